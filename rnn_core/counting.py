@@ -1,0 +1,254 @@
+"""The linear RNN that counts the ones in a binary sequence (Python Deep Learning, ch. 6).
+
+The model, its cost and backpropagation through time (BPTT), written once::
+
+    S_0 = 0
+    S_t = S_{t-1} * W + X_t * U              t = 1..T   (U: input weight, W: recurrent weight)
+    y   = S_T
+    xi  = sum_n (t_n - y_n)^2                the book calls it MSE; it is a *sum* of squared errors
+
+    dxi/dS_T     = 2 (y - t)
+    dxi/dS_{k-1} = dxi/dS_k * W              k = T..1  (one factor W per step back: a geometric series)
+    dxi/dU       = sum_k sum_n dxi/dS_k * X_k
+    dxi/dW       = sum_k sum_n dxi/dS_k * S_{k-1}
+
+The optimum is U = W = 1 (pass every input, forget nothing). Shapes are batch-first: ``X`` is (N, T) and the
+states ``S`` are (N, T+1) with ``S[:, 0] = S_0``. Reference setups: ``../shared/REFERENCES.md`` section 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnn_core.optim import Optimizer, apply_updates
+
+MAX_TYPED_STEPS = 200
+
+
+def book_dataset() -> tuple[np.ndarray, np.ndarray]:
+    """The book's 50 sequences of 10 bits, drawn exactly as the book draws them.
+
+    Returns:
+        X: (50, 10) float64 of 0/1, targets: (50,) the number of ones in each row.
+    """
+    rs = np.random.RandomState(1)  # local, as the book; never numpy's global RNG
+    X = np.array([np.around(rs.rand(10)) for _ in range(50)])
+    return X, X.sum(axis=1)
+
+
+def make_dataset(n_samples: int, seq_len: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n_samples`` random bit sequences of length ``seq_len`` (each bit 1 with probability 1/2).
+
+    Returns:
+        X: (n_samples, seq_len) float64, targets: (n_samples,) the row sums.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 2, size=(n_samples, seq_len)).astype(np.float64)
+    return X, X.sum(axis=1)
+
+
+class SequenceError(ValueError):
+    """A typed sequence that is not a list of 0s and 1s; ``code`` names the problem for the UI's message."""
+
+    def __init__(self, code: str, position: int = 0, token: str = ""):
+        super().__init__(f"{code} at {position}: {token!r}")
+        self.code, self.position, self.token = code, position, token
+
+
+def parse_sequence(text: str, max_steps: int = MAX_TYPED_STEPS) -> np.ndarray:
+    """Read a typed bit sequence: ``"0,0,1"``, ``"0 0 1"`` or ``"001"``.
+
+    Returns:
+        (T,) float64 of 0/1.
+    Raises:
+        SequenceError: code ``"empty"``, ``"symbol"`` (with the 1-based position and the token) or ``"too_long"``.
+    """
+    cleaned = text.replace(",", " ").replace(";", " ").split()
+    if len(cleaned) == 1 and len(cleaned[0]) > 1:
+        cleaned = list(cleaned[0])  # "0010" without separators
+    if not cleaned:
+        raise SequenceError("empty")
+    for i, token in enumerate(cleaned):
+        if token not in ("0", "1"):
+            raise SequenceError("symbol", i + 1, token[:12])
+    if len(cleaned) > max_steps:
+        raise SequenceError("too_long", len(cleaned))
+    return np.array([float(token) for token in cleaned])
+
+
+def step(s: np.ndarray, x: np.ndarray, U: float, W: float) -> np.ndarray:
+    """One recurrence step ``S_t = S_{t-1} * W + X_t * U``, over the batch. Shapes (N,)."""
+    return x * U + s * W
+
+
+def forward(X: np.ndarray, U: float, W: float) -> np.ndarray:
+    """Unroll the recurrence over the sequence.
+
+    Args:
+        X: (N, T) inputs.
+    Returns:
+        S: (N, T+1) states, ``S[:, 0] = 0`` and ``S[:, T]`` the output y. May hold inf when |W| is large.
+    """
+    N, T = X.shape
+    S = np.zeros((N, T + 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T):
+            S[:, t + 1] = step(S[:, t], X[:, t], U, W)
+    return S
+
+
+def cost(S: np.ndarray, targets: np.ndarray) -> float:
+    """Summed squared error ``xi = sum_n (t_n - y_n)^2`` of the outputs ``y = S[:, -1]``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sum((targets - S[:, -1]) ** 2))
+
+
+def bptt(X: np.ndarray, S: np.ndarray, targets: np.ndarray, W: float) -> dict[str, np.ndarray]:
+    """Backpropagation through time, keeping every step for display.
+
+    Args:
+        X: (N, T) inputs, S: (N, T+1) states from :func:`forward`, targets: (N,).
+    Returns:
+        ``gS``: (N, T+1), dxi/dS_k for k = 0..T; ``gU``, ``gW``: (T,), the contribution of step k = 1..T
+        (summed over the batch) to dxi/dU and dxi/dW. Their sums are the gradients.
+    """
+    N, T = X.shape
+    gS = np.zeros((N, T + 1))
+    gU = np.zeros(T)
+    gW = np.zeros(T)
+    with np.errstate(over="ignore", invalid="ignore"):
+        gS[:, T] = 2.0 * (S[:, T] - targets)  # through the squared error
+        for k in range(T, 0, -1):
+            gU[k - 1] = np.sum(gS[:, k] * X[:, k - 1])  # S_k depends on U through X_k U
+            gW[k - 1] = np.sum(gS[:, k] * S[:, k - 1])  # ... and on W through S_{k-1} W
+            gS[:, k - 1] = gS[:, k] * W  # into the previous state
+    return {"gS": gS, "gU": gU, "gW": gW}
+
+
+def backward(X: np.ndarray, S: np.ndarray, targets: np.ndarray, W: float) -> tuple[float, float]:
+    """Gradients ``(dxi/dU, dxi/dW)`` of the summed squared error, by :func:`bptt`."""
+    steps = bptt(X, S, targets, W)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(steps["gU"].sum()), float(steps["gW"].sum())
+
+
+def cost_surface(
+    X: np.ndarray, targets: np.ndarray, U_values: np.ndarray, W_values: np.ndarray
+) -> np.ndarray:
+    """The cost at every (U, W) of a grid, without simulating the network at each point.
+
+    Closed form: the output is U times a polynomial in W, ``y_n = U p_n(W)`` with
+    ``p_n(W) = sum_k X_{n,k} W^(T-k)``, so ``xi(U, W) = C - 2 U A(W) + U^2 B(W)`` where ``C = sum t^2``,
+    ``A = sum_n t_n p_n(W)`` and ``B = sum_n p_n(W)^2``. One Horner pass per W value replaces a forward
+    pass per grid point.
+
+    Args:
+        X: (N, T), targets: (N,), U_values: (nU,), W_values: (nW,); any spacing.
+    Returns:
+        (nW, nU) costs, rows indexed by W and columns by U (inf where it overflows float64).
+    """
+    U = np.asarray(U_values, dtype=np.float64)
+    Wv = np.asarray(W_values, dtype=np.float64)[:, None]
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = np.zeros((Wv.shape[0], X.shape[0]))  # (nW, N): p_n(W) by Horner's rule, S_t / U
+        for t in range(X.shape[1]):
+            p = p * Wv + X[None, :, t]
+        A = p @ targets  # (nW,)
+        B = np.einsum("wn,wn->w", p, p)
+        C = float(targets @ targets)
+        surface = C - 2.0 * A[:, None] * U[None, :] + B[:, None] * U[None, :] ** 2
+    surface[~np.isfinite(surface)] = np.inf  # overflowed: inf - inf would read as nan
+    # The expanded form can round a tiny true cost to a tiny negative number.
+    return np.maximum(surface, 0.0)
+
+
+# Why a run stopped; the UI turns each into a sentence.
+DIVERGENCE_REASONS = ("state", "cost", "gradient", "parameters")
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """A training run, cut at the first non-finite value.
+
+    Attributes:
+        params: (k+1, 2) rows (U, W), every one finite. Row 0 is the start.
+        costs: (m,) the cost at ``params[j]``; grads: (m, 2) the gradient (dU, dW) there. ``m`` is
+            ``len(params)``, or one less when the last row's evaluation overflowed.
+        updates: (k, 2) the step taken from row j to row j+1.
+        states: the optimizer's state after each update (``len(states) == k``), for display.
+        diverged_at: iteration (row index) where a non-finite value first appeared, or None.
+        reason: one of ``DIVERGENCE_REASONS`` (what overflowed) or None.
+        detail: numbers that explain the divergence: ``U``, ``W`` (the last finite point), ``t`` (the time
+            step where the state overflowed), ``cost`` and ``grad_norm`` (the last finite ones).
+    """
+
+    params: np.ndarray
+    costs: np.ndarray
+    grads: np.ndarray
+    updates: np.ndarray
+    states: tuple = ()
+    diverged_at: int | None = None
+    reason: str | None = None
+    detail: dict = field(default_factory=dict)
+
+
+def fit(
+    X: np.ndarray,
+    targets: np.ndarray,
+    start: tuple[float, float],
+    optimizer: Optimizer,
+    n_iter: int,
+) -> Trajectory:
+    """Full-batch training of (U, W) from ``start`` for ``n_iter`` updates, stopping at divergence.
+
+    Every iteration: forward, cost, BPTT, then one optimizer update. Overflow does not raise or warn: the
+    run stops and the returned :class:`Trajectory` says where and why.
+    """
+    params = {"U": np.float64(start[0]), "W": np.float64(start[1])}
+    state = optimizer.init(params)
+    rows, costs, grads, updates, states = [], [], [], [], []
+    diverged_at, reason, detail = None, None, {}
+    for i in range(n_iter + 1):
+        U, W = float(params["U"]), float(params["W"])
+        rows.append((U, W))
+        S = forward(X, U, W)
+        if not np.all(np.isfinite(S)):
+            bad_t = int(np.argmax(~np.all(np.isfinite(S), axis=0)))
+            diverged_at, reason, detail = i, "state", {"U": U, "W": W, "t": bad_t}
+            break
+        c = cost(S, targets)
+        if not np.isfinite(c):
+            diverged_at, reason, detail = i, "cost", {"U": U, "W": W}
+            break
+        gU, gW = backward(X, S, targets, W)
+        if not (np.isfinite(gU) and np.isfinite(gW)):
+            diverged_at, reason, detail = i, "gradient", {"U": U, "W": W, "cost": c}
+            break
+        costs.append(c)
+        grads.append((gU, gW))
+        if i == n_iter:
+            break
+        with np.errstate(over="ignore", invalid="ignore"):
+            step_, state = optimizer.update({"U": np.float64(gU), "W": np.float64(gW)}, state, params)
+            new = apply_updates(params, step_)
+        if not all(np.isfinite(v) for v in new.values()):
+            diverged_at, reason = i + 1, "parameters"
+            detail = {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))}
+            break
+        updates.append((float(step_["U"]), float(step_["W"])))
+        states.append(state)
+        params = new
+    if reason in ("state", "cost", "gradient") and costs:
+        detail.update(cost=costs[-1], grad_norm=float(np.hypot(*grads[-1])))
+    return Trajectory(
+        params=np.array(rows, dtype=np.float64).reshape(-1, 2),
+        costs=np.array(costs, dtype=np.float64),
+        grads=np.array(grads, dtype=np.float64).reshape(-1, 2),
+        updates=np.array(updates, dtype=np.float64).reshape(-1, 2),
+        states=tuple(states),
+        diverged_at=diverged_at,
+        reason=reason,
+        detail=detail,
+    )
