@@ -1,0 +1,29 @@
+"""RNN Lab: the frame and router. Page config, language, the list of lessons; the lessons live in views/."""
+
+import streamlit as st
+
+from ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_locale, t
+from ui.nav import LESSONS
+
+st.set_page_config(page_title="RNN Lab", page_icon="🔁", layout="wide")
+
+# The language: from the link (?lang=ko) on arrival, else the browser's locale; then the sidebar switch owns it.
+if "lang" not in st.session_state:
+    asked = st.query_params.get("lang")
+    st.session_state["lang"] = asked if asked in LANGUAGES else language_from_locale(st.context.locale)
+    st.session_state["_lang_rejected"] = asked if asked is not None and asked not in LANGUAGES else None
+
+with st.sidebar:
+    st.segmented_control(
+        "🌐 " + t("app.language"), LANGUAGES, format_func=LANGUAGE_NAMES.get, key="lang", required=True
+    )
+if st.session_state.get("_lang_rejected"):
+    st.warning(t("app.lang_rejected", value=st.session_state["_lang_rejected"][:20]), icon="⚠️")
+
+# Only lessons that are built are listed (ui/nav.py); the first is the default page. Titles are rebuilt every
+# run, so they follow the language.
+pages = [
+    st.Page(script, title=t(title), icon=icon, url_path=path, default=(i == 0))
+    for i, (script, title, icon, path) in enumerate(LESSONS)
+]
+st.navigation(pages).run()

@@ -1,0 +1,38 @@
+"""Shared test set-up: a clean Streamlit cache per test, and no silent skips in CI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches():
+    """st.cache_data outlives an AppTest instance; clear it so every test starts cold and independent."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    # .ci/run sets RNN_LAB_REQUIRE_BROWSER: there, a skipped test (e.g. "no Chromium") fails the run.
+    if os.environ.get("RNN_LAB_REQUIRE_BROWSER") and _skipped:
+        print(f"\nCI forbids skipped tests; skipped: {_skipped}")
+        session.exitstatus = 1

@@ -1,0 +1,1 @@
+"""Streamlit and Altair pieces that the lesson pages share (translation, URL state, charts, code panel)."""

@@ -1,0 +1,91 @@
+"""Altair chart builders shared by the lessons. Titles and axis names arrive translated."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+# Speed: channels are always given as objects (alt.X(...), never the "U:Q" shorthand string). Altair validates
+# each shorthand against the whole Vega-Lite schema as it is built (about 5 ms a channel, every rerun), while
+# channel objects skip that; the full spec is still validated once when Streamlit serialises it.
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+
+
+def log_lines(
+    df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, color: str | None = None,
+    color_title: str = "", log_y: bool = True, height: int = 260, points: bool = False,
+) -> alt.Chart:
+    """Lines of ``y`` against ``x`` (log y by default), one per value of ``color``; rows with y ≤ 0 are dropped
+    on a log axis (the caller says so in prose where it matters)."""
+    if log_y:
+        df = df[df[y] > 0]
+    enc = {
+        "x": alt.X(f"{x}:Q", title=x_title),
+        "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Undefined),
+        "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
+    }
+    if color:
+        enc["color"] = alt.Color(
+            f"{color}:N", title=color_title, scale=alt.Scale(range=list(PALETTE))
+        )
+        enc["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title))
+    return alt.Chart(df).mark_line(point=points, clip=True).encode(**enc).properties(height=height)
+
+
+def surface_cells(U_values: np.ndarray, W_values: np.ndarray, values: np.ndarray) -> pd.DataFrame:
+    """Rows of a heatmap: cell indices (``i`` along U, ``j`` along W), cell edges and the value.
+
+    Args:
+        U_values: (nU,) and W_values: (nW,) cell centres, evenly spaced; values: (nW, nU).
+    """
+    du, dw = U_values[1] - U_values[0], W_values[1] - W_values[0]
+    jj, ii = np.meshgrid(np.arange(len(W_values)), np.arange(len(U_values)), indexing="ij")
+    return pd.DataFrame({
+        "i": ii.ravel(), "j": jj.ravel(),
+        "U": U_values[ii].ravel(), "W": W_values[jj].ravel(),
+        "u0": (U_values[ii] - du / 2).ravel(), "u1": (U_values[ii] + du / 2).ravel(),
+        "w0": (W_values[jj] - dw / 2).ravel(), "w1": (W_values[jj] + dw / 2).ravel(),
+        "value": values.ravel(),
+    })
+
+
+def surface(
+    cells: pd.DataFrame, *, value_title: str, domain: tuple[float, float], selection: str | None = None,
+    size: int = 430,
+) -> alt.Chart:
+    """A clickable heatmap over (U, W) from :func:`surface_cells`; a click selects the cell's ``i``, ``j``."""
+    base = alt.Chart(cells).mark_rect().encode(
+        x=alt.X("u0:Q", title="U", scale=alt.Scale(domain=list(domain), nice=False)),
+        x2=alt.X2("u1"),
+        y=alt.Y("w0:Q", title="W", scale=alt.Scale(domain=list(domain), nice=False)),
+        y2=alt.Y2("w1"),
+        color=alt.Color("value:Q", title=value_title, scale=alt.Scale(scheme="viridis")),
+        tooltip=[alt.Tooltip("U:Q", format=".2f"), alt.Tooltip("W:Q", format=".2f"),
+                 alt.Tooltip("value:Q", title=value_title, format=".2f")],
+    )
+    if selection:
+        base = base.add_params(alt.selection_point(name=selection, fields=["i", "j"], on="click", clear=False))
+    return base.properties(width=size, height=size)
+
+
+def path_overlay(path: pd.DataFrame, *, step_title: str, color: str = "series", color_title: str = "") -> alt.Chart:
+    """Optimizer paths over a surface: ``U``, ``W``, ``step`` and ``series`` columns, points joined in step order."""
+    return alt.Chart(path).mark_line(point=alt.OverlayMarkDef(size=18), clip=True, strokeWidth=1.6).encode(
+        x=alt.X("U:Q"), y=alt.Y("W:Q"), order=alt.Order("step:Q"),
+        color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=list(PALETTE)),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip("step:Q", title=step_title),
+                 alt.Tooltip("U:Q", format=".4f"), alt.Tooltip("W:Q", format=".4f")],
+    )
+
+
+def markers(points: pd.DataFrame, *, shape: str = "cross", size: int = 180) -> alt.Chart:
+    """Labelled points (``U``, ``W``, ``label`` columns), e.g. the optimum and the start."""
+    mark = alt.Chart(points).mark_point(shape=shape, size=size, filled=True, color="white", stroke="black",
+                                        strokeWidth=1.2, clip=True)
+    text = alt.Chart(points).mark_text(align="left", dx=9, dy=-9, color="white", fontWeight="bold", clip=True)
+    xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
+    return mark.encode(**xy, tooltip=[alt.Tooltip("label:N")]) + text.encode(**xy, text=alt.Text("label:N"))

@@ -1,0 +1,36 @@
+"""Divergence as a lesson: turn a Trajectory's ``diverged_at``/``reason`` into sentences in the chosen language."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.i18n import t
+
+# One message per DIVERGENCE_REASONS entry of rnn_core.counting; written out so the i18n test sees each key.
+_REASON_KEYS = {
+    "state": "divergence.state",
+    "cost": "divergence.cost",
+    "gradient": "divergence.gradient",
+    "parameters": "divergence.parameters",
+    "hessian": "divergence.hessian",
+}
+
+
+def fmt(x: float) -> str:
+    """A number for prose: 3 significant digits, scientific notation when large or small."""
+    return f"{x:.3g}"
+
+
+def explain(trajectory, advice_key: str = "divergence.advice") -> None:
+    """Show where and why a run diverged (nothing when it did not)."""
+    if trajectory.diverged_at is None:
+        return
+    d = trajectory.detail
+    values = {k: fmt(v) for k, v in d.items() if isinstance(v, float)}
+    values["t"] = d.get("t", "")
+    headline = t("divergence.headline", iteration=trajectory.diverged_at)
+    reason = t(_REASON_KEYS[trajectory.reason], **values)
+    last = ""
+    if "cost" in d:
+        last = " " + t("divergence.last_finite", cost=fmt(d["cost"]), grad_norm=fmt(d.get("grad_norm", float("nan"))))
+    st.error(f"**{headline}** {reason}{last}\n\n{t(advice_key)}", icon="💥")

@@ -1,0 +1,6 @@
+"""The lessons that are built, in teaching order: (script, title key, icon, URL path). app.py lists these;
+the browser test loads every one."""
+
+LESSONS = (
+    ("views/counting.py", "nav.counting", "🔢", "counting"),
+)

@@ -1,0 +1,158 @@
+"""Every lesson widget mirrored in the URL, so a link reproduces the exact view (seed included).
+
+A page declares its parameters once as :class:`Param` specs (name, default, range or choices). At the top of
+the page, :func:`bind_page`:
+
+1. on entering the page (first run, or arriving from another page or a link), reads each parameter from
+   ``st.query_params``, validates it, and falls back to the default with a notice when it is malformed or out
+   of range;
+2. restores any value Streamlit dropped (widgets forget their state when not drawn, e.g. after a page switch);
+3. writes the page's current values, and the language, back to the URL.
+
+The widget helpers below create widgets *from* the spec, without a ``value=``: the value always lives in
+``st.session_state`` under the spec's key, which is what lets the URL and chart clicks set it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import streamlit as st
+
+from ui.i18n import t
+
+MAX_TEXT = 1000  # longest text a URL parameter may carry; the widgets accept the same
+
+
+@dataclass(frozen=True)
+class Param:
+    """One URL-mirrored widget value.
+
+    kind: ``"float"`` and ``"int"`` (need ``lo``/``hi``), ``"choice"`` (needs ``options``), ``"text"``.
+    """
+
+    name: str
+    default: Any
+    kind: str
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    options: tuple = ()
+
+    def parse(self, raw: str) -> Any:
+        """The value ``raw`` (a URL string) stands for. Raises ValueError when it is not acceptable."""
+        if self.kind == "float":
+            value = float(raw)
+            if not math.isfinite(value) or not self.lo <= value <= self.hi:
+                raise ValueError(raw)
+            return value
+        if self.kind == "int":
+            value = int(raw.strip())
+            if not self.lo <= value <= self.hi:
+                raise ValueError(raw)
+            return value
+        if self.kind == "choice":
+            if raw not in self.options:
+                raise ValueError(raw)
+            return raw
+        if len(raw) > MAX_TEXT:
+            raise ValueError(raw)
+        return raw
+
+    def format(self, value: Any) -> str:
+        return repr(float(value)) if self.kind == "float" else str(value)
+
+
+def key(page: str, name: str) -> str:
+    """The ``st.session_state`` key of a page's parameter (pages never share widget keys)."""
+    return f"{page}.{name}"
+
+
+def _shadow(page: str, name: str) -> str:
+    return f"_kept.{page}.{name}"
+
+
+def bind_page(page: str, params: Sequence[Param], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Sync a page's parameters with the URL; call it before drawing the page's widgets.
+
+    Args:
+        page: the page id (its URL path).
+        params: the page's specs.
+        overrides: values set by the page itself this run (e.g. a click on a chart); they win.
+    Returns:
+        ``{name: value}`` for every parameter. Notices about rejected URL values are shown by
+        :func:`show_notices`.
+    """
+    entering = st.session_state.get("_url_page") != page
+    st.session_state["_url_page"] = page
+    notices = []
+    for p in params:
+        k = key(page, p.name)
+        raw = st.query_params.get(p.name) if entering else None
+        if raw is not None:
+            try:
+                st.session_state[k] = p.parse(raw)
+            except (ValueError, TypeError):
+                notices.append((p.name, raw))
+                st.session_state[k] = p.default
+        elif k not in st.session_state:
+            st.session_state[k] = st.session_state.get(_shadow(page, p.name), p.default)
+    if entering:
+        st.session_state["_url_notices"] = notices
+    for name, value in (overrides or {}).items():
+        st.session_state[key(page, name)] = value
+    values = {p.name: st.session_state[key(page, p.name)] for p in params}
+    for p in params:
+        st.session_state[_shadow(page, p.name)] = values[p.name]
+    publish({p.name: p.format(values[p.name]) for p in params})
+    return values
+
+
+def publish(page_values: dict[str, str]) -> None:
+    """Replace the URL's query string with the language and this page's values."""
+    st.query_params.from_dict({"lang": st.session_state.get("lang", "en"), **page_values})
+
+
+def show_notices() -> None:
+    """Say which URL values were rejected on entering the page, in the chosen language."""
+    for name, raw in st.session_state.get("_url_notices", []):
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        st.warning(t("common.url_rejected", name=name, value=shown), icon="⚠️")
+
+
+def share_link() -> str:
+    """The URL of the current view (page path and every parameter) for a teacher to send."""
+    from urllib.parse import urlencode
+
+    base = st.context.url or ""
+    return f"{base}?{urlencode(st.query_params.to_dict())}"
+
+
+# Widgets created from a spec. The label is translated by the caller; the value lives in session_state.
+
+
+def slider(page: str, p: Param, label: str, **kwargs) -> Any:
+    cast = float if p.kind == "float" else int
+    return st.slider(
+        label, min_value=cast(p.lo), max_value=cast(p.hi), step=cast(p.step or 1), key=key(page, p.name), **kwargs
+    )
+
+
+def number(page: str, p: Param, label: str, **kwargs) -> Any:
+    cast = float if p.kind == "float" else int
+    return st.number_input(
+        label, min_value=cast(p.lo), max_value=cast(p.hi), step=cast(p.step or 1), key=key(page, p.name), **kwargs
+    )
+
+
+def choice(page: str, p: Param, label: str, format_func: Callable[[Any], str], widget=None, **kwargs) -> Any:
+    widget = widget or st.radio
+    # Labels are fixed now, in this run's language: Streamlit may call format_func outside the script run.
+    labels = {option: format_func(option) for option in p.options}
+    return widget(label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **kwargs)
+
+
+def text(page: str, p: Param, label: str, **kwargs) -> str:
+    return st.text_input(label, max_chars=MAX_TEXT, key=key(page, p.name), **kwargs)
