@@ -1,0 +1,159 @@
+"""Pascanu, Mikolov & Bengio's (2013) cliff: one recurrent unit whose error surface has a wall.
+
+The model, its error and the exact gradient by forward-mode differentiation, written once::
+
+    x_0 = 0.5
+    x_t = w sigma(x_{t-1}) + b                     t = 1..T (T = 50), sigma the logistic sigmoid
+    E   = (sigma(x_T) - 0.7)^2
+
+    dx_t/dw = sigma(x_{t-1}) + w sigma'(x_{t-1}) dx_{t-1}/dw        dx_0/dw = 0
+    dx_t/db = 1              + w sigma'(x_{t-1}) dx_{t-1}/db        dx_0/db = 0
+    dE/dw   = 2 (sigma(x_T) - 0.7) sigma'(x_T) dx_T/dw             (the same for b)
+
+Forward mode rather than BPTT: with two parameters it carries two tangents along with the state, stores no
+history, and vectorises over a whole (w, b) grid in one pass.
+
+Where the wall is. For w > 4 the map ``x -> w sigma(x) + b`` can have two stable fixed points (x near b:
+sigma(x) about 0, E about 0.49; x near w + b: sigma(x) about 1, E about 0.09) separated by an unstable one.
+The wall is the set of (w, b) where the start x_0 = 0.5 sits exactly on that unstable fixed point,
+``b = 0.5 - w sigma(0.5)`` (b = -5.7 at w = 10); crossing it switches which state x_50 settles in, so E jumps
+by about 0.4. Its width in b shrinks like ``lambda^-T``, ``lambda = w sigma'(x*)`` the slope at the unstable
+point (about 1e-8 at w = 6), so the gradient on the wall is enormous while a grid point beside it sees an
+almost flat plateau. The wall starts at the cusp (w, b) = (4, -2), where ``w sigma'(0) = 1``; for w < 4 the
+map has one fixed point and E only has a smooth valley where sigma(x_50) = 0.7. The default view
+``W_RANGE x B_RANGE = [0, 10] x [-6, 0]`` shows the valley, the cusp and the wall from w = 4 to w = 10.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+X0 = 0.5
+TARGET = 0.7
+T_DEFAULT = 50
+W_RANGE = (0.0, 10.0)
+B_RANGE = (-6.0, 0.0)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1 / (1 + e^-x), without exp overflowing
+
+
+def _run(w: np.ndarray, b: np.ndarray, T: int) -> tuple[np.ndarray, ...]:
+    """Iterate the unit with its tangents; returns ``(x_T, dx_T/dw, dx_T/db)`` broadcast over w and b."""
+    w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    x = np.full(w.shape, X0)
+    dx_dw = np.zeros(w.shape)
+    dx_db = np.zeros(w.shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(T):
+            s = _sigmoid(x)
+            gain = w * s * (1.0 - s)  # w sigma'(x_{t-1}): the factor each step applies to a tangent
+            dx_dw = s + gain * dx_dw
+            dx_db = 1.0 + gain * dx_db
+            x = w * s + b
+    return x, dx_dw, dx_db
+
+
+def error(w: np.ndarray | float, b: np.ndarray | float, T: int = T_DEFAULT) -> np.ndarray:
+    """``E(w, b) = (sigma(x_T) - 0.7)^2``, elementwise over broadcast arrays of w and b."""
+    x, _, _ = _run(w, b, T)
+    return (_sigmoid(x) - TARGET) ** 2
+
+
+def error_and_gradient(
+    w: np.ndarray | float, b: np.ndarray | float, T: int = T_DEFAULT
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(E, dE/dw, dE/db)``, exact, elementwise over broadcast w and b (inf/nan if a tangent overflowed)."""
+    x, dx_dw, dx_db = _run(w, b, T)
+    s = _sigmoid(x)
+    dE_dx = 2.0 * (s - TARGET) * s * (1.0 - s)  # through the squared error and the last sigmoid
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (s - TARGET) ** 2, dE_dx * dx_dw, dE_dx * dx_db
+
+
+def error_surface(w_values: np.ndarray, b_values: np.ndarray, T: int = T_DEFAULT) -> np.ndarray:
+    """The error on the grid ``w_values x b_values`` in one vectorised pass.
+
+    Args:
+        w_values: (nw,), b_values: (nb,); any spacing.
+    Returns:
+        (nb, nw): rows indexed by b, columns by w.
+    """
+    w = np.asarray(w_values, dtype=np.float64)[None, :]
+    b = np.asarray(b_values, dtype=np.float64)[:, None]
+    return error(w, b, T)
+
+
+def cross_section(
+    start: tuple[float, float], end: tuple[float, float], n: int = 401, T: int = T_DEFAULT
+) -> dict:
+    """The error along the straight segment from ``start = (w, b)`` to ``end``.
+
+    Returns:
+        dict with ``s`` (n,) from 0 to 1; ``w``, ``b`` (n,); ``error`` (n,); ``slope`` (n,) = dE/ds, the
+        gradient projected on the segment (per unit of s, so it is comparable with the error's jump).
+    """
+    s = np.linspace(0.0, 1.0, n)
+    dw, db = end[0] - start[0], end[1] - start[1]
+    w, b = start[0] + s * dw, start[1] + s * db
+    E, gw, gb = error_and_gradient(w, b, T)
+    with np.errstate(over="ignore", invalid="ignore"):
+        slope = gw * dw + gb * db
+    return {"s": s, "w": w, "b": b, "error": E, "slope": slope}
+
+
+def wall_point(w: float, b_low: float, b_high: float, T: int = T_DEFAULT) -> float | None:
+    """The b in [b_low, b_high] where, at this w, sigma(x_T) crosses 1/2: a point on the face of the wall.
+
+    For w > 0, x_T increases with b, so bisection finds the crossing to the last bit of a float (the wall is
+    far thinner than any grid). Returns None when sigma(x_T) - 1/2 has the same sign at both ends.
+    """
+    lo, hi = float(b_low), float(b_high)
+    f_lo, f_hi = float(_run(w, lo, T)[0]), float(_run(w, hi, T)[0])  # sigma(x) > 1/2 exactly when x > 0
+    if np.sign(f_lo) == np.sign(f_hi) or not (np.isfinite(f_lo) and np.isfinite(f_hi)):
+        return None
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):  # adjacent floats: as close as float64 can get
+            break
+        f_mid = float(_run(w, mid, T)[0])
+        if np.sign(f_mid) == np.sign(f_lo):
+            lo, f_lo = mid, f_mid
+        else:
+            hi = mid
+    return lo
+
+
+def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: int = T_DEFAULT) -> dict:
+    """One gradient-descent step from (w, b), optionally with norm clipping, and where it lands.
+
+    Clipping follows Pascanu et al.'s Algorithm 1: if ``||g|| >= clip``, ``g <- clip g / ||g||``.
+
+    Returns:
+        dict with ``start`` (w, b), ``error``, ``gradient`` (dE/dw, dE/db), ``grad_norm``, ``clipped`` (bool),
+        ``step`` (dw, db) = -lr g (g clipped if it was), ``step_norm``, ``end`` (w, b) after the step and
+        ``end_error``; ``finite``: False when the gradient overflowed (then ``step`` is (0, 0): no step).
+    """
+    E, gw, gb = (float(v) for v in error_and_gradient(w, b, T))
+    finite = bool(np.isfinite(gw) and np.isfinite(gb))
+    with np.errstate(over="ignore"):
+        grad_norm = float(np.hypot(gw, gb)) if finite else float("inf")
+    clipped = bool(finite and clip is not None and grad_norm >= clip)
+    scale = (clip / grad_norm if grad_norm > 0 else 0.0) if clipped else 1.0
+    step = (-lr * scale * gw, -lr * scale * gb) if finite else (0.0, 0.0)
+    end = (float(w) + step[0], float(b) + step[1])
+    with np.errstate(over="ignore"):
+        step_norm = float(np.hypot(*step))
+    return {
+        "start": (float(w), float(b)),
+        "error": E,
+        "gradient": (gw, gb),
+        "grad_norm": grad_norm,
+        "clipped": clipped,
+        "step": step,
+        "step_norm": step_norm,
+        "end": end,
+        "end_error": float(error(end[0], end[1], T)),
+        "finite": finite,
+    }

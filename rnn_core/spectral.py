@@ -1,0 +1,340 @@
+"""How the recurrent matrix decides whether gradients vanish or explode (Pascanu, Mikolov & Bengio 2013).
+
+Backpropagating through m steps of ``h_t = f(a_t)``, ``a_t = h_{t-1} W + x_t W_xh + b``
+(:mod:`rnn_core.vanilla`, ``W = W_hh``, row vectors) multiplies by one Jacobian per step::
+
+    J_t           = dh_t/dh_{t-1} = diag(f'(a_t)) W^T     (H, H): rows index h_t, columns h_{t-1}
+    dh_T/dh_{T-m} = J_T J_{T-1} ... J_{T-m+1}             m = 0..M (the identity for m = 0)
+    ||J_t||      <= gamma lambda1                         gamma = sup |f'|, lambda1 = ||W||_2
+    linear f:       dh_T/dh_{T-m} = (W^T)^m,  ||W^m||^(1/m) -> rho(W) = max |eigenvalue|  (Gelfand)
+
+Why ``W^T`` and ``diag`` on the left: ``(h_t)_j = f(sum_i (h_{t-1})_i W_ij + ...)``, so
+``d(h_t)_j / d(h_{t-1})_i = f'(a_t)_j W_ij``, the (j, i) entry of ``diag(f'(a_t)) W^T``. A row gradient
+``g_t = dL/dh_t`` goes back as ``g_{t-1} = g_t J_t = (g_t * f'(a_t)) W^T``, which is the step in
+``vanilla.backward``. The 2-norm does not see the transpose, but it does see on which side the diagonal sits.
+
+The paper's conditions (section 2.1; ``shared/REFERENCES.md`` section 3):
+
+- linear: ``rho < 1`` is sufficient for long-term gradient components to vanish, ``rho > 1`` necessary for
+  them to explode;
+- ``|f'| <= gamma``: ``lambda1 < 1/gamma`` is sufficient for vanishing, ``lambda1 > 1/gamma`` necessary for
+  exploding. ``gamma`` is 1 for tanh, relu and linear, 1/4 for the logistic sigmoid.
+
+``rho <= lambda1`` always; when ``rho < 1 < lambda1`` (a non-normal W) the norm can grow for a while before it
+decays (:func:`non_normal_example`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from rnn_core import counting
+from rnn_core.vanilla import ACTIVATIONS, forward
+
+KINDS = ("gaussian", "orthogonal")
+NON_NORMAL_A = 4.0
+# (U, W) points of the blog's gradient-over-time figure: constant, x2 a step, alternating, zero, vanishing x2.
+MARKED_POINTS = ((2.0, 1.0), (1.0, 2.0), (1.0, -2.0), (1.0, 0.0), (1.0, 0.5), (1.0, -0.5))
+
+
+def spectral_radius(W: np.ndarray) -> float:
+    """``rho(W) = max |eigenvalue|`` of a square matrix (nan if W holds inf or nan)."""
+    W = np.asarray(W, dtype=np.float64)
+    if not np.all(np.isfinite(W)):
+        return float("nan")
+    return float(np.max(np.abs(np.linalg.eigvals(W))))
+
+
+def largest_singular_value(W: np.ndarray) -> float:
+    """``lambda1 = ||W||_2``, the largest stretch W applies to any vector (nan if W holds inf or nan)."""
+    W = np.asarray(W, dtype=np.float64)
+    if not np.all(np.isfinite(W)):
+        return float("nan")
+    return float(np.linalg.norm(W, 2))
+
+
+def random_recurrent(size: int, kind: str, rho: float, rng: np.random.Generator) -> np.ndarray:
+    """A random (size, size) recurrent matrix with spectral radius ``rho``.
+
+    ``"gaussian"``: i.i.d. normal entries rescaled so that max |eigenvalue| = rho (its singular values spread
+    above rho: lambda1 is about 2 rho for large sizes). ``"orthogonal"``: a Haar-random orthogonal matrix
+    times rho, so every |eigenvalue| and every singular value equals rho and ``||W^m|| = rho^m`` exactly.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
+    G = rng.standard_normal((size, size))
+    if kind == "gaussian":
+        return G * (rho / spectral_radius(G))
+    Q, R = np.linalg.qr(G)
+    Q = Q * np.sign(np.diag(R))  # fix the QR signs so Q is uniformly (Haar) distributed
+    return rho * Q
+
+
+class MatrixError(ValueError):
+    """A typed matrix that cannot be read; ``code`` names the problem for the UI's message.
+
+    Codes: ``"empty"``; ``"number"`` and ``"non_finite"`` (with 1-based ``row``, ``column`` and the
+    ``token``); ``"shape"`` (``found`` holds the number of entries in each row read).
+    """
+
+    def __init__(self, code: str, row: int = 0, column: int = 0, token: str = "", found: tuple = ()):
+        super().__init__(f"{code} at row {row}, column {column}: {token!r} {found}")
+        self.code, self.row, self.column, self.token, self.found = code, row, column, token, found
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NON_FINITE = re.compile(r"[+-]?(inf|infinity|nan)", re.IGNORECASE)
+
+
+def parse_matrix(text: str, size: int = 2) -> np.ndarray:
+    """Read a typed square matrix, rows separated by ``;`` or new lines, entries by commas or spaces.
+
+    Accepted: ``"0.9, 0.5; 0, 0.9"``, ``"[[0.9, 0.5], [0, 0.9]]"``, two lines, or ``size**2`` numbers on one
+    line (read row by row). The typographic minus sign is accepted. Nothing is evaluated.
+
+    Returns:
+        (size, size) float64.
+    Raises:
+        MatrixError: see its ``code``.
+    """
+    cleaned = text.replace("\u2212", "-")
+    cleaned = re.sub(r"\]\s*,?\s*\[", ";", cleaned).replace("[", " ").replace("]", " ")  # [[a, b], [c, d]]
+    lines = [line for line in re.split(r"[;\n]", cleaned) if line.strip()]
+    if not lines:
+        raise MatrixError("empty")
+    rows = []
+    for i, line in enumerate(lines, start=1):
+        row = []
+        for j, token in enumerate(line.replace(",", " ").split(), start=1):
+            if _NON_FINITE.fullmatch(token):
+                raise MatrixError("non_finite", i, j, token)
+            if not _NUMBER.fullmatch(token):
+                raise MatrixError("number", i, j, token[:12])
+            value = float(token)
+            if not np.isfinite(value):  # e.g. 1e400
+                raise MatrixError("non_finite", i, j, token[:12])
+            row.append(value)
+        rows.append(row)
+    if len(rows) == 1 and len(rows[0]) == size * size:
+        rows = [rows[0][k * size : (k + 1) * size] for k in range(size)]  # all entries on one line
+    if len(rows) != size or any(len(row) != size for row in rows):
+        raise MatrixError("shape", found=tuple(len(row) for row in rows))
+    return np.array(rows, dtype=np.float64)
+
+
+def non_normal_example(rho: float, a: float = NON_NORMAL_A) -> np.ndarray:
+    """``[[rho, a], [0, rho]]``: both eigenvalues are rho, yet the norm of its powers first grows.
+
+    ``W^m = [[rho^m, m a rho^(m-1)], [0, rho^m]]``: with rho < 1 the off-diagonal ``m a rho^(m-1)`` rises
+    while m wins, peaks near ``m = -1/ln(rho)`` and then decays geometrically. It grows at the first step
+    whenever ``a > sqrt(1 - rho^2)`` (then lambda1 > 1); the default a = 4 peaks near m = 9 for rho = 0.9.
+    """
+    return np.array([[rho, a], [0.0, rho]], dtype=np.float64)
+
+
+def _first(mask: np.ndarray) -> int | None:
+    """Index of the first True in a 1-D mask, or None."""
+    return int(np.argmax(mask)) if mask.any() else None
+
+
+def step_jacobian(a: np.ndarray, W: np.ndarray, activation: str = "linear") -> np.ndarray:
+    """``J_t = dh_t/dh_{t-1} = diag(f'(a_t)) W^T`` for one state: ``J[j, i] = d(h_t)_j / d(h_{t-1})_i``.
+
+    Args:
+        a: (H,) the pre-activation a_t; W: (H, H) the recurrent matrix.
+    Returns:
+        (H, H).
+    """
+    return ACTIVATIONS[activation].df(np.asarray(a, dtype=np.float64))[:, None] * W.T
+
+
+def _chain_log10_norms(W: np.ndarray, fprime: np.ndarray) -> np.ndarray:
+    """``log10 ||J_T ... J_{T-m+1}||_2`` for m = 0..M, with ``J_t = diag(fprime[t-1]) W^T`` and ``T = M``.
+
+    The product is kept rescaled to unit Frobenius norm and the scale is accumulated as a logarithm, so the
+    result is exact to rounding far beyond float64's range; an exactly zero product gives -inf from there on.
+
+    Args:
+        W: (H, H); fprime: (M, H), row t-1 holding f'(a_t).
+    Returns:
+        (M+1,) float64.
+    """
+    M, hidden = fprime.shape
+    directions = np.zeros((M + 1, hidden, hidden))  # the products, each divided by its Frobenius norm
+    log10_scale = np.zeros(M + 1)
+    directions[0] = np.eye(hidden)  # m = 0: the identity, kept as is so its norm is exactly 1
+    product = directions[0]
+    for m in range(1, M + 1):
+        product = product @ (fprime[M - m][:, None] * W.T)  # append J_{T-m+1} = diag(f') W^T on the right
+        scale = np.linalg.norm(product)
+        if scale == 0.0 or not np.isfinite(scale):  # exactly zero (dead relu, nilpotent W) or invalid
+            log10_scale[m:] = -np.inf if scale == 0.0 else np.nan
+            break
+        product = product / scale
+        directions[m] = product
+        log10_scale[m] = log10_scale[m - 1] + np.log10(scale)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return log10_scale + np.log10(np.linalg.norm(directions, ord=2, axis=(1, 2)))
+
+
+def _to_float64(log10_values: np.ndarray) -> np.ndarray:
+    """``10**x`` as float64 would hold it: inf above ~1.8e308, 0 below ~5e-324, nan stays nan."""
+    with np.errstate(over="ignore", under="ignore"):
+        return np.power(10.0, log10_values)
+
+
+def jacobian_norms(
+    W: np.ndarray,
+    M: int,
+    activation: str = "linear",
+    rng: np.random.Generator | None = None,
+    input_scale: float = 1.0,
+    h0: np.ndarray | None = None,
+) -> dict:
+    """``||dh_T/dh_{T-m}||_2`` for m = 0..M: how much a gradient is scaled after travelling m steps back.
+
+    For ``"linear"`` this is ``||W^m||`` and needs no trajectory. For a nonlinearity the Jacobians depend on
+    the states, so the network is run for T = M steps from ``h0`` (zeros) with inputs ``x_t ~ N(0,
+    input_scale^2 I)`` added straight to the pre-activation (``W_xh = I``, ``b = 0``) and the Jacobians are
+    taken along that real trajectory.
+
+    Args:
+        W: (H, H) recurrent matrix; M: the largest number of steps back; activation: a key of
+        ``vanilla.ACTIVATIONS``; rng: needed for a nonlinear activation; h0: (H,) start state.
+    Returns:
+        dict with ``m`` (M+1,); ``norm`` (M+1,) as float64 holds it (inf where it overflowed, 0 where it
+        underflowed, nan where the trajectory itself overflowed); ``log10_norm`` (M+1,), finite past float64's
+        range; ``overflow_at`` / ``underflow_at``: first m whose norm is inf / 0, or None;
+        ``predicted`` = rho^m and ``log10_predicted`` (the linear rate, for drawing); ``log10_bound`` =
+        m log10(gamma lambda1), Pascanu's upper bound; ``rho``, ``lambda1``, ``gamma``;
+        ``states`` (M+1, H) h_0..h_M and ``inputs`` (M, H), None for linear; ``state_nonfinite_at``: first t
+        whose pre-activation overflowed (relu with a large W), or None.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    hidden = W.shape[0]
+    act = ACTIVATIONS[activation]
+    states = inputs = state_nonfinite_at = None
+    if activation == "linear":
+        fprime = np.ones((M, hidden))
+    else:
+        if rng is None:
+            raise ValueError("a nonlinear activation needs rng to drive its trajectory")
+        inputs = input_scale * rng.standard_normal((M, hidden))
+        params = {"W_xh": np.eye(hidden), "W_hh": W, "b": np.zeros(hidden)}
+        start = np.zeros((1, hidden)) if h0 is None else np.asarray(h0, dtype=np.float64).reshape(1, hidden)
+        H_all, cache = forward(inputs[None], params, activation, start)
+        states = np.vstack([start, H_all[0]])
+        pre_activations = cache["A"][0]  # (M, H): a_1..a_M
+        bad_steps = ~np.isfinite(pre_activations).all(axis=1)
+        state_nonfinite_at = None if not bad_steps.any() else int(np.argmax(bad_steps)) + 1
+        with np.errstate(invalid="ignore"):
+            fprime = act.df(pre_activations)
+    log10_norm = _chain_log10_norms(W, fprime)
+    if state_nonfinite_at is not None:
+        # the product for m uses J_M..J_{M-m+1}: from the first m that reaches a broken step it means nothing
+        log10_norm[M - int(np.max(np.nonzero(bad_steps))) :] = np.nan
+    norm = _to_float64(log10_norm)
+    rho, lambda1 = spectral_radius(W), largest_singular_value(W)
+    m = np.arange(M + 1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        log10_predicted = np.where(m == 0, 0.0, m * np.log10(rho))
+        log10_bound = np.where(m == 0, 0.0, m * np.log10(act.gamma * lambda1))
+        predicted = np.power(rho, m.astype(np.float64))
+    return {
+        "m": m,
+        "norm": norm,
+        "log10_norm": log10_norm,
+        "overflow_at": _first(np.isposinf(norm)),
+        "underflow_at": _first(norm == 0.0),
+        "predicted": predicted,
+        "log10_predicted": log10_predicted,
+        "log10_bound": log10_bound,
+        "rho": rho,
+        "lambda1": lambda1,
+        "gamma": act.gamma,
+        "states": states,
+        "inputs": inputs,
+        "state_nonfinite_at": state_nonfinite_at,
+    }
+
+
+def pascanu_conditions(W: np.ndarray, activation: str = "linear") -> dict:
+    """Which of Pascanu et al.'s conditions W satisfies.
+
+    The linear case is judged by rho against 1, a nonlinear one by lambda1 against 1/gamma.
+
+    Returns:
+        dict with ``rho``, ``lambda1``, ``gamma``; ``quantity`` (``"rho"`` or ``"lambda1"``), its
+        ``value`` and the ``threshold`` it is compared with; ``regime``: ``"vanishing_guaranteed"`` (value <
+        threshold, a sufficient condition: long-term components vanish), ``"may_explode"`` (value >
+        threshold, the necessary condition for exploding holds; linear: the norm grows at least like rho^m) or
+        ``"boundary"`` (equal to 1e-12); ``transient_growth``: True when the regime is vanishing but one step
+        can still stretch a vector (lambda1 gamma > 1), so the norm may rise before it decays.
+    """
+    rho, lambda1 = spectral_radius(W), largest_singular_value(W)
+    gamma = ACTIVATIONS[activation].gamma
+    quantity, value = ("rho", rho) if activation == "linear" else ("lambda1", lambda1)
+    threshold = 1.0 / gamma
+    if abs(value - threshold) <= 1e-12 * threshold:
+        regime = "boundary"
+    else:
+        regime = "vanishing_guaranteed" if value < threshold else "may_explode"
+    return {
+        "rho": rho,
+        "lambda1": lambda1,
+        "gamma": gamma,
+        "quantity": quantity,
+        "value": value,
+        "threshold": threshold,
+        "regime": regime,
+        "transient_growth": regime == "vanishing_guaranteed" and gamma * lambda1 > 1.0,
+    }
+
+
+def scalar_series(w: float, M: int) -> dict:
+    """The one-unit case: a gradient sent back m steps through a weight w is multiplied by w^m.
+
+    Returns:
+        dict with ``m`` (M+1,); ``magnitude`` |w|^m in float64 (inf once it overflows, 0 once it underflows);
+        ``sign`` of w^m (+1, -1 or 0; it alternates for w < 0); ``log10_magnitude`` (finite past the range,
+        -inf for w = 0); ``overflow_at`` / ``underflow_at``: first m where the magnitude is inf / 0, or None.
+    """
+    m = np.arange(M + 1)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        magnitude = np.power(abs(float(w)), m.astype(np.float64))  # 0^0 = 1
+        log10_magnitude = np.where(m == 0, 0.0, m * np.log10(abs(float(w))))
+    sign = np.where(m % 2 == 0, 1.0, np.sign(w)) if w != 0 else np.where(m == 0, 1.0, 0.0)
+    return {
+        "m": m,
+        "magnitude": magnitude,
+        "sign": sign,
+        "log10_magnitude": log10_magnitude,
+        "overflow_at": _first(np.isposinf(magnitude)),
+        "underflow_at": _first(magnitude == 0.0),
+    }
+
+
+def counting_gradient_flow(X: np.ndarray, targets: np.ndarray, U: float, W: float) -> dict:
+    """``dxi/dS_k`` of the counting RNN summed over the batch, k = 0..T, by :func:`rnn_core.counting.bptt`.
+
+    Each step back multiplies by W, so the curve is ``W^(T-k)`` times the output gradient: x2 a step for
+    W = 2, alternating for W = -2, constant for W = 1, zero after one step for W = 0 (see ``MARKED_POINTS``).
+
+    Args:
+        X: (N, T) inputs; targets: (N,).
+    Returns:
+        dict with ``k`` (T+1,) 0..T; ``gradient`` (T+1,); ``nonfinite_at``: the largest k (the first one
+        reached going back) whose gradient overflowed, or None.
+    """
+    S = counting.forward(X, U, W)
+    gS = counting.bptt(X, S, targets, W)["gS"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        gradient = gS.sum(axis=0)
+    bad = ~np.isfinite(gradient)
+    return {
+        "k": np.arange(X.shape[1] + 1),
+        "gradient": gradient,
+        "nonfinite_at": int(np.max(np.nonzero(bad))) if bad.any() else None,
+    }

@@ -1,0 +1,120 @@
+"""Pascanu's one-unit cliff: exact gradient, the wall's place and height, what one step from the wall does."""
+
+import numpy as np
+import pytest
+
+from rnn_core import cliff
+from rnn_core.gradcheck import numerical_gradient, relative_error
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def test_error_follows_the_recurrence_step_by_step():
+    for w, b in [(0.5, -1.0), (6.0, -3.0), (-3.0, 2.0)]:
+        x = 0.5
+        for _ in range(50):
+            x = w * _sigmoid(x) + b
+        assert cliff.error(w, b) == pytest.approx((_sigmoid(x) - 0.7) ** 2, rel=1e-12, abs=1e-15)
+
+
+def test_w_zero_forgets_the_start():
+    # with w = 0 every x_t (t >= 1) is b, so E = (sigma(b) - 0.7)^2 and it vanishes at b = logit(0.7)
+    b = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(cliff.error(0.0, b), (_sigmoid(b) - 0.7) ** 2, rtol=1e-12, atol=1e-16)
+    assert cliff.error(0.0, np.log(0.7 / 0.3)) == pytest.approx(0.0, abs=1e-30)
+
+
+def test_surface_is_the_pointwise_error_on_the_grid():
+    w = np.linspace(*cliff.W_RANGE, 7)
+    b = np.linspace(*cliff.B_RANGE, 5)
+    surface = cliff.error_surface(w, b)
+    assert surface.shape == (5, 7)
+    for i, bi in enumerate(b):
+        for j, wj in enumerate(w):
+            assert surface[i, j] == cliff.error(wj, bi)
+
+
+def test_gradient_matches_finite_differences_off_the_wall():
+    rng = np.random.default_rng(0)
+    w = rng.uniform(*cliff.W_RANGE, 200)
+    b = rng.uniform(*cliff.B_RANGE, 200)
+    _, gw, gb = cliff.error_and_gradient(w, b)
+    # Beside the wall the slope is tiny and finite differences only see rounding; on it they see the jump.
+    # Keep the points where a finite difference can be trusted to 1e-6.
+    keep = (np.minimum(np.abs(gw), np.abs(gb)) > 1e-3) & (np.hypot(gw, gb) < 1e3)
+    assert keep.sum() >= 50
+    for wi, bi, gwi, gbi in zip(w[keep], b[keep], gw[keep], gb[keep], strict=True):
+        numeric = numerical_gradient(lambda p: float(cliff.error(p["w"], p["b"])), {"w": wi, "b": bi})
+        assert relative_error([gwi, gbi], [numeric["w"], numeric["b"]]) <= 1e-6, (wi, bi)
+
+
+def test_gradient_matches_finite_differences_close_to_the_cusp():
+    # near (4, -2) the wall is wide enough for a finite difference to resolve its slope
+    for w, b in [(4.5, -2.31), (4.2, -2.15), (3.9, -1.9)]:
+        _, gw, gb = cliff.error_and_gradient(w, b)
+        numeric = numerical_gradient(lambda p: float(cliff.error(p["w"], p["b"])), {"w": w, "b": b}, eps=1e-7)
+        assert relative_error([float(gw), float(gb)], [numeric["w"], numeric["b"]]) <= 1e-6
+
+
+@pytest.mark.parametrize("w", [5.0, 6.0, 8.0])
+def test_wall_sits_where_the_start_is_the_unstable_fixed_point(w):
+    b_wall = cliff.wall_point(w, *cliff.B_RANGE)
+    assert b_wall == pytest.approx(0.5 - w * _sigmoid(0.5), abs=1e-3)
+    below, above = cliff.error(w, b_wall - 1e-3), cliff.error(w, b_wall + 1e-3)
+    assert below > 0.3 and above < 0.1  # E jumps by about 0.4 across it
+    _, gw, gb = cliff.error_and_gradient(w, b_wall)
+    assert np.hypot(gw, gb) > 1e3
+
+
+def test_wall_is_too_thin_for_the_grid_but_the_jump_shows():
+    w = np.linspace(*cliff.W_RANGE, 100)
+    b = np.linspace(*cliff.B_RANGE, 100)
+    surface = cliff.error_surface(w, b)
+    column = surface[:, np.argmin(np.abs(w - 8.0))]  # w close to 8: one grid step in b crosses the wall
+    assert np.max(np.abs(np.diff(column))) > 0.35
+    _, gw, gb = cliff.error_and_gradient(w[None, :], b[:, None])
+    assert np.median(np.hypot(gw, gb)) < 1.0  # the grid points themselves sit on gentle slopes
+
+
+def test_no_wall_below_the_cusp():
+    assert cliff.wall_point(2.0, *cliff.B_RANGE) is not None  # sigma(x_T) still crosses 1/2 ...
+    profile = cliff.cross_section((2.0, -6.0), (2.0, 0.0), n=2001)
+    assert np.max(np.abs(np.diff(profile["error"]))) < 0.01  # ... but smoothly
+
+
+def test_cross_section_slope_is_the_derivative_along_the_segment():
+    profile = cliff.cross_section((1.0, -3.0), (3.0, 0.0), n=4001)
+    numeric = np.gradient(profile["error"], profile["s"])
+    np.testing.assert_allclose(profile["slope"][1:-1], numeric[1:-1], atol=1e-5)
+    np.testing.assert_allclose(profile["w"][[0, -1]], [1.0, 3.0])
+    np.testing.assert_allclose(profile["b"][[0, -1]], [-3.0, 0.0])
+
+
+def test_a_step_from_the_wall_is_thrown_far_and_clipping_keeps_it_short():
+    w = 6.0
+    b = cliff.wall_point(w, *cliff.B_RANGE)
+    plain = cliff.gradient_step(w, b, lr=0.01)
+    assert plain["finite"] and not plain["clipped"]
+    assert plain["step_norm"] > 100.0  # far outside the plotted [0, 10] x [-6, 0]
+    gw, gb = plain["gradient"]
+    np.testing.assert_allclose(plain["end"], (w - 0.01 * gw, b - 0.01 * gb))
+    clipped = cliff.gradient_step(w, b, lr=0.01, clip=1.0)
+    assert clipped["clipped"] and clipped["step_norm"] == pytest.approx(0.01, rel=1e-12)
+    assert clipped["gradient"] == plain["gradient"]
+    assert clipped["end_error"] == pytest.approx(float(cliff.error(*clipped["end"])))
+
+
+def test_a_step_on_the_plateau_is_unclipped_and_small():
+    step = cliff.gradient_step(2.0, -1.0, lr=0.1, clip=1.0)
+    assert not step["clipped"] and step["step_norm"] < 0.1
+
+
+def test_extreme_parameters_do_not_warn():
+    w = np.linspace(-1e3, 1e3, 101)
+    b = np.linspace(-1e3, 1e3, 101)
+    surface = cliff.error_surface(w, b)
+    assert np.all(np.isfinite(surface)) and np.all((surface >= 0) & (surface <= 0.49 + 1e-12))
+    E, gw, gb = cliff.error_and_gradient(w[None, :], b[:, None], T=200)
+    assert np.all(np.isfinite(E))
