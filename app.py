@@ -15,7 +15,7 @@ if "lang" not in st.session_state:
 
 with st.sidebar:
     st.segmented_control(
-        "🌐 " + t("app.language"), LANGUAGES, format_func=LANGUAGE_NAMES.get, key="lang", required=True
+        t("app.language"), LANGUAGES, format_func=LANGUAGE_NAMES.get, key="lang", required=True
     )
 if st.session_state.get("_lang_rejected"):
     st.warning(t("app.lang_rejected", value=st.session_state["_lang_rejected"][:20]), icon="⚠️")

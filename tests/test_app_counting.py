@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
 from apptest_helpers import assert_clean, by_key, open_app, texts
+
 from rnn_core import counting, optim
 from ui.i18n import catalog
 

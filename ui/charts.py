@@ -16,15 +16,18 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 
 def log_lines(
     df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, color: str | None = None,
-    color_title: str = "", log_y: bool = True, height: int = 260, points: bool = False,
+    color_title: str = "", log_y: bool = True, symlog_y: bool = False, height: int = 260, points: bool = False,
+    integer_x: bool = False, y_domain: tuple[float, float] | None = None,
 ) -> alt.Chart:
-    """Lines of ``y`` against ``x`` (log y by default), one per value of ``color``; rows with y ≤ 0 are dropped
-    on a log axis (the caller says so in prose where it matters)."""
+    """Lines of ``y`` against ``x`` (log y by default, or symlog for values that change sign and size), one per
+    value of ``color``; rows with y ≤ 0 are dropped on a log axis (the caller says so in prose where it matters)."""
     if log_y:
         df = df[df[y] > 0]
     enc = {
-        "x": alt.X(f"{x}:Q", title=x_title),
-        "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Undefined),
+        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1) if integer_x else alt.Undefined),
+        "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(
+            type="log" if log_y else "symlog" if symlog_y else "linear",
+            domain=list(y_domain) if y_domain else alt.Undefined)),
         "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
     }
     if color:
@@ -46,8 +49,9 @@ def surface_cells(U_values: np.ndarray, W_values: np.ndarray, values: np.ndarray
     return pd.DataFrame({
         "i": ii.ravel(), "j": jj.ravel(),
         "U": U_values[ii].ravel(), "W": W_values[jj].ravel(),
-        "u0": (U_values[ii] - du / 2).ravel(), "u1": (U_values[ii] + du / 2).ravel(),
-        "w0": (W_values[jj] - dw / 2).ravel(), "w1": (W_values[jj] + dw / 2).ravel(),
+        # Cells overlap by 2% so that anti-aliasing leaves no hairlines between them.
+        "u0": (U_values[ii] - 0.51 * du).ravel(), "u1": (U_values[ii] + 0.51 * du).ravel(),
+        "w0": (W_values[jj] - 0.51 * dw).ravel(), "w1": (W_values[jj] + 0.51 * dw).ravel(),
         "value": values.ravel(),
     })
 

@@ -17,7 +17,7 @@ def unrolled_counting(x: np.ndarray, S: np.ndarray, U: float, W: float, shown: i
     T = len(x)
     steps = list(range(1, T + 1)) if T <= shown else [*range(1, shown), None, T]
     lines = [
-        "digraph G {", "rankdir=LR; nodesep=0.25; ranksep=0.45;",
+        "digraph G {", "rankdir=LR; nodesep=0.35; ranksep=0.5;",
         'node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=10];',
         f'S0 [label="S₀\\n{_num(S[0])}", shape=circle, style=filled, fillcolor="#eeeeee"];',
     ]
@@ -32,6 +32,7 @@ def unrolled_counting(x: np.ndarray, S: np.ndarray, U: float, W: float, shown: i
         lines.append(f'x{t} [label="X{t}={int(x[t - 1])}", shape=box, style=filled, fillcolor="{color}"];')
         lines.append(f'S{t} [label="S{t}\\n{_num(S[t])}", shape=circle, style=filled, fillcolor="#d6e8f7"];')
         lines.append(f'x{t} -> S{t} [label="U={_num(U)}", color="#E69F00"];')
+        lines.append(f"{{rank=same; x{t}; S{t}}}")  # each input sits under its state: time runs left to right
         lines.append(f'{prev} -> S{t} [label="W={_num(W)}", color="#0072B2"];')
         prev = f"S{t}"
     lines.append(f'y [label="y = {_num(S[T])}", shape=doubleoctagon];')

@@ -13,7 +13,7 @@ def frame(title_key: str, intro_key: str) -> None:
     st.title(t(title_key))
     urlstate.show_notices()
     st.markdown(t(intro_key))
-    with st.sidebar:
+    with st.sidebar, st.expander(t("common.share_title"), icon="🔗"):
         st.caption(t("common.share_caption"))
         st.code(urlstate.share_link(), language=None, wrap_lines=True)
 

@@ -16,8 +16,9 @@ The widget helpers below create widgets *from* the spec, without a ``value=``: t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import streamlit as st
 

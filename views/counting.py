@@ -138,9 +138,9 @@ numeric = gradcheck.numerical_gradient(
 )
 c1, c2, c3 = st.columns(3)
 c1.metric(t("counting.grad_u"), divergence.fmt(gU), t("counting.fd_value", value=divergence.fmt(numeric["U"])),
-          delta_color="off")
+          delta_color="off", delta_arrow="off")
 c2.metric(t("counting.grad_w"), divergence.fmt(gW), t("counting.fd_value", value=divergence.fmt(numeric["W"])),
-          delta_color="off")
+          delta_color="off", delta_arrow="off")
 if gU == 0 and gW == 0:
     c3.metric(t("counting.rel_error"), "—")
     st.info(t("counting.zero_gradient"), icon="🎯")
@@ -198,7 +198,8 @@ with h2:
     st.markdown(f"**{t('counting.weights_chart')}**")
     st.altair_chart(charts.log_lines(weights, "step", "value", x_title=t("common.iteration"),
                                      y_title=t("counting.weight_axis"), color="weight",
-                                     color_title=t("counting.weight_axis"), log_y=False))
+                                     color_title=t("counting.weight_axis"), log_y=False, y_domain=(-4, 4)))
+    st.caption(t("counting.weights_caption"))
 
 # 5. The cost surface ------------------------------------------------------------------------------------
 page.section("counting.surface_header")
@@ -217,11 +218,12 @@ st.caption(t("counting.surface_caption"))
 page.section("counting.time_header")
 st.markdown(t("counting.time_text"))
 it_key = urlstate.key(PAGE, "it")
-st.session_state[it_key] = min(st.session_state[it_key], last)  # "5000" in a link means "the last one"
-if last > 0:
-    st.slider(t("counting.it_label"), 0, last, key=it_key)
+evaluated = len(run.costs) - 1  # the last iteration whose gradient is finite
+st.session_state[it_key] = min(st.session_state[it_key], evaluated)  # "5000" in a link means "the last one"
+if evaluated > 0:
+    st.slider(t("counting.it_label"), 0, evaluated, key=it_key)
 X, targets = dataset(v["data"], v["n"], v["len"], v["seed"])
-Ui, Wi = run.params[min(st.session_state[it_key], last)]
+Ui, Wi = run.params[st.session_state[it_key]]
 Si = counting.forward(X, Ui, Wi)
 flow = counting.bptt(X, Si, targets, Wi)["gS"]
 with np.errstate(over="ignore", invalid="ignore"):
@@ -230,7 +232,7 @@ k = np.arange(flow.shape[1])
 finite = np.isfinite(norms)
 time_df = pd.DataFrame({"k": k[finite], "norm": norms[finite]})
 st.altair_chart(charts.log_lines(time_df, "k", "norm", x_title=t("counting.k_axis"), y_title=t("counting.gs_axis"),
-                                 points=True))
+                                 points=True, integer_x=True))
 zeros = int(np.sum(norms[finite] == 0))
 st.markdown(t("counting.time_reading", U=divergence.fmt(Ui), W=divergence.fmt(Wi), absw=divergence.fmt(abs(Wi)),
               zeros=zeros, overflowed=int(np.sum(~finite))))
