@@ -18,6 +18,7 @@ states ``S`` are (N, T+1) with ``S[:, 0] = S_0``. Reference setups: ``../shared/
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -165,7 +166,7 @@ def cost_surface(
 
 
 # Why a run stopped; the UI turns each into a sentence.
-DIVERGENCE_REASONS = ("state", "cost", "gradient", "parameters")
+DIVERGENCE_REASONS = ("state", "cost", "gradient", "hessian", "parameters")
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,41 @@ class Trajectory:
     detail: dict = field(default_factory=dict)
 
 
+def _evaluate(
+    XT: np.ndarray, targets: np.ndarray, U: float, W: float
+) -> tuple[np.ndarray, float, float, float]:
+    """:func:`forward`, :func:`cost` and :func:`backward` fused, for :func:`fit`'s inner loop.
+
+    The same floating-point operations in the same order, so the same bits (a test pins this), on time-major
+    arrays so every step works on a contiguous row, and with whole-sequence numpy calls where the order of
+    operations allows it. About 4 times faster on the book's data, which the optimizer race needs.
+
+    Args:
+        XT: (T, N) inputs, ``X.T`` made contiguous, targets: (N,).
+    Returns:
+        ST: (T+1, N) the states ``forward(X, U, W).T``; the cost; dxi/dU; dxi/dW. Call it under np.errstate.
+    """
+    T, N = XT.shape
+    ST = np.zeros((T + 1, N))
+    XU = XT * U
+    s = ST[0]
+    for t in range(T):
+        s = s * W + XU[t]  # S_t = X_t U + S_{t-1} W (IEEE addition commutes exactly)
+        ST[t + 1] = s
+    error = s - targets  # = -(t - y) exactly, and squares the same
+    c = float((error**2).sum())
+    gS = np.empty((T, N))  # row k-1 holds dxi/dS_k, k = 1..T
+    backwards = gS[::-1]  # the same rows, k = T first
+    backwards[0] = 2.0 * error  # through the squared error
+    backwards[1:] = W
+    # dxi/dS_{k-1} = dxi/dS_k W for every k at once: a running product down the rows, multiplied in order.
+    np.multiply.accumulate(backwards, axis=0, out=backwards)
+    # Each row of the product is one step's term; summing contiguous rows gives backward's pairwise sums.
+    gU = float((gS * XT).sum(axis=1).sum())
+    gW = float((gS * ST[:-1]).sum(axis=1).sum())
+    return ST, c, gU, gW
+
+
 def fit(
     X: np.ndarray,
     targets: np.ndarray,
@@ -203,43 +239,52 @@ def fit(
 ) -> Trajectory:
     """Full-batch training of (U, W) from ``start`` for ``n_iter`` updates, stopping at divergence.
 
-    Every iteration: forward, cost, BPTT, then one optimizer update. Overflow does not raise or warn: the
-    run stops and the returned :class:`Trajectory` says where and why.
+    Every iteration: forward, cost, BPTT (fused in :func:`_evaluate`, same numbers), the Hessian when
+    ``optimizer.needs_hessian`` (passed as ``update(..., hessian=H)``), then one optimizer update. Overflow
+    does not raise or warn: the run stops and the returned :class:`Trajectory` says where and why.
     """
     params = {"U": np.float64(start[0]), "W": np.float64(start[1])}
     state = optimizer.init(params)
+    XT = np.ascontiguousarray(X.T, dtype=np.float64)
     rows, costs, grads, updates, states = [], [], [], [], []
     diverged_at, reason, detail = None, None, {}
-    for i in range(n_iter + 1):
-        U, W = float(params["U"]), float(params["W"])
-        rows.append((U, W))
-        S = forward(X, U, W)
-        if not np.all(np.isfinite(S)):
-            bad_t = int(np.argmax(~np.all(np.isfinite(S), axis=0)))
-            diverged_at, reason, detail = i, "state", {"U": U, "W": W, "t": bad_t}
-            break
-        c = cost(S, targets)
-        if not np.isfinite(c):
-            diverged_at, reason, detail = i, "cost", {"U": U, "W": W}
-            break
-        gU, gW = backward(X, S, targets, W)
-        if not (np.isfinite(gU) and np.isfinite(gW)):
-            diverged_at, reason, detail = i, "gradient", {"U": U, "W": W, "cost": c}
-            break
-        costs.append(c)
-        grads.append((gU, gW))
-        if i == n_iter:
-            break
-        with np.errstate(over="ignore", invalid="ignore"):
-            step_, state = optimizer.update({"U": np.float64(gU), "W": np.float64(gW)}, state, params)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
+        for i in range(n_iter + 1):
+            U, W = float(params["U"]), float(params["W"])
+            rows.append((U, W))
+            ST, c, gU, gW = _evaluate(XT, targets, U, W)
+            # A non-finite state carries on to S_T and so to the cost: a finite cost clears every state.
+            if not math.isfinite(c) and not np.isfinite(ST).all():
+                bad_t = int(np.argmax(~np.all(np.isfinite(ST), axis=1)))
+                diverged_at, reason, detail = i, "state", {"U": U, "W": W, "t": bad_t}
+                break
+            if not math.isfinite(c):
+                diverged_at, reason, detail = i, "cost", {"U": U, "W": W}
+                break
+            if not (math.isfinite(gU) and math.isfinite(gW)):
+                diverged_at, reason, detail = i, "gradient", {"U": U, "W": W, "cost": c}
+                break
+            costs.append(c)
+            grads.append((gU, gW))
+            if i == n_iter:
+                break
+            extra = {}
+            if optimizer.needs_hessian:
+                extra["hessian"] = hessian(X, targets, U, W)
+                if not np.isfinite(extra["hessian"]).all():
+                    diverged_at, reason = i, "hessian"
+                    detail = {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))}
+                    break
+            gradient = {"U": np.float64(gU), "W": np.float64(gW)}
+            step_, state = optimizer.update(gradient, state, params, **extra)
             new = apply_updates(params, step_)
-        if not all(np.isfinite(v) for v in new.values()):
-            diverged_at, reason = i + 1, "parameters"
-            detail = {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))}
-            break
-        updates.append((float(step_["U"]), float(step_["W"])))
-        states.append(state)
-        params = new
+            if not all(math.isfinite(v) for v in new.values()):
+                diverged_at, reason = i + 1, "parameters"
+                detail = {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))}
+                break
+            updates.append((float(step_["U"]), float(step_["W"])))
+            states.append(state)
+            params = new
     if reason in ("state", "cost", "gradient") and costs:
         detail.update(cost=costs[-1], grad_norm=float(np.hypot(*grads[-1])))
     return Trajectory(
@@ -252,3 +297,39 @@ def fit(
         reason=reason,
         detail=detail,
     )
+
+
+def hessian(X: np.ndarray, targets: np.ndarray, U: float, W: float) -> np.ndarray:
+    """The exact 2x2 Hessian of ``xi = sum_n (t_n - y_n)^2`` with respect to (U, W), in closed form.
+
+    As in :func:`cost_surface`, the output is ``y_n = U p_n(W)`` with ``p_n(W) = sum_k X_{n,k} W^(T-k)``.
+    With the residual ``r_n = y_n - t_n`` and ``'`` meaning d/dW::
+
+        dxi/dU      = 2 sum_n r_n p_n               dxi/dW = 2 sum_n r_n U p_n'
+        d2xi/dU2    = 2 sum_n p_n^2
+        d2xi/dU dW  = 2 sum_n p_n' (U p_n + r_n)     (the product rule on r_n p_n)
+        d2xi/dW2    = 2 sum_n (U^2 p_n'^2 + r_n U p_n'')
+
+    Horner's step ``p <- p W + x`` differentiates to ``p' <- p' W + p`` and ``p'' <- p'' W + 2 p'``. p is
+    linear in the inputs, so the recursion runs once, on scalars, for the monomials ``W^(T-k)`` (the
+    polynomial whose only coefficient is 1), and one matrix product with X then gives p, p', p'' for every
+    row: about 3 times faster than a vector Horner pass, and Newton's method calls this every iteration.
+
+    Args:
+        X: (N, T) inputs, targets: (N,).
+    Returns:
+        (2, 2) float64, rows and columns in the order (U, W); symmetric. Holds inf or nan when it overflows.
+    """
+    T = X.shape[1]
+    monomials = np.empty((T, 3))  # row k-1: W^(T-k) and its first two derivatives, for column k-1 of X
+    m, dm, d2m = 1.0, 0.0, 0.0  # W^0: the last column's
+    with np.errstate(over="ignore", invalid="ignore"):
+        for row in range(T - 1, -1, -1):
+            monomials[row] = (m, dm, d2m)
+            m, dm, d2m = m * W, dm * W + m, d2m * W + 2.0 * dm  # Horner's step and its derivatives
+        p, dp, d2p = (X @ monomials).T  # (N,) each
+        residual = U * p - targets
+        h_uu = float(2.0 * (p @ p))
+        h_uw = float(2.0 * (dp @ (U * p + residual)))
+        h_ww = float(2.0 * (U * U * (dp @ dp) + U * (residual @ d2p)))
+    return np.array([[h_uu, h_uw], [h_uw, h_ww]])

@@ -10,11 +10,23 @@ An :class:`Optimizer` is two pure functions::
 model's equations, e.g. ``{"U": ..., "W": ...}``). A state is a small dict of arrays (or ``()`` when there is
 none), so a training loop can record it for display. Transforms such as clipping are optimizers too and
 compose with :func:`chain`.
+
+Conventions differ between libraries, so each docstring states its own (``shared/REFERENCES.md`` section 4):
+
+- :func:`momentum`: trace form ``v = mu v + g`` (PyTorch's), not the averaged ``v = mu v + (1 - mu) g``.
+- :func:`rmsprop` and :func:`adam`: eps *outside* the square root, ``g / (sqrt(s) + eps)``.
+- :func:`rprop`: three variants, ``"rprop-"`` (the book's), ``"rprop+"`` (backtracking), ``"irprop-"``
+  (``torch.optim.Rprop``).
+- :func:`clip_by_global_norm` (Pascanu et al. 2013, Algorithm 1) and :func:`clip_by_value` are transforms
+  for :func:`chain`.
+- :func:`newton` needs the Hessian: its ``needs_hessian`` flag asks the training loop to pass
+  ``hessian=`` to ``update``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,6 +38,8 @@ class Optimizer(NamedTuple):
 
     init: Callable[[Params], Any]
     update: Callable[..., tuple[Params, Any]]
+    # True when ``update`` must be given ``hessian=`` (a square array over the params, see :func:`newton`).
+    needs_hessian: bool = False
 
 
 def apply_updates(params: Params, updates: Params) -> Params:
@@ -37,7 +51,8 @@ def chain(*transforms: Optimizer) -> Optimizer:
     """Run transforms in order, each one receiving the previous one's output as its gradient.
 
     ``chain(clip_by_global_norm(1.0), sgd(0.01))`` clips, then takes the descent step. The state is the
-    tuple of the transforms' states, in order.
+    tuple of the transforms' states, in order. Extra keyword arguments (``hessian=``) reach every transform,
+    and the chain needs the Hessian when any of its transforms does.
     """
 
     def init(params: Params) -> tuple:
@@ -45,12 +60,12 @@ def chain(*transforms: Optimizer) -> Optimizer:
 
     def update(grads: Params, state: tuple, params: Params | None = None, **extra) -> tuple[Params, tuple]:
         new_states = []
-        for t, s in zip(transforms, state):
+        for t, s in zip(transforms, state, strict=True):
             grads, s = t.update(grads, s, params, **extra)
             new_states.append(s)
         return grads, tuple(new_states)
 
-    return Optimizer(init, update)
+    return Optimizer(init, update, any(t.needs_hessian for t in transforms))
 
 
 def sgd(lr: float) -> Optimizer:
@@ -63,3 +78,240 @@ def sgd(lr: float) -> Optimizer:
         return {k: -lr * g for k, g in grads.items()}, state
 
     return Optimizer(init, update)
+
+
+def _zeros_like(params: Params) -> Params:
+    return {k: np.zeros_like(v, dtype=np.float64) for k, v in params.items()}
+
+
+def momentum(lr: float, mu: float, nesterov: bool = False) -> Optimizer:
+    """Heavy-ball momentum, trace convention (PyTorch's ``SGD(momentum=mu)`` with dampening 0)::
+
+        v <- mu v + g                 (a running *sum* of past gradients, not an average)
+        w <- w - lr v                 or, with ``nesterov``:  w <- w - lr (g + mu v)   (the new v)
+
+    ``mu = 0`` is plain :func:`sgd`. State ``{"v": {name: array}}``, starting at zero.
+    """
+
+    def init(params: Params) -> dict:
+        return {"v": _zeros_like(params)}
+
+    def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
+        v = {k: mu * state["v"][k] + g for k, g in grads.items()}
+        if nesterov:  # look ahead: the gradient plus the velocity it is about to add to
+            return {k: -lr * (g + mu * v[k]) for k, g in grads.items()}, {"v": v}
+        return {k: -lr * v[k] for k in grads}, {"v": v}
+
+    return Optimizer(init, update)
+
+
+def rmsprop(lr: float, decay: float = 0.9, eps: float = 1e-8) -> Optimizer:
+    """RMSProp (Tieleman & Hinton 2012), eps *outside* the square root (as PyTorch; Keras puts it inside)::
+
+        s <- decay s + (1 - decay) g^2
+        w <- w - lr g / (sqrt(s) + eps)
+
+    State ``{"s": {name: array}}``, starting at zero, so the first step is ``lr / sqrt(1 - decay)`` long.
+    """
+
+    def init(params: Params) -> dict:
+        return {"s": _zeros_like(params)}
+
+    def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
+        s = {k: decay * state["s"][k] + (1.0 - decay) * g**2 for k, g in grads.items()}
+        return {k: -lr * g / (np.sqrt(s[k]) + eps) for k, g in grads.items()}, {"s": s}
+
+    return Optimizer(init, update)
+
+
+def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimizer:
+    """Adam (Kingma & Ba 2015, Algorithm 1), with bias correction and eps outside the square root::
+
+        m <- b1 m + (1 - b1) g            v <- b2 v + (1 - b2) g^2          (t = 1, 2, ...)
+        m_hat = m / (1 - b1^t)            v_hat = v / (1 - b2^t)
+        w <- w - lr m_hat / (sqrt(v_hat) + eps)
+
+    State ``{"m": {...}, "v": {...}, "count": t}``; the first step is about ``lr`` in size, whatever ``|g|``.
+    """
+
+    def init(params: Params) -> dict:
+        return {"m": _zeros_like(params), "v": _zeros_like(params), "count": 0}
+
+    def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
+        t = state["count"] + 1
+        m = {k: b1 * state["m"][k] + (1.0 - b1) * g for k, g in grads.items()}
+        v = {k: b2 * state["v"][k] + (1.0 - b2) * g**2 for k, g in grads.items()}
+        # The moments start at zero, so early averages are biased towards it; dividing by 1 - b^t undoes that.
+        updates = {k: -lr * (m[k] / (1.0 - b1**t)) / (np.sqrt(v[k] / (1.0 - b2**t)) + eps) for k in grads}
+        return updates, {"m": m, "v": v, "count": t}
+
+    return Optimizer(init, update)
+
+
+RPROP_VARIANTS = ("rprop-", "rprop+", "irprop-")
+
+
+def rprop(
+    step0: float,
+    eta_plus: float = 1.2,
+    eta_minus: float = 0.5,
+    step_min: float | None = None,
+    step_max: float | None = None,
+    variant: str = "rprop-",
+) -> Optimizer:
+    """Resilient backpropagation: each weight has its own step size Delta; only the gradient's *sign* is used.
+
+    Per weight, with ``g`` the gradient and ``s`` the sign stored at the previous iteration (0 at the start):
+
+    - ``"rprop-"``, the book's: if ``sign(g) == s`` then ``Delta *= eta_plus`` else ``Delta *= eta_minus``;
+      ``w -= sign(g) Delta``; ``s = sign(g)``. As ``s`` starts at 0 the first step shrinks to
+      ``step0 * eta_minus`` (and, as in the book's code, a zero gradient after a zero one counts as equal).
+    - ``"rprop+"`` (Riedmiller & Braun 1993): if ``sign(g) s > 0`` grow Delta and step; if ``< 0`` shrink
+      Delta, undo the previous step (backtrack) and store ``s = 0`` so the next iteration steps without
+      adapting; if ``= 0`` step with the current Delta.
+    - ``"irprop-"`` (Igel & Huesken 2000; ``torch.optim.Rprop``): like ``"rprop+"`` but a sign change takes
+      *no* step instead of backtracking (and stores ``s = 0``).
+
+    ``Delta`` is clipped to ``[step_min, step_max]`` when bounds are given (PyTorch uses 1e-6 and 50; the book
+    none). Rprop is a full-batch method. State ``{"step": {...}, "prev_sign": {...}}`` (Delta and s per
+    weight), plus ``"prev_update"`` for ``"rprop+"``.
+    """
+    if variant not in RPROP_VARIANTS:
+        raise ValueError(f"variant must be one of {RPROP_VARIANTS}, not {variant!r}")
+
+    def bounded(delta: np.ndarray) -> np.ndarray:
+        if step_min is not None:
+            delta = np.maximum(delta, step_min)
+        if step_max is not None:
+            delta = np.minimum(delta, step_max)
+        return delta
+
+    def init(params: Params) -> dict:
+        state = {
+            "step": {k: np.full_like(v, step0, dtype=np.float64) for k, v in params.items()},
+            "prev_sign": _zeros_like(params),
+        }
+        if variant == "rprop+":
+            state["prev_update"] = _zeros_like(params)
+        return state
+
+    def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
+        updates, steps, signs, prev_updates = {}, {}, {}, {}
+        for k, g in grads.items():
+            sign, prev_sign, delta = np.sign(g), state["prev_sign"][k], state["step"][k]
+            if variant == "rprop-":
+                delta = bounded(np.where(sign == prev_sign, delta * eta_plus, delta * eta_minus))
+                updates[k], signs[k] = -sign * delta, sign
+            else:
+                agreement = sign * prev_sign  # +1 same sign, -1 a sign change, 0 no history
+                factor = np.where(agreement > 0, eta_plus, np.where(agreement < 0, eta_minus, 1.0))
+                delta = bounded(delta * factor)
+                signs[k] = np.where(agreement < 0, 0.0, sign)  # a sign change is forgotten
+                if variant == "rprop+":  # undo the step that jumped over the minimum
+                    updates[k] = np.where(agreement < 0, -state["prev_update"][k], -sign * delta)
+                    prev_updates[k] = updates[k]
+                else:  # irprop-: no step this iteration
+                    updates[k] = -signs[k] * delta
+            steps[k] = delta
+        new_state = {"step": steps, "prev_sign": signs}
+        if variant == "rprop+":
+            new_state["prev_update"] = prev_updates
+        return updates, new_state
+
+    return Optimizer(init, update)
+
+
+def _global_norm(grads: Params) -> np.float64:
+    """The norm over all keys together, scaled by the largest entry so that huge gradients cannot overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        largest = max((np.max(np.abs(g)) for g in grads.values()), default=np.float64(0.0))
+        if not np.isfinite(largest) or largest == 0:
+            return np.float64(largest)
+        return np.float64(largest * np.sqrt(sum(np.sum((g / largest) ** 2) for g in grads.values())))
+
+
+def clip_by_global_norm(threshold: float) -> Optimizer:
+    """Rescale the whole gradient when its norm reaches ``threshold`` (Pascanu et al. 2013, Algorithm 1)::
+
+        if ||g|| >= threshold:  g <- threshold g / ||g||      (||.|| over all keys together)
+
+    The direction is kept; only the length is capped. ``threshold = 0`` gives a zero gradient (no step), never
+    nan. A non-finite gradient passes through unchanged, for the training loop to report. Use it in
+    :func:`chain` before a descent step. State ``{"raw_norm": ||g|| before clipping, "clipped": bool}``.
+    """
+
+    def init(params: Params) -> dict:
+        return {"raw_norm": np.float64(0.0), "clipped": False}
+
+    def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
+        norm = _global_norm(grads)
+        clipped = bool(np.isfinite(norm) and norm >= threshold)
+        if clipped:
+            scale = threshold / norm if norm > 0 else 0.0  # norm 0 means g is already 0: keep it so
+            grads = {k: g * scale for k, g in grads.items()}
+        return grads, {"raw_norm": norm, "clipped": clipped}
+
+    return Optimizer(init, update)
+
+
+def clip_by_value(c: float) -> Optimizer:
+    """Clip every gradient component to ``[-c, c]`` (element-wise clipping; this can turn the direction).
+
+    State ``{"raw_norm": ||g|| before clipping, "clipped": bool}`` (whether any component was cut).
+    """
+
+    def init(params: Params) -> dict:
+        return {"raw_norm": np.float64(0.0), "clipped": False}
+
+    def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
+        clipped = {k: np.clip(g, -c, c) for k, g in grads.items()}
+        was_cut = any(bool(np.any(clipped[k] != g)) for k, g in grads.items())
+        return clipped, {"raw_norm": _global_norm(grads), "clipped": was_cut}
+
+    return Optimizer(init, update)
+
+
+def newton_step(grad: np.ndarray, hessian: np.ndarray, damping: float) -> tuple[np.ndarray, np.ndarray]:
+    """The damped, saddle-free Newton step ``-(|H| + damping I)^-1 g``, and H's eigenvalues.
+
+    ``|H|`` is H with its eigenvalues replaced by their absolute values (Dauphin et al. 2014). Where H is
+    positive definite this is exactly the damped (Levenberg) step ``-(H + damping I)^-1 g``. Where a
+    curvature is negative, plain Newton would move *towards* the saddle or maximum; flipping its sign turns
+    that direction downhill again. Directions where ``|lambda| + damping`` is 0 (singular H, no damping) get
+    no step. There is no learning rate: the curvature sets the step length.
+
+    Args:
+        grad: (n,) gradient, hessian: (n, n) symmetric, damping: >= 0.
+    Returns:
+        step: (n,) to add to the parameters; eigenvalues: (n,) of H, ascending. Both nan if H is not finite.
+    """
+    if not np.isfinite(hessian).all():  # eigh would raise
+        return np.full(len(grad), np.nan), np.full(len(grad), np.nan)
+    eigenvalues, eigenvectors = np.linalg.eigh(hessian)
+    curvature = np.abs(eigenvalues) + damping
+    inverse = np.divide(1.0, curvature, out=np.zeros(len(curvature)), where=curvature > 0)
+    return -(eigenvectors @ (inverse * (grad @ eigenvectors))), eigenvalues
+
+
+def newton(damping: float = 1.0, keys: tuple[str, ...] = ("U", "W")) -> Optimizer:
+    """Damped Newton's method over scalar params: ``w <- w + step`` with the step of :func:`newton_step`.
+
+    ``update`` must be given ``hessian=`` (n, n), rows and columns in ``keys`` order (for the counting RNN:
+    U, W); ``needs_hessian`` is set so :func:`rnn_core.counting.fit` does that. ``damping`` is in the units of
+    the Hessian (at the book's optimum the curvatures are about 1.1e2 and 6.1e4). State
+    ``{"eigenvalues": (n,)}`` of the Hessian used for the step (a negative one: the surface curves down).
+    """
+
+    def init(params: Params) -> dict:
+        return {"eigenvalues": np.zeros(len(keys))}
+
+    def update(
+        grads: Params, state: dict, params: Params | None = None, hessian: np.ndarray | None = None, **extra
+    ) -> tuple[Params, dict]:
+        if hessian is None:
+            raise ValueError("newton needs the Hessian: call update(..., hessian=H)")
+        g = np.array([float(grads[k]) for k in keys])
+        step, eigenvalues = newton_step(g, hessian, damping)
+        return {k: step[i] for i, k in enumerate(keys)}, {"eigenvalues": eigenvalues}
+
+    return Optimizer(init, update, needs_hessian=True)
