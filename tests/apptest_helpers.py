@@ -18,9 +18,9 @@ def open_app(page: str | None = None, lang: str = "en", params: dict | None = No
         at.query_params["lang"] = lang
     for k, v in (params or {}).items():
         at.query_params[k] = str(v)
-    at.run()
     if page:
-        at.switch_page(f"views/{page}.py").run()
+        at.switch_page(f"views/{page}.py")  # before the first run: like opening a deep link /<page>?...
+    at.run()
     return at
 
 

@@ -17,7 +17,7 @@ def metric(at, label_key: str, lang: str = "en") -> str:
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_counting_page_renders_in_both_languages(lang):
-    at = open_app(lang=lang)
+    at = open_app("counting", lang=lang)
     assert_clean(at)
     assert at.title[0].value == catalog(lang)["counting.title"]
     assert metric(at, "counting.output_y", lang) == "3"  # the note's example: (0,0,0,0,1,0,1,0,1,0) -> 3
@@ -33,7 +33,7 @@ def test_counting_page_renders_in_both_languages(lang):
 
 
 def test_language_follows_browser_locale_then_the_switch():
-    at = open_app(lang=None, locale="ko-KR")
+    at = open_app("counting", lang=None, locale="ko-KR")
     assert at.session_state["lang"] == "ko"
     assert at.title[0].value == catalog("ko")["counting.title"]
     at.segmented_control(key="lang").set_value("en").run()
@@ -42,13 +42,13 @@ def test_language_follows_browser_locale_then_the_switch():
 
 
 def test_unknown_language_in_link_gets_a_notice():
-    at = open_app(lang="fr")
+    at = open_app("counting", lang="fr")
     assert_clean(at)
     assert "fr" in texts(at) and at.session_state["lang"] == "en"
 
 
 def test_settings_survive_a_language_switch():
-    at = open_app()
+    at = open_app("counting")
     by_key(at, "slider", "counting.w").set_value(0.5).run()
     at.segmented_control(key="lang").set_value("ko").run()
     assert by_key(at, "slider", "counting.w").value == 0.5
@@ -61,7 +61,7 @@ def url_of(at) -> dict:
 
 
 def test_url_round_trip_restores_the_same_view():
-    at = open_app()
+    at = open_app("counting")
     by_key(at, "text_input", "counting.seq").input("1,1,0,1").run()
     by_key(at, "slider", "counting.u").set_value(0.8).run()
     by_key(at, "radio", "counting.data").set_value("generated").run()
@@ -72,7 +72,7 @@ def test_url_round_trip_restores_the_same_view():
     url = url_of(at)
     assert url["seq"] == "1,1,0,1" and url["seed"] == "123" and url["data"] == "generated"
 
-    again = open_app(lang=url.pop("lang"), params=url)
+    again = open_app("counting", lang=url.pop("lang"), params=url)
     assert_clean(again)
     for kind, key in [("text_input", "counting.seq"), ("slider", "counting.u"), ("radio", "counting.data"),
                       ("number_input", "counting.n"), ("number_input", "counting.seed"),
@@ -84,7 +84,7 @@ def test_url_round_trip_restores_the_same_view():
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_bad_url_parameters_fall_back_with_a_notice(lang):
-    at = open_app(lang=lang, params={"u": "abc", "n": "100000", "data": "zzz", "lr": "nan", "iters": "-5",
+    at = open_app("counting", lang=lang, params={"u": "abc", "n": "100000", "data": "zzz", "lr": "nan", "iters": "-5",
                                      "w": "0.5"})
     assert_clean(at)
     warnings = " ".join(w.value for w in at.warning)
@@ -100,7 +100,7 @@ def test_bad_url_parameters_fall_back_with_a_notice(lang):
     ("1" * 201, "counting.seq_error_too_long"), ("<script>alert(1)</script>", "counting.seq_error_symbol"),
 ])
 def test_bad_typed_sequence_gets_a_clear_message(lang, typed, key):
-    at = open_app(lang=lang)
+    at = open_app("counting", lang=lang)
     by_key(at, "text_input", "counting.seq").input(typed).run()
     assert_clean(at)
     first_words = catalog(lang)[key].split("{")[0]
@@ -117,7 +117,7 @@ def test_bad_typed_sequence_gets_a_clear_message(lang, typed, key):
     {"seq": "1", "u": "-3.0", "w": "-3.0"},
 ])
 def test_widget_extremes_render_without_errors(params):
-    at = open_app(params=params)
+    at = open_app("counting", params=params)
     assert_clean(at)
     assert at.warning.len == 0  # every value above is in range
     X, targets = (counting.book_dataset() if params.get("data", "book") == "book"
@@ -131,7 +131,7 @@ def test_widget_extremes_render_without_errors(params):
 
 
 def test_clicking_the_surface_moves_the_start():
-    at = open_app()
+    at = open_app("counting")
     at.session_state["counting_surface"] = {"selection": {"cell": [{"i": 80, "j": 60}]}}
     at.run()
     assert_clean(at)
@@ -144,7 +144,7 @@ def test_clicking_the_surface_moves_the_start():
 
 
 def test_preset_buttons_set_u_and_w():
-    at = open_app()
+    at = open_app("counting")
     by_key(at, "button", "counting_btn_forget").click().run()
     assert by_key(at, "slider", "counting.w").value == 0.5
     by_key(at, "button", "counting_btn_explode").click().run()
@@ -154,13 +154,13 @@ def test_preset_buttons_set_u_and_w():
 def test_under_the_hood_shows_the_running_source():
     import inspect
 
-    at = open_app()
+    at = open_app("counting")
     sources = [c.value.strip() for c in at.code]
     for function in (counting.forward, counting.bptt, counting.cost_surface, counting.fit, optim.sgd):
         assert inspect.getsource(function).strip() in sources
 
 
 def test_backward_table_agrees_with_finite_differences_on_screen():
-    at = open_app(params={"w": "0.7"})
+    at = open_app("counting", params={"w": "0.7"})
     rel = metric(at, "counting.rel_error")
     assert float(rel) < 1e-6

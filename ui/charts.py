@@ -93,3 +93,21 @@ def markers(points: pd.DataFrame, *, shape: str = "cross", size: int = 180) -> a
     text = alt.Chart(points).mark_text(align="left", dx=9, dy=-9, color="white", fontWeight="bold", clip=True)
     xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
     return mark.encode(**xy, tooltip=[alt.Tooltip("label:N")]) + text.encode(**xy, text=alt.Text("label:N"))
+
+
+def state_heatmap(states: np.ndarray, *, x_title: str, y_title: str, value_title: str, height: int = 220) -> alt.Chart:
+    """Hidden states over time as a heatmap: ``states`` (T, H), time on x (from 1), units on y, a diverging
+    colour scale centred on 0. Non-finite entries are left out (the caller says so)."""
+    T, H = states.shape
+    tt, hh = np.meshgrid(np.arange(1, T + 1), np.arange(1, H + 1), indexing="ij")
+    df = pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(), "value": states.ravel()})
+    df = df[np.isfinite(df["value"])]
+    bound = float(np.max(np.abs(df["value"]))) if len(df) else 1.0
+    return alt.Chart(df).mark_rect().encode(
+        x=alt.X("t:O", title=x_title, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+        y=alt.Y("unit:O", title=y_title, axis=alt.Axis(labelAngle=0)),
+        color=alt.Color("value:Q", title=value_title,
+                        scale=alt.Scale(scheme="blueorange", domain=[-max(bound, 1e-12), max(bound, 1e-12)])),
+        tooltip=[alt.Tooltip("t:O", title=x_title), alt.Tooltip("unit:O", title=y_title),
+                 alt.Tooltip("value:Q", title=value_title, format=".4g")],
+    ).properties(height=height)

@@ -2,5 +2,6 @@
 the browser test loads every one."""
 
 LESSONS = (
+    ("views/home.py", "nav.home", "🏠", "home"),
     ("views/counting.py", "nav.counting", "🔢", "counting"),
 )

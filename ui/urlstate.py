@@ -24,7 +24,7 @@ import streamlit as st
 
 from ui.i18n import t
 
-MAX_TEXT = 1000  # longest text a URL parameter may carry; the widgets accept the same
+MAX_TEXT = 2400  # longest text a URL parameter may carry (200 numbers of a few digits); widgets take the same
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""The home page's small computations: read a typed sequence of numbers, and show that every state of an RNN
+depends on every earlier input.
+
+A nudge ``delta`` added to the first input changes every later state; how much is left of it at step t,
+``||h_t(x + delta e_1) - h_t(x)||``, is the forward-pass twin of the gradient that backpropagation sends back
+(``dh_t/dx_1``), and it decays or grows with the same products of Jacobians (see :mod:`rnn_core.spectral`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from rnn_core import vanilla
+
+MAX_STEPS = 200
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")  # plain decimals only: no eval, no 0x, no _
+
+
+class InputError(ValueError):
+    """A typed sequence that is not a list of numbers; ``code`` names the problem for the UI's message."""
+
+    def __init__(self, code: str, position: int = 0, token: str = ""):
+        super().__init__(f"{code} at {position}: {token!r}")
+        self.code, self.position, self.token = code, position, token
+
+
+def parse_numbers(text: str, max_steps: int = MAX_STEPS, limit: float = 1e3) -> np.ndarray:
+    """Read ``"1, 0, -0.5"`` (commas, semicolons or spaces; the typographic minus − is accepted).
+
+    Returns:
+        (T,) float64.
+    Raises:
+        InputError: code ``"empty"``, ``"number"`` (1-based position and token), ``"too_large"`` (|x| > limit)
+        or ``"too_long"``.
+    """
+    tokens = text.replace("−", "-").replace(",", " ").replace(";", " ").split()
+    if not tokens:
+        raise InputError("empty")
+    if len(tokens) > max_steps:
+        raise InputError("too_long", len(tokens))
+    values = []
+    for i, token in enumerate(tokens):
+        if not _NUMBER.match(token):
+            raise InputError("number", i + 1, token[:12])
+        value = float(token)
+        if abs(value) > limit:
+            raise InputError("too_large", i + 1, token[:12])
+        values.append(value)
+    return np.array(values)
+
+
+def toy_rnn(hidden_size: int, seed: int, scale: float) -> vanilla.Params:
+    """A one-input RNN with random weights (``scale`` sets the recurrent weights' typical gain)."""
+    return vanilla.init_params(1, hidden_size, np.random.default_rng(seed), scale=scale)
+
+
+def nudge_first_input(
+    params: vanilla.Params, x: np.ndarray, activation: str, delta: float
+) -> dict[str, np.ndarray]:
+    """Run the RNN on ``x`` and on ``x`` with ``delta`` added to its first input.
+
+    Args:
+        x: (T,) one scalar input per step.
+    Returns:
+        ``states``: (T, H) the states for ``x``; ``nudged``: (T, H) for the nudged input; ``difference``: (T,)
+        ``||h_t - h'_t||``, which is how much of step 1 each later state still carries.
+    """
+    X = np.stack([x, x])[:, :, None].astype(np.float64)  # batch of two: (2, T, 1)
+    X[1, 0, 0] += delta
+    H, _ = vanilla.forward(X, params, activation=activation)
+    with np.errstate(over="ignore", invalid="ignore"):
+        difference = np.linalg.norm(H[1] - H[0], axis=1)
+    return {"states": H[0], "nudged": H[1], "difference": difference}

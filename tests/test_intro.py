@@ -1,0 +1,57 @@
+"""The home page's computations: typed numbers, and the nudge that shows each state depends on earlier inputs."""
+
+import numpy as np
+import pytest
+
+from rnn_core import intro, vanilla
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1, 0, -0.5", [1, 0, -0.5]), ("1 2 3", [1, 2, 3]), ("−1; .5; 2e2", [-1, 0.5, 200]), ("7", [7]),
+])
+def test_parse_numbers_accepts_plain_decimals(text, expected):
+    np.testing.assert_array_equal(intro.parse_numbers(text), expected)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("", "empty"), (" , ", "empty"), ("1, x", "number"), ("0x10", "number"), ("1_0", "number"),
+    ("__import__('os')", "number"), ("nan", "number"), ("inf", "number"), ("1e400", "too_large"),
+    ("1001", "too_large"), (" ".join(["1"] * 201), "too_long"),
+])
+def test_parse_numbers_rejects_bad_input_with_a_code(text, code):
+    with pytest.raises(intro.InputError) as err:
+        intro.parse_numbers(text)
+    assert err.value.code == code
+
+
+def test_nudge_difference_matches_two_separate_runs():
+    params = intro.toy_rnn(5, seed=3, scale=1.2)
+    x = np.array([0.5, -1.0, 0.0, 2.0, 0.3])
+    out = intro.nudge_first_input(params, x, "tanh", 0.05)
+    H0, _ = vanilla.forward(x[None, :, None], params, activation="tanh")
+    x1 = x.copy()
+    x1[0] += 0.05
+    H1, _ = vanilla.forward(x1[None, :, None], params, activation="tanh")
+    np.testing.assert_allclose(out["states"], H0[0])
+    np.testing.assert_allclose(out["difference"], np.linalg.norm(H1[0] - H0[0], axis=1))
+
+
+def test_linear_nudge_follows_powers_of_the_recurrent_matrix():
+    """With f linear, the nudge at step t is delta * W_xh W_hh^(t-1): the geometric series of the next lessons."""
+    params = intro.toy_rnn(3, seed=0, scale=0.9)
+    x = np.zeros(8)
+    out = intro.nudge_first_input(params, x, "linear", 0.1)
+    expected = [np.linalg.norm(0.1 * params["W_xh"][0] @ np.linalg.matrix_power(params["W_hh"], t)) for t in range(8)]
+    np.testing.assert_allclose(out["difference"], expected, rtol=1e-12)
+
+
+def test_toy_rnn_is_seeded():
+    a, b = intro.toy_rnn(4, 7, 1.0), intro.toy_rnn(4, 7, 1.0)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["W_hh"], intro.toy_rnn(4, 8, 1.0)["W_hh"])
+
+
+def test_overflow_is_reported_not_warned():
+    params = intro.toy_rnn(16, seed=1, scale=2.0)
+    out = intro.nudge_first_input(params, np.full(200, 1000.0), "linear", 1.0)
+    assert out["states"].shape == (200, 16)  # may or may not overflow; no RuntimeWarning either way
