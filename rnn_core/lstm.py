@@ -20,6 +20,7 @@ each gate g in f, i, a, o. The pre-activations (the arguments of σ and tanh) ar
 
 Backward, one step (``dh_t``, ``dc_t`` are the total gradients of the loss with respect to h_t and c_t)::
 
+    dh_t     = dL/dh_t from above (e.g. a readout) + dh_{t+1 → t}
     dc_t     = dc_{t+1 → t} + dh_t ⊙ o_t ⊙ (1 - tanh²(c_t))
     dz_f     = dc_t ⊙ c_{t-1} ⊙ f_t(1 - f_t),   dz_i = dc_t ⊙ a_t ⊙ i_t(1 - i_t)
     dz_a     = dc_t ⊙ i_t ⊙ (1 - a_t²),          dz_o = dh_t ⊙ tanh(c_t) ⊙ o_t(1 - o_t)
@@ -47,8 +48,8 @@ def init_params(
 ) -> Params:
     """Random LSTM weights: every entry ~ U[-1/√H, 1/√H] (PyTorch's default), biases 0, ``b_f = forget_bias``.
 
-    A positive forget bias starts the forget gates near 1 (σ(1) ≈ 0.73), so the cell remembers from the first
-    update (Gers et al. 2000; Jozefowicz et al. 2015).
+    A positive forget bias starts the forget gates near 1 (σ(1) ≈ 0.73, σ(3) ≈ 0.95), so the cell remembers,
+    and passes gradient back, from the first update (Gers et al. 2000; Jozefowicz et al. 2015).
 
     Args:
         input_size: D; hidden_size: H; rng: the only source of randomness.
@@ -136,7 +137,8 @@ def forward(
         ``f, i, a, o`` (N, T, H) the gate values actually used, ``z_f, z_i, z_a, z_o`` (N, T, H) their
         pre-activations, ``tanh_c`` (N, T, H), ``X``, ``h0``, ``c0``, ``H``, ``C``, and ``nonfinite_at``: the
         first step (0-based, into H) whose state is not finite, or None. The gate arrays are views of the
-        fused ``G`` and ``Z`` (N, T, 4H); ``W``, ``U``, ``b`` (fused) and ``clamp`` serve :func:`backward`.
+        fused ``G`` and ``Z`` (N, T, 4H, blocks in ``FUSED`` order); ``W``, ``U``, ``b`` (fused), ``clamp``
+        and ``time_major`` (the same arrays laid out (T, N, .)) serve :func:`backward`.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 3:
@@ -148,6 +150,7 @@ def forward(
     c = np.zeros((N, Hn)) if c0 is None else np.array(c0, dtype=np.float64)
     h0_, c0_ = h, c
     table = _clamp_table(clamp, T, Hn)
+    clamped = None if table is None else ~table[1]
     blk = _blocks(Hn)
     bf, bi, bo, ba = blk["f"], blk["i"], blk["o"], blk["a"]  # column blocks
     sigm = slice(0, 3 * Hn)  # the σ gates f, i, o are adjacent
@@ -168,8 +171,8 @@ def forward(
             np.tanh(z, out=g)  # a = tanh(z_a)
             g[:, sigm] *= 0.5
             g[:, sigm] += 0.5  # f, i, o = σ(z)
-            if table is not None:
-                np.copyto(g, table[0][t], where=~table[1][t])  # clamped gates take their forced value
+            if clamped is not None:
+                np.copyto(g, table[0][t], where=clamped[t])  # clamped gates take their forced value
             c = np.multiply(g[:, bf], c, out=Cs[t])
             c += g[:, bi] * g[:, ba]  # c_t = f ⊙ c_{t-1} + i ⊙ a
             np.tanh(c, out=TCs[t])
