@@ -4,7 +4,7 @@ Run: OPENBLAS_NUM_THREADS=1 python bench/bench_lstm.py
 Sizes: batch 64, T 100, hidden 32, inputs 2, float64; prints the median over repeats, in ms. torch is not a
 project dependency: without it the comparison is skipped. Threads: numpy's BLAS uses what the environment
 gives (OPENBLAS_NUM_THREADS, else every core); torch is set to the same number (``--threads`` overrides).
-At these sizes one thread is fastest for both: the per-step matrices are too small to split.
+The per-step matrices are tiny, so extra threads help little; on a busy machine they make timings noisy.
 """
 
 from __future__ import annotations
