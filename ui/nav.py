@@ -3,5 +3,6 @@ the browser test loads every one."""
 
 LESSONS = (
     ("views/home.py", "nav.home", "🏠", "home"),
+    ("views/mappings.py", "nav.mappings", "🔀", "mappings"),
     ("views/counting.py", "nav.counting", "🔢", "counting"),
 )
