@@ -22,6 +22,9 @@ The paper's conditions (section 2.1; ``shared/REFERENCES.md`` section 3):
 
 ``rho <= lambda1`` always; when ``rho < 1 < lambda1`` (a non-normal W) the norm can grow for a while before it
 decays (:func:`non_normal_example`).
+
+Vanishing is the quiet failure: :func:`running_mean_probe` runs a tanh RNN whose output looks reasonable while
+the gradient that reaches its early steps is almost zero.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import re
 import numpy as np
 
 from rnn_core import counting
-from rnn_core.vanilla import ACTIVATIONS, forward
+from rnn_core.vanilla import ACTIVATIONS, backward, forward, readout, readout_backward
 
 KINDS = ("gaussian", "orthogonal")
 NON_NORMAL_A = 4.0
@@ -75,8 +78,8 @@ def random_recurrent(size: int, kind: str, rho: float, rng: np.random.Generator)
 class MatrixError(ValueError):
     """A typed matrix that cannot be read; ``code`` names the problem for the UI's message.
 
-    Codes: ``"empty"``; ``"number"`` and ``"non_finite"`` (with 1-based ``row``, ``column`` and the
-    ``token``); ``"shape"`` (``found`` holds the number of entries in each row read).
+    Codes: ``"empty"``; ``"number"``, ``"non_finite"`` and ``"too_large"`` (with 1-based ``row``, ``column``
+    and the ``token``); ``"shape"`` (``found`` holds the number of entries in each row read).
     """
 
     def __init__(self, code: str, row: int = 0, column: int = 0, token: str = "", found: tuple = ()):
@@ -88,11 +91,12 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _NON_FINITE = re.compile(r"[+-]?(inf|infinity|nan)", re.IGNORECASE)
 
 
-def parse_matrix(text: str, size: int = 2) -> np.ndarray:
+def parse_matrix(text: str, size: int = 2, max_abs: float | None = None) -> np.ndarray:
     """Read a typed square matrix, rows separated by ``;`` or new lines, entries by commas or spaces.
 
     Accepted: ``"0.9, 0.5; 0, 0.9"``, ``"[[0.9, 0.5], [0, 0.9]]"``, two lines, or ``size**2`` numbers on one
-    line (read row by row). The typographic minus sign is accepted. Nothing is evaluated.
+    line (read row by row). The typographic minus sign is accepted. Nothing is evaluated. With ``max_abs``,
+    an entry larger than that in magnitude is refused (``"too_large"``).
 
     Returns:
         (size, size) float64.
@@ -115,6 +119,8 @@ def parse_matrix(text: str, size: int = 2) -> np.ndarray:
             value = float(token)
             if not np.isfinite(value):  # e.g. 1e400
                 raise MatrixError("non_finite", i, j, token[:12])
+            if max_abs is not None and abs(value) > max_abs:
+                raise MatrixError("too_large", i, j, token[:12])
             row.append(value)
         rows.append(row)
     if len(rows) == 1 and len(rows[0]) == size * size:
@@ -298,7 +304,8 @@ def scalar_series(w: float, M: int) -> dict:
 
     Returns:
         dict with ``m`` (M+1,); ``magnitude`` |w|^m in float64 (inf once it overflows, 0 once it underflows);
-        ``sign`` of w^m (+1, -1 or 0; it alternates for w < 0); ``log10_magnitude`` (finite past the range,
+        ``sign`` of w^m (+1, -1 or 0; it alternates for w < 0); ``value`` = w^m = sign * magnitude;
+        ``log10_magnitude`` (finite past the range,
         -inf for w = 0); ``overflow_at`` / ``underflow_at``: first m where the magnitude is inf / 0, or None.
     """
     m = np.arange(M + 1)
@@ -310,6 +317,7 @@ def scalar_series(w: float, M: int) -> dict:
         "m": m,
         "magnitude": magnitude,
         "sign": sign,
+        "value": sign * magnitude,
         "log10_magnitude": log10_magnitude,
         "overflow_at": _first(np.isposinf(magnitude)),
         "underflow_at": _first(magnitude == 0.0),
@@ -337,4 +345,114 @@ def counting_gradient_flow(X: np.ndarray, targets: np.ndarray, U: float, W: floa
         "k": np.arange(X.shape[1] + 1),
         "gradient": gradient,
         "nonfinite_at": int(np.max(np.nonzero(bad))) if bad.any() else None,
+    }
+
+
+def eigenvalues(W: np.ndarray) -> np.ndarray:
+    """The eigenvalues of a square matrix, largest modulus first (complex, nan if W holds inf or nan)."""
+    W = np.asarray(W, dtype=np.float64)
+    if not np.all(np.isfinite(W)):
+        return np.full(W.shape[0], np.nan + 0j)
+    values = np.linalg.eigvals(W).astype(np.complex128)
+    return values[np.argsort(-np.abs(values), kind="stable")]
+
+
+def scalar_regime(w: float) -> dict:
+    """What multiplying a gradient by the same weight w at every step back does to it.
+
+    Returns:
+        dict with ``regime``: ``"zero"`` (w = 0: nothing gets past the first step back), ``"vanishing"``
+        (|w| < 1), ``"steady"`` (|w| = 1) or ``"exploding"`` (|w| > 1); ``alternates``: True for w < 0 (the
+        sign flips at every step); ``steps_per_decade``: the number of steps that change the magnitude
+        ten-fold, ``1 / |log10 |w||`` (inf for |w| = 1, 0 for w = 0).
+    """
+    magnitude = abs(float(w))
+    if magnitude == 0.0:
+        regime, steps = "zero", 0.0
+    elif magnitude == 1.0:
+        regime, steps = "steady", float("inf")
+    else:
+        regime = "vanishing" if magnitude < 1.0 else "exploding"
+        steps = 1.0 / abs(float(np.log10(magnitude)))
+    return {"regime": regime, "alternates": bool(w < 0), "steps_per_decade": steps}
+
+
+def norm_summary(log10_norm: np.ndarray) -> dict:
+    """The shape of a gradient-norm curve given as ``log10 ||.||`` for m = 0..M (from :func:`jacobian_norms`).
+
+    Returns:
+        dict with ``peak_m`` (the m of the largest norm, nan values ignored), ``log10_peak``, ``log10_final``
+        (at m = M) and ``rate``: the average factor per step over the whole range, ``10^(log10_final / M)``
+        (0 when the norm reached exactly 0, nan when M = 0 or the last value is nan).
+    """
+    log10_norm = np.asarray(log10_norm, dtype=np.float64)
+    M = len(log10_norm) - 1
+    peak_m = int(np.nanargmax(log10_norm))
+    final = float(log10_norm[-1])
+    if M == 0 or np.isnan(final):
+        rate = float("nan")
+    else:
+        with np.errstate(under="ignore"):
+            rate = float(np.power(10.0, final / M))  # 10^-inf = 0
+    return {"peak_m": peak_m, "log10_peak": float(log10_norm[peak_m]), "log10_final": final, "rate": rate}
+
+
+def running_mean_probe(
+    rho: float, T: int, seed: int, hidden: int = 32, n: int = 100, noise: float = 1.0, input_scale: float = 0.5
+) -> dict:
+    """A tanh RNN asked for the running mean of a noisy signal: its output looks reasonable, its memory is short.
+
+    Task: each sequence has a level ``mu ~ U[-1, 1]``; the inputs are ``x_t = mu + noise * eps_t`` and the
+    target at step t is the running mean ``(x_1 + ... + x_t) / t``, so the target at T depends on every input
+    equally: ``d target_T / d x_t = 1/T``. Model: a vanilla tanh RNN (:mod:`rnn_core.vanilla`, one input)
+    with ``W_hh = random_recurrent(hidden, "gaussian", rho)``, ``W_xh ~ N(0, input_scale^2)``, ``b = 0`` and a
+    linear readout ``y_t = h_t V + c`` fitted by least squares over every step of ``n`` training sequences.
+    The recurrent weights stay random, so the readout is the best any output layer can do with what the
+    states remember. Everything random comes from ``np.random.default_rng(seed)``.
+
+    Returns:
+        dict with ``t`` (T,) 1..T; for one fresh sequence (not used by the fit): ``inputs``, ``target``,
+        ``output`` (T,) and its ``level``; over the training batch: ``rms_error`` (T,) of the output,
+        ``constant_error`` (T,) the error of always answering the batch mean (a baseline), and
+        ``sensitivity`` (T,), the mean over the batch of ``|d y_T / d x_t|`` by BPTT: the gradient that
+        reaches step t from the last output; ``needed`` (T,) = 1/T, what the task asks for; ``log10_fade``:
+        ``log10(sensitivity[T] / sensitivity[1])``, how many decades the gradient loses on its way back.
+    """
+    rng = np.random.default_rng(seed)
+    params = {
+        "W_xh": input_scale * rng.standard_normal((1, hidden)),
+        "W_hh": random_recurrent(hidden, "gaussian", rho, rng),
+        "b": np.zeros(hidden),
+    }
+
+    def batch(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        level = rng.uniform(-1.0, 1.0, size=(count, 1))
+        X = level + noise * rng.standard_normal((count, T))
+        target = np.cumsum(X, axis=1) / np.arange(1, T + 1)  # (x_1 + ... + x_t) / t
+        return X[:, :, None], level[:, 0], target
+
+    X, _, target = batch(n)
+    H_all, cache = forward(X, params, "tanh")
+    design = np.hstack([H_all.reshape(n * T, hidden), np.ones((n * T, 1))])  # every step of every sequence
+    coef = np.linalg.lstsq(design, target.reshape(-1), rcond=None)[0]
+    V, c = coef[:-1, None], coef[-1:]
+    output = readout(H_all, V, c)[:, :, 0]
+    dH = np.zeros_like(H_all)
+    dH[:, -1] = readout_backward(np.ones((n, 1)), H_all[:, -1], V)["H"]  # d y_T / d h_T, for each sequence
+    sensitivity = np.mean(np.abs(backward(dH, cache)["X"][:, :, 0]), axis=0)  # BPTT down to every input
+    with np.errstate(divide="ignore"):
+        log10_fade = float(np.log10(sensitivity[-1]) - np.log10(sensitivity[0]))  # inf if step 1 gets exactly 0
+    X_new, level_new, target_new = batch(1)
+    H_new, _ = forward(X_new, params, "tanh")
+    return {
+        "t": np.arange(1, T + 1),
+        "inputs": X_new[0, :, 0],
+        "level": float(level_new[0]),
+        "target": target_new[0],
+        "output": readout(H_new, V, c)[0, :, 0],
+        "rms_error": np.sqrt(np.mean((output - target) ** 2, axis=0)),
+        "constant_error": np.std(target, axis=0),
+        "sensitivity": sensitivity,
+        "needed": np.full(T, 1.0 / T),
+        "log10_fade": log10_fade,
     }

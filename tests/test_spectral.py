@@ -278,6 +278,7 @@ def test_scalar_series_reproduces_the_books_numbers():
 
 def test_scalar_series_signs():
     np.testing.assert_array_equal(spectral.scalar_series(-2.0, 4)["sign"], [1, -1, 1, -1, 1])
+    np.testing.assert_array_equal(spectral.scalar_series(-2.0, 4)["value"], [1, -2, 4, -8, 16])
     np.testing.assert_array_equal(spectral.scalar_series(0.5, 3)["sign"], [1, 1, 1, 1])
     zero = spectral.scalar_series(0.0, 3)
     np.testing.assert_array_equal(zero["sign"], [1, 0, 0, 0])
@@ -312,3 +313,106 @@ def test_counting_gradient_flow_flags_overflow():
     X, targets = counting.book_dataset()
     flow = spectral.counting_gradient_flow(np.tile(X, (1, 40)), np.tile(X, (1, 40)).sum(axis=1), 1.0, 10.0)
     assert flow["nonfinite_at"] is not None
+
+
+def test_parse_matrix_refuses_entries_above_the_limit():
+    np.testing.assert_array_equal(spectral.parse_matrix("100 -100; 0 1", max_abs=100.0), [[100, -100], [0, 1]])
+    with pytest.raises(spectral.MatrixError) as caught:
+        spectral.parse_matrix("1 0; 0 -1e3", max_abs=100.0)
+    assert (caught.value.code, caught.value.row, caught.value.column, caught.value.token) == ("too_large", 2, 2,
+                                                                                             "-1e3")
+
+
+def test_eigenvalues_come_largest_modulus_first():
+    values = spectral.eigenvalues(np.array([[0.0, -2.0], [2.0, 0.0]]))  # a rotation by 90 degrees, scaled by 2
+    np.testing.assert_allclose(sorted(values.imag), [-2.0, 2.0], atol=1e-15)
+    np.testing.assert_allclose(values.real, 0.0, atol=1e-15)
+    W = spectral.random_recurrent(20, "gaussian", 1.2, np.random.default_rng(0))
+    moduli = np.abs(spectral.eigenvalues(W))
+    assert moduli[0] == pytest.approx(spectral.spectral_radius(W), rel=1e-12)
+    assert np.all(np.diff(moduli) <= 1e-12)
+    assert np.all(np.isnan(spectral.eigenvalues(np.array([[np.nan, 0.0], [0.0, 1.0]]))))
+
+
+@pytest.mark.parametrize(
+    ("w", "regime", "alternates", "steps"),
+    [
+        (1.5, "exploding", False, 1 / np.log10(1.5)),  # ten-fold every 5.68 steps
+        (0.6, "vanishing", False, 1 / -np.log10(0.6)),
+        (-0.5, "vanishing", True, 1 / np.log10(2.0)),
+        (-2.0, "exploding", True, 1 / np.log10(2.0)),
+        (1.0, "steady", False, np.inf),
+        (-1.0, "steady", True, np.inf),
+        (0.0, "zero", False, 0.0),
+    ],
+)
+def test_scalar_regime_names_the_three_cases_and_the_sign_flip(w, regime, alternates, steps):
+    result = spectral.scalar_regime(w)
+    assert result["regime"] == regime and result["alternates"] == alternates
+    assert result["steps_per_decade"] == pytest.approx(steps, rel=1e-12)
+    if np.isfinite(steps) and steps > 0:  # after that many steps the series has changed by exactly 10
+        assert abs(spectral.scalar_series(w, 1)["log10_magnitude"][1]) * steps == pytest.approx(1.0, rel=1e-12)
+
+
+def test_norm_summary_finds_the_transient_peak_and_the_average_rate():
+    result = spectral.jacobian_norms(spectral.non_normal_example(0.9), 100, "linear")
+    summary = spectral.norm_summary(result["log10_norm"])
+    assert summary["peak_m"] == int(np.argmax(result["norm"])) and summary["peak_m"] > 0
+    assert summary["log10_peak"] == pytest.approx(np.log10(result["norm"].max()), rel=1e-12)
+    assert summary["rate"] == pytest.approx(result["norm"][100] ** (1 / 100), rel=1e-12)
+    orthogonal = spectral.jacobian_norms(spectral.random_recurrent(8, "orthogonal", 1.1, np.random.default_rng(0)),
+                                         50, "linear")
+    assert spectral.norm_summary(orthogonal["log10_norm"])["rate"] == pytest.approx(1.1, rel=1e-12)
+    nilpotent = spectral.jacobian_norms(np.array([[0.0, 1.0], [0.0, 0.0]]), 5, "linear")
+    assert spectral.norm_summary(nilpotent["log10_norm"])["rate"] == 0.0
+    assert np.isnan(spectral.norm_summary(np.array([0.0]))["rate"])
+
+
+def test_running_mean_probe_targets_are_running_means_and_it_is_reproducible():
+    a = spectral.running_mean_probe(0.9, 30, seed=4, n=40)
+    b = spectral.running_mean_probe(0.9, 30, seed=4, n=40)
+    for name in ("inputs", "target", "output", "sensitivity", "rms_error"):
+        np.testing.assert_array_equal(a[name], b[name])
+    np.testing.assert_allclose(a["target"], np.cumsum(a["inputs"]) / np.arange(1, 31), rtol=1e-12)
+    np.testing.assert_array_equal(a["needed"], np.full(30, 1 / 30))
+    assert a["t"][0] == 1 and a["t"][-1] == 30
+
+
+def test_running_mean_probe_output_is_reasonable_while_the_early_gradient_vanishes():
+    probe = spectral.running_mean_probe(0.9, 60, seed=0)
+    # the output is much better than always answering the average ...
+    assert np.all(probe["rms_error"][5:] < 0.7 * probe["constant_error"][5:])
+    # ... but the last output barely depends on the first inputs, though the task weighs them all 1/T
+    assert probe["sensitivity"][-1] > probe["needed"][-1]
+    assert probe["sensitivity"][0] < 1e-6 * probe["needed"][0]
+    assert probe["log10_fade"] == pytest.approx(np.log10(probe["sensitivity"][-1] / probe["sensitivity"][0]))
+    decades = np.log10(probe["sensitivity"][:50:10])  # t = 1, 11, ..., 41: it fades going back, step by step
+    assert np.all(np.diff(decades) > 0.5)
+
+
+def test_running_mean_probe_sensitivity_matches_finite_differences():
+    # rebuild the probe's network and readout from the same stream, then nudge one input of one sequence
+    rho, T, seed, hidden, n = 0.8, 12, 3, 6, 5
+    probe = spectral.running_mean_probe(rho, T, seed, hidden=hidden, n=n)
+    rng = np.random.default_rng(seed)
+    params = {"W_xh": 0.5 * rng.standard_normal((1, hidden)),
+              "W_hh": spectral.random_recurrent(hidden, "gaussian", rho, rng), "b": np.zeros(hidden)}
+    level = rng.uniform(-1.0, 1.0, size=(n, 1))
+    X = (level + rng.standard_normal((n, T)))[:, :, None]
+    target = np.cumsum(X[:, :, 0], axis=1) / np.arange(1, T + 1)
+    H_all, _ = vanilla.forward(X, params, "tanh")
+    design = np.hstack([H_all.reshape(n * T, hidden), np.ones((n * T, 1))])
+    coef = np.linalg.lstsq(design, target.reshape(-1), rcond=None)[0]
+    np.testing.assert_allclose(vanilla.readout(H_all, coef[:-1, None], coef[-1:])[:, :, 0] - target,
+                               0.0, atol=2.0)  # same data as the probe: a sanity check on the rebuild
+    eps = 1e-6
+    numeric = np.zeros((n, T))
+    for t in range(T):
+        ends = []
+        for sign in (1.0, -1.0):
+            nudged = X.copy()
+            nudged[:, t, 0] += sign * eps
+            H_nudged, _ = vanilla.forward(nudged, params, "tanh")
+            ends.append(vanilla.readout(H_nudged[:, -1], coef[:-1, None], coef[-1:])[:, 0])
+        numeric[:, t] = (ends[0] - ends[1]) / (2 * eps)
+    np.testing.assert_allclose(probe["sensitivity"], np.mean(np.abs(numeric), axis=0), rtol=1e-6, atol=1e-12)
