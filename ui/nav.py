@@ -5,4 +5,5 @@ LESSONS = (
     ("views/home.py", "nav.home", "🏠", "home"),
     ("views/mappings.py", "nav.mappings", "🔀", "mappings"),
     ("views/counting.py", "nav.counting", "🔢", "counting"),
+    ("views/gradients.py", "nav.gradients", "📉", "gradients"),
 )

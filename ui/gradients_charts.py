@@ -1,0 +1,246 @@
+"""Charts and number formatting for the exploding/vanishing-gradients lesson. Titles arrive translated.
+
+Speed: channels are always objects (alt.X(...)), never shorthand strings (see the note in ui/charts.py), and
+their options (scale, axis, legend) are plain dicts: an alt.Scale/alt.Axis/alt.Legend object validates itself
+against the schema when it is created (Altair's debug mode), a dict does not. The whole spec is still validated
+once when Streamlit serialises the chart. Layers are combined with alt.layer(...) in one go: each ``+`` copies
+the chart built so far.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ui.charts import PALETTE
+
+
+def vega_lite(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite dict for ``st.vega_lite_chart``, its data frames carried as named datasets.
+
+    Why: ``st.altair_chart`` converts and schema-validates the spec on every rerun (4–30 ms a chart here, eight
+    charts); the page caches this dict with ``st.cache_data`` keyed on the chart's small inputs, so a rerun only
+    ships it. ``chart.to_dict()`` validates the spec once, when it is built. Altair's default theme (a
+    300-pixel view) is dropped, as ``st.altair_chart`` drops it. The same approach as the optimizer lesson.
+    """
+    datasets = {}
+
+    def name_data(node) -> None:  # every data frame becomes a reference to a named dataset
+        if isinstance(getattr(node, "data", None), pd.DataFrame):
+            # The browser keeps datasets by name across the whole page: name each by its content.
+            content = pd.util.hash_pandas_object(node.data).to_numpy().tobytes() + str(list(node.data)).encode()
+            name = "data_" + hashlib.blake2b(content, digest_size=12).hexdigest()
+            datasets[name] = node.data
+            node.data = alt.NamedData(name=name)
+        for child in getattr(node, "layer", None) or ():
+            name_data(child)
+
+    name_data(chart)
+    spec = chart.to_dict()
+    if spec.get("config", {}).get("view") == {"continuousWidth": 300, "continuousHeight": 300}:
+        del spec["config"]["view"]
+        if not spec["config"]:
+            del spec["config"]
+    spec["datasets"] = datasets
+    return spec
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+DASHES = {"solid": [1, 0], "dashed": [6, 4], "dotted": [2, 3]}
+
+
+def power_of_ten(log10_value: float, digits: int = 3) -> str:
+    """``10**log10_value`` written for prose (``6.38·10⁸``), also far beyond float64's range."""
+    if math.isnan(log10_value):
+        return "—"
+    if log10_value == -math.inf:
+        return "0"
+    if log10_value == math.inf:
+        return "∞"
+    exponent = math.floor(log10_value)
+    if -3 <= exponent <= 3:  # plain decimals, rounded to `digits` significant figures: 5120, 0.00366
+        value = float(f"{10.0**log10_value:.{digits}g}")
+        decimals = max(0, digits - 1 - exponent)
+        text = f"{value:.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa = 10.0 ** (log10_value - exponent)
+    if round(mantissa, digits - 1) >= 10.0:  # 9.999 rounds up to the next power
+        mantissa, exponent = mantissa / 10.0, exponent + 1
+    return f"{mantissa:.{digits - 1}f}·10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def number(x: float, digits: int = 3) -> str:
+    """A float for prose: ``−3.66·10⁻⁵``, ``0.9``, ``∞``; the typographic minus sign."""
+    if math.isnan(x):
+        return "—"
+    if x == 0:
+        return "0"
+    sign = "−" if x < 0 else ""
+    return sign + power_of_ten(math.log10(abs(x)), digits) if math.isfinite(x) else sign + "∞"
+
+
+# Axis labels for powers of ten: 1e10, 1e-9, −1e4 (d3's ".0e" without the "+").
+SCI_LABEL = ("abs(datum.value) >= 1e4 || (abs(datum.value) < 1e-3 && datum.value != 0)"
+             " ? replace(format(datum.value, '.0e'), 'e+', 'e') : format(datum.value, '~g')")
+
+
+def _symlog_ticks(values: np.ndarray) -> list[float]:
+    """0 and ±10^k up to the data's largest size, every other power when there are many."""
+    top = float(np.max(np.abs(values))) if len(values) else 1.0
+    powers = range(0, max(1, math.ceil(math.log10(top))) + 1) if top > 0 else range(1)
+    stride = 2 if len(powers) > 6 else 1
+    ticks = [10.0**k for k in powers][::stride]
+    return sorted([0.0] + [v for v in ticks if v <= 10 * top] + [-v for v in ticks if v <= 10 * top and
+                                                                  np.any(values < 0)])
+
+
+def series_lines(
+    df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, series_title: str, scale: str = "log",
+    height: int = 300, integer_x: bool = True, points: bool = False, legend_columns: int = 1,
+    colors: list[str] | None = None, widths: dict[str, float] | None = None,
+) -> alt.Chart:
+    """Lines of ``y`` against ``x``, one per value of the ``series`` column (legend in the order of first
+    appearance), styled by the ``dash`` column (a key of ``DASHES``). ``scale`` is ``"log"`` (rows with y ≤ 0
+    or non-finite y are dropped: the page says so in words), ``"symlog"`` or ``"linear"``. ``colors``
+    overrides the palette, one per series; ``widths`` gives some series another stroke width than 2.
+    ``height`` includes the axes and the legend."""
+    df = df[np.isfinite(df[y])]
+    if scale == "log":
+        df = df[df[y] > 0]
+    order = list(dict.fromkeys(df["series"]))
+    dash_of = dict(zip(df["series"], df["dash"], strict=False))
+    if scale == "linear":
+        y_axis = {}
+    elif scale == "log":
+        y_axis = dict(labelExpr=SCI_LABEL, tickCount=6)
+    else:
+        y_axis = dict(labelExpr=SCI_LABEL, values=_symlog_ticks(df[y].to_numpy()))
+    width_channel = {}
+    if widths:
+        width_channel["strokeWidth"] = alt.StrokeWidth("series:N", sort=order, legend=None, scale=dict(
+            domain=order, range=[widths.get(s, 2.0) for s in order]))
+    return alt.Chart(df).mark_line(point=points, clip=True, strokeWidth=2).encode(
+        x=alt.X(f"{x}:Q", title=x_title,
+                axis=dict(format="d", tickMinStep=1) if integer_x else alt.Undefined),
+        y=alt.Y(f"{y}:Q", title=y_title, scale=dict(type=scale), axis=y_axis),
+        color=alt.Color("series:N", title=series_title, sort=order,
+                        scale=dict(domain=order, range=colors or list(PALETTE[: len(order)])),
+                        legend=dict(orient="bottom", columns=legend_columns, labelLimit=400)),
+        strokeDash=alt.StrokeDash("series:N", sort=order, legend=None,
+                                  scale=dict(domain=order, range=[DASHES[dash_of[s]] for s in order])),
+        **width_channel,
+        tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip(f"{x}:Q", title=x_title),
+                 alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
+    ).properties(height=height)
+
+
+def signed_bars(df: pd.DataFrame, *, x_title: str, y_title: str, sign_title: str, height: int = 300) -> alt.Chart:
+    """``value`` against ``m`` as bars on a symlog axis, coloured by the ``sign`` column (a label)."""
+    order = list(dict.fromkeys(df["sign"]))
+    return alt.Chart(df).mark_bar(clip=True).encode(
+        x=alt.X("m:O", title=x_title, axis=dict(labelAngle=0)),
+        y=alt.Y("value:Q", title=y_title, scale=dict(type="symlog"),
+                axis=dict(labelExpr=SCI_LABEL, values=_symlog_ticks(df["value"].to_numpy()))),
+        color=alt.Color("sign:N", title=sign_title, sort=order,
+                        scale=dict(domain=order, range=[PALETTE[0], PALETTE[3], PALETTE[7]][: len(order)]),
+                        legend=dict(orient="bottom")),
+        tooltip=[alt.Tooltip("m:O", title=x_title), alt.Tooltip("value:Q", title=y_title, format=".4g")],
+    ).properties(height=height)
+
+
+# Square charts: "pad" makes width/height the plotting area, so axes and legends do not squash one side.
+SQUARE = dict(type="pad", contains="padding")
+
+
+def eigen_plane(
+    eigs: pd.DataFrame, circles: pd.DataFrame, *, extent: float, re_title: str, im_title: str,
+    circle_title: str, size: int = 300,
+) -> alt.Chart:
+    """Eigenvalues (``re``, ``im``) as points over circles (``x``, ``y``, ``circle`` label, ``order``)."""
+    domain = [-extent, extent]
+    order = list(dict.fromkeys(circles["circle"]))
+    rings = alt.Chart(circles).mark_line(clip=True, strokeWidth=1.5).encode(
+        x=alt.X("x:Q", title=re_title, scale=dict(domain=domain, nice=False)),
+        y=alt.Y("y:Q", title=im_title, scale=dict(domain=domain, nice=False)),
+        order=alt.Order("order:Q"),
+        color=alt.Color("circle:N", title=circle_title, sort=order,
+                        scale=dict(domain=order, range=[PALETTE[7], PALETTE[3]]),
+                        legend=dict(orient="bottom", columns=1)),
+        strokeDash=alt.StrokeDash("circle:N", sort=order, legend=None,
+                                  scale=dict(domain=order, range=[DASHES["solid"], DASHES["dashed"]])),
+    )
+    dots = alt.Chart(eigs).mark_point(filled=True, size=55, color=PALETTE[0], opacity=0.85, clip=True).encode(
+        x=alt.X("re:Q"), y=alt.Y("im:Q"),
+        tooltip=[alt.Tooltip("re:Q", title=re_title, format=".4f"), alt.Tooltip("im:Q", title=im_title, format=".4f"),
+                 alt.Tooltip("modulus:Q", title="|λ|", format=".4f")],
+    )
+    return alt.layer(rings, dots).properties(width=size, height=size, autosize=SQUARE)
+
+
+def circle_points(radius: float, label: str, n: int = 121) -> pd.DataFrame:
+    """A circle of the given radius as a closed polyline, for :func:`eigen_plane`."""
+    angle = np.linspace(0.0, 2.0 * np.pi, n)
+    return pd.DataFrame({"x": radius * np.cos(angle), "y": radius * np.sin(angle), "circle": label,
+                         "order": np.arange(n)})
+
+
+def cliff_surface(
+    cells: pd.DataFrame, overlay: pd.DataFrame, section_w: float, *, w_title: str, b_title: str, value_title: str,
+    w_domain: tuple[float, float], b_domain: tuple[float, float], size: int = 380,
+) -> alt.Chart:
+    """The cliff's error over (w, b) from ``charts.surface_cells`` (its U/W columns hold w/b), a white rule at
+    the cross-section's w, and ``overlay`` rows (``w``, ``b``, ``step``, ``label``): the step drawn as a line,
+    its first point labelled."""
+    heat = alt.Chart(cells).mark_rect().encode(
+        x=alt.X("u0:Q", title=w_title, scale=dict(domain=list(w_domain), nice=False)),
+        x2=alt.X2("u1"),
+        y=alt.Y("w0:Q", title=b_title, scale=dict(domain=list(b_domain), nice=False)),
+        y2=alt.Y2("w1"),
+        color=alt.Color("value:Q", title=value_title, scale=dict(scheme="viridis"),
+                        legend=dict(orient="bottom")),
+        tooltip=[alt.Tooltip("U:Q", title=w_title, format=".2f"), alt.Tooltip("W:Q", title=b_title, format=".2f"),
+                 alt.Tooltip("value:Q", title=value_title, format=".3f")],
+    )
+    rule = alt.Chart(pd.DataFrame({"w": [section_w]})).mark_rule(color="white", strokeDash=[4, 3]).encode(
+        x=alt.X("w:Q"))
+    path = alt.Chart(overlay).mark_line(color="white", strokeWidth=2.5, clip=True,
+                                        point=dict(color="white", size=60, filled=True)).encode(
+        x=alt.X("w:Q"), y=alt.Y("b:Q"), order=alt.Order("step:Q"),
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("w:Q", format=".4f"), alt.Tooltip("b:Q", format=".4f")],
+    )
+    start = alt.Chart(overlay.iloc[:1]).mark_text(align="right", dx=-9, dy=10, color="white", fontWeight="bold",
+                                                  clip=True).encode(x=alt.X("w:Q"), y=alt.Y("b:Q"),
+                                                                    text=alt.Text("label:N"))
+    return alt.layer(heat, rule, path, start).properties(width=size, height=size, autosize=SQUARE)
+
+
+def cross_section(
+    df: pd.DataFrame, wall_b: float | None, *, b_title: str, e_title: str, wall_title: str, height: int = 520,
+) -> alt.Chart:
+    """The error along b at a fixed w (``b``, ``error`` columns), with a dashed rule where the wall is (its
+    tooltip names it; the chart's title says what the dashes mean)."""
+    line = alt.Chart(df).mark_line(color=PALETTE[0], strokeWidth=2).encode(
+        x=alt.X("b:Q", title=b_title, scale=dict(nice=False)),
+        y=alt.Y("error:Q", title=e_title, scale=dict(domain=[0.0, 0.5])),
+        tooltip=[alt.Tooltip("b:Q", title=b_title, format=".4f"), alt.Tooltip("error:Q", title=e_title, format=".4f")],
+    )
+    if wall_b is None:
+        return line.properties(height=height)
+    wall = alt.Chart(pd.DataFrame({"b": [wall_b], "label": [wall_title]})).mark_rule(
+        color=PALETTE[3], strokeDash=[4, 3], strokeWidth=1.5).encode(
+        x=alt.X("b:Q"), tooltip=[alt.Tooltip("label:N"), alt.Tooltip("b:Q", title=b_title, format=".6f")])
+    return alt.layer(line, wall).properties(height=height)
+
+
+def memory_trace(lines: pd.DataFrame, *, t_title: str, value_title: str, series_title: str,
+                 height: int = 320) -> alt.Chart:
+    """One sequence: lines (``t``, ``value``, ``series``, ``dash``), the first series (the noisy inputs) thin and
+    grey, then the palette."""
+    order = list(dict.fromkeys(lines["series"]))
+    return series_lines(lines, "t", "value", x_title=t_title, y_title=value_title, series_title=series_title,
+                        scale="linear", height=height, colors=["#bbbbbb", *PALETTE[: len(order) - 1]],
+                        widths={order[0]: 1.0})
