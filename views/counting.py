@@ -238,4 +238,4 @@ st.markdown(t("counting.time_reading", U=divergence.fmt(Ui), W=divergence.fmt(Wi
               zeros=zeros, overflowed=int(np.sum(~finite))))
 
 under_the_hood(counting.forward, counting.bptt, counting.backward, counting.cost, counting.cost_surface,
-               counting.fit, counting._evaluate, optim.sgd)
+               counting.fit, counting.fit_many, counting._Run, counting._evaluate_batch, optim.sgd)
