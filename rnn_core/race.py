@@ -1,0 +1,232 @@
+"""Race optimizers on the counting RNN and read off what a lesson shows: standings, one update, two steps.
+
+Every runner starts from the same (U, W) on the same data and trains with :func:`rnn_core.counting.fit`, so a
+race is just several fits; this module names the runners, keeps each run's optimizer state as arrays
+(``fit`` records it as a tuple of small dicts, one per update) and answers the questions the race table asks:
+where did it end, when did its cost first reach a threshold, where did it diverge.
+
+The runners, by language-neutral id (``make_optimizer`` states their hyper-parameters)::
+
+    sgd       w <- w - lr g
+    clip      g <- clip(g)  (by global norm or by value), then w <- w - lr g
+    momentum  v <- mu v + g,  w <- w - lr v
+    rmsprop   s <- decay s + (1 - decay) g^2,  w <- w - lr g / (sqrt(s) + eps)
+    adam      bias-corrected moments m, v:  w <- w - lr m_hat / (sqrt(v_hat) + eps)
+    rprop     w <- w - sign(g) Delta, Delta adapted per weight from the signs (three variants)
+    newton    w <- w - (|H| + damping I)^-1 g   (saddle-free, damped)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn_core import counting, optim
+
+RUNNERS = ("sgd", "clip", "momentum", "rmsprop", "adam", "rprop", "newton")
+CLIP_KINDS = ("norm", "value")
+KEYS = ("U", "W")  # the counting RNN's parameters, in the order of every (k, 2) array here
+
+
+def make_optimizer(runner: str, **settings) -> optim.Optimizer:
+    """The optimizer a runner id stands for.
+
+    Settings by runner: ``sgd(lr)``, ``clip(lr, threshold, by="norm"|"value")``, ``momentum(lr, mu)``,
+    ``rmsprop(lr, decay)``, ``adam(lr)`` (b1 = 0.9, b2 = 0.999), ``rprop(step0, variant)`` (eta+ = 1.2,
+    eta- = 0.5, no step bounds: the book's), ``newton(damping)``.
+    """
+    if runner == "sgd":
+        return optim.sgd(settings["lr"])
+    if runner == "clip":
+        return optim.chain(clipper(settings.get("by", "norm"), settings["threshold"]), optim.sgd(settings["lr"]))
+    if runner == "momentum":
+        return optim.momentum(settings["lr"], settings["mu"])
+    if runner == "rmsprop":
+        return optim.rmsprop(settings["lr"], settings["decay"])
+    if runner == "adam":
+        return optim.adam(settings["lr"])
+    if runner == "rprop":
+        return optim.rprop(settings["step0"], variant=settings.get("variant", "rprop-"))
+    if runner == "newton":
+        return optim.newton(settings["damping"])
+    raise ValueError(f"runner must be one of {RUNNERS}, not {runner!r}")
+
+
+def clipper(by: str, threshold: float) -> optim.Optimizer:
+    """The clipping transform: ``"norm"`` (Pascanu et al.'s rescaling) or ``"value"`` (each component)."""
+    if by not in CLIP_KINDS:
+        raise ValueError(f"clipping must be one of {CLIP_KINDS}, not {by!r}")
+    return optim.clip_by_global_norm(threshold) if by == "norm" else optim.clip_by_value(threshold)
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One runner's run.
+
+    Attributes:
+        runner: its id; run: the :class:`~rnn_core.counting.Trajectory`, with ``states`` emptied (they are in
+            ``series``); series: the optimizer state after each update as arrays, ``name -> (k,)`` or
+            ``(k, 2)`` (see :func:`state_series`), plus ``"clipped_grad"`` (k, 2) for the clipping runner.
+    """
+
+    runner: str
+    run: counting.Trajectory
+    series: dict
+
+
+def state_series(states: tuple) -> dict[str, np.ndarray]:
+    """Turn ``fit``'s recorded states into arrays, one per state entry.
+
+    A per-weight entry (``{"U": ..., "W": ...}``, e.g. Rprop's ``step`` Delta or momentum's ``v``) becomes
+    (k, 2) in (U, W) order; a number (clipping's ``raw_norm``) becomes (k,); Newton's ``eigenvalues`` (k, 2).
+    A :func:`~rnn_core.optim.chain`'s tuple of states is merged. Stateless optimizers give ``{}``.
+    """
+
+    def flat(state) -> dict:
+        if isinstance(state, tuple):
+            merged = {}
+            for part in state:
+                merged.update(flat(part))
+            return merged
+        return {name: [float(value[k]) for k in KEYS] if isinstance(value, dict) else value
+                for name, value in state.items()}
+
+    rows = [flat(s) for s in states]
+    if not rows:
+        return {}
+    return {name: np.array([row[name] for row in rows], dtype=np.float64) for name in rows[0]}
+
+
+def run_lane(X: np.ndarray, targets: np.ndarray, start: tuple[float, float], runner: str, n_iter: int,
+             **settings) -> Lane:
+    """Train one runner with :func:`~rnn_core.counting.fit` and keep its state history as arrays."""
+    return _lane(runner, counting.fit(X, targets, start, make_optimizer(runner, **settings), n_iter), settings)
+
+
+def race(X: np.ndarray, targets: np.ndarray, start: tuple[float, float], entries: dict[str, dict],
+         n_iter: int) -> dict[str, Lane]:
+    """Run every ``runner: settings`` entry from the same start for ``n_iter`` updates (each stops on
+    divergence), in lockstep with :func:`~rnn_core.counting.fit_many`. Returns ``{runner: Lane}`` in the order
+    given; each lane is exactly what :func:`run_lane` gives."""
+    optimizers = {runner: make_optimizer(runner, **settings) for runner, settings in entries.items()}
+    runs = counting.fit_many(X, targets, start, optimizers, n_iter)
+    return {runner: _lane(runner, runs[runner], settings) for runner, settings in entries.items()}
+
+
+def _lane(runner: str, run: counting.Trajectory, settings: dict) -> Lane:
+    series = state_series(run.states)
+    if runner == "clip":
+        series["clipped_grad"] = clipped_gradients(run.grads[: len(run.updates)], settings.get("by", "norm"),
+                                                   settings["threshold"])
+    return Lane(runner, dataclasses.replace(run, states=()), series)
+
+
+def clipped_gradients(grads: np.ndarray, by: str, threshold: float) -> np.ndarray:
+    """The gradients after clipping, by applying the same transform again: (k, 2) -> (k, 2)."""
+    transform = clipper(by, threshold)
+    state = transform.init({k: np.float64(0.0) for k in KEYS})
+    out = np.empty_like(grads, dtype=np.float64)
+    for i, (gU, gW) in enumerate(grads):
+        clipped, _ = transform.update({"U": np.float64(gU), "W": np.float64(gW)}, state)
+        out[i] = clipped["U"], clipped["W"]
+    return out
+
+
+def first_below(costs: np.ndarray, threshold: float) -> int | None:
+    """The first iteration whose cost is at most ``threshold``, or None if the run never got there."""
+    hits = np.flatnonzero(np.asarray(costs) <= threshold)
+    return int(hits[0]) if len(hits) else None
+
+
+def standing(lane: Lane, threshold: float) -> dict:
+    """One row of the race table: the last finite (U, W) and cost, the iteration at which the cost first
+    reached ``threshold`` (None: never), the number of updates, and where and why the run diverged (None)."""
+    run = lane.run
+    return {
+        "runner": lane.runner,
+        "U": float(run.params[-1, 0]),
+        "W": float(run.params[-1, 1]),
+        "cost": float(run.costs[-1]) if len(run.costs) else float("nan"),
+        "reached": first_below(run.costs, threshold),
+        "updates": len(run.updates),
+        "diverged_at": run.diverged_at,
+        "reason": run.reason,
+    }
+
+
+def update_at(lane: Lane, i: int) -> dict[str, np.ndarray] | None:
+    """Everything about update ``i`` of one runner (clamped to its last update), or None if it made none.
+
+    Returns ``iteration`` (the one shown), ``position`` (U, W) before the update, ``cost`` there,
+    ``gradient`` (dU, dW), ``step`` (the change of U, W), ``new_position``, and what the runner keeps:
+    ``clipped_grad`` and ``raw_norm`` (clip), ``v`` (momentum's buffer), ``rms`` = sqrt(s) (RMSProp's running
+    root mean square), ``m`` and ``v`` (Adam's moments, before bias correction), ``delta`` (Rprop's step
+    sizes Delta) and ``eigenvalues`` (Newton's Hessian, ascending).
+    """
+    run = lane.run
+    if len(run.updates) == 0:
+        return None
+    i = int(min(max(i, 0), len(run.updates) - 1))
+    detail = {
+        "iteration": i,
+        "position": run.params[i],
+        "cost": run.costs[i],
+        "gradient": run.grads[i],
+        "step": run.updates[i],
+        "new_position": run.params[i + 1],
+    }
+    series = lane.series
+    if lane.runner == "clip":
+        detail.update(clipped_grad=series["clipped_grad"][i], raw_norm=series["raw_norm"][i])
+    elif lane.runner == "momentum":
+        detail["v"] = series["v"][i]
+    elif lane.runner == "rmsprop":
+        detail["rms"] = np.sqrt(series["s"][i])
+    elif lane.runner == "adam":
+        detail.update(m=series["m"][i], v=series["v"][i])
+    elif lane.runner == "rprop":
+        detail["delta"] = series["step"][i]
+    elif lane.runner == "newton":
+        detail["eigenvalues"] = series["eigenvalues"][i]
+    return detail
+
+
+def average_gradient_norm(grads: np.ndarray) -> float:
+    """The mean of ``||g||`` over a run's (k, 2) gradients: Pascanu et al.'s yardstick for the clipping
+    threshold (they found 0.5 to 10 times this average to work)."""
+    return float(np.mean(np.hypot(grads[:, 0], grads[:, 1]))) if len(grads) else float("nan")
+
+
+def turn_angle(before: np.ndarray, after: np.ndarray) -> float:
+    """The angle in degrees between two 2-vectors (how far clipping turned a gradient); 0 if either is 0."""
+    norms = float(np.hypot(*before) * np.hypot(*after))
+    if norms == 0 or not np.isfinite(norms):
+        return 0.0
+    cosine = float(np.dot(before, after)) / norms
+    return float(np.degrees(np.arccos(min(1.0, max(-1.0, cosine)))))
+
+
+def steps_at(X: np.ndarray, targets: np.ndarray, U: float, W: float, lr: float, damping: float) -> dict:
+    """First- and second-order steps from one point, and the cost each one lands on.
+
+    Returns ``cost``, ``gradient`` (2,), ``hessian`` (2, 2), ``eigenvalues`` (2,) ascending, and three
+    steps (2,) with the cost at their end: ``gradient_step`` = -lr g, ``newton_plain`` (no damping) and
+    ``newton_damped`` (``damping``), both saddle-free (:func:`rnn_core.optim.newton_step`). Costs may be inf
+    where the step overshoots into overflow.
+    """
+    S = counting.forward(X, U, W)
+    g = np.array(counting.backward(X, S, targets, W))
+    H = counting.hessian(X, targets, U, W)
+    plain, eigenvalues = optim.newton_step(g, H, 0.0)
+    damped, _ = optim.newton_step(g, H, damping)
+    with np.errstate(over="ignore", invalid="ignore"):
+        steps = {"gradient_step": -lr * g, "newton_plain": plain, "newton_damped": damped}
+    result = {"cost": counting.cost(S, targets), "gradient": g, "hessian": H, "eigenvalues": eigenvalues}
+    for name, step in steps.items():
+        result[name] = step
+        end = (U, W) + step
+        finite = bool(np.all(np.isfinite(end)))
+        result[f"{name}_cost"] = counting.cost(counting.forward(X, *end), targets) if finite else float("inf")
+    return result

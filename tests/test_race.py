@@ -1,0 +1,176 @@
+"""The optimizer race: runners are exactly the optim optimizers, state histories become arrays, and the table's
+numbers (standings, one update, first- and second-order steps) are what the runs say."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_core import counting, optim, race
+
+BOOK_GD_START, BOOK_RPROP_START = (-2.0, 0.0), (-1.5, 2.0)
+SETTINGS = {
+    "sgd": ({"lr": 5e-4}, optim.sgd(5e-4)),
+    "clip": ({"lr": 5e-4, "threshold": 50.0, "by": "norm"},
+             optim.chain(optim.clip_by_global_norm(50.0), optim.sgd(5e-4))),
+    "momentum": ({"lr": 2e-5, "mu": 0.9}, optim.momentum(2e-5, 0.9)),
+    "rmsprop": ({"lr": 0.05, "decay": 0.9}, optim.rmsprop(0.05, 0.9)),
+    "adam": ({"lr": 0.1}, optim.adam(0.1)),
+    "rprop": ({"step0": 0.001, "variant": "irprop-"}, optim.rprop(0.001, variant="irprop-")),
+    "newton": ({"damping": 10.0}, optim.newton(10.0)),
+}
+
+
+@pytest.fixture(scope="module")
+def book():
+    return counting.book_dataset()
+
+
+@pytest.fixture(scope="module")
+def lanes(book):
+    return race.race(*book, BOOK_GD_START, {runner: s for runner, (s, _) in SETTINGS.items()}, 120)
+
+
+def test_every_runner_is_the_optim_optimizer_it_names(book, lanes):
+    assert list(lanes) == list(race.RUNNERS)  # in the order given
+    for runner, (_, optimizer) in SETTINGS.items():
+        expected = counting.fit(*book, BOOK_GD_START, optimizer, 120)
+        run = lanes[runner].run
+        np.testing.assert_array_equal(run.params, expected.params, err_msg=runner)
+        np.testing.assert_array_equal(run.costs, expected.costs, err_msg=runner)
+        assert (run.diverged_at, run.reason) == (expected.diverged_at, expected.reason)
+        assert run.states == ()  # kept as arrays in the lane's series instead
+
+
+def test_clipping_by_value_and_the_other_rprop_variants_are_reachable(book):
+    by_value = race.run_lane(*book, BOOK_GD_START, "clip", 30, lr=5e-4, threshold=10.0, by="value")
+    expected = counting.fit(*book, BOOK_GD_START, optim.chain(optim.clip_by_value(10.0), optim.sgd(5e-4)), 30)
+    np.testing.assert_array_equal(by_value.run.params, expected.params)
+    for variant in optim.RPROP_VARIANTS:
+        lane = race.run_lane(*book, BOOK_RPROP_START, "rprop", 30, step0=0.001, variant=variant)
+        reference = counting.fit(*book, BOOK_RPROP_START, optim.rprop(0.001, variant=variant), 30)
+        np.testing.assert_array_equal(lane.run.params, reference.params, err_msg=variant)
+
+
+def test_state_series_holds_each_state_entry_as_an_array(book, lanes):
+    for runner in ("momentum", "rprop", "newton", "clip"):
+        states = counting.fit(*book, BOOK_GD_START, SETTINGS[runner][1], 120).states
+        series = lanes[runner].series
+        if runner == "momentum":
+            np.testing.assert_array_equal(series["v"], [[s["v"]["U"], s["v"]["W"]] for s in states])
+        if runner == "rprop":
+            np.testing.assert_array_equal(series["step"], [[s["step"]["U"], s["step"]["W"]] for s in states])
+            assert series["prev_sign"].shape == (len(states), 2)
+        if runner == "newton":
+            np.testing.assert_array_equal(series["eigenvalues"], [s["eigenvalues"] for s in states])
+        if runner == "clip":  # a chain's tuple of states is merged; sgd adds nothing
+            np.testing.assert_array_equal(series["raw_norm"], [s[0]["raw_norm"] for s in states])
+            assert series["raw_norm"].shape == (len(states),)
+    assert race.state_series(()) == {}
+    assert set(lanes["sgd"].series) == set()
+
+
+def test_clipped_gradients_are_those_the_descent_step_used(lanes):
+    lane = lanes["clip"]
+    clipped, raw = lane.series["clipped_grad"], lane.run.grads[: len(lane.run.updates)]
+    np.testing.assert_allclose(lane.run.updates, -5e-4 * clipped, rtol=1e-12)
+    norms = np.hypot(clipped[:, 0], clipped[:, 1])
+    assert np.all(norms <= 50.0 * (1 + 1e-12))
+    # By norm the direction is kept: the raw and clipped gradients are parallel.
+    np.testing.assert_allclose(raw[:, 0] * clipped[:, 1], raw[:, 1] * clipped[:, 0], rtol=1e-9, atol=1e-9)
+    by_value = race.clipped_gradients(np.array([[-300.0, 4.0], [2.0, -3.0]]), "value", 10.0)
+    np.testing.assert_array_equal(by_value, [[-10.0, 4.0], [2.0, -3.0]])
+
+
+def test_first_below_finds_the_first_iteration_at_or_under_the_threshold():
+    costs = np.array([5.0, 3.0, 1.0, 2.0, 0.5])
+    assert race.first_below(costs, 1.0) == 2
+    assert race.first_below(costs, 0.1) is None
+    assert race.first_below(np.array([1.0, 0.0]), 0.0) == 1
+    assert race.first_below(np.array([]), 1.0) is None
+
+
+def test_standing_of_the_books_plain_descent_says_where_it_diverged(lanes):
+    row = race.standing(lanes["sgd"], 1.0)
+    run = lanes["sgd"].run
+    assert row["runner"] == "sgd" and row["reached"] is None
+    assert (row["diverged_at"], row["reason"]) == (38, "state")
+    assert (row["U"], row["W"]) == tuple(run.params[-1]) and row["cost"] == run.costs[-1]
+    assert row["updates"] == len(run.updates)
+    newton = race.standing(lanes["newton"], 1.0)
+    assert newton["diverged_at"] is None and newton["reached"] == race.first_below(lanes["newton"].run.costs, 1.0)
+    assert 0 < newton["reached"] < 60
+
+
+def test_update_at_takes_one_update_apart(book):
+    lane = race.run_lane(*book, BOOK_RPROP_START, "rprop", 500, step0=0.001, variant="rprop-")
+    first = race.update_at(lane, 0)
+    assert first["iteration"] == 0
+    np.testing.assert_array_equal(first["position"], BOOK_RPROP_START)
+    np.testing.assert_array_equal(first["delta"], [0.0005, 0.0005])  # the first step is halved
+    np.testing.assert_array_equal(np.abs(first["step"]), [0.0005, 0.0005])
+    np.testing.assert_array_equal(np.sign(first["step"]), -np.sign(first["gradient"]))  # only the sign matters
+    np.testing.assert_allclose(first["new_position"] - first["position"], first["step"], atol=1e-15)
+    assert race.update_at(lane, 10_000)["iteration"] == len(lane.run.updates) - 1  # clamped to the last
+
+
+def test_update_at_shows_what_each_optimizer_keeps(lanes):
+    keeps = {"sgd": set(), "clip": {"clipped_grad", "raw_norm"}, "momentum": {"v"}, "rmsprop": {"rms"},
+             "adam": {"m", "v"}, "rprop": {"delta"}, "newton": {"eigenvalues"}}
+    common = {"iteration", "position", "cost", "gradient", "step", "new_position"}
+    for runner, extra in keeps.items():
+        assert set(race.update_at(lanes[runner], 3)) == common | extra, runner
+    np.testing.assert_allclose(race.update_at(lanes["rmsprop"], 3)["rms"] ** 2, lanes["rmsprop"].series["s"][3])
+
+
+def test_update_at_is_none_for_a_run_that_made_no_update(book):
+    lane = race.run_lane(*book, (1.0, 1e40), "sgd", 5, lr=1e-4)  # W^10 overflows before the first update
+    assert len(lane.run.updates) == 0 and lane.run.diverged_at == 0
+    assert race.update_at(lane, 0) is None
+
+
+def test_average_gradient_norm_and_turn_angle():
+    grads = np.array([[3.0, 4.0], [0.0, 1.0]])
+    assert race.average_gradient_norm(grads) == 3.0
+    assert np.isnan(race.average_gradient_norm(np.empty((0, 2))))
+    assert race.turn_angle(np.array([3.0, 4.0]), np.array([0.6, 0.8])) == pytest.approx(0.0, abs=1e-6)
+    assert race.turn_angle(np.array([1.0, 0.0]), np.array([0.0, 2.0])) == pytest.approx(90.0)
+    assert race.turn_angle(np.array([0.0, 0.0]), np.array([1.0, 0.0])) == 0.0
+
+
+def test_steps_at_compares_the_gradient_step_with_newtons(book):
+    X, targets = book
+    here = race.steps_at(X, targets, -2.0, 0.0, 5e-4, 100.0)
+    g = np.array(counting.backward(X, counting.forward(X, -2.0, 0.0), targets, 0.0))
+    np.testing.assert_array_equal(here["gradient"], g)
+    np.testing.assert_array_equal(here["gradient_step"], -5e-4 * g)
+    H = counting.hessian(X, targets, -2.0, 0.0)
+    np.testing.assert_array_equal(here["newton_damped"], optim.newton_step(g, H, 100.0)[0])
+    np.testing.assert_array_equal(here["newton_plain"], optim.newton_step(g, H, 0.0)[0])
+    assert here["eigenvalues"][0] < 0 < here["eigenvalues"][1]  # a saddle-like point
+    for name in ("gradient_step", "newton_plain", "newton_damped"):
+        end = np.array([-2.0, 0.0]) + here[name]
+        assert here[f"{name}_cost"] == counting.cost(counting.forward(X, *end), targets)
+        assert here[f"{name}_cost"] < here["cost"]  # every one goes downhill here
+
+
+def test_damping_tames_newtons_step_where_a_curvature_is_almost_zero(book):
+    flat = race.steps_at(*book, -1.4, -0.9, 5e-4, 100.0)
+    low, high = np.abs(flat["eigenvalues"])
+    assert min(low, high) < 0.01 * max(low, high)
+    assert np.hypot(*flat["newton_plain"]) > 100 * np.hypot(*flat["newton_damped"])
+    wall = race.steps_at(*book, 1.0, 1.3, 5e-4, 100.0)
+    assert np.hypot(*wall["gradient_step"]) > 100 * np.hypot(*wall["newton_damped"])  # the steep wall
+
+
+def test_steps_at_the_optimum_are_zero(book):
+    here = race.steps_at(*book, 1.0, 1.0, 5e-4, 0.0)
+    for name in ("gradient_step", "newton_plain", "newton_damped"):
+        np.testing.assert_array_equal(here[name], [0.0, 0.0])
+
+
+def test_unknown_runner_or_clipping_is_rejected():
+    with pytest.raises(ValueError, match="runner"):
+        race.make_optimizer("lbfgs", lr=0.1)
+    with pytest.raises(ValueError, match="clipping"):
+        race.make_optimizer("clip", lr=0.1, threshold=1.0, by="angle")
