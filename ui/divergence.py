@@ -21,16 +21,21 @@ def fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def explain(trajectory, advice_key: str = "divergence.advice") -> None:
-    """Show where and why a run diverged (nothing when it did not)."""
-    if trajectory.diverged_at is None:
-        return
+def describe(trajectory) -> str:
+    """Why a run diverged, in words: what overflowed, from where, and its last finite cost (no headline)."""
     d = trajectory.detail
     values = {k: fmt(v) for k, v in d.items() if isinstance(v, float)}
     values["t"] = d.get("t", "")
-    headline = t("divergence.headline", iteration=trajectory.diverged_at)
     reason = t(_REASON_KEYS[trajectory.reason], **values)
     last = ""
     if "cost" in d:
         last = " " + t("divergence.last_finite", cost=fmt(d["cost"]), grad_norm=fmt(d.get("grad_norm", float("nan"))))
-    st.error(f"**{headline}** {reason}{last}\n\n{t(advice_key)}", icon="💥")
+    return reason + last
+
+
+def explain(trajectory, advice_key: str = "divergence.advice") -> None:
+    """Show where and why a run diverged (nothing when it did not)."""
+    if trajectory.diverged_at is None:
+        return
+    headline = t("divergence.headline", iteration=trajectory.diverged_at)
+    st.error(f"**{headline}** {describe(trajectory)}\n\n{t(advice_key)}", icon="💥")

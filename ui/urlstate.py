@@ -31,7 +31,9 @@ MAX_TEXT = 2400  # longest text a URL parameter may carry (200 numbers of a few 
 class Param:
     """One URL-mirrored widget value.
 
-    kind: ``"float"`` and ``"int"`` (need ``lo``/``hi``), ``"choice"`` (needs ``options``), ``"text"``.
+    kind: ``"float"`` and ``"int"`` (need ``lo``/``hi``), ``"choice"`` (needs ``options``), ``"text"``,
+    ``"multi"`` (several of ``options``: a list, or a tuple as the default; in the URL joined by commas,
+    e.g. ``sgd,rprop``).
     """
 
     name: str
@@ -58,11 +60,18 @@ class Param:
             if raw not in self.options:
                 raise ValueError(raw)
             return raw
+        if self.kind == "multi":
+            chosen = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+            if any(option not in self.options for option in chosen):
+                raise ValueError(raw)
+            return chosen
         if len(raw) > MAX_TEXT:
             raise ValueError(raw)
         return raw
 
     def format(self, value: Any) -> str:
+        if self.kind == "multi":
+            return ",".join(value)
         return repr(float(value)) if self.kind == "float" else str(value)
 
 
@@ -157,3 +166,11 @@ def choice(page: str, p: Param, label: str, format_func: Callable[[Any], str], w
 
 def text(page: str, p: Param, label: str, **kwargs) -> str:
     return st.text_input(label, max_chars=MAX_TEXT, key=key(page, p.name), **kwargs)
+
+
+def multichoice(page: str, p: Param, label: str, format_func: Callable[[Any], str], widget=None, **kwargs) -> Any:
+    """Several of a ``"multi"`` spec's options: ``st.multiselect`` by default, or e.g. ``st.pills`` (pass
+    ``selection_mode="multi"``)."""
+    widget = widget or st.multiselect
+    labels = {option: format_func(option) for option in p.options}
+    return widget(label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **kwargs)
