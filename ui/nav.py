@@ -6,4 +6,5 @@ LESSONS = (
     ("views/mappings.py", "nav.mappings", "🔀", "mappings"),
     ("views/counting.py", "nav.counting", "🔢", "counting"),
     ("views/gradients.py", "nav.gradients", "📉", "gradients"),
+    ("views/optimizers.py", "nav.optimizers", "🧭", "optimizers"),
 )

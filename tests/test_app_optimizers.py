@@ -1,0 +1,269 @@
+"""The optimizer race lesson, driven through AppTest in both languages. Every number the tests expect on screen
+is computed here with rnn_core."""
+
+import inspect
+import json
+
+import numpy as np
+import pytest
+from apptest_helpers import assert_clean, by_key, open_app, texts
+
+from rnn_core import counting, optim, race
+from ui.i18n import catalog
+
+BOOK_GD_START, BOOK_RPROP_START = (-2.0, 0.0), (-1.5, 2.0)
+DEFAULT_RACE = {"sgd": {"lr": 0.0005}, "clip": {"lr": 0.0005, "threshold": 50.0, "by": "norm"},
+                "momentum": {"lr": 2e-5, "mu": 0.9}, "rmsprop": {"lr": 0.05, "decay": 0.9}, "adam": {"lr": 0.1},
+                "rprop": {"step0": 0.001, "variant": "rprop-"}, "newton": {"damping": 10.0}}
+
+
+def metric(at, label_key: str, lang: str = "en") -> str:
+    label = catalog(lang)[label_key]
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def url_of(at) -> dict:
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def specs(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def titles_in(spec) -> set[str]:
+    """Every axis and legend title anywhere in a Vega-Lite spec."""
+    found = set()
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "title" and isinstance(value, str):
+                found.add(value)
+            found |= titles_in(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found |= titles_in(item)
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_page_renders_the_race_in_both_languages(lang):
+    at = open_app("optimizers", lang=lang)
+    assert_clean(at)
+    text = catalog(lang)
+    assert at.title[0].value == text["optimizers.title"]
+    lanes = race.race(*counting.book_dataset(), BOOK_GD_START, DEFAULT_RACE, 500)
+    table = at.table[0].value
+    assert list(table.index) == [text[f"optimizers.name_{runner}"] for runner in race.RUNNERS]
+    sgd = lanes["sgd"].run
+    assert sgd.diverged_at is not None  # the book's learning rate explodes, as in the counting lesson
+    stopped = table[text["optimizers.col_stopped"]]
+    assert stopped.iloc[0] == text["optimizers.stopped_at"].format(iteration=sgd.diverged_at,
+                                                                  reason=text["optimizers.reason_state"])
+    assert stopped.iloc[1:].tolist() == [text["optimizers.ran_all"].format(updates=500)] * 6
+    reached = table[text["optimizers.col_reached"].format(goal="1")]
+    for row, runner in zip(reached, race.RUNNERS, strict=True):
+        first = race.first_below(lanes[runner].run.costs, 1.0)
+        assert row == (text["optimizers.never"] if first is None else str(first)), runner
+    line = text["optimizers.diverged_line"].split("{why}")[0].format(name=text["optimizers.name_sgd"],
+                                                                      iteration=sgd.diverged_at)
+    assert line in at.error[0].value
+    all_titles = set().union(*(titles_in(spec) for spec in specs(at)))
+    assert {text["optimizers.cost_axis"], text["optimizers.optimizer"], text["optimizers.norm_axis"]} <= all_titles
+    assert len(at.get("vega_lite_chart")) == 9
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_books_rprop_run_is_computed_live(lang):
+    at = open_app("optimizers", lang=lang)
+    run = counting.fit(*counting.book_dataset(), BOOK_RPROP_START, optim.rprop(0.001), 500)
+    assert metric(at, "optimizers.book_final_u", lang) == f"{run.params[-1, 0]:.4f}"
+    assert metric(at, "optimizers.book_final_w", lang) == f"{run.params[-1, 1]:.4f}"
+    np.testing.assert_allclose(run.params[-1], [1.0, 1.0], atol=1e-3)  # the book's claim holds
+    first_step = run.updates[0]
+    assert f"({first_step[0]:.4g}, {first_step[1]:.4g})" in texts(at)
+
+
+def test_clipping_section_shows_the_runs_and_pascanus_rule():
+    at = open_app("optimizers", params={"cth": "20.0", "cit": "12"})
+    assert_clean(at)
+    X, targets = counting.book_dataset()
+    norm = race.run_lane(X, targets, BOOK_GD_START, "clip", 500, lr=0.0005, threshold=20.0, by="norm")
+    value = race.run_lane(X, targets, BOOK_GD_START, "clip", 500, lr=0.0005, threshold=20.0, by="value")
+    plain = counting.fit(X, targets, BOOK_GD_START, optim.sgd(0.0005), 500)
+    assert metric(at, "optimizers.plain_diverges") == str(plain.diverged_at)
+    assert metric(at, "optimizers.final_cost_norm") == f"{norm.run.costs[-1]:.4g}"
+    assert metric(at, "optimizers.final_cost_value") == f"{value.run.costs[-1]:.4g}"
+    average = race.average_gradient_norm(norm.run.grads)
+    assert f"{average:.4g}" in texts(at) and f"{10 * average:.4g}" in texts(at)
+    raw = norm.run.grads[12]
+    assert f"g = ({raw[0]:.4g}, {raw[1]:.4g})" in texts(at)
+    by_key(at, "button", "optimizers_btn_average").click().run()
+    assert by_key(at, "slider", "optimizers.cth").value == round(average / 5) * 5
+
+
+def test_url_round_trip_restores_the_same_view():
+    at = open_app("optimizers")
+    by_key(at, "pills", "optimizers.race").set_value(["sgd", "rprop", "newton"]).run()
+    by_key(at, "number_input", "optimizers.lr_sgd").set_value(0.0002).run()
+    by_key(at, "selectbox", "optimizers.rp_var").set_value("irprop-").run()
+    by_key(at, "selectbox", "optimizers.focus").set_value("newton").run()
+    by_key(at, "slider", "optimizers.cth").set_value(120.0).run()
+    by_key(at, "slider", "optimizers.nw").set_value(1.3).run()
+    by_key(at, "slider", "optimizers.it").set_value(7).run()
+    assert_clean(at)
+    url = url_of(at)
+    assert url["race"] == "sgd,rprop,newton" and url["rp_var"] == "irprop-" and url["it"] == "7"
+
+    again = open_app("optimizers", lang=url.pop("lang"), params=url)
+    assert_clean(again)
+    for kind, key in [("pills", "optimizers.race"), ("number_input", "optimizers.lr_sgd"),
+                      ("selectbox", "optimizers.rp_var"), ("selectbox", "optimizers.focus"),
+                      ("slider", "optimizers.cth"), ("slider", "optimizers.nw"), ("slider", "optimizers.it")]:
+        assert list(np.atleast_1d(by_key(again, kind, key).value)) == list(np.atleast_1d(by_key(at, kind, key).value))
+    assert [m.value for m in again.metric] == [m.value for m in at.metric]
+    assert again.table[0].value.equals(at.table[0].value)
+    assert url_of(again) == {**url, "lang": "en"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_bad_url_values_fall_back_with_a_notice(lang):
+    at = open_app("optimizers", lang=lang, params={"race": "sgd,lbfgs", "lr_sgd": "abc", "focus": "zzz",
+                                                   "it": "-3", "cth": "1e9", "nu": "nan", "w0": "0.5"})
+    assert_clean(at)
+    warnings = " ".join(w.value for w in at.warning)
+    for name in ("`race`", "`lr_sgd`", "`focus`", "`it`", "`cth`", "`nu`"):
+        assert name in warnings
+    assert list(by_key(at, "pills", "optimizers.race").value) == list(race.RUNNERS)
+    assert by_key(at, "slider", "optimizers.cth").value == 50.0
+    assert by_key(at, "number_input", "optimizers.w0").value == 0.5  # the valid one is kept
+
+
+def race_params(lr: float) -> dict:
+    return {name: str(lr) for name in ("lr_sgd", "lr_clip", "lr_mom", "lr_rms", "lr_adam")}
+
+
+@pytest.mark.parametrize("params", [
+    {**race_params(1.0), "iters": "5000", "goal": "0.0", "clip": "0.0", "cth": "0.0", "damp": "0.0",
+     "ndamp": "0.0", "rp_d0": "1.0", "rd0": "1.0", "mu": "0.99", "decay": "0.999", "it": "5000", "speed": "25"},
+    {**race_params(1e-5), "iters": "1", "goal": "1000000.0", "clip": "2000.0", "cth": "2000.0", "cit": "499",
+     "clip_by": "value", "rp_var": "rprop+", "rp_d0": "1e-06", "rd0": "1e-06", "mu": "0.0", "decay": "0.0"},
+    {"data": "generated", "n": "500", "len": "50", "seed": "999999", "u0": "3.0", "w0": "3.0", "nu": "3.0",
+     "nw": "3.0", "ndamp": "1000000.0", "damp": "1000000.0", "focus": "newton", "it": "3"},
+    {"data": "generated", "n": "1", "len": "1", "seed": "0", "u0": "-3.0", "w0": "-3.0", "nu": "-3.0",
+     "nw": "-3.0", "focus": "clip", "it": "2"},
+    {"race": "", "it": "9"},
+])
+def test_widget_extremes_render_without_errors(params):
+    at = open_app("optimizers", params=params)
+    assert_clean(at)
+    assert at.warning.len == 0  # every value above is in range
+    assert "nan" not in texts(at).lower().split() and "inf" not in texts(at).lower().split()
+    if params.get("race") == "":
+        assert catalog("en")["optimizers.none_racing"] in texts(at)
+        return
+    data = params.get("data", "book")
+    X, targets = (counting.book_dataset() if data == "book"
+                  else counting.make_dataset(int(params["n"]), int(params["len"]), int(params["seed"])))
+    entries = {
+        "sgd": {"lr": float(params.get("lr_sgd", 0.0005))},
+        "clip": {"lr": float(params.get("lr_clip", 0.0005)), "threshold": float(params.get("clip", 50.0)),
+                 "by": params.get("clip_by", "norm")},
+        "momentum": {"lr": float(params.get("lr_mom", 2e-5)), "mu": float(params.get("mu", 0.9))},
+        "rmsprop": {"lr": float(params.get("lr_rms", 0.05)), "decay": float(params.get("decay", 0.9))},
+        "adam": {"lr": float(params.get("lr_adam", 0.1))},
+        "rprop": {"step0": float(params.get("rp_d0", 0.001)), "variant": params.get("rp_var", "rprop-")},
+        "newton": {"damping": float(params.get("damp", 10.0))},
+    }
+    start = (float(params.get("u0", -2.0)), float(params.get("w0", 0.0)))
+    lanes = race.race(X, targets, start, entries, int(params.get("iters", 500)))
+    errors = " ".join(e.value for e in at.error)
+    for runner, lane in lanes.items():
+        name = catalog("en")[f"optimizers.name_{runner}"]
+        if lane.run.diverged_at is None:
+            assert f"**{name}** diverged" not in errors
+        else:
+            assert f"**{name}** diverged at iteration {lane.run.diverged_at}." in errors
+
+
+def test_play_moves_every_path_on_and_pause_stops_it():
+    at = open_app("optimizers")
+    it = by_key(at, "slider", "optimizers.it")
+    assert it.value == 0
+    by_key(at, "button", "optimizers_btn_play").click().run()  # under AppTest a tick is a whole-script run
+    assert_clean(at)
+    assert at.session_state["optimizers_playing"]
+    assert by_key(at, "button", "optimizers_btn_play").label == catalog("en")["optimizers.pause"]
+    first = by_key(at, "slider", "optimizers.it").value
+    at.run()
+    assert by_key(at, "slider", "optimizers.it").value == first + 1 >= 2
+    assert url_of(at)["it"] == str(first + 1)
+    by_key(at, "button", "optimizers_btn_play").click().run()  # pause
+    paused = by_key(at, "slider", "optimizers.it").value
+    at.run()
+    assert by_key(at, "slider", "optimizers.it").value == paused
+    assert not at.session_state["optimizers_playing"]
+
+
+def test_play_stops_by_itself_at_the_last_iteration():
+    at = open_app("optimizers", params={"race": "sgd", "speed": "25", "it": "20"})  # sgd diverges at 38
+    last = counting.fit(*counting.book_dataset(), BOOK_GD_START, optim.sgd(0.0005), 500).diverged_at
+    by_key(at, "button", "optimizers_btn_play").click().run()
+    for _ in range(3):
+        at.run()
+    assert_clean(at)
+    assert by_key(at, "slider", "optimizers.it").value == last
+    assert not at.session_state["optimizers_playing"]
+    by_key(at, "button", "optimizers_btn_play").click().run()  # playing again starts from the beginning
+    assert by_key(at, "slider", "optimizers.it").value == 25  # 0, then the first tick
+
+
+def test_panel_takes_one_update_apart():
+    at = open_app("optimizers", params={"focus": "momentum", "it": "5"})
+    assert_clean(at)
+    lane = race.run_lane(*counting.book_dataset(), BOOK_GD_START, "momentum", 500, lr=2e-5, mu=0.9)
+    detail = race.update_at(lane, 5)
+    panel = at.dataframe[0].value
+    text = catalog("en")
+    rows = dict(zip(panel.iloc[:, 0], zip(panel["U"], panel["W"], strict=True), strict=True))
+    assert rows[text["optimizers.q_gradient"]] == (f"{detail['gradient'][0]:.4g}", f"{detail['gradient'][1]:.4g}")
+    assert rows[text["optimizers.q_velocity"]] == (f"{detail['v'][0]:.4g}", f"{detail['v'][1]:.4g}")
+    assert rows[text["optimizers.q_step"]] == (f"{detail['step'][0]:.4g}", f"{detail['step'][1]:.4g}")
+
+
+def test_focus_falls_back_to_a_racing_optimizer():
+    at = open_app("optimizers", params={"race": "adam,newton", "focus": "rprop"})
+    assert_clean(at)
+    assert by_key(at, "selectbox", "optimizers.focus").value == "adam"
+    assert by_key(at, "selectbox", "optimizers.focus").options == [catalog("en")["optimizers.name_adam"],
+                                                                    catalog("en")["optimizers.name_newton"]]
+
+
+def test_clicking_the_surface_moves_the_start():
+    at = open_app("optimizers", params={"it": "4"})
+    at.session_state["optimizers_surface"] = {"selection": {"cell": [{"i": 80, "j": 60}]}}
+    at.run()
+    assert_clean(at)
+    centres = np.linspace(-3 + 0.03, 3 - 0.03, 100)
+    assert by_key(at, "number_input", "optimizers.u0").value == round(centres[80], 2)
+    assert by_key(at, "number_input", "optimizers.w0").value == round(centres[60], 2)
+    assert by_key(at, "slider", "optimizers.it").value == 0  # a new race starts from its first iteration
+    by_key(at, "number_input", "optimizers.u0").set_value(0.5).run()  # the old click must not undo this
+    assert by_key(at, "number_input", "optimizers.u0").value == 0.5
+
+
+def test_preset_buttons_move_the_start_and_the_newton_point():
+    at = open_app("optimizers")
+    by_key(at, "button", "optimizers_btn_rprop_start").click().run()
+    assert (by_key(at, "number_input", "optimizers.u0").value,
+            by_key(at, "number_input", "optimizers.w0").value) == BOOK_RPROP_START
+    by_key(at, "button", "optimizers_btn_at_flat").click().run()
+    assert (by_key(at, "slider", "optimizers.nu").value, by_key(at, "slider", "optimizers.nw").value) == (-1.4, -0.9)
+    assert catalog("en")["optimizers.reading_flat"] in texts(at)
+    here = race.steps_at(*counting.book_dataset(), -1.4, -0.9, 0.0005, 100.0)
+    assert metric(at, "optimizers.lambda1") == f"{here['eigenvalues'][0]:.4g}"
+
+
+def test_under_the_hood_shows_the_running_source():
+    at = open_app("optimizers")
+    sources = [c.value.strip() for c in at.code]
+    for function in (race.run_lane, race.update_at, race.steps_at, counting.fit, optim.rprop, optim.newton_step):
+        assert inspect.getsource(function).strip() in sources
