@@ -318,3 +318,87 @@ def params_to_torch(params: Params) -> dict[str, np.ndarray]:
         "bias_ih_l0": np.concatenate([params[f"b_{g}"] for g in TORCH_GATES]),
         "bias_hh_l0": np.zeros(4 * params["U_f"].shape[0]),
     }
+
+
+# --- One cell by hand, and the gates' operating modes (the lesson's first two sections) ---
+
+CELL_MODES = {"keep": {"f": 1.0, "i": 0.0}, "erase": {"f": 0.0, "i": 0.0}, "write": {"f": 0.0, "i": 1.0}}
+OUTPUT_MODES = {"read": 1.0, "hide": 0.0}
+# The book's four-step story: the value offered for writing (a_t) and the ideal gates at each step. 4.2 is
+# written at step 1 (i = 1, f = 0), kept through steps 2 and 3 (f = 1, i = 0) and read out at step 4 (o = 1).
+# The values offered at steps 2-4 are not written; a_t is clamped, so it may lie outside tanh's range.
+STORY = {
+    "a": (4.2, 0.7, -0.5, 0.1),
+    "f": (0.0, 1.0, 1.0, 1.0),
+    "i": (1.0, 0.0, 0.0, 0.0),
+    "o": (0.0, 0.0, 0.0, 1.0),
+}
+
+
+def one_unit_params(weights: dict[str, tuple[float, float, float]]) -> Params:
+    """The params of a cell with one input and one unit (D = H = 1) from ``{gate: (W_g, U_g, b_g)}``."""
+    params = {}
+    for g in GATES:
+        w, u, b = weights[g]
+        params[f"W_{g}"], params[f"U_{g}"], params[f"b_{g}"] = np.array([[w]]), np.array([[u]]), np.array([b])
+    return params
+
+
+def cell_values(x: float, h_prev: float, c_prev: float, params: Params, clamp: dict | None = None) -> dict:
+    """One step of a one-unit cell, every intermediate value by name.
+
+    Args:
+        x, h_prev, c_prev: x_t, h_{t-1}, c_{t-1}. params: from :func:`one_unit_params`. clamp: as in
+            :func:`forward` (schedules of length 1).
+    Returns:
+        floats ``z_f, z_i, z_a, z_o`` (pre-activations), ``f, i, a, o`` (the gates used), ``kept`` = f·c_{t-1},
+        ``written`` = i·a, ``c`` = c_t, ``tanh_c`` and ``h`` = h_t.
+    """
+    H, C, cache = forward(np.array([[[x]]]), params, np.array([[h_prev]]), np.array([[c_prev]]), clamp=clamp)
+    values = {name: float(cache[name][0, 0, 0]) for name in (*GATES, *(f"z_{g}" for g in GATES), "tanh_c")}
+    values.update(kept=values["f"] * c_prev, written=values["i"] * values["a"], c=float(C[0, 0, 0]),
+                  h=float(H[0, 0, 0]))
+    return values
+
+
+def gate_value(ideal: float, saturation: float | None) -> float:
+    """A gate that should be ``ideal`` (0 or 1): exactly that, or σ(±saturation), what a logistic gate with a
+    pre-activation of size ``saturation`` gives (σ(4) ≈ 0.982, σ(-4) ≈ 0.018). Never exactly 0 or 1."""
+    if saturation is None:
+        return float(ideal)
+    z = saturation if ideal >= 0.5 else -saturation
+    return float(0.5 * np.tanh(0.5 * z) + 0.5)  # σ(z) without exp overflow
+
+
+def mode_clamp(cell_mode: str, output_mode: str, saturation: float | None = None) -> dict[str, np.ndarray]:
+    """A one-step clamp (see :func:`forward`) setting f, i and o to an operating mode of the note's table.
+
+    Args:
+        cell_mode: a key of :data:`CELL_MODES` (keep: f = 1, i = 0; erase: f = 0, i = 0; write: f = 0, i = 1).
+        output_mode: ``"read"`` (o = 1) or ``"hide"`` (o = 0). saturation: None for the ideal 0/1 gates, else
+            the size of the pre-activations (see :func:`gate_value`). The candidate a is left free.
+    """
+    ideal = {**CELL_MODES[cell_mode], "o": OUTPUT_MODES[output_mode]}
+    return {g: np.array([gate_value(v, saturation)]) for g, v in ideal.items()}
+
+
+def story(saturation: float | None = None) -> dict[str, np.ndarray]:
+    """The book's four steps (:data:`STORY`) run through a one-unit cell that starts empty (c_0 = h_0 = 0).
+
+    Args:
+        saturation: None for ideal gates (exactly 0 or 1), else gates σ(±saturation) (see :func:`gate_value`).
+    Returns:
+        (4,) arrays ``a, f, i, o`` (the values used), ``c`` (c_1..c_4) and ``h`` (h_1..h_4). With ideal gates
+        c stays exactly 4.2 and the readout is h_4 = tanh(4.2) ≈ 0.9996: the stored value is c, not h.
+    """
+    clamp = {g: np.array([gate_value(v, saturation) for v in STORY[g]]) for g in ("f", "i", "o")}
+    clamp["a"] = np.array(STORY["a"])
+    zero = one_unit_params({g: (0.0, 0.0, 0.0) for g in GATES})  # every gate is clamped: weights unused
+    H, C, cache = forward(np.zeros((1, len(STORY["a"]), 1)), zero, clamp=clamp)
+    return {**{g: cache[g][0, :, 0].copy() for g in GATES}, "c": C[0, :, 0].copy(), "h": H[0, :, 0].copy()}
+
+
+def memory_after(f: float, steps: int) -> float:
+    """The fraction of a cell's value left after ``steps`` steps of "keep" with forget gate ``f`` and input
+    gate 0: c_{t+n} = f^n c_t."""
+    return float(f**steps)

@@ -142,6 +142,8 @@ class TrainResult:
         solved: (steps,) the fraction of that batch solved (the task's criterion).
         elapsed_s: wall time. stopped: ``"done"``, ``"time"`` (budget reached) or ``"diverged"``.
         diverged_at: the step whose loss or gradient was not finite (not updated on), or None.
+        curve_every: 1 for a fresh run; a run read back by :func:`load_sweep` keeps ``losses`` and ``solved``
+            as means over blocks of this many steps (the weights are kept exactly).
     """
 
     model: str
@@ -155,6 +157,7 @@ class TrainResult:
     elapsed_s: float
     stopped: str
     diverged_at: int | None = None
+    curve_every: int = 1
 
 
 def _init_model(model: str, D: int, hidden: int, rng: np.random.Generator, forget_bias: float) -> Params:
@@ -304,3 +307,288 @@ def success_rate(result: TrainResult, n_sequences: int = 1000, seed: int = 12345
     if result.task == "first_symbol":
         return float(np.mean(np.argmax(y, axis=1) == targets))
     return float(np.mean(np.abs(y[:, 0] - targets) < ADDING_TOLERANCE))
+
+
+# --- For the lesson page: typed sequences, the trained model's insides, gradient flow, and the lag sweep ---
+
+SYMBOLS = "ABCD"  # first_symbol's N_SYMBOLS symbols as the page writes them
+MAX_TYPED_STEPS = 121  # a typed first-symbol sequence: the symbol and at most 120 steps after it
+SEPARATORS = " ,;\t\n"
+
+
+class SequenceError(ValueError):
+    """A typed first-symbol sequence that cannot be read; ``code`` names the problem for the page's message:
+    ``"empty"``, ``"symbol"`` (``position`` is the 1-based place of the first character that is not A-D),
+    ``"too_short"`` or ``"too_long"`` (``position`` is then the length)."""
+
+    def __init__(self, code: str, position: int = 0):
+        super().__init__(f"{code} at {position}")
+        self.code, self.position = code, position
+
+
+def parse_symbols(text: str, max_steps: int = MAX_TYPED_STEPS) -> np.ndarray:
+    """Read a typed sequence of the symbols A-D (any case; spaces, commas or nothing between them).
+
+    The first symbol is the one to remember. No evaluation: every character is either a separator or one
+    of the four letters.
+
+    Returns:
+        (T,) int symbols 0..3, 2 <= T <= ``max_steps``.
+    Raises:
+        SequenceError: see its docstring.
+    """
+    symbols = []
+    for char in text:
+        if char in SEPARATORS:
+            continue
+        k = SYMBOLS.find(char.upper()) if len(char.upper()) == 1 else -1
+        if k < 0:
+            raise SequenceError("symbol", len(symbols) + 1)
+        symbols.append(k)
+    if not symbols:
+        raise SequenceError("empty")
+    if len(symbols) < 2:
+        raise SequenceError("too_short", len(symbols))
+    if len(symbols) > max_steps:
+        raise SequenceError("too_long", len(symbols))
+    return np.array(symbols)
+
+
+def first_symbol_inputs(symbols: np.ndarray) -> np.ndarray:
+    """The network's input for one first-symbol sequence: (1, T, N_SYMBOLS+1), one-hot plus the marker at
+    step 0 (the same encoding as :func:`first_symbol_batch`)."""
+    T = len(symbols)
+    X = np.zeros((1, T, N_SYMBOLS + 1))
+    X[0, np.arange(T), symbols] = 1.0
+    X[0, 0, N_SYMBOLS] = 1.0
+    return X
+
+
+def symbols_text(X: np.ndarray) -> str:
+    """The letters of one first-symbol input X (T, N_SYMBOLS+1), e.g. ``"CABDA"``."""
+    return "".join(SYMBOLS[k] for k in np.argmax(X[:, :N_SYMBOLS], axis=1))
+
+
+def marked_steps(X: np.ndarray) -> np.ndarray:
+    """0-based steps whose marker is set in one input X (T, D): [0] for first_symbol, the two marked values
+    of the adding problem (both tasks keep the marker in the last channel)."""
+    return np.flatnonzero(X[:, -1])
+
+
+def probabilities(scores: np.ndarray) -> np.ndarray:
+    """Softmax of first_symbol's readout scores (N, K), row by row."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def model_params(result: TrainResult) -> Params:
+    """The recurrent network's own params of a run (the readout ``W_y``, ``b_y`` left out)."""
+    return {k: result.params[k] for k in _model_keys(result.model)}
+
+
+def lstm_insides(result: TrainResult, X: np.ndarray, forget: float | None = None) -> tuple:
+    """A trained LSTM's states and gates on inputs X (N, T, D): ``(H, C, cache)`` of :func:`lstm.forward`.
+
+    ``forget``: clamp every forget gate to this value at every step (None: computed as trained).
+    """
+    clamp = None if forget is None else {"f": np.full(X.shape[1], float(forget))}
+    return lstm.forward(X, model_params(result), clamp=clamp)
+
+
+def forget_hold(f: np.ndarray, i: np.ndarray, after: int) -> dict[str, np.ndarray]:
+    """How each unit's gates behave after the first marked step ``after`` (0-based), for one sequence.
+
+    A unit that keeps the marked value must hold f near 1 at every later step: through the cell path alone,
+    c_T carries the fraction f_{after+1} ⋯ f_T of c_after. The input gate says how much new is written meanwhile.
+
+    Args:
+        f, i: (T, H) the forget and input gates of one sequence.
+    Returns:
+        ``{"min": (H,), "product": (H,), "input": (H,)}``: the smallest forget gate, the product of the forget
+        gates and the mean input gate from step ``after + 1`` to the end (ones, ones, zeros when no step follows).
+    """
+    rest_f, rest_i = f[after + 1 :], i[after + 1 :]
+    if not len(rest_f):
+        return {"min": np.ones(f.shape[1]), "product": np.ones(f.shape[1]), "input": np.zeros(f.shape[1])}
+    return {"min": rest_f.min(axis=0), "product": np.prod(rest_f, axis=0), "input": rest_i.mean(axis=0)}
+
+
+def rnn_gradient_flow(cache: dict, dH_last: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The tanh RNN's counterpart of :func:`rnn_core.lstm.gradient_flow`: the loss reads only h_T.
+
+    One step back multiplies the row gradient by diag(f'(a_t)) W_hhᵀ (see :mod:`rnn_core.vanilla`).
+
+    Args:
+        cache: from :func:`rnn_core.vanilla.forward`. dH_last: (N, H) dL/dh_T (ones if None).
+    Returns:
+        ``{"dh": (T,)}``: entry t is the norm (over batch and units) of dL/dh of the state ``H_all[:, t]``.
+    """
+    A, W_hh = cache["A"], cache["params"]["W_hh"]
+    slope = vanilla.ACTIVATIONS[cache["activation"]].df
+    N, T, Hn = A.shape
+    dh = np.ones((N, Hn)) if dH_last is None else np.array(dH_last, dtype=np.float64)
+    norms = np.zeros(T)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for t in reversed(range(T)):
+            norms[t] = np.linalg.norm(dh)
+            dh = (dh * slope(A[:, t])) @ W_hh.T  # through f, into the previous state
+    return {"dh": norms}
+
+
+def gradient_flow(result: TrainResult, X: np.ndarray, forget: float | None = None) -> dict[str, np.ndarray]:
+    """How much gradient a trained model passes back to each earlier step, on the inputs X (N, T, D).
+
+    Each sequence sends back a gradient of norm 1 from its last state (dL/dh_T = 1/√H in every unit), so the
+    numbers do not depend on how well the model is trained; an entry is the root mean square over the batch
+    of ‖dL/dh_t‖ (and, for the LSTM, ‖dL/dc_t‖), t = 1..T.
+
+    Args:
+        forget: LSTM only: clamp every forget gate to this value (None: as trained).
+    Returns:
+        ``{"dh": (T,)}`` for the RNN; ``{"dh": (T,), "dc": (T,)}`` for the LSTM.
+    """
+    N, T, _ = X.shape
+    dH_last = np.full((N, result.hidden), 1.0 / np.sqrt(result.hidden))
+    if result.model == "lstm":
+        _, _, cache = lstm_insides(result, X, forget)
+        flow = lstm.gradient_flow(cache, dH_last)
+    else:
+        _, cache = vanilla.forward(X, model_params(result), "tanh")
+        flow = rnn_gradient_flow(cache, dH_last)
+    return {k: v / np.sqrt(N) for k, v in flow.items()}
+
+
+# The success rate of a network that learned nothing useful: guessing one of 4 symbols; for the adding problem,
+# always answering 0.5, right when |X1 + X2|/4 < 0.04, P = 0.1536 (the sum's density is triangular on [-2, 2]).
+CHANCE = {"first_symbol": 1.0 / N_SYMBOLS, "adding": 0.1536}
+SOLVED_RUN = 0.95  # a training run "solves" the task when it solves this fraction of fresh test sequences
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Success rate against lag, for each model, over several seeds.
+
+    Attributes:
+        task: one of :data:`TASKS`. lags (L,), seeds (S,): what was run. models: e.g. ``("lstm", "rnn")``.
+        rates: (M, L, S) the success rate of each run on ``n_test`` fresh sequences (:func:`success_rate`).
+        steps: (M, L, S) updates each run took; seconds: (M, L, S) its wall time.
+        settings: how the runs were made: ``n_steps``, ``stop_at_solved``, ``n_test``, ``test_seed``,
+            ``hidden``, ``batch_size``, ``lr``, ``clip``, ``forget_bias``, ``keep_seed``.
+        results: ``{(model, lag): TrainResult}`` of the runs with seed ``keep_seed``, weights included.
+    """
+
+    task: str
+    lags: np.ndarray
+    seeds: np.ndarray
+    models: tuple[str, ...]
+    rates: np.ndarray
+    steps: np.ndarray
+    seconds: np.ndarray
+    settings: dict
+    results: dict
+
+
+def lag_sweep(
+    task: str,
+    lags,
+    seeds,
+    models: tuple[str, ...] = MODELS,
+    *,
+    n_steps: int = 3000,
+    stop_at_solved: float = 0.99,
+    n_test: int = 1000,
+    test_seed: int = 12345,
+    keep_seed: int = 0,
+    report: Callable[[str, int, int, TrainResult, float], None] | None = None,
+) -> Sweep:
+    """Train every model at every lag with every seed (:data:`DEFAULTS` otherwise) and test each run.
+
+    Deterministic: each run's randomness comes from its seed, the test sequences from ``test_seed`` (the
+    same sequences for every model at a lag). ``report(model, lag, seed, result, rate)`` follows progress.
+    """
+    lags, seeds = np.array(lags, dtype=int), np.array(seeds, dtype=int)
+    shape = (len(models), len(lags), len(seeds))
+    rates, steps, seconds = np.zeros(shape), np.zeros(shape, dtype=int), np.zeros(shape)
+    kept = {}
+    for m, model in enumerate(models):
+        for j, lag in enumerate(lags):
+            for s, seed in enumerate(seeds):
+                result = train(model, task, int(lag), n_steps=n_steps, seed=int(seed), stop_at_solved=stop_at_solved)
+                rate = success_rate(result, n_test, test_seed)
+                rates[m, j, s], steps[m, j, s], seconds[m, j, s] = rate, len(result.losses), result.elapsed_s
+                if seed == keep_seed:
+                    kept[(model, int(lag))] = result
+                if report is not None:
+                    report(model, int(lag), int(seed), result, rate)
+    settings = {"n_steps": n_steps, "stop_at_solved": stop_at_solved, "n_test": n_test, "test_seed": test_seed,
+                "keep_seed": keep_seed, **{k: v for k, v in DEFAULTS.items() if k != "n_steps"}}
+    return Sweep(task, lags, seeds, tuple(models), rates, steps, seconds, settings, kept)
+
+
+def summarise_sweep(sweep: Sweep) -> dict[str, np.ndarray]:
+    """Per model and lag (M, L): ``mean``, ``min`` and ``max`` success rate over the seeds, and ``solved``, the
+    number of runs reaching :data:`SOLVED_RUN`."""
+    return {"mean": sweep.rates.mean(axis=2), "min": sweep.rates.min(axis=2), "max": sweep.rates.max(axis=2),
+            "solved": (sweep.rates >= SOLVED_RUN).sum(axis=2)}
+
+
+def block_means(x: np.ndarray, every: int) -> np.ndarray:
+    """Means over consecutive blocks of ``every`` entries (the last block may be shorter)."""
+    return np.array([x[k : k + every].mean() for k in range(0, len(x), every)])
+
+
+def save_sweep(sweep: Sweep, path, every: int = 10) -> None:
+    """Write a sweep and its kept runs to one ``.npz`` of plain arrays (readable with ``allow_pickle=False``).
+
+    The kept runs' weights are stored exactly; their loss and solved curves as means over blocks of ``every``
+    steps (they are only drawn).
+    """
+    arrays = {"task": np.array(sweep.task), "models": np.array(sweep.models), "lags": sweep.lags,
+              "seeds": sweep.seeds, "rates": sweep.rates, "steps": sweep.steps, "seconds": sweep.seconds,
+              "every": np.array(every)}
+    arrays.update({f"setting__{k}": np.array(v, dtype=np.float64) for k, v in sweep.settings.items()})
+    for (model, lag), r in sweep.results.items():
+        prefix = f"run__{model}__{lag}__"
+        arrays.update({prefix + k: v for k, v in r.params.items()})
+        arrays[prefix + "losses"] = block_means(r.losses, every)
+        arrays[prefix + "solved"] = block_means(r.solved, every)
+        arrays[prefix + "meta"] = np.array([r.hidden, r.seed, r.elapsed_s, len(r.losses)], dtype=np.float64)
+        arrays[prefix + "stopped"] = np.array(r.stopped)
+    np.savez_compressed(path, **arrays)
+
+
+def load_sweep(path) -> Sweep:
+    """Read a file written by :func:`save_sweep` (no pickles)."""
+    with np.load(path, allow_pickle=False) as f:
+        data = {k: f[k] for k in f.files}
+    every = int(data["every"])
+    settings = {k.split("__", 1)[1]: float(v) for k, v in data.items() if k.startswith("setting__")}
+    for k in ("n_steps", "n_test", "test_seed", "keep_seed", "hidden", "batch_size"):
+        settings[k] = int(settings[k])
+    runs: dict[tuple[str, int], dict] = {}
+    for key, value in data.items():
+        if key.startswith("run__"):
+            _, model, lag, name = key.split("__", 3)
+            runs.setdefault((model, int(lag)), {})[name] = value
+    task = str(data["task"])
+    results = {}
+    for (model, lag), run in runs.items():
+        hidden, seed, elapsed, _ = run.pop("meta")  # the steps taken are also in Sweep.steps
+        stopped, losses, solved = str(run.pop("stopped")), run.pop("losses"), run.pop("solved")
+        results[(model, lag)] = TrainResult(model, task, lag, int(hidden), int(seed), run, losses, solved,
+                                            float(elapsed), stopped, None, every)
+    return Sweep(task, data["lags"], data["seeds"], tuple(str(m) for m in data["models"]), data["rates"],
+                 data["steps"], data["seconds"], settings, results)
+
+
+def sweep_facts(sweep: Sweep) -> dict[str, dict]:
+    """Per model: ``solved`` runs (success rate ≥ :data:`SOLVED_RUN`) of ``runs``, and ``longest``, the largest
+    lag at which at least one run solved the task (None if none did)."""
+    solved = sweep.rates >= SOLVED_RUN  # (M, L, S)
+    facts = {}
+    for m, model in enumerate(sweep.models):
+        lags = [int(lag) for lag, any_run in zip(sweep.lags, solved[m].any(axis=1), strict=True) if any_run]
+        facts[model] = {"solved": int(solved[m].sum()), "runs": int(solved[m].size),
+                        "longest": max(lags) if lags else None}
+    return facts

@@ -261,3 +261,61 @@ def test_params_from_torch_puts_pytorch_gate_blocks_in_the_right_places():
     for k, gate in enumerate(("i", "f", "a", "o")):  # PyTorch's i, f, g, o
         assert params[f"W_{gate}"].shape == (D, H) and np.all(params[f"W_{gate}"] == k)
         assert np.all(params[f"b_{gate}"] == k + 1.0)
+
+
+# --- One cell by hand and the operating modes (the lesson's sections 1 and 2) ---
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def test_cell_values_follow_the_equations_for_a_one_unit_cell():
+    weights = {"f": (0.5, 0.5, 1.0), "i": (1.0, -1.0, 0.0), "a": (1.0, 0.5, 0.0), "o": (1.0, 1.0, -0.5)}
+    x, h_prev, c_prev = 0.7, -0.4, 1.3
+    v = lstm.cell_values(x, h_prev, c_prev, lstm.one_unit_params(weights))
+    z = {g: w * x + u * h_prev + b for g, (w, u, b) in weights.items()}
+    for g in ("f", "i", "o"):
+        assert v[f"z_{g}"] == pytest.approx(z[g], abs=1e-15)
+        assert v[g] == pytest.approx(_sigmoid(z[g]), rel=1e-14)
+    assert v["a"] == pytest.approx(np.tanh(z["a"]), rel=1e-14)
+    c = _sigmoid(z["f"]) * c_prev + _sigmoid(z["i"]) * np.tanh(z["a"])
+    assert v["kept"] == pytest.approx(_sigmoid(z["f"]) * c_prev, rel=1e-14)
+    assert v["written"] == pytest.approx(_sigmoid(z["i"]) * np.tanh(z["a"]), rel=1e-14)
+    assert v["c"] == pytest.approx(c, rel=1e-14)
+    assert v["h"] == pytest.approx(_sigmoid(z["o"]) * np.tanh(c), rel=1e-14)
+
+
+@pytest.mark.parametrize("cell_mode, output_mode", [(m, o) for m in lstm.CELL_MODES for o in lstm.OUTPUT_MODES])
+def test_ideal_operating_modes_do_what_the_notes_table_says(cell_mode, output_mode):
+    params = lstm.one_unit_params({g: (0.8, -0.6, 0.2) for g in lstm.GATES})
+    x, h_prev, c_prev = 1.1, 0.3, -2.5
+    v = lstm.cell_values(x, h_prev, c_prev, params, lstm.mode_clamp(cell_mode, output_mode))
+    expected_c = {"keep": c_prev, "erase": 0.0, "write": v["a"]}[cell_mode]
+    assert v["c"] == expected_c  # exactly: the gates are exactly 0 or 1
+    assert v["h"] == (np.tanh(expected_c) if output_mode == "read" else 0.0)
+
+
+def test_real_gates_are_never_exactly_zero_or_one():
+    for saturation in (1.0, 4.0, 10.0):
+        high, low = lstm.gate_value(1.0, saturation), lstm.gate_value(0.0, saturation)
+        assert 0.0 < low < 0.5 < high < 1.0
+        assert high == pytest.approx(_sigmoid(saturation), rel=1e-15) and low == pytest.approx(1.0 - high, rel=1e-9)
+    assert lstm.gate_value(1.0, None) == 1.0 and lstm.gate_value(0.0, None) == 0.0
+    params = lstm.one_unit_params({g: (0.0, 0.0, 0.0) for g in lstm.GATES})
+    kept = lstm.cell_values(0.0, 0.0, 2.0, params, lstm.mode_clamp("keep", "hide", 4.0))
+    assert 0.0 < abs(kept["h"]) and kept["c"] == pytest.approx(_sigmoid(4.0) * 2.0, rel=1e-14)  # a = tanh(0) = 0
+    assert lstm.memory_after(_sigmoid(4.0), 50) == pytest.approx(_sigmoid(4.0) ** 50, rel=1e-14)
+
+
+def test_story_stores_4_2_in_the_cell_and_reads_tanh_of_it():
+    ideal = lstm.story()
+    assert np.array_equal(ideal["c"], np.full(4, 4.2))
+    assert np.array_equal(ideal["h"][:3], np.zeros(3)) and ideal["h"][3] == np.tanh(4.2)
+    assert np.array_equal(ideal["f"], lstm.STORY["f"]) and np.array_equal(ideal["a"], lstm.STORY["a"])
+    real = lstm.story(4.0)
+    s = _sigmoid(4.0)
+    c1 = (1 - s) * 0.0 + s * 4.2  # c_0 = 0: the first write brings σ(4)·4.2
+    assert real["c"][0] == pytest.approx(c1, rel=1e-14)
+    assert real["c"][1] == pytest.approx(s * c1 + (1 - s) * 0.7, rel=1e-14)
+    assert np.all(real["c"] < 4.2) and np.all(real["h"][:3] > 0)  # it leaks, and shows a little through o ≈ 0

@@ -131,3 +131,172 @@ def test_non_finite_batch_stops_the_run_and_is_reported(monkeypatch):
     result = tasks.train_lstm("first_symbol", 3, hidden=4, n_steps=10, seed=0)
     assert result.stopped == "diverged" and result.diverged_at == 0 and len(result.losses) == 0
     assert all(np.all(np.isfinite(v)) for v in result.params.values())
+
+
+# --- The lesson page's helpers: typed sequences, gate summaries, gradient flow, the lag sweep ---
+
+from pathlib import Path  # noqa: E402
+
+from rnn_core import vanilla  # noqa: E402
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "lstm"
+
+
+@pytest.mark.parametrize("text", ["CABDA", "c a b d a", "C,A,B,D,A", " c;A\tb, d a "])
+def test_parse_symbols_accepts_letters_with_or_without_separators(text):
+    assert tasks.parse_symbols(text).tolist() == [2, 0, 1, 3, 0]
+
+
+@pytest.mark.parametrize("text, code, position", [
+    ("", "empty", 0), (" , ", "empty", 0), ("A", "too_short", 1), ("ABE", "symbol", 3),
+    ("__import__('os')", "symbol", 1), ("AB1", "symbol", 3), ("A" * 122, "too_long", 122), ("AÄ", "symbol", 2),
+])
+def test_parse_symbols_rejects_bad_input_with_a_code(text, code, position):
+    with pytest.raises(tasks.SequenceError) as err:
+        tasks.parse_symbols(text)
+    assert err.value.code == code and err.value.position == position
+
+
+def test_typed_sequence_is_encoded_like_a_generated_one():
+    X, labels = tasks.first_symbol_batch(3, 9, np.random.default_rng(4))
+    for n in range(3):
+        letters = tasks.symbols_text(X[n])
+        assert letters[0] == tasks.SYMBOLS[labels[n]]
+        assert np.array_equal(tasks.first_symbol_inputs(tasks.parse_symbols(letters))[0], X[n])
+
+
+def test_marked_steps_of_both_tasks():
+    X, _ = tasks.first_symbol_batch(1, 6, np.random.default_rng(0))
+    assert tasks.marked_steps(X[0]).tolist() == [0]
+    X, _ = tasks.adding_batch(1, 30, np.random.default_rng(0))
+    marks = tasks.marked_steps(X[0])
+    assert len(marks) == 2 and np.all(X[0, marks, 1] == 1.0)
+
+
+def test_probabilities_are_a_softmax():
+    p = tasks.probabilities(np.array([[1000.0, 1000.0, 0.0, -5.0], [0.0, 0.0, 0.0, 0.0]]))
+    assert np.allclose(p.sum(axis=1), 1.0) and p[0, 0] == pytest.approx(0.5) and np.allclose(p[1], 0.25)
+
+
+def test_forget_hold_is_the_min_and_product_after_the_mark():
+    f = np.array([[0.1, 0.2], [0.9, 1.0], [0.8, 0.5], [1.0, 1.0]])
+    i = np.array([[1.0, 1.0], [0.2, 0.0], [0.4, 0.0], [0.0, 0.3]])
+    hold = tasks.forget_hold(f, i, 0)
+    assert np.allclose(hold["min"], [0.8, 0.5]) and np.allclose(hold["product"], [0.72, 0.5])
+    assert np.allclose(hold["input"], [0.2, 0.1])
+    assert np.array_equal(tasks.forget_hold(f, i, 3)["product"], [1.0, 1.0])
+
+
+def test_rnn_gradient_flow_equals_backward_through_the_rest_of_the_sequence():
+    rng = np.random.default_rng(5)
+    N, T, D, Hn = 3, 6, 2, 4
+    params = vanilla.init_params(D, Hn, rng, scale=1.3)
+    X = rng.normal(size=(N, T, D))
+    H_all, cache = vanilla.forward(X, params)
+    dH_last = rng.normal(size=(N, Hn))
+    flow = tasks.rnn_gradient_flow(cache, dH_last)
+    assert flow["dh"][-1] == pytest.approx(np.linalg.norm(dH_last), rel=1e-15)
+    for t in range(T - 1):
+        _, rest = vanilla.forward(X[:, t + 1 :], params, h0=H_all[:, t])
+        dH = np.zeros((N, T - 1 - t, Hn))
+        dH[:, -1] = dH_last
+        assert flow["dh"][t] == pytest.approx(np.linalg.norm(vanilla.backward(dH, rest)["h0"]), rel=1e-12)
+
+
+@pytest.mark.parametrize("model", tasks.MODELS)
+def test_gradient_flow_starts_at_one_per_sequence(model):
+    result = tasks.train(model, "first_symbol", 8, hidden=6, n_steps=3, seed=1)
+    X, _ = tasks.first_symbol_batch(5, 8, np.random.default_rng(2))
+    flow = tasks.gradient_flow(result, X)
+    assert flow["dh"].shape == (9,) and flow["dh"][-1] == pytest.approx(1.0, rel=1e-12)
+    assert set(flow) == ({"dh", "dc"} if model == "lstm" else {"dh"})
+
+
+def test_clamping_the_forget_gate_to_one_keeps_the_cells_gradient_and_one_half_halves_it():
+    result = tasks.train("lstm", "first_symbol", 30, hidden=6, n_steps=3, seed=1)
+    X, _ = tasks.first_symbol_batch(5, 30, np.random.default_rng(2))
+    kept, halved = tasks.gradient_flow(result, X, forget=1.0), tasks.gradient_flow(result, X, forget=0.5)
+    assert kept["dc"][0] > 0.1 * kept["dc"][-1]  # no geometric decay through f = 1
+    assert halved["dc"][0] < 1e-6 * halved["dc"][-1]  # 0.5 per step, plus what the h-path adds on the way
+    _, _, cache = tasks.lstm_insides(result, X, forget=0.5)
+    assert np.all(cache["f"] == 0.5)
+
+
+def _tiny_sweep():
+    return tasks.lag_sweep("first_symbol", [3, 6], [0, 1], n_steps=40, n_test=100, test_seed=7)
+
+
+def test_lag_sweep_is_deterministic_and_tests_every_run():
+    sweep, again = _tiny_sweep(), _tiny_sweep()
+    assert sweep.rates.shape == sweep.steps.shape == (2, 2, 2)
+    assert np.array_equal(sweep.rates, again.rates) and np.array_equal(sweep.steps, again.steps)
+    kept = sweep.results[("lstm", 6)]
+    assert kept.seed == 0 and sweep.rates[0, 1, 0] == tasks.success_rate(kept, 100, 7)
+    summary = tasks.summarise_sweep(sweep)
+    assert np.allclose(summary["mean"], sweep.rates.mean(axis=2))
+    assert np.array_equal(summary["solved"], (sweep.rates >= tasks.SOLVED_RUN).sum(axis=2))
+
+
+def test_sweep_facts_count_solved_runs_and_the_longest_lag_solved():
+    sweep = _tiny_sweep()
+    rates = np.array([[[1.0, 0.96], [0.99, 0.2]], [[0.97, 0.3], [0.3, 0.3]]])
+    facts = tasks.sweep_facts(tasks.Sweep(**{**sweep.__dict__, "rates": rates}))
+    assert facts == {"lstm": {"solved": 3, "runs": 4, "longest": 6}, "rnn": {"solved": 1, "runs": 4, "longest": 3}}
+
+
+def test_save_and_load_sweep_keep_the_weights_exactly(tmp_path):
+    sweep = _tiny_sweep()
+    tasks.save_sweep(sweep, tmp_path / "s.npz", every=10)
+    back = tasks.load_sweep(tmp_path / "s.npz")
+    assert back.task == sweep.task and back.models == sweep.models and back.settings == sweep.settings
+    for name in ("lags", "seeds", "rates", "steps", "seconds"):
+        assert np.array_equal(getattr(back, name), getattr(sweep, name))
+    for key, run in sweep.results.items():
+        loaded = back.results[key]
+        assert all(np.array_equal(loaded.params[k], run.params[k]) for k in run.params)
+        assert loaded.curve_every == 10 and np.allclose(loaded.solved, tasks.block_means(run.solved, 10))
+        assert loaded.stopped == run.stopped and tasks.success_rate(loaded, 100, 7) == tasks.success_rate(run, 100, 7)
+
+
+# --- The shipped models (data/lstm, written by scripts/train_lstm_models.py) ---
+
+
+@pytest.mark.parametrize("task", tasks.TASKS)
+def test_shipped_models_still_reach_their_stated_success_rates(task):
+    sweep = tasks.load_sweep(DATA_DIR / f"{task}.npz")
+    s = list(sweep.seeds).index(sweep.settings["keep_seed"])
+    n = 400
+    for m, model in enumerate(sweep.models):
+        for j, lag in enumerate(sweep.lags):
+            stated = sweep.rates[m, j, s]
+            rate = tasks.success_rate(sweep.results[(model, int(lag))], n, seed=98765)  # other test sequences
+            slack = 4.0 * np.sqrt(max(stated * (1 - stated), 0.01) / n)  # binomial noise
+            assert abs(rate - stated) <= slack, (model, lag, rate, stated)
+
+
+def test_shipped_rates_are_exactly_what_the_script_measured():
+    sweep = tasks.load_sweep(DATA_DIR / "first_symbol.npz")
+    j, s = list(sweep.lags).index(50), list(sweep.seeds).index(sweep.settings["keep_seed"])
+    for m, model in enumerate(sweep.models):
+        run = sweep.results[(model, 50)]
+        assert tasks.success_rate(run, sweep.settings["n_test"], sweep.settings["test_seed"]) == sweep.rates[m, j, s]
+
+
+def test_the_lesson_claims_hold_in_the_shipped_sweep():
+    sweep = tasks.load_sweep(DATA_DIR / "first_symbol.npz")
+    summary = tasks.summarise_sweep(sweep)
+    lstm_row, rnn_row = sweep.models.index("lstm"), sweep.models.index("rnn")
+    assert np.all(summary["min"][lstm_row] >= 0.9)  # the LSTM bridges every lag shipped
+    long = sweep.lags >= 40
+    assert np.all(summary["solved"][rnn_row, long] == 0)  # no RNN run solves 40 steps or more
+
+
+def test_the_script_reproduces_a_shipped_model():
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "train_lstm_models.py"
+    out = subprocess.run([sys.executable, str(script), "--check", "10", "--tasks", "first_symbol"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "largest weight difference" in out.stdout

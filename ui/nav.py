@@ -7,4 +7,5 @@ LESSONS = (
     ("views/counting.py", "nav.counting", "🔢", "counting"),
     ("views/gradients.py", "nav.gradients", "📉", "gradients"),
     ("views/optimizers.py", "nav.optimizers", "🧭", "optimizers"),
+    ("views/lstm.py", "nav.lstm", "🧠", "lstm"),
 )

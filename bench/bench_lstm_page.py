@@ -1,0 +1,95 @@
+"""Speed of the LSTM lesson: the page's server-side run times and the rnn_core calls it makes.
+
+Run: python bench/bench_lstm_page.py
+Targets (issue 5): first view of the page at most 1.5 s server-side with a warm cache (a new visitor once the
+shipped models are loaded); warm rerun at most 150 ms median at the default settings.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rnn_core import lstm, tasks  # noqa: E402
+
+DATA_DIR = ROOT / "data" / "lstm"
+
+
+def median_ms(fn, repeats: int = 20) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def bench_core() -> None:
+    sweep = tasks.load_sweep(DATA_DIR / "first_symbol.npz")
+    pair = {m: sweep.results[(m, 50)] for m in ("lstm", "rnn")}
+    Xb, _ = tasks.make_batch("first_symbol", 32, 50, np.random.default_rng(2024))
+    X, _ = tasks.make_batch("first_symbol", 1, 50, np.random.default_rng(0))
+    params = lstm.one_unit_params({g: (0.5, 0.5, 0.5) for g in lstm.GATES})
+    rows = [
+        ("load_sweep (first_symbol.npz, 16 models)", lambda: tasks.load_sweep(DATA_DIR / "first_symbol.npz")),
+        ("cell_values, one step of a one-unit cell", lambda: lstm.cell_values(1.0, 0.5, 1.0, params)),
+        ("story, both versions", lambda: (lstm.story(), lstm.story(4.0))),
+        ("lstm_insides, one sequence of 51 steps", lambda: tasks.lstm_insides(pair["lstm"], X)),
+        ("gradient_flow LSTM, 32 x 51", lambda: tasks.gradient_flow(pair["lstm"], Xb)),
+        ("gradient_flow RNN, 32 x 51", lambda: tasks.gradient_flow(pair["rnn"], Xb)),
+        ("success_rate LSTM, 1000 sequences", lambda: tasks.success_rate(pair["lstm"])),
+    ]
+    for name, fn in rows:
+        print(f"{name:45s} {median_ms(fn):8.2f} ms (median)")
+    start = time.perf_counter()
+    run = tasks.train_lstm("first_symbol", 25, seed=0, n_steps=3000, stop_at_solved=0.99)
+    print(f"{'train-now LSTM, lag 25 (not shipped)':45s} {(time.perf_counter() - start) * 1e3:8.0f} ms "
+          f"({len(run.losses)} updates, stopped {run.stopped})")
+
+
+def bench_page(params: dict[str, str] | None = None, reruns: int = 30, visits: int = 5) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    def session():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        for k, v in (params or {}).items():
+            at.query_params[k] = v
+        at.switch_page("views/lstm.py")  # open the page directly, as a deep link does
+        return at
+
+    at = session()
+    start = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - start
+    assert not at.exception, at.exception
+    first_views = []
+    for _ in range(visits):  # new visitors: a fresh session each, the shipped models already loaded
+        other = session()
+        start = time.perf_counter()
+        other.run()
+        first_views.append(time.perf_counter() - start)
+        assert not other.exception, other.exception
+    warm = []
+    for _ in range(reruns):
+        start = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - start)
+    label = ", ".join(f"{k}={v}" for k, v in (params or {}).items()) or "defaults"
+    print(f"views/lstm.py [{label}]: cold first run {cold * 1e3:.0f} ms (imports and loading included); "
+          f"first view with a warm cache median {statistics.median(first_views) * 1e3:.0f} ms "
+          f"(max {max(first_views) * 1e3:.0f} ms, {visits} new sessions); warm rerun median "
+          f"{statistics.median(warm) * 1e3:.0f} ms (p90 {np.percentile(warm, 90) * 1e3:.0f} ms, {reruns} reruns)")
+
+
+if __name__ == "__main__":
+    bench_core()
+    bench_page()
+    bench_page({"task": "adding", "lag": "60", "clamp": "half"}, reruns=15, visits=3)

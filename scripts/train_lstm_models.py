@@ -1,0 +1,101 @@
+"""Train the LSTM lesson's models and its lag sweep; write data/lstm/<task>.npz.
+
+For each task (remember the first symbol; the adding problem), an LSTM and a tanh RNN are trained at every lag
+of LAGS with every seed of SEEDS, with rnn_core.tasks.DEFAULTS (hidden 16, batch 32, Adam 0.003, gradient norm
+clipped at 1, LSTM forget bias 3), fresh random batches, at most N_STEPS updates or until the last 20 batches
+were 99% solved. Each run is then tested on N_TEST fresh sequences (their own seed, the same for every run at a
+lag) with the task's criterion (REFERENCES.md section 5). The file keeps every run's success rate and the
+weights of the seed-0 runs, which the page shows.
+
+Deterministic: every run's randomness comes from its seed, and BLAS runs on one thread, so a rerun on the same
+machine writes the same weights. tests/test_tasks.py checks that the shipped weights still reach their stated
+rates and that a rerun reproduces one of them.
+
+Run:  python scripts/train_lstm_models.py                 (both tasks, about 15-25 minutes on one core)
+      python scripts/train_lstm_models.py --check 10      (retrain the seed-0 runs at lag 10, compare, write nothing)
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy: one thread, same sums every run
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rnn_core import tasks  # noqa: E402
+
+DATA_DIR = ROOT / "data" / "lstm"
+LAGS = (5, 10, 15, 20, 30, 40, 50, 60)
+SEEDS = (0, 1, 2, 3, 4)
+N_STEPS = 3000
+STOP_AT_SOLVED = 0.99
+N_TEST = 1000
+TEST_SEED = 12345
+
+
+def path_of(task: str) -> Path:
+    return DATA_DIR / f"{task}.npz"
+
+
+def report(model: str, lag: int, seed: int, result: tasks.TrainResult, rate: float) -> None:
+    print(f"  {model:4s} lag {lag:3d} seed {seed}: {len(result.losses):5d} steps, {result.elapsed_s:6.1f} s, "
+          f"stopped {result.stopped:6s}, success {rate:.3f}", flush=True)
+
+
+def sweep(task: str, lags, seeds) -> tasks.Sweep:
+    return tasks.lag_sweep(task, lags, seeds, n_steps=N_STEPS, stop_at_solved=STOP_AT_SOLVED, n_test=N_TEST,
+                           test_seed=TEST_SEED, keep_seed=0, report=report)
+
+
+def check(task: str, lags) -> bool:
+    """Retrain the shipped seed-0 runs at ``lags``; True when they match the file."""
+    shipped = tasks.load_sweep(path_of(task))
+    same = True
+    for lag in lags:
+        fresh = sweep(task, [lag], [shipped.settings["keep_seed"]])
+        for model in fresh.models:
+            old, new = shipped.results[(model, lag)], fresh.results[(model, lag)]
+            gap = max(float(np.max(np.abs(old.params[k] - new.params[k]))) for k in old.params)
+            j, m = list(shipped.lags).index(lag), shipped.models.index(model)
+            rate_gap = abs(fresh.rates[fresh.models.index(model), 0, 0] - shipped.rates[m, j, 0])
+            print(f"{task} {model} lag {lag}: largest weight difference {gap:.1e}, success-rate difference "
+                  f"{rate_gap:.3f}")
+            same &= gap <= 1e-9 and rate_gap == 0
+    return same
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", type=int, nargs="*", metavar="LAG",
+                        help="retrain the seed-0 runs at these lags and compare with the shipped file")
+    parser.add_argument("--tasks", nargs="*", default=list(tasks.TASKS))
+    args = parser.parse_args()
+    if args.check is not None:
+        return 0 if all(check(task, args.check or [LAGS[1]]) for task in args.tasks) else 1
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    for task in args.tasks:
+        start = time.perf_counter()
+        print(f"{task}: lags {LAGS}, seeds {SEEDS}", flush=True)
+        result = sweep(task, LAGS, SEEDS)
+        tasks.save_sweep(result, path_of(task))
+        summary = tasks.summarise_sweep(result)
+        for m, model in enumerate(result.models):
+            rates = " ".join(f"{lag}:{r:.2f}" for lag, r in zip(LAGS, summary["mean"][m], strict=True))
+            print(f"  {model} mean success by lag  {rates}")
+        size = path_of(task).stat().st_size / 1e3
+        print(f"{task}: {time.perf_counter() - start:.0f} s -> {path_of(task).relative_to(ROOT)} ({size:.0f} kB)",
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

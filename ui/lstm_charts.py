@@ -1,0 +1,179 @@
+"""Charts and tables of the LSTM lesson: gate heatmaps, gradient flow, training curves, the lag sweep.
+
+Titles and labels arrive translated; channels are objects (never shorthand strings), see ui/charts.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ui.charts import PALETTE
+
+MARK_COLOR = "#D55E00"  # vermillion: the marked steps
+
+
+def vega_lite(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite dict for ``st.vega_lite_chart``, its data frames carried as named datasets.
+
+    Why: ``st.altair_chart`` converts and schema-validates the spec on every rerun (the stacked heatmaps alone
+    take about 20 ms); the page caches this dict with ``st.cache_data`` keyed on the chart's inputs, so a rerun
+    only ships it. ``chart.to_dict()`` validates the spec once, when it is built. Altair's default 300-pixel
+    view is dropped, as ``st.altair_chart`` drops it. (The gradients and optimizers lessons do the same.)
+    """
+    datasets = {}
+
+    def name_data(node) -> None:  # every data frame becomes a reference to a named dataset
+        if isinstance(getattr(node, "data", None), pd.DataFrame):
+            # The browser keeps datasets by name across the whole page: name each by its content.
+            content = pd.util.hash_pandas_object(node.data).to_numpy().tobytes() + str(list(node.data)).encode()
+            name = "data_" + hashlib.blake2b(content, digest_size=12).hexdigest()
+            datasets[name] = node.data
+            node.data = alt.NamedData(name=name)
+        for child in [*(getattr(node, "layer", None) or ()), *(getattr(node, "vconcat", None) or ())]:
+            name_data(child)
+
+    name_data(chart)
+    spec = chart.to_dict()
+    if spec.get("config", {}).get("view") == {"continuousWidth": 300, "continuousHeight": 300}:
+        del spec["config"]["view"]
+        if not spec["config"]:
+            del spec["config"]
+    spec["datasets"] = datasets
+    return spec
+
+
+def gate_heatmaps(
+    panels: list[tuple[str, np.ndarray, bool]], marked: np.ndarray, *, step_title: str, unit_title: str,
+    marked_title: str, width: int = 760,
+) -> alt.VConcatChart:
+    """One heatmap per panel, stacked: ``(title, values (T, H), is_gate)``; time 1..T on x, units on y.
+
+    Gates (values in (0, 1)) share a sequential colour scale on [0, 1]; other values (the cell state) get a
+    diverging scale centred on 0. ``marked`` holds 0-based steps drawn as vertical rules on every panel.
+    """
+    charts = []
+    for k, (title, values, is_gate) in enumerate(panels):
+        T, H = values.shape
+        tt, hh = np.meshgrid(np.arange(1, T + 1), np.arange(1, H + 1), indexing="ij")
+        df = pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(), "value": values.ravel()})
+        if is_gate:
+            scale = alt.Scale(scheme="viridis", domain=[0, 1])
+        else:
+            bound = max(float(np.max(np.abs(values))), 1e-9)
+            scale = alt.Scale(scheme="blueorange", domain=[-bound, bound])
+        last = k == len(panels) - 1
+        x = alt.X("t:O", title=step_title if last else None,
+                  axis=alt.Axis(labelAngle=0, labelOverlap=True, labels=last, ticks=last))
+        rect = alt.Chart(df).mark_rect().encode(
+            x=x,
+            y=alt.Y("unit:O", title=None,
+                    axis=alt.Axis(labelAngle=0, values=[1, H] if H > 8 else alt.Undefined)),
+            color=alt.Color("value:Q", title=title, scale=scale,
+                            legend=alt.Legend(orient="right", gradientLength=70, titleLimit=160)),
+            tooltip=[alt.Tooltip("t:O", title=step_title), alt.Tooltip("unit:O", title=unit_title),
+                     alt.Tooltip("value:Q", title=title, format=".4f")],
+        )
+        rules = alt.Chart(pd.DataFrame({"t": marked + 1, "label": marked_title})).mark_rule(
+            color=MARK_COLOR, strokeWidth=2, strokeDash=[4, 2]
+        ).encode(x=alt.X("t:O"), tooltip=[alt.Tooltip("label:N", title=marked_title),
+                                           alt.Tooltip("t:O", title=step_title)])
+        charts.append((rect + rules).properties(title=alt.TitleParams(title, anchor="start", fontSize=13),
+                                                width=width, height=max(90, 7 * H)))
+    return alt.vconcat(*charts, spacing=6).resolve_scale(color="independent")
+
+
+def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str,
+               marked: np.ndarray) -> alt.LayerChart:
+    """Gradient norms against the step (``step``, ``value``, ``series`` columns) on a log axis, with the marked
+    steps as vertical rules. Rows with value ≤ 0 (an exact zero) are left out."""
+    names = list(dict.fromkeys(df["series"]))  # colours and legend in the caller's order
+    steps = alt.Scale(domain=[1, int(df["step"].max())], nice=False, zero=False)  # the steps are 1..T
+    df = df[df["value"] > 0]
+    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=16), clip=True).encode(
+        x=alt.X("step:Q", title=step_title, axis=alt.Axis(format="d", tickMinStep=1), scale=steps),
+        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(type="log")),
+        color=alt.Color("series:N", title=series_title,
+                        scale=alt.Scale(domain=names, range=[PALETTE[1], PALETTE[0], PALETTE[5]][: len(names)]),
+                        legend=alt.Legend(orient="bottom", labelLimit=400)),
+        tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
+                 alt.Tooltip("value:Q", title=value_title, format=".3g")],
+    )
+    rules = alt.Chart(pd.DataFrame({"step": marked + 1})).mark_rule(
+        color=MARK_COLOR, strokeDash=[4, 2]).encode(x=alt.X("step:Q", scale=steps))
+    return (rules + lines).properties(height=300)
+
+
+def training_curves(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str) -> alt.Chart:
+    """Fraction of each training batch solved (``step``, ``value``, ``series`` columns), 0 to 1."""
+    return alt.Chart(df).mark_line(clip=True).encode(
+        x=alt.X("step:Q", title=step_title),
+        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
+                 alt.Tooltip("value:Q", title=value_title, format=".2f")],
+    ).properties(height=220)
+
+
+def sweep_chart(df: pd.DataFrame, chance: float, *, lag_title: str, rate_title: str, series_title: str,
+                chance_label: str, lag: int | None) -> alt.LayerChart:
+    """Mean success rate against lag with the seeds' min–max as bars (``lag``, ``mean``, ``min``, ``max``,
+    ``series`` columns); a dashed line at the rate of guessing; a grey rule at the lag chosen above."""
+    color = alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)),
+                      legend=alt.Legend(orient="bottom"))
+    x = alt.X("lag:Q", title=lag_title, axis=alt.Axis(format="d"))
+    tips = [alt.Tooltip("series:N", title=series_title), alt.Tooltip("lag:Q", title=lag_title),
+            alt.Tooltip("mean:Q", title=rate_title, format=".1%"), alt.Tooltip("min:Q", format=".1%"),
+            alt.Tooltip("max:Q", format=".1%")]
+    y = alt.Y("mean:Q", title=rate_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
+    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=40)).encode(x=x, y=y, color=color, tooltip=tips)
+    bars = alt.Chart(df).mark_rule(strokeWidth=2, opacity=0.5).encode(
+        x=x, y=alt.Y("min:Q"), y2=alt.Y2("max"), color=color)
+    guess = pd.DataFrame({"y": [chance], "label": [chance_label]})
+    chance_rule = alt.Chart(guess).mark_rule(strokeDash=[5, 3], color="#777777").encode(
+        y=alt.Y("y:Q"), tooltip=[alt.Tooltip("label:N", title=chance_label)])
+    chance_text = alt.Chart(guess).mark_text(align="left", dy=-7, dx=4, color="#555555").encode(
+        y=alt.Y("y:Q"), x=alt.value(0), text=alt.Text("label:N"))
+    layers = [bars, lines, chance_rule, chance_text]
+    if lag is not None:
+        layers.insert(0, alt.Chart(pd.DataFrame({"lag": [lag]})).mark_rule(color="#bbbbbb", strokeWidth=6,
+                                                                            opacity=0.5).encode(x=alt.X("lag:Q")))
+    return alt.layer(*layers).properties(height=300)
+
+
+def curves_frame(runs: dict, points: int = 150) -> pd.DataFrame:
+    """Rows ``step``, ``value`` (fraction of the batch solved), ``series`` for training curves, at most about
+    ``points`` per run: a run's ``solved`` is averaged over blocks (a shipped run is already stored that way,
+    ``curve_every`` steps a block)."""
+    frames = []
+    for name, run in runs.items():
+        every = run.curve_every
+        group = max(1, int(np.ceil(len(run.solved) / points)))
+        solved = np.array([run.solved[k : k + group].mean() for k in range(0, len(run.solved), group)])
+        step = (np.arange(len(solved)) + 1) * group * every
+        frames.append(pd.DataFrame({"step": step, "value": solved, "series": name}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def sweep_frame(lags: np.ndarray, summary: dict, model_titles: list[str]) -> pd.DataFrame:
+    """Rows of :func:`sweep_chart` from :func:`rnn_core.tasks.summarise_sweep` (arrays (M, L))."""
+    return pd.concat([pd.DataFrame({"lag": lags, "mean": summary["mean"][m], "min": summary["min"][m],
+                                    "max": summary["max"][m], "series": title})
+                      for m, title in enumerate(model_titles)], ignore_index=True)
+
+
+def sweep_table(lags: np.ndarray, summary: dict, model_titles: list[str], n_seeds: int,
+                columns: dict[str, str]) -> pd.DataFrame:
+    """The sweep as a table: one row per lag; per model the mean success rate, the seeds' range, and how many
+    runs solved the task (``columns``: translated ``lag``, ``mean``, ``range``, ``solved`` headings)."""
+    table = {columns["lag"]: [int(lag) for lag in lags]}
+    for m, title in enumerate(model_titles):
+        table[f"{title}: {columns['mean']}"] = [f"{x:.1%}" for x in summary["mean"][m]]
+        table[f"{title}: {columns['range']}"] = [f"{lo:.1%}–{hi:.1%}" for lo, hi in
+                                                 zip(summary["min"][m], summary["max"][m], strict=True)]
+        table[f"{title}: {columns['solved']}"] = [f"{k} / {n_seeds}" for k in summary["solved"][m]]
+    return pd.DataFrame(table)
