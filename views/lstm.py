@@ -289,7 +289,7 @@ if pair is not None:
         with e1:
             urlstate.choice(PAGE, P["src"], t("lstm.src_label"), lambda o: t(SOURCES[o]))
     typed = task == "first_symbol" and v["src"] == "typed"
-    with e2:
+    with e2 if task == "first_symbol" else e1:
         if typed:
             urlstate.text(PAGE, P["seq"], t("lstm.seq_label"), help=t("lstm.seq_help", limit=tasks.MAX_TYPED_STEPS))
         else:
