@@ -104,7 +104,7 @@ def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_ti
     )
     rules = alt.Chart(pd.DataFrame({"step": marked + 1})).mark_rule(
         color=MARK_COLOR, strokeDash=[4, 2]).encode(x=alt.X("step:Q", scale=steps))
-    return (rules + lines).properties(height=300)
+    return (rules + lines).properties(height=380)  # the legend below takes about 80 px of it
 
 
 def training_curves(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str) -> alt.Chart:
@@ -113,10 +113,10 @@ def training_curves(df: pd.DataFrame, *, step_title: str, value_title: str, seri
         x=alt.X("step:Q", title=step_title),
         y=alt.Y("value:Q", title=value_title, scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="right")),
         tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
                  alt.Tooltip("value:Q", title=value_title, format=".2f")],
-    ).properties(height=220)
+    ).properties(height=240)
 
 
 def sweep_chart(df: pd.DataFrame, chance: float, *, lag_title: str, rate_title: str, series_title: str,
@@ -124,7 +124,7 @@ def sweep_chart(df: pd.DataFrame, chance: float, *, lag_title: str, rate_title: 
     """Mean success rate against lag with the seeds' min–max as bars (``lag``, ``mean``, ``min``, ``max``,
     ``series`` columns); a dashed line at the rate of guessing; a grey rule at the lag chosen above."""
     color = alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)),
-                      legend=alt.Legend(orient="bottom"))
+                      legend=alt.Legend(orient="right"))
     x = alt.X("lag:Q", title=lag_title, axis=alt.Axis(format="d"))
     tips = [alt.Tooltip("series:N", title=series_title), alt.Tooltip("lag:Q", title=lag_title),
             alt.Tooltip("mean:Q", title=rate_title, format=".1%"), alt.Tooltip("min:Q", format=".1%"),
@@ -142,7 +142,7 @@ def sweep_chart(df: pd.DataFrame, chance: float, *, lag_title: str, rate_title: 
     if lag is not None:
         layers.insert(0, alt.Chart(pd.DataFrame({"lag": [lag]})).mark_rule(color="#bbbbbb", strokeWidth=6,
                                                                             opacity=0.5).encode(x=alt.X("lag:Q")))
-    return alt.layer(*layers).properties(height=300)
+    return alt.layer(*layers).properties(height=320)
 
 
 def curves_frame(runs: dict, points: int = 150) -> pd.DataFrame:
