@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -111,3 +113,38 @@ def state_heatmap(states: np.ndarray, *, x_title: str, y_title: str, value_title
         tooltip=[alt.Tooltip("t:O", title=x_title), alt.Tooltip("unit:O", title=y_title),
                  alt.Tooltip("value:Q", title=value_title, format=".4g")],
     ).properties(height=height)
+
+
+def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False) -> dict:
+    """The chart as a Vega-Lite dict for ``st.vega_lite_chart``, its data frames carried as named datasets.
+
+    Why: ``st.altair_chart`` converts and schema-validates the spec on every rerun (10–40 ms for a layered or
+    stacked chart); a page caches this dict with ``st.cache_data`` keyed on the chart's small inputs, so a rerun
+    only ships it. ``chart.to_dict()`` still validates the spec once, when it is built. Altair's default theme
+    (a 300-pixel view) is dropped, as ``st.altair_chart`` drops it. With ``fixed_size`` the plot keeps its
+    width and height and the axes and legends go around it (Streamlit would otherwise fit everything into the
+    width, squeezing a square plot, which arrows need).
+    """
+    datasets = {}
+
+    def name_data(node) -> None:  # every data frame becomes a reference to a named dataset
+        if isinstance(getattr(node, "data", None), pd.DataFrame):
+            # The browser keeps datasets by name across the whole page: name each by its content.
+            content = pd.util.hash_pandas_object(node.data).to_numpy().tobytes() + str(list(node.data)).encode()
+            name = "data_" + hashlib.blake2b(content, digest_size=12).hexdigest()
+            datasets[name] = node.data
+            node.data = alt.NamedData(name=name)
+        for part in ("layer", "vconcat", "hconcat"):
+            for child in getattr(node, part, None) or ():
+                name_data(child)
+
+    name_data(chart)
+    spec = chart.to_dict()
+    if spec.get("config", {}).get("view") == {"continuousWidth": 300, "continuousHeight": 300}:
+        del spec["config"]["view"]
+        if not spec["config"]:
+            del spec["config"]
+    if fixed_size:
+        spec["autosize"] = {"type": "pad", "contains": "padding"}
+    spec["datasets"] = datasets
+    return spec

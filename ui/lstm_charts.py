@@ -5,8 +5,6 @@ Titles and labels arrive translated; channels are objects (never shorthand strin
 
 from __future__ import annotations
 
-import hashlib
-
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -14,36 +12,6 @@ import pandas as pd
 from ui.charts import PALETTE
 
 MARK_COLOR = "#D55E00"  # vermillion: the marked steps
-
-
-def vega_lite(chart: alt.TopLevelMixin) -> dict:
-    """The chart as a Vega-Lite dict for ``st.vega_lite_chart``, its data frames carried as named datasets.
-
-    Why: ``st.altair_chart`` converts and schema-validates the spec on every rerun (the stacked heatmaps alone
-    take about 20 ms); the page caches this dict with ``st.cache_data`` keyed on the chart's inputs, so a rerun
-    only ships it. ``chart.to_dict()`` validates the spec once, when it is built. Altair's default 300-pixel
-    view is dropped, as ``st.altair_chart`` drops it. (The gradients and optimizers lessons do the same.)
-    """
-    datasets = {}
-
-    def name_data(node) -> None:  # every data frame becomes a reference to a named dataset
-        if isinstance(getattr(node, "data", None), pd.DataFrame):
-            # The browser keeps datasets by name across the whole page: name each by its content.
-            content = pd.util.hash_pandas_object(node.data).to_numpy().tobytes() + str(list(node.data)).encode()
-            name = "data_" + hashlib.blake2b(content, digest_size=12).hexdigest()
-            datasets[name] = node.data
-            node.data = alt.NamedData(name=name)
-        for child in [*(getattr(node, "layer", None) or ()), *(getattr(node, "vconcat", None) or ())]:
-            name_data(child)
-
-    name_data(chart)
-    spec = chart.to_dict()
-    if spec.get("config", {}).get("view") == {"continuousWidth": 300, "continuousHeight": 300}:
-        del spec["config"]["view"]
-        if not spec["config"]:
-            del spec["config"]
-    spec["datasets"] = datasets
-    return spec
 
 
 def gate_heatmaps(

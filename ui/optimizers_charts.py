@@ -6,7 +6,6 @@ screen, so arrow charts keep equal x and y spans on a square plot. Titles and na
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 import altair as alt
@@ -21,40 +20,6 @@ from ui.charts import PALETTE, surface
 RUNNER_COLOURS = dict(zip(race.RUNNERS, (PALETTE[3], PALETTE[1], PALETTE[5], PALETTE[4], PALETTE[2], PALETTE[0],
                                           PALETTE[7]), strict=True))
 SURFACE_GREYS = ["#FBFBFB", "#4D4D4D"]  # low cost light, high cost dark
-
-
-def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False) -> dict:
-    """The chart as a Vega-Lite dict for ``st.vega_lite_chart``, its data frames carried as named datasets.
-
-    Why: ``st.altair_chart`` builds and schema-validates the spec on every rerun, 10–40 ms for a layered chart
-    here, and this page has eight. A view caches this dict with ``st.cache_data`` keyed on the chart's small
-    inputs, so a rerun only ships the cached spec (about 1 ms a chart); the spec is still validated once.
-    Altair's default theme (a 300-pixel view) is dropped, as ``st.altair_chart`` drops it. With ``fixed_size``
-    the plot keeps its width and height and the axes and legends go around it (Streamlit would otherwise fit
-    everything into the width, squeezing a square plot, which arrows need).
-    """
-    datasets = {}
-
-    def name_data(node) -> None:  # every data frame becomes a reference to a named dataset
-        if isinstance(getattr(node, "data", None), pd.DataFrame):
-            # The browser keeps datasets by name across the whole page: name each by its content, as Streamlit does.
-            content = pd.util.hash_pandas_object(node.data).to_numpy().tobytes() + str(list(node.data)).encode()
-            name = "data_" + hashlib.blake2b(content, digest_size=12).hexdigest()
-            datasets[name] = node.data
-            node.data = alt.NamedData(name=name)
-        for child in getattr(node, "layer", None) or ():
-            name_data(child)
-
-    name_data(chart)
-    spec = chart.to_dict()
-    if spec.get("config", {}).get("view") == {"continuousWidth": 300, "continuousHeight": 300}:
-        del spec["config"]["view"]
-        if not spec["config"]:
-            del spec["config"]
-    if fixed_size:
-        spec["autosize"] = {"type": "pad", "contains": "padding"}
-    spec["datasets"] = datasets
-    return spec
 
 
 def stack(*layers: alt.TopLevelMixin | None) -> alt.LayerChart:

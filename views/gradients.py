@@ -102,7 +102,7 @@ def series_chart(lang: str, w: float) -> dict:
     df = pd.concat([pd.DataFrame({"m": np.arange(SERIES_STEPS + 1), "series": name, "dash": dash,
                                   "value": spectral.scalar_series(weight, SERIES_STEPS)["magnitude"]})
                     for name, (weight, dash) in curves.items()])
-    return gc.vega_lite(gc.series_lines(df, "m", "value", x_title=t("gradients.m_axis"),
+    return charts.vega_lite(gc.series_lines(df, "m", "value", x_title=t("gradients.m_axis"),
                                         y_title=t("gradients.magnitude_axis"),
                                         series_title=t("gradients.series_legend"), height=400,
                                         widths={next(iter(curves)): 4.0}))
@@ -113,7 +113,7 @@ def sign_chart(lang: str, w: float) -> dict:
     series = spectral.scalar_series(w, SIGN_STEPS)
     names = {1.0: t("gradients.sign_positive"), -1.0: t("gradients.sign_negative"), 0.0: t("gradients.sign_zero")}
     df = pd.DataFrame({"m": series["m"], "value": series["value"], "sign": [names[s] for s in series["sign"]]})
-    return gc.vega_lite(gc.signed_bars(df, x_title=t("gradients.m_axis"), y_title=t("gradients.signed_axis"),
+    return charts.vega_lite(gc.signed_bars(df, x_title=t("gradients.m_axis"), y_title=t("gradients.signed_axis"),
                                        sign_title=t("gradients.sign_legend"), height=400))
 
 
@@ -126,7 +126,7 @@ def flow_chart(lang: str, U: float, W: float) -> dict:
                                   "dash": "dashed" if name == names[-1] else "solid"})
                     for name, flow in zip(names, flows, strict=True)])
     T = len(flows[-1]["k"]) - 1
-    return gc.vega_lite(gc.series_lines(df, "k", "gradient", x_title=t("gradients.k_axis", T=T),
+    return charts.vega_lite(gc.series_lines(df, "k", "gradient", x_title=t("gradients.k_axis", T=T),
                                         y_title=t("gradients.flow_axis"), series_title=t("gradients.flow_legend"),
                                         scale="symlog", points=True, height=460, legend_columns=4,
                                         colors=[*charts.PALETTE[:6], charts.PALETTE[7]], widths={names[-1]: 4.0}))
@@ -151,7 +151,7 @@ def matrix_charts(lang: str, kind: str, size: int, seed: int, rho: float, steps:
                        for name, (values, dash) in curves.items()])
     lines = gc.series_lines(norms, "m", "norm", x_title=t("gradients.m_axis"), y_title=t("gradients.norm_axis"),
                             series_title=t("gradients.norm_legend"), height=440)
-    return gc.vega_lite(plane), gc.vega_lite(lines)
+    return charts.vega_lite(plane), charts.vega_lite(lines)
 
 
 @st.cache_data(max_entries=4)
@@ -162,7 +162,7 @@ def non_normal_chart(lang: str) -> dict:
                         (t("gradients.series_linear"), example["norm"], "solid"),
                         (t("gradients.series_predicted", rho=gc.number(NON_NORMAL_RHO)), example["predicted"],
                          "dashed"))])
-    return gc.vega_lite(gc.series_lines(df, "m", "norm", x_title=t("gradients.m_axis"),
+    return charts.vega_lite(gc.series_lines(df, "m", "norm", x_title=t("gradients.m_axis"),
                                         y_title=t("gradients.norm_axis"), series_title=t("gradients.norm_legend"),
                                         scale="linear", height=280))
 
@@ -181,7 +181,7 @@ def cliff_charts(lang: str, w: float, lr: float, clip: float) -> tuple[dict, dic
     section = pd.DataFrame({"b": study["section"]["b"], "error": study["section"]["error"]})
     profile = gc.cross_section(section, study["wall_b"], b_title="b", e_title=t("gradients.error_axis"),
                                wall_title=t("gradients.wall_label"))
-    return gc.vega_lite(surface), gc.vega_lite(profile)
+    return charts.vega_lite(surface), charts.vega_lite(profile)
 
 
 @st.cache_data(max_entries=32)
@@ -201,7 +201,7 @@ def memory_charts(lang: str, rho: float, length: int, seed: int) -> tuple[dict, 
                              series_title=t("gradients.trace_legend"), height=420)
     gradient = gc.series_lines(reach, "t", "value", x_title=t("gradients.t_axis"), y_title=t("gradients.reach_axis"),
                                series_title=t("gradients.trace_legend"), height=420)
-    return gc.vega_lite(output), gc.vega_lite(gradient)
+    return charts.vega_lite(output), charts.vega_lite(gradient)
 
 
 def load_non_normal() -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from rnn_core import lstm, tasks
-from ui import lstm_charts, lstm_diagrams, page, urlstate
+from ui import charts, lstm_charts, lstm_diagrams, page, urlstate
 from ui.code_panel import under_the_hood
 from ui.divergence import fmt
 from ui.i18n import current_language, t
@@ -69,7 +69,7 @@ def trained_store() -> dict:
 @st.cache_data(max_entries=32, show_spinner=False)
 def curves_chart(lang: str, fingerprint: tuple, _pair: dict) -> dict:
     curves = lstm_charts.curves_frame({t(MODEL_NAMES[m]): _pair[m]["run"] for m in ("lstm", "rnn")})
-    return lstm_charts.vega_lite(lstm_charts.training_curves(
+    return charts.vega_lite(lstm_charts.training_curves(
         curves, step_title=t("lstm.update_axis"), value_title=t("lstm.solved_axis"),
         series_title=t("lstm.model_axis")))
 
@@ -79,7 +79,7 @@ def gates_chart(lang: str, fingerprint: tuple, X: np.ndarray, _run: tasks.TrainR
     _, C, cache = tasks.lstm_insides(_run, X)
     panels = [(t("lstm.panel_f"), cache["f"][0], True), (t("lstm.panel_i"), cache["i"][0], True),
               (t("lstm.panel_o"), cache["o"][0], True), (t("lstm.panel_c"), C[0], False)]
-    return lstm_charts.vega_lite(lstm_charts.gate_heatmaps(
+    return charts.vega_lite(lstm_charts.gate_heatmaps(
         panels, tasks.marked_steps(X[0]), step_title=t("lstm.step_axis"), unit_title=t("lstm.unit_axis"),
         marked_title=t("lstm.marked")))
 
@@ -101,7 +101,7 @@ def flow_chart(lang: str, fingerprint: tuple, forget: float | None, _pair: dict)
     flows = pd.DataFrame({"step": np.tile(np.arange(1, T + 1), len(series)),
                           "value": np.concatenate(list(series.values())), "series": np.repeat(list(series), T)})
     marked = np.array([0]) if fingerprint[0] == "first_symbol" else np.array([], int)
-    return lstm_charts.vega_lite(lstm_charts.flow_lines(
+    return charts.vega_lite(lstm_charts.flow_lines(
         flows, step_title=t("lstm.step_axis"), value_title=t("lstm.flow_axis"),
         series_title=t("lstm.flow_series"), marked=marked))
 
@@ -111,7 +111,7 @@ def sweep_chart(lang: str, task: str, lag: int) -> dict:
     sweep = shipped(task)
     titles = [t(MODEL_NAMES[m]) for m in sweep.models]
     chance = {"first_symbol": "lstm.chance_label", "adding": "lstm.chance_label_adding"}[task]
-    return lstm_charts.vega_lite(lstm_charts.sweep_chart(
+    return charts.vega_lite(lstm_charts.sweep_chart(
         lstm_charts.sweep_frame(sweep.lags, tasks.summarise_sweep(sweep), titles), tasks.CHANCE[task],
         lag_title=t("lstm.lag_axis"), rate_title=t("lstm.rate_axis"), series_title=t("lstm.model_axis"),
         chance_label=t(chance), lag=lag))

@@ -166,7 +166,7 @@ def race_chart(lang: str, data_args: tuple, start: tuple, iters: int, entries: t
                               domain=(-LIMIT, LIMIT), selection="cell", size=560)
     paths = oc.path_lines(oc.paths(lanes, names), oc.colours_of(names), name_title=t("optimizers.optimizer"),
                           step_title=t("common.iteration")) if lanes else None
-    return oc.vega_lite(oc.stack(surface, paths, oc.markers(start_and_optimum(start))), fixed_size=True)
+    return charts.vega_lite(oc.stack(surface, paths, oc.markers(start_and_optimum(start))), fixed_size=True)
 
 
 @st.cache_data(max_entries=32)
@@ -175,7 +175,7 @@ def cost_chart(lang: str, data_args: tuple, start: tuple, iters: int, entries: t
     names = runner_names(lanes)
     costs = pd.concat([pd.DataFrame({"name": names[r], "step": np.arange(len(l_.run.costs)), "cost": l_.run.costs})
                        for r, l_ in lanes.items()], ignore_index=True)
-    return oc.vega_lite(oc.stack(
+    return charts.vega_lite(oc.stack(
         oc.runner_lines(costs, oc.colours_of(names), "cost", x_title=t("common.iteration"),
                         y_title=t("optimizers.cost_axis"), name_title=t("optimizers.optimizer"),
                         y_domain=(1e-12, 1e8)),
@@ -187,7 +187,7 @@ def step_chart(lang: str, data_args: tuple, start: tuple, iters: int, entries: t
     lanes = racing(data_args, start, iters, entries)
     names = runner_names(lanes)
     colours, name_title, step_title = oc.colours_of(names), t("optimizers.optimizer"), t("common.iteration")
-    return oc.vega_lite(oc.stack(
+    return charts.vega_lite(oc.stack(
         oc.grey_surface(surface_cells(data_args, STEP_GRID), value_legend=False, value_title=t("optimizers.log_cost"),
                         domain=(-LIMIT, LIMIT), size=400),
         oc.path_lines(oc.paths(lanes, names, until=i), colours, name_title=name_title, step_title=step_title,
@@ -207,7 +207,7 @@ def norm_chart(lang: str, data_args: tuple, threshold: float, iteration: int) ->
     colours = dict(zip(names.values(), (oc.RUNNER_COLOURS["sgd"], oc.RUNNER_COLOURS["clip"], charts.PALETTE[0]),
                        strict=True))
     average = race.average_gradient_norm(runs["norm"].run.grads)
-    return oc.vega_lite(oc.stack(
+    return charts.vega_lite(oc.stack(
         oc.runner_lines(rows, colours, "norm", x_title=t("common.iteration"), y_title=t("optimizers.norm_axis"),
                         name_title=t("optimizers.run_title"), rule_at=iteration, y_domain=(0.1, 1e6)),
         oc.threshold_rules({t("optimizers.threshold_rule"): threshold, t("optimizers.average_rule"): average},
@@ -222,7 +222,7 @@ def plane_chart(lang: str, data_args: tuple, threshold: float, iteration: int, b
     region = threshold if by == "norm" else threshold * np.sqrt(2.0)  # how far the region reaches
     half = 1.3 * max(float(np.hypot(*cut)), min(region, float(np.hypot(*raw))), 1e-9)
     arrows = oc.arrow_rows((0.0, 0.0), dict(zip(colours, (raw, cut), strict=True)), half)
-    return oc.vega_lite(oc.gradient_plane(arrows, oc.region_outline(by, threshold, half), colours, half,
+    return charts.vega_lite(oc.gradient_plane(arrows, oc.region_outline(by, threshold, half), colours, half,
                                           title=t("optimizers.arrow_title"), length_title=t("optimizers.length"),
                                           x_title="∂ξ/∂U", y_title="∂ξ/∂W"), fixed_size=True)
 
@@ -236,7 +236,7 @@ def delta_chart(lang: str, data_args: tuple, step0: float, weight: str) -> dict:
                      ignore_index=True)
     colours = dict(zip((t(VARIANTS[variant]) for variant in optim.RPROP_VARIANTS),
                        (oc.RUNNER_COLOURS["rprop"], charts.PALETTE[1], charts.PALETTE[2]), strict=True))
-    return oc.vega_lite(oc.variant_lines(rows, colours, x_title=t("common.iteration"),
+    return charts.vega_lite(oc.variant_lines(rows, colours, x_title=t("common.iteration"),
                                          y_title=t("optimizers.delta_axis", weight=weight),
                                          color_title=t("optimizers.variant_label")))
 
@@ -252,7 +252,7 @@ def newton_chart(lang: str, data_args: tuple, U: float, W: float, lr: float, dam
     here, names = steps(data_args, U, W, lr, damping), step_names(lr, damping)
     colours = dict(zip(names.values(), ("#D55E00", "#F0E442", "#56B4E9"), strict=True))
     arrows = oc.arrow_rows((U, W), {names[k]: here[k] for k in names}, LOCAL)
-    return oc.vega_lite(oc.newton_window(local_cells(data_args, U, W), arrows, colours, (U, W), LOCAL,
+    return charts.vega_lite(oc.newton_window(local_cells(data_args, U, W), arrows, colours, (U, W), LOCAL,
                                          value_title=t("optimizers.log_cost"), title=t("optimizers.step_title"),
                                          length_title=t("optimizers.length"), size=380), fixed_size=True)
 
