@@ -150,20 +150,7 @@ else:
 # 4. Training --------------------------------------------------------------------------------------------
 page.section("counting.train_header")
 st.markdown(t("counting.train_text"))
-d1, d2, d3, d4 = st.columns(4)
-with d1:
-    data_names = {"book": "counting.data_book", "generated": "counting.data_generated"}
-    urlstate.choice(PAGE, P["data"], t("counting.data_label"), lambda o: t(data_names[o]))
-if v["data"] == "generated":
-    with d2:
-        urlstate.number(PAGE, P["n"], t("counting.n_label"))
-    with d3:
-        urlstate.number(PAGE, P["len"], t("counting.len_label"))
-    with d4:
-        urlstate.number(PAGE, P["seed"], t("counting.seed_label"))
-else:
-    with d2:
-        st.caption(t("counting.book_caption"))
+page.counting_data_controls(PAGE, P)
 o1, o2, o3, o4 = st.columns(4)
 with o1:
     urlstate.number(PAGE, P["u0"], t("counting.u0_label"), format="%.2f")

@@ -328,20 +328,7 @@ data_args = (v["data"], v["n"], v["len"], v["seed"])
 # 1. The race ----------------------------------------------------------------------------------------------
 page.section("optimizers.race_header")
 st.markdown(t("optimizers.race_text"))
-d1, d2, d3, d4 = st.columns(4)
-with d1:
-    data_names = {"book": "optimizers.data_book", "generated": "optimizers.data_generated"}
-    urlstate.choice(PAGE, P["data"], t("optimizers.data_label"), lambda o: t(data_names[o]), horizontal=True)
-if v["data"] == "generated":
-    with d2:
-        urlstate.number(PAGE, P["n"], t("optimizers.n_label"))
-    with d3:
-        urlstate.number(PAGE, P["len"], t("optimizers.len_label"))
-    with d4:
-        urlstate.number(PAGE, P["seed"], t("optimizers.seed_label"))
-else:
-    with d2:
-        st.caption(t("optimizers.book_caption"))
+page.counting_data_controls(PAGE, P)
 s1, s2, s3, s4 = st.columns(4)
 with s1:
     urlstate.number(PAGE, P["u0"], t("optimizers.u0_label"), format="%.2f")
