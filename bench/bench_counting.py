@@ -43,22 +43,9 @@ def bench_surface(n: int = 1000, repeats: int = 7) -> None:
 
 
 def bench_page(script: str = "views/counting.py", reruns: int = 30) -> None:
-    from streamlit.testing.v1 import AppTest
+    from pagebench import bench_page as timings
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.switch_page(script)  # open the page directly, as a deep link does
-    start = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - start
-    warm = []
-    for _ in range(reruns):
-        start = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - start)
-    assert not at.exception, at.exception
-    print(f"{script}: cold first run (fresh process, imports included) {cold * 1e3:.0f} ms; "
-          f"warm rerun median {statistics.median(warm) * 1e3:.0f} ms (p90 {np.percentile(warm, 90) * 1e3:.0f} ms, "
-          f"{reruns} reruns, AppTest)")
+    timings(script, reruns=reruns)
 
 
 if __name__ == "__main__":

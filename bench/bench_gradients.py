@@ -7,8 +7,6 @@ ms; the page prints its cold first run (fresh process, imports included) and its
 
 from __future__ import annotations
 
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -57,25 +55,9 @@ def main() -> None:
 
 
 def bench_page(script: str = "views/gradients.py", reruns: int = 30) -> None:
-    """Cold first run and warm reruns of the page via AppTest: wall-clock median and p90, and the median CPU
-    time of this process per rerun (less sensitive to other jobs sharing the machine than wall time)."""
-    from streamlit.testing.v1 import AppTest
+    from pagebench import bench_page as timings
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.switch_page(script)  # open the page directly, as a deep link does
-    start = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - start
-    wall, cpu = [], []
-    for _ in range(reruns):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        at.run()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    assert not at.exception, at.exception
-    print(f"{script}: cold first run (fresh process, imports included) {cold * 1e3:.0f} ms; warm rerun median "
-          f"{statistics.median(wall) * 1e3:.0f} ms (p90 {np.percentile(wall, 90) * 1e3:.0f} ms; CPU time median "
-          f"{statistics.median(cpu) * 1e3:.0f} ms; {reruns} reruns, AppTest; load average {os.getloadavg()[0]:.1f})")
+    timings(script, reruns=reruns)
 
 
 if __name__ == "__main__":

@@ -56,37 +56,9 @@ def bench_core() -> None:
 
 
 def bench_page(params: dict[str, str] | None = None, reruns: int = 30, visits: int = 5) -> None:
-    from streamlit.testing.v1 import AppTest
+    from pagebench import bench_page as timings
 
-    def session():
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for k, v in (params or {}).items():
-            at.query_params[k] = v
-        at.switch_page("views/lstm.py")  # open the page directly, as a deep link does
-        return at
-
-    at = session()
-    start = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - start
-    assert not at.exception, at.exception
-    first_views = []
-    for _ in range(visits):  # new visitors: a fresh session each, the shipped models already loaded
-        other = session()
-        start = time.perf_counter()
-        other.run()
-        first_views.append(time.perf_counter() - start)
-        assert not other.exception, other.exception
-    warm = []
-    for _ in range(reruns):
-        start = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - start)
-    label = ", ".join(f"{k}={v}" for k, v in (params or {}).items()) or "defaults"
-    print(f"views/lstm.py [{label}]: cold first run {cold * 1e3:.0f} ms (imports and loading included); "
-          f"first view with a warm cache median {statistics.median(first_views) * 1e3:.0f} ms "
-          f"(max {max(first_views) * 1e3:.0f} ms, {visits} new sessions); warm rerun median "
-          f"{statistics.median(warm) * 1e3:.0f} ms (p90 {np.percentile(warm, 90) * 1e3:.0f} ms, {reruns} reruns)")
+    timings("views/lstm.py", params, reruns=reruns, visits=visits)
 
 
 if __name__ == "__main__":

@@ -55,33 +55,10 @@ def bench_core() -> None:
 
 def bench_page(reruns: int = 30) -> None:
     """First view and warm reruns of each mapping, server-side, through AppTest."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
+    from pagebench import bench_page as timings
 
-    def session(task: str):
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.query_params["m"] = task
-        at.run()
-        start = time.perf_counter()
-        at.switch_page("views/mappings.py").run()
-        return at, time.perf_counter() - start
-
-    start = time.perf_counter()
-    session("many_to_one")
-    print(f"Page: fresh process, home page then this page (imports included): {time.perf_counter() - start:.2f} s")
     for task in mappings.TASKS:
-        st.cache_data.clear()
-        _, cold = session(task)  # empty caches: loads the weights and evaluates the model
-        at, warm_first = session(task)  # a new visitor once the cache is warm
-        times = []
-        for _ in range(reruns):
-            start = time.perf_counter()
-            at.run()
-            times.append(time.perf_counter() - start)
-        assert not at.exception, at.exception
-        print(f"  {task:13s} first view: cold cache {cold * 1e3:4.0f} ms, warm cache {warm_first * 1e3:4.0f} ms; "
-              f"warm rerun median {statistics.median(times) * 1e3:3.0f} ms (p90 {np.percentile(times, 90) * 1e3:.0f} "
-              f"ms, {reruns} reruns)")
+        timings("views/mappings.py", {"m": task}, reruns=reruns, visits=3)
 
 
 if __name__ == "__main__":
