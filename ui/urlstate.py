@@ -127,9 +127,19 @@ def publish(page_values: dict[str, str]) -> None:
 
 def show_notices() -> None:
     """Say which URL values were rejected on entering the page, in the chosen language."""
-    for name, raw in st.session_state.get("_url_notices", []):
-        shown = raw if len(raw) <= 40 else raw[:40] + "…"
-        st.warning(t("common.url_rejected", name=name, value=shown), icon="⚠️")
+    notices = st.session_state.get("_url_notices", [])
+    if len(notices) == 1:
+        name, raw = notices[0]
+        st.warning(t("common.url_rejected", name=name, value=_shorten(raw)), icon="⚠️")
+    elif notices:  # one box for a mangled link, not a wall of them
+        lines = "\n".join(f"- `{name}` = `{_shorten(raw)}`" for name, raw in notices)
+        st.warning(t("common.url_rejected_many", count=len(notices)) + "\n\n" + lines, icon="⚠️")
+
+
+def _shorten(raw: str) -> str:
+    """A URL value as it can be quoted in a notice: short, and without backticks that would end the code span."""
+    raw = raw.replace("`", "'")
+    return raw if len(raw) <= 40 else raw[:40] + "…"
 
 
 def share_link() -> str:

@@ -1,0 +1,32 @@
+"""Every page survives a hostile link: each of its URL parameters set to garbage at once.
+
+For every lesson, every parameter the page writes to its URL gets the same bad value. The page must run
+without an exception; a parameter that falls back to its default must be named in a notice; a parameter that
+accepts the text (free text inputs) must be handled by the page itself (an error message, not a crash).
+"""
+
+import pytest
+
+from apptest_helpers import assert_clean, open_app
+from ui.nav import LESSONS
+
+BAD_VALUES = ["abc", "1e999", "-99999999", "", "<script>alert(1)</script>", "nan", "0x10", "1,2,3,,", "∞"]
+
+
+def url_of(at) -> dict:
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+@pytest.mark.parametrize("page", [script.split("/")[1][:-3] for script, *_ in LESSONS])
+def test_every_parameter_garbage_at_once(page):
+    defaults = url_of(open_app(page))
+    names = [k for k in defaults if k != "lang"]
+    assert names, f"{page} mirrors no widget in its URL"
+    for bad in BAD_VALUES:
+        at = open_app(page, params={name: bad for name in names})
+        assert_clean(at)
+        shown = url_of(at)
+        notices = " ".join(w.value for w in at.warning)
+        for name in names:
+            if shown.get(name) == defaults[name] and bad != defaults[name]:
+                assert f"`{name}`" in notices, (page, name, bad)
