@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_locale, t
+from ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_locale, t, verbatim
 from ui.nav import LESSONS
 
 st.set_page_config(page_title="RNN Lab", page_icon="🔁", layout="wide")
@@ -18,7 +18,7 @@ with st.sidebar:
         t("app.language"), LANGUAGES, format_func=LANGUAGE_NAMES.get, key="lang", required=True
     )
 if st.session_state.get("_lang_rejected"):
-    st.warning(t("app.lang_rejected", value=st.session_state["_lang_rejected"][:20]), icon="⚠️")
+    st.warning(t("app.lang_rejected", value=verbatim(st.session_state["_lang_rejected"][:20])), icon="⚠️")
 
 # Only lessons that are built are listed (ui/nav.py); the first is the default page. Titles are rebuilt every
 # run, so they follow the language.

@@ -15,6 +15,7 @@ import numpy as np
 from rnn_core import vanilla
 
 MAX_STEPS = 200
+INPUT_LIMIT = 1e3  # largest |x| a typed input may have; beyond it the states tell nothing new
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")  # plain decimals only: no eval, no 0x, no _
 
 
@@ -26,7 +27,7 @@ class InputError(ValueError):
         self.code, self.position, self.token = code, position, token
 
 
-def parse_numbers(text: str, max_steps: int = MAX_STEPS, limit: float = 1e3) -> np.ndarray:
+def parse_numbers(text: str, max_steps: int = MAX_STEPS, limit: float = INPUT_LIMIT) -> np.ndarray:
     """Read ``"1, 0, -0.5"`` (commas, semicolons or spaces; the typographic minus − is accepted).
 
     Returns:

@@ -28,6 +28,9 @@ def test_counting_page_renders_in_both_languages(lang):
     assert run.diverged_at is not None
     headline = catalog(lang)["divergence.headline"].format(iteration=run.diverged_at)
     assert headline in at.error[0].value
+    assert "1.8·10³⁰⁸" in at.error[0].value  # float64's largest number, written out by code
+    X0 = "".join(str(int(b)) for b in X[0])
+    assert X0 in texts(at) and X0 == "0100000001"  # the book's first row, read from the data
     # Every language's chart titles come from its catalogue.
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["encoding"]["y"]["title"] == catalog(lang)["counting.cost_axis"]
@@ -165,3 +168,33 @@ def test_backward_table_agrees_with_finite_differences_on_screen():
     at = open_app("counting", params={"w": "0.7"})
     rel = metric(at, "counting.rel_error")
     assert float(rel) < 1e-6
+
+
+def test_gradient_along_time_defaults_to_the_last_point_on_the_plot():
+    at = open_app("counting")
+    X, targets = counting.book_dataset()
+    run = counting.fit(X, targets, (-2.0, 0.0), optim.sgd(0.0005), 500)
+    evaluated = run.params[: len(run.costs)]
+    on_plot = np.flatnonzero(np.all(np.abs(evaluated) <= 3.0, axis=1))
+    assert by_key(at, "slider", "counting.it").value == on_plot[-1]
+    U, W = run.params[on_plot[-1]]
+    assert f"|W| = {fmt(abs(W))}" in texts(at)  # the reading names the factor applied per step back
+
+
+def test_gradient_along_time_at_section_ones_weights():
+    at = open_app("counting", params={"at": "hand", "u": "0.5", "w": "1.5"})
+    assert_clean(at)
+    assert not [s for s in at.slider if s.key == "counting.it"]  # no iteration to pick
+    assert f"|W| = {fmt(1.5)}" in texts(at)
+
+
+def test_a_typed_symbol_is_quoted_not_rendered():
+    at = open_app("counting")
+    by_key(at, "text_input", "counting.seq").input("1, [x](http://e.co)").run()
+    assert "`[x](http://e`" in at.error[0].value  # a code span: shown as typed, not a link
+
+
+def test_a_link_with_markup_for_language_is_quoted():
+    at = open_app("counting", lang="[a](http://e.co)")
+    assert_clean(at)
+    assert "`[a](http://e.co)`" in at.warning[0].value

@@ -6,8 +6,8 @@ accepts the text (free text inputs) must be handled by the page itself (an error
 """
 
 import pytest
-
 from apptest_helpers import assert_clean, open_app
+
 from ui.nav import LESSONS
 
 BAD_VALUES = ["abc", "1e999", "-99999999", "", "<script>alert(1)</script>", "nan", "0x10", "1,2,3,,", "∞"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from ui.i18n import t
@@ -21,11 +22,22 @@ def fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
+def fmt_power(x: float) -> str:
+    """A large or small number for prose as mantissa·10 to a superscript power: ``1.8·10³⁰⁸``."""
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+FLOAT64_MAX = fmt_power(float(np.finfo(np.float64).max))  # what "overflow" means here, computed
+
+
 def describe(trajectory) -> str:
     """Why a run diverged, in words: what overflowed, from where, and its last finite cost (no headline)."""
     d = trajectory.detail
     values = {k: fmt(v) for k, v in d.items() if isinstance(v, float)}
     values["t"] = d.get("t", "")
+    values["fmax"] = FLOAT64_MAX
     reason = t(_REASON_KEYS[trajectory.reason], **values)
     last = ""
     if "cost" in d:

@@ -53,3 +53,9 @@ def t(key: str, **values) -> str:
 def language_from_locale(locale: str | None) -> str:
     """``"ko"`` for a Korean browser locale (``ko``, ``ko-KR``), else ``"en"``."""
     return "ko" if (locale or "").lower().startswith("ko") else "en"
+
+
+def verbatim(text: str) -> str:
+    """User-typed text quoted for Markdown as a code span: shown as typed, never read as links, emphasis or HTML
+    (a backtick, which would end the span, becomes a straight quote)."""
+    return "`" + str(text).replace("`", "'") + "`"

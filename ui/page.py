@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnn_core import counting
 from ui import urlstate
 from ui.i18n import t
 
@@ -41,4 +42,6 @@ def counting_data_controls(page_id: str, params: dict) -> None:
             urlstate.number(page_id, params["seed"], t("common.seed_label"))
     else:
         with d2:
-            st.caption(t("common.book_caption"))
+            X, targets = counting.book_dataset()
+            st.caption(t("common.book_caption", n=X.shape[0], T=X.shape[1], first="".join(str(int(b)) for b in X[0]),
+                         target=int(targets[0])))

@@ -7,7 +7,7 @@ import streamlit as st
 from rnn_core import counting, gradcheck, optim
 from ui import charts, diagrams, divergence, page, tables, urlstate
 from ui.code_panel import under_the_hood
-from ui.i18n import t
+from ui.i18n import t, verbatim
 from ui.urlstate import Param
 
 PAGE = "counting"
@@ -28,6 +28,7 @@ P = {p.name: p for p in (
     Param("w0", 0.0, "float", -3.0, 3.0, 0.1),
     Param("lr", 0.0005, "float", 1e-6, 1.0, 0.0001),
     Param("iters", 500, "int", 1, 5000),
+    Param("at", "run", "choice", options=("run", "hand")),
     Param("it", 5000, "int", 0, 5000),
 )}
 
@@ -79,7 +80,7 @@ st.markdown(t("counting.model_text"))
 st.latex(r"S_0 = 0,\qquad S_t = S_{t-1}\,W + X_t\,U,\qquad y = S_T")
 col_seq, col_u, col_w = st.columns([2, 1, 1])
 with col_seq:
-    urlstate.text(PAGE, P["seq"], t("counting.seq_label"), help=t("counting.seq_help"))
+    urlstate.text(PAGE, P["seq"], t("counting.seq_label"), help=t("counting.seq_help", limit=counting.MAX_TYPED_STEPS))
 with col_u:
     urlstate.slider(PAGE, P["u"], t("counting.u_label"))
 with col_w:
@@ -94,7 +95,7 @@ try:
 except counting.SequenceError as err:
     messages = {
         "empty": t("counting.seq_error_empty"),
-        "symbol": t("counting.seq_error_symbol", position=err.position, token=err.token),
+        "symbol": t("counting.seq_error_symbol", position=err.position, token=verbatim(err.token)),
         "too_long": t("counting.seq_error_too_long", length=err.position, limit=counting.MAX_TYPED_STEPS),
     }
     st.error(messages[err.code] + " " + t("counting.seq_error_fallback"), icon="✋")
@@ -149,7 +150,9 @@ else:
 
 # 4. Training --------------------------------------------------------------------------------------------
 page.section("counting.train_header")
-st.markdown(t("counting.train_text"))
+X_book, _ = dataset("book", 0, 0, 0)
+st.markdown(t("counting.train_text", n=X_book.shape[0], T=X_book.shape[1], u0=divergence.fmt(P["u0"].default),
+              w0=divergence.fmt(P["w0"].default), lr=divergence.fmt(P["lr"].default), iters=P["iters"].default))
 page.counting_data_controls(PAGE, P)
 o1, o2, o3, o4 = st.columns(4)
 with o1:
@@ -204,17 +207,24 @@ st.caption(t("counting.surface_caption"))
 # 6. The gradient along time -----------------------------------------------------------------------------
 page.section("counting.time_header")
 st.markdown(t("counting.time_text"))
-it_key = urlstate.key(PAGE, "it")
-evaluated = len(run.costs) - 1  # the last iteration whose gradient is finite
-st.session_state[it_key] = min(st.session_state[it_key], evaluated)  # "5000" in a link means "the last one"
-if evaluated > 0:
-    st.slider(t("counting.it_label"), 0, evaluated, key=it_key)
+at_names = {"run": "counting.at_run", "hand": "counting.at_hand"}
+urlstate.choice(PAGE, P["at"], t("counting.at_label"), lambda o: t(at_names[o]), horizontal=True)
+if v["at"] == "run":
+    it_key = urlstate.key(PAGE, "it")
+    evaluated = len(run.costs) - 1  # the last iteration whose gradient is finite
+    if st.session_state[it_key] == P["it"].default:  # by default: the last point still on the surface's plot
+        on_plot = np.flatnonzero(np.all(np.abs(run.params[: evaluated + 1]) <= LIMIT, axis=1))
+        st.session_state[it_key] = int(on_plot[-1]) if len(on_plot) else evaluated
+    st.session_state[it_key] = min(st.session_state[it_key], evaluated)
+    if evaluated > 0:
+        st.slider(t("counting.it_label"), 0, evaluated, key=it_key)
+    Ui, Wi = run.params[st.session_state[it_key]]
+else:
+    Ui, Wi = v["u"], v["w"]  # section 1's weights, on the training data
 X, targets = dataset(v["data"], v["n"], v["len"], v["seed"])
-Ui, Wi = run.params[st.session_state[it_key]]
-Si = counting.forward(X, Ui, Wi)
-flow = counting.bptt(X, Si, targets, Wi)["gS"]
+flow = counting.bptt(X, counting.forward(X, Ui, Wi), targets, Wi)["gS"]
 with np.errstate(over="ignore", invalid="ignore"):
-    norms = np.sqrt(np.sum(flow**2, axis=0))
+    norms = np.linalg.norm(flow, axis=0)  # over the batch, for each state index k
 k = np.arange(flow.shape[1])
 finite = np.isfinite(norms)
 time_df = pd.DataFrame({"k": k[finite], "norm": norms[finite]})

@@ -7,7 +7,8 @@ import streamlit as st
 from rnn_core import intro, vanilla
 from ui import charts, diagrams, page, urlstate
 from ui.code_panel import under_the_hood
-from ui.i18n import current_language, t
+from ui.divergence import FLOAT64_MAX
+from ui.i18n import current_language, t, verbatim
 from ui.nav import LESSONS
 from ui.urlstate import Param
 
@@ -48,10 +49,11 @@ with left:
 
 # 2. Feed it a sequence ----------------------------------------------------------------------------------
 page.section("home.try_header")
-st.markdown(t("home.try_text"))
+st.markdown(t("home.try_text", limit=intro.MAX_STEPS))
 c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
 with c1:
-    urlstate.text(PAGE, P["x"], t("home.x_label"), help=t("home.x_help"))
+    urlstate.text(PAGE, P["x"], t("home.x_label"),
+                  help=t("home.x_help", limit=intro.MAX_STEPS, bound=f"{intro.INPUT_LIMIT:g}"))
 with c2:
     urlstate.choice(PAGE, P["act"], t("home.act_label"), lambda o: t(ACTIVATION_NAMES[o]), widget=st.selectbox)
 with c3:
@@ -65,8 +67,9 @@ try:
 except intro.InputError as err:
     messages = {
         "empty": t("home.x_error_empty"),
-        "number": t("home.x_error_number", position=err.position, token=err.token),
-        "too_large": t("home.x_error_too_large", position=err.position, token=err.token),
+        "number": t("home.x_error_number", position=err.position, token=verbatim(err.token)),
+        "too_large": t("home.x_error_too_large", position=err.position, token=verbatim(err.token),
+                       bound=f"{intro.INPUT_LIMIT:g}"),
         "too_long": t("home.x_error_too_long", length=err.position, limit=intro.MAX_STEPS),
     }
     st.error(messages[err.code] + " " + t("home.x_error_fallback"), icon="✋")
@@ -82,7 +85,7 @@ finite = np.isfinite(run["states"]).all(axis=1)
 st.altair_chart(charts.state_heatmap(run["states"], x_title=t("home.t_axis"), y_title=t("home.unit_axis"),
                                      value_title=t("home.state_value")))
 if not finite.all():
-    st.warning(t("home.overflow", step=int(np.argmin(finite)) + 1), icon="💥")
+    st.warning(t("home.overflow", step=int(np.argmin(finite)) + 1, fmax=FLOAT64_MAX), icon="💥")
 st.caption(t("home.heatmap_caption", steps=len(x), hidden=v["hidden"]))
 
 # 3. Every state depends on all earlier computation ------------------------------------------------------

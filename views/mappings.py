@@ -7,7 +7,7 @@ import streamlit as st
 from rnn_core import mappings, vanilla
 from ui import charts, mappings_charts, mappings_diagrams, page, urlstate
 from ui.code_panel import under_the_hood
-from ui.i18n import current_language, t
+from ui.i18n import current_language, t, verbatim
 from ui.urlstate import Param
 
 PAGE = "mappings"
@@ -131,7 +131,7 @@ try:
 except mappings.InputError as err:
     messages = {
         "empty": t("mappings.error_empty"),
-        "symbol": t("mappings.error_symbol", position=err.position, token=err.token,
+        "symbol": t("mappings.error_symbol", position=err.position, token=verbatim(err.token),
                     allowed=", ".join(spec.inputs)),
         "size": t("mappings.error_size", count=err.position),
         "too_long": t("mappings.error_too_long", length=err.position, limit=spec.max_typed),
