@@ -237,11 +237,13 @@ def clip_by_global_norm(threshold: float) -> Optimizer:
 
     The direction is kept; only the length is capped. ``threshold = 0`` gives a zero gradient (no step), never
     nan. A non-finite gradient passes through unchanged, for the training loop to report. Use it in
-    :func:`chain` before a descent step. State ``{"raw_norm": ||g|| before clipping, "clipped": bool}``.
+    :func:`chain` before a descent step. State ``{"raw_norm": ||g|| before clipping, "clipped": bool,
+    "clipped_grad": {name: array}}``, the last being the gradient this transform passed on (``g`` itself when
+    it did not clip), so a recorded trajectory holds what the descent step used.
     """
 
     def init(params: Params) -> dict:
-        return {"raw_norm": np.float64(0.0), "clipped": False}
+        return {"raw_norm": np.float64(0.0), "clipped": False, "clipped_grad": _zeros_like(params)}
 
     def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
         norm = _global_norm(grads)
@@ -249,7 +251,7 @@ def clip_by_global_norm(threshold: float) -> Optimizer:
         if clipped:
             scale = threshold / norm if norm > 0 else 0.0  # norm 0 means g is already 0: keep it so
             grads = {k: g * scale for k, g in grads.items()}
-        return grads, {"raw_norm": norm, "clipped": clipped}
+        return grads, {"raw_norm": norm, "clipped": clipped, "clipped_grad": dict(grads)}
 
     return Optimizer(init, update)
 
@@ -257,16 +259,17 @@ def clip_by_global_norm(threshold: float) -> Optimizer:
 def clip_by_value(c: float) -> Optimizer:
     """Clip every gradient component to ``[-c, c]`` (element-wise clipping; this can turn the direction).
 
-    State ``{"raw_norm": ||g|| before clipping, "clipped": bool}`` (whether any component was cut).
+    State ``{"raw_norm": ||g|| before clipping, "clipped": bool, "clipped_grad": {name: array}}``: whether any
+    component was cut, and the gradient passed on (as in :func:`clip_by_global_norm`).
     """
 
     def init(params: Params) -> dict:
-        return {"raw_norm": np.float64(0.0), "clipped": False}
+        return {"raw_norm": np.float64(0.0), "clipped": False, "clipped_grad": _zeros_like(params)}
 
     def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
         clipped = {k: np.clip(g, -c, c) for k, g in grads.items()}
         was_cut = any(bool(np.any(clipped[k] != g)) for k, g in grads.items())
-        return clipped, {"raw_norm": _global_norm(grads), "clipped": was_cut}
+        return clipped, {"raw_norm": _global_norm(grads), "clipped": was_cut, "clipped_grad": dict(clipped)}
 
     return Optimizer(init, update)
 

@@ -28,14 +28,18 @@ from rnn_core import counting, optim
 RUNNERS = ("sgd", "clip", "momentum", "rmsprop", "adam", "rprop", "newton")
 CLIP_KINDS = ("norm", "value")
 KEYS = ("U", "W")  # the counting RNN's parameters, in the order of every (k, 2) array here
+OPTIMUM = (1.0, 1.0)  # the counting RNN's exact solution (y = the sum of the inputs), whatever the data
+ETA_PLUS, ETA_MINUS = 1.2, 0.5  # Rprop's growth and shrink factors for Delta (the book's)
+PASCANU_RANGE = (0.5, 10.0)  # Pascanu et al.'s clipping thresholds, as multiples of the average gradient norm
+BOUNCE_WINDOW = 50  # how many of a run's last updates :func:`reversals` looks at
 
 
 def make_optimizer(runner: str, **settings) -> optim.Optimizer:
     """The optimizer a runner id stands for.
 
     Settings by runner: ``sgd(lr)``, ``clip(lr, threshold, by="norm"|"value")``, ``momentum(lr, mu)``,
-    ``rmsprop(lr, decay)``, ``adam(lr)`` (b1 = 0.9, b2 = 0.999), ``rprop(step0, variant)`` (eta+ = 1.2,
-    eta- = 0.5, no step bounds: the book's), ``newton(damping)``.
+    ``rmsprop(lr, decay)``, ``adam(lr)`` (b1 = 0.9, b2 = 0.999), ``rprop(step0, variant)`` (eta+ = ETA_PLUS,
+    eta- = ETA_MINUS, no step bounds: the book's), ``newton(damping)``.
     """
     if runner == "sgd":
         return optim.sgd(settings["lr"])
@@ -48,7 +52,8 @@ def make_optimizer(runner: str, **settings) -> optim.Optimizer:
     if runner == "adam":
         return optim.adam(settings["lr"])
     if runner == "rprop":
-        return optim.rprop(settings["step0"], variant=settings.get("variant", "rprop-"))
+        return optim.rprop(settings["step0"], eta_plus=ETA_PLUS, eta_minus=ETA_MINUS,
+                           variant=settings.get("variant", "rprop-"))
     if runner == "newton":
         return optim.newton(settings["damping"])
     raise ValueError(f"runner must be one of {RUNNERS}, not {runner!r}")
@@ -68,7 +73,8 @@ class Lane:
     Attributes:
         runner: its id; run: the :class:`~rnn_core.counting.Trajectory`, with ``states`` emptied (they are in
             ``series``); series: the optimizer state after each update as arrays, ``name -> (k,)`` or
-            ``(k, 2)`` (see :func:`state_series`), plus ``"clipped_grad"`` (k, 2) for the clipping runner.
+            ``(k, 2)`` (see :func:`state_series`); the clipping runner's hold ``"clipped_grad"`` (k, 2), the
+            gradient after clipping that each descent step used, as the transform recorded it.
     """
 
     runner: str
@@ -102,7 +108,7 @@ def state_series(states: tuple) -> dict[str, np.ndarray]:
 def run_lane(X: np.ndarray, targets: np.ndarray, start: tuple[float, float], runner: str, n_iter: int,
              **settings) -> Lane:
     """Train one runner with :func:`~rnn_core.counting.fit` and keep its state history as arrays."""
-    return _lane(runner, counting.fit(X, targets, start, make_optimizer(runner, **settings), n_iter), settings)
+    return _lane(runner, counting.fit(X, targets, start, make_optimizer(runner, **settings), n_iter))
 
 
 def race(X: np.ndarray, targets: np.ndarray, start: tuple[float, float], entries: dict[str, dict],
@@ -112,26 +118,12 @@ def race(X: np.ndarray, targets: np.ndarray, start: tuple[float, float], entries
     given; each lane is exactly what :func:`run_lane` gives."""
     optimizers = {runner: make_optimizer(runner, **settings) for runner, settings in entries.items()}
     runs = counting.fit_many(X, targets, start, optimizers, n_iter)
-    return {runner: _lane(runner, runs[runner], settings) for runner, settings in entries.items()}
+    return {runner: _lane(runner, runs[runner]) for runner in entries}
 
 
-def _lane(runner: str, run: counting.Trajectory, settings: dict) -> Lane:
-    series = state_series(run.states)
-    if runner == "clip":
-        series["clipped_grad"] = clipped_gradients(run.grads[: len(run.updates)], settings.get("by", "norm"),
-                                                   settings["threshold"])
-    return Lane(runner, dataclasses.replace(run, states=()), series)
-
-
-def clipped_gradients(grads: np.ndarray, by: str, threshold: float) -> np.ndarray:
-    """The gradients after clipping, by applying the same transform again: (k, 2) -> (k, 2)."""
-    transform = clipper(by, threshold)
-    state = transform.init({k: np.float64(0.0) for k in KEYS})
-    out = np.empty_like(grads, dtype=np.float64)
-    for i, (gU, gW) in enumerate(grads):
-        clipped, _ = transform.update({"U": np.float64(gU), "W": np.float64(gW)}, state)
-        out[i] = clipped["U"], clipped["W"]
-    return out
+def _lane(runner: str, run: counting.Trajectory) -> Lane:
+    # The clipping transform records the gradient it passed on (``clipped_grad``), so it is in the series.
+    return Lane(runner, dataclasses.replace(run, states=()), state_series(run.states))
 
 
 def first_below(costs: np.ndarray, threshold: float) -> int | None:
@@ -154,6 +146,61 @@ def standing(lane: Lane, threshold: float) -> dict:
         "diverged_at": run.diverged_at,
         "reason": run.reason,
     }
+
+
+def reversals(lane: Lane, window: int = BOUNCE_WINDOW) -> tuple[int, int]:
+    """How often the run's step turned back over its last ``window`` updates.
+
+    Returns ``(turned, pairs)``: ``pairs`` consecutive pairs of steps were compared (``window - 1``, fewer for a
+    short run) and in ``turned`` of them the step pointed more than 90 degrees away from the previous one
+    (a negative dot product), i.e. the path went back across a valley. A zero step never counts.
+    """
+    steps = lane.run.updates[-window:]
+    if len(steps) < 2:
+        return 0, 0
+    return int(np.sum(np.sum(steps[1:] * steps[:-1], axis=1) < 0)), len(steps) - 1
+
+
+def bouncing(lane: Lane, threshold: float, window: int = BOUNCE_WINDOW) -> bool:
+    """Whether the run ends bouncing instead of settling: it did not diverge, its last cost is above
+    ``threshold``, and over its last ``window`` updates (at least 10 pairs) its step turned back at least every
+    other time (:func:`reversals`)."""
+    turned, pairs = reversals(lane, window)
+    run = lane.run
+    return (run.diverged_at is None and pairs >= 10 and 2 * turned >= pairs and len(run.costs) > 0
+            and float(run.costs[-1]) > threshold)
+
+
+def summary(lanes: dict[str, Lane], threshold: float) -> dict:
+    """What the race table says, for a sentence: ``first`` the runners whose cost reached ``threshold`` at the
+    earliest iteration (ties all listed, in race order) and ``at`` that iteration (None and ``[]`` when none
+    did), ``missed`` the runners that did not diverge and never reached it, ``diverged`` those that diverged."""
+    rows = {runner: standing(lane, threshold) for runner, lane in lanes.items()}
+    reached = {runner: row["reached"] for runner, row in rows.items() if row["reached"] is not None}
+    at = min(reached.values(), default=None)
+    return {
+        "first": [runner for runner, i in reached.items() if i == at],
+        "at": at,
+        "missed": [r for r, row in rows.items() if row["reached"] is None and row["diverged_at"] is None],
+        "diverged": [r for r, row in rows.items() if row["diverged_at"] is not None],
+    }
+
+
+def distance_to_optimum(lane: Lane) -> float:
+    """How far the run's last finite (U, W) is from :data:`OPTIMUM` (Euclidean)."""
+    return float(np.hypot(*(lane.run.params[-1] - np.array(OPTIMUM))))
+
+
+def descent_limit(X: np.ndarray, targets: np.ndarray, at: tuple[float, float] = OPTIMUM) -> tuple[float, float]:
+    """The largest curvature ``lambda_max`` of the cost at ``at`` (the Hessian's largest eigenvalue) and
+    ``2 / lambda_max``. Near a minimum, plain gradient descent with a fixed rate eta settles only when
+    eta < 2 / lambda_max; above it each step overshoots further along that direction. The limit is inf where
+    no curvature is positive, nan where the Hessian overflows."""
+    H = counting.hessian(X, targets, *at)
+    if not np.isfinite(H).all():
+        return float("nan"), float("nan")
+    largest = float(np.linalg.eigvalsh(H)[-1])
+    return largest, (2.0 / largest if largest > 0 else float("inf"))
 
 
 def update_at(lane: Lane, i: int) -> dict[str, np.ndarray] | None:
@@ -206,6 +253,15 @@ def turn_angle(before: np.ndarray, after: np.ndarray) -> float:
         return 0.0
     cosine = float(np.dot(before, after)) / norms
     return float(np.degrees(np.arccos(min(1.0, max(-1.0, cosine)))))
+
+
+def step_verdict(here: dict) -> dict:
+    """Which of :func:`steps_at`'s steps lands lowest (``best``: its name, or None if none has a finite cost)
+    and which go uphill (``uphill``: names of those whose cost after the step is above the cost here)."""
+    names = ("gradient_step", "newton_plain", "newton_damped")
+    finite = {name: here[f"{name}_cost"] for name in names if np.isfinite(here[f"{name}_cost"])}
+    return {"best": min(finite, key=finite.get) if finite else None,
+            "uphill": [name for name in names if not here[f"{name}_cost"] <= here["cost"]]}
 
 
 def steps_at(X: np.ndarray, targets: np.ndarray, U: float, W: float, lr: float, damping: float) -> dict:

@@ -257,9 +257,16 @@ def test_preset_buttons_move_the_start_and_the_newton_point():
             by_key(at, "number_input", "optimizers.w0").value) == BOOK_RPROP_START
     by_key(at, "button", "optimizers_btn_at_flat").click().run()
     assert (by_key(at, "slider", "optimizers.nu").value, by_key(at, "slider", "optimizers.nw").value) == (-1.4, -0.9)
-    assert catalog("en")["optimizers.reading_flat"] in texts(at)
     here = race.steps_at(*counting.book_dataset(), -1.4, -0.9, 0.0005, 100.0)
+    text = catalog("en")
+    assert text["optimizers.reading_flat"].format(plain=f"{np.hypot(*here['newton_plain']):.4g}",
+                                                  damped=f"{np.hypot(*here['newton_damped']):.4g}",
+                                                  damping="100") in texts(at)
     assert metric(at, "optimizers.lambda1") == f"{here['eigenvalues'][0]:.4g}"
+    labels = {b.key: b.label for b in at.button}
+    assert labels["optimizers_btn_at_flat"] == text["optimizers.at_flat"].format(u="−1.4", w="−0.9")
+    assert labels["optimizers_btn_gd_start"] == text["optimizers.preset_gd_start"].format(u="−2", w="0")
+    assert labels["optimizers_btn_rprop_start"] == text["optimizers.preset_rprop_start"].format(u="−1.5", w="2")
 
 
 def test_under_the_hood_shows_the_running_source():
@@ -267,3 +274,174 @@ def test_under_the_hood_shows_the_running_source():
     sources = [c.value.strip() for c in at.code]
     for function in (race.run_lane, race.update_at, race.steps_at, counting.fit, optim.rprop, optim.newton_step):
         assert inspect.getsource(function).strip() in sources
+
+
+# --- readings: every outcome sentence is read off the runs on screen --------------------------------------------
+
+
+def expected_race_reading(text: dict, lanes: dict, goal: float, iterations: int) -> tuple[str, list[str]]:
+    """The summary sentence and each runner's outcome sentences, built from rnn_core's results."""
+    names = {runner: text[f"optimizers.name_{runner}"] for runner in lanes}
+    outcome = race.summary(lanes, goal)
+    goal_text = f"{goal:.3g}"
+    if outcome["at"] is None:
+        summary = text["optimizers.race_nobody"].format(goal=goal_text, iterations=iterations)
+    else:
+        summary = text["optimizers.race_first"].format(goal=goal_text, iteration=outcome["at"],
+                                                       names=", ".join(names[r] for r in outcome["first"]))
+    lines = []
+    for runner, lane in lanes.items():
+        row, said = race.standing(lane, goal), []
+        if row["reached"] is not None:
+            said.append(text["optimizers.outcome_reached"].format(goal=goal_text, iteration=row["reached"]))
+        if row["diverged_at"] is not None:
+            said.append(text["optimizers.outcome_diverged"].format(
+                iteration=row["diverged_at"], reason=text[f"optimizers.reason_{row['reason']}"]))
+        elif row["reached"] is None:
+            said.append(text["optimizers.outcome_missed"].format(goal=goal_text, updates=row["updates"],
+                                                                 cost=f"{row['cost']:.4g}"))
+        if race.bouncing(lane, goal):
+            turned, pairs = race.reversals(lane)
+            said.append(text["optimizers.outcome_bouncing"].format(turned=turned, pairs=pairs))
+        lines.append(f"- **{names[runner]}.** {text[f'optimizers.how_{runner}']} {' '.join(said)}")
+    return summary, lines
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_race_reading_states_what_the_default_race_did(lang):
+    at = open_app("optimizers", lang=lang)
+    assert_clean(at)
+    text = catalog(lang)
+    lanes = race.race(*counting.book_dataset(), BOOK_GD_START, DEFAULT_RACE, 500)
+    summary, lines = expected_race_reading(text, lanes, 1.0, 500)
+    shown = texts(at)
+    assert summary in shown
+    for line in lines:
+        assert line in shown
+    # What the old fixed prose claimed, now as computed facts of this race: Newton first, plain descent
+    # diverged, RMSProp and the clipped descent bounce, Adam reached the goal.
+    outcome = race.summary(lanes, 1.0)
+    assert outcome["first"] == ["newton"] and outcome["diverged"] == ["sgd"]
+    assert race.bouncing(lanes["rmsprop"], 1.0) and race.bouncing(lanes["clip"], 1.0)
+    assert not race.bouncing(lanes["adam"], 1.0) and race.standing(lanes["adam"], 1.0)["reached"] is not None
+    turned, pairs = race.reversals(lanes["rmsprop"])
+    assert text["optimizers.outcome_bouncing"].format(turned=turned, pairs=pairs) in shown
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_race_reading_follows_other_settings(lang):
+    """From the book's Rprop start, with a heavily damped Newton and smaller η for RMSProp and Adam, the
+    outcome differs from the defaults': Rprop is first, momentum diverges, RMSProp does not bounce."""
+    params = {"u0": "-1.5", "w0": "2.0", "iters": "200", "race": "momentum,rmsprop,adam,rprop,newton",
+              "lr_rms": "0.01", "lr_adam": "0.05", "damp": "10000.0"}
+    at = open_app("optimizers", lang=lang, params=params)
+    assert_clean(at)
+    text = catalog(lang)
+    entries = {"momentum": DEFAULT_RACE["momentum"], "rmsprop": {"lr": 0.01, "decay": 0.9}, "adam": {"lr": 0.05},
+               "rprop": DEFAULT_RACE["rprop"], "newton": {"damping": 10000.0}}
+    lanes = race.race(*counting.book_dataset(), BOOK_RPROP_START, entries, 200)
+    summary, lines = expected_race_reading(text, lanes, 1.0, 200)
+    shown = texts(at)
+    assert summary in shown
+    for line in lines:
+        assert line in shown
+    outcome = race.summary(lanes, 1.0)
+    assert outcome["first"] == ["rprop"] and outcome["diverged"] == ["momentum"]  # unlike the default race
+    assert not race.bouncing(lanes["rmsprop"], 1.0)
+    for lane in lanes.values():
+        turned, pairs = race.reversals(lane)
+        assert text["optimizers.outcome_bouncing"].format(turned=turned, pairs=pairs) not in shown
+
+
+def test_race_reading_when_nobody_reaches_the_threshold():
+    at = open_app("optimizers", params={"iters": "3", "race": "sgd,adam"})
+    assert_clean(at)
+    text = catalog("en")
+    assert text["optimizers.race_nobody"].format(goal="1", iterations=3) in texts(at)
+    assert text["optimizers.race_first"].split("{")[0] not in texts(at)
+    assert text["optimizers.outcome_bouncing"].split("{")[1].split("}")[1] not in texts(at)  # 3 updates tell nothing
+
+
+def clip_reading_parts(text: dict, threshold: float, goal: float = 1.0) -> list[str]:
+    X, targets = counting.book_dataset()
+    lane = race.run_lane(X, targets, BOOK_GD_START, "clip", 500, lr=0.0005, threshold=threshold, by="norm")
+    curvature, limit = race.descent_limit(X, targets)
+    reading = text["optimizers.clip_reading"].format(lr="0.0005", threshold=f"{threshold:.4g}",
+                                                     max_step=f"{0.0005 * threshold:.4g}", optimum="(1, 1)",
+                                                     curvature=f"{curvature:.4g}", limit=f"{limit:.4g}")
+    above = text["optimizers.clip_above" if 0.0005 > limit else "optimizers.clip_below"].format(lr="0.0005")
+    turned, pairs = race.reversals(lane)
+    key = "optimizers.clip_bouncing" if race.bouncing(lane, goal) else "optimizers.clip_not_bouncing"
+    values = {"turned": turned, "pairs": pairs, "cost": f"{lane.run.costs[-1]:.4g}", "goal": f"{goal:.3g}"}
+    return [f"{reading} {above}", f"{text[key].format(**values)} {text['optimizers.clip_try']}"]
+
+
+def clip_sentence(text: dict, key: str, threshold: float, goal: float = 1.0) -> str:
+    """``optimizers.clip_bouncing`` or ``clip_not_bouncing`` filled with the run's numbers."""
+    lane = race.run_lane(*counting.book_dataset(), BOOK_GD_START, "clip", 500, lr=0.0005, threshold=threshold,
+                         by="norm")
+    turned, pairs = race.reversals(lane)
+    return text[key].format(turned=turned, pairs=pairs, cost=f"{lane.run.costs[-1]:.4g}", goal=f"{goal:.3g}")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_clip_reading_says_bouncing_only_when_the_run_bounces(lang):
+    text = catalog(lang)
+    at = open_app("optimizers", lang=lang)  # c = 50: the clipped path ends bouncing across the valley
+    shown = texts(at)
+    for part in clip_reading_parts(text, 50.0):
+        assert part in shown
+    assert clip_sentence(text, "optimizers.clip_bouncing", 50.0) in shown
+    assert clip_sentence(text, "optimizers.clip_not_bouncing", 50.0) not in shown
+    at = open_app("optimizers", lang=lang, params={"cth": "20.0"})  # c = 20: it does not bounce
+    shown = texts(at)
+    for part in clip_reading_parts(text, 20.0):
+        assert part in shown
+    assert clip_sentence(text, "optimizers.clip_bouncing", 20.0) not in shown
+    assert clip_sentence(text, "optimizers.clip_not_bouncing", 20.0) in shown
+
+
+def test_clip_reading_with_a_goal_the_bouncing_run_meets():
+    """Bouncing is claimed only while the cost is above ξ*: with ξ* = 1000 the c = 50 run is not 'bouncing'."""
+    at = open_app("optimizers", params={"goal": "1000.0"})
+    shown = texts(at)
+    for part in clip_reading_parts(catalog("en"), 50.0, goal=1000.0):
+        assert part in shown
+    assert clip_sentence(catalog("en"), "optimizers.clip_bouncing", 50.0, goal=1000.0) not in shown
+    assert clip_sentence(catalog("en"), "optimizers.clip_not_bouncing", 50.0, goal=1000.0) in shown
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_books_rprop_ending_and_rprop_constants_come_from_the_run(lang):
+    at = open_app("optimizers", lang=lang)
+    text = catalog(lang)
+    lane = race.run_lane(*counting.book_dataset(), BOOK_RPROP_START, "rprop", 500, step0=0.001)
+    distance = race.distance_to_optimum(lane)
+    key = "optimizers.book_rprop_at_optimum" if distance < 1e-3 else "optimizers.book_rprop_elsewhere"
+    shown = texts(at)
+    assert text[key].format(distance=f"{distance:.4g}", optimum="(1, 1)") in shown
+    norms = np.hypot(lane.run.grads[:, 0], lane.run.grads[:, 1])
+    assert text["optimizers.rprop_text"].format(eta_plus="1.2", eta_minus="0.5", gmin=f"{norms.min():.4g}",
+                                                gmax=f"{norms.max():.4g}") in shown
+    assert any(rf"\eta^{{+}} = {race.ETA_PLUS:g},\ \eta^{{-}} = {race.ETA_MINUS:g}" in e.value for e in at.latex)
+
+
+@pytest.mark.parametrize("point", [(1.0, 1.3), (-2.0, 0.0)])
+def test_newton_verdict_names_the_step_that_lands_lowest(point):
+    at = open_app("optimizers", params={"nu": str(point[0]), "nw": str(point[1])})
+    assert_clean(at)
+    text = catalog("en")
+    here = race.steps_at(*counting.book_dataset(), *point, 0.0005, 100.0)
+    names = {"gradient_step": text["optimizers.gradient_step"].format(lr="0.0005"),
+             "newton_plain": text["optimizers.newton_plain"],
+             "newton_damped": text["optimizers.newton_damped"].format(damping="100")}
+    verdict = race.step_verdict(here)
+    best = verdict["best"]
+    assert text["optimizers.newton_best"].format(name=names[best], cost=f"{here['cost']:.4g}",
+                                                 after=f"{here[f'{best}_cost']:.4g}") in texts(at)
+    uphill = text["optimizers.newton_uphill"].split("{")[0]
+    if verdict["uphill"]:
+        assert text["optimizers.newton_uphill"].format(
+            names=", ".join(f"“{names[k]}”" for k in verdict["uphill"])) in texts(at)
+    else:
+        assert uphill not in texts(at)

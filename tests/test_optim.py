@@ -196,6 +196,19 @@ def test_clip_by_global_norm_caps_the_length_and_keeps_the_direction():
             assert not state["clipped"] and ratio == 1.0
         else:
             assert state["clipped"] and norm == pytest.approx(threshold, rel=1e-12)
+        for k in grads:  # the state keeps the gradient passed on: c g / ||g|| when clipped, else g itself
+            expected = threshold * grads[k] / raw_norm if state["clipped"] else grads[k]
+            np.testing.assert_allclose(state["clipped_grad"][k], expected, rtol=1e-12, atol=0)
+            np.testing.assert_array_equal(state["clipped_grad"][k], clipped[k])
+
+
+def test_clip_state_starts_with_a_zero_clipped_gradient():
+    params = {"U": np.float64(1.0), "W": np.array([1.0, 2.0])}
+    for clip in (optim.clip_by_global_norm(1.0), optim.clip_by_value(1.0)):
+        state = clip.init(params)
+        assert set(state) == {"raw_norm", "clipped", "clipped_grad"}
+        np.testing.assert_array_equal(state["clipped_grad"]["W"], [0.0, 0.0])
+        assert float(state["clipped_grad"]["U"]) == 0.0
 
 
 def test_clip_by_global_norm_handles_huge_and_zero_thresholds():
@@ -225,8 +238,11 @@ def test_clip_by_value_cuts_each_component():
     np.testing.assert_array_equal(clipped["U"], [-1.0, 0.5, 1.0])
     assert float(clipped["W"]) == -0.25
     assert state["clipped"] and state["raw_norm"] == pytest.approx(math.sqrt(9 + 0.25 + 49 + 0.0625))
+    np.testing.assert_array_equal(state["clipped_grad"]["U"], [-1.0, 0.5, 1.0])
+    assert float(state["clipped_grad"]["W"]) == -0.25
     untouched, state = clip.update({"U": np.array([0.1, -1.0])}, {})
     np.testing.assert_array_equal(untouched["U"], [0.1, -1.0])
+    np.testing.assert_array_equal(state["clipped_grad"]["U"], [0.1, -1.0])
     assert not state["clipped"]
 
 

@@ -78,8 +78,27 @@ def test_clipped_gradients_are_those_the_descent_step_used(lanes):
     assert np.all(norms <= 50.0 * (1 + 1e-12))
     # By norm the direction is kept: the raw and clipped gradients are parallel.
     np.testing.assert_allclose(raw[:, 0] * clipped[:, 1], raw[:, 1] * clipped[:, 0], rtol=1e-9, atol=1e-9)
-    by_value = race.clipped_gradients(np.array([[-300.0, 4.0], [2.0, -3.0]]), "value", 10.0)
-    np.testing.assert_array_equal(by_value, [[-10.0, 4.0], [2.0, -3.0]])
+
+
+def test_the_recorded_clipped_gradient_is_threshold_times_the_unit_gradient_or_g(book, lanes):
+    """The transform records what it passed on; the series is that record, not a re-computation."""
+    threshold = 50.0
+    lane = race.run_lane(*book, BOOK_GD_START, "clip", 500, lr=5e-4, threshold=threshold, by="norm")
+    states = counting.fit(*book, BOOK_GD_START, SETTINGS["clip"][1], 500).states
+    np.testing.assert_array_equal(lane.series["clipped_grad"],
+                                  [[s[0]["clipped_grad"]["U"], s[0]["clipped_grad"]["W"]] for s in states])
+    raw = lane.run.grads[: len(lane.run.updates)]
+    norms = np.hypot(raw[:, 0], raw[:, 1])
+    clipped = norms >= threshold
+    assert clipped.any() and (~clipped).any()  # both cases occur along this run
+    expected = np.where(clipped[:, None], threshold * raw / norms[:, None], raw)
+    np.testing.assert_allclose(lane.series["clipped_grad"], expected, rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(lane.series["clipped_grad"][~clipped], raw[~clipped])  # g itself, untouched
+    np.testing.assert_array_equal(lane.series["clipped"], clipped)
+    by_value = race.run_lane(*book, BOOK_GD_START, "clip", 60, lr=5e-4, threshold=10.0, by="value")
+    raw = by_value.run.grads[: len(by_value.run.updates)]
+    np.testing.assert_array_equal(by_value.series["clipped_grad"], np.clip(raw, -10.0, 10.0))
+    np.testing.assert_array_equal(by_value.run.updates, -5e-4 * by_value.series["clipped_grad"])
 
 
 def test_first_below_finds_the_first_iteration_at_or_under_the_threshold():
@@ -100,6 +119,83 @@ def test_standing_of_the_books_plain_descent_says_where_it_diverged(lanes):
     newton = race.standing(lanes["newton"], 1.0)
     assert newton["diverged_at"] is None and newton["reached"] == race.first_below(lanes["newton"].run.costs, 1.0)
     assert 0 < newton["reached"] < 60
+
+
+def test_reversals_and_bouncing_read_how_a_run_ends(book, lanes):
+    def lane_of(updates, costs, diverged_at=None):
+        run = counting.Trajectory(params=np.zeros((len(updates) + 1, 2)), costs=np.asarray(costs, float),
+                                  grads=np.zeros((len(updates) + 1, 2)), updates=np.asarray(updates, float),
+                                  diverged_at=diverged_at)
+        return race.Lane("sgd", run, {})
+
+    zigzag = [[0.1, (-1) ** i] for i in range(30)]
+    assert race.reversals(lane_of(zigzag, [5.0] * 31)) == (29, 29)
+    assert race.reversals(lane_of(zigzag, [5.0] * 31), window=5) == (4, 4)
+    assert race.bouncing(lane_of(zigzag, [5.0] * 31), 1.0)
+    assert not race.bouncing(lane_of(zigzag, [0.5] * 31), 1.0)  # below the threshold: it got there
+    assert not race.bouncing(lane_of(zigzag[:8], [5.0] * 9), 1.0)  # too few updates to tell
+    straight = [[0.1, 0.2]] * 30
+    assert race.reversals(lane_of(straight, [5.0] * 31)) == (0, 29)
+    assert not race.bouncing(lane_of(straight, [5.0] * 31), 1.0)
+    assert race.reversals(lane_of([[0.0, 0.0]] * 30, [5.0] * 31)) == (0, 29)  # no step turns nothing back
+    assert race.reversals(lane_of([], [5.0])) == (0, 0)
+    # The page's default race (500 iterations): the clipped descent and RMSProp end bouncing; Newton, Adam and
+    # the diverged plain descent do not.
+    defaults = {runner: settings for runner, (settings, _) in SETTINGS.items()}
+    full = race.race(*book, BOOK_GD_START, {**defaults, "rprop": {"step0": 0.001}}, 500)
+    for runner in ("clip", "rmsprop"):
+        turned, pairs = race.reversals(full[runner])
+        assert 2 * turned >= pairs and race.bouncing(full[runner], 1.0), runner
+    for runner in ("newton", "adam", "rprop", "momentum", "sgd"):
+        assert not race.bouncing(full[runner], 1.0), runner
+    assert not race.bouncing(lanes["clip"], 1.0)  # after 120 iterations it is still coming down
+
+
+def test_summary_names_the_first_to_reach_the_threshold(lanes):
+    rows = {runner: race.standing(lane, 1.0) for runner, lane in lanes.items()}
+    result = race.summary(lanes, 1.0)
+    reached = {r: row["reached"] for r, row in rows.items() if row["reached"] is not None}
+    assert result["at"] == min(reached.values())
+    assert result["first"] == [r for r in reached if reached[r] == result["at"]]
+    assert result["diverged"] == ["sgd"]
+    assert set(result["missed"]) == {r for r, row in rows.items()
+                                     if row["reached"] is None and row["diverged_at"] is None}
+    assert set(result["first"]) | set(result["missed"]) | set(result["diverged"]) <= set(lanes)
+    nobody = race.summary(lanes, -1.0)  # a cost is never negative
+    assert nobody["first"] == [] and nobody["at"] is None and "sgd" not in nobody["missed"]
+    tie = race.summary({"a": lanes["newton"], "b": lanes["newton"]}, 1.0)
+    assert tie["first"] == ["a", "b"]
+
+
+def test_descent_limit_is_two_over_the_largest_curvature(book):
+    largest, limit = race.descent_limit(*book)
+    H = counting.hessian(*book, *race.OPTIMUM)
+    assert largest == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-12) and limit == pytest.approx(2 / largest)
+    assert limit < 5e-4  # so the book's learning rate cannot settle at the optimum
+    # On a quadratic with that curvature, descent just under the limit settles and just over it does not.
+    for eta, settles in ((0.99 * limit, True), (1.01 * limit, False)):
+        x = 1.0
+        for _ in range(3000):
+            x -= eta * largest * x
+        assert (abs(x) < 1.0) == settles
+
+
+def test_step_verdict_names_the_lowest_landing_and_the_uphill_steps(book):
+    here = race.steps_at(*book, 1.0, 1.3, 5e-4, 100.0)  # the steep wall
+    verdict = race.step_verdict(here)
+    costs = {name: here[f"{name}_cost"] for name in ("gradient_step", "newton_plain", "newton_damped")}
+    assert verdict["best"] == min(costs, key=costs.get)
+    assert verdict["uphill"] == [name for name, cost in costs.items() if cost > here["cost"]]
+    fake = {"cost": 1.0, "gradient_step_cost": float("inf"), "newton_plain_cost": 2.0, "newton_damped_cost": 0.5}
+    assert race.step_verdict(fake) == {"best": "newton_damped", "uphill": ["gradient_step", "newton_plain"]}
+    nothing = {"cost": 1.0, **{f"{n}_cost": float("inf") for n in costs}}
+    assert race.step_verdict(nothing)["best"] is None
+
+
+def test_distance_to_optimum(book):
+    lane = race.run_lane(*book, BOOK_RPROP_START, "rprop", 500, step0=0.001)
+    assert race.distance_to_optimum(lane) == pytest.approx(np.hypot(*(lane.run.params[-1] - 1.0)))
+    assert race.distance_to_optimum(lane) < 1e-3
 
 
 def test_update_at_takes_one_update_apart(book):

@@ -31,6 +31,17 @@ REASONS = {"state": "optimizers.reason_state", "cost": "optimizers.reason_cost",
 VARIANTS = {"rprop-": "optimizers.variant_minus", "rprop+": "optimizers.variant_plus",
             "irprop-": "optimizers.variant_irprop"}
 CLIP_KINDS = {"norm": "optimizers.clip_by_norm", "value": "optimizers.clip_by_value"}
+HOW = {"sgd": "optimizers.how_sgd", "clip": "optimizers.how_clip", "momentum": "optimizers.how_momentum",
+       "rmsprop": "optimizers.how_rmsprop", "adam": "optimizers.how_adam", "rprop": "optimizers.how_rprop",
+       "newton": "optimizers.how_newton"}
+COST_DOMAIN = (1e-12, 1e8)  # the cost chart's log axis
+PLACES = {  # Newton's section: preset points (button key: label key, U, W)
+    "optimizers_btn_at_start": ("optimizers.at_start", *BOOK["gd_start"]),
+    "optimizers_btn_at_wall": ("optimizers.at_wall", 1.0, 1.3),
+    "optimizers_btn_at_flat": ("optimizers.at_flat", -1.4, -0.9),
+    "optimizers_btn_at_optimum": ("optimizers.at_optimum", 1.2, 0.9),
+}
+AT_OPTIMUM = 1e-3  # a run that ends this close to the optimum (distance in the (U, W) plane) reached it
 RULES = {  # each runner's update, as in rnn_core.race's docstring
     "sgd": r"w \leftarrow w - \eta\, g",
     "clip": r"g \leftarrow \mathrm{clip}(g),\quad w \leftarrow w - \eta\, g",
@@ -57,13 +68,13 @@ P = {p.name: p for p in (
     Param("n", 50, "int", 1, 500),
     Param("len", 10, "int", 1, 50),
     Param("seed", 1, "int", 0, 999_999),
-    Param("u0", -2.0, "float", -3.0, 3.0, 0.1),
-    Param("w0", 0.0, "float", -3.0, 3.0, 0.1),
-    Param("iters", 500, "int", 1, 5000),
+    Param("u0", BOOK["gd_start"][0], "float", -3.0, 3.0, 0.1),
+    Param("w0", BOOK["gd_start"][1], "float", -3.0, 3.0, 0.1),
+    Param("iters", BOOK["iters"], "int", 1, 5000),
     Param("goal", 1.0, "float", 0.0, 1e6, 0.1),
     Param("race", race.RUNNERS, "multi", options=race.RUNNERS),
-    Param("lr_sgd", 0.0005, "float", 1e-7, 1.0, 0.0001),
-    Param("lr_clip", 0.0005, "float", 1e-7, 1.0, 0.0001),
+    Param("lr_sgd", BOOK["lr"], "float", 1e-7, 1.0, 0.0001),
+    Param("lr_clip", BOOK["lr"], "float", 1e-7, 1.0, 0.0001),
     Param("clip", 50.0, "float", 0.0, 2000.0, 5.0),
     Param("clip_by", "norm", "choice", options=race.CLIP_KINDS),
     Param("lr_mom", 2e-5, "float", 1e-7, 1.0, 1e-5),
@@ -72,16 +83,16 @@ P = {p.name: p for p in (
     Param("decay", 0.9, "float", 0.0, 0.999, 0.01),
     Param("lr_adam", 0.1, "float", 1e-5, 1.0, 0.01),
     Param("rp_var", "rprop-", "choice", options=optim.RPROP_VARIANTS),
-    Param("rp_d0", 0.001, "float", 1e-6, 1.0, 0.001),
+    Param("rp_d0", BOOK["step0"], "float", 1e-6, 1.0, 0.001),
     Param("damp", 10.0, "float", 0.0, 1e6, 10.0),
     Param("it", 0, "int", 0, 5000),
     Param("focus", "rprop", "choice", options=race.RUNNERS),
     Param("speed", "1", "choice", options=("1", "5", "25")),
     Param("cth", 50.0, "float", 0.0, 2000.0, 5.0),
     Param("cit", 37, "int", 0, BOOK["iters"] - 1),
-    Param("rd0", 0.001, "float", 1e-6, 1.0, 0.001),
-    Param("nu", -2.0, "float", -3.0, 3.0, 0.05),
-    Param("nw", 0.0, "float", -3.0, 3.0, 0.05),
+    Param("rd0", BOOK["step0"], "float", 1e-6, 1.0, 0.001),
+    Param("nu", BOOK["gd_start"][0], "float", -3.0, 3.0, 0.05),
+    Param("nw", BOOK["gd_start"][1], "float", -3.0, 3.0, 0.05),
     Param("ndamp", 100.0, "float", 0.0, 1e6, 10.0),
 )}
 
@@ -120,6 +131,11 @@ def rprop_variants(data_args: tuple, step0: float) -> dict:
                           (("step0", step0), ("variant", variant))) for variant in optim.RPROP_VARIANTS}
 
 
+@st.cache_data(max_entries=8)
+def descent_limit(data_args: tuple) -> tuple[float, float]:
+    return race.descent_limit(*dataset(data_args))
+
+
 @st.cache_data(max_entries=32)
 def steps(data_args: tuple, U: float, W: float, lr: float, damping: float) -> dict:
     X, targets = dataset(data_args)
@@ -154,8 +170,8 @@ def runner_names(runners) -> dict[str, str]:
 
 
 def start_and_optimum(start: tuple) -> pd.DataFrame:
-    return pd.DataFrame({"U": [1.0, start[0]], "W": [1.0, start[1]],
-                         "label": [t("optimizers.optimum_label"), t("optimizers.start_label")]})
+    return pd.DataFrame({"U": [race.OPTIMUM[0], start[0]], "W": [race.OPTIMUM[1], start[1]],
+                         "label": [t("optimizers.optimum_label", **point(race.OPTIMUM)), t("optimizers.start_label")]})
 
 
 @st.cache_data(max_entries=16)
@@ -178,7 +194,7 @@ def cost_chart(lang: str, data_args: tuple, start: tuple, iters: int, entries: t
     return charts.vega_lite(oc.stack(
         oc.runner_lines(costs, oc.colours_of(names), "cost", x_title=t("common.iteration"),
                         y_title=t("optimizers.cost_axis"), name_title=t("optimizers.optimizer"),
-                        y_domain=(1e-12, 1e8)),
+                        y_domain=COST_DOMAIN),
         oc.threshold_rules({t("optimizers.goal_rule"): goal}, [0], title=t("optimizers.goal_label"))))
 
 
@@ -287,6 +303,70 @@ def toggle_play(last: int) -> None:
         st.session_state[urlstate.key(PAGE, "it")] = 0  # play again from the start
 
 
+def coordinate(x: float) -> str:
+    """A coordinate for prose and labels: as short as it can be, with a true minus sign (−2, 1.3)."""
+    return f"{x:g}".replace("-", "−")
+
+
+def point(uw: tuple) -> dict[str, str]:
+    """``{"u": ..., "w": ...}`` for the ``{u}, {w}`` fields of a label."""
+    return {"u": coordinate(uw[0]), "w": coordinate(uw[1])}
+
+
+def optimum_text() -> str:
+    return "({u}, {w})".format(**point(race.OPTIMUM))
+
+
+def power_of_ten(x: float) -> str:
+    """10 to a whole power in superscripts: 1e-12 -> 10⁻¹²."""
+    return "10" + str(round(np.log10(x))).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+
+
+def listing(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+def race_reading(lanes: dict, names: dict[str, str], goal: float, iterations: int) -> str:
+    """The reading under the race: who reached the goal first, then per runner its mechanism (true whatever the
+    settings) and what it did in this race, every outcome read off the computed runs."""
+    outcome = race.summary(lanes, goal)
+    goal_text = divergence.fmt(goal)
+    if outcome["at"] is None:
+        summary = t("optimizers.race_nobody", goal=goal_text, iterations=iterations)
+    else:
+        summary = t("optimizers.race_first", goal=goal_text, iteration=outcome["at"],
+                    names=listing([names[r] for r in outcome["first"]]))
+    lines = []
+    for runner, lane_ in lanes.items():
+        row = race.standing(lane_, goal)
+        said = []
+        if row["reached"] is not None:
+            said.append(t("optimizers.outcome_reached", goal=goal_text, iteration=row["reached"]))
+        if row["diverged_at"] is not None:
+            said.append(t("optimizers.outcome_diverged", iteration=row["diverged_at"],
+                          reason=t(REASONS[row["reason"]])))
+        elif row["reached"] is None:
+            said.append(t("optimizers.outcome_missed", goal=goal_text, updates=row["updates"],
+                          cost=number(row["cost"])))
+        if race.bouncing(lane_, goal):
+            turned, pairs = race.reversals(lane_)
+            said.append(t("optimizers.outcome_bouncing", turned=turned, pairs=pairs))
+        lines.append(t("optimizers.race_line", name=names[runner], how=t(HOW[runner]), outcome=" ".join(said)))
+    head = t("optimizers.race_reading", iterations=iterations, goal=goal_text, summary=summary)
+    return head + "\n\n" + "\n".join(f"- {line}" for line in lines)
+
+
+def clip_outcome(lane_: race.Lane, goal: float) -> str:
+    """What the run clipped by norm did, read off the run: diverged, bouncing (:func:`rnn_core.race.bouncing`),
+    or neither."""
+    run = lane_.run
+    if run.diverged_at is not None:
+        return t("optimizers.clip_diverged", iteration=run.diverged_at, reason=t(REASONS[run.reason]))
+    turned, pairs = race.reversals(lane_)
+    key = "optimizers.clip_bouncing" if race.bouncing(lane_, goal) else "optimizers.clip_not_bouncing"
+    return t(key, turned=turned, pairs=pairs, cost=number(run.costs[-1]), goal=divergence.fmt(goal))
+
+
 def number(x: float) -> str:
     """A number for prose and tables; an overflowed one in words (never inf or nan on screen)."""
     return f"{x:.4g}" if np.isfinite(x) else t("optimizers.overflowed")
@@ -327,7 +407,8 @@ data_args = (v["data"], v["n"], v["len"], v["seed"])
 
 # 1. The race ----------------------------------------------------------------------------------------------
 page.section("optimizers.race_header")
-st.markdown(t("optimizers.race_text"))
+st.markdown(t("optimizers.race_text", lr=divergence.fmt(P["lr_sgd"].default),
+              lr_mom=divergence.fmt(P["lr_mom"].default)))
 page.counting_data_controls(PAGE, P)
 s1, s2, s3, s4 = st.columns(4)
 with s1:
@@ -339,9 +420,10 @@ with s3:
 with s4:
     urlstate.number(PAGE, P["goal"], t("optimizers.goal_label"), format="%g", help=t("optimizers.goal_help"))
 b1, b2, _ = st.columns([3, 2, 2])
-b1.button(t("optimizers.preset_gd_start"), key="optimizers_btn_gd_start", on_click=put,
+b1.button(t("optimizers.preset_gd_start", **point(BOOK["gd_start"])), key="optimizers_btn_gd_start", on_click=put,
           kwargs={"u0": BOOK["gd_start"][0], "w0": BOOK["gd_start"][1], "it": 0})
-b2.button(t("optimizers.preset_rprop_start"), key="optimizers_btn_rprop_start", on_click=put,
+b2.button(t("optimizers.preset_rprop_start", **point(BOOK["rprop_start"])), key="optimizers_btn_rprop_start",
+          on_click=put,
           kwargs={"u0": BOOK["rprop_start"][0], "w0": BOOK["rprop_start"][1], "it": 0})
 
 urlstate.multichoice(PAGE, P["race"], t("optimizers.race_label"), names.get, widget=st.pills, selection_mode="multi")
@@ -387,8 +469,8 @@ else:
         st.error("\n".join(f"- {line}" for line in lines) + "\n\n" + t("optimizers.diverged_advice"), icon="💥")
     st.markdown(f"**{t('optimizers.cost_chart')}**")
     st.vega_lite_chart(cost_chart(lang, *race_args, v["goal"]))
-    st.caption(t("optimizers.cost_caption"))
-    st.markdown(t("optimizers.race_reading"))
+    st.caption(t("optimizers.cost_caption", low=power_of_ten(COST_DOMAIN[0]), high=power_of_ten(COST_DOMAIN[1])))
+    st.markdown(race_reading(lanes, runner_names(lanes), v["goal"], v["iters"]))
 
 # 2. Step through it ----------------------------------------------------------------------------------------
 page.section("optimizers.step_header")
@@ -453,7 +535,8 @@ def stepper() -> None:
                      grad_norm=number(float(np.hypot(*detail["gradient"]))),
                      step_length=number(float(np.hypot(*detail["step"])))))
     if focus == "clip":
-        panel.caption(t("optimizers.panel_clip", raw=number(detail["raw_norm"]), threshold=number(v["clip"])))
+        panel.caption(t("optimizers.panel_clip" if v["clip_by"] == "norm" else "optimizers.panel_clip_value",
+                        raw=number(detail["raw_norm"]), threshold=number(v["clip"])))
     if focus == "newton":
         panel.caption(t("optimizers.panel_newton", l1=number(detail["eigenvalues"][0]),
                         l2=number(detail["eigenvalues"][1]), damping=number(v["damp"])))
@@ -463,8 +546,8 @@ stepper()
 
 # 3. Clipping -----------------------------------------------------------------------------------------------
 page.section("optimizers.clip_header")
-st.markdown(t("optimizers.clip_text", u0=BOOK["gd_start"][0], w0=BOOK["gd_start"][1], lr=BOOK["lr"],
-              iterations=BOOK["iters"]))
+st.markdown(t("optimizers.clip_text", u0=coordinate(BOOK["gd_start"][0]), w0=coordinate(BOOK["gd_start"][1]),
+              lr=divergence.fmt(BOOK["lr"]), iterations=BOOK["iters"]))
 f1, f2 = st.columns(2)
 f1.markdown(f"**{t(CLIP_KINDS['norm'])}**")
 f1.latex(r"\|g\| \ge c \;\Rightarrow\; g \leftarrow \frac{c}{\|g\|}\, g")
@@ -484,7 +567,9 @@ else:
     k1.metric(t("optimizers.plain_cost"), number(runs["plain"].run.costs[-1]))
 k2.metric(t("optimizers.final_cost_norm"), number(runs["norm"].run.costs[-1]))
 k3.metric(t("optimizers.final_cost_value"), number(runs["value"].run.costs[-1]))
-st.markdown(t("optimizers.pascanu", average=number(average), low=number(0.5 * average), high=number(10 * average),
+low_factor, high_factor = race.PASCANU_RANGE
+st.markdown(t("optimizers.pascanu", average=number(average), low=number(low_factor * average),
+              high=number(high_factor * average), low_factor=f"{low_factor:g}", high_factor=f"{high_factor:g}",
               ratio=number(v["cth"] / average) if average > 0 else "—"))
 st.button(t("optimizers.use_average"), key="optimizers_btn_average", on_click=put,
           kwargs={"cth": float(min(round(average / 5) * 5, P["cth"].hi))})
@@ -503,24 +588,36 @@ for column, by in zip(st.columns(2), race.CLIP_KINDS, strict=True):
                      raw_w=f"{raw[1]:.4g}", cut_u=f"{cut[0]:.4g}", cut_w=f"{cut[1]:.4g}",
                      raw_norm=number(float(np.hypot(*raw))), cut_norm=number(float(np.hypot(*cut))),
                      turn=f"{race.turn_angle(raw, cut):.1f}"))
-st.markdown(t("optimizers.clip_reading"))
+curvature, limit = descent_limit(data_args)
+st.markdown(t("optimizers.clip_reading", lr=divergence.fmt(BOOK["lr"]), threshold=number(v["cth"]),
+              max_step=number(BOOK["lr"] * v["cth"]), optimum=optimum_text(),
+              curvature=number(curvature), limit=number(limit))
+            + " " + t("optimizers.clip_above" if BOOK["lr"] > limit else "optimizers.clip_below",
+                      lr=divergence.fmt(BOOK["lr"])))
+st.markdown(clip_outcome(runs["norm"], v["goal"]) + " " + t("optimizers.clip_try"))
 
 # 4. Rprop --------------------------------------------------------------------------------------------------
 page.section("optimizers.rprop_header")
-st.markdown(t("optimizers.rprop_text"))
-st.latex(r"\Delta_t = \begin{cases} \eta^{+}\Delta_{t-1} & \text{if } g_t\, g_{t-1} > 0 \\ "
-         r"\eta^{-}\Delta_{t-1} & \text{otherwise} \end{cases}\qquad w_{t+1} = w_t - \mathrm{sign}(g_t)\, \Delta_t"
-         r"\qquad \eta^{+} = 1.2,\ \eta^{-} = 0.5")
 book_rprop = lane(("book", 50, 10, 1), BOOK["rprop_start"], "rprop", BOOK["iters"],
                   (("step0", BOOK["step0"]), ("variant", "rprop-")))
 first = race.update_at(book_rprop, 0)
+book_norms = np.hypot(book_rprop.run.grads[:, 0], book_rprop.run.grads[:, 1])
+st.markdown(t("optimizers.rprop_text", eta_plus=f"{race.ETA_PLUS:g}", eta_minus=f"{race.ETA_MINUS:g}",
+              gmin=number(book_norms.min()), gmax=number(book_norms.max())))
+st.latex(r"\Delta_t = \begin{cases} \eta^{+}\Delta_{t-1} & \text{if } g_t\, g_{t-1} > 0 \\ "
+         r"\eta^{-}\Delta_{t-1} & \text{otherwise} \end{cases}\qquad w_{t+1} = w_t - \mathrm{sign}(g_t)\, \Delta_t"
+         rf"\qquad \eta^{{+}} = {race.ETA_PLUS:g},\ \eta^{{-}} = {race.ETA_MINUS:g}")
 r1, r2, r3 = st.columns(3)
 r1.metric(t("optimizers.book_final_u"), f"{book_rprop.run.params[-1, 0]:.4f}")
 r2.metric(t("optimizers.book_final_w"), f"{book_rprop.run.params[-1, 1]:.4f}")
 r3.metric(t("optimizers.book_final_cost"), number(book_rprop.run.costs[-1]))
-st.markdown(t("optimizers.book_rprop", iterations=len(book_rprop.run.updates), step0=BOOK["step0"],
-              u0=BOOK["rprop_start"][0], w0=BOOK["rprop_start"][1], gu=number(first["gradient"][0]),
-              gw=number(first["gradient"][1]), su=f"{first['step'][0]:.4g}", sw=f"{first['step'][1]:.4g}"))
+distance = race.distance_to_optimum(book_rprop)
+ending = t("optimizers.book_rprop_at_optimum" if distance < AT_OPTIMUM else "optimizers.book_rprop_elsewhere",
+           distance=number(distance), optimum=optimum_text())
+st.markdown(t("optimizers.book_rprop", iterations=len(book_rprop.run.updates), step0=divergence.fmt(BOOK["step0"]),
+              u0=coordinate(BOOK["rprop_start"][0]), w0=coordinate(BOOK["rprop_start"][1]),
+              gu=number(first["gradient"][0]), gw=number(first["gradient"][1]), su=f"{first['step'][0]:.4g}",
+              sw=f"{first['step'][1]:.4g}", ending=ending))
 with st.columns(3)[0]:
     urlstate.number(PAGE, P["rd0"], t("optimizers.rd0_label"), format="%g")
 st.markdown(f"**{t('optimizers.delta_chart')}**")
@@ -549,12 +646,9 @@ with n2:
     urlstate.slider(PAGE, P["nw"], t("optimizers.nw_label"))
 with n3:
     urlstate.number(PAGE, P["ndamp"], t("optimizers.ndamp_label"), format="%g")
-places = {"optimizers_btn_at_start": ("optimizers.at_start", -2.0, 0.0),
-          "optimizers_btn_at_wall": ("optimizers.at_wall", 1.0, 1.3),
-          "optimizers_btn_at_flat": ("optimizers.at_flat", -1.4, -0.9),
-          "optimizers_btn_at_optimum": ("optimizers.at_optimum", 1.2, 0.9)}
-for column, (button_key, (label, pu, pw)) in zip(st.columns(len(places)), places.items(), strict=True):
-    column.button(t(label), key=button_key, on_click=put, kwargs={"nu": pu, "nw": pw}, width="stretch")
+for column, (button_key, (label, pu, pw)) in zip(st.columns(len(PLACES)), PLACES.items(), strict=True):
+    column.button(t(label, **point((pu, pw))), key=button_key, on_click=put, kwargs={"nu": pu, "nw": pw},
+                  width="stretch")
 here = steps(data_args, v["nu"], v["nw"], v["lr_sgd"], v["ndamp"])
 e1, e2, e3 = st.columns([2, 1, 1])
 hu, huw, _, hw = (latex_number(h) for h in here["hessian"].ravel())
@@ -574,12 +668,20 @@ low, high = here["eigenvalues"]
 if low < 0:
     g2.markdown(t("optimizers.reading_saddle"))
 if min(abs(low), abs(high)) < 0.01 * max(abs(low), abs(high)):
-    g2.markdown(t("optimizers.reading_flat"))
+    g2.markdown(t("optimizers.reading_flat", plain=number(float(np.hypot(*here["newton_plain"]))),
+                  damped=number(float(np.hypot(*here["newton_damped"]))), damping=number(v["ndamp"])))
 if low > 0:
     g2.markdown(t("optimizers.reading_bowl", ratio=number(high / low)))
+verdict = race.step_verdict(here)
+if verdict["best"] is not None:
+    g2.markdown(t("optimizers.newton_best", name=names_of_steps[verdict["best"]], cost=number(here["cost"]),
+                  after=number(here[f"{verdict['best']}_cost"])))
+if verdict["uphill"]:
+    g2.markdown(t("optimizers.newton_uphill", names=listing([f"“{names_of_steps[k]}”" for k in verdict["uphill"]])))
 st.markdown(t("optimizers.newton_reading"))
 
-under_the_hood(race.make_optimizer, race.race, race.run_lane, race.state_series, race.standing, race.update_at,
-               race.steps_at, counting.fit, counting.fit_many, counting._Run, counting._evaluate_batch,
-               counting.hessian, optim.chain, optim.clip_by_global_norm, optim.clip_by_value, optim.momentum,
-               optim.rmsprop, optim.adam, optim.rprop, optim.newton_step)
+under_the_hood(race.make_optimizer, race.race, race.run_lane, race.state_series, race.standing, race.summary,
+               race.reversals, race.bouncing, race.update_at, race.steps_at, race.step_verdict, race.descent_limit,
+               counting.fit, counting.fit_many, counting._Run, counting._evaluate_batch, counting.hessian, optim.chain,
+               optim.clip_by_global_norm, optim.clip_by_value, optim.momentum, optim.rmsprop, optim.adam, optim.rprop,
+               optim.newton_step)
