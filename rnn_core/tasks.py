@@ -8,7 +8,7 @@ Two tasks after Hochreiter & Schmidhuber (1997), ``../shared/REFERENCES.md`` sec
   network learn to ignore them.) Inputs (N, lag+1, K+1). Solved = the right symbol (a guess: 25%).
 - ``"adding"``: each step is a pair (value ~ U[-1, 1], marker); two values are marked, one among the first 10
   steps, the other among the first T/2; the target is ``0.5 + (X1 + X2)/4``. Here ``lag`` is the length T.
-  Solved = absolute error below 0.04 (always answering 0.5 solves 15%).
+  Solved = absolute error below 0.04 (always answering 0.5 solves 15.36%, :data:`CHANCE`).
 
 The model reads the whole sequence and answers from its last hidden state through a linear readout::
 
@@ -40,6 +40,9 @@ from rnn_core.optim import Params, adam, apply_updates, chain, clip_by_global_no
 TASKS = ("first_symbol", "adding")
 N_SYMBOLS = 4  # first_symbol's alphabet: a guess is right 25% of the time
 ADDING_TOLERANCE = 0.04  # H&S 1997: a sequence counts as solved below this absolute error
+ADDING_FIRST_WINDOW = 10  # H&S 1997: the adding problem's first marked value is among this many first steps
+# H&S 1997 (REFERENCES.md section 5): BPTT and RTRL failed on lags beyond about this many steps.
+BPTT_FAILED_BEYOND = 10
 STOP_REASONS = ("done", "solved", "time", "diverged")
 SOLVED_WINDOW = 20  # stop_at_solved looks at the mean solved fraction of this many recent batches
 # Settings measured to train (module docstring); lr 0.01 is faster when it works but stalls on some seeds.
@@ -74,7 +77,7 @@ def adding_batch(n: int, T: int, rng: np.random.Generator) -> tuple[np.ndarray, 
     if T < 4:
         raise ValueError(f"the adding problem needs T >= 4, got {T}")
     values = rng.uniform(-1.0, 1.0, size=(n, T))
-    first = rng.integers(0, min(10, T // 2), size=n)  # among the first 10 steps
+    first = rng.integers(0, min(ADDING_FIRST_WINDOW, T // 2), size=n)  # among the first ADDING_FIRST_WINDOW steps
     # the second among the first T/2 steps, not on the first: draw from T/2 - 1 slots and skip `first`
     second = rng.integers(0, T // 2 - 1, size=n)
     second = second + (second >= first)
@@ -312,7 +315,8 @@ def success_rate(result: TrainResult, n_sequences: int = 1000, seed: int = 12345
 # --- For the lesson page: typed sequences, the trained model's insides, gradient flow, and the lag sweep ---
 
 SYMBOLS = "ABCD"  # first_symbol's N_SYMBOLS symbols as the page writes them
-MAX_TYPED_STEPS = 121  # a typed first-symbol sequence: the symbol and at most 120 steps after it
+MIN_TYPED_STEPS = 2  # a typed first-symbol sequence: the symbol and at least one step after it ...
+MAX_TYPED_STEPS = 121  # ... and at most 120 steps after it
 SEPARATORS = " ,;\t\n"
 
 
@@ -333,7 +337,7 @@ def parse_symbols(text: str, max_steps: int = MAX_TYPED_STEPS) -> np.ndarray:
     of the four letters.
 
     Returns:
-        (T,) int symbols 0..3, 2 <= T <= ``max_steps``.
+        (T,) int symbols 0..3, ``MIN_TYPED_STEPS`` <= T <= ``max_steps``.
     Raises:
         SequenceError: see its docstring.
     """
@@ -347,7 +351,7 @@ def parse_symbols(text: str, max_steps: int = MAX_TYPED_STEPS) -> np.ndarray:
         symbols.append(k)
     if not symbols:
         raise SequenceError("empty")
-    if len(symbols) < 2:
+    if len(symbols) < MIN_TYPED_STEPS:
         raise SequenceError("too_short", len(symbols))
     if len(symbols) > max_steps:
         raise SequenceError("too_long", len(symbols))
@@ -459,9 +463,21 @@ def gradient_flow(result: TrainResult, X: np.ndarray, forget: float | None = Non
     return {k: v / np.sqrt(N) for k, v in flow.items()}
 
 
-# The success rate of a network that learned nothing useful: guessing one of 4 symbols; for the adding problem,
-# always answering 0.5, right when |X1 + X2|/4 < 0.04, P = 0.1536 (the sum's density is triangular on [-2, 2]).
-CHANCE = {"first_symbol": 1.0 / N_SYMBOLS, "adding": 0.1536}
+
+
+def constant_answer_rate(tolerance: float = ADDING_TOLERANCE) -> float:
+    """The share of adding problems that always answering 0.5 solves: ``P(|X1 + X2|/4 < tolerance)``.
+
+    X1 + X2 of two independent U[-1, 1] values has the triangular density ``(2 - |s|)/4`` on [-2, 2], so
+    ``P(|X1 + X2| < a) = 1 - (2 - a)^2/4`` for ``a = 4 tolerance <= 2`` (0.1536 at the tolerance 0.04).
+    """
+    a = min(4.0 * tolerance, 2.0)
+    return 1.0 - (2.0 - a) ** 2 / 4.0
+
+
+# The success rate of a network that learned nothing useful: guessing one of N_SYMBOLS symbols; for the adding
+# problem, always answering 0.5 (the targets' mean).
+CHANCE = {"first_symbol": 1.0 / N_SYMBOLS, "adding": constant_answer_rate()}
 SOLVED_RUN = 0.95  # a training run "solves" the task when it solves this fraction of fresh test sequences
 
 
@@ -583,12 +599,31 @@ def load_sweep(path) -> Sweep:
 
 
 def sweep_facts(sweep: Sweep) -> dict[str, dict]:
-    """Per model: ``solved`` runs (success rate ≥ :data:`SOLVED_RUN`) of ``runs``, and ``longest``, the largest
-    lag at which at least one run solved the task (None if none did)."""
+    """What the sweep shows, per model, for the page to say in words.
+
+    Returns:
+        ``{model: {...}}`` with ``solved`` runs (success rate >= :data:`SOLVED_RUN`) of ``runs``; ``longest``, the
+        largest lag at which at least one run solved the task (None if none did); ``mixed``, the lags at which
+        some seeds solved it and others did not (there the outcome depends on the seed alone); ``spread``, at the
+        mixed lag whose seeds differ most, ``{"lag", "low", "high", "solved"}``: the lowest and highest success
+        rate over the seeds and how many solved (None when no lag is mixed); ``first_mean`` and ``last_mean``,
+        the mean success over the seeds at the shortest and the longest lag.
+    """
     solved = sweep.rates >= SOLVED_RUN  # (M, L, S)
+    n_seeds = solved.shape[2]
     facts = {}
     for m, model in enumerate(sweep.models):
-        lags = [int(lag) for lag, any_run in zip(sweep.lags, solved[m].any(axis=1), strict=True) if any_run]
+        per_lag = solved[m].sum(axis=1)  # (L,) runs solved at each lag
+        lags = [int(lag) for lag, count in zip(sweep.lags, per_lag, strict=True) if count > 0]
+        mixed = [j for j, count in enumerate(per_lag) if 0 < count < n_seeds]
+        spread = None
+        if mixed:
+            ranges = sweep.rates[m].max(axis=1) - sweep.rates[m].min(axis=1)
+            j = max(mixed, key=lambda k: ranges[k])
+            spread = {"lag": int(sweep.lags[j]), "low": float(sweep.rates[m, j].min()),
+                      "high": float(sweep.rates[m, j].max()), "solved": int(per_lag[j])}
         facts[model] = {"solved": int(solved[m].sum()), "runs": int(solved[m].size),
-                        "longest": max(lags) if lags else None}
+                        "longest": max(lags) if lags else None, "mixed": [int(sweep.lags[j]) for j in mixed],
+                        "spread": spread, "first_mean": float(sweep.rates[m, 0].mean()),
+                        "last_mean": float(sweep.rates[m, -1].mean())}
     return facts

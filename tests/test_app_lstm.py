@@ -2,6 +2,7 @@
 
 import inspect
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,57 @@ def test_the_readings_quote_what_rnn_core_computes():
     facts = tasks.sweep_facts(sweep)
     assert catalog("en")["lstm.sweep_reading"].split("{")[0] in page
     assert f"**{facts['lstm']['solved']} of {facts['lstm']['runs']}**" in page
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("task", tasks.TASKS)
+def test_numbers_in_the_prose_come_from_the_code_and_the_stored_sweep(task, lang):
+    at = open_app("lstm", lang=lang, params={"task": task})
+    assert_clean(at)
+    page, captions = texts(at), [c.value for c in at.caption]
+    # no field left unfilled (LaTeX groups such as W_{{hh}} keep their doubled braces in unformatted text)
+    assert re.search(r"(?<!\{)\{[a-z_]+\}(?!\})", page + " ".join(captions)) is None
+    sweep = tasks.load_sweep(DATA_DIR / f"{task}.npz")
+    ko = catalog(lang)
+    chance, tolerance = f"{tasks.CHANCE[task]:.0%}", fmt(tasks.ADDING_TOLERANCE)
+    task_text = {"first_symbol": "lstm.task_first_symbol_text", "adding": "lstm.task_adding_text"}[task]
+    assert ko[task_text].format(lag=50, tolerance=tolerance, chance=chance,
+                                window=tasks.ADDING_FIRST_WINDOW) in page
+    assert ko["lstm.curves_caption"].format(batch=sweep.settings["batch_size"]) in captions
+    task_name = ko[{"first_symbol": "lstm.task_first_symbol", "adding": "lstm.task_adding"}[task]]
+    assert ko["lstm.sweep_text"].format(task=task_name, tolerance=tolerance) in page
+    facts = tasks.sweep_facts(sweep)
+    baseline = ko[{"first_symbol": "lstm.chance_label", "adding": "lstm.chance_label_adding"}[task]]
+    assert ko["lstm.sweep_reading"].format(
+        lstm_solved=facts["lstm"]["solved"], rnn_solved=facts["rnn"]["solved"], runs=facts["lstm"]["runs"],
+        rnn_longest=facts["rnn"]["longest"], hs_lag=tasks.BPTT_FAILED_BEYOND, first_lag=int(sweep.lags[0]),
+        last_lag=int(sweep.lags[-1]), rnn_first=f"{facts['rnn']['first_mean']:.0%}",
+        rnn_last=f"{facts['rnn']['last_mean']:.0%}", baseline=baseline, chance=chance) in page
+    # "the seed decides" is said exactly for the models whose seeds disagreed at some lag, with its numbers
+    for model in sweep.models:
+        spread = facts[model]["spread"]
+        said = ko["lstm.sweep_seeds"].split("(")[0] + "(" + ko[f"lstm.model_{model}"] + ")"
+        assert (said in page) == (spread is not None)
+        if spread is not None:
+            assert f"{spread['low']:.1%}" in page and f"{spread['high']:.1%}" in page
+    assert facts["rnn"]["spread"] is not None  # the shipped RNN runs do depend on the seed
+    stopped = ko["lstm.stopped_solved"].format(window=tasks.SOLVED_WINDOW,
+                                               stop=f"{sweep.settings['stop_at_solved']:.0%}")
+    assert stopped in " ".join(captions)
+
+
+def test_the_modes_table_and_labels_show_the_gates_rnn_core_sets():
+    at = open_app("lstm")
+    page = texts(at)
+    for mode, gates in lstm.CELL_MODES.items():
+        row = f"| **{catalog('en')['lstm.mode_' + mode]}** | {fmt(gates['f'])} | {fmt(gates['i'])} | – |"
+        assert row in page
+    labels = by_key(at, "radio", "lstm.mode").options
+    assert labels[0] == f"{catalog('en')['lstm.mode_keep']} (f = {fmt(lstm.CELL_MODES['keep']['f'])}, " \
+                        f"i = {fmt(lstm.CELL_MODES['keep']['i'])})"
+    assert by_key(at, "radio", "lstm.clamp").options[1:] == [
+        catalog("en")["lstm.clamp_to"].format(f=fmt(f)) for f in (1.0, 0.9, 0.5)]
+    assert f"\\tanh({fmt(lstm.STORY['a'][0])})" in page  # the book's value, read from rnn_core
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -64,8 +64,19 @@ def _constant_model(task: str, lag: int, value: float) -> tasks.TrainResult:
 
 def test_always_answering_one_half_solves_about_15_percent_of_the_adding_problem():
     # P(|X1 + X2| / 4 < 0.04) for X1, X2 ~ U[-1, 1]: the triangular density of the sum gives 0.1536
+    assert tasks.CHANCE["adding"] == tasks.constant_answer_rate(tasks.ADDING_TOLERANCE) == pytest.approx(0.1536)
     rate = tasks.success_rate(_constant_model("adding", 20, 0.5), n_sequences=4000)
-    assert 0.13 < rate < 0.18
+    assert abs(rate - tasks.CHANCE["adding"]) < 4 * np.sqrt(0.1536 * 0.8464 / 4000)  # binomial noise
+    # the formula against a direct count for another tolerance, and its cap at a = 2 (every answer right)
+    s = np.random.default_rng(3).uniform(-1, 1, size=(200_000, 2)).sum(axis=1)
+    assert tasks.constant_answer_rate(0.2) == pytest.approx(np.mean(np.abs(s) / 4 < 0.2), abs=0.005)
+    assert tasks.constant_answer_rate(1.0) == 1.0
+
+
+def test_the_first_marked_value_of_the_adding_problem_is_in_the_first_window():
+    X, _ = tasks.adding_batch(500, 60, np.random.default_rng(1))
+    first = np.argmax(X[:, :, 1], axis=1)
+    assert first.max() == tasks.ADDING_FIRST_WINDOW - 1
 
 
 def test_short_lstm_training_learns_the_first_symbol_at_a_short_lag():
@@ -241,7 +252,15 @@ def test_sweep_facts_count_solved_runs_and_the_longest_lag_solved():
     sweep = _tiny_sweep()
     rates = np.array([[[1.0, 0.96], [0.99, 0.2]], [[0.97, 0.3], [0.3, 0.3]]])
     facts = tasks.sweep_facts(tasks.Sweep(**{**sweep.__dict__, "rates": rates}))
-    assert facts == {"lstm": {"solved": 3, "runs": 4, "longest": 6}, "rnn": {"solved": 1, "runs": 4, "longest": 3}}
+    assert facts == {
+        "lstm": {"solved": 3, "runs": 4, "longest": 6, "mixed": [6], "first_mean": 0.98, "last_mean": 0.595,
+                 "spread": {"lag": 6, "low": 0.2, "high": 0.99, "solved": 1}},
+        "rnn": {"solved": 1, "runs": 4, "longest": 3, "mixed": [3], "first_mean": 0.635, "last_mean": 0.3,
+                "spread": {"lag": 3, "low": 0.3, "high": 0.97, "solved": 1}}}
+    # every seed solving (or none) is not a matter of the seed: no mixed lag, no spread
+    clean = tasks.sweep_facts(tasks.Sweep(**{**sweep.__dict__, "rates": np.where(rates > 0.5, 1.0, 0.0)[:, :, :1]
+                                             .repeat(2, axis=2)}))
+    assert clean["lstm"]["mixed"] == [] and clean["lstm"]["spread"] is None
 
 
 def test_save_and_load_sweep_keep_the_weights_exactly(tmp_path):

@@ -145,3 +145,20 @@ def sweep_table(lags: np.ndarray, summary: dict, model_titles: list[str], n_seed
                                                  zip(summary["min"][m], summary["max"][m], strict=True)]
         table[f"{title}: {columns['solved']}"] = [f"{k} / {n_seeds}" for k in summary["solved"][m]]
     return pd.DataFrame(table)
+
+
+def gate_settings(gates: dict[str, float], fmt) -> str:
+    """``{"f": 1.0, "i": 0.0}`` as ``f = 1, i = 0`` (the gate values of a mode, for its label)."""
+    return ", ".join(f"{g} = {fmt(v)}" for g, v in gates.items())
+
+
+def modes_table(modes: dict[str, dict[str, float]], names: dict[str, str], effects: dict[str, str],
+                columns: list[str], fmt) -> str:
+    """The operating modes as a Markdown table, one row per mode, the gate values from ``modes`` (``–`` for a
+    gate the mode leaves free). ``names``/``effects``: translated per mode; ``columns``: translated headings
+    (mode, then f, i, o, then what happens)."""
+    rows = [f"| {' | '.join(columns)} |", "|" + "---|" * len(columns)]
+    for mode, gates in modes.items():
+        values = [fmt(gates[g]) if g in gates else "–" for g in ("f", "i", "o")]
+        rows.append(f"| **{names[mode]}** | {' | '.join(values)} | {effects[mode]} |")
+    return "\n".join(rows)

@@ -22,7 +22,8 @@ START_WEIGHTS = {"f": (0.5, 0.5, 1.0), "i": (1.0, -1.0, 0.0), "a": (1.0, 0.5, 0.
 KEEP_STEPS = 50  # section 2: what a "keep" gate below 1 leaves of the cell after this many steps
 FLOW_BATCH, FLOW_SEED = 32, 2024  # section 4: the test sequences the gradient is sent back through
 TRAIN_STEPS = 3000  # "train it now": at most this many updates, as for the shipped models ...
-TRAIN_BUDGET = {"lstm": 12.0, "rnn": 8.0}  # ... and at most this many seconds (20 s in all)
+TRAIN_BUDGET = {"lstm": 12.0, "rnn": 8.0}  # ... and at most this many seconds (20 s in all) ...
+TRAIN_SEED, TRAIN_STOP_AT = 0, 0.99  # ... with this seed, stopping once this share of the recent batches is solved
 MAX_TRAINED = 8  # lags trained on request that the server keeps
 CLAMPS = {"free": None, "one": 1.0, "p9": 0.9, "half": 0.5}
 MODEL_NAMES = {"lstm": "lstm.model_lstm", "rnn": "lstm.model_rnn"}
@@ -144,7 +145,7 @@ def train_now(task: str, lag: int) -> dict:
                 done = min(1.0, max(step / n_steps, (time.perf_counter() - start) / budget))
                 bar.progress((k + done) / 2, text=t("lstm.train_progress", model=name, step=step, loss=fmt(loss)))
 
-            run = tasks.train(model, task, lag, n_steps=TRAIN_STEPS, seed=0, stop_at_solved=0.99,
+            run = tasks.train(model, task, lag, n_steps=TRAIN_STEPS, seed=TRAIN_SEED, stop_at_solved=TRAIN_STOP_AT,
                               time_budget_s=budget, progress=report)
             pair[model] = {"run": run, "rate": tasks.success_rate(run), "steps": len(run.losses),
                            "seconds": run.elapsed_s, "stopped": run.stopped}
@@ -202,14 +203,26 @@ with g2:
 # 2. Operating modes -------------------------------------------------------------------------------------------
 page.section("lstm.modes_header")
 st.markdown(t("lstm.modes_text"))
-st.markdown(t("lstm.modes_table"))
-MODE_NAMES = {"keep": "lstm.mode_keep", "erase": "lstm.mode_erase", "write": "lstm.mode_write"}
-OUT_NAMES = {"read": "lstm.out_read", "hide": "lstm.out_hide"}
+MODE_NAMES = {"keep": "lstm.mode_keep", "erase": "lstm.mode_erase", "write": "lstm.mode_write",
+              "read": "lstm.out_read", "hide": "lstm.out_hide"}
+MODE_EFFECTS = {"keep": "lstm.what_keep", "erase": "lstm.what_erase", "write": "lstm.what_write",
+                "read": "lstm.what_read", "hide": "lstm.what_hide"}
+MODE_GATES = {**lstm.CELL_MODES, **{mode: {"o": o} for mode, o in lstm.OUTPUT_MODES.items()}}
+st.markdown(lstm_charts.modes_table(
+    MODE_GATES, {m: t(k) for m, k in MODE_NAMES.items()}, {m: t(k) for m, k in MODE_EFFECTS.items()},
+    [t("lstm.col_mode"), t("lstm.metric_f"), t("lstm.metric_i"), t("lstm.metric_o"), t("lstm.col_what")], fmt))
+
+
+def mode_name(mode: str) -> str:
+    """A mode's radio label: its name and the gate values it sets, e.g. "keep (f = 1, i = 0)"."""
+    return f"{t(MODE_NAMES[mode])} ({lstm_charts.gate_settings(MODE_GATES[mode], fmt)})"
+
+
 o1, o2 = st.columns(2)
 with o1:
-    urlstate.choice(PAGE, P["mode"], t("lstm.mode_label"), lambda o: t(MODE_NAMES[o]))
+    urlstate.choice(PAGE, P["mode"], t("lstm.mode_label"), mode_name)
 with o2:
-    urlstate.choice(PAGE, P["out"], t("lstm.out_label"), lambda o: t(OUT_NAMES[o]))
+    urlstate.choice(PAGE, P["out"], t("lstm.out_label"), mode_name)
 ideal = lstm.cell_values(v["x"], v["h"], v["c"], cell_params, lstm.mode_clamp(v["mode"], v["out"]))
 d1, d2 = st.columns([3, 2])
 with d1:
@@ -227,18 +240,20 @@ with d2:
                   steps=KEEP_STEPS, left=f"{lstm.memory_after(high, KEEP_STEPS):.1%}"))
 
 st.subheader(t("lstm.story_header"))
-st.markdown(t("lstm.story_text"))
+story_value = fmt(lstm.STORY["a"][0])  # the book's value, written at step 1
+st.markdown(t("lstm.story_text", value=story_value))
 exact, realistic = lstm.story(), lstm.story(v["sat"])
 STORY_STEPS = {1: "lstm.story_step1", 2: "lstm.story_step2", 3: "lstm.story_step3", 4: "lstm.story_step4"}
 story_df = pd.DataFrame({
-    t("lstm.col_step"): [t(STORY_STEPS[k]) for k in (1, 2, 3, 4)],
+    t("lstm.col_step"): [t(STORY_STEPS[k], value=story_value) for k in (1, 2, 3, 4)],
     "aₜ": exact["a"], "f": exact["f"], "i": exact["i"], "o": exact["o"], "cₜ": exact["c"], "hₜ": exact["h"],
     t("lstm.col_c_real"): realistic["c"], t("lstm.col_h_real"): realistic["h"],
 })
 st.dataframe(story_df, hide_index=True, column_config={
     col: st.column_config.NumberColumn(format="%.4f") for col in story_df.columns[1:]})
 st.info(t("lstm.story_reading", h=f"{exact['h'][-1]:.4f}", c_real=f"{realistic['c'][-1]:.4f}",
-          h_real=f"{realistic['h'][-1]:.4f}", sat=fmt(v["sat"])), icon="📝")
+          h_real=f"{realistic['h'][-1]:.4f}", sat=fmt(v["sat"]), value=story_value, c=fmt(exact["c"][-1])),
+        icon="📝")
 
 # 3. A trained LSTM on a long-lag task --------------------------------------------------------------------------
 page.section("lstm.trained_header")
@@ -252,7 +267,8 @@ shipped_lags = ", ".join(str(lag) for lag in sweep.lags)
 with t2:
     urlstate.slider(PAGE, P["lag"], t("lstm.lag_label"), help=t("lstm.lag_help", lags=shipped_lags))
 task, lag = v["task"], v["lag"]
-st.markdown(t(TASK_TEXTS[task], lag=lag, tolerance=tasks.ADDING_TOLERANCE))
+st.markdown(t(TASK_TEXTS[task], lag=lag, tolerance=fmt(tasks.ADDING_TOLERANCE), chance=f"{tasks.CHANCE[task]:.0%}",
+              window=tasks.ADDING_FIRST_WINDOW))
 pair = models_for(task, lag)
 lang = current_language()
 if pair is None:
@@ -274,13 +290,20 @@ if pair is not None:
     r4.metric(t("lstm.steps_rnn"), pair["rnn"]["steps"])
     STOPPED = {"done": "lstm.stopped_done", "solved": "lstm.stopped_solved", "time": "lstm.stopped_time",
                "diverged": "lstm.stopped_diverged"}
-    origin = "lstm.origin_shipped" if lag in sweep.lags else "lstm.origin_now"
-    st.caption(t(origin, lstm_stop=t(STOPPED[pair["lstm"]["stopped"]]), rnn_stop=t(STOPPED[pair["rnn"]["stopped"]]),
+    shipped_here = lag in sweep.lags
+    origin = "lstm.origin_shipped" if shipped_here else "lstm.origin_now"
+    # How these models were trained: the sweep's stored settings, or this page's for a model trained here.
+    trained_with = ({"seed": sweep.settings["keep_seed"], "stop": sweep.settings["stop_at_solved"],
+                     "batch": sweep.settings["batch_size"]} if shipped_here else
+                    {"seed": TRAIN_SEED, "stop": TRAIN_STOP_AT, "batch": tasks.DEFAULTS["batch_size"]})
+    stop_fields = {"stop": f"{trained_with['stop']:.0%}", "window": tasks.SOLVED_WINDOW}
+    st.caption(t(origin, lstm_stop=t(STOPPED[pair["lstm"]["stopped"]], **stop_fields),
+                 rnn_stop=t(STOPPED[pair["rnn"]["stopped"]], **stop_fields),
                  lstm_s=f"{pair['lstm']['seconds']:.1f}", rnn_s=f"{pair['rnn']['seconds']:.1f}",
-                 n_test=sweep.settings["n_test"], chance=f"{tasks.CHANCE[task]:.0%}"))
+                 n_test=sweep.settings["n_test"], chance=f"{tasks.CHANCE[task]:.0%}", seed=trained_with["seed"]))
     with st.expander(t("lstm.curves_expander")):
         st.vega_lite_chart(curves_chart(lang, fingerprint, pair))
-        st.caption(t("lstm.curves_caption"))
+        st.caption(t("lstm.curves_caption", batch=trained_with["batch"]))
 
     st.subheader(t("lstm.example_header"))
     SOURCES = {"random": "lstm.src_random", "typed": "lstm.src_typed"}
@@ -291,7 +314,8 @@ if pair is not None:
     typed = task == "first_symbol" and v["src"] == "typed"
     with e2 if task == "first_symbol" else e1:
         if typed:
-            urlstate.text(PAGE, P["seq"], t("lstm.seq_label"), help=t("lstm.seq_help", limit=tasks.MAX_TYPED_STEPS))
+            urlstate.text(PAGE, P["seq"], t("lstm.seq_label"), help=t("lstm.seq_help", limit=tasks.MAX_TYPED_STEPS,
+                                                                           least=tasks.MIN_TYPED_STEPS))
         else:
             urlstate.number(PAGE, P["ex"], t("lstm.ex_label"), help=t("lstm.ex_help"))
     if typed:
@@ -343,8 +367,9 @@ st.latex(r"\frac{\partial L}{\partial c_{t-1}} = \frac{\partial L}{\partial c_t}
          r"\qquad\text{vs.}\qquad"
          r"\frac{\partial L}{\partial h_{t-1}} = \Big(\frac{\partial L}{\partial h_t}\odot \tanh'(\cdot)\Big)"
          r"\,W_{hh}^{\top}")
-CLAMP_NAMES = {"free": "lstm.clamp_free", "one": "lstm.clamp_one", "p9": "lstm.clamp_p9", "half": "lstm.clamp_half"}
-urlstate.choice(PAGE, P["clamp"], t("lstm.clamp_label"), lambda o: t(CLAMP_NAMES[o]), horizontal=True)
+urlstate.choice(PAGE, P["clamp"], t("lstm.clamp_label"),
+                lambda o: t("lstm.clamp_free") if CLAMPS[o] is None else t("lstm.clamp_to", f=fmt(CLAMPS[o])),
+                horizontal=True)
 if pair is None:
     st.info(t("lstm.needs_models"), icon="🏋️")
 else:
@@ -353,14 +378,14 @@ else:
     st.vega_lite_chart(flow_chart(lang, fingerprint, forget, pair))
     st.caption(t("lstm.flow_caption", n=FLOW_BATCH, T=T))
     st.markdown(t("lstm.flow_reading", back=T - 1, rnn=fmt(rnn_flow["dh"][0]), lstm_c=fmt(lstm_flow["dc"][0]),
-                  lstm_h=fmt(lstm_flow["dh"][0])))
+                  lstm_h=fmt(lstm_flow["dh"][0]), one=fmt(CLAMPS["one"]), half=fmt(CLAMPS["half"])))
     if forget is not None:
         st.info(t("lstm.clamp_note", f=fmt(forget), T=T, steps=T - 1, power=fmt(lstm.memory_after(forget, T - 1))),
                 icon="🔧")
 
 # 5. RNN against LSTM as the lag grows --------------------------------------------------------------------------
 page.section("lstm.sweep_header")
-st.markdown(t("lstm.sweep_text", task=t(TASK_NAMES[task])))
+st.markdown(t("lstm.sweep_text", task=t(TASK_NAMES[task]), tolerance=fmt(tasks.ADDING_TOLERANCE)))
 summary = tasks.summarise_sweep(sweep)
 model_titles = [t(MODEL_NAMES[m]) for m in sweep.models]
 st.vega_lite_chart(sweep_chart(lang, task, lag))
@@ -372,11 +397,22 @@ st.caption(t("lstm.sweep_caption", seeds=len(sweep.seeds), first=int(sweep.seeds
              n_test=sweep.settings["n_test"], test_seed=sweep.settings["test_seed"],
              hidden=sweep.settings["hidden"], batch=sweep.settings["batch_size"], lr=sweep.settings["lr"],
              clip=fmt(sweep.settings["clip"]), bias=fmt(sweep.settings["forget_bias"]),
-             solved=f"{tasks.SOLVED_RUN:.0%}", file=f"data/lstm/{task}.npz"))
+             solved=f"{tasks.SOLVED_RUN:.0%}", file=f"data/lstm/{task}.npz", window=tasks.SOLVED_WINDOW))
 facts = tasks.sweep_facts(sweep)
 reading = "lstm.sweep_reading" if facts["rnn"]["longest"] is not None else "lstm.sweep_reading_none"
+BASELINES = {"first_symbol": "lstm.chance_label", "adding": "lstm.chance_label_adding"}
 st.markdown(t(reading, lstm_solved=facts["lstm"]["solved"], rnn_solved=facts["rnn"]["solved"],
-              runs=facts["lstm"]["runs"], rnn_longest=facts["rnn"]["longest"], max_lag=int(sweep.lags[-1])))
+              runs=facts["lstm"]["runs"], rnn_longest=facts["rnn"]["longest"], max_lag=int(sweep.lags[-1]),
+              hs_lag=tasks.BPTT_FAILED_BEYOND, rnn_first=f"{facts['rnn']['first_mean']:.0%}",
+              rnn_last=f"{facts['rnn']['last_mean']:.0%}", first_lag=int(sweep.lags[0]),
+              last_lag=int(sweep.lags[-1]), baseline=t(BASELINES[task]), chance=f"{tasks.CHANCE[task]:.0%}"))
+for m, title in zip(sweep.models, model_titles, strict=True):
+    spread = facts[m]["spread"]
+    if spread is not None:  # some seeds solved a lag and others did not: the seed alone decided
+        st.markdown(t("lstm.sweep_seeds", model=title, mixed=len(facts[m]["mixed"]), n_lags=len(sweep.lags),
+                      lags=", ".join(str(lag) for lag in facts[m]["mixed"]), seeds=len(sweep.seeds),
+                      lag=spread["lag"], solved=spread["solved"], low=f"{spread['low']:.1%}",
+                      high=f"{spread['high']:.1%}"))
 
 under_the_hood(lstm.cell_values, lstm.mode_clamp, lstm.gate_value, lstm.story, lstm.forward, lstm.gradient_flow,
                lstm._bptt, tasks.train, tasks.success_rate, tasks.lstm_insides, tasks.forget_hold,
