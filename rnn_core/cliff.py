@@ -33,6 +33,8 @@ TARGET = 0.7
 T_DEFAULT = 50
 W_RANGE = (0.0, 10.0)
 B_RANGE = (-6.0, 0.0)
+W_CUSP = 1.0 / (0.5 * (1.0 - 0.5))  # w sigma'(0) = 1 with sigma'(0) = sigma(0)(1 - sigma(0)) = 1/4: w = 4
+WALL_SIDE = 0.01  # wall_sides: how far from the wall in b, far more than its width except close to the cusp
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -123,6 +125,12 @@ def wall_point(w: float, b_low: float, b_high: float, T: int = T_DEFAULT) -> flo
         else:
             hi = mid
     return lo
+
+
+def wall_sides(w: float, b_wall: float, side: float = WALL_SIDE, T: int = T_DEFAULT) -> tuple[float, float]:
+    """The error just below and just above the wall in b: ``(E(w, b_wall - side), E(w, b_wall + side))``, the
+    two plateaus the wall separates (how far E jumps across it)."""
+    return float(error(w, b_wall - side, T)), float(error(w, b_wall + side, T))
 
 
 def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: int = T_DEFAULT) -> dict:

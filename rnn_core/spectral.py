@@ -38,6 +38,12 @@ from rnn_core.vanilla import ACTIVATIONS, backward, forward, readout, readout_ba
 
 KINDS = ("gaussian", "orthogonal")
 NON_NORMAL_A = 4.0
+# The book's two numbers: a weight and how many steps back it is applied (1.5^50 explodes, 0.6^20 vanishes).
+BOOK_EXPLODE = (1.5, 50)
+BOOK_VANISH = (0.6, 20)
+LEVEL_RANGE = (-1.0, 1.0)  # running_mean_probe: each sequence's level mu is uniform in this range
+# running_mean_probe: the gradient at step 1 has "faded" below this share of the 1/T the task gives every input
+FADED_SHARE = 0.01
 # (U, W) points of the blog's gradient-over-time figure: constant, x2 a step, alternating, zero, vanishing x2.
 MARKED_POINTS = ((2.0, 1.0), (1.0, 2.0), (1.0, -2.0), (1.0, 0.0), (1.0, 0.5), (1.0, -0.5))
 
@@ -277,7 +283,8 @@ def pascanu_conditions(W: np.ndarray, activation: str = "linear") -> dict:
         threshold, a sufficient condition: long-term components vanish), ``"may_explode"`` (value >
         threshold, the necessary condition for exploding holds; linear: the norm grows at least like rho^m) or
         ``"boundary"`` (equal to 1e-12); ``transient_growth``: True when the regime is vanishing but one step
-        can still stretch a vector (lambda1 gamma > 1), so the norm may rise before it decays.
+        can still stretch a vector (lambda1 gamma > 1), so the norm may rise before it decays; ``step_bound``
+        = gamma lambda1, the most one step can stretch the gradient.
     """
     rho, lambda1 = spectral_radius(W), largest_singular_value(W)
     gamma = ACTIVATIONS[activation].gamma
@@ -296,6 +303,7 @@ def pascanu_conditions(W: np.ndarray, activation: str = "linear") -> dict:
         "threshold": threshold,
         "regime": regime,
         "transient_growth": regime == "vanishing_guaranteed" and gamma * lambda1 > 1.0,
+        "step_bound": gamma * lambda1,
     }
 
 
@@ -402,13 +410,13 @@ def running_mean_probe(
 ) -> dict:
     """A tanh RNN asked for the running mean of a noisy signal: its output looks reasonable, its memory is short.
 
-    Task: each sequence has a level ``mu ~ U[-1, 1]``; the inputs are ``x_t = mu + noise * eps_t`` and the
-    target at step t is the running mean ``(x_1 + ... + x_t) / t``, so the target at T depends on every input
-    equally: ``d target_T / d x_t = 1/T``. Model: a vanilla tanh RNN (:mod:`rnn_core.vanilla`, one input)
-    with ``W_hh = random_recurrent(hidden, "gaussian", rho)``, ``W_xh ~ N(0, input_scale^2)``, ``b = 0`` and a
-    linear readout ``y_t = h_t V + c`` fitted by least squares over every step of ``n`` training sequences.
-    The recurrent weights stay random, so the readout is the best any output layer can do with what the
-    states remember. Everything random comes from ``np.random.default_rng(seed)``.
+    Task: each sequence has a level ``mu`` uniform in :data:`LEVEL_RANGE` ([-1, 1]); the inputs are
+    ``x_t = mu + noise * eps_t`` and the target at step t is the running mean ``(x_1 + ... + x_t) / t``, so the
+    target at T depends on every input equally: ``d target_T / d x_t = 1/T``. Model: a vanilla tanh RNN
+    (:mod:`rnn_core.vanilla`, one input) with ``W_hh = random_recurrent(hidden, "gaussian", rho)``,
+    ``W_xh ~ N(0, input_scale^2)``, ``b = 0`` and a linear readout ``y_t = h_t V + c`` fitted by least squares
+    over every step of ``n`` training sequences. The recurrent weights stay random, so the readout is the best any
+    output layer can do with what the states remember. Everything random comes from ``np.random.default_rng(seed)``.
 
     Returns:
         dict with ``t`` (T,) 1..T; for one fresh sequence (not used by the fit): ``inputs``, ``target``,
@@ -416,7 +424,10 @@ def running_mean_probe(
         ``constant_error`` (T,) the error of always answering the batch mean (a baseline), and
         ``sensitivity`` (T,), the mean over the batch of ``|d y_T / d x_t|`` by BPTT: the gradient that
         reaches step t from the last output; ``needed`` (T,) = 1/T, what the task asks for; ``log10_fade``:
-        ``log10(sensitivity[T] / sensitivity[1])``, how many decades the gradient loses on its way back.
+        ``log10(sensitivity[T] / sensitivity[1])``, how many decades the gradient loses on its way back;
+        ``share``: ``sensitivity[1] / needed``, the part of its due weight that the first input gets; ``faded``:
+        ``share < FADED_SHARE``; ``reach``: how many of the last inputs it takes to include every input whose
+        sensitivity is at least 1/T (0 if none is).
     """
     rng = np.random.default_rng(seed)
     params = {
@@ -426,7 +437,7 @@ def running_mean_probe(
     }
 
     def batch(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        level = rng.uniform(-1.0, 1.0, size=(count, 1))
+        level = rng.uniform(*LEVEL_RANGE, size=(count, 1))
         X = level + noise * rng.standard_normal((count, T))
         target = np.cumsum(X, axis=1) / np.arange(1, T + 1)  # (x_1 + ... + x_t) / t
         return X[:, :, None], level[:, 0], target
@@ -442,6 +453,8 @@ def running_mean_probe(
     sensitivity = np.mean(np.abs(backward(dH, cache)["X"][:, :, 0]), axis=0)  # BPTT down to every input
     with np.errstate(divide="ignore"):
         log10_fade = float(np.log10(sensitivity[-1]) - np.log10(sensitivity[0]))  # inf if step 1 gets exactly 0
+    due = np.flatnonzero(sensitivity >= 1.0 / T)  # the inputs that get at least the weight the task gives them
+    share = float(sensitivity[0] * T)
     X_new, level_new, target_new = batch(1)
     H_new, _ = forward(X_new, params, "tanh")
     return {
@@ -455,4 +468,7 @@ def running_mean_probe(
         "sensitivity": sensitivity,
         "needed": np.full(T, 1.0 / T),
         "log10_fade": log10_fade,
+        "share": share,
+        "faded": share < FADED_SHARE,
+        "reach": int(T - due[0]) if len(due) else 0,
     }

@@ -2,6 +2,7 @@
 
 import inspect
 import json
+import re
 from urllib.parse import parse_qs
 
 import numpy as np
@@ -47,10 +48,11 @@ def test_page_renders_in_both_languages_with_the_books_numbers_computed(lang):
     assert_clean(at)
     assert at.title[0].value == catalog(lang)["gradients.title"]
     # The book's two numbers, computed by rnn_core (1.5^50 ≈ 6.38e8, 0.6^20 ≈ 3.66e-5), not typed.
+    assert spectral.BOOK_EXPLODE == (1.5, 50) and spectral.BOOK_VANISH == (0.6, 20)
     explode = spectral.scalar_series(1.5, 50)["log10_magnitude"][50]
     vanish = spectral.scalar_series(0.6, 20)["log10_magnitude"][20]
-    assert metric(at, "gradients.book_explode", lang) == gc.power_of_ten(explode)
-    assert metric(at, "gradients.book_vanish", lang) == gc.power_of_ten(vanish)
+    assert metric(at, "gradients.book_explode", lang, power="1.5⁵⁰") == gc.power_of_ten(explode)
+    assert metric(at, "gradients.book_vanish", lang, power="0.6²⁰") == gc.power_of_ten(vanish)
     assert 10**explode == pytest.approx(1.5**50) and 10**vanish == pytest.approx(0.6**20)
     # Every section's prose and every chart title come from this language's catalogue.
     page_text = texts(at)
@@ -75,7 +77,8 @@ def test_scalar_regimes_are_explained_from_the_current_value():
         first_words = catalog("en")[key].split("{")[0]
         assert first_words in texts(at), w
         series = spectral.scalar_series(w, 100)
-        assert metric(at, "gradients.yours_end", w=gc.number(w)) == gc.power_of_ten(series["log10_magnitude"][100])
+        assert metric(at, "gradients.yours_end", w=gc.number(w), exponent="¹⁰⁰") == gc.power_of_ten(
+            series["log10_magnitude"][100])
     # W < 0: the sign flips, and the signed chart shows both signs
     assert catalog("en")["gradients.scalar_alternates"] in texts(at)
     bars = chart_rows(at, chart_index(at, '"type": "bar"'))
@@ -192,7 +195,7 @@ def test_bad_typed_matrix_gets_a_clear_message_and_the_page_keeps_working(lang, 
     assert_clean(at)
     errors = " ".join(e.value for e in at.error)
     assert catalog(lang)[key].split("{")[0] in errors
-    assert catalog(lang)["gradients.matrix_error_fallback"] in errors
+    assert catalog(lang)["gradients.matrix_error_fallback"].format(matrix="[[0.9, 4], [0, 0.9]]") in errors
     assert metric(at, "gradients.rho_metric", lang) == gc.number(0.9, 4)  # the default matrix is shown
 
 
@@ -203,7 +206,9 @@ def test_large_typed_matrix_overflow_is_explained():
     assert result["overflow_at"] is not None
     curve = catalog("en")["gradients.series_linear"]
     assert catalog("en")["gradients.norm_overflow"].format(
-        curve=curve, m=result["overflow_at"], steps=200, end=gc.power_of_ten(result["log10_norm"][200])) in texts(at)
+        curve=curve, m=result["overflow_at"], steps=200, end=gc.power_of_ten(result["log10_norm"][200]),
+        fmax="1.8·10³⁰⁸") in texts(at)
+    assert 1.75e308 < np.finfo(np.float64).max < 1.85e308  # the number the message rounds
 
 
 def test_zero_typed_matrix_underflow_is_explained():
@@ -263,6 +268,57 @@ def test_vanishing_section_shows_a_reasonable_output_and_a_vanishing_gradient(la
     assert probe["rms_error"][-1] < probe["constant_error"][-1]  # the output looks reasonable ...
     assert probe["sensitivity"][0] < 1e-6 * probe["needed"][0]  # ... while step 1 gets almost nothing
     assert gc.power_of_ten(probe["log10_fade"]) in texts(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_numbers_in_the_prose_come_from_the_code(lang):
+    at = open_app(page="gradients", lang=lang, params={"kind": "typed"})
+    assert_clean(at)
+    page = texts(at)
+    c = catalog(lang)
+    # no {field} left unfilled (LaTeX groups such as h_{{t−1}} keep doubled braces in unformatted text)
+    assert re.search(r"(?<!\{)\{[a-z_0-9]+\}(?!\})", page) is None
+    # section 2: the blog figure's points, each with what going back does to it
+    assert "(1, −2): " + c["gradients.point_alternating"].format(
+        what=c["gradients.point_scaled"].format(factor="2")) in page
+    assert "(2, 1): " + c["gradients.point_steady"] in page and "(1, 0): " + c["gradients.point_zero"] in page
+    assert "(1, 0.5): " + c["gradients.point_scaled"].format(factor="0.5") in page
+    # section 3: gammas, the typed matrix's help and the non-normal example, all from rnn_core's constants
+    assert c["gradients.matrix_text"].format(gamma_tanh="1", gamma_logistic="0.25") in page
+    help_text = by_key(at, "text_input", "gradients.matrix").help
+    assert help_text == c["gradients.matrix_help"].format(example=DEFAULT_MATRIX, limit="100")
+    W = spectral.non_normal_example(0.9)
+    summary = spectral.norm_summary(spectral.jacobian_norms(W, 60, "linear")["log10_norm"])
+    assert c["gradients.nonnormal_text"].format(
+        matrix="[[0.9, 4], [0, 0.9]]", rho="0.9", a="4", lambda1=gc.number(spectral.largest_singular_value(W), 4),
+        peak=gc.power_of_ten(summary["log10_peak"]), peak_m=summary["peak_m"]) in page
+    # section 4: the model's constants, and the two plateaus either side of the wall
+    assert c["gradients.cliff_text"].format(x0="0.5", steps=50, target="0.7", cusp="4") in page
+    model = r"x_0 = 0.5,\qquad x_t = w\,\sigma(x_{t-1}) + b,\qquad E(w, b) = \big(\sigma(x_{50}) - 0.7\big)^2"
+    assert any(model in x.value for x in at.latex)
+    wall = cliff.wall_point(6.0, *cliff.B_RANGE)
+    below, above = cliff.wall_sides(6.0, wall)
+    assert f"{gc.number(cliff.WALL_SIDE)} below it the error is {gc.number(below)}" in page or lang == "ko"
+    assert gc.number(below) in page and gc.number(above) in page
+    # section 5: at the default (ρ 0.9, T 60) the gradient has faded; the sentence says how far back it reaches
+    probe = spectral.running_mean_probe(0.9, 60, 0, hidden=32, n=100)
+    assert c["gradients.memory_faded"].format(
+        first=gc.number(probe["sensitivity"][0]), last=gc.number(probe["sensitivity"][-1]),
+        needed=gc.number(probe["needed"][0]), steps=60, ratio=gc.power_of_ten(probe["log10_fade"]),
+        reach=probe["reach"], share=f"{probe['share']:.0%}") in page
+    assert c["gradients.memory_output_fine"].split("{")[0] in page
+
+
+def test_a_gradient_that_still_reaches_step_one_is_not_called_vanished():
+    at = open_app(page="gradients", params={"mem_rho": "1.5", "mem_len": "10"})
+    assert_clean(at)
+    probe = spectral.running_mean_probe(1.5, 10, 0, hidden=32, n=100)
+    assert not probe["faded"]
+    page = texts(at)
+    assert catalog("en")["gradients.memory_reaches"].format(
+        first=gc.number(probe["sensitivity"][0]), last=gc.number(probe["sensitivity"][-1]),
+        needed=gc.number(probe["needed"][0]), share=f"{probe['share']:.0%}") in page
+    assert catalog("en")["gradients.memory_faded"].split("{")[0] not in page
 
 
 def test_url_round_trip_restores_the_same_view():
@@ -331,13 +387,25 @@ from test_browser import browser, load, server  # noqa: E402, F401
 
 @pytest.mark.browser
 def test_counting_link_opens_the_counting_lesson_with_the_same_values_in_a_browser(browser, server):  # noqa: F811
+    expect = pytest.importorskip("playwright.sync_api").expect
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    load(page, f"{server}/gradients?lang=ko&count_u=0.5&count_w=-2.0")
+    page.set_default_timeout(60_000)  # every wait below: a CI machine running the whole suite on 2 cores is slow
+    load(page, f"{server}/gradients?lang=ko&count_u=0.5&count_w=-2.0")  # returns once the first run has finished
     label = catalog("ko")["gradients.counting_link"].format(u="0.5", w="−2")
-    page.get_by_test_id("stPageLink").filter(has_text=label).first.click()
-    page.wait_for_url("**/counting?**", timeout=30_000)  # the same session switches page: no reload
-    page.get_by_text(catalog("ko")["counting.title"]).first.wait_for(timeout=30_000)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached")
+    link = page.get_by_test_id("stPageLink").filter(has_text=label).first
+    link.scroll_into_view_if_needed()
+    expect(link).to_be_visible(timeout=60_000)
+    link.click()
+    # The same session switches page (no reload), so there is no navigation event to wait for: poll the address
+    # and the new page's heading instead (a poll cannot miss a change that happened before it started).
+    expect(page).to_have_url(re.compile(r"/counting\?"), timeout=60_000)
+    heading = page.locator("h1").filter(has_text=catalog("ko")["counting.title"]).first
+    expect(heading).to_be_visible(timeout=60_000)
+    # The heading comes from the counting page's run; wait for that run to finish before reading its widgets.
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached",
+                           timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+    expect(page.get_by_test_id("stSlider").nth(1)).to_be_visible(timeout=60_000)
     assert "u=0.5" in page.url and "w=-2.0" in page.url and "lang=ko" in page.url
     sliders = page.get_by_test_id("stSlider").all_inner_texts()
     assert sliders[0].split()[-3] == "0.50" and sliders[1].split()[-3] == "-2.00"

@@ -78,6 +78,18 @@ def test_wall_is_too_thin_for_the_grid_but_the_jump_shows():
     assert np.median(np.hypot(gw, gb)) < 1.0  # the grid points themselves sit on gentle slopes
 
 
+@pytest.mark.parametrize("w", [4.5, 6.0, 9.0])
+def test_wall_sides_are_the_two_plateaus(w):
+    b_wall = cliff.wall_point(w, *cliff.B_RANGE)
+    below, above = cliff.wall_sides(w, b_wall)
+    assert below == cliff.error(w, b_wall - cliff.WALL_SIDE) and above == cliff.error(w, b_wall + cliff.WALL_SIDE)
+    assert below - above > 0.25  # the jump the page quotes: from the sigma-near-0 state to the sigma-near-1 one
+
+
+def test_the_cusp_is_where_the_slope_at_zero_reaches_one():
+    assert cliff.W_CUSP * _sigmoid(0.0) * (1 - _sigmoid(0.0)) == 1.0
+
+
 def test_no_wall_below_the_cusp():
     assert cliff.wall_point(2.0, *cliff.B_RANGE) is not None  # sigma(x_T) still crosses 1/2 ...
     profile = cliff.cross_section((2.0, -6.0), (2.0, 0.0), n=2001)

@@ -211,6 +211,8 @@ def test_pascanu_conditions_name_the_regime(W, activation, regime):
 def test_pascanu_conditions_gammas():
     gammas = {a: spectral.pascanu_conditions(np.eye(2), a)["gamma"] for a in vanilla.ACTIVATIONS}
     assert gammas == {"tanh": 1.0, "logistic": 0.25, "relu": 1.0, "linear": 1.0}
+    W = np.diag([2.0, 0.5])
+    assert spectral.pascanu_conditions(W, "logistic")["step_bound"] == pytest.approx(0.25 * 2.0)
 
 
 def test_orthogonal_rho_one_is_exactly_on_the_boundary():
@@ -388,6 +390,20 @@ def test_running_mean_probe_output_is_reasonable_while_the_early_gradient_vanish
     assert probe["log10_fade"] == pytest.approx(np.log10(probe["sensitivity"][-1] / probe["sensitivity"][0]))
     decades = np.log10(probe["sensitivity"][:50:10])  # t = 1, 11, ..., 41: it fades going back, step by step
     assert np.all(np.diff(decades) > 0.5)
+
+
+def test_running_mean_probe_says_whether_the_first_input_still_gets_its_due():
+    faded = spectral.running_mean_probe(0.9, 60, seed=0)
+    assert faded["share"] == pytest.approx(faded["sensitivity"][0] / faded["needed"][0])
+    assert faded["faded"] and faded["share"] < spectral.FADED_SHARE
+    # reach: every input getting at least 1/T lies among the last `reach` ones, and the earliest of them does
+    due = faded["sensitivity"] >= faded["needed"]
+    assert not due[: 60 - faded["reach"]].any() and due[60 - faded["reach"]]
+    assert 1 <= faded["reach"] < 30  # "only its last few inputs"
+    reaches = spectral.running_mean_probe(1.5, 10, seed=0)  # short and chaotic: step 1 still gets its weight
+    assert not reaches["faded"] and reaches["share"] > 1.0
+    levels = [spectral.running_mean_probe(0.9, 10, seed=s)["level"] for s in range(20)]
+    assert all(spectral.LEVEL_RANGE[0] <= mu <= spectral.LEVEL_RANGE[1] for mu in levels)
 
 
 def test_running_mean_probe_sensitivity_matches_finite_differences():

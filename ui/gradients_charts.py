@@ -51,6 +51,21 @@ def number(x: float, digits: int = 3) -> str:
     return sign + power_of_ten(math.log10(abs(x)), digits) if math.isfinite(x) else sign + "∞"
 
 
+def superscript(n: int) -> str:
+    """An integer exponent for prose: ``50`` as ``⁵⁰``."""
+    return str(int(n)).translate(_SUPERSCRIPT)
+
+
+def matrix_prose(W: np.ndarray) -> str:
+    """A small matrix for prose, row by row: ``[[0.9, 4], [0, 0.9]]`` (entries as :func:`number` writes them)."""
+    return "[" + ", ".join("[" + ", ".join(number(float(x)) for x in row) + "]" for row in W) + "]"
+
+
+def matrix_input(W: np.ndarray) -> str:
+    """A small matrix as the text a student would type (and ``spectral.parse_matrix`` reads): ``0.9, 4; 0, 0.9``."""
+    return "; ".join(", ".join(f"{float(x):g}" for x in row) for row in W)
+
+
 # Axis labels for powers of ten: 1e10, 1e-9, −1e4 (d3's ".0e" without the "+").
 SCI_LABEL = ("abs(datum.value) >= 1e4 || (abs(datum.value) < 1e-3 && datum.value != 0)"
              " ? replace(format(datum.value, '.0e'), 'e+', 'e') : format(datum.value, '~g')")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnn_core import cliff, counting, spectral
+from rnn_core import cliff, counting, spectral, vanilla
 from ui import charts, page, urlstate
 from ui import gradients_charts as gc
 from ui.code_panel import under_the_hood
@@ -21,6 +21,8 @@ STUCK_SLOPE = 1e-4  # a slope this small moves the weights by less than 1e-4 per
 CLIFF_GRID = 100  # cells per axis of the cliff's error surface
 W_CENTRES = np.linspace(*cliff.W_RANGE, 2 * CLIFF_GRID + 1)[1::2]
 B_CENTRES = np.linspace(*cliff.B_RANGE, 2 * CLIFF_GRID + 1)[1::2]
+NON_NORMAL_W = spectral.non_normal_example(NON_NORMAL_RHO)  # also the typed matrix's default
+FLOAT64_MAX = gc.power_of_ten(float(np.log10(np.finfo(np.float64).max)), 2)  # where a curve leaves the chart
 
 P = {p.name: p for p in (
     Param("w", 1.5, "float", -2.0, 2.0, 0.05),
@@ -32,7 +34,7 @@ P = {p.name: p for p in (
     Param("rho", 0.9, "float", 0.5, 1.5, 0.01),
     Param("steps", 100, "int", 10, 200),
     Param("xs", 1.0, "float", 0.0, 3.0, 0.1),
-    Param("matrix", "0.9, 4; 0, 0.9", "text"),
+    Param("matrix", gc.matrix_input(NON_NORMAL_W), "text"),
     Param("cliff_w", 6.0, "float", 4.5, 9.0, 0.1),
     Param("lr", 0.1, "float", 0.001, 1.0, 0.001),
     Param("clip", 1.0, "float", 0.1, 10.0, 0.1),
@@ -75,15 +77,17 @@ def cliff_study(w: float, lr: float, clip: float) -> dict:
     plain = cliff.gradient_step(w, wall_b, lr)
     clipped = cliff.gradient_step(w, wall_b, lr, clip=clip)
     after = cliff.gradient_step(*plain["end"], lr)  # what the next step sees where the plain step landed
-    return {"wall_b": wall_b, "section": section, "plain": plain, "clipped": clipped, "after": after}
+    return {"wall_b": wall_b, "section": section, "plain": plain, "clipped": clipped, "after": after,
+            "sides": cliff.wall_sides(w, wall_b)}
 
 
 @st.cache_data(max_entries=1)
 def non_normal_peak() -> dict:
-    W = spectral.non_normal_example(NON_NORMAL_RHO)
+    W = NON_NORMAL_W
     norms = spectral.jacobian_norms(W, NON_NORMAL_STEPS, "linear")
     return {**spectral.norm_summary(norms["log10_norm"]), "lambda1": spectral.largest_singular_value(W),
-            "m": norms["m"], "norm": norms["norm"], "predicted": norms["predicted"]}
+            "m": norms["m"], "norm": norms["norm"], "predicted": norms["predicted"],
+            "rho": spectral.spectral_radius(W)}
 
 
 @st.cache_data(max_entries=16)
@@ -97,8 +101,10 @@ def memory(rho: float, length: int, seed: int) -> dict:
 
 @st.cache_data(max_entries=64)
 def series_chart(lang: str, w: float) -> dict:
+    (explode, _), (vanish, _) = spectral.BOOK_EXPLODE, spectral.BOOK_VANISH
     curves = {t("gradients.series_yours", w=gc.number(w)): (w, "solid"),
-              t("gradients.series_book_explode"): (1.5, "dashed"), t("gradients.series_book_vanish"): (0.6, "dotted")}
+              t("gradients.series_book_explode", w=gc.number(explode)): (explode, "dashed"),
+              t("gradients.series_book_vanish", w=gc.number(vanish)): (vanish, "dotted")}
     df = pd.concat([pd.DataFrame({"m": np.arange(SERIES_STEPS + 1), "series": name, "dash": dash,
                                   "value": spectral.scalar_series(weight, SERIES_STEPS)["magnitude"]})
                     for name, (weight, dash) in curves.items()])
@@ -225,6 +231,17 @@ def regime_text(prefix: str, w: float, **values) -> str:
     return text
 
 
+def point_text(u: float, w: float) -> str:
+    """One marked point of the blog figure and what going back does to its curve, from W's regime."""
+    regime = spectral.scalar_regime(w)
+    what = {"zero": t("gradients.point_zero"), "steady": t("gradients.point_steady"),
+            "vanishing": t("gradients.point_scaled", factor=gc.number(abs(w))),
+            "exploding": t("gradients.point_scaled", factor=gc.number(abs(w)))}[regime["regime"]]
+    if regime["alternates"]:
+        what = t("gradients.point_alternating", what=what)
+    return f"({gc.number(u)}, {gc.number(w)}): {what}"
+
+
 v = urlstate.bind_page(PAGE, P.values())
 lang = current_language()
 page.frame("gradients.title", "gradients.intro")
@@ -237,11 +254,15 @@ st.latex(r"\frac{\partial \xi}{\partial S_{T-m}} = \frac{\partial \xi}{\partial 
 urlstate.slider(PAGE, P["w"], t("gradients.w_label"))
 w = v["w"]
 yours = spectral.scalar_series(w, SERIES_STEPS)
-book_explode, book_vanish = spectral.scalar_series(1.5, 50), spectral.scalar_series(0.6, 20)
+(explode_w, explode_m), (vanish_w, vanish_m) = spectral.BOOK_EXPLODE, spectral.BOOK_VANISH
+book_explode, book_vanish = spectral.scalar_series(explode_w, explode_m), spectral.scalar_series(vanish_w, vanish_m)
+explode_end = gc.power_of_ten(book_explode["log10_magnitude"][explode_m])
+vanish_end = gc.power_of_ten(book_vanish["log10_magnitude"][vanish_m])
 m1, m2, m3 = st.columns(3)
-m1.metric(t("gradients.book_explode"), gc.power_of_ten(book_explode["log10_magnitude"][50]))
-m2.metric(t("gradients.book_vanish"), gc.power_of_ten(book_vanish["log10_magnitude"][20]))
-m3.metric(t("gradients.yours_end", w=gc.number(w)), gc.power_of_ten(yours["log10_magnitude"][SERIES_STEPS]))
+m1.metric(t("gradients.book_explode", power=f"{gc.number(explode_w)}{gc.superscript(explode_m)}"), explode_end)
+m2.metric(t("gradients.book_vanish", power=f"{gc.number(vanish_w)}{gc.superscript(vanish_m)}"), vanish_end)
+m3.metric(t("gradients.yours_end", w=gc.number(w), exponent=gc.superscript(SERIES_STEPS)),
+          gc.power_of_ten(yours["log10_magnitude"][SERIES_STEPS]))
 c1, c2 = st.columns([3, 2])
 with c1:
     st.markdown(f"**{t('gradients.series_chart')}**")
@@ -254,14 +275,15 @@ with c2:
         st.info(t("gradients.sign_positive_only"), icon="➕")
 st.markdown(regime_text("scalar", w, steps=SERIES_STEPS,
                         end=gc.power_of_ten(yours["log10_magnitude"][SERIES_STEPS])))
-st.info(t("gradients.regimes_summary", explode=gc.power_of_ten(book_explode["log10_magnitude"][50]),
-          vanish=gc.power_of_ten(book_vanish["log10_magnitude"][20])), icon="📝")
+st.info(t("gradients.regimes_summary", explode=explode_end, vanish=vanish_end, explode_w=gc.number(explode_w),
+          explode_m=explode_m, vanish_w=gc.number(vanish_w), vanish_m=vanish_m), icon="📝")
 
 # 2. Back in the counting RNN -----------------------------------------------------------------------------
 page.section("gradients.flow_header")
 X_book, _ = counting.book_dataset()
 T = X_book.shape[1]
-st.markdown(t("gradients.flow_text", n=X_book.shape[0], T=T))
+st.markdown(t("gradients.flow_text", n=X_book.shape[0], T=T, count=len(spectral.MARKED_POINTS),
+              points="; ".join(point_text(u, w) for u, w in spectral.MARKED_POINTS)))
 f1, f2, f3 = st.columns([1, 1, 2])
 with f1:
     urlstate.slider(PAGE, P["count_u"], t("gradients.count_u_label"))
@@ -283,7 +305,8 @@ else:
 
 # 3. Matrices: the spectral radius decides ------------------------------------------------------------------
 page.section("gradients.matrix_header")
-st.markdown(t("gradients.matrix_text"))
+st.markdown(t("gradients.matrix_text", gamma_tanh=gc.number(vanilla.ACTIVATIONS["tanh"].gamma),
+              gamma_logistic=gc.number(vanilla.ACTIVATIONS["logistic"].gamma)))
 st.latex(r"h_t = \tanh(h_{t-1} W + x_t),\qquad J_t = \frac{\partial h_t}{\partial h_{t-1}}"
          r" = \mathrm{diag}\big(\tanh'(a_t)\big)\, W^{\top},\qquad"
          r"\frac{\partial h_M}{\partial h_{M-m}} = J_M J_{M-1}\cdots J_{M-m+1}")
@@ -294,7 +317,8 @@ with k1:
     urlstate.choice(PAGE, P["kind"], t("gradients.kind_label"), lambda o: t(kind_names[o]))
     typed = v["kind"] == "typed"
     if typed:
-        urlstate.text(PAGE, P["matrix"], t("gradients.matrix_label"), help=t("gradients.matrix_help"))
+        urlstate.text(PAGE, P["matrix"], t("gradients.matrix_label"),
+                      help=t("gradients.matrix_help", example=P["matrix"].default, limit=gc.number(MAX_ENTRY)))
     st.button(t("gradients.nonnormal_button"), on_click=load_non_normal, key="gradients_btn_nonnormal")
 with k2:
     s1, s2 = st.columns(2)
@@ -320,7 +344,8 @@ if typed:
                            limit=gc.number(MAX_ENTRY)),
             "shape": t("gradients.matrix_error_shape", found=", ".join(str(n) for n in err.found)),
         }
-        st.error(messages[err.code] + " " + t("gradients.matrix_error_fallback"), icon="✋")
+        st.error(messages[err.code] + " " + t("gradients.matrix_error_fallback", matrix=gc.matrix_prose(NON_NORMAL_W)),
+                 icon="✋")
         matrix_text = P["matrix"].default
 M = v["steps"]
 Wm, linear, driven = recurrence(v["kind"], v["size"], v["seed"], v["rho"], M, v["xs"], matrix_text)
@@ -349,29 +374,34 @@ tanh_keys = {"vanishing_guaranteed": "gradients.cond_tanh_vanishing", "may_explo
 st.markdown(t(linear_keys[linear_conditions["regime"]], rho=gc.number(rho, 4),
               rate=gc.number(linear_summary["rate"], 4), steps=M))
 st.markdown(t(tanh_keys[tanh_conditions["regime"]], lambda1=gc.number(lambda1, 4),
-              rate=gc.number(tanh_summary["rate"], 4), steps=M))
+              rate=gc.number(tanh_summary["rate"], 4), steps=M, threshold=gc.number(tanh_conditions["threshold"]),
+              bound=gc.number(tanh_conditions["step_bound"], 4)))
 if linear_conditions["transient_growth"] and linear_summary["peak_m"] > 0:
     st.info(t("gradients.transient", rho=gc.number(rho, 4), lambda1=gc.number(lambda1, 4),
                  peak=gc.power_of_ten(linear_summary["log10_peak"]), peak_m=linear_summary["peak_m"]), icon="🔍")
 for curve, result in ((t("gradients.series_linear"), linear), (t("gradients.series_tanh"), driven)):
     if result["overflow_at"] is not None:
         st.info(t("gradients.norm_overflow", curve=curve, m=result["overflow_at"], steps=M,
-                  end=gc.power_of_ten(result["log10_norm"][M])), icon="📈")
+                  end=gc.power_of_ten(result["log10_norm"][M]), fmax=FLOAT64_MAX), icon="📈")
     if result["underflow_at"] is not None:
         st.info(t("gradients.norm_underflow", curve=curve, m=result["underflow_at"]), icon="📉")
 example = non_normal_peak()
 x1, x2 = st.columns([3, 2])
 with x1:
     st.markdown(t("gradients.nonnormal_text", lambda1=gc.number(example["lambda1"], 4),
-                  peak=gc.power_of_ten(example["log10_peak"]), peak_m=example["peak_m"]))
+                  peak=gc.power_of_ten(example["log10_peak"]), peak_m=example["peak_m"],
+                  matrix=gc.matrix_prose(NON_NORMAL_W), rho=gc.number(example["rho"]),
+                  a=gc.number(spectral.NON_NORMAL_A)))
 with x2:
     st.markdown(f"**{t('gradients.nonnormal_chart')}**")
     st.vega_lite_chart(non_normal_chart(lang))
 
 # 4. The cliff -------------------------------------------------------------------------------------------
 page.section("gradients.cliff_header")
-st.markdown(t("gradients.cliff_text"))
-st.latex(r"x_0 = 0.5,\qquad x_t = w\,\sigma(x_{t-1}) + b,\qquad E(w, b) = \big(\sigma(x_{50}) - 0.7\big)^2")
+cliff_fields = {"x0": gc.number(cliff.X0), "steps": cliff.T_DEFAULT, "target": gc.number(cliff.TARGET)}
+st.markdown(t("gradients.cliff_text", **cliff_fields, cusp=gc.number(cliff.W_CUSP)))
+st.latex(rf"x_0 = {cliff.X0:g},\qquad x_t = w\,\sigma(x_{{t-1}}) + b,\qquad "
+         rf"E(w, b) = \big(\sigma(x_{{{cliff.T_DEFAULT}}}) - {cliff.TARGET:g}\big)^2")
 q1, q2, q3 = st.columns(3)
 with q1:
     urlstate.slider(PAGE, P["cliff_w"], t("gradients.cliff_w_label"))
@@ -384,13 +414,14 @@ wall_b = study["wall_b"]
 surface, profile = cliff_charts(lang, v["cliff_w"], v["lr"], v["clip"])
 g1, g2 = st.columns(2)
 with g1:
-    st.markdown(f"**{t('gradients.cliff_chart')}**")
+    st.markdown(f"**{t('gradients.cliff_chart', steps=cliff.T_DEFAULT)}**")
     st.vega_lite_chart(surface, width="content")
 with g2:
     st.markdown(f"**{t('gradients.section_chart', w=gc.number(v['cliff_w']))}**")
     st.vega_lite_chart(profile)
 if wall_b is None:
-    st.markdown(t("gradients.cliff_no_wall", w=gc.number(v["cliff_w"])))
+    st.markdown(t("gradients.cliff_no_wall", w=gc.number(v["cliff_w"]), b_low=gc.number(cliff.B_RANGE[0]),
+                  b_high=gc.number(cliff.B_RANGE[1])))
 elif not study["plain"]["finite"]:
     st.error(t("gradients.cliff_overflow", w=gc.number(v["cliff_w"]), b=gc.number(wall_b, 6)), icon="💥")
 else:
@@ -402,7 +433,9 @@ else:
     r2.metric(t("gradients.grad_metric"), gc.number(plain["grad_norm"]))
     r3.metric(t("gradients.plain_step_metric"), gc.number(plain["step_norm"]))
     r4.metric(t("gradients.clipped_step_metric"), gc.number(clipped["step_norm"]))
+    below, above = study["sides"]
     st.markdown(t("gradients.cliff_step", w=gc.number(v["cliff_w"]), b=gc.number(wall_b, 6),
+                  side=gc.number(cliff.WALL_SIDE), below=gc.number(below), above=gc.number(above),
                   error=gc.number(plain["error"]), grad=gc.number(plain["grad_norm"]), lr=gc.number(v["lr"]),
                   step=gc.number(plain["step_norm"]), end_w=gc.number(plain["end"][0]),
                   end_b=gc.number(plain["end"][1]), end_error=gc.number(plain["end_error"]),
@@ -417,7 +450,8 @@ else:
 
 # 5. Why vanishing is harder to see -----------------------------------------------------------------------
 page.section("gradients.memory_header")
-st.markdown(t("gradients.memory_text", hidden=MEM_HIDDEN, n=MEM_SEQUENCES))
+st.markdown(t("gradients.memory_text", hidden=MEM_HIDDEN, n=MEM_SEQUENCES, low=gc.number(spectral.LEVEL_RANGE[0]),
+              high=gc.number(spectral.LEVEL_RANGE[1])))
 h1, h2, h3 = st.columns(3)
 with h1:
     urlstate.slider(PAGE, P["mem_rho"], t("gradients.mem_rho_label"))
@@ -441,12 +475,18 @@ p1, p2, p3 = st.columns(3)
 p1.metric(t("gradients.error_metric"), gc.number(probe["rms_error"][-1]))
 p2.metric(t("gradients.constant_metric"), gc.number(probe["constant_error"][-1]))
 p3.metric(t("gradients.first_metric"), gc.number(probe["sensitivity"][0]))
-st.markdown(t("gradients.memory_reading", err=gc.number(probe["rms_error"][-1]),
-              const=gc.number(probe["constant_error"][-1]), first=gc.number(probe["sensitivity"][0]),
-              last=gc.number(probe["sensitivity"][-1]), needed=gc.number(probe["needed"][0]), steps=length,
-              ratio=gc.power_of_ten(probe["log10_fade"])))
+# Each claim is chosen by what the probe measured: the output beats the baseline or not, the gradient at step 1 has
+# faded (below spectral.FADED_SHARE of the weight 1/T the task gives it) or still arrives.
+output_key = ("gradients.memory_output_fine" if probe["rms_error"][-1] < probe["constant_error"][-1]
+              else "gradients.memory_output_poor")
+gradient_key = "gradients.memory_faded" if probe["faded"] else "gradients.memory_reaches"
+st.markdown(t(output_key, err=gc.number(probe["rms_error"][-1]), const=gc.number(probe["constant_error"][-1])) + " "
+            + t(gradient_key, first=gc.number(probe["sensitivity"][0]), last=gc.number(probe["sensitivity"][-1]),
+                needed=gc.number(probe["needed"][0]), steps=length, ratio=gc.power_of_ten(probe["log10_fade"]),
+                reach=probe["reach"], share=f"{probe['share']:.0%}"))
 
 under_the_hood(spectral.scalar_series, spectral.scalar_regime, spectral.counting_gradient_flow,
                spectral.random_recurrent, spectral.parse_matrix, spectral.eigenvalues, spectral.jacobian_norms,
                spectral.pascanu_conditions, spectral.norm_summary, spectral.non_normal_example, cliff.error_surface,
-               cliff.cross_section, cliff.wall_point, cliff.gradient_step, spectral.running_mean_probe)
+               cliff.cross_section, cliff.wall_point, cliff.wall_sides, cliff.gradient_step,
+               spectral.running_mean_probe)
