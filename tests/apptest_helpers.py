@@ -38,3 +38,8 @@ def by_key(at, kind: str, key: str):
 
 def assert_clean(at) -> None:
     assert len(at.exception) == 0, [e.message for e in at.exception]
+
+
+def url_of(at) -> dict:
+    """The page's query string as ``{name: value}`` (AppTest may hold a value as a one-item list)."""
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}

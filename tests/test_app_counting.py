@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts
+from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 
 from rnn_core import counting, optim
 from ui.divergence import fmt
@@ -58,10 +58,6 @@ def test_settings_survive_a_language_switch():
     assert by_key(at, "slider", "counting.w").value == 0.5
     y = counting.forward(np.array([[0, 0, 0, 0, 1, 0, 1, 0, 1, 0.0]]), 1.0, 0.5)[0, -1]
     assert metric(at, "counting.output_y", "ko") == fmt(y)
-
-
-def url_of(at) -> dict:
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 def test_url_round_trip_restores_the_same_view():

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 import numpy as np
 import pandas as pd
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts
+from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 
 from rnn_core import cliff, counting, spectral
 from ui import gradients_charts as gc
@@ -20,10 +20,6 @@ DEFAULT_MATRIX = "0.9, 4; 0, 0.9"
 def metric(at, label_key: str, lang: str = "en", **fields) -> str:
     label = catalog(lang)[label_key].format(**fields) if fields else catalog(lang)[label_key]
     return next(m.value for m in at.metric if m.label == label)
-
-
-def url_of(at) -> dict:
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 def specs(at) -> list[dict]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts
+from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 
 from rnn_core import lstm, tasks
 from ui.divergence import fmt
@@ -25,10 +25,6 @@ def metric(at, label_key: str, lang: str = "en", **fields) -> str:
 def shipped_rate(task: str, model: str, lag: int) -> float:
     sweep = tasks.load_sweep(DATA_DIR / f"{task}.npz")
     return sweep.rates[sweep.models.index(model), list(sweep.lags).index(lag), 0]
-
-
-def url_of(at) -> dict:
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts
+from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 
 from rnn_core import mappings
 from ui import urlstate
@@ -130,10 +130,6 @@ def test_widget_extremes_render_and_say_when_they_are_beyond_training(task, type
     wrong = not np.array_equal(result.outputs, result.right)
     assert metric(at, "verdict") == catalog("en")["mappings.verdict_wrong" if wrong else "mappings.verdict_right"]
     assert ("#D55E00" in unrolled_dot(at)) == wrong  # wrong outputs are drawn in vermillion, and only those
-
-
-def url_of(at) -> dict:
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 def test_url_round_trip_restores_the_same_view():

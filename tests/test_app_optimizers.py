@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts
+from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 
 from rnn_core import counting, optim, race
 from ui.i18n import catalog
@@ -20,10 +20,6 @@ DEFAULT_RACE = {"sgd": {"lr": 0.0005}, "clip": {"lr": 0.0005, "threshold": 50.0,
 def metric(at, label_key: str, lang: str = "en") -> str:
     label = catalog(lang)[label_key]
     return next(m.value for m in at.metric if m.label == label)
-
-
-def url_of(at) -> dict:
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 def specs(at) -> list[dict]:

@@ -6,15 +6,11 @@ accepts the text (free text inputs) must be handled by the page itself (an error
 """
 
 import pytest
-from apptest_helpers import assert_clean, open_app
+from apptest_helpers import assert_clean, open_app, url_of
 
 from ui.nav import LESSONS
 
 BAD_VALUES = ["abc", "1e999", "-99999999", "", "<script>alert(1)</script>", "nan", "0x10", "1,2,3,,", "∞"]
-
-
-def url_of(at) -> dict:
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 @pytest.mark.parametrize("page", [script.split("/")[1][:-3] for script, *_ in LESSONS])
