@@ -7,7 +7,6 @@ shipped models are loaded); warm rerun at most 150 ms median at the default sett
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -17,19 +16,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_lstm import median_ms  # noqa: E402
+
 from rnn_core import lstm, tasks  # noqa: E402
 
 DATA_DIR = ROOT / "data" / "lstm"
 
 
-def median_ms(fn, repeats: int = 20) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
 
 
 def bench_core() -> None:
@@ -48,7 +41,7 @@ def bench_core() -> None:
         ("success_rate LSTM, 1000 sequences", lambda: tasks.success_rate(pair["lstm"])),
     ]
     for name, fn in rows:
-        print(f"{name:45s} {median_ms(fn):8.2f} ms (median)")
+        print(f"{name:45s} {median_ms(fn, 20):8.2f} ms (median)")
     start = time.perf_counter()
     run = tasks.train_lstm("first_symbol", 25, seed=0, n_steps=3000, stop_at_solved=0.99)
     print(f"{'train-now LSTM, lag 25 (not shipped)':45s} {(time.perf_counter() - start) * 1e3:8.0f} ms "

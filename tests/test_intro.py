@@ -52,6 +52,12 @@ def test_toy_rnn_is_seeded():
 
 
 def test_overflow_is_reported_not_warned():
-    params = intro.toy_rnn(16, seed=1, scale=2.0)
+    """A linear recurrence with gain 100 passes float64's largest value within 200 steps: the states say so with
+    inf, the difference with a non-finite value, and no RuntimeWarning escapes (pytest turns one into an error)."""
+    params = {"W_xh": np.ones((1, 2)), "W_hh": 100.0 * np.eye(2), "b": np.zeros(2)}
     out = intro.nudge_first_input(params, np.full(200, 1000.0), "linear", 1.0)
-    assert out["states"].shape == (200, 16)  # may or may not overflow; no RuntimeWarning either way
+    finite = np.isfinite(out["states"]).all(axis=1)
+    assert finite[:100].all() and not finite.all()  # 100^154 is about 1e308: it overflows near step 155
+    first_bad = int(np.argmin(finite))
+    assert 140 < first_bad < 170
+    assert not np.isfinite(out["difference"][first_bad:]).any()
