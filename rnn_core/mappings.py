@@ -47,6 +47,7 @@ from rnn_core.optim import Params, adam, apply_updates, chain, clip_by_global_no
 
 END = "."
 CELLS = 9  # a picture is 3x3
+N_BEYOND = 200  # fresh random inputs per length beyond the training lengths
 SHAPES = ("●", "▲", "■")
 
 
@@ -449,7 +450,7 @@ def accuracy(task: str, params: Params, inputs: np.ndarray) -> float:
     return float(np.mean([np.array_equal(g, target(task, x)) for g, x in zip(guesses, inputs, strict=True)]))
 
 
-def accuracy_by_length(task: str, params: Params, seed: int, n_beyond: int = 200) -> dict[str, np.ndarray]:
+def accuracy_by_length(task: str, params: Params, seed: int, n_beyond: int = N_BEYOND) -> dict[str, np.ndarray]:
     """Whole-output accuracy at each length: on the held-out set at training lengths, on ``n_beyond`` fresh
     random inputs above them (up to the task's ``beyond``).
 

@@ -190,3 +190,17 @@ def test_under_the_hood_shows_the_running_source(task, functions):
     sources = [c.value.strip() for c in at.code]
     for function in functions:
         assert inspect.getsource(function).strip() in sources
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("task", ["one_to_many", "many_to_one", "seq2seq", "many_to_many"])
+def test_the_reading_quotes_the_training_lengths_from_the_task(task, lang):
+    """The sentence under the accuracy chart names the longest training length the model really had."""
+    at = open_app("mappings", lang=lang, params={"m": task})
+    assert_clean(at)
+    spec = mappings.TASKS[task]
+    key = {"one_to_many": "mappings.reading_one_to_many", "many_to_one": "mappings.reading_many_to_one",
+           "seq2seq": "mappings.reading_seq2seq", "many_to_many": "mappings.reading_many_to_many"}[task]
+    assert catalog(lang)[key].format(hidden=spec.hidden, hi=spec.lengths[1]) in texts(at)
+    n_text = catalog(lang)["mappings.beyond_text"].format(n=mappings.N_BEYOND)
+    assert n_text in texts(at)

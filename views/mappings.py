@@ -133,7 +133,8 @@ except mappings.InputError as err:
         "empty": t("mappings.error_empty"),
         "symbol": t("mappings.error_symbol", position=err.position, token=verbatim(err.token),
                     allowed=", ".join(spec.inputs)),
-        "size": t("mappings.error_size", count=err.position),
+        "size": t("mappings.error_size", count=err.position, cells=mappings.CELLS,
+                  rows=mappings.input_size(task), per_cell=len(mappings.SHAPES)),
         "too_long": t("mappings.error_too_long", length=err.position, limit=spec.max_typed),
     }
     st.error(messages[err.code] + " " + t("mappings.error_fallback"), icon="✋")
@@ -173,11 +174,11 @@ m1.metric(t("mappings.held_out_accuracy"), f"{held:.1%}")
 m2.metric(t("mappings.held_out_count"), n_held)
 m3.metric(t("mappings.train_count"), n_train)
 if task == "one_to_one":
-    st.markdown(t("mappings.no_time_axis"))
+    st.markdown(t("mappings.no_time_axis", cells=mappings.CELLS, lo=spec.lengths[0], hi=spec.lengths[1]))
 else:
-    st.markdown(t("mappings.beyond_text"))
+    st.markdown(t("mappings.beyond_text", n=mappings.N_BEYOND))
     st.vega_lite_chart(accuracy_chart(task, current_language()))
-    st.markdown(t(READINGS[task], hidden=spec.hidden))
+    st.markdown(t(READINGS[task], hidden=spec.hidden, hi=spec.lengths[1]))
 st.vega_lite_chart(loss_chart(task, current_language()))
 n_weights = sum(w.size for w in trained.params.values())
 st.caption(t("mappings.training_caption", iterations=len(trained.losses), lr=spec.lr, clip=spec.clip,
