@@ -195,22 +195,6 @@ class Trajectory:
     detail: dict = field(default_factory=dict)
 
 
-def _evaluate(
-    XT: np.ndarray, targets: np.ndarray, U: float, W: float
-) -> tuple[np.ndarray, float, float, float]:
-    """:func:`forward`, :func:`cost` and :func:`backward` fused, for one (U, W): :func:`_evaluate_batch` of one.
-
-    The same floating-point operations in the same order, so the same bits (a test pins this).
-
-    Args:
-        XT: (T, N) inputs, ``X.T`` made contiguous, targets: (N,).
-    Returns:
-        ST: (T+1, N) the states ``forward(X, U, W).T``; the cost; dxi/dU; dxi/dW. Call it under np.errstate.
-    """
-    ST, c, gU, gW = _evaluate_batch(XT, targets, np.array([U], dtype=np.float64), np.array([W], dtype=np.float64))
-    return ST[:, 0], float(c[0]), float(gU[0]), float(gW[0])
-
-
 def _evaluate_batch(
     XT: np.ndarray, targets: np.ndarray, U: np.ndarray, W: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

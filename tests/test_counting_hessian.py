@@ -131,19 +131,7 @@ def test_plain_descent_from_the_book_start_still_explodes(book):
 
 
 # --- fit's fused inner loop computes exactly what forward, cost and backward compute ---------------------
-
-
-def test_evaluate_is_bit_for_bit_forward_cost_and_backward():
-    rng = np.random.default_rng(5)
-    for trial in range(300):
-        X, targets = counting.make_dataset(int(rng.integers(1, 80)), int(rng.integers(1, 25)), seed=trial)
-        U, W = rng.normal(scale=2.0, size=2) * (10.0 if trial % 10 == 0 else 1.0)  # some overflow
-        S = counting.forward(X, U, W)
-        with np.errstate(over="ignore", invalid="ignore"):
-            ST, c, gU, gW = counting._evaluate(np.ascontiguousarray(X.T), targets, U, W)
-        np.testing.assert_array_equal(ST, S.T)
-        expected = [counting.cost(S, targets), *counting.backward(X, S, targets, W)]
-        np.testing.assert_array_equal([c, gU, gW], expected)
+# (_evaluate_batch against forward/cost/backward: tests/test_fit_many.py)
 
 
 def reference_fit(X, targets, start, optimizer, n_iter):
