@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import altair as alt
 import numpy as np
 import pandas as pd
+import streamlit as st
+
+from ui import surfaces
 
 # Speed: channels are always given as objects (alt.X(...), never the "U:Q" shorthand string). Altair validates
 # each shorthand against the whole Vega-Lite schema as it is built (about 5 ms a channel, every rerun), while
@@ -115,7 +119,30 @@ def state_heatmap(states: np.ndarray, *, x_title: str, y_title: str, value_title
     ).properties(height=height)
 
 
-def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False) -> dict:
+def spec_cache(max_entries: int):
+    """The one chart-spec cache: decorate a function of small, hashable arguments (the language first) that
+    returns :func:`vega_lite` of a chart. The spec is built and validated once per distinct input and shared
+    by every session (``st.cache_resource``: no copy per hit); :func:`show` never mutates it."""
+    return st.cache_resource(max_entries=max_entries, show_spinner=False)
+
+
+def show(spec: dict, where=st, **kwargs):
+    """Draw a cached spec (``where``: ``st``, a column or a container); returns the selection event, if any.
+
+    Surfaces' images (:mod:`ui.surfaces`) are registered with this session's media files on every draw, so
+    their URL stays valid for as long as the chart is on the page.
+    """
+    if IMAGES in spec:
+        spec = dict(spec)  # a shallow copy: the cached spec is shared by every session
+        for image in spec.pop(IMAGES):
+            surfaces.image_url(image.png, image.slot)
+    return where.vega_lite_chart(spec, **kwargs)
+
+
+IMAGES = "_rnnlab_images"  # the key under which a spec carries its surfaces' images for show(); never sent
+
+
+def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False, images: tuple = ()) -> dict:
     """The chart as a Vega-Lite dict for ``st.vega_lite_chart``, its data frames carried as named datasets.
 
     Why: ``st.altair_chart`` converts and schema-validates the spec on every rerun (10–40 ms for a layered or
@@ -123,7 +150,8 @@ def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False) -> dict:
     only ships it. ``chart.to_dict()`` still validates the spec once, when it is built. Altair's default theme
     (a 300-pixel view) is dropped, as ``st.altair_chart`` drops it. With ``fixed_size`` the plot keeps its
     width and height and the axes and legends go around it (Streamlit would otherwise fit everything into the
-    width, squeezing a square plot, which arrows need).
+    width, squeezing a square plot, which arrows need). ``images`` are the :class:`ui.surfaces.Image` the chart
+    draws (see :func:`show`).
     """
     datasets = {}
 
@@ -147,4 +175,10 @@ def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False) -> dict:
     if fixed_size:
         spec["autosize"] = {"type": "pad", "contains": "padding"}
     spec["datasets"] = datasets
+    if images:  # the surfaces' PNGs (ui.surfaces.Image), for show() to register on every draw
+        spec[IMAGES] = tuple(images)
+    if '"sequence"' in json.dumps(spec.get("layer", []), default=str):
+        # A clickable surface's grid is 10,000 marks generated in the browser: canvas draws them without
+        # 10,000 SVG elements (Streamlit picks canvas only by the rows it sent, and sent none).
+        spec.setdefault("usermeta", {})["embedOptions"] = {"renderer": "canvas"}
     return spec

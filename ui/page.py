@@ -1,6 +1,15 @@
-"""What every lesson page does around its content: URL notices and the link to share."""
+"""What every lesson page does around its content: URL notices, the link to share, and sections that rerun alone.
+
+A class of forty moves the same slider within seconds on one server process, so each lesson section that owns
+its controls is an ``st.fragment`` (:func:`fragment`): moving a control reruns and resends that section only.
+A fragment run does not rerun the page's top, so the fragment itself mirrors the page's values into the URL and
+refreshes the sidebar's share link when it ends (:func:`sync`).
+"""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
 
 import streamlit as st
 
@@ -9,14 +18,47 @@ from ui import urlstate
 from ui.i18n import t
 
 
-def frame(title_key: str, intro_key: str) -> None:
-    """Title, the notices about rejected URL values, the introduction, and the share link in the sidebar."""
+def frame(title_key: str, intro_key: str, page_id: str | None = None, params: Iterable | None = None) -> None:
+    """Title, the notices about rejected URL values, the introduction, and the share link in the sidebar.
+
+    ``page_id`` and ``params`` (the page's :class:`ui.urlstate.Param` specs) let the page's fragments keep the
+    URL and the share link current (:func:`sync`).
+    """
     st.title(t(title_key))
     urlstate.show_notices()
     st.markdown(t(intro_key))
     with st.sidebar, st.expander(t("common.share_title"), icon="🔗"):
         st.caption(t("common.share_caption"))
-        st.code(urlstate.share_link(), language=None, wrap_lines=True)
+        box = st.empty()  # a fragment rewrites only this element when it ends
+        box.code(urlstate.share_link(), language=None, wrap_lines=True)
+    # Per session, not module globals: every student's page has its own placeholder and values.
+    st.session_state["_page_sync"] = (page_id, tuple(params or ()), box)
+
+
+def sync() -> None:
+    """Mirror the current page's values into the URL and rewrite the share link (the end of a fragment run)."""
+    page_id, params, box = st.session_state.get("_page_sync", (None, (), None))
+    if page_id is None:
+        return
+    urlstate.publish_current(page_id, params)
+    box.code(urlstate.share_link(), language=None, wrap_lines=True)
+
+
+def fragment(body: Callable) -> Callable:
+    """A lesson section that reruns alone when one of its own controls moves, then syncs the URL (:func:`sync`).
+
+    Use it as a decorator on the function that draws the section, and call that function where the section
+    belongs in the lesson. Whatever a section reads from another section's controls is read from
+    ``st.session_state`` and is current at the section's own reruns; where a control must redraw a *later*
+    section too, the view groups them into one fragment and says why in a comment.
+    """
+
+    @functools.wraps(body)
+    def run(*args, **kwargs):
+        body(*args, **kwargs)
+        sync()
+
+    return st.fragment(run)
 
 
 def section(title_key: str) -> None:

@@ -120,6 +120,17 @@ def bind_page(page: str, params: Sequence[Param], overrides: dict[str, Any] | No
     return values
 
 
+def publish_current(page: str, params: Sequence[Param]) -> None:
+    """Write the page's current widget values to the URL (after a fragment moved one of them), and keep the
+    copies that restore a value Streamlit drops (see :func:`bind_page`)."""
+    values = {}
+    for p in params:
+        value = st.session_state.get(key(page, p.name), p.default)
+        st.session_state[_shadow(page, p.name)] = value
+        values[p.name] = p.format(value)
+    publish(values)
+
+
 def publish(page_values: dict[str, str]) -> None:
     """Replace the URL's query string with the language and this page's values."""
     st.query_params.from_dict({"lang": st.session_state.get("lang", "en"), **page_values})
