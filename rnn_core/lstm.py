@@ -402,3 +402,7 @@ def memory_after(f: float, steps: int) -> float:
     """The fraction of a cell's value left after ``steps`` steps of "keep" with forget gate ``f`` and input
     gate 0: c_{t+n} = f^n c_t."""
     return float(f**steps)
+
+
+# A student's own torch.nn.LSTM weights, read without PyTorch (its own module: file formats are not the maths).
+from rnn_core.lstm_weights import WeightsError, load_weights  # noqa: E402, F401
