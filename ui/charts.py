@@ -126,17 +126,40 @@ def spec_cache(max_entries: int):
     return st.cache_resource(max_entries=max_entries, show_spinner=False)
 
 
-def show(spec: dict, where=st, **kwargs):
+def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, **kwargs):
     """Draw a cached spec (``where``: ``st``, a column or a container); returns the selection event, if any.
 
     Surfaces' images (:mod:`ui.surfaces`) are registered with this session's media files on every draw, so
-    their URL stays valid for as long as the chart is on the page.
+    their URL stays valid for as long as the chart is on the page. With ``save``, a small "Save" menu under
+    the chart offers the figure as PNG and SVG and its data as CSV (``name`` is the files' name), rendered only
+    when clicked (:mod:`ui.export`).
     """
+    shown = spec
     if IMAGES in spec:
-        spec = dict(spec)  # a shallow copy: the cached spec is shared by every session
-        for image in spec.pop(IMAGES):
+        shown = dict(spec)  # a shallow copy: the cached spec is shared by every session
+        for image in shown.pop(IMAGES):
             surfaces.image_url(image.png, image.slot)
-    return where.vega_lite_chart(spec, **kwargs)
+    event = where.vega_lite_chart(shown, **kwargs)
+    if save:
+        save_menu(spec, where, name)
+    return event
+
+
+def save_menu(spec: dict, where, name: str) -> None:
+    """PNG, SVG and CSV of one chart, each computed on the server only when its button is clicked."""
+    from ui import export
+    from ui.i18n import t
+
+    # The cached spec is one object for as long as it is cached: its id keeps the buttons' keys stable.
+    key = f"save.{name}.{id(spec):x}"
+    with where.popover(t("common.save_chart"), icon=":material/download:", type="tertiary"):
+        st.caption(t("common.save_caption"))
+        st.download_button(t("common.save_png"), lambda: export.png(spec), file_name=f"{name}.png",
+                           mime="image/png", on_click="ignore", key=key + ".png", icon=":material/image:")
+        st.download_button(t("common.save_svg"), lambda: export.svg(spec), file_name=f"{name}.svg",
+                           mime="image/svg+xml", on_click="ignore", key=key + ".svg", icon=":material/draw:")
+        st.download_button(t("common.save_csv"), lambda: export.csv(spec), file_name=f"{name}.csv",
+                           mime="text/csv", on_click="ignore", key=key + ".csv", icon=":material/table:")
 
 
 IMAGES = "_rnnlab_images"  # the key under which a spec carries its surfaces' images for show(); never sent

@@ -30,10 +30,27 @@ MISSING = (190, 190, 190)
 
 
 class Image(NamedTuple):
-    """A surface's colours as a PNG, and the name of its place on the page (see :func:`image_url`)."""
+    """A surface's colours as a PNG and the name of its place on the page (see :func:`image_url`), with the
+    values it colours (for the chart's CSV download, :mod:`ui.export`)."""
 
     png: bytes
     slot: str
+    values: np.ndarray  # (ny, nx), read-only
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    titles: tuple[str, str, str]  # x, y, value
+
+    def cells(self):
+        """The values as rows of (cell centre x, cell centre y, value), named as on the chart."""
+        import pandas as pd
+
+        ny, nx = self.values.shape
+        (x0, x1), (y0, y1) = self.x_range, self.y_range
+        xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
+        ys = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
+        yy, xx = np.meshgrid(ys, xs, indexing="ij")
+        x_title, y_title, value_title = self.titles
+        return pd.DataFrame({x_title: xx.ravel(), y_title: yy.ravel(), value_title: self.values.ravel()})
 
 
 class Heatmap(NamedTuple):
@@ -117,13 +134,16 @@ def heatmap(
     if hi <= lo:
         hi = lo + 1.0
     (x0, x1), (y0, y1) = x_range, y_range
-    image = Image(png(colours(values[::-1], lo, hi)), slot)  # image rows run top to bottom
+    kept = np.array(values, dtype=float)
+    kept.setflags(write=False)
+    image = Image(png(colours(values[::-1], lo, hi)), slot, kept, (x0, x1), (y0, y1),  # image rows: top first
+                  (x_title, y_title, value_title))
     url = image_url(image.png, slot)
     x_scale = alt.Scale(domain=[x0, x1], nice=False, zero=False)
     y_scale = alt.Scale(domain=[y0, y1], nice=False, zero=False)
     x_axis, y_axis = alt.X("x:Q", title=x_title, scale=x_scale), alt.Y("y:Q", title=y_title, scale=y_scale)
 
-    picture = alt.Chart(alt.Data(values=[{"url": url, "x": x0, "x2": x1, "y": y1, "y2": y0}])).mark_image(
+    picture = alt.Chart(alt.Data(values=[{"url": url, "slot": slot, "x": x0, "x2": x1, "y": y1, "y2": y0}])).mark_image(
         aspect=False, smooth=False,
     ).encode(x=x_axis, x2=alt.X2("x2:Q"), y=y_axis, y2=alt.Y2("y2:Q"), url=alt.Url("url:N"))
     stops = np.linspace(lo, hi, len(VIRIDIS)).tolist()
