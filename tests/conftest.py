@@ -1,24 +1,27 @@
-"""Shared test set-up: a clean Streamlit cache per test, and no silent skips in CI."""
+"""Shared test set-up: a clean Streamlit cache per test, and no silent skips in CI.
+
+The repository root is on ``sys.path`` through ``pythonpath`` in pyproject.toml.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches():
-    """st.cache_data outlives an AppTest instance; clear it so every test starts cold and independent."""
-    import streamlit as st
+    """st.cache_data outlives an AppTest instance; clear it so every test starts cold and independent.
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    Only where Streamlit is already loaded: the pure-maths tests never import it.
+    """
+    if "streamlit" in sys.modules:
+        import streamlit as st
+
+        st.cache_data.clear()
+        st.cache_resource.clear()
     yield
 
 
