@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts
+from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 
 from rnn_core import intro
 from ui.i18n import catalog
@@ -60,3 +60,25 @@ def test_activation_choice_survives_a_language_switch_and_the_url():
     again = open_app(lang="ko", params={k: v for k, v in url.items() if k != "lang"})
     assert by_key(again, "selectbox", "home.act").value == "logistic"
     assert np.isclose(by_key(again, "slider", "home.scale").value, 1.0)
+
+
+def test_a_deep_link_restores_every_widget_and_a_move_keeps_every_parameter():
+    linked = {"x": "0.5 -1 2", "act": "relu", "hidden": "7", "scale": "1.5", "seed": "42", "delta": "0.25"}
+    at = open_app(params=linked)
+    assert_clean(at)
+    assert by_key(at, "text_input", "home.x").value == "0.5 -1 2"
+    assert by_key(at, "selectbox", "home.act").value == "relu"
+    assert by_key(at, "number_input", "home.hidden").value == 7
+    assert by_key(at, "slider", "home.scale").value == 1.5
+    assert by_key(at, "number_input", "home.seed").value == 42
+    assert by_key(at, "slider", "home.delta").value == 0.25
+    # Section 3 reads section 2's network, as linked.
+    params = intro.toy_rnn(7, 42, 1.5)
+    diff = intro.nudge_first_input(params, np.array([0.5, -1, 2]), "relu", 0.25)["difference"]
+    assert f"{diff[-1]:.3g}" in texts(at)
+
+    by_key(at, "slider", "home.delta").set_value(0.5).run()
+    assert_clean(at)
+    assert url_of(at) == {**linked, "delta": "0.5", "lang": "en"}
+    by_key(at, "number_input", "home.hidden").set_value(3).run()
+    assert url_of(at) == {**linked, "delta": "0.5", "hidden": "3", "lang": "en"}
