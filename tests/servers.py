@@ -40,7 +40,8 @@ def streamlit_server(script: str = "app.py", env: dict | None = None, timeout: f
                     break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"the Streamlit server did not become healthy: {proc.stderr.read()[-2000:]!r}")
+                    err = proc.stderr.read()[-2000:] if proc.poll() is not None else b"timed out"
+                    raise RuntimeError(f"the Streamlit server did not become healthy: {err!r}") from None
                 time.sleep(0.3)
         yield url
     finally:

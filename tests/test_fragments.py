@@ -8,9 +8,9 @@ import asyncio
 from urllib.parse import parse_qs
 
 import pytest
+from servers import streamlit_server
 
 from bench.wsclient import StreamlitClient
-from servers import streamlit_server
 
 # page -> (a widget inside one section, a new value for it, a widget of ANOTHER section that must not be resent)
 MOVES = {
