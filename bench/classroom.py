@@ -14,9 +14,10 @@ move from run to run, ratios much less).
 One load: every session connects and opens the page as a deep link (``/<page>?lang=en``) at the same moment
 (first-view bytes); when all have their page, each moves one widget ``--moves`` times, sending each move as soon
 as the previous answer is complete (``wsclient.StreamlitClient.move``: widget states, cached hashes and fragment
-id as the browser sends them) and fetches the new /media/ files the run refers to. Measured: moves/s over the move phase, wait per move (p50/p95), bytes per move,
-exception elements, and the server's RSS before and after (``/proc/PID/status``). The client runs on the same
-machine as the server and takes some of its CPU (the bare app pays that too).
+id as the browser sends them) and fetches the new /media/ files the run refers to. Measured: moves/s over the
+move phase, wait per move (p50/p95), bytes per move, exception elements, and the server's RSS before and after
+(``/proc/PID/status``). The client runs on the same machine as the server and takes some of its CPU (the bare
+app pays that too).
 
 Which widget: ``--slider`` (user key, or part of the label), else ``PAGE_WIDGET`` below, else the page's first
 slider. Values alternate between one step away from the starting value and the starting value. The mappings
@@ -183,7 +184,7 @@ async def load(url: str, path: str, query: str, widget: str | None, sessions: in
     opened = await asyncio.gather(*(open_one(c) for c in clients), return_exceptions=True)
     open_seconds = time.perf_counter() - t0
     first_bytes, first_wait, ready = [], [], []
-    for c, r in zip(clients, opened):
+    for c, r in zip(clients, opened, strict=False):
         if isinstance(r, BaseException):
             failures.append(f"open: {type(r).__name__}: {r}"[:300])
             continue
@@ -264,7 +265,7 @@ async def churn(url: str, path: str, query: str, visits: int, timeout: float, pi
             r = await c.open_page(path, query)
             if r.exceptions:
                 out["failure_messages"].append(r.exceptions[0])
-        except (ProtocolError, OSError, asyncio.TimeoutError) as err:
+        except (TimeoutError, ProtocolError, OSError) as err:
             out["failures"] += 1
             out["failure_messages"].append(f"{type(err).__name__}: {err}"[:300])
         finally:
@@ -389,7 +390,7 @@ async def main_async(args, servers: list[Server], log) -> dict:
         result["rows"], result["compare_rows"] = rows_a, rows_b
         result["compare_ratio"] = {
             a["name"]: (a["page"]["moves_per_s"] / b["page"]["moves_per_s"] if b["page"]["moves_per_s"] else None)
-            for a, b in zip(rows_a, rows_b)}
+            for a, b in zip(rows_a, rows_b, strict=False)}
     else:
         result["rows"] = await run_pages(args, target, bare, pages, log)
     return result

@@ -320,7 +320,7 @@ class StreamlitClient:
                 raise ProtocolError(f"run not finished within {self.timeout} s")
             try:
                 data = await asyncio.wait_for(self.ws.recv(), left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise ProtocolError(f"run not finished within {self.timeout} s") from None
             result.bytes += len(data)
             msg = ForwardMsg()
