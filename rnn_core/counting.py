@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnn_core.errors import InputError
 from rnn_core.optim import Optimizer, apply_updates
 
 MAX_TYPED_STEPS = 200
@@ -50,12 +51,8 @@ def make_dataset(n_samples: int, seq_len: int, seed: int) -> tuple[np.ndarray, n
     return X, X.sum(axis=1)
 
 
-class SequenceError(ValueError):
-    """A typed sequence that is not a list of 0s and 1s; ``code`` names the problem for the UI's message."""
-
-    def __init__(self, code: str, position: int = 0, token: str = ""):
-        super().__init__(f"{code} at {position}: {token!r}")
-        self.code, self.position, self.token = code, position, token
+class SequenceError(InputError):
+    """A typed sequence that is not a list of 0s and 1s (codes below, at :func:`parse_sequence`)."""
 
 
 def parse_sequence(text: str, max_steps: int = MAX_TYPED_STEPS) -> np.ndarray:

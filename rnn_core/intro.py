@@ -13,18 +13,14 @@ import re
 import numpy as np
 
 from rnn_core import vanilla
+from rnn_core.errors import InputError
 
 MAX_STEPS = 200
 INPUT_LIMIT = 1e3  # largest |x| a typed input may have; beyond it the states tell nothing new
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")  # plain decimals only: no eval, no 0x, no _
 
 
-class InputError(ValueError):
-    """A typed sequence that is not a list of numbers; ``code`` names the problem for the UI's message."""
-
-    def __init__(self, code: str, position: int = 0, token: str = ""):
-        super().__init__(f"{code} at {position}: {token!r}")
-        self.code, self.position, self.token = code, position, token
+# A typed sequence that is not a list of numbers raises rnn_core.errors.InputError (codes at parse_numbers).
 
 
 def parse_numbers(text: str, max_steps: int = MAX_STEPS, limit: float = INPUT_LIMIT) -> np.ndarray:

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from rnn_core import vanilla
+from rnn_core.errors import InputError
 from rnn_core.optim import Params, adam, apply_updates, chain, clip_by_global_norm
 
 END = "."
@@ -104,12 +105,7 @@ def target(task: str, x: np.ndarray) -> np.ndarray:
     return np.append(x[::-1], 4)  # seq2seq: the word backwards, then END
 
 
-class InputError(ValueError):
-    """A typed input the task cannot read; ``code`` names the problem for the page's message."""
-
-    def __init__(self, code: str, position: int = 0, token: str = ""):
-        super().__init__(f"{code} at {position}: {token!r}")
-        self.code, self.position, self.token = code, position, token
+# A typed input the task cannot read raises rnn_core.errors.InputError (codes at parse).
 
 
 def parse(task: str, text: str) -> np.ndarray:

@@ -34,6 +34,7 @@ import re
 import numpy as np
 
 from rnn_core import counting
+from rnn_core.errors import InputError
 from rnn_core.vanilla import ACTIVATIONS, backward, forward, readout, readout_backward
 
 KINDS = ("gaussian", "orthogonal")
@@ -81,16 +82,16 @@ def random_recurrent(size: int, kind: str, rho: float, rng: np.random.Generator)
     return rho * Q
 
 
-class MatrixError(ValueError):
-    """A typed matrix that cannot be read; ``code`` names the problem for the UI's message.
+class MatrixError(InputError):
+    """A typed matrix that cannot be read.
 
     Codes: ``"empty"``; ``"number"``, ``"non_finite"`` and ``"too_large"`` (with 1-based ``row``, ``column``
     and the ``token``); ``"shape"`` (``found`` holds the number of entries in each row read).
     """
 
     def __init__(self, code: str, row: int = 0, column: int = 0, token: str = "", found: tuple = ()):
-        super().__init__(f"{code} at row {row}, column {column}: {token!r} {found}")
-        self.code, self.row, self.column, self.token, self.found = code, row, column, token, found
+        super().__init__(code, 0, token, row=row, column=column, found=found)
+        self.row, self.column, self.found = row, column, found
 
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")

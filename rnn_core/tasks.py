@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_core import lstm, vanilla
+from rnn_core.errors import InputError
 from rnn_core.optim import Params, adam, apply_updates, chain, clip_by_global_norm
 
 TASKS = ("first_symbol", "adding")
@@ -320,14 +321,10 @@ MAX_TYPED_STEPS = 121  # ... and at most 120 steps after it
 SEPARATORS = " ,;\t\n"
 
 
-class SequenceError(ValueError):
-    """A typed first-symbol sequence that cannot be read; ``code`` names the problem for the page's message:
-    ``"empty"``, ``"symbol"`` (``position`` is the 1-based place of the first character that is not A-D),
-    ``"too_short"`` or ``"too_long"`` (``position`` is then the length)."""
-
-    def __init__(self, code: str, position: int = 0):
-        super().__init__(f"{code} at {position}")
-        self.code, self.position = code, position
+class SequenceError(InputError):
+    """A typed first-symbol sequence that cannot be read: ``"empty"``, ``"symbol"`` (``position`` is the 1-based
+    place of the first character that is not A-D), ``"too_short"`` or ``"too_long"`` (``position`` is then the
+    length)."""
 
 
 def parse_symbols(text: str, max_steps: int = MAX_TYPED_STEPS) -> np.ndarray:
