@@ -1,0 +1,76 @@
+"""The one number formatter: every number a student reads (metrics, tables, prose, captions, tooltips) looks the
+same on every page.
+
+Style: ``digits`` significant digits (3 by default), trailing zeros dropped; a true minus sign (−, U+2212);
+numbers from 0.001 up to 100,000 in plain decimals (integers of four or five digits in full); beyond that a
+mantissa times a power of ten with a superscript exponent, ``1.23·10⁵`` and ``4.5·10⁻⁶`` (never ``1.23e+05``);
+``∞`` for an infinity and ``—`` for a value that is not a number.
+"""
+
+from __future__ import annotations
+
+import math
+
+MINUS = "\u2212"
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+PLAIN_RANGE = (1e-3, 1e5)  # |x| in this range is written without a power of ten
+
+
+def _parts(x: float, digits: int) -> tuple[str, str, int | None]:
+    """(sign, digits as text, power of ten or None) of a finite, non-zero x."""
+    sign = MINUS if x < 0 else ""
+    a = abs(x)
+    mantissa, exponent = f"{a:.{digits - 1}e}".split("e")
+    exponent = int(exponent)  # after rounding: 99950 becomes 1.00e+05
+    if PLAIN_RANGE[0] <= float(f"{mantissa}e{exponent}") < PLAIN_RANGE[1]:
+        if exponent >= digits - 1:
+            return sign, f"{a:.0f}", None
+        text = f"{a:.{digits - 1 - exponent}f}"
+        return sign, text.rstrip("0").rstrip(".") if "." in text else text, None
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    return sign, mantissa, exponent
+
+
+def num(x: float, digits: int = 3) -> str:
+    """``x`` for reading: ``1.75``, ``−2``, ``0.0054``, ``12346``, ``1.23·10⁵``, ``2.6·10⁶⁰``, ``∞``, ``—``."""
+    x = float(x)
+    if math.isnan(x):
+        return "—"
+    if math.isinf(x):
+        return ("" if x > 0 else MINUS) + "∞"
+    if x == 0:
+        return "0"
+    sign, text, exponent = _parts(x, digits)
+    if exponent is None:
+        return sign + text
+    return f"{sign}{text}·10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def latex(x: float, digits: int = 3) -> str:
+    """``x`` inside ``st.latex``: ``1.23 \\cdot 10^{5}``, ``-2`` (LaTeX draws its own minus)."""
+    x = float(x)
+    if math.isnan(x):
+        return r"\text{—}"
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    if x == 0:
+        return "0"
+    sign, text, exponent = _parts(x, digits)
+    sign = "-" if sign else ""
+    return sign + text if exponent is None else rf"{sign}{text} \cdot 10^{{{exponent}}}"
+
+
+def integer(n: int) -> str:
+    """A count or an index: all its digits, with a true minus sign."""
+    n = int(n)
+    return f"{MINUS}{-n}" if n < 0 else str(n)
+
+
+def percent(p: float, digits: int = 3) -> str:
+    """A fraction in [0, 1] as a percentage: ``0.153`` → ``15.3 %``."""
+    return f"{num(100 * float(p), digits)} %"
+
+
+# Vega-Lite cannot call Python: charts format their axes and tooltips with these d3-format strings, chosen to
+# read like num() (3 significant digits, trimmed; SI prefixes are not used).
+D3_NUMBER = ".3~g"
