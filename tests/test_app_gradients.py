@@ -340,6 +340,58 @@ def test_url_round_trip_restores_the_same_view():
     assert url_of(again) == {**url, "lang": "en"}
 
 
+# Every parameter of the page at a legal value other than its default, with the widget that shows it.
+DEEP_LINK = {
+    "w": ("-0.75", "slider", -0.75), "count_u": ("0.5", "slider", 0.5), "count_w": ("-2.0", "slider", -2.0),
+    "kind": ("typed", "radio", "typed"), "size": ("16", "slider", 16), "seed": ("7", "number_input", 7),
+    "rho": ("1.1", "slider", 1.1), "steps": ("50", "slider", 50), "xs": ("2.0", "slider", 2.0),
+    "matrix": ("1, 2; 0, 0.5", "text_input", "1, 2; 0, 0.5"), "cliff_w": ("7.5", "slider", 7.5),
+    "lr": ("0.5", "number_input", 0.5), "clip": ("2.5", "number_input", 2.5), "mem_rho": ("1.2", "slider", 1.2),
+    "mem_len": ("90", "slider", 90), "mem_seed": ("3", "number_input", 3),
+}
+
+
+def test_a_deep_link_restores_every_section_and_a_move_keeps_every_parameter_in_the_url():
+    defaults = url_of(open_app(page="gradients"))
+    assert set(DEEP_LINK) == set(defaults) - {"lang"}  # the table above names every parameter ...
+    assert all(raw != defaults[name] for name, (raw, _, _) in DEEP_LINK.items())  # ... each moved off its default
+    at = open_app(page="gradients", lang="ko", params={name: raw for name, (raw, _, _) in DEEP_LINK.items()})
+    assert_clean(at)
+    assert at.warning.len == 0 and at.error.len == 0
+    for name, (_, kind, value) in DEEP_LINK.items():
+        assert by_key(at, kind, f"gradients.{name}").value == value, name
+    # the sections drew from those values: the typed matrix's ρ, the cliff's wall, the memory probe
+    typed = np.array([[1.0, 2.0], [0.0, 0.5]])
+    assert metric(at, "gradients.rho_metric", "ko") == gc.number(spectral.spectral_radius(typed), 4)
+    assert metric(at, "gradients.wall_b_metric", "ko") == gc.number(cliff.wall_point(7.5, *cliff.B_RANGE), 6)
+    probe = spectral.running_mean_probe(1.2, 90, 3, hidden=32, n=100)
+    assert metric(at, "gradients.first_metric", "ko") == gc.number(probe["sensitivity"][0])
+
+    by_key(at, "slider", "gradients.mem_len").set_value(120).run()
+    assert_clean(at)
+    expected = {name: raw for name, (raw, _, _) in DEEP_LINK.items()}
+    assert url_of(at) == {**expected, "mem_len": "120", "lang": "ko"}
+
+
+def test_the_cliff_surface_is_an_image_under_the_cross_section_and_the_clipped_step():
+    at = open_app(page="gradients", params={"cliff_w": "6.0", "lr": "1.0", "clip": "0.1"})
+    assert_clean(at)
+    chart = at.get("vega_lite_chart")[chart_index(at, '"image"')].proto
+    spec = json.loads(chart.spec)
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
+    assert marks[0] == "image" and {"rule", "line", "text"} <= set(marks)
+    # 100 × 100 cells as a PNG (inline here: AppTest has no media server) and a few overlay rows, not 10,000 rows
+    assert len(chart.spec) + sum(len(d.data.data) for d in chart.datasets) < 100_000
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.datasets]
+    step = next(f for f in frames if "step" in f and len(f) == 2)
+    clipped = cliff.gradient_step(6.0, cliff.wall_point(6.0, *cliff.B_RANGE), 1.0, clip=0.1)
+    np.testing.assert_allclose(step[["w", "b"]].to_numpy(), [clipped["start"], clipped["end"]])
+    rule = next(f for f in frames if list(f.columns) == ["w"])
+    assert rule["w"].tolist() == [6.0]
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_bad_url_parameters_fall_back_with_a_notice(lang):
     at = open_app(page="gradients", lang=lang, params={"rho": "2.5", "size": "65", "kind": "random", "steps": "x",

@@ -171,23 +171,10 @@ def circle_points(radius: float, label: str, n: int = 121) -> pd.DataFrame:
                          "order": np.arange(n)})
 
 
-def cliff_surface(
-    cells: pd.DataFrame, overlay: pd.DataFrame, section_w: float, *, w_title: str, b_title: str, value_title: str,
-    w_domain: tuple[float, float], b_domain: tuple[float, float], size: int = 380,
-) -> alt.Chart:
-    """The cliff's error over (w, b) from ``charts.surface_cells`` (its U/W columns hold w/b), a white rule at
-    the cross-section's w, and ``overlay`` rows (``w``, ``b``, ``step``, ``label``): the step drawn as a line,
-    its first point labelled."""
-    heat = alt.Chart(cells).mark_rect().encode(
-        x=alt.X("u0:Q", title=w_title, scale=dict(domain=list(w_domain), nice=False)),
-        x2=alt.X2("u1"),
-        y=alt.Y("w0:Q", title=b_title, scale=dict(domain=list(b_domain), nice=False)),
-        y2=alt.Y2("w1"),
-        color=alt.Color("value:Q", title=value_title, scale=dict(scheme="viridis"),
-                        legend=dict(orient="bottom")),
-        tooltip=[alt.Tooltip("U:Q", title=w_title, format=".2f"), alt.Tooltip("W:Q", title=b_title, format=".2f"),
-                 alt.Tooltip("value:Q", title=value_title, format=".3f")],
-    )
+def cliff_overlays(heat: alt.LayerChart, overlay: pd.DataFrame, section_w: float) -> alt.LayerChart:
+    """Over the cliff's error surface (``ui.surfaces.heatmap``, whose quantitative x is w and y is b): a white
+    rule at the cross-section's w, and ``overlay`` rows (``w``, ``b``, ``step``, ``label``): the step drawn as a
+    line, its first point labelled. The layers have their own fields and share the heatmap's axes."""
     rule = alt.Chart(pd.DataFrame({"w": [section_w]})).mark_rule(color="white", strokeDash=[4, 3]).encode(
         x=alt.X("w:Q"))
     path = alt.Chart(overlay).mark_line(color="white", strokeWidth=2.5, clip=True,
@@ -198,7 +185,7 @@ def cliff_surface(
     start = alt.Chart(overlay.iloc[:1]).mark_text(align="right", dx=-9, dy=10, color="white", fontWeight="bold",
                                                   clip=True).encode(x=alt.X("w:Q"), y=alt.Y("b:Q"),
                                                                     text=alt.Text("label:N"))
-    return alt.layer(heat, rule, path, start).properties(width=size, height=size, autosize=SQUARE)
+    return (heat + rule + path + start).configure_legend(orient="bottom")  # beside it, it would not fit a column
 
 
 def cross_section(

@@ -1,0 +1,400 @@
+"""What the exploding/vanishing-gradients lesson's sections draw: cached studies, cached chart specs, its sentences.
+
+Studies are computed once per input and shared by every session (``st.cache_resource``, arrays read-only). Chart
+specs go through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and the small inputs
+that decide them, so a rerun that changes nothing in a chart ships it from the cache (and the browser, which
+already holds it, gets a reference instead of the chart). The sentence builders choose each claim from what was
+computed, and fill every number from code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from rnn_core import cliff, counting, spectral
+from ui import charts, surfaces, urlstate
+from ui import gradients_charts as gc
+from ui.i18n import t
+
+PAGE = "gradients"
+SERIES_STEPS = 100  # section 1: m = 0..100
+SIGN_STEPS = 20  # section 1: the signed series, first steps only
+MAX_ENTRY = 100.0  # largest |entry| of a typed matrix
+NON_NORMAL_RHO, NON_NORMAL_STEPS = 0.9, 60  # section 3: the non-normal example, drawn on a linear axis
+MEM_HIDDEN, MEM_SEQUENCES = 32, 100  # section 5: units of the tanh RNN, sequences its readout is fitted on
+STUCK_SLOPE = 1e-4  # a slope this small moves the weights by less than 1e-4 per step at η = 1: "stuck"
+CLIFF_GRID = 100  # cells per axis of the cliff's error surface
+W_CENTRES = np.linspace(*cliff.W_RANGE, 2 * CLIFF_GRID + 1)[1::2]
+B_CENTRES = np.linspace(*cliff.B_RANGE, 2 * CLIFF_GRID + 1)[1::2]
+CLIFF_SLOT = "gradients_cliff"  # the cliff surface's place on the page (ui.surfaces.image_url)
+NON_NORMAL_W = spectral.non_normal_example(NON_NORMAL_RHO)
+NON_NORMAL_W.setflags(write=False)
+DEFAULT_MATRIX = gc.matrix_input(NON_NORMAL_W)  # the typed matrix's default: the non-normal example
+FLOAT64_MAX = gc.power_of_ten(float(np.log10(np.finfo(np.float64).max)), 2)  # where a curve leaves the chart
+
+
+def _read_only(result):
+    """``result`` with every array in it (also inside dicts, lists, tuples) made read-only: it is shared."""
+    if isinstance(result, np.ndarray):
+        result.setflags(write=False)
+    elif isinstance(result, dict):
+        for value in result.values():
+            _read_only(value)
+    elif isinstance(result, (list, tuple)):
+        for value in result:
+            _read_only(value)
+    return result
+
+
+# --- studies (shared by every session) ------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def counting_flows(points: tuple) -> list[dict]:
+    """The gradient flowing back through the book's counting RNN at each (U, W) of ``points``."""
+    X, targets = counting.book_dataset()
+    return _read_only([spectral.counting_gradient_flow(X, targets, U, W) for U, W in points])
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def recurrent_matrix(kind: str, size: int, seed: int, rho: float, matrix: str) -> np.ndarray:
+    """The typed matrix (``kind`` "typed"), or a random one of spectral radius ``rho``."""
+    if kind == "typed":
+        return _read_only(spectral.parse_matrix(matrix, 2, MAX_ENTRY))
+    return _read_only(spectral.random_recurrent(size, kind, rho, np.random.default_rng(seed)))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def recurrence(kind: str, size: int, seed: int, rho: float, steps: int, xs: float, matrix: str) -> dict:
+    """The recurrent matrix ``W``, its gradient norms (``linear``, and ``tanh`` driven by random inputs of scale
+    ``xs``), the conditions on its spectral radius and largest singular value, and the norms' summaries."""
+    W = recurrent_matrix(kind, size, seed, rho, matrix)
+    linear = spectral.jacobian_norms(W, steps, "linear")
+    driven = spectral.jacobian_norms(W, steps, "tanh", rng=np.random.default_rng([seed, 1]), input_scale=xs)
+    return _read_only({
+        "W": W, "linear": linear, "tanh": driven,
+        "linear_conditions": spectral.pascanu_conditions(W, "linear"),
+        "tanh_conditions": spectral.pascanu_conditions(W, "tanh"),
+        "linear_summary": spectral.norm_summary(linear["log10_norm"]),
+        "tanh_summary": spectral.norm_summary(driven["log10_norm"]),
+    })
+
+
+def typed_matrix(kind: str, matrix: str) -> tuple[str, spectral.MatrixError | None]:
+    """The matrix text to draw: the typed one, or the default with the error when it cannot be read."""
+    if kind != "typed":
+        return matrix, None
+    try:
+        spectral.parse_matrix(matrix, 2, MAX_ENTRY)
+    except spectral.MatrixError as err:
+        return DEFAULT_MATRIX, err
+    return matrix, None
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def non_normal_peak() -> dict:
+    """The non-normal example's gradient norms: they rise for a while although ρ < 1."""
+    W = NON_NORMAL_W
+    norms = spectral.jacobian_norms(W, NON_NORMAL_STEPS, "linear")
+    return _read_only({**spectral.norm_summary(norms["log10_norm"]), "lambda1": spectral.largest_singular_value(W),
+                       "m": norms["m"], "norm": norms["norm"], "predicted": norms["predicted"],
+                       "rho": spectral.spectral_radius(W)})
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def cliff_values() -> np.ndarray:
+    """The cliff's error on the grid of (w, b) cell centres, (b, w)."""
+    return _read_only(cliff.error_surface(W_CENTRES, B_CENTRES))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cliff_section(w: float) -> dict:
+    """The error along b at ``w`` (``section``), and where its wall is (``wall_b``, None when it has none)."""
+    return _read_only({"wall_b": cliff.wall_point(w, *cliff.B_RANGE),
+                       "section": cliff.cross_section((w, cliff.B_RANGE[0]), (w, cliff.B_RANGE[1]))})
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cliff_study(w: float, lr: float, clip: float) -> dict:
+    """:func:`cliff_section`, with a plain and a clipped gradient step from the wall."""
+    wall_b, section = cliff_section(w)["wall_b"], cliff_section(w)["section"]
+    if wall_b is None:
+        return {"wall_b": None, "section": section}
+    plain = cliff.gradient_step(w, wall_b, lr)
+    clipped = cliff.gradient_step(w, wall_b, lr, clip=clip)
+    after = cliff.gradient_step(*plain["end"], lr)  # what the next step sees where the plain step landed
+    return _read_only({"wall_b": wall_b, "section": section, "plain": plain, "clipped": clipped, "after": after,
+                       "sides": cliff.wall_sides(w, wall_b)})
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def memory(rho: float, length: int, seed: int) -> dict:
+    """The tanh RNN asked for the running mean of a noisy level: its output, and the gradient reaching each step."""
+    return _read_only(spectral.running_mean_probe(rho, length, seed, hidden=MEM_HIDDEN, n=MEM_SEQUENCES))
+
+
+def load_non_normal() -> None:
+    """The button's callback: type the non-normal example into section 3."""
+    st.session_state[urlstate.key(PAGE, "kind")] = "typed"
+    st.session_state[urlstate.key(PAGE, "matrix")] = DEFAULT_MATRIX
+
+
+# --- chart specs (the language first: the titles are translated inside) ----------------------------------------
+
+
+def _lines(x: str, y: str, curves: dict) -> pd.DataFrame:
+    """Rows for ``gc.series_lines``: ``curves`` maps a series name to (x values, y values, dash)."""
+    return pd.concat([pd.DataFrame({x: xs, y: ys, "series": name, "dash": dash})
+                      for name, (xs, ys, dash) in curves.items()])
+
+
+@charts.spec_cache(max_entries=64)
+def series_chart(lang: str, w: float) -> dict:
+    """|W|^m against m for the student's W and the book's two."""
+    (explode, _), (vanish, _) = spectral.BOOK_EXPLODE, spectral.BOOK_VANISH
+    m = np.arange(SERIES_STEPS + 1)
+    curves = {name: (m, spectral.scalar_series(weight, SERIES_STEPS)["magnitude"], dash) for name, weight, dash in (
+        (t("gradients.series_yours", w=gc.number(w)), w, "solid"),
+        (t("gradients.series_book_explode", w=gc.number(explode)), explode, "dashed"),
+        (t("gradients.series_book_vanish", w=gc.number(vanish)), vanish, "dotted"))}
+    return charts.vega_lite(gc.series_lines(_lines("m", "value", curves), "m", "value", x_title=t("gradients.m_axis"),
+                                            y_title=t("gradients.magnitude_axis"),
+                                            series_title=t("gradients.series_legend"), height=400,
+                                            widths={next(iter(curves)): 4.0}))
+
+
+@charts.spec_cache(max_entries=64)
+def sign_chart(lang: str, w: float) -> dict:
+    """W^m with its sign, for the first steps."""
+    series = spectral.scalar_series(w, SIGN_STEPS)
+    names = {1.0: t("gradients.sign_positive"), -1.0: t("gradients.sign_negative"), 0.0: t("gradients.sign_zero")}
+    df = pd.DataFrame({"m": series["m"], "value": series["value"], "sign": [names[s] for s in series["sign"]]})
+    return charts.vega_lite(gc.signed_bars(df, x_title=t("gradients.m_axis"), y_title=t("gradients.signed_axis"),
+                                           sign_title=t("gradients.sign_legend"), height=400))
+
+
+@charts.spec_cache(max_entries=64)
+def flow_chart(lang: str, U: float, W: float) -> dict:
+    """The gradient going back through the counting RNN at the blog's marked points and at the student's."""
+    flows = counting_flows((*spectral.MARKED_POINTS, (U, W)))
+    names = [t("gradients.point_label", u=gc.number(u), w=gc.number(w)) for u, w in spectral.MARKED_POINTS]
+    names.append(t("gradients.yours_label", u=gc.number(U), w=gc.number(W)))
+    curves = {name: (flow["k"], flow["gradient"], "dashed" if name == names[-1] else "solid")
+              for name, flow in zip(names, flows, strict=True)}
+    T = len(flows[-1]["k"]) - 1
+    return charts.vega_lite(gc.series_lines(_lines("k", "gradient", curves), "k", "gradient",
+                                            x_title=t("gradients.k_axis", T=T), y_title=t("gradients.flow_axis"),
+                                            series_title=t("gradients.flow_legend"), scale="symlog", points=True,
+                                            height=460, legend_columns=4,
+                                            colors=[*charts.PALETTE[:6], charts.PALETTE[7]], widths={names[-1]: 4.0}))
+
+
+@charts.spec_cache(max_entries=32)
+def eigen_chart(lang: str, kind: str, size: int, seed: int, rho: float, matrix: str) -> dict:
+    """The matrix's eigenvalues in the complex plane, with the unit circle and the circle of radius ρ."""
+    W = recurrent_matrix(kind, size, seed, rho, matrix)
+    radius = spectral.spectral_radius(W)
+    eig = spectral.eigenvalues(W)
+    eig_df = pd.DataFrame({"re": eig.real, "im": eig.imag, "modulus": np.abs(eig)})
+    circles = pd.concat([gc.circle_points(1.0, t("gradients.unit_circle")),
+                         gc.circle_points(radius, t("gradients.rho_circle", rho=gc.number(radius)))])
+    return charts.vega_lite(gc.eigen_plane(eig_df, circles, extent=max(1.25, 1.15 * radius),
+                                           re_title=t("gradients.re_axis"), im_title=t("gradients.im_axis"),
+                                           circle_title=t("gradients.circle_legend")))
+
+
+@charts.spec_cache(max_entries=32)
+def norm_chart(lang: str, kind: str, size: int, seed: int, rho: float, steps: int, xs: float, matrix: str) -> dict:
+    """The gradient norms against m: linear, tanh, and the ρ^m that predicts the linear one."""
+    study = recurrence(kind, size, seed, rho, steps, xs, matrix)
+    linear, driven = study["linear"], study["tanh"]
+    m = linear["m"]
+    curves = {t("gradients.series_linear"): (m, linear["norm"], "solid"),
+              t("gradients.series_tanh"): (m, driven["norm"], "solid"),
+              t("gradients.series_predicted", rho=gc.number(linear["rho"])): (m, linear["predicted"], "dashed")}
+    return charts.vega_lite(gc.series_lines(_lines("m", "norm", curves), "m", "norm", x_title=t("gradients.m_axis"),
+                                            y_title=t("gradients.norm_axis"), series_title=t("gradients.norm_legend"),
+                                            height=440))
+
+
+@charts.spec_cache(max_entries=4)
+def non_normal_chart(lang: str) -> dict:
+    """The non-normal example's norms on a linear axis: the rise, then the decay ρ^m predicts."""
+    example = non_normal_peak()
+    m = example["m"]
+    curves = {t("gradients.series_linear"): (m, example["norm"], "solid"),
+              t("gradients.series_predicted", rho=gc.number(NON_NORMAL_RHO)): (m, example["predicted"], "dashed")}
+    return charts.vega_lite(gc.series_lines(_lines("m", "norm", curves), "m", "norm", x_title=t("gradients.m_axis"),
+                                            y_title=t("gradients.norm_axis"), series_title=t("gradients.norm_legend"),
+                                            scale="linear", height=280))
+
+
+@charts.spec_cache(max_entries=64)
+def cliff_chart(lang: str, w: float, lr: float, clip: float) -> dict:
+    """The error surface (an image, see ui.surfaces) with the cross-section at ``w`` and one clipped step from the
+    wall drawn over it."""
+    study = cliff_study(w, lr, clip)
+    overlay = pd.DataFrame({"w": [], "b": [], "step": [], "label": []})
+    if study["wall_b"] is not None and study["plain"]["finite"]:
+        step = study["clipped"]
+        overlay = pd.DataFrame({"w": [step["start"][0], step["end"][0]], "b": [step["start"][1], step["end"][1]],
+                                "step": [0, 1], "label": [t("gradients.on_wall"), t("gradients.after_step")]})
+    heat = surfaces.heatmap(cliff_values(), cliff.W_RANGE, cliff.B_RANGE, slot=CLIFF_SLOT, x_title="w",
+                            y_title="b", value_title=t("gradients.error_axis"), size=380)
+    return charts.vega_lite(gc.cliff_overlays(heat.chart, overlay, w), fixed_size=True, images=(heat.image,))
+
+
+@charts.spec_cache(max_entries=64)
+def profile_chart(lang: str, w: float) -> dict:
+    """The error along b at ``w``, with the wall marked."""
+    study = cliff_section(w)
+    section = pd.DataFrame({"b": study["section"]["b"], "error": study["section"]["error"]})
+    return charts.vega_lite(gc.cross_section(section, study["wall_b"], b_title="b", e_title=t("gradients.error_axis"),
+                                             wall_title=t("gradients.wall_label")))
+
+
+@charts.spec_cache(max_entries=32)
+def memory_charts(lang: str, rho: float, length: int, seed: int) -> tuple[dict, dict]:
+    """One sequence with the network's output, and the gradient that reaches each step."""
+    probe = memory(rho, length, seed)
+    steps = probe["t"]
+    trace = _lines("t", "value", {t("gradients.input_dots"): (steps, probe["inputs"], "solid"),
+                                  t("gradients.series_level"): (steps, np.full(length, probe["level"]), "dotted"),
+                                  t("gradients.series_target"): (steps, probe["target"], "solid"),
+                                  t("gradients.series_output"): (steps, probe["output"], "solid")})
+    reach = _lines("t", "value", {t("gradients.series_sensitivity"): (steps, probe["sensitivity"], "solid"),
+                                  t("gradients.series_needed"): (steps, probe["needed"], "dashed")})
+    output = gc.memory_trace(trace, t_title=t("gradients.t_axis"), value_title=t("gradients.value_axis"),
+                             series_title=t("gradients.trace_legend"), height=420)
+    gradient = gc.series_lines(reach, "t", "value", x_title=t("gradients.t_axis"), y_title=t("gradients.reach_axis"),
+                               series_title=t("gradients.trace_legend"), height=420)
+    return charts.vega_lite(output), charts.vega_lite(gradient)
+
+
+# --- sentences: each claim chosen by what was computed, every number filled from code ---------------------------
+
+
+def regime_text(prefix: str, w: float, **values) -> str:
+    """The sentence for W's regime (keys ``<prefix>_exploding`` ...), plus the sign flip when W < 0."""
+    regime = spectral.scalar_regime(w)
+    keys = {
+        "scalar": {"zero": "gradients.scalar_zero", "vanishing": "gradients.scalar_vanishing",
+                   "steady": "gradients.scalar_steady", "exploding": "gradients.scalar_exploding"},
+        "flow": {"zero": "gradients.flow_zero", "vanishing": "gradients.flow_vanishing",
+                 "steady": "gradients.flow_steady", "exploding": "gradients.flow_exploding"},
+    }[prefix]
+    text = t(keys[regime["regime"]], w=gc.number(w), absw=gc.number(abs(w)),
+             decade=f"{regime['steps_per_decade']:.3g}", **values)
+    if regime["alternates"] and regime["regime"] != "zero":
+        text += " " + t("gradients.scalar_alternates" if prefix == "scalar" else "gradients.flow_alternates")
+    return text
+
+
+def point_text(u: float, w: float) -> str:
+    """One marked point of the blog figure and what going back does to its curve, from W's regime."""
+    regime = spectral.scalar_regime(w)
+    what = {"zero": t("gradients.point_zero"), "steady": t("gradients.point_steady"),
+            "vanishing": t("gradients.point_scaled", factor=gc.number(abs(w))),
+            "exploding": t("gradients.point_scaled", factor=gc.number(abs(w)))}[regime["regime"]]
+    if regime["alternates"]:
+        what = t("gradients.point_alternating", what=what)
+    return f"({gc.number(u)}, {gc.number(w)}): {what}"
+
+
+def flow_reading(U: float, W: float, T: int) -> str:
+    """What the gradient does going back through the counting RNN at the student's (U, W)."""
+    mine = counting_flows(((U, W),))[0]
+    if mine["gradient"][-1] == 0:
+        return t("gradients.flow_exact")
+    return regime_text("flow", W, steps=T, end=gc.number(mine["gradient"][-1]), start=gc.number(mine["gradient"][0]))
+
+
+def matrix_error_text(err: spectral.MatrixError) -> str:
+    """Why a typed matrix cannot be read, and that the default is drawn instead."""
+    token = err.token.replace("`", "'")  # a backtick would open a code span in Markdown
+    messages = {
+        "empty": lambda: t("gradients.matrix_error_empty"),
+        "number": lambda: t("gradients.matrix_error_number", row=err.row, column=err.column, token=token),
+        "non_finite": lambda: t("gradients.matrix_error_non_finite", row=err.row, column=err.column, token=token),
+        "too_large": lambda: t("gradients.matrix_error_too_large", row=err.row, column=err.column, token=token,
+                               limit=gc.number(MAX_ENTRY)),
+        "shape": lambda: t("gradients.matrix_error_shape", found=", ".join(str(n) for n in err.found)),
+    }
+    return messages[err.code]() + " " + t("gradients.matrix_error_fallback", matrix=gc.matrix_prose(NON_NORMAL_W))
+
+
+def conditions_text(study: dict, steps: int) -> tuple[str, str]:
+    """What ρ says about the linear norms and what λ₁ says about the tanh ones, with the rates measured."""
+    linear, tanh = study["linear_conditions"], study["tanh_conditions"]
+    linear_keys = {"vanishing_guaranteed": "gradients.cond_linear_vanishing",
+                   "may_explode": "gradients.cond_linear_explode", "boundary": "gradients.cond_linear_boundary"}
+    tanh_keys = {"vanishing_guaranteed": "gradients.cond_tanh_vanishing",
+                 "may_explode": "gradients.cond_tanh_may_explode", "boundary": "gradients.cond_tanh_boundary"}
+    return (t(linear_keys[linear["regime"]], rho=gc.number(linear["rho"], 4),
+              rate=gc.number(study["linear_summary"]["rate"], 4), steps=steps),
+            t(tanh_keys[tanh["regime"]], lambda1=gc.number(linear["lambda1"], 4),
+              rate=gc.number(study["tanh_summary"]["rate"], 4), steps=steps, threshold=gc.number(tanh["threshold"]),
+              bound=gc.number(tanh["step_bound"], 4)))
+
+
+def norm_notes(study: dict, steps: int) -> list[tuple[str, str]]:
+    """Notes (text, icon) on the norms: a transient rise although ρ < 1, and where a curve left float64."""
+    conditions, summary = study["linear_conditions"], study["linear_summary"]
+    notes = []
+    if conditions["transient_growth"] and summary["peak_m"] > 0:
+        notes.append((t("gradients.transient", rho=gc.number(conditions["rho"], 4),
+                        lambda1=gc.number(conditions["lambda1"], 4), peak=gc.power_of_ten(summary["log10_peak"]),
+                        peak_m=summary["peak_m"]), "🔍"))
+    for curve, result in ((t("gradients.series_linear"), study["linear"]), (t("gradients.series_tanh"), study["tanh"])):
+        if result["overflow_at"] is not None:
+            notes.append((t("gradients.norm_overflow", curve=curve, m=result["overflow_at"], steps=steps,
+                            end=gc.power_of_ten(result["log10_norm"][steps]), fmax=FLOAT64_MAX), "📈"))
+        if result["underflow_at"] is not None:
+            notes.append((t("gradients.norm_underflow", curve=curve, m=result["underflow_at"]), "📉"))
+    return notes
+
+
+def non_normal_text() -> str:
+    """The non-normal example: ρ < 1, and yet the norms rise first."""
+    example = non_normal_peak()
+    return t("gradients.nonnormal_text", lambda1=gc.number(example["lambda1"], 4),
+             peak=gc.power_of_ten(example["log10_peak"]), peak_m=example["peak_m"],
+             matrix=gc.matrix_prose(NON_NORMAL_W), rho=gc.number(example["rho"]), a=gc.number(spectral.NON_NORMAL_A))
+
+
+def cliff_step_text(study: dict, w: float, lr: float) -> str:
+    """Where the plain step from the wall lands, and whether the weights are stuck there."""
+    plain, after = study["plain"], study["after"]
+    below, above = study["sides"]
+    inside = (cliff.W_RANGE[0] <= plain["end"][0] <= cliff.W_RANGE[1]
+              and cliff.B_RANGE[0] <= plain["end"][1] <= cliff.B_RANGE[1])
+    text = t("gradients.cliff_step", w=gc.number(w), b=gc.number(study["wall_b"], 6), side=gc.number(cliff.WALL_SIDE),
+             below=gc.number(below), above=gc.number(above), error=gc.number(plain["error"]),
+             grad=gc.number(plain["grad_norm"]), lr=gc.number(lr), step=gc.number(plain["step_norm"]),
+             end_w=gc.number(plain["end"][0]), end_b=gc.number(plain["end"][1]),
+             end_error=gc.number(plain["end_error"]), end_grad=gc.number(after["grad_norm"]),
+             where=t("gradients.cliff_inside" if inside else "gradients.cliff_outside"))
+    return text + (" " + t("gradients.cliff_stuck") if after["grad_norm"] < STUCK_SLOPE else "")
+
+
+def cliff_clip_text(study: dict, clip: float) -> str:
+    """What clipping the gradient's norm at ``clip`` did to the step, if anything."""
+    plain, clipped = study["plain"], study["clipped"]
+    if clipped["clipped"]:
+        return t("gradients.cliff_clipped", clip=gc.number(clip), step=gc.number(clipped["step_norm"]),
+                 end_error=gc.number(clipped["end_error"]))
+    return t("gradients.cliff_not_clipped", clip=gc.number(clip), grad=gc.number(plain["grad_norm"]))
+
+
+def memory_reading(probe: dict, length: int) -> str:
+    """Whether the output beats the constant baseline, and whether the gradient at step 1 has faded (below
+    ``spectral.FADED_SHARE`` of the weight 1/T the task gives it) or still arrives: each claim as measured."""
+    output_key = ("gradients.memory_output_fine" if probe["rms_error"][-1] < probe["constant_error"][-1]
+                  else "gradients.memory_output_poor")
+    gradient_key = "gradients.memory_faded" if probe["faded"] else "gradients.memory_reaches"
+    return (t(output_key, err=gc.number(probe["rms_error"][-1]), const=gc.number(probe["constant_error"][-1])) + " "
+            + t(gradient_key, first=gc.number(probe["sensitivity"][0]), last=gc.number(probe["sensitivity"][-1]),
+                needed=gc.number(probe["needed"][0]), steps=length, ratio=gc.power_of_ten(probe["log10_fade"]),
+                reach=probe["reach"], share=f"{probe['share']:.0%}"))
