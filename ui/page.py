@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 import streamlit as st
 
 from rnn_core import counting
-from ui import urlstate
+from ui import media, reproduce, urlstate
 from ui.i18n import t
 
 
@@ -30,18 +30,34 @@ def frame(title_key: str, intro_key: str, page_id: str | None = None, params: It
     with st.sidebar, st.expander(t("common.share_title"), icon="🔗"):
         st.caption(t("common.share_caption"))
         box = st.empty()  # a fragment rewrites only this element when it ends
-        box.code(urlstate.share_link(), language=None, wrap_lines=True)
     # Per session, not module globals: every student's page has its own placeholder and values.
     st.session_state["_page_sync"] = (page_id, tuple(params or ()), box)
+    _draw_share_box(page_id, params or (), box)
 
 
 def sync() -> None:
-    """Mirror the current page's values into the URL and rewrite the share link (the end of a fragment run)."""
+    """Mirror the current page's values into the URL and rewrite the share box (the end of a fragment run)."""
     page_id, params, box = st.session_state.get("_page_sync", (None, (), None))
     if page_id is None:
         return
     urlstate.publish_current(page_id, params)
-    box.code(urlstate.share_link(), language=None, wrap_lines=True)
+    _draw_share_box(page_id, params, box)
+
+
+def _draw_share_box(page_id: str | None, params, box) -> None:
+    """The link to this view and, where the lesson has one, its 'Reproduce in Python' script at these settings."""
+    link = urlstate.share_link()
+    with box.container():
+        st.code(link, language=None, wrap_lines=True)
+        if page_id is None:
+            return
+        values = {p.name: st.session_state.get(urlstate.key(page_id, p.name), p.default) for p in params}
+        text = reproduce.script(page_id, values, link)
+        url = text and media.download_url(text.encode("utf-8"), "text/x-python", f"rnn-lab-{page_id}.py",
+                                          slot=f"reproduce.{page_id}")
+        if url:
+            st.markdown(f":material/terminal: [{t('common.reproduce')}]({url})")
+            st.caption(t("common.reproduce_caption"))
 
 
 def fragment(body: Callable) -> Callable:

@@ -24,6 +24,8 @@ from typing import NamedTuple
 import altair as alt
 import numpy as np
 
+from ui import media
+
 # viridis sampled at 9 evenly spaced stops (R's viridis(9)); the PNG and Vega interpolate between them in RGB.
 VIRIDIS = ("#440154", "#472D7B", "#3B528B", "#2C728E", "#21908C", "#27AD81", "#5DC863", "#AADC32", "#FDE725")
 MISSING = (190, 190, 190)
@@ -94,21 +96,12 @@ def png(rgb: np.ndarray) -> bytes:
 def image_url(data: bytes, slot: str) -> str:
     """A URL the browser can fetch ``data`` (a PNG) from.
 
-    Inside a running app, Streamlit's media file manager stores it once per content and serves it at
-    ``/media/<hash>.png`` for as long as a session shows it (``slot`` names the place on the page, so a newer
-    image at the same place replaces the older). Outside a server (AppTest, scripts) it is a data URL.
+    Inside a running app, Streamlit's media endpoint serves it once per content at ``/media/<hash>.png`` for as
+    long as a session shows it (``slot`` names the place on the page; see :mod:`ui.media`). Outside a server
+    (AppTest, scripts) it is a data URL.
     """
-    try:
-        from streamlit import config
-        from streamlit.runtime import Runtime
-
-        if Runtime.exists():
-            url = Runtime.instance().media_file_mgr.add(data, "image/png", f"rnnlab.surface.{slot}")
-            base = (config.get_option("server.baseUrlPath") or "").strip("/")
-            return f"/{base}{url}" if base else url
-    except Exception:  # noqa: BLE001 -- no server runtime: fall back to inline data
-        pass
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    return media.url(data, "image/png", f"surface.{slot}") or (
+        "data:image/png;base64," + base64.b64encode(data).decode("ascii"))
 
 
 def heatmap(
