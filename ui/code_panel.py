@@ -1,4 +1,5 @@
-"""The "under the hood" panel: the real source of the rnn_core functions a page just ran."""
+"""The "under the hood" panel: the real source of the rnn_core functions a page just ran, each with one line
+saying what it does in this lesson."""
 
 from __future__ import annotations
 
@@ -16,10 +17,17 @@ def _source(function: Callable) -> str:
     return inspect.getsource(function)
 
 
-def under_the_hood(*functions: Callable) -> None:
-    """An expander listing each function's module path and its source, read from the running code."""
-    with st.expander(t("common.under_the_hood"), icon="🔧"):
+def shown_functions(*items) -> list[tuple[Callable, str | None]]:
+    """``(function, description key or None)`` for each item (a function, or a ``(function, key)`` pair)."""
+    return [item if isinstance(item, tuple) else (item, None) for item in items]
+
+
+def under_the_hood(*items) -> None:
+    """An expander listing each function's module path, what it does here, and its source, read from the
+    running code. Items are ``(function, locale key of a one-line description)`` pairs (a bare function is shown
+    without its line)."""
+    with st.expander(t("common.under_the_hood"), icon=":material/code:"):
         st.caption(t("common.under_the_hood_caption"))
-        for function in functions:
-            st.markdown(f"**`{function.__module__}.{function.__qualname__}`**")
+        for function, key in shown_functions(*items):
+            st.markdown(f"**`{function.__module__}.{function.__qualname__}`**" + (f" · {t(key)}" if key else ""))
             st.code(_source(function), language="python", line_numbers=True)
