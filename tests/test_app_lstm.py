@@ -273,3 +273,31 @@ def test_under_the_hood_shows_the_running_source():
     for function in (lstm.cell_values, lstm.forward, lstm.gradient_flow, tasks.gradient_flow,
                      tasks.rnn_gradient_flow, tasks.train, tasks.lag_sweep):
         assert inspect.getsource(function).strip() in sources
+
+
+# Every parameter at a legal value other than its default (a lag the sweep ships, so no training is needed).
+DEEP_LINK = {
+    "x": "-1.5", "h": "-0.25", "c": "2.5", "mode": "erase", "out": "hide", "sat": "6.5",
+    **{f"{kind}{g}": str(round(START[g][j] + 0.7, 1)) for g in "fiao" for j, kind in enumerate("wub")},
+    "task": "adding", "lag": "20", "src": "typed", "ex": "42", "seq": "DCBA", "clamp": "p9",
+}
+WIDGETS = {"slider": ("x", "h", "c", "sat", "lag", *(f"{k}{g}" for g in "fiao" for k in "wub")),
+           "radio": ("mode", "out", "task", "clamp"), "number_input": ("ex",)}
+
+
+def test_a_deep_link_with_every_parameter_restores_every_widget_and_moving_one_keeps_them_all():
+    at = open_app("lstm", params=DEEP_LINK)
+    assert_clean(at)
+    assert at.warning.len == 0
+    for kind, names in WIDGETS.items():
+        for name in names:
+            assert str(by_key(at, kind, f"lstm.{name}").value) == DEEP_LINK[name], name
+    # src and seq belong to the first-symbol task's example: hidden here, kept, and in the URL all the same
+    assert url_of(at) == {**DEEP_LINK, "lang": "en"}
+    by_key(at, "slider", "lstm.x").set_value(0.5).run()
+    assert url_of(at) == {**DEEP_LINK, "x": "0.5", "lang": "en"}
+    by_key(at, "radio", "lstm.task").set_value("first_symbol").run()
+    assert_clean(at)
+    assert by_key(at, "radio", "lstm.src").value == "typed" and by_key(at, "text_input", "lstm.seq").value == "DCBA"
+    assert metric(at, "lstm.right_answer") == "D"
+    assert url_of(at) == {**DEEP_LINK, "x": "0.5", "task": "first_symbol", "lang": "en"}
