@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
 
 
 def open_app(page: str | None = None, lang: str = "en", params: dict | None = None, locale: str | None = None):
@@ -43,3 +47,23 @@ def assert_clean(at) -> None:
 def url_of(at) -> dict:
     """The page's query string as ``{name: value}`` (AppTest may hold a value as a one-item list)."""
     return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def run_script(text: str, tmp_path: Path) -> dict[str, str]:
+    """Run a script in a fresh interpreter that cannot import Streamlit; its printed ``name: value`` lines."""
+    path = tmp_path / "script.py"
+    path.write_text(text, encoding="utf-8")
+    blocker = tmp_path / "blocker"
+    blocker.mkdir(exist_ok=True)
+    (blocker / "streamlit.py").write_text("raise ImportError('the script must not need Streamlit')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocker), str(ROOT)])}
+    out = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = [line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line]
+    return {name: value for name, value in lines}
+
+
+def page_values(at, page: str) -> dict:
+    prefix = f"{page}."
+    return {k[len(prefix):]: at.session_state[k] for k in at.session_state if k.startswith(prefix)}

@@ -4,39 +4,16 @@ no Streamlit) and prints the numbers the page shows at those settings."""
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from apptest_helpers import open_app
+from apptest_helpers import open_app, page_values, run_script
 
 from ui import reproduce
 from ui.divergence import fmt
 from ui.i18n import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_script(text: str, tmp_path: Path) -> dict[str, str]:
-    """Run a script in a fresh interpreter that cannot import Streamlit; its printed ``name: value`` lines."""
-    path = tmp_path / "script.py"
-    path.write_text(text, encoding="utf-8")
-    blocker = tmp_path / "blocker"
-    blocker.mkdir(exist_ok=True)
-    (blocker / "streamlit.py").write_text("raise ImportError('the script must not need Streamlit')\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocker), str(ROOT)])}
-    out = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    lines = [line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line]
-    return {name: value for name, value in lines}
-
-
-def page_values(at, page: str) -> dict:
-    prefix = f"{page}."
-    return {k[len(prefix):]: at.session_state[k] for k in at.session_state if k.startswith(prefix)}
 
 
 def metric(at, key: str) -> str:
