@@ -15,6 +15,7 @@ from bench.wsclient import StreamlitClient
 # page -> (a widget inside one section, a new value for it, a widget of ANOTHER section that must not be resent)
 MOVES = {
     "counting": ("counting.w", 0.5, "counting.u0"),
+    "gradients": ("gradients.w", 1.2, "gradients.count_u"),
 }
 
 
