@@ -1,0 +1,283 @@
+"""deploy/local.sh end to end: two Streamlit replicas behind nginx with sticky sessions.
+
+Twenty clients load a page over HTTP and run it over Streamlit's websocket protocol through the proxy; each must
+stay on the replica nginx chose for it (seen in nginx's X-Upstream header, the replica's loopback address), both
+replicas must get clients, a deep link and ?lang=ko must arrive intact, and SIGTERM must stop every process.
+
+The websocket client is bench/wsclient.py's StreamlitClient, which sends what a browser sends; here it also sends
+the sticky cookie and an Origin header, as a browser does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import tomllib
+import urllib.parse
+import urllib.request
+from functools import partial
+from pathlib import Path
+
+import pytest
+import websockets
+
+from bench.wsclient import StreamlitClient
+from ui.nav import LESSONS
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "deploy" / "local.sh"
+STARTUP_TIMEOUT = 120  # two cold Streamlit imports at once on a busy 2-core machine
+RUN_TIMEOUT = 90  # one script run while 19 others are running
+
+
+def _nginx() -> str | None:
+    found = shutil.which("nginx")
+    return found or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie has exited: it only waits for its parent to read its status)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live processes in process group ``pgid`` (the script's own session: nginx workers included)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def _poll(condition, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)
+
+
+def _locale(lang: str) -> dict:
+    with open(ROOT / "locales" / f"{lang}.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def http_get(base: str, path: str, cookie: str | None = None):
+    """GET through the proxy; returns (status, headers, body). No cookie jar: the caller passes the cookie."""
+    req = urllib.request.Request(base + path, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.status, r.headers, r.read()
+
+
+class ProxiedClient(StreamlitClient):
+    """bench/wsclient.py's browser-less client, plus what a browser does behind this proxy: it sends the sticky
+    cookie and its Origin on the websocket handshake (Streamlit accepts the Origin only if it matches the Host
+    nginx forwards). Keeps nginx's X-Upstream header from the handshake's answer."""
+
+    def __init__(self, base_url: str, cookie: str):
+        super().__init__(base_url, timeout=RUN_TIMEOUT)
+        self.cookie = cookie
+        self.upstream = None
+
+    async def connect(self) -> None:
+        self.ws = await asyncio.wait_for(
+            websockets.connect(
+                self.ws_url,
+                subprotocols=["streamlit", "PLACEHOLDER_AUTH_TOKEN"],
+                additional_headers={"Cookie": self.cookie, "Origin": self.base_url},
+                max_size=None,
+                open_timeout=self.timeout,
+                close_timeout=5,
+                ping_interval=None,
+            ),
+            self.timeout,
+        )
+        self.upstream = self.ws.response.headers.get("X-Upstream")
+
+
+async def run_page(base: str, page: str, query: str, cookie: str) -> dict:
+    """One browser-like first view of ``/<page>?<query>`` over /_stcore/stream. Returns the replica the websocket
+    reached and what the run produced."""
+    async with ProxiedClient(base, cookie) as client:
+        res = await client.open_page(page, query)
+        headings = [m.msg.delta.new_element.heading.body for m in res.deltas if m.element_type == "heading"]
+        widgets = {w.key: w.state for w in client.widgets.values() if w.key}
+        return {
+            "upstream": client.upstream,
+            "finished": res.status,
+            "exceptions": res.exceptions,
+            "headings": headings,
+            "widgets": widgets,
+            "query": urllib.parse.parse_qs(client.query_string),
+        }
+
+
+async def session(base: str, page: str, query: str) -> dict:
+    """A new client: page load (nginx sets the sticky cookie), two more HTTP requests and the websocket run,
+    all with that cookie. Returns every replica address seen along the way."""
+    get = partial(asyncio.to_thread, http_get, base)
+    status, headers, body = await get(f"/{page}?{query}" if query else f"/{page}")
+    assert status == 200 and b"<html" in body.lower()
+    set_cookies = headers.get_all("Set-Cookie") or []
+    ours = [m.group(1) for c in set_cookies if (m := re.match(r"(rnnlab_replica=[0-9a-f]{32});", c))]
+    assert len(ours) == 1, f"no sticky cookie from nginx: {set_cookies!r}"
+    cookie = ours[0]
+    seen = [headers["X-Upstream"]]
+    for path in ("/_stcore/health", "/_stcore/host-config"):
+        _, h, _ = await get(path, cookie)
+        assert not any("rnnlab_replica" in c for c in h.get_all("Set-Cookie") or []), "nginx re-set a known cookie"
+        seen.append(h["X-Upstream"])
+    run = await run_page(base, page, query, cookie)
+    seen.append(run["upstream"])
+    _, h, _ = await get("/_stcore/health", cookie)  # and still there after the run
+    seen.append(h["X-Upstream"])
+    run["seen"] = seen
+    return run
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    nginx = _nginx()
+    if nginx is None:
+        if os.environ.get("RNN_LAB_REQUIRE_BROWSER"):
+            pytest.fail("nginx is required here (RNN_LAB_REQUIRE_BROWSER is set): apt-get install nginx")
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("replicas") / "local.sh.log"
+    log = open(log_path, "w+b")
+    env = dict(os.environ, NGINX=nginx, RNNLAB_HEALTH_TIMEOUT=str(STARTUP_TIMEOUT))
+    proc = subprocess.Popen(
+        ["bash", str(SCRIPT), "2", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    output = lambda: log_path.read_text(errors="replace")  # noqa: E731
+    info = {"proc": proc, "port": port, "base": f"http://127.0.0.1:{port}", "output": output}
+    try:
+
+        def ready():
+            text = output()
+            if proc.poll() is not None:
+                raise AssertionError(f"deploy/local.sh exited with {proc.returncode}:\n{text}")
+            return "RNN Lab: http://" in text
+
+        _poll(ready, STARTUP_TIMEOUT + 30, "deploy/local.sh to print its URL")
+        text = output()
+        info["replica_pids"] = [int(p) for p in re.findall(r"replica \d+: pid (\d+)", text)]
+        info["replica_addrs"] = re.findall(r"replica \d+: pid \d+ on (127\.0\.0\.1:\d+)", text)
+        info["nginx_pid"] = int(re.search(r"nginx: pid (\d+)", text).group(1))
+        info["workdir"] = re.search(r"work dir: (\S+)", text).group(1)
+        yield info
+    finally:
+        # Backstop for a failed test: nothing of the script's session may outlive the module.
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        for pid in _group_members(proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        log.close()
+
+
+def test_replicas_behind_nginx(cluster):
+    base = cluster["base"]
+    assert len(cluster["replica_addrs"]) == 2
+    assert http_get(base, "/_stcore/health")[2] == b"ok"
+
+    # Streamlit's frontend bundles come from nginx itself, cacheable for a year.
+    _, _, index = http_get(base, "/")
+    bundle = re.search(rb"/?static/js/[\w.-]+\.js", index).group(0).decode().lstrip("/")
+    _, h, _ = http_get(base, "/" + bundle)
+    assert h["X-Upstream"] == "nginx-static" and "immutable" in h["Cache-Control"]
+    assert "javascript" in h["Content-Type"]
+
+    # 20 clients at once, spread over the lesson pages (the proxy is under test here, not each page: pages that
+    # need services of their own, like a database, are left to their own tests).
+    listed = {path for _, _, _, path in LESSONS}
+    pages = [""] + [p for p in ("mappings", "counting", "gradients", "optimizers", "lstm") if p in listed]
+
+    async def classroom():
+        return await asyncio.gather(*(session(base, pages[i % len(pages)], "lang=en") for i in range(20)))
+
+    runs = asyncio.run(classroom())
+    for i, run in enumerate(runs):
+        where = f"session {i} (/{pages[i % len(pages)]})"
+        assert run["finished"] == "FINISHED_SUCCESSFULLY", where
+        assert not run["exceptions"], (where, run["exceptions"])
+        assert run["headings"], where
+        # Sticky: the page load, the other HTTP requests and the websocket all reached one replica.
+        assert len(set(run["seen"])) == 1, (where, run["seen"])
+        assert run["seen"][0] in cluster["replica_addrs"], (where, run["seen"])
+    used = {run["seen"][0] for run in runs}
+    assert used == set(cluster["replica_addrs"]), f"not every replica got sessions: {used}"
+
+    # A deep link with page state, through the proxy.
+    en, ko = _locale("en"), _locale("ko")
+    run = asyncio.run(session(base, "counting", "w=0.5&seq=1,1,1"))
+    assert run["finished"] == "FINISHED_SUCCESSFULLY" and not run["exceptions"], run["exceptions"]
+    assert run["headings"][0] == en["counting"]["title"]
+    assert run["query"]["w"] == ["0.5"] and run["query"]["seq"] == ["1,1,1"], run["query"]
+    assert list(run["widgets"]["counting.w"].double_array_value.data) == [0.5]
+    assert run["widgets"]["counting.seq"].string_value == "1,1,1"
+    assert len(set(run["seen"])) == 1, run["seen"]
+
+    # ?lang=ko: the home page in Korean, and a deep link in Korean.
+    run = asyncio.run(session(base, "", "lang=ko"))
+    assert run["finished"] == "FINISHED_SUCCESSFULLY" and not run["exceptions"], run["exceptions"]
+    assert run["headings"][0] == ko["home"]["title"]
+    run = asyncio.run(session(base, "counting", "lang=ko&w=0.5&seq=1,1,1"))
+    assert not run["exceptions"] and run["headings"][0] == ko["counting"]["title"]
+    assert run["query"]["lang"] == ["ko"]
+
+    # A stranger's cookie is just another hash key: it too stays put.
+    seen = {http_get(base, "/_stcore/health", "rnnlab_replica=0123456789abcdef")[1]["X-Upstream"] for _ in range(5)}
+    assert len(seen) == 1 and seen <= set(cluster["replica_addrs"])
+
+
+def test_sigterm_stops_everything(cluster):
+    proc = cluster["proc"]
+    pids = cluster["replica_pids"] + [cluster["nginx_pid"]]
+    assert len(pids) == 3 and all(_alive(pid) for pid in pids)
+    assert _group_members(proc.pid), "no processes in the script's group before SIGTERM?"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM, cluster["output"]()
+    _poll(lambda: not any(_alive(pid) for pid in pids), 10, "nginx and the replicas to exit")
+    # Nothing else of the script's (nginx workers included) is left either, and its work dir is gone.
+    leftover = _group_members(proc.pid)
+    assert not leftover, f"processes outlived deploy/local.sh: {leftover}"
+    assert not Path(cluster["workdir"]).exists()
+    assert "stopped" in cluster["output"]()
