@@ -1,0 +1,300 @@
+"""The class store: classes with a code and a teacher secret, anonymous answers, expiry, and the teacher's summary.
+
+One :class:`ClassStore` per process and database URL (the UI keeps it in ``st.cache_resource``); it is safe to
+use from many threads. Every method is one transaction: an answer is either committed whole or not at all.
+Database faults (unreachable, locked, corrupt) come out as :class:`StoreUnavailable`, never as a driver error,
+so a caller can carry on without the store.
+
+SQLite (the default, a file in the user's data directory) runs in WAL mode with a busy timeout, and every
+transaction starts with ``BEGIN IMMEDIATE``: writers queue for the lock instead of failing when a read
+transaction would have to be upgraded. PostgreSQL is reached through ``postgresql+psycopg://``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, delete, event, exc, func, insert, select
+from sqlalchemy.engine import make_url
+
+from classroom import codes
+from classroom.schema import MAX_RESPONSE, MIGRATIONS, SchemaTooNew, answers, classes, migrate
+
+DEFAULT_CLASS_DAYS = 7.0
+WRONG_SHOWN = 3  # most common wrong answers listed per exercise
+
+
+def default_url() -> str:
+    """``RNNLAB_DATABASE_URL``, else an SQLite file in the user's data directory (XDG)."""
+    if os.environ.get("RNNLAB_DATABASE_URL"):
+        return os.environ["RNNLAB_DATABASE_URL"]
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return f"sqlite:///{Path(data_home) / 'rnn-lab' / 'classroom.sqlite3'}"
+
+
+def class_days_from_env() -> float:
+    """``RNNLAB_CLASS_DAYS`` (a positive number of days), else 7."""
+    try:
+        days = float(os.environ.get("RNNLAB_CLASS_DAYS", DEFAULT_CLASS_DAYS))
+    except ValueError:
+        return DEFAULT_CLASS_DAYS
+    return days if math.isfinite(days) and days > 0 else DEFAULT_CLASS_DAYS
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached, is locked past the timeout, or is damaged."""
+
+
+class ClassGone(Exception):
+    """The class an answer was for has expired (and was deleted) or never existed."""
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    id: int
+    code: str  # canonical, without the dash
+    variant_seed: int  # the variant the teacher's projector links open
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class NewClass:
+    info: ClassInfo
+    teacher_secret: str  # shown to the teacher once; only its hash is stored
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One checked answer of one anonymous session."""
+
+    session_id: str
+    lesson: str
+    exercise_id: str
+    seed: int
+    attempt: int
+    response: str
+    correct: bool
+    token: str  # random per submission: a retry after a fault does not count twice
+
+
+@dataclass(frozen=True)
+class ExerciseSummary:
+    lesson: str
+    exercise_id: str
+    tried: int  # sessions with at least one answer
+    right_first: int  # sessions whose first answer was right
+    right_end: int  # sessions with a right answer by now
+    wrong: tuple[tuple[str, int], ...]  # most common wrong answers, grouped (see :func:`group_answer`)
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def group_answer(response: str) -> str:
+    """The group a wrong answer counts in: numbers rounded to 3 significant digits (``0.1234`` and ``0.12341``
+    are one mistake), other text trimmed and case-folded."""
+    try:
+        value = float(response.strip())
+    except ValueError:
+        return " ".join(response.split()).casefold()
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value + 0.0:.3g}"  # + 0.0: -0.0 groups with 0
+
+
+class ClassStore:
+    """Classes and their answers in one database.
+
+    Args:
+        url: an SQLAlchemy URL (``sqlite:///path``, ``postgresql+psycopg://user@host:port/db``).
+        class_days: how long a class lives after it is started.
+        clock: Unix time in seconds (tests inject one).
+        busy_timeout_ms: how long an SQLite writer waits for the lock before the store reports a fault.
+        connect_timeout_s: how long a PostgreSQL connection attempt may take.
+    """
+
+    def __init__(self, url: str, *, class_days: float = DEFAULT_CLASS_DAYS, clock: Callable[[], float] = time.time,
+                 busy_timeout_ms: int = 3000, connect_timeout_s: int = 3,
+                 migrations: Sequence[Callable[[Connection], None]] = MIGRATIONS):
+        self.url = make_url(url)
+        self.class_days = class_days
+        self.clock = clock
+        self.migrations = tuple(migrations)
+        self.engine = _engine(self.url, busy_timeout_ms, connect_timeout_s)
+        self._schema_ready = False  # set once per process, after the first successful migration
+        self._schema_lock = threading.Lock()
+
+    # --- schema and expiry ------------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create or migrate the schema, then delete expired classes (the app's start)."""
+        if self.url.get_backend_name() == "sqlite" and self.url.database not in (None, "", ":memory:"):
+            try:  # the default file lives in the user's data directory: created on first use
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreUnavailable(str(err)) from err
+        with self._transaction(migrated=False) as conn:
+            migrate(conn, self.migrations)
+            self._purge(conn)
+        self._schema_ready = True
+
+    def purge_expired(self) -> int:
+        """Delete the classes whose time is up, with their answers. Returns how many classes went."""
+        with self._transaction() as conn:
+            return self._purge(conn)
+
+    def _purge(self, conn: Connection) -> int:
+        expired = select(classes.c.id).where(classes.c.expires_at <= self.clock())
+        conn.execute(delete(answers).where(answers.c.class_id.in_(expired)))
+        return conn.execute(delete(classes).where(classes.c.expires_at <= self.clock())).rowcount
+
+    # --- classes ----------------------------------------------------------------------------------------
+    def create_class(self) -> NewClass:
+        """Start a class: a fresh code, a teacher secret (returned once), and a variant for the projector."""
+        secret = codes.new_teacher_secret()
+        now = self.clock()
+        for _ in range(8):  # a code already in use is drawn again
+            code = codes.new_class_code()
+            try:
+                with self._transaction() as conn:
+                    self._purge(conn)
+                    row = conn.execute(insert(classes).values(
+                        code=code, teacher_hash=codes.hash_secret(secret), variant_seed=secrets.randbelow(2**20),
+                        created_at=now, expires_at=now + self.class_days * 86400.0,
+                    ).returning(classes.c.id, classes.c.variant_seed, classes.c.expires_at)).one()
+            except exc.IntegrityError:
+                continue
+            return NewClass(ClassInfo(row.id, code, row.variant_seed, row.expires_at), secret)
+        raise StoreUnavailable("no free class code after 8 draws")
+
+    def find_class(self, typed_code: str) -> ClassInfo | None:
+        """The live class a student's typed code names, or None (unknown, expired or malformed alike)."""
+        code = codes.normalise(typed_code)
+        if code is None:
+            return None
+        with self._transaction() as conn:
+            return self._live(conn, code)
+
+    def teacher_class(self, typed_code: str, secret: str) -> ClassInfo | None:
+        """The live class, if ``secret`` is its teacher's; None otherwise, whatever the reason."""
+        code = codes.normalise(typed_code)
+        with self._transaction() as conn:
+            info = self._live(conn, code) if code else None
+            stored = conn.execute(select(classes.c.teacher_hash).where(classes.c.id == info.id)).scalar() \
+                if info else None
+        # Hash and compare even when there is no class, so the time taken does not tell whether it exists.
+        matches = codes.secret_matches(secret, stored or codes.hash_secret(secrets.token_urlsafe(24)))
+        return info if info is not None and matches else None
+
+    def _live(self, conn: Connection, code: str) -> ClassInfo | None:
+        row = conn.execute(select(classes.c.id, classes.c.variant_seed, classes.c.expires_at)
+                           .where(classes.c.code == code, classes.c.expires_at > self.clock())).first()
+        return ClassInfo(row.id, code, row.variant_seed, row.expires_at) if row else None
+
+    # --- answers ----------------------------------------------------------------------------------------
+    def record(self, class_id: int, answer: Answer) -> None:
+        """Store one answer, or raise :class:`ClassGone` when the class is over (or ValueError for a response
+        longer than 200 characters)."""
+        if len(answer.response) > MAX_RESPONSE:
+            raise ValueError(f"a response is at most {MAX_RESPONSE} characters")
+        try:
+            with self._transaction() as conn:
+                live = conn.execute(select(classes.c.id).where(classes.c.id == class_id,
+                                                               classes.c.expires_at > self.clock())).first()
+                if live is None:
+                    raise ClassGone(class_id)
+                conn.execute(insert(answers).values(
+                    class_id=class_id, session_id=answer.session_id, lesson=answer.lesson,
+                    exercise_id=answer.exercise_id, seed=answer.seed, attempt=answer.attempt,
+                    response=answer.response, correct=answer.correct, token=answer.token, created_at=self.clock(),
+                ))
+        except exc.IntegrityError as err:
+            # Either this very submission was stored before a fault hid the commit (the token is taken: done),
+            # or the class was deleted between the check and the insert.
+            with self._transaction() as conn:
+                if conn.execute(select(answers.c.id).where(answers.c.token == answer.token)).first() is None:
+                    raise ClassGone(class_id) from err
+
+    def answer_count(self, class_id: int | None = None) -> int:
+        query = select(func.count()).select_from(answers)
+        if class_id is not None:
+            query = query.where(answers.c.class_id == class_id)
+        with self._transaction() as conn:
+            return conn.execute(query).scalar_one()
+
+    def summary(self, class_id: int) -> list[ExerciseSummary]:
+        """Per exercise answered in the class: who tried, who was right first and by now, common wrong answers."""
+        with self._transaction() as conn:
+            rows = conn.execute(
+                select(answers.c.session_id, answers.c.lesson, answers.c.exercise_id, answers.c.response,
+                       answers.c.correct)
+                .where(answers.c.class_id == class_id).order_by(answers.c.id)
+            ).all()
+        first: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)  # (lesson, exercise) -> session -> right
+        ever: dict[tuple[str, str], set[str]] = defaultdict(set)
+        wrong: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        for row in rows:
+            ex = (row.lesson, row.exercise_id)
+            first[ex].setdefault(row.session_id, bool(row.correct))
+            if row.correct:
+                ever[ex].add(row.session_id)
+            else:
+                wrong[ex][group_answer(row.response)] += 1
+        return [
+            ExerciseSummary(lesson, exercise_id, tried=len(sessions), right_first=sum(sessions.values()),
+                            right_end=len(ever[(lesson, exercise_id)]),
+                            wrong=tuple(wrong[(lesson, exercise_id)].most_common(WRONG_SHOWN)))
+            for (lesson, exercise_id), sessions in first.items()
+        ]
+
+    # --- plumbing ---------------------------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self, *, migrated: bool = True) -> Iterator[Connection]:
+        """One transaction; driver and pool faults become :class:`StoreUnavailable`. Migrates first if this
+        process has not managed to yet (the database may have been away when the app started)."""
+        try:
+            if migrated and not self._schema_ready:
+                with self._schema_lock:
+                    if not self._schema_ready:
+                        self.ensure_schema()
+            with self.engine.begin() as conn:
+                yield conn
+        except (exc.IntegrityError, ClassGone, SchemaTooNew):
+            raise
+        except (exc.DBAPIError, exc.TimeoutError, self.engine.dialect.loaded_dbapi.Error, OSError) as err:
+            raise StoreUnavailable(str(err).splitlines()[0] if str(err) else type(err).__name__) from err
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _engine(url, busy_timeout_ms: int, connect_timeout_s: int) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+                               pool_size=5, max_overflow=10, pool_timeout=30)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # the driver's own BEGIN is off; "begin" below issues ours
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now: no failed lock upgrade later
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=30,
+                         connect_args={"connect_timeout": connect_timeout_s})

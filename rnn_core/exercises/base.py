@@ -1,0 +1,203 @@
+"""What every exercise shares: the :class:`Exercise` and its :class:`Verdict`, reading a typed answer, and checking it.
+
+Three kinds of exercise:
+
+- ``"number"``: a value to predict. Right when ``|response - answer| <= max(tolerance * |answer|, floor)``
+  (``tolerance`` relative, ``floor`` absolute; integers use 0 and 0, so only the exact count is right, though
+  ``"12.0"`` reads as 12). A wrong number that equals what a known mistake gives (a sign error, one step too
+  many, ...) gets that mistake's hint.
+- ``"choice"``: one of ``choices`` (language-neutral keys; :data:`CHOICE_LABELS` names their text).
+- ``"setting"``: a dict of the lesson page's widget values, named as the page's URL parameters; a ``judge``
+  computes with ``rnn_core`` whether they reach the goal.
+
+``check`` never raises: malformed input is a :class:`Verdict` with a ``message_key``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnn_core import intro
+
+MAX_RESPONSE = 200  # longest typed answer accepted (characters), as the class view stores it
+
+MALFORMED_NUMBER = "exercises.malformed_number"
+UNKNOWN_CHOICE = "exercises.unknown_choice"
+TOO_LONG = "exercises.too_long"
+MALFORMED_SETTING = "exercises.malformed_setting"
+HINT_SIGN = "exercises.hint_sign"
+HINT_SETTINGS_CHANGED = "exercises.hint_settings_changed"
+
+# The text of every choice key an exercise offers. Mapping and optimizer names are the lessons' own.
+CHOICE_LABELS = {
+    "vanishing": "exercises.choice_vanishing",
+    "exploding": "exercises.choice_exploding",
+    "neither": "exercises.choice_neither",
+    "bounded": "exercises.choice_bounded",
+    "unbounded": "exercises.choice_unbounded",
+    "bowl": "exercises.choice_bowl",
+    "saddle": "exercises.choice_saddle",
+    "one_to_one": "mappings.name_one_to_one",
+    "one_to_many": "mappings.name_one_to_many",
+    "many_to_one": "mappings.name_many_to_one",
+    "seq2seq": "mappings.name_seq2seq",
+    "many_to_many": "mappings.name_many_to_many",
+    "neg": "mappings.out_neg",
+    "even": "mappings.out_even",
+    "pos": "mappings.out_pos",
+    "sgd": "optimizers.name_sgd",
+    "momentum": "optimizers.name_momentum",
+    "rmsprop": "optimizers.name_rmsprop",
+    "adam": "optimizers.name_adam",
+    "rprop": "optimizers.name_rprop",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one check: right or not, the hint that fits the mistake (None when right or when the input
+    could not be read), and the message for input that could not be read (None otherwise)."""
+
+    correct: bool
+    hint_key: str | None = None
+    message_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One variant of one exercise. Everything but ``judge`` is plain data; ``answer`` was computed by ``rnn_core``
+    from ``params`` when the variant was made.
+
+    Attributes (beyond the documented API): ``hint_key`` the generic hint; ``mistakes`` pairs
+    ``(hint key, what that mistake answers)``, a number or a choice key, tried in order; ``floor`` the absolute
+    tolerance for numbers; ``fields`` the widget values a setting reads, ``(name, "float" | "int" | "text")``;
+    ``judge`` a setting's test: the widget values in, None when the goal is reached, else the hint key.
+    """
+
+    id: str
+    lesson: str
+    kind: str
+    section: int
+    params: dict
+    answer: float | str | dict
+    tolerance: float | None
+    choices: tuple[str, ...]
+    prompt_key: str
+    prompt_values: dict
+    explain_key: str
+    explain_values: dict
+    page_params: dict
+    hint_key: str
+    mistakes: tuple = ()
+    floor: float = 0.0
+    fields: tuple = ()
+    judge: Callable[[dict], str | None] | None = field(default=None, repr=False, compare=False)
+
+    def check(self, response) -> Verdict:
+        """Judge a response: a typed string or a number (``"number"``), a choice key (``"choice"``), or a dict of
+        the page's widget values (``"setting"``). Never raises."""
+        if isinstance(response, str) and len(response) > MAX_RESPONSE:
+            return Verdict(False, message_key=TOO_LONG)
+        if self.kind == "number":
+            return self._check_number(response)
+        if self.kind == "choice":
+            return self._check_choice(response)
+        return self._check_setting(response)
+
+    def close(self, value: float, target: float) -> bool:
+        """Whether ``value`` is within this exercise's tolerance of ``target``."""
+        return abs(value - target) <= max(self.tolerance * abs(target), self.floor)
+
+    def _check_number(self, response) -> Verdict:
+        value = read_number(response)
+        if value is None:
+            return Verdict(False, message_key=MALFORMED_NUMBER)
+        if self.close(value, self.answer):
+            return Verdict(True)
+        for hint, mistaken in self.mistakes:
+            if math.isfinite(mistaken) and self.close(value, mistaken):
+                return Verdict(False, hint_key=hint)
+        return Verdict(False, hint_key=self.hint_key)
+
+    def _check_choice(self, response) -> Verdict:
+        if not isinstance(response, str) or response.strip() not in self.choices:
+            return Verdict(False, message_key=UNKNOWN_CHOICE)
+        chosen = response.strip()
+        if chosen == self.answer:
+            return Verdict(True)
+        for hint, mistaken in self.mistakes:
+            if chosen == mistaken:
+                return Verdict(False, hint_key=hint)
+        return Verdict(False, hint_key=self.hint_key)
+
+    def _check_setting(self, response) -> Verdict:
+        if not isinstance(response, dict):
+            return Verdict(False, message_key=MALFORMED_SETTING)
+        values = {}
+        for name, kind in self.fields:
+            raw = response.get(name)
+            if kind == "text":
+                if not isinstance(raw, str):
+                    return Verdict(False, message_key=MALFORMED_SETTING)
+                if len(raw) > MAX_RESPONSE:
+                    return Verdict(False, message_key=TOO_LONG)
+                values[name] = raw
+                continue
+            value = read_number(raw)
+            if value is None or (kind == "int" and value != int(value)):
+                return Verdict(False, message_key=MALFORMED_SETTING)
+            values[name] = int(value) if kind == "int" else value
+        hint = self.judge(values)
+        return Verdict(hint is None, hint_key=hint)
+
+
+def text(key: str) -> dict:
+    """A prompt or explanation value that is itself text to translate: ``{"key": locale key}``. Plain strings
+    and numbers are shown as they are; :func:`rnn_core.exercises.fill` translates these."""
+    return {"key": key}
+
+
+def read_number(response) -> float | None:
+    """A finite number from a typed answer or a number, or None.
+
+    Typed answers are read as the home lesson reads typed inputs (:func:`rnn_core.intro.parse_numbers`): a dot
+    decimal with an optional sign (the typographic minus too) and exponent, spaces around it. Anything else is
+    None: a decimal comma (``"1,5"`` reads as two numbers), fractions, words, ``inf``, ``nan``, booleans.
+    """
+    if isinstance(response, str):
+        if len(response) > MAX_RESPONSE:
+            return None
+        try:
+            value = float(intro.parse_numbers(response, max_steps=1, limit=math.inf)[0])
+        except intro.InputError:
+            return None
+    elif isinstance(response, (int, float, np.integer, np.floating)) and not isinstance(response, (bool, np.bool_)):
+        value = float(response)
+    else:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def num(x: float) -> str:
+    """A number for a prompt or an explanation: 4 significant digits (exact grid values print as typed)."""
+    return f"{float(x):.4g}"
+
+
+def grid(rng: np.random.Generator, low: float, high: float, step: float) -> float:
+    """A value drawn uniformly from ``low, low + step, ..., high`` (a slider's own grid), rounded to its step."""
+    n = int(round((high - low) / step))
+    return round(low + step * int(rng.integers(0, n + 1)), 10)
+
+
+def bits_text(bits) -> str:
+    """A 0/1 sequence as a page's text widget takes it: ``"0,1,1"``."""
+    return ",".join(str(int(b)) for b in bits)
+
+
+def numbers_text(values) -> str:
+    """Numbers as the home page's input widget takes them: ``"1, 0, -0.5"``."""
+    return ", ".join(f"{float(v):g}" for v in values)

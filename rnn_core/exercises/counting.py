@@ -1,0 +1,186 @@
+"""Exercises on the counting RNN (``S_t = S_{t-1} W + X_t U``, y = S_T; :mod:`rnn_core.counting`).
+
+The page's URL parameters: ``seq``, ``u``, ``w`` (sections 1-3), ``data``, ``u0``, ``w0``, ``lr``, ``iters``
+(section 4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnn_core import counting, optim
+from rnn_core.exercises.base import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, bits_text, grid, num
+
+LESSON = "counting"
+BOOK_START = (-2.0, 0.0)  # the book's gradient-descent start (U, W)
+BOOK_ITERS = 500
+BOOK_LR = 0.0005  # the book's learning rate
+WEIGHTS = (-1.5, -1.0, -0.5, 0.5, 0.75, 1.25, 1.5, 2.0)  # on the page's slider grid (0.05)
+DIVERGING_RATES = (0.0004, 0.00045, 0.0005, 0.0006, 0.0007, 0.0008, 0.001)  # all diverge from the book's start
+SAFE_CANDIDATES = (0.0001, 0.00005, 0.00002, 0.00001)  # tried in order for a sample solution of the rate exercise
+
+
+def _sequence(rng: np.random.Generator, low: int, high: int) -> np.ndarray:
+    """A bit sequence of length ``low..high`` with at least one 1 (so that the target is not 0)."""
+    x = rng.integers(0, 2, size=int(rng.integers(low, high + 1))).astype(np.float64)
+    x[rng.integers(0, len(x))] = 1.0
+    return x
+
+
+def _one(x: np.ndarray, U: float, W: float) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Forward and BPTT on one sequence, with its count as the target: states (T+1,), target (1,), bptt."""
+    S = counting.forward(x[None, :], U, W)
+    target = np.array([x.sum()])
+    return S[0], target, counting.bptt(x[None, :], S, target, W)
+
+
+def output(rng: np.random.Generator) -> Exercise:
+    """The output y = S_T for a given sequence, U and W (section 2)."""
+    while True:
+        x = _sequence(rng, 4, 6)
+        U, W = (float(rng.choice(WEIGHTS)) for _ in range(2))
+        S, _, _ = _one(x, U, W)
+        if U != W and abs(S[-1]) >= 0.1:  # swapping U and W is a mistake one can see; y = 0 would hide the sign
+            break
+    swapped = counting.forward(x[None, :], W, U)[0, -1]
+    return Exercise(
+        id="counting_output", lesson=LESSON, kind="number", section=2,
+        params={"x": x.astype(int).tolist(), "U": U, "W": W}, answer=float(S[-1]), tolerance=1e-3, floor=1e-6,
+        choices=(), prompt_key="exercises.counting_output_prompt",
+        prompt_values={"seq": bits_text(x), "U": num(U), "W": num(W), "T": len(x)},
+        explain_key="exercises.counting_output_explain",
+        explain_values={"states": ", ".join(num(s) for s in S), "y": num(S[-1]), "T": len(x)},
+        page_params={"seq": bits_text(x), "u": U, "w": W},
+        hint_key="exercises.counting_output_hint",
+        mistakes=((HINT_SIGN, -S[-1]), ("exercises.counting_output_hint_last", S[-2]),
+                  ("exercises.counting_output_hint_extra", S[-1] * W),
+                  ("exercises.counting_output_hint_swapped", swapped)),
+    )
+
+
+def gradient_step1(rng: np.random.Generator) -> Exercise:
+    """dξ/dS_1, the gradient that backpropagation through time brings back to step 1 (section 3)."""
+    while True:
+        x = _sequence(rng, 3, 5)
+        U, W = (float(rng.choice(WEIGHTS)) for _ in range(2))
+        S, target, steps = _one(x, U, W)
+        if S[-1] != target[0] and abs(W) != 1.0:  # a nonzero error; |W| = 1 would hide off-by-one steps
+            break
+    gS = steps["gS"][0]
+    T = len(x)
+    return Exercise(
+        id="counting_gradient_step1", lesson=LESSON, kind="number", section=3,
+        params={"x": x.astype(int).tolist(), "U": U, "W": W}, answer=float(gS[1]), tolerance=1e-3, floor=1e-6,
+        choices=(), prompt_key="exercises.counting_gradient_step1_prompt",
+        prompt_values={"seq": bits_text(x), "U": num(U), "W": num(W), "T": T},
+        explain_key="exercises.counting_gradient_step1_explain",
+        explain_values={"y": num(S[-1]), "t": num(target[0]), "top": num(gS[T]), "W": num(W), "n": T - 1,
+                        "answer": num(gS[1]), "T": T},
+        page_params={"seq": bits_text(x), "u": U, "w": W},
+        hint_key="exercises.counting_gradient_step1_hint",
+        mistakes=((HINT_SIGN, -gS[1]), ("exercises.counting_gradient_step1_hint_steps", gS[0]),
+                  ("exercises.counting_gradient_step1_hint_steps", gS[2]),
+                  ("exercises.counting_gradient_step1_hint_two", gS[1] / 2)),
+    )
+
+
+def gradient_u(rng: np.random.Generator) -> Exercise:
+    """dξ/dU on one sequence (section 3)."""
+    while True:
+        x = _sequence(rng, 3, 5)
+        U, W = (float(rng.choice(WEIGHTS)) for _ in range(2))
+        S, target, steps = _one(x, U, W)
+        gU, gW = float(steps["gU"].sum()), float(steps["gW"].sum())
+        if S[-1] != target[0] and abs(gU - gW) > 1e-2 * abs(gU) and gU != 0:
+            break
+    return Exercise(
+        id="counting_gradient_u", lesson=LESSON, kind="number", section=3,
+        params={"x": x.astype(int).tolist(), "U": U, "W": W}, answer=gU, tolerance=1e-3, floor=1e-6,
+        choices=(), prompt_key="exercises.counting_gradient_u_prompt",
+        prompt_values={"seq": bits_text(x), "U": num(U), "W": num(W)},
+        explain_key="exercises.counting_gradient_u_explain",
+        explain_values={"terms": " + ".join(num(g) for g in steps["gU"]).replace("+ -", "− "), "answer": num(gU),
+                        "top": num(steps["gS"][0, -1])},
+        page_params={"seq": bits_text(x), "u": U, "w": W},
+        hint_key="exercises.counting_gradient_u_hint",
+        mistakes=((HINT_SIGN, -gU), ("exercises.counting_gradient_u_hint_w", gW)),
+    )
+
+
+def diverged_at(rng: np.random.Generator) -> Exercise:
+    """The iteration at which plain gradient descent overflows, on the book's data (section 4)."""
+    X, targets = counting.book_dataset()
+    while True:
+        lr = float(rng.choice(DIVERGING_RATES))
+        start = (grid(rng, -2.5, -1.0, 0.1), grid(rng, -0.5, 0.5, 0.1))
+        run = counting.fit(X, targets, start, optim.sgd(lr), BOOK_ITERS)
+        if run.diverged_at is not None and run.diverged_at > 2:  # diverges, and not at once
+            break
+    answer = int(run.diverged_at)
+    return Exercise(
+        id="counting_diverged_at", lesson=LESSON, kind="number", section=4,
+        params={"lr": lr, "u0": start[0], "w0": start[1], "iters": BOOK_ITERS}, answer=answer, tolerance=0.0,
+        choices=(), prompt_key="exercises.counting_diverged_at_prompt",
+        prompt_values={"lr": num(lr), "u0": num(start[0]), "w0": num(start[1]), "iters": BOOK_ITERS},
+        explain_key="exercises.counting_diverged_at_explain",
+        explain_values={"answer": answer, "U": num(run.params[-1, 0]), "W": num(run.params[-1, 1])},
+        page_params={"data": "book", "u0": start[0], "w0": start[1], "lr": lr, "iters": BOOK_ITERS},
+        hint_key="exercises.counting_diverged_at_hint",
+        mistakes=(("exercises.counting_diverged_at_hint_count", answer - 1),
+                  ("exercises.counting_diverged_at_hint_count", answer + 1)),
+    )
+
+
+def safe_rate(rng: np.random.Generator) -> Exercise:
+    """A setting: a learning rate at which descent from the book's start does not diverge within the
+    iterations, on the book's data or a generated set where the book's rate does diverge (section 4)."""
+    iters = int(rng.choice((300, 500, 1000)))
+    while True:
+        data = {"data": "book"} if rng.random() < 0.3 else {"data": "generated", "n": 50, "len": 10,
+                                                             "seed": int(rng.integers(0, 1000))}
+        X, targets = _dataset(data)
+        if counting.fit(X, targets, BOOK_START, optim.sgd(BOOK_LR), iters).diverged_at is not None:
+            break  # the page opens on a rate that diverges: the student has something to fix
+
+    def diverges(lr: float) -> bool:
+        return counting.fit(X, targets, BOOK_START, optim.sgd(lr), iters).diverged_at is not None
+
+    def judge(values: dict) -> str | None:
+        chosen = {name: values[name] for name in data}  # the generated set's size and seed only when generated
+        if chosen != data or (values["u0"], values["w0"]) != BOOK_START or values["iters"] != iters:
+            return HINT_SETTINGS_CHANGED
+        if not 0.0 < values["lr"] <= 1.0 or diverges(values["lr"]):  # the page's own range for the rate
+            return "exercises.counting_safe_rate_hint"
+        return None
+
+    working = next(lr for lr in SAFE_CANDIDATES if not diverges(lr))
+    page = {**data, "u0": BOOK_START[0], "w0": BOOK_START[1], "iters": iters}
+    return Exercise(
+        id="counting_safe_rate", lesson=LESSON, kind="setting", section=4,
+        params={**data, "iters": iters}, answer={**page, "lr": working}, tolerance=None, choices=(),
+        prompt_key="exercises.counting_safe_rate_prompt",
+        prompt_values={"iters": iters, "u0": num(BOOK_START[0]), "w0": num(BOOK_START[1]), "book_lr": num(BOOK_LR)},
+        explain_key="exercises.counting_safe_rate_explain",
+        explain_values={"lr": num(working), "iters": iters},
+        page_params={**page, "lr": BOOK_LR},
+        hint_key="exercises.counting_safe_rate_hint",
+        fields=(("lr", "float"), ("u0", "float"), ("w0", "float"), ("iters", "int"), ("data", "text"),
+                *((name, "int") for name in ("n", "len", "seed") if name in data)),
+        judge=judge,
+    )
+
+
+def _dataset(data: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The page's data set for its ``data``, ``n``, ``len`` and ``seed`` settings."""
+    if data["data"] == "book":
+        return counting.book_dataset()
+    return counting.make_dataset(data["n"], data["len"], data["seed"])
+
+
+EXERCISES = {
+    "counting_output": output,
+    "counting_gradient_step1": gradient_step1,
+    "counting_gradient_u": gradient_u,
+    "counting_diverged_at": diverged_at,
+    "counting_safe_rate": safe_rate,
+}

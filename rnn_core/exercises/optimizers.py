@@ -1,0 +1,191 @@
+"""Exercises on the optimizer lesson: racing optimizers on the counting RNN (:mod:`rnn_core.race`).
+
+The page's URL parameters: ``u0``, ``w0``, ``iters``, ``goal``, ``race`` and each runner's settings
+(sections 1-2), ``rp_d0``, ``rp_var``, ``focus``, ``it`` (section 2), ``clip``, ``lr_clip``, ``clip_by``
+(the race's clipping runner), ``nu``, ``nw`` (section 5). Runner settings here are the page's defaults.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnn_core import counting, race
+from rnn_core.exercises.base import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num
+
+LESSON = "optimizers"
+BOOK_ITERS = 500
+# The page's default settings of the runners raced here (views/optimizers.py), by the page's parameter names.
+RUNNERS = ("sgd", "momentum", "rmsprop", "adam", "rprop")
+DEFAULTS = {"lr_sgd": 0.0005, "lr_mom": 2e-5, "mu": 0.9, "lr_rms": 0.05, "decay": 0.9, "lr_adam": 0.1,
+            "rp_d0": 0.001, "rp_var": "rprop-"}
+RACE_SETTINGS = {
+    "sgd": {"lr": DEFAULTS["lr_sgd"]},
+    "momentum": {"lr": DEFAULTS["lr_mom"], "mu": DEFAULTS["mu"]},
+    "rmsprop": {"lr": DEFAULTS["lr_rms"], "decay": DEFAULTS["decay"]},
+    "adam": {"lr": DEFAULTS["lr_adam"]},
+    "rprop": {"step0": DEFAULTS["rp_d0"], "variant": DEFAULTS["rp_var"]},
+}
+OPTIMUM = race.OPTIMUM
+CONVERGED = 1e-3  # a run that ends this close to the optimum (1, 1) in the (U, W) plane converged
+
+
+def race_winner(rng: np.random.Generator) -> Exercise:
+    """Which optimizer's cost reaches the goal first from a given start (section 1)."""
+    X, targets = counting.book_dataset()
+    while True:
+        start = (grid(rng, -3.0, 3.0, 0.1), grid(rng, -3.0, 3.0, 0.1))
+        goal = float(rng.choice((1.0, 0.1)))
+        lanes = race.race(X, targets, start, RACE_SETTINGS, BOOK_ITERS)
+        first = race.summary(lanes, goal)
+        if len(first["first"]) == 1 and first["at"] > 0:  # one winner, and not already there at the start
+            break
+    winner = first["first"][0]
+    reached = {runner: race.standing(lane, goal)["reached"] for runner, lane in lanes.items()}
+    return Exercise(
+        id="optimizers_race_winner", lesson=LESSON, kind="choice", section=1,
+        params={"u0": start[0], "w0": start[1], "goal": goal}, answer=winner, tolerance=None, choices=RUNNERS,
+        prompt_key="exercises.optimizers_race_winner_prompt",
+        prompt_values={"u0": num(start[0]), "w0": num(start[1]), "goal": num(goal), "iters": BOOK_ITERS},
+        explain_key="exercises.optimizers_race_winner_explain",
+        explain_values={"at": first["at"], "reached": ", ".join(f"{runner} {'—' if i is None else i}"
+                                                                for runner, i in reached.items()),
+                        "diverged": ", ".join(first["diverged"]) or "—"},
+        page_params={"data": "book", "u0": start[0], "w0": start[1], "iters": BOOK_ITERS, "goal": goal,
+                     "race": ",".join(RUNNERS), **DEFAULTS},
+        hint_key="exercises.optimizers_race_winner_hint",
+        mistakes=tuple(("exercises.optimizers_race_winner_hint_diverged", r) for r in first["diverged"]),
+    )
+
+
+def rprop_first_step(rng: np.random.Generator) -> Exercise:
+    """Rprop's first update of U: -sign(g) Δ0 η-, since the previous sign starts at 0 (section 2)."""
+    X, targets = counting.book_dataset()
+    while True:
+        start = (grid(rng, -3.0, 3.0, 0.1), grid(rng, -3.0, 3.0, 0.1))
+        step0 = float(rng.choice((0.001, 0.01, 0.05, 0.1)))
+        lane = race.run_lane(X, targets, start, "rprop", 1, step0=step0, variant="rprop-")
+        first = race.update_at(lane, 0)
+        if first is not None and first["gradient"][0] != 0:
+            break
+    step_u = float(first["step"][0])
+    return Exercise(
+        id="optimizers_rprop_first_step", lesson=LESSON, kind="number", section=2,
+        params={"u0": start[0], "w0": start[1], "step0": step0}, answer=step_u, tolerance=1e-6, choices=(),
+        prompt_key="exercises.optimizers_rprop_first_step_prompt",
+        prompt_values={"u0": num(start[0]), "w0": num(start[1]), "step0": num(step0),
+                       "gu": num(first["gradient"][0]), "eta_minus": num(race.ETA_MINUS)},
+        explain_key="exercises.optimizers_rprop_first_step_explain",
+        explain_values={"gu": num(first["gradient"][0]), "step0": num(step0), "eta_minus": num(race.ETA_MINUS),
+                        "step": num(step_u)},
+        page_params={"data": "book", "u0": start[0], "w0": start[1], "race": "rprop", "rp_d0": step0,
+                     "rp_var": "rprop-", "focus": "rprop", "it": 0},
+        hint_key="exercises.optimizers_rprop_first_step_hint",
+        mistakes=((HINT_SIGN, -step_u), ("exercises.optimizers_rprop_first_step_hint_halved", 2 * step_u),
+                  ("exercises.optimizers_rprop_first_step_hint_halved", -2 * step_u),
+                  ("exercises.optimizers_rprop_first_step_hint_grown", step_u * 2 * race.ETA_PLUS)),
+    )
+
+
+def clipped_step(rng: np.random.Generator) -> Exercise:
+    """The length of the first step of gradient descent with norm clipping (the race's clipping runner)."""
+    X, targets = counting.book_dataset()
+    while True:
+        start = (grid(rng, -3.0, 3.0, 0.1), grid(rng, -3.0, 3.0, 0.1))
+        threshold = float(rng.choice((5.0, 10.0, 50.0, 100.0)))
+        lr = float(rng.choice((0.0005, 0.001, 0.005)))
+        lane = race.run_lane(X, targets, start, "clip", 1, lr=lr, threshold=threshold, by="norm")
+        first = race.update_at(lane, 0)
+        raw = float(np.hypot(*first["gradient"])) if first is not None else 0.0
+        if raw > 1.5 * threshold:  # clipping acts, clearly
+            break
+    length = float(np.hypot(*first["step"]))
+    return Exercise(
+        id="optimizers_clipped_step", lesson=LESSON, kind="number", section=3,
+        params={"u0": start[0], "w0": start[1], "lr": lr, "threshold": threshold}, answer=length, tolerance=1e-2,
+        choices=(), prompt_key="exercises.optimizers_clipped_step_prompt",
+        prompt_values={"u0": num(start[0]), "w0": num(start[1]), "lr": num(lr), "threshold": num(threshold),
+                       "norm": num(raw)},
+        explain_key="exercises.optimizers_clipped_step_explain",
+        explain_values={"norm": num(raw), "threshold": num(threshold), "lr": num(lr), "length": num(length)},
+        page_params={"data": "book", "u0": start[0], "w0": start[1], "race": "clip", "lr_clip": lr, "clip": threshold,
+                     "clip_by": "norm", "focus": "clip", "it": 0},
+        hint_key="exercises.optimizers_clipped_step_hint",
+        mistakes=(("exercises.optimizers_clipped_step_hint_unclipped", lr * raw),
+                  ("exercises.optimizers_clipped_step_hint_lr", threshold)),
+    )
+
+
+def rprop_start(rng: np.random.Generator) -> Exercise:
+    """A setting: a start, far enough from the optimum, from which Rprop converges (section 4)."""
+    X, targets = counting.book_dataset()
+    step0 = float(rng.choice((0.001, 0.01, 0.1)))
+    variant = str(rng.choice(("rprop-", "irprop-")))  # Rprop+ converges from a handful of starts only
+    min_distance = float(rng.choice((1.5, 2.0, 2.5)))
+
+    def converges(start: tuple[float, float]) -> bool:
+        lane = race.run_lane(X, targets, start, "rprop", BOOK_ITERS, step0=step0, variant=variant)
+        return lane.run.diverged_at is None and race.distance_to_optimum(lane) < CONVERGED
+
+    def far(start: tuple[float, float]) -> bool:
+        return bool(np.hypot(start[0] - OPTIMUM[0], start[1] - OPTIMUM[1]) >= min_distance)
+
+    def judge(values: dict) -> str | None:
+        if (values["rp_d0"], values["rp_var"], values["iters"]) != (step0, variant, BOOK_ITERS):
+            return HINT_SETTINGS_CHANGED
+        start = (values["u0"], values["w0"])
+        if max(abs(start[0]), abs(start[1])) > 3.0:  # the page's range for a start
+            return HINT_SETTINGS_CHANGED
+        if not far(start):
+            return "exercises.optimizers_rprop_start_hint_close"
+        return None if converges(start) else "exercises.optimizers_rprop_start_hint"
+
+    # A sample solution: the first start of the page's half-unit grid, in a random order, that is far enough and
+    # converges. Most far starts on the left half-plane do, so this takes a few runs.
+    candidates = [(u / 2, w / 2) for u in range(-6, 7) for w in range(-6, 7)]
+    candidates = [candidates[k] for k in rng.permutation(len(candidates))]
+    candidates.sort(key=lambda start: start[0] > 0)  # a stable sort: the left half-plane first
+    working = next(start for start in candidates if far(start) and converges(start))
+    page = {"data": "book", "race": "rprop", "rp_d0": step0, "rp_var": variant, "iters": BOOK_ITERS}
+    return Exercise(
+        id="optimizers_rprop_start", lesson=LESSON, kind="setting", section=4,
+        params={"step0": step0, "variant": variant, "min_distance": min_distance},
+        answer={**page, "u0": working[0], "w0": working[1]}, tolerance=None, choices=(),
+        prompt_key="exercises.optimizers_rprop_start_prompt",
+        prompt_values={"step0": num(step0), "variant": variant, "distance": num(min_distance), "iters": BOOK_ITERS,
+                       "converged": num(CONVERGED)},
+        explain_key="exercises.optimizers_rprop_start_explain",
+        explain_values={"u0": num(working[0]), "w0": num(working[1]), "converged": num(CONVERGED)},
+        page_params={**page, "u0": OPTIMUM[0], "w0": OPTIMUM[1], "focus": "rprop"},
+        hint_key="exercises.optimizers_rprop_start_hint",
+        fields=(("u0", "float"), ("w0", "float"), ("rp_d0", "float"), ("rp_var", "text"), ("iters", "int")),
+        judge=judge,
+    )
+
+
+def curvature(rng: np.random.Generator) -> Exercise:
+    """Bowl or saddle: the signs of the cost's curvatures (the Hessian's eigenvalues) at a point (section 5)."""
+    X, targets = counting.book_dataset()
+    while True:
+        point = (grid(rng, -3.0, 3.0, 0.05), grid(rng, -1.5, 1.5, 0.05))  # |W| > 1.5: the surface is a wall
+        eigenvalues = np.linalg.eigvalsh(counting.hessian(X, targets, *point))
+        if np.all(np.isfinite(eigenvalues)) and np.min(np.abs(eigenvalues)) > 1e-3 * np.max(np.abs(eigenvalues)):
+            break  # both curvatures clearly nonzero: the shape is not a matter of rounding
+    answer = "bowl" if eigenvalues[0] > 0 else "saddle"
+    return Exercise(
+        id="optimizers_curvature", lesson=LESSON, kind="choice", section=5,
+        params={"U": point[0], "W": point[1]}, answer=answer, tolerance=None, choices=("bowl", "saddle"),
+        prompt_key="exercises.optimizers_curvature_prompt", prompt_values={"U": num(point[0]), "W": num(point[1])},
+        explain_key="exercises.optimizers_curvature_explain",
+        explain_values={"l1": num(eigenvalues[0]), "l2": num(eigenvalues[1])},
+        page_params={"data": "book", "nu": point[0], "nw": point[1]},
+        hint_key="exercises.optimizers_curvature_hint",
+    )
+
+
+EXERCISES = {
+    "optimizers_race_winner": race_winner,
+    "optimizers_rprop_first_step": rprop_first_step,
+    "optimizers_clipped_step": clipped_step,
+    "optimizers_rprop_start": rprop_start,
+    "optimizers_curvature": curvature,
+}

@@ -1,0 +1,410 @@
+"""The class store against SQLite and against a real PostgreSQL started here: codes and secrets, 1,000 answers
+from 40 threads, a writer killed mid-write, expiry with an injected clock, faults and recovery."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from classroom import codes
+from classroom.ratelimit import RateLimit
+from classroom.recorder import BACKOFF, Recorder
+from classroom.schema import MIGRATIONS, SchemaTooNew, answers, classes
+from classroom.store import Answer, ClassGone, ClassStore, StoreUnavailable, group_answer, new_token
+
+ROOT = Path(__file__).resolve().parent.parent
+DAY = 86400.0
+
+
+# --- a throw-away PostgreSQL cluster (STREAMLIT_NOTES "Services for tests") ---------------------------------
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PgCluster:
+    def __init__(self, bin_dir: Path):
+        self.bin, self.port = bin_dir, _free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="rnnlab-pg-"))
+        self.as_root = os.geteuid() == 0  # PostgreSQL refuses to run as root: run it as "postgres"
+
+    def _run(self, *args: str) -> None:
+        cmd = " ".join(args)
+        full = ["su", "postgres", "-c", cmd] if self.as_root else ["sh", "-c", cmd]
+        subprocess.run(full, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+
+    def init(self) -> None:
+        if self.as_root:
+            shutil.chown(self.dir, "postgres")
+        self._run(str(self.bin / "initdb"), "-D", f"{self.dir}/data", "-A", "trust", "-U", "rnnlab")
+
+    def start(self) -> None:
+        opts = f"'-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1'"
+        self._run(str(self.bin / "pg_ctl"), "-D", f"{self.dir}/data", "-o", opts, "-l", f"{self.dir}/log", "-w",
+                  "start")
+
+    def stop(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://rnnlab@127.0.0.1:{self.port}/{database}"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    bin_dir = _pg_bin()
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        bin_dir = None
+    if bin_dir is None:
+        if os.environ.get("RNN_LAB_REQUIRE_BROWSER"):
+            pytest.fail("PostgreSQL (Debian's postgresql) or psycopg is missing, and CI requires it")
+        pytest.skip("PostgreSQL is not installed here")
+    cluster = PgCluster(bin_dir)
+    cluster.init()
+    cluster.start()
+    yield cluster
+    try:
+        cluster.stop()
+    finally:
+        shutil.rmtree(cluster.dir, ignore_errors=True)
+
+
+def _fresh_pg_database(cluster: PgCluster) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return cluster.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'classroom.sqlite3'}"
+    return _fresh_pg_database(request.getfixturevalue("pg_cluster"))
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def answer(session: str = "s1", exercise: str = "counting.output", response: str = "1", correct: bool = False,
+           attempt: int = 1) -> Answer:
+    return Answer(session, "counting", exercise, 7, attempt, response, correct, new_token())
+
+
+@pytest.fixture
+def store(db_url):
+    s = ClassStore(db_url)
+    yield s
+    s.dispose()
+
+
+# --- codes ----------------------------------------------------------------------------------------------------
+def test_class_code_is_six_crockford_symbols_of_30_bits():
+    drawn = {codes.new_class_code() for _ in range(2000)}
+    assert codes.CODE_BITS >= 30 and len(codes.ALPHABET) == 32 and not set("ILOU") & set(codes.ALPHABET)
+    assert all(len(c) == 6 and set(c) <= set(codes.ALPHABET) for c in drawn)
+    assert len(drawn) >= 1995  # 2,000 draws from 2**30 codes: a handful of repeats at most
+
+
+def test_typed_codes_are_read_forgivingly_and_malformed_ones_refused():
+    assert codes.display("K7M3QX") == "K7M-3QX"
+    assert codes.normalise(" k7m-3qx ") == "K7M3QX"
+    assert codes.normalise("ABC-DEO") == "ABCDE0" and codes.normalise("1IL-000") == "111000"
+    assert [codes.normalise(bad) for bad in ("", "K7M-3Q", "K7M-3QXX", "K7M-3Q!", "U7M-3QX", "x" * 500)] == [None] * 6
+
+
+def test_variant_codes_round_trip_every_seed_edge():
+    for seed in (0, 1, 31, 32, 12345, codes.VARIANT_SEEDS - 1):
+        assert codes.variant_seed(codes.variant_code(seed)) == seed
+    assert codes.variant_seed(codes.variant_code(777).lower()) == 777
+    assert codes.variant_seed("ABC") is None and codes.variant_seed("AB!D") is None
+
+
+def test_teacher_secret_has_128_bits_or_more_and_only_its_hash_is_stored(store):
+    new = store.create_class()
+    assert len(new.teacher_secret) >= 22  # 16 bytes of URL-safe base64; we draw 24 bytes (32 symbols)
+    with store.engine.connect() as conn:
+        row = conn.execute(select(classes)).one()
+    assert new.teacher_secret not in [str(v) for v in row]
+    assert row.teacher_hash == codes.hash_secret(new.teacher_secret)
+
+
+def test_a_wrong_code_or_secret_opens_nothing(store):
+    new = store.create_class()
+    code = new.info.code
+    assert store.find_class(codes.display(code).lower()) == new.info
+    assert store.teacher_class(code, new.teacher_secret) == new.info
+    other = next(c for c in iter(codes.new_class_code, None) if c != code)
+    assert store.find_class(other) is None
+    assert store.find_class("not a code") is None
+    assert store.teacher_class(code, new.teacher_secret + "x") is None
+    assert store.teacher_class(other, new.teacher_secret) is None
+    assert store.teacher_class("", "") is None
+
+
+# --- answers --------------------------------------------------------------------------------------------------
+def test_forty_threads_of_25_answers_record_exactly_1000(store):
+    class_id = store.create_class().info.id
+    start = threading.Barrier(40)
+    failures = []
+
+    def student(k: int) -> None:
+        start.wait()
+        for i in range(25):
+            try:
+                store.record(class_id, answer(session=f"s{k}", exercise=f"ex{i % 5}", response=str(i), attempt=i))
+            except Exception as err:  # noqa: BLE001 - collected and asserted below
+                failures.append(repr(err))
+
+    threads = [threading.Thread(target=student, args=(k,)) for k in range(40)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert failures == []
+    assert store.answer_count(class_id) == 1000
+    assert {s.tried for s in store.summary(class_id)} == {40}
+
+
+WRITER = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from classroom.store import Answer, ClassStore, new_token
+store = ClassStore(sys.argv[1])
+class_id = int(sys.argv[3])
+for i in range(100000):
+    store.record(class_id, Answer("killed", "counting", "ex", 1, i, str(i), False, new_token()))
+    print(i + 1, flush=True)
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_every_committed_answer(db_url):
+    store = ClassStore(db_url)
+    class_id = store.create_class().info.id
+    store.dispose()
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, db_url, str(ROOT), str(class_id)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    last = 0
+    for line in proc.stdout:
+        last = int(line)
+        if last >= 150:
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert last >= 150, proc.stderr.read()
+    reopened = ClassStore(db_url)
+    try:
+        reopened.ensure_schema()
+        count = reopened.answer_count(class_id)
+        assert count >= last
+        with reopened.engine.connect() as conn:  # and they are the first `count` answers, none half-written
+            responses = conn.execute(select(answers.c.response)).scalars().all()
+        assert sorted(int(r) for r in responses) == list(range(count))
+    finally:
+        reopened.dispose()
+
+
+def test_expiry_deletes_exactly_the_expired_classes_and_their_answers(db_url):
+    clock = Clock()
+    store = ClassStore(db_url, class_days=7, clock=clock)
+    old = store.create_class().info  # expires at day 7
+    clock.now += 3 * DAY
+    young = store.create_class().info  # expires at day 10
+    for info in (old, young):
+        for k in range(4):
+            store.record(info.id, answer(session=f"s{k}"))
+    clock.now += 4 * DAY - 1  # one second before the first expiry
+    assert store.purge_expired() == 0 and store.answer_count() == 8
+    clock.now += 1
+    assert store.find_class(old.code) is None  # expired: not found even before it is deleted
+    assert store.purge_expired() == 1
+    assert store.answer_count() == 4 and store.answer_count(young.id) == 4
+    assert store.find_class(young.code) == young
+    with pytest.raises(ClassGone):
+        store.record(old.id, answer())
+    clock.now += 3 * DAY
+    store.create_class()  # creating a class also clears the expired ones
+    assert store.answer_count() == 0 and store.find_class(young.code) is None
+    store.dispose()
+
+
+def test_summary_counts_first_tries_final_rights_and_groups_numbers(store):
+    class_id = store.create_class().info.id
+    store.record(class_id, answer("a", response="0.1234", attempt=1))
+    store.record(class_id, answer("a", response="2", correct=True, attempt=2))
+    store.record(class_id, answer("b", response="2", correct=True))
+    store.record(class_id, answer("c", response="0.12341"))
+    store.record(class_id, answer("c", response=" 1.23e-1 "))
+    store.record(class_id, answer("d", exercise="counting.other", response="Vanishing"))
+    store.record(class_id, answer("e", exercise="counting.other", response="vanishing "))
+    by_id = {s.exercise_id: s for s in store.summary(class_id)}
+    output = by_id["counting.output"]
+    assert (output.tried, output.right_first, output.right_end) == (3, 1, 2)
+    assert output.wrong == (("0.123", 3),)
+    assert by_id["counting.other"].wrong == (("vanishing", 2),)
+    assert group_answer("-0") == "0" and group_answer("nan") == "nan"
+
+
+def test_an_answer_longer_than_200_characters_is_refused(store):
+    class_id = store.create_class().info.id
+    store.record(class_id, answer(response="x" * 200))
+    with pytest.raises(ValueError):
+        store.record(class_id, answer(response="x" * 201))
+    assert store.answer_count() == 1
+
+
+def test_a_submission_retried_after_a_fault_counts_once(store):
+    class_id = store.create_class().info.id
+    once = answer()
+    store.record(class_id, once)
+    store.record(class_id, once)  # the same token: the commit had happened, the retry is a no-op
+    assert store.answer_count() == 1
+
+
+# --- schema ---------------------------------------------------------------------------------------------------
+def test_migrations_run_once_in_order_and_a_newer_schema_is_refused(db_url):
+    ran = []
+    extra = (lambda conn: ran.append("v2"), lambda conn: ran.append("v3"))
+    ClassStore(db_url).ensure_schema()
+    ClassStore(db_url, migrations=MIGRATIONS + extra[:1]).ensure_schema()
+    ClassStore(db_url, migrations=MIGRATIONS + extra).ensure_schema()
+    ClassStore(db_url, migrations=MIGRATIONS + extra).ensure_schema()
+    assert ran == ["v2", "v3"]
+    with create_engine(db_url).connect() as conn:
+        assert conn.execute(text("SELECT version FROM schema_version")).scalars().all() == [3]
+    with pytest.raises(SchemaTooNew):
+        ClassStore(db_url).ensure_schema()
+
+
+def test_sqlite_file_is_created_in_wal_mode(tmp_path):
+    path = tmp_path / "deep" / "er" / "classroom.sqlite3"
+    store = ClassStore(f"sqlite:///{path}")
+    store.create_class()
+    assert path.exists()
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    store.dispose()
+
+
+# --- faults ---------------------------------------------------------------------------------------------------
+def test_a_locked_sqlite_database_is_reported_then_recording_resumes(tmp_path):
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    store = ClassStore(url, busy_timeout_ms=200)
+    class_id = store.create_class().info.id
+    store.record(class_id, answer("before"))
+    clock = Clock(0.0)
+    rec = Recorder(clock=clock)
+    holder = sqlite3.connect(tmp_path / "c.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    try:
+        assert rec.submit(store, class_id, answer("during-1")) == "waiting"
+        assert rec.submit(store, class_id, answer("during-2")) == "waiting"  # within the back-off: not even tried
+        assert len(rec.pending) == 2
+    finally:
+        holder.rollback()
+        holder.close()
+    clock.now += BACKOFF
+    assert rec.submit(store, class_id, answer("after")) == "recorded"
+    assert store.answer_count(class_id) == 4 and not rec.pending
+    store.dispose()
+
+
+def test_a_corrupt_sqlite_file_is_unavailable_not_a_crash(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    path.write_bytes(b"this is not a database" * 200)
+    store = ClassStore(f"sqlite:///{path}")
+    with pytest.raises(StoreUnavailable):
+        store.ensure_schema()
+    with pytest.raises(StoreUnavailable):
+        store.find_class("K7M-3QX")
+    rec = Recorder()
+    assert rec.submit(store, 1, answer()) == "waiting"
+    store.dispose()
+
+
+def test_a_missing_directory_that_cannot_be_created_is_unavailable(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    store = ClassStore(f"sqlite:///{blocker / 'sub' / 'c.sqlite3'}")
+    with pytest.raises(StoreUnavailable):
+        store.create_class()
+
+
+def test_postgresql_going_away_and_coming_back(pg_cluster):
+    store = ClassStore(_fresh_pg_database(pg_cluster), connect_timeout_s=2)
+    class_id = store.create_class().info.id
+    store.record(class_id, answer("before"))
+    clock = Clock(0.0)
+    rec = Recorder(clock=clock)
+    pg_cluster.stop()
+    try:
+        assert rec.submit(store, class_id, answer("during")) == "waiting"
+    finally:
+        pg_cluster.start()
+    clock.now += BACKOFF
+    assert rec.submit(store, class_id, answer("after")) == "recorded"
+    assert store.answer_count(class_id) == 3
+    store.dispose()
+
+
+def test_the_recorder_drops_the_answers_of_a_class_that_ended(tmp_path):
+    clock = Clock()
+    store = ClassStore(f"sqlite:///{tmp_path / 'c.sqlite3'}", class_days=1, clock=clock)
+    class_id = store.create_class().info.id
+    rec = Recorder()
+    assert rec.submit(store, class_id, answer()) == "recorded"
+    clock.now += 2 * DAY
+    assert rec.submit(store, class_id, answer()) == "class_gone" and not rec.pending
+    store.dispose()
+
+
+def test_rate_limit_allows_two_checks_in_any_second():
+    clock = Clock(0.0)
+    limit = RateLimit(per_second=2, clock=clock)
+    assert [limit.allow(), limit.allow(), limit.allow()] == [True, True, False]
+    clock.now = 0.99
+    assert not limit.allow()
+    clock.now = 1.0  # both checks at 0 have left the window
+    assert [limit.allow(), limit.allow(), limit.allow()] == [True, True, False]
+    clock.now = 1.5
+    assert not limit.allow()
+    clock.now = 2.0
+    assert limit.allow()
+
+
+def test_every_store_call_takes_milliseconds(store):
+    class_id = store.create_class().info.id
+    started = time.perf_counter()
+    for k in range(50):
+        store.record(class_id, answer(f"s{k}"))
+    store.summary(class_id)
+    assert time.perf_counter() - started < 10
