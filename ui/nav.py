@@ -8,4 +8,5 @@ LESSONS = (
     ("views/gradients.py", "nav.gradients", "📉", "gradients"),
     ("views/optimizers.py", "nav.optimizers", "🧭", "optimizers"),
     ("views/lstm.py", "nav.lstm", "🧠", "lstm"),
+    ("views/classroom.py", "nav.classroom", ":material/groups:", "class"),
 )

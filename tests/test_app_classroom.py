@@ -1,0 +1,322 @@
+"""AppTest: the Class page with good and bad codes and secrets, and an exercise box answered wrong then right, in
+both languages; answers reach the class store, and a database that is away does not stop the exercise."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from apptest_helpers import APP, assert_clean, texts, url_of
+from streamlit.testing.v1 import AppTest
+
+import ui.exercise_box
+from classroom import codes
+from classroom.store import Answer, ClassStore, new_token
+from rnn_core import exercises as real_exercises
+from rnn_core.exercises import base
+from rnn_core.exercises.base import Exercise
+from ui.i18n import LANGUAGES, catalog
+
+DAY = 86400.0
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
+    monkeypatch.setenv("RNNLAB_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def store(database):
+    s = ClassStore(database)
+    yield s
+    s.dispose()
+
+
+def open_app(page: str, lang: str, params: dict | None = None) -> AppTest:
+    """The Class page as a deep link opens it. Its URL path ("class") is not its file name, so AppTest needs one
+    run before it can switch to it (see AppTest.switch_page); the link's query is set for the second run."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(f"views/{page}.py")
+    for name in list(at.query_params):
+        del at.query_params[name]
+    at.query_params["lang"] = lang
+    for name, value in (params or {}).items():
+        at.query_params[name] = str(value)
+    at.run()
+    return at
+
+
+def tr(lang: str, key: str, **fields) -> str:
+    text = catalog(lang)[key]
+    return text.format(**fields) if fields else text
+
+
+# --- the Class page -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_teacher_starts_a_class_and_sees_every_exercise(lang, store):
+    at = open_app("classroom", lang)
+    assert_clean(at)
+    next(b for b in at.button if b.key == "class_start").click().run()
+    assert_clean(at)
+    shown = at.code[0].value
+    assert codes.normalise(shown) is not None and "-" in shown
+    info = store.find_class(shown)
+    assert info is not None
+    table = at.dataframe[0].value
+    assert len(table) == sum(len(ids) for ids in real_exercises.catalogue().values())
+    assert set(table[tr(lang, "classroom.col_tried")]) == {0}
+    teacher_link = at.code[1].value
+    assert f"code={shown}" in teacher_link and "key=" in teacher_link
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_student_joins_with_a_typed_code(lang, store):
+    code = store.create_class().info.code
+    at = open_app("classroom", lang)
+    at.text_input(key="class_typed_code").input(codes.display(code).lower())
+    next(b for b in at.button if b.key == "class_join").click().run()
+    assert_clean(at)
+    assert tr(lang, "classroom.joined", code=codes.display(code)) in texts(at)
+    assert at.session_state["_class.joined"]["code"] == code
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_wrong_and_expired_codes_get_the_same_message(lang, database):
+    clock = SimpleNamespace(now=0.0)
+    old = ClassStore(database, class_days=7, clock=lambda: clock.now)
+    expired = old.create_class().info.code  # created in 1970: long expired
+    old.dispose()
+    seen = []
+    for typed in (expired, "ZZZ-ZZZ", "hello"):
+        at = open_app("classroom", lang)
+        at.text_input(key="class_typed_code").input(typed)
+        next(b for b in at.button if b.key == "class_join").click().run()
+        assert_clean(at)
+        assert "_class.joined" not in at.session_state
+        seen.append([e.value for e in at.error])
+    assert seen == [[tr(lang, "classroom.not_found")]] * 3
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_class_link_joins_a_student(lang, store):
+    code = store.create_class().info.code
+    at = open_app("classroom", lang, params={"join": codes.display(code)})
+    assert_clean(at)
+    assert at.session_state["_class.joined"]["code"] == code
+    assert url_of(at) == {"lang": lang}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
+    new = store.create_class()
+    code = codes.display(new.info.code)
+    store.record(new.info.id, Answer("s1", "counting", "counting_output", 1, 1, "<b>12</b> **x**", False,
+                                     new_token()))
+    store.record(new.info.id, Answer("s1", "counting", "counting_output", 1, 2, "3", True, new_token()))
+    store.record(new.info.id, Answer("s2", "counting", "counting_output", 1, 1, "3", True, new_token()))
+
+    at = open_app("classroom", lang, params={"code": code, "key": new.teacher_secret})
+    assert_clean(at)
+    assert url_of(at) == {"lang": lang}  # the secret leaves the address bar at once
+    table = at.dataframe[0].value.set_index(tr(lang, "classroom.col_exercise"))
+    row = table.loc["counting_output"]
+    assert (row[tr(lang, "classroom.col_tried")], row[tr(lang, "classroom.col_right_first")],
+            row[tr(lang, "classroom.col_right_end")]) == (2, 1, 2)
+    assert row[tr(lang, "classroom.col_wrong")] == "<b>12</b> **x** ×1"  # shown as text in a table cell
+    link = row[tr(lang, "classroom.col_open")]
+    assert link.startswith("http") and "/counting?" in link and f"lang={lang}" in link
+
+    for bad_code, secret in ((code, new.teacher_secret[:-1]), ("ZZZ-ZZZ", new.teacher_secret), (code, "")):
+        at = open_app("classroom", lang, params={"code": bad_code, "key": secret})
+        assert_clean(at)
+        assert [e.value for e in at.error] == [tr(lang, "classroom.not_found")]
+        assert len(at.dataframe) == 0 and "_class.teacher" not in at.session_state
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_class_page_without_a_database_says_so(lang, tmp_path, monkeypatch):
+    bad = tmp_path / "corrupt.sqlite3"
+    bad.write_bytes(b"not a database" * 300)
+    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{bad}")
+    at = open_app("classroom", lang)
+    assert_clean(at)
+    next(b for b in at.button if b.key == "class_start").click().run()
+    assert_clean(at)
+    assert tr(lang, "classroom.unavailable") in [e.value for e in at.error]
+
+
+# --- the exercise box -----------------------------------------------------------------------------------------
+def _fake_exercises() -> SimpleNamespace:
+    """Two exercises with known answers and texts that exist in both languages (the box is what is tested)."""
+    def make(exercise_id: str, seed: int) -> Exercise:
+        common = dict(section=1, params={"seed": seed}, choices=(), prompt_key="nav.counting", prompt_values={},
+                      explain_key="nav.lstm", explain_values={}, hint_key="nav.home")
+        if exercise_id == "fake_number":
+            return Exercise(id="fake_number", lesson="counting", kind="number", answer=2.5, tolerance=0.01,
+                            mistakes=(("nav.gradients", -2.5),), page_params={"u": 1.0, "w": 2.5}, **common)
+        return Exercise(id="fake_setting", lesson="counting", kind="setting", answer={"w": 0.5}, tolerance=None,
+                        page_params={"w": 1.0}, fields=(("w", "float"),),
+                        judge=lambda v: None if abs(v["w"]) < 1 else "nav.gradients", **common)
+
+    return SimpleNamespace(catalogue=lambda: {"counting": ["fake_number", "fake_setting"]}, make=make,
+                           CHOICE_LABELS={}, fill=real_exercises.fill)
+
+
+BOX = """
+import streamlit as st
+from ui.exercise_box import exercise_box
+exercise_box("counting", "{exercise_id}")
+"""
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    monkeypatch.setattr(ui.exercise_box, "exercises", _fake_exercises())
+    if base.MALFORMED_NUMBER not in catalog("en"):  # until the [exercises] texts land in locales/
+        monkeypatch.setattr(base, "MALFORMED_NUMBER", "nav.optimizers")
+
+
+def box_app(lang: str, exercise_id: str = "fake_number", joined: dict | None = None) -> AppTest:
+    at = AppTest.from_string(BOX.format(exercise_id=exercise_id), default_timeout=30)
+    at.session_state["lang"] = lang
+    if joined:
+        at.session_state["_class.joined"] = joined
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def check_button(at: AppTest):
+    """The box form's "Check" button (a form submit button has no key of its own)."""
+    return next(b for b in at.button if b.label == tr(at.session_state["lang"], "exercise_box.check"))
+
+
+def answer_box(at: AppTest, typed: str) -> AppTest:
+    at.text_input(key="exercise.fake_number.typed").input(typed)
+    check_button(at).click().run()
+    assert_clean(at)
+    return at
+
+
+def clock_at(monkeypatch, seconds: float) -> None:
+    """Move the session's rate-limit clock far enough that the next check is allowed."""
+    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_box_answered_wrong_then_right(lang, fake, monkeypatch):
+    clock_at(monkeypatch, 100.0)
+    at = box_app(lang)
+    assert tr(lang, "nav.counting") in texts(at)  # the prompt
+    answer_box(at, "-2.5")
+    assert [e.value for e in at.error] == [tr(lang, "exercise_box.wrong", response="`-2.5`")]
+    assert tr(lang, "nav.gradients") in [i.value for i in at.info]  # the sign-error hint
+    assert tr(lang, "nav.lstm") not in texts(at)  # no explanation yet
+    clock_at(monkeypatch, 102.0)
+    answer_box(at, "2.5")
+    assert [s.value for s in at.success] == [tr(lang, "exercise_box.right", tries=2)]
+    assert tr(lang, "exercise_box.answer", answer="2.5") in texts(at)
+    assert tr(lang, "exercise_box.progress", solved=1, total=2) in texts(at)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_two_wrong_tries_show_the_answer_the_explanation_and_the_link(lang, fake, monkeypatch):
+    clock_at(monkeypatch, 100.0)
+    at = box_app(lang)
+    answer_box(at, "7")
+    assert tr(lang, "nav.home") in [i.value for i in at.info]  # the generic hint
+    clock_at(monkeypatch, 102.0)
+    answer_box(at, "not a number")  # unreadable: a message, not a try
+    assert at.session_state["exercise.fake_number"]["tries"] == 1 and len(at.warning) == 1
+    assert tr(lang, "nav.lstm") not in texts(at)
+    answer_box(at, "8")
+    assert tr(lang, "exercise_box.answer", answer="2.5") in texts(at)
+    assert tr(lang, "nav.lstm") in texts(at)
+    link = at.get("page_link")[0].proto
+    assert "/counting?" in link.page and "w=2.5" in link.page and f"lang={lang}" in link.page
+    assert check_button(at).disabled
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_checks_faster_than_two_a_second_are_refused(lang, fake, monkeypatch):
+    clock_at(monkeypatch, 100.0)
+    at = box_app(lang)
+    answer_box(at, "1")
+    answer_box(at, "junk")
+    answer_box(at, "2.5")
+    assert [w.value for w in at.warning] == [tr(lang, "exercise_box.too_fast")]
+    assert at.session_state["exercise.fake_number"]["tries"] == 1
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_setting_is_read_from_the_page_widgets(lang, fake, monkeypatch):
+    clock_at(monkeypatch, 100.0)
+    at = AppTest.from_string(BOX.format(exercise_id="fake_setting"), default_timeout=30)
+    at.session_state["lang"] = lang
+    at.session_state["counting.w"] = 2.0
+    at.run()
+    at.button(key="exercise.fake_setting.check").click().run()
+    assert tr(lang, "nav.gradients") in [i.value for i in at.info]
+    clock_at(monkeypatch, 102.0)
+    at.session_state["counting.w"] = 0.5
+    at.button(key="exercise.fake_setting.check").click().run()
+    assert_clean(at)
+    assert [s.value for s in at.success] == [tr(lang, "exercise_box.right", tries=2)]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_reset_and_a_typed_variant_code_change_the_variant(lang, fake):
+    at = box_app(lang)
+    at.text_input(key="exercise.fake_number.code").input(codes.variant_code(4242))
+    at.button(key="exercise.fake_number.go").click().run()
+    assert at.session_state["exercise.fake_number"]["seed"] == 4242
+    assert tr(lang, "exercise_box.variant", code=f"`{codes.variant_code(4242)}`".strip("`")) in texts(at)
+    at.text_input(key="exercise.fake_number.code").input("??").run()
+    at.button(key="exercise.fake_number.go").click().run()
+    assert [e.value for e in at.error] == [tr(lang, "exercise_box.variant_bad")]
+    at.button(key="exercise.fake_number.reset").click().run()
+    assert at.session_state["exercise.fake_number"]["tries"] == 0
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_checked_answers_are_recorded_for_the_class(lang, fake, store, monkeypatch):
+    info = store.create_class().info
+    clock_at(monkeypatch, 100.0)
+    at = box_app(lang, joined={"id": info.id, "code": info.code})
+    assert tr(lang, "exercise_box.recording", code=codes.display(info.code)) in texts(at)
+    answer_box(at, "-2.5")
+    clock_at(monkeypatch, 102.0)
+    answer_box(at, "2.5")
+    (summary,) = store.summary(info.id)
+    assert (summary.exercise_id, summary.tried, summary.right_first, summary.right_end) == ("fake_number", 1, 0, 1)
+    assert summary.wrong == (("-2.5", 1),)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_box_keeps_working_while_the_database_is_away(lang, fake, tmp_path, monkeypatch):
+    bad = tmp_path / "corrupt.sqlite3"
+    bad.write_bytes(b"not a database" * 300)
+    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{bad}")
+    clock_at(monkeypatch, 100.0)
+    at = box_app(lang, joined={"id": 1, "code": "K7M3QX"})
+    answer_box(at, "2.5")
+    assert [s.value for s in at.success] == [tr(lang, "exercise_box.right", tries=1)]
+    assert [w.value for w in at.warning] == [tr(lang, "exercise_box.not_recording", waiting=1)]
+
+
+def test_the_real_exercises_mount_in_a_box():
+    """Every real exercise's first variant draws in a box (its texts exist) without an exception."""
+    missing = [ex_id for ids in real_exercises.catalogue().values() for ex_id in ids
+               if real_exercises.make(ex_id, 1).prompt_key not in catalog("en")]
+    if missing:
+        pytest.xfail(f"the exercise texts are not in locales/ yet: {missing[:3]}...")
+    for lesson, ids in real_exercises.catalogue().items():
+        at = AppTest.from_string("\n".join(
+            ["import streamlit as st", "from ui.exercise_box import exercise_box"]
+            + [f"exercise_box({lesson!r}, {ex_id!r})" for ex_id in ids]), default_timeout=30)
+        at.run()
+        assert_clean(at)

@@ -1,0 +1,290 @@
+"""The exercise box at the end of a lesson section, and the class a session may have joined.
+
+``exercise_box(lesson, exercise_id)`` is a fragment: checking an answer reruns the box only. Each box holds its
+own variant (a seed shown as a four-symbol code, so a teacher can open the same numbers), the number of tries,
+and whether it is solved, all in ``st.session_state``. When the session has joined a class (the Class page),
+each checked answer is also sent to the class store, anonymously, through the session's
+:class:`classroom.recorder.Recorder`; if the database is away the box says so and the lesson carries on.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from classroom import codes
+from classroom.ratelimit import RateLimit
+from classroom.recorder import Recorder
+from classroom.store import Answer, ClassInfo, ClassStore, StoreUnavailable, class_days_from_env, default_url, new_token
+from rnn_core import exercises
+from ui import urlstate
+from ui.i18n import current_language, t, verbatim
+from ui.nav import LESSONS
+
+TRIES_BEFORE_ANSWER = 2
+MAX_TYPED = 200
+FALLBACK_BASE = "http://localhost:8501"  # where st.context.url is unknown (AppTest)
+
+
+# --- the class store, one per process ---------------------------------------------------------------------
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _store(url: str, class_days: float) -> ClassStore:
+    store = ClassStore(url, class_days=class_days)
+    try:
+        store.ensure_schema()  # on start: create or migrate, drop expired classes
+    except StoreUnavailable:
+        pass  # retried by the store's next call; the lessons do not wait for it
+    return store
+
+
+def class_store() -> ClassStore | None:
+    """The process's store for ``RNNLAB_DATABASE_URL`` (or the default SQLite file); None if the URL is unusable
+    (a malformed URL, a driver that is not installed)."""
+    try:
+        return _store(default_url(), class_days_from_env())
+    except Exception:  # noqa: BLE001 - any failure to build an engine means: no recording, lessons go on
+        return None
+
+
+# --- this session's class ---------------------------------------------------------------------------------
+def session_id() -> str:
+    """A random id for this browser session: what ties one student's answers together, and nothing else."""
+    return st.session_state.setdefault("_class.session", secrets.token_hex(8))
+
+
+def joined_class() -> dict | None:
+    """``{"id", "code"}`` of the class this session joined, or None."""
+    return st.session_state.get("_class.joined")
+
+
+def join(info: ClassInfo) -> None:
+    st.session_state["_class.joined"] = {"id": info.id, "code": info.code}
+    recorder().status = "recorded"
+
+
+def leave() -> None:
+    st.session_state.pop("_class.joined", None)
+
+
+def recorder() -> Recorder:
+    return st.session_state.setdefault("_class.recorder", Recorder())
+
+
+def rate_limit() -> RateLimit:
+    """At most two checks a second per session, over all its boxes."""
+    return st.session_state.setdefault("_class.rate", RateLimit(per_second=2))
+
+
+def _record(exercise_id: str, lesson: str, seed: int, attempt: int, response: str, correct: bool) -> None:
+    joined = joined_class()
+    if joined is None:
+        return
+    answer = Answer(session_id(), lesson, exercise_id, seed, attempt, response[:MAX_TYPED], correct, new_token())
+    store = class_store()
+    if store is None:
+        recorder().pending.append((joined["id"], answer))
+        recorder().status = "waiting"
+        return
+    if recorder().submit(store, joined["id"], answer) == "class_gone":
+        leave()
+
+
+# --- links ------------------------------------------------------------------------------------------------
+def lesson_url(lesson: str, page_params: dict) -> str:
+    """The absolute URL that opens ``lesson`` at ``page_params`` in a fresh session (a new tab reads its URL)."""
+    paths = [path for _, _, _, path in LESSONS]
+    base = (st.context.url or FALLBACK_BASE).split("?")[0].rstrip("/")
+    head, _, last = base.rpartition("/")
+    if last in paths or last == "class":
+        base = head
+    path = "" if paths and lesson == paths[0] else lesson  # the first lesson is the default page, at "/"
+    query = urlencode({"lang": current_language(), **{k: str(v) for k, v in page_params.items()}})
+    return f"{base}/{path}?{query}" if path else f"{base}/?{query}"
+
+
+# --- the box ----------------------------------------------------------------------------------------------
+def _state(exercise_id: str) -> dict:
+    return st.session_state.setdefault(f"exercise.{exercise_id}", _fresh(codes.new_variant_seed()))
+
+
+def _fresh(seed: int) -> dict:
+    return {"seed": seed, "tries": 0, "solved": False, "feedback": None}
+
+
+def _solved() -> set:
+    return st.session_state.setdefault("exercise.solved", set())
+
+
+def _variant(exercise_id: str, seed: int):
+    """This session's Exercise object for ``seed`` (made once per variant: make computes the answer)."""
+    made = st.session_state.get(f"exercise.{exercise_id}.made")
+    if made is None or made[0] != seed:
+        made = (seed, exercises.make(exercise_id, seed))
+        st.session_state[f"exercise.{exercise_id}.made"] = made
+    return made[1]
+
+
+def _filled(values: dict) -> dict:
+    """A prompt's values with the ones that are text to translate (``{"key": ...}``) translated."""
+    return exercises.fill(values, t)
+
+
+def _choice_label(choice: str) -> str:
+    label_key = exercises.CHOICE_LABELS.get(choice)
+    return t(label_key) if label_key else str(choice)
+
+
+def _setting_names(ex) -> list[str]:
+    """The page widgets a setting exercise reads: its ``fields`` when it names them, else its URL parameters."""
+    return [name for name, *_ in ex.fields] if ex.fields else [n for n in ex.page_params if n != "lang"]
+
+
+def _shown_answer(ex) -> str:
+    if ex.kind == "number":
+        return f"{float(ex.answer):.6g}"
+    if ex.kind == "choice":
+        return _choice_label(ex.answer)
+    if isinstance(ex.answer, dict):
+        return ", ".join(f"{name} = {value}" for name, value in ex.answer.items())
+    return str(ex.answer)
+
+
+def _check(ex, state: dict, response, response_text: str) -> None:
+    """Judge one response, update the box's state, and record it for the class."""
+    if not rate_limit().allow():
+        state["feedback"] = {"kind": "slow"}
+        return
+    if len(response_text) > MAX_TYPED:
+        state["feedback"] = {"kind": "too_long"}
+        return
+    verdict = ex.check(response)
+    if verdict.message_key:  # could not be read: neither a try nor recorded
+        state["feedback"] = {"kind": "unread", "key": verdict.message_key}
+        return
+    state["tries"] += 1
+    state["solved"] = bool(verdict.correct)
+    if verdict.correct:
+        _solved().add(ex.id)
+    state["feedback"] = {"kind": "right" if verdict.correct else "wrong", "hint": verdict.hint_key,
+                         "response": response_text}
+    _record(ex.id, ex.lesson, state["seed"], state["tries"], response_text, bool(verdict.correct))
+
+
+def _on_check(lesson: str, exercise_id: str) -> None:
+    """The Check button's callback: it runs before the box is drawn, so the box shows the outcome at once."""
+    state = _state(exercise_id)
+    ex = _variant(exercise_id, state["seed"])
+    if state["solved"] or state["tries"] >= TRIES_BEFORE_ANSWER:
+        return
+    if ex.kind == "setting":
+        values = {name: st.session_state.get(urlstate.key(lesson, name)) for name in _setting_names(ex)}
+        _check(ex, state, values, ", ".join(f"{name}={value}" for name, value in values.items()))
+        return
+    typed = st.session_state.get(f"exercise.{exercise_id}.typed" if ex.kind == "number"
+                                 else f"exercise.{exercise_id}.chosen")
+    if typed is None or typed == "":
+        state["feedback"] = {"kind": "empty"}
+    else:
+        _check(ex, state, typed, str(typed))
+
+
+def _new_variant(exercise_id: str, seed: int | None = None) -> None:
+    st.session_state[f"exercise.{exercise_id}"] = _fresh(codes.new_variant_seed() if seed is None else seed)
+    _solved().discard(exercise_id)
+
+
+def _open_variant(exercise_id: str) -> None:
+    seed = codes.variant_seed(st.session_state.get(f"exercise.{exercise_id}.code", ""))
+    if seed is None:
+        st.session_state[f"exercise.{exercise_id}.bad_code"] = True
+    else:
+        st.session_state.pop(f"exercise.{exercise_id}.bad_code", None)
+        _new_variant(exercise_id, seed)
+
+
+@st.fragment
+def exercise_box(lesson: str, exercise_id: str) -> None:
+    """An exercise of ``lesson``: prompt, answer, feedback, the answer after two tries, a new variant on demand."""
+    state = _state(exercise_id)
+    ex = _variant(exercise_id, state["seed"])
+    done = state["solved"] or state["tries"] >= TRIES_BEFORE_ANSWER
+    with st.container(border=True, key=f"exbox_{exercise_id}"):
+        st.markdown(f"**{t('exercise_box.title')}** · " + t("exercise_box.variant", code=codes.variant_code(
+            state["seed"])))
+        st.markdown(t(ex.prompt_key, **_filled(ex.prompt_values)))
+        if ex.kind == "setting":
+            st.caption(t("exercise_box.setting_caption"))
+            st.button(t("exercise_box.check_setting"), key=f"exercise.{exercise_id}.check", disabled=done,
+                      on_click=_on_check, args=(lesson, exercise_id))
+        else:
+            with st.form(f"exercise.{exercise_id}.form", border=False):
+                if ex.kind == "number":
+                    st.text_input(t("exercise_box.number_label"), max_chars=MAX_TYPED,
+                                  key=f"exercise.{exercise_id}.typed", disabled=done)
+                else:
+                    labels = {choice: _choice_label(choice) for choice in ex.choices}
+                    st.radio(t("exercise_box.choice_label"), list(ex.choices), index=None,
+                             format_func=labels.__getitem__, key=f"exercise.{exercise_id}.chosen", disabled=done)
+                st.form_submit_button(t("exercise_box.check"), disabled=done, on_click=_on_check,
+                                      args=(lesson, exercise_id))
+        _feedback(ex, state)
+        left, right = st.columns([1, 2])
+        left.button(t("exercise_box.reset"), key=f"exercise.{exercise_id}.reset", on_click=_new_variant,
+                    args=(exercise_id,), icon=":material/refresh:")
+        with right.expander(t("exercise_box.variant_open")):
+            st.text_input(t("exercise_box.variant_label"), max_chars=12, key=f"exercise.{exercise_id}.code")
+            st.button(t("exercise_box.variant_go"), key=f"exercise.{exercise_id}.go", on_click=_open_variant,
+                      args=(exercise_id,))
+            if st.session_state.get(f"exercise.{exercise_id}.bad_code"):
+                st.error(t("exercise_box.variant_bad"))
+        _progress(lesson)
+        _class_status()
+
+
+def _feedback(ex, state: dict) -> None:
+    feedback = state["feedback"]
+    if feedback is None:
+        return
+    kind = feedback["kind"]
+    if kind == "slow":
+        st.warning(t("exercise_box.too_fast"), icon=":material/hourglass_top:")
+    elif kind == "too_long":
+        st.warning(t("exercise_box.too_long", limit=MAX_TYPED), icon=":material/warning:")
+    elif kind == "empty":
+        st.warning(t("exercise_box.empty"), icon=":material/warning:")
+    elif kind == "unread":
+        st.warning(t(feedback["key"]), icon=":material/warning:")
+    elif kind == "right":
+        st.success(t("exercise_box.right", tries=state["tries"]), icon=":material/check_circle:")
+    else:
+        st.error(t("exercise_box.wrong", response=verbatim(feedback["response"][:60])), icon=":material/cancel:")
+        if feedback.get("hint") and state["tries"] < TRIES_BEFORE_ANSWER:
+            st.info(t(feedback["hint"]), icon=":material/lightbulb:")
+    if state["solved"] or state["tries"] >= TRIES_BEFORE_ANSWER:
+        st.markdown(t("exercise_box.answer", answer=_shown_answer(ex)))
+        st.markdown(t(ex.explain_key, **_filled(ex.explain_values)))
+        st.page_link(lesson_url(ex.lesson, ex.page_params), label=t("exercise_box.open_setting"),
+                     icon=":material/open_in_new:")
+
+
+def _progress(lesson: str) -> None:
+    ids = exercises.catalogue().get(lesson, [])
+    solved = len(_solved() & set(ids))
+    st.caption(t("exercise_box.progress", solved=solved, total=len(ids)))
+
+
+def _class_status() -> None:
+    joined = joined_class()
+    if recorder().pending and recorder().clock() >= recorder().retry_at and class_store() is not None:
+        if recorder().flush(class_store()) == "class_gone":  # the back-off is over: send what waited
+            leave()
+    status = recorder().status
+    if status == "class_gone":
+        st.info(t("exercise_box.class_gone"), icon=":material/event_busy:")
+        recorder().status = "recorded"
+    elif joined is not None and status == "waiting":
+        st.warning(t("exercise_box.not_recording", waiting=len(recorder().pending)), icon=":material/cloud_off:")
+    elif joined is not None:
+        st.caption(t("exercise_box.recording", code=codes.display(joined["code"])))
