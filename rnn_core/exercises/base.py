@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnn_core import intro
+from rnn_core.errors import InputError
 
 MAX_RESPONSE = 200  # longest typed answer accepted (characters), as the class view stores it
 
@@ -173,7 +174,7 @@ def read_number(response) -> float | None:
             return None
         try:
             value = float(intro.parse_numbers(response, max_steps=1, limit=math.inf)[0])
-        except intro.InputError:
+        except InputError:
             return None
     elif isinstance(response, (int, float, np.integer, np.floating)) and not isinstance(response, (bool, np.bool_)):
         value = float(response)

@@ -26,7 +26,7 @@ def _regime(rho: float) -> str:
 
 
 def _matrix_text(W: np.ndarray) -> str:
-    """A 2x2 matrix as the page's matrix box takes it (:func:`rnn_core.spectral.parse_matrix`): ``a, b; c, d``."""
+    """A 2x2 matrix as the page's matrix box takes it: ``a, b; c, d``."""
     return "; ".join(", ".join(f"{float(x):g}" for x in row) for row in W)
 
 

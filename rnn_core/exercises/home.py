@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import counting, intro, vanilla
+from rnn_core.errors import InputError
 from rnn_core.exercises.base import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, numbers_text, text
 
 LESSON = "home"
@@ -132,7 +133,7 @@ def fading_scale(rng: np.random.Generator) -> Exercise:
     def judge(values: dict) -> str | None:
         try:
             typed = intro.parse_numbers(values["x"])
-        except intro.InputError:
+        except InputError:
             return HINT_SETTINGS_CHANGED
         if (values["act"], values["hidden"], values["seed"]) != (act, hidden, seed) or typed.tolist() != x:
             return HINT_SETTINGS_CHANGED

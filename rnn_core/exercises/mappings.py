@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import mappings
+from rnn_core.errors import InputError
 from rnn_core.exercises.base import CHOICE_LABELS, HINT_SETTINGS_CHANGED, Exercise, text
 
 LESSON = "mappings"
@@ -120,7 +121,7 @@ def review_setting(rng: np.random.Generator) -> Exercise:
             return HINT_SETTINGS_CHANGED
         try:
             x = mappings.parse("many_to_one", values["review"])
-        except mappings.InputError:
+        except InputError:
             return "exercises.mappings_review_setting_hint_length"
         if len(x) != length:
             return "exercises.mappings_review_setting_hint_length"
