@@ -18,9 +18,9 @@ from ui.i18n import t, verbatim
 PAGE = "home"
 ACTIVATION_NAMES = {"tanh": "home.act_tanh", "relu": "home.act_relu", "logistic": "home.act_logistic",
                     "linear": "home.act_linear"}
-# One line per lesson for the map; only lessons listed in ui/nav.py are shown.
+# One line per page for the map (the lessons, and the class page); only pages listed in ui/nav.py are shown.
 LESSON_LINES = {"mappings": "home.map_mappings", "counting": "home.map_counting", "gradients": "home.map_gradients",
-                "optimizers": "home.map_optimizers", "lstm": "home.map_lstm"}
+                "optimizers": "home.map_optimizers", "lstm": "home.map_lstm", "class": "home.map_class"}
 
 
 def read_sequence(text: str, default: str) -> tuple[tuple[float, ...], str | None]:
