@@ -2,10 +2,16 @@
 
 import streamlit as st
 
+from ui import present
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_locale, t, verbatim
 from ui.nav import LESSONS
 
-st.set_page_config(page_title="RNN Lab", page_icon="🔁", layout="wide")
+# Presenter mode comes from the link (?present=1) on arrival; then the sidebar switch owns it.
+if present.PRESENT not in st.session_state:
+    st.session_state[present.PRESENT] = st.query_params.get(present.PRESENT) == "1"
+st.set_page_config(page_title="RNN Lab", page_icon=":material/repeat:", layout="wide",
+                   initial_sidebar_state="collapsed" if present.presenting() else "auto")
+st.html(present.styles())
 
 # The language: from the link (?lang=ko) on arrival, else the browser's locale; then the sidebar switch owns it.
 if "lang" not in st.session_state:
@@ -17,8 +23,10 @@ with st.sidebar:
     st.segmented_control(
         t("app.language"), LANGUAGES, format_func=LANGUAGE_NAMES.get, key="lang", required=True
     )
+    st.toggle(t("app.present"), key=present.PRESENT, help=t("app.present_help"))
 if st.session_state.get("_lang_rejected"):
-    st.warning(t("app.lang_rejected", value=verbatim(st.session_state["_lang_rejected"][:20])), icon="⚠️")
+    st.warning(t("app.lang_rejected", value=verbatim(st.session_state["_lang_rejected"][:20])),
+               icon=":material/warning:")
 
 # Only lessons that are built are listed (ui/nav.py); the first is the default page. Titles are rebuilt every
 # run, so they follow the language.

@@ -25,7 +25,11 @@ def shown_functions(*items) -> list[tuple[Callable, str | None]]:
 def under_the_hood(*items) -> None:
     """An expander listing each function's module path, what it does here, and its source, read from the
     running code. Items are ``(function, locale key of a one-line description)`` pairs (a bare function is shown
-    without its line)."""
+    without its line). Not shown in presenter mode: a projector shows the lesson, the code is for reading."""
+    from ui import present
+
+    if present.presenting():
+        return
     with st.expander(t("common.under_the_hood"), icon=":material/code:"):
         st.caption(t("common.under_the_hood_caption"))
         for function, key in shown_functions(*items):

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 import streamlit as st
 
 from rnn_core import counting
-from ui import media, reproduce, urlstate
-from ui.i18n import t
+from ui import media, present, reproduce, urlstate
+from ui.i18n import catalog, t
 
 
 def frame(title_key: str, intro_key: str, page_id: str | None = None, params: Iterable | None = None) -> None:
@@ -26,8 +26,8 @@ def frame(title_key: str, intro_key: str, page_id: str | None = None, params: It
     """
     st.title(t(title_key))
     urlstate.show_notices()
-    st.markdown(t(intro_key))
-    with st.sidebar, st.expander(t("common.share_title"), icon="🔗"):
+    prose(intro_key)
+    with st.sidebar, st.expander(t("common.share_title"), icon=":material/share:"):
         st.caption(t("common.share_caption"))
         box = st.empty()  # a fragment rewrites only this element when it ends
     # Per session, not module globals: every student's page has its own placeholder and values.
@@ -77,8 +77,32 @@ def fragment(body: Callable) -> Callable:
     return st.fragment(run)
 
 
-def section(title_key: str) -> None:
+def section(title_key: str):
+    """A lesson section: its header, and a container for its content (use ``with page.section(...):``).
+
+    With ``?sections=2,4`` in the link, a section not listed is drawn into a container that is never shown
+    (its number is read from the English title, "5 · The cost surface"), so the lesson's code runs unchanged.
+    """
+    number = _section_number(title_key)
+    if not present.section_shown(number):
+        return st.container(key=f"rnnlab-hidden-section-{number}")  # hidden by present.BASE_CSS
     st.header(t(title_key), divider="gray")
+    return st.container()
+
+
+def _section_number(title_key: str) -> int | None:
+    head = catalog("en").get(title_key, "").split("·", 1)[0].strip()
+    return int(head) if head.isdigit() else None
+
+
+def prose(key: str, **values) -> None:
+    """A long paragraph of the lesson: in presenter mode folded into an expander, so the projector shows the
+    figures and the teacher talks."""
+    if present.presenting():
+        with st.expander(t("app.read_more"), icon=":material/notes:"):
+            st.markdown(t(key, **values))
+    else:
+        st.markdown(t(key, **values))
 
 
 def counting_data_controls(page_id: str, params: dict) -> None:

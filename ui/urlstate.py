@@ -22,6 +22,7 @@ from typing import Any
 
 import streamlit as st
 
+from ui import present
 from ui.i18n import t
 
 MAX_TEXT = 2400  # longest text a URL parameter may carry (200 numbers of a few digits); widgets take the same
@@ -97,6 +98,7 @@ def bind_page(page: str, params: Sequence[Param], overrides: dict[str, Any] | No
     """
     entering = st.session_state.get("_url_page") != page
     st.session_state["_url_page"] = page
+    present.read_from_link(entering)
     notices = []
     for p in params:
         k = key(page, p.name)
@@ -132,8 +134,9 @@ def publish_current(page: str, params: Sequence[Param]) -> None:
 
 
 def publish(page_values: dict[str, str]) -> None:
-    """Replace the URL's query string with the language and this page's values."""
-    st.query_params.from_dict({"lang": st.session_state.get("lang", "en"), **page_values})
+    """Replace the URL's query string with the language, this page's values and the view options (presenter
+    mode, hidden controls, chosen sections: :mod:`ui.present`)."""
+    st.query_params.from_dict({"lang": st.session_state.get("lang", "en"), **page_values, **present.link_values()})
 
 
 def show_notices() -> None:
@@ -141,10 +144,10 @@ def show_notices() -> None:
     notices = st.session_state.get("_url_notices", [])
     if len(notices) == 1:
         name, raw = notices[0]
-        st.warning(t("common.url_rejected", name=name, value=_shorten(raw)), icon="⚠️")
+        st.warning(t("common.url_rejected", name=name, value=_shorten(raw)), icon=":material/warning:")
     elif notices:  # one box for a mangled link, not a wall of them
         lines = "\n".join(f"- `{name}` = `{_shorten(raw)}`" for name, raw in notices)
-        st.warning(t("common.url_rejected_many", count=len(notices)) + "\n\n" + lines, icon="⚠️")
+        st.warning(t("common.url_rejected_many", count=len(notices)) + "\n\n" + lines, icon=":material/warning:")
 
 
 def _shorten(raw: str) -> str:
@@ -162,9 +165,19 @@ def share_link() -> str:
 
 
 # Widgets created from a spec. The label is translated by the caller; the value lives in session_state.
+# A control named in ?hide= is not drawn: its value stays what the link set (kept in session_state, where a
+# widget that is not drawn would lose it).
+
+
+def _kept(page: str, p: Param) -> Any:
+    k = key(page, p.name)
+    st.session_state[k] = st.session_state.get(k, st.session_state.get(_shadow(page, p.name), p.default))
+    return st.session_state[k]
 
 
 def slider(page: str, p: Param, label: str, **kwargs) -> Any:
+    if present.hidden(p.name):
+        return _kept(page, p)
     cast = float if p.kind == "float" else int
     return st.slider(
         label, min_value=cast(p.lo), max_value=cast(p.hi), step=cast(p.step or 1), key=key(page, p.name), **kwargs
@@ -172,6 +185,8 @@ def slider(page: str, p: Param, label: str, **kwargs) -> Any:
 
 
 def number(page: str, p: Param, label: str, **kwargs) -> Any:
+    if present.hidden(p.name):
+        return _kept(page, p)
     cast = float if p.kind == "float" else int
     return st.number_input(
         label, min_value=cast(p.lo), max_value=cast(p.hi), step=cast(p.step or 1), key=key(page, p.name), **kwargs
@@ -179,6 +194,8 @@ def number(page: str, p: Param, label: str, **kwargs) -> Any:
 
 
 def choice(page: str, p: Param, label: str, format_func: Callable[[Any], str], widget=None, **kwargs) -> Any:
+    if present.hidden(p.name):
+        return _kept(page, p)
     widget = widget or st.radio
     # Labels are fixed now, in this run's language: Streamlit may call format_func outside the script run.
     labels = {option: format_func(option) for option in p.options}
@@ -186,12 +203,16 @@ def choice(page: str, p: Param, label: str, format_func: Callable[[Any], str], w
 
 
 def text(page: str, p: Param, label: str, **kwargs) -> str:
+    if present.hidden(p.name):
+        return _kept(page, p)
     return st.text_input(label, max_chars=MAX_TEXT, key=key(page, p.name), **kwargs)
 
 
 def multichoice(page: str, p: Param, label: str, format_func: Callable[[Any], str], widget=None, **kwargs) -> Any:
     """Several of a ``"multi"`` spec's options: ``st.multiselect`` by default, or e.g. ``st.pills`` (pass
     ``selection_mode="multi"``)."""
+    if present.hidden(p.name):
+        return _kept(page, p)
     widget = widget or st.multiselect
     labels = {option: format_func(option) for option in p.options}
     return widget(label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **kwargs)

@@ -1,0 +1,81 @@
+"""How a view is shown, beyond its settings: presenter mode for a projector, hidden controls, chosen sections.
+
+- ``?present=1`` (or the sidebar switch): large type readable from the back of a room, the content width capped
+  for reading, the sidebar collapsed, "under the hood" and long prose folded away, charts scaled up with the text.
+- ``?hide=w,u``: the named controls are not drawn (their values stay as the link set them), so a projected view
+  cannot drift when someone touches it.
+- ``?sections=2,4``: only those sections of the lesson are shown.
+
+All three are kept in share links (:func:`ui.urlstate.publish`). They live in ``st.session_state`` per student.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+PRESENT, HIDE, SECTIONS = "present", "hide", "sections"
+MAX_NAMES = 40  # at most this many names in ?hide (a link is not a place for more)
+
+
+def read_from_link(entering: bool) -> None:
+    """On entering a page, take ``hide`` and ``sections`` from the link (malformed parts are ignored)."""
+    if not entering:
+        return
+    hide = [part.strip() for part in (st.query_params.get(HIDE) or "").split(",") if part.strip()]
+    st.session_state["_hide"] = tuple(name[:40] for name in hide[:MAX_NAMES])
+    chosen = []
+    for part in (st.query_params.get(SECTIONS) or "").split(","):
+        if part.strip().isdigit() and 0 < int(part) < 100:
+            chosen.append(int(part))
+    st.session_state["_sections"] = tuple(sorted(set(chosen)))
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENT, False))
+
+
+def hidden(name: str) -> bool:
+    return name in st.session_state.get("_hide", ())
+
+
+def section_shown(number: int | None) -> bool:
+    chosen = st.session_state.get("_sections", ())
+    return not chosen or number is None or number in chosen
+
+
+def link_values() -> dict[str, str]:
+    """The view options as URL parameters (only those that are set)."""
+    values = {}
+    if presenting():
+        values[PRESENT] = "1"
+    if st.session_state.get("_hide"):
+        values[HIDE] = ",".join(st.session_state["_hide"])
+    if st.session_state.get("_sections"):
+        values[SECTIONS] = ",".join(str(n) for n in st.session_state["_sections"])
+    return values
+
+
+# Our own styles (no user text is ever placed in them). Korean wraps between words, never inside one
+# (keep-all), which Streamlit's default (break anywhere) does not do.
+BASE_CSS = """
+<style>
+[data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"], h1, h2, h3, label,
+[data-testid="stMetricLabel"], [data-testid="stExpander"] summary {
+  word-break: keep-all; overflow-wrap: break-word;
+}
+.katex-display { overflow-x: auto; overflow-y: hidden; }
+[data-testid="stMainBlockContainer"] { max-width: 1500px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { max-width: 78ch; }
+[class*="st-key-rnnlab-hidden-section-"] { display: none; }
+</style>
+"""
+PRESENT_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { max-width: 1240px; zoom: 1.4; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { max-width: 60ch; }
+</style>
+"""
+
+
+def styles() -> str:
+    return BASE_CSS + (PRESENT_CSS if presenting() else "")
