@@ -204,3 +204,20 @@ def test_the_reading_quotes_the_training_lengths_from_the_task(task, lang):
     assert catalog(lang)[key].format(hidden=spec.hidden, hi=spec.lengths[1]) in texts(at)
     n_text = catalog(lang)["mappings.beyond_text"].format(n=mappings.N_BEYOND)
     assert n_text in texts(at)
+
+
+def test_a_deep_link_restores_every_input_and_a_move_keeps_every_parameter():
+    linked = {"m": "seq2seq", "picture": "123 000 321", "review": "--+", "word": "dcba", "presses": "1011"}
+    at = open_app(page="mappings", params=linked)
+    assert_clean(at)
+    assert by_key(at, "radio", "mappings.m").value == "seq2seq"
+    assert url_of(at) == {**linked, "lang": "en"}
+    for task in ("seq2seq", "one_to_one", "many_to_one", "many_to_many"):  # each mapping shows its linked input
+        by_key(at, "radio", "mappings.m").set_value(task).run()
+        assert by_key(at, "text_input", f"mappings.{INPUT[task]}").value == linked[INPUT[task]]
+    result = expected_run("many_to_many", "1011")
+    assert shown("many_to_many", result.outputs, "en") in texts(at)
+
+    by_key(at, "text_input", "mappings.presses").input("111").run()
+    assert_clean(at)
+    assert url_of(at) == {**linked, "m": "many_to_many", "presses": "111", "lang": "en"}
