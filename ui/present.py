@@ -55,13 +55,15 @@ def link_values() -> dict[str, str]:
     return values
 
 
-# Our own styles (no user text is ever placed in them). Korean wraps between words, never inside one
+# Streamlit's body text is 14 px: zoom 1.6 makes it 22.4 px, and 1100 px of content 1760 px, within a 1920 px
+# projector. Our own styles (no user text is ever placed in them). Korean wraps between words, never inside one
 # (keep-all), which Streamlit's default (break anywhere) does not do.
 BASE_CSS = """
 <style>
-[data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"], h1, h2, h3, label,
-[data-testid="stMetricLabel"], [data-testid="stExpander"] summary {
-  word-break: keep-all; overflow-wrap: break-word;
+[data-testid="stMarkdownContainer"], [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p, h1, h2, h3, label,
+[data-testid="stMetricLabel"], [data-testid="stExpander"] summary, [data-testid="stAlertContainer"] p {
+  word-break: keep-all !important; overflow-wrap: break-word !important;
 }
 .katex-display { overflow-x: auto; overflow-y: hidden; }
 [data-testid="stMainBlockContainer"] { max-width: 1500px; }
@@ -71,7 +73,7 @@ BASE_CSS = """
 """
 PRESENT_CSS = """
 <style>
-[data-testid="stMainBlockContainer"] { max-width: 1240px; zoom: 1.4; }
+[data-testid="stMainBlockContainer"] { max-width: 1100px; zoom: 1.6; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { max-width: 60ch; }
 </style>
 """
