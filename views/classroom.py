@@ -90,20 +90,22 @@ def join_typed(store) -> None:
 
 
 def summary_table(class_id: int, seed: int) -> pd.DataFrame:
-    """One row per exercise of every lesson, in teaching order, with the class's counts and a projector link."""
+    """One row per exercise of every lesson, in teaching order (rows do not jump while the table refreshes), with
+    the class's counts and a projector link."""
     by_id = {(s.lesson, s.exercise_id): s for s in box.class_store().summary(class_id)}
     rows = []
     for lesson, ids in exercises.catalogue().items():
         for exercise_id in ids:
             s = by_id.get((lesson, exercise_id))
             rows.append({
-                t("classroom.col_lesson"): t(LESSON_TITLES[lesson]) if lesson in LESSON_TITLES else lesson,
                 t("classroom.col_exercise"): exercise_id,
                 t("classroom.col_tried"): s.tried if s else 0,
                 t("classroom.col_right_first"): s.right_first if s else 0,
                 t("classroom.col_right_end"): s.right_end if s else 0,
                 t("classroom.col_wrong"): "; ".join(f"{answer} ×{n}" for answer, n in s.wrong) if s else "",
                 t("classroom.col_open"): box.lesson_url(lesson, exercises.make(exercise_id, seed).page_params),
+                # last: on a phone the counts come first, next to the exercise's name
+                t("classroom.col_lesson"): t(LESSON_TITLES[lesson]) if lesson in LESSON_TITLES else lesson,
             })
     return pd.DataFrame(rows)
 

@@ -1,0 +1,165 @@
+"""A real browser: a teacher starts a class, three students in their own browser contexts join it and answer an
+exercise, and the teacher's live table shows their counts within its refresh interval.
+
+The lesson pages do not carry exercise boxes yet, so the server runs a two-page app written here: an exercise page
+with one real box (``counting_output``) and the real Class page (views/classroom.py), on a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from classroom import codes
+from rnn_core import exercises
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-quic"]
+EXERCISE = "counting_output"
+REFRESH_SECONDS = 3
+pytestmark = pytest.mark.browser
+
+APP = f"""
+import sys
+from pathlib import Path
+sys.path.insert(0, {str(ROOT)!r})
+import streamlit as st
+if "lang" not in st.session_state:
+    st.session_state["lang"] = st.query_params.get("lang", "en")
+here = Path(__file__).parent
+st.navigation([st.Page(here / "box_page.py", title="Exercise", url_path="exercise", default=True),
+               st.Page({str(ROOT / "views" / "classroom.py")!r}, title="Class", url_path="class")]).run()
+"""
+BOX_PAGE = f"""
+from ui.exercise_box import exercise_box
+exercise_box("counting", {EXERCISE!r})
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        try:
+            b = p.chromium.launch(executable_path=shutil.which("chromium") or shutil.which("chromium-browser"),
+                                  args=CHROMIUM_ARGS)
+        except Exception as err:  # no Chromium: a skip here, a failure in CI (conftest.py)
+            pytest.skip(f"no Chromium available: {err}")
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class_app")
+    (folder / "app.py").write_text(APP)
+    (folder / "box_page.py").write_text(BOX_PAGE)
+    port = _free_port()
+    env = dict(os.environ, RNNLAB_DATABASE_URL=f"sqlite:///{folder / 'classroom.sqlite3'}")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(folder / "app.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the Streamlit server did not become healthy in 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def settle(page) -> None:
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached",
+                           timeout=60_000)
+
+
+def results_row(teacher, exercise_id: str) -> list[str]:
+    """The cells of one exercise's row in the teacher's table (the data grid's accessible table)."""
+    for row in teacher.locator('[data-testid="stDataFrame"] [role=row]').all():
+        cells = [c.inner_text() for c in row.locator("[role=gridcell]").all()]
+        if exercise_id in cells:
+            return cells
+    return []
+
+
+def test_three_students_answers_reach_the_teachers_live_table(browser, server):
+    contexts = []
+    try:
+        teacher_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(teacher_ctx)
+        teacher = teacher_ctx.new_page()
+        teacher.goto(f"{server}/class?lang=en")
+        settle(teacher)
+        teacher.get_by_role("button", name="Start a class").click()
+        teacher.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
+        code = teacher.get_by_test_id("stCode").first.inner_text().strip()
+        assert codes.normalise(code) is not None
+        teacher.wait_for_function("() => document.querySelectorAll('[data-testid=stDataFrame] [role=row]')"
+                                  ".length > 5", timeout=30_000)
+        assert results_row(teacher, EXERCISE)[1:4] == ["0", "0", "0"]
+
+        outcomes = []
+        for k in range(3):
+            ctx = browser.new_context(viewport={"width": 1024, "height": 900})  # the sidebar docked, not a drawer
+            contexts.append(ctx)
+            student = ctx.new_page()
+            student.goto(f"{server}/class?lang=en&join={code}")
+            settle(student)
+            student.get_by_text(f"You are in class {code}").wait_for(timeout=30_000)
+            student.get_by_test_id("stSidebarNav").get_by_text("Exercise").click()
+            box_title = student.get_by_text(re.compile(r"variant [0-9A-Z]{4}"))
+            box_title.wait_for(timeout=30_000)
+            variant = re.search(r"variant ([0-9A-Z]{4})", box_title.inner_text()).group(1)
+            right = exercises.make(EXERCISE, codes.variant_seed(variant)).answer
+            typed = f"{right:.10g}" if k == 0 else "123456"
+            student.get_by_label("Your answer (a number)").fill(typed)
+            student.get_by_role("button", name="Check").click()
+            feedback = student.get_by_test_id("stAlertContentSuccess" if k == 0 else "stAlertContentError")
+            feedback.first.wait_for(timeout=30_000)
+            student.get_by_text(f"Your answers are counted for class {code}").wait_for(timeout=30_000)
+            assert student.get_by_test_id("stException").count() == 0
+            outcomes.append(typed)
+        answered = time.monotonic()
+
+        # The teacher did nothing: the table refreshes itself every REFRESH_SECONDS.
+        deadline = answered + REFRESH_SECONDS + 5
+        row = []
+        while time.monotonic() < deadline:
+            row = results_row(teacher, EXERCISE)
+            if row[1:4] == ["3", "1", "1"]:
+                break
+            teacher.wait_for_timeout(250)
+        assert row[1:4] == ["3", "1", "1"], row
+        assert "1.23e+05 ×2" in row[4]  # 123456 grouped to 3 significant digits
+        assert time.monotonic() - answered <= REFRESH_SECONDS + 5
+        assert teacher.get_by_test_id("stException").count() == 0
+    finally:
+        for ctx in contexts:
+            ctx.close()
