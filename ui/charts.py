@@ -145,6 +145,16 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, *
     return event
 
 
+def data_table(spec: dict) -> pd.DataFrame:
+    """The chart's data as one table, columns named as on the chart (what "show as table" shows)."""
+    import io
+
+    from ui import export
+
+    text = export.csv(spec)
+    return pd.read_csv(io.StringIO(text)) if text else pd.DataFrame()
+
+
 def save_menu(spec: dict, where, name: str) -> None:
     """PNG, SVG and CSV of one chart, each computed on the server only when its button is clicked."""
     from ui import export
@@ -153,6 +163,7 @@ def save_menu(spec: dict, where, name: str) -> None:
     # The cached spec is one object for as long as it is cached: its id keeps the buttons' keys stable.
     key = f"save.{name}.{id(spec):x}"
     with where.popover(t("common.save_chart"), icon=":material/download:", type="tertiary"):
+        as_table = st.toggle(t("common.show_table"), key=key + ".table", help=t("common.show_table_help"))
         st.caption(t("common.save_caption"))
         st.download_button(t("common.save_png"), lambda: export.png(spec), file_name=f"{name}.png",
                            mime="image/png", on_click="ignore", key=key + ".png", icon=":material/image:")
@@ -160,6 +171,9 @@ def save_menu(spec: dict, where, name: str) -> None:
                            mime="image/svg+xml", on_click="ignore", key=key + ".svg", icon=":material/draw:")
         st.download_button(t("common.save_csv"), lambda: export.csv(spec), file_name=f"{name}.csv",
                            mime="text/csv", on_click="ignore", key=key + ".csv", icon=":material/table:")
+    if as_table:
+        where.caption(spec.get("description", ""))
+        where.dataframe(data_table(spec), hide_index=True, height=300)
 
 
 IMAGES = "_rnnlab_images"  # the key under which a spec carries its surfaces' images for show(); never sent
@@ -204,4 +218,27 @@ def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False, images: tuple 
         # A clickable surface's grid is 10,000 marks generated in the browser: canvas draws them without
         # 10,000 SVG elements (Streamlit picks canvas only by the rows it sent, and sent none).
         spec.setdefault("usermeta", {})["embedOptions"] = {"renderer": "canvas"}
+    spec["description"] = describe(spec)
     return spec
+
+
+def describe(spec: dict) -> str:
+    """A short text alternative computed from the chart's data: what it shows and each quantity's extremes
+    (Vega puts it on the chart as its accessible name, for screen readers)."""
+    from ui import export
+    from ui.i18n import t
+    from ui.numbers import num
+
+    names = export.titles(spec)  # only quantities the chart names on an axis, legend or tooltip
+    frames = [df.rename(columns=names)[[names[c] for c in df.columns if c in names]]
+              for df in spec.get("datasets", {}).values() if isinstance(df, pd.DataFrame)]
+    frames += [image.cells() for image in spec.get(IMAGES, ())]  # a surface's grid, named as on the chart
+    ranges = {}
+    for df in frames:
+        for title in df.columns:
+            values = pd.to_numeric(df[title], errors="coerce").to_numpy(dtype=float)
+            values = values[np.isfinite(values)]
+            if values.size and title not in ranges:
+                ranges[title] = (values.min(), values.max())
+    parts = [t("common.chart_range", name=name, low=num(lo), high=num(hi)) for name, (lo, hi) in ranges.items()]
+    return t("common.chart_alt", quantities=", ".join(ranges) or "—") + " " + "; ".join(parts[:6])

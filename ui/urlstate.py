@@ -127,7 +127,8 @@ def publish_current(page: str, params: Sequence[Param]) -> None:
     copies that restore a value Streamlit drops (see :func:`bind_page`)."""
     values = {}
     for p in params:
-        value = st.session_state.get(key(page, p.name), p.default)
+        # A widget not drawn in this run (a conditional input) may have lost its key: its kept copy stands in.
+        value = st.session_state.get(key(page, p.name), st.session_state.get(_shadow(page, p.name), p.default))
         st.session_state[_shadow(page, p.name)] = value
         values[p.name] = p.format(value)
     publish(values)
@@ -169,6 +170,13 @@ def share_link() -> str:
 # widget that is not drawn would lose it).
 
 
+def _persisting(kwargs: dict) -> dict:
+    """Widgets keep their value while the page shows them only now and then (a conditional input, a section
+    hidden by a choice): ``persist_state="page"``, so a fragment's run never sees the key vanish."""
+    kwargs.setdefault("persist_state", "page")
+    return kwargs
+
+
 def _kept(page: str, p: Param) -> Any:
     k = key(page, p.name)
     st.session_state[k] = st.session_state.get(k, st.session_state.get(_shadow(page, p.name), p.default))
@@ -180,7 +188,8 @@ def slider(page: str, p: Param, label: str, **kwargs) -> Any:
         return _kept(page, p)
     cast = float if p.kind == "float" else int
     return st.slider(
-        label, min_value=cast(p.lo), max_value=cast(p.hi), step=cast(p.step or 1), key=key(page, p.name), **kwargs
+        label, min_value=cast(p.lo), max_value=cast(p.hi), step=cast(p.step or 1), key=key(page, p.name),
+        **_persisting(kwargs),
     )
 
 
@@ -189,7 +198,8 @@ def number(page: str, p: Param, label: str, **kwargs) -> Any:
         return _kept(page, p)
     cast = float if p.kind == "float" else int
     return st.number_input(
-        label, min_value=cast(p.lo), max_value=cast(p.hi), step=cast(p.step or 1), key=key(page, p.name), **kwargs
+        label, min_value=cast(p.lo), max_value=cast(p.hi), step=cast(p.step or 1), key=key(page, p.name),
+        **_persisting(kwargs),
     )
 
 
@@ -199,13 +209,14 @@ def choice(page: str, p: Param, label: str, format_func: Callable[[Any], str], w
     widget = widget or st.radio
     # Labels are fixed now, in this run's language: Streamlit may call format_func outside the script run.
     labels = {option: format_func(option) for option in p.options}
-    return widget(label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **kwargs)
+    return widget(label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name),
+                  **_persisting(kwargs))
 
 
 def text(page: str, p: Param, label: str, **kwargs) -> str:
     if present.hidden(p.name):
         return _kept(page, p)
-    return st.text_input(label, max_chars=MAX_TEXT, key=key(page, p.name), **kwargs)
+    return st.text_input(label, max_chars=MAX_TEXT, key=key(page, p.name), **_persisting(kwargs))
 
 
 def multichoice(page: str, p: Param, label: str, format_func: Callable[[Any], str], widget=None, **kwargs) -> Any:
@@ -215,4 +226,5 @@ def multichoice(page: str, p: Param, label: str, format_func: Callable[[Any], st
         return _kept(page, p)
     widget = widget or st.multiselect
     labels = {option: format_func(option) for option in p.options}
-    return widget(label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **kwargs)
+    return widget(label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name),
+                  **_persisting(kwargs))
