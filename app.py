@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import present
+from ui import present, shortlinks
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_locale, t, verbatim
 from ui.nav import LESSONS
 
@@ -12,6 +12,8 @@ if present.PRESENT not in st.session_state:
 st.set_page_config(page_title="RNN Lab", page_icon=":material/repeat:", layout="wide",
                    initial_sidebar_state="collapsed" if present.presenting() else "auto")
 st.html(present.styles())
+
+shortlinks.arrival()  # ?s=CODE: a short link from a projector sets the language and presenter mode first
 
 # The language: from the link (?lang=ko) on arrival, else the browser's locale; then the sidebar switch owns it.
 if "lang" not in st.session_state:
@@ -34,4 +36,6 @@ pages = [
     st.Page(script, title=t(title), icon=icon, url_path=path, default=(i == 0))
     for i, (script, title, icon, path) in enumerate(LESSONS)
 ]
-st.navigation(pages).run()
+navigation = st.navigation(pages)
+shortlinks.redirect()  # a short link opens its lesson (after the pages are registered)
+navigation.run()

@@ -10,6 +10,10 @@ Version 1:
     answers(id, class_id -> classes.id, session_id, lesson, exercise_id, seed, attempt, response ≤ 200 chars,
             correct, token unique, created_at)
 No names and no addresses: a session id is random and lives only in the student's browser session.
+
+Version 2:
+    short_links(code primary key, target ≤ 4000 chars, created_at, expires_at)   a short link for a projector:
+    /?s=CODE opens ``target`` (a lesson's path and query string)
 """
 
 from __future__ import annotations
@@ -68,12 +72,27 @@ answers = Table(
 )
 
 
+MAX_TARGET = 4000  # the longest view a short link stands for (a lesson's path and every setting)
+
+short_links = Table(
+    "short_links", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("target", String(MAX_TARGET), nullable=False, index=True),
+    Column("created_at", Double, nullable=False),
+    Column("expires_at", Double, nullable=False, index=True),
+)
+
+
 def _v1_classes_and_answers(conn: Connection) -> None:
     classes.create(conn)
     answers.create(conn)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_classes_and_answers,)
+def _v2_short_links(conn: Connection) -> None:
+    short_links.create(conn)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_classes_and_answers, _v2_short_links)
 
 
 class SchemaTooNew(RuntimeError):

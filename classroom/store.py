@@ -27,9 +27,19 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, exc, fu
 from sqlalchemy.engine import make_url
 
 from classroom import codes
-from classroom.schema import MAX_RESPONSE, MIGRATIONS, SchemaTooNew, answers, classes, migrate
+from classroom.schema import (
+    MAX_RESPONSE,
+    MAX_TARGET,
+    MIGRATIONS,
+    SchemaTooNew,
+    answers,
+    classes,
+    migrate,
+    short_links,
+)
 
 DEFAULT_CLASS_DAYS = 7.0
+SHORT_LINK_DAYS = 30.0  # a short link on a projector lives a month
 WRONG_SHOWN = 3  # most common wrong answers listed per exercise
 
 
@@ -153,6 +163,8 @@ class ClassStore:
             return self._purge(conn)
 
     def _purge(self, conn: Connection) -> int:
+        if len(self.migrations) >= 2:  # a store built with version 1 only (a migration test) has no short links
+            conn.execute(delete(short_links).where(short_links.c.expires_at <= self.clock()))
         expired = select(classes.c.id).where(classes.c.expires_at <= self.clock())
         conn.execute(delete(answers).where(answers.c.class_id.in_(expired)))
         return conn.execute(delete(classes).where(classes.c.expires_at <= self.clock())).rowcount
@@ -255,6 +267,40 @@ class ClassStore:
                             wrong=tuple(wrong[(lesson, exercise_id)].most_common(WRONG_SHOWN)))
             for (lesson, exercise_id), sessions in first.items()
         ]
+
+    # --- short links ------------------------------------------------------------------------------------
+    def shorten(self, target: str, days: float = SHORT_LINK_DAYS) -> str:
+        """A short code for ``target`` (a lesson's path and query string), the same one while it lives.
+
+        Raises ValueError for a target longer than MAX_TARGET characters.
+        """
+        if len(target) > MAX_TARGET:
+            raise ValueError(f"a short link stands for at most {MAX_TARGET} characters")
+        now = self.clock()
+        with self._transaction() as conn:
+            known = conn.execute(select(short_links.c.code).where(short_links.c.target == target,
+                                                                  short_links.c.expires_at > now)).scalar()
+        if known:
+            return known
+        for _ in range(8):  # a code already in use is drawn again
+            code = codes.new_class_code()
+            try:
+                with self._transaction() as conn:
+                    conn.execute(insert(short_links).values(code=code, target=target, created_at=now,
+                                                            expires_at=now + days * 86400.0))
+            except exc.IntegrityError:
+                continue
+            return code
+        raise StoreUnavailable("no free short-link code after 8 draws")
+
+    def expand(self, typed_code: str) -> str | None:
+        """The target of a live short link, or None (unknown, expired or malformed alike)."""
+        code = codes.normalise(typed_code)
+        if code is None:
+            return None
+        with self._transaction() as conn:
+            return conn.execute(select(short_links.c.target).where(short_links.c.code == code,
+                                                                   short_links.c.expires_at > self.clock())).scalar()
 
     # --- plumbing ---------------------------------------------------------------------------------------
     @contextmanager

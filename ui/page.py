@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 import streamlit as st
 
 from rnn_core import counting
-from ui import media, present, reproduce, urlstate
+from ui import media, present, reproduce, shortlinks, urlstate
 from ui.i18n import catalog, t
 
 
@@ -30,6 +30,7 @@ def frame(title_key: str, intro_key: str, page_id: str | None = None, params: It
     with st.sidebar, st.expander(t("common.share_title"), icon=":material/share:"):
         st.caption(t("common.share_caption"))
         box = st.empty()  # a fragment rewrites only this element when it ends
+        shortlinks.button()
     # Per session, not module globals: every student's page has its own placeholder and values.
     st.session_state["_page_sync"] = (page_id, tuple(params or ()), box)
     _draw_share_box(page_id, params or (), box)

@@ -1,0 +1,48 @@
+"""Short links: /?s=CODE opens the lesson at exactly the stored view, in its language; an unknown code says so."""
+
+from __future__ import annotations
+
+import pytest
+from apptest_helpers import assert_clean, by_key, open_app, texts
+
+from classroom.store import ClassStore
+from ui.i18n import catalog
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'links.sqlite3'}"
+    monkeypatch.setenv("RNNLAB_DATABASE_URL", url)
+    s = ClassStore(url)
+    s.ensure_schema()
+    yield s
+    s.dispose()
+
+
+def test_a_short_link_opens_its_lesson_at_its_settings_in_its_language(store):
+    code = store.shorten("counting?lang=ko&w=0.5&seq=1%2C1%2C1")
+    at = open_app(None, lang=None, params={"s": f"{code[:3]}-{code[3:]}"})
+    assert_clean(at)
+    assert at.title[0].value == catalog("ko")["counting.title"]
+    assert by_key(at, "slider", "counting.w").value == 0.5
+    assert by_key(at, "text_input", "counting.seq").value == "1,1,1"
+
+
+def test_an_unknown_short_link_says_so_and_shows_the_start_page(store):
+    at = open_app(None, lang="en", params={"s": "ZZZ-999"})
+    assert_clean(at)
+    assert catalog("en")["app.short_unknown"] in texts(at)
+    assert at.title[0].value == catalog("en")["home.title"]
+
+
+def test_the_share_box_makes_a_short_link_for_the_current_view(store):
+    at = open_app("gradients", params={"w": "0.9"})
+    at.button(key="short_link_button").click().run()
+    assert_clean(at)
+    shown = [c.value for c in at.code if "?s=" in c.value]
+    assert shown, "no short link shown"
+    code = shown[0].rsplit("=", 1)[1]
+    target = store.expand(code)
+    assert target.startswith("gradients?") and "w=0.9" in target
+    again = open_app(None, lang=None, params={"s": code})
+    assert by_key(again, "slider", "gradients.w").value == 0.9
