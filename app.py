@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import present, shortlinks
+from ui import exercise_box, present, shortlinks
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_locale, t, verbatim
 from ui.nav import LESSONS
 
@@ -36,6 +36,7 @@ pages = [
     st.Page(script, title=t(title), icon=icon, url_path=path, default=(i == 0))
     for i, (script, title, icon, path) in enumerate(LESSONS)
 ]
+exercise_box.join_from_link()  # ?join=CODE: a student's link keeps them in their class
 navigation = st.navigation(pages)
 shortlinks.redirect()  # a short link opens its lesson (after the pages are registered)
 navigation.run()

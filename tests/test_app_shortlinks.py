@@ -46,3 +46,13 @@ def test_the_share_box_makes_a_short_link_for_the_current_view(store):
     assert target.startswith("gradients?") and "w=0.9" in target
     again = open_app(None, lang=None, params={"s": code})
     assert by_key(again, "slider", "gradients.w").value == 0.9
+
+
+def test_a_student_in_a_class_stays_in_it_through_their_links(store):
+    new = store.create_class()
+    at = open_app("gradients", params={"join": new.info.code})
+    assert_clean(at)
+    assert at.session_state["_class.joined"]["code"] == new.info.code
+    assert at.query_params["join"] in (new.info.code, [new.info.code])  # kept in the page's URL, so a reload keeps it
+    stranger = open_app("gradients", params={"join": "ZZZ999"})
+    assert "_class.joined" not in stranger.session_state

@@ -68,6 +68,24 @@ def leave() -> None:
     st.session_state.pop("_class.joined", None)
 
 
+def join_from_link() -> None:
+    """A lesson link that carries ``?join=CODE`` (every link of a student who joined a class does: see
+    ui.present.link_values) keeps the student in the class after a reload or in a new tab. A code that is not
+    a live class is ignored here; the Class page is where a student is told so."""
+    code = st.query_params.get("join")
+    joined = joined_class()
+    if not code or (joined and joined["code"] == code) or st.session_state.get("_class.tried") == code:
+        return
+    st.session_state["_class.tried"] = code
+    store = class_store()
+    try:
+        info = store.find_class(code[:20]) if store else None
+    except StoreUnavailable:
+        info = None
+    if info is not None:
+        join(info)
+
+
 def recorder() -> Recorder:
     return st.session_state.setdefault("_class.recorder", Recorder())
 

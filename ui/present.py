@@ -52,6 +52,9 @@ def link_values() -> dict[str, str]:
         values[HIDE] = ",".join(st.session_state["_hide"])
     if st.session_state.get("_sections"):
         values[SECTIONS] = ",".join(str(n) for n in st.session_state["_sections"])
+    joined = st.session_state.get("_class.joined")
+    if joined:  # a student in a class stays in it across reloads and new tabs (ui.exercise_box.join_from_link)
+        values["join"] = joined["code"]
     return values
 
 
