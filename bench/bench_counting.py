@@ -1,4 +1,5 @@
-"""Speed of the counting lesson: the closed-form cost surface, and the page's server-side run times.
+"""Speed of the counting lesson: the closed-form cost surface, fit against the race engine, and the page's
+server-side run times.
 
 Run: python bench/bench_counting.py
 Targets (issue 2): a 1000x1000 surface at least 1000x faster than a forward pass per point; the page's warm
@@ -42,6 +43,23 @@ def bench_surface(n: int = 1000, repeats: int = 7) -> None:
     print(f"speed-up: {naive / closed:,.0f}x")
 
 
+def bench_fit(iters: int = 2000, repeats: int = 5) -> None:
+    """The readable loop the page shows (fit) against the race engine (fit_many) for one run that stays finite."""
+    from rnn_core import optim
+
+    for label, (X, targets) in (("book 50x10", counting.book_dataset()),
+                                ("generated 500x50", counting.make_dataset(500, 50, 4))):
+        for name, train in (("fit", lambda: counting.fit(X, targets, (0.5, 0.5), optim.sgd(1e-7), iters)),
+                            ("fit_many", lambda: counting.fit_many(X, targets, (0.5, 0.5),
+                                                                   {"run": optim.sgd(1e-7)}, iters))):
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                train()
+                times.append(time.perf_counter() - start)
+            print(f"{name} on {label}, {iters} iterations: {statistics.median(times) * 1e3:.0f} ms (median)")
+
+
 def bench_page(script: str = "views/counting.py", reruns: int = 30) -> None:
     from pagebench import bench_page as timings
 
@@ -50,5 +68,6 @@ def bench_page(script: str = "views/counting.py", reruns: int = 30) -> None:
 
 if __name__ == "__main__":
     bench_surface()
+    bench_fit()
     bench_page("views/counting.py")
     bench_page("views/home.py")

@@ -5,15 +5,15 @@ The model, its cost and backpropagation through time (BPTT), written once::
     S_0 = 0
     S_t = S_{t-1} * W + X_t * U              t = 1..T   (U: input weight, W: recurrent weight)
     y   = S_T
-    xi  = sum_n (t_n - y_n)^2                the book calls it MSE; it is a *sum* of squared errors
+    xi  = sum_n (y*_n - y_n)^2               y*: the target; the book calls xi MSE, but it is a *sum*
 
-    dxi/dS_T     = 2 (y - t)
+    dxi/dS_T     = 2 (y - y*)
     dxi/dS_{k-1} = dxi/dS_k * W              k = T..1  (one factor W per step back: a geometric series)
     dxi/dU       = sum_k sum_n dxi/dS_k * X_k
     dxi/dW       = sum_k sum_n dxi/dS_k * S_{k-1}
 
 The optimum is U = W = 1 (pass every input, forget nothing). Shapes are batch-first: ``X`` is (N, T) and the
-states ``S`` are (N, T+1) with ``S[:, 0] = S_0``. Reference setups: ``../shared/REFERENCES.md`` section 2.
+states ``S`` are (N, T+1) with ``S[:, 0] = S_0``. The targets y* (the number of ones) are called ``targets``.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def forward(X: np.ndarray, U: float, W: float) -> np.ndarray:
 
 
 def cost(S: np.ndarray, targets: np.ndarray) -> float:
-    """Summed squared error ``xi = sum_n (t_n - y_n)^2`` of the outputs ``y = S[:, -1]``."""
+    """Summed squared error ``xi = sum_n (y*_n - y_n)^2`` of the outputs ``y = S[:, -1]`` (y*: ``targets``)."""
     with np.errstate(over="ignore", invalid="ignore"):
         return float(np.sum((targets - S[:, -1]) ** 2))
 
@@ -138,8 +138,8 @@ def cost_surface(
     """The cost at every (U, W) of a grid, without simulating the network at each point.
 
     Closed form: the output is U times a polynomial in W, ``y_n = U p_n(W)`` with
-    ``p_n(W) = sum_k X_{n,k} W^(T-k)``, so ``xi(U, W) = C - 2 U A(W) + U^2 B(W)`` where ``C = sum t^2``,
-    ``A = sum_n t_n p_n(W)`` and ``B = sum_n p_n(W)^2``. One Horner pass per W value replaces a forward
+    ``p_n(W) = sum_k X_{n,k} W^(T-k)``, so ``xi(U, W) = C - 2 U A(W) + U^2 B(W)`` where ``C = sum y*^2``,
+    ``A = sum_n y*_n p_n(W)`` and ``B = sum_n p_n(W)^2``. One Horner pass per W value replaces a forward
     pass per grid point.
 
     Args:
@@ -232,67 +232,43 @@ def _evaluate_batch(
     return ST, c, gU, gW
 
 
-class _Run:
-    """One optimizer's training run inside :func:`fit_many`: its parameters, state and record so far."""
+def first_overflow(S: np.ndarray, c: float, gU: float, gW: float) -> tuple[str, dict] | None:
+    """What overflowed in one evaluation, checked in the order it is computed: the state, the cost, the gradient.
 
-    def __init__(self, optimizer: Optimizer, start: tuple[float, float]):
-        self.optimizer = optimizer
-        self.params = {"U": np.float64(start[0]), "W": np.float64(start[1])}
-        self.state = optimizer.init(self.params)
-        self.rows, self.costs, self.grads, self.updates, self.states = [], [], [], [], []
-        self.diverged_at, self.reason, self.detail = None, None, {}
+    Args:
+        S: (N, T+1) states, c: the cost, gU and gW: the gradient.
+    Returns:
+        None when everything is finite, else ``(reason, detail)``: ``"state"`` with ``t``, the first time step
+        holding a non-finite state; ``"cost"``; or ``"gradient"`` with the (finite) ``cost``.
+    """
+    # A non-finite state carries on to S_T and so to the cost: a finite cost clears every state.
+    if not math.isfinite(c) and not np.isfinite(S).all():
+        return "state", {"t": int(np.argmax(~np.all(np.isfinite(S), axis=0)))}
+    if not math.isfinite(c):
+        return "cost", {}
+    if not (math.isfinite(gU) and math.isfinite(gW)):
+        return "gradient", {"cost": c}
+    return None
 
-    def stop(self, iteration: int, reason: str, detail: dict) -> bool:
-        self.diverged_at, self.reason, self.detail = iteration, reason, detail
-        return False
 
-    def advance(self, i: int, n_iter: int, ST: np.ndarray, c: float, gU: float, gW: float, X: np.ndarray,
-                targets: np.ndarray) -> bool:
-        """Iteration ``i`` from the evaluation at the current parameters: record it, check it, update. Returns
-        whether the run goes on (False at divergence or after the last iteration). ST: (T+1, N) states."""
-        U, W = float(self.params["U"]), float(self.params["W"])
-        self.rows.append((U, W))
-        # A non-finite state carries on to S_T and so to the cost: a finite cost clears every state.
-        if not math.isfinite(c) and not np.isfinite(ST).all():
-            bad_t = int(np.argmax(~np.all(np.isfinite(ST), axis=1)))
-            return self.stop(i, "state", {"U": U, "W": W, "t": bad_t})
-        if not math.isfinite(c):
-            return self.stop(i, "cost", {"U": U, "W": W})
-        if not (math.isfinite(gU) and math.isfinite(gW)):
-            return self.stop(i, "gradient", {"U": U, "W": W, "cost": c})
-        self.costs.append(c)
-        self.grads.append((gU, gW))
-        if i == n_iter:
-            return False
-        extra = {}
-        if self.optimizer.needs_hessian:
-            extra["hessian"] = hessian(X, targets, U, W)
-            if not np.isfinite(extra["hessian"]).all():
-                return self.stop(i, "hessian", {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))})
-        gradient = {"U": np.float64(gU), "W": np.float64(gW)}
-        step_, self.state = self.optimizer.update(gradient, self.state, self.params, **extra)
-        new = apply_updates(self.params, step_)
-        if not all(math.isfinite(v) for v in new.values()):
-            return self.stop(i + 1, "parameters", {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))})
-        self.updates.append((float(step_["U"]), float(step_["W"])))
-        self.states.append(self.state)
-        self.params = new
-        return True
+def trajectory(rows: list, costs: list, grads: list, updates: list, states: list,
+               stopped: tuple[int, str, dict] | None = None) -> Trajectory:
+    """A run's records as a :class:`Trajectory`; ``stopped`` is ``(iteration, reason, detail)`` if it diverged.
 
-    def trajectory(self) -> Trajectory:
-        detail = dict(self.detail)
-        if self.reason in ("state", "cost", "gradient") and self.costs:
-            detail.update(cost=self.costs[-1], grad_norm=float(np.hypot(*self.grads[-1])))
-        return Trajectory(
-            params=np.array(self.rows, dtype=np.float64).reshape(-1, 2),
-            costs=np.array(self.costs, dtype=np.float64),
-            grads=np.array(self.grads, dtype=np.float64).reshape(-1, 2),
-            updates=np.array(self.updates, dtype=np.float64).reshape(-1, 2),
-            states=tuple(self.states),
-            diverged_at=self.diverged_at,
-            reason=self.reason,
-            detail=detail,
-        )
+    When the evaluation itself overflowed (state, cost or gradient), the detail also gets the last finite
+    cost and its gradient norm, those of the iteration before.
+    """
+    diverged_at, reason, detail = stopped or (None, None, {})
+    detail = dict(detail)
+    if reason in ("state", "cost", "gradient") and costs:
+        detail.update(cost=costs[-1], grad_norm=float(np.hypot(*grads[-1])))
+    return Trajectory(
+        params=np.array(rows, dtype=np.float64).reshape(-1, 2),
+        costs=np.array(costs, dtype=np.float64),
+        grads=np.array(grads, dtype=np.float64).reshape(-1, 2),
+        updates=np.array(updates, dtype=np.float64).reshape(-1, 2),
+        states=tuple(states), diverged_at=diverged_at, reason=reason, detail=detail,
+    )
 
 
 def fit(
@@ -304,11 +280,87 @@ def fit(
 ) -> Trajectory:
     """Full-batch training of (U, W) from ``start`` for ``n_iter`` updates, stopping at divergence.
 
-    Every iteration: forward, cost, BPTT (fused in :func:`_evaluate_batch`, same numbers), the Hessian when
-    ``optimizer.needs_hessian`` (passed as ``update(..., hessian=H)``), then one optimizer update. Overflow
-    does not raise or warn: the run stops and the returned :class:`Trajectory` says where and why.
+    Each iteration: forward, cost, backpropagation through time, the overflow checks, then one optimizer
+    update (given the exact Hessian when ``optimizer.needs_hessian``). Overflow does not raise or warn: the run
+    stops and the returned :class:`Trajectory` says where and why. X: (N, T), targets: (N,).
     """
-    return fit_many(X, targets, start, {"run": optimizer}, n_iter)["run"]
+    params = {"U": np.float64(start[0]), "W": np.float64(start[1])}
+    state = optimizer.init(params)
+    rows, costs, grads, updates, states = [], [], [], [], []
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
+        for i in range(n_iter + 1):
+            U, W = float(params["U"]), float(params["W"])
+            rows.append((U, W))
+            S = forward(X, U, W)
+            c = cost(S, targets)
+            gU, gW = backward(X, S, targets, W)
+            overflow = first_overflow(S, c, gU, gW)
+            if overflow:
+                reason, detail = overflow
+                return trajectory(rows, costs, grads, updates, states, (i, reason, {"U": U, "W": W, **detail}))
+            costs.append(c)
+            grads.append((gU, gW))
+            if i == n_iter:
+                break
+            at = {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))}  # said if the step fails
+            extra = {"hessian": hessian(X, targets, U, W)} if optimizer.needs_hessian else {}
+            if extra and not np.isfinite(extra["hessian"]).all():
+                return trajectory(rows, costs, grads, updates, states, (i, "hessian", at))
+            gradient = {"U": np.float64(gU), "W": np.float64(gW)}
+            step_, state = optimizer.update(gradient, state, params, **extra)
+            new = apply_updates(params, step_)  # U <- U + step, W <- W + step
+            if not all(math.isfinite(v) for v in new.values()):
+                return trajectory(rows, costs, grads, updates, states, (i + 1, "parameters", at))
+            updates.append((float(step_["U"]), float(step_["W"])))
+            states.append(state)
+            params = new
+    return trajectory(rows, costs, grads, updates, states)
+
+
+class _Run:
+    """One optimizer's training run inside :func:`fit_many`: :func:`fit`'s loop body, one iteration per call."""
+
+    def __init__(self, optimizer: Optimizer, start: tuple[float, float]):
+        self.optimizer = optimizer
+        self.params = {"U": np.float64(start[0]), "W": np.float64(start[1])}
+        self.state = optimizer.init(self.params)
+        self.rows, self.costs, self.grads, self.updates, self.states = [], [], [], [], []
+        self.stopped = None
+
+    def stop(self, iteration: int, reason: str, detail: dict) -> bool:
+        self.stopped = (iteration, reason, detail)
+        return False
+
+    def advance(self, i: int, n_iter: int, ST: np.ndarray, c: float, gU: float, gW: float, X: np.ndarray,
+                targets: np.ndarray) -> bool:
+        """Iteration ``i`` from the evaluation at the current parameters: record it, check it, update. Returns
+        whether the run goes on (False at divergence or after the last iteration). ST: (T+1, N) states."""
+        U, W = float(self.params["U"]), float(self.params["W"])
+        self.rows.append((U, W))
+        overflow = first_overflow(ST.T, c, gU, gW)
+        if overflow:
+            reason, detail = overflow
+            return self.stop(i, reason, {"U": U, "W": W, **detail})
+        self.costs.append(c)
+        self.grads.append((gU, gW))
+        if i == n_iter:
+            return False
+        at = {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))}
+        extra = {"hessian": hessian(X, targets, U, W)} if self.optimizer.needs_hessian else {}
+        if extra and not np.isfinite(extra["hessian"]).all():
+            return self.stop(i, "hessian", at)
+        gradient = {"U": np.float64(gU), "W": np.float64(gW)}
+        step_, self.state = self.optimizer.update(gradient, self.state, self.params, **extra)
+        new = apply_updates(self.params, step_)
+        if not all(math.isfinite(v) for v in new.values()):
+            return self.stop(i + 1, "parameters", at)
+        self.updates.append((float(step_["U"]), float(step_["W"])))
+        self.states.append(self.state)
+        self.params = new
+        return True
+
+    def trajectory(self) -> Trajectory:
+        return trajectory(self.rows, self.costs, self.grads, self.updates, self.states, self.stopped)
 
 
 def fit_many(
@@ -322,7 +374,7 @@ def fit_many(
 
     Each iteration evaluates every run still going with one :func:`_evaluate_batch` call, which costs little
     more than one run's, then updates each run on its own. Every trajectory is bit for bit what :func:`fit`
-    gives for that optimizer alone. Returns ``{name: Trajectory}`` in the order given.
+    gives for that optimizer alone (tests/test_fit_many.py). Returns ``{name: Trajectory}`` in the order given.
     """
     XT = np.ascontiguousarray(X.T, dtype=np.float64)
     runs = {name: _Run(optimizer, start) for name, optimizer in optimizers.items()}
@@ -340,10 +392,10 @@ def fit_many(
 
 
 def hessian(X: np.ndarray, targets: np.ndarray, U: float, W: float) -> np.ndarray:
-    """The exact 2x2 Hessian of ``xi = sum_n (t_n - y_n)^2`` with respect to (U, W), in closed form.
+    """The exact 2x2 Hessian of ``xi = sum_n (y*_n - y_n)^2`` with respect to (U, W), in closed form.
 
     As in :func:`cost_surface`, the output is ``y_n = U p_n(W)`` with ``p_n(W) = sum_k X_{n,k} W^(T-k)``.
-    With the residual ``r_n = y_n - t_n`` and ``'`` meaning d/dW::
+    With the residual ``r_n = y_n - y*_n`` and ``'`` meaning d/dW::
 
         dxi/dU      = 2 sum_n r_n p_n               dxi/dW = 2 sum_n r_n U p_n'
         d2xi/dU2    = 2 sum_n p_n^2

@@ -1,4 +1,4 @@
-"""The counting RNN's exact Hessian, Newton's method through ``fit``, and fit's fused inner loop."""
+"""The counting RNN's exact Hessian, Newton's method through ``fit``, and fit against a loop without its checks."""
 
 from __future__ import annotations
 
@@ -130,12 +130,12 @@ def test_plain_descent_from_the_book_start_still_explodes(book):
     assert np.all(np.abs(run.params[37]) > 200)
 
 
-# --- fit's fused inner loop computes exactly what forward, cost and backward compute ---------------------
-# (_evaluate_batch against forward/cost/backward: tests/test_fit_many.py)
+# --- fit's overflow checks change nothing while the run stays finite ------------------------------------
+# (the race engine, fit_many, against fit: tests/test_fit_many.py)
 
 
 def reference_fit(X, targets, start, optimizer, n_iter):
-    """fit's loop written with the public forward/cost/backward (no divergence handling): the ground truth."""
+    """The bare loop: forward, backward, update, with none of fit's records or checks."""
     params = {"U": np.float64(start[0]), "W": np.float64(start[1])}
     state, rows = optimizer.init(params), [start]
     for _ in range(n_iter):

@@ -1,6 +1,13 @@
-"""fit_many trains several optimizers in lockstep; each trajectory must be bit for bit what fit gives alone."""
+"""fit_many trains several optimizers in lockstep; each trajectory must be bit for bit what fit gives alone.
+
+fit is the loop the counting page shows (forward, cost, BPTT, the overflow checks, the update); fit_many, with its
+fused evaluation, is the engine of the optimizer race. Every field of every Trajectory is compared, for runs that
+go on and for runs that stop at each kind of overflow.
+"""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -27,14 +34,28 @@ DATASETS = {"book": counting.book_dataset(), "one_bit": counting.make_dataset(1,
             "long": counting.make_dataset(30, 25, 3), "wide": counting.make_dataset(500, 50, 4)}
 
 
+def assert_bits(a, b, label: str) -> None:
+    """Equal to the bit: arrays (values and signs of zeros), numbers, and dicts/tuples of them (optimizer states)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), label
+        for key in a:
+            assert_bits(a[key], b[key], f"{label}[{key}]")
+    elif isinstance(a, (tuple, list)):
+        assert type(a) is type(b) and len(a) == len(b), label
+        for n, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_bits(x, y, f"{label}[{n}]")
+    elif a is None or isinstance(a, (str, bool, int)) and not isinstance(a, np.integer):
+        assert a == b and type(a) is type(b), label
+    else:
+        a, b = np.asarray(a), np.asarray(b)
+        assert a.shape == b.shape and a.dtype == b.dtype, label
+        np.testing.assert_array_equal(a, b, err_msg=label)
+        np.testing.assert_array_equal(np.signbit(a), np.signbit(b), err_msg=f"{label} signs")
+
+
 def assert_same(alone: counting.Trajectory, together: counting.Trajectory, label: str) -> None:
-    for field in ("params", "costs", "grads", "updates"):
-        a, b = getattr(alone, field), getattr(together, field)
-        assert a.shape == b.shape, (label, field)
-        np.testing.assert_array_equal(a, b, err_msg=f"{label} {field}")
-        np.testing.assert_array_equal(np.signbit(a), np.signbit(b), err_msg=f"{label} {field} signs")
-    assert (alone.diverged_at, alone.reason, alone.detail) == (together.diverged_at, together.reason, together.detail)
-    assert len(alone.states) == len(together.states), label
+    for field in dataclasses.fields(counting.Trajectory):
+        assert_bits(getattr(alone, field.name), getattr(together, field.name), f"{label} {field.name}")
 
 
 @pytest.mark.parametrize("data", list(DATASETS))
@@ -53,6 +74,29 @@ def test_the_race_mixes_runs_that_stop_early_with_runs_that_go_on():
     assert runs["sgd"].diverged_at == 38 and runs["sgd"].reason == "state"  # the book's explosion
     assert runs["huge_step"].diverged_at == 1  # its first step already throws it out of float64's reach
     assert runs["newton"].diverged_at is None and len(runs["newton"].updates) == 500
+
+
+# One run that stops at each kind of overflow, each for an optimizer that can meet it.
+EVERY_REASON = {
+    "state": ((-2.0, 0.0), optim.sgd(5e-4)),  # the book's explosion
+    "cost": ((1e200, 0.5), optim.sgd(5e-4)),  # finite states, an output too large to square
+    "gradient": ((1e-300, 1e40), optim.sgd(5e-4)),  # a small output, but W^T overflows on the way back
+    "hessian": ((1e150, 2.0), optim.newton(1.0)),  # the curvature overflows before the cost does
+    "parameters": ((3.0, 3.0), optim.sgd(1e300)),  # the first step throws the weights out of float64
+}
+
+
+@pytest.mark.parametrize("reason", counting.DIVERGENCE_REASONS)
+def test_fit_many_is_fit_for_runs_that_stop_at_each_overflow(reason):
+    X, targets = counting.book_dataset()
+    start, optimizer = EVERY_REASON[reason]
+    alone = counting.fit(X, targets, start, optimizer, 50)
+    assert alone.reason == reason
+    others = {"sgd": optim.sgd(5e-4), "newton": optim.newton(10.0)}  # runs that go on beside it
+    together = counting.fit_many(X, targets, start, {**others, reason: optimizer}, 50)
+    assert_same(alone, together[reason], reason)
+    for name, other in others.items():
+        assert_same(counting.fit(X, targets, start, other, 50), together[name], f"{reason} beside {name}")
 
 
 def test_evaluate_batch_gives_each_pair_the_single_evaluation():
