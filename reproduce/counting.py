@@ -18,10 +18,10 @@ PARAMS = {"seq": "0,0,0,0,1,0,1,0,1,0", "u": 1.0, "w": 1.0, "data": "book", "n":
 x = counting.parse_sequence(PARAMS["seq"])[None, :]  # (1, T)
 U, W = PARAMS["u"], PARAMS["w"]
 S = counting.forward(x, U, W)  # (1, T + 1): S_0 = 0, S_t = S_{t-1} W + X_t U
-target = np.array([x.sum()])
+target = np.array([x.sum()])  # y*, the number of ones
 gU, gW = counting.backward(x, S, target, W)
 print("output y:", S[0, -1])
-print("target:", target[0])
+print("target y*:", target[0])
 print("cost:", counting.cost(S, target))
 print("dcost/dU:", gU)
 print("dcost/dW:", gW)
@@ -32,10 +32,36 @@ if PARAMS["data"] == "book":
 else:
     X, targets = counting.make_dataset(PARAMS["n"], PARAMS["len"], PARAMS["seed"])
 run = counting.fit(X, targets, (PARAMS["u0"], PARAMS["w0"]), optim.sgd(PARAMS["lr"]), PARAMS["iters"])
-print("updates done:", len(run.params) - 1)
-print("final U:", run.params[-1, 0])
-print("final W:", run.params[-1, 1])
-print("final cost:", run.costs[-1] if len(run.costs) else float("nan"))
+print("updates done:", len(run.updates))
+last = len(run.costs) - 1  # the last iteration computed in full: its U, W and cost are all finite
+if last >= 0:
+    print("last full iteration:", last)
+    print("U there:", run.params[last, 0])
+    print("W there:", run.params[last, 1])
+    print("cost there:", run.costs[last])
 print("diverged at iteration:", run.diverged_at)
 if run.diverged_at is not None:
-    print("what overflowed:", run.reason, run.detail)
+    print("what overflowed:", run.reason)
+    if run.diverged_at < len(run.params):  # the weights the last step reached (not when they became infinite)
+        print("U where it overflowed:", run.params[run.diverged_at, 0])
+        print("W where it overflowed:", run.params[run.diverged_at, 1])
+
+# 6. The gradient along time: the norm of dxi/dS_k over the batch, for k = 0..T, at an iteration of the run
+# (by default the last one whose weights are both within the surface's [-3, 3]) or at section 1's U and W.
+if PARAMS["at"] == "run":
+    it = PARAMS["it"]
+    if it == 5000:  # the page's default: the last point still on the surface's plot
+        on_plot = np.flatnonzero(np.all(np.abs(run.params[: last + 1]) <= 3.0, axis=1))
+        it = int(on_plot[-1]) if len(on_plot) else last
+    it = min(it, last)
+    Ui, Wi = run.params[it]
+    print("gradient read at iteration:", it)
+else:
+    Ui, Wi = U, W
+print("gradient read at U:", Ui)
+print("gradient read at W:", Wi)
+with np.errstate(over="ignore", invalid="ignore"):
+    flow = counting.bptt(X, counting.forward(X, Ui, Wi), targets, Wi)["gS"]  # (N, T + 1)
+    norms = np.linalg.norm(flow, axis=0)
+for k, norm in enumerate(norms):
+    print(f"|dxi/dS_{k}|:", norm)

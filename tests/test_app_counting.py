@@ -1,19 +1,74 @@
-"""The app frame and the counting lesson, driven through AppTest in both languages."""
+"""The app frame and the counting lesson, driven through AppTest in both languages.
 
+Sentences that state an outcome are checked at several settings (not only the presets) against values computed
+here from rnn_core or from the theory, never by repeating the page's own choice.
+"""
+
+import ast
+import inspect
 import json
+import re
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 
-from rnn_core import counting, optim
-from ui.divergence import fmt
+from rnn_core import counting, gradcheck, optim
+from ui import counting as lesson
 from ui.i18n import catalog
+from ui.numbers import num
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ((-2.0, 0.0), 0.0005, 500)  # the page's default start, learning rate and iterations
 
 
-def metric(at, label_key: str, lang: str = "en") -> str:
-    label = catalog(lang)[label_key]
+def metric(at, label_key: str, lang: str = "en", **fields) -> str:
+    label = catalog(lang)[label_key].format(**fields) if fields else catalog(lang)[label_key]
     return next(m.value for m in at.metric if m.label == label)
+
+
+def read_num(text: str) -> float:
+    """A number as ui.numbers.num writes it (true minus, ·10 to a superscript power), read back."""
+    text = text.replace("\u2212", "-")
+    if "·10" not in text:
+        return float(text)
+    mantissa, power = text.split("·10")
+    return float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+
+
+def opening(lang: str, key: str) -> str:
+    """The words of a sentence before its first field: enough to tell which sentence was chosen."""
+    return catalog(lang)[key].split("{")[0]
+
+
+def chart_specs(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def chart_frames(at, index: int) -> list:
+    """The data frames one chart on the page carries (Streamlit ships them beside the spec, as Arrow)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    return [convert_arrow_bytes_to_pandas_df(d.data.data) for d in at.get("vega_lite_chart")[index].proto.datasets]
+
+
+def tooltips(node):
+    """Every tooltip entry of a spec."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "tooltip":
+                yield from value if isinstance(value, list) else [value]
+            elif key != "datasets":
+                yield from tooltips(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from tooltips(value)
+
+
+def book_run(start=BOOK[0], lr=BOOK[1], iters=BOOK[2]) -> counting.Trajectory:
+    return counting.fit(*counting.book_dataset(), start, optim.sgd(lr), iters)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -22,17 +77,15 @@ def test_counting_page_renders_in_both_languages(lang):
     assert_clean(at)
     assert at.title[0].value == catalog(lang)["counting.title"]
     assert metric(at, "counting.output_y", lang) == "3"  # the note's example: (0,0,0,0,1,0,1,0,1,0) -> 3
-    # The book's run is computed, and the page says at which iteration it diverged.
-    X, targets = counting.book_dataset()
-    run = counting.fit(X, targets, (-2.0, 0.0), optim.sgd(0.0005), 500)
+    run = book_run()
     assert run.diverged_at is not None
-    headline = catalog(lang)["divergence.headline"].format(iteration=run.diverged_at)
+    headline = catalog(lang)["counting.stop_headline"].format(iteration=run.diverged_at)
     assert headline in at.error[0].value
     assert "1.8·10³⁰⁸" in at.error[0].value  # float64's largest number, written out by code
+    X, _ = counting.book_dataset()
     X0 = "".join(str(int(b)) for b in X[0])
     assert X0 in texts(at) and X0 == "0100000001"  # the book's first row, read from the data
-    # Every language's chart titles come from its catalogue.
-    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    spec = chart_specs(at)[0]
     assert spec["encoding"]["y"]["title"] == catalog(lang)["counting.cost_axis"]
 
 
@@ -57,7 +110,7 @@ def test_settings_survive_a_language_switch():
     at.segmented_control(key="lang").set_value("ko").run()
     assert by_key(at, "slider", "counting.w").value == 0.5
     y = counting.forward(np.array([[0, 0, 0, 0, 1, 0, 1, 0, 1, 0.0]]), 1.0, 0.5)[0, -1]
-    assert metric(at, "counting.output_y", "ko") == fmt(y)
+    assert metric(at, "counting.output_y", "ko") == num(y)
 
 
 def test_url_round_trip_restores_the_same_view():
@@ -85,11 +138,11 @@ def test_url_round_trip_restores_the_same_view():
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_bad_url_parameters_fall_back_with_a_notice(lang):
     at = open_app("counting", lang=lang, params={"u": "abc", "n": "100000", "data": "zzz", "lr": "nan", "iters": "-5",
-                                     "w": "0.5"})
+                                                 "w": "0.5"})
     assert_clean(at)
-    warnings = " ".join(w.value for w in at.warning)
+    warnings_shown = " ".join(w.value for w in at.warning)
     for name in ("`u`", "`n`", "`data`", "`lr`", "`iters`"):
-        assert name in warnings
+        assert name in warnings_shown
     assert by_key(at, "slider", "counting.u").value == 1.0  # the default
     assert by_key(at, "slider", "counting.w").value == 0.5  # the valid one is kept
 
@@ -103,8 +156,8 @@ def test_bad_typed_sequence_gets_a_clear_message(lang, typed, key):
     at = open_app("counting", lang=lang)
     by_key(at, "text_input", "counting.seq").input(typed).run()
     assert_clean(at)
-    first_words = catalog(lang)[key].split("{")[0]
-    assert any(first_words in e.value for e in at.error)
+    assert any(opening(lang, key) in e.value and catalog(lang)["counting.seq_error_fallback"] in e.value
+               for e in at.error)
     assert metric(at, "counting.output_y", lang) == "3"  # the page keeps working on the default sequence
 
 
@@ -124,10 +177,8 @@ def test_widget_extremes_render_without_errors(params):
                   else counting.make_dataset(int(params["n"]), int(params["len"]), int(params["seed"])))
     run = counting.fit(X, targets, (float(params.get("u0", -2)), float(params.get("w0", 0))),
                        optim.sgd(float(params.get("lr", 0.0005))), int(params.get("iters", 500)))
-    if run.diverged_at is not None:
-        assert catalog("en")["divergence.headline"].format(iteration=run.diverged_at) in at.error[-1].value
-    else:
-        assert all("diverged" not in e.value for e in at.error)
+    headline = catalog("en")["counting.stop_headline"].format(iteration=run.diverged_at)
+    assert any(headline in e.value for e in at.error) == (run.diverged_at is not None)
 
 
 def test_clicking_the_surface_moves_the_start():
@@ -143,45 +194,286 @@ def test_clicking_the_surface_moves_the_start():
     assert by_key(at, "number_input", "counting.u0").value == 0.5
 
 
-def test_preset_buttons_set_u_and_w():
-    at = open_app("counting")
-    by_key(at, "button", "counting_btn_forget").click().run()
-    assert by_key(at, "slider", "counting.w").value == 0.5
-    by_key(at, "button", "counting_btn_explode").click().run()
-    assert by_key(at, "slider", "counting.w").value == 1.5
+@pytest.mark.parametrize("button, w", [("counting_btn_forget", 0.5), ("counting_btn_explode", 1.5),
+                                       ("counting_btn_alternate", -0.8), ("counting_btn_count", 1.0)])
+def test_preset_buttons_set_u_and_w_and_say_so(button, w):
+    at = open_app("counting", params={"w": "0.3"})
+    assert f"W = {num(w)}" in by_key(at, "button", button).label  # the label names the value it sets
+    by_key(at, "button", button).click().run()
+    assert by_key(at, "slider", "counting.w").value == w
 
 
-def test_under_the_hood_shows_the_running_source():
-    import inspect
+# --- Under the hood: what ran, readable ---------------------------------------------------------------------
 
-    at = open_app("counting")
+def shown_under_the_hood() -> list[tuple[str, str]]:
+    """``(module.function, description key)`` of every pair the view passes to under_the_hood, read from its
+    source (so the test sees the list itself, not a copy of it)."""
+    tree = ast.parse((ROOT / "views" / "counting.py").read_text(encoding="utf-8"))
+    call = next(node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "under_the_hood")
+    pairs = []
+    for arg in call.args:
+        assert isinstance(arg, ast.Tuple), "each item is a (function, description key) pair"
+        function, key = arg.elts
+        pairs.append((ast.unparse(function), key.value))
+    return pairs
+
+
+def test_under_the_hood_lists_readable_public_functions_with_a_line_each():
+    modules = {"counting": counting, "gradcheck": gradcheck, "optim": optim}
+    pairs = shown_under_the_hood()
+    names = [name for name, _ in pairs]
+    assert "counting.fit" in names  # the loop that trained the run on this page
+    assert not {"counting.fit_many", "counting._Run", "counting._evaluate_batch"} & set(names)  # the race engine
+    for name, key in pairs:
+        module, attribute = name.split(".")
+        function = getattr(modules[module], attribute)
+        assert not attribute.startswith("_"), name
+        assert len(inspect.getsource(function).splitlines()) <= 60, name
+        for lang in ("en", "ko"):
+            assert catalog(lang)[key].strip(), (name, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_under_the_hood_shows_the_running_source_and_what_each_does(lang):
+    at = open_app("counting", lang=lang)
     sources = [c.value.strip() for c in at.code]
-    for function in (counting.forward, counting.bptt, counting.cost_surface, counting.fit, optim.sgd):
+    shown = "\n".join(m.value for m in at.markdown)
+    for function, key in ((counting.forward, "counting.hood_forward"), (counting.bptt, "counting.hood_bptt"),
+                          (counting.fit, "counting.hood_fit"),
+                          (counting.first_overflow, "counting.hood_first_overflow"),
+                          (counting.cost_surface, "counting.hood_cost_surface"), (optim.sgd, "counting.hood_sgd")):
         assert inspect.getsource(function).strip() in sources
+        assert f"**`{function.__module__}.{function.__qualname__}`** · {catalog(lang)[key]}" in shown
+    assert not re.search(r"`[\w.]*\._\w+`", shown)  # no private name anywhere in the panel
 
+
+# --- Sections 1-3 -------------------------------------------------------------------------------------------
 
 def test_backward_table_agrees_with_finite_differences_on_screen():
     at = open_app("counting", params={"w": "0.7"})
-    rel = metric(at, "counting.rel_error")
-    assert float(rel) < 1e-6
+    assert read_num(metric(at, "counting.rel_error")) < 1e-6
+    x = np.array([[0, 0, 0, 0, 1, 0, 1, 0, 1, 0.0]])
+    gU, gW = counting.backward(x, counting.forward(x, 1.0, 0.7), np.array([3.0]), 0.7)
+    assert metric(at, "counting.grad_u") == num(gU) and metric(at, "counting.grad_w") == num(gW)
 
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("seq, w", [("0,0,0,0,1,0,1,0,1,0", -1.5), ("1,0,1", -0.5), ("1,1,0,1,1", 0.0),
+                                    ("1,0,0,0,0,0,0", 0.45), ("1,1", 1.0), ("10110", 1.3), ("1", 2.5),
+                                    ("0,1,1,0,1,0,0,1", -1.0)])
+def test_what_w_does_to_old_inputs_follows_w(lang, seq, w):
+    at = open_app("counting", lang=lang, params={"seq": seq, "w": str(w)})
+    assert_clean(at)
+    shown = texts(at)
+    T = len(counting.parse_sequence(seq))
+    factor = w ** (T - 1)  # the first input's weight in y, by the algebra: S_T = sum_t X_t U W^(T-t)
+    if T == 1:
+        expected = "counting.memory_one_step"
+    elif w == 0:
+        expected = "counting.memory_zero"
+    else:
+        expected = {-1: "counting.memory_fades", 0: "counting.memory_kept", 1: "counting.memory_grows"}[
+            int(np.sign(abs(w) - 1))]
+    assert opening(lang, expected) in shown
+    if T > 1:
+        assert f"= {num(factor)}" in shown
+    assert (opening(lang, "counting.memory_alternates") in shown) == (w < 0)
+    # the table's carried column is S_{t-1} W and its state column S_t, as text in the one number style
+    table = at.dataframe[0].value
+    S = counting.forward(counting.parse_sequence(seq)[None, :], 1.0, w)[0]
+    assert list(table[catalog(lang)["counting.col_state"]]) == [num(s) for s in S[1:]]
+
+
+# --- The note's code ----------------------------------------------------------------------------------------
+
+def test_the_notes_code_as_printed_does_not_compile_and_each_defect_is_where_the_page_says():
+    with pytest.raises(SyntaxError):  # an IndentationError is one
+        compile(lesson.NOTE_PRINTED, "note.py", "exec")
+    lines = lesson.NOTE_PRINTED.splitlines()
+    for _, piece in lesson.NOTE_DEFECTS:
+        assert sum(piece in line for line in lines) >= 1, piece
+    assert "targets \u2013 y" in lesson.NOTE_PRINTED and "parameters(0)" in lesson.NOTE_PRINTED
+    assert "sequence_len," in lesson.NOTE_PRINTED and "    results." in lines
+    # With each defect mended in turn, Python meets the next one: they hide one another.
+    mended = lesson.NOTE_PRINTED.replace("\u2013", "-")
+    with pytest.raises(IndentationError):
+        compile(mended, "note.py", "exec")
+    for n in range(1, len(lesson.NOTE_DEFECTS) + 1):
+        assert f"[{n}]" in lesson.NOTE_FIXED  # every defect is marked where the working code mends it
+
+
+def run_fixed(iterations: int, mean: bool = False) -> tuple:
+    code = lesson.NOTE_FIXED.replace("number_iterations = 500", f"number_iterations = {iterations}")
+    if mean:  # the mean squared error the note names: its gradient is the sum's divided by N
+        code = code.replace("gS = 2.0 * (y - targets)", "gS = 2.0 * (y - targets) / number_of_samples")
+    code = code.replace('print("U, W =", parameters)', "")
+    namespace = {}
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        exec(compile(code, "fixed.py", "exec"), namespace)
+    return namespace["parameters"]
+
+
+def test_the_working_version_runs_and_matches_rnn_core():
+    run = book_run()
+    for iterations in (1, 10, 30, run.diverged_at - 1):
+        np.testing.assert_allclose(run_fixed(iterations), run.params[iterations], rtol=1e-12)
+    assert np.all(np.isnan(run_fixed(BOOK[2])))  # the book's report: U and W end as NaN
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_page_shows_the_note_as_printed_beside_the_working_code(lang):
+    at = open_app("counting", lang=lang)
+    sources = [c.value for c in at.code]
+    assert lesson.NOTE_PRINTED.strip() in [s.strip() for s in sources]
+    assert lesson.NOTE_FIXED.strip() in [s.strip() for s in sources]
+    shown = texts(at)
+    lines = lesson.NOTE_PRINTED.splitlines()
+    for key, piece in lesson.NOTE_DEFECTS:
+        line = next(i for i, text in enumerate(lines, start=1) if piece in text)
+        assert catalog(lang)[key].format(line=line) in shown
+    finite = np.all(np.isfinite(run_fixed(BOOK[2], mean=True)))  # the note's mean, computed independently
+    expected = "counting.mean_stays_finite" if finite else "counting.mean_diverges"
+    assert opening(lang, expected) in shown
+
+
+# --- Section 4: the run, one iterate, where and why it stopped ---------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("params", [
+    {},  # the book's run: the state overflows at iteration 38
+    {"u0": "3.0", "w0": "3.0", "lr": "1.0", "iters": "20"},
+    {"u0": "-1.5", "w0": "2.0", "lr": "0.001", "iters": "200"},
+    {"u0": "0.5", "w0": "0.5", "lr": "0.0001", "iters": "300"},
+    {"u0": "1.0", "w0": "1.0", "lr": "0.1", "iters": "5"},
+    {"data": "generated", "n": "30", "len": "20", "seed": "4", "u0": "0.2", "w0": "1.1", "lr": "0.0003"},
+])
+def test_training_metrics_show_one_iterate_and_the_story_follows_the_run(lang, params):
+    at = open_app("counting", lang=lang, params=params)
+    assert_clean(at)
+    X, targets = (counting.book_dataset() if params.get("data", "book") == "book"
+                  else counting.make_dataset(int(params["n"]), int(params["len"]), int(params["seed"])))
+    lr = float(params.get("lr", BOOK[1]))
+    run = counting.fit(X, targets, (float(params.get("u0", -2)), float(params.get("w0", 0))), optim.sgd(lr),
+                       int(params.get("iters", BOOK[2])))
+    # U, W and the cost all of the last iteration whose cost is finite
+    j = len(run.costs) - 1
+    assert metric(at, "counting.final_u", lang, it=j) == num(run.params[j, 0])
+    assert metric(at, "counting.final_w", lang, it=j) == num(run.params[j, 1])
+    assert metric(at, "counting.final_cost", lang, it=j) == num(run.costs[j])
+    story = " ".join(e.value for e in at.error)
+    if run.diverged_at is None:
+        assert opening(lang, "counting.stop_headline") not in story
+        return
+    assert catalog(lang)["counting.stop_headline"].format(iteration=run.diverged_at) in story
+    reason = {"state": "counting.stop_state", "cost": "counting.stop_cost", "gradient": "counting.stop_gradient",
+              "parameters": "counting.stop_parameters"}[run.reason]
+    assert opening(lang, reason) in story
+    assert f"({num(run.params[j, 0])}, {num(run.params[j, 1])})" in story  # the overshoot before the overflow
+    if run.reason != "parameters":
+        assert f"({num(run.params[-1, 0])}, {num(run.params[-1, 1])})" in story  # where the step landed
+
+
+def test_the_books_run_shows_the_overshoot_before_the_overflow():
+    at = open_app("counting")
+    assert metric(at, "counting.final_u", it=37) == "−232" and metric(at, "counting.final_w", it=37) == "−2093"
+    table = at.dataframe[-1].value  # the run's last iterations
+    assert list(table["U"]) == ["1.83", "−232", "2.62·10⁶⁰"]
+    assert list(table[catalog("en")["counting.cost_axis"]])[-1] == catalog("en")["counting.overflowed"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_charts_draw_only_what_a_browser_can_and_say_what_was_cut(lang):
+    at = open_app("counting", lang=lang)
+    run = book_run()
+    cut = np.flatnonzero(np.any(np.abs(run.params) > lesson.DRAWABLE, axis=1))
+    assert list(cut) == [38]
+    weights, surface = chart_frames(at, 1), chart_frames(at, 2)
+    assert sorted(weights[0]["step"].unique()) == list(range(38))  # iterations 0-37: all but the cut one
+    assert np.all(np.abs(weights[0]["value"]) <= lesson.DRAWABLE)
+    path = next(frame for frame in surface if "step" in frame)
+    assert list(path["step"]) == list(range(38)) and np.all(np.abs(path[["U", "W"]]) <= lesson.DRAWABLE)
+    caption = catalog(lang)["counting.cut_caption"].format(
+        count=1, first=38, limit=num(lesson.DRAWABLE), U=num(run.params[38, 0]), W=num(run.params[38, 1]))
+    assert sum(caption in c.value for c in at.caption) == 2  # under the weights and under the surface
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_tooltip_is_titled_and_no_english_latex_on_the_page(lang):
+    at = open_app("counting", lang=lang, params={"at": "hand", "w": "-0.8"})
+    for spec in chart_specs(at):
+        for tip in tooltips(spec):
+            assert tip.get("title"), tip
+    assert not any(r"\text" in element.value for element in at.get("latex"))
+    assert r"\text" not in texts(at)
+
+
+def test_charts_write_numbers_as_the_prose_does():
+    """The Vega expression behind the charts' tooltips and axes, run by Vega itself (vl-convert), against num()."""
+    import html
+
+    import vl_convert
+
+    values = [0.0, 1.0, -1.0, 0.5, 12.345, -123.456, 4049.7, 12346.0, 99999.7, 1.2345e5, -6.08e65, 2.6e60, 5e-4,
+              1.23e-10, -2.3e-7, 1.7e308, 0.001, 0.0012345, -2093.0, 58112.3, 0.00099996]
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "data": {"values": [{"i": i, "v": v} for i, v in enumerate(values)]},
+            "transform": [{"calculate": lesson.number_expr("datum.v"), "as": "shown"}],
+            "mark": "text", "encoding": {"y": {"field": "i", "type": "ordinal", "axis": None},
+                                         "text": {"field": "shown", "type": "nominal"}}}
+    svg = vl_convert.vegalite_to_svg(json.dumps(spec, ensure_ascii=False))
+    drawn = [html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    assert drawn == [num(v) for v in values]
+
+
+def test_every_chart_has_its_own_file_name():
+    tree = ast.parse((ROOT / "views" / "counting.py").read_text(encoding="utf-8"))
+    names = [kw.value.value for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and ast.unparse(node.func) == "charts.show" for kw in node.keywords if kw.arg == "name"]
+    calls = sum(isinstance(node, ast.Call) and ast.unparse(node.func) == "charts.show" for node in ast.walk(tree))
+    assert len(names) == calls and len(set(names)) == len(names)
+
+
+# --- Section 6: the gradient along time ------------------------------------------------------------------
 
 def test_gradient_along_time_defaults_to_the_last_point_on_the_plot():
     at = open_app("counting")
-    X, targets = counting.book_dataset()
-    run = counting.fit(X, targets, (-2.0, 0.0), optim.sgd(0.0005), 500)
+    run = book_run()
     evaluated = run.params[: len(run.costs)]
     on_plot = np.flatnonzero(np.all(np.abs(evaluated) <= 3.0, axis=1))
     assert by_key(at, "slider", "counting.it").value == on_plot[-1]
     U, W = run.params[on_plot[-1]]
-    assert f"|W| = {fmt(abs(W))}" in texts(at)  # the reading names the factor applied per step back
+    assert f"W = {num(W)}" in texts(at) and f"$|W|$ = {num(abs(W))}" in texts(at)
 
 
-def test_gradient_along_time_at_section_ones_weights():
-    at = open_app("counting", params={"at": "hand", "u": "0.5", "w": "1.5"})
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("u, w", [(0.5, 1.5), (1.0, 1.0), (0.5, 1.0), (0.7, 0.0), (1.2, -1.5), (0.3, 0.6),
+                                  (-2.0, -0.35), (2.5, 2.95)])
+def test_gradient_along_time_reading_follows_the_computed_norms(lang, u, w):
+    at = open_app("counting", lang=lang, params={"at": "hand", "u": str(u), "w": str(w)})
     assert_clean(at)
     assert not [s for s in at.slider if s.key == "counting.it"]  # no iteration to pick
-    assert f"|W| = {fmt(1.5)}" in texts(at)
+    shown = texts(at)
+    X, targets = counting.book_dataset()
+    T = X.shape[1]
+    output_gradient = 2.0 * (counting.forward(X, u, w)[:, -1] - targets)  # dxi/dS_T, by the chain rule
+    if not np.any(output_gradient):
+        expected = "counting.time_none"
+    elif w == 0:
+        expected = "counting.time_cut_to_zero"
+    else:
+        expected = {-1: "counting.time_fades", 0: "counting.time_kept", 1: "counting.time_grows"}[
+            int(np.sign(abs(w) - 1))]
+        assert f"{num(abs(w) ** T)}" in shown or expected == "counting.time_kept"  # |W|^T from k = T back to 0
+    assert opening(lang, expected) in shown
+    alternates = w < 0 and np.any(output_gradient)
+    assert (opening(lang, "counting.time_alternates") in shown) == alternates
+    assert (opening(lang, "counting.time_not_drawn_zero") in shown) == (w == 0 and np.any(output_gradient))
+    # the chart draws every state whose gradient is neither 0 nor overflowed, and nothing else
+    drawn = list(chart_frames(at, -1)[0]["k"])
+    expected_drawn = [] if not np.any(output_gradient) else [T] if w == 0 else list(range(T + 1))
+    assert drawn == expected_drawn
 
 
 def test_a_typed_symbol_is_quoted_not_rendered():

@@ -10,15 +10,22 @@ import pytest
 from apptest_helpers import open_app, page_values, run_script
 
 from ui import reproduce
-from ui.divergence import fmt
 from ui.i18n import catalog
+from ui.numbers import num
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def metric(at, key: str) -> str:
-    label = catalog("en")[key]
+def metric(at, key: str, **fields) -> str:
+    label = catalog("en")[key].format(**fields)
     return next(m.value for m in at.metric if m.label == label)
+
+
+def chart_frame(at, index: int):
+    """The first data frame of one chart on the page (Streamlit ships it beside the spec, as Arrow)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    return convert_arrow_bytes_to_pandas_df(at.get("vega_lite_chart")[index].proto.datasets[0].data.data)
 
 
 def test_the_script_carries_the_settings_and_the_link_and_nothing_typed_runs():
@@ -31,23 +38,43 @@ def test_the_script_carries_the_settings_and_the_link_and_nothing_typed_runs():
     assert reproduce.script("no-such-page", {}, "") is None
 
 
-@pytest.mark.parametrize("params", [{}, {"seq": "1,1,0,1", "u": "0.8", "w": "0.5", "u0": "0.5", "w0": "1.5",
-                                         "lr": "0.0001", "iters": "200", "data": "generated", "n": "20",
-                                         "seed": "7"}])
+@pytest.mark.parametrize("params", [
+    {},
+    {"seq": "1,1,0,1", "u": "0.8", "w": "0.5", "u0": "0.5", "w0": "1.5", "lr": "0.0001", "iters": "200",
+     "data": "generated", "n": "20", "seed": "7"},
+    {"u": "0.5", "w": "-1.5", "at": "hand", "u0": "-1.0", "w0": "0.5", "lr": "0.001"},
+    {"it": "12", "lr": "0.0003"},
+])
 def test_counting_script_prints_what_the_page_shows(params, tmp_path):
     at = open_app("counting", params=params)
     values = page_values(at, "counting")
-    assert set(values) >= {"seq", "u", "w", "u0", "w0", "lr", "iters"}
+    assert set(values) >= {"seq", "u", "w", "u0", "w0", "lr", "iters", "at", "it"}
     printed = run_script(reproduce.script("counting", values, "http://localhost/counting"), tmp_path)
-    assert fmt(float(printed["output y"])) == metric(at, "counting.output_y")
-    assert fmt(float(printed["dcost/dU"])) == metric(at, "counting.grad_u")
-    assert fmt(float(printed["dcost/dW"])) == metric(at, "counting.grad_w")
-    assert fmt(float(printed["final U"])) == metric(at, "counting.final_u")
-    assert fmt(float(printed["final W"])) == metric(at, "counting.final_w")
+    assert num(float(printed["output y"])) == metric(at, "counting.output_y")
+    assert num(float(printed["dcost/dU"])) == metric(at, "counting.grad_u")
+    assert num(float(printed["dcost/dW"])) == metric(at, "counting.grad_w")
+    last = printed["last full iteration"]
+    assert num(float(printed["U there"])) == metric(at, "counting.final_u", it=last)
+    assert num(float(printed["W there"])) == metric(at, "counting.final_w", it=last)
+    assert num(float(printed["cost there"])) == metric(at, "counting.final_cost", it=last)
     assert metric(at, "counting.updates_done").startswith(printed["updates done"] + " /")
     diverged = printed["diverged at iteration"]
-    errors = " ".join(e.value for e in at.error)
-    assert (diverged == "None") == ("diverg" not in errors.lower())
+    headline = catalog("en")["counting.stop_headline"].format(iteration=diverged)
+    assert (diverged != "None") == any(headline in e.value for e in at.error)
+    # Section 6: the gradient along time, at the same point and state by state as the page's chart draws it.
+    if values["at"] == "run":
+        assert printed["gradient read at iteration"] == str(values["it"])
+    assert f"W = {num(float(printed['gradient read at W']))}" in " ".join(m.value for m in at.markdown)
+    chart = chart_frame(at, -1)
+    norms = {int(k): float(v) for k, v in ((name[len("|dxi/dS_"):-1], value) for name, value in printed.items()
+                                           if name.startswith("|dxi/dS_"))}
+    assert len(norms) == len(counting_lengths(values)) + 1
+    assert [num(norms[k]) for k in chart["k"]] == [num(v) for v in chart["norm"]]
+
+
+def counting_lengths(values: dict) -> range:
+    """The time steps of the page's training data: 10 for the book's, ``len`` for generated data."""
+    return range(10 if values["data"] == "book" else values["len"])
 
 
 def test_every_script_runs_as_it_is_at_the_pages_defaults(tmp_path):

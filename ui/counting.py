@@ -1,12 +1,15 @@
-"""What the counting lesson's sections draw: cached runs, cached chart specs, and the surface's click.
+"""What the counting lesson's sections draw: cached runs and chart specs, the sentences chosen from what was
+computed, the note's code as printed beside a version that runs, and the surface's click.
 
 Chart specs go through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and the small
 inputs that decide them, so a rerun that changes nothing in a chart ships it from the cache (and the browser,
-which already holds it, gets a reference instead of the chart).
+which already holds it, gets a reference instead of the chart). Every number a student reads goes through
+:func:`ui.numbers.num`, or in a chart through :func:`number_expr`, which writes numbers the same way.
 """
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -14,12 +17,17 @@ import streamlit as st
 from rnn_core import counting, optim
 from ui import charts, surfaces, urlstate
 from ui.i18n import t
+from ui.numbers import integer, num
 
 PAGE = "counting"
 GRID = 100  # cells per axis of the cost surface, as in the book's figure
 LIMIT = 3.0  # the surface covers U, W in [-3, 3]
 CENTRES = np.linspace(-LIMIT + LIMIT / GRID, LIMIT - LIMIT / GRID, GRID)
 SURFACE_KEY = "counting_surface"
+# Charts leave out iterations whose weights are larger than this: the browser cannot draw a path whose pixel
+# coordinates run to 10^60 (Chromium rejects the SVG path), and such a point is far off every axis anyway.
+DRAWABLE = 1e6
+FLOAT64_MAX = float(np.finfo(np.float64).max)
 
 
 @st.cache_data(max_entries=32)
@@ -39,26 +47,142 @@ def data_args(v: dict) -> tuple:
     return v["data"], v["n"], v["len"], v["seed"]
 
 
-def run_of(v: dict) -> counting.Trajectory:
-    return training(*data_args(v), (v["u0"], v["w0"]), v["lr"], v["iters"])
+# --- Section 1: what W does to old inputs ---------------------------------------------------------------
+
+def memory_sentence(T: int, W: float) -> str:
+    """What the recurrence does to the first input by the end of a sequence of ``T`` steps, read off a forward
+    pass of a single 1 at step 1 (U = 1): it reaches y multiplied by W^(T-1)."""
+    impulse = np.zeros((1, T))
+    impulse[0, 0] = 1.0
+    factor = float(counting.forward(impulse, 1.0, W)[0, -1])  # = W^(T-1)
+    values = {"W": num(W), "absw": num(abs(W)), "T": T, "power": T - 1, "factor": num(factor)}
+    if T == 1:
+        return t("counting.memory_one_step", **values)
+    if factor == 0:
+        verdict = t("counting.memory_zero", **values)
+    elif abs(factor) < 1:
+        verdict = t("counting.memory_fades", **values)
+    elif abs(factor) > 1:
+        verdict = t("counting.memory_grows", **values)
+    else:
+        verdict = t("counting.memory_kept", **values)
+    if W < 0:
+        verdict += " " + t("counting.memory_alternates", **values)
+    return verdict
+
+
+# --- Section 4: the training run --------------------------------------------------------------------------
+
+def last_evaluated(run: counting.Trajectory) -> int | None:
+    """The last iteration whose weights, cost and gradient are all finite (None if even the start overflowed)."""
+    return len(run.costs) - 1 if len(run.costs) else None
+
+
+def drawable(params: np.ndarray) -> np.ndarray:
+    """Which rows of (U, W) the charts can draw (both weights at most :data:`DRAWABLE` in size)."""
+    return np.all(np.abs(params) <= DRAWABLE, axis=1)
+
+
+def cut_caption(run: counting.Trajectory) -> str | None:
+    """What the weights chart and the surface's path leave out, or None when they draw every iteration."""
+    cut = np.flatnonzero(~drawable(run.params))
+    if not len(cut):
+        return None
+    U, W = run.params[cut[0]]
+    return t("counting.cut_caption", count=len(cut), first=integer(cut[0]), limit=num(DRAWABLE), U=num(U), W=num(W))
+
+
+def divergence_story(run: counting.Trajectory, lr: float) -> str:
+    """Where and why a diverged run stopped, told from the last iterations it computed (Markdown)."""
+    stop, last = run.diverged_at, last_evaluated(run)
+    values = {"iteration": integer(stop), "fmax": num(FLOAT64_MAX, 2), "lr": num(lr)}
+    if run.reason == "state":
+        values["t"] = integer(run.detail["t"])
+    if last is not None:
+        (U, W), (gU, gW) = run.params[last], run.grads[last]
+        values.update(last=integer(last), U=num(U), W=num(W), cost=num(run.costs[last]), gU=num(gU), gW=num(gW))
+    if run.reason == "parameters":
+        what = t("counting.stop_parameters", **values)
+    else:
+        U2, W2 = run.params[stop]
+        values.update(U2=num(U2), W2=num(W2))
+        step = t("counting.stop_step", **values) + " " if last is not None else ""
+        reasons = {"state": "counting.stop_state", "cost": "counting.stop_cost", "gradient": "counting.stop_gradient",
+                   "hessian": "counting.stop_hessian"}
+        what = step + t(reasons[run.reason], **values)
+        if run.reason == "state" and abs(W2) > 1:
+            what += " " + t("counting.stop_state_growth", **values)
+    return f"**{t('counting.stop_headline', **values)}** {what}\n\n{t('counting.stop_advice')}"
+
+
+def last_iterations(run: counting.Trajectory, rows: int = 3) -> pd.DataFrame:
+    """The run's last ``rows`` iterations as text: iteration, U, W and the cost (or what overflowed)."""
+    first = max(0, len(run.params) - rows)
+    overflowed = t("counting.overflowed")
+    return pd.DataFrame({
+        t("common.iteration"): [integer(i) for i in range(first, len(run.params))],
+        "U": [num(u) for u in run.params[first:, 0]],
+        "W": [num(w) for w in run.params[first:, 1]],
+        t("counting.cost_axis"): [num(run.costs[i]) if i < len(run.costs) else overflowed
+                                  for i in range(first, len(run.params))],
+    })
+
+
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+def number_expr(value: str) -> str:
+    """A Vega expression that writes the number ``value`` (e.g. ``"datum.cost"``) as :func:`ui.numbers.num` does:
+    3 significant digits, a true minus, ``1.23·10⁵`` beyond the plain range. Charts format in the browser, so
+    tooltips and axes say the same as the page's prose (tests/test_app_counting.py renders it to compare)."""
+    parts = f"split(format({value}, '.2~e'), 'e')"  # mantissa, exponent
+    exponent = f"replace({parts}[1], '+', '')"
+    for digit, superscript in enumerate(_SUPERSCRIPTS):
+        exponent = f"replace({exponent}, /{digit}/g, '{superscript}')"
+    exponent = f"replace({exponent}, /-/g, '⁻')"
+    plain = f"abs({value}) >= 100 ? format({value}, '.0f') : format({value}, '.3~g')"
+    return (f"!isFinite({value}) ? ({value} > 0 ? '∞' : {value} < 0 ? '−∞' : '—') : {value} == 0 ? '0' : "
+            f"abs({value}) >= 99999.5 || abs({value}) < 0.00099995 ? {parts}[0] + '·10' + {exponent} : ({plain})")
+
+
+def lines(df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, log_y: bool, color: str | None = None,
+          color_title: str = "", y_domain: tuple | None = None, points: bool = False) -> alt.Chart:
+    """Lines of ``y`` over an integer ``x`` (log or linear y); every tooltip titled, numbers written like num()."""
+    tooltip = [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip("shown:N", title=y_title)]
+    label = number_expr("datum.value")
+    if log_y:  # a log axis has ticks at 1-9 times each power of ten: label 1, 2 and 5 times, as Vega does
+        label = f"indexof(['1', '2', '5'], split(format(datum.value, '.2~e'), 'e')[0]) >= 0 ? {label} : ''"
+    enc = {
+        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1)),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(labelExpr=label), scale=alt.Scale(
+            type="log" if log_y else "linear", domain=list(y_domain) if y_domain else alt.Undefined)),
+    }
+    if color:
+        enc["color"] = alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=list(charts.PALETTE)))
+        tooltip.insert(0, alt.Tooltip(f"{color}:N", title=color_title))
+    chart = alt.Chart(df).transform_calculate(shown=number_expr(f"datum['{y}']"))
+    return chart.mark_line(point=points, clip=True).encode(**enc, tooltip=tooltip).properties(height=260)
 
 
 @charts.spec_cache(max_entries=64)
 def history_charts(lang: str, data: tuple, start: tuple, lr: float, iters: int) -> tuple[dict, dict]:
-    """The cost and the weights over the iterations of one run."""
+    """The cost (log axis: a cost of exactly 0 is left out) and the weights (within :data:`DRAWABLE`)."""
     run = training(*data, start, lr, iters)
     history = pd.DataFrame({"step": np.arange(len(run.costs)), "cost": run.costs})
+    history = history[history["cost"] > 0]
+    kept = np.flatnonzero(drawable(run.params))
     weights = pd.DataFrame({
-        "step": np.tile(np.arange(len(run.params)), 2),
-        "value": np.concatenate([run.params[:, 0], run.params[:, 1]]),
-        "weight": ["U"] * len(run.params) + ["W"] * len(run.params),
+        "step": np.tile(kept, 2),
+        "value": np.concatenate([run.params[kept, 0], run.params[kept, 1]]),
+        "weight": ["U"] * len(kept) + ["W"] * len(kept),
     })
-    cost = charts.log_lines(history, "step", "cost", x_title=t("common.iteration"), y_title=t("counting.cost_axis"))
-    both = charts.log_lines(weights, "step", "value", x_title=t("common.iteration"),
-                            y_title=t("counting.weight_axis"), color="weight", color_title=t("counting.weight_axis"),
-                            log_y=False, y_domain=(-4, 4))
+    cost = lines(history, "step", "cost", x_title=t("common.iteration"), y_title=t("counting.cost_axis"), log_y=True)
+    both = lines(weights, "step", "value", x_title=t("common.iteration"), y_title=t("counting.weight_value"),
+                 color="weight", color_title=t("counting.weight_axis"), log_y=False, y_domain=(-4, 4))
     return charts.vega_lite(cost), charts.vega_lite(both)
 
+
+# --- Section 5: the cost surface ----------------------------------------------------------------------------
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def surface_values(data: str, n: int, length: int, seed: int) -> np.ndarray:
@@ -73,16 +197,33 @@ def surface_values(data: str, n: int, length: int, seed: int) -> np.ndarray:
 
 @charts.spec_cache(max_entries=64)
 def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int) -> dict:
-    """The clickable cost surface with the run's path, the optimum and the start."""
+    """The clickable cost surface with the run's path (its drawable iterations), the optimum and the start."""
     run = training(*data, start, lr, iters)
     heat = surfaces.heatmap(surface_values(*data), (-LIMIT, LIMIT), (-LIMIT, LIMIT), slot=SURFACE_KEY,
                             x_title="U", y_title="W", value_title=t("counting.log_cost"), selection="cell")
-    path = pd.DataFrame({"U": run.params[:, 0], "W": run.params[:, 1], "step": np.arange(len(run.params)),
+    kept = np.flatnonzero(drawable(run.params))
+    path = pd.DataFrame({"U": run.params[kept, 0], "W": run.params[kept, 1], "step": kept,
                          "series": t("counting.path_name")})
-    path = path[np.all(np.isfinite(run.params), axis=1)]
+    xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
+    shown = {"u_shown": number_expr("datum.U"), "w_shown": number_expr("datum.W")}
+    line = alt.Chart(path).transform_calculate(**shown).mark_line(
+        point=alt.OverlayMarkDef(size=18), clip=True, strokeWidth=1.6).encode(
+        **xy, order=alt.Order("step:Q"),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(range=[charts.PALETTE[1]]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("step:Q", title=t("common.iteration")), alt.Tooltip("u_shown:N", title="U"),
+                 alt.Tooltip("w_shown:N", title="W")],
+    )
     points = pd.DataFrame({"U": [1.0, start[0]], "W": [1.0, start[1]],
                            "label": [t("counting.optimum_label"), t("counting.start_label")]})
-    chart = heat.chart + charts.path_overlay(path, step_title=t("common.iteration")) + charts.markers(points)
+    tip = [alt.Tooltip("label:N", title=t("counting.point_title")), alt.Tooltip("u_shown:N", title="U"),
+           alt.Tooltip("w_shown:N", title="W")]
+    mark = alt.Chart(points).transform_calculate(**shown).mark_point(
+        shape="cross", size=180, filled=True, color="white", stroke="black", strokeWidth=1.2, clip=True,
+    ).encode(**xy, tooltip=tip)
+    text = alt.Chart(points).mark_text(align="left", dx=9, dy=-9, color="white", fontWeight="bold",
+                                       clip=True).encode(**xy, text=alt.Text("label:N"))
+    chart = heat.chart + line + mark + text
     return charts.vega_lite(chart, fixed_size=True, images=(heat.image,))
 
 
@@ -103,6 +244,8 @@ def preset(u: float, w: float) -> None:
     st.session_state[urlstate.key(PAGE, "u")] = u
     st.session_state[urlstate.key(PAGE, "w")] = w
 
+
+# --- Section 6: the gradient along time ---------------------------------------------------------------------
 
 def default_iteration(run: counting.Trajectory, default: int) -> int:
     """The iteration whose gradient §6 reads: the one asked for, or by default the last point still on the
@@ -129,8 +272,173 @@ def gradient_norms(data: tuple, U: float, W: float) -> np.ndarray:
 
 @charts.spec_cache(max_entries=64)
 def gradient_chart(lang: str, data: tuple, U: float, W: float) -> dict:
+    """The norms on a log axis; states whose gradient is exactly 0 or overflowed are left out (said in prose)."""
     norms = gradient_norms(data, U, W)
+    shown = np.isfinite(norms) & (norms > 0)
+    df = pd.DataFrame({"k": np.arange(len(norms))[shown], "norm": norms[shown]})
+    return charts.vega_lite(lines(df, "k", "norm", x_title=t("counting.k_axis"), y_title=t("counting.gs_axis"),
+                                  log_y=True, points=True))
+
+
+def time_reading(norms: np.ndarray, U: float, W: float) -> str:
+    """What the gradient did on its way back, chosen from the norms computed at (U, W) (Markdown)."""
+    T = len(norms) - 1
     finite = np.isfinite(norms)
-    df = pd.DataFrame({"k": np.arange(len(norms))[finite], "norm": norms[finite]})
-    return charts.vega_lite(charts.log_lines(df, "k", "norm", x_title=t("counting.k_axis"),
-                                             y_title=t("counting.gs_axis"), points=True, integer_x=True))
+    zeros, overflowed = int(np.sum(norms[finite] == 0)), int(np.sum(~finite))
+    values = {"U": num(U), "W": num(W), "absw": num(abs(W)), "T": T, "zeros": zeros, "overflowed": overflowed,
+              "total": T + 1}
+    if not np.isfinite(norms[T]) or norms[T] == 0:  # nothing finite to follow back from the output
+        parts = [t("counting.time_none" if norms[T] == 0 else "counting.time_output_overflowed", **values)]
+    elif overflowed:
+        parts = [t("counting.time_overflowed", **values)]
+    elif zeros:
+        parts = [t("counting.time_cut_to_zero", **values)]
+    else:
+        ratio = norms[0] / norms[T]
+        values["ratio"] = num(ratio)
+        key = ("counting.time_grows" if ratio > 1 else "counting.time_fades" if ratio < 1 else "counting.time_kept")
+        parts = [t(key, **values)]
+    if W < 0 and np.isfinite(norms[T]) and norms[T] > 0:
+        parts.append(t("counting.time_alternates", **values))
+    if zeros and norms[T] != 0:
+        parts.append(t("counting.time_not_drawn_zero", **values))
+    if overflowed:
+        parts.append(t("counting.time_not_drawn_overflow", **values))
+    return " ".join(parts)
+
+
+# --- The note's code, as printed, and a version that runs -------------------------------------------------
+
+# The note's code blocks for the counting RNN, quoted exactly as the note prints them (an en dash in the cost,
+# the loop bodies without their indentation, a comment broken over two lines), one blank line between blocks.
+NOTE_PRINTED = """\
+def step(s, x, U, W):
+    return x * U + s * W
+
+def forward(X, U, W):
+# Initialize the state activation for each sample along the sequence
+    S = np.zeros((number_of_samples, sequence_length+1))
+    # Update the states over the sequence
+    for t in range(0, sequence_length):
+    S[:,t+1] = step(S[:,t], X[:,t], U, W) # step function
+    return S
+
+cost = np.sum((targets \u2013 y)**2)
+
+def backward(X, S, targets, W):
+    # 결과의 기울기 계산
+    y = S[:,-1] # Output `y` is last activation of sequence
+    # Gradient w.r.t. cost function at final state
+    gS = 2.0 * (y - targets)
+    # gradients backwards를 축적
+    gU, gW = 0, 0 # gradient accumulations 0으로 초기화
+    for k in range(sequence_len, 0, -1):
+    # Compute the parameter gradients and accumulate the
+    results.
+    gU += np.sum(gS * X[:,k-1])
+    gW += np.sum(gS * S[:,k-1])
+    # Compute the gradient at the output of the previous layer
+    gS = gS * W
+    return gU, gW
+
+learning_rate = 0.0005
+# Set initial parameters
+parameters = (-2, 0) # (U, W)
+# Perform iterative gradient descent
+for i in range(number_iterations):
+    # Perform forward and backward pass to get the gradients
+    S = forward(X, parameters(0), parameters(1))
+    gradients = backward(X, S, targets, parameters(1))
+    # Update each parameter `p` by p = p - (gradient * learning_rate).
+    # `gp` is the gradient of parameter `p`
+    parameters = ((p - gp * learning_rate)
+        for p, gp in zip(parameters, gradients))
+"""
+
+# The same code made to run (the book's data added): each change is marked [n], n being its number in the list of
+# defects on the page.
+NOTE_FIXED = """\
+import numpy as np
+
+# [3]
+rs = np.random.RandomState(1)
+X = np.array([np.around(rs.rand(10)) for _ in range(50)])
+targets = X.sum(axis=1)
+number_of_samples, sequence_length = X.shape
+number_iterations = 500
+
+
+def step(s, x, U, W):
+    return x * U + s * W
+
+
+def forward(X, U, W):
+    # Initialize the state activation for each sample along the sequence
+    S = np.zeros((number_of_samples, sequence_length + 1))
+    # Update the states over the sequence
+    for t in range(0, sequence_length):
+        S[:, t + 1] = step(S[:, t], X[:, t], U, W)  # step function  [1]
+    return S
+
+
+def cost(y, targets):
+    return np.sum((targets - y) ** 2)  # [2] [7]
+
+
+def backward(X, S, targets, W):
+    y = S[:, -1]  # Output `y` is last activation of sequence
+    # Gradient w.r.t. cost function at final state
+    gS = 2.0 * (y - targets)
+    gU, gW = 0, 0  # gradient accumulations
+    for k in range(sequence_length, 0, -1):  # [3]
+        # Compute the parameter gradients and accumulate the results.  [1] [6]
+        gU += np.sum(gS * X[:, k - 1])
+        gW += np.sum(gS * S[:, k - 1])
+        # Compute the gradient at the output of the previous layer
+        gS = gS * W
+    return gU, gW
+
+
+learning_rate = 0.0005
+parameters = (-2, 0)  # (U, W)
+for i in range(number_iterations):
+    S = forward(X, parameters[0], parameters[1])  # [4]
+    gradients = backward(X, S, targets, parameters[1])  # [4]
+    # Update each parameter `p` by p = p - (gradient * learning_rate).
+    parameters = tuple(p - gp * learning_rate for p, gp in zip(parameters, gradients))  # [5]
+print("U, W =", parameters)
+"""
+
+# (locale key, a piece of the printed line where the defect is), in the order of the markers [1]..[7].
+NOTE_DEFECTS = (
+    ("counting.defect_indent", "    S[:,t+1] = step("),
+    ("counting.defect_dash", "cost = np.sum((targets"),
+    ("counting.defect_undefined", "for k in range(sequence_len, 0, -1):"),
+    ("counting.defect_call", "S = forward(X, parameters(0)"),
+    ("counting.defect_generator", "parameters = ((p - gp"),
+    ("counting.defect_comment", "    results."),
+    ("counting.defect_mean", "cost = np.sum((targets"),
+)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def mean_cost_run(start: tuple, lr: float, iters: int) -> counting.Trajectory:
+    """The book's run with the mean squared error the note names: the mean's gradient is the sum's divided by the
+    number of sequences N, so plain descent on the mean is plain descent on the sum with η/N."""
+    X, targets = counting.book_dataset()
+    return counting.fit(X, targets, start, optim.sgd(lr / len(X)), iters)
+
+
+def note_defects(start: tuple, lr: float, iters: int) -> list[str]:
+    """The printed code's defects in words, each with the line of :data:`NOTE_PRINTED` where it shows; the last
+    one says what the book's run (``start``, ``lr``, ``iters``) does with the mean, computed."""
+    lines_ = NOTE_PRINTED.splitlines()
+    found = []
+    for n, (key, piece) in enumerate(NOTE_DEFECTS, start=1):
+        line = next(i for i, text in enumerate(lines_, start=1) if piece in text)
+        found.append(f"{n}. " + t(key, line=line))
+    mean = mean_cost_run(start, lr, iters)
+    values = {"n": counting.book_dataset()[0].shape[0], "iters": iters, "iteration": mean.diverged_at}
+    found[-1] += " " + t("counting.mean_diverges" if mean.diverged_at is not None else "counting.mean_stays_finite",
+                         **values)
+    return found

@@ -1,9 +1,20 @@
-"""Tables that lay a computation out step by step for reading (pandas stays out of rnn_core)."""
+"""Tables that lay a computation out step by step for reading (pandas stays out of rnn_core).
+
+Numbers are written with :func:`ui.numbers.num`, as everywhere else on the page, so the tables hold text;
+:func:`right_aligned` keeps those columns aligned like numbers.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import streamlit as st
+
+from ui.numbers import integer, num
+
+
+def texts(values: np.ndarray) -> list[str]:
+    return [num(v) for v in values]
 
 
 def forward_table(x: np.ndarray, S: np.ndarray, W: float, U: float, columns: dict[str, str]) -> pd.DataFrame:
@@ -16,8 +27,8 @@ def forward_table(x: np.ndarray, S: np.ndarray, W: float, U: float, columns: dic
     with np.errstate(over="ignore", invalid="ignore"):
         carried, added = S[:-1] * W, x * U
     return pd.DataFrame({
-        columns["t"]: np.arange(1, len(x) + 1), columns["x"]: x.astype(int),
-        columns["carried"]: carried, columns["added"]: added, columns["state"]: S[1:],
+        columns["t"]: [integer(step) for step in range(1, len(x) + 1)], columns["x"]: [integer(b) for b in x],
+        columns["carried"]: texts(carried), columns["added"]: texts(added), columns["state"]: texts(S[1:]),
     })
 
 
@@ -29,8 +40,14 @@ def backward_table(x: np.ndarray, steps: dict[str, np.ndarray], columns: dict[st
     gS = steps["gS"][0, k]
     gU, gW = steps["gU"][k - 1], steps["gW"][k - 1]
     with np.errstate(over="ignore", invalid="ignore"):
-        return pd.DataFrame({
-            columns["k"]: k, columns["x"]: x[k - 1].astype(int), columns["gS"]: gS,
-            columns["dU"]: gU, columns["dW"]: gW,
-            columns["sumU"]: np.cumsum(gU), columns["sumW"]: np.cumsum(gW),
-        })
+        sumU, sumW = np.cumsum(gU), np.cumsum(gW)
+    return pd.DataFrame({
+        columns["k"]: [integer(step) for step in k], columns["x"]: [integer(b) for b in x[k - 1]],
+        columns["gS"]: texts(gS), columns["dU"]: texts(gU), columns["dW"]: texts(gW),
+        columns["sumU"]: texts(sumU), columns["sumW"]: texts(sumW),
+    })
+
+
+def right_aligned(table: pd.DataFrame) -> dict:
+    """``column_config`` that aligns every column of a table of numbers-as-text to the right."""
+    return {name: st.column_config.TextColumn(alignment="right") for name in table.columns}
