@@ -188,10 +188,12 @@ def test_play_moves_every_path_on_and_pause_stops_it():
     assert_clean(at)
     assert at.session_state["optimizers_playing"]
     assert by_key(at, "button", "optimizers_btn_play").label == catalog("en")["optimizers.pause"]
+    per_tick = 13  # speed "auto": the 500 iterations in 40 ticks
     first = by_key(at, "slider", "optimizers.it").value
+    assert first == per_tick  # the click's own run is the first tick
     at.run()
-    assert by_key(at, "slider", "optimizers.it").value == first + 1 >= 2
-    assert url_of(at)["it"] == str(first + 1)
+    assert by_key(at, "slider", "optimizers.it").value == first + per_tick
+    assert url_of(at)["it"] == str(first + per_tick)
     by_key(at, "button", "optimizers_btn_play").click().run()  # pause
     paused = by_key(at, "slider", "optimizers.it").value
     at.run()
@@ -212,14 +214,68 @@ def test_play_stops_by_itself_at_the_last_iteration():
     assert by_key(at, "slider", "optimizers.it").value == 25  # 0, then the first tick
 
 
+def test_play_stops_at_the_end_and_the_button_says_play_again():
+    """The stepping fragment's last tick turns playing off: the flag is off, the slider at the last iteration,
+    the button reads "play" and the link carries the last iteration."""
+    at = open_app("optimizers", params={"iters": "100"})
+    last = 100
+    at.session_state["optimizers_playing"] = True
+    at.session_state["optimizers.it"] = last - 1  # one tick (ceil(100 / 40) = 3 iterations) from the end
+    at.run()
+    assert_clean(at)
+    assert not at.session_state["optimizers_playing"]
+    assert by_key(at, "slider", "optimizers.it").value == last
+    assert by_key(at, "button", "optimizers_btn_play").label == catalog("en")["optimizers.play"]
+    assert url_of(at)["it"] == str(last)
+    at.run()  # and it stays there
+    assert by_key(at, "slider", "optimizers.it").value == last
+    assert not at.session_state["optimizers_playing"]
+
+
+def test_a_deep_link_with_every_parameter_restores_every_widget():
+    params = {"data": "generated", "n": "40", "len": "8", "seed": "7", "u0": "-1.5", "w0": "2.0", "iters": "120",
+              "goal": "2.5", "race": "clip,adam,rprop", "lr_sgd": "0.0003", "lr_clip": "0.0004", "clip": "40.0",
+              "clip_by": "value", "lr_mom": "3e-05", "mu": "0.8", "lr_rms": "0.04", "decay": "0.95",
+              "lr_adam": "0.2", "rp_var": "rprop+", "rp_d0": "0.002", "damp": "20.0", "it": "17", "focus": "adam",
+              "speed": "5", "cth": "35.0", "cit": "12", "rd0": "0.003", "nu": "1.0", "nw": "1.3", "ndamp": "50.0"}
+    at = open_app("optimizers", params=params)
+    assert_clean(at)
+    assert at.warning.len == 0
+    defaults = url_of(open_app("optimizers"))
+    assert set(params) == set(defaults) - {"lang"}  # every parameter of the page is in this link
+    assert all(params[k] != defaults[k] for k in params)  # each at a value other than its default
+    for name, value in params.items():
+        shown = at.session_state[f"optimizers.{name}"]
+        if name == "race":
+            assert ",".join(shown) == value
+        else:
+            assert str(shown) == value, name
+    kinds = {"it": "slider", "cth": "slider", "cit": "slider", "nu": "slider", "nw": "slider", "focus": "selectbox",
+             "rp_var": "selectbox", "clip_by": "selectbox", "speed": "radio", "data": "radio", "race": "pills"}
+    for name, kind in kinds.items():
+        widget = by_key(at, kind, f"optimizers.{name}")
+        value = widget.value if kind != "pills" else ",".join(widget.value)
+        assert str(value) == params[name], name
+    for name in ("n", "len", "seed", "u0", "w0", "iters", "goal", "lr_sgd", "lr_clip", "clip", "lr_mom", "mu",
+                 "lr_rms", "decay", "lr_adam", "rp_d0", "damp", "rd0", "ndamp"):
+        widget = [w for w in at.number_input if w.key == f"optimizers.{name}"]
+        if widget:  # the settings of runners not in the race are not drawn, but kept
+            assert str(widget[0].value) == params[name], name
+    assert url_of(at) == {**params, "lang": "en"}
+    by_key(at, "slider", "optimizers.cth").set_value(45.0).run()  # one move keeps every other parameter
+    assert url_of(at) == {**params, "cth": "45.0", "lang": "en"}
+
+
 def test_panel_takes_one_update_apart():
     at = open_app("optimizers", params={"focus": "momentum", "it": "5"})
     assert_clean(at)
     lane = race.run_lane(*counting.book_dataset(), BOOK_GD_START, "momentum", 500, lr=2e-5, mu=0.9)
     detail = race.update_at(lane, 5)
-    panel = at.dataframe[0].value
     text = catalog("en")
-    rows = dict(zip(panel.iloc[:, 0], zip(panel["U"], panel["W"], strict=True), strict=True))
+    header = f"| {text['optimizers.quantity']} | U | W |"
+    panel = next(m.value for m in at.markdown if m.value.startswith(header))
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in panel.splitlines()[2:]]
+    rows = {name: (u, w) for name, u, w in cells}
     assert rows[text["optimizers.q_gradient"]] == (f"{detail['gradient'][0]:.4g}", f"{detail['gradient'][1]:.4g}")
     assert rows[text["optimizers.q_velocity"]] == (f"{detail['v'][0]:.4g}", f"{detail['v'][1]:.4g}")
     assert rows[text["optimizers.q_step"]] == (f"{detail['step'][0]:.4g}", f"{detail['step'][1]:.4g}")

@@ -1,5 +1,9 @@
 """Charts of the optimizer lesson: paths with one fixed colour per optimizer, arrows, and the tables' frames.
 
+The race's paths and costs travel once per race as a CSV file (:func:`race_rows`, served at a media URL), which
+the race chart, the cost chart and the stepping chart all read by URL: their specs are a few KB, and stepping
+through the race sends only where each path has got to (a small named dataset, :data:`NOW`).
+
 Arrows are a rule from tail to head plus a rotated triangle at the head. The triangle's angle is measured on
 screen, so arrow charts keep equal x and y spans on a square plot. Titles and names arrive translated.
 """
@@ -13,13 +17,14 @@ import numpy as np
 import pandas as pd
 
 from rnn_core import race
-from ui.charts import PALETTE, surface
+from ui.charts import PALETTE
 
 # One colour per optimizer, whichever of them race: Okabe–Ito (ui.charts.PALETTE) without its yellow, which
-# is lost on the light surface. Paths are drawn on a grey surface so that all seven read.
+# is lost on the surface's yellow end. Each path has a white halo, so that all seven read on viridis.
 RUNNER_COLOURS = dict(zip(race.RUNNERS, (PALETTE[3], PALETTE[1], PALETTE[5], PALETTE[4], PALETTE[2], PALETTE[0],
                                           PALETTE[7]), strict=True))
-SURFACE_GREYS = ["#FBFBFB", "#4D4D4D"]  # low cost light, high cost dark
+NOW = "optimizers_now"  # the stepping chart's dataset: rows ``r`` (runner), ``upto`` (the last step drawn)
+RACE_FIELDS = ("s", "u", "w", "c")  # the race's numeric columns (r, the runner id, stays text)
 
 
 def stack(*layers: alt.TopLevelMixin | None) -> alt.LayerChart:
@@ -32,24 +37,17 @@ def colours_of(names: dict[str, str]) -> dict[str, str]:
     return {name: RUNNER_COLOURS[runner] for runner, name in names.items()}
 
 
-def grey_surface(cells: pd.DataFrame, value_legend: bool = True, **kwargs) -> alt.Chart:
-    """:func:`ui.charts.surface` in light-to-dark greys, under coloured paths. Each cell is also outlined in its
-    own grey, which hides the hairlines anti-aliasing leaves between cells on a light scale."""
-    scale = alt.Scale(range=SURFACE_GREYS)
-    return surface(cells, **kwargs).mark_rect(strokeWidth=0.6).encode(
-        color=alt.Color("value:Q", title=kwargs["value_title"], scale=scale,
-                        legend=alt.Undefined if value_legend else None),
-        stroke=alt.Stroke("value:Q", scale=scale, legend=None))
-
-
 def markers(points: pd.DataFrame) -> alt.LayerChart:
-    """Labelled points (``U``, ``W``, ``label``) that read on a light surface: white crosses, black labels."""
+    """Labelled points (``U``, ``W``, ``label``) that read anywhere on viridis: white crosses ringed in black,
+    white labels on a dark halo."""
     xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
     mark = alt.Chart(points).mark_point(shape="cross", size=200, filled=True, color="white", stroke="black",
                                         strokeWidth=1.3, clip=True).encode(**xy, tooltip=[alt.Tooltip("label:N")])
-    text = alt.Chart(points).mark_text(align="left", dx=10, dy=-10, color="black", fontWeight="bold",
-                                       clip=True).encode(**xy, text=alt.Text("label:N"))
-    return alt.layer(mark, text)
+    label = {"align": "left", "dx": 10, "dy": -10, "fontWeight": "bold", "clip": True}
+    halo = alt.Chart(points).mark_text(**label, stroke="black", strokeWidth=3, strokeJoin="round",
+                                       strokeOpacity=0.8).encode(**xy, text=alt.Text("label:N"))
+    text = alt.Chart(points).mark_text(**label, color="white").encode(**xy, text=alt.Text("label:N"))
+    return alt.layer(mark, halo, text)
 
 
 def _colour(colours: dict[str, str], title: str, legend: str | None = "bottom", columns: int = 4) -> alt.Color:
@@ -59,66 +57,85 @@ def _colour(colours: dict[str, str], title: str, legend: str | None = "bottom", 
                      if legend else None)
 
 
-def paths(lanes: dict, names: dict[str, str], until: int | None = None) -> pd.DataFrame:
-    """Rows ``name, step, U, W`` of every lane's path (``names``: runner -> shown name), up to iteration
-    ``until`` (all of it when None)."""
+def race_rows(lanes: dict) -> pd.DataFrame:
+    """Every lane's path and costs as rows ``r`` (runner id), ``s`` (step), ``u``, ``w`` (the weights there) and
+    ``c`` (the cost there; missing where the run's last evaluation overflowed)."""
     frames = []
     for runner, lane in lanes.items():
-        params = lane.run.params if until is None else lane.run.params[: until + 1]
-        frames.append(pd.DataFrame({"name": names[runner], "step": np.arange(len(params)),
-                                    "U": params[:, 0], "W": params[:, 1]}))
-    return pd.concat(frames, ignore_index=True)
+        params, costs = lane.run.params, lane.run.costs
+        cost = np.full(len(params), np.nan)
+        cost[: len(costs)] = costs
+        frames.append(pd.DataFrame({"r": runner, "s": np.arange(len(params)), "u": params[:, 0],
+                                    "w": params[:, 1], "c": cost}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["r", "s", "u", "w", "c"])
 
 
-def positions(lanes: dict, names: dict[str, str], i: int) -> pd.DataFrame:
-    """Rows ``name, step, U, W``: where each lane is at iteration ``i`` (its last point if it stopped earlier)."""
-    rows = []
-    for runner, lane in lanes.items():
-        step = min(i, len(lane.run.params) - 1)
-        rows.append({"name": names[runner], "step": step, "U": lane.run.params[step, 0],
-                     "W": lane.run.params[step, 1]})
-    return pd.DataFrame(rows, columns=["name", "step", "U", "W"])
+def csv_data(url: str, numbers: tuple[str, ...] = RACE_FIELDS) -> alt.UrlData:
+    """Rows in a CSV the browser fetches from ``url`` (e.g. the race's, :func:`race_rows`); ``numbers`` are its
+    numeric columns (a missing number is null)."""
+    return alt.UrlData(url=url, format=alt.CsvDataFormat(type="csv", parse=dict.fromkeys(numbers, "number")))
 
 
-def path_lines(df: pd.DataFrame, colours: dict[str, str], *, name_title: str, step_title: str,
-               point_size: int = 14, legend: str = "right", legend_columns: int = 1) -> alt.Chart:
-    """Optimizer paths over a surface, points joined in step order, each optimizer in its own colour."""
-    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=point_size, filled=True), clip=True,
-                                   strokeWidth=1.8).encode(
-        x=alt.X("U:Q"), y=alt.Y("W:Q"), order=alt.Order("step:Q"), detail=alt.Detail("name:N"),
-        color=_colour(colours, name_title, legend=legend, columns=legend_columns),
-        tooltip=[alt.Tooltip("name:N", title=name_title), alt.Tooltip("step:Q", title=step_title),
-                 alt.Tooltip("U:Q", format=".4f"), alt.Tooltip("W:Q", format=".4f")],
-    )
+def named(chart: alt.Chart | alt.LayerChart, names: dict[str, str]) -> alt.Chart | alt.LayerChart:
+    """Add each row's shown ``name`` from its id ``r`` (``names``: id -> shown name)."""
+    table = alt.Data(values=[{"r": runner, "name": name} for runner, name in names.items()])
+    return chart.transform_lookup(lookup="r", from_=alt.LookupData(data=table, key="r", fields=["name"]))
 
 
-def heads(df: pd.DataFrame, colours: dict[str, str], *, name_title: str, step_title: str) -> alt.Chart:
-    """Where each optimizer is now: a large ringed dot per row of ``name, step, U, W``."""
-    return alt.Chart(df).mark_point(size=170, filled=True, stroke="black", strokeWidth=1.5, opacity=1,
-                                    clip=True).encode(
-        x=alt.X("U:Q"), y=alt.Y("W:Q"), color=_colour(colours, name_title, legend=None),
-        tooltip=[alt.Tooltip("name:N", title=name_title), alt.Tooltip("step:Q", title=step_title),
-                 alt.Tooltip("U:Q", format=".4f"), alt.Tooltip("W:Q", format=".4f")],
-    )
+def so_far(chart: alt.LayerChart) -> alt.LayerChart:
+    """Keep the rows up to each runner's current step, read from the :data:`NOW` dataset (``r``, ``upto``)."""
+    return chart.transform_lookup(lookup="r", from_=alt.LookupData(data=alt.NamedData(name=NOW), key="r",
+                                                                   fields=["upto"])
+                                  ).transform_filter("datum.s <= datum.upto")
 
 
-def runner_lines(df: pd.DataFrame, colours: dict[str, str], y: str, *, x_title: str, y_title: str,
-                 name_title: str, y_domain: tuple[float, float], rule_at: int | None = None,
-                 height: int = 260) -> alt.Chart:
-    """``y`` against ``step`` on a log axis cut to ``y_domain``, one line per ``name`` in its colour (rows
-    ``name, step, y``; y <= 0 dropped), with an optional vertical rule at one iteration."""
-    df = df[df[y] > 0]
-    chart = alt.Chart(df).mark_line(clip=True, strokeWidth=1.8).encode(
-        x=alt.X("step:Q", title=x_title),
+def positions(lanes: dict, i: int) -> pd.DataFrame:
+    """The :data:`NOW` rows: each lane's step at iteration ``i`` (its last point if it stopped earlier)."""
+    return pd.DataFrame({"r": list(lanes), "upto": [min(i, len(lane.run.params) - 1) for lane in lanes.values()]},
+                        columns=["r", "upto"])
+
+
+def path_lines(data: alt.UrlData, names: dict[str, str], *, name_title: str, step_title: str,
+               point_size: int = 14, legend: str = "right", legend_columns: int = 1,
+               stepping: bool = False) -> alt.LayerChart:
+    """Optimizer paths over a surface from the race's rows, points joined in step order, each optimizer in its
+    own colour over a white halo. With ``stepping``, only up to each runner's current step (:func:`so_far`),
+    and a large dot ringed in white where each one is now. The layers share the data and its lookups."""
+    xy = {"x": alt.X("u:Q"), "y": alt.Y("w:Q")}
+    tooltip = [alt.Tooltip("name:N", title=name_title), alt.Tooltip("s:Q", title=step_title),
+               alt.Tooltip("u:Q", title="U", format=".4f"), alt.Tooltip("w:Q", title="W", format=".4f")]
+    joined = {**xy, "order": alt.Order("s:Q"), "detail": alt.Detail("r:N")}
+    halo = alt.Chart().mark_line(clip=True, strokeWidth=4, color="white", opacity=0.75).encode(**joined)
+    line = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=point_size, filled=True), clip=True,
+                                 strokeWidth=1.8).encode(
+        **joined, color=_colour(colours_of(names), name_title, legend=legend, columns=legend_columns),
+        tooltip=tooltip)
+    if not stepping:
+        return named(alt.layer(halo, line, data=data), names)
+    heads = alt.Chart().transform_filter("datum.s == datum.upto").mark_point(
+        size=170, filled=True, stroke="white", strokeWidth=1.8, opacity=1, clip=True).encode(
+        **xy, color=_colour(colours_of(names), name_title, legend=legend, columns=legend_columns), tooltip=tooltip)
+    return so_far(named(alt.layer(halo, line, heads, data=data), names))
+
+
+def runner_lines(data: pd.DataFrame | alt.UrlData, colours: dict[str, str], y: str, *, x_title: str, y_title: str,
+                 name_title: str, y_domain: tuple[float, float], x: str = "step", rule_at: int | None = None,
+                 names: dict[str, str] | None = None, height: int = 260) -> alt.Chart:
+    """``y`` against ``x`` on a log axis cut to ``y_domain``, one line per ``name`` in its colour (rows
+    ``name, x, y``, or the race's rows with ``names`` to name them; y <= 0 left out), with an optional
+    vertical rule at one iteration."""
+    base = alt.Chart(data) if names is None else named(alt.Chart(data), names)
+    chart = base.transform_filter(f"datum['{y}'] > 0").mark_line(clip=True, strokeWidth=1.8).encode(
+        x=alt.X(f"{x}:Q", title=x_title),
         y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log", domain=list(y_domain))),
         color=_colour(colours, name_title),
-        tooltip=[alt.Tooltip("name:N", title=name_title), alt.Tooltip("step:Q", title=x_title),
+        tooltip=[alt.Tooltip("name:N", title=name_title), alt.Tooltip(f"{x}:Q", title=x_title),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
     ).properties(height=height)
     if rule_at is None:
         return chart
-    rule = alt.Chart(pd.DataFrame({"step": [rule_at]})).mark_rule(color="grey", strokeDash=[4, 3]).encode(
-        x=alt.X("step:Q"))
+    rule = alt.Chart(pd.DataFrame({x: [rule_at]})).mark_rule(color="grey", strokeDash=[4, 3]).encode(
+        x=alt.X(f"{x}:Q"))
     return alt.layer(chart, rule)
 
 
@@ -234,32 +251,25 @@ def gradient_plane(arrow_df: pd.DataFrame, outline: pd.DataFrame, colours: dict[
                                           y=y_title)).properties(width=size, height=size)
 
 
-def newton_window(cells: pd.DataFrame, arrow_df: pd.DataFrame, colours: dict[str, str], centre: tuple[float, float],
-                  half_width: float, *, value_title: str, title: str, length_title: str, size: int = 430) -> alt.Chart:
-    """A zoom of the cost surface around ``centre`` (cells from :func:`ui.charts.surface_cells`) with step arrows
-    from it (:func:`arrow_rows`) and the point itself."""
-    scales = {axis: alt.Scale(domain=[c - half_width, c + half_width], nice=False)
-              for axis, c in zip("UW", centre, strict=True)}
-    colour_scale = alt.Scale(scheme="viridis")
-    surface = alt.Chart(cells).mark_rect(strokeWidth=0.6).encode(
-        x=alt.X("u0:Q", title="U", scale=scales["U"]), x2=alt.X2("u1"),
-        y=alt.Y("w0:Q", title="W", scale=scales["W"]), y2=alt.Y2("w1"),
-        color=alt.Color("value:Q", title=value_title, scale=colour_scale, legend=alt.Legend(orient="right")),
-        stroke=alt.Stroke("value:Q", scale=colour_scale, legend=None),  # no hairlines between cells
-        tooltip=[alt.Tooltip("U:Q", format=".2f"), alt.Tooltip("W:Q", format=".2f"),
-                 alt.Tooltip("value:Q", title=value_title, format=".2f")],
-    )
+def newton_window(surface: alt.LayerChart, arrow_df: pd.DataFrame, colours: dict[str, str],
+                  centre: tuple[float, float], *, title: str, length_title: str) -> alt.LayerChart:
+    """A zoom of the cost surface around ``centre`` (a :func:`ui.surfaces.heatmap` chart, whose size and axes
+    it keeps) with step arrows from it (:func:`arrow_rows`) and the point itself."""
     point = alt.Chart(pd.DataFrame({"U": [centre[0]], "W": [centre[1]]})).mark_point(
         shape="circle", size=90, filled=True, color="white", stroke="black", strokeWidth=1.2).encode(
         x=alt.X("U:Q"), y=alt.Y("W:Q"))
-    return alt.layer(surface, arrows(arrow_df, colours, title=title, length_title=length_title), point).properties(
-        width=size, height=size)
+    return alt.layer(surface, arrows(arrow_df, colours, title=title, length_title=length_title), point)
 
 
 # --- tables -------------------------------------------------------------------------------------------------
 
 
-def vector_table(rows: dict[str, np.ndarray], columns: tuple[str, str, str]) -> pd.DataFrame:
-    """A (quantity, U, W) table of 2-vectors, numbers written with 4 significant digits."""
-    return pd.DataFrame({columns[0]: list(rows), columns[1]: [f"{v[0]:.4g}" for v in rows.values()],
-                         columns[2]: [f"{v[1]:.4g}" for v in rows.values()]})
+def vector_table(rows: dict[str, np.ndarray], columns: tuple[str, str, str]) -> str:
+    """A (quantity, U, W) table of 2-vectors as Markdown, numbers written with 4 significant digits. (Markdown,
+    not a data frame: a play tick redraws it, and a 3-row frame costs more on the wire than the chart's steps.)"""
+    def cell(text) -> str:
+        return str(text).replace("|", "\\|")  # a '|' would end the cell
+
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|:--|--:|--:|"]
+    lines += [f"| {cell(name)} | {v[0]:.4g} | {v[1]:.4g} |" for name, v in rows.items()]
+    return "\n".join(lines)

@@ -1,0 +1,596 @@
+"""What the optimizer race lesson's sections draw: cached runs, cached chart specs, the readings' sentences, the
+surface's click and play.
+
+Chart specs go through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and the small
+inputs that decide them. The race's paths and costs are one CSV per race served at a media URL
+(:func:`show_race`), read by the race chart, the cost chart and the stepping chart; stepping through the race
+resends only where each path has got to.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from rnn_core import counting, optim, race
+from ui import charts, divergence, media, surfaces, urlstate
+from ui import optimizers_charts as oc
+from ui.i18n import t
+
+PAGE = "optimizers"
+GRID, LOCAL_GRID = 100, 60  # cells per axis: the race's surface (also under the stepping chart), Newton's zoom
+LIMIT = 3.0  # the surfaces cover U, W in [-3, 3], as in the book's figure
+LOCAL = 1.0  # Newton's zoom: half the width of the window around the point
+CENTRES = np.linspace(-LIMIT + LIMIT / GRID, LIMIT - LIMIT / GRID, GRID)
+SURFACE_KEY = "optimizers_surface"
+PLAYING = "optimizers_playing"
+SHARED = "_optimizers_shared"  # the race settings that later sections read, as the page last drew them
+TICK_SECONDS = 0.5
+TICKS = 40  # at speed "auto" a race of any length plays in TICKS ticks, TICKS * TICK_SECONDS seconds
+BOOK = {"gd_start": (-2.0, 0.0), "rprop_start": (-1.5, 2.0), "lr": 0.0005, "iters": 500, "step0": 0.001}
+NAMES = {"sgd": "optimizers.name_sgd", "clip": "optimizers.name_clip", "momentum": "optimizers.name_momentum",
+         "rmsprop": "optimizers.name_rmsprop", "adam": "optimizers.name_adam", "rprop": "optimizers.name_rprop",
+         "newton": "optimizers.name_newton"}
+REASONS = {"state": "optimizers.reason_state", "cost": "optimizers.reason_cost",
+           "gradient": "optimizers.reason_gradient", "parameters": "optimizers.reason_parameters",
+           "hessian": "optimizers.reason_hessian"}
+VARIANTS = {"rprop-": "optimizers.variant_minus", "rprop+": "optimizers.variant_plus",
+            "irprop-": "optimizers.variant_irprop"}
+CLIP_KINDS = {"norm": "optimizers.clip_by_norm", "value": "optimizers.clip_by_value"}
+HOW = {"sgd": "optimizers.how_sgd", "clip": "optimizers.how_clip", "momentum": "optimizers.how_momentum",
+       "rmsprop": "optimizers.how_rmsprop", "adam": "optimizers.how_adam", "rprop": "optimizers.how_rprop",
+       "newton": "optimizers.how_newton"}
+COST_DOMAIN = (1e-12, 1e8)  # the cost chart's log axis
+PLACES = {  # Newton's section: preset points (button key: label key, U, W)
+    "optimizers_btn_at_start": ("optimizers.at_start", *BOOK["gd_start"]),
+    "optimizers_btn_at_wall": ("optimizers.at_wall", 1.0, 1.3),
+    "optimizers_btn_at_flat": ("optimizers.at_flat", -1.4, -0.9),
+    "optimizers_btn_at_optimum": ("optimizers.at_optimum", 1.2, 0.9),
+}
+AT_OPTIMUM = 1e-3  # a run that ends this close to the optimum (distance in the (U, W) plane) reached it
+RULES = {  # each runner's update, as in rnn_core.race's docstring
+    "sgd": r"w \leftarrow w - \eta\, g",
+    "clip": r"g \leftarrow \mathrm{clip}(g),\quad w \leftarrow w - \eta\, g",
+    "momentum": r"v \leftarrow \mu v + g,\quad w \leftarrow w - \eta\, v",
+    "rmsprop": r"s \leftarrow \rho s + (1-\rho) g^2,\quad w \leftarrow w - \eta\, \frac{g}{\sqrt{s} + \epsilon}",
+    "adam": r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
+            r"w \leftarrow w - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}",
+    "rprop": r"\Delta \leftarrow \Delta\cdot\eta^{\pm},\quad w \leftarrow w - \mathrm{sign}(g)\,\Delta",
+    "newton": r"w \leftarrow w - (|H| + \delta I)^{-1} g",
+}
+HYPER = {  # each runner's hyper-parameters in the settings panel: (param, label key, number format)
+    "sgd": [("lr_sgd", "optimizers.lr_label", "%g")],
+    "clip": [("lr_clip", "optimizers.lr_label", "%g"), ("clip", "optimizers.clip_label", "%g"),
+             ("clip_by", "optimizers.clip_by_label", None)],
+    "momentum": [("lr_mom", "optimizers.lr_label", "%g"), ("mu", "optimizers.mu_label", "%.2f")],
+    "rmsprop": [("lr_rms", "optimizers.lr_label", "%g"), ("decay", "optimizers.decay_label", "%.3f")],
+    "adam": [("lr_adam", "optimizers.lr_label", "%g")],
+    "rprop": [("rp_d0", "optimizers.step0_label", "%g"), ("rp_var", "optimizers.variant_label", None)],
+    "newton": [("damp", "optimizers.damping_label", "%g")],
+}
+QUANTITIES = {  # the panel's rows, shown when the runner keeps them, in this order (Adam's v has its own name)
+    "gradient": "optimizers.q_gradient", "clipped_grad": "optimizers.q_clipped", "v": "optimizers.q_velocity",
+    "m": "optimizers.q_adam_m", "rms": "optimizers.q_rms", "delta": "optimizers.q_delta", "step": "optimizers.q_step",
+}
+
+
+# --- the page's settings ---------------------------------------------------------------------------------------
+
+
+def data_args(v: dict) -> tuple:
+    """The data set's settings as one cache key: (data, n, len, seed)."""
+    return v["data"], v["n"], v["len"], v["seed"]
+
+
+def racing_now(v: dict) -> list[str]:
+    """The runners in the race, in the table's order."""
+    return [runner for runner in race.RUNNERS if runner in v["race"]]
+
+
+def race_args(v: dict) -> tuple:
+    """The race as one cache key: (data_args, start, iterations, ((runner, settings), ...))."""
+    settings = {
+        "sgd": {"lr": v["lr_sgd"]},
+        "clip": {"lr": v["lr_clip"], "threshold": v["clip"], "by": v["clip_by"]},
+        "momentum": {"lr": v["lr_mom"], "mu": v["mu"]},
+        "rmsprop": {"lr": v["lr_rms"], "decay": v["decay"]},
+        "adam": {"lr": v["lr_adam"]},
+        "rprop": {"step0": v["rp_d0"], "variant": v["rp_var"]},
+        "newton": {"damping": v["damp"]},
+    }
+    entries = tuple((runner, tuple(settings[runner].items())) for runner in racing_now(v))
+    return data_args(v), (v["u0"], v["w0"]), v["iters"], entries
+
+
+def shared(v: dict) -> tuple:
+    """What sections 3-5 read from section 1's controls: the data set, the goal ξ* and plain descent's η."""
+    return data_args(v), v["goal"], v["lr_sgd"]
+
+
+# --- computations, cached on small arguments and shared by every session (read-only) ---------------------------
+
+
+def _read_only(*arrays: np.ndarray) -> None:
+    for array in arrays:
+        if isinstance(array, np.ndarray):
+            array.setflags(write=False)
+
+
+def _frozen(lane: race.Lane) -> race.Lane:
+    run = lane.run
+    _read_only(run.params, run.costs, run.grads, run.updates, *lane.series.values())
+    return lane
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def dataset(data: tuple) -> tuple[np.ndarray, np.ndarray]:
+    name, n, length, seed = data
+    X, targets = counting.book_dataset() if name == "book" else counting.make_dataset(n, length, seed)
+    _read_only(X, targets)
+    return X, targets
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
+    lanes = race.race(*dataset(data), start, {runner: dict(settings) for runner, settings in entries}, iters)
+    return {runner: _frozen(lane) for runner, lane in lanes.items()}
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def lane(data: tuple, start: tuple, runner: str, iters: int, settings: tuple) -> race.Lane:
+    return _frozen(race.run_lane(*dataset(data), start, runner, iters, **dict(settings)))
+
+
+def clipping_runs(data: tuple, threshold: float) -> dict[str, race.Lane]:
+    """The book's gradient descent without clipping, clipped by norm and clipped by value."""
+    plain = lane(data, BOOK["gd_start"], "sgd", BOOK["iters"], (("lr", BOOK["lr"]),))
+    clipped = {by: lane(data, BOOK["gd_start"], "clip", BOOK["iters"],
+                        (("lr", BOOK["lr"]), ("threshold", threshold), ("by", by))) for by in race.CLIP_KINDS}
+    return {"plain": plain, **clipped}
+
+
+def rprop_variants(data: tuple, step0: float) -> dict[str, race.Lane]:
+    return {variant: lane(data, BOOK["rprop_start"], "rprop", BOOK["iters"],
+                          (("step0", step0), ("variant", variant))) for variant in optim.RPROP_VARIANTS}
+
+
+def book_rprop() -> race.Lane:
+    """The book's Rprop run: Rprop− from its start on its data."""
+    return lane(("book", 50, 10, 1), BOOK["rprop_start"], "rprop", BOOK["iters"],
+                (("step0", BOOK["step0"]), ("variant", "rprop-")))
+
+
+@st.cache_data(max_entries=8)
+def descent_limit(data: tuple) -> tuple[float, float]:
+    return race.descent_limit(*dataset(data))
+
+
+@st.cache_data(max_entries=32)
+def steps(data: tuple, U: float, W: float, lr: float, damping: float) -> dict:
+    return race.steps_at(*dataset(data), U, W, lr, damping)
+
+
+def _log_cost(X: np.ndarray, targets: np.ndarray, U_values: np.ndarray, W_values: np.ndarray) -> np.ndarray:
+    """log10(cost + 1) over a grid, (W, U), capped at 30 (the book's colouring)."""
+    with np.errstate(over="ignore"):
+        shown = np.minimum(np.log10(counting.cost_surface(X, targets, U_values, W_values) + 1.0), 30.0)
+    _read_only(shown)
+    return shown
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def surface_values(data: tuple) -> np.ndarray:
+    """The race's surface on the GRID × GRID cell centres over [-LIMIT, LIMIT]²."""
+    return _log_cost(*dataset(data), CENTRES, CENTRES)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def local_values(data: tuple, U: float, W: float) -> np.ndarray:
+    """Newton's zoom: the surface on LOCAL_GRID × LOCAL_GRID cells of the window of half-width LOCAL."""
+    offsets = np.linspace(-LOCAL + LOCAL / LOCAL_GRID, LOCAL - LOCAL / LOCAL_GRID, LOCAL_GRID)
+    return _log_cost(*dataset(data), U + offsets, W + offsets)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def race_csv(data: tuple, start: tuple, iters: int, entries: tuple) -> bytes:
+    """The race's paths and costs (:func:`ui.optimizers_charts.race_rows`) as CSV, 7 significant digits."""
+    return oc.race_rows(racing(data, start, iters, entries)).to_csv(index=False, float_format="%.7g").encode()
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def clipping_csv(data: tuple, threshold: float) -> bytes:
+    """Section 3's runs' gradient norms before clipping as CSV: rows ``r`` (plain, norm, value), ``s``, ``g``."""
+    rows = pd.concat([pd.DataFrame({"r": key, "s": np.arange(len(run.run.grads)),
+                                    "g": np.hypot(run.run.grads[:, 0], run.run.grads[:, 1])})
+                      for key, run in clipping_runs(data, threshold).items()], ignore_index=True)
+    return rows.to_csv(index=False, float_format="%.7g").encode()
+
+
+def csv_url(data: bytes, slot: str) -> str:
+    """Where the browser reads a CSV: served by this server for as long as this session shows it (or inline,
+    outside a server). A chart that reads it is drawn with :func:`show_reading`, which registers it again."""
+    return media.url(data, "text/csv", f"optimizers.{slot}") or (
+        "data:text/csv;base64," + base64.b64encode(data).decode("ascii"))
+
+
+def race_url(args: tuple) -> str:
+    return csv_url(race_csv(*args), "race")
+
+
+def show_reading(spec: dict, csv: bytes, slot: str, where=st, **kwargs):
+    """Draw a chart whose rows come from a CSV (keeping its URL valid for this session) with :func:`charts.show`.
+    No "Save" menu: the server-side export draws a spec without fetching URLs, so it would lose those rows."""
+    csv_url(csv, slot)
+    return charts.show(spec, where=where, save=False, **kwargs)
+
+
+def show_race(spec: dict, args: tuple, where=st, **kwargs):
+    """Draw a chart that reads the race's CSV (:func:`show_reading`)."""
+    return show_reading(spec, race_csv(*args), "race", where=where, **kwargs)
+
+
+# --- chart specs: each built and validated once per set of inputs (`lang` first: titles are translated inside) --
+
+
+def runner_names(runners) -> dict[str, str]:
+    return {runner: t(NAMES[runner]) for runner in runners}
+
+
+def start_and_optimum(start: tuple) -> pd.DataFrame:
+    return pd.DataFrame({"U": [race.OPTIMUM[0], start[0]], "W": [race.OPTIMUM[1], start[1]],
+                         "label": [t("optimizers.optimum_label", **point(race.OPTIMUM)), t("optimizers.start_label")]})
+
+
+def _surface(data: tuple, slot: str, size: int, selection: str | None = None) -> surfaces.Heatmap:
+    return surfaces.heatmap(surface_values(data), (-LIMIT, LIMIT), (-LIMIT, LIMIT), slot=slot, x_title="U",
+                            y_title="W", value_title=t("optimizers.log_cost"), selection=selection, size=size)
+
+
+@charts.spec_cache(max_entries=32)
+def race_chart(lang: str, args: tuple) -> dict:
+    """The clickable race surface with every runner's path, the optimum and the start."""
+    data, start, _, entries = args
+    heat = _surface(data, SURFACE_KEY, 560, selection="cell")
+    paths = oc.path_lines(oc.csv_data(race_url(args)), runner_names(runner for runner, _ in entries),
+                          name_title=t("optimizers.optimizer"), step_title=t("common.iteration")) if entries else None
+    return charts.vega_lite(oc.stack(heat.chart, paths, oc.markers(start_and_optimum(start))), fixed_size=True,
+                            images=(heat.image,))
+
+
+@charts.spec_cache(max_entries=32)
+def cost_chart(lang: str, args: tuple, goal: float) -> dict:
+    names = runner_names(runner for runner, _ in args[3])
+    lines = oc.runner_lines(oc.csv_data(race_url(args)), oc.colours_of(names), "c", x="s", names=names,
+                            x_title=t("common.iteration"), y_title=t("optimizers.cost_axis"),
+                            name_title=t("optimizers.optimizer"), y_domain=COST_DOMAIN)
+    return charts.vega_lite(oc.stack(lines, oc.threshold_rules({t("optimizers.goal_rule"): goal}, [0],
+                                                                title=t("optimizers.goal_label"))))
+
+
+@charts.spec_cache(max_entries=32)
+def step_chart(lang: str, args: tuple) -> dict:
+    """The surface with the paths up to each runner's current step and a dot where each is: the steps come
+    in the :data:`ui.optimizers_charts.NOW` dataset (:func:`show_steps`), so the spec is the same at every
+    iteration and a step resends only that."""
+    heat = _surface(args[0], "optimizers_steps", 400)
+    names, source = runner_names(runner for runner, _ in args[3]), oc.csv_data(race_url(args))
+    titles = {"name_title": t("optimizers.optimizer"), "step_title": t("common.iteration")}
+    spec = charts.vega_lite(oc.stack(
+        heat.chart, oc.path_lines(source, names, point_size=10, legend="bottom", legend_columns=2, stepping=True,
+                                  **titles)), fixed_size=True, images=(heat.image,))
+    spec.setdefault("usermeta", {})["embedOptions"] = {"renderer": "canvas"}  # thousands of dots, redrawn often
+    return spec
+
+
+def show_steps(lang: str, args: tuple, i: int, where=st) -> None:
+    """The stepping chart at iteration ``i``: the cached spec with this iteration's :data:`NOW` rows (a shallow
+    copy: the cached spec is shared)."""
+    spec = step_chart(lang, args)
+    now = oc.positions(racing(*args), i)
+    show_race({**spec, "datasets": {**spec["datasets"], oc.NOW: now}}, args, where=where, width="content")
+
+
+@charts.spec_cache(max_entries=64)
+def norm_chart(lang: str, data: tuple, threshold: float, iteration: int) -> dict:
+    """The gradient norms along the three runs of section 3 (from :func:`clipping_csv`, so that moving the
+    iteration resends only this spec), the threshold, the average norm and the iteration looked at."""
+    runs = clipping_runs(data, threshold)
+    names = {"plain": t("optimizers.series_plain"), "norm": t("optimizers.clip_by_norm"),
+             "value": t("optimizers.clip_by_value")}
+    colours = dict(zip(names.values(), (oc.RUNNER_COLOURS["sgd"], oc.RUNNER_COLOURS["clip"], charts.PALETTE[0]),
+                       strict=True))
+    average = race.average_gradient_norm(runs["norm"].run.grads)
+    source = oc.csv_data(csv_url(clipping_csv(data, threshold), "clipping"), numbers=("s", "g"))
+    return charts.vega_lite(oc.stack(
+        oc.runner_lines(source, colours, "g", x="s", names=names, x_title=t("common.iteration"),
+                        y_title=t("optimizers.norm_axis"), name_title=t("optimizers.run_title"), rule_at=iteration,
+                        y_domain=(0.1, 1e6)),
+        oc.threshold_rules({t("optimizers.threshold_rule"): threshold, t("optimizers.average_rule"): average},
+                           [0, 0.6 * BOOK["iters"]], title=t("optimizers.norm_axis"))))
+
+
+@charts.spec_cache(max_entries=64)
+def plane_chart(lang: str, data: tuple, threshold: float, iteration: int, by: str) -> dict:
+    detail = race.update_at(clipping_runs(data, threshold)[by], iteration)  # the page checks it is not None
+    raw, cut = detail["gradient"], detail["clipped_grad"]
+    colours = {t("optimizers.raw_gradient"): "#D55E00", t("optimizers.clipped_gradient"): "#0072B2"}
+    region = threshold if by == "norm" else threshold * np.sqrt(2.0)  # how far the region reaches
+    half = 1.3 * max(float(np.hypot(*cut)), min(region, float(np.hypot(*raw))), 1e-9)
+    arrows = oc.arrow_rows((0.0, 0.0), dict(zip(colours, (raw, cut), strict=True)), half)
+    return charts.vega_lite(oc.gradient_plane(arrows, oc.region_outline(by, threshold, half), colours, half,
+                                              title=t("optimizers.arrow_title"), length_title=t("optimizers.length"),
+                                              x_title="∂ξ/∂U", y_title="∂ξ/∂W"), fixed_size=True)
+
+
+@charts.spec_cache(max_entries=32)
+def delta_chart(lang: str, data: tuple, step0: float, weight: str) -> dict:
+    column = race.KEYS.index(weight)
+    rows = pd.concat([pd.DataFrame({"step": np.arange(1, len(run.run.updates) + 1, dtype=np.int32),
+                                    "value": run.series["step"][:, column],
+                                    "series": t(VARIANTS[variant])})
+                      for variant, run in rprop_variants(data, step0).items() if len(run.run.updates)],
+                     ignore_index=True)
+    rows["series"] = rows["series"].astype("category")
+    colours = dict(zip((t(VARIANTS[variant]) for variant in optim.RPROP_VARIANTS),
+                       (oc.RUNNER_COLOURS["rprop"], charts.PALETTE[1], charts.PALETTE[2]), strict=True))
+    return charts.vega_lite(oc.variant_lines(rows, colours, x_title=t("common.iteration"),
+                                             y_title=t("optimizers.delta_axis", weight=weight),
+                                             color_title=t("optimizers.variant_label")))
+
+
+def step_names(lr: float, damping: float) -> dict[str, str]:
+    return {"gradient_step": t("optimizers.gradient_step", lr=divergence.fmt(lr)),
+            "newton_plain": t("optimizers.newton_plain"),
+            "newton_damped": t("optimizers.newton_damped", damping=divergence.fmt(damping))}
+
+
+@charts.spec_cache(max_entries=64)
+def newton_chart(lang: str, data: tuple, U: float, W: float, lr: float, damping: float) -> dict:
+    here, names = steps(data, U, W, lr, damping), step_names(lr, damping)
+    colours = dict(zip(names.values(), ("#D55E00", "#F0E442", "#56B4E9"), strict=True))
+    arrows = oc.arrow_rows((U, W), {names[k]: here[k] for k in names}, LOCAL)
+    heat = surfaces.heatmap(local_values(data, U, W), (U - LOCAL, U + LOCAL), (W - LOCAL, W + LOCAL),
+                            slot="optimizers_newton", x_title="U", y_title="W", value_title=t("optimizers.log_cost"),
+                            size=380)
+    return charts.vega_lite(oc.newton_window(heat.chart, arrows, colours, (U, W), title=t("optimizers.step_title"),
+                                             length_title=t("optimizers.length")), fixed_size=True,
+                            images=(heat.image,))
+
+
+# --- clicks, buttons and play ---------------------------------------------------------------------------------
+
+
+def clicked_start() -> None:
+    """A click on the race's surface moves the start and rewinds the stepping (once per click; before the
+    start's widgets are drawn)."""
+    event = st.session_state.get(SURFACE_KEY) or {}
+    cells = (event.get("selection") or {}).get("cell") or []
+    if not cells or cells == st.session_state.get("_optimizers_click"):
+        return
+    st.session_state["_optimizers_click"] = cells
+    i, j = int(cells[0]["i"]), int(cells[0]["j"])
+    if 0 <= i < GRID and 0 <= j < GRID:
+        put(u0=round(float(CENTRES[i]), 2), w0=round(float(CENTRES[j]), 2), it=0)
+
+
+def put(**values) -> None:
+    """A preset button: set some of the page's values."""
+    for name, value in values.items():
+        st.session_state[urlstate.key(PAGE, name)] = value
+
+
+def every_tick(params):
+    """Decorate the body of a fragment that reruns itself every TICK_SECONDS for as long as its caller keeps
+    calling it, and mirrors the page's ``params`` into the URL after each run. Not into the share box: a fragment
+    may write outside itself only where it wrote during the page's last full run, and this one runs only while
+    playing (the page's full run at the end of playing rewrites the box)."""
+
+    def decorate(body):
+        @functools.wraps(body)
+        def run() -> None:
+            body()
+            urlstate.publish_current(PAGE, params)
+
+        return st.fragment(run_every=TICK_SECONDS)(run)
+
+    return decorate
+
+
+def speed_label(speed: str, last: int) -> str:
+    if speed == "auto":
+        return t("optimizers.speed_auto", n=per_tick(last, speed), seconds=f"{TICKS * TICK_SECONDS:g}")
+    return t("optimizers.speed_option", n=speed)
+
+
+def per_tick(last: int, speed: str) -> int:
+    """Iterations one tick moves on: the speed chosen, or at "auto" enough to play the race in TICKS ticks."""
+    return max(1, math.ceil(last / TICKS)) if speed == "auto" else int(speed)
+
+
+def toggle_play(last: int) -> None:
+    playing = not st.session_state.get(PLAYING, False)
+    st.session_state[PLAYING] = playing
+    if playing and st.session_state[urlstate.key(PAGE, "it")] >= last:
+        st.session_state[urlstate.key(PAGE, "it")] = 0  # play again from the start
+
+
+def advance(last: int, speed: str) -> None:
+    """While playing, each run of the stepping fragment moves the iteration on; at the last iteration playing
+    stops."""
+    it_key = urlstate.key(PAGE, "it")
+    st.session_state[it_key] = min(st.session_state[it_key], last)
+    if not st.session_state.get(PLAYING):
+        return
+    st.session_state[it_key] = min(st.session_state[it_key] + per_tick(last, speed), last)
+    if st.session_state[it_key] >= last:
+        st.session_state[PLAYING] = False
+
+
+# --- prose ----------------------------------------------------------------------------------------------------
+
+
+def coordinate(x: float) -> str:
+    """A coordinate for prose and labels: as short as it can be, with a true minus sign (−2, 1.3)."""
+    return f"{x:g}".replace("-", "−")
+
+
+def point(uw: tuple) -> dict[str, str]:
+    """``{"u": ..., "w": ...}`` for the ``{u}, {w}`` fields of a label."""
+    return {"u": coordinate(uw[0]), "w": coordinate(uw[1])}
+
+
+def optimum_text() -> str:
+    return "({u}, {w})".format(**point(race.OPTIMUM))
+
+
+def power_of_ten(x: float) -> str:
+    """10 to a whole power in superscripts: 1e-12 -> 10⁻¹²."""
+    return "10" + str(round(np.log10(x))).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+
+
+def listing(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+def number(x: float) -> str:
+    """A number for prose and tables; an overflowed one in words (never inf or nan on screen)."""
+    return f"{x:.4g}" if np.isfinite(x) else t("optimizers.overflowed")
+
+
+def latex_number(x: float) -> str:
+    """``1.234 \\times 10^{5}`` rather than ``1.234e+05`` inside LaTeX."""
+    text = number(x)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def race_reading(lanes: dict, names: dict[str, str], goal: float, iterations: int) -> str:
+    """The reading under the race: who reached the goal first, then per runner its mechanism (true whatever the
+    settings) and what it did in this race, every outcome read off the computed runs."""
+    outcome = race.summary(lanes, goal)
+    goal_text = divergence.fmt(goal)
+    if outcome["at"] is None:
+        summary = t("optimizers.race_nobody", goal=goal_text, iterations=iterations)
+    else:
+        summary = t("optimizers.race_first", goal=goal_text, iteration=outcome["at"],
+                    names=listing([names[r] for r in outcome["first"]]))
+    lines = []
+    for runner, lane_ in lanes.items():
+        row = race.standing(lane_, goal)
+        said = []
+        if row["reached"] is not None:
+            said.append(t("optimizers.outcome_reached", goal=goal_text, iteration=row["reached"]))
+        if row["diverged_at"] is not None:
+            said.append(t("optimizers.outcome_diverged", iteration=row["diverged_at"],
+                          reason=t(REASONS[row["reason"]])))
+        elif row["reached"] is None:
+            said.append(t("optimizers.outcome_missed", goal=goal_text, updates=row["updates"],
+                          cost=number(row["cost"])))
+        if race.bouncing(lane_, goal):
+            turned, pairs = race.reversals(lane_)
+            said.append(t("optimizers.outcome_bouncing", turned=turned, pairs=pairs))
+        lines.append(t("optimizers.race_line", name=names[runner], how=t(HOW[runner]), outcome=" ".join(said)))
+    head = t("optimizers.race_reading", iterations=iterations, goal=goal_text, summary=summary)
+    return head + "\n\n" + "\n".join(f"- {line}" for line in lines)
+
+
+def diverged_report(lanes: dict, names: dict[str, str]) -> str | None:
+    """One line per runner that diverged, and what to try; None if none did."""
+    lines = [t("optimizers.diverged_line", name=names[r], iteration=lane_.run.diverged_at,
+               why=divergence.describe(lane_.run)) for r, lane_ in lanes.items() if lane_.run.diverged_at is not None]
+    if not lines:
+        return None
+    return "\n".join(f"- {line}" for line in lines) + "\n\n" + t("optimizers.diverged_advice")
+
+
+def panel_rows(focus: str, detail: dict) -> dict[str, np.ndarray]:
+    """The panel's (quantity -> (U, W)) rows for one update of ``focus``."""
+    keys = {**QUANTITIES, "v": "optimizers.q_adam_v"} if focus == "adam" else QUANTITIES
+    return {t(key): detail[q] for q, key in keys.items() if q in detail}
+
+
+def clip_outcome(lane_: race.Lane, goal: float) -> str:
+    """What the run clipped by norm did, read off the run: diverged, bouncing (:func:`rnn_core.race.bouncing`),
+    or neither."""
+    run = lane_.run
+    if run.diverged_at is not None:
+        return t("optimizers.clip_diverged", iteration=run.diverged_at, reason=t(REASONS[run.reason]))
+    turned, pairs = race.reversals(lane_)
+    key = "optimizers.clip_bouncing" if race.bouncing(lane_, goal) else "optimizers.clip_not_bouncing"
+    return t(key, turned=turned, pairs=pairs, cost=number(run.costs[-1]), goal=divergence.fmt(goal))
+
+
+def clip_reading(data: tuple, threshold: float) -> str:
+    """Why clipping by norm stops the jump but not the bouncing: the step cap η·c and the descent limit 2/λ."""
+    curvature, limit = descent_limit(data)
+    return (t("optimizers.clip_reading", lr=divergence.fmt(BOOK["lr"]), threshold=number(threshold),
+              max_step=number(BOOK["lr"] * threshold), optimum=optimum_text(), curvature=number(curvature),
+              limit=number(limit))
+            + " " + t("optimizers.clip_above" if BOOK["lr"] > limit else "optimizers.clip_below",
+                      lr=divergence.fmt(BOOK["lr"])))
+
+
+def book_rprop_text(lane_: race.Lane) -> str:
+    """The book's Rprop run, as computed: its settings, its first step and where it ended."""
+    first = race.update_at(lane_, 0)
+    distance = race.distance_to_optimum(lane_)
+    ending = t("optimizers.book_rprop_at_optimum" if distance < AT_OPTIMUM else "optimizers.book_rprop_elsewhere",
+               distance=number(distance), optimum=optimum_text())
+    return t("optimizers.book_rprop", iterations=len(lane_.run.updates), step0=divergence.fmt(BOOK["step0"]),
+             u0=coordinate(BOOK["rprop_start"][0]), w0=coordinate(BOOK["rprop_start"][1]),
+             gu=number(first["gradient"][0]), gw=number(first["gradient"][1]), su=f"{first['step'][0]:.4g}",
+             sw=f"{first['step'][1]:.4g}", ending=ending)
+
+
+def newton_readings(here: dict, names: dict[str, str], damping: float) -> list[str]:
+    """What the eigenvalues say about the point (saddle, flat, bowl) and which step lands lowest."""
+    said = []
+    low, high = here["eigenvalues"]
+    if low < 0:
+        said.append(t("optimizers.reading_saddle"))
+    if min(abs(low), abs(high)) < 0.01 * max(abs(low), abs(high)):
+        said.append(t("optimizers.reading_flat", plain=number(float(np.hypot(*here["newton_plain"]))),
+                      damped=number(float(np.hypot(*here["newton_damped"]))), damping=number(damping)))
+    if low > 0:
+        said.append(t("optimizers.reading_bowl", ratio=number(high / low)))
+    verdict = race.step_verdict(here)
+    if verdict["best"] is not None:
+        said.append(t("optimizers.newton_best", name=names[verdict["best"]], cost=number(here["cost"]),
+                      after=number(here[f"{verdict['best']}_cost"])))
+    if verdict["uphill"]:
+        said.append(t("optimizers.newton_uphill", names=listing([f"“{names[k]}”" for k in verdict["uphill"]])))
+    return said
+
+
+def steps_table(here: dict, names: dict[str, str]) -> pd.DataFrame:
+    """Newton's section: each step's length and the cost after it."""
+    return pd.DataFrame({
+        t("optimizers.step_title"): list(names.values()),
+        t("optimizers.length"): [number(float(np.hypot(*here[k]))) for k in names],
+        t("optimizers.cost_after"): [number(here[f"{k}_cost"]) for k in names],
+    })
+
+
+def standings_table(runs: dict, labels: dict[str, str], first_column: str, goal: float, stopped: bool) -> pd.DataFrame:
+    """The race table: final weights and cost, when the cost first reached ``goal``, and how each run ended."""
+    rows = [race.standing(run, goal) for run in runs.values()]
+    table = {
+        t("optimizers.col_u"): [number(row["U"]) for row in rows],
+        t("optimizers.col_w"): [number(row["W"]) for row in rows],
+        t("optimizers.col_cost"): [number(row["cost"]) for row in rows],
+        t("optimizers.col_reached", goal=divergence.fmt(goal)): [
+            t("optimizers.never") if row["reached"] is None else str(row["reached"]) for row in rows],
+    }
+    if stopped:
+        table[t("optimizers.col_stopped")] = [
+            t("optimizers.ran_all", updates=row["updates"]) if row["diverged_at"] is None
+            else t("optimizers.stopped_at", iteration=row["diverged_at"], reason=t(REASONS[row["reason"]]))
+            for row in rows]
+    return pd.DataFrame(table, index=pd.Index(list(labels.values()), name=first_column))
