@@ -16,7 +16,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
-from rnn_core import cliff, spectral  # noqa: E402
+from rnn_core import cliff, memory_probe, spectral  # noqa: E402
 
 REPEATS = 5
 
@@ -46,8 +46,8 @@ def main() -> None:
         "wall_point + gradient_step": lambda: cliff.gradient_step(
             6.0, cliff.wall_point(6.0, *cliff.B_RANGE), 0.01
         ),
-        "running_mean_probe rho 0.9, T 60 (default)": lambda: spectral.running_mean_probe(0.9, 60, 0),
-        "running_mean_probe rho 0.9, T 200 (largest)": lambda: spectral.running_mean_probe(0.9, 200, 0),
+        "running_mean_probe rho 0.9, T 60 (default)": lambda: memory_probe.running_mean_probe(0.9, 60, 0),
+        "running_mean_probe rho 0.9, T 200 (largest)": lambda: memory_probe.running_mean_probe(0.9, 200, 0),
     }
     for name, call in cases.items():
         print(f"{name:45s} {best_ms(call):8.2f} ms")

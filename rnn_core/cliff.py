@@ -13,8 +13,9 @@ The model, its error and the exact gradient by forward-mode differentiation, wri
 Forward mode rather than BPTT: with two parameters it carries two tangents along with the state, stores no
 history, and vectorises over a whole (w, b) grid in one pass.
 
-Where the wall is. For w > 4 the map ``x -> w sigma(x) + b`` can have two stable fixed points (x near b:
-sigma(x) about 0, E about 0.49; x near w + b: sigma(x) about 1, E about 0.09) separated by an unstable one.
+Where the wall is. For w > 4 and b inside a band (:func:`bistable_band`) the map ``x -> w sigma(x) + b`` has
+two stable fixed points (a low one, sigma(x) small, and a high one, sigma(x) large) separated by an unstable
+one; outside the band, and for any b when w <= 4, it has one.
 The wall is the set of (w, b) where the start x_0 = 0.5 sits exactly on that unstable fixed point,
 ``b = 0.5 - w sigma(0.5)`` (b = -5.7 at w = 10); crossing it switches which state x_50 settles in, so E jumps
 by about 0.4. Its width in b shrinks like ``lambda^-T``, ``lambda = w sigma'(x*)`` the slope at the unstable
@@ -37,19 +38,24 @@ W_CUSP = 1.0 / (0.5 * (1.0 - 0.5))  # w sigma'(0) = 1 with sigma'(0) = sigma(0)(
 WALL_SIDE = 0.01  # wall_sides: how far from the wall in b, far more than its width except close to the cusp
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic sigmoid ``1 / (1 + e^-x)``."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1 / (1 + e^-x), without exp overflowing
 
 
-def _run(w: np.ndarray, b: np.ndarray, T: int) -> tuple[np.ndarray, ...]:
-    """Iterate the unit with its tangents; returns ``(x_T, dx_T/dw, dx_T/db)`` broadcast over w and b."""
+def run_unit(w: np.ndarray, b: np.ndarray, T: int) -> tuple[np.ndarray, ...]:
+    """Iterate the unit T steps from x_0 with its two tangents (forward mode, the module's equations).
+
+    Returns:
+        ``(x_T, dx_T/dw, dx_T/db)``, each broadcast over w and b.
+    """
     w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
     x = np.full(w.shape, X0)
     dx_dw = np.zeros(w.shape)
     dx_db = np.zeros(w.shape)
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(T):
-            s = _sigmoid(x)
+            s = sigmoid(x)
             gain = w * s * (1.0 - s)  # w sigma'(x_{t-1}): the factor each step applies to a tangent
             dx_dw = s + gain * dx_dw
             dx_db = 1.0 + gain * dx_db
@@ -59,16 +65,16 @@ def _run(w: np.ndarray, b: np.ndarray, T: int) -> tuple[np.ndarray, ...]:
 
 def error(w: np.ndarray | float, b: np.ndarray | float, T: int = T_DEFAULT) -> np.ndarray:
     """``E(w, b) = (sigma(x_T) - 0.7)^2``, elementwise over broadcast arrays of w and b."""
-    x, _, _ = _run(w, b, T)
-    return (_sigmoid(x) - TARGET) ** 2
+    x, _, _ = run_unit(w, b, T)
+    return (sigmoid(x) - TARGET) ** 2
 
 
 def error_and_gradient(
     w: np.ndarray | float, b: np.ndarray | float, T: int = T_DEFAULT
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(E, dE/dw, dE/db)``, exact, elementwise over broadcast w and b (inf/nan if a tangent overflowed)."""
-    x, dx_dw, dx_db = _run(w, b, T)
-    s = _sigmoid(x)
+    x, dx_dw, dx_db = run_unit(w, b, T)
+    s = sigmoid(x)
     dE_dx = 2.0 * (s - TARGET) * s * (1.0 - s)  # through the squared error and the last sigmoid
     with np.errstate(over="ignore", invalid="ignore"):
         return (s - TARGET) ** 2, dE_dx * dx_dw, dE_dx * dx_db
@@ -112,14 +118,14 @@ def wall_point(w: float, b_low: float, b_high: float, T: int = T_DEFAULT) -> flo
     far thinner than any grid). Returns None when sigma(x_T) - 1/2 has the same sign at both ends.
     """
     lo, hi = float(b_low), float(b_high)
-    f_lo, f_hi = float(_run(w, lo, T)[0]), float(_run(w, hi, T)[0])  # sigma(x) > 1/2 exactly when x > 0
+    f_lo, f_hi = float(run_unit(w, lo, T)[0]), float(run_unit(w, hi, T)[0])  # sigma(x) > 1/2 exactly when x > 0
     if np.sign(f_lo) == np.sign(f_hi) or not (np.isfinite(f_lo) and np.isfinite(f_hi)):
         return None
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         if mid in (lo, hi):  # adjacent floats: as close as float64 can get
             break
-        f_mid = float(_run(w, mid, T)[0])
+        f_mid = float(run_unit(w, mid, T)[0])
         if np.sign(f_mid) == np.sign(f_lo):
             lo, f_lo = mid, f_mid
         else:
@@ -165,3 +171,21 @@ def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: i
         "end_error": float(error(end[0], end[1], T)),
         "finite": finite,
     }
+
+
+def bistable_band(w: float) -> tuple[float, float] | None:
+    """The b for which the unit has two stable states at this w: the open interval ``(b_low, b_high)``.
+
+    The fixed points solve ``b = g(x) = x - w sigma(x)``. For w > 4, g falls between the two points where
+    ``w sigma'(x) = 1`` (``sigma(x) = (1 -+ sqrt(1 - 4/w)) / 2``), so a b between its local minimum and local
+    maximum meets three fixed points, the outer two stable. Returns None for w <= 4 (one fixed point for every b).
+    """
+    if w <= W_CUSP:
+        return None
+    root = np.sqrt(1.0 - W_CUSP / w)
+    s_low, s_high = 0.5 * (1.0 - root), 0.5 * (1.0 + root)  # sigma at the two tangent points
+
+    def g(s: float) -> float:
+        return float(np.log(s / (1.0 - s)) - w * s)  # x - w sigma(x) at x = logit(s)
+
+    return g(s_high), g(s_low)

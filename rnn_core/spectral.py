@@ -23,28 +23,23 @@ The paper's conditions (section 2.1; ``shared/REFERENCES.md`` section 3):
 ``rho <= lambda1`` always; when ``rho < 1 < lambda1`` (a non-normal W) the norm can grow for a while before it
 decays (:func:`non_normal_example`).
 
-Vanishing is the quiet failure: :func:`running_mean_probe` runs a tanh RNN whose output looks reasonable while
-the gradient that reaches its early steps is almost zero.
+Vanishing is the quiet failure: :mod:`rnn_core.memory_probe` shows a tanh RNN whose readout beats a constant
+baseline while the gradient that reaches its early steps is almost zero. The typed matrix is read by
+:mod:`rnn_core.matrix_input`.
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from rnn_core import counting
-from rnn_core.errors import InputError
-from rnn_core.vanilla import ACTIVATIONS, backward, forward, readout, readout_backward
+from rnn_core.vanilla import ACTIVATIONS, forward
 
 KINDS = ("gaussian", "orthogonal")
 NON_NORMAL_A = 4.0
 # The book's two numbers: a weight and how many steps back it is applied (1.5^50 explodes, 0.6^20 vanishes).
 BOOK_EXPLODE = (1.5, 50)
 BOOK_VANISH = (0.6, 20)
-LEVEL_RANGE = (-1.0, 1.0)  # running_mean_probe: each sequence's level mu is uniform in this range
-# running_mean_probe: the gradient at step 1 has "faded" below this share of the 1/T the task gives every input
-FADED_SHARE = 0.01
 # (U, W) points of the blog's gradient-over-time figure: constant, x2 a step, alternating, zero, vanishing x2.
 MARKED_POINTS = ((2.0, 1.0), (1.0, 2.0), (1.0, -2.0), (1.0, 0.0), (1.0, 0.5), (1.0, -0.5))
 
@@ -82,61 +77,6 @@ def random_recurrent(size: int, kind: str, rho: float, rng: np.random.Generator)
     return rho * Q
 
 
-class MatrixError(InputError):
-    """A typed matrix that cannot be read.
-
-    Codes: ``"empty"``; ``"number"``, ``"non_finite"`` and ``"too_large"`` (with 1-based ``row``, ``column``
-    and the ``token``); ``"shape"`` (``found`` holds the number of entries in each row read).
-    """
-
-    def __init__(self, code: str, row: int = 0, column: int = 0, token: str = "", found: tuple = ()):
-        super().__init__(code, 0, token, row=row, column=column, found=found)
-        self.row, self.column, self.found = row, column, found
-
-
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_NON_FINITE = re.compile(r"[+-]?(inf|infinity|nan)", re.IGNORECASE)
-
-
-def parse_matrix(text: str, size: int = 2, max_abs: float | None = None) -> np.ndarray:
-    """Read a typed square matrix, rows separated by ``;`` or new lines, entries by commas or spaces.
-
-    Accepted: ``"0.9, 0.5; 0, 0.9"``, ``"[[0.9, 0.5], [0, 0.9]]"``, two lines, or ``size**2`` numbers on one
-    line (read row by row). The typographic minus sign is accepted. Nothing is evaluated. With ``max_abs``,
-    an entry larger than that in magnitude is refused (``"too_large"``).
-
-    Returns:
-        (size, size) float64.
-    Raises:
-        MatrixError: see its ``code``.
-    """
-    cleaned = text.replace("\u2212", "-")
-    cleaned = re.sub(r"\]\s*,?\s*\[", ";", cleaned).replace("[", " ").replace("]", " ")  # [[a, b], [c, d]]
-    lines = [line for line in re.split(r"[;\n]", cleaned) if line.strip()]
-    if not lines:
-        raise MatrixError("empty")
-    rows = []
-    for i, line in enumerate(lines, start=1):
-        row = []
-        for j, token in enumerate(line.replace(",", " ").split(), start=1):
-            if _NON_FINITE.fullmatch(token):
-                raise MatrixError("non_finite", i, j, token)
-            if not _NUMBER.fullmatch(token):
-                raise MatrixError("number", i, j, token[:12])
-            value = float(token)
-            if not np.isfinite(value):  # e.g. 1e400
-                raise MatrixError("non_finite", i, j, token[:12])
-            if max_abs is not None and abs(value) > max_abs:
-                raise MatrixError("too_large", i, j, token[:12])
-            row.append(value)
-        rows.append(row)
-    if len(rows) == 1 and len(rows[0]) == size * size:
-        rows = [rows[0][k * size : (k + 1) * size] for k in range(size)]  # all entries on one line
-    if len(rows) != size or any(len(row) != size for row in rows):
-        raise MatrixError("shape", found=tuple(len(row) for row in rows))
-    return np.array(rows, dtype=np.float64)
-
-
 def non_normal_example(rho: float, a: float = NON_NORMAL_A) -> np.ndarray:
     """``[[rho, a], [0, rho]]``: both eigenvalues are rho, yet the norm of its powers first grows.
 
@@ -147,7 +87,7 @@ def non_normal_example(rho: float, a: float = NON_NORMAL_A) -> np.ndarray:
     return np.array([[rho, a], [0.0, rho]], dtype=np.float64)
 
 
-def _first(mask: np.ndarray) -> int | None:
+def first_index(mask: np.ndarray) -> int | None:
     """Index of the first True in a 1-D mask, or None."""
     return int(np.argmax(mask)) if mask.any() else None
 
@@ -163,7 +103,7 @@ def step_jacobian(a: np.ndarray, W: np.ndarray, activation: str = "linear") -> n
     return ACTIVATIONS[activation].df(np.asarray(a, dtype=np.float64))[:, None] * W.T
 
 
-def _chain_log10_norms(W: np.ndarray, fprime: np.ndarray) -> np.ndarray:
+def chain_log10_norms(W: np.ndarray, fprime: np.ndarray) -> np.ndarray:
     """``log10 ||J_T ... J_{T-m+1}||_2`` for m = 0..M, with ``J_t = diag(fprime[t-1]) W^T`` and ``T = M``.
 
     The product is kept rescaled to unit Frobenius norm and the scale is accumulated as a logarithm, so the
@@ -192,84 +132,94 @@ def _chain_log10_norms(W: np.ndarray, fprime: np.ndarray) -> np.ndarray:
         return log10_scale + np.log10(np.linalg.norm(directions, ord=2, axis=(1, 2)))
 
 
-def _to_float64(log10_values: np.ndarray) -> np.ndarray:
+def as_float64(log10_values: np.ndarray) -> np.ndarray:
     """``10**x`` as float64 would hold it: inf above ~1.8e308, 0 below ~5e-324, nan stays nan."""
     with np.errstate(over="ignore", under="ignore"):
         return np.power(10.0, log10_values)
 
 
-def jacobian_norms(
-    W: np.ndarray,
-    M: int,
-    activation: str = "linear",
-    rng: np.random.Generator | None = None,
-    input_scale: float = 1.0,
+def driven_trajectory(
+    W: np.ndarray, M: int, activation: str, rng: np.random.Generator, input_scale: float = 1.0,
     h0: np.ndarray | None = None,
+) -> dict:
+    """Run ``h_t = f(h_{t-1} W + x_t)`` for t = 1..M from ``h0`` (zeros) with inputs ``x_t ~ N(0, input_scale^2 I)``
+    (``W_xh = I``, ``b = 0``): the states along which the Jacobians of a nonlinear network are taken.
+
+    Returns:
+        dict with ``states`` (M+1, H) h_0..h_M; ``inputs`` (M, H); ``fprime`` (M, H), row t-1 holding f'(a_t);
+        ``state_nonfinite_at``: the first t whose pre-activation overflowed (relu with a large W), or None;
+        ``last_nonfinite``: the last such t, or None.
+    """
+    hidden = W.shape[0]
+    inputs = input_scale * rng.standard_normal((M, hidden))
+    params = {"W_xh": np.eye(hidden), "W_hh": W, "b": np.zeros(hidden)}
+    start = np.zeros((1, hidden)) if h0 is None else np.asarray(h0, dtype=np.float64).reshape(1, hidden)
+    H_all, cache = forward(inputs[None], params, activation, start)
+    pre_activations = cache["A"][0]  # (M, H): a_1..a_M
+    broken = np.flatnonzero(~np.isfinite(pre_activations).all(axis=1)) + 1  # the steps t that overflowed
+    with np.errstate(invalid="ignore"):
+        fprime = ACTIVATIONS[activation].df(pre_activations)
+    return {"states": np.vstack([start, H_all[0]]), "inputs": inputs, "fprime": fprime,
+            "state_nonfinite_at": int(broken[0]) if len(broken) else None,
+            "last_nonfinite": int(broken[-1]) if len(broken) else None}
+
+
+def reference_rates(W: np.ndarray, M: int, activation: str = "linear") -> dict:
+    """What the theory predicts for m = 0..M: ``predicted`` = rho^m (the linear rate) with ``log10_predicted``,
+    and ``log10_bound`` = m log10(gamma lambda1), Pascanu's upper bound; with ``rho``, ``lambda1``, ``gamma``."""
+    rho, lambda1, gamma = spectral_radius(W), largest_singular_value(W), ACTIVATIONS[activation].gamma
+    m = np.arange(M + 1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        log10_predicted = np.where(m == 0, 0.0, m * np.log10(rho))
+        log10_bound = np.where(m == 0, 0.0, m * np.log10(gamma * lambda1))
+        predicted = np.power(rho, m.astype(np.float64))
+    return {"predicted": predicted, "log10_predicted": log10_predicted, "log10_bound": log10_bound, "rho": rho,
+            "lambda1": lambda1, "gamma": gamma}
+
+
+def jacobian_norms(
+    W: np.ndarray, M: int, activation: str = "linear", rng: np.random.Generator | None = None,
+    input_scale: float = 1.0, h0: np.ndarray | None = None,
 ) -> dict:
     """``||dh_T/dh_{T-m}||_2`` for m = 0..M: how much a gradient is scaled after travelling m steps back.
 
     For ``"linear"`` this is ``||W^m||`` and needs no trajectory. For a nonlinearity the Jacobians depend on
-    the states, so the network is run for T = M steps from ``h0`` (zeros) with inputs ``x_t ~ N(0,
-    input_scale^2 I)`` added straight to the pre-activation (``W_xh = I``, ``b = 0``) and the Jacobians are
-    taken along that real trajectory.
+    the states: they are taken along :func:`driven_trajectory` (T = M steps, ``rng`` required).
 
     Args:
         W: (H, H) recurrent matrix; M: the largest number of steps back; activation: a key of
-        ``vanilla.ACTIVATIONS``; rng: needed for a nonlinear activation; h0: (H,) start state.
+        ``vanilla.ACTIVATIONS``; rng, input_scale, h0: see :func:`driven_trajectory`.
     Returns:
         dict with ``m`` (M+1,); ``norm`` (M+1,) as float64 holds it (inf where it overflowed, 0 where it
         underflowed, nan where the trajectory itself overflowed); ``log10_norm`` (M+1,), finite past float64's
-        range; ``overflow_at`` / ``underflow_at``: first m whose norm is inf / 0, or None;
-        ``predicted`` = rho^m and ``log10_predicted`` (the linear rate, for drawing); ``log10_bound`` =
-        m log10(gamma lambda1), Pascanu's upper bound; ``rho``, ``lambda1``, ``gamma``;
-        ``states`` (M+1, H) h_0..h_M and ``inputs`` (M, H), None for linear; ``state_nonfinite_at``: first t
-        whose pre-activation overflowed (relu with a large W), or None.
+        range; ``overflow_at`` / ``underflow_at``: first m whose norm is inf / 0, or None; everything
+        :func:`reference_rates` returns; ``states``, ``inputs`` and ``state_nonfinite_at`` of the trajectory
+        (None for linear).
     """
     W = np.asarray(W, dtype=np.float64)
-    hidden = W.shape[0]
-    act = ACTIVATIONS[activation]
-    states = inputs = state_nonfinite_at = None
+    trajectory = {"states": None, "inputs": None, "state_nonfinite_at": None, "last_nonfinite": None}
     if activation == "linear":
-        fprime = np.ones((M, hidden))
+        fprime = np.ones((M, W.shape[0]))
+    elif rng is None:
+        raise ValueError("a nonlinear activation needs rng to drive its trajectory")
     else:
-        if rng is None:
-            raise ValueError("a nonlinear activation needs rng to drive its trajectory")
-        inputs = input_scale * rng.standard_normal((M, hidden))
-        params = {"W_xh": np.eye(hidden), "W_hh": W, "b": np.zeros(hidden)}
-        start = np.zeros((1, hidden)) if h0 is None else np.asarray(h0, dtype=np.float64).reshape(1, hidden)
-        H_all, cache = forward(inputs[None], params, activation, start)
-        states = np.vstack([start, H_all[0]])
-        pre_activations = cache["A"][0]  # (M, H): a_1..a_M
-        bad_steps = ~np.isfinite(pre_activations).all(axis=1)
-        state_nonfinite_at = None if not bad_steps.any() else int(np.argmax(bad_steps)) + 1
-        with np.errstate(invalid="ignore"):
-            fprime = act.df(pre_activations)
-    log10_norm = _chain_log10_norms(W, fprime)
-    if state_nonfinite_at is not None:
+        trajectory = driven_trajectory(W, M, activation, rng, input_scale, h0)
+        fprime = trajectory["fprime"]
+    log10_norm = chain_log10_norms(W, fprime)
+    if trajectory["last_nonfinite"] is not None:
         # the product for m uses J_M..J_{M-m+1}: from the first m that reaches a broken step it means nothing
-        log10_norm[M - int(np.max(np.nonzero(bad_steps))) :] = np.nan
-    norm = _to_float64(log10_norm)
-    rho, lambda1 = spectral_radius(W), largest_singular_value(W)
-    m = np.arange(M + 1)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        log10_predicted = np.where(m == 0, 0.0, m * np.log10(rho))
-        log10_bound = np.where(m == 0, 0.0, m * np.log10(act.gamma * lambda1))
-        predicted = np.power(rho, m.astype(np.float64))
+        log10_norm[M - trajectory["last_nonfinite"] + 1 :] = np.nan
+    norm = as_float64(log10_norm)
     return {
-        "m": m,
+        "m": np.arange(M + 1),
         "norm": norm,
         "log10_norm": log10_norm,
-        "overflow_at": _first(np.isposinf(norm)),
-        "underflow_at": _first(norm == 0.0),
-        "predicted": predicted,
-        "log10_predicted": log10_predicted,
-        "log10_bound": log10_bound,
-        "rho": rho,
-        "lambda1": lambda1,
-        "gamma": act.gamma,
-        "states": states,
-        "inputs": inputs,
-        "state_nonfinite_at": state_nonfinite_at,
+        "overflow_at": first_index(np.isposinf(norm)),
+        "underflow_at": first_index(norm == 0.0),
+        **reference_rates(W, M, activation),
+        "states": trajectory["states"],
+        "inputs": trajectory["inputs"],
+        "state_nonfinite_at": trajectory["state_nonfinite_at"],
     }
 
 
@@ -328,8 +278,8 @@ def scalar_series(w: float, M: int) -> dict:
         "sign": sign,
         "value": sign * magnitude,
         "log10_magnitude": log10_magnitude,
-        "overflow_at": _first(np.isposinf(magnitude)),
-        "underflow_at": _first(magnitude == 0.0),
+        "overflow_at": first_index(np.isposinf(magnitude)),
+        "underflow_at": first_index(magnitude == 0.0),
     }
 
 
@@ -404,72 +354,3 @@ def norm_summary(log10_norm: np.ndarray) -> dict:
         with np.errstate(under="ignore"):
             rate = float(np.power(10.0, final / M))  # 10^-inf = 0
     return {"peak_m": peak_m, "log10_peak": float(log10_norm[peak_m]), "log10_final": final, "rate": rate}
-
-
-def running_mean_probe(
-    rho: float, T: int, seed: int, hidden: int = 32, n: int = 100, noise: float = 1.0, input_scale: float = 0.5
-) -> dict:
-    """A tanh RNN asked for the running mean of a noisy signal: its output looks reasonable, its memory is short.
-
-    Task: each sequence has a level ``mu`` uniform in :data:`LEVEL_RANGE` ([-1, 1]); the inputs are
-    ``x_t = mu + noise * eps_t`` and the target at step t is the running mean ``(x_1 + ... + x_t) / t``, so the
-    target at T depends on every input equally: ``d target_T / d x_t = 1/T``. Model: a vanilla tanh RNN
-    (:mod:`rnn_core.vanilla`, one input) with ``W_hh = random_recurrent(hidden, "gaussian", rho)``,
-    ``W_xh ~ N(0, input_scale^2)``, ``b = 0`` and a linear readout ``y_t = h_t V + c`` fitted by least squares
-    over every step of ``n`` training sequences. The recurrent weights stay random, so the readout is the best any
-    output layer can do with what the states remember. Everything random comes from ``np.random.default_rng(seed)``.
-
-    Returns:
-        dict with ``t`` (T,) 1..T; for one fresh sequence (not used by the fit): ``inputs``, ``target``,
-        ``output`` (T,) and its ``level``; over the training batch: ``rms_error`` (T,) of the output,
-        ``constant_error`` (T,) the error of always answering the batch mean (a baseline), and
-        ``sensitivity`` (T,), the mean over the batch of ``|d y_T / d x_t|`` by BPTT: the gradient that
-        reaches step t from the last output; ``needed`` (T,) = 1/T, what the task asks for; ``log10_fade``:
-        ``log10(sensitivity[T] / sensitivity[1])``, how many decades the gradient loses on its way back;
-        ``share``: ``sensitivity[1] / needed``, the part of its due weight that the first input gets; ``faded``:
-        ``share < FADED_SHARE``; ``reach``: how many of the last inputs it takes to include every input whose
-        sensitivity is at least 1/T (0 if none is).
-    """
-    rng = np.random.default_rng(seed)
-    params = {
-        "W_xh": input_scale * rng.standard_normal((1, hidden)),
-        "W_hh": random_recurrent(hidden, "gaussian", rho, rng),
-        "b": np.zeros(hidden),
-    }
-
-    def batch(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        level = rng.uniform(*LEVEL_RANGE, size=(count, 1))
-        X = level + noise * rng.standard_normal((count, T))
-        target = np.cumsum(X, axis=1) / np.arange(1, T + 1)  # (x_1 + ... + x_t) / t
-        return X[:, :, None], level[:, 0], target
-
-    X, _, target = batch(n)
-    H_all, cache = forward(X, params, "tanh")
-    design = np.hstack([H_all.reshape(n * T, hidden), np.ones((n * T, 1))])  # every step of every sequence
-    coef = np.linalg.lstsq(design, target.reshape(-1), rcond=None)[0]
-    V, c = coef[:-1, None], coef[-1:]
-    output = readout(H_all, V, c)[:, :, 0]
-    dH = np.zeros_like(H_all)
-    dH[:, -1] = readout_backward(np.ones((n, 1)), H_all[:, -1], V)["H"]  # d y_T / d h_T, for each sequence
-    sensitivity = np.mean(np.abs(backward(dH, cache)["X"][:, :, 0]), axis=0)  # BPTT down to every input
-    with np.errstate(divide="ignore"):
-        log10_fade = float(np.log10(sensitivity[-1]) - np.log10(sensitivity[0]))  # inf if step 1 gets exactly 0
-    due = np.flatnonzero(sensitivity >= 1.0 / T)  # the inputs that get at least the weight the task gives them
-    share = float(sensitivity[0] * T)
-    X_new, level_new, target_new = batch(1)
-    H_new, _ = forward(X_new, params, "tanh")
-    return {
-        "t": np.arange(1, T + 1),
-        "inputs": X_new[0, :, 0],
-        "level": float(level_new[0]),
-        "target": target_new[0],
-        "output": readout(H_new, V, c)[0, :, 0],
-        "rms_error": np.sqrt(np.mean((output - target) ** 2, axis=0)),
-        "constant_error": np.std(target, axis=0),
-        "sensitivity": sensitivity,
-        "needed": np.full(T, 1.0 / T),
-        "log10_fade": log10_fade,
-        "share": share,
-        "faded": share < FADED_SHARE,
-        "reach": int(T - due[0]) if len(due) else 0,
-    }

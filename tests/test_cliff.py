@@ -130,3 +130,28 @@ def test_extreme_parameters_do_not_warn():
     assert np.all(np.isfinite(surface)) and np.all((surface >= 0) & (surface <= 0.49 + 1e-12))
     E, gw, gb = cliff.error_and_gradient(w[None, :], b[:, None], T=200)
     assert np.all(np.isfinite(E))
+
+
+def _fixed_points_reached(w, b, starts=(-50.0, 50.0), steps=2000):
+    """Where x -> w sigma(x) + b settles from a very low and a very high start (the two outermost basins)."""
+    ends = []
+    for x in starts:
+        for _ in range(steps):
+            x = w * _sigmoid(x) + b
+        ends.append(x)
+    return ends
+
+
+@pytest.mark.parametrize("w", [4.5, 6.0, 9.0])
+def test_two_stable_states_only_inside_the_band(w):
+    b_low, b_high = cliff.bistable_band(w)
+    assert b_low < cliff.wall_point(w, *cliff.B_RANGE) < b_high  # the wall runs through the band
+    inside = _fixed_points_reached(w, 0.5 * (b_low + b_high))
+    assert inside[1] - inside[0] > 0.1  # two different stable states
+    for b in (b_low - 0.05, b_high + 0.05):
+        low, high = _fixed_points_reached(w, b)
+        assert high - low == pytest.approx(0.0, abs=1e-9)  # one state, whatever the start
+
+
+def test_no_band_at_or_below_the_cusp():
+    assert cliff.bistable_band(4.0) is None and cliff.bistable_band(2.0) is None

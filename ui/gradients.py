@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnn_core import cliff, counting, spectral
+from rnn_core import cliff, counting, matrix_input, memory_probe, spectral
 from ui import charts, surfaces, urlstate
 from ui import gradients_charts as gc
 from ui.i18n import t
+from ui.numbers import latex, num, percent
 
 PAGE = "gradients"
 SERIES_STEPS = 100  # section 1: m = 0..100
@@ -25,6 +26,7 @@ MAX_ENTRY = 100.0  # largest |entry| of a typed matrix
 NON_NORMAL_RHO, NON_NORMAL_STEPS = 0.9, 60  # section 3: the non-normal example, drawn on a linear axis
 MEM_HIDDEN, MEM_SEQUENCES = 32, 100  # section 5: units of the tanh RNN, sequences its readout is fitted on
 STUCK_SLOPE = 1e-4  # a slope this small moves the weights by less than 1e-4 per step at η = 1: "stuck"
+NEGLIGIBLE = 0.01  # section 1: a factor below this leaves the past "practically no say" in the update
 CLIFF_GRID = 100  # cells per axis of the cliff's error surface
 W_CENTRES = np.linspace(*cliff.W_RANGE, 2 * CLIFF_GRID + 1)[1::2]
 B_CENTRES = np.linspace(*cliff.B_RANGE, 2 * CLIFF_GRID + 1)[1::2]
@@ -62,7 +64,7 @@ def counting_flows(points: tuple) -> list[dict]:
 def recurrent_matrix(kind: str, size: int, seed: int, rho: float, matrix: str) -> np.ndarray:
     """The typed matrix (``kind`` "typed"), or a random one of spectral radius ``rho``."""
     if kind == "typed":
-        return _read_only(spectral.parse_matrix(matrix, 2, MAX_ENTRY))
+        return _read_only(matrix_input.parse_matrix(matrix, 2, MAX_ENTRY))
     return _read_only(spectral.random_recurrent(size, kind, rho, np.random.default_rng(seed)))
 
 
@@ -82,13 +84,13 @@ def recurrence(kind: str, size: int, seed: int, rho: float, steps: int, xs: floa
     })
 
 
-def typed_matrix(kind: str, matrix: str) -> tuple[str, spectral.MatrixError | None]:
+def typed_matrix(kind: str, matrix: str) -> tuple[str, matrix_input.MatrixError | None]:
     """The matrix text to draw: the typed one, or the default with the error when it cannot be read."""
     if kind != "typed":
         return matrix, None
     try:
-        spectral.parse_matrix(matrix, 2, MAX_ENTRY)
-    except spectral.MatrixError as err:
+        matrix_input.parse_matrix(matrix, 2, MAX_ENTRY)
+    except matrix_input.MatrixError as err:
         return DEFAULT_MATRIX, err
     return matrix, None
 
@@ -112,27 +114,28 @@ def cliff_values() -> np.ndarray:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cliff_section(w: float) -> dict:
     """The error along b at ``w`` (``section``), and where its wall is (``wall_b``, None when it has none)."""
-    return _read_only({"wall_b": cliff.wall_point(w, *cliff.B_RANGE),
+    return _read_only({"wall_b": cliff.wall_point(w, *cliff.B_RANGE), "band": cliff.bistable_band(w),
                        "section": cliff.cross_section((w, cliff.B_RANGE[0]), (w, cliff.B_RANGE[1]))})
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cliff_study(w: float, lr: float, clip: float) -> dict:
     """:func:`cliff_section`, with a plain and a clipped gradient step from the wall."""
-    wall_b, section = cliff_section(w)["wall_b"], cliff_section(w)["section"]
+    wall_b, section, band = cliff_section(w)["wall_b"], cliff_section(w)["section"], cliff_section(w)["band"]
     if wall_b is None:
-        return {"wall_b": None, "section": section}
+        return {"wall_b": None, "section": section, "band": band}
     plain = cliff.gradient_step(w, wall_b, lr)
     clipped = cliff.gradient_step(w, wall_b, lr, clip=clip)
     after = cliff.gradient_step(*plain["end"], lr)  # what the next step sees where the plain step landed
-    return _read_only({"wall_b": wall_b, "section": section, "plain": plain, "clipped": clipped, "after": after,
+    return _read_only({"wall_b": wall_b, "section": section, "band": band, "plain": plain, "clipped": clipped,
+                       "after": after,
                        "sides": cliff.wall_sides(w, wall_b)})
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def memory(rho: float, length: int, seed: int) -> dict:
     """The tanh RNN asked for the running mean of a noisy level: its output, and the gradient reaching each step."""
-    return _read_only(spectral.running_mean_probe(rho, length, seed, hidden=MEM_HIDDEN, n=MEM_SEQUENCES))
+    return _read_only(memory_probe.running_mean_probe(rho, length, seed, hidden=MEM_HIDDEN, n=MEM_SEQUENCES))
 
 
 def load_non_normal() -> None:
@@ -156,9 +159,9 @@ def series_chart(lang: str, w: float) -> dict:
     (explode, _), (vanish, _) = spectral.BOOK_EXPLODE, spectral.BOOK_VANISH
     m = np.arange(SERIES_STEPS + 1)
     curves = {name: (m, spectral.scalar_series(weight, SERIES_STEPS)["magnitude"], dash) for name, weight, dash in (
-        (t("gradients.series_yours", w=gc.number(w)), w, "solid"),
-        (t("gradients.series_book_explode", w=gc.number(explode)), explode, "dashed"),
-        (t("gradients.series_book_vanish", w=gc.number(vanish)), vanish, "dotted"))}
+        (t("gradients.series_yours", w=num(w)), w, "solid"),
+        (t("gradients.series_book_explode", w=num(explode)), explode, "dashed"),
+        (t("gradients.series_book_vanish", w=num(vanish)), vanish, "dotted"))}
     return charts.vega_lite(gc.series_lines(_lines("m", "value", curves), "m", "value", x_title=t("gradients.m_axis"),
                                             y_title=t("gradients.magnitude_axis"),
                                             series_title=t("gradients.series_legend"), height=400,
@@ -179,8 +182,8 @@ def sign_chart(lang: str, w: float) -> dict:
 def flow_chart(lang: str, U: float, W: float) -> dict:
     """The gradient going back through the counting RNN at the blog's marked points and at the student's."""
     flows = counting_flows((*spectral.MARKED_POINTS, (U, W)))
-    names = [t("gradients.point_label", u=gc.number(u), w=gc.number(w)) for u, w in spectral.MARKED_POINTS]
-    names.append(t("gradients.yours_label", u=gc.number(U), w=gc.number(W)))
+    names = [t("gradients.point_label", u=num(u), w=num(w)) for u, w in spectral.MARKED_POINTS]
+    names.append(t("gradients.yours_label", u=num(U), w=num(W)))
     curves = {name: (flow["k"], flow["gradient"], "dashed" if name == names[-1] else "solid")
               for name, flow in zip(names, flows, strict=True)}
     T = len(flows[-1]["k"]) - 1
@@ -199,7 +202,7 @@ def eigen_chart(lang: str, kind: str, size: int, seed: int, rho: float, matrix: 
     eig = spectral.eigenvalues(W)
     eig_df = pd.DataFrame({"re": eig.real, "im": eig.imag, "modulus": np.abs(eig)})
     circles = pd.concat([gc.circle_points(1.0, t("gradients.unit_circle")),
-                         gc.circle_points(radius, t("gradients.rho_circle", rho=gc.number(radius)))])
+                         gc.circle_points(radius, t("gradients.rho_circle", rho=num(radius)))])
     return charts.vega_lite(gc.eigen_plane(eig_df, circles, extent=max(1.25, 1.15 * radius),
                                            re_title=t("gradients.re_axis"), im_title=t("gradients.im_axis"),
                                            circle_title=t("gradients.circle_legend")))
@@ -213,7 +216,7 @@ def norm_chart(lang: str, kind: str, size: int, seed: int, rho: float, steps: in
     m = linear["m"]
     curves = {t("gradients.series_linear"): (m, linear["norm"], "solid"),
               t("gradients.series_tanh"): (m, driven["norm"], "solid"),
-              t("gradients.series_predicted", rho=gc.number(linear["rho"])): (m, linear["predicted"], "dashed")}
+              t("gradients.series_predicted", rho=num(linear["rho"])): (m, linear["predicted"], "dashed")}
     return charts.vega_lite(gc.series_lines(_lines("m", "norm", curves), "m", "norm", x_title=t("gradients.m_axis"),
                                             y_title=t("gradients.norm_axis"), series_title=t("gradients.norm_legend"),
                                             height=440))
@@ -225,7 +228,7 @@ def non_normal_chart(lang: str) -> dict:
     example = non_normal_peak()
     m = example["m"]
     curves = {t("gradients.series_linear"): (m, example["norm"], "solid"),
-              t("gradients.series_predicted", rho=gc.number(NON_NORMAL_RHO)): (m, example["predicted"], "dashed")}
+              t("gradients.series_predicted", rho=num(NON_NORMAL_RHO)): (m, example["predicted"], "dashed")}
     return charts.vega_lite(gc.series_lines(_lines("m", "norm", curves), "m", "norm", x_title=t("gradients.m_axis"),
                                             y_title=t("gradients.norm_axis"), series_title=t("gradients.norm_legend"),
                                             scale="linear", height=280))
@@ -243,7 +246,8 @@ def cliff_chart(lang: str, w: float, lr: float, clip: float) -> dict:
                                 "step": [0, 1], "label": [t("gradients.on_wall"), t("gradients.after_step")]})
     heat = surfaces.heatmap(cliff_values(), cliff.W_RANGE, cliff.B_RANGE, slot=CLIFF_SLOT, x_title="w",
                             y_title="b", value_title=t("gradients.error_axis"), size=380)
-    return charts.vega_lite(gc.cliff_overlays(heat.chart, overlay, w), fixed_size=True, images=(heat.image,))
+    return charts.vega_lite(gc.cliff_overlays(heat.chart, overlay, w, point_title=t("gradients.point_title")),
+                            fixed_size=True, images=(heat.image,))
 
 
 @charts.spec_cache(max_entries=64)
@@ -276,8 +280,9 @@ def memory_charts(lang: str, rho: float, length: int, seed: int) -> tuple[dict, 
 # --- sentences: each claim chosen by what was computed, every number filled from code ---------------------------
 
 
-def regime_text(prefix: str, w: float, **values) -> str:
-    """The sentence for W's regime (keys ``<prefix>_exploding`` ...), plus the sign flip when W < 0."""
+def regime_text(prefix: str, w: float, extra: str = "", **values) -> str:
+    """The sentence for W's regime (keys ``<prefix>_exploding`` ...), then ``extra``, then the sign flip when
+    W < 0."""
     regime = spectral.scalar_regime(w)
     keys = {
         "scalar": {"zero": "gradients.scalar_zero", "vanishing": "gradients.scalar_vanishing",
@@ -285,22 +290,50 @@ def regime_text(prefix: str, w: float, **values) -> str:
         "flow": {"zero": "gradients.flow_zero", "vanishing": "gradients.flow_vanishing",
                  "steady": "gradients.flow_steady", "exploding": "gradients.flow_exploding"},
     }[prefix]
-    text = t(keys[regime["regime"]], w=gc.number(w), absw=gc.number(abs(w)),
-             decade=f"{regime['steps_per_decade']:.3g}", **values)
+    text = t(keys[regime["regime"]], w=num(w), absw=num(abs(w)),
+             decade=num(regime["steps_per_decade"]), **values) + extra
     if regime["alternates"] and regime["regime"] != "zero":
         text += " " + t("gradients.scalar_alternates" if prefix == "scalar" else "gradients.flow_alternates")
     return text
+
+
+def scalar_text(w: float, steps: int) -> str:
+    """Section 1's reading of the student's W: its regime, and for a vanishing one whether the factor after
+    ``steps`` steps leaves the past practically no say (below ``NEGLIGIBLE``) or still some."""
+    log10_end = spectral.scalar_series(w, steps)["log10_magnitude"][steps]
+    extra = ""
+    if spectral.scalar_regime(w)["regime"] == "vanishing":
+        key = "gradients.scalar_negligible" if log10_end < np.log10(NEGLIGIBLE) else "gradients.scalar_still_counts"
+        extra = " " + t(key, steps=steps, absw=num(abs(w)))
+    return regime_text("scalar", w, extra, steps=steps, end=gc.power_of_ten(log10_end))
+
+
+def note_advice_text() -> str:
+    """The note's advice (make |W| < 1 when |W| > 1 explodes), with the book's weight and its inverse computed."""
+    weight, steps = spectral.BOOK_EXPLODE
+    inverse = 1.0 / weight
+
+    def factor(w: float) -> str:
+        return gc.power_of_ten(spectral.scalar_series(w, steps)["log10_magnitude"][steps])
+
+    return t("gradients.note_advice", explode_w=num(weight), explode_m=steps, explode=factor(weight),
+             inverse_w=num(inverse), inverse_end=factor(inverse))
+
+
+def point_list() -> str:
+    """The blog figure's marked points as a Markdown list, each with what going back does to its curve."""
+    return "\n".join(f"- {point_text(u, w)}" for u, w in spectral.MARKED_POINTS)
 
 
 def point_text(u: float, w: float) -> str:
     """One marked point of the blog figure and what going back does to its curve, from W's regime."""
     regime = spectral.scalar_regime(w)
     what = {"zero": t("gradients.point_zero"), "steady": t("gradients.point_steady"),
-            "vanishing": t("gradients.point_scaled", factor=gc.number(abs(w))),
-            "exploding": t("gradients.point_scaled", factor=gc.number(abs(w)))}[regime["regime"]]
+            "vanishing": t("gradients.point_scaled", factor=num(abs(w))),
+            "exploding": t("gradients.point_scaled", factor=num(abs(w)))}[regime["regime"]]
     if regime["alternates"]:
         what = t("gradients.point_alternating", what=what)
-    return f"({gc.number(u)}, {gc.number(w)}): {what}"
+    return f"({num(u)}, {num(w)}): {what}"
 
 
 def flow_reading(U: float, W: float, T: int) -> str:
@@ -308,21 +341,12 @@ def flow_reading(U: float, W: float, T: int) -> str:
     mine = counting_flows(((U, W),))[0]
     if mine["gradient"][-1] == 0:
         return t("gradients.flow_exact")
-    return regime_text("flow", W, steps=T, end=gc.number(mine["gradient"][-1]), start=gc.number(mine["gradient"][0]))
+    return regime_text("flow", W, steps=T, end=num(mine["gradient"][-1]), start=num(mine["gradient"][0]))
 
 
-def matrix_error_text(err: spectral.MatrixError) -> str:
-    """Why a typed matrix cannot be read, and that the default is drawn instead."""
-    token = err.token.replace("`", "'")  # a backtick would open a code span in Markdown
-    messages = {
-        "empty": lambda: t("gradients.matrix_error_empty"),
-        "number": lambda: t("gradients.matrix_error_number", row=err.row, column=err.column, token=token),
-        "non_finite": lambda: t("gradients.matrix_error_non_finite", row=err.row, column=err.column, token=token),
-        "too_large": lambda: t("gradients.matrix_error_too_large", row=err.row, column=err.column, token=token,
-                               limit=gc.number(MAX_ENTRY)),
-        "shape": lambda: t("gradients.matrix_error_shape", found=", ".join(str(n) for n in err.found)),
-    }
-    return messages[err.code]() + " " + t("gradients.matrix_error_fallback", matrix=gc.matrix_prose(NON_NORMAL_W))
+def matrix_error_fields(err: matrix_input.MatrixError) -> dict:
+    """The fields the typed matrix's error messages name (beyond the row, column and token the error carries)."""
+    return {"limit": num(MAX_ENTRY), "found": ", ".join(str(n) for n in err.found)}
 
 
 def conditions_text(study: dict, steps: int) -> tuple[str, str]:
@@ -332,11 +356,11 @@ def conditions_text(study: dict, steps: int) -> tuple[str, str]:
                    "may_explode": "gradients.cond_linear_explode", "boundary": "gradients.cond_linear_boundary"}
     tanh_keys = {"vanishing_guaranteed": "gradients.cond_tanh_vanishing",
                  "may_explode": "gradients.cond_tanh_may_explode", "boundary": "gradients.cond_tanh_boundary"}
-    return (t(linear_keys[linear["regime"]], rho=gc.number(linear["rho"], 4),
-              rate=gc.number(study["linear_summary"]["rate"], 4), steps=steps),
-            t(tanh_keys[tanh["regime"]], lambda1=gc.number(linear["lambda1"], 4),
-              rate=gc.number(study["tanh_summary"]["rate"], 4), steps=steps, threshold=gc.number(tanh["threshold"]),
-              bound=gc.number(tanh["step_bound"], 4)))
+    return (t(linear_keys[linear["regime"]], rho=num(linear["rho"], 4),
+              rate=num(study["linear_summary"]["rate"], 4), steps=steps),
+            t(tanh_keys[tanh["regime"]], lambda1=num(linear["lambda1"], 4),
+              rate=num(study["tanh_summary"]["rate"], 4), steps=steps, threshold=num(tanh["threshold"]),
+              bound=num(tanh["step_bound"], 4)))
 
 
 def norm_notes(study: dict, steps: int) -> list[tuple[str, str]]:
@@ -344,24 +368,30 @@ def norm_notes(study: dict, steps: int) -> list[tuple[str, str]]:
     conditions, summary = study["linear_conditions"], study["linear_summary"]
     notes = []
     if conditions["transient_growth"] and summary["peak_m"] > 0:
-        notes.append((t("gradients.transient", rho=gc.number(conditions["rho"], 4),
-                        lambda1=gc.number(conditions["lambda1"], 4), peak=gc.power_of_ten(summary["log10_peak"]),
-                        peak_m=summary["peak_m"]), "🔍"))
+        fields = dict(rho=num(conditions["rho"], 4), lambda1=num(conditions["lambda1"], 4),
+                      peak=gc.power_of_ten(summary["log10_peak"]), peak_m=summary["peak_m"], steps=steps)
+        still_rising = summary["peak_m"] == steps  # the peak is the last point drawn: no decay seen yet
+        notes.append((t("gradients.transient_rising" if still_rising else "gradients.transient", **fields),
+                      ":material/search:"))
     for curve, result in ((t("gradients.series_linear"), study["linear"]), (t("gradients.series_tanh"), study["tanh"])):
         if result["overflow_at"] is not None:
             notes.append((t("gradients.norm_overflow", curve=curve, m=result["overflow_at"], steps=steps,
-                            end=gc.power_of_ten(result["log10_norm"][steps]), fmax=FLOAT64_MAX), "📈"))
+                            end=gc.power_of_ten(result["log10_norm"][steps]), fmax=FLOAT64_MAX),
+                          ":material/trending_up:"))
         if result["underflow_at"] is not None:
-            notes.append((t("gradients.norm_underflow", curve=curve, m=result["underflow_at"]), "📉"))
+            notes.append((t("gradients.norm_underflow", curve=curve, m=result["underflow_at"]),
+                          ":material/trending_down:"))
     return notes
 
 
 def non_normal_text() -> str:
     """The non-normal example: ρ < 1, and yet the norms rise first."""
     example = non_normal_peak()
-    return t("gradients.nonnormal_text", lambda1=gc.number(example["lambda1"], 4),
+    rho, a = latex(example["rho"]), latex(spectral.NON_NORMAL_A)
+    powers = rf"$W^m = \begin{{pmatrix}} {rho}^m & {a}\,m\,{rho}^{{m-1}} \\ 0 & {rho}^m \end{{pmatrix}}$"
+    return t("gradients.nonnormal_text", lambda1=num(example["lambda1"], 4),
              peak=gc.power_of_ten(example["log10_peak"]), peak_m=example["peak_m"],
-             matrix=gc.matrix_prose(NON_NORMAL_W), rho=gc.number(example["rho"]), a=gc.number(spectral.NON_NORMAL_A))
+             matrix=gc.matrix_prose(NON_NORMAL_W), rho=num(example["rho"]), powers=powers)
 
 
 def cliff_step_text(study: dict, w: float, lr: float) -> str:
@@ -370,11 +400,13 @@ def cliff_step_text(study: dict, w: float, lr: float) -> str:
     below, above = study["sides"]
     inside = (cliff.W_RANGE[0] <= plain["end"][0] <= cliff.W_RANGE[1]
               and cliff.B_RANGE[0] <= plain["end"][1] <= cliff.B_RANGE[1])
-    text = t("gradients.cliff_step", w=gc.number(w), b=gc.number(study["wall_b"], 6), side=gc.number(cliff.WALL_SIDE),
-             below=gc.number(below), above=gc.number(above), error=gc.number(plain["error"]),
-             grad=gc.number(plain["grad_norm"]), lr=gc.number(lr), step=gc.number(plain["step_norm"]),
-             end_w=gc.number(plain["end"][0]), end_b=gc.number(plain["end"][1]),
-             end_error=gc.number(plain["end_error"]), end_grad=gc.number(after["grad_norm"]),
+    band = "" if study["band"] is None else t("gradients.cliff_band", w=num(w), b_low=num(study["band"][0]),
+                                                 b_high=num(study["band"][1])) + " "
+    text = band + t("gradients.cliff_step", w=num(w), b=num(study["wall_b"], 6), side=num(cliff.WALL_SIDE),
+             below=num(below), above=num(above), error=num(plain["error"]),
+             grad=num(plain["grad_norm"]), lr=num(lr), step=num(plain["step_norm"]),
+             end_w=num(plain["end"][0]), end_b=num(plain["end"][1]),
+             end_error=num(plain["end_error"]), end_grad=num(after["grad_norm"]),
              where=t("gradients.cliff_inside" if inside else "gradients.cliff_outside"))
     return text + (" " + t("gradients.cliff_stuck") if after["grad_norm"] < STUCK_SLOPE else "")
 
@@ -383,18 +415,24 @@ def cliff_clip_text(study: dict, clip: float) -> str:
     """What clipping the gradient's norm at ``clip`` did to the step, if anything."""
     plain, clipped = study["plain"], study["clipped"]
     if clipped["clipped"]:
-        return t("gradients.cliff_clipped", clip=gc.number(clip), step=gc.number(clipped["step_norm"]),
-                 end_error=gc.number(clipped["end_error"]))
-    return t("gradients.cliff_not_clipped", clip=gc.number(clip), grad=gc.number(plain["grad_norm"]))
+        return t("gradients.cliff_clipped", clip=num(clip), step=num(clipped["step_norm"]),
+                 end_error=num(clipped["end_error"]))
+    return t("gradients.cliff_not_clipped", clip=num(clip), grad=num(plain["grad_norm"]))
 
 
 def memory_reading(probe: dict, length: int) -> str:
     """Whether the output beats the constant baseline, and whether the gradient at step 1 has faded (below
-    ``spectral.FADED_SHARE`` of the weight 1/T the task gives it) or still arrives: each claim as measured."""
-    output_key = ("gradients.memory_output_fine" if probe["rms_error"][-1] < probe["constant_error"][-1]
-                  else "gradients.memory_output_poor")
-    gradient_key = "gradients.memory_faded" if probe["faded"] else "gradients.memory_reaches"
-    return (t(output_key, err=gc.number(probe["rms_error"][-1]), const=gc.number(probe["constant_error"][-1])) + " "
-            + t(gradient_key, first=gc.number(probe["sensitivity"][0]), last=gc.number(probe["sensitivity"][-1]),
-                needed=gc.number(probe["needed"][0]), steps=length, ratio=gc.power_of_ten(probe["log10_fade"]),
-                reach=probe["reach"], share=f"{probe['share']:.0%}"))
+    ``memory_probe.FADED_SHARE`` of the weight 1/T the task gives it) or still arrives: each claim as measured."""
+    fine = probe["finite"] and probe["rms_error"][-1] < probe["constant_error"][-1]
+    output = t("gradients.memory_output_fine" if fine else "gradients.memory_output_poor",
+               err=num(probe["rms_error"][-1]), const=num(probe["constant_error"][-1]), n=MEM_SEQUENCES)
+    fields = dict(first=num(probe["sensitivity"][0]), last=num(probe["sensitivity"][-1]),
+                  needed=num(probe["needed"][0]))
+    if not probe["faded"]:
+        return output + " " + t("gradients.memory_reaches", share=percent(probe["share"]), **fields)
+    reach = (t("gradients.memory_reach_some", reach=probe["reach"], steps=length) if probe["reach"]
+             else t("gradients.memory_reach_none", steps=length))
+    with np.errstate(divide="ignore"):
+        shortfall = num(np.float64(1.0) / probe["share"])  # how many times less than its due step 1 gets (∞ for 0)
+    return output + " " + t("gradients.memory_faded", ratio=gc.power_of_ten(probe["log10_fade"]), reach_text=reach,
+                            shortfall=shortfall, **fields)

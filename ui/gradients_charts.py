@@ -1,4 +1,4 @@
-"""Charts and number formatting for the exploding/vanishing-gradients lesson. Titles arrive translated.
+"""Charts for the exploding/vanishing-gradients lesson, and the lesson's powers of ten. Titles arrive translated.
 
 Speed: channels are always objects (alt.X(...)), never shorthand strings (see the note in ui/charts.py), and
 their options (scale, axis, legend) are plain dicts: an alt.Scale/alt.Axis/alt.Legend object validates itself
@@ -16,59 +16,70 @@ import numpy as np
 import pandas as pd
 
 from ui.charts import PALETTE
+from ui.numbers import D3_NUMBER, MINUS, PLAIN_RANGE, latex, num
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 DASHES = {"solid": [1, 0], "dashed": [6, 4], "dotted": [2, 3]}
+LOG10_FLOAT64 = (-300.0, 300.0)  # well inside float64: 10**x is computed and written by numbers.num
 
 
 def power_of_ten(log10_value: float, digits: int = 3) -> str:
-    """``10**log10_value`` written for prose (``6.38·10⁸``), also far beyond float64's range."""
-    if math.isnan(log10_value):
-        return "—"
-    if log10_value == -math.inf:
-        return "0"
-    if log10_value == math.inf:
-        return "∞"
+    """``10**log10_value`` as :func:`ui.numbers.num` writes it (``6.38·10⁸``), also far beyond float64's range
+    (``3.16·10¹⁰⁰⁰``), where the value itself cannot be held."""
+    if math.isnan(log10_value) or math.isinf(log10_value) or LOG10_FLOAT64[0] < log10_value < LOG10_FLOAT64[1]:
+        with np.errstate(over="ignore", under="ignore"):
+            return num(float(np.power(10.0, log10_value)), digits)
     exponent = math.floor(log10_value)
-    if -3 <= exponent <= 3:  # plain decimals, rounded to `digits` significant figures: 5120, 0.00366
-        value = float(f"{10.0**log10_value:.{digits}g}")
-        decimals = max(0, digits - 1 - exponent)
-        text = f"{value:.{decimals}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    mantissa = 10.0 ** (log10_value - exponent)
-    if round(mantissa, digits - 1) >= 10.0:  # 9.999 rounds up to the next power
+    mantissa = float(f"{10.0 ** (log10_value - exponent):.{digits - 1}f}")
+    if mantissa >= 10.0:  # 9.999 rounds up to the next power
         mantissa, exponent = mantissa / 10.0, exponent + 1
-    return f"{mantissa:.{digits - 1}f}·10{str(exponent).translate(_SUPERSCRIPT)}"
-
-
-def number(x: float, digits: int = 3) -> str:
-    """A float for prose: ``−3.66·10⁻⁵``, ``0.9``, ``∞``; the typographic minus sign."""
-    if math.isnan(x):
-        return "—"
-    if x == 0:
-        return "0"
-    sign = "−" if x < 0 else ""
-    return sign + power_of_ten(math.log10(abs(x)), digits) if math.isfinite(x) else sign + "∞"
+    return f"{num(mantissa, digits)}·10{str(exponent).translate(_SUPERSCRIPT)}"
 
 
 def superscript(n: int) -> str:
-    """An integer exponent for prose: ``50`` as ``⁵⁰``."""
+    """An integer exponent for a label: ``50`` as ``⁵⁰``."""
     return str(int(n)).translate(_SUPERSCRIPT)
 
 
 def matrix_prose(W: np.ndarray) -> str:
-    """A small matrix for prose, row by row: ``[[0.9, 4], [0, 0.9]]`` (entries as :func:`number` writes them)."""
-    return "[" + ", ".join("[" + ", ".join(number(float(x)) for x in row) + "]" for row in W) + "]"
+    """A small matrix for prose, as inline LaTeX: rows of entries written by :func:`ui.numbers.latex`."""
+    rows = r" \\ ".join(" & ".join(latex(float(x)) for x in row) for row in W)
+    return rf"$\begin{{pmatrix}} {rows} \end{{pmatrix}}$"
 
 
 def matrix_input(W: np.ndarray) -> str:
-    """A small matrix as the text a student would type (and ``spectral.parse_matrix`` reads): ``0.9, 4; 0, 0.9``."""
+    """A small matrix as the text a student would type (and ``matrix_input.parse_matrix`` reads): ``0.9, 4; 0, 0.9``."""
     return "; ".join(", ".join(f"{float(x):g}" for x in row) for row in W)
 
 
-# Axis labels for powers of ten: 1e10, 1e-9, −1e4 (d3's ".0e" without the "+").
-SCI_LABEL = ("abs(datum.value) >= 1e4 || (abs(datum.value) < 1e-3 && datum.value != 0)"
-             " ? replace(format(datum.value, '.0e'), 'e+', 'e') : format(datum.value, '~g')")
+def _superscript_expr(text: str) -> str:
+    """A Vega expression writing the digits and minus sign of the string expression ``text`` as superscripts."""
+    for digit, sup in zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹", strict=True):
+        text = f"replace({text}, regexp('{digit}', 'g'), '{sup}')"
+    return text
+
+
+def num_expr(value: str, bare_power: bool = False) -> str:
+    """A Vega expression writing the number ``value`` (an expression) as :func:`ui.numbers.num` does: 3
+    significant digits, a true minus sign, ``4.07·10¹⁷`` outside [0.001, 100000). With ``bare_power``, a mantissa
+    of 1 is left out (``10⁵``: tick labels at powers of ten)."""
+    parts = f"split(format(abs({value}), '.2~e'), 'e')"
+    exponent = _superscript_expr(f"'' + parseInt({parts}[1])")
+    mantissa = f"({parts}[0] == '1' ? '' : {parts}[0] + '·')" if bare_power else f"{parts}[0] + '·'"
+    power = f"({value} < 0 ? '{MINUS}' : '') + {mantissa} + '10' + {exponent}"
+    plain = f"replace(format({value}, abs({value}) >= 1000 ? '.0f' : '{D3_NUMBER}'), '-', '{MINUS}')"
+    rounded = f"toNumber(format(abs({value}), '.2e'))"  # to 3 digits first: 99999 is 1.00·10⁵, as num() has it
+    return (f"{rounded} >= {PLAIN_RANGE[1]:g} || ({rounded} < {PLAIN_RANGE[0]:g} && {value} != 0)"
+            f" ? {power} : {plain}")
+
+
+SCI_LABEL = num_expr("datum.value", bare_power=True)  # axis tick labels
+
+
+def with_shown(chart: alt.Chart, *fields: str) -> alt.Chart:
+    """``chart`` with a ``<field>_shown`` text for each field, computed in the browser as num() writes it, for
+    tooltips (not data: the chart's CSV keeps the numbers)."""
+    return chart.transform_calculate(**{f"{f}_shown": num_expr(f"datum['{f}']") for f in fields})
 
 
 def _symlog_ticks(values: np.ndarray) -> list[float]:
@@ -96,6 +107,9 @@ def series_lines(
         df = df[df[y] > 0]
     order = list(dict.fromkeys(df["series"]))
     dash_of = dict(zip(df["series"], df["dash"], strict=False))
+    # colour, dash and width encode the same field: one legend, the same properties on every channel (a legend
+    # switched off on one of them conflicts with the others in Vega-Lite)
+    legend = dict(orient="bottom", columns=legend_columns, labelLimit=400, symbolStrokeWidth=2.5)
     if scale == "linear":
         y_axis = {}
     elif scale == "log":
@@ -104,34 +118,36 @@ def series_lines(
         y_axis = dict(labelExpr=SCI_LABEL, values=_symlog_ticks(df[y].to_numpy()))
     width_channel = {}
     if widths:
-        width_channel["strokeWidth"] = alt.StrokeWidth("series:N", sort=order, legend=None, scale=dict(
+        width_channel["strokeWidth"] = alt.StrokeWidth("series:N", title=series_title, sort=order, legend=legend,
+                                                       scale=dict(
             domain=order, range=[widths.get(s, 2.0) for s in order]))
-    return alt.Chart(df).mark_line(point=points, clip=True, strokeWidth=2).encode(
+    return with_shown(alt.Chart(df), y).mark_line(point=points, clip=True, strokeWidth=2).encode(
         x=alt.X(f"{x}:Q", title=x_title,
                 axis=dict(format="d", tickMinStep=1) if integer_x else alt.Undefined),
         y=alt.Y(f"{y}:Q", title=y_title, scale=dict(type=scale), axis=y_axis),
         color=alt.Color("series:N", title=series_title, sort=order,
                         scale=dict(domain=order, range=colors or list(PALETTE[: len(order)])),
-                        legend=dict(orient="bottom", columns=legend_columns, labelLimit=400)),
-        strokeDash=alt.StrokeDash("series:N", sort=order, legend=None,
+                        legend=legend),
+        strokeDash=alt.StrokeDash("series:N", title=series_title, sort=order, legend=legend,
                                   scale=dict(domain=order, range=[DASHES[dash_of[s]] for s in order])),
         **width_channel,
         tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip(f"{x}:Q", title=x_title),
-                 alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
+                 alt.Tooltip(f"{y}_shown:N", title=y_title)],
     ).properties(height=height)
 
 
 def signed_bars(df: pd.DataFrame, *, x_title: str, y_title: str, sign_title: str, height: int = 300) -> alt.Chart:
     """``value`` against ``m`` as bars on a symlog axis, coloured by the ``sign`` column (a label)."""
     order = list(dict.fromkeys(df["sign"]))
-    return alt.Chart(df).mark_bar(clip=True).encode(
+    return with_shown(alt.Chart(df), "value").mark_bar(clip=True).encode(
         x=alt.X("m:O", title=x_title, axis=dict(labelAngle=0)),
         y=alt.Y("value:Q", title=y_title, scale=dict(type="symlog"),
                 axis=dict(labelExpr=SCI_LABEL, values=_symlog_ticks(df["value"].to_numpy()))),
         color=alt.Color("sign:N", title=sign_title, sort=order,
                         scale=dict(domain=order, range=[PALETTE[0], PALETTE[3], PALETTE[7]][: len(order)]),
                         legend=dict(orient="bottom")),
-        tooltip=[alt.Tooltip("m:O", title=x_title), alt.Tooltip("value:Q", title=y_title, format=".4g")],
+        tooltip=[alt.Tooltip("m:O", title=x_title), alt.Tooltip("sign:N", title=sign_title),
+                 alt.Tooltip("value_shown:N", title=y_title)],
     ).properties(height=height)
 
 
@@ -153,13 +169,14 @@ def eigen_plane(
         color=alt.Color("circle:N", title=circle_title, sort=order,
                         scale=dict(domain=order, range=[PALETTE[7], PALETTE[3]]),
                         legend=dict(orient="bottom", columns=1)),
-        strokeDash=alt.StrokeDash("circle:N", sort=order, legend=None,
+        strokeDash=alt.StrokeDash("circle:N", title=circle_title, sort=order, legend=dict(orient="bottom", columns=1),
                                   scale=dict(domain=order, range=[DASHES["solid"], DASHES["dashed"]])),
     )
-    dots = alt.Chart(eigs).mark_point(filled=True, size=55, color=PALETTE[0], opacity=0.85, clip=True).encode(
+    dots = with_shown(alt.Chart(eigs), "re", "im", "modulus").mark_point(
+        filled=True, size=55, color=PALETTE[0], opacity=0.85, clip=True).encode(
         x=alt.X("re:Q"), y=alt.Y("im:Q"),
-        tooltip=[alt.Tooltip("re:Q", title=re_title, format=".4f"), alt.Tooltip("im:Q", title=im_title, format=".4f"),
-                 alt.Tooltip("modulus:Q", title="|λ|", format=".4f")],
+        tooltip=[alt.Tooltip("re_shown:N", title=re_title), alt.Tooltip("im_shown:N", title=im_title),
+                 alt.Tooltip("modulus_shown:N", title="|λ|")],
     )
     return alt.layer(rings, dots).properties(width=size, height=size, autosize=SQUARE)
 
@@ -171,16 +188,18 @@ def circle_points(radius: float, label: str, n: int = 121) -> pd.DataFrame:
                          "order": np.arange(n)})
 
 
-def cliff_overlays(heat: alt.LayerChart, overlay: pd.DataFrame, section_w: float) -> alt.LayerChart:
+def cliff_overlays(heat: alt.LayerChart, overlay: pd.DataFrame, section_w: float, point_title: str) -> alt.LayerChart:
     """Over the cliff's error surface (``ui.surfaces.heatmap``, whose quantitative x is w and y is b): a white
     rule at the cross-section's w, and ``overlay`` rows (``w``, ``b``, ``step``, ``label``): the step drawn as a
-    line, its first point labelled. The layers have their own fields and share the heatmap's axes."""
+    line, its first point labelled (``point_title`` heads the label in the tooltip). The layers have their own
+    fields and share the heatmap's axes."""
     rule = alt.Chart(pd.DataFrame({"w": [section_w]})).mark_rule(color="white", strokeDash=[4, 3]).encode(
         x=alt.X("w:Q"))
-    path = alt.Chart(overlay).mark_line(color="white", strokeWidth=2.5, clip=True,
+    path = with_shown(alt.Chart(overlay), "w", "b").mark_line(color="white", strokeWidth=2.5, clip=True,
                                         point=dict(color="white", size=60, filled=True)).encode(
         x=alt.X("w:Q"), y=alt.Y("b:Q"), order=alt.Order("step:Q"),
-        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("w:Q", format=".4f"), alt.Tooltip("b:Q", format=".4f")],
+        tooltip=[alt.Tooltip("label:N", title=point_title), alt.Tooltip("w_shown:N", title="w"),
+                 alt.Tooltip("b_shown:N", title="b")],
     )
     start = alt.Chart(overlay.iloc[:1]).mark_text(align="right", dx=-9, dy=10, color="white", fontWeight="bold",
                                                   clip=True).encode(x=alt.X("w:Q"), y=alt.Y("b:Q"),
@@ -193,16 +212,16 @@ def cross_section(
 ) -> alt.Chart:
     """The error along b at a fixed w (``b``, ``error`` columns), with a dashed rule where the wall is (its
     tooltip names it; the chart's title says what the dashes mean)."""
-    line = alt.Chart(df).mark_line(color=PALETTE[0], strokeWidth=2).encode(
+    line = with_shown(alt.Chart(df), "b", "error").mark_line(color=PALETTE[0], strokeWidth=2).encode(
         x=alt.X("b:Q", title=b_title, scale=dict(nice=False)),
         y=alt.Y("error:Q", title=e_title, scale=dict(domain=[0.0, 0.5])),
-        tooltip=[alt.Tooltip("b:Q", title=b_title, format=".4f"), alt.Tooltip("error:Q", title=e_title, format=".4f")],
+        tooltip=[alt.Tooltip("b_shown:N", title=b_title), alt.Tooltip("error_shown:N", title=e_title)],
     )
     if wall_b is None:
         return line.properties(height=height)
-    wall = alt.Chart(pd.DataFrame({"b": [wall_b], "label": [wall_title]})).mark_rule(
+    wall = with_shown(alt.Chart(pd.DataFrame({"b": [wall_b]})), "b").mark_rule(
         color=PALETTE[3], strokeDash=[4, 3], strokeWidth=1.5).encode(
-        x=alt.X("b:Q"), tooltip=[alt.Tooltip("label:N"), alt.Tooltip("b:Q", title=b_title, format=".6f")])
+        x=alt.X("b:Q"), tooltip=[alt.Tooltip("b_shown:N", title=wall_title)])
     return alt.layer(line, wall).properties(height=height)
 
 

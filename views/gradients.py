@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from rnn_core import cliff, counting, spectral, vanilla
+from rnn_core import cliff, counting, matrix_input, memory_probe, spectral, vanilla
 from ui import charts, page, urlstate
 from ui import gradients as lesson
 from ui import gradients_charts as gc
 from ui.code_panel import under_the_hood
+from ui.errors import show_input_error
 from ui.i18n import current_language, t
+from ui.numbers import latex, num
 from ui.urlstate import Param
 
 PAGE = lesson.PAGE
@@ -57,9 +59,9 @@ def scalar_series() -> None:
     explode_end = gc.power_of_ten(spectral.scalar_series(explode_w, explode_m)["log10_magnitude"][explode_m])
     vanish_end = gc.power_of_ten(spectral.scalar_series(vanish_w, vanish_m)["log10_magnitude"][vanish_m])
     m1, m2, m3 = st.columns(3)
-    m1.metric(t("gradients.book_explode", power=f"{gc.number(explode_w)}{gc.superscript(explode_m)}"), explode_end)
-    m2.metric(t("gradients.book_vanish", power=f"{gc.number(vanish_w)}{gc.superscript(vanish_m)}"), vanish_end)
-    m3.metric(t("gradients.yours_end", w=gc.number(w), exponent=gc.superscript(steps)), yours_end)
+    m1.metric(t("gradients.book_explode", power=f"{num(explode_w)}{gc.superscript(explode_m)}"), explode_end)
+    m2.metric(t("gradients.book_vanish", power=f"{num(vanish_w)}{gc.superscript(vanish_m)}"), vanish_end)
+    m3.metric(t("gradients.yours_end", w=num(w), exponent=gc.superscript(steps)), yours_end)
     c1, c2 = st.columns([3, 2])
     c1.markdown(f"**{t('gradients.series_chart')}**")
     charts.show(lesson.series_chart(lang, w), where=c1, name="gradients-series")
@@ -67,10 +69,11 @@ def scalar_series() -> None:
     if w < 0:
         charts.show(lesson.sign_chart(lang, w), where=c2, name="gradients-signs")
     else:  # the signs are all + (or 0): the left chart already says everything
-        c2.info(t("gradients.sign_positive_only"), icon="➕")
-    st.markdown(lesson.regime_text("scalar", w, steps=steps, end=yours_end))
-    st.info(t("gradients.regimes_summary", explode=explode_end, vanish=vanish_end, explode_w=gc.number(explode_w),
-              explode_m=explode_m, vanish_w=gc.number(vanish_w), vanish_m=vanish_m), icon="📝")
+        c2.info(t("gradients.sign_positive_only"), icon=":material/add:")
+    st.markdown(lesson.scalar_text(w, steps))
+    st.info(t("gradients.regimes_summary", explode=explode_end, vanish=vanish_end, explode_w=num(explode_w),
+              explode_m=explode_m, vanish_w=num(vanish_w), vanish_m=vanish_m), icon=":material/summarize:")
+    st.warning(lesson.note_advice_text(), icon=":material/balance:")
 
 
 @page.fragment
@@ -80,8 +83,9 @@ def counting_flow() -> None:
     page.section("gradients.flow_header")
     X_book, _ = counting.book_dataset()
     T = X_book.shape[1]
-    st.markdown(t("gradients.flow_text", n=X_book.shape[0], T=T, count=len(spectral.MARKED_POINTS),
-                  points="; ".join(lesson.point_text(u, w) for u, w in spectral.MARKED_POINTS)))
+    st.markdown(t("gradients.flow_text", n=X_book.shape[0], T=T, count=len(spectral.MARKED_POINTS)))
+    st.markdown(lesson.point_list())
+    st.markdown(t("gradients.flow_text_after"))
     f1, f2, f3 = st.columns([1, 1, 2])
     with f1:
         urlstate.slider(PAGE, P["count_u"], t("gradients.count_u_label"))
@@ -90,8 +94,8 @@ def counting_flow() -> None:
     U, W = v["count_u"], v["count_w"]
     with f3:
         st.write("")
-        st.page_link("views/counting.py", label=t("gradients.counting_link", u=gc.number(U), w=gc.number(W)),
-                     icon="🔢", query_params={"lang": lang, "u": repr(U), "w": repr(W)})
+        st.page_link("views/counting.py", label=t("gradients.counting_link", u=num(U), w=num(W)),
+                     icon=":material/calculate:", query_params={"lang": lang, "u": repr(U), "w": repr(W)})
     charts.show(lesson.flow_chart(lang, U, W), name="gradients-counting-flow")
     st.caption(t("gradients.flow_caption", T=T))
     st.markdown(lesson.flow_reading(U, W, T))
@@ -102,11 +106,11 @@ def matrices() -> None:
     # 3. Matrices: the spectral radius decides ------------------------------------------------------------------
     v, lang = values(), current_language()
     page.section("gradients.matrix_header")
-    st.markdown(t("gradients.matrix_text", gamma_tanh=gc.number(vanilla.ACTIVATIONS["tanh"].gamma),
-                  gamma_logistic=gc.number(vanilla.ACTIVATIONS["logistic"].gamma)))
-    st.latex(r"h_t = \tanh(h_{t-1} W + x_t),\qquad J_t = \frac{\partial h_t}{\partial h_{t-1}}"
-             r" = \mathrm{diag}\big(\tanh'(a_t)\big)\, W^{\top},\qquad"
-             r"\frac{\partial h_M}{\partial h_{M-m}} = J_M J_{M-1}\cdots J_{M-m+1}")
+    st.markdown(t("gradients.matrix_text", gamma_tanh=num(vanilla.ACTIVATIONS["tanh"].gamma),
+                  gamma_logistic=num(vanilla.ACTIVATIONS["logistic"].gamma)))
+    st.latex(r"\begin{aligned} h_t &= \tanh(h_{t-1} W + x_t) \\"
+             r" J_t &= \frac{\partial h_t}{\partial h_{t-1}} = \mathrm{diag}\big(\tanh'(a_t)\big)\, W^{\top} \\"
+             r" \frac{\partial h_M}{\partial h_{M-m}} &= J_M\, J_{M-1} \cdots J_{M-m+1} \end{aligned}")
     kind_names = {"gaussian": "gradients.kind_gaussian", "orthogonal": "gradients.kind_orthogonal",
                   "typed": "gradients.kind_typed"}
     typed = v["kind"] == "typed"
@@ -116,7 +120,7 @@ def matrices() -> None:
         if typed:
             urlstate.text(PAGE, P["matrix"], t("gradients.matrix_label"),
                           help=t("gradients.matrix_help", example=P["matrix"].default,
-                                 limit=gc.number(lesson.MAX_ENTRY)))
+                                 limit=num(lesson.MAX_ENTRY)))
         st.button(t("gradients.nonnormal_button"), on_click=lesson.load_non_normal, key="gradients_btn_nonnormal")
     with k2:
         s1, s2 = st.columns(2)
@@ -130,7 +134,11 @@ def matrices() -> None:
 
     matrix, error = lesson.typed_matrix(v["kind"], v["matrix"])
     if error is not None:
-        st.error(lesson.matrix_error_text(error), icon="✋")
+        show_input_error(error, {"empty": "gradients.matrix_error_empty", "number": "gradients.matrix_error_number",
+                                 "non_finite": "gradients.matrix_error_non_finite",
+                                 "too_large": "gradients.matrix_error_too_large",
+                                 "shape": "gradients.matrix_error_shape"},
+                         "gradients.matrix_error_fallback", **lesson.matrix_error_fields(error))
     kind, size, seed, rho, M, xs = v["kind"], v["size"], v["seed"], v["rho"], v["steps"], v["xs"]
     study = lesson.recurrence(kind, size, seed, rho, M, xs, matrix)
     e1, e2 = st.columns([2, 3])
@@ -140,9 +148,9 @@ def matrices() -> None:
     e2.markdown(f"**{t('gradients.norm_chart')}**")
     charts.show(lesson.norm_chart(lang, kind, size, seed, rho, M, xs, matrix), where=e2, name="gradients-norms")
     n1, n2, n3 = st.columns(3)
-    n1.metric(t("gradients.rho_metric"), gc.number(study["linear_conditions"]["rho"], 4))
-    n2.metric(t("gradients.lambda1_metric"), gc.number(study["linear_conditions"]["lambda1"], 4))
-    n3.metric(t("gradients.gamma_metric"), gc.number(study["tanh_conditions"]["gamma"]))
+    n1.metric(t("gradients.rho_metric"), num(study["linear_conditions"]["rho"], 4))
+    n2.metric(t("gradients.lambda1_metric"), num(study["linear_conditions"]["lambda1"], 4))
+    n3.metric(t("gradients.gamma_metric"), num(study["tanh_conditions"]["gamma"]))
     for sentence in lesson.conditions_text(study, M):
         st.markdown(sentence)
     for note, icon in lesson.norm_notes(study, M):
@@ -158,10 +166,10 @@ def the_cliff() -> None:
     # 4. The cliff -------------------------------------------------------------------------------------------
     v, lang = values(), current_language()
     page.section("gradients.cliff_header")
-    cliff_fields = {"x0": gc.number(cliff.X0), "steps": cliff.T_DEFAULT, "target": gc.number(cliff.TARGET)}
-    st.markdown(t("gradients.cliff_text", **cliff_fields, cusp=gc.number(cliff.W_CUSP)))
-    st.latex(rf"x_0 = {cliff.X0:g},\qquad x_t = w\,\sigma(x_{{t-1}}) + b,\qquad "
-             rf"E(w, b) = \big(\sigma(x_{{{cliff.T_DEFAULT}}}) - {cliff.TARGET:g}\big)^2")
+    cliff_fields = {"x0": num(cliff.X0), "steps": cliff.T_DEFAULT, "target": num(cliff.TARGET)}
+    st.markdown(t("gradients.cliff_text", **cliff_fields, cusp=num(cliff.W_CUSP)))
+    st.latex(rf"x_0 = {latex(cliff.X0)},\qquad x_t = w\,\sigma(x_{{t-1}}) + b,\qquad "
+             rf"E(w, b) = \big(\sigma(x_{{{cliff.T_DEFAULT}}}) - {latex(cliff.TARGET)}\big)^2")
     q1, q2, q3 = st.columns(3)
     with q1:
         urlstate.slider(PAGE, P["cliff_w"], t("gradients.cliff_w_label"))
@@ -174,19 +182,19 @@ def the_cliff() -> None:
     g1, g2 = st.columns(2)
     g1.markdown(f"**{t('gradients.cliff_chart', steps=cliff.T_DEFAULT)}**")
     charts.show(lesson.cliff_chart(lang, w, lr, clip), where=g1, width="content", name="gradients-cliff")
-    g2.markdown(f"**{t('gradients.section_chart', w=gc.number(w))}**")
+    g2.markdown(f"**{t('gradients.section_chart', w=num(w))}**")
     charts.show(lesson.profile_chart(lang, w), where=g2, name="gradients-cross-section")
     if study["wall_b"] is None:
-        st.markdown(t("gradients.cliff_no_wall", w=gc.number(w), b_low=gc.number(cliff.B_RANGE[0]),
-                      b_high=gc.number(cliff.B_RANGE[1])))
+        st.markdown(t("gradients.cliff_no_wall", w=num(w), b_low=num(cliff.B_RANGE[0]),
+                      b_high=num(cliff.B_RANGE[1])))
     elif not study["plain"]["finite"]:
-        st.error(t("gradients.cliff_overflow", w=gc.number(w), b=gc.number(study["wall_b"], 6)), icon="💥")
+        st.error(t("gradients.cliff_overflow", w=num(w), b=num(study["wall_b"], 6)), icon=":material/error:")
     else:
         r1, r2, r3, r4 = st.columns(4)
-        r1.metric(t("gradients.wall_b_metric"), gc.number(study["wall_b"], 6))
-        r2.metric(t("gradients.grad_metric"), gc.number(study["plain"]["grad_norm"]))
-        r3.metric(t("gradients.plain_step_metric"), gc.number(study["plain"]["step_norm"]))
-        r4.metric(t("gradients.clipped_step_metric"), gc.number(study["clipped"]["step_norm"]))
+        r1.metric(t("gradients.wall_b_metric"), num(study["wall_b"], 6))
+        r2.metric(t("gradients.grad_metric"), num(study["plain"]["grad_norm"]))
+        r3.metric(t("gradients.plain_step_metric"), num(study["plain"]["step_norm"]))
+        r4.metric(t("gradients.clipped_step_metric"), num(study["clipped"]["step_norm"]))
         st.markdown(lesson.cliff_step_text(study, w, lr))
         st.markdown(lesson.cliff_clip_text(study, clip))
 
@@ -197,7 +205,7 @@ def hidden_vanishing() -> None:
     v, lang = values(), current_language()
     page.section("gradients.memory_header")
     st.markdown(t("gradients.memory_text", hidden=lesson.MEM_HIDDEN, n=lesson.MEM_SEQUENCES,
-                  low=gc.number(spectral.LEVEL_RANGE[0]), high=gc.number(spectral.LEVEL_RANGE[1])))
+                  low=num(memory_probe.LEVEL_RANGE[0]), high=num(memory_probe.LEVEL_RANGE[1])))
     h1, h2, h3 = st.columns(3)
     with h1:
         urlstate.slider(PAGE, P["mem_rho"], t("gradients.mem_rho_label"))
@@ -211,14 +219,14 @@ def hidden_vanishing() -> None:
     o1, o2 = st.columns(2)
     o1.markdown(f"**{t('gradients.output_chart')}**")
     charts.show(output, where=o1, name="gradients-output")
-    o1.caption(t("gradients.output_caption"))
+    o1.caption(t("gradients.output_caption", n=lesson.MEM_SEQUENCES))
     o2.markdown(f"**{t('gradients.reach_chart')}**")
     charts.show(gradient, where=o2, name="gradients-reach")
     o2.caption(t("gradients.reach_caption", n=lesson.MEM_SEQUENCES))
     p1, p2, p3 = st.columns(3)
-    p1.metric(t("gradients.error_metric"), gc.number(probe["rms_error"][-1]))
-    p2.metric(t("gradients.constant_metric"), gc.number(probe["constant_error"][-1]))
-    p3.metric(t("gradients.first_metric"), gc.number(probe["sensitivity"][0]))
+    p1.metric(t("gradients.error_metric"), num(probe["rms_error"][-1]))
+    p2.metric(t("gradients.constant_metric"), num(probe["constant_error"][-1]))
+    p3.metric(t("gradients.first_metric"), num(probe["sensitivity"][0]))
     st.markdown(lesson.memory_reading(probe, length))
 
 
@@ -227,8 +235,32 @@ counting_flow()
 matrices()
 the_cliff()
 hidden_vanishing()
-under_the_hood(spectral.scalar_series, spectral.scalar_regime, spectral.counting_gradient_flow,
-               spectral.random_recurrent, spectral.parse_matrix, spectral.eigenvalues, spectral.jacobian_norms,
-               spectral.pascanu_conditions, spectral.norm_summary, spectral.non_normal_example, cliff.error_surface,
-               cliff.cross_section, cliff.wall_point, cliff.wall_sides, cliff.gradient_step,
-               spectral.running_mean_probe)
+under_the_hood(
+    (spectral.scalar_series, "gradients.hood_scalar_series"),
+    (spectral.scalar_regime, "gradients.hood_scalar_regime"),
+    (spectral.counting_gradient_flow, "gradients.hood_counting_gradient_flow"),
+    (spectral.random_recurrent, "gradients.hood_random_recurrent"),
+    (matrix_input.parse_matrix, "gradients.hood_parse_matrix"),
+    (matrix_input.read_entry, "gradients.hood_read_entry"),
+    (spectral.eigenvalues, "gradients.hood_eigenvalues"),
+    (spectral.jacobian_norms, "gradients.hood_jacobian_norms"),
+    (spectral.driven_trajectory, "gradients.hood_driven_trajectory"),
+    (spectral.chain_log10_norms, "gradients.hood_chain_log10_norms"),
+    (spectral.reference_rates, "gradients.hood_reference_rates"),
+    (spectral.pascanu_conditions, "gradients.hood_pascanu_conditions"),
+    (spectral.norm_summary, "gradients.hood_norm_summary"),
+    (spectral.non_normal_example, "gradients.hood_non_normal_example"),
+    (cliff.run_unit, "gradients.hood_run_unit"),
+    (cliff.error_surface, "gradients.hood_error_surface"),
+    (cliff.cross_section, "gradients.hood_cross_section"),
+    (cliff.wall_point, "gradients.hood_wall_point"),
+    (cliff.wall_sides, "gradients.hood_wall_sides"),
+    (cliff.bistable_band, "gradients.hood_bistable_band"),
+    (cliff.gradient_step, "gradients.hood_gradient_step"),
+    (memory_probe.running_mean_probe, "gradients.hood_running_mean_probe"),
+    (memory_probe.probe_rnn, "gradients.hood_probe_rnn"),
+    (memory_probe.running_mean_batch, "gradients.hood_running_mean_batch"),
+    (memory_probe.fit_readout, "gradients.hood_fit_readout"),
+    (memory_probe.input_sensitivity, "gradients.hood_input_sensitivity"),
+    (memory_probe.memory_reach, "gradients.hood_memory_reach"),
+)

@@ -1,0 +1,132 @@
+"""Why a vanishing gradient is easy to miss: a tanh RNN asked for the running mean of a noisy signal.
+
+The task. Each sequence has a level ``mu`` uniform in :data:`LEVEL_RANGE`; the inputs are
+``x_t = mu + noise * eps_t`` and the target at step t is the running mean::
+
+    target_t = (x_1 + ... + x_t) / t          so   d target_T / d x_t = 1/T for every t
+
+The model. A vanilla tanh RNN (:mod:`rnn_core.vanilla`, one input) with random recurrent weights of spectral
+radius rho (:func:`rnn_core.spectral.random_recurrent`), ``W_xh ~ N(0, input_scale^2)``, ``b = 0``, and a
+linear readout ``y_t = h_t V + c`` fitted by least squares over every step of the training sequences. Only the
+readout is fitted: the recurrent weights stay random, and nothing here trains them.
+
+What is measured. The readout's error against the error of always answering the batch mean, and, by
+backpropagation through time, ``|d y_T / d x_t|``: the gradient that reaches each input from the last output,
+against the 1/T the task gives it. The output can beat the baseline while that gradient has faded to almost
+nothing at the early steps: nothing on the screen says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnn_core.spectral import random_recurrent
+from rnn_core.vanilla import backward, forward, readout, readout_backward
+
+LEVEL_RANGE = (-1.0, 1.0)  # each sequence's level mu is uniform in this range
+FADED_SHARE = 0.01  # the gradient at step 1 has "faded" below this share of the 1/T the task gives every input
+
+
+def probe_rnn(rho: float, hidden: int, input_scale: float, rng: np.random.Generator) -> dict:
+    """The probe's tanh RNN: ``W_xh`` (1, hidden), ``W_hh`` (hidden, hidden) of spectral radius rho, ``b = 0``."""
+    return {
+        "W_xh": input_scale * rng.standard_normal((1, hidden)),
+        "W_hh": random_recurrent(hidden, "gaussian", rho, rng),
+        "b": np.zeros(hidden),
+    }
+
+
+def running_mean_batch(count: int, T: int, noise: float, rng: np.random.Generator) -> tuple:
+    """``count`` noisy sequences and their running means.
+
+    Returns:
+        X (count, T, 1) the inputs; level (count,) each sequence's mu; target (count, T) the running means.
+    """
+    level = rng.uniform(*LEVEL_RANGE, size=(count, 1))
+    X = level + noise * rng.standard_normal((count, T))
+    target = np.cumsum(X, axis=1) / np.arange(1, T + 1)  # (x_1 + ... + x_t) / t
+    return X[:, :, None], level[:, 0], target
+
+
+def fit_readout(H_all: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The least-squares readout ``y_t = h_t V + c`` over every step of every sequence.
+
+    Args:
+        H_all: (N, T, H) the states; target: (N, T).
+    Returns:
+        V (H, 1), c (1,).
+    """
+    N, T, hidden = H_all.shape
+    design = np.hstack([H_all.reshape(N * T, hidden), np.ones((N * T, 1))])  # one row per (sequence, step)
+    coef = np.linalg.lstsq(design, target.reshape(-1), rcond=None)[0]
+    return coef[:-1, None], coef[-1:]
+
+
+def input_sensitivity(H_all: np.ndarray, cache: dict, V: np.ndarray) -> np.ndarray:
+    """``|d y_T / d x_t|`` for t = 1..T, averaged over the batch, by backpropagation through time.
+
+    Args:
+        H_all: (N, T, H) the states; cache: from ``vanilla.forward``; V: (H, 1) the readout.
+    Returns:
+        (T,).
+    """
+    N = H_all.shape[0]
+    dH = np.zeros_like(H_all)
+    dH[:, -1] = readout_backward(np.ones((N, 1)), H_all[:, -1], V)["H"]  # d y_T / d h_T: only the last output
+    return np.mean(np.abs(backward(dH, cache)["X"][:, :, 0]), axis=0)  # back through every step to each input
+
+
+def memory_reach(sensitivity: np.ndarray) -> dict:
+    """How far back the gradient still carries the weight 1/T the task gives every input.
+
+    Returns:
+        dict with ``needed`` (T,) = 1/T; ``log10_fade`` = log10(sensitivity[T] / sensitivity[1]) (inf when step 1
+        gets exactly 0); ``share`` = sensitivity[1] T, the part of its due that the first input gets; ``faded``:
+        ``share < FADED_SHARE``; ``reach``: how many of the last inputs it takes to include every input whose
+        sensitivity is at least 1/T (0 if none is).
+    """
+    T = len(sensitivity)
+    with np.errstate(divide="ignore"):
+        log10_fade = float(np.log10(sensitivity[-1]) - np.log10(sensitivity[0]))
+    due = np.flatnonzero(sensitivity >= 1.0 / T)  # the inputs that get at least the weight the task gives them
+    share = float(sensitivity[0] * T)
+    return {"needed": np.full(T, 1.0 / T), "log10_fade": log10_fade, "share": share, "faded": share < FADED_SHARE,
+            "reach": int(T - due[0]) if len(due) else 0}
+
+
+def running_mean_probe(
+    rho: float, T: int, seed: int, hidden: int = 32, n: int = 100, noise: float = 1.0, input_scale: float = 0.5
+) -> dict:
+    """Run the probe: fit the readout on ``n`` sequences of length T, measure its error and the gradient's reach.
+
+    Everything random comes from ``np.random.default_rng(seed)``, drawn in this order: the RNN, the training
+    batch, one fresh sequence.
+
+    Returns:
+        dict with ``t`` (T,) 1..T; for the fresh sequence (not used by the fit): ``inputs``, ``target``,
+        ``output`` (T,) and its ``level``; over the training batch: ``rms_error`` (T,) of the output,
+        ``constant_error`` (T,) the error of always answering the batch mean (a baseline), ``finite``: no output
+        overflowed or turned into NaN, and ``sensitivity`` (T,) from :func:`input_sensitivity`; and everything
+        :func:`memory_reach` returns.
+    """
+    rng = np.random.default_rng(seed)
+    params = probe_rnn(rho, hidden, input_scale, rng)
+    X, _, target = running_mean_batch(n, T, noise, rng)
+    H_all, cache = forward(X, params, "tanh")
+    V, c = fit_readout(H_all, target)
+    output = readout(H_all, V, c)[:, :, 0]
+    sensitivity = input_sensitivity(H_all, cache, V)
+    X_new, level_new, target_new = running_mean_batch(1, T, noise, rng)
+    H_new, _ = forward(X_new, params, "tanh")
+    return {
+        "t": np.arange(1, T + 1),
+        "inputs": X_new[0, :, 0],
+        "level": float(level_new[0]),
+        "target": target_new[0],
+        "output": readout(H_new, V, c)[0, :, 0],
+        "rms_error": np.sqrt(np.mean((output - target) ** 2, axis=0)),
+        "constant_error": np.std(target, axis=0),
+        "finite": bool(np.all(np.isfinite(output))),
+        "sensitivity": sensitivity,
+        **memory_reach(sensitivity),
+    }
