@@ -1,0 +1,64 @@
+"""RNN Lab, exploding & vanishing gradients: recompute what the page shows, with rnn_core alone.
+
+Page: {link}
+
+Run it from a clone of the repository (`pip install .` there installs rnn_core; numpy is all it needs):
+    python gradients.py
+"""
+
+import numpy as np
+
+from rnn_core import cliff, counting, matrix_input, memory_probe, spectral
+
+# The page's settings (these are the page's URL parameters).
+PARAMS = {"w": 1.5, "count_u": 1.0, "count_w": 1.5, "kind": "gaussian", "size": 32, "seed": 0, "rho": 0.9,
+          "steps": 100, "xs": 1.0, "matrix": "0.9, 4; 0, 0.9", "cliff_w": 6.0, "lr": 0.1, "clip": 1.0,
+          "mem_rho": 0.9, "mem_len": 60, "mem_seed": 0}
+
+# 1. The scalar series: a gradient sent back m steps through the weight W is multiplied by W^m.
+series = spectral.scalar_series(PARAMS["w"], 100)
+print("regime:", spectral.scalar_regime(PARAMS["w"])["regime"])
+print("|W|^100:", series["magnitude"][100])
+
+# 2. The gradient going back through the counting RNN at (U, W), over the book's 50 sequences.
+X, targets = counting.book_dataset()
+flow = spectral.counting_gradient_flow(X, targets, PARAMS["count_u"], PARAMS["count_w"])
+print("gradient at the output (k = T):", flow["gradient"][-1])
+print("gradient at k = 0:", flow["gradient"][0])
+
+# 3. A recurrent matrix: typed (the default matrix when the text cannot be read), or random with radius rho.
+if PARAMS["kind"] == "typed":
+    try:
+        W = matrix_input.parse_matrix(PARAMS["matrix"], 2, 100.0)
+    except matrix_input.MatrixError as err:
+        print("the matrix cannot be read:", err)
+        W = spectral.non_normal_example(0.9)
+else:
+    W = spectral.random_recurrent(PARAMS["size"], PARAMS["kind"], PARAMS["rho"],
+                                  np.random.default_rng(PARAMS["seed"]))
+linear = spectral.jacobian_norms(W, PARAMS["steps"], "linear")
+driven = spectral.jacobian_norms(W, PARAMS["steps"], "tanh", rng=np.random.default_rng([PARAMS["seed"], 1]),
+                                 input_scale=PARAMS["xs"])
+print("spectral radius rho:", spectral.spectral_radius(W))
+print("largest singular value lambda1:", spectral.largest_singular_value(W))
+print("linear regime:", spectral.pascanu_conditions(W, "linear")["regime"])
+print("tanh regime:", spectral.pascanu_conditions(W, "tanh")["regime"])
+print("linear rate per step:", spectral.norm_summary(linear["log10_norm"])["rate"])
+print("tanh rate per step:", spectral.norm_summary(driven["log10_norm"])["rate"])
+
+# 4. The cliff: the wall at w, one plain and one clipped gradient step from it.
+wall_b = cliff.wall_point(PARAMS["cliff_w"], *cliff.B_RANGE)
+print("wall at b:", wall_b)
+if wall_b is not None:
+    plain = cliff.gradient_step(PARAMS["cliff_w"], wall_b, PARAMS["lr"])
+    clipped = cliff.gradient_step(PARAMS["cliff_w"], wall_b, PARAMS["lr"], clip=PARAMS["clip"])
+    print("gradient norm on the wall:", plain["grad_norm"])
+    print("plain step length:", plain["step_norm"])
+    print("clipped step length:", clipped["step_norm"])
+
+# 5. The running-mean probe: a readout that beats the baseline, a gradient that fades going back.
+probe = memory_probe.running_mean_probe(PARAMS["mem_rho"], PARAMS["mem_len"], PARAMS["mem_seed"], hidden=32, n=100)
+print("error at step T (RMS):", probe["rms_error"][-1])
+print("error of always answering the average:", probe["constant_error"][-1])
+print("gradient reaching step 1:", probe["sensitivity"][0])
+print("faded:", probe["faded"])
