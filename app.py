@@ -1,5 +1,7 @@
 """RNN Lab: the frame and router. Page config, language, the list of lessons; the lessons live in views/."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import exercise_box, present, shortlinks
@@ -9,7 +11,7 @@ from ui.nav import LESSONS
 # Presenter mode comes from the link (?present=1) on arrival; then the sidebar switch owns it.
 if present.PRESENT not in st.session_state:
     st.session_state[present.PRESENT] = st.query_params.get(present.PRESENT) == "1"
-st.set_page_config(page_title="RNN Lab", page_icon=":material/repeat:", layout="wide",
+st.set_page_config(page_title="RNN Lab", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide",
                    initial_sidebar_state="collapsed" if present.presenting() else "auto")
 st.html(present.styles())
 

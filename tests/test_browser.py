@@ -86,9 +86,40 @@ def watch_console(page) -> list[str]:
     return problems
 
 
+WIDTHS = (390, 1280, 1920)  # a phone, a laptop, a classroom projector
+# Everything that must fit its container: charts, tables, display formulas, diagrams, metrics.
+OVERFLOW_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const right = main.getBoundingClientRect().right;
+  const bad = [];
+  const sel = '[data-testid="stVegaLiteChart"], [data-testid="stDataFrame"], .katex-display, '
+            + '[data-testid="stGraphVizChart"], [data-testid="stMetric"], [data-testid="stMarkdownContainer"] table';
+  for (const e of document.querySelectorAll(sel)) {
+    if (!e.offsetParent || e.closest('[class*="st-key-rnnlab-hidden-section-"]')) continue;  // not shown
+    const r = e.getBoundingClientRect();
+    if (e.scrollWidth > e.clientWidth + 2 || r.right > right + 2) {
+      bad.push((e.getAttribute('data-testid') || e.className) + ': ' + (e.textContent || '').replace(/\s+/g, ' ').slice(0, 50));
+    }
+  }
+  if (main.scrollWidth > main.clientWidth + 2 || document.documentElement.scrollWidth > innerWidth + 2) {
+    bad.push('the page itself scrolls sideways');
+  }
+  return bad;
+}"""
+
+
+def serious_axe_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it stands (axe-playwright-python bundles axe)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}"
+            for v in found if v["impact"] in ("serious", "critical")]
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("path", [lesson[3] for lesson in LESSONS])
-def test_every_page_loads_cleanly(browser, server, path, lang):
+def test_every_page_loads_cleanly_and_fits_every_screen(browser, server, path, lang):
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ko-KR" if lang == "ko" else "en-US")
     problems = watch_console(page)
     load(page, f"{server}/{'' if path == LESSONS[0][3] else path}?lang={lang}")  # the first lesson is the root
@@ -98,9 +129,18 @@ def test_every_page_loads_cleanly(browser, server, path, lang):
         assert page.get_by_test_id("stSidebarNav").count() == 1
     assert page.locator("h1").first.inner_text().strip() != ""
     assert f"lang={lang}" in page.url
-    page.screenshot(path=str(shots_dir() / f"{path}-{lang}-1280.png"))
+    overflow, axe = {}, {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(400)  # let Streamlit and Vega lay the page out for the new width
+        wait_until_drawn(page)
+        page.screenshot(path=str(shots_dir() / f"{path}-{lang}-{width}.png"), full_page=True)
+        overflow[width] = page.evaluate(OVERFLOW_JS)
+        axe[width] = serious_axe_violations(page)
     page.wait_for_timeout(300)  # a warning logged while the last chart settles still counts
     assert problems == []
+    assert all(not found for found in overflow.values()), overflow
+    assert all(not found for found in axe.values()), axe
     page.close()
 
 
@@ -111,6 +151,26 @@ def test_a_shared_link_restores_the_view(browser, server):
     metrics = page.get_by_test_id("stMetricValue").all_inner_texts()
     assert metrics[0].strip() == "1.75"  # 1·0.25 + 1·0.5 + 1 with W = 0.5
     assert "w=0.5" in page.url and "lang=ko" in page.url
+    page.close()
+
+
+def test_presenter_mode_hidden_controls_and_chosen_sections(browser, server):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    load(page, f"{server}/counting?lang=en&present=1&hide=w,u&sections=1,2")
+    assert page.get_by_test_id("stException").count() == 0
+    # Body text readable from the back of a room: at least 22 px on screen (CSS size times the zoom).
+    size = page.evaluate("""() => { const p = document.querySelector('[data-testid="stMarkdownContainer"] p');
+        const zoom = parseFloat(getComputedStyle(document.querySelector('[data-testid="stMainBlockContainer"]')).zoom);
+        return parseFloat(getComputedStyle(p).fontSize) * zoom; }""")
+    assert size >= 22
+    assert page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "true"
+    labels = page.get_by_test_id("stSlider").all_inner_texts()
+    assert not any(label.strip().startswith(("W", "U")) for label in labels)  # hidden controls are not drawn
+    visible = [h for h in page.locator("h2").all_inner_texts() if h.strip()]
+    assert visible and all(h.strip()[0] in "12" for h in visible), visible
+    assert page.get_by_test_id("stExpander").filter(has_text="Under the hood").count() == 0  # the code is folded away
+    for option in ("present=1", "hide=w%2Cu", "sections=1%2C2"):  # kept in the link to share
+        assert option in page.url
     page.close()
 
 
