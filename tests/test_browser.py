@@ -88,7 +88,7 @@ def watch_console(page) -> list[str]:
 
 WIDTHS = (390, 1280, 1920)  # a phone, a laptop, a classroom projector
 # Everything that must fit its container: charts, tables, display formulas, diagrams, metrics.
-OVERFLOW_JS = """() => {
+OVERFLOW_JS = r"""() => {
   const main = document.querySelector('[data-testid="stMain"]');
   const right = main.getBoundingClientRect().right;
   const bad = [];
@@ -98,7 +98,8 @@ OVERFLOW_JS = """() => {
     if (!e.offsetParent || e.closest('[class*="st-key-rnnlab-hidden-section-"]')) continue;  // not shown
     const r = e.getBoundingClientRect();
     if (e.scrollWidth > e.clientWidth + 2 || r.right > right + 2) {
-      bad.push((e.getAttribute('data-testid') || e.className) + ': ' + (e.textContent || '').replace(/\s+/g, ' ').slice(0, 50));
+      const what = (e.textContent || '').replace(/\s+/g, ' ').slice(0, 50);
+      bad.push((e.getAttribute('data-testid') || e.className) + ': ' + what);
     }
   }
   if (main.scrollWidth > main.clientWidth + 2 || document.documentElement.scrollWidth > innerWidth + 2) {
