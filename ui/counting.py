@@ -178,7 +178,7 @@ def history_charts(lang: str, data: tuple, start: tuple, lr: float, iters: int) 
     })
     cost = lines(history, "step", "cost", x_title=t("common.iteration"), y_title=t("counting.cost_axis"), log_y=True)
     both = lines(weights, "step", "value", x_title=t("common.iteration"), y_title=t("counting.weight_value"),
-                 color="weight", color_title=t("counting.weight_axis"), log_y=False, y_domain=(-4, 4))
+                 color="weight", color_title=t("counting.weight_axis"), log_y=False, y_domain=(-4, 4), points=True)
     return charts.vega_lite(cost), charts.vega_lite(both)
 
 
