@@ -211,7 +211,7 @@ def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False, images: tuple 
             del spec["config"]
     if fixed_size:
         spec["autosize"] = {"type": "pad", "contains": "padding"}
-    spec["datasets"] = datasets
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}  # keep datasets Altair consolidated itself
     if images:  # the surfaces' PNGs (ui.surfaces.Image), for show() to register on every draw
         spec[IMAGES] = tuple(images)
     if '"sequence"' in json.dumps(spec.get("layer", []), default=str):
