@@ -65,3 +65,16 @@ def test_a_chart_without_a_surface_exports_its_rows():
     assert list(table.columns) == ["iteration", "cost ξ"]
     assert export.standalone(spec)["datasets"]  # non-finite values become nulls, so the JSON is valid
     assert export.png(spec)[:4] == b"\x89PNG"
+
+
+def test_rows_a_chart_reads_from_a_served_csv_are_inlined_in_the_files():
+    rows = pd.DataFrame({"step": [0, 1, 2], "cost": [3.0, 2.0, 1.0]})
+    data = rows.to_csv(index=False).encode()
+    chart = charts.alt.Chart(charts.alt.UrlData(url="/media/abc.csv", format={"type": "csv"})).mark_line().encode(
+        x=charts.alt.X("step:Q", title="iteration"), y=charts.alt.Y("cost:Q", title="cost ξ"))
+    spec = charts.vega_lite(chart)
+    out = export.standalone(spec, {"/media/abc.csv": data})
+    assert out["data"] == {"values": rows.to_dict(orient="records")}
+    table = pd.read_csv(io.StringIO(export.csv(spec, {"/media/abc.csv": data})))
+    assert list(table.columns) == ["iteration", "cost ξ"] and len(table) == 3
+    assert export.png(spec, url_data={"/media/abc.csv": data})[:4] == b"\x89PNG"

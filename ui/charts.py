@@ -126,13 +126,15 @@ def spec_cache(max_entries: int):
     return st.cache_resource(max_entries=max_entries, show_spinner=False)
 
 
-def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, **kwargs):
+def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, url_data: dict | None = None,
+         **kwargs):
     """Draw a cached spec (``where``: ``st``, a column or a container); returns the selection event, if any.
 
     Surfaces' images (:mod:`ui.surfaces`) are registered with this session's media files on every draw, so
     their URL stays valid for as long as the chart is on the page. With ``save``, a small "Save" menu under
     the chart offers the figure as PNG and SVG and its data as CSV (``name`` is the files' name), rendered only
-    when clicked (:mod:`ui.export`).
+    when clicked (:mod:`ui.export`). ``url_data`` maps the URL of each CSV the chart reads (served with
+    :mod:`ui.media`) to its bytes, so that the saved files hold those rows too.
     """
     shown = spec
     if IMAGES in spec:
@@ -141,21 +143,21 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, *
             surfaces.image_url(image.png, image.slot)
     event = where.vega_lite_chart(shown, **kwargs)
     if save:
-        save_menu(spec, where, name)
+        save_menu(spec, where, name, url_data)
     return event
 
 
-def data_table(spec: dict) -> pd.DataFrame:
+def data_table(spec: dict, url_data: dict | None = None) -> pd.DataFrame:
     """The chart's data as one table, columns named as on the chart (what "show as table" shows)."""
     import io
 
     from ui import export
 
-    text = export.csv(spec)
+    text = export.csv(spec, url_data)
     return pd.read_csv(io.StringIO(text)) if text else pd.DataFrame()
 
 
-def save_menu(spec: dict, where, name: str) -> None:
+def save_menu(spec: dict, where, name: str, url_data: dict | None = None) -> None:
     """PNG, SVG and CSV of one chart, each computed on the server only when its button is clicked."""
     from ui import export
     from ui.i18n import t
@@ -165,15 +167,15 @@ def save_menu(spec: dict, where, name: str) -> None:
     with where.popover(t("common.save_chart"), icon=":material/download:", type="tertiary"):
         as_table = st.toggle(t("common.show_table"), key=key + ".table", help=t("common.show_table_help"))
         st.caption(t("common.save_caption"))
-        st.download_button(t("common.save_png"), lambda: export.png(spec), file_name=f"{name}.png",
+        st.download_button(t("common.save_png"), lambda: export.png(spec, url_data=url_data), file_name=f"{name}.png",
                            mime="image/png", on_click="ignore", key=key + ".png", icon=":material/image:")
-        st.download_button(t("common.save_svg"), lambda: export.svg(spec), file_name=f"{name}.svg",
+        st.download_button(t("common.save_svg"), lambda: export.svg(spec, url_data=url_data), file_name=f"{name}.svg",
                            mime="image/svg+xml", on_click="ignore", key=key + ".svg", icon=":material/draw:")
-        st.download_button(t("common.save_csv"), lambda: export.csv(spec), file_name=f"{name}.csv",
+        st.download_button(t("common.save_csv"), lambda: export.csv(spec, url_data=url_data), file_name=f"{name}.csv",
                            mime="text/csv", on_click="ignore", key=key + ".csv", icon=":material/table:")
     if as_table:
         where.caption(spec.get("description", ""))
-        where.dataframe(data_table(spec), hide_index=True, height=300)
+        where.dataframe(data_table(spec, url_data), hide_index=True, height=300)
 
 
 IMAGES = "_rnnlab_images"  # the key under which a spec carries its surfaces' images for show(); never sent

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import io
 import json
 import math
 from pathlib import Path
@@ -30,19 +31,32 @@ def _converter():
     return vl_convert
 
 
-def standalone(spec: dict) -> dict:
+def standalone(spec: dict, url_data: dict[str, bytes] | None = None) -> dict:
     """The spec as plain JSON a converter can draw on its own.
 
     Data frames become rows (non-finite numbers become nulls), a surface's image URL (served by this server)
     becomes a data URL of the same PNG, and what only matters on screen goes: the clickable grid of a surface,
-    its selection and Streamlit's embed options.
+    its selection and Streamlit's embed options. ``url_data`` maps a URL the chart reads CSV from (served by
+    this server, :mod:`ui.media`) to that CSV, which is inlined as rows.
     """
     images = {image.slot: image.png for image in spec.get(IMAGES, ())}
     out = {k: v for k, v in spec.items() if k not in (IMAGES, "usermeta", "params")}
     out["datasets"] = {name: _records(df) for name, df in spec.get("datasets", {}).items()}
     if "layer" in out:
         out["layer"] = [_without_grid(layer, images) for layer in out["layer"] if not _is_click_grid(layer)]
-    return out
+    return _inline_urls(out, url_data or {})
+
+
+def _inline_urls(node, url_data: dict[str, bytes]):
+    """Replace every ``{"url": U, ...}`` data whose U is in ``url_data`` by the CSV's rows."""
+    if isinstance(node, list):
+        return [_inline_urls(item, url_data) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if isinstance(node.get("url"), str) and node["url"] in url_data:
+        frame = pd.read_csv(io.BytesIO(url_data[node["url"]]))
+        return {"values": _records(frame)}
+    return {k: _inline_urls(v, url_data) for k, v in node.items()}
 
 
 def _records(df) -> list[dict]:
@@ -70,14 +84,14 @@ def _without_grid(layer: dict, images: dict[str, bytes]) -> dict:
     return layer
 
 
-def png(spec: dict, scale: float = 2.0) -> bytes:
+def png(spec: dict, scale: float = 2.0, url_data: dict[str, bytes] | None = None) -> bytes:
     """The chart as a PNG (``scale`` 2: sharp on a slide or in a report)."""
-    return _converter().vegalite_to_png(standalone(spec), scale=scale)
+    return _converter().vegalite_to_png(standalone(spec, url_data), scale=scale)
 
 
-def svg(spec: dict) -> str:
+def svg(spec: dict, url_data: dict[str, bytes] | None = None) -> str:
     """The chart as SVG (vector: any size)."""
-    return _converter().vegalite_to_svg(standalone(spec))
+    return _converter().vegalite_to_svg(standalone(spec, url_data))
 
 
 def titles(spec: dict) -> dict[str, str]:
@@ -98,12 +112,13 @@ def titles(spec: dict) -> dict[str, str]:
     return found
 
 
-def csv(spec: dict) -> str:
+def csv(spec: dict, url_data: dict[str, bytes] | None = None) -> str:
     """The chart's data as CSV, columns named as on the chart (a surface's grid included); several data sets are
     stacked, with a ``layer`` column saying which."""
     names = titles(spec)
     frames = [df.rename(columns=names) for df in spec.get("datasets", {}).values() if isinstance(df, pd.DataFrame)]
     frames += [image.cells() for image in spec.get(IMAGES, ())]  # a surface's values travel as a picture
+    frames += [pd.read_csv(io.BytesIO(data)).rename(columns=names) for data in (url_data or {}).values()]
     if not frames:
         return ""
     if len(frames) == 1:
