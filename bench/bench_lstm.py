@@ -1,4 +1,5 @@
-"""Speed of the numpy LSTM's forward + backward, against torch.nn.LSTM when torch is importable.
+"""Speed of the numpy LSTM's forward + backward (the readable rnn_core.lstm and the fused rnn_core.lstm_fast
+that training uses), against torch.nn.LSTM when torch is importable.
 
 Run: OPENBLAS_NUM_THREADS=1 python bench/bench_lstm.py
 Sizes: batch 64, T 100, hidden 32, inputs 2, float64; prints the median over repeats, in ms. torch is not a
@@ -21,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rnn_core import lstm  # noqa: E402
+from rnn_core import lstm, lstm_fast  # noqa: E402
 
 N, T, D, H = 64, 100, 2, 32
 
@@ -36,14 +37,14 @@ def median_ms(fn, repeats: int) -> float:
     return statistics.median(times) * 1e3
 
 
-def bench_numpy(X: np.ndarray, params: dict, dH: np.ndarray, repeats: int) -> float:
+def bench_numpy(X: np.ndarray, params: dict, dH: np.ndarray, repeats: int, module=lstm_fast) -> float:
     def run():
-        _, _, cache = lstm.forward(X, params)
-        lstm.backward(dH, cache)
+        _, _, cache = module.forward(X, params)
+        module.backward(dH, cache)
 
-    forward_ms = median_ms(lambda: lstm.forward(X, params), repeats)
+    forward_ms = median_ms(lambda: module.forward(X, params), repeats)
     total_ms = median_ms(run, repeats)
-    print(f"numpy lstm  forward {forward_ms:7.2f} ms   forward+backward {total_ms:7.2f} ms")
+    print(f"numpy {module.__name__:20s} forward {forward_ms:7.2f} ms   forward+backward {total_ms:7.2f} ms")
     return total_ms
 
 
@@ -87,7 +88,8 @@ if __name__ == "__main__":
     params = lstm.init_params(D, H, rng)
     X, dH = rng.normal(size=(N, T, D)), rng.normal(size=(N, T, H))
     print(f"batch {N}, T {T}, inputs {D}, hidden {H}, float64, median of {args.repeats}")
-    ours = bench_numpy(X, params, dH, args.repeats)
+    bench_numpy(X, params, dH, args.repeats, lstm)
+    ours = bench_numpy(X, params, dH, args.repeats, lstm_fast)
     theirs = bench_torch(X, params, dH, args.repeats, args.threads)
     if theirs is not None:
         print(f"numpy / torch time ratio: {ours / theirs:.2f}")

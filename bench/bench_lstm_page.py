@@ -18,21 +18,19 @@ sys.path.insert(0, str(ROOT))
 
 from bench_lstm import median_ms  # noqa: E402
 
-from rnn_core import lstm, tasks  # noqa: E402
+from rnn_core import lstm, sweep, tasks  # noqa: E402
 
 DATA_DIR = ROOT / "data" / "lstm"
 
 
-
-
 def bench_core() -> None:
-    sweep = tasks.load_sweep(DATA_DIR / "first_symbol.npz")
-    pair = {m: sweep.results[(m, 50)] for m in ("lstm", "rnn")}
+    stored = sweep.load_sweep(DATA_DIR / "first_symbol.npz")
+    pair = {m: stored.results[(m, 50)] for m in ("lstm", "rnn")}
     Xb, _ = tasks.make_batch("first_symbol", 32, 50, np.random.default_rng(2024))
     X, _ = tasks.make_batch("first_symbol", 1, 50, np.random.default_rng(0))
     params = lstm.one_unit_params({g: (0.5, 0.5, 0.5) for g in lstm.GATES})
     rows = [
-        ("load_sweep (first_symbol.npz, 16 models)", lambda: tasks.load_sweep(DATA_DIR / "first_symbol.npz")),
+        ("load_sweep (first_symbol.npz, 16 models)", lambda: sweep.load_sweep(DATA_DIR / "first_symbol.npz")),
         ("cell_values, one step of a one-unit cell", lambda: lstm.cell_values(1.0, 0.5, 1.0, params)),
         ("story, both versions", lambda: (lstm.story(), lstm.story(4.0))),
         ("lstm_insides, one sequence of 51 steps", lambda: tasks.lstm_insides(pair["lstm"], X)),
@@ -43,7 +41,7 @@ def bench_core() -> None:
     for name, fn in rows:
         print(f"{name:45s} {median_ms(fn, 20):8.2f} ms (median)")
     start = time.perf_counter()
-    run = tasks.train_lstm("first_symbol", 25, seed=0, n_steps=3000, stop_at_solved=0.99)
+    run = tasks.train("lstm", "first_symbol", 25, seed=0, n_steps=3000, stop_at_solved=0.99)
     print(f"{'train-now LSTM, lag 25 (not shipped)':45s} {(time.perf_counter() - start) * 1e3:8.0f} ms "
           f"({len(run.losses)} updates, stopped {run.stopped})")
 

@@ -28,8 +28,10 @@ Backward, one step (``dh_t``, ``dc_t`` are the total gradients of the loss with 
     dh_{t → t-1} = Σ_g dz_g U_gᵀ
 
 With f_t = 1 the cell's gradient passes back unchanged, however many steps: that is how the LSTM keeps the
-gradient from vanishing. Internally the four gates are fused into one (D, 4H) and one (H, 4H) matrix (one
-matmul per step instead of four); the params dict keeps one entry per equation symbol.
+gradient from vanishing. Laid out as CS231n lays out its ``lstm_step_forward``/``lstm_step_backward``: one step
+forward and one step back with their cache (:func:`step_forward`, :func:`step_backward`), then the loops over
+time (:func:`forward`, :func:`backward`). The lesson's training runs the same maths fused for speed
+(:mod:`rnn_core.lstm_fast`, tested equal to these to 1e-12).
 """
 
 from __future__ import annotations
@@ -65,33 +67,72 @@ def init_params(
     return params
 
 
-FUSED = ("f", "i", "o", "a")  # gate blocks of the fused (., 4H) arrays: the three σ gates, then a
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function σ(z) = 1 / (1 + e^(−z)), between 0 and 1 (e^(−z) may overflow to ∞: σ is then 0)."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
 
 
-def _fuse(params: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The per-gate weights side by side: W (D, 4H), U (H, 4H), b (4H,), gate blocks in ``FUSED`` order."""
-    W = np.concatenate([params[f"W_{g}"] for g in FUSED], axis=1)
-    U = np.concatenate([params[f"U_{g}"] for g in FUSED], axis=1)
-    b = np.concatenate([params[f"b_{g}"] for g in FUSED])
-    return np.asarray(W, np.float64), np.asarray(U, np.float64), np.asarray(b, np.float64)
+def step_forward(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, params: Params,
+                 clamp: dict | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """One LSTM step for a batch: the equations of the module docstring, one line each.
 
-
-def _blocks(H: int) -> dict[str, slice]:
-    """Column slices of each gate in a fused (., 4H) array."""
-    return {g: slice(k * H, (k + 1) * H) for k, g in enumerate(FUSED)}
-
-
-def _clamp_table(clamp: dict | None, T: int, H: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Turn a ``clamp`` argument (see :func:`forward`) into ``(forced, free)``, (T, 4H) in ``FUSED`` order.
-
-    ``forced`` holds the imposed gate values (0 where free), ``free`` is True where the gate is computed.
+    Args:
+        x: (N, D) inputs x_t. h_prev, c_prev: (N, H) the previous output h_{t-1} and cell state c_{t-1}.
+        params: W_g (D, H), U_g (H, H), b_g (H,) for g in f, i, a, o.
+        clamp: optional ``{gate: (H,) values}`` for this step: the gate takes the value given instead of its
+            σ or tanh (nan: computed as usual). See :func:`forward`.
+    Returns:
+        h, c: (N, H) the new output h_t and cell state c_t; cache: what :func:`step_backward` needs.
     """
-    if not clamp:
-        return None
-    forced = np.zeros((T, 4 * H))
-    free = np.ones((T, 4 * H), dtype=bool)
-    blocks = _blocks(H)
-    for gate, values in clamp.items():
+    z = {g: x @ params[f"W_{g}"] + h_prev @ params[f"U_{g}"] + params[f"b_{g}"] for g in GATES}
+    gates = {"f": sigmoid(z["f"]), "i": sigmoid(z["i"]), "a": np.tanh(z["a"]), "o": sigmoid(z["o"])}
+    free = {g: np.ones(h_prev.shape[1]) for g in GATES}  # 1 where the gate is computed, 0 where it is set
+    for g, value in (clamp or {}).items():
+        free[g] = np.isnan(value).astype(np.float64)
+        gates[g] = np.where(np.isnan(value), gates[g], value)
+    f, i, a, o = (gates[g] for g in GATES)
+    c = f * c_prev + i * a  # forget some of the old cell, add some of the candidate
+    tanh_c = np.tanh(c)
+    h = o * tanh_c  # show some of the squashed cell
+    cache = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "z": z, **gates, "tanh_c": tanh_c, "free": free,
+             "params": params}
+    return h, c, cache
+
+
+def step_backward(dh: np.ndarray, dc_next: np.ndarray, cache: dict) -> dict[str, np.ndarray]:
+    """One step back through :func:`step_forward`, one chain-rule step a line.
+
+    Args:
+        dh: (N, H) the total gradient dL/dh_t (from above and from step t+1).
+        dc_next: (N, H) the gradient that reaches c_t from c_{t+1} (the highway).
+        cache: from :func:`step_forward`.
+    Returns:
+        ``c``: (N, H) the total dL/dc_t; ``x`` (N, D), ``h_prev`` and ``c_prev`` (N, H): the gradients sent to
+        the step's inputs; and this step's share of every weight's gradient under the params' keys.
+    """
+    f, i, a, o, tanh_c, c_prev = (cache[k] for k in ("f", "i", "a", "o", "tanh_c", "c_prev"))
+    params, free = cache["params"], cache["free"]
+    dc = dc_next + dh * o * (1.0 - tanh_c**2)  # h_t = o ⊙ tanh(c_t): through tanh, + from c_{t+1}
+    do = dh * tanh_c  # h_t = o ⊙ tanh(c_t)
+    df, di, da = dc * c_prev, dc * a, dc * i  # c_t = f ⊙ c_{t-1} + i ⊙ a
+    dz = {"f": df * f * (1.0 - f), "i": di * i * (1.0 - i),  # through σ: σ' = σ(1 - σ)
+          "a": da * (1.0 - a**2), "o": do * o * (1.0 - o)}  # through tanh: tanh' = 1 - tanh²
+    dz = {g: dz[g] * free[g] for g in GATES}  # a clamped gate does not depend on its pre-activation
+    grads = {"c": dc, "c_prev": dc * f}  # into the previous cell: the gradient highway, only f on the way
+    for g in GATES:  # z_g = x W_g + h_{t-1} U_g + b_g
+        grads[f"W_{g}"] = cache["x"].T @ dz[g]
+        grads[f"U_{g}"] = cache["h_prev"].T @ dz[g]
+        grads[f"b_{g}"] = dz[g].sum(axis=0)
+    grads["x"] = sum(dz[g] @ params[f"W_{g}"].T for g in GATES)
+    grads["h_prev"] = sum(dz[g] @ params[f"U_{g}"].T for g in GATES)  # into h_{t-1}, through every gate's U
+    return grads
+
+
+def clamp_schedules(clamp: dict | None, T: int, H: int) -> dict[str, np.ndarray]:
+    """A ``clamp`` argument of :func:`forward` as ``{gate: (T, H) values}``, nan where the gate is computed."""
+    schedules = {}
+    for gate, values in (clamp or {}).items():
         if gate not in GATES:
             raise ValueError(f"clamp: unknown gate {gate!r}, expected one of {GATES}")
         values = np.asarray(values, dtype=np.float64)
@@ -99,10 +140,8 @@ def _clamp_table(clamp: dict | None, T: int, H: int) -> tuple[np.ndarray, np.nda
             values = values[:, None]  # (T,) -> (T, 1): the same value for every unit
         if values.shape[0] != T or values.ndim != 2 or values.shape[1] not in (1, H):
             raise ValueError(f"clamp[{gate!r}]: shape {values.shape}, expected ({T},) or ({T}, {H})")
-        is_free = np.isnan(np.broadcast_to(values, (T, H)))
-        free[:, blocks[gate]] = is_free
-        forced[:, blocks[gate]] = np.where(is_free, 0.0, values)
-    return forced, free
+        schedules[gate] = np.broadcast_to(values, (T, H))
+    return schedules
 
 
 def clamp_steps(T: int, steps, value: float) -> np.ndarray:
@@ -112,174 +151,94 @@ def clamp_steps(T: int, steps, value: float) -> np.ndarray:
     return schedule
 
 
-def forward(
-    X: np.ndarray,
-    params: Params,
-    h0: np.ndarray | None = None,
-    c0: np.ndarray | None = None,
-    clamp: dict | None = None,
-) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Run the LSTM over every sequence of the batch.
+def forward(X: np.ndarray, params: Params, h0: np.ndarray | None = None, c0: np.ndarray | None = None,
+            clamp: dict | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Run the LSTM over every sequence of the batch: :func:`step_forward` at t = 1..T.
 
     Args:
-        X: (N, T, D) inputs. params: as from :func:`init_params`. h0, c0: (N, H) initial states (zeros
-            if None).
-        clamp: optional ``{gate: schedule}`` forcing gates to chosen values, for the lesson's "what if the
-            gate were exactly 0 or 1" experiments. ``gate`` is one of ``"f", "i", "a", "o"``; ``schedule`` is
-            a (T,) array (one value for all units) or a (T, H) array (per unit) whose entry at step t is the
-            value the gate takes there, or nan where the gate is computed as usual (``clamp_steps`` builds
-            one). Values are used as given: ``a`` may be clamped outside tanh's range, which replays the
-            book's "write 4.2 into the cell" story. A clamped gate does not depend on its pre-activation, so
-            its gradient into ``z`` and the weights is zero there; the pre-activation is still computed and
-            cached for display.
+        X: (N, T, D) inputs. params: as from :func:`init_params`. h0, c0: (N, H) initial states (zeros if None).
+        clamp: optional ``{gate: schedule}`` forcing gates to chosen values, for the lesson's "what if the gate
+            were exactly 0 or 1" experiments: a (T,) schedule (every unit) or a (T, H) one, nan where the gate
+            is computed as usual (:func:`clamp_steps` builds one). Values are used as given: ``a`` may be set
+            outside tanh's range (the book's "write 4.2 into the cell").
     Returns:
-        H: (N, T, H) hidden states h_1..h_T; C: (N, T, H) cell states c_1..c_T; cache: a dict with
-        ``f, i, a, o`` (N, T, H) the gate values actually used, ``z_f, z_i, z_a, z_o`` (N, T, H) their
-        pre-activations, ``tanh_c`` (N, T, H), ``X``, ``h0``, ``c0``, ``H``, ``C``, and ``nonfinite_at``: the
-        first step (0-based, into H) whose state is not finite, or None. The gate arrays are views of the
-        fused ``G`` and ``Z`` (N, T, 4H, blocks in ``FUSED`` order); ``W``, ``U``, ``b`` (fused), ``clamp``
-        and ``time_major`` (the same arrays laid out (T, N, .)) serve :func:`backward`.
+        H, C: (N, T, H) outputs h_1..h_T and cell states c_1..c_T; cache: ``steps`` (each step's cache, for
+        :func:`backward`), the gates ``f, i, a, o`` and pre-activations ``z_f, z_i, z_a, z_o`` (N, T, H),
+        ``tanh_c``, ``X``, ``H``, ``C``, and ``nonfinite_at``: the first step (0-based) whose state is not
+        finite, or None.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 3:
         raise ValueError(f"X must be (N, T, D), got shape {X.shape}")
     N, T, _ = X.shape
-    W, U, b = _fuse(params)
-    Hn = U.shape[0]
+    Hn = params["U_f"].shape[0]
     h = np.zeros((N, Hn)) if h0 is None else np.array(h0, dtype=np.float64)
     c = np.zeros((N, Hn)) if c0 is None else np.array(c0, dtype=np.float64)
-    h0_, c0_ = h, c
-    table = _clamp_table(clamp, T, Hn)
-    clamped = None if table is None else ~table[1]
-    blk = _blocks(Hn)
-    bf, bi, bo, ba = blk["f"], blk["i"], blk["o"], blk["a"]  # column blocks
-    sigm = slice(0, 3 * Hn)  # the σ gates f, i, o are adjacent
-    # σ(z) = ½ tanh(z/2) + ½: with the σ columns of W, U, b halved, one tanh call per step makes all four
-    # gates. Halving is exact in floating point, so z is recovered bit for bit by doubling after the loop.
-    half = np.where(np.arange(4 * Hn) < 3 * Hn, 0.5, 1.0)
-    W_half, U_half = W * half, U * half
-    # Internally time-major (T, N, .), so each step works on contiguous memory; returned as batch-first views.
-    Hs, Cs, TCs = (np.empty((T, N, Hn)) for _ in range(3))
-    G = np.empty((T, N, 4 * Hn))
-    with np.errstate(over="ignore", invalid="ignore"):
-        X_tm = np.ascontiguousarray(X.transpose(1, 0, 2)).reshape(T * N, -1)  # (T·N, D), time-major rows
-        Z = (X_tm @ W_half).reshape(T, N, 4 * Hn)  # the input part of every pre-activation, in one matmul
-        Z += b * half
+    schedules = clamp_schedules(clamp, T, Hn)
+    steps, Hs, Cs = [], [], []
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported in nonfinite_at
         for t in range(T):
-            z, g = Z[t], G[t]
-            z += h @ U_half  # + the recurrent part: z_f, z_i, z_o (halved) and z_a side by side
-            np.tanh(z, out=g)  # a = tanh(z_a)
-            g[:, sigm] *= 0.5
-            g[:, sigm] += 0.5  # f, i, o = σ(z)
-            if clamped is not None:
-                np.copyto(g, table[0][t], where=clamped[t])  # clamped gates take their forced value
-            c = np.multiply(g[:, bf], c, out=Cs[t])
-            c += g[:, bi] * g[:, ba]  # c_t = f ⊙ c_{t-1} + i ⊙ a
-            np.tanh(c, out=TCs[t])
-            h = np.multiply(g[:, bo], TCs[t], out=Hs[t])  # h_t = o ⊙ tanh(c_t)
-        Z[:, :, sigm] *= 2.0  # undo the halving: the true pre-activations, for display
-    bad = ~(np.isfinite(Hs).all(axis=(1, 2)) & np.isfinite(Cs).all(axis=(1, 2)))
-    G_bf, Z_bf = G.transpose(1, 0, 2), Z.transpose(1, 0, 2)  # (T, N, 4H) -> (N, T, 4H) views
-    cache = {
-        "X": X,
-        "h0": h0_,
-        "c0": c0_,
-        "H": Hs.transpose(1, 0, 2),
-        "C": Cs.transpose(1, 0, 2),
-        "tanh_c": TCs.transpose(1, 0, 2),
-        "G": G_bf,
-        "Z": Z_bf,
-        "W": W,
-        "U": U,
-        "b": b,
-        "clamp": table,
-        "nonfinite_at": int(np.argmax(bad)) if bad.any() else None,
-        "time_major": {"H": Hs, "C": Cs, "tanh_c": TCs, "G": G},
-    }
-    for gate in GATES:
-        cache[gate], cache[f"z_{gate}"] = G_bf[:, :, blk[gate]], Z_bf[:, :, blk[gate]]
-    return cache["H"], cache["C"], cache
-
-
-def _bptt(dH: np.ndarray, cache: dict, dC_last: np.ndarray | None, flow: dict | None) -> Params:
-    """Backpropagation through time; fills ``flow["dh"]``, ``flow["dc"]`` (T,) with per-step norms if given.
-
-    Time-major like the forward pass; the equations are in the module docstring.
-    """
-    tm = cache["time_major"]  # (T, N, .) arrays: contiguous steps
-    Hs, Cs, TCs, G, U = tm["H"], tm["C"], tm["tanh_c"], tm["G"], cache["U"]
-    T, N, Hn = Hs.shape
-    blk = _blocks(Hn)
-    bf, bi, bo, ba = blk["f"], blk["i"], blk["o"], blk["a"]  # column blocks
-    dH = dH.transpose(1, 0, 2)  # (N, T, H) -> (T, N, H) view
-    with np.errstate(over="ignore", invalid="ignore"):
-        # The factors that need no recursion, for every step at once:
-        slope = G * (1.0 - G)  # dσ/dz = σ(1 - σ) for f, i, o ...
-        slope[:, :, ba] = 1.0 - G[:, :, ba] ** 2  # ... and d tanh/dz = 1 - a² for a
-        if cache["clamp"] is not None:
-            slope *= cache["clamp"][1][:, None]  # a clamped gate does not depend on its pre-activation
-        out_slope = G[:, :, bo] * (1.0 - TCs**2)  # dh_t/dc_t = o ⊙ (1 - tanh²(c_t))
-        C_prev = np.concatenate([cache["c0"][None], Cs[:-1]])  # c_{t-1} for every step
-        dZ = np.empty((T, N, 4 * Hn))
-        dh_next = np.zeros((N, Hn))  # dL/dh_t arriving from step t+1
-        dc_next = np.zeros((N, Hn)) if dC_last is None else np.array(dC_last, dtype=np.float64)
-        for t in reversed(range(T)):
-            g, dz = G[t], dZ[t]
-            dh = dH[t] + dh_next  # upstream on h_t + from step t+1
-            dc = dh * out_slope[t]
-            dc += dc_next  # through h_t = o ⊙ tanh(c_t), + from c_{t+1}
-            np.multiply(dc, C_prev[t], out=dz[:, bf])  # c_t = f ⊙ c_{t-1} + ...: df
-            np.multiply(dc, g[:, ba], out=dz[:, bi])  # ... + i ⊙ a: di
-            np.multiply(dc, g[:, bi], out=dz[:, ba])  # ... + i ⊙ a: da
-            np.multiply(dh, TCs[t], out=dz[:, bo])  # h_t = o ⊙ tanh(c_t): do
-            dz *= slope[t]  # through σ and tanh: dz_f, dz_i, dz_o, dz_a
-            if flow is not None:
-                flow["dh"][t], flow["dc"][t] = np.linalg.norm(dh), np.linalg.norm(dc)
-            dc_next = dc * g[:, bf]  # into the previous cell: the gradient highway
-            dh_next = dz @ U.T  # into the previous hidden state, through every gate's U
-        H_prev = np.concatenate([cache["h0"][None], Hs[:-1]])  # h_{t-1} for every step
-        dZ2 = dZ.reshape(T * N, 4 * Hn)  # (T, N, 4H) -> (T·N, 4H): sum over time and batch in one matmul
-        dW = cache["X"].transpose(1, 0, 2).reshape(T * N, -1).T @ dZ2  # z = x W + ...
-        dU = H_prev.reshape(T * N, Hn).T @ dZ2  # z = ... + h_{t-1} U
-        db = dZ2.sum(axis=0)
-        dX = (dZ2 @ cache["W"].T).reshape(T, N, -1).transpose(1, 0, 2)  # z = x W: back to (N, T, D)
-    grads = {}
-    for g in GATES:
-        grads[f"W_{g}"], grads[f"U_{g}"], grads[f"b_{g}"] = dW[:, blk[g]], dU[:, blk[g]], db[blk[g]]
-    grads.update(X=dX, h0=dh_next, c0=dc_next)
-    return grads
+            h, c, step = step_forward(X[:, t], h, c, params, {g: s[t] for g, s in schedules.items()})
+            steps.append(step)
+            Hs.append(h)
+            Cs.append(c)
+    H, C = np.stack(Hs, axis=1), np.stack(Cs, axis=1)
+    cache = {"steps": steps, "X": X, "H": H, "C": C,
+             **{k: np.stack([s[k] for s in steps], axis=1) for k in (*GATES, "tanh_c")},
+             **{f"z_{g}": np.stack([s["z"][g] for s in steps], axis=1) for g in GATES}}
+    bad = ~(np.isfinite(H).all(axis=(0, 2)) & np.isfinite(C).all(axis=(0, 2)))
+    cache["nonfinite_at"] = int(np.argmax(bad)) if bad.any() else None
+    return H, C, cache
 
 
 def backward(dH: np.ndarray, cache: dict, dC_last: np.ndarray | None = None) -> Params:
-    """Gradients of a loss L given its gradient on every hidden state (and optionally on the last cell).
+    """Backpropagation through time: :func:`step_backward` at t = T..1, the weights' gradients summed.
 
     Args:
-        dH: (N, T, H) dL/dh_t for t = 1..T (zeros where the loss does not read h_t). cache: from
-            :func:`forward`. dC_last: (N, H) dL/dc_T from outside the LSTM (e.g. a carried-over state) or
-            None.
+        dH: (N, T, H) dL/dh_t from above for t = 1..T (zeros where the loss does not read h_t).
+        cache: from :func:`forward`. dC_last: (N, H) dL/dc_T from outside the LSTM, or None.
     Returns:
         Gradients under the params' keys (same shapes), plus ``X`` (N, T, D), ``h0`` and ``c0`` (N, H).
     """
-    return _bptt(np.asarray(dH, dtype=np.float64), cache, dC_last, None)
+    steps, dH = cache["steps"], np.asarray(dH, dtype=np.float64)
+    dh_next = np.zeros_like(steps[0]["h_prev"])  # dL/dh_t arriving from step t+1
+    dc_next = np.zeros_like(dh_next) if dC_last is None else np.array(dC_last, dtype=np.float64)
+    grads = {name: 0.0 for name in PARAM_NAMES}
+    dX = np.zeros_like(cache["X"])
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in reversed(range(len(steps))):
+            d = step_backward(dH[:, t] + dh_next, dc_next, steps[t])
+            dh_next, dc_next, dX[:, t] = d["h_prev"], d["c_prev"], d["x"]
+            for name in PARAM_NAMES:
+                grads[name] = grads[name] + d[name]
+    return {**grads, "X": dX, "h0": dh_next, "c0": dc_next}
 
 
 def gradient_flow(cache: dict, dH_last: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """How much gradient reaches each earlier state when the loss reads only the last hidden state.
-
-    For the "gradient highway" chart: with forget gates near 1, ``dc`` stays level over many steps, while a
-    plain tanh RNN's gradient shrinks geometrically.
+    """How much gradient reaches each earlier state when the loss reads only the last output h_T.
 
     Args:
         cache: from :func:`forward`. dH_last: (N, H) dL/dh_T (ones if None).
     Returns:
-        ``{"dh": (T,), "dc": (T,)}``: entry t is the norm (over batch and units) of dL/dh and dL/dc of the
-        state ``H[:, t]``, ``C[:, t]``; both totals, i.e. through every later step.
+        (T,) arrays, entry t for the states after step t+1 (norms over the batch and the units):
+        ``dh`` and ``dc``, the total dL/dh_t and dL/dc_t (through every path back from the end); and
+        ``cell_path``, the part of dL/dc_t that came along the cell path alone: the cell's gradient at the
+        end times the forget gates on the way, f_T ⊙ ⋯ ⊙ f_{t+1}, without what joins from h at each step.
     """
-    N, T, Hn = cache["H"].shape
-    dH = np.zeros((N, T, Hn))
-    dH[:, -1] = 1.0 if dH_last is None else dH_last
-    flow = {"dh": np.zeros(T), "dc": np.zeros(T)}
-    _bptt(dH, cache, None, flow)
+    steps = cache["steps"]
+    T = len(steps)
+    dh_next = np.ones_like(steps[-1]["h_prev"]) if dH_last is None else np.array(dH_last, dtype=np.float64)
+    dc_next = np.zeros_like(dh_next)
+    flow = {"dh": np.zeros(T), "dc": np.zeros(T), "cell_path": np.zeros(T)}
+    along_cell = None
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for t in reversed(range(T)):
+            d = step_backward(dh_next, dc_next, steps[t])
+            # the end's cell gradient, times f_{t+1} for each step back (f of the step that reads c_t)
+            along_cell = d["c"] if along_cell is None else along_cell * steps[t + 1]["f"]
+            flow["dh"][t], flow["dc"][t] = np.linalg.norm(dh_next), np.linalg.norm(d["c"])
+            flow["cell_path"][t] = np.linalg.norm(along_cell)
+            dh_next, dc_next = d["h_prev"], d["c_prev"]
     return flow
 
 
@@ -396,6 +355,21 @@ def story(saturation: float | None = None) -> dict[str, np.ndarray]:
     zero = one_unit_params({g: (0.0, 0.0, 0.0) for g in GATES})  # every gate is clamped: weights unused
     H, C, cache = forward(np.zeros((1, len(STORY["a"]), 1)), zero, clamp=clamp)
     return {**{g: cache[g][0, :, 0].copy() for g in GATES}, "c": C[0, :, 0].copy(), "h": H[0, :, 0].copy()}
+
+
+def keep_writing(x: float, h_prev: float, c_prev: float, params: Params, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """A one-unit cell run for ``steps`` steps with its input held at x and f = i = 1: it keeps all it has and
+    adds the candidate a = tanh(...) at every step, so c_t = c_{t-1} + a_t with |a_t| < 1.
+
+    Args:
+        x, h_prev, c_prev: the input (the same at every step) and the starting states. params: one unit's.
+    Returns:
+        (steps,) the cell states c_1.., and (steps,) the values a_t written.
+    """
+    clamp = {"f": np.ones(steps), "i": np.ones(steps)}
+    X = np.full((1, steps, 1), float(x))
+    _, C, cache = forward(X, params, np.array([[h_prev]]), np.array([[c_prev]]), clamp=clamp)
+    return C[0, :, 0].copy(), cache["a"][0, :, 0].copy()
 
 
 def memory_after(f: float, steps: int) -> float:

@@ -1,6 +1,6 @@
 """Long-lag tasks, and the training loop that shows an LSTM bridging a lag that a tanh RNN cannot.
 
-Two tasks after Hochreiter & Schmidhuber (1997), ``../shared/REFERENCES.md`` section 5:
+Two tasks after Hochreiter & Schmidhuber (1997) (docs/SOURCES.md):
 
 - ``"first_symbol"``: remember the first symbol over a lag. Step 0 shows one of K = 4 symbols (one-hot) with
   a marker, the next ``lag`` steps show random symbols without it; at the end the network must name the
@@ -14,16 +14,11 @@ The model reads the whole sequence and answers from its last hidden state throug
 
     y = h_T W_y + b_y          scores over K symbols (softmax cross-entropy), or one number (squared error)
 
-Training: fresh random batches every step (the data never repeats), Adam, gradient clipping by global norm.
-Everything random comes from one ``np.random.Generator`` made from ``seed``, so a seed fixes the whole run.
-
-Measured with :data:`DEFAULTS` (H 16, batch 32, Adam 0.003, clip 1, LSTM forget bias 3), one core, steps until
-the last 20 batches were 95% solved:
-
-- LSTM, first_symbol, lag 50: 12 of 12 seeds, 120-1130 steps (about 3 ms a step: 0.5-5 s).
-- LSTM, adding, T = 50: 4 of 4 in 680-830 steps (2-3 s); T = 100: 6 of 6 in 980-1710 steps (6 ms a step).
-- tanh RNN, same settings, 2000 steps: first_symbol at lag 20 and 50 stays at 25-50% (lag 5 is solved in
-  about 100 steps); adding at T = 50 stays at the 15% of "always 0.5" (T = 10 is solved in 1300-1900 steps).
+Training (:func:`train`): fresh random batches every step (the data never repeats), Adam, gradient clipping by
+global norm. Everything random comes from one ``np.random.Generator`` made from ``seed``, so a seed fixes the
+whole run. The LSTM trains through :mod:`rnn_core.lstm_fast` (the maths of :mod:`rnn_core.lstm`, fused for
+speed and tested equal to it). The stored lag sweep and what it shows are in :mod:`rnn_core.sweep`; typed
+sequences are read by :mod:`rnn_core.typed_inputs`.
 """
 
 from __future__ import annotations
@@ -34,20 +29,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_core import lstm, vanilla
-from rnn_core.errors import InputError
+from rnn_core import lstm, lstm_fast, vanilla
 from rnn_core.optim import Params, adam, apply_updates, chain, clip_by_global_norm
 
 TASKS = ("first_symbol", "adding")
 N_SYMBOLS = 4  # first_symbol's alphabet: a guess is right 25% of the time
+SYMBOLS = "ABCD"  # first_symbol's N_SYMBOLS symbols as the page writes them
 ADDING_TOLERANCE = 0.04  # H&S 1997: a sequence counts as solved below this absolute error
 ADDING_FIRST_WINDOW = 10  # H&S 1997: the adding problem's first marked value is among this many first steps
-# H&S 1997 (REFERENCES.md section 5): BPTT and RTRL failed on lags beyond about this many steps.
-BPTT_FAILED_BEYOND = 10
-STOP_REASONS = ("done", "solved", "time", "diverged")
+STOP_REASONS = ("done", "solved", "diverged")
 SOLVED_WINDOW = 20  # stop_at_solved looks at the mean solved fraction of this many recent batches
-# Settings measured to train (module docstring); lr 0.01 is faster when it works but stalls on some seeds.
+# Settings measured to train; lr 0.01 is faster when it works but stalls on some seeds.
 DEFAULTS = {"hidden": 16, "n_steps": 2000, "batch_size": 32, "lr": 0.003, "clip": 1.0, "forget_bias": 3.0}
+MODELS = ("lstm", "rnn")
 
 
 def first_symbol_batch(
@@ -99,8 +93,8 @@ def make_batch(task: str, n: int, lag: int, rng: np.random.Generator) -> tuple[n
     raise ValueError(f"task must be one of {TASKS}, not {task!r}")
 
 
-def _sizes(task: str) -> tuple[int, int]:
-    """(input size D, readout size) of a task."""
+def sizes(task: str) -> tuple[int, int]:
+    """(input size D, readout size K) of a task."""
     return (N_SYMBOLS + 1, N_SYMBOLS) if task == "first_symbol" else (2, 1)
 
 
@@ -132,9 +126,6 @@ def readout_loss(task: str, h_last: np.ndarray, params: Params, targets: np.ndar
     return loss, dy @ params["W_y"].T, grads, solved
 
 
-MODELS = ("lstm", "rnn")
-
-
 @dataclass(frozen=True)
 class TrainResult:
     """A training run.
@@ -144,10 +135,11 @@ class TrainResult:
             params plus the readout ``W_y`` (H, K), ``b_y`` (K,), after the last update.
         losses: (steps,) the training loss of each step's fresh batch, before its update.
         solved: (steps,) the fraction of that batch solved (the task's criterion).
-        elapsed_s: wall time. stopped: ``"done"``, ``"time"`` (budget reached) or ``"diverged"``.
+        elapsed_s: wall time. stopped: ``"done"`` (every update used), ``"solved"`` (stop_at_solved reached)
+            or ``"diverged"``.
         diverged_at: the step whose loss or gradient was not finite (not updated on), or None.
-        curve_every: 1 for a fresh run; a run read back by :func:`load_sweep` keeps ``losses`` and ``solved``
-            as means over blocks of this many steps (the weights are kept exactly).
+        curve_every: 1 for a fresh run; a run read back by :func:`rnn_core.sweep.load_sweep` keeps ``losses`` and
+            ``solved`` as means over blocks of this many steps (the weights are kept exactly).
     """
 
     model: str
@@ -164,144 +156,114 @@ class TrainResult:
     curve_every: int = 1
 
 
-def _init_model(model: str, D: int, hidden: int, rng: np.random.Generator, forget_bias: float) -> Params:
+def start_params(model: str, task: str, hidden: int, rng: np.random.Generator, forget_bias: float) -> Params:
+    """A fresh model for ``task``: the recurrent network's weights and a small random readout ``W_y``, ``b_y``."""
+    D, K = sizes(task)
     if model == "lstm":
-        return lstm.init_params(D, hidden, rng, forget_bias)
-    if model == "rnn":
-        return vanilla.init_params(D, hidden, rng)  # W_hh's spectral radius near 1: the RNN's best start
-    raise ValueError(f"model must be one of {MODELS}, not {model!r}")
+        params = lstm.init_params(D, hidden, rng, forget_bias)
+    elif model == "rnn":
+        params = vanilla.init_params(D, hidden, rng)  # W_hh's spectral radius near 1: the RNN's best start
+    else:
+        raise ValueError(f"model must be one of {MODELS}, not {model!r}")
+    params["W_y"] = rng.uniform(-1.0, 1.0, size=(hidden, K)) / np.sqrt(hidden)
+    params["b_y"] = np.full(K, 0.5 if task == "adding" else 0.0)  # adding: start at the targets' mean
+    return params
 
 
-def _model_keys(model: str) -> tuple[str, ...]:
-    return lstm.PARAM_NAMES if model == "lstm" else ("W_xh", "W_hh", "b")
+def model_params(model: str, params: Params) -> Params:
+    """The recurrent network's own params (the readout ``W_y``, ``b_y`` left out)."""
+    keys = lstm.PARAM_NAMES if model == "lstm" else ("W_xh", "W_hh", "b")
+    return {k: params[k] for k in keys}
 
 
-def _hidden_states(model: str, X: np.ndarray, params: Params) -> tuple[np.ndarray, dict]:
-    """(N, T, H) hidden states and the cache for backward."""
-    model_params = {k: params[k] for k in _model_keys(model)}
+def hidden_states(model: str, X: np.ndarray, params: Params) -> tuple[np.ndarray, dict]:
+    """(N, T, H) hidden states of the model on inputs X (N, T, D), and the cache for :func:`gradients`."""
     if model == "lstm":
-        H, _, cache = lstm.forward(X, model_params)
+        H, _, cache = lstm_fast.forward(X, model_params(model, params))
         return H, cache
-    return vanilla.forward(X, model_params, "tanh")
+    return vanilla.forward(X, model_params(model, params), "tanh")
 
 
-def train(
-    model: str,
-    task: str,
-    lag: int,
-    hidden: int = DEFAULTS["hidden"],
-    n_steps: int = DEFAULTS["n_steps"],
-    seed: int = 0,
-    *,
-    batch_size: int = DEFAULTS["batch_size"],
-    lr: float = DEFAULTS["lr"],
-    clip: float = DEFAULTS["clip"],
-    forget_bias: float = DEFAULTS["forget_bias"],
-    time_budget_s: float | None = None,
-    stop_at_solved: float | None = None,
-    progress: Callable[[int, int, float], None] | None = None,
-) -> TrainResult:
+def gradients(model: str, task: str, params: Params, X: np.ndarray, targets: np.ndarray):
+    """One batch: forward, the readout's loss on the last hidden state, and BPTT.
+
+    Returns:
+        ``(loss, grads, solved)``: the batch's mean loss, the gradient of every param (model and readout), and
+        which sequences the model solved (N,) bool.
+    """
+    H, cache = hidden_states(model, X, params)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss, dh_last, grads, solved = readout_loss(task, H[:, -1], params, targets)
+        dH = np.zeros_like(H)
+        dH[:, -1] = dh_last  # the loss reads only the last hidden state
+    backward = lstm_fast.backward if model == "lstm" else vanilla.backward
+    grads.update(model_params(model, backward(dH, cache)))
+    return loss, grads, solved
+
+
+def all_finite(loss: float, grads: Params) -> bool:
+    """False once the loss or any gradient overflowed: the run stops there rather than update on it."""
+    return bool(np.isfinite(loss) and all(np.all(np.isfinite(g)) for g in grads.values()))
+
+
+def solved_lately(solved: list[float], share: float | None) -> bool:
+    """True once the last :data:`SOLVED_WINDOW` batches solved ``share`` of their sequences on average."""
+    recent = solved[-SOLVED_WINDOW:]
+    return share is not None and len(recent) == SOLVED_WINDOW and float(np.mean(recent)) >= share
+
+
+def train(model: str, task: str, lag: int, hidden: int = DEFAULTS["hidden"], n_steps: int = DEFAULTS["n_steps"],
+          seed: int = 0, *, batch_size: int = DEFAULTS["batch_size"], lr: float = DEFAULTS["lr"],
+          clip: float = DEFAULTS["clip"], forget_bias: float = DEFAULTS["forget_bias"],
+          stop_at_solved: float | None = None,
+          progress: Callable[[int, int, float], None] | None = None) -> TrainResult:
     """Train a model with a linear readout on fresh batches of ``task``.
 
-    Each step: a new batch from the run's generator, forward, loss on the last hidden state, BPTT, clipping
-    of the global gradient norm at ``clip``, then Adam(``lr``). The same seed gives the same run, step for
-    step (a time budget only decides how many steps are taken).
+    Each step: a new batch from the run's generator, :func:`gradients`, clipping of the global gradient norm at
+    ``clip``, then Adam(``lr``). The same seed gives the same run, step for step.
 
     Args:
         model: ``"lstm"`` or ``"rnn"`` (tanh, :mod:`rnn_core.vanilla`). task: one of :data:`TASKS`.
         lag: distractor steps after the symbol (first_symbol) or the length T (adding). hidden: H.
         n_steps: updates at most. forget_bias: the LSTM's initial b_f (see :func:`rnn_core.lstm.init_params`).
-        time_budget_s: stop after this much wall time. stop_at_solved: stop once the last 20 batches solved
-            this fraction on average (e.g. 0.95).
-        progress: called as ``progress(step, n_steps, loss)`` about 100 times over the run, and at the end.
+        stop_at_solved: stop once the last 20 batches solved this fraction on average (e.g. 0.99).
+        progress: called as ``progress(step, n_steps, loss)`` about 100 times over the run.
     """
     rng = np.random.default_rng(seed)
-    D, K = _sizes(task)
-    params = _init_model(model, D, hidden, rng, forget_bias)
-    params["W_y"] = rng.uniform(-1.0, 1.0, size=(hidden, K)) / np.sqrt(hidden)
-    params["b_y"] = np.full(K, 0.5 if task == "adding" else 0.0)  # adding: start at the targets' mean
-    keys = _model_keys(model)
+    params = start_params(model, task, hidden, rng, forget_bias)
     optimizer = chain(clip_by_global_norm(clip), adam(lr))
     state = optimizer.init(params)
-    losses, solved = [], []
-    stopped, diverged_at = "done", None
-    report_every = max(1, n_steps // 100)
+    losses, solved, stopped, diverged_at = [], [], "done", None
     start = time.perf_counter()
     for step in range(n_steps):
         X, targets = make_batch(task, batch_size, lag, rng)
-        H, cache = _hidden_states(model, X, params)
-        with np.errstate(over="ignore", invalid="ignore"):
-            loss, dh_last, grads, batch_solved = readout_loss(task, H[:, -1], params, targets)
-            dH = np.zeros_like(H)
-            dH[:, -1] = dh_last  # the loss reads only the last hidden state
-        model_grads = lstm.backward(dH, cache) if model == "lstm" else vanilla.backward(dH, cache)
-        grads.update({k: model_grads[k] for k in keys})
-        if not (np.isfinite(loss) and all(np.all(np.isfinite(g)) for g in grads.values())):
+        loss, grads, batch_solved = gradients(model, task, params, X, targets)
+        if not all_finite(loss, grads):
             stopped, diverged_at = "diverged", step
             break
         losses.append(loss)
         solved.append(float(np.mean(batch_solved)))
         updates, state = optimizer.update(grads, state, params)
         params = apply_updates(params, updates)
-        if progress is not None and ((step + 1) % report_every == 0 or step + 1 == n_steps):
+        if progress is not None and (step + 1) % max(1, n_steps // 100) == 0:
             progress(step + 1, n_steps, loss)
-        if step + 1 == n_steps:
-            break
-        recent = solved[-SOLVED_WINDOW:]
-        if stop_at_solved is not None and len(recent) == SOLVED_WINDOW and np.mean(recent) >= stop_at_solved:
+        if step + 1 < n_steps and solved_lately(solved, stop_at_solved):
             stopped = "solved"
             break
-        if time_budget_s is not None and time.perf_counter() - start > time_budget_s:
-            stopped = "time"
-            break
-    return TrainResult(
-        model=model,
-        task=task,
-        lag=lag,
-        hidden=hidden,
-        seed=seed,
-        params=params,
-        losses=np.array(losses),
-        solved=np.array(solved),
-        elapsed_s=time.perf_counter() - start,
-        stopped=stopped,
-        diverged_at=diverged_at,
-    )
-
-
-def train_lstm(
-    task: str,
-    lag: int,
-    hidden: int = DEFAULTS["hidden"],
-    n_steps: int = DEFAULTS["n_steps"],
-    seed: int = 0,
-    **options,
-) -> TrainResult:
-    """Train an LSTM on ``task`` (see :func:`train`; ``options`` are its keyword arguments)."""
-    return train("lstm", task, lag, hidden, n_steps, seed, **options)
-
-
-def train_rnn(
-    task: str,
-    lag: int,
-    hidden: int = DEFAULTS["hidden"],
-    n_steps: int = DEFAULTS["n_steps"],
-    seed: int = 0,
-    **options,
-) -> TrainResult:
-    """The same training for a tanh RNN, for the comparison (see :func:`train`)."""
-    return train("rnn", task, lag, hidden, n_steps, seed, **options)
+    return TrainResult(model=model, task=task, lag=lag, hidden=hidden, seed=seed, params=params,
+                       losses=np.array(losses), solved=np.array(solved), elapsed_s=time.perf_counter() - start,
+                       stopped=stopped, diverged_at=diverged_at)
 
 
 def predict(result: TrainResult, X: np.ndarray) -> np.ndarray:
     """The trained model's readout ``y = h_T W_y + b_y`` for inputs X (N, T, D): (N, K) scores or (N, 1)."""
-    H, _ = _hidden_states(result.model, X, result.params)
+    H, _ = hidden_states(result.model, X, result.params)
     with np.errstate(over="ignore", invalid="ignore"):
         return H[:, -1] @ result.params["W_y"] + result.params["b_y"]
 
 
 def success_rate(result: TrainResult, n_sequences: int = 1000, seed: int = 12345) -> float:
-    """Fraction of fresh test sequences solved by the task's criterion (REFERENCES.md section 5).
+    """Fraction of fresh test sequences solved by the task's criterion (Hochreiter & Schmidhuber 1997).
 
     first_symbol: the highest score is the first symbol's. adding: ``|y - target| < 0.04``. The test sequences
     come from their own generator (``seed``), never from the training stream.
@@ -313,47 +275,7 @@ def success_rate(result: TrainResult, n_sequences: int = 1000, seed: int = 12345
     return float(np.mean(np.abs(y[:, 0] - targets) < ADDING_TOLERANCE))
 
 
-# --- For the lesson page: typed sequences, the trained model's insides, gradient flow, and the lag sweep ---
-
-SYMBOLS = "ABCD"  # first_symbol's N_SYMBOLS symbols as the page writes them
-MIN_TYPED_STEPS = 2  # a typed first-symbol sequence: the symbol and at least one step after it ...
-MAX_TYPED_STEPS = 121  # ... and at most 120 steps after it
-SEPARATORS = " ,;\t\n"
-
-
-class SequenceError(InputError):
-    """A typed first-symbol sequence that cannot be read: ``"empty"``, ``"symbol"`` (``position`` is the 1-based
-    place of the first character that is not A-D), ``"too_short"`` or ``"too_long"`` (``position`` is then the
-    length)."""
-
-
-def parse_symbols(text: str, max_steps: int = MAX_TYPED_STEPS) -> np.ndarray:
-    """Read a typed sequence of the symbols A-D (any case; spaces, commas or nothing between them).
-
-    The first symbol is the one to remember. No evaluation: every character is either a separator or one
-    of the four letters.
-
-    Returns:
-        (T,) int symbols 0..3, ``MIN_TYPED_STEPS`` <= T <= ``max_steps``.
-    Raises:
-        SequenceError: see its docstring.
-    """
-    symbols = []
-    for char in text:
-        if char in SEPARATORS:
-            continue
-        k = SYMBOLS.find(char.upper()) if len(char.upper()) == 1 else -1
-        if k < 0:
-            raise SequenceError("symbol", len(symbols) + 1)
-        symbols.append(k)
-    if not symbols:
-        raise SequenceError("empty")
-    if len(symbols) < MIN_TYPED_STEPS:
-        raise SequenceError("too_short", len(symbols))
-    if len(symbols) > max_steps:
-        raise SequenceError("too_long", len(symbols))
-    return np.array(symbols)
-
+# --- For the lesson page: the trained model's insides and its gradient flow ---
 
 def first_symbol_inputs(symbols: np.ndarray) -> np.ndarray:
     """The network's input for one first-symbol sequence: (1, T, N_SYMBOLS+1), one-hot plus the marker at
@@ -383,18 +305,13 @@ def probabilities(scores: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def model_params(result: TrainResult) -> Params:
-    """The recurrent network's own params of a run (the readout ``W_y``, ``b_y`` left out)."""
-    return {k: result.params[k] for k in _model_keys(result.model)}
-
-
 def lstm_insides(result: TrainResult, X: np.ndarray, forget: float | None = None) -> tuple:
     """A trained LSTM's states and gates on inputs X (N, T, D): ``(H, C, cache)`` of :func:`lstm.forward`.
 
     ``forget``: clamp every forget gate to this value at every step (None: computed as trained).
     """
     clamp = None if forget is None else {"f": np.full(X.shape[1], float(forget))}
-    return lstm.forward(X, model_params(result), clamp=clamp)
+    return lstm.forward(X, model_params(result.model, result.params), clamp=clamp)
 
 
 def forget_hold(f: np.ndarray, i: np.ndarray, after: int) -> dict[str, np.ndarray]:
@@ -442,12 +359,13 @@ def gradient_flow(result: TrainResult, X: np.ndarray, forget: float | None = Non
 
     Each sequence sends back a gradient of norm 1 from its last state (dL/dh_T = 1/√H in every unit), so the
     numbers do not depend on how well the model is trained; an entry is the root mean square over the batch
-    of ‖dL/dh_t‖ (and, for the LSTM, ‖dL/dc_t‖), t = 1..T.
+    of ‖dL/dh_t‖ (and, for the LSTM, ‖dL/dc_t‖ and its cell-path part), t = 1..T.
 
     Args:
         forget: LSTM only: clamp every forget gate to this value (None: as trained).
     Returns:
-        ``{"dh": (T,)}`` for the RNN; ``{"dh": (T,), "dc": (T,)}`` for the LSTM.
+        ``{"dh": (T,)}`` for the RNN; for the LSTM ``{"dh", "dc", "cell_path"}`` (T,) each (see
+        :func:`rnn_core.lstm.gradient_flow`).
     """
     N, T, _ = X.shape
     dH_last = np.full((N, result.hidden), 1.0 / np.sqrt(result.hidden))
@@ -455,11 +373,9 @@ def gradient_flow(result: TrainResult, X: np.ndarray, forget: float | None = Non
         _, _, cache = lstm_insides(result, X, forget)
         flow = lstm.gradient_flow(cache, dH_last)
     else:
-        _, cache = vanilla.forward(X, model_params(result), "tanh")
+        _, cache = vanilla.forward(X, model_params(result.model, result.params), "tanh")
         flow = rnn_gradient_flow(cache, dH_last)
     return {k: v / np.sqrt(N) for k, v in flow.items()}
-
-
 
 
 def constant_answer_rate(tolerance: float = ADDING_TOLERANCE) -> float:
@@ -475,152 +391,5 @@ def constant_answer_rate(tolerance: float = ADDING_TOLERANCE) -> float:
 # The success rate of a network that learned nothing useful: guessing one of N_SYMBOLS symbols; for the adding
 # problem, always answering 0.5 (the targets' mean).
 CHANCE = {"first_symbol": 1.0 / N_SYMBOLS, "adding": constant_answer_rate()}
-SOLVED_RUN = 0.95  # a training run "solves" the task when it solves this fraction of fresh test sequences
 
 
-@dataclass(frozen=True)
-class Sweep:
-    """Success rate against lag, for each model, over several seeds.
-
-    Attributes:
-        task: one of :data:`TASKS`. lags (L,), seeds (S,): what was run. models: e.g. ``("lstm", "rnn")``.
-        rates: (M, L, S) the success rate of each run on ``n_test`` fresh sequences (:func:`success_rate`).
-        steps: (M, L, S) updates each run took; seconds: (M, L, S) its wall time.
-        settings: how the runs were made: ``n_steps``, ``stop_at_solved``, ``n_test``, ``test_seed``,
-            ``hidden``, ``batch_size``, ``lr``, ``clip``, ``forget_bias``, ``keep_seed``.
-        results: ``{(model, lag): TrainResult}`` of the runs with seed ``keep_seed``, weights included.
-    """
-
-    task: str
-    lags: np.ndarray
-    seeds: np.ndarray
-    models: tuple[str, ...]
-    rates: np.ndarray
-    steps: np.ndarray
-    seconds: np.ndarray
-    settings: dict
-    results: dict
-
-
-def lag_sweep(
-    task: str,
-    lags,
-    seeds,
-    models: tuple[str, ...] = MODELS,
-    *,
-    n_steps: int = 3000,
-    stop_at_solved: float = 0.99,
-    n_test: int = 1000,
-    test_seed: int = 12345,
-    keep_seed: int = 0,
-    report: Callable[[str, int, int, TrainResult, float], None] | None = None,
-) -> Sweep:
-    """Train every model at every lag with every seed (:data:`DEFAULTS` otherwise) and test each run.
-
-    Deterministic: each run's randomness comes from its seed, the test sequences from ``test_seed`` (the
-    same sequences for every model at a lag). ``report(model, lag, seed, result, rate)`` follows progress.
-    """
-    lags, seeds = np.array(lags, dtype=int), np.array(seeds, dtype=int)
-    shape = (len(models), len(lags), len(seeds))
-    rates, steps, seconds = np.zeros(shape), np.zeros(shape, dtype=int), np.zeros(shape)
-    kept = {}
-    for m, model in enumerate(models):
-        for j, lag in enumerate(lags):
-            for s, seed in enumerate(seeds):
-                result = train(model, task, int(lag), n_steps=n_steps, seed=int(seed), stop_at_solved=stop_at_solved)
-                rate = success_rate(result, n_test, test_seed)
-                rates[m, j, s], steps[m, j, s], seconds[m, j, s] = rate, len(result.losses), result.elapsed_s
-                if seed == keep_seed:
-                    kept[(model, int(lag))] = result
-                if report is not None:
-                    report(model, int(lag), int(seed), result, rate)
-    settings = {"n_steps": n_steps, "stop_at_solved": stop_at_solved, "n_test": n_test, "test_seed": test_seed,
-                "keep_seed": keep_seed, **{k: v for k, v in DEFAULTS.items() if k != "n_steps"}}
-    return Sweep(task, lags, seeds, tuple(models), rates, steps, seconds, settings, kept)
-
-
-def summarise_sweep(sweep: Sweep) -> dict[str, np.ndarray]:
-    """Per model and lag (M, L): ``mean``, ``min`` and ``max`` success rate over the seeds, and ``solved``, the
-    number of runs reaching :data:`SOLVED_RUN`."""
-    return {"mean": sweep.rates.mean(axis=2), "min": sweep.rates.min(axis=2), "max": sweep.rates.max(axis=2),
-            "solved": (sweep.rates >= SOLVED_RUN).sum(axis=2)}
-
-
-def block_means(x: np.ndarray, every: int) -> np.ndarray:
-    """Means over consecutive blocks of ``every`` entries (the last block may be shorter)."""
-    return np.array([x[k : k + every].mean() for k in range(0, len(x), every)])
-
-
-def save_sweep(sweep: Sweep, path, every: int = 10) -> None:
-    """Write a sweep and its kept runs to one ``.npz`` of plain arrays (readable with ``allow_pickle=False``).
-
-    The kept runs' weights are stored exactly; their loss and solved curves as means over blocks of ``every``
-    steps (they are only drawn).
-    """
-    arrays = {"task": np.array(sweep.task), "models": np.array(sweep.models), "lags": sweep.lags,
-              "seeds": sweep.seeds, "rates": sweep.rates, "steps": sweep.steps, "seconds": sweep.seconds,
-              "every": np.array(every)}
-    arrays.update({f"setting__{k}": np.array(v, dtype=np.float64) for k, v in sweep.settings.items()})
-    for (model, lag), r in sweep.results.items():
-        prefix = f"run__{model}__{lag}__"
-        arrays.update({prefix + k: v for k, v in r.params.items()})
-        arrays[prefix + "losses"] = block_means(r.losses, every)
-        arrays[prefix + "solved"] = block_means(r.solved, every)
-        arrays[prefix + "meta"] = np.array([r.hidden, r.seed, r.elapsed_s, len(r.losses)], dtype=np.float64)
-        arrays[prefix + "stopped"] = np.array(r.stopped)
-    np.savez_compressed(path, **arrays)
-
-
-def load_sweep(path) -> Sweep:
-    """Read a file written by :func:`save_sweep` (no pickles)."""
-    with np.load(path, allow_pickle=False) as f:
-        data = {k: f[k] for k in f.files}
-    every = int(data["every"])
-    settings = {k.split("__", 1)[1]: float(v) for k, v in data.items() if k.startswith("setting__")}
-    for k in ("n_steps", "n_test", "test_seed", "keep_seed", "hidden", "batch_size"):
-        settings[k] = int(settings[k])
-    runs: dict[tuple[str, int], dict] = {}
-    for key, value in data.items():
-        if key.startswith("run__"):
-            _, model, lag, name = key.split("__", 3)
-            runs.setdefault((model, int(lag)), {})[name] = value
-    task = str(data["task"])
-    results = {}
-    for (model, lag), run in runs.items():
-        hidden, seed, elapsed, _ = run.pop("meta")  # the steps taken are also in Sweep.steps
-        stopped, losses, solved = str(run.pop("stopped")), run.pop("losses"), run.pop("solved")
-        results[(model, lag)] = TrainResult(model, task, lag, int(hidden), int(seed), run, losses, solved,
-                                            float(elapsed), stopped, None, every)
-    return Sweep(task, data["lags"], data["seeds"], tuple(str(m) for m in data["models"]), data["rates"],
-                 data["steps"], data["seconds"], settings, results)
-
-
-def sweep_facts(sweep: Sweep) -> dict[str, dict]:
-    """What the sweep shows, per model, for the page to say in words.
-
-    Returns:
-        ``{model: {...}}`` with ``solved`` runs (success rate >= :data:`SOLVED_RUN`) of ``runs``; ``longest``, the
-        largest lag at which at least one run solved the task (None if none did); ``mixed``, the lags at which
-        some seeds solved it and others did not (there the outcome depends on the seed alone); ``spread``, at the
-        mixed lag whose seeds differ most, ``{"lag", "low", "high", "solved"}``: the lowest and highest success
-        rate over the seeds and how many solved (None when no lag is mixed); ``first_mean`` and ``last_mean``,
-        the mean success over the seeds at the shortest and the longest lag.
-    """
-    solved = sweep.rates >= SOLVED_RUN  # (M, L, S)
-    n_seeds = solved.shape[2]
-    facts = {}
-    for m, model in enumerate(sweep.models):
-        per_lag = solved[m].sum(axis=1)  # (L,) runs solved at each lag
-        lags = [int(lag) for lag, count in zip(sweep.lags, per_lag, strict=True) if count > 0]
-        mixed = [j for j, count in enumerate(per_lag) if 0 < count < n_seeds]
-        spread = None
-        if mixed:
-            ranges = sweep.rates[m].max(axis=1) - sweep.rates[m].min(axis=1)
-            j = max(mixed, key=lambda k: ranges[k])
-            spread = {"lag": int(sweep.lags[j]), "low": float(sweep.rates[m, j].min()),
-                      "high": float(sweep.rates[m, j].max()), "solved": int(per_lag[j])}
-        facts[model] = {"solved": int(solved[m].sum()), "runs": int(solved[m].size),
-                        "longest": max(lags) if lags else None, "mixed": [int(sweep.lags[j]) for j in mixed],
-                        "spread": spread, "first_mean": float(sweep.rates[m, 0].mean()),
-                        "last_mean": float(sweep.rates[m, -1].mean())}
-    return facts

@@ -1,4 +1,5 @@
-"""Compare rnn_core.lstm with torch.nn.LSTM (forward and every gradient), where PyTorch happens to be installed.
+"""Compare rnn_core.lstm (readable) and rnn_core.lstm_fast (training's) with torch.nn.LSTM (forward and every
+gradient), where PyTorch happens to be installed.
 
 PyTorch is not a dependency of RNN Lab, so this is a script, not a test (CI allows no skipped tests). The tests
 check the conversion against PyTorch's recurrence written out in numpy in its own layout
@@ -14,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rnn_core import lstm  # noqa: E402
+from rnn_core import lstm, lstm_fast  # noqa: E402
 
 N, T, D, H = 2, 5, 3, 4
 
@@ -35,17 +36,20 @@ def main() -> int:
     out, _ = module(X_t)
     (out * torch.from_numpy(dH)).sum().backward()
 
-    Hs, _, cache = lstm.forward(X, params)
-    grads = lstm.backward(dH, cache)
-    checks = {"H": np.allclose(Hs, out.detach().numpy(), rtol=1e-12, atol=1e-13),
-              "X": np.allclose(grads["X"], X_t.grad.numpy(), rtol=1e-10, atol=1e-12)}
     torch_grads = {name: p.grad.numpy() for name, p in module.named_parameters()}
     torch_grads["bias_hh_l0"] = np.zeros(4 * H)  # both biases get the same gradient; count it once
     as_ours = lstm.params_from_torch(torch_grads)
-    for name in params:
-        checks[name] = np.allclose(grads[name], as_ours[name], rtol=1e-10, atol=1e-12)
+    checks = {}
+    for implementation in (lstm, lstm_fast):
+        Hs, _, cache = implementation.forward(X, params)
+        grads = implementation.backward(dH, cache)
+        tag = implementation.__name__.split(".")[-1]
+        checks[f"{tag} H"] = np.allclose(Hs, out.detach().numpy(), rtol=1e-12, atol=1e-13)
+        checks[f"{tag} X"] = np.allclose(grads["X"], X_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+        for name in params:
+            checks[f"{tag} {name}"] = np.allclose(grads[name], as_ours[name], rtol=1e-10, atol=1e-12)
     for name, ok in checks.items():
-        print(f"{name:6s} {'same' if ok else 'DIFFERENT'}")
+        print(f"{name:16s} {'same' if ok else 'DIFFERENT'}")
     return 0 if all(checks.values()) else 1
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnn_core import lstm
+from rnn_core import lstm, lstm_fast
 from rnn_core.gradcheck import numerical_gradient, relative_error
 
 N, T, D, H = 2, 5, 3, 4
@@ -319,3 +319,66 @@ def test_story_stores_4_2_in_the_cell_and_reads_tanh_of_it():
     assert real["c"][0] == pytest.approx(c1, rel=1e-14)
     assert real["c"][1] == pytest.approx(s * c1 + (1 - s) * 0.7, rel=1e-14)
     assert np.all(real["c"] < 4.2) and np.all(real["h"][:3] > 0)  # it leaks, and shows a little through o ≈ 0
+
+
+# --- The readable step functions, the fast path training uses, and what the lesson reads from them ---
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_fast_path_equals_the_readable_step_functions_to_1e_12(seed):
+    rng, params, X, h0, c0 = _setup(seed)
+    X = 3.0 * X  # saturated gates too
+    H_read, C_read, cache = lstm.forward(X, params, h0, c0)
+    H_fast, C_fast, fast = lstm_fast.forward(X, params, h0, c0)
+    assert np.max(np.abs(H_read - H_fast)) <= 1e-12 and np.max(np.abs(C_read - C_fast)) <= 1e-12
+    dH = rng.normal(size=H_read.shape)
+    readable, fused = lstm.backward(dH, cache), lstm_fast.backward(dH, fast)
+    assert set(readable) == set(fused)
+    for name in readable:
+        assert np.max(np.abs(readable[name] - fused[name])) <= 1e-12 * max(1.0, np.max(np.abs(readable[name]))), name
+
+
+def test_one_step_forward_is_the_equations_and_one_step_back_its_chain_rule():
+    rng, params, X, h0, c0 = _setup(4)
+    x = X[:, 0]
+    h, c, cache = lstm.step_forward(x, h0, c0, params)
+    z = {g: x @ params[f"W_{g}"] + h0 @ params[f"U_{g}"] + params[f"b_{g}"] for g in lstm.GATES}
+    sig = {g: 1 / (1 + np.exp(-z[g])) for g in "fio"}
+    c_expected = sig["f"] * c0 + sig["i"] * np.tanh(z["a"])
+    assert np.allclose(c, c_expected, rtol=1e-14) and np.allclose(h, sig["o"] * np.tanh(c_expected), rtol=1e-14)
+    dh, dc_next = rng.normal(size=h.shape), rng.normal(size=c.shape)
+
+    def loss(p):
+        h_, c_, _ = lstm.step_forward(p["x"], p["h_prev"], p["c_prev"], {k: p[k] for k in params})
+        return float(np.sum(h_ * dh) + np.sum(c_ * dc_next))
+
+    d = lstm.step_backward(dh, dc_next, cache)
+    numeric = _richardson_gradient(loss, {**params, "x": x, "h_prev": h0, "c_prev": c0})
+    for name in numeric:
+        assert relative_error(d[name], numeric[name]) <= 1e-6, name
+    assert np.allclose(d["c_prev"], d["c"] * cache["f"])  # the highway: only f on the way back
+
+
+def test_the_cell_path_alone_is_the_end_gradient_times_the_forget_gates():
+    rng, params, X, h0, c0 = _setup(5)
+    _, _, cache = lstm.forward(X, params, h0, c0)
+    dH_last = rng.normal(size=(N, H))
+    flow = lstm.gradient_flow(cache, dH_last)
+    d_end = lstm.step_backward(dH_last, np.zeros((N, H)), cache["steps"][-1])["c"]
+    for k in range(T):
+        along = d_end * np.prod(cache["f"][:, k + 1 :], axis=1)
+        assert flow["cell_path"][k] == pytest.approx(np.linalg.norm(along), rel=1e-12)
+    clamped = lstm.forward(X, params, h0, c0, clamp={"f": np.full(T, 0.5)})[2]
+    halved = lstm.gradient_flow(clamped, dH_last)["cell_path"]
+    assert np.allclose(halved, halved[-1] * 0.5 ** np.arange(T - 1, -1, -1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("x, ba", [(1.0, 0.0), (-2.0, -3.0), (3.0, 6.0), (0.0, 0.0)])
+def test_writing_with_f_and_i_one_grows_the_cell_by_less_than_one_a_step(x, ba):
+    params = lstm.one_unit_params({"f": (0.5, 0.5, 1.0), "i": (1.0, -1.0, 0.0), "a": (1.0, 0.5, ba),
+                                   "o": (1.0, 1.0, -0.5)})
+    C, a = lstm.keep_writing(x, 0.5, 1.0, params, 50)
+    assert np.allclose(np.diff(np.concatenate([[1.0], C])), a, rtol=0, atol=1e-12)  # c_t = c_{t-1} + a_t
+    assert np.all(np.abs(a) < 1.0) and abs(C[-1]) <= 1.0 + 50
+    if ba == 6.0:
+        assert C[-1] > 45  # a ≈ 1 at every step: the cell grows by almost 1 a step, with no end

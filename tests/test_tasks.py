@@ -1,10 +1,15 @@
-"""Long-lag task generators, the readout's gradients, and the training loop (short runs only)."""
+"""Long-lag task generators, the readout's gradients, the training loop (short runs only), the typed sequences,
+and the stored lag sweep."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rnn_core import lstm, tasks
+from rnn_core import lstm, sweep, tasks, typed_inputs, vanilla
 from rnn_core.gradcheck import numerical_gradient, relative_error
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "lstm"
 
 
 def test_first_symbol_batch_shows_the_label_once_with_the_marker():
@@ -39,7 +44,7 @@ def test_make_batch_rejects_unknown_tasks_and_short_adding_sequences():
 @pytest.mark.parametrize("task", tasks.TASKS)
 def test_readout_loss_gradients_match_finite_differences(task):
     rng = np.random.default_rng(2)
-    _, K = tasks._sizes(task)
+    _, K = tasks.sizes(task)
     h_last = rng.normal(size=(6, 5))
     params = {"W_y": rng.normal(size=(5, K)), "b_y": rng.normal(size=K)}
     targets = rng.integers(0, K, size=6) if task == "first_symbol" else rng.uniform(size=6)
@@ -56,7 +61,7 @@ def test_readout_loss_gradients_match_finite_differences(task):
 
 def _constant_model(task: str, lag: int, value: float) -> tasks.TrainResult:
     """A model whose readout ignores its input: zero LSTM and readout weights, bias ``value``."""
-    D, K = tasks._sizes(task)
+    D, K = tasks.sizes(task)
     params = {k: np.zeros_like(v) for k, v in lstm.init_params(D, 4, np.random.default_rng(0)).items()}
     params.update(W_y=np.zeros((4, K)), b_y=np.full(K, value))
     return tasks.TrainResult("lstm", task, lag, 4, 0, params, np.zeros(0), np.zeros(0), 0.0, "done")
@@ -80,7 +85,7 @@ def test_the_first_marked_value_of_the_adding_problem_is_in_the_first_window():
 
 
 def test_short_lstm_training_learns_the_first_symbol_at_a_short_lag():
-    result = tasks.train_lstm("first_symbol", lag=5, hidden=8, n_steps=150, seed=0)
+    result = tasks.train("lstm", "first_symbol", lag=5, hidden=8, n_steps=150, seed=0)
     assert result.stopped == "done" and len(result.losses) == 150
     assert result.losses[:10].mean() > 1.2  # ln 4 ≈ 1.39: guessing among 4 symbols
     assert result.losses[-10:].mean() < 0.3 * result.losses[:10].mean()
@@ -88,44 +93,42 @@ def test_short_lstm_training_learns_the_first_symbol_at_a_short_lag():
 
 
 def test_short_lstm_training_reduces_the_adding_loss():
-    result = tasks.train_lstm("adding", lag=10, hidden=8, n_steps=150, seed=0)
+    result = tasks.train("lstm", "adding", lag=10, hidden=8, n_steps=150, seed=0)
     assert result.losses[-20:].mean() < 0.5 * result.losses[:20].mean()
 
 
 def test_training_is_deterministic_given_a_seed():
-    runs = [tasks.train_lstm("first_symbol", 4, hidden=4, n_steps=15, seed=s) for s in (3, 3, 4)]
+    runs = [tasks.train("lstm", "first_symbol", 4, hidden=4, n_steps=15, seed=s) for s in (3, 3, 4)]
     assert np.array_equal(runs[0].losses, runs[1].losses)
     assert all(np.array_equal(runs[0].params[k], runs[1].params[k]) for k in runs[0].params)
     assert not np.array_equal(runs[0].losses, runs[2].losses)
-    rnn_runs = [tasks.train_rnn("first_symbol", 4, hidden=4, n_steps=15, seed=3) for _ in range(2)]
+    rnn_runs = [tasks.train("rnn", "first_symbol", 4, hidden=4, n_steps=15, seed=3) for _ in range(2)]
     assert np.array_equal(rnn_runs[0].losses, rnn_runs[1].losses)
 
 
 def test_rnn_counterpart_learns_the_first_symbol_at_a_short_lag():
-    result = tasks.train_rnn("first_symbol", lag=2, hidden=8, n_steps=150, seed=0)
+    result = tasks.train("rnn", "first_symbol", lag=2, hidden=8, n_steps=150, seed=0)
     assert result.model == "rnn" and set(result.params) == {"W_xh", "W_hh", "b", "W_y", "b_y"}
     assert result.losses[-10:].mean() < 0.3 * result.losses[:10].mean()
 
 
 def test_lstm_bridges_a_lag_of_20_that_the_tanh_rnn_does_not_learn_in_as_many_steps():
-    lstm_run = tasks.train_lstm("first_symbol", 20, n_steps=400, seed=0, stop_at_solved=0.95)
+    lstm_run = tasks.train("lstm", "first_symbol", 20, n_steps=400, seed=0, stop_at_solved=0.95)
     assert lstm_run.stopped == "solved"
     assert tasks.success_rate(lstm_run, n_sequences=500) > 0.95
-    rnn_run = tasks.train_rnn("first_symbol", 20, n_steps=400, seed=0)
+    rnn_run = tasks.train("rnn", "first_symbol", 20, n_steps=400, seed=0)
     assert tasks.success_rate(rnn_run, n_sequences=500) < 0.6
 
 
-def test_time_budget_and_stop_at_solved_end_the_run_early():
-    timed = tasks.train_lstm("first_symbol", 4, hidden=4, n_steps=50, seed=0, time_budget_s=0.0)
-    assert timed.stopped == "time" and len(timed.losses) == 1
-    solved = tasks.train_lstm("first_symbol", 3, hidden=8, n_steps=400, seed=0, stop_at_solved=0.95)
+def test_stop_at_solved_ends_the_run_early():
+    solved = tasks.train("lstm", "first_symbol", 3, hidden=8, n_steps=400, seed=0, stop_at_solved=0.95)
     assert solved.stopped == "solved" and len(solved.losses) < 400
     assert solved.solved[-tasks.SOLVED_WINDOW :].mean() >= 0.95
 
 
 def test_progress_is_reported_up_to_the_last_step():
     calls = []
-    tasks.train_lstm("first_symbol", 3, hidden=4, n_steps=30, seed=0, progress=lambda *a: calls.append(a))
+    tasks.train("lstm", "first_symbol", 3, hidden=4, n_steps=30, seed=0, progress=lambda *a: calls.append(a))
     steps = [c[0] for c in calls]
     assert steps == sorted(steps) and steps[-1] == 30 and all(c[1] == 30 for c in calls)
 
@@ -139,23 +142,17 @@ def test_non_finite_batch_stops_the_run_and_is_reported(monkeypatch):
         return X, targets
 
     monkeypatch.setattr(tasks, "make_batch", poisoned)
-    result = tasks.train_lstm("first_symbol", 3, hidden=4, n_steps=10, seed=0)
+    result = tasks.train("lstm", "first_symbol", 3, hidden=4, n_steps=10, seed=0)
     assert result.stopped == "diverged" and result.diverged_at == 0 and len(result.losses) == 0
     assert all(np.all(np.isfinite(v)) for v in result.params.values())
 
 
 # --- The lesson page's helpers: typed sequences, gate summaries, gradient flow, the lag sweep ---
 
-from pathlib import Path  # noqa: E402
-
-from rnn_core import vanilla  # noqa: E402
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "lstm"
-
 
 @pytest.mark.parametrize("text", ["CABDA", "c a b d a", "C,A,B,D,A", " c;A\tb, d a "])
 def test_parse_symbols_accepts_letters_with_or_without_separators(text):
-    assert tasks.parse_symbols(text).tolist() == [2, 0, 1, 3, 0]
+    assert typed_inputs.parse_symbols(text).tolist() == [2, 0, 1, 3, 0]
 
 
 @pytest.mark.parametrize("text, code, position", [
@@ -163,8 +160,29 @@ def test_parse_symbols_accepts_letters_with_or_without_separators(text):
     ("__import__('os')", "symbol", 1), ("AB1", "symbol", 3), ("A" * 122, "too_long", 122), ("AÄ", "symbol", 2),
 ])
 def test_parse_symbols_rejects_bad_input_with_a_code(text, code, position):
-    with pytest.raises(tasks.SequenceError) as err:
-        tasks.parse_symbols(text)
+    with pytest.raises(typed_inputs.SequenceError) as err:
+        typed_inputs.parse_symbols(text)
+    assert err.value.code == code and err.value.position == position
+
+
+@pytest.mark.parametrize("text, size, steps", [
+    ("0.5 -1 2", 1, [[0.5], [-1.0], [2.0]]), ("−2, 3", 1, [[-2.0], [3.0]]), ("1 0 0 1", 2, [[1, 0], [0, 1]]),
+    ("1 0; 0 1\n1 1", 2, [[1, 0], [0, 1], [1, 1]]), ("abBA", 2, [[1, 0], [0, 1], [0, 1], [1, 0]]),
+    ("C a", 3, [[0, 0, 1], [1, 0, 0]]), (".5 1e2", 1, [[0.5], [100.0]]),
+])
+def test_parse_steps_reads_numbers_d_at_a_time_or_letters_one_hot(text, size, steps):
+    assert typed_inputs.parse_steps(text, size).tolist() == steps
+
+
+@pytest.mark.parametrize("text, size, code, position", [
+    ("", 1, "empty", 0), (" ; ", 2, "empty", 0), ("1 2 3", 2, "count", 3), ("1 2; 3", 2, "row_size", 2),
+    ("a b c", 2, "letter", 3), ("1 x", 1, "mixed", 2), ("1 ? 2", 1, "symbol", 2), ("1 nan", 1, "mixed", 2),
+    ("1 inf", 1, "mixed", 2), ("٣", 1, "symbol", 1), ("1 1e9", 1, "too_large", 2), ("0 " * 201, 1, "too_long", 201),
+    ("__import__('os')", 1, "symbol", 1),
+])
+def test_parse_steps_refuses_what_does_not_fit_with_a_code(text, size, code, position):
+    with pytest.raises(typed_inputs.SequenceError) as err:
+        typed_inputs.parse_steps(text, size)
     assert err.value.code == code and err.value.position == position
 
 
@@ -173,7 +191,7 @@ def test_typed_sequence_is_encoded_like_a_generated_one():
     for n in range(3):
         letters = tasks.symbols_text(X[n])
         assert letters[0] == tasks.SYMBOLS[labels[n]]
-        assert np.array_equal(tasks.first_symbol_inputs(tasks.parse_symbols(letters))[0], X[n])
+        assert np.array_equal(tasks.first_symbol_inputs(typed_inputs.parse_symbols(letters))[0], X[n])
 
 
 def test_marked_steps_of_both_tasks():
@@ -220,7 +238,7 @@ def test_gradient_flow_starts_at_one_per_sequence(model):
     X, _ = tasks.first_symbol_batch(5, 8, np.random.default_rng(2))
     flow = tasks.gradient_flow(result, X)
     assert flow["dh"].shape == (9,) and flow["dh"][-1] == pytest.approx(1.0, rel=1e-12)
-    assert set(flow) == ({"dh", "dc"} if model == "lstm" else {"dh"})
+    assert set(flow) == ({"dh", "dc", "cell_path"} if model == "lstm" else {"dh"})
 
 
 def test_clamping_the_forget_gate_to_one_keeps_the_cells_gradient_and_one_half_halves_it():
@@ -234,46 +252,46 @@ def test_clamping_the_forget_gate_to_one_keeps_the_cells_gradient_and_one_half_h
 
 
 def _tiny_sweep():
-    return tasks.lag_sweep("first_symbol", [3, 6], [0, 1], n_steps=40, n_test=100, test_seed=7)
+    return sweep.lag_sweep("first_symbol", [3, 6], [0, 1], n_steps=40, n_test=100, test_seed=7)
 
 
 def test_lag_sweep_is_deterministic_and_tests_every_run():
-    sweep, again = _tiny_sweep(), _tiny_sweep()
-    assert sweep.rates.shape == sweep.steps.shape == (2, 2, 2)
-    assert np.array_equal(sweep.rates, again.rates) and np.array_equal(sweep.steps, again.steps)
-    kept = sweep.results[("lstm", 6)]
-    assert kept.seed == 0 and sweep.rates[0, 1, 0] == tasks.success_rate(kept, 100, 7)
-    summary = tasks.summarise_sweep(sweep)
-    assert np.allclose(summary["mean"], sweep.rates.mean(axis=2))
-    assert np.array_equal(summary["solved"], (sweep.rates >= tasks.SOLVED_RUN).sum(axis=2))
+    tiny, again = _tiny_sweep(), _tiny_sweep()
+    assert tiny.rates.shape == tiny.steps.shape == (2, 2, 2)
+    assert np.array_equal(tiny.rates, again.rates) and np.array_equal(tiny.steps, again.steps)
+    kept = tiny.results[("lstm", 6)]
+    assert kept.seed == 0 and tiny.rates[0, 1, 0] == tasks.success_rate(kept, 100, 7)
+    summary = sweep.summarise_sweep(tiny)
+    assert np.allclose(summary["mean"], tiny.rates.mean(axis=2))
+    assert np.array_equal(summary["solved"], (tiny.rates >= sweep.SOLVED_RUN).sum(axis=2))
 
 
 def test_sweep_facts_count_solved_runs_and_the_longest_lag_solved():
-    sweep = _tiny_sweep()
+    tiny = _tiny_sweep()
     rates = np.array([[[1.0, 0.96], [0.99, 0.2]], [[0.97, 0.3], [0.3, 0.3]]])
-    facts = tasks.sweep_facts(tasks.Sweep(**{**sweep.__dict__, "rates": rates}))
+    facts = sweep.sweep_facts(sweep.Sweep(**{**tiny.__dict__, "rates": rates}))
     assert facts == {
         "lstm": {"solved": 3, "runs": 4, "longest": 6, "mixed": [6], "first_mean": 0.98, "last_mean": 0.595,
                  "spread": {"lag": 6, "low": 0.2, "high": 0.99, "solved": 1}},
         "rnn": {"solved": 1, "runs": 4, "longest": 3, "mixed": [3], "first_mean": 0.635, "last_mean": 0.3,
                 "spread": {"lag": 3, "low": 0.3, "high": 0.97, "solved": 1}}}
     # every seed solving (or none) is not a matter of the seed: no mixed lag, no spread
-    clean = tasks.sweep_facts(tasks.Sweep(**{**sweep.__dict__, "rates": np.where(rates > 0.5, 1.0, 0.0)[:, :, :1]
+    clean = sweep.sweep_facts(sweep.Sweep(**{**tiny.__dict__, "rates": np.where(rates > 0.5, 1.0, 0.0)[:, :, :1]
                                              .repeat(2, axis=2)}))
     assert clean["lstm"]["mixed"] == [] and clean["lstm"]["spread"] is None
 
 
 def test_save_and_load_sweep_keep_the_weights_exactly(tmp_path):
-    sweep = _tiny_sweep()
-    tasks.save_sweep(sweep, tmp_path / "s.npz", every=10)
-    back = tasks.load_sweep(tmp_path / "s.npz")
-    assert back.task == sweep.task and back.models == sweep.models and back.settings == sweep.settings
+    tiny = _tiny_sweep()
+    sweep.save_sweep(tiny, tmp_path / "s.npz", every=10)
+    back = sweep.load_sweep(tmp_path / "s.npz")
+    assert back.task == tiny.task and back.models == tiny.models and back.settings == tiny.settings
     for name in ("lags", "seeds", "rates", "steps", "seconds"):
-        assert np.array_equal(getattr(back, name), getattr(sweep, name))
-    for key, run in sweep.results.items():
+        assert np.array_equal(getattr(back, name), getattr(tiny, name))
+    for key, run in tiny.results.items():
         loaded = back.results[key]
         assert all(np.array_equal(loaded.params[k], run.params[k]) for k in run.params)
-        assert loaded.curve_every == 10 and np.allclose(loaded.solved, tasks.block_means(run.solved, 10))
+        assert loaded.curve_every == 10 and np.allclose(loaded.solved, sweep.block_means(run.solved, 10))
         assert loaded.stopped == run.stopped and tasks.success_rate(loaded, 100, 7) == tasks.success_rate(run, 100, 7)
 
 
@@ -282,40 +300,43 @@ def test_save_and_load_sweep_keep_the_weights_exactly(tmp_path):
 
 @pytest.mark.parametrize("task", tasks.TASKS)
 def test_shipped_models_still_reach_their_stated_success_rates(task):
-    sweep = tasks.load_sweep(DATA_DIR / f"{task}.npz")
-    s = list(sweep.seeds).index(sweep.settings["keep_seed"])
+    stored = sweep.load_sweep(DATA_DIR / f"{task}.npz")
+    s = list(stored.seeds).index(stored.settings["keep_seed"])
     n = 400
-    for m, model in enumerate(sweep.models):
-        for j, lag in enumerate(sweep.lags):
-            stated = sweep.rates[m, j, s]
-            rate = tasks.success_rate(sweep.results[(model, int(lag))], n, seed=98765)  # other test sequences
+    for m, model in enumerate(stored.models):
+        for j, lag in enumerate(stored.lags):
+            stated = stored.rates[m, j, s]
+            rate = tasks.success_rate(stored.results[(model, int(lag))], n, seed=98765)  # other test sequences
             slack = 4.0 * np.sqrt(max(stated * (1 - stated), 0.01) / n)  # binomial noise
             assert abs(rate - stated) <= slack, (model, lag, rate, stated)
 
 
 def test_shipped_rates_are_exactly_what_the_script_measured():
-    sweep = tasks.load_sweep(DATA_DIR / "first_symbol.npz")
-    j, s = list(sweep.lags).index(50), list(sweep.seeds).index(sweep.settings["keep_seed"])
-    for m, model in enumerate(sweep.models):
-        run = sweep.results[(model, 50)]
-        assert tasks.success_rate(run, sweep.settings["n_test"], sweep.settings["test_seed"]) == sweep.rates[m, j, s]
+    stored = sweep.load_sweep(DATA_DIR / "first_symbol.npz")
+    j, s = list(stored.lags).index(50), list(stored.seeds).index(stored.settings["keep_seed"])
+    for m, model in enumerate(stored.models):
+        run = stored.results[(model, 50)]
+        assert tasks.success_rate(run, stored.settings["n_test"], stored.settings["test_seed"]) == stored.rates[m, j, s]
 
 
 def test_the_lesson_claims_hold_in_the_shipped_sweep():
-    sweep = tasks.load_sweep(DATA_DIR / "first_symbol.npz")
-    summary = tasks.summarise_sweep(sweep)
-    lstm_row, rnn_row = sweep.models.index("lstm"), sweep.models.index("rnn")
+    stored = sweep.load_sweep(DATA_DIR / "first_symbol.npz")
+    summary = sweep.summarise_sweep(stored)
+    lstm_row, rnn_row = stored.models.index("lstm"), stored.models.index("rnn")
     assert np.all(summary["min"][lstm_row] >= 0.9)  # the LSTM bridges every lag shipped
-    long = sweep.lags >= 40
+    long = stored.lags >= 40
     assert np.all(summary["solved"][rnn_row, long] == 0)  # no RNN run solves 40 steps or more
 
 
-def test_the_script_reproduces_a_shipped_model():
-    import subprocess
-    import sys
-
-    script = Path(__file__).resolve().parent.parent / "scripts" / "train_lstm_models.py"
-    out = subprocess.run([sys.executable, str(script), "--check", "10", "--tasks", "first_symbol"],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "largest weight difference" in out.stdout
+@pytest.mark.parametrize("model", tasks.MODELS)
+def test_retraining_a_shipped_model_starts_as_it_did_and_solves_the_task_again(model):
+    """Same seed and settings: the first blocks of the loss curve match the shipped ones, and the run solves the
+    task again. (Final weights match to 1e-9 on one machine -- the script's ``--check`` -- but another BLAS build
+    may round differently over hundreds of updates, so the test does not ask for that.)"""
+    stored = sweep.load_sweep(DATA_DIR / "first_symbol.npz")
+    s, shipped = stored.settings, stored.results[(model, 5)]
+    run = tasks.train(model, "first_symbol", 5, n_steps=s["n_steps"], seed=s["keep_seed"],
+                      stop_at_solved=s["stop_at_solved"])
+    every = shipped.curve_every
+    assert np.allclose(sweep.block_means(run.losses[: 2 * every], every), shipped.losses[:2], rtol=1e-9, atol=0)
+    assert tasks.success_rate(run, s["n_test"], s["test_seed"]) >= sweep.SOLVED_RUN

@@ -3,35 +3,35 @@
 Chart specs go through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and small
 inputs. The trained models themselves are passed as ``_arguments`` (not hashed) next to a :func:`fingerprint`
 that determines them: the task, the lag, and each model's updates and seconds (which tell apart models trained
-here from the shipped ones).
+here from the shipped ones). Every number a student reads goes through :mod:`ui.numbers`; every sentence that
+states an outcome is chosen from the values computed here.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnn_core import lstm, tasks
+from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
 from ui import charts, lstm_charts
-from ui.divergence import fmt
-from ui.i18n import t
+from ui.i18n import t, verbatim
+from ui.numbers import integer, latex, num, percent
 
 PAGE = "lstm"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "lstm"
 # Section 1's one-unit cell: (W_g, U_g, b_g) per gate, chosen so that every gate is partly open.
 START_WEIGHTS = {"f": (0.5, 0.5, 1.0), "i": (1.0, -1.0, 0.0), "a": (1.0, 0.5, 0.0), "o": (1.0, 1.0, -0.5)}
 KEEP_STEPS = 50  # section 2: what a "keep" gate below 1 leaves of the cell after this many steps
+WRITE_STEPS = 50  # section 1: how far the cell grows in this many steps of writing with f = i = 1
 FLOW_BATCH, FLOW_SEED = 32, 2024  # section 4: the test sequences the gradient is sent back through
-TRAIN_STEPS = 3000  # "train it now": at most this many updates, as for the shipped models ...
-TRAIN_BUDGET = {"lstm": 12.0, "rnn": 8.0}  # ... and at most this many seconds (20 s in all) ...
-TRAIN_SEED, TRAIN_STOP_AT = 0, 0.99  # ... with this seed, stopping once this share of the recent batches is solved
 MAX_TRAINED = 8  # lags trained on request that the server keeps
 CLAMPS = {"free": None, "one": 1.0, "p9": 0.9, "half": 0.5}
+OWN_UNITS_SHOWN = 32  # section 6: the heatmaps draw at most this many of an uploaded model's units
+OWN_DEFAULT_STEPS = 20
 
 MODEL_NAMES = {"lstm": "lstm.model_lstm", "rnn": "lstm.model_rnn"}
 GATE_TITLES = {"f": "lstm.gate_f", "i": "lstm.gate_i", "a": "lstm.gate_a", "o": "lstm.gate_o"}
@@ -43,24 +43,41 @@ MODE_GATES = {**lstm.CELL_MODES, **{mode: {"o": o} for mode, o in lstm.OUTPUT_MO
 STORY_STEPS = {1: "lstm.story_step1", 2: "lstm.story_step2", 3: "lstm.story_step3", 4: "lstm.story_step4"}
 TASK_NAMES = {"first_symbol": "lstm.task_first_symbol", "adding": "lstm.task_adding"}
 TASK_TEXTS = {"first_symbol": "lstm.task_first_symbol_text", "adding": "lstm.task_adding_text"}
+LAG_LABELS = {"first_symbol": "lstm.lag_label_first_symbol", "adding": "lstm.lag_label_adding"}
+LAG_HELPS = {"first_symbol": "lstm.lag_help_first_symbol", "adding": "lstm.lag_help_adding"}
+LAG_AXES = {"first_symbol": "lstm.lag_axis_first_symbol", "adding": "lstm.lag_axis_adding"}
+LAG_COLUMNS = {"first_symbol": "lstm.col_lag_first_symbol", "adding": "lstm.col_lag_adding"}
+SWEEP_TEXTS = {"first_symbol": "lstm.sweep_text_first_symbol", "adding": "lstm.sweep_text_adding"}
+SWEEP_READINGS = {"first_symbol": "lstm.sweep_reading_first_symbol", "adding": "lstm.sweep_reading_adding"}
+SWEEP_SEEDS = {"first_symbol": "lstm.sweep_seeds_first_symbol", "adding": "lstm.sweep_seeds_adding"}
 BASELINES = {"first_symbol": "lstm.chance_label", "adding": "lstm.chance_label_adding"}
 SOURCES = {"random": "lstm.src_random", "typed": "lstm.src_typed"}
-STOPPED = {"done": "lstm.stopped_done", "solved": "lstm.stopped_solved", "time": "lstm.stopped_time",
-           "diverged": "lstm.stopped_diverged"}
+STOPPED = {"done": "lstm.stopped_done", "solved": "lstm.stopped_solved", "diverged": "lstm.stopped_diverged"}
 SEQ_ERRORS = {"empty": "lstm.seq_error_empty", "symbol": "lstm.seq_error_symbol",
               "too_short": "lstm.seq_error_too_short", "too_long": "lstm.seq_error_too_long"}
+OWN_SEQ_ERRORS = {"empty": "lstm.own_error_empty", "symbol": "lstm.own_error_symbol", "mixed": "lstm.own_error_mixed",
+                  "row_size": "lstm.own_error_row_size", "count": "lstm.own_error_count",
+                  "letter": "lstm.own_error_letter", "too_large": "lstm.own_error_too_large",
+                  "too_long": "lstm.own_error_too_long"}
+WEIGHTS_ERRORS = {
+    "too_large": "lstm.weights_too_large", "unreadable": "lstm.weights_unreadable",
+    "not_weights": "lstm.weights_not_weights", "truncated": "lstm.weights_truncated", "header": "lstm.weights_header",
+    "layers": "lstm.weights_layers", "bidirectional": "lstm.weights_bidirectional",
+    "projection": "lstm.weights_projection", "missing_keys": "lstm.weights_missing_keys",
+    "extra_keys": "lstm.weights_extra_keys", "dtype": "lstm.weights_dtype", "shapes": "lstm.weights_shapes",
+    "too_big": "lstm.weights_too_big", "non_finite": "lstm.weights_non_finite"}
 
 
 # --- the models ------------------------------------------------------------------------------------------------
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def shipped(task: str) -> tasks.Sweep:
+def shipped(task: str) -> sweep.Sweep:
     """The lag sweep and its seed-0 models, written by scripts/train_lstm_models.py; shared read-only."""
-    sweep = tasks.load_sweep(DATA_DIR / f"{task}.npz")
-    for array in (sweep.lags, sweep.seeds, sweep.rates, sweep.steps, sweep.seconds,
-                  *(a for r in sweep.results.values() for a in (*r.params.values(), r.losses, r.solved))):
+    stored = sweep.load_sweep(DATA_DIR / f"{task}.npz")
+    for array in (stored.lags, stored.seeds, stored.rates, stored.steps, stored.seconds,
+                  *(a for r in stored.results.values() for a in (*r.params.values(), r.losses, r.solved))):
         array.setflags(write=False)
-    return sweep
+    return stored
 
 
 @st.cache_resource(show_spinner=False)
@@ -70,40 +87,48 @@ def trained_store() -> dict:
 
 
 def shipped_lags(task: str) -> str:
-    return ", ".join(str(lag) for lag in shipped(task).lags)
+    return ", ".join(integer(lag) for lag in shipped(task).lags)
 
 
 def models_for(task: str, lag: int) -> dict | None:
     """The LSTM and the RNN at ``lag``: shipped, or trained here earlier; None when neither."""
-    sweep = shipped(task)
-    if lag in sweep.lags:
-        j, s = list(sweep.lags).index(lag), list(sweep.seeds).index(sweep.settings["keep_seed"])
-        return {model: {"run": sweep.results[(model, lag)], "rate": float(sweep.rates[m, j, s]),
-                        "steps": int(sweep.steps[m, j, s]), "seconds": float(sweep.seconds[m, j, s]),
-                        "stopped": sweep.results[(model, lag)].stopped}
-                for m, model in enumerate(sweep.models)}
+    stored = shipped(task)
+    if lag in stored.lags:
+        j, s = list(stored.lags).index(lag), list(stored.seeds).index(stored.settings["keep_seed"])
+        return {model: {"run": stored.results[(model, lag)], "rate": float(stored.rates[m, j, s]),
+                        "steps": int(stored.steps[m, j, s]), "seconds": float(stored.seconds[m, j, s]),
+                        "stopped": stored.results[(model, lag)].stopped}
+                for m, model in enumerate(stored.models)}
     return trained_store()["runs"].get((task, lag))
 
 
+def training_settings(task: str) -> dict:
+    """How a pair is trained here on request: exactly as the shipped ones (the sweep's stored settings, seed 0),
+    with a budget in updates, so a lag trained here is the same on every machine and in the reproduce script."""
+    s = shipped(task).settings
+    return {"seed": s["keep_seed"], "n_steps": s["n_steps"], "stop_at_solved": s["stop_at_solved"],
+            "n_test": s["n_test"], "test_seed": s["test_seed"], "batch": s["batch_size"]}
+
+
 def train_now(task: str, lag: int) -> dict:
-    """Train both models at ``lag`` with a progress bar, within TRAIN_BUDGET, and keep them for everyone."""
-    store = trained_store()
+    """Train both models at ``lag`` with a progress bar, and keep them for everyone."""
+    store, how = trained_store(), training_settings(task)
     with store["lock"]:  # one training at a time on the server; a second request for the same lag reuses it
         if (task, lag) in store["runs"]:
             return store["runs"][(task, lag)]
         bar = st.progress(0.0, text=t("lstm.train_starting"))
         pair = {}
         for k, model in enumerate(("lstm", "rnn")):
-            start, budget, name = time.perf_counter(), TRAIN_BUDGET[model], t(MODEL_NAMES[model])
+            name = t(MODEL_NAMES[model])
 
             def report(step: int, n_steps: int, loss: float) -> None:
-                done = min(1.0, max(step / n_steps, (time.perf_counter() - start) / budget))
-                bar.progress((k + done) / 2, text=t("lstm.train_progress", model=name, step=step, loss=fmt(loss)))
+                bar.progress(min(1.0, (k + step / n_steps) / 2),
+                             text=t("lstm.train_progress", model=name, step=integer(step), loss=num(loss)))
 
-            run = tasks.train(model, task, lag, n_steps=TRAIN_STEPS, seed=TRAIN_SEED, stop_at_solved=TRAIN_STOP_AT,
-                              time_budget_s=budget, progress=report)
-            pair[model] = {"run": run, "rate": tasks.success_rate(run), "steps": len(run.losses),
-                           "seconds": run.elapsed_s, "stopped": run.stopped}
+            run = tasks.train(model, task, lag, n_steps=how["n_steps"], seed=how["seed"],
+                              stop_at_solved=how["stop_at_solved"], progress=report)
+            pair[model] = {"run": run, "rate": tasks.success_rate(run, how["n_test"], how["test_seed"]),
+                           "steps": len(run.losses), "seconds": run.elapsed_s, "stopped": run.stopped}
         bar.empty()
         store["runs"][(task, lag)] = pair
         while len(store["runs"]) > MAX_TRAINED:
@@ -116,34 +141,22 @@ def fingerprint(task: str, lag: int, pair: dict) -> tuple:
     return (task, lag, *(pair[m][k] for m in ("lstm", "rnn") for k in ("steps", "seconds")))
 
 
-def trained_with(task: str, lag: int) -> dict:
-    """How the models at ``lag`` were trained: the sweep's stored settings, or this page's for a model trained
-    here."""
-    sweep = shipped(task)
-    if lag in sweep.lags:
-        return {"seed": sweep.settings["keep_seed"], "stop": sweep.settings["stop_at_solved"],
-                "batch": sweep.settings["batch_size"]}
-    return {"seed": TRAIN_SEED, "stop": TRAIN_STOP_AT, "batch": tasks.DEFAULTS["batch_size"]}
-
-
 def example_inputs(task: str, lag: int, source: tuple) -> tuple[np.ndarray, np.ndarray]:
     """Section 3's example, (1, T, D) inputs and its target: ``("random", seed)`` draws one of the task's
     sequences; ``("typed", letters)`` is a first-symbol sequence typed by the student (already checked)."""
     if source[0] == "typed":
-        symbols = tasks.parse_symbols(source[1])
+        symbols = typed_inputs.parse_symbols(source[1])
         return tasks.first_symbol_inputs(symbols), symbols[:1]
     return tasks.make_batch(task, 1, lag, np.random.default_rng(source[1]))
 
 
-def typed_symbols(text: str, default: str) -> tuple[str, str | None]:
-    """The typed sequence as letters, and the error to show (then the letters are the default's), or None."""
+def typed_symbols(text: str, default: str) -> tuple[str, typed_inputs.SequenceError | None]:
+    """The typed sequence as letters and None, or the default's letters and the error to show."""
     try:
-        symbols = tasks.parse_symbols(text)
-    except tasks.SequenceError as err:
-        message = (t(SEQ_ERRORS[err.code], position=err.position, limit=tasks.MAX_TYPED_STEPS) + " "
-                   + t("lstm.seq_error_fallback"))
-        symbols = tasks.parse_symbols(default)
-        return "".join(tasks.SYMBOLS[s] for s in symbols), message
+        symbols = typed_inputs.parse_symbols(text)
+    except typed_inputs.SequenceError as err:
+        symbols = typed_inputs.parse_symbols(default)
+        return "".join(tasks.SYMBOLS[s] for s in symbols), err
     return "".join(tasks.SYMBOLS[s] for s in symbols), None
 
 
@@ -171,41 +184,51 @@ def curves_chart(lang: str, fp: tuple, _pair: dict) -> dict:
         series_title=t("lstm.model_axis")))
 
 
+def gate_panels(cache: dict, C: np.ndarray, units: int) -> list[tuple[str, np.ndarray, bool]]:
+    """The heatmap panels of one sequence: forget, input and output gates and the cell state, first ``units``."""
+    return [(t("lstm.panel_f"), cache["f"][0, :, :units], True), (t("lstm.panel_i"), cache["i"][0, :, :units], True),
+            (t("lstm.panel_o"), cache["o"][0, :, :units], True), (t("lstm.panel_c"), C[0, :, :units], False)]
+
+
 @charts.spec_cache(max_entries=64)
 def gates_chart(lang: str, fp: tuple, source: tuple, _run: tasks.TrainResult) -> dict:
     """The trained LSTM's forget, input and output gates and its cell state along the example ``source``."""
     X, _ = example_inputs(*fp[:2], source)
     _, C, cache = tasks.lstm_insides(_run, X)
-    panels = [(t("lstm.panel_f"), cache["f"][0], True), (t("lstm.panel_i"), cache["i"][0], True),
-              (t("lstm.panel_o"), cache["o"][0], True), (t("lstm.panel_c"), C[0], False)]
     return charts.vega_lite(lstm_charts.gate_heatmaps(
-        panels, tasks.marked_steps(X[0]), step_title=t("lstm.step_axis"), unit_title=t("lstm.unit_axis"),
-        marked_title=t("lstm.marked")))
+        gate_panels(cache, C, C.shape[2]), tasks.marked_steps(X[0]), step_title=t("lstm.step_axis"),
+        unit_title=t("lstm.unit_axis"), marked_title=t("lstm.marked")))
+
+
+def flow_frame(series: dict[str, np.ndarray]) -> pd.DataFrame:
+    T = len(next(iter(series.values())))
+    return pd.DataFrame({"step": np.tile(np.arange(1, T + 1), len(series)),
+                         "value": np.concatenate(list(series.values())), "series": np.repeat(list(series), T)})
 
 
 @charts.spec_cache(max_entries=64)
 def flow_chart(lang: str, fp: tuple, forget: float | None, _pair: dict) -> dict:
-    """Section 4: the gradient's size at each step, the RNN's hidden state against the LSTM's two states."""
-    lstm_flow, rnn_flow, T = gradient_flows(fp, forget, _pair)
+    """Section 4: the gradient's size at each step, the RNN's hidden state against the LSTM's two states and
+    its cell path alone."""
+    lstm_flow, rnn_flow, _ = gradient_flows(fp, forget, _pair)
     series = {t("lstm.series_rnn_h"): rnn_flow["dh"], t("lstm.series_lstm_c"): lstm_flow["dc"],
-              t("lstm.series_lstm_h"): lstm_flow["dh"]}
-    flows = pd.DataFrame({"step": np.tile(np.arange(1, T + 1), len(series)),
-                          "value": np.concatenate(list(series.values())), "series": np.repeat(list(series), T)})
+              t("lstm.series_lstm_h"): lstm_flow["dh"], t("lstm.series_cell_path"): lstm_flow["cell_path"]}
     marked = np.array([0]) if fp[0] == "first_symbol" else np.array([], int)
     return charts.vega_lite(lstm_charts.flow_lines(
-        flows, step_title=t("lstm.step_axis"), value_title=t("lstm.flow_axis"),
+        flow_frame(series), step_title=t("lstm.step_axis"), value_title=t("lstm.flow_axis"),
         series_title=t("lstm.flow_series"), marked=marked))
 
 
 @charts.spec_cache(max_entries=32)
 def sweep_chart(lang: str, task: str, lag: int) -> dict:
     """Section 5: success rate against lag, both models, the lag chosen in section 3 marked."""
-    sweep = shipped(task)
-    titles = [t(MODEL_NAMES[m]) for m in sweep.models]
+    stored = shipped(task)
+    titles = [t(MODEL_NAMES[m]) for m in stored.models]
     return charts.vega_lite(lstm_charts.sweep_chart(
-        lstm_charts.sweep_frame(sweep.lags, tasks.summarise_sweep(sweep), titles), tasks.CHANCE[task],
-        lag_title=t("lstm.lag_axis"), rate_title=t("lstm.rate_axis"), series_title=t("lstm.model_axis"),
-        chance_label=t(BASELINES[task]), lag=lag))
+        lstm_charts.sweep_frame(stored.lags, sweep.summarise_sweep(stored), titles), tasks.CHANCE[task],
+        lag_title=t(LAG_AXES[task]), rate_title=t("lstm.rate_axis"), mean_title=t("lstm.col_mean"),
+        range_title=t("lstm.col_range"),
+        series_title=t("lstm.model_axis"), chance_label=t(BASELINES[task]), lag=lag))
 
 
 # --- sections 1 and 2: the cell by hand ---------------------------------------------------------------------
@@ -221,71 +244,84 @@ def diagram_labels() -> dict[str, str]:
 
 
 def cell_reading(values: dict, c_prev: float) -> str:
-    return t("lstm.cell_reading", kept=fmt(values["kept"]), written=fmt(values["written"]), c=fmt(values["c"]),
-             h=fmt(values["h"]), f=fmt(values["f"]), c_prev=fmt(c_prev))
+    return t("lstm.cell_reading", kept=num(values["kept"]), written=num(values["written"]), c=num(values["c"]),
+             h=num(values["h"]), f=num(values["f"]), c_prev=num(c_prev))
+
+
+def growth_reading(v: dict) -> str:
+    """Section 1: the note's "tanh keeps the cell from exploding", against this cell writing with f = i = 1."""
+    C, a = lstm.keep_writing(v["x"], v["h"], v["c"], cell_params(v), WRITE_STEPS)
+    grows = abs(C[-1]) > abs(v["c"]) + 1.0
+    return t("lstm.growth_grows" if grows else "lstm.growth_small", steps=WRITE_STEPS, x=num(v["x"]),
+             c0=num(v["c"]), c_end=num(C[-1]), bound=num(abs(v["c"]) + WRITE_STEPS), a=num(float(np.mean(a))))
 
 
 def modes_table() -> str:
     """The operating modes as a Markdown table (gate values from rnn_core)."""
     return lstm_charts.modes_table(
         MODE_GATES, {m: t(k) for m, k in MODE_NAMES.items()}, {m: t(k) for m, k in MODE_EFFECTS.items()},
-        [t("lstm.col_mode"), t("lstm.metric_f"), t("lstm.metric_i"), t("lstm.metric_o"), t("lstm.col_what")], fmt)
+        [t("lstm.col_mode"), t("lstm.metric_f"), t("lstm.metric_i"), t("lstm.metric_o"), t("lstm.col_what")], num)
 
 
 def mode_name(mode: str) -> str:
     """A mode's radio label: its name and the gate values it sets, e.g. "keep (f = 1, i = 0)"."""
-    return f"{t(MODE_NAMES[mode])} ({lstm_charts.gate_settings(MODE_GATES[mode], fmt)})"
+    return f"{t(MODE_NAMES[mode])} ({lstm_charts.gate_settings(MODE_GATES[mode], num)})"
 
 
 def ideal_and_real(ideal: dict, real: dict, sat: float) -> pd.DataFrame:
-    """The cell with its gates set exactly, against gates that can only approach 0 and 1 (``sat``)."""
-    compared = {t("lstm.row_ideal"): ideal, t("lstm.row_real", sat=fmt(sat)): real}
-    return pd.DataFrame({name: [r[k] for k in ("f", "i", "o", "c", "h")] for name, r in compared.items()},
+    """The cell with its gates set exactly, against gates that can only approach 0 and 1 (``sat``), as text."""
+    compared = {t("lstm.row_ideal"): ideal, t("lstm.row_real", sat=num(sat)): real}
+    return pd.DataFrame({name: [num(r[k]) for k in ("f", "i", "o", "c", "h")] for name, r in compared.items()},
                         index=["f", "i", "o", "cₜ", "hₜ"])
 
 
 def continuous_reading(sat: float) -> str:
     high = lstm.gate_value(1.0, sat)
-    return t("lstm.continuous_reading", sat=fmt(sat), high=f"{high:.4f}", low=f"{1 - high:.4f}",
-             steps=KEEP_STEPS, left=f"{lstm.memory_after(high, KEEP_STEPS):.1%}")
+    return t("lstm.continuous_reading", sat=num(sat), high=num(high, 4), low=num(1 - high, 4),
+             steps=KEEP_STEPS, left=percent(lstm.memory_after(high, KEEP_STEPS)))
 
 
 def story_value() -> str:
-    return fmt(lstm.STORY["a"][0])  # the book's value, written at step 1
+    return num(lstm.STORY["a"][0])  # the book's value, written at step 1
 
 
 def story_table(sat: float) -> pd.DataFrame:
     """The book's four-step story with exact gates, and the cell and output with gates saturating at ``sat``."""
     exact, realistic = lstm.story(), lstm.story(sat)
-    return pd.DataFrame({
-        t("lstm.col_step"): [t(STORY_STEPS[k], value=story_value()) for k in (1, 2, 3, 4)],
-        "aₜ": exact["a"], "f": exact["f"], "i": exact["i"], "o": exact["o"], "cₜ": exact["c"], "hₜ": exact["h"],
-        t("lstm.col_c_real"): realistic["c"], t("lstm.col_h_real"): realistic["h"],
-    })
+    columns = {"aₜ": exact["a"], "f": exact["f"], "i": exact["i"], "o": exact["o"], "cₜ": exact["c"],
+               "hₜ": exact["h"], t("lstm.col_c_real"): realistic["c"], t("lstm.col_h_real"): realistic["h"]}
+    return pd.DataFrame({t("lstm.col_step"): [t(STORY_STEPS[k], value=story_value()) for k in (1, 2, 3, 4)],
+                         **{name: [num(x, 4) for x in values] for name, values in columns.items()}})
 
 
 def story_reading(sat: float) -> str:
     exact, realistic = lstm.story(), lstm.story(sat)
-    return t("lstm.story_reading", h=f"{exact['h'][-1]:.4f}", c_real=f"{realistic['c'][-1]:.4f}",
-             h_real=f"{realistic['h'][-1]:.4f}", sat=fmt(sat), value=story_value(), c=fmt(exact["c"][-1]))
+    return t("lstm.story_reading", h=num(exact["h"][-1], 4), c_real=num(realistic["c"][-1], 4),
+             h_real=num(realistic["h"][-1], 4), sat=num(sat), value=story_value(), value_tex=latex(lstm.STORY["a"][0]),
+             c=num(exact["c"][-1]))
 
 
 # --- section 3: the trained pair ----------------------------------------------------------------------------
 
 def task_text(task: str, lag: int) -> str:
-    return t(TASK_TEXTS[task], lag=lag, tolerance=fmt(tasks.ADDING_TOLERANCE), chance=f"{tasks.CHANCE[task]:.0%}",
-             window=tasks.ADDING_FIRST_WINDOW)
+    return t(TASK_TEXTS[task], lag=integer(lag), tolerance=num(tasks.ADDING_TOLERANCE),
+             chance=percent(tasks.CHANCE[task]), window=integer(tasks.ADDING_FIRST_WINDOW))
+
+
+def not_shipped(task: str, lag: int) -> str:
+    return t("lstm.not_shipped", lag=integer(lag), lags=shipped_lags(task),
+             steps=integer(training_settings(task)["n_steps"]))
 
 
 def origin_caption(task: str, lag: int, pair: dict) -> str:
     """Where the models come from, why each stopped training, and what they were tested on."""
     origin = "lstm.origin_shipped" if lag in shipped(task).lags else "lstm.origin_now"
-    with_ = trained_with(task, lag)
-    stop_fields = {"stop": f"{with_['stop']:.0%}", "window": tasks.SOLVED_WINDOW}
+    how = training_settings(task)
+    stop_fields = {"stop": percent(how["stop_at_solved"]), "window": integer(tasks.SOLVED_WINDOW)}
     return t(origin, lstm_stop=t(STOPPED[pair["lstm"]["stopped"]], **stop_fields),
              rnn_stop=t(STOPPED[pair["rnn"]["stopped"]], **stop_fields),
-             lstm_s=f"{pair['lstm']['seconds']:.1f}", rnn_s=f"{pair['rnn']['seconds']:.1f}",
-             n_test=shipped(task).settings["n_test"], chance=f"{tasks.CHANCE[task]:.0%}", seed=with_["seed"])
+             lstm_s=num(pair["lstm"]["seconds"], 2), rnn_s=num(pair["rnn"]["seconds"], 2),
+             n_test=integer(how["n_test"]), chance=percent(tasks.CHANCE[task]), seed=integer(how["seed"]))
 
 
 def example_line(task: str, X: np.ndarray, targets: np.ndarray) -> str:
@@ -293,8 +329,8 @@ def example_line(task: str, X: np.ndarray, targets: np.ndarray) -> str:
     if task == "first_symbol":
         return t("lstm.sequence_line", letters=tasks.symbols_text(X[0]), first=tasks.SYMBOLS[targets[0]])
     marks = tasks.marked_steps(X[0])
-    return t("lstm.adding_line", first=marks[0] + 1, second=marks[1] + 1, x1=f"{X[0, marks[0], 0]:.3f}",
-             x2=f"{X[0, marks[1], 0]:.3f}", target=f"{targets[0]:.3f}")
+    return t("lstm.adding_line", first=integer(marks[0] + 1), second=integer(marks[1] + 1),
+             x1=num(X[0, marks[0], 0]), x2=num(X[0, marks[1], 0]), target=num(targets[0]))
 
 
 def answers(task: str, X: np.ndarray, targets: np.ndarray, pair: dict) -> list[tuple[str, str, str | None]]:
@@ -306,77 +342,189 @@ def answers(task: str, X: np.ndarray, targets: np.ndarray, pair: dict) -> list[t
         label = t("lstm.answer_of", model=t(MODEL_NAMES[m]))
         if task == "first_symbol":
             p = tasks.probabilities(scores[None, :])[0]
-            rows.append((label, tasks.SYMBOLS[int(np.argmax(p))], t("lstm.confidence", p=f"{p.max():.0%}")))
+            rows.append((label, tasks.SYMBOLS[int(np.argmax(p))], t("lstm.confidence", p=percent(p.max()))))
         else:
-            rows.append((label, f"{scores[0]:.3f}", t("lstm.error_of", error=f"{abs(scores[0] - targets[0]):.3f}")))
-    right = tasks.SYMBOLS[targets[0]] if task == "first_symbol" else f"{targets[0]:.3f}"
+            rows.append((label, num(scores[0]), t("lstm.error_of", error=num(abs(scores[0] - targets[0])))))
+    right = tasks.SYMBOLS[targets[0]] if task == "first_symbol" else num(targets[0])
     return [(t("lstm.right_answer"), right, None), *rows]
 
 
-def hold_reading(run: tasks.TrainResult, X: np.ndarray) -> str:
-    """Which unit holds the marked input longest: its lowest forget gate and what it keeps of its cell."""
+def answered_right(task: str, run: tasks.TrainResult, X: np.ndarray, targets: np.ndarray) -> bool:
+    """Whether the model's answer to the one sequence X is right by the task's criterion."""
+    y = tasks.predict(run, X)[0]
+    if task == "first_symbol":
+        return int(np.argmax(y)) == int(targets[0])
+    return abs(y[0] - targets[0]) < tasks.ADDING_TOLERANCE
+
+
+def hold_reading(task: str, run: tasks.TrainResult, X: np.ndarray, targets: np.ndarray) -> str:
+    """Which unit holds the marked input longest: its lowest forget gate and what it keeps of its cell; and
+    whether the LSTM answers this sequence right."""
     marks = tasks.marked_steps(X[0])
     _, _, cache = tasks.lstm_insides(run, X)
     hold = tasks.forget_hold(cache["f"][0], cache["i"][0], int(marks[0]))
     unit = int(np.argmax(hold["product"]))
-    return t("lstm.hold_reading", unit=unit + 1, start=int(marks[0]) + 2, end=X.shape[1],
-             min_f=f"{hold['min'][unit]:.3f}", product=f"{hold['product'][unit]:.1%}",
-             input=f"{hold['input'][unit]:.2f}", lowest=f"{hold['min'].min():.3f}",
-             steps=X.shape[1] - int(marks[0]) - 1)
+    return t("lstm.hold_reading", unit=integer(unit + 1), start=integer(int(marks[0]) + 2), end=integer(X.shape[1]),
+             min_f=num(hold["min"][unit]), product=percent(hold["product"][unit]),
+             input=num(hold["input"][unit]), lowest=num(hold["min"].min()),
+             steps=integer(X.shape[1] - int(marks[0]) - 1)) + " " + t(
+        "lstm.hold_right" if answered_right(task, run, X, targets) else "lstm.hold_wrong")
 
 
 # --- section 4: the gradient highway ------------------------------------------------------------------------
 
 def clamp_name(option: str) -> str:
-    return t("lstm.clamp_free") if CLAMPS[option] is None else t("lstm.clamp_to", f=fmt(CLAMPS[option]))
+    return t("lstm.clamp_free") if CLAMPS[option] is None else t("lstm.clamp_to", f=num(CLAMPS[option]))
 
 
-def flow_reading(lstm_flow: dict, rnn_flow: dict, T: int) -> str:
-    return t("lstm.flow_reading", back=T - 1, rnn=fmt(rnn_flow["dh"][0]), lstm_c=fmt(lstm_flow["dc"][0]),
-             lstm_h=fmt(lstm_flow["dh"][0]), one=fmt(CLAMPS["one"]), half=fmt(CLAMPS["half"]))
+def highway_equations() -> str:
+    """Section 4's two one-step-back rules side by side, each named by its model in the page's language."""
+    return (rf"\text{{{t('lstm.model_lstm')}:}}\quad \frac{{\partial L}}{{\partial c_{{t-1}}}} = "
+            r"\frac{\partial L}{\partial c_t}\odot f_t + \dots"
+            rf"\qquad\qquad \text{{{t('lstm.model_rnn')}:}}\quad "
+            r"\frac{\partial L}{\partial h_{t-1}} = \Big(\frac{\partial L}{\partial h_t}\odot \tanh'(\cdot)\Big)"
+            r"\,W_{hh}^{\top}")
 
 
-def clamp_note(forget: float, T: int) -> str:
-    return t("lstm.clamp_note", f=fmt(forget), T=T, steps=T - 1, power=fmt(lstm.memory_after(forget, T - 1)))
+def flow_reading(lstm_flow: dict, rnn_flow: dict, T: int) -> list[str]:
+    """Section 4 in words: what arrives at k = 1, which model keeps more, and whether the LSTM's cell gradient
+    arrives larger than it was sent (and how much of it came along the cell path alone)."""
+    rnn, cell, along = rnn_flow["dh"][0], lstm_flow["dc"][0], lstm_flow["cell_path"][0]
+    first = t("lstm.flow_arrives", back=integer(T - 1), rnn=num(rnn), lstm_c=num(cell), lstm_h=num(lstm_flow["dh"][0]))
+    if rnn < cell:
+        first += " " + t("lstm.flow_rnn_smaller", ratio=num(cell / rnn) if rnn > 0 else "∞")
+    else:
+        first += " " + t("lstm.flow_rnn_larger", back=integer(T - 1))
+    larger = "lstm.flow_larger" if cell > 1.0 else "lstm.flow_smaller"
+    return [first, t(larger, lstm_c=num(cell), cell=num(along), end=num(lstm_flow["cell_path"][-1])),
+            t("lstm.flow_try", one=num(CLAMPS["one"]), half=num(CLAMPS["half"]))]
+
+
+def clamp_note(forget: float, lstm_flow: dict, T: int) -> str:
+    return t("lstm.clamp_note", f=num(forget), f_tex=latex(forget), steps=integer(T - 1),
+             power=num(lstm.memory_after(forget, T - 1)), end=num(lstm_flow["cell_path"][-1]),
+             start=num(lstm_flow["cell_path"][0]), total=num(lstm_flow["dc"][0]))
 
 
 # --- section 5: the sweep -------------------------------------------------------------------------------------
 
+def sweep_text(task: str) -> str:
+    return t(SWEEP_TEXTS[task], tolerance=num(tasks.ADDING_TOLERANCE), chance=percent(tasks.CHANCE[task]))
+
+
 def sweep_table(task: str) -> pd.DataFrame:
-    sweep = shipped(task)
-    return lstm_charts.sweep_table(sweep.lags, tasks.summarise_sweep(sweep),
-                                   [t(MODEL_NAMES[m]) for m in sweep.models], len(sweep.seeds), {
-        "lag": t("lstm.col_lag"), "mean": t("lstm.col_mean"), "range": t("lstm.col_range"),
+    stored = shipped(task)
+    return lstm_charts.sweep_table(stored.lags, sweep.summarise_sweep(stored),
+                                   [t(MODEL_NAMES[m]) for m in stored.models], len(stored.seeds), {
+        "lag": t(LAG_COLUMNS[task]), "mean": t("lstm.col_mean"), "range": t("lstm.col_range"),
         "solved": t("lstm.col_solved")})
 
 
 def sweep_caption(task: str) -> str:
     """How the sweep was run: seeds, updates, test set and every training setting, read from the stored file."""
-    sweep = shipped(task)
-    s = sweep.settings
-    return t("lstm.sweep_caption", seeds=len(sweep.seeds), first=int(sweep.seeds[0]), last=int(sweep.seeds[-1]),
-             steps=s["n_steps"], stop=f"{s['stop_at_solved']:.0%}", n_test=s["n_test"], test_seed=s["test_seed"],
-             hidden=s["hidden"], batch=s["batch_size"], lr=s["lr"], clip=fmt(s["clip"]),
-             bias=fmt(s["forget_bias"]), solved=f"{tasks.SOLVED_RUN:.0%}", file=f"data/lstm/{task}.npz",
-             window=tasks.SOLVED_WINDOW)
+    stored = shipped(task)
+    s = stored.settings
+    return t("lstm.sweep_caption", seeds=integer(len(stored.seeds)), first=integer(stored.seeds[0]),
+             last=integer(stored.seeds[-1]), steps=integer(s["n_steps"]), stop=percent(s["stop_at_solved"]),
+             n_test=integer(s["n_test"]), test_seed=integer(s["test_seed"]), hidden=integer(s["hidden"]),
+             batch=integer(s["batch_size"]), lr=num(s["lr"]), clip=num(s["clip"]), bias=num(s["forget_bias"]),
+             solved=percent(sweep.SOLVED_RUN), file=f"data/lstm/{task}.npz", window=integer(tasks.SOLVED_WINDOW))
 
 
 def sweep_readings(task: str) -> list[str]:
-    """What the sweep shows: how many runs each model solved, and, for a model whose seeds disagreed at some
-    lag, that the seed alone decided there."""
-    sweep = shipped(task)
-    facts = tasks.sweep_facts(sweep)
-    reading = "lstm.sweep_reading" if facts["rnn"]["longest"] is not None else "lstm.sweep_reading_none"
-    lines = [t(reading, lstm_solved=facts["lstm"]["solved"], rnn_solved=facts["rnn"]["solved"],
-               runs=facts["lstm"]["runs"], rnn_longest=facts["rnn"]["longest"], max_lag=int(sweep.lags[-1]),
-               hs_lag=tasks.BPTT_FAILED_BEYOND, rnn_first=f"{facts['rnn']['first_mean']:.0%}",
-               rnn_last=f"{facts['rnn']['last_mean']:.0%}", first_lag=int(sweep.lags[0]),
-               last_lag=int(sweep.lags[-1]), baseline=t(BASELINES[task]), chance=f"{tasks.CHANCE[task]:.0%}")]
-    for m in sweep.models:
+    """What the sweep shows: how many runs each model solved, whether the RNN's success falls with the lag, and,
+    for a model whose seeds disagreed at some lag, that the seed alone decided there."""
+    stored = shipped(task)
+    facts = sweep.sweep_facts(stored)
+    rnn = facts["rnn"]
+    fields = {"lstm_solved": integer(facts["lstm"]["solved"]), "rnn_solved": integer(rnn["solved"]),
+              "runs": integer(facts["lstm"]["runs"]), "first_lag": integer(stored.lags[0]),
+              "last_lag": integer(stored.lags[-1]), "rnn_first": percent(rnn["first_mean"]),
+              "rnn_last": percent(rnn["last_mean"]), "baseline": t(BASELINES[task]),
+              "chance": percent(tasks.CHANCE[task]), "hs_lag": integer(sweep.BPTT_FAILED_BEYOND)}
+    if rnn["longest"] is None:
+        lines = [t("lstm.sweep_reading_none", **fields)]
+    else:
+        lines = [t(SWEEP_READINGS[task], rnn_longest=integer(rnn["longest"]), **fields)]
+    falls = rnn["last_mean"] < rnn["first_mean"] - 0.1
+    lines[0] += " " + t("lstm.sweep_trend_falls" if falls else "lstm.sweep_trend_flat", **fields)
+    for m in stored.models:
         spread = facts[m]["spread"]
         if spread is not None:
-            lines.append(t("lstm.sweep_seeds", model=t(MODEL_NAMES[m]), mixed=len(facts[m]["mixed"]),
-                           n_lags=len(sweep.lags), lags=", ".join(str(lag) for lag in facts[m]["mixed"]),
-                           seeds=len(sweep.seeds), lag=spread["lag"], solved=spread["solved"],
-                           low=f"{spread['low']:.1%}", high=f"{spread['high']:.1%}"))
+            lines.append(t(SWEEP_SEEDS[task], model=t(MODEL_NAMES[m]), mixed=integer(len(facts[m]["mixed"])),
+                           n_lags=integer(len(stored.lags)), lags=", ".join(integer(lag) for lag in facts[m]["mixed"]),
+                           seeds=integer(len(stored.seeds)), lag=integer(spread["lag"]),
+                           solved=integer(spread["solved"]), low=percent(spread["low"]), high=percent(spread["high"])))
     return lines
+
+
+# --- section 6: your own LSTM ---------------------------------------------------------------------------------
+
+def read_upload(upload) -> tuple[dict | None, dict | None, str | None]:
+    """``(params, meta, None)`` for a usable weights file, ``(None, None, message)`` otherwise. The file is read
+    as numbers only (:func:`rnn_core.lstm.load_weights`); what was read is kept in this session only, under the
+    upload's id, so a rerun does not read it again."""
+    memo = st.session_state.get("lstm_own_model")
+    if memo is not None and memo[0] == upload.file_id:
+        return memo[1], memo[2], memo[3]
+    try:
+        params, meta = lstm.load_weights(upload.getvalue())
+        result = (params, meta, None)
+    except lstm.WeightsError as err:
+        detail = verbatim(err.detail) if err.detail else "—"
+        result = (None, None, t(WEIGHTS_ERRORS[err.code], detail=detail,
+                                mb=integer(lstm_weights.MAX_BYTES // (1024 * 1024)),
+                                hidden=integer(lstm_weights.MAX_HIDDEN)))
+    st.session_state["lstm_own_model"] = (upload.file_id, *result)
+    return result
+
+
+def own_default(size: int) -> str:
+    """A sequence that fits ``size`` inputs: a pulse then zeros for one input, letters A, B, ... otherwise."""
+    if size == 1:
+        return " ".join(["1"] + ["0"] * (OWN_DEFAULT_STEPS - 1))
+    letters = typed_inputs.LETTERS[: min(size, len(typed_inputs.LETTERS), 4)]
+    return " ".join(letters[k % len(letters)] for k in range(OWN_DEFAULT_STEPS))
+
+
+def own_steps(text: str, size: int) -> tuple[np.ndarray, typed_inputs.SequenceError | None]:
+    """The typed sequence as (T, D) inputs and None, or the default sequence's and the error to show."""
+    try:
+        return typed_inputs.parse_steps(text, size), None
+    except typed_inputs.SequenceError as err:
+        return typed_inputs.parse_steps(own_default(size), size), err
+
+
+def own_run(params: dict, steps: np.ndarray) -> tuple[np.ndarray, dict, dict]:
+    """The uploaded LSTM on one typed sequence: cell states (1, T, H), the forward cache, and its gradient flow
+    when the loss reads only h_T (a gradient of size 1 sent back, spread evenly over the units)."""
+    _, C, cache = lstm.forward(steps[None], params)
+    H = C.shape[2]
+    flow = lstm.gradient_flow(cache, np.full((1, H), 1.0 / np.sqrt(H)))
+    return C, cache, flow
+
+
+@charts.spec_cache(max_entries=16)
+def own_gates_chart(lang: str, fp: tuple, _params: dict, _steps: np.ndarray) -> dict:
+    """Section 6: the uploaded LSTM's gates and cell state along the typed sequence (the first units)."""
+    C, cache, _ = own_run(_params, _steps)
+    return charts.vega_lite(lstm_charts.gate_heatmaps(
+        gate_panels(cache, C, OWN_UNITS_SHOWN), np.array([], int), step_title=t("lstm.step_axis"),
+        unit_title=t("lstm.unit_axis"), marked_title=t("lstm.marked")))
+
+
+@charts.spec_cache(max_entries=16)
+def own_flow_chart(lang: str, fp: tuple, _params: dict, _steps: np.ndarray) -> dict:
+    """Section 6: the uploaded LSTM's gradient flow along the typed sequence."""
+    _, _, flow = own_run(_params, _steps)
+    series = {t("lstm.series_lstm_c"): flow["dc"], t("lstm.series_lstm_h"): flow["dh"],
+              t("lstm.series_cell_path"): flow["cell_path"]}
+    return charts.vega_lite(lstm_charts.flow_lines(
+        flow_frame(series), step_title=t("lstm.step_axis"), value_title=t("lstm.flow_axis"),
+        series_title=t("lstm.flow_series"), marked=np.array([], int)))
+
+
+def own_reading(flow: dict, T: int) -> str:
+    larger = "lstm.own_flow_larger" if flow["dc"][0] > 1.0 else "lstm.own_flow_smaller"
+    return t(larger, back=integer(T - 1), lstm_c=num(flow["dc"][0]), lstm_h=num(flow["dh"][0]),
+             cell=num(flow["cell_path"][0]))

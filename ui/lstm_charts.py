@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ui.charts import PALETTE
+from ui.numbers import D3_NUMBER, integer, percent
 
 MARK_COLOR = "#D55E00"  # vermillion: the marked steps
 
@@ -45,7 +46,7 @@ def gate_heatmaps(
             color=alt.Color(f"p{k}:Q", title=title, scale=scale,
                             legend=alt.Legend(orient="right", gradientLength=70, titleLimit=160)),
             tooltip=[alt.Tooltip("t:O", title=step_title), alt.Tooltip("unit:O", title=unit_title),
-                     alt.Tooltip(f"p{k}:Q", title=title, format=".4f")],
+                     alt.Tooltip(f"p{k}:Q", title=title, format=D3_NUMBER)],
         )
         rules = alt.Chart(pd.DataFrame({"t": marked + 1, "label": marked_title})).mark_rule(
             color=MARK_COLOR, strokeWidth=2, strokeDash=[4, 2]
@@ -59,7 +60,7 @@ def gate_heatmaps(
 def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str,
                marked: np.ndarray) -> alt.LayerChart:
     """Gradient norms against the step (``step``, ``value``, ``series`` columns) on a log axis, with the marked
-    steps as vertical rules. Rows with value ≤ 0 (an exact zero) are left out."""
+    steps as vertical rules. Rows with value ≤ 0 (an exact zero, which a log axis cannot draw) are left out."""
     names = list(dict.fromkeys(df["series"]))  # colours and legend in the caller's order
     steps = alt.Scale(domain=[1, int(df["step"].max())], nice=False, zero=False)  # the steps are 1..T
     df = df[df["value"] > 0]
@@ -67,10 +68,10 @@ def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_ti
         x=alt.X("step:Q", title=step_title, axis=alt.Axis(format="d", tickMinStep=1), scale=steps),
         y=alt.Y("value:Q", title=value_title, scale=alt.Scale(type="log")),
         color=alt.Color("series:N", title=series_title,
-                        scale=alt.Scale(domain=names, range=[PALETTE[1], PALETTE[0], PALETTE[5]][: len(names)]),
+                        scale=alt.Scale(domain=names, range=[PALETTE[k] for k in (1, 0, 5, 2)][: len(names)]),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
         tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
-                 alt.Tooltip("value:Q", title=value_title, format=".3g")],
+                 alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER)],
     )
     rules = alt.Chart(pd.DataFrame({"step": marked + 1})).mark_rule(
         color=MARK_COLOR, strokeDash=[4, 2]).encode(x=alt.X("step:Q", scale=steps))
@@ -85,27 +86,28 @@ def training_curves(df: pd.DataFrame, *, step_title: str, value_title: str, seri
         color=alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)),
                         legend=alt.Legend(orient="right")),
         tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
-                 alt.Tooltip("value:Q", title=value_title, format=".2f")],
+                 alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER)],
     ).properties(height=240)
 
 
-def sweep_chart(df: pd.DataFrame, chance: float, *, lag_title: str, rate_title: str, series_title: str,
-                chance_label: str, lag: int | None) -> alt.LayerChart:
+def sweep_chart(df: pd.DataFrame, chance: float, *, lag_title: str, rate_title: str, mean_title: str,
+                range_title: str, series_title: str, chance_label: str, lag: int | None) -> alt.LayerChart:
     """Mean success rate against lag with the seeds' min–max as bars (``lag``, ``mean``, ``min``, ``max``,
-    ``series`` columns); a dashed line at the rate of guessing; a grey rule at the lag chosen above."""
+    ``series`` columns, and ``mean_label``, ``range_label`` as the tooltips show them); a dashed line at the rate
+    of guessing; a grey rule at the lag chosen above. Each field has its own title (a chart's titles name its
+    quantities in the exported data)."""
     color = alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)),
                       legend=alt.Legend(orient="right"))
     x = alt.X("lag:Q", title=lag_title, axis=alt.Axis(format="d"))
     tips = [alt.Tooltip("series:N", title=series_title), alt.Tooltip("lag:Q", title=lag_title),
-            alt.Tooltip("mean:Q", title=rate_title, format=".1%"), alt.Tooltip("min:Q", format=".1%"),
-            alt.Tooltip("max:Q", format=".1%")]
+            alt.Tooltip("mean_label:N", title=mean_title), alt.Tooltip("range_label:N", title=range_title)]
     y = alt.Y("mean:Q", title=rate_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
     lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=40)).encode(x=x, y=y, color=color, tooltip=tips)
     bars = alt.Chart(df).mark_rule(strokeWidth=2, opacity=0.5).encode(
         x=x, y=alt.Y("min:Q"), y2=alt.Y2("max"), color=color)
-    guess = pd.DataFrame({"y": [chance], "label": [chance_label]})
+    guess = pd.DataFrame({"y": [chance], "label": [chance_label], "rate": [percent(chance)]})
     chance_rule = alt.Chart(guess).mark_rule(strokeDash=[5, 3], color="#777777").encode(
-        y=alt.Y("y:Q"), tooltip=[alt.Tooltip("label:N", title=chance_label)])
+        y=alt.Y("y:Q"), tooltip=[alt.Tooltip("label:N", title=chance_label), alt.Tooltip("rate:N", title=rate_title)])
     chance_text = alt.Chart(guess).mark_text(align="left", dy=-7, dx=4, color="#555555").encode(
         y=alt.Y("y:Q"), x=alt.value(0), text=alt.Text("label:N"))
     layers = [bars, lines, chance_rule, chance_text]
@@ -132,7 +134,10 @@ def curves_frame(runs: dict, points: int = 150) -> pd.DataFrame:
 def sweep_frame(lags: np.ndarray, summary: dict, model_titles: list[str]) -> pd.DataFrame:
     """Rows of :func:`sweep_chart` from :func:`rnn_core.tasks.summarise_sweep` (arrays (M, L))."""
     return pd.concat([pd.DataFrame({"lag": lags, "mean": summary["mean"][m], "min": summary["min"][m],
-                                    "max": summary["max"][m], "series": title})
+                                    "max": summary["max"][m], "series": title,
+                                    "mean_label": [percent(x) for x in summary["mean"][m]],
+                                    "range_label": [f"{percent(lo)} – {percent(hi)}" for lo, hi in
+                                                    zip(summary["min"][m], summary["max"][m], strict=True)]})
                       for m, title in enumerate(model_titles)], ignore_index=True)
 
 
@@ -140,12 +145,12 @@ def sweep_table(lags: np.ndarray, summary: dict, model_titles: list[str], n_seed
                 columns: dict[str, str]) -> pd.DataFrame:
     """The sweep as a table: one row per lag; per model the mean success rate, the seeds' range, and how many
     runs solved the task (``columns``: translated ``lag``, ``mean``, ``range``, ``solved`` headings)."""
-    table = {columns["lag"]: [int(lag) for lag in lags]}
+    table = {columns["lag"]: [integer(lag) for lag in lags]}
     for m, title in enumerate(model_titles):
-        table[f"{title}: {columns['mean']}"] = [f"{x:.1%}" for x in summary["mean"][m]]
-        table[f"{title}: {columns['range']}"] = [f"{lo:.1%}–{hi:.1%}" for lo, hi in
+        table[f"{title}: {columns['mean']}"] = [percent(x) for x in summary["mean"][m]]
+        table[f"{title}: {columns['range']}"] = [f"{percent(lo)} – {percent(hi)}" for lo, hi in
                                                  zip(summary["min"][m], summary["max"][m], strict=True)]
-        table[f"{title}: {columns['solved']}"] = [f"{k} / {n_seeds}" for k in summary["solved"][m]]
+        table[f"{title}: {columns['solved']}"] = [f"{integer(k)} / {integer(n_seeds)}" for k in summary["solved"][m]]
     return pd.DataFrame(table)
 
 

@@ -3,16 +3,20 @@ labels go in; no user text."""
 
 from __future__ import annotations
 
+from ui.numbers import num
 
-def _num(x: float) -> str:
-    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
+BLUE, ORANGE = (120, 178, 222), (240, 178, 122)  # light enough that black text stays readable
 
 
-def _fill(value: float) -> str:
-    """A light blue whose depth follows a gate value in [0, 1] (white = 0), dark enough text stays readable."""
-    v = min(max(value, 0.0), 1.0)
-    white, blue = (255, 255, 255), (120, 178, 222)
-    r, g, b = (round(w + (c - w) * v) for w, c in zip(white, blue, strict=True))
+def fill(value: float) -> str:
+    """A colour whose depth follows a value in [−1, 1]: white at 0, blue towards 1, orange towards −1.
+
+    The σ gates lie in (0, 1), so they range from white to blue; the candidate a lies in (−1, 1), so it is
+    shaded by its size, blue when positive and orange when negative.
+    """
+    v = min(max(value, -1.0), 1.0)
+    white, tint = (255, 255, 255), BLUE if v >= 0 else ORANGE
+    r, g, b = (round(w + (c - w) * abs(v)) for w, c in zip(white, tint, strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
@@ -29,17 +33,16 @@ def cell(v: dict, labels: dict[str, str], clamped: frozenset = frozenset()) -> s
 
     def gate(g: str, name: str, fn: str) -> str:
         z, value = v[f"z_{g}"], v[g]
-        body = f"{g} = {labels['set']}" if g in clamped else f"z = {_num(z)}\\n{g} = {fn}(z)"
-        fill = _fill(value) if g != "a" else _fill((value + 1) / 2)
-        return f'{g} [label="{name}\\n{body}\\n= {_num(value)}", fillcolor="{fill}"];'
+        body = f"{g} = {labels['set']}" if g in clamped else f"z = {num(z)}\\n{g} = {fn}(z)"
+        return f'{g} [label="{name}\\n{body}\\n= {num(value)}", fillcolor="{fill(value)}"];'
 
     lines = [
         "digraph G {",
         "rankdir=LR; nodesep=0.22; ranksep=0.42; newrank=true;",
         'node [fontname="Helvetica", fontsize=11, shape=box, style="rounded,filled", fillcolor="#ffffff"];',
         'edge [fontname="Helvetica", fontsize=10, color="#555555"];',
-        f'c0 [label="cₜ₋₁\\n{_num(v["c_prev"])}", fillcolor="#e3f1df"];',
-        f'inp [label="xₜ = {_num(v["x"])}\\nhₜ₋₁ = {_num(v["h_prev"])}", fillcolor="#ffe9a8"];',
+        f'c0 [label="cₜ₋₁\\n{num(v["c_prev"])}", fillcolor="#e3f1df"];',
+        f'inp [label="xₜ = {num(v["x"])}\\nhₜ₋₁ = {num(v["h_prev"])}", fillcolor="#ffe9a8"];',
         gate("f", labels["forget"], "σ"),
         gate("i", labels["input"], "σ"),
         gate("a", labels["candidate"], "tanh"),
@@ -49,19 +52,19 @@ def cell(v: dict, labels: dict[str, str], clamped: frozenset = frozenset()) -> s
         'add [label="+", shape=circle, width=0.35, fixedsize=true];',
         'tc [label="tanh", shape=ellipse];',
         'mo [label="×", shape=circle, width=0.35, fixedsize=true];',
-        f'c1 [label="cₜ\\n{_num(v["c"])}", fillcolor="#e3f1df", penwidth=2];',
-        f'h1 [label="hₜ\\n{_num(v["h"])}", fillcolor="#d6e8f7", penwidth=2];',
+        f'c1 [label="cₜ\\n{num(v["c"])}", fillcolor="#e3f1df", penwidth=2];',
+        f'h1 [label="hₜ\\n{num(v["h"])}", fillcolor="#d6e8f7", penwidth=2];',
         "{rank=same; c0; inp;}",
         "{rank=same; f; i; a; o;}",
         "{rank=same; mf; mi; tc;}",
         # the cell path: thick when f is near 1
         f'c0 -> mf [penwidth={1 + 3 * min(max(v["f"], 0.0), 1.0):.2f}, color="#009E73"];',
-        f'mf -> add [label="f·cₜ₋₁ = {_num(v["kept"])}", penwidth={1 + 3 * min(max(v["f"], 0.0), 1.0):.2f}, '
+        f'mf -> add [label="f·cₜ₋₁ = {num(v["kept"])}", penwidth={1 + 3 * min(max(v["f"], 0.0), 1.0):.2f}, '
         'color="#009E73"];',
-        f'mi -> add [label="i·a = {_num(v["written"])}"];',
+        f'mi -> add [label="i·a = {num(v["written"])}"];',
         'add -> c1 [color="#009E73", penwidth=2];',
         "c1 -> tc;",
-        f'tc -> mo [label="{_num(v["tanh_c"])}"];',
+        f'tc -> mo [label="{num(v["tanh_c"])}"];',
         "mo -> h1;",
         "f -> mf; i -> mi; a -> mi; o -> mo;",
         'inp -> f [color="#E69F00"]; inp -> i [color="#E69F00"]; inp -> a [color="#E69F00"]; '

@@ -2,22 +2,30 @@
 
 import streamlit as st
 
-from rnn_core import lstm, tasks
+from rnn_core import lstm, sweep, tasks, typed_inputs
 from ui import charts, lstm_diagrams, page, urlstate
 from ui import lstm as lesson
 from ui.code_panel import under_the_hood
-from ui.divergence import fmt
+from ui.errors import show_input_error
 from ui.i18n import current_language, t
+from ui.numbers import integer, num, percent
 from ui.urlstate import Param
 
 PAGE = lesson.PAGE
+W = lesson.START_WEIGHTS  # section 1's cell: (W_g, U_g, b_g) per gate
 
 P = {p.name: p for p in (
     Param("x", 1.0, "float", -3.0, 3.0, 0.1),
     Param("h", 0.5, "float", -1.0, 1.0, 0.05),
     Param("c", 1.0, "float", -5.0, 5.0, 0.1),
-    *(Param(f"{kind}{g}", lesson.START_WEIGHTS[g][j], "float", -6.0, 6.0, 0.1)
-      for g in lstm.GATES for j, kind in enumerate("wub")),
+    Param("wf", W["f"][0], "float", -6.0, 6.0, 0.1), Param("uf", W["f"][1], "float", -6.0, 6.0, 0.1),
+    Param("bf", W["f"][2], "float", -6.0, 6.0, 0.1),
+    Param("wi", W["i"][0], "float", -6.0, 6.0, 0.1), Param("ui", W["i"][1], "float", -6.0, 6.0, 0.1),
+    Param("bi", W["i"][2], "float", -6.0, 6.0, 0.1),
+    Param("wa", W["a"][0], "float", -6.0, 6.0, 0.1), Param("ua", W["a"][1], "float", -6.0, 6.0, 0.1),
+    Param("ba", W["a"][2], "float", -6.0, 6.0, 0.1),
+    Param("wo", W["o"][0], "float", -6.0, 6.0, 0.1), Param("uo", W["o"][1], "float", -6.0, 6.0, 0.1),
+    Param("bo", W["o"][2], "float", -6.0, 6.0, 0.1),
     Param("mode", "keep", "choice", options=tuple(lstm.CELL_MODES)),
     Param("out", "read", "choice", options=tuple(lstm.OUTPUT_MODES)),
     Param("sat", 4.0, "float", 1.0, 10.0, 0.5),
@@ -48,70 +56,63 @@ def values() -> dict:
 @page.fragment
 def one_cell() -> None:
     v = values()
-    # 1. One cell, by hand -----------------------------------------------------------------------------------
-    page.section("lstm.cell_header")
-    st.markdown(t("lstm.cell_text"))
-    st.latex(r"\begin{aligned}"
-             r"f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f) & i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i) & "
-             r"a_t &= \tanh(W_a x_t + U_a h_{t-1} + b_a)\\"
-             r"c_t &= f_t \odot c_{t-1} + i_t \odot a_t & o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o) & "
-             r"h_t &= o_t \odot \tanh(c_t)"
-             r"\end{aligned}")
-    st.markdown(t("lstm.letters"))
-    s1, s2, s3 = st.columns(3)
-    with s1:
-        urlstate.slider(PAGE, P["x"], t("lstm.x_label"))
-    with s2:
-        urlstate.slider(PAGE, P["h"], t("lstm.h_label"))
-    with s3:
-        urlstate.slider(PAGE, P["c"], t("lstm.c_label"))
-    with st.expander(t("lstm.weights_expander"), expanded=True):
-        for column, g in zip(st.columns(4), lstm.GATES, strict=True):
-            with column:
-                st.markdown(f"**{t(lesson.GATE_TITLES[g])}**")
-                for kind, symbol in (("w", "W"), ("u", "U"), ("b", "b")):
-                    urlstate.slider(PAGE, P[f"{kind}{g}"], f"{symbol}_{g}")
-    params = lesson.cell_params(v)
-    values_now = lstm.cell_values(v["x"], v["h"], v["c"], params)
-    inputs = {"x": v["x"], "h_prev": v["h"], "c_prev": v["c"]}
-    g1, g2 = st.columns([3, 2])
-    with g1:
+    with page.section("lstm.cell_header"):
+        st.markdown(t("lstm.cell_text"))
+        st.latex(r"\begin{aligned}"
+                 r"f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f) & i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i) & "
+                 r"a_t &= \tanh(W_a x_t + U_a h_{t-1} + b_a)\\"
+                 r"c_t &= f_t \odot c_{t-1} + i_t \odot a_t & o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o) & "
+                 r"h_t &= o_t \odot \tanh(c_t)"
+                 r"\end{aligned}")
+        st.markdown(t("lstm.letters"))
+        s1, s2, s3 = st.columns(3)
+        with s1:
+            urlstate.slider(PAGE, P["x"], t("lstm.x_label"))
+        with s2:
+            urlstate.slider(PAGE, P["h"], t("lstm.h_label"))
+        with s3:
+            urlstate.slider(PAGE, P["c"], t("lstm.c_label"))
+        with st.expander(t("lstm.weights_expander"), expanded=True):
+            for column, g in zip(st.columns(4), lstm.GATES, strict=True):
+                with column:
+                    st.markdown(f"**{t(lesson.GATE_TITLES[g])}**")
+                    for kind, symbol in (("w", "W"), ("u", "U"), ("b", "b")):
+                        urlstate.slider(PAGE, P[f"{kind}{g}"], f"{symbol}_{g}")
+        params = lesson.cell_params(v)
+        values_now = lstm.cell_values(v["x"], v["h"], v["c"], params)
+        inputs = {"x": v["x"], "h_prev": v["h"], "c_prev": v["c"]}
         st.graphviz_chart(lstm_diagrams.cell({**values_now, **inputs}, lesson.diagram_labels()))
         st.caption(t("lstm.diagram_caption"))
-    with g2:
-        for row in ((("f", "lstm.metric_f"), ("i", "lstm.metric_i"), ("a", "lstm.metric_a")),
-                    (("o", "lstm.metric_o"), ("c", "lstm.metric_c"), ("h", "lstm.metric_h"))):
-            for column, (name, key) in zip(st.columns(3), row, strict=True):
-                column.metric(t(key), f"{values_now[name]:.4f}")
+        for column, (name, key) in zip(st.columns(6), (("f", "lstm.metric_f"), ("i", "lstm.metric_i"),
+                                                       ("a", "lstm.metric_a"), ("o", "lstm.metric_o"),
+                                                       ("c", "lstm.metric_c"), ("h", "lstm.metric_h")), strict=True):
+            column.metric(t(key), num(values_now[name]))
         st.markdown(lesson.cell_reading(values_now, v["c"]))
+        st.markdown(lesson.growth_reading(v))
 
-    # 2. Operating modes ---------------------------------------------------------------------------------------
-    page.section("lstm.modes_header")
-    st.markdown(t("lstm.modes_text"))
-    st.markdown(lesson.modes_table())
-    o1, o2 = st.columns(2)
-    with o1:
-        urlstate.choice(PAGE, P["mode"], t("lstm.mode_label"), lesson.mode_name)
-    with o2:
-        urlstate.choice(PAGE, P["out"], t("lstm.out_label"), lesson.mode_name)
-    ideal = lstm.cell_values(v["x"], v["h"], v["c"], params, lstm.mode_clamp(v["mode"], v["out"]))
-    d1, d2 = st.columns([3, 2])
-    with d1:
-        st.graphviz_chart(lstm_diagrams.cell({**ideal, **inputs}, lesson.diagram_labels(), clamped=frozenset("fio")))
-    with d2:
-        urlstate.slider(PAGE, P["sat"], t("lstm.sat_label"), help=t("lstm.sat_help"))
-        real = lstm.cell_values(v["x"], v["h"], v["c"], params, lstm.mode_clamp(v["mode"], v["out"], v["sat"]))
-        compared = lesson.ideal_and_real(ideal, real, v["sat"])
-        st.dataframe(compared, column_config={name: st.column_config.NumberColumn(format="%.4f")
-                                              for name in compared.columns})
-        st.markdown(lesson.continuous_reading(v["sat"]))
+    with page.section("lstm.modes_header"):
+        st.markdown(t("lstm.modes_text"))
+        st.markdown(lesson.modes_table())
+        o1, o2 = st.columns(2)
+        with o1:
+            urlstate.choice(PAGE, P["mode"], t("lstm.mode_label"), lesson.mode_name)
+        with o2:
+            urlstate.choice(PAGE, P["out"], t("lstm.out_label"), lesson.mode_name)
+        ideal = lstm.cell_values(v["x"], v["h"], v["c"], params, lstm.mode_clamp(v["mode"], v["out"]))
+        d1, d2 = st.columns([3, 2])
+        with d1:
+            st.graphviz_chart(lstm_diagrams.cell({**ideal, **inputs}, lesson.diagram_labels(),
+                                                 clamped=frozenset("fio")))
+        with d2:
+            urlstate.slider(PAGE, P["sat"], t("lstm.sat_label"), help=t("lstm.sat_help"))
+            real = lstm.cell_values(v["x"], v["h"], v["c"], params, lstm.mode_clamp(v["mode"], v["out"], v["sat"]))
+            st.table(lesson.ideal_and_real(ideal, real, v["sat"]))
+            st.markdown(lesson.continuous_reading(v["sat"]))
 
-    st.subheader(t("lstm.story_header"))
-    st.markdown(t("lstm.story_text", value=lesson.story_value()))
-    story = lesson.story_table(v["sat"])
-    st.dataframe(story, hide_index=True, column_config={
-        col: st.column_config.NumberColumn(format="%.4f") for col in story.columns[1:]})
-    st.info(lesson.story_reading(v["sat"]), icon="📝")
+        st.subheader(t("lstm.story_header"))
+        st.markdown(t("lstm.story_text", value=lesson.story_value()))
+        st.table(lesson.story_table(v["sat"]), hide_index=True)
+        st.info(lesson.story_reading(v["sat"]), icon=":material/edit_note:")
 
 
 # Sections 3 to 5 are one fragment: the task and the lag chosen in section 3 decide the trained pair (or the
@@ -122,41 +123,47 @@ def one_cell() -> None:
 @page.fragment
 def long_lags() -> None:
     v = values()
-    # 3. A trained LSTM on a long-lag task ---------------------------------------------------------------------
-    page.section("lstm.trained_header")
+    task, lag = v["task"], v["lag"]
+    with page.section("lstm.trained_header"):
+        pair = trained_pair(task, lag)
+        if pair is not None:
+            example(v, task, lag, pair)
+    with page.section("lstm.why_header"):
+        gradient_highway(v, task, lag, pair)
+    with page.section("lstm.sweep_header"):
+        lag_sweep(task, lag)
+
+
+def trained_pair(task: str, lag: int) -> dict | None:
+    """Section 3: the task, the lag, and the LSTM and tanh RNN trained for them (or the offer to train them)."""
     t1, t2 = st.columns([1, 2])
     with t1:
         urlstate.choice(PAGE, P["task"], t("lstm.task_label"), lambda o: t(lesson.TASK_NAMES[o]))
     with t2:
-        urlstate.slider(PAGE, P["lag"], t("lstm.lag_label"),
-                        help=t("lstm.lag_help", lags=lesson.shipped_lags(v["task"])))
-    task, lag = v["task"], v["lag"]
+        urlstate.slider(PAGE, P["lag"], t(lesson.LAG_LABELS[task]),
+                        help=t(lesson.LAG_HELPS[task], lags=lesson.shipped_lags(task)))
     st.markdown(lesson.task_text(task, lag))
     pair = lesson.models_for(task, lag)
     if pair is None:
         offer = st.empty()
         with offer.container():
-            st.info(t("lstm.not_shipped", lag=lag, lags=lesson.shipped_lags(task),
-                      seconds=int(sum(lesson.TRAIN_BUDGET.values()))), icon="🏋️")
-            clicked = st.button(t("lstm.train_button", lag=lag), key="lstm_btn_train", type="primary")
-        if clicked:
-            pair = lesson.train_now(task, lag)
-            offer.empty()
-    if pair is not None:
-        r1, r2, r3, r4 = st.columns(4)
-        r1.metric(t("lstm.rate_lstm"), f"{pair['lstm']['rate']:.1%}")
-        r2.metric(t("lstm.rate_rnn"), f"{pair['rnn']['rate']:.1%}")
-        r3.metric(t("lstm.steps_lstm"), pair["lstm"]["steps"])
-        r4.metric(t("lstm.steps_rnn"), pair["rnn"]["steps"])
-        st.caption(lesson.origin_caption(task, lag, pair))
-        with st.expander(t("lstm.curves_expander")):
-            charts.show(lesson.curves_chart(current_language(), lesson.fingerprint(task, lag, pair), pair),
-                        name="lstm-training-curves")
-            st.caption(t("lstm.curves_caption", batch=lesson.trained_with(task, lag)["batch"]))
-        example(v, task, lag, pair)
-
-    gradient_highway(v, task, lag, pair)
-    lag_sweep(task, lag)
+            st.info(lesson.not_shipped(task, lag), icon=":material/model_training:")
+            clicked = st.button(t("lstm.train_button", lag=integer(lag)), key="lstm_btn_train", type="primary")
+        if not clicked:
+            return None
+        pair = lesson.train_now(task, lag)
+        offer.empty()
+    r1, r2, r3, r4 = st.columns(4)
+    r1.metric(t("lstm.rate_lstm"), percent(pair["lstm"]["rate"]))
+    r2.metric(t("lstm.rate_rnn"), percent(pair["rnn"]["rate"]))
+    r3.metric(t("lstm.steps_lstm"), integer(pair["lstm"]["steps"]))
+    r4.metric(t("lstm.steps_rnn"), integer(pair["rnn"]["steps"]))
+    st.caption(lesson.origin_caption(task, lag, pair))
+    with st.expander(t("lstm.curves_expander")):
+        charts.show(lesson.curves_chart(current_language(), lesson.fingerprint(task, lag, pair), pair),
+                    name="lstm-training-curves")
+        st.caption(t("lstm.curves_caption", batch=integer(lesson.training_settings(task)["batch"])))
+    return pair
 
 
 def example(v: dict, task: str, lag: int, pair: dict) -> None:
@@ -169,64 +176,111 @@ def example(v: dict, task: str, lag: int, pair: dict) -> None:
     typed = task == "first_symbol" and v["src"] == "typed"
     with e2 if task == "first_symbol" else e1:
         if typed:
-            urlstate.text(PAGE, P["seq"], t("lstm.seq_label"), help=t("lstm.seq_help", limit=tasks.MAX_TYPED_STEPS,
-                                                                       least=tasks.MIN_TYPED_STEPS))
+            urlstate.text(PAGE, P["seq"], t("lstm.seq_label"),
+                          help=t("lstm.seq_help", limit=integer(typed_inputs.MAX_TYPED_STEPS),
+                                 least=integer(typed_inputs.MIN_TYPED_STEPS)))
         else:
             urlstate.number(PAGE, P["ex"], t("lstm.ex_label"), help=t("lstm.ex_help"))
     if typed:
         letters, error = lesson.typed_symbols(v["seq"], P["seq"].default)
-        if error:
-            st.error(error, icon="✋")
+        if error is not None:
+            show_input_error(error, lesson.SEQ_ERRORS, "lstm.seq_error_fallback",
+                             limit=integer(typed_inputs.MAX_TYPED_STEPS))
         source = ("typed", letters)
     else:
         source = ("random", v["ex"])
     X, targets = lesson.example_inputs(task, lag, source)
     if typed and X.shape[1] != lag + 1:
-        st.info(t("lstm.length_notice", length=X.shape[1], trained=lag + 1, lag=lag), icon="📏")
+        st.info(t("lstm.length_notice", length=integer(X.shape[1]), trained=integer(lag + 1), lag=integer(lag)),
+                icon=":material/straighten:")
     st.markdown(lesson.example_line(task, X, targets))
     for column, (label, value, note) in zip(st.columns(3), lesson.answers(task, X, targets, pair), strict=True):
         column.metric(label, value, note, delta_color="off", delta_arrow="off")
     fp = lesson.fingerprint(task, lag, pair)
     charts.show(lesson.gates_chart(current_language(), fp, source, pair["lstm"]["run"]), name="lstm-gates",
                 width="content")
-    st.markdown(lesson.hold_reading(pair["lstm"]["run"], X))
+    st.markdown(lesson.hold_reading(task, pair["lstm"]["run"], X, targets))
 
 
 def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
-    # 4. Why it works: the gradient highway --------------------------------------------------------------------
-    page.section("lstm.why_header")
+    """Section 4: the gradient sent back from the end, through the RNN and through the LSTM's cell."""
     st.markdown(t("lstm.why_text"))
-    st.latex(r"\frac{\partial L}{\partial c_{t-1}} = \frac{\partial L}{\partial c_t}\odot f_t + \dots"
-             r"\qquad\text{vs.}\qquad"
-             r"\frac{\partial L}{\partial h_{t-1}} = \Big(\frac{\partial L}{\partial h_t}\odot \tanh'(\cdot)\Big)"
-             r"\,W_{hh}^{\top}")
+    st.latex(lesson.highway_equations())
     urlstate.choice(PAGE, P["clamp"], t("lstm.clamp_label"), lesson.clamp_name, horizontal=True)
     if pair is None:
-        st.info(t("lstm.needs_models"), icon="🏋️")
+        st.info(t("lstm.needs_models"), icon=":material/model_training:")
         return
     forget, fp = lesson.CLAMPS[v["clamp"]], lesson.fingerprint(task, lag, pair)
     lstm_flow, rnn_flow, T = lesson.gradient_flows(fp, forget, pair)
+    st.markdown(t("lstm.flow_measured"))
     charts.show(lesson.flow_chart(current_language(), fp, forget, pair), name="lstm-gradient-flow")
-    st.caption(t("lstm.flow_caption", n=lesson.FLOW_BATCH, T=T))
-    st.markdown(lesson.flow_reading(lstm_flow, rnn_flow, T))
+    st.caption(t("lstm.flow_caption", n=integer(lesson.FLOW_BATCH), T=integer(T)))
+    for line in lesson.flow_reading(lstm_flow, rnn_flow, T):
+        st.markdown(line)
     if forget is not None:
-        st.info(lesson.clamp_note(forget, T), icon="🔧")
+        st.info(lesson.clamp_note(forget, lstm_flow, T), icon=":material/build:")
 
 
 def lag_sweep(task: str, lag: int) -> None:
-    # 5. RNN against LSTM as the lag grows ---------------------------------------------------------------------
-    page.section("lstm.sweep_header")
-    st.markdown(t("lstm.sweep_text", task=t(lesson.TASK_NAMES[task]), tolerance=fmt(tasks.ADDING_TOLERANCE)))
+    """Section 5: the stored sweep of both models over lags and seeds, with the lag of section 3 marked."""
+    st.markdown(lesson.sweep_text(task))
     charts.show(lesson.sweep_chart(current_language(), task, lag), name="lstm-lag-sweep")
-    st.dataframe(lesson.sweep_table(task), hide_index=True)
+    st.table(lesson.sweep_table(task), hide_index=True)
     st.caption(lesson.sweep_caption(task))
     for reading in lesson.sweep_readings(task):
         st.markdown(reading)
 
 
+# Section 6 is a fragment of its own: the upload and the typed sequence change nothing above.
+@page.fragment
+def own_model() -> None:
+    with page.section("lstm.own_header"):
+        st.markdown(t("lstm.own_text", mb=integer(lesson.lstm_weights.MAX_BYTES // (1024 * 1024)),
+                      hidden=integer(lesson.lstm_weights.MAX_HIDDEN)))
+        upload = st.file_uploader(t("lstm.own_upload_label"), type=["safetensors", "npz"], key="lstm_own_file",
+                                  max_upload_size=lesson.lstm_weights.MAX_BYTES // (1024 * 1024))
+        if upload is None:
+            st.caption(t("lstm.own_none"))
+            return
+        params, meta, message = lesson.read_upload(upload)
+        if message is not None:
+            st.error(message, icon=":material/block:")
+            return
+        D, H = meta["input_size"], meta["hidden_size"]
+        st.success(t("lstm.own_loaded", format=meta["format"], D=integer(D), H=integer(H)),
+                   icon=":material/check_circle:")
+        if "lstm_own_seq" not in st.session_state or st.session_state.get("lstm_own_seq_for") != upload.file_id:
+            st.session_state["lstm_own_seq"] = lesson.own_default(D)  # a sequence that fits this model
+            st.session_state["lstm_own_seq_for"] = upload.file_id
+        text = st.text_input(t("lstm.own_seq_label", D=integer(D)), key="lstm_own_seq",
+                             help=t("lstm.own_seq_help", D=integer(D), last=typed_inputs.LETTERS[min(D, 26) - 1],
+                                    max_steps=integer(typed_inputs.MAX_STEPS), limit=num(typed_inputs.MAX_VALUE)))
+        steps, error = lesson.own_steps(text, D)
+        if error is not None:
+            show_input_error(error, lesson.OWN_SEQ_ERRORS, "lstm.own_error_fallback",
+                             limit=num(typed_inputs.MAX_VALUE), max_steps=integer(typed_inputs.MAX_STEPS))
+        fp = (upload.file_id, steps.tobytes())
+        st.markdown(t("lstm.own_gates", T=integer(len(steps))))
+        charts.show(lesson.own_gates_chart(current_language(), fp, params, steps), name="lstm-own-gates",
+                    width="content")
+        if H > lesson.OWN_UNITS_SHOWN:
+            st.caption(t("lstm.own_units_cut", shown=integer(lesson.OWN_UNITS_SHOWN), H=integer(H)))
+        charts.show(lesson.own_flow_chart(current_language(), fp, params, steps), name="lstm-own-gradient-flow")
+        st.markdown(lesson.own_reading(lesson.own_run(params, steps)[2], len(steps)))
+
+
 one_cell()
 long_lags()
-under_the_hood(lstm.cell_values, lstm.mode_clamp, lstm.gate_value, lstm.story, lstm.forward, lstm.gradient_flow,
-               lstm._bptt, tasks.train, tasks.success_rate, tasks.lstm_insides, tasks.forget_hold,
-               tasks.gradient_flow, tasks.rnn_gradient_flow, tasks.parse_symbols, tasks.lag_sweep,
-               tasks.summarise_sweep, tasks.sweep_facts)
+own_model()
+under_the_hood(
+    (lstm.step_forward, "lstm.hood_step_forward"), (lstm.forward, "lstm.hood_forward"),
+    (lstm.cell_values, "lstm.hood_cell_values"), (lstm.keep_writing, "lstm.hood_keep_writing"),
+    (lstm.mode_clamp, "lstm.hood_mode_clamp"), (lstm.gate_value, "lstm.hood_gate_value"),
+    (lstm.story, "lstm.hood_story"), (tasks.train, "lstm.hood_train"), (tasks.gradients, "lstm.hood_gradients"),
+    (lstm.step_backward, "lstm.hood_step_backward"), (lstm.backward, "lstm.hood_backward"),
+    (tasks.success_rate, "lstm.hood_success_rate"), (tasks.forget_hold, "lstm.hood_forget_hold"),
+    (lstm.gradient_flow, "lstm.hood_gradient_flow"), (tasks.gradient_flow, "lstm.hood_tasks_gradient_flow"),
+    (tasks.rnn_gradient_flow, "lstm.hood_rnn_gradient_flow"), (typed_inputs.parse_symbols, "lstm.hood_parse_symbols"),
+    (sweep.lag_sweep, "lstm.hood_lag_sweep"), (sweep.sweep_facts, "lstm.hood_sweep_facts"),
+    (typed_inputs.parse_steps, "lstm.hood_parse_steps"),
+)
