@@ -70,3 +70,19 @@ def nudge_first_input(
     with np.errstate(over="ignore", invalid="ignore"):
         difference = np.linalg.norm(H[1] - H[0], axis=1)
     return {"states": H[0], "nudged": H[1], "difference": difference}
+
+
+def mean_slope(params: vanilla.Params, x: np.ndarray, activation: str) -> float:
+    """The activation's average slope ``f'(a_t)`` over the run on ``x`` (every step and unit).
+
+    One step carries a small difference in the state forward as ``dh_t = f'(a_t) * (dh_{t-1} W_hh)``, so a
+    small slope (tanh or the logistic function pushed into their flat ends by large weights) damps what the state
+    keeps of an earlier input, however large ``W_hh`` is. Non-finite pre-activations (an overflowed run) are
+    left out; nan when none is finite.
+
+    Args:
+        x: (T,) one scalar input per step.
+    """
+    _, cache = vanilla.forward(np.asarray(x, dtype=np.float64)[None, :, None], params, activation=activation)
+    A = cache["A"][np.isfinite(cache["A"])]
+    return float(np.mean(vanilla.ACTIVATIONS[activation].df(A))) if A.size else float("nan")

@@ -61,3 +61,27 @@ def test_overflow_is_reported_not_warned():
     first_bad = int(np.argmin(finite))
     assert 140 < first_bad < 170
     assert not np.isfinite(out["difference"][first_bad:]).any()
+
+
+def test_mean_slope_is_the_activations_slope_averaged_over_the_run():
+    params = intro.toy_rnn(5, seed=2, scale=1.3)
+    x = np.array([1.0, -0.5, 2.0, 0.0])
+    _, cache = vanilla.forward(x[None, :, None], params, activation="tanh")
+    assert intro.mean_slope(params, x, "tanh") == pytest.approx(np.mean(1 - np.tanh(cache["A"]) ** 2), rel=1e-12)
+    assert intro.mean_slope(params, x, "linear") == 1.0
+    assert 0 < intro.mean_slope(params, x, "logistic") <= 0.25
+
+
+def test_larger_weights_push_tanh_into_its_flat_ends():
+    """The home page's case: with tanh, weight scale 1.5 keeps less of the nudge than 1, and the average slope is
+    smaller there (0.742 against 0.943), which is the sentence the page says only when both hold."""
+    x = intro.parse_numbers("1,0,0,0,0,0,0,0,0,0,0,0")
+    kept = {s: intro.nudge_first_input(intro.toy_rnn(4, 0, s), x, "tanh", 0.1)["difference"][-1] for s in (1.0, 1.5)}
+    slope = {s: intro.mean_slope(intro.toy_rnn(4, 0, s), x, "tanh") for s in (1.0, 1.5)}
+    assert kept[1.5] < kept[1.0] and slope[1.5] < slope[1.0]
+    assert intro.mean_slope(intro.toy_rnn(4, 0, 0.01), x, "tanh") > 0.999  # tiny weights: tanh is nearly linear
+
+
+def test_mean_slope_leaves_out_an_overflowed_run():
+    params = {"W_xh": np.ones((1, 2)), "W_hh": 100.0 * np.eye(2), "b": np.zeros(2)}
+    assert intro.mean_slope(params, np.full(200, 1000.0), "relu") == 1.0  # only the finite pre-activations count
