@@ -1,5 +1,5 @@
 """What the home lesson's sections draw: the typed sequence, the small RNN's cached runs and chart specs, and
-the sentence that reads the nudge.
+the sentences that read the nudge, each chosen from the values computed at the page's settings.
 
 Runs and chart specs are keyed on the page's small settings (the sequence as a tuple of numbers), so a rerun
 that changes nothing in a chart ships it from the one spec cache (:func:`ui.charts.spec_cache`).
@@ -7,13 +7,16 @@ that changes nothing in a chart ships it from the one spec cache (:func:`ui.char
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from rnn_core import intro, vanilla
+from rnn_core.errors import InputError
 from ui import charts
-from ui.i18n import t, verbatim
+from ui.i18n import t
+from ui.numbers import D3_NUMBER, integer, num
 
 PAGE = "home"
 ACTIVATION_NAMES = {"tanh": "home.act_tanh", "relu": "home.act_relu", "logistic": "home.act_logistic",
@@ -21,24 +24,33 @@ ACTIVATION_NAMES = {"tanh": "home.act_tanh", "relu": "home.act_relu", "logistic"
 # One line per page for the map (the lessons, and the class page); only pages listed in ui/nav.py are shown.
 LESSON_LINES = {"mappings": "home.map_mappings", "counting": "home.map_counting", "gradients": "home.map_gradients",
                 "optimizers": "home.map_optimizers", "lstm": "home.map_lstm", "class": "home.map_class"}
+SCALE_STEP = 0.5  # section 3 compares the nudge at the weight scale one such step down and up
+VIRIDIS = "viridis"  # the one sequential colour map of the app's heatmaps
 
 
-def read_sequence(text: str, default: str) -> tuple[tuple[float, ...], str | None]:
-    """The typed sequence as a tuple of numbers, and what is wrong with it (translated), or None.
+def y_axis(**kwargs) -> alt.Axis:
+    """A y axis whose title reads across, above the plot (Hangul turned sideways is hard to read, and a long
+    title fits a phone's width better across than along a short axis)."""
+    return alt.Axis(titleAngle=0, titleAlign="left", titleBaseline="bottom", titleX=0, titleY=-10, **kwargs)
 
-    A sequence that cannot be read is replaced by ``default``, and the message says so.
-    """
+# Section 1 draws the unrolled network twice: time left to right, and stacked (a row per step) for a phone,
+# where Streamlit's columns stack too (below 640 px). Only ours: the two keyed containers of the view.
+UNROLLED_CSS = """<style>
+.st-key-home-unrolled-stacked { display: none; }
+@media (max-width: 640px) {
+  .st-key-home-unrolled-wide { display: none; }
+  .st-key-home-unrolled-stacked { display: block; }
+}
+</style>"""
+
+
+def read_sequence(text: str, default: str) -> tuple[tuple[float, ...], InputError | None]:
+    """The typed sequence as a tuple of numbers and None, or the ``default`` sequence and what is wrong with
+    the typed one (the view says so with :func:`ui.errors.show_input_error`)."""
     try:
         return tuple(intro.parse_numbers(text).tolist()), None
-    except intro.InputError as err:
-        messages = {
-            "empty": t("home.x_error_empty"),
-            "number": t("home.x_error_number", position=err.position, token=verbatim(err.token)),
-            "too_large": t("home.x_error_too_large", position=err.position, token=verbatim(err.token),
-                           bound=f"{intro.INPUT_LIMIT:g}"),
-            "too_long": t("home.x_error_too_long", length=err.position, limit=intro.MAX_STEPS),
-        }
-        return tuple(intro.parse_numbers(default).tolist()), messages[err.code] + " " + t("home.x_error_fallback")
+    except InputError as err:
+        return tuple(intro.parse_numbers(default).tolist()), err
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -50,7 +62,7 @@ def toy_rnn(hidden: int, seed: int, scale: float) -> vanilla.Params:
     return params
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def nudged(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> dict[str, np.ndarray]:
     """The network on ``x`` and on ``x`` with ``delta`` added to x₁ (:func:`rnn_core.intro.nudge_first_input`):
     ``states`` (T, H), ``nudged`` (T, H), ``difference`` (T,). Shared and read-only."""
@@ -73,26 +85,127 @@ def states(x: tuple, activation: str, hidden: int, seed: int, scale: float) -> t
 
 @charts.spec_cache(max_entries=128)
 def state_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, scale: float) -> dict:
-    """Section 2: the states over time, one row per unit."""
+    """Section 2: the states over time, one row per unit, on viridis (overflowed states left out)."""
     H, _ = states(x, activation, hidden, seed, scale)
-    return charts.vega_lite(charts.state_heatmap(H, x_title=t("home.t_axis"), y_title=t("home.unit_axis"),
-                                                 value_title=t("home.state_value")))
+    T, units = H.shape
+    tt, hh = np.meshgrid(np.arange(1, T + 1), np.arange(1, units + 1), indexing="ij")
+    df = pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(), "value": H.ravel()})
+    df = df[np.isfinite(df["value"])]
+    step, unit, value = t("home.t_axis"), t("home.unit_axis"), t("home.state_value")
+    chart = alt.Chart(df).mark_rect().encode(
+        x=alt.X("t:O", title=step, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+        y=alt.Y("unit:O", title=unit, axis=y_axis(labelAngle=0)),
+        color=alt.Color("value:Q", title=value, scale=alt.Scale(scheme=VIRIDIS),
+                        legend=alt.Legend(orient="bottom", format=D3_NUMBER, gradientLength=220)),
+        tooltip=[alt.Tooltip("t:O", title=step), alt.Tooltip("unit:O", title=unit),
+                 alt.Tooltip("value:Q", title=value, format=D3_NUMBER)],
+    ).properties(height=180 + 28 * units)  # the x axis and the legend below take about 180 px
+    return charts.vega_lite(chart)
 
 
 @charts.spec_cache(max_entries=128)
 def memory_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> dict:
-    """Section 3: how far each state moves when x₁ is nudged by ``delta`` (zeros and overflows left out)."""
+    """Section 3: how far each state moves when x₁ is nudged by ``delta``, against the nudge itself (a dashed
+    line). Zeros and overflows are left out of the log axis (:func:`memory_cut` says how many)."""
     diff = nudged(x, activation, hidden, seed, scale, delta)["difference"]
     shown = np.isfinite(diff) & (diff > 0)
-    memory = pd.DataFrame({"t": np.arange(1, len(x) + 1)[shown], "difference": diff[shown]})
-    return charts.vega_lite(charts.log_lines(memory, "t", "difference", x_title=t("home.t_axis"),
-                                             y_title=t("home.difference_axis"), points=True, integer_x=True))
+    df = pd.DataFrame({"t": np.arange(1, len(x) + 1)[shown], "difference": diff[shown]})
+    step, moved = t("home.t_axis"), t("home.difference_axis")
+    y = alt.Y("difference:Q", title=moved, scale=alt.Scale(type="log"), axis=y_axis(format=D3_NUMBER))
+    line = alt.Chart(df).mark_line(point=True, color=charts.PALETTE[0]).encode(
+        x=alt.X("t:Q", title=step, axis=alt.Axis(format="d", tickMinStep=1),
+                scale=alt.Scale(domain=[1, max(len(x), 2)])),
+        y=y,
+        tooltip=[alt.Tooltip("t:Q", title=step), alt.Tooltip("difference:Q", title=moved, format=D3_NUMBER)],
+    )
+    nudge = pd.DataFrame({"difference": [delta], "label": [t("home.delta_rule", delta=num(delta))]})
+    rule = alt.Chart(nudge).mark_rule(strokeDash=[6, 4], color=charts.PALETTE[1], strokeWidth=2).encode(
+        y=y, tooltip=[alt.Tooltip("label:N", title=t("home.delta_rule_title"))])
+    return charts.vega_lite(alt.layer(line, rule).properties(height=280))
+
+
+def memory_cut(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> str:
+    """The caption under section 3's chart: which steps the log axis cannot draw, if any."""
+    diff = nudged(x, activation, hidden, seed, scale, delta)["difference"]
+    finite = np.isfinite(diff)
+    parts = []
+    if np.any(finite & (diff == 0)):
+        parts.append(t("home.cut_zero", count=integer(np.sum(finite & (diff == 0)))))
+    if not np.all(finite):
+        parts.append(t("home.cut_overflow", count=integer(np.sum(~finite)), step=integer(np.argmin(finite) + 1)))
+    return " ".join(parts)
 
 
 def memory_reading(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> str:
-    """The sentence under section 3's chart: how much of the nudge the last state still carries."""
-    last = nudged(x, activation, hidden, seed, scale, delta)["difference"][-1]
-    if np.isfinite(last) and last > 0:
-        return t("home.memory_reading", delta=f"{delta:.3g}", steps=len(x), last=f"{last:.3g}",
-                 ratio=f"{last / delta:.3g}")
-    return t("home.memory_gone", steps=len(x))
+    """The sentence under section 3's chart: how much of the nudge the last state still carries, and whether
+    that is more or less than the nudge itself."""
+    diff = nudged(x, activation, hidden, seed, scale, delta)["difference"]
+    last = diff[-1]
+    if not np.isfinite(last):
+        return t("home.memory_overflow", steps=integer(len(x)), step=integer(np.argmin(np.isfinite(diff)) + 1))
+    if last == 0:
+        return t("home.memory_gone", steps=integer(len(x)))
+    ratio = last / delta
+    verdict = "home.verdict_same" if num(ratio) == "1" else "home.verdict_grown" if ratio > 1 else "home.verdict_shrunk"
+    return t("home.memory_reading", delta=num(delta), steps=integer(len(x)), last=num(last), ratio=num(ratio),
+             verdict=t(verdict))
+
+
+def other_scales(scale: float, lo: float, hi: float) -> list[float]:
+    """The weight scales section 3 compares with: one :data:`SCALE_STEP` down and up, within the slider."""
+    return sorted({s for s in (round(max(lo, scale - SCALE_STEP), 2), round(min(hi, scale + SCALE_STEP), 2))
+                   if s != scale})
+
+
+def compared(value: float, now: float) -> str:
+    """How the last state's change ``value`` at another setting compares with ``now``'s (both as computed)."""
+    if not np.isfinite(value):
+        return t("home.cmp_overflow")
+    if value == 0:
+        return t("home.cmp_zero")
+    if not np.isfinite(now):
+        return t("home.cmp_finite")
+    if num(value) == num(now):
+        return t("home.cmp_same")
+    return t("home.cmp_more") if value > now else t("home.cmp_less")
+
+
+def comparisons(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float,
+                lo: float, hi: float) -> list[str]:
+    """Section 3's list: the same nudge at the neighbouring weight scales and with the other activations, each
+    line with the computed change of the last state and how it compares with the current one."""
+    now = nudged(x, activation, hidden, seed, scale, delta)["difference"][-1]
+    lines = []
+    for other in other_scales(scale, lo, hi):
+        value = nudged(x, activation, hidden, seed, other, delta)["difference"][-1]
+        lines.append(t("home.cmp_scale", scale=num(other), now=num(scale), value=num(value),
+                       relation=compared(value, now)))
+    for name in ACTIVATION_NAMES:
+        if name != activation:
+            value = nudged(x, name, hidden, seed, scale, delta)["difference"][-1]
+            lines.append(t("home.cmp_activation", act=t(ACTIVATION_NAMES[name]), value=num(value),
+                           relation=compared(value, now)))
+    return lines
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def mean_slope(x: tuple, activation: str, hidden: int, seed: int, scale: float) -> float:
+    """:func:`rnn_core.intro.mean_slope` of the page's network (cached)."""
+    return intro.mean_slope(toy_rnn(hidden, seed, scale), np.array(x), activation)
+
+
+def saturation_note(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float,
+                    lo: float, hi: float) -> str | None:
+    """Why a larger weight scale can keep *less* of the nudge: said only when, at these settings, the larger
+    scale keeps less and the activation's average slope over the run is smaller there."""
+    larger = [s for s in other_scales(scale, lo, hi) if s > scale]
+    if activation not in ("tanh", "logistic") or not larger:
+        return None
+    up = larger[0]
+    now = nudged(x, activation, hidden, seed, scale, delta)["difference"][-1]
+    there = nudged(x, activation, hidden, seed, up, delta)["difference"][-1]
+    slope_now, slope_up = mean_slope(x, activation, hidden, seed, scale), mean_slope(x, activation, hidden, seed, up)
+    if not (np.isfinite(now) and np.isfinite(there) and there < now and slope_up < slope_now):
+        return None
+    return t("home.saturation", act=t(ACTIVATION_NAMES[activation]), up=num(up), now=num(scale),
+             slope_up=num(slope_up), slope_now=num(slope_now))

@@ -1,14 +1,17 @@
 """Home: what a recurrent network is, shown on a small RNN the student feeds, and a map of the lessons."""
 
+import numpy as np
 import streamlit as st
 
 from rnn_core import intro, vanilla
 from ui import charts, diagrams, page, urlstate
 from ui import home as lesson
 from ui.code_panel import under_the_hood
-from ui.divergence import FLOAT64_MAX
+from ui.errors import show_input_error
+from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.nav import LESSONS
+from ui.numbers import integer, num
 from ui.urlstate import Param
 
 PAGE = lesson.PAGE
@@ -25,6 +28,7 @@ P = {p.name: p for p in (
 
 urlstate.bind_page(PAGE, P.values())
 page.frame("home.title", "home.intro", PAGE, P.values())
+st.html(lesson.UNROLLED_CSS)
 
 
 def values() -> dict:
@@ -33,7 +37,7 @@ def values() -> dict:
 
 
 def network(v: dict) -> tuple:
-    """The typed sequence (a fallback when it cannot be read) and the network's settings, as one cache key."""
+    """The typed sequence (the default one when it cannot be read) and the network's settings, one cache key."""
     x, _ = lesson.read_sequence(v["x"], P["x"].default)
     return x, v["act"], v["hidden"], v["seed"], v["scale"]
 
@@ -44,28 +48,33 @@ def network(v: dict) -> tuple:
 @page.fragment
 def feed_a_sequence() -> None:
     v = values()
+    settings = network(v)
+    steps = len(settings[0])
     # One container per section, made first: section 3's fragment is known by its position, which must not move
     # when section 2 shows an error or a warning (or its own reruns would lose their place).
     recurrence, feed, nudge = st.container(), st.container(), st.container()
-    with recurrence:
+    with recurrence, page.section("home.recurrence_header"):
         # 1. The recurrence -------------------------------------------------------------------------------
-        page.section("home.recurrence_header")
         st.latex(r"S_t = f(S_{t-1},\, X_t) = f(S_{t-1} W + X_t U + b)")
-        st.markdown(t("home.recurrence_text"))
-        left, right = st.columns([1, 3])
-        with left:
-            st.graphviz_chart(diagrams.folded_rnn({"input": t("home.node_input"), "state": t("home.node_state"),
-                                                   "output": t("home.node_output")}))
-            st.caption(t("home.folded_caption"))
+        page.prose("home.recurrence_text")
+        folded, unrolled = st.columns([1, 3])
+        folded.graphviz_chart(diagrams.folded_rnn({"input": t("home.node_input"), "state": t("home.node_state"),
+                                                   "output": t("home.node_output")}), alt=t("home.folded_alt"))
+        folded.caption(t("home.folded_caption"))
+        alt = t("home.unrolled_alt", steps=integer(steps))  # one of the two is shown, by the screen's width
+        unrolled.container(key="home-unrolled-wide").graphviz_chart(diagrams.unrolled_rnn(steps), alt=alt)
+        unrolled.container(key="home-unrolled-stacked").graphviz_chart(diagrams.unrolled_rnn(steps, stacked=True),
+                                                                       alt=alt)
+        unrolled.caption(t("home.unrolled_caption", steps=integer(steps)))
+        exercise_box(PAGE, "home_tanh_state")
 
-    with feed:
+    with feed, page.section("home.try_header"):
         # 2. Feed it a sequence --------------------------------------------------------------------------
-        page.section("home.try_header")
-        st.markdown(t("home.try_text", limit=intro.MAX_STEPS))
+        page.prose("home.try_text", limit=integer(intro.MAX_STEPS))
         c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
         with c1:
             urlstate.text(PAGE, P["x"], t("home.x_label"),
-                          help=t("home.x_help", limit=intro.MAX_STEPS, bound=f"{intro.INPUT_LIMIT:g}"))
+                          help=t("home.x_help", limit=integer(intro.MAX_STEPS), bound=num(intro.INPUT_LIMIT)))
         with c2:
             urlstate.choice(PAGE, P["act"], t("home.act_label"), lambda o: t(lesson.ACTIVATION_NAMES[o]),
                             widget=st.selectbox)
@@ -77,18 +86,18 @@ def feed_a_sequence() -> None:
 
         _, problem = lesson.read_sequence(v["x"], P["x"].default)
         if problem:
-            st.error(problem, icon="✋")
-        settings = network(v)
-        steps = len(settings[0])
-        with right:
-            st.graphviz_chart(diagrams.unrolled_rnn(steps))
-            st.caption(t("home.unrolled_caption", steps=steps))
+            show_input_error(problem, {"empty": "home.x_error_empty", "number": "home.x_error_number",
+                                       "too_large": "home.x_error_too_large", "too_long": "home.x_error_too_long"},
+                             "home.x_error_fallback", limit=integer(intro.MAX_STEPS), bound=num(intro.INPUT_LIMIT))
 
-        charts.show(lesson.state_chart(current_language(), *settings))
+        charts.show(lesson.state_chart(current_language(), *settings), name="home-states", width="stretch")
         _, overflowed_at = lesson.states(*settings)
         if overflowed_at is not None:
-            st.warning(t("home.overflow", step=overflowed_at, fmax=FLOAT64_MAX), icon="💥")
-        st.caption(t("home.heatmap_caption", steps=steps, hidden=v["hidden"]))
+            st.warning(t("home.overflow", step=integer(overflowed_at), fmax=num(np.finfo(np.float64).max)),
+                       icon=":material/warning:")
+        st.caption(t("home.heatmap_caption", steps=integer(steps), hidden=integer(v["hidden"])))
+        exercise_box(PAGE, "home_state_count")
+        exercise_box(PAGE, "home_bounded")
 
     with nudge:
         the_nudge()
@@ -98,24 +107,45 @@ def feed_a_sequence() -> None:
 def the_nudge() -> None:
     v = values()
     settings = network(v)
-    # 3. Every state depends on all earlier computation --------------------------------------------------
-    page.section("home.memory_header")
-    st.markdown(t("home.memory_text"))
-    urlstate.slider(PAGE, P["delta"], t("home.delta_label"), format="%.3f")
-    charts.show(lesson.memory_chart(current_language(), *settings, v["delta"]))
-    st.markdown(lesson.memory_reading(*settings, v["delta"]))
+    scales = P["scale"].lo, P["scale"].hi
+    with page.section("home.memory_header"):
+        # 3. Every state depends on all earlier computation ----------------------------------------------
+        page.prose("home.memory_text")
+        urlstate.slider(PAGE, P["delta"], t("home.delta_label"), format="%.3f")
+        charts.show(lesson.memory_chart(current_language(), *settings, v["delta"]), name="home-nudge",
+                    width="stretch")
+        cut = lesson.memory_cut(*settings, v["delta"])
+        st.caption(" ".join(filter(None, [t("home.memory_chart_caption"), cut])))
+        st.markdown(lesson.memory_reading(*settings, v["delta"]))
+        st.markdown(t("home.cmp_intro") + "\n\n" + "\n".join(
+            f"- {line}" for line in lesson.comparisons(*settings, v["delta"], *scales)))
+        note = lesson.saturation_note(*settings, v["delta"], *scales)
+        if note:
+            st.info(note, icon=":material/lightbulb:")
+        exercise_box(PAGE, "home_nudge")
+        exercise_box(PAGE, "home_fading_scale")
 
 
 feed_a_sequence()
 
 # 4. Where RNNs are used, and the lessons (links to other pages: outside the fragments) -------------------
-page.section("home.uses_header")
-st.markdown(t("home.uses_text"))
-page.section("home.map_header")
-st.markdown(t("home.map_text"))
-for script, title_key, icon, path in LESSONS:
-    if path in lesson.LESSON_LINES:
-        st.page_link(script, label=t(title_key), icon=icon, query_params={"lang": current_language()})
-        st.caption(t(lesson.LESSON_LINES[path]))
+with page.section("home.uses_header"):
+    page.prose("home.uses_text")
+with page.section("home.map_header"):
+    st.markdown(t("home.map_text"))
+    shown = [lesson_ for lesson_ in LESSONS if lesson_[3] in lesson.LESSON_LINES]
+    for row in range(0, len(shown), 2):
+        for column, (script, title_key, icon, path) in zip(st.columns(2), shown[row:row + 2], strict=False):
+            with column.container(border=True, height="stretch"):
+                st.page_link(script, label=t(title_key), icon=icon, query_params={"lang": current_language()})
+                st.markdown(t(lesson.LESSON_LINES[path]))
 
-under_the_hood(intro.parse_numbers, intro.toy_rnn, intro.nudge_first_input, vanilla.step, vanilla.forward)
+under_the_hood(
+    (intro.parse_numbers, "home.hood_parse_numbers"),
+    (intro.toy_rnn, "home.hood_toy_rnn"),
+    (vanilla.init_params, "home.hood_init_params"),
+    (vanilla.step, "home.hood_step"),
+    (vanilla.forward, "home.hood_forward"),
+    (intro.nudge_first_input, "home.hood_nudge"),
+    (intro.mean_slope, "home.hood_mean_slope"),
+)
