@@ -18,7 +18,7 @@ from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 from rnn_core import counting, gradcheck, optim
 from ui import counting as lesson
 from ui.i18n import catalog
-from ui.numbers import num
+from ui.numbers import num, number_expr
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ((-2.0, 0.0), 0.0005, 500)  # the page's default start, learning rate and iterations
@@ -419,7 +419,7 @@ def test_charts_write_numbers_as_the_prose_does():
               1.23e-10, -2.3e-7, 1.7e308, 0.001, 0.0012345, -2093.0, 58112.3, 0.00099996]
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "data": {"values": [{"i": i, "v": v} for i, v in enumerate(values)]},
-            "transform": [{"calculate": lesson.number_expr("datum.v"), "as": "shown"}],
+            "transform": [{"calculate": number_expr("datum.v"), "as": "shown"}],
             "mark": "text", "encoding": {"y": {"field": "i", "type": "ordinal", "axis": None},
                                          "text": {"field": "shown", "type": "nominal"}}}
     svg = vl_convert.vegalite_to_svg(json.dumps(spec, ensure_ascii=False))

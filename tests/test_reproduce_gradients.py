@@ -57,8 +57,6 @@ def test_the_script_prints_what_the_page_shows(params, tmp_path):
     assert catalog("en")[faded_key].split("{")[0] in page
 
 
-@pytest.mark.xfail(strict=True, reason="ui.reproduce._wrap breaks the PARAMS line at any ', ', also inside a string "
-                                       "value such as a typed matrix '0.9, 4; 0, 0.9' (shared module: reported)")
 def test_a_typed_matrix_with_commas_survives_the_line_wrapping():
     values = {"w": 1.5, "matrix": "; ".join(["0.9, 4, 0, 0.9"] * 10)}  # longer than a line: it must break inside
     ast.parse(reproduce.script("gradients", values, "http://localhost/gradients"))

@@ -237,8 +237,8 @@ def describe(spec: dict) -> str:
     frames += [image.cells() for image in spec.get(IMAGES, ())]  # a surface's grid, named as on the chart
     ranges = {}
     for df in frames:
-        for title in df.columns:
-            values = pd.to_numeric(df[title], errors="coerce").to_numpy(dtype=float)
+        for position, title in enumerate(df.columns):  # two columns may share a title (a number and its label)
+            values = pd.to_numeric(df.iloc[:, position], errors="coerce").to_numpy(dtype=float)
             values = values[np.isfinite(values)]
             if values.size and title not in ranges:
                 ranges[title] = (values.min(), values.max())

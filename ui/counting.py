@@ -17,7 +17,7 @@ import streamlit as st
 from rnn_core import counting, optim
 from ui import charts, surfaces, urlstate
 from ui.i18n import t
-from ui.numbers import integer, num
+from ui.numbers import integer, num, number_expr
 
 PAGE = "counting"
 GRID = 100  # cells per axis of the cost surface, as in the book's figure
@@ -128,21 +128,6 @@ def last_iterations(run: counting.Trajectory, rows: int = 3) -> pd.DataFrame:
     })
 
 
-_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-
-
-def number_expr(value: str) -> str:
-    """A Vega expression that writes the number ``value`` (e.g. ``"datum.cost"``) as :func:`ui.numbers.num` does:
-    3 significant digits, a true minus, ``1.23·10⁵`` beyond the plain range. Charts format in the browser, so
-    tooltips and axes say the same as the page's prose (tests/test_app_counting.py renders it to compare)."""
-    parts = f"split(format({value}, '.2~e'), 'e')"  # mantissa, exponent
-    exponent = f"replace({parts}[1], '+', '')"
-    for digit, superscript in enumerate(_SUPERSCRIPTS):
-        exponent = f"replace({exponent}, /{digit}/g, '{superscript}')"
-    exponent = f"replace({exponent}, /-/g, '⁻')"
-    plain = f"abs({value}) >= 100 ? format({value}, '.0f') : format({value}, '.3~g')"
-    return (f"!isFinite({value}) ? ({value} > 0 ? '∞' : {value} < 0 ? '−∞' : '—') : {value} == 0 ? '0' : "
-            f"abs({value}) >= 99999.5 || abs({value}) < 0.00099995 ? {parts}[0] + '·10' + {exponent} : ({plain})")
 
 
 def lines(df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, log_y: bool, color: str | None = None,

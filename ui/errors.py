@@ -16,8 +16,9 @@ def show_input_error(err: InputError, keys: dict[str, str], fallback_key: str, *
         keys: ``{code: locale key}`` for every code the parser raises (the page names its keys, so each is a
             literal in the code). The message may use ``{position}``, ``{length}`` (the same number, for
             ``too_long``), ``{token}`` (quoted as typed, never rendered), any field of ``err.details`` and ``fields``.
-        fallback_key: the sentence saying what is shown instead (e.g. the default sequence).
+        fallback_key: the sentence saying what is shown instead (e.g. the default sequence); it may use the
+            same fields.
     """
     values = {"position": err.position, "length": err.position, "token": verbatim(err.token), **err.details,
               **fields}
-    st.error(t(keys[err.code], **values) + " " + t(fallback_key), icon=":material/front_hand:")
+    st.error(t(keys[err.code], **values) + " " + t(fallback_key, **values), icon=":material/front_hand:")

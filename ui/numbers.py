@@ -74,3 +74,21 @@ def percent(p: float, digits: int = 3) -> str:
 # Vega-Lite cannot call Python: charts format their axes and tooltips with these d3-format strings, chosen to
 # read like num() (3 significant digits, trimmed; SI prefixes are not used).
 D3_NUMBER = ".3~g"
+
+
+_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+def number_expr(value: str) -> str:
+    """A Vega expression that writes the number ``value`` (e.g. ``"datum.cost"``) as :func:`ui.numbers.num` does:
+    3 significant digits, a true minus, ``1.23·10⁵`` beyond the plain range. Charts format in the browser, so
+    tooltips and axes say the same as the page's prose (tests/test_app_counting.py renders it through vl-convert
+    and compares)."""
+    parts = f"split(format({value}, '.2~e'), 'e')"  # mantissa, exponent
+    exponent = f"replace({parts}[1], '+', '')"
+    for digit, superscript in enumerate(_SUPERSCRIPT_DIGITS):
+        exponent = f"replace({exponent}, /{digit}/g, '{superscript}')"
+    exponent = f"replace({exponent}, /-/g, '⁻')"
+    plain = f"abs({value}) >= 100 ? format({value}, '.0f') : format({value}, '.3~g')"
+    return (f"!isFinite({value}) ? ({value} > 0 ? '∞' : {value} < 0 ? '−∞' : '—') : {value} == 0 ? '0' : "
+            f"abs({value}) >= 99999.5 || abs({value}) < 0.00099995 ? {parts}[0] + '·10' + {exponent} : ({plain})")

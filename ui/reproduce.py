@@ -32,18 +32,7 @@ def script(page: str, values: dict, link: str) -> str | None:
     if text is None:
         return None
     settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
-    body = "PARAMS = {" + ", ".join(f"{k!r}: {v!r}" for k, v in settings.items()) + "}"
-    text = _PARAMS.sub(lambda _: _wrap(body), text, count=1)
+    # One setting a line: readable, and no line is ever broken inside a typed string.
+    body = "PARAMS = {\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in settings.items()) + "}"
+    text = _PARAMS.sub(lambda _: body, text, count=1)
     return text.replace("{link}", link.replace('"""', "%22%22%22"), 1)
-
-
-def _wrap(line: str, width: int = 110) -> str:
-    """A long PARAMS line broken after commas, so the script stays readable."""
-    out, current = [], ""
-    for part in re.split(r"(?<=,) ", line):
-        if current and len(current) + len(part) + 1 > width:
-            out.append(current)
-            current = "          " + part
-        else:
-            current = f"{current} {part}" if current else part
-    return "\n".join([*out, current])
