@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import surfaces
+from ui.numbers import number_expr
 
 # Speed: channels are always given as objects (alt.X(...), never the "U:Q" shorthand string). Altair validates
 # each shorthand against the whole Vega-Lite schema as it is built (about 5 ms a channel, every rerun), while
@@ -34,51 +35,15 @@ def log_lines(
         "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(
             type="log" if log_y else "symlog" if symlog_y else "linear",
             domain=list(y_domain) if y_domain else alt.Undefined)),
-        "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
+        "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip("shown:N", title=y_title)],
     }
     if color:
         enc["color"] = alt.Color(
             f"{color}:N", title=color_title, scale=alt.Scale(range=list(PALETTE))
         )
         enc["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title))
-    return alt.Chart(df).mark_line(point=points, clip=True).encode(**enc).properties(height=height)
-
-
-def surface_cells(U_values: np.ndarray, W_values: np.ndarray, values: np.ndarray) -> pd.DataFrame:
-    """Rows of a heatmap: cell indices (``i`` along U, ``j`` along W), cell edges and the value.
-
-    Args:
-        U_values: (nU,) and W_values: (nW,) cell centres, evenly spaced; values: (nW, nU).
-    """
-    du, dw = U_values[1] - U_values[0], W_values[1] - W_values[0]
-    jj, ii = np.meshgrid(np.arange(len(W_values)), np.arange(len(U_values)), indexing="ij")
-    return pd.DataFrame({
-        "i": ii.ravel(), "j": jj.ravel(),
-        "U": U_values[ii].ravel(), "W": W_values[jj].ravel(),
-        # Cells overlap by 2% so that anti-aliasing leaves no hairlines between them.
-        "u0": (U_values[ii] - 0.51 * du).ravel(), "u1": (U_values[ii] + 0.51 * du).ravel(),
-        "w0": (W_values[jj] - 0.51 * dw).ravel(), "w1": (W_values[jj] + 0.51 * dw).ravel(),
-        "value": values.ravel(),
-    })
-
-
-def surface(
-    cells: pd.DataFrame, *, value_title: str, domain: tuple[float, float], selection: str | None = None,
-    size: int = 430,
-) -> alt.Chart:
-    """A clickable heatmap over (U, W) from :func:`surface_cells`; a click selects the cell's ``i``, ``j``."""
-    base = alt.Chart(cells).mark_rect().encode(
-        x=alt.X("u0:Q", title="U", scale=alt.Scale(domain=list(domain), nice=False)),
-        x2=alt.X2("u1"),
-        y=alt.Y("w0:Q", title="W", scale=alt.Scale(domain=list(domain), nice=False)),
-        y2=alt.Y2("w1"),
-        color=alt.Color("value:Q", title=value_title, scale=alt.Scale(scheme="viridis")),
-        tooltip=[alt.Tooltip("U:Q", format=".2f"), alt.Tooltip("W:Q", format=".2f"),
-                 alt.Tooltip("value:Q", title=value_title, format=".2f")],
-    )
-    if selection:
-        base = base.add_params(alt.selection_point(name=selection, fields=["i", "j"], on="click", clear=False))
-    return base.properties(width=size, height=size)
+    chart = alt.Chart(df).transform_calculate(shown=number_expr(f"datum['{y}']"))  # written as num() writes it
+    return chart.mark_line(point=points, clip=True).encode(**enc).properties(height=height)
 
 
 def path_overlay(path: pd.DataFrame, *, step_title: str, color: str = "series", color_title: str = "") -> alt.Chart:
@@ -88,35 +53,8 @@ def path_overlay(path: pd.DataFrame, *, step_title: str, color: str = "series", 
         color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=list(PALETTE)),
                         legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip("step:Q", title=step_title),
-                 alt.Tooltip("U:Q", format=".4f"), alt.Tooltip("W:Q", format=".4f")],
+                 alt.Tooltip("U:Q", title="U", format=".4f"), alt.Tooltip("W:Q", title="W", format=".4f")],
     )
-
-
-def markers(points: pd.DataFrame, *, shape: str = "cross", size: int = 180) -> alt.Chart:
-    """Labelled points (``U``, ``W``, ``label`` columns), e.g. the optimum and the start."""
-    mark = alt.Chart(points).mark_point(shape=shape, size=size, filled=True, color="white", stroke="black",
-                                        strokeWidth=1.2, clip=True)
-    text = alt.Chart(points).mark_text(align="left", dx=9, dy=-9, color="white", fontWeight="bold", clip=True)
-    xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
-    return mark.encode(**xy, tooltip=[alt.Tooltip("label:N")]) + text.encode(**xy, text=alt.Text("label:N"))
-
-
-def state_heatmap(states: np.ndarray, *, x_title: str, y_title: str, value_title: str, height: int = 220) -> alt.Chart:
-    """Hidden states over time as a heatmap: ``states`` (T, H), time on x (from 1), units on y, a diverging
-    colour scale centred on 0. Non-finite entries are left out (the caller says so)."""
-    T, H = states.shape
-    tt, hh = np.meshgrid(np.arange(1, T + 1), np.arange(1, H + 1), indexing="ij")
-    df = pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(), "value": states.ravel()})
-    df = df[np.isfinite(df["value"])]
-    bound = float(np.max(np.abs(df["value"]))) if len(df) else 1.0
-    return alt.Chart(df).mark_rect().encode(
-        x=alt.X("t:O", title=x_title, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
-        y=alt.Y("unit:O", title=y_title, axis=alt.Axis(labelAngle=0)),
-        color=alt.Color("value:Q", title=value_title,
-                        scale=alt.Scale(scheme="blueorange", domain=[-max(bound, 1e-12), max(bound, 1e-12)])),
-        tooltip=[alt.Tooltip("t:O", title=x_title), alt.Tooltip("unit:O", title=y_title),
-                 alt.Tooltip("value:Q", title=value_title, format=".4g")],
-    ).properties(height=height)
 
 
 def spec_cache(max_entries: int):
