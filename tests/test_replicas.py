@@ -17,6 +17,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import tomllib
 import urllib.parse
@@ -170,7 +171,8 @@ def cluster(tmp_path_factory):
     port = _free_port()
     log_path = tmp_path_factory.mktemp("replicas") / "local.sh.log"
     log = open(log_path, "w+b")
-    env = dict(os.environ, NGINX=nginx, RNNLAB_HEALTH_TIMEOUT=str(STARTUP_TIMEOUT))
+    # The replicas run with this interpreter (a virtual environment in CI), not whatever python3 is on PATH.
+    env = dict(os.environ, NGINX=nginx, RNNLAB_HEALTH_TIMEOUT=str(STARTUP_TIMEOUT), PYTHON=sys.executable)
     proc = subprocess.Popen(
         ["bash", str(SCRIPT), "2", str(port)],
         cwd=ROOT,
