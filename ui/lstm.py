@@ -277,7 +277,7 @@ def ideal_and_real(ideal: dict, real: dict, sat: float) -> pd.DataFrame:
 
 def continuous_reading(sat: float) -> str:
     high = lstm.gate_value(1.0, sat)
-    return t("lstm.continuous_reading", sat=num(sat), high=num(high, 4), low=num(1 - high, 4),
+    return t("lstm.continuous_reading", sat=num(sat), high=num(high), low=num(1 - high),
              steps=KEEP_STEPS, left=percent(lstm.memory_after(high, KEEP_STEPS)))
 
 
@@ -521,7 +521,7 @@ def own_flow_chart(lang: str, fp: tuple, _params: dict, _steps: np.ndarray) -> d
               t("lstm.series_cell_path"): flow["cell_path"]}
     return charts.vega_lite(lstm_charts.flow_lines(
         flow_frame(series), step_title=t("lstm.step_axis"), value_title=t("lstm.flow_axis"),
-        series_title=t("lstm.flow_series"), marked=np.array([], int)))
+        series_title=t("lstm.flow_series"), marked=np.array([], int), colors=(0, 5, 2)))
 
 
 def own_reading(flow: dict, T: int) -> str:

@@ -58,9 +58,10 @@ def gate_heatmaps(
 
 
 def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str,
-               marked: np.ndarray) -> alt.LayerChart:
+               marked: np.ndarray, colors: tuple[int, ...] = (1, 0, 5, 2)) -> alt.LayerChart:
     """Gradient norms against the step (``step``, ``value``, ``series`` columns) on a log axis, with the marked
-    steps as vertical rules. Rows with value ≤ 0 (an exact zero, which a log axis cannot draw) are left out."""
+    steps as vertical rules. Rows with value ≤ 0 (an exact zero, which a log axis cannot draw) are left out.
+    ``colors``: indices into PALETTE, one per series in order (a quantity keeps its colour from chart to chart)."""
     names = list(dict.fromkeys(df["series"]))  # colours and legend in the caller's order
     steps = alt.Scale(domain=[1, int(df["step"].max())], nice=False, zero=False)  # the steps are 1..T
     df = df[df["value"] > 0]
@@ -68,8 +69,8 @@ def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_ti
         x=alt.X("step:Q", title=step_title, axis=alt.Axis(format="d", tickMinStep=1), scale=steps),
         y=alt.Y("value:Q", title=value_title, scale=alt.Scale(type="log")),
         color=alt.Color("series:N", title=series_title,
-                        scale=alt.Scale(domain=names, range=[PALETTE[k] for k in (1, 0, 5, 2)][: len(names)]),
-                        legend=alt.Legend(orient="bottom", labelLimit=400)),
+                        scale=alt.Scale(domain=names, range=[PALETTE[k] for k in colors][: len(names)]),
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
         tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
                  alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER)],
     )
