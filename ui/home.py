@@ -16,7 +16,7 @@ from rnn_core import intro, vanilla
 from rnn_core.errors import InputError
 from ui import charts
 from ui.i18n import t
-from ui.numbers import D3_NUMBER, integer, num
+from ui.numbers import D3_NUMBER, integer, num, number_expr
 
 PAGE = "home"
 ACTIVATION_NAMES = {"tanh": "home.act_tanh", "relu": "home.act_relu", "logistic": "home.act_logistic",
@@ -92,13 +92,13 @@ def state_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, sc
     df = pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(), "value": H.ravel()})
     df = df[np.isfinite(df["value"])]
     step, unit, value = t("home.t_axis"), t("home.unit_axis"), t("home.state_value")
-    chart = alt.Chart(df).mark_rect().encode(
+    chart = alt.Chart(df).transform_calculate(shown=number_expr("datum.value")).mark_rect().encode(
         x=alt.X("t:O", title=step, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
         y=alt.Y("unit:O", title=unit, axis=y_axis(labelAngle=0)),
         color=alt.Color("value:Q", title=value, scale=alt.Scale(scheme=VIRIDIS),
                         legend=alt.Legend(orient="bottom", format=D3_NUMBER, gradientLength=220)),
         tooltip=[alt.Tooltip("t:O", title=step), alt.Tooltip("unit:O", title=unit),
-                 alt.Tooltip("value:Q", title=value, format=D3_NUMBER)],
+                 alt.Tooltip("shown:N", title=value)],  # written as num() writes it
     ).properties(height=180 + 28 * units)  # the x axis and the legend below take about 180 px
     return charts.vega_lite(chart)
 
@@ -112,11 +112,12 @@ def memory_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, s
     df = pd.DataFrame({"t": np.arange(1, len(x) + 1)[shown], "difference": diff[shown]})
     step, moved = t("home.t_axis"), t("home.difference_axis")
     y = alt.Y("difference:Q", title=moved, scale=alt.Scale(type="log"), axis=y_axis(format=D3_NUMBER))
-    line = alt.Chart(df).mark_line(point=True, color=charts.PALETTE[0]).encode(
+    line = alt.Chart(df).transform_calculate(shown=number_expr("datum.difference")).mark_line(
+        point=True, color=charts.PALETTE[0]).encode(
         x=alt.X("t:Q", title=step, axis=alt.Axis(format="d", tickMinStep=1),
                 scale=alt.Scale(domain=[1, max(len(x), 2)])),
         y=y,
-        tooltip=[alt.Tooltip("t:Q", title=step), alt.Tooltip("difference:Q", title=moved, format=D3_NUMBER)],
+        tooltip=[alt.Tooltip("t:Q", title=step), alt.Tooltip("shown:N", title=moved)],
     )
     nudge = pd.DataFrame({"difference": [delta], "label": [t("home.delta_rule", delta=num(delta))]})
     rule = alt.Chart(nudge).mark_rule(strokeDash=[6, 4], color=charts.PALETTE[1], strokeWidth=2).encode(
