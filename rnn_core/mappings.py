@@ -213,11 +213,13 @@ def init_params(task: str, rng: np.random.Generator, hidden: int | None = None) 
     return params
 
 
-def _encoder(params: Params) -> Params:
+def encoder_weights(params: Params) -> Params:
+    """The encoder RNN's weights (for a one-RNN model: its only RNN), under rnn_core.vanilla's names."""
     return {"W_xh": params["W_xh"], "W_hh": params["W_hh"], "b": params["b"]}
 
 
-def _decoder(params: Params) -> Params:
+def decoder_weights(params: Params) -> Params:
+    """The decoder RNN's weights (U′ = W_zs, W′ = W_ss, b_s), under rnn_core.vanilla's names."""
     return {"W_xh": params["W_zs"], "W_hh": params["W_ss"], "b": params["b_s"]}
 
 
@@ -246,7 +248,7 @@ def rnn_loss(params: Params, X: np.ndarray, Y: np.ndarray) -> tuple[float, Param
     Args:
         X: (N, T, D) network inputs; Y: (N, T_out) targets for the last T_out states (1 for a verdict).
     """
-    H_all, cache = vanilla.forward(X, _encoder(params), "tanh")
+    H_all, cache = vanilla.forward(X, encoder_weights(params), "tanh")
     read = H_all[:, X.shape[1] - Y.shape[1]:]  # the states that have a target
     loss, dlogits = cross_entropy(vanilla.readout(read, params["V"], params["c"]), Y)
     out = vanilla.readout_backward(dlogits, read, params["V"])
@@ -265,8 +267,8 @@ def teacher_inputs(Y: np.ndarray, classes: int) -> np.ndarray:
 
 def seq2seq_forward(params: Params, X: np.ndarray, Z: np.ndarray) -> tuple[np.ndarray, dict]:
     """Encoder over X (N, T, D), then the decoder from s_0 = h_T over Z (N, T', K); logits (N, T', K)."""
-    H_enc, enc_cache = vanilla.forward(X, _encoder(params), "tanh")
-    S, dec_cache = vanilla.forward(Z, _decoder(params), "tanh", h0=H_enc[:, -1])
+    H_enc, enc_cache = vanilla.forward(X, encoder_weights(params), "tanh")
+    S, dec_cache = vanilla.forward(Z, decoder_weights(params), "tanh", h0=H_enc[:, -1])
     return vanilla.readout(S, params["V"], params["c"]), {"enc": enc_cache, "dec": dec_cache, "S": S}
 
 
@@ -377,12 +379,12 @@ def decode(params: Params, X: np.ndarray, steps: int) -> tuple[np.ndarray, np.nd
         ``(guesses (N, steps), probabilities (N, steps, K), encoder states (N, T, H), decoder states
         (N, steps, H))``.
     """
-    H_enc, _ = vanilla.forward(X, _encoder(params), "tanh")
+    H_enc, _ = vanilla.forward(X, encoder_weights(params), "tanh")
     K = params["V"].shape[1]
     s, z = H_enc[:, -1], np.zeros((len(X), K))
     guesses, probs, states = [], [], []
     for _ in range(steps):
-        s, _ = vanilla.step(s, z, _decoder(params), "tanh")
+        s, _ = vanilla.step(s, z, decoder_weights(params), "tanh")
         p = softmax(vanilla.readout(s, params["V"], params["c"]))
         z = np.eye(K)[np.argmax(p, axis=-1)]  # its own guess is the next input
         guesses.append(np.argmax(p, axis=-1))
@@ -391,17 +393,22 @@ def decode(params: Params, X: np.ndarray, steps: int) -> tuple[np.ndarray, np.nd
     return np.stack(guesses, 1), np.stack(probs, 1), H_enc, np.stack(states, 1)
 
 
-def _generated(task: str, params: Params, inputs: np.ndarray, steps: int):
-    """(states, probabilities, guesses) of the generating models, for ``steps`` output steps."""
+def generate(task: str, params: Params, inputs: np.ndarray, steps: int):
+    """A generating model (one-to-many, encoder-decoder) writes ``steps`` outputs for same-length inputs (N, T).
+
+    Returns:
+        ``(states (N, T_states, H), probabilities (N, steps, K), guesses (N, steps))``; the encoder-decoder's
+        states are the encoder's then the decoder's.
+    """
     if TASKS[task].kind == "seq2seq":
         guesses, probs, H_enc, S = decode(params, encode(task, inputs), steps)
         return np.concatenate([H_enc, S], axis=1), probs, guesses
-    H_all, _ = vanilla.forward(encode(task, inputs, steps=steps), _encoder(params), "tanh")
+    H_all, _ = vanilla.forward(encode(task, inputs, steps=steps), encoder_weights(params), "tanh")
     probs = softmax(vanilla.readout(H_all, params["V"], params["c"]))
     return H_all, probs, np.argmax(probs, axis=-1)
 
 
-def _until_end(task: str, row: np.ndarray) -> int:
+def kept_outputs(task: str, row: np.ndarray) -> int:
     """How many outputs to keep: up to and including the first END (all of them when there is none)."""
     ends = np.flatnonzero(row == TASKS[task].outputs.index(END))
     return int(ends[0]) + 1 if len(ends) else len(row)
@@ -419,10 +426,10 @@ def predict(task: str, params: Params, inputs: np.ndarray) -> list[np.ndarray]:
     """
     inputs = np.asarray(inputs)
     if task in ("one_to_many", "seq2seq"):
-        _, _, guesses = _generated(task, params, inputs, output_limit(task, length_of(task, inputs[0])))
-        return [row[: _until_end(task, row)] for row in guesses]
+        _, _, guesses = generate(task, params, inputs, output_limit(task, length_of(task, inputs[0])))
+        return [row[: kept_outputs(task, row)] for row in guesses]
     right = len(target(task, inputs[0]))
-    H_all, _ = vanilla.forward(encode(task, inputs), _encoder(params), "tanh")
+    H_all, _ = vanilla.forward(encode(task, inputs), encoder_weights(params), "tanh")
     return list(np.argmax(vanilla.readout(H_all[:, -right:], params["V"], params["c"]), axis=-1))
 
 
@@ -431,11 +438,11 @@ def run(task: str, params: Params, x: np.ndarray) -> Run:
     x = np.asarray(x)
     right = target(task, x)
     if task in ("one_to_many", "seq2seq"):
-        states, probs, guesses = _generated(task, params, x[None], output_limit(task, length_of(task, x)))
-        kept = _until_end(task, guesses[0])
+        states, probs, guesses = generate(task, params, x[None], output_limit(task, length_of(task, x)))
+        kept = kept_outputs(task, guesses[0])
         encoder_steps = len(x) if task == "seq2seq" else 0
         return Run(states[0, : encoder_steps + kept], encoder_steps, probs[0, :kept], guesses[0, :kept], right)
-    H_all, _ = vanilla.forward(encode(task, x[None]), _encoder(params), "tanh")
+    H_all, _ = vanilla.forward(encode(task, x[None]), encoder_weights(params), "tanh")
     probs = softmax(vanilla.readout(H_all[0, -len(right):], params["V"], params["c"]))
     return Run(H_all[0], len(x), probs, np.argmax(probs, axis=-1), right)
 

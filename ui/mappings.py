@@ -9,12 +9,12 @@ typed symbols.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from rnn_core import mappings
 from ui import charts, mappings_charts
-from ui.i18n import t, verbatim
+from ui.i18n import t
+from ui.numbers import integer, percent
 
 PAGE = "mappings"
 TASKS = tuple(mappings.TASKS)
@@ -66,25 +66,25 @@ def evaluation(task: str) -> tuple[dict, float, int, int]:
     return curve, held, n_held, sum(len(inputs) for inputs in train_set.values())
 
 
-def read_input(task: str, text: str, default: str) -> tuple[tuple[int, ...], str | None]:
-    """The typed input as a tuple of symbol indices, and what is wrong with it (translated), or None.
+INPUT_ERRORS = {"empty": "mappings.error_empty", "symbol": "mappings.error_symbol", "size": "mappings.error_size",
+                "too_long": "mappings.error_too_long"}
 
-    An input that cannot be read is replaced by ``default``, and the message says so.
-    """
+
+def read_input(task: str, text: str, default: str) -> tuple[tuple[int, ...], mappings.InputError | None]:
+    """The typed input as a tuple of symbol indices, and the error that made the page use ``default`` instead
+    (None when the input could be read)."""
     try:
         return tuple(int(i) for i in mappings.parse(task, text)), None
     except mappings.InputError as err:
-        spec = mappings.TASKS[task]
-        messages = {
-            "empty": t("mappings.error_empty"),
-            "symbol": t("mappings.error_symbol", position=err.position, token=verbatim(err.token),
-                        allowed=", ".join(spec.inputs)),
-            "size": t("mappings.error_size", count=err.position, cells=mappings.CELLS,
-                      rows=mappings.input_size(task), per_cell=len(mappings.SHAPES)),
-            "too_long": t("mappings.error_too_long", length=err.position, limit=spec.max_typed),
-        }
-        fallback = tuple(int(i) for i in mappings.parse(task, default))
-        return fallback, messages[err.code] + " " + t("mappings.error_fallback")
+        return tuple(int(i) for i in mappings.parse(task, default)), err
+
+
+def error_fields(task: str) -> dict:
+    """What the input error messages may name: the symbols the network reads, the picture's size, the limit."""
+    spec = mappings.TASKS[task]
+    return {"allowed": ", ".join(spec.inputs), "cells": integer(mappings.CELLS),
+            "rows": integer(mappings.input_size(task)), "per_cell": integer(len(mappings.SHAPES)),
+            "limit": integer(spec.max_typed)}
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -112,33 +112,139 @@ def written(outputs: np.ndarray, right: np.ndarray, shown: list[str]) -> str:
     return " ".join(words)
 
 
+def fit_width(spec: dict) -> dict:
+    """The chart's width follows its container and its height stays what the chart asks for (the plot's own
+    height, the legend below it extra): Streamlit's default "fit" would squeeze the plot to make room for the
+    legend. Called on a freshly built spec, before it is cached."""
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
+def run_steps(task: str, symbols: tuple[int, ...]) -> list[str]:
+    """The step names of the states and probabilities charts (h1.. then s1.. for the encoder-decoder)."""
+    result = answer(task, symbols)
+    return mappings_charts.step_names(len(result.states), result.encoder_steps if task == "seq2seq" else 0)
+
+
 @charts.spec_cache(max_entries=128)
 def states_chart(lang: str, task: str, symbols: tuple[int, ...]) -> dict:
-    """Section 3: the hidden states over the steps, and the output probabilities under them."""
-    result = answer(task, symbols)
-    steps = mappings_charts.step_names(len(result.states), result.encoder_steps if task == "seq2seq" else 0)
-    return charts.vega_lite(mappings_charts.states_and_outputs(
-        result.states, result.probs, steps, output_names(task), step_title=t("mappings.step_axis"),
-        unit_title=t("mappings.unit_axis"), state_title=t("mappings.state_value"),
-        class_title=t("mappings.output_axis"), prob_title=t("mappings.prob_axis"),
-        width=min(800, 60 + 26 * len(steps))), fixed_size=True)  # "fit" is for single views: Vega warns
+    """Section 3: the hidden state after each step, a column per step (the probabilities chart follows)."""
+    return fit_width(charts.vega_lite(mappings_charts.states(
+        answer(task, symbols).states, run_steps(task, symbols), step_title=t("mappings.step_axis"),
+        unit_title=t("mappings.unit_axis"), state_title=t("mappings.state_value"), show_steps=False)))
+
+
+@charts.spec_cache(max_entries=128)
+def probabilities_chart(lang: str, task: str, symbols: tuple[int, ...]) -> dict:
+    """Section 3: the output probabilities at the steps that have an output, under the states' columns."""
+    return fit_width(charts.vega_lite(mappings_charts.probabilities(
+        answer(task, symbols).probs, run_steps(task, symbols), output_names(task),
+        step_title=t("mappings.step_axis"), class_title=t("mappings.output_axis"),
+        prob_title=t("mappings.prob_axis"))))
 
 
 @charts.spec_cache(max_entries=16)
 def accuracy_chart(lang: str, task: str) -> dict:
     """Section 4: whole-output accuracy against length, the training lengths shaded."""
-    return charts.vega_lite(mappings_charts.accuracy_by_length(
+    return fit_width(charts.vega_lite(mappings_charts.accuracy_by_length(
         evaluation(task)[0], mappings.TASKS[task].lengths,
         length_title=t("mappings.shapes_axis" if task in mappings.PICTURES else "mappings.length_axis"),
         accuracy_title=t("mappings.accuracy_axis"), count_title=t("mappings.count_axis"),
         kind_title=t("mappings.kind_axis"), trained_name=t("mappings.kind_trained"),
-        beyond_name=t("mappings.kind_beyond")))
+        beyond_name=t("mappings.kind_beyond"))))
 
 
 @charts.spec_cache(max_entries=16)
 def loss_chart(lang: str, task: str) -> dict:
     """Section 4: the training loss before each update."""
-    losses = model(task).losses
-    history = pd.DataFrame({"iteration": np.arange(1, len(losses) + 1), "loss": losses})
-    return charts.vega_lite(charts.log_lines(history, "iteration", "loss", x_title=t("common.iteration"),
-                                             y_title=t("mappings.loss_axis"), height=200, integer_x=True))
+    return fit_width(charts.vega_lite(mappings_charts.loss_curve(
+        model(task).losses, iteration_title=t("common.iteration"), loss_title=t("mappings.loss_axis"))))
+
+
+# --- Sentences chosen from what was computed ------------------------------------------------------------------
+
+
+def at_length(task: str, length: int) -> str:
+    """'length 7' or '7 shapes': where on the accuracy chart a number was read."""
+    if task in mappings.PICTURES:
+        return t("mappings.at_shapes", n=integer(length))
+    return t("mappings.at_length", n=integer(length))
+
+
+SPLIT_EXAMPLES = {"one_to_one": "mappings.split_example_picture", "one_to_many": "mappings.split_example_picture",
+                  "many_to_one": "mappings.split_example_review", "seq2seq": "mappings.split_example_word",
+                  "many_to_many": "mappings.split_example_presses"}
+
+
+def share(p: float) -> str:
+    """An accuracy as a percentage, with as many digits as it takes not to round a miss up to 100 %."""
+    digits = 3
+    while p < 1 and percent(p, digits) == percent(1.0) and digits < 8:
+        digits += 1
+    return percent(p, digits)
+
+
+def split_sentence(task: str) -> str:
+    """How the held-out set was drawn, and why its size is what it is (equal to training's, or one less for
+    each length whose single input can only train)."""
+    spec = mappings.TASKS[task]
+    train_set, held = mappings.split(task, model(task).seed)
+    n_train, n_held = (sum(len(inputs) for inputs in s.values()) for s in (train_set, held))
+    text = t("mappings.split_text", per_length=integer(spec.per_length), twice=integer(2 * spec.per_length),
+             example=t(SPLIT_EXAMPLES[task]))
+    only_train = [length for length in train_set if length not in held]
+    if n_train == n_held:
+        return text + " " + t("mappings.split_equal", n=integer(n_held))
+    return text + " " + t("mappings.split_single", extra=integer(n_train - n_held),
+                          where=", ".join(at_length(task, length) for length in only_train))
+
+
+READING_KINDS = {"one_to_many": "collapses", "many_to_one": "fades", "seq2seq": "collapses",
+                 "many_to_many": "holds"}  # what each reading below explains
+
+
+def beyond_kind(curve: dict[str, np.ndarray]) -> str:
+    """How accuracy behaves beyond the training lengths: ``holds`` (never below 95 %), ``collapses`` (below
+    50 % within two lengths of the last trained one) or ``fades`` (worse, but not collapsing so)."""
+    beyond = curve["accuracy"][~curve["trained"]]
+    if beyond.min() >= 0.95:
+        return "holds"
+    if np.any(beyond[:2] < 0.5):
+        return "collapses"
+    return "fades"
+
+
+def reading(task: str) -> str:
+    """Section 4's 'what you see': a summary chosen from the accuracy curve, with its numbers, then why (when
+    the curve does what the explanation is about)."""
+    curve = evaluation(task)[0]
+    beyond = ~curve["trained"]
+    lengths, accuracy = curve["length"][beyond], curve["accuracy"][beyond]
+    kind = beyond_kind(curve)
+    if kind == "holds" and accuracy.min() == 1:
+        summary = t("mappings.summary_perfect", last_at=at_length(task, lengths[-1]))
+    elif kind == "holds":
+        summary = t("mappings.summary_holds", low=share(accuracy.min()), last_at=at_length(task, lengths[-1]))
+    elif kind == "collapses":
+        summary = t("mappings.summary_collapses", first=share(accuracy[0]), first_at=at_length(task, lengths[0]),
+                    last=share(accuracy[-1]), last_at=at_length(task, lengths[-1]))
+    else:
+        above = accuracy >= 0.9
+        reach = lengths[np.argmin(above)] - 1 if not above.all() else lengths[-1]
+        summary = t("mappings.summary_fades", reach_at=at_length(task, reach), last=share(accuracy[-1]),
+                    last_at=at_length(task, lengths[-1]))
+    parts = [summary]
+    if READING_KINDS[task] == kind:
+        spec = mappings.TASKS[task]
+        parts.append(t(READINGS[task], hidden=integer(spec.hidden), hi=integer(spec.lengths[1])))
+        if task == "many_to_one" and zigzag(curve):
+            parts.append(t("mappings.reading_zigzag"))
+    return " ".join(parts)
+
+
+def zigzag(curve: dict[str, np.ndarray]) -> bool:
+    """Beyond training, is the verdict worse on average at even lengths (where a review can be exactly even)?"""
+    beyond = ~curve["trained"]
+    even = curve["length"][beyond] % 2 == 0
+    accuracy = curve["accuracy"][beyond]
+    return bool(even.any() and (~even).any() and accuracy[even].mean() < accuracy[~even].mean())

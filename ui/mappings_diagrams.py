@@ -12,6 +12,7 @@ from rnn_core import mappings
 
 INPUT_FILL, STATE_FILL, DECODER_FILL, OUTPUT_FILL = "#fbe3b5", "#d6e8f7", "#e4dcf0", "#cdebdc"
 WRONG_FILL, WRONG_PEN = "#f6cbb7", "#D55E00"  # Okabe–Ito vermillion: the output disagrees with the right one
+SEQ2SEQ_LIMIT = 5  # steps drawn of the encoder and of the decoder each: ten columns and the hand-over edge
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -25,6 +26,11 @@ class Column:
     wrong: bool = False
     picture: tuple[str, ...] | None = None  # the input drawn as a 3x3 grid
     fill: str = STATE_FILL
+
+
+def subscript(name: str, k: int) -> str:
+    """A state's name with its step as a subscript: ``h₁₂``."""
+    return name + str(k).translate(SUBSCRIPTS)
 
 
 def _quote(text: str) -> str:
@@ -41,7 +47,7 @@ def _network(columns: list[Column], prefix: str, tiny: bool = False, edge_labels
     """Nodes and edges of one unrolled network; ``edge_labels`` names the first input, recurrent and output
     edges (the weights every step shares)."""
     edge_labels = edge_labels or {}
-    size = 'width=0.22, height=0.22, fixedsize=true, label=""' if tiny else "margin=0.05"
+    size = 'width=0.22, height=0.22, fixedsize=true, label=""' if tiny else "margin=0.04, width=0.42, height=0.42"
     lines, states = [], []
     for i, col in enumerate(columns):
         h = f"{prefix}h{i}"
@@ -77,9 +83,11 @@ def _network(columns: list[Column], prefix: str, tiny: bool = False, edge_labels
 
 
 def _header() -> list[str]:
+    # Node text at 15 pt (20 px at natural size): the widest unrolled networks (ten columns, or the encoder-decoder's
+    # ten and its hand-over edge) are drawn at about 0.8 of their natural size at 1280 px: above 14 px.
     return [
-        "digraph G {", "rankdir=BT; nodesep=0.28; ranksep=0.32; newrank=true;",
-        'node [fontname="Helvetica", fontsize=12]; edge [fontname="Helvetica", fontsize=10, arrowsize=0.6];',
+        "digraph G {", "rankdir=BT; nodesep=0.22; ranksep=0.3; newrank=true;",
+        'node [fontname="Helvetica", fontsize=15]; edge [fontname="Helvetica", fontsize=14, arrowsize=0.6];',
     ]
 
 
@@ -92,9 +100,15 @@ SKETCHES = {  # (has input, has output) per step, for the overview
 }
 
 
-def sketch(name: str, title: str, selected: bool) -> str:
-    """One of the five mappings, small and unlabelled, titled underneath; the selected one is shaded.
+SKETCH_COLUMNS = max(len(columns) for columns in SKETCHES.values())
 
+
+def sketch(name: str, selected: bool) -> str:
+    """One of the five mappings, small and unlabelled (the page writes its name under it); the selected one is
+    shaded.
+
+    Every sketch is laid out SKETCH_COLUMNS steps wide (invisible steps pad the shorter ones on both sides),
+    so all five have the same natural size and are drawn at the same scale in equal columns.
     (One DOT per mapping: Graphviz's layout fails on some of these shapes inside clusters.)
     """
     cols = [Column("h", "x" if has_x else None, "y" if has_y else None,
@@ -102,10 +116,17 @@ def sketch(name: str, title: str, selected: bool) -> str:
             for i, (has_x, has_y) in enumerate(SKETCHES[name])]
     lines = _header()
     background = "#e6f0f8" if selected else "white"
-    weight = "bold" if selected else "normal"
-    lines.append(f'label={_quote(title)}; labelloc=b; fontsize=13; fontname="Helvetica {weight}"; '
-                 f'bgcolor="{background}"; pad=0.15;')
+    lines.append(f'bgcolor="{background}"; pad=0.08; nodesep=0.14;')
     lines += _network(cols, "m", tiny=True)
+    missing = SKETCH_COLUMNS - len(cols)
+    left, right = [f"pl{i}" for i in range(missing // 2)], [f"pr{i}" for i in range(missing - missing // 2)]
+    row = [*left, *(f"mh{i}" for i in range(len(cols))), *right]
+    for pad in left + right:
+        lines.append(f'{pad} [style=invis, shape=circle, width=0.22, height=0.22, fixedsize=true, label=""];')
+    for a, b in zip(row, row[1:], strict=False):
+        if a.startswith("p") or b.startswith("p"):
+            lines.append(f"{a} -> {b} [style=invis];")
+    lines.append("{rank=same; " + "; ".join(row) + ";}")
     lines.append("}")
     return "\n".join(lines)
 
@@ -116,7 +137,7 @@ def _shown(n: int, limit: int) -> list[int | None]:
 
 
 def unrolled(task: str, x: np.ndarray, outputs: np.ndarray, right: np.ndarray, shown_input: list[str],
-             shown_output: list[str], labels: dict[str, str], limit: int = 12) -> str:
+             shown_output: list[str], labels: dict[str, str], limit: int = 10) -> str:
     """The task's trained network unrolled over the input ``x`` (symbol indices) with its ``outputs`` (class
     indices). ``shown_input[i]``/``shown_output[k]`` is how input symbol i/class k is written. Outputs that
     differ from ``right`` are marked.
@@ -129,9 +150,6 @@ def unrolled(task: str, x: np.ndarray, outputs: np.ndarray, right: np.ndarray, s
         wrong = j >= len(right) or outputs[j] != right[j]
         return shown_output[outputs[j]], wrong
 
-    def sub(name: str, k: int) -> str:
-        return name + str(k).translate(SUBSCRIPTS)
-
     lines = _header()
     if task in mappings.PICTURES:
         picture = tuple("" if c == 0 else mappings.SHAPES[c - 1] for c in x)
@@ -141,18 +159,19 @@ def unrolled(task: str, x: np.ndarray, outputs: np.ndarray, right: np.ndarray, s
                 cols.append(Column("…"))
                 continue
             y, wrong = out(j)
-            cols.append(Column(sub("h", j + 1), y=y, wrong=wrong, picture=picture if j == 0 else None))
+            cols.append(Column(subscript("h", j + 1), y=y, wrong=wrong, picture=picture if j == 0 else None))
         lines += _network(cols, "n", edge_labels={"x": "U", "h": "W", "y": "V"})
     elif task == "seq2seq":
-        enc = [Column("…") if t is None else Column(sub("h", t + 1), x=symbol[x[t]]) for t in _shown(len(x), 8)]
+        enc = [Column("…") if t is None else Column(subscript("h", t + 1), x=symbol[x[t]])
+               for t in _shown(len(x), SEQ2SEQ_LIMIT)]
         dec = []
-        for j in _shown(len(outputs), 8):
+        for j in _shown(len(outputs), SEQ2SEQ_LIMIT):
             if j is None:
                 dec.append(Column("…", fill=DECODER_FILL))
                 continue
             y, wrong = out(j)
             fed = "∅" if j == 0 else shown_output[outputs[j - 1]]  # the decoder is fed its previous guess
-            dec.append(Column(sub("s", j + 1), x=fed, y=y, wrong=wrong, fill=DECODER_FILL))
+            dec.append(Column(subscript("s", j + 1), x=fed, y=y, wrong=wrong, fill=DECODER_FILL))
         lines += _network(enc, "e", edge_labels={"x": "U", "h": "W"})
         lines += _network(dec, "d", edge_labels={"x": "U′", "h": "W′", "y": "V"})
         lines.append(f"eh{len(enc) - 1} -> dh0 [label={_quote(labels['encoded'])}, penwidth=2];")
@@ -166,7 +185,7 @@ def unrolled(task: str, x: np.ndarray, outputs: np.ndarray, right: np.ndarray, s
             has_output = task == "many_to_many" or t == len(x) - 1
             j = t if task == "many_to_many" else 0
             y, wrong = out(j) if has_output else (None, False)
-            cols.append(Column(sub("h", t + 1), x=symbol[x[t]], y=y, wrong=wrong))
+            cols.append(Column(subscript("h", t + 1), x=symbol[x[t]], y=y, wrong=wrong))
         lines += _network(cols, "n", edge_labels={"x": "U", "h": "W", "y": "V"})
     lines.append("}")
     return "\n".join(lines)
