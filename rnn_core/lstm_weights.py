@@ -10,7 +10,8 @@ Two formats, both of the state dict's keys (``weight_ih_l0`` (4H, D), ``weight_h
   ``allow_pickle=False`` after checking the members' uncompressed sizes (no zip bomb).
 
 Nothing in a file is ever executed. Everything this module cannot use raises :class:`WeightsError` with a
-``code`` the page translates; ``detail`` carries the offending names or shapes for the message.
+``code`` the page translates; ``detail`` carries only names, shapes and numbers (no prose in any language), so
+the page can quote it as it is in English or Korean.
 """
 
 from __future__ import annotations
@@ -62,10 +63,11 @@ def load_weights(source) -> tuple[dict[str, np.ndarray], dict]:
         arrays, dtypes, fmt = _read_npz(data), None, "npz"
     else:
         arrays, dtypes, fmt = _read_safetensors(data)
+    stored = str(arrays["weight_hh_l0"].dtype) if "weight_hh_l0" in arrays else ""
     state = _check_state_dict(arrays, dtypes)
     params = params_from_torch(state)
     hidden, inputs = state["weight_hh_l0"].shape[1], state["weight_ih_l0"].shape[1]
-    meta = {"format": fmt, "dtype": str(state["weight_hh_l0"].dtype), "input_size": int(inputs),
+    meta = {"format": fmt, "dtype": stored, "input_size": int(inputs),
             "hidden_size": int(hidden), "bytes": len(data)}
     return params, meta
 
@@ -77,51 +79,51 @@ def _read_bounded(source) -> bytes:
             data = bytes(source)
         elif isinstance(source, (str, os.PathLike)):
             if os.path.getsize(source) > MAX_BYTES:
-                raise WeightsError("too_large", f"{os.path.getsize(source)} bytes")
+                raise WeightsError("too_large", f"{os.path.getsize(source)} B")
             with open(source, "rb") as f:
                 data = f.read(MAX_BYTES + 1)
         elif hasattr(source, "read"):
             data = source.read(MAX_BYTES + 1)
             if not isinstance(data, bytes):
-                raise WeightsError("unreadable", "not a binary file")
+                raise WeightsError("unreadable", type(data).__name__)
         else:
             raise WeightsError("unreadable", type(source).__name__)
     except OSError as err:
-        raise WeightsError("unreadable", err.strerror or str(err)) from None
+        raise WeightsError("unreadable", f"errno {err.errno}" if err.errno else "") from None
     if len(data) > MAX_BYTES:
-        raise WeightsError("too_large", f"more than {MAX_BYTES} bytes")
+        raise WeightsError("too_large", f"> {MAX_BYTES} B")
     return data
 
 
 def _read_safetensors(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, str], str]:
     """Arrays and their declared dtypes from a safetensors file: u64 header length, JSON header, raw tensors."""
     if len(data) < 8:
-        raise WeightsError("not_weights", "shorter than any safetensors or npz file")
+        raise WeightsError("not_weights", f"{len(data)} B")
     (length,) = struct.unpack("<Q", data[:8])
     if length > len(data) - 8:
         # Either a file cut short or not safetensors at all: a JSON header would begin with "{".
         if data[8:9] == b"{":
-            raise WeightsError("truncated", f"header of {length} bytes in a file of {len(data)}")
-        raise WeightsError("not_weights", "neither safetensors nor npz")
+            raise WeightsError("truncated", f"{length} > {len(data) - 8} B")
+        raise WeightsError("not_weights")
     if data[8:9] != b"{":
-        raise WeightsError("not_weights", "neither safetensors nor npz")
+        raise WeightsError("not_weights")
     try:
         header = json.loads(data[8:8 + length])
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise WeightsError("header", "the header is not JSON") from None
+        raise WeightsError("header") from None
     if not isinstance(header, dict):
-        raise WeightsError("header", "the header is not a JSON object")
+        raise WeightsError("header")
     declared, payload = {}, len(data) - 8 - length
     for name, entry in header.items():
         if name == "__metadata__":
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("dtype"), str):
-            raise WeightsError("header", f"entry {name!r}")
+            raise WeightsError("header", str(name)[:40])
         offsets = entry.get("data_offsets")
         if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets)):
-            raise WeightsError("header", f"entry {name!r}")
+            raise WeightsError("header", str(name)[:40])
         if offsets[1] > payload:
-            raise WeightsError("truncated", f"{name!r} ends at byte {offsets[1]} of {payload}")
+            raise WeightsError("truncated", f"{str(name)[:40]}: {offsets[1]} > {payload} B")
         declared[name] = entry["dtype"]
     _check_keys(set(declared))
     bad = sorted(f"{k}: {v}" for k, v in declared.items() if v not in FLOAT_TYPES)
@@ -133,7 +135,7 @@ def _read_safetensors(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, str
     try:
         arrays = load(data)
     except (SafetensorError, ValueError, OverflowError) as err:  # offsets past the end, overlapping tensors...
-        raise WeightsError("header", str(err)[:120]) from None
+        raise WeightsError("header") from None
     return arrays, {k: FLOAT_TYPES[v] for k, v in declared.items()}, "safetensors"
 
 
@@ -143,7 +145,7 @@ def _read_npz(data: bytes) -> dict[str, np.ndarray]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
             if sum(m.file_size for m in members) > 4 * MAX_BYTES:
-                raise WeightsError("too_large", "more than 80 MB once unpacked")
+                raise WeightsError("too_large", f"> {4 * MAX_BYTES} B")
             names = [m.filename.removesuffix(".npy") for m in members]
         _check_keys(set(names))
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
@@ -151,10 +153,10 @@ def _read_npz(data: bytes) -> dict[str, np.ndarray]:
     except WeightsError:
         raise
     except zipfile.BadZipFile:
-        raise WeightsError("truncated", "a damaged zip archive") from None
+        raise WeightsError("truncated", "zip") from None
     except (ValueError, OSError, EOFError, KeyError, zipfile.LargeZipFile, NotImplementedError) as err:
         # Object arrays (pickles) are refused by allow_pickle=False and land here too.
-        raise WeightsError("not_weights", str(err)[:120]) from None
+        raise WeightsError("not_weights") from None
 
 
 def _check_keys(names: set[str]) -> None:
@@ -164,7 +166,7 @@ def _check_keys(names: set[str]) -> None:
     if deeper:
         raise WeightsError("layers", ", ".join(deeper))
     if "weight_hr_l0" in names:
-        raise WeightsError("projection", "weight_hr_l0 (proj_size > 0)")
+        raise WeightsError("projection", "weight_hr_l0")
     missing = [k for k in REQUIRED if k not in names]
     if missing:
         raise WeightsError("missing_keys", ", ".join(missing))
