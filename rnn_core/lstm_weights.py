@@ -134,7 +134,7 @@ def _read_safetensors(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, str
 
     try:
         arrays = load(data)
-    except (SafetensorError, ValueError, OverflowError) as err:  # offsets past the end, overlapping tensors...
+    except (SafetensorError, ValueError, OverflowError):  # offsets past the end, overlapping tensors...
         raise WeightsError("header") from None
     return arrays, {k: FLOAT_TYPES[v] for k, v in declared.items()}, "safetensors"
 
@@ -154,7 +154,7 @@ def _read_npz(data: bytes) -> dict[str, np.ndarray]:
         raise
     except zipfile.BadZipFile:
         raise WeightsError("truncated", "zip") from None
-    except (ValueError, OSError, EOFError, KeyError, zipfile.LargeZipFile, NotImplementedError) as err:
+    except (ValueError, OSError, EOFError, KeyError, zipfile.LargeZipFile, NotImplementedError):
         # Object arrays (pickles) are refused by allow_pickle=False and land here too.
         raise WeightsError("not_weights") from None
 
