@@ -7,11 +7,12 @@ import re
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
+from apptest_helpers import ROOT, assert_clean, by_key, open_app, texts, url_of
 
-from rnn_core import mappings
+from rnn_core import exercises, mappings
 from ui import urlstate
 from ui.i18n import catalog
+from ui.numbers import integer, percent
 
 TASKS = list(mappings.TASKS)
 INPUT = {"one_to_one": "picture", "one_to_many": "picture", "many_to_one": "review", "seq2seq": "word",
@@ -58,19 +59,21 @@ def test_every_mapping_renders_in_both_languages_with_its_computed_answer(task, 
     # The held-out accuracy on screen is computed from the shipped weights, and reaches the lesson's 95%.
     trained = mappings.load(task)
     held, n_held = mappings.held_out_accuracy(task, trained.params, trained.seed)
-    assert metric(at, "held_out_accuracy", lang) == f"{held:.1%}" and held >= 0.95
-    assert metric(at, "held_out_count", lang) == str(n_held)
+    assert metric(at, "held_out_accuracy", lang) == percent(held) and held >= 0.95
+    assert metric(at, "held_out_count", lang) == integer(n_held)
     # Five sketches, then the unrolled network with one state node per step.
     assert len(at.get("graphviz_chart")) == 6
     assert len(re.findall(r'^[ned]h\d+ \[label="[hs]', unrolled_dot(at), re.MULTILINE)) == len(result.states)
-    # Charts: the states heatmap has a column per step and a row per unit; titles from the language's catalogue.
-    heatmap = json.loads(at.get("vega_lite_chart")[0].proto.spec)
-    first = heatmap["vconcat"][0]
-    assert len(first["encoding"]["x"]["scale"]["domain"]) == result.states.shape[0]
-    assert len(first["encoding"]["y"]["sort"]) == result.states.shape[1] == mappings.TASKS[task].hidden
-    assert first["encoding"]["y"]["title"] == catalog(lang)["mappings.unit_axis"]
+    # Charts: the states heatmap has a column per step and a row per unit, the probabilities under it the same
+    # columns and a row per class; titles from the language's catalogue.
+    states, probabilities = (json.loads(c.proto.spec) for c in at.get("vega_lite_chart")[:2])
+    assert len(states["encoding"]["x"]["scale"]["domain"]) == result.states.shape[0]
+    assert len(states["encoding"]["y"]["sort"]) == result.states.shape[1] == mappings.TASKS[task].hidden
+    assert states["encoding"]["y"]["title"] == catalog(lang)["mappings.unit_axis"]
+    assert probabilities["encoding"]["x"]["scale"]["domain"] == states["encoding"]["x"]["scale"]["domain"]
+    assert len(probabilities["encoding"]["y"]["sort"]) == len(mappings.TASKS[task].outputs)
     if task != "one_to_one":
-        accuracy = json.loads(at.get("vega_lite_chart")[1].proto.spec)
+        accuracy = json.loads(at.get("vega_lite_chart")[2].proto.spec)
         assert accuracy["layer"][1]["encoding"]["y"]["title"] == catalog(lang)["mappings.accuracy_axis"]
 
 
@@ -88,7 +91,7 @@ def test_a_typed_input_gets_the_models_answer(task, typed):
     assert metric(at, "verdict") == catalog("en")["mappings.verdict_right" if right else "mappings.verdict_wrong"]
     x = mappings.parse(task, typed)
     label = "shapes_metric" if task in mappings.PICTURES else "length_metric"
-    assert metric(at, label) == str(mappings.length_of(task, x))
+    assert metric(at, label) == integer(mappings.length_of(task, x))
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -108,7 +111,7 @@ def test_bad_typed_input_gets_a_clear_message_and_the_page_keeps_working(task, t
     # The page carries on with the default input.
     default = mappings.parse(task, DEFAULTS[INPUT[task]])
     label = "shapes_metric" if task in mappings.PICTURES else "length_metric"
-    assert metric(at, label, lang) == str(mappings.length_of(task, default))
+    assert metric(at, label, lang) == integer(mappings.length_of(task, default))
     assert "<b>" not in unrolled_dot(at)
 
 
@@ -182,14 +185,32 @@ def test_language_switch_keeps_the_mapping_and_translates_the_outputs():
 
 
 @pytest.mark.parametrize("task, functions", [
-    ("many_to_one", (mappings.run, mappings.rnn_loss, mappings.train, mappings.accuracy_by_length)),
-    ("seq2seq", (mappings.seq2seq_forward, mappings.seq2seq_backward, mappings.decode)),
+    ("many_to_one", (mappings.run, mappings.rnn_loss, mappings.train, mappings.accuracy_by_length, mappings.split)),
+    ("seq2seq", (mappings.seq2seq_forward, mappings.seq2seq_backward, mappings.decode, mappings.generate)),
+    ("one_to_many", (mappings.run, mappings.generate, mappings.rnn_loss)),
 ])
 def test_under_the_hood_shows_the_running_source(task, functions):
     at = open_app(page="mappings", params={"m": task})
     sources = [c.value.strip() for c in at.code]
     for function in functions:
         assert inspect.getsource(function).strip() in sources
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("task", ["many_to_one", "seq2seq"])
+def test_under_the_hood_names_public_functions_each_with_its_line_and_none_too_long(task, lang):
+    at = open_app(page="mappings", lang=lang, params={"m": task})
+    shown = [m.value for m in at.markdown if m.value.startswith("**`")]
+    sources = [c for c in at.code if c.language == "python"]  # (the share box's link is code too)
+    assert len(shown) == len(sources) >= 10
+    for line, code in zip(shown, sources, strict=True):
+        name = line.split("`")[1]
+        assert not any(part.startswith("_") for part in name.split(".")), name
+        assert " · " in line and line.split(" · ", 1)[1].strip()  # a one-line description in the language
+        assert len(code.value.strip().splitlines()) <= 60, name
+    view = (ROOT / "views" / "mappings.py").read_text(encoding="utf-8")
+    keys = re.findall(r'"(mappings\.hood_\w+)"', view)
+    assert keys and all(k in catalog(lang) for k in keys)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -201,8 +222,8 @@ def test_the_reading_quotes_the_training_lengths_from_the_task(task, lang):
     spec = mappings.TASKS[task]
     key = {"one_to_many": "mappings.reading_one_to_many", "many_to_one": "mappings.reading_many_to_one",
            "seq2seq": "mappings.reading_seq2seq", "many_to_many": "mappings.reading_many_to_many"}[task]
-    assert catalog(lang)[key].format(hidden=spec.hidden, hi=spec.lengths[1]) in texts(at)
-    n_text = catalog(lang)["mappings.beyond_text"].format(n=mappings.N_BEYOND)
+    assert catalog(lang)[key].format(hidden=integer(spec.hidden), hi=integer(spec.lengths[1])) in texts(at)
+    n_text = catalog(lang)["mappings.beyond_text"].format(n=integer(mappings.N_BEYOND))
     assert n_text in texts(at)
 
 
@@ -221,3 +242,146 @@ def test_a_deep_link_restores_every_input_and_a_move_keeps_every_parameter():
     by_key(at, "text_input", "mappings.presses").input("111").run()
     assert_clean(at)
     assert url_of(at) == {**linked, "m": "many_to_many", "presses": "111", "lang": "en"}
+
+
+# --- Sentences chosen from what was computed ---------------------------------------------------------------------
+
+
+def curve_of(task: str) -> dict:
+    trained = mappings.load(task)
+    return mappings.accuracy_by_length(task, trained.params, trained.seed)
+
+
+def where(task: str, length: int, lang: str) -> str:
+    key = "mappings.at_shapes" if task in mappings.PICTURES else "mappings.at_length"
+    return catalog(lang)[key].format(n=integer(length))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("task", ["one_to_many", "many_to_one", "seq2seq", "many_to_many"])
+def test_what_you_see_follows_the_accuracy_beyond_training(task, lang):
+    """The summary under the accuracy chart is the one the curve calls for, with the curve's own numbers."""
+    at = open_app(page="mappings", lang=lang, params={"m": task})
+    page = texts(at)
+    curve = curve_of(task)
+    beyond = ~curve["trained"]
+    lengths, accuracy = curve["length"][beyond], curve["accuracy"][beyond]
+    last = where(task, lengths[-1], lang)
+    if np.all(accuracy == 1):  # every output right at every longer length
+        assert catalog(lang)["mappings.summary_perfect"].format(last_at=last) in page
+    elif accuracy[0] < 0.5:  # falls apart at the first length past training
+        assert catalog(lang)["mappings.summary_collapses"].format(
+            first=percent(accuracy[0]), first_at=where(task, lengths[0], lang), last=percent(accuracy[-1]),
+            last_at=last) in page
+    else:  # worse slowly: at least 90 % up to the length named, not at the next
+        template = catalog(lang)["mappings.summary_fades"]
+        head, tail = template.split("{reach_at}")[0], template.split("{reach_at}")[1].split("{")[0]
+        named = page.split(head, 1)[1].split(tail, 1)[0]
+        reach = next(int(n) for n in lengths if where(task, n, lang) == named)
+        assert np.all(accuracy[lengths <= reach] >= 0.9) and accuracy[lengths == reach + 1][0] < 0.9
+        assert percent(accuracy[-1]) in page and accuracy[-1] < 0.95
+    for other in ("summary_perfect", "summary_holds", "summary_collapses", "summary_fades"):
+        head = catalog(lang)[f"mappings.{other}"].split("{")[0]
+        assert page.count(head) <= 1
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("task", TASKS)
+def test_the_split_sentence_explains_the_two_counts_on_screen(task, lang):
+    at = open_app(page="mappings", lang=lang, params={"m": task})
+    trained = mappings.load(task)
+    train_set, held = mappings.split(task, trained.seed)
+    n_train, n_held = sum(map(len, train_set.values())), sum(map(len, held.values()))
+    assert metric(at, "train_count", lang) == integer(n_train)
+    assert metric(at, "held_out_count", lang) == integer(n_held)
+    page = texts(at)
+    equal = catalog(lang)["mappings.split_equal"].format(n=integer(n_held))
+    assert (equal in page) == (n_train == n_held)
+    if n_train != n_held:  # the pictures: the empty one is the only picture with 0 shapes
+        assert catalog(lang)["mappings.split_single"].format(extra=integer(n_train - n_held),
+                                                             where=where(task, 0, lang)) in page
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("task", ["many_to_one", "seq2seq"])
+def test_numbers_read_alike_and_every_tooltip_has_a_title(task, lang):
+    at = open_app(page="mappings", lang=lang, params={"m": task})
+    for m in at.metric:
+        assert "e+" not in m.value and "e-" not in m.value and not re.search(r"(^|\s)-\d", m.value)
+    assert re.fullmatch(r"\d+(\.\d+)? %", metric(at, "held_out_accuracy", lang))
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        for tooltip in re.findall(r'"tooltip": (\[.*?\])', json.dumps(spec)):
+            for item in json.loads(tooltip):
+                assert item.get("title"), item
+                if item.get("type") == "quantitative":
+                    assert item.get("format"), item
+    if lang == "ko":
+        assert "\\text{" not in " ".join(str(e.value) for e in at.latex)
+
+
+# --- Exercises ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_class(monkeypatch, tmp_path):
+    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
+
+
+def clock_at(monkeypatch, seconds: float) -> None:
+    """Move the session's rate-limit clock so that the next check is allowed."""
+    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
+
+
+def check_button(at, lang: str, exercise_id: str):
+    """The Check button of one box's form (a form submit button has no key of its own: found by its form)."""
+    label = catalog(lang)["exercise_box.check"]
+    return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_review_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
+    clock_at(monkeypatch, 100.0)
+    at = open_app("mappings", lang=lang)
+    ex = exercises.make("mappings_review", at.session_state["exercise.mappings_review"]["seed"])
+    wrong = next(c for c in ex.choices if c != ex.answer)
+    at.radio(key="exercise.mappings_review.chosen").set_value(wrong)
+    check_button(at, lang, "mappings_review").click().run()
+    assert_clean(at)
+    assert not at.session_state["exercise.mappings_review"]["solved"]
+    assert any(e.value.startswith(catalog(lang)["exercise_box.wrong"].split("{")[0]) for e in at.error)
+    clock_at(monkeypatch, 102.0)
+    at.radio(key="exercise.mappings_review.chosen").set_value(ex.answer)
+    check_button(at, lang, "mappings_review").click().run()
+    assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
+    assert at.session_state["exercise.mappings_review"]["solved"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_review_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_class):
+    clock_at(monkeypatch, 100.0)
+    at = open_app("mappings", lang=lang)
+    ex = exercises.make("mappings_review_setting", at.session_state["exercise.mappings_review_setting"]["seed"])
+    length, wanted = ex.params["length"], ex.params["verdict"]
+    by_key(at, "text_input", "mappings.review").input("+" * (length + 1)).run()  # one word too many
+    at.button(key="exercise.mappings_review_setting.check").click().run()
+    assert catalog(lang)["exercises.mappings_review_setting_hint_length"] in [i.value for i in at.info]
+    clock_at(monkeypatch, 102.0)
+    good = {"neg": (length - 1) // 2, "even": length // 2, "pos": length // 2 + 1}[wanted]
+    review = "+" * good + "-" * (length - good)
+    by_key(at, "text_input", "mappings.review").input(review).run()
+    at.button(key="exercise.mappings_review_setting.check").click().run()
+    assert_clean(at)
+    assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
+    # The page agrees: the network's verdict on that review, and the right one, are the verdict asked for.
+    assert catalog(lang)[f"mappings.{WORDS[wanted]}"] in texts(at)
+
+
+def test_every_exercise_of_the_lesson_has_its_box_in_order():
+    at = open_app("mappings")
+    boxes = [key for key in at.session_state if re.fullmatch(r"exercise\.mappings_\w+", key)]
+    assert sorted(boxes) == sorted(f"exercise.{i}" for i in exercises.catalogue()["mappings"])
+    source = (ROOT / "views" / "mappings.py").read_text(encoding="utf-8")
+    order = re.findall(r'"(mappings_\w+)"', source.split("# 4. How well")[0])
+    assert order == ["mappings_application", "mappings_output_count", "mappings_light", "mappings_review",
+                     "mappings_review_setting"]

@@ -1,0 +1,51 @@
+"""RNN Lab, sequence mappings: recompute what the page shows, with rnn_core alone.
+
+Page: {link}
+
+Run it from the root of a clone of the repository: the trained weights are read from data/mappings/<mapping>.npz
+there (`pip install .` installs rnn_core; numpy is all it needs; from another folder the script looks beside
+the rnn_core it imports):
+    python reproduce/mappings.py
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from rnn_core import mappings
+
+# The page's settings (these are the page's URL parameters): the mapping, and the input typed for each toy task.
+PARAMS = {"m": "many_to_one", "picture": "110 203 010", "review": "++-+-++", "word": "cabd", "presses": "0110100"}
+
+INPUT = {"one_to_one": "picture", "one_to_many": "picture", "many_to_one": "review", "seq2seq": "word",
+         "many_to_many": "presses"}
+task = PARAMS["m"]
+spec = mappings.TASKS[task]
+weights = Path("data") / "mappings"  # the shipped weights, relative to the repository root ...
+if not weights.is_dir():
+    weights = mappings.WEIGHTS_DIR  # ... or beside the rnn_core this script imports, when run from elsewhere
+trained = mappings.load(task, weights)
+
+# 3. Feed it: the typed input through the trained network (the page shows its default input if this one
+# cannot be read; parse raises rnn_core.errors.InputError then).
+x = mappings.parse(task, PARAMS[INPUT[task]])
+result = mappings.run(task, trained.params, x)
+print("outputs:", " ".join(spec.outputs[k] for k in result.outputs))
+print("right answer:", " ".join(spec.outputs[k] for k in result.right))
+print("whole output right:", bool(np.array_equal(result.outputs, result.right)))
+print("length:", mappings.length_of(task, x))  # shapes in a picture, else steps
+print("trained lengths:", f"{spec.lengths[0]}-{spec.lengths[1]}")
+for step, p in enumerate(result.probs, start=len(result.states) - len(result.probs) + 1):
+    print(f"probabilities at step {step}:", " ".join(f"{spec.outputs[k]}={v:.4f}" for k, v in enumerate(p)))
+
+# 4. How well it learned: accuracy on the held-out inputs, and the sizes of the two sets.
+held, n_held = mappings.held_out_accuracy(task, trained.params, trained.seed)
+train_set, _ = mappings.split(task, trained.seed)
+print("held-out accuracy:", held)
+print("held-out inputs:", n_held)
+print("training inputs:", sum(len(inputs) for inputs in train_set.values()))
+if task != "one_to_one":
+    curve = mappings.accuracy_by_length(task, trained.params, trained.seed)
+    for length, accuracy in zip(curve["length"], curve["accuracy"], strict=True):
+        print(f"accuracy at length {length}:", accuracy)
+print("final training loss:", trained.losses[-1])
