@@ -159,11 +159,11 @@ def test_presenter_mode_hidden_controls_and_chosen_sections(browser, server):
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     load(page, f"{server}/counting?lang=en&present=1&hide=w,u&sections=1,2")
     assert page.get_by_test_id("stException").count() == 0
-    # Body text readable from the back of a room: at least 22 px on screen (CSS size times the zoom).
-    size = page.evaluate("""() => { const p = document.querySelector('[data-testid="stMarkdownContainer"] p');
-        const zoom = parseFloat(getComputedStyle(document.querySelector('[data-testid="stMainBlockContainer"]')).zoom);
-        return parseFloat(getComputedStyle(p).fontSize) * zoom; }""")
+    # Body text readable from the back of a room: at least 22 px on screen.
+    size = page.evaluate("""() => parseFloat(getComputedStyle(
+        document.querySelector('[data-testid="stMain"] [data-testid="stMarkdownContainer"] p')).fontSize)""")
     assert size >= 22
+    assert page.evaluate(OVERFLOW_JS) == []  # larger type, and still nothing runs off the projector
     assert page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "true"
     labels = page.get_by_test_id("stSlider").all_inner_texts()
     assert not any(label.strip().startswith(("W", "U")) for label in labels)  # hidden controls are not drawn

@@ -74,11 +74,21 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, u
     when clicked (:mod:`ui.export`). ``url_data`` maps the URL of each CSV the chart reads (served with
     :mod:`ui.media`) to its bytes, so that the saved files hold those rows too.
     """
+    from ui import present
+
     shown = spec
-    if IMAGES in spec:
+    if IMAGES in spec or present.presenting():
         shown = dict(spec)  # a shallow copy: the cached spec is shared by every session
-        for image in shown.pop(IMAGES):
+        for image in shown.pop(IMAGES, ()):
             surfaces.image_url(image.png, image.slot)
+    if present.presenting():  # larger text for a projector, merged over the chart's own config
+        config = dict(shown.get("config", {}))
+        for part, sizes in present.PRESENT_CHART_CONFIG.items():
+            config[part] = {**config.get(part, {}), **sizes}
+        shown["config"] = config
+        # Streamlit's chart theme sets its own font sizes over a spec's config: the projector gets Vega's own look
+        # with the larger sizes above.
+        kwargs.setdefault("theme", None)
     event = where.vega_lite_chart(shown, **kwargs)
     if save:
         save_menu(spec, where, name, url_data)

@@ -1,7 +1,7 @@
 """How a view is shown, beyond its settings: presenter mode for a projector, hidden controls, chosen sections.
 
 - ``?present=1`` (or the sidebar switch): large type readable from the back of a room, the content width capped
-  for reading, the sidebar collapsed, "under the hood" and long prose folded away, charts scaled up with the text.
+  for reading, the sidebar collapsed, "under the hood" and long prose folded away, charts' text enlarged.
 - ``?hide=w,u``: the named controls are not drawn (their values stay as the link set them), so a projected view
   cannot drift when someone touches it.
 - ``?sections=2,4``: only those sections of the lesson are shown.
@@ -58,8 +58,10 @@ def link_values() -> dict[str, str]:
     return values
 
 
-# Streamlit's body text is 14 px: zoom 1.6 makes it 22.4 px, and 1100 px of content 1760 px, within a 1920 px
-# projector. Our own styles (no user text is ever placed in them). Korean wraps between words, never inside one
+# Presenter mode sets sizes rather than zooming: a CSS zoom makes Streamlit and Vega measure containers in two
+# scales, and full-width charts then overflow. Body text 23 px, readable from the back of a room.
+#
+# Our own styles (no user text is ever placed in them). Korean wraps between words, never inside one
 # (keep-all), which Streamlit's default (break anywhere) does not do.
 BASE_CSS = """
 <style>
@@ -76,10 +78,36 @@ BASE_CSS = """
 """
 PRESENT_CSS = """
 <style>
-[data-testid="stMainBlockContainer"] { max-width: 1100px; zoom: 1.6; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { max-width: 60ch; }
+[data-testid="stMainBlockContainer"] { max-width: 1500px; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li,
+[data-testid="stMain"] [data-testid="stAlertContainer"] p, [data-testid="stMain"] label p,
+[data-testid="stMain"] [data-testid="stTable"] td, [data-testid="stMain"] [data-testid="stTable"] th {
+  font-size: 23px !important; line-height: 1.5 !important;
+}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li {
+  max-width: 62ch;
+}
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 19px !important; }
+[data-testid="stMain"] h1 { font-size: 52px !important; }
+[data-testid="stMain"] h2 { font-size: 40px !important; }
+[data-testid="stMain"] h3 { font-size: 30px !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * {
+  font-size: 46px !important;
+}
+[data-testid="stMain"] [data-testid="stMetricLabel"] * { font-size: 21px !important; }
+[data-testid="stMain"] .katex { font-size: 1.35em !important; }
 </style>
 """
+# Charts in presenter mode: the same specs, with larger text (ui.charts.show merges this into their config).
+PRESENT_CHART_CONFIG = {
+    "axis": {"labelFontSize": 17, "titleFontSize": 19},
+    "legend": {"labelFontSize": 17, "titleFontSize": 18},
+    "header": {"labelFontSize": 17, "titleFontSize": 19},
+    "title": {"fontSize": 21},
+    "text": {"fontSize": 16},
+}
 
 
 def styles() -> str:
