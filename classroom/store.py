@@ -37,6 +37,7 @@ from classroom.schema import (
     migrate,
     short_links,
 )
+from rnn_core.exercises.base import num, read_number
 
 DEFAULT_CLASS_DAYS = 7.0
 SHORT_LINK_DAYS = 30.0  # a short link on a projector lives a month
@@ -111,15 +112,14 @@ def new_token() -> str:
 
 
 def group_answer(response: str) -> str:
-    """The group a wrong answer counts in: numbers rounded to 3 significant digits (``0.1234`` and ``0.12341``
-    are one mistake), other text trimmed and case-folded."""
-    try:
-        value = float(response.strip())
-    except ValueError:
+    """The group a wrong answer counts in, as the teacher's table shows it: a number is read as the exercise box
+    reads it (a true minus, ``1.23·10⁵`` too) and written as the pages write numbers, 3 significant digits
+    (``0.1234``, ``0.12341`` and ``1.23e-1`` are one mistake, shown ``0.123``; ``123456`` is shown ``1.23·10⁵``);
+    other text is trimmed and case-folded."""
+    value = read_number(response)
+    if value is None:
         return " ".join(response.split()).casefold()
-    if not math.isfinite(value):
-        return str(value)
-    return f"{value + 0.0:.3g}"  # + 0.0: -0.0 groups with 0
+    return num(value + 0.0)  # + 0.0: -0.0 groups with 0
 
 
 class ClassStore:

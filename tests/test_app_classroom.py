@@ -122,8 +122,11 @@ def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
     at = open_app("classroom", lang, params={"code": code, "key": new.teacher_secret})
     assert_clean(at)
     assert url_of(at) == {"lang": lang}  # the secret leaves the address bar at once
-    table = at.dataframe[0].value.set_index(tr(lang, "classroom.col_exercise"))
-    row = table.loc["counting_output"]
+    table = at.dataframe[0].value
+    mine = ((table[tr(lang, "classroom.col_exercise")] == tr(lang, "classroom.exercise_name", lesson=3, section=2, n=1))
+            & (table[tr(lang, "classroom.col_lesson")] == tr(lang, "nav.counting")))  # counting_output: first of §2
+    assert mine.sum() == 1
+    row = table[mine].iloc[0]
     assert (row[tr(lang, "classroom.col_tried")], row[tr(lang, "classroom.col_right_first")],
             row[tr(lang, "classroom.col_right_end")]) == (2, 1, 2)
     assert row[tr(lang, "classroom.col_wrong")] == "<b>12</b> **x** ×1"  # shown as text in a table cell
@@ -236,9 +239,32 @@ def test_two_wrong_tries_show_the_answer_the_explanation_and_the_link(lang, fake
     answer_box(at, "8")
     assert tr(lang, "exercise_box.answer", answer="2.5") in texts(at)
     assert tr(lang, "nav.lstm") in texts(at)
-    link = at.get("page_link")[0].proto
-    assert "/counting?" in link.page and "w=2.5" in link.page and f"lang={lang}" in link.page
+    link = next(e.value for e in at.markdown if tr(lang, "exercise_box.open_setting") in e.value)
+    assert "/counting?" in link and "w=2.5" in link and f"lang={lang}" in link
     assert check_button(at).disabled
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_box_writes_numbers_as_the_pages_do_and_reads_them_back(lang, monkeypatch):
+    """A large answer is shown 1.23·10⁵ (not 1.23e+05), and typing what the page shows, true minus and power of
+    ten included, is right."""
+    fakes = _fake_exercises()
+
+    def make(exercise_id: str, seed: int) -> Exercise:
+        return Exercise(id="fake_number", lesson="counting", kind="number", section=1, params={}, answer=-123456.0,
+                        tolerance=1e-6, choices=(), prompt_key="nav.counting", prompt_values={},
+                        explain_key="nav.lstm", explain_values={}, page_params={"u": 1.0}, hint_key="nav.home")
+
+    fakes.make = make
+    monkeypatch.setattr(ui.exercise_box, "exercises", fakes)
+    clock_at(monkeypatch, 100.0)
+    at = box_app(lang)
+    answer_box(at, "-1")
+    clock_at(monkeypatch, 102.0)
+    answer_box(at, "−1.23·10⁵")
+    assert tr(lang, "exercise_box.right", tries=2) in texts(at)
+    assert tr(lang, "exercise_box.answer", answer="−1.23·10⁵") in texts(at)
+    assert "e+05" not in texts(at)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -293,7 +319,7 @@ def test_checked_answers_are_recorded_for_the_class(lang, fake, store, monkeypat
     answer_box(at, "2.5")
     (summary,) = store.summary(info.id)
     assert (summary.exercise_id, summary.tried, summary.right_first, summary.right_end) == ("fake_number", 1, 0, 1)
-    assert summary.wrong == (("-2.5", 1),)
+    assert summary.wrong == (("\u22122.5", 1),)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

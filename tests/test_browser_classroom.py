@@ -101,10 +101,17 @@ def settle(page) -> None:
 
 
 def results_row(teacher, exercise_id: str) -> list[str]:
-    """The cells of one exercise's row in the teacher's table (the data grid's accessible table)."""
+    """The cells of one exercise's row in the teacher's table (the data grid's accessible table). Rows are one per
+    exercise in catalogue order; the row's name (section and place in the section) is checked too."""
+    ids = [i for lesson_ids in exercises.catalogue().values() for i in lesson_ids]
+    ex = exercises.make(exercise_id, 0)
+    same_section = [i for i in exercises.catalogue()[ex.lesson] if exercises.make(i, 0).section == ex.section]
+    lesson = list(exercises.catalogue()).index(ex.lesson) + 1
+    name = f"Lesson {lesson} · section {ex.section} · {same_section.index(exercise_id) + 1}"
+    wanted = str(ids.index(exercise_id) + 2)  # aria-rowindex counts from 1, and the header row is 1
     for row in teacher.locator('[data-testid="stDataFrame"] [role=row]').all():
         cells = [c.inner_text() for c in row.locator("[role=gridcell]").all()]
-        if exercise_id in cells:
+        if row.get_attribute("aria-rowindex") == wanted and name in cells:
             return cells
     return []
 
@@ -157,7 +164,7 @@ def test_three_students_answers_reach_the_teachers_live_table(browser, server):
                 break
             teacher.wait_for_timeout(250)
         assert row[1:4] == ["3", "1", "1"], row
-        assert "1.23e+05 ×2" in row[4]  # 123456 grouped to 3 significant digits
+        assert "1.23·10⁵ ×2" in row[4]  # 123456 grouped to 3 significant digits
         assert time.monotonic() - answered <= REFRESH_SECONDS + 5
         assert teacher.get_by_test_id("stException").count() == 0
     finally:

@@ -276,6 +276,18 @@ def test_summary_counts_first_tries_final_rights_and_groups_numbers(store):
     assert group_answer("-0") == "0" and group_answer("nan") == "nan"
 
 
+@pytest.mark.parametrize(("typed", "group"), [
+    ("-0.7258", "−0.726"), ("−0.726", "−0.726"), ("123456", "1.23·10⁵"), ("1.23·10⁵", "1.23·10⁵"),
+    ("1.234E5", "1.23·10⁵"), ("0.00004", "4·10⁻⁵"), (" Vanishing ", "vanishing"), ("1,5", "1,5"),
+])
+def test_wrong_answers_are_grouped_and_written_as_the_pages_write_numbers(typed, group):
+    from ui import numbers  # the teacher's table writes groups as every page writes numbers
+
+    assert group_answer(typed) == group
+    if any(ch.isdigit() for ch in group) and "," not in group:
+        assert group == numbers.num(float(typed.replace("·10⁵", "e5").replace("−", "-")))
+
+
 def test_an_answer_longer_than_200_characters_is_refused(store):
     class_id = store.create_class().info.id
     store.record(class_id, answer(response="x" * 200))

@@ -618,3 +618,87 @@ def test_typed_page_inputs_are_read_by_the_pages_own_parsers():
         from rnn_core.spectral import parse_matrix
     for ex in variants("gradients_spectral_radius"):
         assert parse_matrix(ex.page_params["matrix"]).tolist() == ex.params["W"]
+
+
+# --- numbers as the pages write them (issue 10) ---------------------------------------------------------------
+
+NUMBER_IDS = [exercise_id for exercise_id in ALL_IDS if made(exercise_id, 0).kind == "number"]
+
+
+def test_the_exercises_write_numbers_exactly_as_the_pages_do():
+    from ui import numbers  # pure Python, no streamlit: rnn_core cannot import it, so it carries a twin
+
+    rng = np.random.default_rng(7)
+    values = [0.0, -0.0, 1.0, -2.0, 0.001, 0.00099995, 0.0009999, 99999.4, 99999.5, 99950.0, 12345.6, 1e5, 123456.0,
+              1e300, -1e-300, 0.5, 0.25, 0.0054, 2.6e60, 5e-4, 8e-4, 0.1 + 0.2, math.inf, -math.inf, math.nan]
+    values += list(rng.normal(0, 1, 300)) + list(10.0 ** rng.uniform(-12, 12, 300) * rng.choice((-1, 1), 300))
+    for x in values:
+        for digits in (2, 3, 4):
+            assert base.num(x, digits) == numbers.num(x, digits), (x, digits)
+        assert base.percent(abs(x) / 1e3) == numbers.percent(abs(x) / 1e3), x
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("1.23·10⁵", 1.23e5), ("−4.5·10⁻⁶", -4.5e-6), ("2×10^3", 2e3), ("2 × 10^-3", 2e-3), ("7*10^−2", 7e-2),
+    (" 1·10³⁰⁰ ", 1e300),
+])
+def test_a_power_of_ten_is_read_as_the_pages_write_it(typed, value):
+    assert base.read_number(typed) == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize("typed", ["·10⁵", "1.2.3·10⁵", "abc·10⁵", "1·10", "1e5·10³", "1·10⁵⁵⁵⁵", "1·11⁵"])
+def test_a_broken_power_of_ten_is_not_a_number(typed):
+    assert base.read_number(typed) is None
+
+
+@pytest.mark.parametrize("exercise_id", NUMBER_IDS)
+def test_the_answer_typed_as_a_page_shows_it_is_right(exercise_id):
+    """What a student reads (the answer the box shows, 3 significant digits, true minus, ·10ⁿ) is accepted when
+    typed back, even where the exercise's tolerance is tighter than 3 digits; and as typed with a hyphen."""
+    from ui import numbers
+
+    for ex in variants(exercise_id):
+        shown = numbers.num(ex.answer)
+        assert ex.check(shown).correct, (exercise_id, ex.answer, shown)
+        assert ex.check(shown.replace("\u2212", "-")).correct, (exercise_id, shown)
+
+
+NUMBER_RUN = r"(?<![\w`])-\d|\d[eE][+-]?\d"  # a hyphen for a minus sign, or 1e+05: not the pages' style
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("exercise_id", ALL_IDS)
+def test_prompts_and_explanations_write_numbers_in_the_pages_style(exercise_id, lang):
+    import re
+
+    catalog = texts(lang)
+    for ex in variants(exercise_id)[:20]:
+        for key, values in ((ex.prompt_key, ex.prompt_values), (ex.explain_key, ex.explain_values)):
+            shown = catalog[key].format(**exercises.fill(values, catalog.__getitem__))
+            prose = re.sub(r"`[^`]*`|\$[^$]*\$", "", shown)  # typed inputs (code) and maths are not prose numbers
+            assert not re.search(NUMBER_RUN, prose), (exercise_id, lang, shown)
+            assert "{" not in shown and "'key'" not in shown, shown
+
+
+def test_the_nudge_computed_from_the_numbers_shown_is_right():
+    """The prompt's u and w are rounded for reading: computed from them, the answer is still within tolerance."""
+    for ex in variants("home_nudge"):
+        u, w = (base.read_number(ex.prompt_values[name]) for name in ("u", "w"))
+        delta = base.read_number(ex.prompt_values["delta"])
+        assert ex.check(delta * abs(u) * abs(w) ** (ex.params["T"] - 1)).correct
+
+
+def test_the_tanh_state_computed_from_the_numbers_shown_is_right():
+    for ex in variants("home_tanh_state"):
+        u, w = (base.read_number(ex.prompt_values[name]) for name in ("u", "w"))
+        x = [base.read_number(v) for v in ex.prompt_values["x"].split(", ")]
+        h = 0.0
+        for value in x:
+            h = math.tanh(h * w + value * u)
+        assert ex.check(h).correct
+
+
+def test_lists_and_nested_texts_are_filled_and_joined():
+    shown = exercises.fill({"a": [base.text("k", name=base.text("n"), at=3), "x"], "b": base.text("n")},
+                           {"k": "{name} at {at}", "n": "Adam"}.__getitem__)
+    assert shown == {"a": "Adam at 3, x", "b": "Adam"}

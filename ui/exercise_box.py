@@ -19,7 +19,7 @@ from classroom.ratelimit import RateLimit
 from classroom.recorder import Recorder
 from classroom.store import Answer, ClassInfo, ClassStore, StoreUnavailable, class_days_from_env, default_url, new_token
 from rnn_core import exercises
-from ui import urlstate
+from ui import numbers, urlstate
 from ui.i18n import current_language, t, verbatim
 from ui.nav import LESSONS
 
@@ -159,13 +159,21 @@ def _setting_names(ex) -> list[str]:
     return [name for name, *_ in ex.fields] if ex.fields else [n for n in ex.page_params if n != "lang"]
 
 
+def _shown_value(value) -> str:
+    """A number as the pages write it (``numbers.num``; whole counts in full); text as it is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return numbers.integer(value) if isinstance(value, int) else numbers.num(value)
+
+
 def _shown_answer(ex) -> str:
     if ex.kind == "number":
-        return f"{float(ex.answer):.6g}"
+        return _shown_value(ex.answer)
     if ex.kind == "choice":
         return _choice_label(ex.answer)
     if isinstance(ex.answer, dict):
-        return ", ".join(f"{name} = {value}" for name, value in ex.answer.items())
+        return ", ".join(f"{name} = {verbatim(value) if isinstance(value, str) else _shown_value(value)}"
+                         for name, value in ex.answer.items())
     return str(ex.answer)
 
 
@@ -283,8 +291,9 @@ def _feedback(ex, state: dict) -> None:
     if state["solved"] or state["tries"] >= TRIES_BEFORE_ANSWER:
         st.markdown(t("exercise_box.answer", answer=_shown_answer(ex)))
         st.markdown(t(ex.explain_key, **_filled(ex.explain_values)))
-        st.page_link(lesson_url(ex.lesson, ex.page_params), label=t("exercise_box.open_setting"),
-                     icon=":material/open_in_new:")
+        # A Markdown link, not st.page_link: its label wraps on a phone and in presenter mode instead of being cut.
+        url = lesson_url(ex.lesson, ex.page_params)
+        st.markdown(f":material/open_in_new: [{t('exercise_box.open_setting')}]({url})")
 
 
 def _progress(lesson: str) -> None:

@@ -94,16 +94,23 @@ def summary_table(class_id: int, seed: int) -> pd.DataFrame:
     the class's counts and a projector link."""
     by_id = {(s.lesson, s.exercise_id): s for s in box.class_store().summary(class_id)}
     rows = []
-    for lesson, ids in exercises.catalogue().items():
+    for number, (lesson, ids) in enumerate(exercises.catalogue().items(), start=1):
+        in_section: dict[int, int] = {}
         for exercise_id in ids:
             s = by_id.get((lesson, exercise_id))
+            ex = exercises.make(exercise_id, seed)
+            section = ex.section
+            in_section[section] = in_section.get(section, 0) + 1
             rows.append({
-                t("classroom.col_exercise"): exercise_id,
+                # named as a student finds it (lessons numbered in the menu's order; the id is English and means
+                # nothing to a class), so the row says which lesson even where the lesson column is off-screen
+                t("classroom.col_exercise"): t("classroom.exercise_name", lesson=number, section=section,
+                                                    n=in_section[section]),
                 t("classroom.col_tried"): s.tried if s else 0,
                 t("classroom.col_right_first"): s.right_first if s else 0,
                 t("classroom.col_right_end"): s.right_end if s else 0,
                 t("classroom.col_wrong"): "; ".join(f"{answer} ×{n}" for answer, n in s.wrong) if s else "",
-                t("classroom.col_open"): box.lesson_url(lesson, exercises.make(exercise_id, seed).page_params),
+                t("classroom.col_open"): box.lesson_url(lesson, ex.page_params),
                 # last: on a phone the counts come first, next to the exercise's name
                 t("classroom.col_lesson"): t(LESSON_TITLES[lesson]) if lesson in LESSON_TITLES else lesson,
             })

@@ -48,5 +48,15 @@ def make(exercise_id: str, seed: int) -> Exercise:
 
 
 def fill(values: dict, translate: Callable[[str], str]) -> dict:
-    """A prompt's or explanation's values ready for its text: ``{"key": k}`` becomes ``translate(k)``."""
-    return {name: translate(v["key"]) if isinstance(v, dict) else v for name, v in values.items()}
+    """A prompt's or explanation's values ready for its text: ``{"key": k}`` becomes ``translate(k)`` (its own
+    ``"values"`` filled into it), a list or tuple becomes its filled items joined with ", "."""
+    return {name: _filled(value, translate) for name, value in values.items()}
+
+
+def _filled(value, translate: Callable[[str], str]):
+    if isinstance(value, dict):
+        inner = value.get("values")
+        return translate(value["key"]).format(**fill(inner, translate)) if inner else translate(value["key"])
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(_filled(item, translate)) for item in value)
+    return value

@@ -16,6 +16,7 @@ Three kinds of exercise:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -110,8 +111,12 @@ class Exercise:
         return self._check_setting(response)
 
     def close(self, value: float, target: float) -> bool:
-        """Whether ``value`` is within this exercise's tolerance of ``target``."""
-        return abs(value - target) <= max(self.tolerance * abs(target), self.floor)
+        """Whether ``value`` is within this exercise's tolerance of ``target``, or (for a tolerance above 0) reads
+        the same as ``target`` written the pages' way, 3 significant digits: a student who types the number as
+        the page would show it is right, even where the tolerance is tighter than 3 digits."""
+        if abs(value - target) <= max(self.tolerance * abs(target), self.floor):
+            return True
+        return self.tolerance > 0 and num(value) == num(target)
 
     def _check_number(self, response) -> Verdict:
         value = read_number(response)
@@ -156,24 +161,33 @@ class Exercise:
         return Verdict(hint is None, hint_key=hint)
 
 
-def text(key: str) -> dict:
-    """A prompt or explanation value that is itself text to translate: ``{"key": locale key}``. Plain strings
-    and numbers are shown as they are; :func:`rnn_core.exercises.fill` translates these."""
-    return {"key": key}
+def text(key: str, **values) -> dict:
+    """A prompt or explanation value that is itself text to translate: ``{"key": locale key}``, with the text's own
+    ``{fields}`` in ``values`` when it has some (filled the same way). Strings and numbers are shown as they are;
+    :func:`rnn_core.exercises.fill` translates these, and joins a list of values with ", "."""
+    return {"key": key, "values": values} if values else {"key": key}
+
+
+MINUS = "\u2212"
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_FROM_SUPERSCRIPT = str.maketrans("⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹", "-+0123456789")
+PLAIN_RANGE = (1e-3, 1e5)  # |x| in this range is written without a power of ten
 
 
 def read_number(response) -> float | None:
     """A finite number from a typed answer or a number, or None.
 
     Typed answers are read as the home lesson reads typed inputs (:func:`rnn_core.intro.parse_numbers`): a dot
-    decimal with an optional sign (the typographic minus too) and exponent, spaces around it. Anything else is
-    None: a decimal comma (``"1,5"`` reads as two numbers), fractions, words, ``inf``, ``nan``, booleans.
+    decimal with an optional sign (the typographic minus too) and exponent, spaces around it. A power of ten
+    as the pages write it is read too, so a student can type what they read: ``1.23·10⁵``, ``−4.5·10⁻⁶``,
+    ``2×10^3``. Anything else is None: a decimal comma (``"1,5"`` reads as two numbers), fractions, words,
+    ``inf``, ``nan``, booleans.
     """
     if isinstance(response, str):
         if len(response) > MAX_RESPONSE:
             return None
         try:
-            value = float(intro.parse_numbers(response, max_steps=1, limit=math.inf)[0])
+            value = float(intro.parse_numbers(_power_of_ten(response), max_steps=1, limit=math.inf)[0])
         except InputError:
             return None
     elif isinstance(response, (int, float, np.integer, np.floating)) and not isinstance(response, (bool, np.bool_)):
@@ -183,9 +197,63 @@ def read_number(response) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def num(x: float) -> str:
-    """A number for a prompt or an explanation: 4 significant digits (exact grid values print as typed)."""
-    return f"{float(x):.4g}"
+
+# "1.23·10⁵", "1.23 × 10^-5", "2*10^3": a mantissa times a power of ten, as the pages write large and small numbers.
+_TIMES_TEN = re.compile(r"^\s*(\S+?)\s*[·×*x]\s*10\s*(?:\^\s*([+\-\u2212]?\d+)|([⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))\s*$")
+
+
+def _power_of_ten(typed: str) -> str:
+    """``1.23·10⁵`` → ``1.23e5`` (the mantissa is checked by the parser as any typed number); other text as is."""
+    match = _TIMES_TEN.match(typed)
+    if match is None:
+        return typed
+    exponent = match.group(2) or match.group(3).translate(_FROM_SUPERSCRIPT)
+    return f"{match.group(1)}e{exponent.replace(MINUS, '-')}"
+
+
+def num(x: float, digits: int = 3) -> str:
+    """A number for a prompt or an explanation, written exactly as the pages write it (``ui.numbers.num``, which
+    rnn_core cannot import; tests/test_exercises.py checks the two agree): ``digits`` significant digits,
+    trailing zeros dropped, a true minus sign, ``1.23·10⁵`` beyond 0.001..100,000, ``∞``, ``—`` for nan."""
+    x = float(x)
+    if math.isnan(x):
+        return "—"
+    if math.isinf(x):
+        return ("" if x > 0 else MINUS) + "∞"
+    if x == 0:
+        return "0"
+    sign = MINUS if x < 0 else ""
+    a = abs(x)
+    mantissa, exponent = f"{a:.{digits - 1}e}".split("e")
+    exponent = int(exponent)  # after rounding: 99950 becomes 1.00e+05
+    if PLAIN_RANGE[0] <= float(f"{mantissa}e{exponent}") < PLAIN_RANGE[1]:
+        if exponent >= digits - 1:
+            return sign + f"{a:.0f}"
+        plain = f"{a:.{digits - 1 - exponent}f}"
+        return sign + (plain.rstrip("0").rstrip(".") if "." in plain else plain)
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    return f"{sign}{mantissa}·10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def percent(p: float, digits: int = 3) -> str:
+    """A fraction as a percentage, as ``ui.numbers.percent`` writes it: ``0.153`` → ``15.3 %``."""
+    return f"{num(100 * float(p), digits)} %"
+
+
+def shown_numbers(values) -> str:
+    """Numbers listed in a prompt or an explanation: ``1, −0.5, 0``."""
+    return ", ".join(num(v) for v in values)
+
+
+def signed_sum(values) -> str:
+    """Terms of a sum as the pages write them: ``0.5 − 1.25 + 2`` (a negative term is subtracted)."""
+    out = ""
+    for k, v in enumerate(values):
+        if k == 0:
+            out = num(v)
+        else:
+            out += f" − {num(-v)}" if v < 0 else f" + {num(v)}"
+    return out
 
 
 def grid(rng: np.random.Generator, low: float, high: float, step: float) -> float:

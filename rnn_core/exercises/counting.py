@@ -9,7 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import counting, optim
-from rnn_core.exercises.base import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, bits_text, grid, num
+from rnn_core.exercises.base import (
+    HINT_SETTINGS_CHANGED,
+    HINT_SIGN,
+    Exercise,
+    bits_text,
+    grid,
+    num,
+    shown_numbers,
+    signed_sum,
+)
 
 LESSON = "counting"
 BOOK_START = (-2.0, 0.0)  # the book's gradient-descent start (U, W)
@@ -49,7 +58,7 @@ def output(rng: np.random.Generator) -> Exercise:
         choices=(), prompt_key="exercises.counting_output_prompt",
         prompt_values={"seq": bits_text(x), "U": num(U), "W": num(W), "T": len(x)},
         explain_key="exercises.counting_output_explain",
-        explain_values={"states": ", ".join(num(s) for s in S), "y": num(S[-1]), "T": len(x)},
+        explain_values={"states": shown_numbers(S), "y": num(S[-1]), "T": len(x)},
         page_params={"seq": bits_text(x), "u": U, "w": W},
         hint_key="exercises.counting_output_hint",
         mistakes=((HINT_SIGN, -S[-1]), ("exercises.counting_output_hint_last", S[-2]),
@@ -99,7 +108,7 @@ def gradient_u(rng: np.random.Generator) -> Exercise:
         choices=(), prompt_key="exercises.counting_gradient_u_prompt",
         prompt_values={"seq": bits_text(x), "U": num(U), "W": num(W)},
         explain_key="exercises.counting_gradient_u_explain",
-        explain_values={"terms": " + ".join(num(g) for g in steps["gU"]).replace("+ -", "− "), "answer": num(gU),
+        explain_values={"terms": signed_sum(steps["gU"]), "answer": num(gU),
                         "top": num(steps["gS"][0, -1])},
         page_params={"seq": bits_text(x), "u": U, "w": W},
         hint_key="exercises.counting_gradient_u_hint",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import spectral
-from rnn_core.exercises.base import HINT_SIGN, Exercise, grid, num
+from rnn_core.exercises.base import HINT_SIGN, Exercise, grid, num, percent, shown_numbers
 
 LESSON = "gradients"
 SHARE = 0.01  # "below 1 %"
@@ -30,6 +30,11 @@ def _matrix_text(W: np.ndarray) -> str:
     return "; ".join(", ".join(f"{float(x):g}" for x in row) for row in W)
 
 
+def _matrix_shown(W: np.ndarray) -> str:
+    """A 2x2 matrix for a prompt, its numbers written as the pages write them: ``0.5, −1; 1.5, 0``."""
+    return "; ".join(shown_numbers(row) for row in W)
+
+
 def steps_below(rng: np.random.Generator) -> Exercise:
     """How many steps back m until |w|^m < 1 % (section 1)."""
     w = grid(rng, 0.3, 0.95, 0.05) * float(rng.choice((-1.0, 1.0)))
@@ -38,7 +43,7 @@ def steps_below(rng: np.random.Generator) -> Exercise:
     return Exercise(
         id="gradients_steps_below", lesson=LESSON, kind="number", section=1, params={"w": w}, answer=m,
         tolerance=0.0, choices=(), prompt_key="exercises.gradients_steps_below_prompt",
-        prompt_values={"w": num(w), "share": "1 %"},
+        prompt_values={"w": num(w), "share": percent(SHARE)},
         explain_key="exercises.gradients_steps_below_explain",
         explain_values={"absw": num(abs(w)), "m": m, "before": m - 1, "at_m": num(series["magnitude"][m]),
                         "at_before": num(series["magnitude"][m - 1])},
@@ -93,7 +98,7 @@ def spectral_radius(rng: np.random.Generator) -> Exercise:
     return Exercise(
         id="gradients_spectral_radius", lesson=LESSON, kind="number", section=3,
         params={"W": W.tolist()}, answer=rho, tolerance=1e-2, choices=(),
-        prompt_key="exercises.gradients_spectral_radius_prompt", prompt_values={"matrix": _matrix_text(W)},
+        prompt_key="exercises.gradients_spectral_radius_prompt", prompt_values={"matrix": _matrix_shown(W)},
         explain_key="exercises.gradients_spectral_radius_explain",
         explain_values={"eigenvalues": ", ".join(_complex(z) for z in eig), "rho": num(rho), "lambda1": num(lambda1),
                         "trace": num(np.trace(W)), "det": num(np.linalg.det(W))},
@@ -129,7 +134,7 @@ def matrix_regime(rng: np.random.Generator) -> Exercise:
     return Exercise(
         id="gradients_matrix_regime", lesson=LESSON, kind="choice", section=3, params={"W": W.tolist()},
         answer=answer, tolerance=None, choices=REGIMES, prompt_key="exercises.gradients_matrix_regime_prompt",
-        prompt_values={"matrix": _matrix_text(W)},
+        prompt_values={"matrix": _matrix_shown(W)},
         explain_key="exercises.gradients_matrix_regime_explain",
         explain_values={"rho": num(rho), "lambda1": num(lambda1)},
         page_params={"kind": "typed", "matrix": _matrix_text(W)},

@@ -12,7 +12,17 @@ import numpy as np
 
 from rnn_core import counting, intro, vanilla
 from rnn_core.errors import InputError
-from rnn_core.exercises.base import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, numbers_text, text
+from rnn_core.exercises.base import (
+    HINT_SETTINGS_CHANGED,
+    HINT_SIGN,
+    Exercise,
+    grid,
+    num,
+    numbers_text,
+    percent,
+    shown_numbers,
+    text,
+)
 
 LESSON = "home"
 SHARE = 0.01  # the nudge exercise's goal: less than 1 % of it left at the last step
@@ -44,9 +54,9 @@ def tanh_state(rng: np.random.Generator) -> Exercise:
         id="home_tanh_state", lesson=LESSON, kind="number", section=1,
         params={"seed": seed, "scale": scale, "x": x}, answer=float(states[-1]), tolerance=1e-2, floor=1e-3,
         choices=(), prompt_key="exercises.home_tanh_state_prompt",
-        prompt_values={"u": num(u), "w": num(w), "x": numbers_text(x)},
+        prompt_values={"u": num(u, 4), "w": num(w, 4), "x": shown_numbers(x)},
         explain_key="exercises.home_tanh_state_explain",
-        explain_values={"states": ", ".join(num(s) for s in states), "h": num(states[-1])},
+        explain_values={"states": shown_numbers(states), "h": num(states[-1])},
         page_params={"x": numbers_text(x), "act": "tanh", "hidden": 1, "seed": seed, "scale": scale},
         hint_key="exercises.home_tanh_state_hint",
         mistakes=((HINT_SIGN, -states[-1]), ("exercises.home_tanh_state_hint_linear", linear),
@@ -101,9 +111,9 @@ def nudge(rng: np.random.Generator) -> Exercise:
         id="home_nudge", lesson=LESSON, kind="number", section=3,
         params={"seed": seed, "scale": scale, "T": T, "delta": delta}, answer=answer, tolerance=1e-2,
         floor=1e-9, choices=(), prompt_key="exercises.home_nudge_prompt",
-        prompt_values={"u": num(u), "w": num(w), "T": T, "delta": num(delta)},
+        prompt_values={"u": num(u, 4), "w": num(w, 4), "T": T, "delta": num(delta)},
         explain_key="exercises.home_nudge_explain",
-        explain_values={"delta": num(delta), "absu": num(abs(u)), "absw": num(abs(w)), "n": T - 1,
+        explain_values={"delta": num(delta), "absu": num(abs(u), 4), "absw": num(abs(w), 4), "n": T - 1,
                         "answer": num(answer)},
         page_params={"x": numbers_text(x), "act": "linear", "hidden": 1, "seed": seed, "scale": scale,
                      "delta": delta},
@@ -147,9 +157,10 @@ def fading_scale(rng: np.random.Generator) -> Exercise:
         id="home_fading_scale", lesson=LESSON, kind="setting", section=3, params={**fixed},
         answer={**fixed, "scale": float(working)}, tolerance=None, choices=(),
         prompt_key="exercises.home_fading_scale_prompt",
-        prompt_values={"act": text(ACTIVATION_NAMES[act]), "hidden": hidden, "seed": seed, "T": T, "share": "1 %"},
+        prompt_values={"act": text(ACTIVATION_NAMES[act]), "hidden": hidden, "seed": seed, "T": T,
+                       "share": percent(SHARE)},
         explain_key="exercises.home_fading_scale_explain",
-        explain_values={"scale": num(working), "left": f"{100 * share(float(working)):.3g} %"},
+        explain_values={"scale": num(working), "left": percent(share(float(working)))},
         page_params={**fixed, "scale": START_SCALE, "delta": 0.1},
         hint_key="exercises.home_fading_scale_hint",
         fields=(("act", "text"), ("hidden", "int"), ("seed", "int"), ("x", "text"), ("scale", "float")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import lstm, spectral
-from rnn_core.exercises.base import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num
+from rnn_core.exercises.base import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, percent, shown_numbers
 
 LESSON = "lstm"
 WEIGHT_NAMES = tuple(f"{kind}{g}" for g in lstm.GATES for kind in "wub")  # the page's slider names
@@ -48,7 +48,7 @@ def cell_after(rng: np.random.Generator) -> Exercise:
         answer=float(C[-1]), tolerance=1e-2, floor=1e-3, choices=(), prompt_key="exercises.lstm_cell_after_prompt",
         prompt_values={"c0": num(c0), "T": T, "steps": steps},
         explain_key="exercises.lstm_cell_after_explain",
-        explain_values={"cells": ", ".join(num(c) for c in C), "c": num(C[-1])},
+        explain_values={"cells": shown_numbers(C), "c": num(C[-1])},
         page_params={"c": c0},
         hint_key="exercises.lstm_cell_after_hint",
         mistakes=((HINT_SIGN, -C[-1]), ("exercises.lstm_cell_after_hint_forget", no_forget),
@@ -91,7 +91,7 @@ def memory_left(rng: np.random.Generator) -> Exercise:
         answer=left, tolerance=1e-2, floor=1e-6, choices=(), prompt_key="exercises.lstm_memory_left_prompt",
         prompt_values={"sat": num(sat), "steps": steps},
         explain_key="exercises.lstm_memory_left_explain",
-        explain_values={"sat": num(sat), "f": f"{f:.4f}", "steps": steps, "left": num(left)},
+        explain_values={"sat": num(sat), "f": num(f, 4), "steps": steps, "left": num(left)},
         page_params={"mode": "keep", "sat": sat},
         hint_key="exercises.lstm_memory_left_hint",
         mistakes=(("exercises.lstm_memory_left_hint_steps", lstm.memory_after(f, steps - 1)),
@@ -147,10 +147,10 @@ def keep_setting(rng: np.random.Generator) -> Exercise:
         answer={"x": x, "h": h, "c": c, **working}, tolerance=None, choices=(),
         prompt_key="exercises.lstm_keep_setting_prompt",
         prompt_values={"x": num(x), "h": num(h), "c": num(c), "steps": KEEP_STEPS,
-                       "share": f"{KEEP_TOLERANCE:.0%}"},
+                       "share": percent(KEEP_TOLERANCE)},
         explain_key="exercises.lstm_keep_setting_explain",
         explain_values={"wf": num(working["wf"]), "bf": num(working["bf"]), "wi": num(working["wi"]),
-                        "bi": num(working["bi"]), "cells": ", ".join(num(v) for v in cells(working)[0])},
+                        "bi": num(working["bi"]), "cells": shown_numbers(cells(working)[0])},
         page_params={"x": x, "h": h, "c": c, **start},
         hint_key="exercises.lstm_keep_setting_hint_forget",
         fields=(("x", "float"), ("h", "float"), ("c", "float"), *((name, "float") for name in WEIGHT_NAMES)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import counting, race
-from rnn_core.exercises.base import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num
+from rnn_core.exercises.base import CHOICE_LABELS, HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, text
 
 LESSON = "optimizers"
 BOOK_ITERS = 500
@@ -25,6 +25,7 @@ RACE_SETTINGS = {
     "adam": {"lr": DEFAULTS["lr_adam"]},
     "rprop": {"step0": DEFAULTS["rp_d0"], "variant": DEFAULTS["rp_var"]},
 }
+VARIANT_NAMES = {"rprop-": "optimizers.variant_minus", "irprop-": "optimizers.variant_irprop"}
 OPTIMUM = race.OPTIMUM
 CONVERGED = 1e-3  # a run that ends this close to the optimum (1, 1) in the (U, W) plane converged
 
@@ -47,9 +48,10 @@ def race_winner(rng: np.random.Generator) -> Exercise:
         prompt_key="exercises.optimizers_race_winner_prompt",
         prompt_values={"u0": num(start[0]), "w0": num(start[1]), "goal": num(goal), "iters": BOOK_ITERS},
         explain_key="exercises.optimizers_race_winner_explain",
-        explain_values={"at": first["at"], "reached": ", ".join(f"{runner} {'—' if i is None else i}"
-                                                                for runner, i in reached.items()),
-                        "diverged": ", ".join(first["diverged"]) or "—"},
+        explain_values={"at": first["at"],
+                        "reached": [text("exercises.optimizers_race_reached", name=text(CHOICE_LABELS[runner]),
+                                         at="—" if i is None else i) for runner, i in reached.items()],
+                        "diverged": [text(CHOICE_LABELS[runner]) for runner in first["diverged"]] or "—"},
         page_params={"data": "book", "u0": start[0], "w0": start[1], "iters": BOOK_ITERS, "goal": goal,
                      "race": ",".join(RUNNERS), **DEFAULTS},
         hint_key="exercises.optimizers_race_winner_hint",
@@ -151,8 +153,8 @@ def rprop_start(rng: np.random.Generator) -> Exercise:
         params={"step0": step0, "variant": variant, "min_distance": min_distance},
         answer={**page, "u0": working[0], "w0": working[1]}, tolerance=None, choices=(),
         prompt_key="exercises.optimizers_rprop_start_prompt",
-        prompt_values={"step0": num(step0), "variant": variant, "distance": num(min_distance), "iters": BOOK_ITERS,
-                       "converged": num(CONVERGED)},
+        prompt_values={"step0": num(step0), "variant": text(VARIANT_NAMES[variant]), "distance": num(min_distance),
+                       "iters": BOOK_ITERS, "converged": num(CONVERGED)},
         explain_key="exercises.optimizers_rprop_start_explain",
         explain_values={"u0": num(working[0]), "w0": num(working[1]), "converged": num(CONVERGED)},
         page_params={**page, "u0": OPTIMUM[0], "w0": OPTIMUM[1], "focus": "rprop"},
