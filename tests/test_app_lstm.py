@@ -15,7 +15,7 @@ import pytest
 from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 from safetensors.numpy import save as safetensors_bytes
 
-from rnn_core import lstm, sweep, tasks, typed_inputs
+from rnn_core import exercises, lstm, sweep, tasks, typed_inputs
 from ui.i18n import catalog
 from ui.numbers import integer, num, percent
 
@@ -390,13 +390,13 @@ def test_a_deep_link_with_every_parameter_restores_every_widget_and_moving_one_k
 
 # --- Section 6: a student's own torch.nn.LSTM ---
 
-def own_weights(D: int, H: int, seed: int = 3) -> tuple[dict, dict]:
+def own_weights(D: int, H: int, seed: int = 3, dtype=np.float32) -> tuple[dict, dict]:
     """A torch.nn.LSTM state dict (numpy, torch's layout, two separate biases) and the params it stands for."""
     rng = np.random.default_rng(seed)
-    state = {"weight_ih_l0": rng.normal(size=(4 * H, D)).astype(np.float32),
-             "weight_hh_l0": (0.5 * rng.normal(size=(4 * H, H))).astype(np.float32),
-             "bias_ih_l0": rng.normal(size=4 * H).astype(np.float32),
-             "bias_hh_l0": rng.normal(size=4 * H).astype(np.float32)}
+    state = {"weight_ih_l0": rng.normal(size=(4 * H, D)).astype(dtype),
+             "weight_hh_l0": (0.5 * rng.normal(size=(4 * H, H))).astype(dtype),
+             "bias_ih_l0": rng.normal(size=4 * H).astype(dtype),
+             "bias_hh_l0": rng.normal(size=4 * H).astype(dtype)}
     return state, lstm.params_from_torch(state)
 
 
@@ -412,28 +412,30 @@ def upload(at, name: str, data: bytes):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("fmt, D, H, typed, steps", [
-    ("safetensors", 1, 5, "0.5 -1 2 0 0 1", [[0.5], [-1.0], [2.0], [0.0], [0.0], [1.0]]),
-    ("npz", 4, 3, "abca d", [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1]]),
-    ("npz", 2, 40, "1 0; 0 1\n0.5 -0.5", [[1.0, 0.0], [0.0, 1.0], [0.5, -0.5]]),
+@pytest.mark.parametrize("fmt, dtype, D, H, typed, steps", [
+    ("safetensors", "float32", 1, 5, "0.5 -1 2 0 0 1", [[0.5], [-1.0], [2.0], [0.0], [0.0], [1.0]]),
+    ("npz", "float64", 4, 3, "abca d", [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1]]),
+    ("npz", "float32", 2, 40, "1 0; 0 1\n0.5 -0.5", [[1.0, 0.0], [0.0, 1.0], [0.5, -0.5]]),
 ])
-def test_an_uploaded_lstm_shows_the_gates_rnn_core_computes(lang, fmt, D, H, typed, steps):
-    state, params = own_weights(D, H)
+def test_an_uploaded_lstm_shows_the_gates_rnn_core_computes(lang, fmt, dtype, D, H, typed, steps):
+    state, params = own_weights(D, H, dtype=np.dtype(dtype))
     data = safetensors_bytes(state) if fmt == "safetensors" else npz_bytes(state)
     at = upload(open_app("lstm", lang=lang), f"model.{fmt}", data)
     by_key(at, "text_input", "lstm_own_seq").input(typed).run()
     assert_clean(at)
     assert at.error.len == 0
-    loaded = catalog(lang)["lstm.own_loaded"].format(format=fmt, D=D, H=H)
+    loaded = catalog(lang)["lstm.own_loaded"].format(format=fmt, dtype=dtype, D=D, H=H)  # the file's own type
     assert loaded in [s.value for s in at.success]
     X = np.array(steps, dtype=np.float64)[None]
     _, C, cache = lstm.forward(X, params)
-    gates = next(df for chart in at.get("vega_lite_chart") for df in chart_frames(chart) if "p3" in df.columns
-                 and len(df) == X.shape[1] * min(H, 32))
     shown = min(H, 32)
-    for column, expected in (("p0", cache["f"]), ("p1", cache["i"]), ("p2", cache["o"]), ("p3", C)):
-        drawn = gates[column].to_numpy().reshape(X.shape[1], shown)
-        assert np.allclose(drawn, expected[0, :, :shown], rtol=1e-6, atol=1e-6), column  # float32 on the wire
+    gates = next(df for chart in at.get("vega_lite_chart") for df in chart_frames(chart) if "panel" in df.columns
+                 and len(df) == 4 * X.shape[1] * shown)  # one row per panel, step and unit
+    for key, expected in (("lstm.panel_f", cache["f"]), ("lstm.panel_i", cache["i"]), ("lstm.panel_o", cache["o"]),
+                          ("lstm.panel_c", C)):
+        rows = gates[gates["panel"] == catalog(lang)[key]].sort_values(["t", "unit"])
+        drawn = rows["value"].to_numpy().reshape(X.shape[1], shown)
+        assert np.allclose(drawn, expected[0, :, :shown], rtol=1e-6, atol=1e-6), key  # float32 on the wire
     flow = lstm.gradient_flow(cache, np.full((1, H), 1.0 / np.sqrt(H)))
     assert num(flow["dc"][0]) in texts(at) and num(flow["cell_path"][0]) in texts(at)
     assert (H > 32) == any(opening(lang, "lstm.own_units_cut") in c.value for c in at.caption)
@@ -442,7 +444,7 @@ def test_an_uploaded_lstm_shows_the_gates_rnn_core_computes(lang, fmt, D, H, typ
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("make, code", [
-    (lambda: b"not a weights file at all", "lstm.weights_not_weights"),
+    (lambda: b"not a weights file at all", "lstm.weights_not_weights_plain"),  # nothing to name: no "(—)"
     (lambda: npz_bytes({k: v for k, v in own_weights(2, 3)[0].items() if k != "bias_hh_l0"}),
      "lstm.weights_missing_keys"),
     (lambda: npz_bytes({**own_weights(2, 3)[0], "weight_ih_l1": np.zeros((12, 3), np.float32)}), "lstm.weights_layers"),
@@ -454,6 +456,7 @@ def test_a_malformed_weights_file_gets_its_message_and_the_page_keeps_working(la
     at = upload(open_app("lstm", lang=lang), "bad.npz", make())
     assert_clean(at)
     assert any(opening(lang, code) in e.value for e in at.error), [e.value for e in at.error]
+    assert not any("—" in e.value for e in at.error)  # a message names what it found, or says nothing more
     by_key(at, "slider", "lstm.x").set_value(-1.0).run()  # the rest of the page still answers
     assert_clean(at)
     values = lstm.cell_values(-1.0, 0.5, 1.0, lstm.one_unit_params(START))
@@ -482,3 +485,86 @@ def test_a_sequence_that_does_not_fit_the_uploaded_model_is_refused_clearly(lang
     assert_clean(at)
     fallback = catalog(lang)["lstm.own_error_fallback"]
     assert any(opening(lang, key) in e.value and fallback in e.value for e in at.error), [e.value for e in at.error]
+
+
+# --- Exercises (issue 13) ---
+
+@pytest.fixture
+def no_class(monkeypatch, tmp_path):
+    """No class joined, and a class store of this test's own (nothing is recorded outside it)."""
+    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
+
+
+def clock_at(monkeypatch, seconds: float) -> None:
+    """Move the session's rate-limit clock so that the next check is allowed."""
+    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
+
+
+def check_button(at, lang: str, exercise_id: str):
+    """The Check button of one box's form (a form submit button has no key of its own: found by its form)."""
+    label = catalog(lang)["exercise_box.check"]
+    return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_cell_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
+    clock_at(monkeypatch, 100.0)
+    at = open_app("lstm", lang=lang)
+    ex = exercises.make("lstm_cell_after", at.session_state["exercise.lstm_cell_after"]["seed"])
+    # The answer recomputed here, step by step: c_t = f_t c_{t-1} + i_t a_t.
+    c = ex.params["c0"]
+    for f, i, a in zip(ex.params["f"], ex.params["i"], ex.params["a"], strict=True):
+        c = f * c + i * a
+    assert c == pytest.approx(ex.answer, rel=1e-9, abs=1e-12)
+    wrong = f"{c + 1.0:.6g}"
+    at.text_input(key="exercise.lstm_cell_after.typed").input(wrong)
+    check_button(at, lang, "lstm_cell_after").click().run()
+    assert_clean(at)
+    assert catalog(lang)["exercise_box.wrong"].format(response=f"`{wrong}`") in [e.value for e in at.error]
+    assert not at.session_state["exercise.lstm_cell_after"]["solved"]
+    clock_at(monkeypatch, 102.0)
+    at.text_input(key="exercise.lstm_cell_after.typed").input(f"{c:.6g}")
+    check_button(at, lang, "lstm_cell_after").click().run()
+    assert_clean(at)
+    assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
+    assert at.session_state["exercise.lstm_cell_after"]["solved"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_keep_setting_exercise_reads_the_pages_own_sliders(lang, monkeypatch, no_class):
+    clock_at(monkeypatch, 100.0)
+    at = open_app("lstm", lang=lang)
+    ex = exercises.make("lstm_keep_setting", at.session_state["exercise.lstm_keep_setting"]["seed"])
+    x, h, c = ex.params["x"], ex.params["h"], ex.params["c"]
+    for name in ("x", "h", "c"):
+        by_key(at, "slider", f"lstm.{name}").set_value(ex.params[name]).run()
+    # The page's starting weights leak the cell or write over it: not solved, and a hint on which gate.
+    at.button(key="exercise.lstm_keep_setting.check").click().run()
+    assert_clean(at)
+    assert not at.session_state["exercise.lstm_keep_setting"]["solved"]
+    hints = {catalog(lang)[k] for k in ("exercises.lstm_keep_setting_hint_forget",
+                                        "exercises.lstm_keep_setting_hint_input")}
+    assert hints & {i.value for i in at.info}
+    # Forget gate saturated open, input gate saturated shut, on the page's own sliders.
+    sign = 1.0 if x > 0 else -1.0
+    chosen = {"wf": 6.0 * sign, "uf": 0.0, "bf": 6.0, "wi": -6.0 * sign, "ui": 0.0, "bi": -6.0}
+    for name, value in chosen.items():
+        by_key(at, "slider", f"lstm.{name}").set_value(value).run()
+    clock_at(monkeypatch, 102.0)
+    at.button(key="exercise.lstm_keep_setting.check").click().run()
+    assert_clean(at)
+    assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
+    # The page agrees: its cell, one step on from c at these weights, keeps c to within 2 %.
+    weights = {g: (by_key(at, "slider", f"lstm.w{g}").value, by_key(at, "slider", f"lstm.u{g}").value,
+                   by_key(at, "slider", f"lstm.b{g}").value) for g in lstm.GATES}
+    shown = lstm.cell_values(x, h, c, lstm.one_unit_params(weights))["c"]
+    assert abs(shown - c) <= 0.02 * abs(c)
+    assert metric(at, "lstm.metric_c", lang) == num(shown)
+
+
+def test_every_exercise_of_the_lesson_has_its_box_in_order():
+    at = open_app("lstm")
+    # Each box has one "new variant" button, keyed by its exercise: the buttons in the page's order.
+    boxes = [b.key.split(".")[1] for b in at.button if (b.key or "").endswith(".reset")]
+    assert boxes == ["lstm_keep_setting", "lstm_cell_after", "lstm_readout", "lstm_memory_left", "lstm_highway"]
+    assert sorted(boxes) == sorted(exercises.catalogue()["lstm"])

@@ -33,6 +33,11 @@ CLAMPS = {"free": None, "one": 1.0, "p9": 0.9, "half": 0.5}
 OWN_UNITS_SHOWN = 32  # section 6: the heatmaps draw at most this many of an uploaded model's units
 OWN_DEFAULT_STEPS = 20
 
+# A display formula's box ends at its last glyph, and a subscript or an aligned column reaches 1-2 px past it:
+# with the formulas' overflow-x: auto (ui.present), that makes a scrollable region of 2 px (axe-core's
+# scrollable-region-focusable). A little padding keeps every glyph inside the box.
+LAYOUT_CSS = "<style>.katex-display { padding: 0 0.25em; }</style>"
+
 MODEL_NAMES = {"lstm": "lstm.model_lstm", "rnn": "lstm.model_rnn"}
 GATE_TITLES = {"f": "lstm.gate_f", "i": "lstm.gate_i", "a": "lstm.gate_a", "o": "lstm.gate_o"}
 MODE_NAMES = {"keep": "lstm.mode_keep", "erase": "lstm.mode_erase", "write": "lstm.mode_write",
@@ -66,6 +71,9 @@ WEIGHTS_ERRORS = {
     "projection": "lstm.weights_projection", "missing_keys": "lstm.weights_missing_keys",
     "extra_keys": "lstm.weights_extra_keys", "dtype": "lstm.weights_dtype", "shapes": "lstm.weights_shapes",
     "too_big": "lstm.weights_too_big", "non_finite": "lstm.weights_non_finite"}
+# The codes whose detail may be empty (nothing to name): their message without the parenthesis.
+WEIGHTS_ERRORS_PLAIN = {"unreadable": "lstm.weights_unreadable_plain", "not_weights": "lstm.weights_not_weights_plain",
+                        "header": "lstm.weights_header_plain"}
 
 
 # --- the models ------------------------------------------------------------------------------------------------
@@ -190,14 +198,20 @@ def gate_panels(cache: dict, C: np.ndarray, units: int) -> list[tuple[str, np.nd
             (t("lstm.panel_o"), cache["o"][0, :, :units], True), (t("lstm.panel_c"), C[0, :, :units], False)]
 
 
+def heatmap_titles() -> dict[str, str]:
+    """The gate heatmaps' axis, legend and tooltip titles, translated."""
+    return {"step_title": t("lstm.step_axis"), "unit_title": t("lstm.unit_axis"), "marked_title": t("lstm.marked"),
+            "panel_title": t("lstm.panel_axis"), "value_title": t("lstm.value_axis"),
+            "gate_title": t("lstm.gate_value_axis")}
+
+
 @charts.spec_cache(max_entries=64)
 def gates_chart(lang: str, fp: tuple, source: tuple, _run: tasks.TrainResult) -> dict:
     """The trained LSTM's forget, input and output gates and its cell state along the example ``source``."""
     X, _ = example_inputs(*fp[:2], source)
     _, C, cache = tasks.lstm_insides(_run, X)
     return charts.vega_lite(lstm_charts.gate_heatmaps(
-        gate_panels(cache, C, C.shape[2]), tasks.marked_steps(X[0]), step_title=t("lstm.step_axis"),
-        unit_title=t("lstm.unit_axis"), marked_title=t("lstm.marked")))
+        gate_panels(cache, C, C.shape[2]), tasks.marked_steps(X[0]), **heatmap_titles()))
 
 
 def flow_frame(series: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -258,9 +272,9 @@ def growth_reading(v: dict) -> str:
 
 def modes_table() -> str:
     """The operating modes as a Markdown table (gate values from rnn_core)."""
-    return lstm_charts.modes_table(
+    return lstm_charts.modes_table(  # the gates' columns headed by their letters: the table fits a phone
         MODE_GATES, {m: t(k) for m, k in MODE_NAMES.items()}, {m: t(k) for m, k in MODE_EFFECTS.items()},
-        [t("lstm.col_mode"), t("lstm.metric_f"), t("lstm.metric_i"), t("lstm.metric_o"), t("lstm.col_what")], num)
+        [t("lstm.col_mode"), "$f$", "$i$", "$o$", t("lstm.col_what")], num)
 
 
 def mode_name(mode: str) -> str:
@@ -377,13 +391,13 @@ def clamp_name(option: str) -> str:
     return t("lstm.clamp_free") if CLAMPS[option] is None else t("lstm.clamp_to", f=num(CLAMPS[option]))
 
 
-def highway_equations() -> str:
-    """Section 4's two one-step-back rules side by side, each named by its model in the page's language."""
-    return (rf"\text{{{t('lstm.model_lstm')}:}}\quad \frac{{\partial L}}{{\partial c_{{t-1}}}} = "
-            r"\frac{\partial L}{\partial c_t}\odot f_t + \dots"
-            rf"\qquad\qquad \text{{{t('lstm.model_rnn')}:}}\quad "
-            r"\frac{\partial L}{\partial h_{t-1}} = \Big(\frac{\partial L}{\partial h_t}\odot \tanh'(\cdot)\Big)"
-            r"\,W_{hh}^{\top}")
+def highway_equations() -> list[tuple[str, str]]:
+    """Section 4's two one-step-back rules, each with its model's name in the page's language (shown beside the
+    maths, not in it)."""
+    return [(t("lstm.model_lstm"), r"\frac{\partial L}{\partial c_{t-1}} = "
+                                   r"\frac{\partial L}{\partial c_t}\odot f_t + \dots"),
+            (t("lstm.model_rnn"), r"\frac{\partial L}{\partial h_{t-1}} = "
+                                  r"\Big(\frac{\partial L}{\partial h_t}\odot \tanh'(\cdot)\Big)\,W_{hh}^{\top}")]
 
 
 def flow_reading(lstm_flow: dict, rnn_flow: dict, T: int) -> list[str]:
@@ -412,12 +426,13 @@ def sweep_text(task: str) -> str:
     return t(SWEEP_TEXTS[task], tolerance=num(tasks.ADDING_TOLERANCE), chance=percent(tasks.CHANCE[task]))
 
 
-def sweep_table(task: str) -> pd.DataFrame:
+def sweep_tables(task: str) -> list[tuple[str, pd.DataFrame]]:
+    """Section 5's table, one per model: its name and its rows."""
     stored = shipped(task)
-    return lstm_charts.sweep_table(stored.lags, sweep.summarise_sweep(stored),
-                                   [t(MODEL_NAMES[m]) for m in stored.models], len(stored.seeds), {
+    tables = lstm_charts.sweep_tables(stored.lags, sweep.summarise_sweep(stored), len(stored.seeds), {
         "lag": t(LAG_COLUMNS[task]), "mean": t("lstm.col_mean"), "range": t("lstm.col_range"),
         "solved": t("lstm.col_solved")})
+    return [(t(MODEL_NAMES[m]), table) for m, table in zip(stored.models, tables, strict=True)]
 
 
 def sweep_caption(task: str) -> str:
@@ -471,8 +486,8 @@ def read_upload(upload) -> tuple[dict | None, dict | None, str | None]:
         params, meta = lstm.load_weights(upload.getvalue())
         result = (params, meta, None)
     except lstm.WeightsError as err:
-        detail = verbatim(err.detail) if err.detail else "—"
-        result = (None, None, t(WEIGHTS_ERRORS[err.code], detail=detail,
+        key = WEIGHTS_ERRORS[err.code] if err.detail else WEIGHTS_ERRORS_PLAIN.get(err.code, WEIGHTS_ERRORS[err.code])
+        result = (None, None, t(key, detail=verbatim(err.detail) if err.detail else "—",
                                 mb=integer(lstm_weights.MAX_BYTES // (1024 * 1024)),
                                 hidden=integer(lstm_weights.MAX_HIDDEN)))
     st.session_state["lstm_own_model"] = (upload.file_id, *result)
@@ -509,8 +524,7 @@ def own_gates_chart(lang: str, fp: tuple, _params: dict, _steps: np.ndarray) -> 
     """Section 6: the uploaded LSTM's gates and cell state along the typed sequence (the first units)."""
     C, cache, _ = own_run(_params, _steps)
     return charts.vega_lite(lstm_charts.gate_heatmaps(
-        gate_panels(cache, C, OWN_UNITS_SHOWN), np.array([], int), step_title=t("lstm.step_axis"),
-        unit_title=t("lstm.unit_axis"), marked_title=t("lstm.marked")))
+        gate_panels(cache, C, OWN_UNITS_SHOWN), np.array([], int), **heatmap_titles()))
 
 
 @charts.spec_cache(max_entries=16)

@@ -13,48 +13,77 @@ from ui.charts import PALETTE
 from ui.numbers import D3_NUMBER, integer, percent
 
 MARK_COLOR = "#D55E00"  # vermillion: the marked steps
+# Per PALETTE index used by the flow charts (a quantity keeps its colour, dash and marker from chart to chart).
+DASHES = {0: [6, 3], 1: [1, 0], 2: [2, 2], 5: [10, 3, 2, 3]}
+SHAPES = {0: "square", 1: "circle", 2: "triangle-up", 5: "diamond"}
+
+
+TITLE_ROOM = 20  # pixels above each panel of the gate heatmaps, where its title sits
+# With Streamlit's autosize "fit", a chart's height holds its axes and legends too: what the gate heatmaps' two
+# legends and step axis below take, and the flow chart's legend of one series a line.
+HEATMAP_FRAME, FLOW_FRAME = 150, 200
 
 
 def gate_heatmaps(
     panels: list[tuple[str, np.ndarray, bool]], marked: np.ndarray, *, step_title: str, unit_title: str,
-    marked_title: str, width: int = 760,
-) -> alt.VConcatChart:
-    """One heatmap per panel, stacked: ``(title, values (T, H), is_gate)``; time 1..T on x, units on y.
+    marked_title: str, panel_title: str, value_title: str, gate_title: str,
+) -> alt.LayerChart:
+    """The panels ``(title, values (T, H), is_gate)`` stacked in ONE view (time 1..T on x, each panel's units
+    on y under its title), so that the figure can take the width of its container on any screen.
 
-    Gates (values in (0, 1)) share a sequential colour scale on [0, 1]; other values (the cell state) get a
-    diverging scale centred on 0. ``marked`` holds 0-based steps drawn as vertical rules on every panel.
+    Gates (values in (0, 1)) share one viridis scale on [0, 1] (``gate_title``); other values (the cell state)
+    get a diverging scale centred on 0, titled by their panel. ``marked`` holds 0-based steps drawn as dashed
+    vertical rules. Draw it with ``width="stretch"``. Rows: ``t``, ``unit``, ``panel`` (its title), ``value``,
+    and the row ``y`` it is drawn at.
     """
-    # One data frame for every panel (a column each), in small types: it travels once, about 8 bytes a cell.
     T, H = panels[0][1].shape
+    row_px = max(3, min(8, 360 // (len(panels) * H)))  # 4 to 8 px a unit: the figure stays near 500 px tall
+    gap = -(-TITLE_ROOM // row_px)  # empty rows above each panel, for its title
+    span = H + gap  # rows per panel: its title's gap, then its units
     tt, hh = np.meshgrid(np.arange(1, T + 1, dtype=np.int16), np.arange(1, H + 1, dtype=np.int16), indexing="ij")
-    df = pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(),
-                       **{f"p{k}": values.ravel().astype(np.float32) for k, (_, values, _) in enumerate(panels)}})
-    charts = []
-    for k, (title, values, is_gate) in enumerate(panels):
-        if is_gate:
-            scale = alt.Scale(scheme="viridis", domain=[0, 1])
-        else:
-            bound = max(float(np.max(np.abs(values))), 1e-9)
-            scale = alt.Scale(scheme="blueorange", domain=[-bound, bound])
-        last = k == len(panels) - 1
-        x = alt.X("t:O", title=step_title if last else None,
-                  axis=alt.Axis(labelAngle=0, labelOverlap=True, labels=last, ticks=last))
-        rect = alt.Chart(df).mark_rect().encode(
-            x=x,
-            y=alt.Y("unit:O", title=None,
-                    axis=alt.Axis(labelAngle=0, values=[1, H] if H > 8 else alt.Undefined)),
-            color=alt.Color(f"p{k}:Q", title=title, scale=scale,
-                            legend=alt.Legend(orient="right", gradientLength=70, titleLimit=160)),
-            tooltip=[alt.Tooltip("t:O", title=step_title), alt.Tooltip("unit:O", title=unit_title),
-                     alt.Tooltip(f"p{k}:Q", title=title, format=D3_NUMBER)],
-        )
-        rules = alt.Chart(pd.DataFrame({"t": marked + 1, "label": marked_title})).mark_rule(
+    frames = [pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(), "panel": title,
+                            "value": values.ravel().astype(np.float32), "y": k * span + gap + hh.ravel(),
+                            "gate": is_gate})
+              for k, (title, values, is_gate) in enumerate(panels)]
+    df = pd.concat(frames, ignore_index=True)
+    rows = len(panels) * span
+    x_scale = alt.Scale(domain=[0.5, T + 0.5], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[0.5, rows + 0.5], nice=False, zero=False, reverse=True)
+    # The y axis names each panel's first and last unit: row y of panel k is unit y - k*span - gap.
+    ends = [k * span + gap + u for k in range(len(panels)) for u in ((1, H) if H > 1 else (1,))]
+    y_axis = alt.Axis(values=ends, labelExpr=f"datum.value - floor((datum.value - 1) / {span}) * {span} - {gap}",
+                      grid=False, ticks=False, domain=False, title=unit_title, labelOverlap="greedy")
+    x_axis = alt.Axis(format="d", tickMinStep=1, labelOverlap=True, grid=False)
+    tips = [alt.Tooltip("panel:N", title=panel_title), alt.Tooltip("t:Q", title=step_title),
+            alt.Tooltip("unit:Q", title=unit_title), alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER)]
+
+    def rects(gates: bool, color: alt.Color) -> alt.Chart:
+        return alt.Chart(df).transform_filter(f"datum.gate == {str(gates).lower()}").transform_calculate(
+            x0="datum.t - 0.5", x1="datum.t + 0.5", y0="datum.y - 0.5", y1="datum.y + 0.5",
+        ).mark_rect().encode(
+            x=alt.X("x0:Q", title=step_title, scale=x_scale, axis=x_axis), x2=alt.X2("x1:Q"),
+            y=alt.Y("y0:Q", scale=y_scale, axis=y_axis), y2=alt.Y2("y1:Q"), color=color, tooltip=tips)
+
+    legend = {"orient": "bottom", "direction": "horizontal", "gradientLength": 120, "titleLimit": 240}
+    layers = [rects(True, alt.Color("value:Q", title=gate_title, scale=alt.Scale(scheme="viridis", domain=[0, 1]),
+                                    legend=alt.Legend(**legend)))]
+    others = [values for _, values, is_gate in panels if not is_gate]
+    if others:
+        bound = max(max(float(np.max(np.abs(v))) for v in others), 1e-9)
+        layers.append(rects(False, alt.Color("value:Q", title=next(p[0] for p in panels if not p[2]),
+                                             scale=alt.Scale(scheme="blueorange", domain=[-bound, bound]),
+                                             legend=alt.Legend(**legend))))
+    titles = pd.DataFrame({"y": [k * span + gap + 0.5 for k in range(len(panels))],  # the top of its first row
+                           "panel": [title for title, _, _ in panels]})
+    layers.append(alt.Chart(titles).mark_text(align="left", baseline="bottom", fontWeight="bold", fontSize=13,
+                                              dx=2, dy=-3).encode(x=alt.value(0), y=alt.Y("y:Q", scale=y_scale),
+                                                           text=alt.Text("panel:N")))
+    if len(marked):
+        layers.append(alt.Chart(pd.DataFrame({"t": marked + 1, "label": marked_title})).mark_rule(
             color=MARK_COLOR, strokeWidth=2, strokeDash=[4, 2]
-        ).encode(x=alt.X("t:O"), tooltip=[alt.Tooltip("label:N", title=marked_title),
-                                           alt.Tooltip("t:O", title=step_title)])
-        charts.append((rect + rules).properties(title=alt.TitleParams(title, anchor="start", fontSize=13),
-                                                width=width, height=max(90, 7 * H)))
-    return alt.vconcat(*charts, spacing=6).resolve_scale(color="independent")
+        ).encode(x=alt.X("t:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title=marked_title),
+                                                          alt.Tooltip("t:Q", title=step_title)]))
+    return alt.layer(*layers).resolve_scale(color="independent").properties(height=rows * row_px + HEATMAP_FRAME)
 
 
 def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str,
@@ -65,18 +94,23 @@ def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_ti
     names = list(dict.fromkeys(df["series"]))  # colours and legend in the caller's order
     steps = alt.Scale(domain=[1, int(df["step"].max())], nice=False, zero=False)  # the steps are 1..T
     df = df[df["value"] > 0]
-    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=16), clip=True).encode(
+    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=20, filled=True), clip=True).encode(
         x=alt.X("step:Q", title=step_title, axis=alt.Axis(format="d", tickMinStep=1), scale=steps),
         y=alt.Y("value:Q", title=value_title, scale=alt.Scale(type="log")),
         color=alt.Color("series:N", title=series_title,
                         scale=alt.Scale(domain=names, range=[PALETTE[k] for k in colors][: len(names)]),
-                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+        # a second channel: the LSTM's lines lie on top of each other near 1, and the RNN's crosses them
+        strokeDash=alt.StrokeDash("series:N", title=series_title, scale=alt.Scale(
+            domain=names, range=[DASHES[k] for k in colors][: len(names)])),
+        shape=alt.Shape("series:N", title=series_title, scale=alt.Scale(
+            domain=names, range=[SHAPES[k] for k in colors][: len(names)])),
         tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
                  alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER)],
     )
     rules = alt.Chart(pd.DataFrame({"step": marked + 1})).mark_rule(
         color=MARK_COLOR, strokeDash=[4, 2]).encode(x=alt.X("step:Q", scale=steps))
-    return (rules + lines).properties(height=380)  # the legend below takes about 80 px of it
+    return (rules + lines).properties(height=280 + FLOW_FRAME)  # the legend, one series a line, goes below
 
 
 def training_curves(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str) -> alt.Chart:
@@ -142,17 +176,17 @@ def sweep_frame(lags: np.ndarray, summary: dict, model_titles: list[str]) -> pd.
                       for m, title in enumerate(model_titles)], ignore_index=True)
 
 
-def sweep_table(lags: np.ndarray, summary: dict, model_titles: list[str], n_seeds: int,
-                columns: dict[str, str]) -> pd.DataFrame:
-    """The sweep as a table: one row per lag; per model the mean success rate, the seeds' range, and how many
-    runs solved the task (``columns``: translated ``lag``, ``mean``, ``range``, ``solved`` headings)."""
-    table = {columns["lag"]: [integer(lag) for lag in lags]}
-    for m, title in enumerate(model_titles):
-        table[f"{title}: {columns['mean']}"] = [percent(x) for x in summary["mean"][m]]
-        table[f"{title}: {columns['range']}"] = [f"{percent(lo)} – {percent(hi)}" for lo, hi in
-                                                 zip(summary["min"][m], summary["max"][m], strict=True)]
-        table[f"{title}: {columns['solved']}"] = [f"{integer(k)} / {integer(n_seeds)}" for k in summary["solved"][m]]
-    return pd.DataFrame(table)
+def sweep_tables(lags: np.ndarray, summary: dict, n_seeds: int, columns: dict[str, str]) -> list[pd.DataFrame]:
+    """The sweep as one table per model (side by side on a wide screen, stacked on a phone): one row per lag,
+    the mean success rate, the seeds' range, and how many runs solved the task (``columns``: translated
+    ``lag``, ``mean``, ``range``, ``solved`` headings)."""
+    return [pd.DataFrame({
+        columns["lag"]: [integer(lag) for lag in lags],
+        columns["mean"]: [percent(x) for x in summary["mean"][m]],
+        columns["range"]: [f"{percent(lo)} – {percent(hi)}" for lo, hi in
+                           zip(summary["min"][m], summary["max"][m], strict=True)],
+        columns["solved"]: [f"{integer(k)} / {integer(n_seeds)}" for k in summary["solved"][m]],
+    }) for m in range(len(summary["mean"]))]
 
 
 def gate_settings(gates: dict[str, float], fmt) -> str:

@@ -39,8 +39,8 @@ def cell(v: dict, labels: dict[str, str], clamped: frozenset = frozenset()) -> s
     lines = [
         "digraph G {",
         "rankdir=LR; nodesep=0.22; ranksep=0.42; newrank=true;",
-        'node [fontname="Helvetica", fontsize=11, shape=box, style="rounded,filled", fillcolor="#ffffff"];',
-        'edge [fontname="Helvetica", fontsize=10, color="#555555"];',
+        'node [fontname="Helvetica", fontsize=12, shape=box, style="rounded,filled", fillcolor="#ffffff"];',
+        'edge [fontname="Helvetica", fontsize=11, color="#555555"];',
         f'c0 [label="cₜ₋₁\\n{num(v["c_prev"])}", fillcolor="#e3f1df"];',
         f'inp [label="xₜ = {num(v["x"])}\\nhₜ₋₁ = {num(v["h_prev"])}", fillcolor="#ffe9a8"];',
         gate("f", labels["forget"], "σ"),

@@ -7,6 +7,7 @@ from ui import charts, lstm_diagrams, page, urlstate
 from ui import lstm as lesson
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
+from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, num, percent
 from ui.urlstate import Param
@@ -40,6 +41,23 @@ P = {p.name: p for p in (
 
 urlstate.bind_page(PAGE, P.values())
 page.frame("lstm.title", "lstm.intro", PAGE, P.values())
+st.html(lesson.LAYOUT_CSS)  # room for the formulas' last glyphs (no 2-pixel scrollbars)
+
+
+def section_places(title_key: str) -> tuple:
+    """A section (:func:`ui.page.section`) and in it two places made before anything is drawn: its content, then
+    its exercises. An exercise box is a fragment known by its position, which must not move when the content
+    above it shows a notice or an error."""
+    with page.section(title_key):
+        return st.container(), st.container()
+
+
+def slider(name: str, label: str, **kwargs) -> None:
+    """A URL slider whose value label writes as many decimals as its step (1.0, 0.55), not Streamlit's 1.00."""
+    step = P[name].step
+    if P[name].kind == "float" and step is not None:
+        kwargs["format"] = f"%.{0 if float(step).is_integer() else len(f'{step:g}'.split('.')[1])}f"
+    urlstate.slider(PAGE, P[name], label, **kwargs)
 
 
 def values() -> dict:
@@ -56,28 +74,31 @@ def values() -> dict:
 @page.fragment
 def one_cell() -> None:
     v = values()
-    with page.section("lstm.cell_header"):
-        st.markdown(t("lstm.cell_text"))
-        st.latex(r"\begin{aligned}"
-                 r"f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f) & i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i) & "
-                 r"a_t &= \tanh(W_a x_t + U_a h_{t-1} + b_a)\\"
-                 r"c_t &= f_t \odot c_{t-1} + i_t \odot a_t & o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o) & "
-                 r"h_t &= o_t \odot \tanh(c_t)"
-                 r"\end{aligned}")
-        st.markdown(t("lstm.letters"))
+    (cell, cell_boxes), (modes, modes_boxes) = (section_places(key) for key in ("lstm.cell_header",
+                                                                                 "lstm.modes_header"))
+    with cell:
+        page.prose("lstm.cell_text")
+        left, right = st.columns(2)  # side by side on a laptop, one under the other on a phone
+        left.latex(r"\begin{aligned}"
+                   r"f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f)\\ i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i)\\"
+                   r"a_t &= \tanh(W_a x_t + U_a h_{t-1} + b_a)\\ o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o)"
+                   r"\end{aligned}")
+        right.latex(r"\begin{aligned}c_t &= f_t \odot c_{t-1} + i_t \odot a_t\\ h_t &= o_t \odot \tanh(c_t)"
+                    r"\end{aligned}")
+        page.prose("lstm.letters")
         s1, s2, s3 = st.columns(3)
         with s1:
-            urlstate.slider(PAGE, P["x"], t("lstm.x_label"))
+            slider("x", t("lstm.x_label"))
         with s2:
-            urlstate.slider(PAGE, P["h"], t("lstm.h_label"))
+            slider("h", t("lstm.h_label"))
         with s3:
-            urlstate.slider(PAGE, P["c"], t("lstm.c_label"))
+            slider("c", t("lstm.c_label"))
         with st.expander(t("lstm.weights_expander"), expanded=True):
             for column, g in zip(st.columns(4), lstm.GATES, strict=True):
                 with column:
                     st.markdown(f"**{t(lesson.GATE_TITLES[g])}**")
                     for kind, symbol in (("w", "W"), ("u", "U"), ("b", "b")):
-                        urlstate.slider(PAGE, P[f"{kind}{g}"], f"{symbol}_{g}")
+                        slider(f"{kind}{g}", f"${symbol}_{g}$")
         params = lesson.cell_params(v)
         values_now = lstm.cell_values(v["x"], v["h"], v["c"], params)
         inputs = {"x": v["x"], "h_prev": v["h"], "c_prev": v["c"]}
@@ -89,9 +110,11 @@ def one_cell() -> None:
             column.metric(t(key), num(values_now[name]))
         st.markdown(lesson.cell_reading(values_now, v["c"]))
         st.markdown(lesson.growth_reading(v))
+    with cell_boxes:
+        exercise_box(PAGE, "lstm_keep_setting")
 
-    with page.section("lstm.modes_header"):
-        st.markdown(t("lstm.modes_text"))
+    with modes:
+        page.prose("lstm.modes_text")
         st.markdown(lesson.modes_table())
         o1, o2 = st.columns(2)
         with o1:
@@ -99,20 +122,26 @@ def one_cell() -> None:
         with o2:
             urlstate.choice(PAGE, P["out"], t("lstm.out_label"), lesson.mode_name)
         ideal = lstm.cell_values(v["x"], v["h"], v["c"], params, lstm.mode_clamp(v["mode"], v["out"]))
-        d1, d2 = st.columns([3, 2])
+        st.graphviz_chart(lstm_diagrams.cell({**ideal, **inputs}, lesson.diagram_labels(), clamped=frozenset("fio")))
+        d1, d2 = st.columns([2, 3])
         with d1:
-            st.graphviz_chart(lstm_diagrams.cell({**ideal, **inputs}, lesson.diagram_labels(),
-                                                 clamped=frozenset("fio")))
-        with d2:
-            urlstate.slider(PAGE, P["sat"], t("lstm.sat_label"), help=t("lstm.sat_help"))
+            slider("sat", t("lstm.sat_label"), help=t("lstm.sat_help"))
             real = lstm.cell_values(v["x"], v["h"], v["c"], params, lstm.mode_clamp(v["mode"], v["out"], v["sat"]))
             st.table(lesson.ideal_and_real(ideal, real, v["sat"]))
+        with d2:
             st.markdown(lesson.continuous_reading(v["sat"]))
 
         st.subheader(t("lstm.story_header"))
-        st.markdown(t("lstm.story_text", value=lesson.story_value()))
+        page.prose("lstm.story_text", value=lesson.story_value())
         st.table(lesson.story_table(v["sat"]), hide_index=True)
         st.info(lesson.story_reading(v["sat"]), icon=":material/edit_note:")
+    with modes_boxes:
+        # Three boxes on the modes, one tab each, so that the section stays readable.
+        for tab, exercise in zip(st.tabs([t("lstm.ex_tab_cell_after"), t("lstm.ex_tab_readout"),
+                                          t("lstm.ex_tab_memory_left")]),
+                                 ("lstm_cell_after", "lstm_readout", "lstm_memory_left"), strict=True):
+            with tab:
+                exercise_box(PAGE, exercise)
 
 
 # Sections 3 to 5 are one fragment: the task and the lag chosen in section 3 decide the trained pair (or the
@@ -128,8 +157,11 @@ def long_lags() -> None:
         pair = trained_pair(task, lag)
         if pair is not None:
             example(v, task, lag, pair)
-    with page.section("lstm.why_header"):
+    why, why_boxes = section_places("lstm.why_header")
+    with why:
         gradient_highway(v, task, lag, pair)
+    with why_boxes:
+        exercise_box(PAGE, "lstm_highway")
     with page.section("lstm.sweep_header"):
         lag_sweep(task, lag)
 
@@ -140,8 +172,7 @@ def trained_pair(task: str, lag: int) -> dict | None:
     with t1:
         urlstate.choice(PAGE, P["task"], t("lstm.task_label"), lambda o: t(lesson.TASK_NAMES[o]))
     with t2:
-        urlstate.slider(PAGE, P["lag"], t(lesson.LAG_LABELS[task]),
-                        help=t(lesson.LAG_HELPS[task], lags=lesson.shipped_lags(task)))
+        slider("lag", t(lesson.LAG_LABELS[task]), help=t(lesson.LAG_HELPS[task], lags=lesson.shipped_lags(task)))
     st.markdown(lesson.task_text(task, lag))
     pair = lesson.models_for(task, lag)
     if pair is None:
@@ -161,7 +192,7 @@ def trained_pair(task: str, lag: int) -> dict | None:
     st.caption(lesson.origin_caption(task, lag, pair))
     with st.expander(t("lstm.curves_expander")):
         charts.show(lesson.curves_chart(current_language(), lesson.fingerprint(task, lag, pair), pair),
-                    name="lstm-training-curves")
+                    name="lstm-training-curves", width="stretch")
         st.caption(t("lstm.curves_caption", batch=integer(lesson.training_settings(task)["batch"])))
     return pair
 
@@ -198,22 +229,24 @@ def example(v: dict, task: str, lag: int, pair: dict) -> None:
         column.metric(label, value, note, delta_color="off", delta_arrow="off")
     fp = lesson.fingerprint(task, lag, pair)
     charts.show(lesson.gates_chart(current_language(), fp, source, pair["lstm"]["run"]), name="lstm-gates",
-                width="content")
+                width="stretch")
     st.markdown(lesson.hold_reading(task, pair["lstm"]["run"], X, targets))
 
 
 def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
     """Section 4: the gradient sent back from the end, through the RNN and through the LSTM's cell."""
-    st.markdown(t("lstm.why_text"))
-    st.latex(lesson.highway_equations())
+    page.prose("lstm.why_text")
+    for column, (model, formula) in zip(st.columns(2), lesson.highway_equations(), strict=True):
+        column.markdown(f"**{model}**")  # the model's name outside the maths, in the page's language
+        column.latex(formula)
     urlstate.choice(PAGE, P["clamp"], t("lstm.clamp_label"), lesson.clamp_name, horizontal=True)
     if pair is None:
         st.info(t("lstm.needs_models"), icon=":material/model_training:")
         return
     forget, fp = lesson.CLAMPS[v["clamp"]], lesson.fingerprint(task, lag, pair)
     lstm_flow, rnn_flow, T = lesson.gradient_flows(fp, forget, pair)
-    st.markdown(t("lstm.flow_measured"))
-    charts.show(lesson.flow_chart(current_language(), fp, forget, pair), name="lstm-gradient-flow")
+    page.prose("lstm.flow_measured")
+    charts.show(lesson.flow_chart(current_language(), fp, forget, pair), name="lstm-gradient-flow", width="stretch")
     st.caption(t("lstm.flow_caption", n=integer(lesson.FLOW_BATCH), T=integer(T)))
     for line in lesson.flow_reading(lstm_flow, rnn_flow, T):
         st.markdown(line)
@@ -224,8 +257,10 @@ def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
 def lag_sweep(task: str, lag: int) -> None:
     """Section 5: the stored sweep of both models over lags and seeds, with the lag of section 3 marked."""
     st.markdown(lesson.sweep_text(task))
-    charts.show(lesson.sweep_chart(current_language(), task, lag), name="lstm-lag-sweep")
-    st.table(lesson.sweep_table(task), hide_index=True)
+    charts.show(lesson.sweep_chart(current_language(), task, lag), name="lstm-lag-sweep", width="stretch")
+    for column, (model, table) in zip(st.columns(2), lesson.sweep_tables(task), strict=True):
+        column.markdown(f"**{model}**")
+        column.table(table, hide_index=True)
     st.caption(lesson.sweep_caption(task))
     for reading in lesson.sweep_readings(task):
         st.markdown(reading)
@@ -235,8 +270,8 @@ def lag_sweep(task: str, lag: int) -> None:
 @page.fragment
 def own_model() -> None:
     with page.section("lstm.own_header"):
-        st.markdown(t("lstm.own_text", mb=integer(lesson.lstm_weights.MAX_BYTES // (1024 * 1024)),
-                      hidden=integer(lesson.lstm_weights.MAX_HIDDEN)))
+        page.prose("lstm.own_text", mb=integer(lesson.lstm_weights.MAX_BYTES // (1024 * 1024)),
+                   hidden=integer(lesson.lstm_weights.MAX_HIDDEN))
         upload = st.file_uploader(t("lstm.own_upload_label"), type=["safetensors", "npz"], key="lstm_own_file",
                                   max_upload_size=lesson.lstm_weights.MAX_BYTES // (1024 * 1024))
         if upload is None:
@@ -247,7 +282,7 @@ def own_model() -> None:
             st.error(message, icon=":material/block:")
             return
         D, H = meta["input_size"], meta["hidden_size"]
-        st.success(t("lstm.own_loaded", format=meta["format"], D=integer(D), H=integer(H)),
+        st.success(t("lstm.own_loaded", format=meta["format"], dtype=meta["dtype"], D=integer(D), H=integer(H)),
                    icon=":material/check_circle:")
         if "lstm_own_seq" not in st.session_state or st.session_state.get("lstm_own_seq_for") != upload.file_id:
             st.session_state["lstm_own_seq"] = lesson.own_default(D)  # a sequence that fits this model
@@ -262,10 +297,11 @@ def own_model() -> None:
         fp = (upload.file_id, steps.tobytes())
         st.markdown(t("lstm.own_gates", T=integer(len(steps))))
         charts.show(lesson.own_gates_chart(current_language(), fp, params, steps), name="lstm-own-gates",
-                    width="content")
+                    width="stretch")
         if H > lesson.OWN_UNITS_SHOWN:
             st.caption(t("lstm.own_units_cut", shown=integer(lesson.OWN_UNITS_SHOWN), H=integer(H)))
-        charts.show(lesson.own_flow_chart(current_language(), fp, params, steps), name="lstm-own-gradient-flow")
+        charts.show(lesson.own_flow_chart(current_language(), fp, params, steps), name="lstm-own-gradient-flow",
+                    width="stretch")
         st.markdown(lesson.own_reading(lesson.own_run(params, steps)[2], len(steps)))
 
 
