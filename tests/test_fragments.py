@@ -14,8 +14,11 @@ from bench.wsclient import StreamlitClient
 
 # page -> (a widget inside one section, a new value for it, a widget of ANOTHER section that must not be resent)
 MOVES = {
+    "home": ("home.delta", 0.2, "home.scale"),  # the nudge (section 3) inside sections 1-3
     "counting": ("counting.w", 0.5, "counting.u0"),
     "gradients": ("gradients.w", 1.2, "gradients.count_u"),
+    "optimizers": ("optimizers.cth", 2.0, "optimizers.rd0"),
+    "lstm": ("lstm.x", 0.5, "lstm.lag"),
 }
 
 
@@ -42,16 +45,18 @@ def test_moving_a_control_reruns_only_its_section(server, path):
             assert other.fragment_id and other.fragment_id != moved.fragment_id
             other_paths = {p for p, rec in client.elements.items() if rec.fragment_id == other.fragment_id}
             result = await client.move(moved, value)
-            return first, result, other_paths, client.query_string
+            return first, result, other_paths, client.query_string, other.fragment_id
 
-    first, result, other_paths, query = run(scenario())
+    first, result, other_paths, query, other_fragment = run(scenario())
     assert result.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"
     assert result.exceptions == []
     main = [d for d in result.deltas if d.delta_path[:1] == (0,)]
     assert main, "the moved section drew nothing"
-    # Every element the move sent belongs to the moved section; none of the other section's was resent.
-    assert all(d.fragment_id == result.fragment_id for d in main)
+    # Every element the move sent was drawn by a fragment run (the moved section, or a fragment inside it such as
+    # an exercise box); none of the other section's elements was resent.
+    assert all(d.fragment_id for d in main), [d.element_type for d in main if not d.fragment_id]
     assert not {d.delta_path for d in main} & other_paths
+    assert other_fragment not in {d.fragment_id for d in main}
     assert result.bytes < first.bytes / 2
     # The URL follows the fragment's value (the share link is rewritten from the same values).
     assert parse_qs(query)[key.split(".")[1]] == [repr(float(value))]
