@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 
 from ui.charts import PALETTE
-from ui.numbers import D3_NUMBER, integer, percent
+from ui.numbers import D3_NUMBER, integer, number_expr, percent
 
 MARK_COLOR = "#D55E00"  # vermillion: the marked steps
-# Per PALETTE index used by the flow charts (a quantity keeps its colour, dash and marker from chart to chart).
+LOG_LABEL = f"replace({number_expr('datum.value')}, /^(−?)1·10/, '$110')"  # as num() writes them; 1·10⁻⁸ as 10⁻⁸
+# Per PALETTE index used by the flow charts (a quantity keeps its colour and its dash from chart to chart).
 DASHES = {0: [6, 3], 1: [1, 0], 2: [2, 2], 5: [10, 3, 2, 3]}
-SHAPES = {0: "square", 1: "circle", 2: "triangle-up", 5: "diamond"}
 
 
 TITLE_ROOM = 20  # pixels above each panel of the gate heatmaps, where its title sits
@@ -87,7 +87,7 @@ def gate_heatmaps(
 
 
 def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str,
-               marked: np.ndarray, colors: tuple[int, ...] = (1, 0, 5, 2)) -> alt.LayerChart:
+               marked: np.ndarray, colors: tuple[int, ...] = (1, 0, 5, 2)) -> alt.Chart | alt.LayerChart:
     """Gradient norms against the step (``step``, ``value``, ``series`` columns) on a log axis, with the marked
     steps as vertical rules. Rows with value ≤ 0 (an exact zero, which a log axis cannot draw) are left out.
     ``colors``: indices into PALETTE, one per series in order (a quantity keeps its colour from chart to chart)."""
@@ -96,18 +96,20 @@ def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_ti
     df = df[df["value"] > 0]
     lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=20, filled=True), clip=True).encode(
         x=alt.X("step:Q", title=step_title, axis=alt.Axis(format="d", tickMinStep=1), scale=steps),
-        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(type="log")),
+        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(type="log"),
+                axis=alt.Axis(labelExpr=LOG_LABEL, tickCount=6)),
         color=alt.Color("series:N", title=series_title,
                         scale=alt.Scale(domain=names, range=[PALETTE[k] for k in colors][: len(names)]),
-                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=400, symbolType="stroke",
+                                          symbolStrokeWidth=2.5, symbolSize=500)),
         # a second channel: the LSTM's lines lie on top of each other near 1, and the RNN's crosses them
         strokeDash=alt.StrokeDash("series:N", title=series_title, scale=alt.Scale(
             domain=names, range=[DASHES[k] for k in colors][: len(names)])),
-        shape=alt.Shape("series:N", title=series_title, scale=alt.Scale(
-            domain=names, range=[SHAPES[k] for k in colors][: len(names)])),
         tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
                  alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER)],
     )
+    if not len(marked):  # no empty layer: its mark group would be an unnamed graphic (axe-core's svg-img-alt)
+        return lines.properties(height=280 + FLOW_FRAME)
     rules = alt.Chart(pd.DataFrame({"step": marked + 1})).mark_rule(
         color=MARK_COLOR, strokeDash=[4, 2]).encode(x=alt.X("step:Q", scale=steps))
     return (rules + lines).properties(height=280 + FLOW_FRAME)  # the legend, one series a line, goes below
