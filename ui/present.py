@@ -70,7 +70,7 @@ BASE_CSS = """
 [data-testid="stMetricLabel"], [data-testid="stExpander"] summary, [data-testid="stAlertContainer"] p {
   word-break: keep-all !important; overflow-wrap: break-word !important;
 }
-.katex-display { overflow-x: auto; overflow-y: hidden; }
+.katex-display { overflow-x: auto; overflow-y: hidden; padding: 0 0.25em; }  /* no 2 px scroll from italics */
 [data-testid="stMainBlockContainer"] { max-width: 1500px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { max-width: 78ch; }
 [class*="st-key-rnnlab-hidden-section-"] { display: none; }
