@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 
-from rnn_core import cliff, counting, memory_probe, spectral
+from rnn_core import cliff, counting, exercises, memory_probe, spectral
 from ui import gradients_charts as gc
 from ui.code_panel import shown_functions
 from ui.i18n import catalog
@@ -99,8 +99,9 @@ def test_section_1_names_the_regime_of_the_students_w(w):
                 "gradients.scalar_vanishing"):
         assert shown(at, "en", key) == (key == expected), (w, key)
     if expected == "gradients.scalar_vanishing":
-        assert shown(at, "en", "gradients.scalar_negligible") == (size < 0.01)
-        assert shown(at, "en", "gradients.scalar_still_counts") == (size >= 0.01)
+        fields = {"steps": 100, "absw": num(abs(w))}  # the whole sentence: the exercise box also says "After"
+        assert (catalog("en")["gradients.scalar_negligible"].format(**fields) in texts(at)) == (size < 0.01)
+        assert (catalog("en")["gradients.scalar_still_counts"].format(**fields) in texts(at)) == (size >= 0.01)
         assert f"ten-fold every {num(1 / abs(np.log10(abs(w))))} steps" in texts(at)
     assert (catalog("en")["gradients.scalar_alternates"] in texts(at)) == (w < 0)
     assert metric(at, "gradients.yours_end", w=num(w), exponent="¹⁰⁰") == num(size)
@@ -164,7 +165,7 @@ def test_section_3_conditions_follow_rho_and_lambda1(kind, rho, size, seed, step
     assert (opening("en", "gradients.transient") in notes) == rises
     if rises:
         assert (catalog("en")["gradients.transient_rising"].split("):")[0] in notes) == (peak == steps)
-        assert f"m = {peak}" in notes or peak == steps
+        assert f"$m$ = {peak}" in notes or peak == steps
 
 
 def test_the_non_normal_matrix_still_rising_at_the_last_step_is_not_said_to_decay():
@@ -196,7 +197,7 @@ def test_section_4_reads_the_step_from_the_wall(w, lr, clip):
     assert shown(at, "en", "gradients.cliff_not_clipped") == (plain["grad_norm"] < clip)
     # two stable states only in a band of b, and the sentence names this w's band
     b_low, b_high = cliff.bistable_band(w)
-    assert f"two stable states for b between {num(b_low)} and {num(b_high)}" in texts(at)
+    assert f"two stable states for $b$ between {num(b_low)} and {num(b_high)}" in texts(at)
 
 
 @pytest.mark.parametrize(("rho", "T", "seed"), [(0.9, 60, 0), (0.74, 35, 8), (1.3, 12, 2), (1.05, 150, 5),
@@ -223,6 +224,105 @@ def test_section_5_says_what_the_readout_and_the_gradient_did(rho, T, seed):
     # the chart title claims nothing: it names what is drawn
     assert catalog("en")["gradients.output_chart"] in texts(at) or any(
         catalog("en")["gradients.output_chart"] in m.value for m in at.markdown)
+
+
+# --- exercises: answered through the page itself ----------------------------------------------------------------
+
+
+@pytest.fixture
+def no_class(monkeypatch, tmp_path):
+    """A class store of this test's own (a student who joined no class: nothing is recorded)."""
+    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
+
+
+def clock_at(monkeypatch, seconds: float) -> None:
+    """Move the session's rate-limit clock (two checks a second), so that the next check is allowed."""
+    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
+
+
+def check_button(at, lang: str, exercise_id: str):
+    """The Check button of one box's form (a form's submit button has no key of its own: found by its form)."""
+    label = catalog(lang)["exercise_box.check"]
+    return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
+
+
+def this_variant(at, exercise_id: str):
+    """The Exercise this session's box shows (its seed is drawn per session)."""
+    return exercises.make(exercise_id, at.session_state[f"exercise.{exercise_id}"]["seed"])
+
+
+def test_every_exercise_of_the_lesson_has_its_box_at_the_end_of_its_section():
+    at = open_app(page="gradients")
+    assert_clean(at)
+    boxes = [key for key in at.session_state if re.fullmatch(r"exercise\.gradients_\w+", key)]
+    assert sorted(boxes) == sorted(f"exercise.{i}" for i in exercises.catalogue()["gradients"])
+    source = (Path(__file__).resolve().parent.parent / "views" / "gradients.py").read_text(encoding="utf-8")
+    assert re.findall(r'exercise_box\(PAGE, "(\w+)"\)', source) == [
+        "gradients_steps_below", "gradients_counting_regime", "gradients_spectral_radius", "gradients_matrix_regime"]
+    # each box sits in the section its exercise names (section 1, 2, 3, 3)
+    for exercise_id in exercises.catalogue()["gradients"]:
+        fragment = {1: "def scalar_series", 2: "def counting_flow", 3: "def matrices"}[
+            this_variant(at, exercise_id).section]
+        body = source.split(fragment, 1)[1].split("\n@page.fragment", 1)[0]
+        assert f'exercise_box(PAGE, "{exercise_id}")' in body
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_an_exercise_answered_one_step_off_then_right_on_the_page(lang, monkeypatch, no_class):
+    clock_at(monkeypatch, 100.0)
+    at = open_app(page="gradients", lang=lang)
+    ex = this_variant(at, "gradients_steps_below")
+    m = ex.answer  # recomputed here: the first m with |w|^m below 1 %
+    assert abs(ex.params["w"]) ** m < 0.01 <= abs(ex.params["w"]) ** (m - 1)
+    at.text_input(key="exercise.gradients_steps_below.typed").input(str(m + 1))
+    check_button(at, lang, "gradients_steps_below").click().run()
+    assert_clean(at)
+    assert catalog(lang)["exercise_box.wrong"].format(response=f"`{m + 1}`") in [e.value for e in at.error]
+    assert catalog(lang)["exercises.gradients_steps_below_hint_off"] in [i.value for i in at.info]
+    clock_at(monkeypatch, 102.0)
+    at.text_input(key="exercise.gradients_steps_below.typed").input(str(m))
+    check_button(at, lang, "gradients_steps_below").click().run()
+    assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
+    assert at.session_state["exercise.gradients_steps_below"]["solved"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_matrix_exercises_are_answered_from_the_pages_own_widgets(lang, monkeypatch, no_class):
+    """A student types the exercise's matrix into section 3's own box, reads ρ and the regime off the page, and
+    answers with what the page says: both are judged right at the first try."""
+    clock_at(monkeypatch, 100.0)
+    at = open_app(page="gradients", lang=lang)
+    radius = this_variant(at, "gradients_spectral_radius")
+    by_key(at, "radio", "gradients.kind").set_value("typed").run()
+    by_key(at, "text_input", "gradients.matrix").input(radius.page_params["matrix"]).run()
+    assert_clean(at)
+    assert not at.error
+    shown_rho = metric(at, "gradients.rho_metric", lang)
+    assert shown_rho == num(spectral.spectral_radius(np.array(radius.params["W"])), 4)
+    at.text_input(key="exercise.gradients_spectral_radius.typed").input(shown_rho)
+    check_button(at, lang, "gradients_spectral_radius").click().run()
+    assert catalog(lang)["exercise_box.right"].format(tries=1) in [s.value for s in at.success]
+
+    clock_at(monkeypatch, 102.0)
+    regime = this_variant(at, "gradients_matrix_regime")
+    by_key(at, "text_input", "gradients.matrix").input(regime.page_params["matrix"]).run()
+    said = [key for key in ("cond_linear_vanishing", "cond_linear_explode", "cond_linear_boundary")
+            if opening(lang, f"gradients.{key}") in texts(at)]
+    assert len(said) == 1  # the page names one regime for the linear network ...
+    choice = {"cond_linear_vanishing": "vanishing", "cond_linear_explode": "exploding",
+              "cond_linear_boundary": "neither"}[said[0]]
+    at.radio(key="exercise.gradients_matrix_regime.chosen").set_value(choice)
+    check_button(at, lang, "gradients_matrix_regime").click().run()
+    assert_clean(at)
+    assert catalog(lang)["exercise_box.right"].format(tries=1) in [s.value for s in at.success]  # ... the right one
+
+
+def test_sections_in_the_link_show_only_those_sections():
+    at = open_app(page="gradients", params={"sections": "2,4"})
+    assert_clean(at)
+    c = catalog("en")
+    assert [h.value for h in at.header] == [c["gradients.flow_header"], c["gradients.cliff_header"]]
+    assert metric(at, "gradients.wall_b_metric") == num(cliff.wall_point(6.0, *cliff.B_RANGE), 6)
 
 
 # --- typed input, float64's limits ---------------------------------------------------------------------------
@@ -313,13 +413,15 @@ def test_the_korean_page_shows_no_english(params):
     assert_clean(at)
     everything = texts(at) + " ".join(x.value for x in at.latex)
     assert r"\text" not in everything  # no English words inside the maths
-    assert "; " not in re.sub(r"\$[^$]*\$", "", texts(at))  # lists are lists, not English-style "a; b"
+    # lists are lists, not English-style "a; b" (a matrix typed as code, `0.9, 4; 0, 0.9`, is no list)
+    assert "; " not in re.sub(r"`[^`]*`", "", re.sub(r"\$[^$]*\$", "", texts(at)))
     for spec in specs(at):
         for tip in _tooltips(spec):
             assert isinstance(tip, dict) and tip.get("title"), tip  # a field name would show otherwise
             assert not re.search(r"[A-Za-z]{3,}", tip["title"]) or tip["title"] in ("tanh",), tip["title"]
     # numbers in the prose: a true minus sign and no "e+05"
-    prose = re.sub(r"\]\([^)]*\)", "", re.sub(r"\$[^$]*\$", "", texts(at)))  # without maths and link targets
+    # without maths, link targets and code (an exercise's variant code such as `08E6`)
+    prose = re.sub(r"`[^`]*`", "", re.sub(r"\]\([^)]*\)", "", re.sub(r"\$[^$]*\$", "", texts(at))))
     assert not re.search(r"\d[eE][+-]?\d", prose) and not re.search(r"(?<![\w])-\d", prose)
 
 
@@ -334,8 +436,10 @@ def test_numbers_in_the_prose_come_from_the_code():
     help_text = by_key(at, "text_input", "gradients.matrix").help
     assert help_text == c["gradients.matrix_help"].format(example=DEFAULT_MATRIX, limit="100")
     assert c["gradients.cliff_text"].format(x0="0.5", steps=50, cusp="4") in page
-    model = r"x_0 = 0.5,\qquad x_t = w\,\sigma(x_{t-1}) + b,\qquad E(w, b) = \big(\sigma(x_{50}) - 0.7\big)^2"
-    assert any(model in x.value for x in at.latex)
+    # the model on one line and its error on the next (on one line it was wider than a phone)
+    model = (r"x_0 = 0.5,\qquad x_t = w\,\sigma(x_{t-1}) + b, \\ E(w, b) = \big(\sigma(x_{50}) - 0.7\big)^2"
+             r" \end{gathered}")
+    assert any(model in x.value and r"\begin{gathered}" in x.value for x in at.latex)
     wall = cliff.wall_point(6.0, *cliff.B_RANGE)
     below, above = cliff.wall_sides(6.0, wall)
     assert f"0.01 below it the error is {num(below)}, 0.01 above it {num(above)}" in page
@@ -521,4 +625,42 @@ def test_in_a_browser_the_link_opens_the_counting_lesson_and_the_console_stays_c
     sliders = page.get_by_test_id("stSlider").all_inner_texts()
     assert sliders[0].split()[-3] == "0.50" and sliders[1].split()[-3] == "-2.00"
     assert problems == []
+    page.close()
+
+
+# Every chart, formula and metric inside its column (a chart may fit the page and still cover its neighbour), and
+# no formula that scrolls (KaTeX's 2-px overhang made a scrolling box that a keyboard cannot reach).
+_FITS_JS = r"""() => {
+  const bad = [];
+  const content = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect();
+  for (const e of document.querySelectorAll(
+      '[data-testid="stVegaLiteChart"], .katex-display, [data-testid="stMetric"]')) {
+    if (!e.offsetParent) continue;
+    const column = e.closest('[data-testid="stColumn"]');
+    const box = column ? column.getBoundingClientRect() : content;
+    const r = (e.querySelector('canvas, svg.marks') || e).getBoundingClientRect();
+    if (r.right > box.right + 2 || r.left < box.left - 2 || e.scrollWidth > e.clientWidth) {
+      bad.push((e.getAttribute('data-testid') || e.className) + ': ' + (e.textContent || '').slice(0, 40));
+    }
+  }
+  if (document.querySelector('[data-testid="stMain"]').scrollWidth > innerWidth) bad.push('the page scrolls sideways');
+  return bad;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280, 1920])
+def test_in_a_browser_every_chart_and_formula_fits_its_column(live_browser, width):
+    chromium, server = live_browser
+    page = chromium.new_page(viewport={"width": width, "height": 1000})
+    page.set_default_timeout(60_000)
+    # ρ > 1 (the eigenvalues and the ρ circle reach past the unit circle), W < 0 (the signed chart), the steepest
+    # cliff, and the longest numbers
+    page.goto(f"{server}/gradients?lang=ko&rho=1.5&w=-1.3&count_w=-2.0&cliff_w=9.0&mem_rho=1.4&steps=200")
+    _wait_for_run(page)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')]"
+                           ".every(c => c.querySelector('canvas, svg.marks'))", timeout=60_000)
+    page.wait_for_timeout(500)  # Vega lays a chart out again once it knows its container's width
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.evaluate(_FITS_JS) == []
     page.close()

@@ -30,6 +30,7 @@ NEGLIGIBLE = 0.01  # section 1: a factor below this leaves the past "practically
 CLIFF_GRID = 100  # cells per axis of the cliff's error surface
 W_CENTRES = np.linspace(*cliff.W_RANGE, 2 * CLIFF_GRID + 1)[1::2]
 B_CENTRES = np.linspace(*cliff.B_RANGE, 2 * CLIFF_GRID + 1)[1::2]
+EIGEN_SIZE = 260  # section 3: the complex plane, a square whose axes and legend fit a phone and a column
 CLIFF_SLOT = "gradients_cliff"  # the cliff surface's place on the page (ui.surfaces.image_url)
 NON_NORMAL_W = spectral.non_normal_example(NON_NORMAL_RHO)
 NON_NORMAL_W.setflags(write=False)
@@ -190,7 +191,7 @@ def flow_chart(lang: str, U: float, W: float) -> dict:
     return charts.vega_lite(gc.series_lines(_lines("k", "gradient", curves), "k", "gradient",
                                             x_title=t("gradients.k_axis", T=T), y_title=t("gradients.flow_axis"),
                                             series_title=t("gradients.flow_legend"), scale="symlog", points=True,
-                                            height=460, legend_columns=4,
+                                            height=460, legend_columns=3,
                                             colors=[*charts.PALETTE[:6], charts.PALETTE[7]], widths={names[-1]: 4.0}))
 
 
@@ -205,7 +206,7 @@ def eigen_chart(lang: str, kind: str, size: int, seed: int, rho: float, matrix: 
                          gc.circle_points(radius, t("gradients.rho_circle", rho=num(radius)))])
     return charts.vega_lite(gc.eigen_plane(eig_df, circles, extent=max(1.25, 1.15 * radius),
                                            re_title=t("gradients.re_axis"), im_title=t("gradients.im_axis"),
-                                           circle_title=t("gradients.circle_legend")))
+                                           circle_title=t("gradients.circle_legend"), size=EIGEN_SIZE))
 
 
 @charts.spec_cache(max_entries=32)
@@ -246,8 +247,12 @@ def cliff_chart(lang: str, w: float, lr: float, clip: float) -> dict:
                                 "step": [0, 1], "label": [t("gradients.on_wall"), t("gradients.after_step")]})
     heat = surfaces.heatmap(cliff_values(), cliff.W_RANGE, cliff.B_RANGE, slot=CLIFF_SLOT, x_title="w",
                             y_title="b", value_title=t("gradients.error_axis"), size=380)
-    return charts.vega_lite(gc.cliff_overlays(heat.chart, overlay, w, point_title=t("gradients.point_title")),
-                            fixed_size=True, images=(heat.image,))
+    spec = charts.vega_lite(gc.cliff_overlays(heat.chart, overlay, w, point_title=t("gradients.point_title")),
+                            images=(heat.image,))
+    # The surface is no picture of arrows: it may be wider than tall. Its width follows the column (a phone's
+    # too); its height stays that of the plot, axes and legend added below it.
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
 
 
 @charts.spec_cache(max_entries=64)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ui.charts import PALETTE
-from ui.numbers import D3_NUMBER, MINUS, PLAIN_RANGE, latex, num
+from ui.numbers import latex, num, number_expr
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 DASHES = {"solid": [1, 0], "dashed": [6, 4], "dotted": [2, 3]}
@@ -52,34 +52,14 @@ def matrix_input(W: np.ndarray) -> str:
     return "; ".join(", ".join(f"{float(x):g}" for x in row) for row in W)
 
 
-def _superscript_expr(text: str) -> str:
-    """A Vega expression writing the digits and minus sign of the string expression ``text`` as superscripts."""
-    for digit, sup in zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹", strict=True):
-        text = f"replace({text}, regexp('{digit}', 'g'), '{sup}')"
-    return text
-
-
-def num_expr(value: str, bare_power: bool = False) -> str:
-    """A Vega expression writing the number ``value`` (an expression) as :func:`ui.numbers.num` does: 3
-    significant digits, a true minus sign, ``4.07·10¹⁷`` outside [0.001, 100000). With ``bare_power``, a mantissa
-    of 1 is left out (``10⁵``: tick labels at powers of ten)."""
-    parts = f"split(format(abs({value}), '.2~e'), 'e')"
-    exponent = _superscript_expr(f"'' + parseInt({parts}[1])")
-    mantissa = f"({parts}[0] == '1' ? '' : {parts}[0] + '·')" if bare_power else f"{parts}[0] + '·'"
-    power = f"({value} < 0 ? '{MINUS}' : '') + {mantissa} + '10' + {exponent}"
-    plain = f"replace(format({value}, abs({value}) >= 1000 ? '.0f' : '{D3_NUMBER}'), '-', '{MINUS}')"
-    rounded = f"toNumber(format(abs({value}), '.2e'))"  # to 3 digits first: 99999 is 1.00·10⁵, as num() has it
-    return (f"{rounded} >= {PLAIN_RANGE[1]:g} || ({rounded} < {PLAIN_RANGE[0]:g} && {value} != 0)"
-            f" ? {power} : {plain}")
-
-
-SCI_LABEL = num_expr("datum.value", bare_power=True)  # axis tick labels
+# Axis ticks at powers of ten read "10⁵", not "1·10⁵": the shared expression with a mantissa of 1 left out.
+SCI_LABEL = f"replace({number_expr('datum.value')}, /^(−?)1·10/, '$110')"
 
 
 def with_shown(chart: alt.Chart, *fields: str) -> alt.Chart:
-    """``chart`` with a ``<field>_shown`` text for each field, computed in the browser as num() writes it, for
-    tooltips (not data: the chart's CSV keeps the numbers)."""
-    return chart.transform_calculate(**{f"{f}_shown": num_expr(f"datum['{f}']") for f in fields})
+    """``chart`` with a ``<field>_shown`` text for each field, computed in the browser as num() writes it
+    (:func:`ui.numbers.number_expr`), for tooltips (not data: the chart's CSV keeps the numbers)."""
+    return chart.transform_calculate(**{f"{f}_shown": number_expr(f"datum['{f}']") for f in fields})
 
 
 def _symlog_ticks(values: np.ndarray) -> list[float]:
