@@ -57,6 +57,14 @@ def test_the_script_prints_what_the_page_shows(params, tmp_path):
     assert catalog("en")[faded_key].split("{")[0] in page
 
 
-def test_a_typed_matrix_with_commas_survives_the_line_wrapping():
-    values = {"w": 1.5, "matrix": "; ".join(["0.9, 4, 0, 0.9"] * 10)}  # longer than a line: it must break inside
-    ast.parse(reproduce.script("gradients", values, "http://localhost/gradients"))
+def test_a_typed_matrix_with_commas_survives_into_a_script_that_runs(tmp_path):
+    typed = "0.5, 2; -1, 0.3"  # commas and semicolons, as a student types it
+    at = open_app("gradients", params={"kind": "typed", "matrix": typed})
+    text = reproduce.script("gradients", page_values(at, "gradients"), "http://localhost/gradients")
+    params = next(node for node in ast.parse(text).body if isinstance(node, ast.Assign)
+                  and node.targets[0].id == "PARAMS")
+    assert ast.literal_eval(params.value)["matrix"] == typed
+    printed = run_script(text, tmp_path)
+    assert "the matrix cannot be read" not in printed
+    assert num(float(printed["spectral radius rho"]), 4) == metric(at, "gradients.rho_metric")
+    assert num(float(printed["largest singular value lambda1"]), 4) == metric(at, "gradients.lambda1_metric")
