@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
 
-from rnn_core import counting, gradcheck, optim
+from rnn_core import counting, exercises, gradcheck, optim
 from ui import counting as lesson
+from ui import diagrams, tables
 from ui.i18n import catalog
 from ui.numbers import num, number_expr
 
@@ -52,6 +53,19 @@ def chart_frames(at, index: int) -> list:
     from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
     return [convert_arrow_bytes_to_pandas_df(d.data.data) for d in at.get("vega_lite_chart")[index].proto.datasets]
+
+
+def markdown_tables(at) -> list[dict[str, list[str]]]:
+    """Every Markdown table on the page, as ``{header: [cells, top to bottom]}``."""
+    tables = []
+    for element in at.markdown:
+        lines = element.value.splitlines()
+        if len(lines) < 2 or not lines[0].startswith("| ") or not lines[1].startswith("|---"):
+            continue
+        rows = [[cell.strip() for cell in line.strip().strip("|").split(" | ")] for line in lines if line.strip()]
+        header, body = rows[0], rows[2:]
+        tables.append({name: [row[i] for row in body] for i, name in enumerate(header)})
+    return tables
 
 
 def tooltips(node):
@@ -181,9 +195,10 @@ def test_widget_extremes_render_without_errors(params):
     assert any(headline in e.value for e in at.error) == (run.diverged_at is not None)
 
 
-def test_clicking_the_surface_moves_the_start():
+@pytest.mark.parametrize("surface", [lesson.SURFACE_KEY, lesson.SURFACE_KEY_NARROW])  # a wide screen's, a phone's
+def test_clicking_the_surface_moves_the_start(surface):
     at = open_app("counting")
-    at.session_state["counting_surface"] = {"selection": {"cell": [{"i": 80, "j": 60}]}}
+    at.session_state[surface] = {"selection": {"cell": [{"i": 80, "j": 60}]}}
     at.run()
     assert_clean(at)
     centres = np.linspace(-3 + 0.03, 3 - 0.03, 100)
@@ -280,9 +295,61 @@ def test_what_w_does_to_old_inputs_follows_w(lang, seq, w):
         assert f"= {num(factor)}" in shown
     assert (opening(lang, "counting.memory_alternates") in shown) == (w < 0)
     # the table's carried column is S_{t-1} W and its state column S_t, as text in the one number style
-    table = at.dataframe[0].value
+    table = markdown_tables(at)[0]
     S = counting.forward(counting.parse_sequence(seq)[None, :], 1.0, w)[0]
-    assert list(table[catalog(lang)["counting.col_state"]]) == [num(s) for s in S[1:]]
+    assert table[catalog(lang)["counting.col_state"]] == [num(s) for s in S[1:]]
+    assert table[catalog(lang)["counting.col_carried"]] == [num(s * w) for s in S[:-1]]
+
+
+def diagrams_on_page(at) -> list[str]:
+    return [g.proto.spec for g in at.get("graphviz_chart")]
+
+
+@pytest.mark.parametrize("seq, u, w", [("0,0,0,0,1,0,1,0,1,0", 1.0, 1.0), ("1" * 30, 0.35, -0.8), ("101", -2.5, 1.5)])
+def test_the_unrolled_diagram_names_w_on_every_step_and_wraps_into_rows(seq, u, w):
+    at = open_app("counting", params={"seq": seq, "u": str(u), "w": str(w)})
+    assert_clean(at)
+    x = counting.parse_sequence(seq)
+    S = counting.forward(x[None, :], u, w)[0]
+    *rows, stacked = diagrams_on_page(at)  # rows for a wide screen, one column for a phone
+    steps = diagrams.unrolled_steps(len(x), 10)
+    assert len(rows) == -(-len(steps) // 4)  # four steps a row
+    for dot in (*rows, stacked):
+        assert "fontsize=14" in dot
+        edges = re.findall(r"(\w+) -> (\w+) \[([^\]]*)\]", dot)
+        into_states = [label for tail, head, label in edges if head.startswith(("S", "dots"))
+                       and not tail.startswith("x")]
+        assert into_states and all(f'label="W={num(w)}"' in label for label in into_states)
+        assert all(f'label="U={num(u)}"' in label for tail, _, label in edges if tail.startswith("x"))
+    assert f"y = {num(S[-1])}" in rows[-1] and f"y = {num(S[-1])}" in stacked
+    for later, earlier in zip(rows[1:], rows, strict=False):  # each row starts from the state the row above ended on
+        last = re.findall(r"-> (S\d+|dots) \[", earlier)[-1]
+        assert later.split("\n")[3].startswith(f"{last} [")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_long_sequences_leave_the_same_steps_out_of_both_tables_and_say_so(lang):
+    seq = "".join("1" if i % 3 else "0" for i in range(40))
+    at = open_app("counting", lang=lang, params={"seq": seq, "w": "0.9"})
+    assert_clean(at)
+    x = counting.parse_sequence(seq)
+    forward, backward, narrow = markdown_tables(at)[:3]
+    col_t, col_k = catalog(lang)["counting.col_t"], catalog(lang)["counting.col_k"]
+    shown = [str(t) for t in range(1, 9)] + ["⋮"] + [str(t) for t in range(38, 41)]
+    assert forward[col_t] == shown
+    assert backward[col_k] == narrow[col_k] == shown[::-1]  # BPTT reads from the last step back
+    assert catalog(lang)["counting.rows_cut"].format(first=9, last=37, steps=40) in texts(at)
+    assert catalog(lang)["counting.col_sumU"] in backward and catalog(lang)["counting.col_sumU"] not in narrow
+    # the running sum down to k = 1 is the whole gradient, the metric under the table
+    S = counting.forward(x[None, :], 1.0, 0.9)
+    gU, _ = counting.backward(x[None, :], S, np.array([x.sum()]), 0.9)
+    assert backward[catalog(lang)["counting.col_sumU"]][-1] == num(gU) == metric(at, "counting.grad_u", lang)
+
+
+def test_a_short_sequence_shows_every_step():
+    at = open_app("counting", params={"seq": "1,0,1"})
+    assert markdown_tables(at)[0][catalog("en")["counting.col_t"]] == ["1", "2", "3"]
+    assert tables.rows_cut_caption(3) is None and opening("en", "counting.rows_cut") not in texts(at)
 
 
 # --- The note's code ----------------------------------------------------------------------------------------
@@ -323,7 +390,7 @@ def test_the_working_version_runs_and_matches_rnn_core():
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_page_shows_the_note_as_printed_beside_the_working_code(lang):
+def test_the_page_shows_the_note_as_printed_its_defects_and_the_working_code(lang):
     at = open_app("counting", lang=lang)
     sources = [c.value for c in at.code]
     assert lesson.NOTE_PRINTED.strip() in [s.strip() for s in sources]
@@ -378,9 +445,9 @@ def test_training_metrics_show_one_iterate_and_the_story_follows_the_run(lang, p
 def test_the_books_run_shows_the_overshoot_before_the_overflow():
     at = open_app("counting")
     assert metric(at, "counting.final_u", it=37) == "−232" and metric(at, "counting.final_w", it=37) == "−2093"
-    table = at.dataframe[-1].value  # the run's last iterations
-    assert list(table["U"]) == ["1.83", "−232", "2.62·10⁶⁰"]
-    assert list(table[catalog("en")["counting.cost_axis"]])[-1] == catalog("en")["counting.overflowed"]
+    table = markdown_tables(at)[-1]  # the run's last iterations
+    assert table["$U$"] == ["1.83", "−232", "2.62·10⁶⁰"]
+    assert table[catalog("en")["counting.cost_axis"]][-1] == catalog("en")["counting.overflowed"]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -389,11 +456,12 @@ def test_charts_draw_only_what_a_browser_can_and_say_what_was_cut(lang):
     run = book_run()
     cut = np.flatnonzero(np.any(np.abs(run.params) > lesson.DRAWABLE, axis=1))
     assert list(cut) == [38]
-    weights, surface = chart_frames(at, 1), chart_frames(at, 2)
+    weights = chart_frames(at, 1)
     assert sorted(weights[0]["step"].unique()) == list(range(38))  # iterations 0-37: all but the cut one
     assert np.all(np.abs(weights[0]["value"]) <= lesson.DRAWABLE)
-    path = next(frame for frame in surface if "step" in frame)
-    assert list(path["step"]) == list(range(38)) and np.all(np.abs(path[["U", "W"]]) <= lesson.DRAWABLE)
+    for surface in (chart_frames(at, 2), chart_frames(at, 3)):  # the wide layout's surface, and a phone's
+        path = next(frame for frame in surface if "step" in frame)
+        assert list(path["step"]) == list(range(38)) and np.all(np.abs(path[["U", "W"]]) <= lesson.DRAWABLE)
     caption = catalog(lang)["counting.cut_caption"].format(
         count=1, first=38, limit=num(lesson.DRAWABLE), U=num(run.params[38, 0]), W=num(run.params[38, 1]))
     assert sum(caption in c.value for c in at.caption) == 2  # under the weights and under the surface
@@ -476,6 +544,20 @@ def test_gradient_along_time_reading_follows_the_computed_norms(lang, u, w):
     assert drawn == expected_drawn
 
 
+def test_the_iteration_keeps_its_value_while_its_slider_is_not_drawn():
+    """Reading section 1's U and W hides the iteration slider; the chosen iteration must stay in the session
+    (a fragment's run reads every setting from it), and come back when the run is read again."""
+    at = open_app("counting", params={"it": "12"})
+    assert by_key(at, "slider", "counting.it").value == 12
+    by_key(at, "radio", "counting.at").set_value("hand").run()
+    assert_clean(at)
+    assert not [s for s in at.slider if s.key == "counting.it"]
+    assert at.session_state["counting.it"] == 12  # kept, not dropped with the slider
+    assert url_of(at)["it"] == "12"
+    by_key(at, "radio", "counting.at").set_value("run").run()
+    assert by_key(at, "slider", "counting.it").value == 12
+
+
 def test_a_typed_symbol_is_quoted_not_rendered():
     at = open_app("counting")
     by_key(at, "text_input", "counting.seq").input("1, [x](http://e.co)").run()
@@ -486,3 +568,80 @@ def test_a_link_with_markup_for_language_is_quoted():
     at = open_app("counting", lang="[a](http://e.co)")
     assert_clean(at)
     assert "`[a](http://e.co)`" in at.warning[0].value
+
+
+# --- Exercises, through the page itself ----------------------------------------------------------------
+
+@pytest.fixture
+def no_class(monkeypatch, tmp_path):
+    """A class store of this test's own (no class is joined: answers are checked, not recorded)."""
+    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
+
+
+def clock_at(monkeypatch, seconds: float) -> None:
+    """Move the session's rate-limit clock so that the next check is allowed."""
+    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
+
+
+def check_button(at, lang: str, exercise_id: str):
+    """The Check button of one box's form (a form submit button has no key of its own: found by its form)."""
+    label = catalog(lang)["exercise_box.check"]
+    return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
+
+
+def test_every_exercise_of_the_lesson_has_its_box_in_its_section_in_order():
+    at = open_app("counting")
+    boxes = [key for key in at.session_state if re.fullmatch(r"exercise\.counting_\w+", key)]
+    assert sorted(boxes) == sorted(f"exercise.{i}" for i in exercises.catalogue()["counting"])
+    source = (ROOT / "views" / "counting.py").read_text(encoding="utf-8")
+    order = re.findall(r'exercise_box\(PAGE, "(\w+)"\)', source)
+    assert order == ["counting_output", "counting_gradient_step1", "counting_gradient_u", "counting_diverged_at",
+                     "counting_safe_rate"]
+    for exercise_id in order:  # each box after its own section's header, before the next one's
+        ex = exercises.make(exercise_id, 1)
+        box = source.index(f'exercise_box(PAGE, "{exercise_id}")')
+        headers = [source.index(f'"counting.{name}_header"') for name in
+                   ("model", "forward", "backward", "train", "surface", "time")]
+        assert headers[ex.section - 1] < box, exercise_id
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
+    clock_at(monkeypatch, 100.0)
+    at = open_app("counting", lang=lang)
+    ex = exercises.make("counting_output", at.session_state["exercise.counting_output"]["seed"])
+    wrong = -ex.answer if ex.answer else ex.answer + 1
+    at.text_input(key="exercise.counting_output.typed").input(repr(wrong))
+    check_button(at, lang, "counting_output").click().run()
+    assert_clean(at)
+    assert catalog(lang)["exercise_box.wrong"].format(response=f"`{wrong!r}`") in [e.value for e in at.error]
+    clock_at(monkeypatch, 102.0)
+    at.text_input(key="exercise.counting_output.typed").input(repr(ex.answer))
+    check_button(at, lang, "counting_output").click().run()
+    assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
+    assert at.session_state["exercise.counting_output"]["solved"]
+    # The page agrees: at the exercise's own setting, section 2 shows that output.
+    shown = open_app("counting", lang=lang, params=ex.page_params)
+    assert read_num(metric(shown, "counting.output_y", lang)) == pytest.approx(ex.answer, rel=1e-3, abs=1e-9)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_safe_rate_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_class):
+    clock_at(monkeypatch, 100.0)
+    at = open_app("counting", lang=lang)
+    ex = exercises.make("counting_safe_rate", at.session_state["exercise.counting_safe_rate"]["seed"])
+    goal = ex.answer  # the exercise's data set, the book's start and iterations, and a rate that does not diverge
+    by_key(at, "radio", "counting.data").set_value(goal["data"]).run()
+    for name in ("n", "len", "seed", "u0", "w0", "iters"):
+        if name in goal:
+            by_key(at, "number_input", f"counting.{name}").set_value(goal[name]).run()
+    headline = opening(lang, "counting.stop_headline")
+    assert any(headline in e.value for e in at.error)  # at the book's rate this run diverges, and the page says so
+    at.button(key="exercise.counting_safe_rate.check").click().run()
+    assert catalog(lang)["exercises.counting_safe_rate_hint"] in [i.value for i in at.info]
+    clock_at(monkeypatch, 102.0)
+    by_key(at, "number_input", "counting.lr").set_value(goal["lr"]).run()
+    at.button(key="exercise.counting_safe_rate.check").click().run()
+    assert_clean(at)
+    assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
+    assert not any(headline in e.value for e in at.error)  # and the page no longer reports a divergence

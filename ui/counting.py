@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from rnn_core import counting, optim
-from ui import charts, surfaces, urlstate
+from ui import charts, page, present, surfaces, tables, urlstate
 from ui.i18n import t
 from ui.numbers import integer, num, number_expr
 
@@ -23,11 +23,34 @@ PAGE = "counting"
 GRID = 100  # cells per axis of the cost surface, as in the book's figure
 LIMIT = 3.0  # the surface covers U, W in [-3, 3]
 CENTRES = np.linspace(-LIMIT + LIMIT / GRID, LIMIT - LIMIT / GRID, GRID)
-SURFACE_KEY = "counting_surface"
+SURFACE_KEY, SURFACE_KEY_NARROW = "counting_surface", "counting_surface_narrow"  # the two layouts' surfaces
 # Charts leave out iterations whose weights are larger than this: the browser cannot draw a path whose pixel
 # coordinates run to 10^60 (Chromium rejects the SVG path), and such a point is far off every axis anyway.
 DRAWABLE = 1e6
 FLOAT64_MAX = float(np.finfo(np.float64).max)
+
+# A figure too wide for a phone is drawn twice, in containers keyed "counting-wide-…" and "counting-narrow-…";
+# the screen's width picks the one shown (Streamlit's columns stack below the same 640 px).
+# On a phone the tables' cells have less padding, so that five columns of numbers like −2.34·10⁻³ fit.
+# A display formula's box ends at its last glyph, and a subscript or an aligned column reaches 1-2 px past it:
+# with the formulas' overflow-x: auto (ui.present), that makes a scrollable region of 2 px (axe-core's
+# scrollable-region-focusable). A little padding keeps every glyph inside the box.
+LAYOUT_CSS = """<style>
+.katex-display { padding: 0 0.25em; }
+[class*="st-key-counting-narrow-"] { display: none; }
+@media (max-width: 640px) {
+  [class*="st-key-counting-wide-"] { display: none; }
+  [class*="st-key-counting-narrow-"] { display: flex; }
+  [data-testid="stMarkdownContainer"] th, [data-testid="stMarkdownContainer"] td { padding: 0.3rem 0.35rem; }
+}
+</style>"""
+
+
+def section_places(title_key: str) -> tuple:
+    """A section (:func:`ui.page.section`) and, inside it, two places made before anything is drawn: one for
+    its content, then one for its exercises, whose position stays put whatever the content shows."""
+    with page.section(title_key):
+        return st.container(), st.container()
 
 
 @st.cache_data(max_entries=32)
@@ -115,19 +138,16 @@ def divergence_story(run: counting.Trajectory, lr: float) -> str:
     return f"**{t('counting.stop_headline', **values)}** {what}\n\n{t('counting.stop_advice')}"
 
 
-def last_iterations(run: counting.Trajectory, rows: int = 3) -> pd.DataFrame:
-    """The run's last ``rows`` iterations as text: iteration, U, W and the cost (or what overflowed)."""
+def last_iterations(run: counting.Trajectory, rows: int = 3) -> str:
+    """The run's last ``rows`` iterations as a Markdown table: iteration, U, W and the cost (or what
+    overflowed)."""
     first = max(0, len(run.params) - rows)
-    overflowed = t("counting.overflowed")
-    return pd.DataFrame({
-        t("common.iteration"): [integer(i) for i in range(first, len(run.params))],
-        "U": [num(u) for u in run.params[first:, 0]],
-        "W": [num(w) for w in run.params[first:, 1]],
-        t("counting.cost_axis"): [num(run.costs[i]) if i < len(run.costs) else overflowed
-                                  for i in range(first, len(run.params))],
-    })
-
-
+    return tables.markdown_table(
+        [t("common.iteration"), "$U$", "$W$", t("counting.cost_axis")],
+        [[integer(i), num(run.params[i, 0]), num(run.params[i, 1]),
+          num(run.costs[i]) if i < len(run.costs) else t("counting.overflowed")]
+         for i in range(first, len(run.params))],
+    )
 
 
 def lines(df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, log_y: bool, color: str | None = None,
@@ -142,8 +162,12 @@ def lines(df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, log_y
         "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(labelExpr=label), scale=alt.Scale(
             type="log" if log_y else "linear", domain=list(y_domain) if y_domain else alt.Undefined)),
     }
-    if color:
+    if color:  # colour, and a second channel (dash and marker) for where the lines cross
         enc["color"] = alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=list(charts.PALETTE)))
+        enc["strokeDash"] = alt.StrokeDash(f"{color}:N", title=color_title,
+                                           scale=alt.Scale(range=[[1, 0], [6, 3], [2, 2]]))
+        enc["shape"] = alt.Shape(f"{color}:N", title=color_title,
+                                 scale=alt.Scale(range=["circle", "square", "triangle"]))
         tooltip.insert(0, alt.Tooltip(f"{color}:N", title=color_title))
     chart = alt.Chart(df).transform_calculate(shown=number_expr(f"datum['{y}']"))
     return chart.mark_line(point=points, clip=True).encode(**enc, tooltip=tooltip).properties(height=260)
@@ -181,18 +205,25 @@ def surface_values(data: str, n: int, length: int, seed: int) -> np.ndarray:
 
 
 @charts.spec_cache(max_entries=64)
-def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int) -> dict:
-    """The clickable cost surface with the run's path (its drawable iterations), the optimum and the start."""
+def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, narrow: bool = False) -> dict:
+    """The clickable cost surface with the run's path (its drawable iterations), the optimum and the start.
+
+    Square, 430 px with its legends beside it; ``narrow`` (a phone): 290 px with its legends below.
+    """
     run = training(*data, start, lr, iters)
-    heat = surfaces.heatmap(surface_values(*data), (-LIMIT, LIMIT), (-LIMIT, LIMIT), slot=SURFACE_KEY,
-                            x_title="U", y_title="W", value_title=t("counting.log_cost"), selection="cell")
+    heat = surfaces.heatmap(surface_values(*data), (-LIMIT, LIMIT), (-LIMIT, LIMIT),
+                            slot=SURFACE_KEY_NARROW if narrow else SURFACE_KEY, x_title="U", y_title="W",
+                            value_title=t("counting.log_cost"), selection="cell", size=290 if narrow else 430)
     kept = np.flatnonzero(drawable(run.params))
     path = pd.DataFrame({"U": run.params[kept, 0], "W": run.params[kept, 1], "step": kept,
                          "series": t("counting.path_name")})
     xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
     shown = {"u_shown": number_expr("datum.U"), "w_shown": number_expr("datum.W")}
+    # A white line under the path, so that it stands out on every colour of the surface.
+    outline = alt.Chart(path).mark_line(clip=True, strokeWidth=4, color="white").encode(
+        **xy, order=alt.Order("step:Q"))
     line = alt.Chart(path).transform_calculate(**shown).mark_line(
-        point=alt.OverlayMarkDef(size=18), clip=True, strokeWidth=1.6).encode(
+        point=alt.OverlayMarkDef(size=18), clip=True, strokeWidth=1.8).encode(
         **xy, order=alt.Order("step:Q"),
         color=alt.Color("series:N", title=None, scale=alt.Scale(range=[charts.PALETTE[1]]),
                         legend=alt.Legend(orient="bottom")),
@@ -208,21 +239,25 @@ def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int) -
     ).encode(**xy, tooltip=tip)
     text = alt.Chart(points).mark_text(align="left", dx=9, dy=-9, color="white", fontWeight="bold",
                                        clip=True).encode(**xy, text=alt.Text("label:N"))
-    chart = heat.chart + line + mark + text
+    chart = heat.chart + outline + line + mark + text
+    if narrow:  # every legend under the plot, the colour bar lying along it
+        chart = chart.configure_legend(orient="bottom", direction="horizontal", gradientLength=140)
     return charts.vega_lite(chart, fixed_size=True, images=(heat.image,))
 
 
 def clicked_start() -> None:
-    """A click on the surface moves the training start (once per click; before the start's widgets are drawn)."""
-    event = st.session_state.get(SURFACE_KEY) or {}
-    cells = (event.get("selection") or {}).get("cell") or []
-    if not cells or cells == st.session_state.get("_counting_click"):
-        return
-    st.session_state["_counting_click"] = cells
-    i, j = int(cells[0]["i"]), int(cells[0]["j"])
-    if 0 <= i < GRID and 0 <= j < GRID:
-        st.session_state[urlstate.key(PAGE, "u0")] = round(float(CENTRES[i]), 2)
-        st.session_state[urlstate.key(PAGE, "w0")] = round(float(CENTRES[j]), 2)
+    """A click on the surface (either layout's) moves the training start, once per click; call it before the
+    start's widgets are drawn."""
+    for key in (SURFACE_KEY, SURFACE_KEY_NARROW):
+        event = st.session_state.get(key) or {}
+        cells = (event.get("selection") or {}).get("cell") or []
+        if not cells or cells == st.session_state.get(f"_counting_click.{key}"):
+            continue
+        st.session_state[f"_counting_click.{key}"] = cells
+        i, j = int(cells[0]["i"]), int(cells[0]["j"])
+        if 0 <= i < GRID and 0 <= j < GRID:
+            st.session_state[urlstate.key(PAGE, "u0")] = round(float(CENTRES[i]), 2)
+            st.session_state[urlstate.key(PAGE, "w0")] = round(float(CENTRES[j]), 2)
 
 
 def preset(u: float, w: float) -> None:
@@ -242,6 +277,18 @@ def default_iteration(run: counting.Trajectory, default: int) -> int:
         st.session_state[it_key] = int(on_plot[-1]) if len(on_plot) else evaluated
     st.session_state[it_key] = min(st.session_state[it_key], evaluated)
     return evaluated
+
+
+def iteration_slider(run: counting.Trajectory, default: int, label: str) -> None:
+    """§6's choice of an iteration of ``run`` (0 to the last one evaluated), stored under the page's ``it``.
+
+    Its range follows the run, so it is not a :func:`ui.urlstate.slider`; like those, it keeps its value while
+    it is not drawn (``persist_state="page"``: §6 reading section 1's U and W, a run stopped at its start, a
+    link that hides it), so a fragment's run always finds ``it`` in the session.
+    """
+    evaluated = default_iteration(run, default)
+    if evaluated > 0 and not present.hidden("it"):
+        st.slider(label, 0, evaluated, key=urlstate.key(PAGE, "it"), persist_state="page")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

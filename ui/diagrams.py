@@ -14,36 +14,54 @@ def sub(n: int) -> str:
     return str(n).translate(_SUBSCRIPT)
 
 
-def unrolled_counting(x: np.ndarray, S: np.ndarray, U: float, W: float, shown: int = 8) -> str:
-    """The counting RNN unrolled over ``x`` (T,) with states ``S`` (T+1,) written in the nodes.
+def unrolled_counting(x: np.ndarray, S: np.ndarray, U: float, W: float, shown: int = 10, per_row: int = 4,
+                      stacked: bool = False) -> list[str]:
+    """The counting RNN unrolled over ``x`` (T,) with states ``S`` (T+1,) written in the nodes, as DOT pictures.
 
-    Long sequences show the first ``shown - 1`` steps, an ellipsis, and the last step.
+    Long sequences show the first ``shown - 1`` steps, an ellipsis and the last step. Time runs left to right in
+    rows of ``per_row`` steps, one picture a row, each row after the first starting from the state the row above
+    ended with (drawn dashed: the same state, carried over); or, with ``stacked``, top to bottom in one picture
+    with a step on each line, which fits a phone. Text is drawn at :data:`FONT_PT` points, as in home's pictures.
     """
     T = len(x)
-    steps = list(range(1, T + 1)) if T <= shown else [*range(1, shown), None, T]
-    lines = [
-        "digraph G {", "rankdir=LR; nodesep=0.35; ranksep=0.5;",
-        'node [fontname="Helvetica", fontsize=11]; edge [fontname="Helvetica", fontsize=10];',
-        f'S0 [label="S₀\\n{num(S[0])}", shape=circle, style=filled, fillcolor="#eeeeee"];',
-    ]
-    prev = "S0"
-    for t in steps:
-        if t is None:
-            lines.append('dots [label="…", shape=plaintext, fontsize=18];')
-            lines.append(f'{prev} -> dots [label="W"];')
-            prev = "dots"
-            continue
-        color = "#ffe9a8" if x[t - 1] == 1 else "#ffffff"
-        lines.append(f'x{t} [label="X{sub(t)} = {integer(x[t - 1])}", shape=box, style=filled, fillcolor="{color}"];')
-        lines.append(f'S{t} [label="S{sub(t)}\\n{num(S[t])}", shape=circle, style=filled, fillcolor="#d6e8f7"];')
-        lines.append(f'x{t} -> S{t} [label="U={num(U)}", color="#E69F00"];')
-        lines.append(f"{{rank=same; x{t}; S{t}}}")  # each input sits under its state: time runs left to right
-        lines.append(f'{prev} -> S{t} [label="W={num(W)}", color="#0072B2"];')
-        prev = f"S{t}"
-    lines.append(f'y [label="y = {num(S[T])}", shape=doubleoctagon];')
-    lines.append(f"{prev} -> y;")
-    lines.append("}")
-    return "\n".join(lines)
+    steps = unrolled_steps(T, shown)
+    rows = [steps] if stacked else [steps[i:i + per_row] for i in range(0, len(steps), per_row)]
+    w_edge = f'label="W={num(W)}", color="{_COLOURS["W"]}"'
+    text = f'node [fontname="Helvetica", fontsize={FONT_PT}]; edge [fontname="Helvetica", fontsize={FONT_PT}];'
+    pictures, carried = [], ("S0", f"S{sub(0)}\\n{num(S[0])}", "solid")
+    for n, row in enumerate(rows):
+        lines = ["digraph G {", "rankdir=TB; nodesep=0.3; ranksep=0.3;" if stacked else
+                 "rankdir=LR; nodesep=0.25; ranksep=0.3;", text]
+        name, label, style = carried
+        if name == "dots":
+            lines.append('dots [label="…", shape=plaintext];')
+        else:
+            lines.append(f'{name} [label="{label}", shape=circle, style="filled,{style}", fillcolor="#eeeeee", '
+                         f'width=0.6, margin=0.02];')
+        prev = name
+        for t in row:
+            if t is None:
+                lines += ['dots [label="…", shape=plaintext];', f"{prev} -> dots [{w_edge}];"]
+                prev, carried = "dots", ("dots", "…", "solid")
+                continue
+            colour = _COLOURS["input"] if x[t - 1] == 1 else "#ffffff"
+            state = f"S{sub(t)}\\n{num(S[t])}"
+            lines += [
+                f'x{t} [label="X{sub(t)} = {integer(x[t - 1])}", shape=box, style=filled, fillcolor="{colour}", '
+                f'height=0.35, margin="0.08,0.02"];',
+                f'S{t} [label="{state}", shape=circle, style=filled, fillcolor="{_COLOURS["state"]}", width=0.6, '
+                f'margin=0.02];',
+                f'x{t} -> S{t} [label="U={num(U)}", color="{_COLOURS["U"]}"];',
+                f"{{rank=same; x{t}; S{t}}}",  # each input beside its state: above it when time runs left to right
+                f"{prev} -> S{t} [{w_edge}];",
+            ]
+            prev, carried = f"S{t}", (f"S{t}", state, "dashed")
+        if n == len(rows) - 1:
+            lines += [f'y [label="y = {num(S[T])}", shape=doubleoctagon, style=filled, '
+                      f'fillcolor="{_COLOURS["output"]}"];', f"{prev} -> y;"]
+        lines.append("}")
+        pictures.append("\n".join(lines))
+    return pictures
 
 
 # Home's two pictures. Their text is drawn at FONT_PT points: Streamlit shows a graph at its natural size (1 pt =

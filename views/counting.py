@@ -8,6 +8,7 @@ from ui import charts, diagrams, page, tables, urlstate
 from ui import counting as lesson
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
+from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, latex, num
 from ui.urlstate import Param
@@ -33,6 +34,7 @@ P = {p.name: p for p in (
 
 urlstate.bind_page(PAGE, P.values())
 page.frame("counting.title", "counting.intro", PAGE, P.values())
+st.html(lesson.LAYOUT_CSS)  # which of a figure's two layouts shows: wide, or narrow for a phone
 
 
 def values() -> dict:
@@ -44,81 +46,103 @@ def values() -> dict:
 @page.fragment
 def by_hand() -> None:
     v = values()
-    # 1. The model --------------------------------------------------------------------------------------
-    page.section("counting.model_header")
-    st.markdown(t("counting.model_text"))
-    st.latex(r"S_0 = 0,\qquad S_t = S_{t-1}\,W + X_t\,U,\qquad y = S_T")
-    col_seq, col_u, col_w = st.columns([2, 1, 1])
-    with col_seq:
-        urlstate.text(PAGE, P["seq"], t("counting.seq_label"),
-                      help=t("counting.seq_help", limit=counting.MAX_TYPED_STEPS))
-    with col_u:
-        urlstate.slider(PAGE, P["u"], t("counting.u_label"))
-    with col_w:
-        urlstate.slider(PAGE, P["w"], t("counting.w_label"))
-    presets = (("counting.preset_count", 1.0, 1.0), ("counting.preset_forget", 1.0, 0.5),
-               ("counting.preset_explode", 1.0, 1.5), ("counting.preset_alternate", 1.0, -0.8))
-    for column, (key, u, w) in zip(st.columns(len(presets)), presets, strict=True):
-        column.button(t(key, u=num(u), w=num(w)), on_click=lesson.preset, args=(u, w),
-                      key=f"counting_btn_{key.rsplit('_', 1)[1]}")
+    # Each section's place, and in it a place for its exercises, made first: an exercise box is a fragment
+    # known by its position, which must not move when a section shows an error or a notice.
+    (model, _), (forward, forward_boxes), (backward, backward_boxes) = (lesson.section_places(key) for key in (
+        "counting.model_header", "counting.forward_header", "counting.backward_header"))
+    with model:
+        # 1. The model -----------------------------------------------------------------------------------
+        page.prose("counting.model_text")
+        st.latex(r"S_t = S_{t-1}\,W + X_t\,U")
+        st.latex(r"S_0 = 0,\qquad y = S_T")
+        col_seq, col_u, col_w = st.columns([2, 1, 1])
+        with col_seq:
+            urlstate.text(PAGE, P["seq"], t("counting.seq_label"),
+                          help=t("counting.seq_help", limit=integer(counting.MAX_TYPED_STEPS)))
+        with col_u:
+            urlstate.slider(PAGE, P["u"], t("counting.u_label"))
+        with col_w:
+            urlstate.slider(PAGE, P["w"], t("counting.w_label"))
+        presets = (("counting.preset_count", 1.0, 1.0), ("counting.preset_forget", 1.0, 0.5),
+                   ("counting.preset_explode", 1.0, 1.5), ("counting.preset_alternate", 1.0, -0.8))
+        for column, (key, u, w) in zip(st.columns(len(presets)), presets, strict=True):
+            column.button(t(key, u=num(u), w=num(w)), on_click=lesson.preset, args=(u, w),
+                          key=f"counting_btn_{key.rsplit('_', 1)[1]}")
 
-    try:
-        x = counting.parse_sequence(v["seq"])
-    except counting.SequenceError as err:
-        show_input_error(err, {"empty": "counting.seq_error_empty", "symbol": "counting.seq_error_symbol",
-                               "too_long": "counting.seq_error_too_long"},
-                         "counting.seq_error_fallback", limit=counting.MAX_TYPED_STEPS)
-        x = counting.parse_sequence(P["seq"].default)
+        try:
+            x = counting.parse_sequence(v["seq"])
+        except counting.SequenceError as err:
+            show_input_error(err, {"empty": "counting.seq_error_empty", "symbol": "counting.seq_error_symbol",
+                                   "too_long": "counting.seq_error_too_long"},
+                             "counting.seq_error_fallback", limit=integer(counting.MAX_TYPED_STEPS))
+            x = counting.parse_sequence(P["seq"].default)
 
-    U, W = v["u"], v["w"]
-    S = counting.forward(x[None, :], U, W)
-    target = float(x.sum())
-    y = float(S[0, -1])
-    st.graphviz_chart(diagrams.unrolled_counting(x, S[0], U, W))
-    st.caption(t("counting.diagram_caption", steps=len(x)))
-    st.markdown(lesson.memory_sentence(len(x), W))
+        U, W = v["u"], v["w"]
+        S = counting.forward(x[None, :], U, W)
+        target = float(x.sum())
+        y = float(S[0, -1])
+        described = t("counting.diagram_alt", steps=integer(len(x)), U=num(U), W=num(W), y=num(y))
+        with st.container(key="counting-wide-diagram"):  # rows of steps, time left to right
+            for row in diagrams.unrolled_counting(x, S[0], U, W):
+                st.graphviz_chart(row, alt=described)
+        with st.container(key="counting-narrow-diagram"):  # a phone: one step a line, time downwards
+            st.graphviz_chart(diagrams.unrolled_counting(x, S[0], U, W, shown=6, stacked=True)[0], alt=described)
+        st.caption(t("counting.diagram_caption", steps=integer(len(x))))
+        st.markdown(lesson.memory_sentence(len(x), W))
 
-    # 2. Forward by hand ---------------------------------------------------------------------------------
-    page.section("counting.forward_header")
-    st.markdown(t("counting.forward_text"))
-    fcols = {k: t(key) for k, key in (("t", "counting.col_t"), ("x", "counting.col_x"),
-                                       ("carried", "counting.col_carried"), ("added", "counting.col_added"),
-                                       ("state", "counting.col_state"))}
-    table = tables.forward_table(x, S[0], W, U, fcols)
-    st.dataframe(table, hide_index=True, height=min(38 + 35 * len(x), 390), column_config=tables.right_aligned(table))
-    m1, m2, m3 = st.columns(3)
-    m1.metric(t("counting.output_y"), num(y))
-    m2.metric(t("counting.target"), num(target))
-    m3.metric(t("counting.error"), num(counting.cost(S, np.array([target]))))
-    st.info(t("counting.note_points"), icon=":material/edit_note:")
+    with forward:
+        # 2. Forward by hand -----------------------------------------------------------------------------
+        page.prose("counting.forward_text")
+        st.markdown(tables.forward_table(x, S[0], W, U))
+        cut = tables.rows_cut_caption(len(x))
+        if cut:
+            st.caption(cut)
+        m1, m2, m3 = st.columns(3)
+        m1.metric(t("counting.output_y"), num(y))
+        m2.metric(t("counting.target"), num(target))
+        m3.metric(t("counting.error"), num(counting.cost(S, np.array([target]))))
+        st.info(t("counting.note_points"), icon=":material/edit_note:")
+    with forward_boxes:
+        exercise_box(PAGE, "counting_output")
 
-    # 3. Backward by hand --------------------------------------------------------------------------------
-    page.section("counting.backward_header")
-    st.markdown(t("counting.backward_text"))
-    st.latex(r"\frac{\partial \xi}{\partial S_T} = 2(y - y^*),\quad "
-             r"\frac{\partial \xi}{\partial S_{k-1}} = \frac{\partial \xi}{\partial S_k} W,\quad "
-             r"\frac{\partial \xi}{\partial U} = \sum_k \frac{\partial \xi}{\partial S_k} X_k,\quad "
-             r"\frac{\partial \xi}{\partial W} = \sum_k \frac{\partial \xi}{\partial S_k} S_{k-1}")
-    steps = counting.bptt(x[None, :], S, np.array([target]), W)
-    bcols = {k: t(key) for k, key in (("k", "counting.col_k"), ("x", "counting.col_xk"), ("gS", "counting.col_gS"),
-                                       ("dU", "counting.col_dU"), ("dW", "counting.col_dW"),
-                                       ("sumU", "counting.col_sumU"), ("sumW", "counting.col_sumW"))}
-    table = tables.backward_table(x, steps, bcols)
-    st.dataframe(table, hide_index=True, height=min(38 + 35 * len(x), 390), column_config=tables.right_aligned(table))
-    gU, gW = counting.backward(x[None, :], S, np.array([target]), W)
-    numeric = gradcheck.numerical_gradient(
-        lambda p: counting.cost(counting.forward(x[None, :], p["U"], p["W"]), np.array([target])), {"U": U, "W": W}
-    )
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("counting.grad_u"), num(gU), t("counting.fd_value", value=num(numeric["U"])),
-              delta_color="off", delta_arrow="off")
-    c2.metric(t("counting.grad_w"), num(gW), t("counting.fd_value", value=num(numeric["W"])),
-              delta_color="off", delta_arrow="off")
-    if gU == 0 and gW == 0:
-        c3.metric(t("counting.rel_error"), "—")
-        st.info(t("counting.zero_gradient"), icon=":material/target:")
-    else:
-        c3.metric(t("counting.rel_error"), num(gradcheck.relative_error([gU, gW], [numeric["U"], numeric["W"]]), 2))
+    with backward:
+        # 3. Backward by hand ----------------------------------------------------------------------------
+        page.prose("counting.backward_text")
+        chain, sums = st.columns(2)  # side by side on a wide screen; a phone stacks them
+        chain.latex(r"\begin{aligned} \frac{\partial \xi}{\partial S_T} &= 2(y - y^*) \\ "
+                    r"\frac{\partial \xi}{\partial S_{k-1}} &= \frac{\partial \xi}{\partial S_k}\, W \end{aligned}")
+        sums.latex(r"\begin{aligned} \frac{\partial \xi}{\partial U} &= \sum_k \frac{\partial \xi}{\partial S_k}\, X_k "
+                   r"\\ \frac{\partial \xi}{\partial W} &= \sum_k \frac{\partial \xi}{\partial S_k}\, S_{k-1} "
+                   r"\end{aligned}")
+        steps = counting.bptt(x[None, :], S, np.array([target]), W)
+        with st.container(key="counting-wide-backward"):
+            st.markdown(tables.backward_table(x, steps))
+        with st.container(key="counting-narrow-backward"):  # a phone: without the running sums
+            st.markdown(tables.backward_table(x, steps, sums=False))
+            st.caption(t("counting.sums_left_out"))
+        if cut:
+            st.caption(cut)
+        gU, gW = counting.backward(x[None, :], S, np.array([target]), W)
+        numeric = gradcheck.numerical_gradient(
+            lambda p: counting.cost(counting.forward(x[None, :], p["U"], p["W"]), np.array([target])),
+            {"U": U, "W": W},
+        )
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("counting.grad_u"), num(gU), t("counting.fd_value", value=num(numeric["U"])),
+                  delta_color="off", delta_arrow="off")
+        c2.metric(t("counting.grad_w"), num(gW), t("counting.fd_value", value=num(numeric["W"])),
+                  delta_color="off", delta_arrow="off")
+        if gU == 0 and gW == 0:
+            c3.metric(t("counting.rel_error"), "—")
+            st.info(t("counting.zero_gradient"), icon=":material/target:")
+        else:
+            c3.metric(t("counting.rel_error"),
+                      num(gradcheck.relative_error([gU, gW], [numeric["U"], numeric["W"]]), 2))
+    step1, through_u = backward_boxes.tabs([t("counting.exercise_step1_tab"), t("counting.exercise_u_tab")])
+    with step1:
+        exercise_box(PAGE, "counting_gradient_step1")
+    with through_u:
+        exercise_box(PAGE, "counting_gradient_u")
 
     # Section 6 can read the gradient at these U and W: then it must redraw too, so rerun the page once.
     if v["at"] == "hand" and st.session_state.get("_counting_hand_drawn") not in (None, (U, W)):
@@ -127,16 +151,19 @@ def by_hand() -> None:
 
 
 def the_notes_code() -> None:
-    """The note's code as printed (it does not run) beside a version that runs, each defect named."""
+    """The note's code as printed (it does not run), its defects, then a version that runs, each defect marked.
+
+    One under the other, lines wrapped: side by side, each column would wrap the printed code's lines into
+    false indentation, which is one of its defects (and code that scrolls sideways cannot be reached by keyboard).
+    """
     with st.expander(t("counting.note_code_title"), icon=":material/difference:"):
-        st.markdown(t("counting.note_code_text"))
-        printed, fixed = st.columns(2)
-        printed.markdown(f"**{t('counting.note_code_printed')}**")
-        printed.code(lesson.NOTE_PRINTED, language="python", line_numbers=True)
-        fixed.markdown(f"**{t('counting.note_code_fixed')}**")
-        fixed.code(lesson.NOTE_FIXED, language="python", line_numbers=True)
+        page.prose("counting.note_code_text")
+        st.markdown(f"**{t('counting.note_code_printed')}**")
+        st.code(lesson.NOTE_PRINTED, language="python", line_numbers=True, wrap_lines=True)
         book = (P["u0"].default, P["w0"].default), P["lr"].default, P["iters"].default
         st.markdown("\n".join(lesson.note_defects(*book)))
+        st.markdown(f"**{t('counting.note_code_fixed')}**")
+        st.code(lesson.NOTE_FIXED, language="python", line_numbers=True, wrap_lines=True)
 
 
 # Sections 4-6 are one fragment: the training settings decide the run that section 5 draws on the surface
@@ -146,74 +173,82 @@ def training() -> None:
     lesson.clicked_start()  # before the start's widgets are drawn
     v = values()
     lang = current_language()
-    # 4. Training ----------------------------------------------------------------------------------------
-    page.section("counting.train_header")
-    X_book, _ = lesson.dataset("book", 0, 0, 0)
-    st.markdown(t("counting.train_text", n=X_book.shape[0], T=X_book.shape[1], u0=num(P["u0"].default),
-                  w0=num(P["w0"].default), lr=num(P["lr"].default), iters=P["iters"].default))
-    st.latex(r"U \leftarrow U - \eta\,\frac{\partial \xi}{\partial U},\qquad "
-             r"W \leftarrow W - \eta\,\frac{\partial \xi}{\partial W}")
-    page.counting_data_controls(PAGE, P)
-    o1, o2, o3, o4 = st.columns(4)
-    with o1:
-        urlstate.number(PAGE, P["u0"], t("counting.u0_label"), format="%.2f")
-    with o2:
-        urlstate.number(PAGE, P["w0"], t("counting.w0_label"), format="%.2f")
-    with o3:
-        urlstate.number(PAGE, P["lr"], t("counting.lr_label"), format="%.6f")
-    with o4:
-        urlstate.number(PAGE, P["iters"], t("counting.iters_label"))
+    (train, train_boxes), (surface, _), (along_time, _) = (lesson.section_places(key) for key in (
+        "counting.train_header", "counting.surface_header", "counting.time_header"))
+    with train:
+        # 4. Training ------------------------------------------------------------------------------------
+        X_book, _ = lesson.dataset("book", 0, 0, 0)
+        page.prose("counting.train_text", n=integer(X_book.shape[0]), T=integer(X_book.shape[1]),
+                   u0=num(P["u0"].default), w0=num(P["w0"].default), lr=num(P["lr"].default),
+                   iters=integer(P["iters"].default))
+        st.latex(r"\begin{aligned} U &\leftarrow U - \eta\,\frac{\partial \xi}{\partial U} \\ "
+                 r"W &\leftarrow W - \eta\,\frac{\partial \xi}{\partial W} \end{aligned}")
+        page.counting_data_controls(PAGE, P)
+        o1, o2, o3, o4 = st.columns(4)
+        with o1:
+            urlstate.number(PAGE, P["u0"], t("counting.u0_label"), format="%.2f")
+        with o2:
+            urlstate.number(PAGE, P["w0"], t("counting.w0_label"), format="%.2f")
+        with o3:
+            urlstate.number(PAGE, P["lr"], t("counting.lr_label"), format="%.6f")
+        with o4:
+            urlstate.number(PAGE, P["iters"], t("counting.iters_label"))
 
-    data, start = lesson.data_args(v), (v["u0"], v["w0"])
-    run = lesson.training(*data, start, v["lr"], v["iters"])
-    shown = lesson.last_evaluated(run)  # one iterate for U, W and the cost alike
-    at = integer(shown if shown is not None else 0)
-    r1, r2, r3, r4 = st.columns(4)
-    r1.metric(t("counting.final_u", it=at), num(run.params[shown or 0, 0]))
-    r2.metric(t("counting.final_w", it=at), num(run.params[shown or 0, 1]))
-    r3.metric(t("counting.final_cost", it=at), num(run.costs[shown]) if shown is not None else "—")
-    r4.metric(t("counting.updates_done"), f"{integer(len(run.updates))} / {integer(v['iters'])}")
-    if run.diverged_at is not None:
-        st.error(lesson.divergence_story(run, v["lr"]), icon=":material/error:")
-        last_rows = lesson.last_iterations(run)
-        st.dataframe(last_rows, hide_index=True, column_config=tables.right_aligned(last_rows))
+        data, start = lesson.data_args(v), (v["u0"], v["w0"])
+        run = lesson.training(*data, start, v["lr"], v["iters"])
+        shown = lesson.last_evaluated(run)  # one iterate for U, W and the cost alike
+        at = integer(shown if shown is not None else 0)
+        r1, r2, r3, r4 = st.columns(4)
+        r1.metric(t("counting.final_u", it=at), num(run.params[shown or 0, 0]))
+        r2.metric(t("counting.final_w", it=at), num(run.params[shown or 0, 1]))
+        r3.metric(t("counting.final_cost", it=at), num(run.costs[shown]) if shown is not None else "—")
+        r4.metric(t("counting.updates_done"), f"{integer(len(run.updates))} / {integer(v['iters'])}")
+        if run.diverged_at is not None:
+            st.error(lesson.divergence_story(run, v["lr"]), icon=":material/error:")
+            st.markdown(lesson.last_iterations(run))
 
-    cost_spec, weights_spec = lesson.history_charts(lang, data, start, v["lr"], v["iters"])
-    h1, h2 = st.columns(2)
-    h1.markdown(f"**{t('counting.cost_chart')}**")
-    charts.show(cost_spec, where=h1, name="counting-cost")
-    if np.any(run.costs == 0):
-        h1.caption(t("counting.cost_zero_caption", count=int(np.sum(run.costs == 0))))
-    h2.markdown(f"**{t('counting.weights_chart')}**")
-    charts.show(weights_spec, where=h2, name="counting-weights")
-    h2.caption(" ".join(filter(None, [t("counting.weights_caption"), lesson.cut_caption(run)])))
+        cost_spec, weights_spec = lesson.history_charts(lang, data, start, v["lr"], v["iters"])
+        h1, h2 = st.columns(2)
+        h1.markdown(f"**{t('counting.cost_chart')}**")
+        charts.show(cost_spec, where=h1, name="counting-cost", width="stretch")
+        if np.any(run.costs == 0):
+            h1.caption(t("counting.cost_zero_caption", count=integer(np.sum(run.costs == 0))))
+        h2.markdown(f"**{t('counting.weights_chart')}**")
+        charts.show(weights_spec, where=h2, name="counting-weights", width="stretch")
+        h2.caption(" ".join(filter(None, [t("counting.weights_caption"), lesson.cut_caption(run)])))
+    diverged, safe = train_boxes.tabs([t("counting.exercise_diverged_tab"), t("counting.exercise_safe_rate_tab")])
+    with diverged:
+        exercise_box(PAGE, "counting_diverged_at")
+    with safe:
+        exercise_box(PAGE, "counting_safe_rate")
 
-    # 5. The cost surface --------------------------------------------------------------------------------
-    page.section("counting.surface_header")
-    st.markdown(t("counting.surface_text"))
-    charts.show(lesson.surface_chart(lang, data, start, v["lr"], v["iters"]), name="counting-surface",
-                key=lesson.SURFACE_KEY, on_select="rerun", selection_mode="cell", width="content")
-    st.caption(" ".join(filter(None, [t("counting.surface_caption"), lesson.cut_caption(run)])))
+    with surface:
+        # 5. The cost surface ----------------------------------------------------------------------------
+        page.prose("counting.surface_text")
+        for layout, key in (("wide", lesson.SURFACE_KEY), ("narrow", lesson.SURFACE_KEY_NARROW)):
+            with st.container(key=f"counting-{layout}-surface"):
+                charts.show(lesson.surface_chart(lang, data, start, v["lr"], v["iters"], layout == "narrow"),
+                            name="counting-surface", key=key, on_select="rerun", selection_mode="cell",
+                            width="content")
+        st.caption(" ".join(filter(None, [t("counting.surface_caption"), lesson.cut_caption(run)])))
 
-    # 6. The gradient along time -------------------------------------------------------------------------
-    page.section("counting.time_header")
-    st.markdown(t("counting.time_text"))
-    at_names = {"run": "counting.at_run", "hand": "counting.at_hand"}
-    urlstate.choice(PAGE, P["at"], t("counting.at_label"), lambda o: t(at_names[o]), horizontal=True)
-    if st.session_state[urlstate.key(PAGE, "at")] == "run":
-        evaluated = lesson.default_iteration(run, P["it"].default)
-        if evaluated > 0:
-            st.slider(t("counting.it_label"), 0, evaluated, key=urlstate.key(PAGE, "it"))
-        Ui, Wi = run.params[st.session_state[urlstate.key(PAGE, "it")]]
-        st.session_state["_counting_hand_drawn"] = None
-    else:
-        Ui, Wi = v["u"], v["w"]  # section 1's weights, on the training data
-        st.session_state["_counting_hand_drawn"] = (Ui, Wi)
-    Ui, Wi = float(Ui), float(Wi)
-    st.latex(rf"\frac{{\partial \xi}}{{\partial S_k}} = \frac{{\partial \xi}}{{\partial S_T}}\, W^{{T-k}},"
-             rf"\qquad W = {latex(Wi)}")
-    charts.show(lesson.gradient_chart(lang, data, Ui, Wi), name="counting-gradient-along-time")
-    st.markdown(lesson.time_reading(lesson.gradient_norms(data, Ui, Wi), Ui, Wi))
+    with along_time:
+        # 6. The gradient along time ---------------------------------------------------------------------
+        page.prose("counting.time_text")
+        at_names = {"run": "counting.at_run", "hand": "counting.at_hand"}
+        urlstate.choice(PAGE, P["at"], t("counting.at_label"), lambda o: t(at_names[o]), horizontal=True)
+        if st.session_state[urlstate.key(PAGE, "at")] == "run":
+            lesson.iteration_slider(run, P["it"].default, t("counting.it_label"))
+            Ui, Wi = run.params[st.session_state[urlstate.key(PAGE, "it")]]
+            st.session_state["_counting_hand_drawn"] = None
+        else:
+            Ui, Wi = v["u"], v["w"]  # section 1's weights, on the training data
+            st.session_state["_counting_hand_drawn"] = (Ui, Wi)
+        Ui, Wi = float(Ui), float(Wi)
+        st.latex(rf"\begin{{aligned}} \frac{{\partial \xi}}{{\partial S_k}} &= \frac{{\partial \xi}}{{\partial S_T}}\,"
+                 rf" W^{{T-k}} \\ W &= {latex(Wi)} \end{{aligned}}")
+        charts.show(lesson.gradient_chart(lang, data, Ui, Wi), name="counting-gradient-along-time", width="stretch")
+        st.markdown(lesson.time_reading(lesson.gradient_norms(data, Ui, Wi), Ui, Wi))
 
 
 by_hand()
