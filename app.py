@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import exercise_box, present, shortlinks
+from ui import exercise_box, page, present, shortlinks
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_locale, t, verbatim
 from ui.nav import LESSONS
 
@@ -42,3 +42,4 @@ exercise_box.join_from_link()  # ?join=CODE: a student's link keeps them in thei
 navigation = st.navigation(pages)
 shortlinks.redirect()  # a short link opens its lesson (after the pages are registered)
 navigation.run()
+page.finish()  # the share box and the URL with the values the lesson ended its run with

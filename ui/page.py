@@ -29,36 +29,55 @@ def frame(title_key: str, intro_key: str, page_id: str | None = None, params: It
     prose(intro_key)
     with st.sidebar, st.expander(t("common.share_title"), icon=":material/share:"):
         st.caption(t("common.share_caption"))
-        box = st.empty()  # a fragment rewrites only this element when it ends
+        box = st.empty()  # filled at the end of the run (finish), and rewritten at the end of each fragment run
         shortlinks.button()
     # Per session, not module globals: every student's page has its own placeholder and values.
     st.session_state["_page_sync"] = (page_id, tuple(params or ()), box)
-    _draw_share_box(page_id, params or (), box)
+    st.session_state["_frame_this_run"] = True  # finish() fills the box at the end of this run
 
 
 def sync() -> None:
-    """Mirror the current page's values into the URL and rewrite the share box (the end of a fragment run)."""
+    """The end of a fragment's run: mirror the page's values into the URL and rewrite the share box.
+
+    The box is one element (:func:`_draw_share_box`), so the several writes of a full run are safe; :func:`finish`
+    writes it last, with the values the whole run ended with.
+    """
     page_id, params, box = st.session_state.get("_page_sync", (None, (), None))
     if page_id is None:
         return
     urlstate.publish_current(page_id, params)
+    # Also in a full run: Streamlit lets a fragment write to an outside container later only if it wrote to it
+    # in the last full run.
+    _draw_share_box(page_id, params, box)
+
+
+def finish() -> None:
+    """The end of a full run (app.py calls it after the page): the URL and the share box with the final values."""
+    if not st.session_state.pop("_frame_this_run", False):  # a page without the lesson frame (the Class page)
+        return
+    page_id, params, box = st.session_state.get("_page_sync", (None, (), None))
+    if page_id is not None:
+        urlstate.publish_current(page_id, params)
     _draw_share_box(page_id, params, box)
 
 
 def _draw_share_box(page_id: str | None, params, box) -> None:
-    """The link to this view and, where the lesson has one, its 'Reproduce in Python' script at these settings."""
-    link = urlstate.share_link()
-    with box.container():
-        st.code(link, language=None, wrap_lines=True)
-        if page_id is None:
-            return
+    """The link to this view and, where the lesson has one, its 'Reproduce in Python' script at these settings.
+
+    One Markdown element, never a container: the box is rewritten by several fragments within one full run, and
+    replacing a single element is safe where replacing a container with children could leave a child pointing
+    at a replaced parent ("Cannot set a node at a delta path" in the browser).
+    """
+    link = urlstate.share_link()  # URL-encoded: no backtick can end the code span
+    text = f"`{link}`"
+    if page_id is not None:
         values = {p.name: st.session_state.get(urlstate.key(page_id, p.name), p.default) for p in params}
-        text = reproduce.script(page_id, values, link)
-        url = text and media.download_url(text.encode("utf-8"), "text/x-python", f"rnn-lab-{page_id}.py",
-                                          slot=f"reproduce.{page_id}")
+        script = reproduce.script(page_id, values, link)
+        url = script and media.download_url(script.encode("utf-8"), "text/x-python", f"rnn-lab-{page_id}.py",
+                                            slot=f"reproduce.{page_id}")
         if url:
-            st.markdown(f":material/terminal: [{t('common.reproduce')}]({url})")
-            st.caption(t("common.reproduce_caption"))
+            text += f"\n\n:material/terminal: [{t('common.reproduce')}]({url})  \n{t('common.reproduce_caption')}"
+    box.markdown(text)
 
 
 def fragment(body: Callable) -> Callable:

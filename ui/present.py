@@ -74,6 +74,7 @@ BASE_CSS = """
 [data-testid="stMainBlockContainer"] { max-width: 1500px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { max-width: 78ch; }
 [class*="st-key-rnnlab-hidden-section-"] { display: none; }
+[data-testid="stSidebar"] [data-testid="stMarkdownContainer"] code { word-break: break-all; white-space: normal; }
 </style>
 """
 PRESENT_CSS = """
