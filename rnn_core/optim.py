@@ -15,8 +15,8 @@ Conventions differ between libraries, so each docstring states its own (``shared
 
 - :func:`momentum`: trace form ``v = mu v + g`` (PyTorch's), not the averaged ``v = mu v + (1 - mu) g``.
 - :func:`rmsprop` and :func:`adam`: eps *outside* the square root, ``g / (sqrt(s) + eps)``.
-- :func:`rprop`: three variants, ``"rprop-"`` (the book's), ``"rprop+"`` (backtracking), ``"irprop-"``
-  (``torch.optim.Rprop``).
+- :func:`rprop`: three variants, ``"rprop-"`` (the book's), ``"rprop+"`` (Riedmiller & Braun's original,
+  backtracking), ``"irprop-"`` (``torch.optim.Rprop``, with its step bounds :data:`PYTORCH_STEP_BOUNDS`).
 - :func:`clip_by_global_norm` (Pascanu et al. 2013, Algorithm 1) and :func:`clip_by_value` are transforms
   for :func:`chain`.
 - :func:`newton` needs the Hessian: its ``needs_hessian`` flag asks the training loop to pass
@@ -80,7 +80,8 @@ def sgd(lr: float) -> Optimizer:
     return Optimizer(init, update)
 
 
-def _zeros_like(params: Params) -> Params:
+def zeros_like(params: Params) -> Params:
+    """A params dict of float64 zeros (an optimizer's starting state)."""
     return {k: np.zeros_like(v, dtype=np.float64) for k, v in params.items()}
 
 
@@ -94,7 +95,7 @@ def momentum(lr: float, mu: float, nesterov: bool = False) -> Optimizer:
     """
 
     def init(params: Params) -> dict:
-        return {"v": _zeros_like(params)}
+        return {"v": zeros_like(params)}
 
     def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
         v = {k: mu * state["v"][k] + g for k, g in grads.items()}
@@ -115,7 +116,7 @@ def rmsprop(lr: float, decay: float = 0.9, eps: float = 1e-8) -> Optimizer:
     """
 
     def init(params: Params) -> dict:
-        return {"s": _zeros_like(params)}
+        return {"s": zeros_like(params)}
 
     def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
         s = {k: decay * state["s"][k] + (1.0 - decay) * g**2 for k, g in grads.items()}
@@ -135,7 +136,7 @@ def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Op
     """
 
     def init(params: Params) -> dict:
-        return {"m": _zeros_like(params), "v": _zeros_like(params), "count": 0}
+        return {"m": zeros_like(params), "v": zeros_like(params), "count": 0}
 
     def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
         t = state["count"] + 1
@@ -149,6 +150,55 @@ def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Op
 
 
 RPROP_VARIANTS = ("rprop-", "rprop+", "irprop-")
+PYTORCH_STEP_BOUNDS = (1e-6, 50.0)  # torch.optim.Rprop's default step_sizes (Riedmiller & Braun's Δmin, Δmax)
+
+
+def adapt_step_size(delta: np.ndarray, agreement: np.ndarray, eta_plus: float, eta_minus: float,
+                    bounds: tuple[float | None, float | None] = (None, None)) -> np.ndarray:
+    """Rprop's rule for each weight's step size: ``Delta * eta_plus`` where the gradient kept its sign
+    (``agreement > 0``), ``Delta * eta_minus`` where it flipped (``< 0``), unchanged where there is no previous
+    sign (``0``); then clipped to ``bounds = (step_min, step_max)`` (None: no bound)."""
+    factor = np.where(agreement > 0, eta_plus, np.where(agreement < 0, eta_minus, 1.0))
+    delta = delta * factor
+    step_min, step_max = bounds
+    if step_min is not None:
+        delta = np.maximum(delta, step_min)
+    if step_max is not None:
+        delta = np.minimum(delta, step_max)
+    return delta
+
+
+def rprop_minus_step(g, prev_sign, delta, eta_plus, eta_minus, bounds, prev_update=None):
+    """Rprop−, the book's: the same sign as last time grows Delta, anything else (a flip, or the start's
+    previous sign 0) shrinks it; then step ``-sign(g) Delta``. Returns (update, Delta, sign to remember)."""
+    sign = np.sign(g)
+    agreement = np.where(sign == prev_sign, 1.0, -1.0)  # the book compares the signs: 0 == 0 counts as equal
+    delta = adapt_step_size(delta, agreement, eta_plus, eta_minus, bounds)
+    return -sign * delta, delta, sign
+
+
+def rprop_plus_step(g, prev_sign, delta, eta_plus, eta_minus, bounds, prev_update=None):
+    """Rprop+, Riedmiller & Braun's original: at a sign flip, shrink Delta and *undo* the previous step
+    (backtrack), and forget the sign so the next iteration steps without adapting. Returns (update, Delta,
+    sign to remember)."""
+    sign = np.sign(g)
+    agreement = sign * prev_sign  # +1 same sign, -1 a flip, 0 no history
+    delta = adapt_step_size(delta, agreement, eta_plus, eta_minus, bounds)
+    flipped = agreement < 0
+    return np.where(flipped, -prev_update, -sign * delta), delta, np.where(flipped, 0.0, sign)
+
+
+def irprop_minus_step(g, prev_sign, delta, eta_plus, eta_minus, bounds, prev_update=None):
+    """iRprop− (Igel & Hüsken 2000; ``torch.optim.Rprop``): at a sign flip, shrink Delta and take *no* step
+    this iteration, and forget the sign. Returns (update, Delta, sign to remember)."""
+    sign = np.sign(g)
+    agreement = sign * prev_sign
+    delta = adapt_step_size(delta, agreement, eta_plus, eta_minus, bounds)
+    sign = np.where(agreement < 0, 0.0, sign)  # a flip: no step, and no sign to compare with next time
+    return -sign * delta, delta, sign
+
+
+RPROP_STEPS = {"rprop-": rprop_minus_step, "rprop+": rprop_plus_step, "irprop-": irprop_minus_step}
 
 
 def rprop(
@@ -161,67 +211,39 @@ def rprop(
 ) -> Optimizer:
     """Resilient backpropagation: each weight has its own step size Delta; only the gradient's *sign* is used.
 
-    Per weight, with ``g`` the gradient and ``s`` the sign stored at the previous iteration (0 at the start):
-
-    - ``"rprop-"``, the book's: if ``sign(g) == s`` then ``Delta *= eta_plus`` else ``Delta *= eta_minus``;
-      ``w -= sign(g) Delta``; ``s = sign(g)``. As ``s`` starts at 0 the first step shrinks to
-      ``step0 * eta_minus`` (and, as in the book's code, a zero gradient after a zero one counts as equal).
-    - ``"rprop+"`` (Riedmiller & Braun 1993): if ``sign(g) s > 0`` grow Delta and step; if ``< 0`` shrink
-      Delta, undo the previous step (backtrack) and store ``s = 0`` so the next iteration steps without
-      adapting; if ``= 0`` step with the current Delta.
-    - ``"irprop-"`` (Igel & Huesken 2000; ``torch.optim.Rprop``): like ``"rprop+"`` but a sign change takes
-      *no* step instead of backtracking (and stores ``s = 0``).
-
-    ``Delta`` is clipped to ``[step_min, step_max]`` when bounds are given (PyTorch uses 1e-6 and 50; the book
+    Per weight, with ``s`` the sign remembered from the previous iteration (0 at the start), one of
+    :func:`rprop_minus_step` (``"rprop-"``, the book's; the first step is ``step0 * eta_minus``, as ``s``
+    starts at 0), :func:`rprop_plus_step` (``"rprop+"``, Riedmiller & Braun 1993, backtracking) or
+    :func:`irprop_minus_step` (``"irprop-"``, ``torch.optim.Rprop``). Delta is clipped to
+    ``[step_min, step_max]`` when bounds are given (:data:`PYTORCH_STEP_BOUNDS` for PyTorch's; the book uses
     none). Rprop is a full-batch method. State ``{"step": {...}, "prev_sign": {...}}`` (Delta and s per
     weight), plus ``"prev_update"`` for ``"rprop+"``.
     """
     if variant not in RPROP_VARIANTS:
         raise ValueError(f"variant must be one of {RPROP_VARIANTS}, not {variant!r}")
-
-    def bounded(delta: np.ndarray) -> np.ndarray:
-        if step_min is not None:
-            delta = np.maximum(delta, step_min)
-        if step_max is not None:
-            delta = np.minimum(delta, step_max)
-        return delta
+    step_rule, bounds = RPROP_STEPS[variant], (step_min, step_max)
 
     def init(params: Params) -> dict:
-        state = {
-            "step": {k: np.full_like(v, step0, dtype=np.float64) for k, v in params.items()},
-            "prev_sign": _zeros_like(params),
-        }
+        state = {"step": {k: np.full_like(v, step0, dtype=np.float64) for k, v in params.items()},
+                 "prev_sign": zeros_like(params)}
         if variant == "rprop+":
-            state["prev_update"] = _zeros_like(params)
+            state["prev_update"] = zeros_like(params)
         return state
 
     def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
-        updates, steps, signs, prev_updates = {}, {}, {}, {}
+        updates, steps, signs = {}, {}, {}
         for k, g in grads.items():
-            sign, prev_sign, delta = np.sign(g), state["prev_sign"][k], state["step"][k]
-            if variant == "rprop-":
-                delta = bounded(np.where(sign == prev_sign, delta * eta_plus, delta * eta_minus))
-                updates[k], signs[k] = -sign * delta, sign
-            else:
-                agreement = sign * prev_sign  # +1 same sign, -1 a sign change, 0 no history
-                factor = np.where(agreement > 0, eta_plus, np.where(agreement < 0, eta_minus, 1.0))
-                delta = bounded(delta * factor)
-                signs[k] = np.where(agreement < 0, 0.0, sign)  # a sign change is forgotten
-                if variant == "rprop+":  # undo the step that jumped over the minimum
-                    updates[k] = np.where(agreement < 0, -state["prev_update"][k], -sign * delta)
-                    prev_updates[k] = updates[k]
-                else:  # irprop-: no step this iteration
-                    updates[k] = -signs[k] * delta
-            steps[k] = delta
+            updates[k], steps[k], signs[k] = step_rule(g, state["prev_sign"][k], state["step"][k], eta_plus,
+                                                       eta_minus, bounds, state.get("prev_update", {}).get(k))
         new_state = {"step": steps, "prev_sign": signs}
         if variant == "rprop+":
-            new_state["prev_update"] = prev_updates
+            new_state["prev_update"] = dict(updates)
         return updates, new_state
 
     return Optimizer(init, update)
 
 
-def _global_norm(grads: Params) -> np.float64:
+def global_norm(grads: Params) -> np.float64:
     """The norm over all keys together, scaled by the largest entry so that huge gradients cannot overflow."""
     with np.errstate(over="ignore", invalid="ignore"):
         largest = max((np.max(np.abs(g)) for g in grads.values()), default=np.float64(0.0))
@@ -243,10 +265,10 @@ def clip_by_global_norm(threshold: float) -> Optimizer:
     """
 
     def init(params: Params) -> dict:
-        return {"raw_norm": np.float64(0.0), "clipped": False, "clipped_grad": _zeros_like(params)}
+        return {"raw_norm": np.float64(0.0), "clipped": False, "clipped_grad": zeros_like(params)}
 
     def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
-        norm = _global_norm(grads)
+        norm = global_norm(grads)
         clipped = bool(np.isfinite(norm) and norm >= threshold)
         if clipped:
             scale = threshold / norm if norm > 0 else 0.0  # norm 0 means g is already 0: keep it so
@@ -264,12 +286,12 @@ def clip_by_value(c: float) -> Optimizer:
     """
 
     def init(params: Params) -> dict:
-        return {"raw_norm": np.float64(0.0), "clipped": False, "clipped_grad": _zeros_like(params)}
+        return {"raw_norm": np.float64(0.0), "clipped": False, "clipped_grad": zeros_like(params)}
 
     def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
         clipped = {k: np.clip(g, -c, c) for k, g in grads.items()}
         was_cut = any(bool(np.any(clipped[k] != g)) for k, g in grads.items())
-        return clipped, {"raw_norm": _global_norm(grads), "clipped": was_cut, "clipped_grad": dict(clipped)}
+        return clipped, {"raw_norm": global_norm(grads), "clipped": was_cut, "clipped_grad": dict(clipped)}
 
     return Optimizer(init, update)
 

@@ -30,6 +30,9 @@ CLIP_KINDS = ("norm", "value")
 KEYS = ("U", "W")  # the counting RNN's parameters, in the order of every (k, 2) array here
 OPTIMUM = (1.0, 1.0)  # the counting RNN's exact solution (y = the sum of the inputs), whatever the data
 ETA_PLUS, ETA_MINUS = 1.2, 0.5  # Rprop's growth and shrink factors for Delta (the book's)
+# Bounds on Rprop's Delta per variant: the book runs Rprop- without any; Riedmiller & Braun (Rprop+) and
+# torch.optim.Rprop (iRprop-) clip Delta to [1e-6, 50].
+RPROP_BOUNDS = {"rprop-": (None, None), "rprop+": optim.PYTORCH_STEP_BOUNDS, "irprop-": optim.PYTORCH_STEP_BOUNDS}
 PASCANU_RANGE = (0.5, 10.0)  # Pascanu et al.'s clipping thresholds, as multiples of the average gradient norm
 BOUNCE_WINDOW = 50  # how many of a run's last updates :func:`reversals` looks at
 
@@ -39,7 +42,8 @@ def make_optimizer(runner: str, **settings) -> optim.Optimizer:
 
     Settings by runner: ``sgd(lr)``, ``clip(lr, threshold, by="norm"|"value")``, ``momentum(lr, mu)``,
     ``rmsprop(lr, decay)``, ``adam(lr)`` (b1 = 0.9, b2 = 0.999), ``rprop(step0, variant)`` (eta+ = ETA_PLUS,
-    eta- = ETA_MINUS, no step bounds: the book's), ``newton(damping)``.
+    eta- = ETA_MINUS, Delta bounded by :data:`RPROP_BOUNDS`: none for the book's Rprop-, [1e-6, 50] for
+    Rprop+ and for iRprop-, which is then exactly ``torch.optim.Rprop(lr=step0)``), ``newton(damping)``.
     """
     if runner == "sgd":
         return optim.sgd(settings["lr"])
@@ -52,8 +56,10 @@ def make_optimizer(runner: str, **settings) -> optim.Optimizer:
     if runner == "adam":
         return optim.adam(settings["lr"])
     if runner == "rprop":
-        return optim.rprop(settings["step0"], eta_plus=ETA_PLUS, eta_minus=ETA_MINUS,
-                           variant=settings.get("variant", "rprop-"))
+        variant = settings.get("variant", "rprop-")
+        step_min, step_max = RPROP_BOUNDS[variant]
+        return optim.rprop(settings["step0"], eta_plus=ETA_PLUS, eta_minus=ETA_MINUS, step_min=step_min,
+                           step_max=step_max, variant=variant)
     if runner == "newton":
         return optim.newton(settings["damping"])
     raise ValueError(f"runner must be one of {RUNNERS}, not {runner!r}")
@@ -108,7 +114,7 @@ def state_series(states: tuple) -> dict[str, np.ndarray]:
 def run_lane(X: np.ndarray, targets: np.ndarray, start: tuple[float, float], runner: str, n_iter: int,
              **settings) -> Lane:
     """Train one runner with :func:`~rnn_core.counting.fit` and keep its state history as arrays."""
-    return _lane(runner, counting.fit(X, targets, start, make_optimizer(runner, **settings), n_iter))
+    return lane_of(runner, counting.fit(X, targets, start, make_optimizer(runner, **settings), n_iter))
 
 
 def race(X: np.ndarray, targets: np.ndarray, start: tuple[float, float], entries: dict[str, dict],
@@ -118,11 +124,12 @@ def race(X: np.ndarray, targets: np.ndarray, start: tuple[float, float], entries
     given; each lane is exactly what :func:`run_lane` gives."""
     optimizers = {runner: make_optimizer(runner, **settings) for runner, settings in entries.items()}
     runs = counting.fit_many(X, targets, start, optimizers, n_iter)
-    return {runner: _lane(runner, runs[runner]) for runner in entries}
+    return {runner: lane_of(runner, runs[runner]) for runner in entries}
 
 
-def _lane(runner: str, run: counting.Trajectory) -> Lane:
-    # The clipping transform records the gradient it passed on (``clipped_grad``), so it is in the series.
+def lane_of(runner: str, run: counting.Trajectory) -> Lane:
+    """A runner's :class:`Lane` from its run: the states recorded by ``fit`` become arrays (the clipping
+    transform's include ``clipped_grad``, the gradient it passed on)."""
     return Lane(runner, dataclasses.replace(run, states=()), state_series(run.states))
 
 

@@ -38,6 +38,36 @@ def test_irprop_minus_matches_the_published_step_vector():
     assert [float(s["prev_sign"]["w"]) for s in states] == [1.0, 1.0, 1.0, 0.0, 1.0]
 
 
+def test_irprop_minus_with_pytorchs_bounds_matches_the_published_vector_and_stays_within_them():
+    """What the race runs as iRprop- is torch.optim.Rprop: the published vector, Delta never above 50 when the
+    sign holds, never below 1e-6 when it keeps flipping."""
+    low, high = optim.PYTORCH_STEP_BOUNDS
+    assert (low, high) == (1e-6, 50.0)
+    updates, _, _ = run(optim.rprop(0.1, step_min=low, step_max=high, variant="irprop-"), PUBLISHED_GRADIENTS)
+    np.testing.assert_allclose(np.abs(updates), [0.1, 0.12, 0.144, 0.0, 0.072], rtol=1e-12, atol=0)
+    _, _, grown = run(optim.rprop(40.0, step_min=low, step_max=high, variant="irprop-"), [1.0] * 4)
+    np.testing.assert_allclose([s["step"]["w"] for s in grown], [40.0, 48.0, 50.0, 50.0])
+    _, _, shrunk = run(optim.rprop(2e-6, step_min=low, step_max=high, variant="irprop-"), [1.0, -1.0] * 3)
+    assert min(float(s["step"]["w"]) for s in shrunk) == low
+
+
+@pytest.mark.parametrize("variant", optim.RPROP_VARIANTS)
+def test_rprop_is_its_named_step_rule_applied_to_each_weight(variant):
+    """The optimizer is only bookkeeping around the step rule a student reads (rprop_minus_step, ...)."""
+    opt, rule = optim.rprop(0.1, variant=variant), optim.RPROP_STEPS[variant]
+    rng = np.random.default_rng(3)
+    params = {"U": np.float64(0.0), "W": np.float64(0.0)}
+    state = opt.init(params)
+    for _ in range(8):
+        grads = {k: np.float64(rng.normal()) for k in params}
+        updates, new_state = opt.update(grads, state, params)
+        for k, g in grads.items():
+            update, delta, sign = rule(g, state["prev_sign"][k], state["step"][k], 1.2, 0.5, (None, None),
+                                       state.get("prev_update", {}).get(k))
+            assert (updates[k], new_state["step"][k], new_state["prev_sign"][k]) == (update, delta, sign)
+        state = new_state
+
+
 def test_rprop_first_step_is_halved():
     updates, _, states = run(optim.rprop(0.001), [3.7])
     assert updates[0] == pytest.approx(-0.0005, rel=1e-12)

@@ -16,7 +16,8 @@ SETTINGS = {
     "momentum": ({"lr": 2e-5, "mu": 0.9}, optim.momentum(2e-5, 0.9)),
     "rmsprop": ({"lr": 0.05, "decay": 0.9}, optim.rmsprop(0.05, 0.9)),
     "adam": ({"lr": 0.1}, optim.adam(0.1)),
-    "rprop": ({"step0": 0.001, "variant": "irprop-"}, optim.rprop(0.001, variant="irprop-")),
+    "rprop": ({"step0": 0.001, "variant": "irprop-"},
+              optim.rprop(0.001, step_min=1e-6, step_max=50.0, variant="irprop-")),  # torch.optim.Rprop
     "newton": ({"damping": 10.0}, optim.newton(10.0)),
 }
 
@@ -46,10 +47,22 @@ def test_clipping_by_value_and_the_other_rprop_variants_are_reachable(book):
     by_value = race.run_lane(*book, BOOK_GD_START, "clip", 30, lr=5e-4, threshold=10.0, by="value")
     expected = counting.fit(*book, BOOK_GD_START, optim.chain(optim.clip_by_value(10.0), optim.sgd(5e-4)), 30)
     np.testing.assert_array_equal(by_value.run.params, expected.params)
+    bounds = {"rprop-": {}, "rprop+": {"step_min": 1e-6, "step_max": 50.0},
+              "irprop-": {"step_min": 1e-6, "step_max": 50.0}}  # the book's none; Riedmiller & Braun's, PyTorch's
     for variant in optim.RPROP_VARIANTS:
         lane = race.run_lane(*book, BOOK_RPROP_START, "rprop", 30, step0=0.001, variant=variant)
-        reference = counting.fit(*book, BOOK_RPROP_START, optim.rprop(0.001, variant=variant), 30)
+        reference = counting.fit(*book, BOOK_RPROP_START, optim.rprop(0.001, variant=variant, **bounds[variant]),
+                                 30)
         np.testing.assert_array_equal(lane.run.params, reference.params, err_msg=variant)
+
+
+def test_irprop_minus_in_the_race_is_bounded_as_pytorchs_and_ends_elsewhere_than_unbounded(book):
+    """With PyTorch's step bounds iRprop- cannot shrink Delta below 1e-6, so it ends where torch.optim.Rprop
+    would, not where the unbounded rule would."""
+    lane = race.run_lane(*book, BOOK_RPROP_START, "rprop", 500, step0=0.001, variant="irprop-")
+    assert lane.series["step"].min() >= 1e-6
+    unbounded = counting.fit(*book, BOOK_RPROP_START, optim.rprop(0.001, variant="irprop-"), 500)
+    assert unbounded.updates is not None and np.abs(unbounded.params[-1] - lane.run.params[-1]).max() > 1e-6
 
 
 def test_state_series_holds_each_state_entry_as_an_array(book, lanes):
