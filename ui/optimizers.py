@@ -13,6 +13,7 @@ import base64
 import functools
 import math
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -21,6 +22,7 @@ from rnn_core import counting, optim, race
 from ui import charts, divergence, media, surfaces, urlstate
 from ui import optimizers_charts as oc
 from ui.i18n import t
+from ui.numbers import integer, num
 
 PAGE = "optimizers"
 GRID, LOCAL_GRID = 100, 60  # cells per axis: the race's surface (also under the stepping chart), Newton's zoom
@@ -33,6 +35,17 @@ SHARED = "_optimizers_shared"  # the race settings that later sections read, as 
 TICK_SECONDS = 0.5
 TICKS = 40  # at speed "auto" a race of any length plays in TICKS ticks, TICKS * TICK_SECONDS seconds
 BOOK = {"gd_start": (-2.0, 0.0), "rprop_start": (-1.5, 2.0), "lr": 0.0005, "iters": 500, "step0": 0.001}
+SURFACE_HEIGHT, STEP_HEIGHT = 460, 380  # the race's surface and the stepping chart follow the width
+# The race's surface follows its container's width up to this (a phone shows it whole, a projector not too wide).
+# Tables: a smaller type and padding, so the race's five columns fit a phone's 358 px. Captions: Streamlit draws
+# them at opacity 0.6 (3.9:1 against white, below axe's 4.5:1); 0.75 gives 6:1. (A fix for every page belongs in
+# ui/present.BASE_CSS; this page has captions in its first screen, where axe checks them.)
+SURFACE_CSS = """<style>
+.st-key-optimizers-race-surface { max-width: 640px; }
+[class*="st-key-optimizers-table"] table { font-size: 0.85rem; }
+[class*="st-key-optimizers-table"] th, [class*="st-key-optimizers-table"] td { padding: 0.25rem 0.35rem; }
+[data-testid="stCaptionContainer"] { opacity: 0.75; }
+</style>"""
 NAMES = {"sgd": "optimizers.name_sgd", "clip": "optimizers.name_clip", "momentum": "optimizers.name_momentum",
          "rmsprop": "optimizers.name_rmsprop", "adam": "optimizers.name_adam", "rprop": "optimizers.name_rprop",
          "newton": "optimizers.name_newton"}
@@ -46,29 +59,33 @@ HOW = {"sgd": "optimizers.how_sgd", "clip": "optimizers.how_clip", "momentum": "
        "rmsprop": "optimizers.how_rmsprop", "adam": "optimizers.how_adam", "rprop": "optimizers.how_rprop",
        "newton": "optimizers.how_newton"}
 COST_DOMAIN = (1e-12, 1e8)  # the cost chart's log axis
-PLACES = {  # Newton's section: preset points (button key: label key, U, W)
+PLACES = {  # Newton's section: preset points (button key: label key, U, W); tests check each shows its name
     "optimizers_btn_at_start": ("optimizers.at_start", *BOOK["gd_start"]),
     "optimizers_btn_at_wall": ("optimizers.at_wall", 1.0, 1.3),
     "optimizers_btn_at_flat": ("optimizers.at_flat", -1.4, -0.9),
-    "optimizers_btn_at_optimum": ("optimizers.at_optimum", 1.2, 0.9),
+    "optimizers_btn_at_optimum": ("optimizers.at_optimum", 1.05, 0.98),
 }
+FLAT = 0.01  # a curvature below this fraction of the other is "almost 0"
+NEAR_BOTTOM = 0.1  # a step that leaves at most this fraction of the cost "lands close to the bottom"
 AT_OPTIMUM = 1e-3  # a run that ends this close to the optimum (distance in the (U, W) plane) reached it
-RULES = {  # each runner's update, as in rnn_core.race's docstring
-    "sgd": r"w \leftarrow w - \eta\, g",
-    "clip": r"g \leftarrow \mathrm{clip}(g),\quad w \leftarrow w - \eta\, g",
-    "momentum": r"v \leftarrow \mu v + g,\quad w \leftarrow w - \eta\, v",
-    "rmsprop": r"s \leftarrow \rho s + (1-\rho) g^2,\quad w \leftarrow w - \eta\, \frac{g}{\sqrt{s} + \epsilon}",
-    "adam": r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
-            r"w \leftarrow w - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}",
-    "rprop": r"\Delta \leftarrow \Delta\cdot\eta^{\pm},\quad w \leftarrow w - \mathrm{sign}(g)\,\Delta",
-    "newton": r"w \leftarrow w - (|H| + \delta I)^{-1} g",
+RULES = {  # each runner's update, as in rnn_core.race's docstring (one line each, so a narrow panel fits it)
+    "sgd": (r"w \leftarrow w - \eta\, g",),
+    "clip": (r"g \leftarrow \mathrm{clip}(g)", r"w \leftarrow w - \eta\, g"),
+    "momentum": (r"v \leftarrow \mu v + g", r"w \leftarrow w - \eta\, v"),
+    "rmsprop": (r"s \leftarrow \alpha s + (1-\alpha)\, g^2", r"w \leftarrow w - \eta\, \frac{g}{\sqrt{s} + \epsilon}"),
+    "adam": (r"m \leftarrow \beta_1 m + (1-\beta_1)\, g", r"v \leftarrow \beta_2 v + (1-\beta_2)\, g^2",
+             r"\hat m = \frac{m}{1-\beta_1^{\,k}},\quad \hat v = \frac{v}{1-\beta_2^{\,k}}",
+             r"w \leftarrow w - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}"),
+    "rprop": (r"\Delta \leftarrow \Delta\cdot\eta^{\pm}", r"w \leftarrow w - \mathrm{sign}(g)\,\Delta"),
+    "newton": (r"w \leftarrow w - (|H| + \delta I)^{-1} g",),
 }
+RULE_NOTES = {"rmsprop": "optimizers.rule_rmsprop", "adam": "optimizers.rule_adam"}  # the symbols' meanings
 HYPER = {  # each runner's hyper-parameters in the settings panel: (param, label key, number format)
     "sgd": [("lr_sgd", "optimizers.lr_label", "%g")],
     "clip": [("lr_clip", "optimizers.lr_label", "%g"), ("clip", "optimizers.clip_label", "%g"),
              ("clip_by", "optimizers.clip_by_label", None)],
     "momentum": [("lr_mom", "optimizers.lr_label", "%g"), ("mu", "optimizers.mu_label", "%.2f")],
-    "rmsprop": [("lr_rms", "optimizers.lr_label", "%g"), ("decay", "optimizers.decay_label", "%.3f")],
+    "rmsprop": [("lr_rms", "optimizers.lr_label", "%g"), ("decay", "optimizers.decay_label", "%.3f")],  # α
     "adam": [("lr_adam", "optimizers.lr_label", "%g")],
     "rprop": [("rp_d0", "optimizers.step0_label", "%g"), ("rp_var", "optimizers.variant_label", None)],
     "newton": [("damp", "optimizers.damping_label", "%g")],
@@ -222,11 +239,11 @@ def race_url(args: tuple) -> str:
     return csv_url(race_csv(*args), "race")
 
 
-def show_reading(spec: dict, csv: bytes, slot: str, where=st, **kwargs):
-    """Draw a chart whose rows come from a CSV (keeping its URL valid for this session) with :func:`charts.show`.
-    No "Save" menu: the server-side export draws a spec without fetching URLs, so it would lose those rows."""
-    csv_url(csv, slot)
-    return charts.show(spec, where=where, save=False, **kwargs)
+def show_reading(spec: dict, csv: bytes, slot: str, where=st, save: bool = True, **kwargs):
+    """Draw a chart whose rows come from a CSV (keeping its URL valid for this session) with :func:`charts.show`;
+    its "Save" menu inlines those rows into the saved figure and data."""
+    url = csv_url(csv, slot)
+    return charts.show(spec, where=where, save=save, url_data={url: csv}, **kwargs)
 
 
 def show_race(spec: dict, args: tuple, where=st, **kwargs):
@@ -246,30 +263,60 @@ def start_and_optimum(start: tuple) -> pd.DataFrame:
                          "label": [t("optimizers.optimum_label", **point(race.OPTIMUM)), t("optimizers.start_label")]})
 
 
-def _surface(data: tuple, slot: str, size: int, selection: str | None = None) -> surfaces.Heatmap:
-    return surfaces.heatmap(surface_values(data), (-LIMIT, LIMIT), (-LIMIT, LIMIT), slot=slot, x_title="U",
-                            y_title="W", value_title=t("optimizers.log_cost"), selection=selection, size=size)
+def _surface(data: tuple, slot: str, height: int, selection: str | None = None) -> surfaces.Heatmap:
+    """The race's surface at ``height`` pixels, as wide as its container (the chart is drawn with
+    ``width="stretch"``): the heatmap's own width is dropped, so Vega-Lite fits the width."""
+    heat = surfaces.heatmap(surface_values(data), (-LIMIT, LIMIT), (-LIMIT, LIMIT), slot=slot, x_title="U",
+                            y_title="W", value_title=t("optimizers.log_cost"), selection=selection, size=height)
+    chart = heat.chart.copy()
+    chart.width = alt.Undefined  # the chart's top level sets the height; the container, the width
+    return heat._replace(chart=chart)
+
+
+def _fit_width(spec: dict) -> dict:
+    """Fit the chart's width to its container, keep its height for the plot (axes and legends come on top):
+    Streamlit's default for a stretched chart, "fit", would squeeze the plot under tall legends."""
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
+def _colour_legend_on_top(spec: dict) -> dict:
+    """Put the surface's colour legend above the plot (beside it, it would not fit a phone; under it, it would
+    sit beside the paths' legend and widen the chart)."""
+    spec.setdefault("config", {}).setdefault("legend", {}).update(orient="top", gradientLength=200)
+    return spec
 
 
 @charts.spec_cache(max_entries=32)
 def race_chart(lang: str, args: tuple) -> dict:
     """The clickable race surface with every runner's path, the optimum and the start."""
     data, start, _, entries = args
-    heat = _surface(data, SURFACE_KEY, 560, selection="cell")
+    heat = _surface(data, SURFACE_KEY, SURFACE_HEIGHT, selection="cell")
     paths = oc.path_lines(oc.csv_data(race_url(args)), runner_names(runner for runner, _ in entries),
                           name_title=t("optimizers.optimizer"), step_title=t("common.iteration")) if entries else None
-    return charts.vega_lite(oc.stack(heat.chart, paths, oc.markers(start_and_optimum(start))), fixed_size=True,
-                            images=(heat.image,))
+    chart = oc.stack(heat.chart, paths, oc.markers(start_and_optimum(start), t("optimizers.point_title")))
+    chart = chart.resolve_scale(color="independent", strokeDash="independent")  # see oc.SURFACE_AND_PATHS
+    return _fit_width(_colour_legend_on_top(charts.vega_lite(chart.properties(height=SURFACE_HEIGHT),
+                                                             images=(heat.image,))))
+
+
+def _cost_panel(args: tuple, runner: str, goal: float, titled: bool) -> alt.LayerChart:
+    return oc.cost_panel(oc.csv_data(race_url(args)), runner, t(NAMES[runner]) if titled else "", goal,
+                         x_title=t("common.iteration"), y_title=t("optimizers.cost_axis"),
+                         goal_title=t("optimizers.goal_label"), y_domain=COST_DOMAIN, iterations=args[2])
+
+
+@charts.spec_cache(max_entries=64)
+def cost_chart(lang: str, args: tuple, goal: float, runner: str) -> dict:
+    """One small multiple of the cost chart: ``runner``'s cost over the iterations (all panels share axes)."""
+    return _fit_width(charts.vega_lite(_cost_panel(args, runner, goal, titled=False)))
 
 
 @charts.spec_cache(max_entries=32)
-def cost_chart(lang: str, args: tuple, goal: float) -> dict:
-    names = runner_names(runner for runner, _ in args[3])
-    lines = oc.runner_lines(oc.csv_data(race_url(args)), oc.colours_of(names), "c", x="s", names=names,
-                            x_title=t("common.iteration"), y_title=t("optimizers.cost_axis"),
-                            name_title=t("optimizers.optimizer"), y_domain=COST_DOMAIN)
-    return charts.vega_lite(oc.stack(lines, oc.threshold_rules({t("optimizers.goal_rule"): goal}, [0],
-                                                                title=t("optimizers.goal_label"))))
+def cost_figure(lang: str, args: tuple, goal: float) -> dict:
+    """Every panel of the cost chart in one figure, for the "Save" menu (two columns of fixed width)."""
+    panels = [_cost_panel(args, runner, goal, titled=True).properties(width=300) for runner, _ in args[3]]
+    return charts.vega_lite(alt.concat(*panels, columns=2))
 
 
 @charts.spec_cache(max_entries=32)
@@ -277,22 +324,24 @@ def step_chart(lang: str, args: tuple) -> dict:
     """The surface with the paths up to each runner's current step and a dot where each is: the steps come
     in the :data:`ui.optimizers_charts.NOW` dataset (:func:`show_steps`), so the spec is the same at every
     iteration and a step resends only that."""
-    heat = _surface(args[0], "optimizers_steps", 400)
+    heat = _surface(args[0], "optimizers_steps", STEP_HEIGHT)
     names, source = runner_names(runner for runner, _ in args[3]), oc.csv_data(race_url(args))
     titles = {"name_title": t("optimizers.optimizer"), "step_title": t("common.iteration")}
     spec = charts.vega_lite(oc.stack(
         heat.chart, oc.path_lines(source, names, point_size=10, legend="bottom", legend_columns=2, stepping=True,
-                                  **titles)), fixed_size=True, images=(heat.image,))
+                                  **titles)).properties(height=STEP_HEIGHT).resolve_scale(
+        color="independent", strokeDash="independent"), images=(heat.image,))  # see oc.SURFACE_AND_PATHS
     spec.setdefault("usermeta", {})["embedOptions"] = {"renderer": "canvas"}  # thousands of dots, redrawn often
-    return spec
+    return _fit_width(_colour_legend_on_top(spec))
 
 
-def show_steps(lang: str, args: tuple, i: int, where=st) -> None:
+def show_steps(lang: str, args: tuple, i: int, where=st, save: bool = True) -> None:
     """The stepping chart at iteration ``i``: the cached spec with this iteration's :data:`NOW` rows (a shallow
-    copy: the cached spec is shared)."""
+    copy: the cached spec is shared). No "Save" menu while playing: a tick sends only what moved."""
     spec = step_chart(lang, args)
     now = oc.positions(racing(*args), i)
-    show_race({**spec, "datasets": {**spec["datasets"], oc.NOW: now}}, args, where=where, width="content")
+    show_race({**spec, "datasets": {**spec["datasets"], oc.NOW: now}}, args, where=where, width="stretch",
+              save=save, name="optimizers-race-step")
 
 
 @charts.spec_cache(max_entries=64)
@@ -304,12 +353,13 @@ def norm_chart(lang: str, data: tuple, threshold: float, iteration: int) -> dict
              "value": t("optimizers.clip_by_value")}
     colours = dict(zip(names.values(), (oc.RUNNER_COLOURS["sgd"], oc.RUNNER_COLOURS["clip"], charts.PALETTE[0]),
                        strict=True))
+    dashes = dict(zip(names.values(), ([1, 0], [7, 3], [2, 2]), strict=True))
     average = race.average_gradient_norm(runs["norm"].run.grads)
     source = oc.csv_data(csv_url(clipping_csv(data, threshold), "clipping"), numbers=("s", "g"))
     return charts.vega_lite(oc.stack(
         oc.runner_lines(source, colours, "g", x="s", names=names, x_title=t("common.iteration"),
                         y_title=t("optimizers.norm_axis"), name_title=t("optimizers.run_title"), rule_at=iteration,
-                        y_domain=(0.1, 1e6)),
+                        y_domain=(0.1, 1e6), dashes=dashes),
         oc.threshold_rules({t("optimizers.threshold_rule"): threshold, t("optimizers.average_rule"): average},
                            [0, 0.6 * BOOK["iters"]], title=t("optimizers.norm_axis"))))
 
@@ -336,30 +386,31 @@ def delta_chart(lang: str, data: tuple, step0: float, weight: str) -> dict:
                       for variant, run in rprop_variants(data, step0).items() if len(run.run.updates)],
                      ignore_index=True)
     rows["series"] = rows["series"].astype("category")
-    colours = dict(zip((t(VARIANTS[variant]) for variant in optim.RPROP_VARIANTS),
-                       (oc.RUNNER_COLOURS["rprop"], charts.PALETTE[1], charts.PALETTE[2]), strict=True))
-    return charts.vega_lite(oc.variant_lines(rows, colours, x_title=t("common.iteration"),
+    shown = [t(VARIANTS[variant]) for variant in optim.RPROP_VARIANTS]
+    colours = dict(zip(shown, (oc.RUNNER_COLOURS["rprop"], charts.PALETTE[0], charts.PALETTE[2]), strict=True))
+    dashes = dict(zip(shown, ([1, 0], [7, 3], [2, 2]), strict=True))
+    return charts.vega_lite(oc.variant_lines(rows, colours, dashes, x_title=t("common.iteration"),
                                              y_title=t("optimizers.delta_axis", weight=weight),
                                              color_title=t("optimizers.variant_label")))
 
 
 def step_names(lr: float, damping: float) -> dict[str, str]:
-    return {"gradient_step": t("optimizers.gradient_step", lr=divergence.fmt(lr)),
+    return {"gradient_step": t("optimizers.gradient_step", lr=num(lr)),
             "newton_plain": t("optimizers.newton_plain"),
-            "newton_damped": t("optimizers.newton_damped", damping=divergence.fmt(damping))}
+            "newton_damped": t("optimizers.newton_damped", damping=num(damping))}
 
 
 @charts.spec_cache(max_entries=64)
 def newton_chart(lang: str, data: tuple, U: float, W: float, lr: float, damping: float) -> dict:
     here, names = steps(data, U, W, lr, damping), step_names(lr, damping)
-    colours = dict(zip(names.values(), ("#D55E00", "#F0E442", "#56B4E9"), strict=True))
+    colours = dict(zip(names.values(), ("#D55E00", "#000000", "#56B4E9"), strict=True))
     arrows = oc.arrow_rows((U, W), {names[k]: here[k] for k in names}, LOCAL)
     heat = surfaces.heatmap(local_values(data, U, W), (U - LOCAL, U + LOCAL), (W - LOCAL, W + LOCAL),
                             slot="optimizers_newton", x_title="U", y_title="W", value_title=t("optimizers.log_cost"),
-                            size=380)
-    return charts.vega_lite(oc.newton_window(heat.chart, arrows, colours, (U, W), title=t("optimizers.step_title"),
-                                             length_title=t("optimizers.length")), fixed_size=True,
-                            images=(heat.image,))
+                            size=280)
+    return _colour_legend_on_top(charts.vega_lite(
+        oc.newton_window(heat.chart, arrows, colours, (U, W), title=t("optimizers.step_title"),
+                         length_title=t("optimizers.length")), fixed_size=True, images=(heat.image,)))
 
 
 # --- clicks, buttons and play ---------------------------------------------------------------------------------
@@ -403,8 +454,8 @@ def every_tick(params):
 
 def speed_label(speed: str, last: int) -> str:
     if speed == "auto":
-        return t("optimizers.speed_auto", n=per_tick(last, speed), seconds=f"{TICKS * TICK_SECONDS:g}")
-    return t("optimizers.speed_option", n=speed)
+        return t("optimizers.speed_auto", n=integer(per_tick(last, speed)), seconds=num(TICKS * TICK_SECONDS))
+    return t("optimizers.speed_option", n=integer(int(speed)))
 
 
 def per_tick(last: int, speed: str) -> int:
@@ -434,76 +485,57 @@ def advance(last: int, speed: str) -> None:
 # --- prose ----------------------------------------------------------------------------------------------------
 
 
-def coordinate(x: float) -> str:
-    """A coordinate for prose and labels: as short as it can be, with a true minus sign (−2, 1.3)."""
-    return f"{x:g}".replace("-", "−")
-
-
 def point(uw: tuple) -> dict[str, str]:
     """``{"u": ..., "w": ...}`` for the ``{u}, {w}`` fields of a label."""
-    return {"u": coordinate(uw[0]), "w": coordinate(uw[1])}
+    return {"u": num(uw[0]), "w": num(uw[1])}
 
 
 def optimum_text() -> str:
     return "({u}, {w})".format(**point(race.OPTIMUM))
 
 
-def power_of_ten(x: float) -> str:
-    """10 to a whole power in superscripts: 1e-12 -> 10⁻¹²."""
-    return "10" + str(round(np.log10(x))).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
-
-
 def listing(names: list[str]) -> str:
-    return ", ".join(names)
+    return t("optimizers.list_separator").join(names)
 
 
 def number(x: float) -> str:
-    """A number for prose and tables; an overflowed one in words (never inf or nan on screen)."""
-    return f"{x:.4g}" if np.isfinite(x) else t("optimizers.overflowed")
-
-
-def latex_number(x: float) -> str:
-    """``1.234 \\times 10^{5}`` rather than ``1.234e+05`` inside LaTeX."""
-    text = number(x)
-    if "e" not in text:
-        return text
-    mantissa, exponent = text.split("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    """:func:`ui.numbers.num`, except that a number that overflowed is said in words (never ∞ for a cost)."""
+    return num(x) if np.isfinite(x) else t("optimizers.overflowed")
 
 
 def race_reading(lanes: dict, names: dict[str, str], goal: float, iterations: int) -> str:
     """The reading under the race: who reached the goal first, then per runner its mechanism (true whatever the
     settings) and what it did in this race, every outcome read off the computed runs."""
     outcome = race.summary(lanes, goal)
-    goal_text = divergence.fmt(goal)
+    goal_text = num(goal)
     if outcome["at"] is None:
-        summary = t("optimizers.race_nobody", goal=goal_text, iterations=iterations)
+        summary = t("optimizers.race_nobody", goal=goal_text, iterations=integer(iterations))
     else:
-        summary = t("optimizers.race_first", goal=goal_text, iteration=outcome["at"],
+        summary = t("optimizers.race_first", goal=goal_text, iteration=integer(outcome["at"]),
                     names=listing([names[r] for r in outcome["first"]]))
     lines = []
     for runner, lane_ in lanes.items():
         row = race.standing(lane_, goal)
         said = []
         if row["reached"] is not None:
-            said.append(t("optimizers.outcome_reached", goal=goal_text, iteration=row["reached"]))
+            said.append(t("optimizers.outcome_reached", goal=goal_text, iteration=integer(row["reached"])))
         if row["diverged_at"] is not None:
-            said.append(t("optimizers.outcome_diverged", iteration=row["diverged_at"],
+            said.append(t("optimizers.outcome_diverged", iteration=integer(row["diverged_at"]),
                           reason=t(REASONS[row["reason"]])))
         elif row["reached"] is None:
-            said.append(t("optimizers.outcome_missed", goal=goal_text, updates=row["updates"],
+            said.append(t("optimizers.outcome_missed", goal=goal_text, updates=integer(row["updates"]),
                           cost=number(row["cost"])))
         if race.bouncing(lane_, goal):
             turned, pairs = race.reversals(lane_)
-            said.append(t("optimizers.outcome_bouncing", turned=turned, pairs=pairs))
+            said.append(t("optimizers.outcome_bouncing", turned=integer(turned), pairs=integer(pairs)))
         lines.append(t("optimizers.race_line", name=names[runner], how=t(HOW[runner]), outcome=" ".join(said)))
-    head = t("optimizers.race_reading", iterations=iterations, goal=goal_text, summary=summary)
+    head = t("optimizers.race_reading", iterations=integer(iterations), goal=goal_text, summary=summary)
     return head + "\n\n" + "\n".join(f"- {line}" for line in lines)
 
 
 def diverged_report(lanes: dict, names: dict[str, str]) -> str | None:
     """One line per runner that diverged, and what to try; None if none did."""
-    lines = [t("optimizers.diverged_line", name=names[r], iteration=lane_.run.diverged_at,
+    lines = [t("optimizers.diverged_line", name=names[r], iteration=integer(lane_.run.diverged_at),
                why=divergence.describe(lane_.run)) for r, lane_ in lanes.items() if lane_.run.diverged_at is not None]
     if not lines:
         return None
@@ -521,20 +553,20 @@ def clip_outcome(lane_: race.Lane, goal: float) -> str:
     or neither."""
     run = lane_.run
     if run.diverged_at is not None:
-        return t("optimizers.clip_diverged", iteration=run.diverged_at, reason=t(REASONS[run.reason]))
+        return t("optimizers.clip_diverged", iteration=integer(run.diverged_at), reason=t(REASONS[run.reason]))
     turned, pairs = race.reversals(lane_)
     key = "optimizers.clip_bouncing" if race.bouncing(lane_, goal) else "optimizers.clip_not_bouncing"
-    return t(key, turned=turned, pairs=pairs, cost=number(run.costs[-1]), goal=divergence.fmt(goal))
+    return t(key, turned=integer(turned), pairs=integer(pairs), cost=number(run.costs[-1]), goal=num(goal))
 
 
 def clip_reading(data: tuple, threshold: float) -> str:
     """Why clipping by norm stops the jump but not the bouncing: the step cap η·c and the descent limit 2/λ."""
     curvature, limit = descent_limit(data)
-    return (t("optimizers.clip_reading", lr=divergence.fmt(BOOK["lr"]), threshold=number(threshold),
-              max_step=number(BOOK["lr"] * threshold), optimum=optimum_text(), curvature=number(curvature),
+    return (t("optimizers.clip_reading", lr=num(BOOK["lr"]), threshold=num(threshold),
+              max_step=num(BOOK["lr"] * threshold), optimum=optimum_text(), curvature=number(curvature),
               limit=number(limit))
             + " " + t("optimizers.clip_above" if BOOK["lr"] > limit else "optimizers.clip_below",
-                      lr=divergence.fmt(BOOK["lr"])))
+                      lr=num(BOOK["lr"])))
 
 
 def book_rprop_text(lane_: race.Lane) -> str:
@@ -542,55 +574,85 @@ def book_rprop_text(lane_: race.Lane) -> str:
     first = race.update_at(lane_, 0)
     distance = race.distance_to_optimum(lane_)
     ending = t("optimizers.book_rprop_at_optimum" if distance < AT_OPTIMUM else "optimizers.book_rprop_elsewhere",
-               distance=number(distance), optimum=optimum_text())
-    return t("optimizers.book_rprop", iterations=len(lane_.run.updates), step0=divergence.fmt(BOOK["step0"]),
-             u0=coordinate(BOOK["rprop_start"][0]), w0=coordinate(BOOK["rprop_start"][1]),
-             gu=number(first["gradient"][0]), gw=number(first["gradient"][1]), su=f"{first['step'][0]:.4g}",
-             sw=f"{first['step'][1]:.4g}", ending=ending)
+               distance=num(distance), optimum=optimum_text())
+    return t("optimizers.book_rprop", iterations=integer(len(lane_.run.updates)), step0=num(BOOK["step0"]),
+             u0=num(BOOK["rprop_start"][0]), w0=num(BOOK["rprop_start"][1]),
+             gu=number(first["gradient"][0]), gw=number(first["gradient"][1]), su=num(first["step"][0]),
+             sw=num(first["step"][1]), ending=ending)
+
+
+def curvature_shape(eigenvalues: np.ndarray) -> str:
+    """``"saddle"``, ``"bowl"``, ``"cap"`` or ``"flat"`` (a curvature exactly 0, e.g. a cost that does not
+    depend on W when the sequences are one step long) from the signs of H's eigenvalues (ascending)."""
+    low, high = eigenvalues
+    return "cap" if high < 0 else "saddle" if low < 0 else "bowl" if low > 0 else "flat"
 
 
 def newton_readings(here: dict, names: dict[str, str], damping: float) -> list[str]:
-    """What the eigenvalues say about the point (saddle, flat, bowl) and which step lands lowest."""
+    """What H says about the point (its shape, a curvature near 0), and what the computed steps did: where the
+    undamped saddle-free step landed, which step lands lowest and which go uphill. Each sentence is chosen from
+    the numbers of :func:`rnn_core.race.steps_at`."""
     said = []
     low, high = here["eigenvalues"]
-    if low < 0:
+    shape = curvature_shape(here["eigenvalues"])
+    if shape == "saddle":
         said.append(t("optimizers.reading_saddle"))
-    if min(abs(low), abs(high)) < 0.01 * max(abs(low), abs(high)):
+    elif shape == "cap":
+        said.append(t("optimizers.reading_cap"))
+    elif shape == "bowl":
+        said.append(t("optimizers.reading_bowl", ratio=num(high / low)))
+    if min(abs(low), abs(high)) < FLAT * max(abs(low), abs(high)):
         said.append(t("optimizers.reading_flat", plain=number(float(np.hypot(*here["newton_plain"]))),
-                      damped=number(float(np.hypot(*here["newton_damped"]))), damping=number(damping)))
-    if low > 0:
-        said.append(t("optimizers.reading_bowl", ratio=number(high / low)))
+                      damped=number(float(np.hypot(*here["newton_damped"]))), damping=num(damping)))
+    cost, after = here["cost"], here["newton_plain_cost"]
+    values = {"name": names["newton_plain"], "cost": number(cost), "after": number(after),
+              "length": number(float(np.hypot(*here["newton_plain"])))}
+    if after <= NEAR_BOTTOM * cost:
+        said.append(t("optimizers.newton_landed", **values))
+    elif after <= cost:
+        said.append(t("optimizers.newton_lower", **values))
+    else:
+        said.append(t("optimizers.newton_model_fails", **values))
     verdict = race.step_verdict(here)
     if verdict["best"] is not None:
-        said.append(t("optimizers.newton_best", name=names[verdict["best"]], cost=number(here["cost"]),
+        said.append(t("optimizers.newton_best", name=names[verdict["best"]], cost=number(cost),
                       after=number(here[f"{verdict['best']}_cost"])))
     if verdict["uphill"]:
         said.append(t("optimizers.newton_uphill", names=listing([f"“{names[k]}”" for k in verdict["uphill"]])))
     return said
 
 
-def steps_table(here: dict, names: dict[str, str]) -> pd.DataFrame:
+def markdown_table(columns: list[str], rows: list[list[str]], align: str) -> str:
+    """A Markdown table (``align``: one of ``l``/``r`` per column); cells wrap, so it fits a phone."""
+    def cell(text) -> str:
+        return str(text).replace("|", "\\|")  # a '|' would end the cell
+
+    rule = "|" + "|".join(":--" if a == "l" else "--:" for a in align) + "|"
+    return "\n".join(["| " + " | ".join(cell(c) for c in columns) + " |", rule]
+                     + ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows])
+
+
+def steps_table(here: dict, names: dict[str, str]) -> str:
     """Newton's section: each step's length and the cost after it."""
-    return pd.DataFrame({
-        t("optimizers.step_title"): list(names.values()),
-        t("optimizers.length"): [number(float(np.hypot(*here[k]))) for k in names],
-        t("optimizers.cost_after"): [number(here[f"{k}_cost"]) for k in names],
-    })
+    rows = [[names[k], number(float(np.hypot(*here[k]))), number(here[f"{k}_cost"])] for k in names]
+    return markdown_table([t("optimizers.step_title"), t("optimizers.length"), t("optimizers.cost_after")], rows,
+                          "lrr")
 
 
-def standings_table(runs: dict, labels: dict[str, str], first_column: str, goal: float, stopped: bool) -> pd.DataFrame:
+def standings_table(runs: dict, labels: dict[str, str], first_column: str, goal: float, stopped: bool) -> str:
     """The race table: final weights and cost, when the cost first reached ``goal``, and how each run ended."""
-    rows = [race.standing(run, goal) for run in runs.values()]
-    table = {
-        t("optimizers.col_u"): [number(row["U"]) for row in rows],
-        t("optimizers.col_w"): [number(row["W"]) for row in rows],
-        t("optimizers.col_cost"): [number(row["cost"]) for row in rows],
-        t("optimizers.col_reached", goal=divergence.fmt(goal)): [
-            t("optimizers.never") if row["reached"] is None else str(row["reached"]) for row in rows],
-    }
+    columns = [first_column, t("optimizers.col_uw"), t("optimizers.col_cost"),
+               t("optimizers.col_reached", goal=num(goal))]
     if stopped:
-        table[t("optimizers.col_stopped")] = [
-            t("optimizers.ran_all", updates=row["updates"]) if row["diverged_at"] is None
-            else t("optimizers.stopped_at", iteration=row["diverged_at"], reason=t(REASONS[row["reason"]]))
-            for row in rows]
-    return pd.DataFrame(table, index=pd.Index(list(labels.values()), name=first_column))
+        columns.append(t("optimizers.col_stopped"))
+    rows = []
+    for key, run in runs.items():
+        row = race.standing(run, goal)
+        cells = [f"**{labels[key]}**", f"({number(row['U'])}, {number(row['W'])})", number(row["cost"]),
+                 t("optimizers.never") if row["reached"] is None else integer(row["reached"])]
+        if stopped:
+            cells.append(t("optimizers.ran_all", updates=integer(row["updates"])) if row["diverged_at"] is None
+                         else t("optimizers.stopped_at", iteration=integer(row["diverged_at"]),
+                                reason=t(REASONS[row["reason"]])))
+        rows.append(cells)
+    return markdown_table(columns, rows, "lrrr" + ("l" if stopped else ""))

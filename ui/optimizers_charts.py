@@ -18,11 +18,20 @@ import pandas as pd
 
 from rnn_core import race
 from ui.charts import PALETTE
+from ui.numbers import D3_NUMBER, num, number_expr
 
 # One colour per optimizer, whichever of them race: Okabe–Ito (ui.charts.PALETTE) without its yellow, which
-# is lost on the surface's yellow end. Each path has a white halo, so that all seven read on viridis.
-RUNNER_COLOURS = dict(zip(race.RUNNERS, (PALETTE[3], PALETTE[1], PALETTE[5], PALETTE[4], PALETTE[2], PALETTE[0],
-                                          PALETTE[7]), strict=True))
+# is lost on the surface's yellow end. Seven runners need all seven other colours, so two pairs stay alike
+# (vermilion and orange, sky blue and blue): each runner also has its own dash, and the alike pairs differ in
+# it. Each path has a white halo, so that all seven read on viridis.
+RUNNER_COLOURS = dict(zip(race.RUNNERS, (PALETTE[3], PALETTE[7], PALETTE[5], PALETTE[4], PALETTE[2], PALETTE[1],
+                                          PALETTE[0]), strict=True))
+RUNNER_DASHES = dict(zip(race.RUNNERS, ([1, 0], [7, 3], [1, 0], [3, 2], [1, 0], [7, 3], [2, 2]), strict=True))
+# A surface (quantitative colour) under paths (nominal colour and dash): Vega-Lite gives the two colour scales a
+# layer each; the paths' dash scale must be resolved the same way (independent), or its legend is not merged with
+# the paths' colour legend and the chart shows two "optimizer" legends. Charts that layer paths over a surface
+# call .resolve_scale(color="independent", strokeDash="independent").
+SURFACE_AND_PATHS = ("color", "strokeDash")
 NOW = "optimizers_now"  # the stepping chart's dataset: rows ``r`` (runner), ``upto`` (the last step drawn)
 RACE_FIELDS = ("s", "u", "w", "c")  # the race's numeric columns (r, the runner id, stays text)
 
@@ -37,12 +46,15 @@ def colours_of(names: dict[str, str]) -> dict[str, str]:
     return {name: RUNNER_COLOURS[runner] for runner, name in names.items()}
 
 
-def markers(points: pd.DataFrame) -> alt.LayerChart:
+def markers(points: pd.DataFrame, title: str) -> alt.LayerChart:
     """Labelled points (``U``, ``W``, ``label``) that read anywhere on viridis: white crosses ringed in black,
-    white labels on a dark halo."""
+    white labels on a dark halo; ``title`` names the label in the tooltip."""
     xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
+    points = points.assign(u_shown=[num(u) for u in points["U"]], w_shown=[num(w) for w in points["W"]])
+    tooltip = [alt.Tooltip("label:N", title=title), alt.Tooltip("u_shown:N", title="U"),
+               alt.Tooltip("w_shown:N", title="W")]
     mark = alt.Chart(points).mark_point(shape="cross", size=200, filled=True, color="white", stroke="black",
-                                        strokeWidth=1.3, clip=True).encode(**xy, tooltip=[alt.Tooltip("label:N")])
+                                        strokeWidth=1.3, clip=True).encode(**xy, tooltip=tooltip)
     label = {"align": "left", "dx": 10, "dy": -10, "fontWeight": "bold", "clip": True}
     halo = alt.Chart(points).mark_text(**label, stroke="black", strokeWidth=3, strokeJoin="round",
                                        strokeOpacity=0.8).encode(**xy, text=alt.Text("label:N"))
@@ -50,11 +62,26 @@ def markers(points: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(mark, halo, text)
 
 
+def _legend(legend: str | None, columns: int) -> alt.Legend | None:
+    """The one legend of a set of lines (colour and dash on one field): line symbols, so the dash shows."""
+    return (alt.Legend(orient=legend, columns=columns, symbolType="stroke", symbolStrokeWidth=2.5, labelLimit=260,
+                       symbolSize=300) if legend else None)
+
+
 def _colour(colours: dict[str, str], title: str, legend: str | None = "bottom", columns: int = 4) -> alt.Color:
     """A colour channel on the ``name`` column with fixed colours (``{name: colour}``, legend in that order)."""
     return alt.Color("name:N", title=title, scale=alt.Scale(domain=list(colours), range=list(colours.values())),
-                     legend=alt.Legend(orient=legend, columns=columns, symbolStrokeWidth=3, labelLimit=260)
-                     if legend else None)
+                     legend=_legend(legend, columns))
+
+
+def runner_style(names: dict[str, str], title: str, legend: str | None = "bottom", columns: int = 4) -> dict:
+    """Colour and dash of each runner (``names``: id -> shown name) on the ``name`` column: two channels on one
+    field with the same title and legend, which Vega-Lite merges into one legend."""
+    return {
+        "color": _colour(colours_of(names), title, legend, columns),
+        "strokeDash": alt.StrokeDash("name:N", title=title, legend=_legend(legend, columns), scale=alt.Scale(
+            domain=list(names.values()), range=[RUNNER_DASHES[runner] for runner in names])),
+    }
 
 
 def race_rows(lanes: dict) -> pd.DataFrame:
@@ -96,41 +123,72 @@ def positions(lanes: dict, i: int) -> pd.DataFrame:
 
 
 def path_lines(data: alt.UrlData, names: dict[str, str], *, name_title: str, step_title: str,
-               point_size: int = 14, legend: str = "right", legend_columns: int = 1,
+               point_size: int = 14, legend: str = "bottom", legend_columns: int = 2,
                stepping: bool = False) -> alt.LayerChart:
     """Optimizer paths over a surface from the race's rows, points joined in step order, each optimizer in its
-    own colour over a white halo. With ``stepping``, only up to each runner's current step (:func:`so_far`),
-    and a large dot ringed in white where each one is now. The layers share the data and its lookups."""
+    own colour and dash over a white halo. With ``stepping``, only up to each runner's current
+    step (:func:`so_far`), and a large dot ringed in white where each one is now. The layers share the data and
+    its lookups."""
     xy = {"x": alt.X("u:Q"), "y": alt.Y("w:Q")}
+    # D3_NUMBER rather than a num()-like expression: this spec is resent at every tick of play, and the
+    # weights on the surface stay within [-3, 3], where the two read alike.
     tooltip = [alt.Tooltip("name:N", title=name_title), alt.Tooltip("s:Q", title=step_title),
-               alt.Tooltip("u:Q", title="U", format=".4f"), alt.Tooltip("w:Q", title="W", format=".4f")]
-    joined = {**xy, "order": alt.Order("s:Q"), "detail": alt.Detail("r:N")}
-    halo = alt.Chart().mark_line(clip=True, strokeWidth=4, color="white", opacity=0.75).encode(**joined)
+               alt.Tooltip("u:Q", title="U", format=D3_NUMBER), alt.Tooltip("w:Q", title="W", format=D3_NUMBER)]
+    style = runner_style(names, name_title, legend=legend, columns=legend_columns)
+    # Position, colour and tooltip are written once, on the layer, and inherited (the spec stays small);
+    # the halo overrides the colour with white.
+    shared = {**xy, "color": style["color"], "tooltip": tooltip}
+    joined = {"order": alt.Order("s:Q"), "detail": alt.Detail("r:N")}
+    halo = alt.Chart().mark_line(clip=True, strokeWidth=4, opacity=0.75).encode(**joined, color=alt.value("white"))
     line = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=point_size, filled=True), clip=True,
-                                 strokeWidth=1.8).encode(
-        **joined, color=_colour(colours_of(names), name_title, legend=legend, columns=legend_columns),
-        tooltip=tooltip)
+                                 strokeWidth=1.8).encode(**joined, strokeDash=style["strokeDash"])
     if not stepping:
-        return named(alt.layer(halo, line, data=data), names)
+        return named(alt.layer(halo, line, data=data).encode(**shared), names)
     heads = alt.Chart().transform_filter("datum.s == datum.upto").mark_point(
-        size=170, filled=True, stroke="white", strokeWidth=1.8, opacity=1, clip=True).encode(
-        **xy, color=_colour(colours_of(names), name_title, legend=legend, columns=legend_columns), tooltip=tooltip)
-    return so_far(named(alt.layer(halo, line, heads, data=data), names))
+        size=170, filled=True, stroke="white", strokeWidth=1.8, opacity=1, clip=True)
+    return so_far(named(alt.layer(halo, line, heads, data=data).encode(**shared), names))
+
+
+def cost_panel(data: alt.UrlData, runner: str, name: str, goal: float, *, x_title: str, y_title: str,
+               goal_title: str, y_domain: tuple[float, float], iterations: int, height: int = 150) -> alt.LayerChart:
+    """One runner's cost over the iterations on a log axis cut to ``y_domain`` (a small multiple: every panel
+    has the same axes), with the goal ξ* as a dashed rule, titled ``name`` (none if empty: the page writes the
+    name above the chart, where it wraps). Rows are the race's; costs ≤ 0 are left out."""
+    line = alt.Chart(data).transform_filter(f"datum.r == '{runner}' && datum.c > 0").transform_calculate(
+        c_shown=number_expr("datum.c")).mark_line(clip=True, strokeWidth=2, color=RUNNER_COLOURS[runner],
+                                                 strokeDash=RUNNER_DASHES[runner]).encode(
+        x=alt.X("s:Q", title=x_title, scale=alt.Scale(domain=[0, max(iterations, 1)], nice=False),
+                axis=alt.Axis(tickCount=4, format="d")),
+        y=alt.Y("c:Q", title=y_title, scale=alt.Scale(type="log", domain=list(y_domain)),
+                axis=alt.Axis(labelExpr=number_expr("datum.value"), values=[1e-12, 1e-6, 1, 1e6])),
+        tooltip=[alt.Tooltip("s:Q", title=x_title), alt.Tooltip("c_shown:N", title=y_title)])
+    rule = alt.Chart(alt.Data(values=[{"g": goal, "g_shown": ""}])).transform_calculate(
+        g_shown=number_expr("datum.g")).mark_rule(strokeDash=[4, 3], color="#444444").encode(
+        y=alt.Y("g:Q"), tooltip=[alt.Tooltip("g_shown:N", title=goal_title)])
+    layers = [line, rule] if goal > 0 else [line]
+    chart = alt.layer(*layers).properties(height=height)
+    return chart.properties(title=alt.TitleParams(name, anchor="start", fontSize=14)) if name else chart
 
 
 def runner_lines(data: pd.DataFrame | alt.UrlData, colours: dict[str, str], y: str, *, x_title: str, y_title: str,
                  name_title: str, y_domain: tuple[float, float], x: str = "step", rule_at: int | None = None,
-                 names: dict[str, str] | None = None, height: int = 260) -> alt.Chart:
-    """``y`` against ``x`` on a log axis cut to ``y_domain``, one line per ``name`` in its colour (rows
-    ``name, x, y``, or the race's rows with ``names`` to name them; y <= 0 left out), with an optional
-    vertical rule at one iteration."""
+                 names: dict[str, str] | None = None, dashes: dict[str, list] | None = None,
+                 height: int = 300) -> alt.Chart:
+    """``y`` against ``x`` on a log axis cut to ``y_domain``, one line per ``name`` in its colour and dash
+    (``dashes``: name -> dash; solid by default) (rows ``name, x, y``, or the race's rows with ``names`` to name
+    them; y <= 0 left out), with an optional vertical rule at one iteration."""
     base = alt.Chart(data) if names is None else named(alt.Chart(data), names)
-    chart = base.transform_filter(f"datum['{y}'] > 0").mark_line(clip=True, strokeWidth=1.8).encode(
+    dashes = dashes or {}
+    chart = base.transform_filter(f"datum['{y}'] > 0").transform_calculate(
+        y_shown=number_expr(f"datum['{y}']")).mark_line(clip=True, strokeWidth=2).encode(
         x=alt.X(f"{x}:Q", title=x_title),
-        y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log", domain=list(y_domain))),
-        color=_colour(colours, name_title),
+        y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log", domain=list(y_domain)),
+                axis=alt.Axis(labelExpr=number_expr("datum.value"))),
+        color=_colour(colours, name_title, columns=3),
+        strokeDash=alt.StrokeDash("name:N", title=name_title, legend=_legend("bottom", 3), scale=alt.Scale(
+            domain=list(colours), range=[dashes.get(name, [1, 0]) for name in colours])),
         tooltip=[alt.Tooltip("name:N", title=name_title), alt.Tooltip(f"{x}:Q", title=x_title),
-                 alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
+                 alt.Tooltip("y_shown:N", title=y_title)],
     ).properties(height=height)
     if rule_at is None:
         return chart
@@ -144,24 +202,30 @@ def threshold_rules(values: dict[str, float], at: list[float], *, title: str) ->
     iteration ``at`` (so that labels of close rules do not overlap)."""
     df = pd.DataFrame({"label": list(values), "value": list(values.values()), "step": at[: len(values)]})
     df = df[df["value"] > 0]
+    df = df.assign(value_shown=[num(v) for v in df["value"]])
     rule = alt.Chart(df).mark_rule(strokeDash=[6, 3], color="black").encode(
-        y=alt.Y("value:Q"), tooltip=[alt.Tooltip("label:N", title=title), alt.Tooltip("value:Q", format=".4g")])
+        y=alt.Y("value:Q"), tooltip=[alt.Tooltip("label:N", title=title), alt.Tooltip("value_shown:N", title=title)])
     text = alt.Chart(df).mark_text(align="left", baseline="bottom", dx=4, dy=-2, fontWeight="bold").encode(
         x=alt.X("step:Q"), y=alt.Y("value:Q"), text=alt.Text("label:N"))
     return alt.layer(rule, text)
 
 
-def variant_lines(df: pd.DataFrame, colours: dict[str, str], *, x_title: str, y_title: str, color_title: str,
-                  height: int = 300) -> alt.Chart:
-    """Rows ``step, value, series`` as log-y lines, one colour per series (``{series: colour}``)."""
-    df = df[df["value"] > 0]
-    return alt.Chart(df).mark_line(clip=True, strokeWidth=1.5).encode(
-        x=alt.X("step:Q", title=x_title), y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log")),
-        color=alt.Color("series:N", title=color_title,
-                        scale=alt.Scale(domain=list(colours), range=list(colours.values())),
-                        legend=alt.Legend(orient="top", direction="vertical", labelLimit=300)),
+def variant_lines(df: pd.DataFrame, colours: dict[str, str], dashes: dict[str, list], *, x_title: str, y_title: str,
+                  color_title: str, height: int = 300) -> alt.Chart:
+    """Rows ``step, value, series`` as log-y lines, one colour and dash per series (``{series: colour}``,
+    ``{series: dash}``), with the values written as num() writes them in the tooltips."""
+    df = df[df["value"] > 0].assign(value_shown=lambda d: [num(v) for v in d["value"]])
+    legend = alt.Legend(orient="bottom", direction="vertical", labelLimit=360, symbolStrokeWidth=2.5)
+    return alt.Chart(df).mark_line(clip=True, strokeWidth=1.8).encode(
+        x=alt.X("step:Q", title=x_title),
+        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
+                axis=alt.Axis(labelExpr=number_expr("datum.value"))),
+        color=alt.Color("series:N", title=color_title, legend=legend,
+                        scale=alt.Scale(domain=list(colours), range=list(colours.values()))),
+        strokeDash=alt.StrokeDash("series:N", title=color_title, legend=legend,
+                                  scale=alt.Scale(domain=list(dashes), range=list(dashes.values()))),
         tooltip=[alt.Tooltip("series:N", title=color_title), alt.Tooltip("step:Q", title=x_title),
-                 alt.Tooltip("value:Q", title=y_title, format=".4g")],
+                 alt.Tooltip("value_shown:N", title=y_title)],
     ).properties(height=height)
 
 
@@ -204,9 +268,11 @@ def arrows(df: pd.DataFrame, colours: dict[str, str], *, title: str, length_titl
     shafts = pd.concat([df.assign(end=0, x=df["x0"], y=df["y0"]), df.assign(end=1, x=df["x1"], y=df["y1"])])
     shafts["cut"] = np.where(shafts["shown"] < 1, "cut", "whole")
     colour = alt.Color("label:N", title=title, scale=alt.Scale(domain=list(colours), range=list(colours.values())),
-                       legend=alt.Legend(orient="bottom", columns=1, labelLimit=360, symbolType="stroke",
+                       legend=alt.Legend(orient="bottom", columns=1, labelLimit=260, symbolType="stroke",
                                          symbolStrokeWidth=4) if legend else None)
-    tooltip = [alt.Tooltip("label:N", title=title), alt.Tooltip("length:Q", title=length_title, format=".4g")]
+    df = df.assign(length_shown=[num(v) for v in df["length"]])
+    shafts["length_shown"] = [num(v) for v in shafts["length"]]
+    tooltip = [alt.Tooltip("label:N", title=title), alt.Tooltip("length_shown:N", title=length_title)]
     ends = {"x": alt.X("x:Q", title=x), "y": alt.Y("y:Q", title=y), "detail": alt.Detail("label:N"),
             "order": alt.Order("end:Q")}
     halo = alt.Chart(shafts).mark_line(strokeWidth=6.5, clip=True, color="white", opacity=0.8).encode(**ends)
@@ -237,7 +303,7 @@ def region_outline(by: str, threshold: float, half_width: float) -> pd.DataFrame
 
 
 def gradient_plane(arrow_df: pd.DataFrame, outline: pd.DataFrame, colours: dict[str, str], half_width: float, *,
-                   title: str, length_title: str, x_title: str, y_title: str, size: int = 330) -> alt.LayerChart:
+                   title: str, length_title: str, x_title: str, y_title: str, size: int = 280) -> alt.LayerChart:
     """Gradient vectors drawn from the origin of the (dxi/dU, dxi/dW) plane, over the axes and the clipping
     region (:func:`region_outline`)."""
     domain = [-half_width, half_width]
@@ -265,11 +331,11 @@ def newton_window(surface: alt.LayerChart, arrow_df: pd.DataFrame, colours: dict
 
 
 def vector_table(rows: dict[str, np.ndarray], columns: tuple[str, str, str]) -> str:
-    """A (quantity, U, W) table of 2-vectors as Markdown, numbers written with 4 significant digits. (Markdown,
+    """A (quantity, U, W) table of 2-vectors as Markdown, numbers written by :func:`ui.numbers.num`. (Markdown,
     not a data frame: a play tick redraws it, and a 3-row frame costs more on the wire than the chart's steps.)"""
     def cell(text) -> str:
         return str(text).replace("|", "\\|")  # a '|' would end the cell
 
     lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|:--|--:|--:|"]
-    lines += [f"| {cell(name)} | {v[0]:.4g} | {v[1]:.4g} |" for name, v in rows.items()]
+    lines += [f"| {cell(name)} | {num(v[0])} | {num(v[1])} |" for name, v in rows.items()]
     return "\n".join(lines)
