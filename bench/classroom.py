@@ -71,15 +71,16 @@ def free_port() -> int:
 class Server:
     """``streamlit run SCRIPT`` on a loopback port, in its own process group so stopping it stops its children."""
 
-    def __init__(self, script: str, port: int, log: Path):
+    def __init__(self, script: str, port: int, log: Path, extra: tuple[str, ...] = ()):
         self.script, self.port, self.url = script, port, f"http://127.0.0.1:{port}"
         self.log = log
+        self.extra = extra
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "streamlit", "run", self.script, "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(self.port),
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *self.extra]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
                                      start_new_session=True)
 
@@ -348,7 +349,10 @@ async def main_async(args, servers: list[Server], log) -> dict:
         bare = {"url": args.bare_url.rstrip("/"), "pids": parse_pids(args.bare_pids)} if args.bare_url else None
     else:
         app = Server("app.py", args.port or free_port(), Path(args.log_dir) / "classroom_app.log")
-        bare_srv = Server("bench/bare_app.py", free_port(), Path(args.log_dir) / "classroom_bare.log")
+        # The bare app runs as Streamlit runs by default (a full gc.collect() after every run), as the issue's baseline
+        # did; --bare-like-app gives it the app's own .streamlit/config.toml settings instead.
+        bare_extra = () if args.bare_like_app else ("--runner.postScriptGC", "true")
+        bare_srv = Server("bench/bare_app.py", free_port(), Path(args.log_dir) / "classroom_bare.log", bare_extra)
         servers += [app] if args.churn else [app, bare_srv]  # the churn needs no bare app
         for s in servers:
             s.start()
@@ -429,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--churn-settle", type=float, default=0.0,
                     help="seconds to wait after the churn before a last RSS reading")
     ap.add_argument("--url", help="an already running app server instead of starting one")
+    ap.add_argument("--bare-like-app", action="store_true",
+                    help="run the bare app with the app's config (no per-run gc) instead of Streamlit's defaults")
     ap.add_argument("--bare-url", help="with --url: a running bare app (bench/bare_app.py) for the ratio")
     ap.add_argument("--compare-url", help="a second running target measured in the same run")
     ap.add_argument("--server-pids", help="with --url: server pids whose RSS to sum (e.g. the replicas)")

@@ -61,7 +61,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 FINISHED = ForwardMsg.ScriptFinishedStatus
 # Files the browser fetches over HTTP after a run (st.image, or an image URL inside a chart spec): content-hashed
 # names under /media/, so a browser fetches each URL once.
-MEDIA_URL = re.compile(rb"/media/[0-9a-f]{16,64}\.[a-z0-9]{2,5}")
+# Only what a browser fetches by itself (images, and CSV that charts read); a download (.py, ...) waits for a click.
+MEDIA_URL = re.compile(rb"/media/[0-9a-f]{16,64}\.(?:png|jpe?g|svg|webp|csv)")
 # Widget kinds this client knows how to hold a state for; others (buttons, chart selections, dataframes with
 # selections...) are left out of widget_states, which makes the server keep its previous value for them.
 KNOWN_WIDGETS = {"slider", "checkbox", "number_input", "text_input", "text_area", "selectbox", "radio",
