@@ -29,28 +29,32 @@ SURFACE_KEY, SURFACE_KEY_NARROW = "counting_surface", "counting_surface_narrow" 
 DRAWABLE = 1e6
 FLOAT64_MAX = float(np.finfo(np.float64).max)
 
-# A figure too wide for a phone is drawn twice, in containers keyed "counting-wide-…" and "counting-narrow-…";
-# the screen's width picks the one shown (Streamlit's columns stack below the same 640 px).
-# On a phone the tables' cells have less padding, so that five columns of numbers like −2.34·10⁻³ fit.
-# A display formula's box ends at its last glyph, and a subscript or an aligned column reaches 1-2 px past it:
-# with the formulas' overflow-x: auto (ui.present), that makes a scrollable region of 2 px (axe-core's
-# scrollable-region-focusable). A little padding keeps every glyph inside the box.
-LAYOUT_CSS = """<style>
-.katex-display { padding: 0 0.25em; }
-[class*="st-key-counting-narrow-"] { display: none; }
-@media (max-width: 640px) {
-  [class*="st-key-counting-wide-"] { display: none; }
-  [class*="st-key-counting-narrow-"] { display: flex; }
-  [data-testid="stMarkdownContainer"] th, [data-testid="stMarkdownContainer"] td { padding: 0.3rem 0.35rem; }
-}
+# A figure too wide for a phone is drawn twice, in containers keyed "counting-wide-…" and "counting-narrow-…":
+# the width of the section it sits in picks the one shown (a CSS container query, so a laptop's open sidebar
+# counts as well as a phone's screen). A narrow section's tables have less padding, so that five columns of
+# numbers like −2.34·10⁻³ fit. A display formula's box ends at its last glyph, and a subscript or an aligned
+# column reaches 1-2 px past it: with the formulas' overflow-x: auto (ui.present), that is a scrollable region
+# of 2 px (axe-core's scrollable-region-focusable); a little padding keeps every glyph inside the box.
+NARROW_PX = 720
+LAYOUT_CSS = f"""<style>
+[class*="st-key-counting-body-"] {{ container-type: inline-size; }}
+[class*="st-key-counting-narrow-"] {{ display: none; }}
+@container (max-width: {NARROW_PX}px) {{
+  [class*="st-key-counting-wide-"] {{ display: none; }}
+  [class*="st-key-counting-narrow-"] {{ display: flex; }}
+  [data-testid="stMarkdownContainer"] th, [data-testid="stMarkdownContainer"] td {{ padding: 0.3rem 0.35rem; }}
+}}
+.katex-display {{ padding: 0 0.25em; }}
 </style>"""
 
 
 def section_places(title_key: str) -> tuple:
     """A section (:func:`ui.page.section`) and, inside it, two places made before anything is drawn: one for
-    its content, then one for its exercises, whose position stays put whatever the content shows."""
+    its content (whose width picks each figure's layout), then one for its exercises, whose position stays put
+    whatever the content shows."""
+    name = title_key.removeprefix("counting.").removesuffix("_header")
     with page.section(title_key):
-        return st.container(), st.container()
+        return st.container(key=f"counting-body-{name}"), st.container(key=f"counting-exercises-{name}")
 
 
 @st.cache_data(max_entries=32)
@@ -208,12 +212,12 @@ def surface_values(data: str, n: int, length: int, seed: int) -> np.ndarray:
 def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, narrow: bool = False) -> dict:
     """The clickable cost surface with the run's path (its drawable iterations), the optimum and the start.
 
-    Square, 430 px with its legends beside it; ``narrow`` (a phone): 290 px with its legends below.
+    Square, 500 px with its legends beside it; ``narrow`` (a phone): 290 px with its legends below.
     """
     run = training(*data, start, lr, iters)
     heat = surfaces.heatmap(surface_values(*data), (-LIMIT, LIMIT), (-LIMIT, LIMIT),
                             slot=SURFACE_KEY_NARROW if narrow else SURFACE_KEY, x_title="U", y_title="W",
-                            value_title=t("counting.log_cost"), selection="cell", size=290 if narrow else 430)
+                            value_title=t("counting.log_cost"), selection="cell", size=290 if narrow else 500)
     kept = np.flatnonzero(drawable(run.params))
     path = pd.DataFrame({"U": run.params[kept, 0], "W": run.params[kept, 1], "step": kept,
                          "series": t("counting.path_name")})
