@@ -34,4 +34,4 @@ def under_the_hood(*items) -> None:
         st.caption(t("common.under_the_hood_caption"))
         for function, key in shown_functions(*items):
             st.markdown(f"**`{function.__module__}.{function.__qualname__}`**" + (f" · {t(key)}" if key else ""))
-            st.code(_source(function), language="python", line_numbers=True)
+            st.code(_source(function), language="python", line_numbers=True, wrap_lines=True)  # no sideways scroll
