@@ -67,3 +67,16 @@ def run_script(text: str, tmp_path: Path) -> dict[str, str]:
 def page_values(at, page: str) -> dict:
     prefix = f"{page}."
     return {k[len(prefix):]: at.session_state[k] for k in at.session_state if k.startswith(prefix)}
+
+
+def clock_at(monkeypatch, seconds: float) -> None:
+    """Move the session's rate-limit clock so that the next check is allowed."""
+    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
+
+
+def check_button(at, lang: str, exercise_id: str):
+    """The Check button of one box's form (a form submit button has no key of its own: found by its form)."""
+    from ui.i18n import catalog
+
+    label = catalog(lang)["exercise_box.check"]
+    return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")

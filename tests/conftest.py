@@ -25,6 +25,12 @@ def _clear_streamlit_caches():
     yield
 
 
+@pytest.fixture
+def no_class(monkeypatch, tmp_path):
+    """A class store of this test's own (no class is joined: answers are checked, not recorded)."""
+    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
+
+
 _skipped: list[str] = []
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
+from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
 
 from rnn_core import counting, exercises, gradcheck, optim
 from ui import counting as lesson
@@ -572,21 +572,10 @@ def test_a_link_with_markup_for_language_is_quoted():
 
 # --- Exercises, through the page itself ----------------------------------------------------------------
 
-@pytest.fixture
-def no_class(monkeypatch, tmp_path):
-    """A class store of this test's own (no class is joined: answers are checked, not recorded)."""
-    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
 
 
-def clock_at(monkeypatch, seconds: float) -> None:
-    """Move the session's rate-limit clock so that the next check is allowed."""
-    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
 
 
-def check_button(at, lang: str, exercise_id: str):
-    """The Check button of one box's form (a form submit button has no key of its own: found by its form)."""
-    label = catalog(lang)["exercise_box.check"]
-    return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
 
 
 def test_every_exercise_of_the_lesson_has_its_box_in_its_section_in_order():

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
+from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
 
 from rnn_core import cliff, counting, exercises, memory_probe, spectral
 from ui import gradients_charts as gc
@@ -229,21 +229,10 @@ def test_section_5_says_what_the_readout_and_the_gradient_did(rho, T, seed):
 # --- exercises: answered through the page itself ----------------------------------------------------------------
 
 
-@pytest.fixture
-def no_class(monkeypatch, tmp_path):
-    """A class store of this test's own (a student who joined no class: nothing is recorded)."""
-    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
 
 
-def clock_at(monkeypatch, seconds: float) -> None:
-    """Move the session's rate-limit clock (two checks a second), so that the next check is allowed."""
-    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
 
 
-def check_button(at, lang: str, exercise_id: str):
-    """The Check button of one box's form (a form's submit button has no key of its own: found by its form)."""
-    label = catalog(lang)["exercise_box.check"]
-    return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
 
 
 def this_variant(at, exercise_id: str):

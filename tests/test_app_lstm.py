@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
+from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
 from safetensors.numpy import save as safetensors_bytes
 
 from rnn_core import exercises, lstm, sweep, tasks, typed_inputs
@@ -489,21 +489,10 @@ def test_a_sequence_that_does_not_fit_the_uploaded_model_is_refused_clearly(lang
 
 # --- Exercises (issue 13) ---
 
-@pytest.fixture
-def no_class(monkeypatch, tmp_path):
-    """No class joined, and a class store of this test's own (nothing is recorded outside it)."""
-    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
 
 
-def clock_at(monkeypatch, seconds: float) -> None:
-    """Move the session's rate-limit clock so that the next check is allowed."""
-    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
 
 
-def check_button(at, lang: str, exercise_id: str):
-    """The Check button of one box's form (a form submit button has no key of its own: found by its form)."""
-    label = catalog(lang)["exercise_box.check"]
-    return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
 
 
 @pytest.mark.parametrize("lang", LANGS)

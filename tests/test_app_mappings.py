@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from apptest_helpers import ROOT, assert_clean, by_key, open_app, texts, url_of
+from apptest_helpers import ROOT, assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
 
 from rnn_core import exercises, mappings
 from ui import urlstate
@@ -323,20 +323,10 @@ def test_numbers_read_alike_and_every_tooltip_has_a_title(task, lang):
 # --- Exercises ----------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def no_class(monkeypatch, tmp_path):
-    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
 
 
-def clock_at(monkeypatch, seconds: float) -> None:
-    """Move the session's rate-limit clock so that the next check is allowed."""
-    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
 
 
-def check_button(at, lang: str, exercise_id: str):
-    """The Check button of one box's form (a form submit button has no key of its own: found by its form)."""
-    label = catalog(lang)["exercise_box.check"]
-    return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
+from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
 
 from rnn_core import counting, exercises, optim, race
 from ui.i18n import catalog
@@ -542,20 +542,10 @@ def test_the_presets_show_what_the_text_says():
 # --- exercises, through the page itself --------------------------------------------------------------------------
 
 
-def clock_at(monkeypatch, seconds: float) -> None:
-    """Move the session's rate-limit clock so that the next check is allowed."""
-    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
 
 
-@pytest.fixture
-def no_class(monkeypatch, tmp_path):
-    monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
 
 
-def check_button(at, lang: str, exercise_id: str):
-    """The Check button of one box's form (a form submit button has no key of its own: found by its form)."""
-    label = catalog(lang)["exercise_box.check"]
-    return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
