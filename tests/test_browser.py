@@ -95,7 +95,8 @@ OVERFLOW_JS = r"""() => {
   const sel = '[data-testid="stVegaLiteChart"], [data-testid="stDataFrame"], .katex-display, '
             + '[data-testid="stGraphVizChart"], [data-testid="stMetric"], [data-testid="stMarkdownContainer"] table';
   for (const e of document.querySelectorAll(sel)) {
-    if (!e.offsetParent || e.closest('[class*="st-key-rnnlab-hidden-section-"]')) continue;  // not shown
+    if (!e.offsetParent || e.closest('[class*="st-key-rnnlab-hidden-section-"]')
+        || e.closest('details:not([open])')) continue;  // not shown (a closed expander lays out when opened)
     const r = e.getBoundingClientRect();
     // A data frame scrolls inside itself (its resize handle adds a few pixels): only its box must fit.
     const scrolls = !e.matches('[data-testid="stDataFrame"]') && e.scrollWidth > e.clientWidth + 2;

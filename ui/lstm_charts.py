@@ -121,7 +121,7 @@ def training_curves(df: pd.DataFrame, *, step_title: str, value_title: str, seri
         x=alt.X("step:Q", title=step_title),
         y=alt.Y("value:Q", title=value_title, scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)),
-                        legend=alt.Legend(orient="right")),
+                        legend=alt.Legend(orient="bottom", direction="vertical")),  # beside it, a phone cuts it
         tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
                  alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER)],
     ).properties(height=240)
