@@ -11,39 +11,7 @@ from __future__ import annotations
 
 import math
 
-MINUS = "\u2212"
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-PLAIN_RANGE = (1e-3, 1e5)  # |x| in this range is written without a power of ten
-
-
-def _parts(x: float, digits: int) -> tuple[str, str, int | None]:
-    """(sign, digits as text, power of ten or None) of a finite, non-zero x."""
-    sign = MINUS if x < 0 else ""
-    a = abs(x)
-    mantissa, exponent = f"{a:.{digits - 1}e}".split("e")
-    exponent = int(exponent)  # after rounding: 99950 becomes 1.00e+05
-    if PLAIN_RANGE[0] <= float(f"{mantissa}e{exponent}") < PLAIN_RANGE[1]:
-        if exponent >= digits - 1:
-            return sign, f"{a:.0f}", None
-        text = f"{a:.{digits - 1 - exponent}f}"
-        return sign, text.rstrip("0").rstrip(".") if "." in text else text, None
-    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
-    return sign, mantissa, exponent
-
-
-def num(x: float, digits: int = 3) -> str:
-    """``x`` for reading: ``1.75``, ``−2``, ``0.0054``, ``12346``, ``1.23·10⁵``, ``2.6·10⁶⁰``, ``∞``, ``—``."""
-    x = float(x)
-    if math.isnan(x):
-        return "—"
-    if math.isinf(x):
-        return ("" if x > 0 else MINUS) + "∞"
-    if x == 0:
-        return "0"
-    sign, text, exponent = _parts(x, digits)
-    if exponent is None:
-        return sign + text
-    return f"{sign}{text}·10{str(exponent).translate(_SUPERSCRIPT)}"
+from rnn_core.numfmt import MINUS, PLAIN_RANGE, num, parts, percent  # noqa: F401 (the pages' formatter)
 
 
 def latex(x: float, digits: int = 3) -> str:
@@ -55,7 +23,7 @@ def latex(x: float, digits: int = 3) -> str:
         return r"\infty" if x > 0 else r"-\infty"
     if x == 0:
         return "0"
-    sign, text, exponent = _parts(x, digits)
+    sign, text, exponent = parts(x, digits)
     sign = "-" if sign else ""
     return sign + text if exponent is None else rf"{sign}{text} \cdot 10^{{{exponent}}}"
 
@@ -64,11 +32,6 @@ def integer(n: int) -> str:
     """A count or an index: all its digits, with a true minus sign."""
     n = int(n)
     return f"{MINUS}{-n}" if n < 0 else str(n)
-
-
-def percent(p: float, digits: int = 3) -> str:
-    """A fraction in [0, 1] as a percentage: ``0.153`` → ``15.3 %``."""
-    return f"{num(100 * float(p), digits)} %"
 
 
 # Vega-Lite cannot call Python: charts format their axes and tooltips with these d3-format strings, chosen to

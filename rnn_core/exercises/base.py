@@ -24,6 +24,7 @@ import numpy as np
 
 from rnn_core import intro
 from rnn_core.errors import InputError
+from rnn_core.numfmt import MINUS, PLAIN_RANGE, num, percent  # noqa: F401 (the pages' style)
 
 MAX_RESPONSE = 200  # longest typed answer accepted (characters), as the class view stores it
 
@@ -168,10 +169,7 @@ def text(key: str, **values) -> dict:
     return {"key": key, "values": values} if values else {"key": key}
 
 
-MINUS = "\u2212"
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _FROM_SUPERSCRIPT = str.maketrans("⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹", "-+0123456789")
-PLAIN_RANGE = (1e-3, 1e5)  # |x| in this range is written without a power of ten
 
 
 def read_number(response) -> float | None:
@@ -209,35 +207,6 @@ def _power_of_ten(typed: str) -> str:
         return typed
     exponent = match.group(2) or match.group(3).translate(_FROM_SUPERSCRIPT)
     return f"{match.group(1)}e{exponent.replace(MINUS, '-')}"
-
-
-def num(x: float, digits: int = 3) -> str:
-    """A number for a prompt or an explanation, written exactly as the pages write it (``ui.numbers.num``, which
-    rnn_core cannot import; tests/test_exercises.py checks the two agree): ``digits`` significant digits,
-    trailing zeros dropped, a true minus sign, ``1.23·10⁵`` beyond 0.001..100,000, ``∞``, ``—`` for nan."""
-    x = float(x)
-    if math.isnan(x):
-        return "—"
-    if math.isinf(x):
-        return ("" if x > 0 else MINUS) + "∞"
-    if x == 0:
-        return "0"
-    sign = MINUS if x < 0 else ""
-    a = abs(x)
-    mantissa, exponent = f"{a:.{digits - 1}e}".split("e")
-    exponent = int(exponent)  # after rounding: 99950 becomes 1.00e+05
-    if PLAIN_RANGE[0] <= float(f"{mantissa}e{exponent}") < PLAIN_RANGE[1]:
-        if exponent >= digits - 1:
-            return sign + f"{a:.0f}"
-        plain = f"{a:.{digits - 1 - exponent}f}"
-        return sign + (plain.rstrip("0").rstrip(".") if "." in plain else plain)
-    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
-    return f"{sign}{mantissa}·10{str(exponent).translate(_SUPERSCRIPT)}"
-
-
-def percent(p: float, digits: int = 3) -> str:
-    """A fraction as a percentage, as ``ui.numbers.percent`` writes it: ``0.153`` → ``15.3 %``."""
-    return f"{num(100 * float(p), digits)} %"
 
 
 def shown_numbers(values) -> str:
