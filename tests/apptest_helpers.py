@@ -81,3 +81,20 @@ def check_button(at, lang: str, exercise_id: str):
 
     label = catalog(lang)["exercise_box.check"]
     return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
+
+
+
+def shown_under_the_hood(page: str) -> list[tuple[str, str]]:
+    """``(module.function, description key)`` of every pair ``views/<page>.py`` passes to under_the_hood, read
+    from its source (so the test sees the list itself, not a copy of it)."""
+    import ast
+
+    tree = ast.parse((ROOT / "views" / f"{page}.py").read_text(encoding="utf-8"))
+    call = next(node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "under_the_hood")
+    pairs = []
+    for arg in call.args:
+        assert isinstance(arg, ast.Tuple), "each item is a (function, description key) pair"
+        function, key = arg.elts
+        pairs.append((ast.unparse(function), key.value))
+    return pairs

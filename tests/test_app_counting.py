@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
+from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, shown_under_the_hood, texts, url_of
 
 from rnn_core import counting, exercises, gradcheck, optim
 from ui import counting as lesson
@@ -220,23 +220,11 @@ def test_preset_buttons_set_u_and_w_and_say_so(button, w):
 
 # --- Under the hood: what ran, readable ---------------------------------------------------------------------
 
-def shown_under_the_hood() -> list[tuple[str, str]]:
-    """``(module.function, description key)`` of every pair the view passes to under_the_hood, read from its
-    source (so the test sees the list itself, not a copy of it)."""
-    tree = ast.parse((ROOT / "views" / "counting.py").read_text(encoding="utf-8"))
-    call = next(node for node in ast.walk(tree) if isinstance(node, ast.Call)
-                and getattr(node.func, "id", "") == "under_the_hood")
-    pairs = []
-    for arg in call.args:
-        assert isinstance(arg, ast.Tuple), "each item is a (function, description key) pair"
-        function, key = arg.elts
-        pairs.append((ast.unparse(function), key.value))
-    return pairs
 
 
 def test_under_the_hood_lists_readable_public_functions_with_a_line_each():
     modules = {"counting": counting, "gradcheck": gradcheck, "optim": optim}
-    pairs = shown_under_the_hood()
+    pairs = shown_under_the_hood("counting")
     names = [name for name, _ in pairs]
     assert "counting.fit" in names  # the loop that trained the run on this page
     assert not {"counting.fit_many", "counting._Run", "counting._evaluate_batch"} & set(names)  # the race engine

@@ -1,7 +1,6 @@
 """The home page in both languages: the default page, typed input, extremes, the lesson map, the sentences that
 read the nudge (checked against rnn_core at settings away from the defaults), the exercises and the code panel."""
 
-import ast
 import inspect
 import json
 import re
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
+from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, shown_under_the_hood, texts, url_of
 
 from rnn_core import exercises, intro, vanilla
 from ui.i18n import catalog
@@ -309,18 +308,6 @@ def test_every_exercise_of_the_lesson_has_its_box_in_order():
 
 # --- Under the hood ------------------------------------------------------------------------------------
 
-def shown_under_the_hood() -> list[tuple[str, str]]:
-    """``(module.function, description key)`` of every pair the view passes to under_the_hood, read from its
-    source (so the test sees the list itself, not a copy of it)."""
-    tree = ast.parse((ROOT / "views" / "home.py").read_text(encoding="utf-8"))
-    call = next(node for node in ast.walk(tree) if isinstance(node, ast.Call)
-                and getattr(node.func, "id", "") == "under_the_hood")
-    pairs = []
-    for arg in call.args:
-        assert isinstance(arg, ast.Tuple), "each item is a (function, description key) pair"
-        function, key = arg.elts
-        pairs.append((ast.unparse(function), key.value))
-    return pairs
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -329,7 +316,7 @@ def test_under_the_hood_shows_readable_public_functions_with_a_line_each(lang):
     sources = [c.value.strip() for c in at.code]
     shown = "\n".join(m.value for m in at.markdown)
     modules = {"intro": intro, "vanilla": vanilla}
-    for name, key in shown_under_the_hood():
+    for name, key in shown_under_the_hood("home"):
         module, attribute = name.split(".")
         function = getattr(modules[module], attribute)
         assert not attribute.startswith("_"), name
