@@ -44,7 +44,6 @@ LAYOUT_CSS = f"""<style>
   [class*="st-key-counting-narrow-"] {{ display: flex; }}
   [data-testid="stMarkdownContainer"] th, [data-testid="stMarkdownContainer"] td {{ padding: 0.3rem 0.35rem; }}
 }}
-.katex-display {{ padding: 0 0.25em; }}
 </style>"""
 
 

@@ -36,7 +36,6 @@ OWN_DEFAULT_STEPS = 20
 # A display formula's box ends at its last glyph, and a subscript or an aligned column reaches 1-2 px past it:
 # with the formulas' overflow-x: auto (ui.present), that makes a scrollable region of 2 px (axe-core's
 # scrollable-region-focusable). A little padding keeps every glyph inside the box.
-LAYOUT_CSS = "<style>.katex-display { padding: 0 0.25em; }</style>"
 
 MODEL_NAMES = {"lstm": "lstm.model_lstm", "rnn": "lstm.model_rnn"}
 GATE_TITLES = {"f": "lstm.gate_f", "i": "lstm.gate_i", "a": "lstm.gate_a", "o": "lstm.gate_o"}

@@ -44,7 +44,6 @@ SURFACE_CSS = """<style>
 .st-key-optimizers-race-surface { max-width: 640px; }
 [class*="st-key-optimizers-table"] table { font-size: 0.85rem; }
 [class*="st-key-optimizers-table"] th, [class*="st-key-optimizers-table"] td { padding: 0.25rem 0.35rem; }
-[data-testid="stCaptionContainer"] { opacity: 0.75; }
 </style>"""
 NAMES = {"sgd": "optimizers.name_sgd", "clip": "optimizers.name_clip", "momentum": "optimizers.name_momentum",
          "rmsprop": "optimizers.name_rmsprop", "adam": "optimizers.name_adam", "rprop": "optimizers.name_rprop",

@@ -41,7 +41,6 @@ P = {p.name: p for p in (
 
 urlstate.bind_page(PAGE, P.values())
 page.frame("lstm.title", "lstm.intro", PAGE, P.values())
-st.html(lesson.LAYOUT_CSS)  # room for the formulas' last glyphs (no 2-pixel scrollbars)
 
 
 def section_places(title_key: str) -> tuple:
