@@ -144,25 +144,30 @@ def safe_rate(rng: np.random.Generator) -> Exercise:
     """A setting: a learning rate at which descent from the book's start does not diverge within the
     iterations, on the book's data or a generated set where the book's rate does diverge (section 4)."""
     iters = int(rng.choice((300, 500, 1000)))
+
+    def diverging(X: np.ndarray, targets: np.ndarray, rates: tuple[float, ...]) -> list[bool]:
+        """Whether descent from the book's start diverges within the iterations, for each rate. The runs go in
+        lockstep (``fit_many``: bit for bit what ``fit`` gives each alone, at a third of the cost)."""
+        runs = counting.fit_many(X, targets, BOOK_START, {str(k): optim.sgd(lr) for k, lr in enumerate(rates)}, iters)
+        return [run.diverged_at is not None for run in runs.values()]
+
     while True:
         data = {"data": "book"} if rng.random() < 0.3 else {"data": "generated", "n": 50, "len": 10,
                                                              "seed": int(rng.integers(0, 1000))}
         X, targets = _dataset(data)
-        if counting.fit(X, targets, BOOK_START, optim.sgd(BOOK_LR), iters).diverged_at is not None:
+        book_diverges, *candidates_diverge = diverging(X, targets, (BOOK_LR, *SAFE_CANDIDATES))
+        if book_diverges:
             break  # the page opens on a rate that diverges: the student has something to fix
-
-    def diverges(lr: float) -> bool:
-        return counting.fit(X, targets, BOOK_START, optim.sgd(lr), iters).diverged_at is not None
 
     def judge(values: dict) -> str | None:
         chosen = {name: values[name] for name in data}  # the generated set's size and seed only when generated
         if chosen != data or (values["u0"], values["w0"]) != BOOK_START or values["iters"] != iters:
             return HINT_SETTINGS_CHANGED
-        if not 0.0 < values["lr"] <= 1.0 or diverges(values["lr"]):  # the page's own range for the rate
+        if not 0.0 < values["lr"] <= 1.0 or diverging(X, targets, (values["lr"],))[0]:  # the page's own range
             return "exercises.counting_safe_rate_hint"
         return None
 
-    working = next(lr for lr in SAFE_CANDIDATES if not diverges(lr))
+    working = next(lr for lr, diverges in zip(SAFE_CANDIDATES, candidates_diverge, strict=True) if not diverges)
     page = {**data, "u0": BOOK_START[0], "w0": BOOK_START[1], "iters": iters}
     return Exercise(
         id="counting_safe_rate", lesson=LESSON, kind="setting", section=4,

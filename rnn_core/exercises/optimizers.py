@@ -125,7 +125,8 @@ def rprop_start(rng: np.random.Generator) -> Exercise:
     min_distance = float(rng.choice((1.5, 2.0, 2.5)))
 
     def converges(start: tuple[float, float]) -> bool:
-        lane = race.run_lane(X, targets, start, "rprop", BOOK_ITERS, step0=step0, variant=variant)
+        # race.race with one entry: exactly race.run_lane's lane, from the fast engine (tests/test_fit_many.py)
+        lane = race.race(X, targets, start, {"rprop": {"step0": step0, "variant": variant}}, BOOK_ITERS)["rprop"]
         return lane.run.diverged_at is None and race.distance_to_optimum(lane) < CONVERGED
 
     def far(start: tuple[float, float]) -> bool:
