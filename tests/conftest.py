@@ -1,4 +1,4 @@
-"""Shared test set-up: a clean Streamlit cache per test, and no silent skips in CI.
+"""Shared test set-up: a class store per test, caches emptied on request, and no silent skips in CI.
 
 The repository root is on ``sys.path`` through ``pythonpath`` in pyproject.toml.
 """
@@ -6,22 +6,22 @@ The repository root is on ``sys.path`` through ``pythonpath`` in pyproject.toml.
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _clear_streamlit_caches():
-    """st.cache_data outlives an AppTest instance; clear it so every test starts cold and independent.
+@pytest.fixture
+def cold_caches():
+    """Empty Streamlit's caches for a test that must see a computation happen, not its cached result.
 
-    Only where Streamlit is already loaded: the pure-maths tests never import it.
+    The other tests share the caches, as every session of one server process does: the cached functions are pure
+    and keyed on their arguments, so a warm entry is the same value a cold run computes, and sharing them is what
+    keeps the page tests fast.
     """
-    if "streamlit" in sys.modules:
-        import streamlit as st
+    import streamlit as st
 
-        st.cache_data.clear()
-        st.cache_resource.clear()
+    st.cache_data.clear()
+    st.cache_resource.clear()
     yield
 
 
