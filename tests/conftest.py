@@ -1,4 +1,7 @@
-"""Shared test set-up: a class store per test, caches emptied on request, and no silent skips in CI.
+"""Shared test set-up: a class store per test, and no silent skips in CI.
+
+Streamlit's caches are shared by the page tests of one process, as by the sessions of one server: the cached
+functions are pure and keyed on their arguments, so a warm entry is the value a cold run computes.
 
 The repository root is on ``sys.path`` through ``pythonpath`` in pyproject.toml.
 """
@@ -8,21 +11,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
-
-@pytest.fixture
-def cold_caches():
-    """Empty Streamlit's caches for a test that must see a computation happen, not its cached result.
-
-    The other tests share the caches, as every session of one server process does: the cached functions are pure
-    and keyed on their arguments, so a warm entry is the same value a cold run computes, and sharing them is what
-    keeps the page tests fast.
-    """
-    import streamlit as st
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
 
 
 @pytest.fixture
