@@ -13,6 +13,30 @@ import os
 import pytest
 
 
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole run (per xdist worker); each test opens its own page or context."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from browser_helpers import CHROMIUM_ARGS, chromium_path
+
+    with sync_api.sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        except Exception as err:  # no Chromium on this machine: a skip here, a failure in CI (below)
+            pytest.skip(f"no Chromium available: {err}")
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The base URL of one live ``streamlit run app.py`` for the whole run (per xdist worker)."""
+    from servers import streamlit_server
+
+    with streamlit_server() as url:
+        yield url
+
+
 @pytest.fixture
 def no_class(monkeypatch, tmp_path):
     """A class store of this test's own (no class is joined: answers are checked, not recorded)."""

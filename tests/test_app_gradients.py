@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 import numpy as np
 import pytest
 from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
+from browser_helpers import load, wait_until_drawn, wait_until_run, watch_console
 
 from rnn_core import cliff, counting, exercises, memory_probe, spectral
 from ui import gradients_charts as gc
@@ -560,47 +561,14 @@ def test_under_the_hood_shows_the_running_source_short_public_and_described():
 # --- in a real browser: the link carries the student's (U, W) and the language to the counting lesson --------
 
 
-@pytest.fixture(scope="module")
-def live_browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    import shutil
-
-    from servers import streamlit_server
-
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--disable-quic"]
-    with streamlit_server() as url, sync_api.sync_playwright() as p:
-        try:
-            chromium = p.chromium.launch(executable_path=shutil.which("chromium"), args=args)
-        except Exception as err:  # no Chromium on this machine
-            pytest.skip(f"no Chromium available: {err}")
-        yield chromium, url
-        chromium.close()
-
-
-def _wait_for_run(page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached",
-                           timeout=90_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
-
-
 @pytest.mark.browser
-def test_in_a_browser_the_link_opens_the_counting_lesson_and_the_console_stays_clean(live_browser):
+def test_in_a_browser_the_link_opens_the_counting_lesson_and_the_console_stays_clean(chromium, app_server):
     expect = pytest.importorskip("playwright.sync_api").expect
-    chromium, server = live_browser
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
-    problems = []
-    harmless = ("status of 404", "ERR_NAME_NOT_RESOLVED", "javascript/worker")
-    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning")
-            and not any(h in m.text for h in harmless) else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    problems = watch_console(page)
     # a setting the all-pages test does not load: W < 0 (the signed chart) and the typed matrix
-    page.goto(f"{server}/gradients?lang=ko&count_u=0.5&count_w=-2.0&w=-0.5&kind=typed")
-    _wait_for_run(page)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')]"
-                           ".every(c => c.querySelector('canvas, svg.marks'))", timeout=60_000)
+    load(page, f"{app_server}/gradients?lang=ko&count_u=0.5&count_w=-2.0&w=-0.5&kind=typed")
     assert page.get_by_test_id("stException").count() == 0
     label = catalog("ko")["gradients.counting_link"].format(u="0.5", w="−2")
     link = page.get_by_test_id("stPageLink").filter(has_text=label).first
@@ -608,7 +576,7 @@ def test_in_a_browser_the_link_opens_the_counting_lesson_and_the_console_stays_c
     link.click()
     expect(page).to_have_url(re.compile(r"/counting\?"), timeout=60_000)  # the same session switches page
     expect(page.locator("h1").filter(has_text=catalog("ko")["counting.title"]).first).to_be_visible()
-    _wait_for_run(page)
+    wait_until_run(page)
     expect(page.get_by_test_id("stSlider").nth(1)).to_be_visible()
     assert "u=0.5" in page.url and "w=-2.0" in page.url and "lang=ko" in page.url
     sliders = page.get_by_test_id("stSlider").all_inner_texts()
@@ -638,18 +606,18 @@ _FITS_JS = r"""() => {
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("width", [390, 1280, 1920])
-def test_in_a_browser_every_chart_and_formula_fits_its_column(live_browser, width):
-    chromium, server = live_browser
-    page = chromium.new_page(viewport={"width": width, "height": 1000})
+def test_in_a_browser_every_chart_and_formula_fits_its_column(chromium, app_server):
+    page = chromium.new_page(viewport={"width": 1280, "height": 1000})
     page.set_default_timeout(60_000)
     # ρ > 1 (the eigenvalues and the ρ circle reach past the unit circle), W < 0 (the signed chart), the steepest
     # cliff, and the longest numbers
-    page.goto(f"{server}/gradients?lang=ko&rho=1.5&w=-1.3&count_w=-2.0&cliff_w=9.0&mem_rho=1.4&steps=200")
-    _wait_for_run(page)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')]"
-                           ".every(c => c.querySelector('canvas, svg.marks'))", timeout=60_000)
-    page.wait_for_timeout(500)  # Vega lays a chart out again once it knows its container's width
+    load(page, f"{app_server}/gradients?lang=ko&rho=1.5&w=-1.3&count_w=-2.0&cliff_w=9.0&mem_rho=1.4&steps=200")
     assert page.get_by_test_id("stException").count() == 0
-    assert page.evaluate(_FITS_JS) == []
+    misfits = {}
+    for width in (1280, 390, 1920):  # a laptop (where it opened), a phone, a projector
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_timeout(500)  # Vega lays a chart out again once it knows its container's width
+        wait_until_drawn(page)
+        misfits[width] = page.evaluate(_FITS_JS)
+    assert misfits == {1280: [], 390: [], 1920: []}
     page.close()

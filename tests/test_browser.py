@@ -8,47 +8,15 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from servers import ROOT, streamlit_server
+from browser_helpers import load, wait_until_drawn, watch_console
+from servers import ROOT
 
 from ui.nav import LESSONS
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic"]
-# Console lines that are Streamlit's own and no fault of a page: on a deep link (/counting) the frontend first
-# probes /counting/_stcore/health and /counting/_stcore/host-config (404) before finding the server's root.
-HARMLESS = (
-    re.compile(r"Failed to load resource: the server responded with a status of 404"),
-    re.compile(r'No script tag of type "javascript/worker" was found'),
-)
 pytestmark = pytest.mark.browser
-
-
-def _chromium() -> str | None:
-    """Debian's Chromium if present; None lets Playwright use its own browser (a developer laptop)."""
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        except Exception as err:  # no Chromium on this machine: a skip here, a failure in CI (conftest.py)
-            pytest.skip(f"no Chromium available: {err}")
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
 
 
 def shots_dir() -> Path:
@@ -57,36 +25,7 @@ def shots_dir() -> Path:
     return folder
 
 
-def load(page, url: str) -> None:
-    """Open ``url`` and wait until the script has finished and every chart has drawn its marks."""
-    page.goto(url)
-    wait_until_drawn(page)
-
-
-def wait_until_drawn(page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached",
-                           timeout=90_000)
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stSkeleton"]')
-             && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                  .every(c => !c.offsetParent || c.querySelector('canvas, svg.marks'))""",  # hidden: never drawn
-        timeout=60_000)
-
-
-def watch_console(page) -> list[str]:
-    """Collect the page's errors and warnings (console and uncaught exceptions) into a list."""
-    problems: list[str] = []
-
-    def on_console(msg):
-        if msg.type in ("error", "warning") and not any(p.search(msg.text) for p in HARMLESS):
-            problems.append(f"{msg.type}: {msg.text[:300]}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
-    return problems
-
-
-WIDTHS = (390, 1280, 1920)  # a phone, a laptop, a classroom projector
+WIDTHS = (1280, 390, 1920)  # a laptop (where a page opens), a phone, a classroom projector
 # Everything that must fit its container: charts, tables, display formulas, diagrams, metrics.
 OVERFLOW_JS = r"""() => {
   const main = document.querySelector('[data-testid="stMain"]');
@@ -112,21 +51,34 @@ OVERFLOW_JS = r"""() => {
 }"""
 
 
-def serious_axe_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the page as it stands (axe-playwright-python bundles axe)."""
+# axe-core's whole rule set (4-5 s on a long lesson) runs once per page and language, at the laptop width, where
+# the sidebar is open too. The rules whose outcome depends on the layout (a box that scrolls sideways, tap targets
+# that crowd each other) run again at the phone width, where the layout is tightest. At 1920 px every column is at
+# least as wide as at 1280 px, so nothing axe checks gets tighter there; the overflow check runs at all three.
+FULL_AXE_WIDTH = 1280
+LAYOUT_RULES = ("scrollable-region-focusable", "target-size")
+LAYOUT_AXE_WIDTH = 390
+
+
+def serious_axe_violations(page, rules: tuple[str, ...] | None = None) -> list[str]:
+    """axe-core's serious and critical findings on the page as it stands (axe-playwright-python bundles axe);
+    only ``rules`` if given."""
     from axe_playwright_python.sync_playwright import Axe
 
-    found = Axe().run(page).response["violations"]
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": list(rules)}
+    found = Axe().run(page, options=options).response["violations"]
     return [f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}"
             for v in found if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("path", [lesson[3] for lesson in LESSONS])
-def test_every_page_loads_cleanly_and_fits_every_screen(browser, server, path, lang):
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ko-KR" if lang == "ko" else "en-US")
+def test_every_page_loads_cleanly_and_fits_every_screen(chromium, app_server, path, lang):
+    page = chromium.new_page(viewport={"width": WIDTHS[0], "height": 900}, locale="ko-KR" if lang == "ko" else "en-US")
     problems = watch_console(page)
-    load(page, f"{server}/{'' if path == LESSONS[0][3] else path}?lang={lang}")  # the first lesson is the root
+    load(page, f"{app_server}/{'' if path == LESSONS[0][3] else path}?lang={lang}")  # the first lesson is the root
     assert page.get_by_test_id("stException").count() == 0
     assert page.get_by_test_id("stSidebar").count() == 1  # the frame is there, even on a deep link
     if len(LESSONS) > 1:
@@ -135,12 +87,16 @@ def test_every_page_loads_cleanly_and_fits_every_screen(browser, server, path, l
     assert f"lang={lang}" in page.url
     overflow, axe = {}, {}
     for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(400)  # let Streamlit and Vega lay the page out for the new width
-        wait_until_drawn(page)
+        if width != page.viewport_size["width"]:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(400)  # let Streamlit and Vega lay the page out for the new width
+            wait_until_drawn(page)
         page.screenshot(path=str(shots_dir() / f"{path}-{lang}-{width}.png"), full_page=True)
         overflow[width] = page.evaluate(OVERFLOW_JS)
-        axe[width] = serious_axe_violations(page)
+        if width == FULL_AXE_WIDTH:
+            axe[width] = serious_axe_violations(page)
+        elif width == LAYOUT_AXE_WIDTH:
+            axe[width] = serious_axe_violations(page, LAYOUT_RULES)
     page.wait_for_timeout(300)  # a warning logged while the last chart settles still counts
     assert problems == []
     assert all(not found for found in overflow.values()), overflow
@@ -148,9 +104,9 @@ def test_every_page_loads_cleanly_and_fits_every_screen(browser, server, path, l
     page.close()
 
 
-def test_a_shared_link_restores_the_view(browser, server):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    load(page, f"{server}/counting?lang=ko&w=0.5&seq=1,1,1")
+def test_a_shared_link_restores_the_view(chromium, app_server):
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    load(page, f"{app_server}/counting?lang=ko&w=0.5&seq=1,1,1")
     assert page.get_by_test_id("stException").count() == 0
     metrics = page.get_by_test_id("stMetricValue").all_inner_texts()
     assert metrics[0].strip() == "1.75"  # 1·0.25 + 1·0.5 + 1 with W = 0.5
@@ -158,9 +114,9 @@ def test_a_shared_link_restores_the_view(browser, server):
     page.close()
 
 
-def test_presenter_mode_hidden_controls_and_chosen_sections(browser, server):
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    load(page, f"{server}/counting?lang=en&present=1&hide=w,u&sections=1,2")
+def test_presenter_mode_hidden_controls_and_chosen_sections(chromium, app_server):
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    load(page, f"{app_server}/counting?lang=en&present=1&hide=w,u&sections=1,2")
     assert page.get_by_test_id("stException").count() == 0
     # Body text readable from the back of a room: at least 22 px on screen.
     size = page.evaluate("""() => parseFloat(getComputedStyle(
@@ -178,9 +134,9 @@ def test_presenter_mode_hidden_controls_and_chosen_sections(browser, server):
     page.close()
 
 
-def test_a_slider_in_a_section_updates_the_url_and_the_share_link(browser, server):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    load(page, f"{server}/counting?lang=en")
+def test_a_slider_in_a_section_updates_the_url_and_the_share_link(chromium, app_server):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    load(page, f"{app_server}/counting?lang=en")
     slider = page.get_by_role("slider").nth(1)  # section 1's W
     slider.focus()
     page.keyboard.press("ArrowRight")

@@ -1,31 +1,23 @@
 """A real browser: a teacher starts a class, three students in their own browser contexts join it and answer an
 exercise, and the teacher's live table shows their counts within its refresh interval.
 
-The lesson pages do not carry exercise boxes yet, so the server runs a two-page app written here: an exercise page
-with one real box (``counting_output``) and the real Class page (views/classroom.py), on a temporary SQLite file.
+The server runs a two-page app written here, so that the test is about the class and not a lesson's layout: an
+exercise page with one real box (``counting_output``, as the counting lesson shows it) and the real Class page
+(views/classroom.py), on a temporary SQLite file of its own.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from browser_helpers import wait_until_run
+from servers import ROOT, streamlit_server
 
 from classroom import codes
 from rnn_core import exercises
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic"]
 EXERCISE = "counting_output"
 REFRESH_SECONDS = 3
 pytestmark = pytest.mark.browser
@@ -47,57 +39,14 @@ exercise_box("counting", {EXERCISE!r})
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=shutil.which("chromium") or shutil.which("chromium-browser"),
-                                  args=CHROMIUM_ARGS)
-        except Exception as err:  # no Chromium: a skip here, a failure in CI (conftest.py)
-            pytest.skip(f"no Chromium available: {err}")
-        yield b
-        b.close()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("class_app")
     (folder / "app.py").write_text(APP)
     (folder / "box_page.py").write_text(BOX_PAGE)
-    port = _free_port()
-    env = dict(os.environ, RNNLAB_DATABASE_URL=f"sqlite:///{folder / 'classroom.sqlite3'}")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(folder / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the Streamlit server did not become healthy in 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-def settle(page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached",
-                           timeout=60_000)
+    with streamlit_server(str(folder / "app.py"),
+                          env={"RNNLAB_DATABASE_URL": f"sqlite:///{folder / 'classroom.sqlite3'}"}) as url:
+        yield url
 
 
 def results_row(teacher, exercise_id: str) -> list[str]:
@@ -116,14 +65,14 @@ def results_row(teacher, exercise_id: str) -> list[str]:
     return []
 
 
-def test_three_students_answers_reach_the_teachers_live_table(browser, server):
+def test_three_students_answers_reach_the_teachers_live_table(chromium, server):
     contexts = []
     try:
-        teacher_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        teacher_ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(teacher_ctx)
         teacher = teacher_ctx.new_page()
         teacher.goto(f"{server}/class?lang=en")
-        settle(teacher)
+        wait_until_run(teacher)
         teacher.get_by_role("button", name="Start a class").click()
         teacher.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
         code = teacher.get_by_test_id("stCode").first.inner_text().strip()
@@ -134,11 +83,11 @@ def test_three_students_answers_reach_the_teachers_live_table(browser, server):
 
         outcomes = []
         for k in range(3):
-            ctx = browser.new_context(viewport={"width": 1024, "height": 900})  # the sidebar docked, not a drawer
+            ctx = chromium.new_context(viewport={"width": 1024, "height": 900})  # the sidebar docked, not a drawer
             contexts.append(ctx)
             student = ctx.new_page()
             student.goto(f"{server}/class?lang=en&join={code}")
-            settle(student)
+            wait_until_run(student)
             student.get_by_text(f"You are in class {code}").wait_for(timeout=30_000)
             student.get_by_test_id("stSidebarNav").get_by_text("Exercise").click()
             box_title = student.get_by_text(re.compile(r"variant [0-9A-Z]{4}"))
