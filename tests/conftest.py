@@ -43,6 +43,12 @@ def no_class(monkeypatch, tmp_path):
     monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
 
 
+def pytest_collection_modifyitems(items):
+    """The browser tests first: each takes 5-20 s, and xdist's workers then share the many short tests at the
+    end, so that no core waits for one long test to finish (a stable sort keeps each file's order)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
 _skipped: list[str] = []
 
 

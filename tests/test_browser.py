@@ -19,6 +19,16 @@ from ui.nav import LESSONS
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(scope="module")
+def contexts(chromium):
+    """One browser context per language for the page sweep: its pages share the HTTP and compiled-script caches
+    (Streamlit's scripts are parsed and compiled once, not on every page), as a student's browser does."""
+    made = {lang: chromium.new_context(locale=locale) for lang, locale in (("en", "en-US"), ("ko", "ko-KR"))}
+    yield made
+    for context in made.values():
+        context.close()
+
+
 def shots_dir() -> Path:
     folder = Path(os.environ.get("RNN_LAB_SCREENSHOTS") or ROOT / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
@@ -75,8 +85,9 @@ def serious_axe_violations(page, rules: tuple[str, ...] | None = None) -> list[s
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("path", [lesson[3] for lesson in LESSONS])
-def test_every_page_loads_cleanly_and_fits_every_screen(chromium, app_server, path, lang):
-    page = chromium.new_page(viewport={"width": WIDTHS[0], "height": 900}, locale="ko-KR" if lang == "ko" else "en-US")
+def test_every_page_loads_cleanly_and_fits_every_screen(contexts, app_server, path, lang):
+    page = contexts[lang].new_page()
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
     problems = watch_console(page)
     load(page, f"{app_server}/{'' if path == LESSONS[0][3] else path}?lang={lang}")  # the first lesson is the root
     assert page.get_by_test_id("stException").count() == 0
