@@ -28,6 +28,8 @@ with st.sidebar:
         t("app.language"), LANGUAGES, format_func=LANGUAGE_NAMES.get, key="lang", required=True
     )
     st.toggle(t("app.present"), key=present.PRESENT, help=t("app.present_help"))
+    with st.container(key=present.LANGUAGE_SCRIPT_KEY):  # hidden by present.BASE_CSS: it takes no room
+        st.html(present.document_language(st.session_state["lang"]), unsafe_allow_javascript=True)
 if st.session_state.get("_lang_rejected"):
     st.warning(t("app.lang_rejected", value=verbatim(st.session_state["_lang_rejected"][:20])),
                icon=":material/warning:")

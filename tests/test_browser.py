@@ -106,6 +106,7 @@ def test_every_page_loads_cleanly_and_fits_every_screen(contexts, app_server, pa
         assert page.get_by_test_id("stSidebarNav").count() == 1
     assert page.locator("h1").first.inner_text().strip() != ""
     assert f"lang={lang}" in page.url
+    assert page.evaluate("document.documentElement.lang") == lang  # a screen reader reads Korean as Korean
     overflow, axe = {}, {}
     for width in WIDTHS:
         if width != page.viewport_size["width"]:

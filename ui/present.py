@@ -14,6 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 PRESENT, HIDE, SECTIONS = "present", "hide", "sections"
+LANGUAGE_SCRIPT_KEY = "rnnlab-document-language"  # the container of document_language's script
 MAX_NAMES = 40  # at most this many names in ?hide (a link is not a place for more)
 
 
@@ -74,6 +75,7 @@ BASE_CSS = """
 [data-testid="stMainBlockContainer"] { max-width: 1500px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { max-width: 78ch; }
 [class*="st-key-rnnlab-hidden-section-"] { display: none; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-rnnlab-document-language) { display: none; }  /* a script: no room */
 [data-testid="stSidebar"] [data-testid="stMarkdownContainer"] code { word-break: break-all; white-space: normal; }
 /* Captions: Streamlit draws them at 60 % opacity, 3.9:1 on white; axe asks for 4.5:1. */
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
@@ -116,3 +118,12 @@ PRESENT_CHART_CONFIG = {
 
 def styles() -> str:
     return BASE_CSS + (PRESENT_CSS if presenting() else "")
+
+
+def document_language(lang: str) -> str:
+    """A script that sets ``<html lang>`` to the page's language: Streamlit's page always says "en", so a screen
+    reader read the Korean pages with English rules (WCAG 3.1.1). ``lang`` is one of ui.i18n.LANGUAGES (the
+    sidebar switch's options), never typed text."""
+    import json
+
+    return f"<script>document.documentElement.lang = {json.dumps(lang)};</script>"
