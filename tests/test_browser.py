@@ -160,6 +160,9 @@ def test_presenter_mode_hidden_controls_and_chosen_sections(chromium, app_server
     assert not any(label.strip().startswith(("W", "U")) for label in labels)  # hidden controls are not drawn
     visible = [h for h in page.locator("h2").all_inner_texts() if h.strip()]
     assert visible and all(h.strip()[0] in "12" for h in visible), visible
+    # A hidden section takes no room: its layout wrapper is not laid out either (else a 16 px gap each).
+    assert page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-rnnlab-hidden-section-"]')]
+        .map(e => getComputedStyle(e.parentElement).display)""") == ["none"] * 4
     assert page.get_by_test_id("stExpander").filter(has_text="Under the hood").count() == 0  # the code is folded away
     for option in ("present=1", "hide=w%2Cu", "sections=1%2C2"):  # kept in the link to share
         assert option in page.url

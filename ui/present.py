@@ -74,8 +74,10 @@ BASE_CSS = """
 .katex-display { overflow-x: auto; overflow-y: hidden; padding: 0 0.25em; }  /* no 2 px scroll from italics */
 [data-testid="stMainBlockContainer"] { max-width: 1500px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { max-width: 78ch; }
-[class*="st-key-rnnlab-hidden-section-"] { display: none; }
-[data-testid="stLayoutWrapper"]:has(> .st-key-rnnlab-document-language) { display: none; }  /* a script: no room */
+/* A hidden section, and the language script: their layout wrappers too, or each leaves a 16 px flex gap. */
+[class*="st-key-rnnlab-hidden-section-"], .st-key-rnnlab-document-language,
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-rnnlab-hidden-section-"]),
+[data-testid="stLayoutWrapper"]:has(> .st-key-rnnlab-document-language) { display: none; }
 [data-testid="stSidebar"] [data-testid="stMarkdownContainer"] code { word-break: break-all; white-space: normal; }
 /* Captions: Streamlit draws them at 60 % opacity, 3.9:1 on white; axe asks for 4.5:1. */
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
