@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from apptest_helpers import APP, assert_clean, texts, url_of
+from apptest_helpers import open_app as open_lesson
 from streamlit.testing.v1 import AppTest
 
 import ui.exercise_box
@@ -346,3 +347,13 @@ def test_the_real_exercises_mount_in_a_box():
             + [f"exercise_box({lesson!r}, {ex_id!r})" for ex_id in ids]), default_timeout=30)
         at.run()
         assert_clean(at)
+
+
+@pytest.mark.parametrize("lesson", list(real_exercises.catalogue()))
+def test_every_lesson_draws_a_box_for_each_of_its_exercises_in_section_order(lesson):
+    """Each box has one "new variant" button keyed by its exercise: the buttons, in the order the page draws them,
+    are the lesson's catalogue, which tests/test_exercises.py holds to section order."""
+    at = open_lesson(lesson)
+    assert_clean(at)
+    boxes = [b.key.split(".")[1] for b in at.button if (b.key or "").endswith(".reset")]
+    assert boxes == list(real_exercises.catalogue()[lesson])

@@ -566,15 +566,9 @@ def test_a_link_with_markup_for_language_is_quoted():
 
 
 
-def test_every_exercise_of_the_lesson_has_its_box_in_its_section_in_order():
-    at = open_app("counting")
-    boxes = [key for key in at.session_state if re.fullmatch(r"exercise\.counting_\w+", key)]
-    assert sorted(boxes) == sorted(f"exercise.{i}" for i in exercises.catalogue()["counting"])
+def test_every_exercise_box_is_in_its_own_section():
     source = (ROOT / "views" / "counting.py").read_text(encoding="utf-8")
-    order = re.findall(r'exercise_box\(PAGE, "(\w+)"\)', source)
-    assert order == ["counting_output", "counting_gradient_step1", "counting_gradient_u", "counting_diverged_at",
-                     "counting_safe_rate"]
-    for exercise_id in order:  # each box after its own section's header, before the next one's
+    for exercise_id in exercises.catalogue()["counting"]:  # each box after its own section's header
         ex = exercises.make(exercise_id, 1)
         box = source.index(f'exercise_box(PAGE, "{exercise_id}")')
         headers = [source.index(f'"counting.{name}_header"') for name in

@@ -297,15 +297,6 @@ def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_
     assert moved / 0.1 < 0.01 and num(moved) in texts(at)
 
 
-def test_every_exercise_of_the_lesson_has_its_box_in_order():
-    at = open_app()
-    boxes = [key for key in at.session_state if re.fullmatch(r"exercise\.home_\w+", key)]
-    assert sorted(boxes) == sorted(f"exercise.{i}" for i in exercises.catalogue()["home"])
-    source = (ROOT / "views" / "home.py").read_text(encoding="utf-8")
-    order = [ex for ex in re.findall(r'exercise_box\(PAGE, "(\w+)"\)', source)]
-    assert order == ["home_tanh_state", "home_state_count", "home_bounded", "home_nudge", "home_fading_scale"]
-
-
 # --- Under the hood ------------------------------------------------------------------------------------
 
 

@@ -549,11 +549,3 @@ def test_the_keep_setting_exercise_reads_the_pages_own_sliders(lang, monkeypatch
     shown = lstm.cell_values(x, h, c, lstm.one_unit_params(weights))["c"]
     assert abs(shown - c) <= 0.02 * abs(c)
     assert metric(at, "lstm.metric_c", lang) == num(shown)
-
-
-def test_every_exercise_of_the_lesson_has_its_box_in_order():
-    at = open_app("lstm")
-    # Each box has one "new variant" button, keyed by its exercise: the buttons in the page's order.
-    boxes = [b.key.split(".")[1] for b in at.button if (b.key or "").endswith(".reset")]
-    assert boxes == ["lstm_keep_setting", "lstm_cell_after", "lstm_readout", "lstm_memory_left", "lstm_highway"]
-    assert sorted(boxes) == sorted(exercises.catalogue()["lstm"])

@@ -365,13 +365,3 @@ def test_the_review_setting_exercise_reads_the_pages_own_widgets(lang, monkeypat
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     # The page agrees: the network's verdict on that review, and the right one, are the verdict asked for.
     assert catalog(lang)[f"mappings.{WORDS[wanted]}"] in texts(at)
-
-
-def test_every_exercise_of_the_lesson_has_its_box_in_order():
-    at = open_app("mappings")
-    boxes = [key for key in at.session_state if re.fullmatch(r"exercise\.mappings_\w+", key)]
-    assert sorted(boxes) == sorted(f"exercise.{i}" for i in exercises.catalogue()["mappings"])
-    source = (ROOT / "views" / "mappings.py").read_text(encoding="utf-8")
-    order = re.findall(r'"(mappings_\w+)"', source.split("# 4. How well")[0])
-    assert order == ["mappings_application", "mappings_output_count", "mappings_light", "mappings_review",
-                     "mappings_review_setting"]

@@ -593,16 +593,6 @@ def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_
     assert abs(u - 1) < 5e-3 and abs(w - 1) < 5e-3
 
 
-def test_every_exercise_of_the_lesson_has_its_box_in_order():
-    at = open_app("optimizers")
-    boxes = [key for key in at.session_state if re.fullmatch(r"exercise\.optimizers_\w+", key)]
-    assert sorted(boxes) == sorted(f"exercise.{i}" for i in exercises.catalogue()["optimizers"])
-    source = (ROOT / "views" / "optimizers.py").read_text(encoding="utf-8")
-    order = re.findall(r'exercise_box\(PAGE, "(\w+)"\)', source)
-    assert order == ["optimizers_race_winner", "optimizers_rprop_first_step", "optimizers_clipped_step",
-                     "optimizers_rprop_start", "optimizers_curvature"]
-
-
 # --- under the hood -----------------------------------------------------------------------------------------------
 
 
