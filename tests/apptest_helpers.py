@@ -131,6 +131,12 @@ def check_button(at, lang: str, exercise_id: str):
 
 
 
+def type_and_check(at, lang: str, exercise_id: str, typed: str):
+    """Type ``typed`` into a number exercise's box and press Check, as a student does (one run)."""
+    at.text_input(key=f"exercise.{exercise_id}.typed").input(typed)
+    return check_button(at, lang, exercise_id).click().run()
+
+
 def shown_under_the_hood(page: str) -> list[tuple[str, str]]:
     """``(module.function, description key)`` of every pair ``views/<page>.py`` passes to under_the_hood, read
     from its source (so the test sees the list itself, not a copy of it)."""

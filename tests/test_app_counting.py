@@ -13,7 +13,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, shown_under_the_hood, texts, url_of
+from apptest_helpers import (
+    assert_clean,
+    by_key,
+    clock_at,
+    open_app,
+    shown_under_the_hood,
+    texts,
+    type_and_check,
+    url_of,
+)
 
 from rnn_core import counting, exercises, gradcheck, optim
 from ui import counting as lesson
@@ -582,13 +591,11 @@ def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no
     at = open_app("counting", lang=lang)
     ex = exercises.make("counting_output", at.session_state["exercise.counting_output"]["seed"])
     wrong = -ex.answer if ex.answer else ex.answer + 1
-    at.text_input(key="exercise.counting_output.typed").input(repr(wrong))
-    check_button(at, lang, "counting_output").click().run()
+    type_and_check(at, lang, "counting_output", repr(wrong))
     assert_clean(at)
     assert catalog(lang)["exercise_box.wrong"].format(response=f"`{wrong!r}`") in [e.value for e in at.error]
     clock_at(monkeypatch, 102.0)
-    at.text_input(key="exercise.counting_output.typed").input(repr(ex.answer))
-    check_button(at, lang, "counting_output").click().run()
+    type_and_check(at, lang, "counting_output", repr(ex.answer))
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     assert at.session_state["exercise.counting_output"]["solved"]
     # The page agrees: at the exercise's own setting, section 2 shows that output.

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
+from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, type_and_check, url_of
 from browser_helpers import load, wait_until_drawn, wait_until_run, watch_console
 
 from rnn_core import cliff, counting, exercises, memory_probe, spectral
@@ -257,14 +257,12 @@ def test_an_exercise_answered_one_step_off_then_right_on_the_page(lang, monkeypa
     ex = this_variant(at, "gradients_steps_below")
     m = ex.answer  # recomputed here: the first m with |w|^m below 1 %
     assert abs(ex.params["w"]) ** m < 0.01 <= abs(ex.params["w"]) ** (m - 1)
-    at.text_input(key="exercise.gradients_steps_below.typed").input(str(m + 1))
-    check_button(at, lang, "gradients_steps_below").click().run()
+    type_and_check(at, lang, "gradients_steps_below", str(m + 1))
     assert_clean(at)
     assert catalog(lang)["exercise_box.wrong"].format(response=f"`{m + 1}`") in [e.value for e in at.error]
     assert catalog(lang)["exercises.gradients_steps_below_hint_off"] in [i.value for i in at.info]
     clock_at(monkeypatch, 102.0)
-    at.text_input(key="exercise.gradients_steps_below.typed").input(str(m))
-    check_button(at, lang, "gradients_steps_below").click().run()
+    type_and_check(at, lang, "gradients_steps_below", str(m))
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     assert at.session_state["exercise.gradients_steps_below"]["solved"]
 
@@ -282,8 +280,7 @@ def test_the_matrix_exercises_are_answered_from_the_pages_own_widgets(lang, monk
     assert not at.error
     shown_rho = metric(at, "gradients.rho_metric", lang)
     assert shown_rho == num(spectral.spectral_radius(np.array(radius.params["W"])), 4)
-    at.text_input(key="exercise.gradients_spectral_radius.typed").input(shown_rho)
-    check_button(at, lang, "gradients_spectral_radius").click().run()
+    type_and_check(at, lang, "gradients_spectral_radius", shown_rho)
     assert catalog(lang)["exercise_box.right"].format(tries=1) in [s.value for s in at.success]
 
     clock_at(monkeypatch, 102.0)

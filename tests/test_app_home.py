@@ -8,7 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, shown_under_the_hood, texts, url_of
+from apptest_helpers import (
+    assert_clean,
+    by_key,
+    clock_at,
+    open_app,
+    shown_under_the_hood,
+    texts,
+    type_and_check,
+    url_of,
+)
 
 from rnn_core import exercises, intro, vanilla
 from ui.i18n import catalog
@@ -263,13 +272,11 @@ def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no
     clock_at(monkeypatch, 100.0)
     at = open_app(lang=lang)
     ex = exercises.make("home_state_count", at.session_state["exercise.home_state_count"]["seed"])
-    at.text_input(key="exercise.home_state_count.typed").input(str(ex.answer + 1))
-    check_button(at, lang, "home_state_count").click().run()
+    type_and_check(at, lang, "home_state_count", str(ex.answer + 1))
     assert_clean(at)
     assert catalog(lang)["exercise_box.wrong"].format(response=f"`{ex.answer + 1}`") in [e.value for e in at.error]
     clock_at(monkeypatch, 102.0)
-    at.text_input(key="exercise.home_state_count.typed").input(str(ex.answer))
-    check_button(at, lang, "home_state_count").click().run()
+    type_and_check(at, lang, "home_state_count", str(ex.answer))
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     assert at.session_state["exercise.home_state_count"]["solved"]
 

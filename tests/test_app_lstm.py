@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
+from apptest_helpers import assert_clean, by_key, clock_at, open_app, texts, type_and_check, url_of
 from safetensors.numpy import save as safetensors_bytes
 
 from rnn_core import exercises, lstm, sweep, tasks, typed_inputs
@@ -506,14 +506,12 @@ def test_the_cell_exercise_answered_wrong_then_right_on_the_page(lang, monkeypat
         c = f * c + i * a
     assert c == pytest.approx(ex.answer, rel=1e-9, abs=1e-12)
     wrong = f"{c + 1.0:.6g}"
-    at.text_input(key="exercise.lstm_cell_after.typed").input(wrong)
-    check_button(at, lang, "lstm_cell_after").click().run()
+    type_and_check(at, lang, "lstm_cell_after", wrong)
     assert_clean(at)
     assert catalog(lang)["exercise_box.wrong"].format(response=f"`{wrong}`") in [e.value for e in at.error]
     assert not at.session_state["exercise.lstm_cell_after"]["solved"]
     clock_at(monkeypatch, 102.0)
-    at.text_input(key="exercise.lstm_cell_after.typed").input(f"{c:.6g}")
-    check_button(at, lang, "lstm_cell_after").click().run()
+    type_and_check(at, lang, "lstm_cell_after", f"{c:.6g}")
     assert_clean(at)
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     assert at.session_state["exercise.lstm_cell_after"]["solved"]
