@@ -11,6 +11,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from ui import code_panel
+from ui import counting as counting_lesson
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 
@@ -60,9 +63,17 @@ _build_once_per_process_like_a_server()
 _poll_the_script_thread_gently()
 
 
-def open_app(page: str | None = None, lang: str = "en", params: dict | None = None, locale: str | None = None):
-    """A fresh session on ``page`` (a views/ script name) with query parameters, run once."""
+# The expanders whose code is sent only once opened (ui.code_panel.opened_expander).
+CODE_PANELS = (code_panel.PANEL_KEY, counting_lesson.NOTE_CODE_KEY)
+
+
+def open_app(page: str | None = None, lang: str = "en", params: dict | None = None, locale: str | None = None,
+             open_code: bool = False):
+    """A fresh session on ``page`` (a views/ script name) with query parameters, run once; with ``open_code``,
+    its code panels are open, as if the student had opened them."""
     at = AppTest.from_file(APP, default_timeout=60)
+    for key in CODE_PANELS if open_code else ():
+        at.session_state[key] = True
     if locale:
         at.context["locale"] = locale
     if lang:

@@ -248,7 +248,7 @@ def test_under_the_hood_lists_readable_public_functions_with_a_line_each():
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_under_the_hood_shows_the_running_source_and_what_each_does(lang):
-    at = open_app("counting", lang=lang)
+    at = open_app("counting", lang=lang, open_code=True)
     sources = [c.value.strip() for c in at.code]
     shown = "\n".join(m.value for m in at.markdown)
     for function, key in ((counting.forward, "counting.hood_forward"), (counting.bptt, "counting.hood_bptt"),
@@ -388,7 +388,7 @@ def test_the_working_version_runs_and_matches_rnn_core():
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_page_shows_the_note_as_printed_its_defects_and_the_working_code(lang):
-    at = open_app("counting", lang=lang)
+    at = open_app("counting", lang=lang, open_code=True)
     sources = [c.value for c in at.code]
     assert lesson.NOTE_PRINTED.strip() in [s.strip() for s in sources]
     assert lesson.NOTE_FIXED.strip() in [s.strip() for s in sources]

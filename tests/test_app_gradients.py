@@ -535,7 +535,7 @@ def _panel_items():
 
 
 def test_under_the_hood_shows_the_running_source_short_public_and_described():
-    at = open_app(page="gradients", lang="ko")
+    at = open_app(page="gradients", lang="ko", open_code=True)
     sources = [c.value.strip() for c in at.code if c.language == "python"]
     items = shown_functions(*_panel_items())
     assert len(sources) == len(items)

@@ -310,7 +310,7 @@ def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_under_the_hood_shows_readable_public_functions_with_a_line_each(lang):
-    at = open_app(lang=lang)
+    at = open_app(lang=lang, open_code=True)
     sources = [c.value.strip() for c in at.code]
     shown = "\n".join(m.value for m in at.markdown)
     modules = {"intro": intro, "vanilla": vanilla}

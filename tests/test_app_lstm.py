@@ -348,7 +348,7 @@ def test_language_switch_keeps_the_settings():
 
 
 def test_under_the_hood_shows_readable_public_functions_of_at_most_60_lines():
-    at = open_app("lstm")
+    at = open_app("lstm", open_code=True)
     sources = [c.value.strip() for c in at.code]
     names = [m.value.split("`")[1] for m in at.markdown if m.value.startswith("**`rnn_core.")]
     assert len(names) >= 15

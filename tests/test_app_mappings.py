@@ -190,7 +190,7 @@ def test_language_switch_keeps_the_mapping_and_translates_the_outputs():
     ("one_to_many", (mappings.run, mappings.generate, mappings.rnn_loss)),
 ])
 def test_under_the_hood_shows_the_running_source(task, functions):
-    at = open_app(page="mappings", params={"m": task})
+    at = open_app(page="mappings", params={"m": task}, open_code=True)
     sources = [c.value.strip() for c in at.code]
     for function in functions:
         assert inspect.getsource(function).strip() in sources
@@ -199,7 +199,7 @@ def test_under_the_hood_shows_the_running_source(task, functions):
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("task", ["many_to_one", "seq2seq"])
 def test_under_the_hood_names_public_functions_each_with_its_line_and_none_too_long(task, lang):
-    at = open_app(page="mappings", lang=lang, params={"m": task})
+    at = open_app(page="mappings", lang=lang, params={"m": task}, open_code=True)
     shown = [m.value for m in at.markdown if m.value.startswith("**`")]
     sources = [c for c in at.code if c.language == "python"]  # (the share box's link is code too)
     assert len(shown) == len(sources) >= 10

@@ -597,7 +597,7 @@ def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_
 
 
 def test_under_the_hood_shows_readable_public_functions_each_with_its_line():
-    at = open_app("optimizers")
+    at = open_app("optimizers", open_code=True)
     sources = [c.value.strip() for c in at.code if c.value.startswith("def ")]  # not the share box's link
     heads = [m.value for m in at.markdown if m.value.startswith("**`rnn_core.")]
     assert heads and len(heads) == len(sources)

@@ -126,7 +126,7 @@ def test_every_page_loads_cleanly_and_fits_every_screen(contexts, app_server, pa
     page.close()
 
 
-def test_a_shared_link_restores_the_view_and_a_move_updates_the_url_and_the_share_link(chromium, app_server):
+def test_a_shared_link_restores_the_view_a_move_updates_the_links_and_the_code_comes_when_asked(chromium, app_server):
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     load(page, f"{app_server}/counting?lang=ko&w=0.5&seq=1,1,1")
     assert page.get_by_test_id("stException").count() == 0
@@ -142,6 +142,12 @@ def test_a_shared_link_restores_the_view_and_a_move_updates_the_url_and_the_shar
     share = page.get_by_test_id("stSidebar").locator("code").filter(has_text="http").first
     page.wait_for_function("el => el.innerText.includes('w=0.55')", arg=share.element_handle(), timeout=30_000)
     assert "seq=1%2C1%2C1" in page.url or "seq=1,1,1" in page.url  # the other settings stay in the link
+    # The code under the hood is not sent with the page: it arrives when the panel is opened.
+    hood = page.get_by_test_id("stExpander").filter(has_text=catalog("ko")["common.under_the_hood"])
+    assert hood.get_by_test_id("stCode").count() == 0
+    hood.locator("summary").click()
+    hood.get_by_test_id("stCode").first.wait_for(timeout=30_000)
+    assert "def step(" in hood.inner_text()
     assert page.get_by_test_id("stException").count() == 0
     page.close()
 

@@ -1,5 +1,9 @@
 """The "under the hood" panel: the real source of the rnn_core functions a page just ran, each with one line
-saying what it does in this lesson."""
+saying what it does in this lesson.
+
+The code is sent only once a student opens the panel (:func:`opened_expander`): highlighted source is an eighth
+of what a lesson sends and the larger part of what axe-core and the browser's layout walk through, and most
+visits, on a phone or in a class of forty, never open it."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from ui.i18n import t
+
+PANEL_KEY = "under-the-hood"  # one panel per page, at its end
 
 
 @functools.cache
@@ -30,8 +36,23 @@ def under_the_hood(*items) -> None:
 
     if present.presenting():
         return
-    with st.expander(t("common.under_the_hood"), icon=":material/code:"):
+    _panel(shown_functions(*items))
+
+
+@st.fragment  # opening the panel reruns the panel alone
+def _panel(items: list[tuple[Callable, str | None]]) -> None:
+    panel = opened_expander(t("common.under_the_hood"), key=PANEL_KEY, icon=":material/code:")
+    if panel is None:
+        return
+    with panel:
         st.caption(t("common.under_the_hood_caption"))
-        for function, key in shown_functions(*items):
+        for function, key in items:
             st.markdown(f"**`{function.__module__}.{function.__qualname__}`**" + (f" · {t(key)}" if key else ""))
             st.code(_source(function), language="python", line_numbers=True, wrap_lines=True)  # no sideways scroll
+
+
+def opened_expander(label: str, key: str, icon: str):
+    """An expander that reruns its fragment (or the page) when it is opened or closed: the container if it is
+    open, else None, so that its content is computed and sent only while someone reads it."""
+    panel = st.expander(label, icon=icon, key=key, on_change="rerun")
+    return panel if panel.open else None

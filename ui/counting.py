@@ -20,6 +20,7 @@ from ui.i18n import t
 from ui.numbers import integer, num, number_expr
 
 PAGE = "counting"
+NOTE_CODE_KEY = "note-code"  # the expander of the note's printed code (sent only once opened)
 GRID = 100  # cells per axis of the cost surface, as in the book's figure
 LIMIT = 3.0  # the surface covers U, W in [-3, 3]
 CENTRES = np.linspace(-LIMIT + LIMIT / GRID, LIMIT - LIMIT / GRID, GRID)

@@ -6,7 +6,7 @@ import streamlit as st
 from rnn_core import counting, gradcheck, optim
 from ui import charts, diagrams, page, tables, urlstate
 from ui import counting as lesson
-from ui.code_panel import under_the_hood
+from ui.code_panel import opened_expander, under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
@@ -150,13 +150,17 @@ def by_hand() -> None:
         st.rerun(scope="app")
 
 
+@st.fragment  # opening the panel reruns the panel alone
 def the_notes_code() -> None:
     """The note's code as printed (it does not run), its defects, then a version that runs, each defect marked.
 
     One under the other, lines wrapped: side by side, each column would wrap the printed code's lines into
     false indentation, which is one of its defects (and code that scrolls sideways cannot be reached by keyboard).
     """
-    with st.expander(t("counting.note_code_title"), icon=":material/difference:"):
+    panel = opened_expander(t("counting.note_code_title"), key=lesson.NOTE_CODE_KEY, icon=":material/difference:")
+    if panel is None:
+        return
+    with panel:
         page.prose("counting.note_code_text")
         st.markdown(f"**{t('counting.note_code_printed')}**")
         st.code(lesson.NOTE_PRINTED, language="python", line_numbers=True, wrap_lines=True)
