@@ -8,7 +8,7 @@ import inspect
 import json
 import re
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 import pytest
@@ -551,30 +551,6 @@ def test_under_the_hood_shows_the_running_source_short_public_and_described():
 # --- in a real browser: the link carries the student's (U, W) and the language to the counting lesson --------
 
 
-@pytest.mark.browser
-def test_in_a_browser_the_link_opens_the_counting_lesson_and_the_console_stays_clean(chromium, app_server):
-    expect = pytest.importorskip("playwright.sync_api").expect
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(60_000)
-    problems = watch_console(page)
-    # a setting the all-pages test does not load: W < 0 (the signed chart) and the typed matrix
-    load(page, f"{app_server}/gradients?lang=ko&count_u=0.5&count_w=-2.0&w=-0.5&kind=typed")
-    assert page.get_by_test_id("stException").count() == 0
-    label = catalog("ko")["gradients.counting_link"].format(u="0.5", w="−2")
-    link = page.get_by_test_id("stPageLink").filter(has_text=label).first
-    link.scroll_into_view_if_needed()
-    link.click()
-    expect(page).to_have_url(re.compile(r"/counting\?"), timeout=60_000)  # the same session switches page
-    expect(page.locator("h1").filter(has_text=catalog("ko")["counting.title"]).first).to_be_visible()
-    wait_until_run(page)
-    expect(page.get_by_test_id("stSlider").nth(1)).to_be_visible()
-    assert "u=0.5" in page.url and "w=-2.0" in page.url and "lang=ko" in page.url
-    sliders = page.get_by_test_id("stSlider").all_inner_texts()
-    assert sliders[0].split()[-3] == "0.50" and sliders[1].split()[-3] == "-2.00"
-    assert problems == []
-    page.close()
-
-
 # Every chart, formula and metric inside its column (a chart may fit the page and still cover its neighbour), and
 # no formula that scrolls (KaTeX's 2-px overhang made a scrolling box that a keyboard cannot reach).
 _FITS_JS = r"""() => {
@@ -595,19 +571,42 @@ _FITS_JS = r"""() => {
 }"""
 
 
+# A typed matrix with ρ = 1.5 (1.2 ± 0.9i: the eigenvalues and the ρ circle reach past the unit circle, the
+# gradient norms grow to the longest numbers), W < 0 (the signed chart), the steepest cliff: settings the
+# all-pages test does not load. One load checks the fit at three widths, then follows the link to counting.
+FAR_SETTINGS = {"lang": "ko", "kind": "typed", "matrix": "1.2 -0.9; 0.9 1.2", "w": "-1.3", "count_u": "0.5",
+                "count_w": "-2.0", "cliff_w": "9.0", "mem_rho": "1.4", "steps": "200"}
+
+
 @pytest.mark.browser
-def test_in_a_browser_every_chart_and_formula_fits_its_column(chromium, app_server):
+def test_in_a_browser_every_chart_fits_its_column_and_the_link_opens_counting_with_a_clean_console(
+        chromium, app_server):
+    expect = pytest.importorskip("playwright.sync_api").expect
     page = chromium.new_page(viewport={"width": 1280, "height": 1000})
     page.set_default_timeout(60_000)
-    # ρ > 1 (the eigenvalues and the ρ circle reach past the unit circle), W < 0 (the signed chart), the steepest
-    # cliff, and the longest numbers
-    load(page, f"{app_server}/gradients?lang=ko&rho=1.5&w=-1.3&count_w=-2.0&cliff_w=9.0&mem_rho=1.4&steps=200")
+    problems = watch_console(page)
+    load(page, f"{app_server}/gradients?{urlencode(FAR_SETTINGS)}")
     assert page.get_by_test_id("stException").count() == 0
-    misfits = {}
-    for width in (1280, 390, 1920):  # a laptop (where it opened), a phone, a projector
+    assert "kind=typed" in page.url and "matrix=1.2+-0.9%3B+0.9+1.2" in page.url  # taken, not reset to defaults
+    misfits = {1280: page.evaluate(_FITS_JS)}
+    for width in (390, 1920):  # a phone, a projector
         page.set_viewport_size({"width": width, "height": 1000})
         page.wait_for_timeout(500)  # Vega lays a chart out again once it knows its container's width
         wait_until_drawn(page)
         misfits[width] = page.evaluate(_FITS_JS)
     assert misfits == {1280: [], 390: [], 1920: []}
+
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    label = catalog("ko")["gradients.counting_link"].format(u="0.5", w="−2")
+    link = page.get_by_test_id("stPageLink").filter(has_text=label).first
+    link.scroll_into_view_if_needed()
+    link.click()
+    expect(page).to_have_url(re.compile(r"/counting\?"), timeout=60_000)  # the same session switches page
+    expect(page.locator("h1").filter(has_text=catalog("ko")["counting.title"]).first).to_be_visible()
+    wait_until_run(page)
+    expect(page.get_by_test_id("stSlider").nth(1)).to_be_visible()
+    assert "u=0.5" in page.url and "w=-2.0" in page.url and "lang=ko" in page.url
+    sliders = page.get_by_test_id("stSlider").all_inner_texts()
+    assert sliders[0].split()[-3] == "0.50" and sliders[1].split()[-3] == "-2.00"
+    assert problems == []
     page.close()
