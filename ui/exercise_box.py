@@ -139,9 +139,17 @@ def _variant(exercise_id: str, seed: int):
     """This session's Exercise object for ``seed`` (made once per variant: make computes the answer)."""
     made = st.session_state.get(f"exercise.{exercise_id}.made")
     if made is None or made[0] != seed:
-        made = (seed, exercises.make(exercise_id, seed))
+        made = (seed, made_variant(exercise_id, seed))
         st.session_state[f"exercise.{exercise_id}.made"] = made
     return made[1]
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def made_variant(exercise_id: str, seed: int):
+    """One variant, shared by the sessions that open the same one (a teacher opening a student's variant code):
+    making some trains a model (the optimizer race: 0.1 s). Exercises are frozen, so sharing one is safe; the
+    session keeps its own reference, so eviction never makes a student's variant twice."""
+    return exercises.make(exercise_id, seed)
 
 
 def _filled(values: dict) -> dict:
