@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -59,8 +61,27 @@ def _poll_the_script_thread_gently(interval: float = 0.005) -> None:
     runner_module.require_widgets_deltas = require_widgets_deltas
 
 
+def _draw_variants_from_a_fixed_pool(size: int = 12) -> None:
+    """A new session draws each exercise's variant at random (``classroom.codes.new_variant_seed``), and making
+    some variants trains a model (the optimizer race: 0.1 s). The page tests open some 700 sessions: they draw
+    seeds in turn from a fixed pool instead, so a run is reproducible, two draws in a row still differ, and each
+    variant is made once per process (ui.exercise_box shares made variants, as a server does).
+    tests/test_exercises.py checks every exercise over 50 seeds."""
+    from classroom import codes
+
+    pool = itertools.cycle(range(1_000, 1_000 + 7_919 * size, 7_919))
+    lock = threading.Lock()  # AppTest runs scripts on their own thread
+
+    def new_variant_seed() -> int:
+        with lock:
+            return next(pool)
+
+    codes.new_variant_seed = new_variant_seed
+
+
 _build_once_per_process_like_a_server()
 _poll_the_script_thread_gently()
+_draw_variants_from_a_fixed_pool()
 
 
 # The expanders whose code is sent only once opened (ui.code_panel.opened_expander).

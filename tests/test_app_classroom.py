@@ -170,6 +170,13 @@ def _fake_exercises() -> SimpleNamespace:
                            CHOICE_LABELS={}, fill=real_exercises.fill)
 
 
+def use_exercises(monkeypatch, fakes: SimpleNamespace) -> None:
+    """The box makes its variants with ``fakes``. Made variants are shared by sessions: forget those another
+    test's fakes made under the same ids (the fakes' ids are no real exercise's, so real ones stay valid)."""
+    monkeypatch.setattr(ui.exercise_box, "exercises", fakes)
+    ui.exercise_box.made_variant.clear()
+
+
 BOX = """
 import streamlit as st
 from ui.exercise_box import exercise_box
@@ -179,7 +186,7 @@ exercise_box("counting", "{exercise_id}")
 
 @pytest.fixture
 def fake(monkeypatch):
-    monkeypatch.setattr(ui.exercise_box, "exercises", _fake_exercises())
+    use_exercises(monkeypatch, _fake_exercises())
     if base.MALFORMED_NUMBER not in catalog("en"):  # until the [exercises] texts land in locales/
         monkeypatch.setattr(base, "MALFORMED_NUMBER", "nav.optimizers")
 
@@ -257,7 +264,7 @@ def test_the_box_writes_numbers_as_the_pages_do_and_reads_them_back(lang, monkey
                         explain_key="nav.lstm", explain_values={}, page_params={"u": 1.0}, hint_key="nav.home")
 
     fakes.make = make
-    monkeypatch.setattr(ui.exercise_box, "exercises", fakes)
+    use_exercises(monkeypatch, fakes)
     clock_at(monkeypatch, 100.0)
     at = box_app(lang)
     answer_box(at, "-1")
