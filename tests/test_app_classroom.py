@@ -85,6 +85,14 @@ def test_a_student_joins_with_a_typed_code(lang, store):
     assert at.session_state["_class.joined"]["code"] == code
 
 
+def test_the_language_switch_on_the_class_page_keeps_the_link_in_step(store):
+    at = open_app("classroom", "en")
+    at.segmented_control(key="lang").set_value("ko").run()
+    assert_clean(at)
+    assert at.query_params["lang"] in ("ko", ["ko"])  # a link copied from the address bar opens in Korean
+    assert tr("ko", "classroom.title") in [title.value for title in at.title]
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_wrong_and_expired_codes_get_the_same_message(lang, database):
     clock = SimpleNamespace(now=0.0)
