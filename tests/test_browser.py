@@ -1,5 +1,6 @@
-"""A real browser (Playwright driving Chromium) loads every listed page, in both languages, against a live
-server: no exception element, no error or warning in the browser console, a frame on every deep link.
+"""A real browser (Playwright driving Chromium) loads every listed page against a live server, in English by its
+deep link, then in Korean by the sidebar's language switch: no exception element, no error or warning in the
+browser console, a frame on every deep link, and everything fits at a phone's, a laptop's and a projector's width.
 
 Screenshots of every page are saved (``RNN_LAB_SCREENSHOTS=DIR``, default ``screenshots/`` in the repository,
 ignored by git) so that a person can look at what the run saw."""
@@ -14,20 +15,19 @@ import pytest
 from browser_helpers import load, wait_until_drawn, watch_console
 from servers import ROOT
 
-from ui.i18n import catalog
+from ui.i18n import LANGUAGE_NAMES, catalog
 from ui.nav import LESSONS
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def contexts(chromium):
-    """One browser context per language for the page sweep: its pages share the HTTP and compiled-script caches
-    (Streamlit's scripts are parsed and compiled once, not on every page), as a student's browser does."""
-    made = {lang: chromium.new_context(locale=locale) for lang, locale in (("en", "en-US"), ("ko", "ko-KR"))}
+def context(chromium):
+    """One browser context for the page sweep: its pages share the HTTP and compiled-script caches (Streamlit's
+    scripts are parsed and compiled once, not on every page), as a student's browser does."""
+    made = chromium.new_context(locale="en-US")
     yield made
-    for context in made.values():
-        context.close()
+    made.close()
 
 
 def shots_dir() -> Path:
@@ -93,13 +93,25 @@ def serious_axe_violations(page, rules: tuple[str, ...] | None = None) -> list[s
             for v in found if v["impact"] in ("serious", "critical")]
 
 
-@pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("path", [lesson[3] for lesson in LESSONS])
-def test_every_page_loads_cleanly_and_fits_every_screen(contexts, app_server, path, lang):
-    page = contexts[lang].new_page()
-    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
-    problems = watch_console(page)
-    load(page, f"{app_server}/{'' if path == LESSONS[0][3] else path}?lang={lang}")  # the first lesson is the root
+def check_every_width(page, path: str, lang: str, widths: tuple[int, ...]) -> dict:
+    """Overflow, axe and a screenshot at each of ``widths`` in turn (the first is the page's width now)."""
+    found = {}
+    for width in widths:
+        if width != page.viewport_size["width"]:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(400)  # let Streamlit and Vega lay the page out for the new width
+            wait_until_drawn(page)
+        page.screenshot(path=str(shots_dir() / f"{path}-{lang}-{width}.png"), full_page=True)
+        found[f"overflow {lang} {width}"] = page.evaluate(OVERFLOW_JS)
+        if width == FULL_AXE_WIDTH:
+            found[f"axe {lang} {width}"] = serious_axe_violations(
+                page, None if lang == FULL_AXE_LANGUAGE else TEXT_RULES)
+        elif width == LAYOUT_AXE_WIDTH:
+            found[f"axe {lang} {width}"] = serious_axe_violations(page, LAYOUT_RULES)
+    return found
+
+
+def assert_the_frame(page, lang: str) -> None:
     assert page.get_by_test_id("stException").count() == 0
     assert page.get_by_test_id("stSidebar").count() == 1  # the frame is there, even on a deep link
     if len(LESSONS) > 1:
@@ -107,22 +119,29 @@ def test_every_page_loads_cleanly_and_fits_every_screen(contexts, app_server, pa
     assert page.locator("h1").first.inner_text().strip() != ""
     assert f"lang={lang}" in page.url
     assert page.evaluate("document.documentElement.lang") == lang  # a screen reader reads Korean as Korean
-    overflow, axe = {}, {}
-    for width in WIDTHS:
-        if width != page.viewport_size["width"]:
-            page.set_viewport_size({"width": width, "height": 900})
-            page.wait_for_timeout(400)  # let Streamlit and Vega lay the page out for the new width
-            wait_until_drawn(page)
-        page.screenshot(path=str(shots_dir() / f"{path}-{lang}-{width}.png"), full_page=True)
-        overflow[width] = page.evaluate(OVERFLOW_JS)
-        if width == FULL_AXE_WIDTH:
-            axe[width] = serious_axe_violations(page, None if lang == FULL_AXE_LANGUAGE else TEXT_RULES)
-        elif width == LAYOUT_AXE_WIDTH:
-            axe[width] = serious_axe_violations(page, LAYOUT_RULES)
+
+
+@pytest.mark.parametrize("path", [lesson[3] for lesson in LESSONS])
+def test_every_page_loads_cleanly_and_fits_every_screen_in_both_languages(context, app_server, path):
+    """A deep link in English, checked at the laptop, phone and projector widths; then the sidebar's language
+    switch, as a student uses it (the same session reruns in Korean), checked at the three widths back."""
+    page = context.new_page()
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    problems = watch_console(page)
+    load(page, f"{app_server}/{'' if path == LESSONS[0][3] else path}?lang=en")  # the first lesson is the root
+    assert_the_frame(page, "en")
+    english_title = page.locator("h1").first.inner_text()
+    found = check_every_width(page, path, "en", WIDTHS)
+
+    page.get_by_test_id("stSidebar").get_by_role("radio", name=LANGUAGE_NAMES["ko"]).click()
+    page.wait_for_function("() => document.documentElement.lang === 'ko'", timeout=30_000)
+    wait_until_drawn(page)
+    assert page.locator("h1").first.inner_text() != english_title
+    assert_the_frame(page, "ko")
+    found |= check_every_width(page, path, "ko", WIDTHS[::-1])
     page.wait_for_timeout(300)  # a warning logged while the last chart settles still counts
     assert problems == []
-    assert all(not found for found in overflow.values()), overflow
-    assert all(not found for found in axe.values()), axe
+    assert all(not bad for bad in found.values()), {what: bad for what, bad in found.items() if bad}
     page.close()
 
 
