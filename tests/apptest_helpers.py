@@ -94,7 +94,7 @@ def open_app(page: str | None = None, lang: str = "en", params: dict | None = No
     its code panels are open, as if the student had opened them."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key in CODE_PANELS if open_code else ():
-        at.session_state[key] = True
+        at.session_state[code_panel.choice_key(key)] = True  # what opening one does (ui.code_panel)
     if locale:
         at.context["locale"] = locale
     if lang:

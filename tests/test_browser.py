@@ -167,6 +167,12 @@ def test_a_shared_link_restores_the_view_a_move_updates_the_links_and_the_code_c
     hood.locator("summary").click()
     hood.get_by_test_id("stCode").first.wait_for(timeout=30_000)
     assert "def step(" in hood.inner_text()
+    # Switching the language while reading it: the panel, relabelled, stays open.
+    page.get_by_test_id("stSidebar").get_by_role("radio", name=LANGUAGE_NAMES["en"]).click()
+    page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=30_000)
+    wait_until_drawn(page)
+    hood = page.get_by_test_id("stExpander").filter(has_text=catalog("en")["common.under_the_hood"])
+    hood.get_by_test_id("stCode").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
     page.close()
 

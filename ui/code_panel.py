@@ -53,6 +53,20 @@ def _panel(items: list[tuple[Callable, str | None]]) -> None:
 
 def opened_expander(label: str, key: str, icon: str):
     """An expander that reruns its fragment (or the page) when it is opened or closed: the container if it is
-    open, else None, so that its content is computed and sent only while someone reads it."""
-    panel = st.expander(label, icon=icon, key=key, on_change="rerun")
+    open, else None, so that its content is computed and sent only while someone reads it.
+
+    Streamlit tells an expander by its label as well as its key, so after a language switch it is a new one,
+    closed: the state the student last chose is kept (:func:`choice_key`) and given as the new one's start."""
+    chosen = choice_key(key)
+    panel = st.expander(label, expanded=st.session_state.get(chosen, False), icon=icon, key=key,
+                        on_change=_remember, args=(key, chosen))
     return panel if panel.open else None
+
+
+def choice_key(key: str) -> str:
+    """The session-state key of the open or closed state a student last chose for the expander ``key``."""
+    return f"{key}.open"
+
+
+def _remember(key: str, chosen: str) -> None:
+    st.session_state[chosen] = bool(st.session_state[key])
