@@ -54,6 +54,7 @@ def sync() -> None:
 def finish() -> None:
     """The end of a full run (app.py calls it after the page): the URL and the share box with the final values."""
     if not st.session_state.pop("_frame_this_run", False):  # a page without the lesson frame (the Class page)
+        urlstate.keep_language()
         return
     page_id, params, box = st.session_state.get("_page_sync", (None, (), None))
     if page_id is not None:

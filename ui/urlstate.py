@@ -140,6 +140,15 @@ def publish(page_values: dict[str, str]) -> None:
     st.query_params.from_dict({"lang": st.session_state.get("lang", "en"), **page_values, **present.link_values()})
 
 
+def keep_language() -> None:
+    """Keep ``lang`` in the URL in step with the sidebar's switch on a page with no values of its own (the Class
+    page), leaving its other parameters as they are: a link copied from the address bar opens in the language
+    the student chose, as on the lessons (:func:`publish`)."""
+    lang = st.session_state.get("lang", "en")
+    if st.query_params.get("lang") != lang:
+        st.query_params["lang"] = lang
+
+
 def show_notices() -> None:
     """Say which URL values were rejected on entering the page, in the chosen language."""
     notices = st.session_state.get("_url_notices", [])

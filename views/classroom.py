@@ -135,8 +135,6 @@ st.title(t("classroom.title"))
 st.markdown(t("classroom.intro"))
 store = box.class_store()
 arrive_by_link(store)
-if st.query_params.get("lang") != current_language():  # after the sidebar's switch, as the lessons' links do
-    st.query_params["lang"] = current_language()
 flash = st.session_state.pop("_class.flash", None)
 if flash == "not_found":
     not_found()
