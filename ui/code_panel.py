@@ -2,8 +2,8 @@
 saying what it does in this lesson.
 
 The code is sent only once a student opens the panel (:func:`opened_expander`): highlighted source is an eighth
-of what a lesson sends and the larger part of what axe-core and the browser's layout walk through, and most
-visits, on a phone or in a class of forty, never open it."""
+of what a lesson sends and a third to a half of its page's elements (one per token), which the browser lays out
+and axe-core walks, and most visits, on a phone or in a class of forty, never open it."""
 
 from __future__ import annotations
 

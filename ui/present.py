@@ -11,6 +11,8 @@ All three are kept in share links (:func:`ui.urlstate.publish`). They live in ``
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 PRESENT, HIDE, SECTIONS = "present", "hide", "sections"
@@ -126,6 +128,4 @@ def document_language(lang: str) -> str:
     """A script that sets ``<html lang>`` to the page's language: Streamlit's page always says "en", so a screen
     reader read the Korean pages with English rules (WCAG 3.1.1). ``lang`` is one of ui.i18n.LANGUAGES (the
     sidebar switch's options), never typed text."""
-    import json
-
     return f"<script>document.documentElement.lang = {json.dumps(lang)};</script>"
