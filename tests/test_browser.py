@@ -62,7 +62,7 @@ OVERFLOW_JS = r"""() => {
 }"""
 
 
-# axe-core's whole rule set (4-5 s on a long lesson) runs once per page, on the English page at the laptop width,
+# axe-core's whole rule set (1.5-3.5 s on a long lesson) runs once per page, on the English page at the laptop width,
 # where the sidebar is open too. The Korean page is the same page with other words: there, at that width, only the
 # rules whose outcome can change with the words run (names and labels read from the text, alternative texts, the
 # document's title and language); the i18n tests already fail on an empty text. The rules whose outcome depends
