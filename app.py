@@ -1,12 +1,12 @@
-"""RNN Lab: the frame and router. Page config, language, the list of lessons; the lessons live in views/."""
+"""RNN Lab: the frame and router. Page config, language, the list of lessons; each lesson lives in lessons/<name>/."""
 
 from pathlib import Path
 
 import streamlit as st
 
-from ui import exercise_box, page, present, shortlinks
+import lessons  # noqa: F401  (registers every lesson, ui.registry, before anything asks for one)
+from ui import exercise_box, page, present, registry, shortlinks
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_locale, t, verbatim
-from ui.nav import LESSONS
 
 # Presenter mode comes from the link (?present=1) on arrival; then the sidebar switch owns it.
 if present.PRESENT not in st.session_state:
@@ -34,11 +34,11 @@ if st.session_state.get("_lang_rejected"):
     st.warning(t("app.lang_rejected", value=verbatim(st.session_state["_lang_rejected"][:20])),
                icon=":material/warning:")
 
-# Only lessons that are built are listed (ui/nav.py); the first is the default page. Titles are rebuilt every
+# The pages in teaching order (lessons/__init__.py); the first is the default page. Titles are rebuilt every
 # run, so they follow the language.
 pages = [
-    st.Page(script, title=t(title), icon=icon, url_path=path, default=(i == 0))
-    for i, (script, title, icon, path) in enumerate(LESSONS)
+    st.Page(known.script, title=t(known.title_key), icon=known.icon, url_path=known.name, default=(i == 0))
+    for i, known in enumerate(registry.pages())
 ]
 exercise_box.join_from_link()  # ?join=CODE: a student's link keeps them in their class
 navigation = st.navigation(pages)

@@ -60,7 +60,7 @@ def bench_fit(iters: int = 2000, repeats: int = 5) -> None:
             print(f"{name} on {label}, {iters} iterations: {statistics.median(times) * 1e3:.0f} ms (median)")
 
 
-def bench_page(script: str = "views/counting.py", reruns: int = 30) -> None:
+def bench_page(script: str = "lessons/counting/page.py", reruns: int = 30) -> None:
     from pagebench import bench_page as timings
 
     timings(script, reruns=reruns)
@@ -69,5 +69,5 @@ def bench_page(script: str = "views/counting.py", reruns: int = 30) -> None:
 if __name__ == "__main__":
     bench_surface()
     bench_fit()
-    bench_page("views/counting.py")
-    bench_page("views/home.py")
+    bench_page("lessons/counting/page.py")
+    bench_page("lessons/home/page.py")

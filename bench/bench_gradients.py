@@ -54,7 +54,7 @@ def main() -> None:
     bench_page()
 
 
-def bench_page(script: str = "views/gradients.py", reruns: int = 30) -> None:
+def bench_page(script: str = "lessons/gradients/page.py", reruns: int = 30) -> None:
     from pagebench import bench_page as timings
 
     timings(script, reruns=reruns)

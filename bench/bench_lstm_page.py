@@ -49,7 +49,7 @@ def bench_core() -> None:
 def bench_page(params: dict[str, str] | None = None, reruns: int = 30, visits: int = 5) -> None:
     from pagebench import bench_page as timings
 
-    timings("views/lstm.py", params, reruns=reruns, visits=visits)
+    timings("lessons/lstm/page.py", params, reruns=reruns, visits=visits)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def bench_page(reruns: int = 30) -> None:
     from pagebench import bench_page as timings
 
     for task in mappings.TASKS:
-        timings("views/mappings.py", {"m": task}, reruns=reruns, visits=3)
+        timings("lessons/mappings/page.py", {"m": task}, reruns=reruns, visits=3)
 
 
 if __name__ == "__main__":

@@ -65,4 +65,4 @@ if __name__ == "__main__":
     args = parser.parse_args()
     bench_worst_case_race()
     bench_default_race()
-    bench_page("views/optimizers.py", reruns=args.reruns)
+    bench_page("lessons/optimizers/page.py", reruns=args.reruns)

@@ -17,15 +17,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # streamlit_compat: opening a page by its URL path
 
 
 def _session(script: str, params: dict[str, str] | None):
     from streamlit.testing.v1 import AppTest
+    from streamlit_compat import open_page
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     for k, v in (params or {}).items():
         at.query_params[k] = str(v)
-    at.switch_page(script)  # open the page directly, as a deep link does
+    open_page(at, Path(script).parent.name)  # open the page directly, as a deep link to /<lesson> does
     return at
 
 
@@ -67,7 +69,7 @@ def bench_page(script: str, params: dict[str, str] | None = None, reruns: int = 
 
 if __name__ == "__main__":
     # Every page at its defaults: python bench/pagebench.py
-    from ui.nav import LESSONS
+    from lessons import PAGES
 
-    for script, *_ in LESSONS:
-        bench_page(script, reruns=20, visits=3)
+    for known in PAGES:
+        bench_page(known.script, reruns=20, visits=3)

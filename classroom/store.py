@@ -37,7 +37,7 @@ from classroom.schema import (
     migrate,
     short_links,
 )
-from rnn_core.exercises.base import num, read_number
+from rnn_core.exercise import num, read_number
 
 DEFAULT_CLASS_DAYS = 7.0
 SHORT_LINK_DAYS = 30.0  # a short link on a projector lives a month

@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from streamlit_compat import open_page
 
+from lessons.counting import readings as counting_lesson
 from ui import code_panel
-from ui import counting as counting_lesson
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -90,7 +91,7 @@ CODE_PANELS = (code_panel.PANEL_KEY, counting_lesson.NOTE_CODE_KEY)
 
 def open_app(page: str | None = None, lang: str = "en", params: dict | None = None, locale: str | None = None,
              open_code: bool = False):
-    """A fresh session on ``page`` (a views/ script name) with query parameters, run once; with ``open_code``,
+    """A fresh session on ``page`` (a lesson name) with query parameters, run once; with ``open_code``,
     its code panels are open, as if the student had opened them."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key in CODE_PANELS if open_code else ():
@@ -102,7 +103,7 @@ def open_app(page: str | None = None, lang: str = "en", params: dict | None = No
     for k, v in (params or {}).items():
         at.query_params[k] = str(v)
     if page:
-        at.switch_page(f"views/{page}.py")  # before the first run: like opening a deep link /<page>?...
+        open_page(at, page)  # before the first run: like opening a deep link /<page>?...
     at.run()
     return at
 
@@ -170,11 +171,11 @@ def type_and_check(at, lang: str, exercise_id: str, typed: str):
 
 
 def shown_under_the_hood(page: str) -> list[tuple[str, str]]:
-    """``(module.function, description key)`` of every pair ``views/<page>.py`` passes to under_the_hood, read
+    """``(module.function, description key)`` of every pair ``lessons/<page>/page.py`` passes to under_the_hood, read
     from its source (so the test sees the list itself, not a copy of it)."""
     import ast
 
-    tree = ast.parse((ROOT / "views" / f"{page}.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "lessons" / page / "page.py").read_text(encoding="utf-8"))
     call = next(node for node in ast.walk(tree) if isinstance(node, ast.Call)
                 and getattr(node.func, "id", "") == "under_the_hood")
     pairs = []

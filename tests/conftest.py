@@ -12,6 +12,8 @@ import os
 
 import pytest
 
+import lessons  # noqa: F401  (registers every lesson and its exercises, as app.py does)
+
 
 @pytest.fixture(scope="session")
 def chromium():

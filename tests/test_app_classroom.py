@@ -13,9 +13,9 @@ from streamlit.testing.v1 import AppTest
 import ui.exercise_box
 from classroom import codes
 from classroom.store import Answer, ClassStore, new_token
-from rnn_core import exercises as real_exercises
-from rnn_core.exercises import base
-from rnn_core.exercises.base import Exercise
+from rnn_core import exercise as base
+from rnn_core.exercise import Exercise
+from ui import registry
 from ui.i18n import LANGUAGES, catalog
 
 DAY = 86400.0
@@ -41,7 +41,7 @@ def open_app(page: str, lang: str, params: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["lang"] = lang
     at.run()
-    at.switch_page(f"views/{page}.py")
+    at.switch_page(f"lessons/{page}/page.py")
     for name in list(at.query_params):
         del at.query_params[name]
     at.query_params["lang"] = lang
@@ -68,7 +68,7 @@ def test_a_teacher_starts_a_class_and_sees_every_exercise(lang, store):
     info = store.find_class(shown)
     assert info is not None
     table = at.dataframe[0].value
-    assert len(table) == sum(len(ids) for ids in real_exercises.catalogue().values())
+    assert len(table) == sum(len(ids) for ids in registry.catalogue().values())
     assert set(table[tr(lang, "classroom.col_tried")]) == {0}
     teacher_link = at.code[1].value
     assert f"code={shown}" in teacher_link and "key=" in teacher_link
@@ -175,13 +175,13 @@ def _fake_exercises() -> SimpleNamespace:
                         judge=lambda v: None if abs(v["w"]) < 1 else "nav.gradients", **common)
 
     return SimpleNamespace(catalogue=lambda: {"counting": ["fake_number", "fake_setting"]}, make=make,
-                           CHOICE_LABELS={}, fill=real_exercises.fill)
+                           choice_labels=dict, pages=registry.pages)
 
 
 def use_exercises(monkeypatch, fakes: SimpleNamespace) -> None:
-    """The box makes its variants with ``fakes``. Made variants are shared by sessions: forget those another
-    test's fakes made under the same ids (the fakes' ids are no real exercise's, so real ones stay valid)."""
-    monkeypatch.setattr(ui.exercise_box, "exercises", fakes)
+    """The box makes its variants with ``fakes`` (in place of the lessons' registry). Made variants are shared
+    by sessions: forget those another test's fakes made under the same ids (the fakes' ids are no real exercise's, so real ones stay valid)."""
+    monkeypatch.setattr(ui.exercise_box, "registry", fakes)
     ui.exercise_box.made_variant.clear()
 
 
@@ -352,11 +352,11 @@ def test_a_box_keeps_working_while_the_database_is_away(lang, fake, tmp_path, mo
 
 def test_the_real_exercises_mount_in_a_box():
     """Every real exercise's first variant draws in a box (its texts exist) without an exception."""
-    missing = [ex_id for ids in real_exercises.catalogue().values() for ex_id in ids
-               if real_exercises.make(ex_id, 1).prompt_key not in catalog("en")]
+    missing = [ex_id for ids in registry.catalogue().values() for ex_id in ids
+               if registry.make(ex_id, 1).prompt_key not in catalog("en")]
     if missing:
         pytest.xfail(f"the exercise texts are not in locales/ yet: {missing[:3]}...")
-    for lesson, ids in real_exercises.catalogue().items():
+    for lesson, ids in registry.catalogue().items():
         at = AppTest.from_string("\n".join(
             ["import streamlit as st", "from ui.exercise_box import exercise_box"]
             + [f"exercise_box({lesson!r}, {ex_id!r})" for ex_id in ids]), default_timeout=30)
@@ -364,11 +364,11 @@ def test_the_real_exercises_mount_in_a_box():
         assert_clean(at)
 
 
-@pytest.mark.parametrize("lesson", list(real_exercises.catalogue()))
+@pytest.mark.parametrize("lesson", list(registry.catalogue()))
 def test_every_lesson_draws_a_box_for_each_of_its_exercises_in_section_order(lesson):
     """Each box has one "new variant" button keyed by its exercise: the buttons, in the order the page draws them,
     are the lesson's catalogue, which tests/test_exercises.py holds to section order."""
     at = open_lesson(lesson)
     assert_clean(at)
     boxes = [b.key.split(".")[1] for b in at.button if (b.key or "").endswith(".reset")]
-    assert boxes == list(real_exercises.catalogue()[lesson])
+    assert boxes == list(registry.catalogue()[lesson])

@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 from apptest_helpers import CODE_PANELS, assert_clean, open_app
 
+from ui import registry
 from ui.code_panel import PANEL_KEY, choice_key
 from ui.i18n import catalog
-from ui.nav import LESSONS
 
-LESSON_PAGES = [script.removeprefix("views/").removesuffix(".py") for script, *_ in LESSONS
-                if script != "views/classroom.py"]
+LESSON_PAGES = [known.name for known in registry.lessons()]
 
 
 def python_code(at) -> list[str]:

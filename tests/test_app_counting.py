@@ -24,9 +24,10 @@ from apptest_helpers import (
     url_of,
 )
 
-from rnn_core import counting, exercises, gradcheck, optim
-from ui import counting as lesson
-from ui import diagrams, tables
+from lessons.counting import readings as lesson
+from lessons.counting import tables
+from rnn_core import counting, gradcheck, optim
+from ui import diagrams, registry
 from ui.i18n import catalog
 from ui.numbers import num, number_expr
 
@@ -493,7 +494,7 @@ def test_charts_write_numbers_as_the_prose_does():
 
 
 def test_every_chart_has_its_own_file_name():
-    tree = ast.parse((ROOT / "views" / "counting.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "lessons" / "counting" / "page.py").read_text(encoding="utf-8"))
     names = [kw.value.value for node in ast.walk(tree) if isinstance(node, ast.Call)
              and ast.unparse(node.func) == "charts.show" for kw in node.keywords if kw.arg == "name"]
     calls = sum(isinstance(node, ast.Call) and ast.unparse(node.func) == "charts.show" for node in ast.walk(tree))
@@ -576,9 +577,9 @@ def test_a_link_with_markup_for_language_is_quoted():
 
 
 def test_every_exercise_box_is_in_its_own_section():
-    source = (ROOT / "views" / "counting.py").read_text(encoding="utf-8")
-    for exercise_id in exercises.catalogue()["counting"]:  # each box after its own section's header
-        ex = exercises.make(exercise_id, 1)
+    source = (ROOT / "lessons" / "counting" / "page.py").read_text(encoding="utf-8")
+    for exercise_id in registry.catalogue()["counting"]:  # each box after its own section's header
+        ex = registry.make(exercise_id, 1)
         box = source.index(f'exercise_box(PAGE, "{exercise_id}")')
         headers = [source.index(f'"counting.{name}_header"') for name in
                    ("model", "forward", "backward", "train", "surface", "time")]
@@ -589,7 +590,7 @@ def test_every_exercise_box_is_in_its_own_section():
 def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
     clock_at(monkeypatch, 100.0)
     at = open_app("counting", lang=lang)
-    ex = exercises.make("counting_output", at.session_state["exercise.counting_output"]["seed"])
+    ex = registry.make("counting_output", at.session_state["exercise.counting_output"]["seed"])
     wrong = -ex.answer if ex.answer else ex.answer + 1
     type_and_check(at, lang, "counting_output", repr(wrong))
     assert_clean(at)
@@ -607,7 +608,7 @@ def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no
 def test_the_safe_rate_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_class):
     clock_at(monkeypatch, 100.0)
     at = open_app("counting", lang=lang)
-    ex = exercises.make("counting_safe_rate", at.session_state["exercise.counting_safe_rate"]["seed"])
+    ex = registry.make("counting_safe_rate", at.session_state["exercise.counting_safe_rate"]["seed"])
     goal = ex.answer  # the exercise's data set, the book's start and iterations, and a rate that does not diverge
     by_key(at, "radio", "counting.data").set_value(goal["data"]).run()
     for name in ("n", "len", "seed", "u0", "w0", "iters"):

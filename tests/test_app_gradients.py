@@ -15,8 +15,9 @@ import pytest
 from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, type_and_check, url_of
 from browser_helpers import load, wait_until_drawn, wait_until_run, watch_console
 
-from rnn_core import cliff, counting, exercises, memory_probe, spectral
-from ui import gradients_charts as gc
+from lessons.gradients import figures as gc
+from rnn_core import cliff, counting, memory_probe, spectral
+from ui import registry
 from ui.code_panel import shown_functions
 from ui.i18n import catalog
 from ui.numbers import num, percent
@@ -72,7 +73,7 @@ def test_page_renders_in_both_languages_with_the_books_numbers_computed(lang):
         assert catalog(lang)[key] in page_text
     assert len(specs(at)) == 9  # the signed chart appears only for W < 0 ...
     assert catalog(lang)["gradients.sign_positive_only"] in page_text  # ... and says so meanwhile
-    source = (Path(__file__).resolve().parent.parent / "views" / "gradients.py").read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parent.parent / "lessons" / "gradients" / "page.py").read_text(encoding="utf-8")
     names = re.findall(r'name="([^"]+)"', source)  # every chart's saved files have their own name
     assert len(names) == 10 and len(set(names)) == len(names)
 
@@ -238,14 +239,14 @@ def test_section_5_says_what_the_readout_and_the_gradient_did(rho, T, seed):
 
 def this_variant(at, exercise_id: str):
     """The Exercise this session's box shows (its seed is drawn per session)."""
-    return exercises.make(exercise_id, at.session_state[f"exercise.{exercise_id}"]["seed"])
+    return registry.make(exercise_id, at.session_state[f"exercise.{exercise_id}"]["seed"])
 
 
 def test_every_exercise_box_is_in_its_own_section():
-    source = (Path(__file__).resolve().parent.parent / "views" / "gradients.py").read_text(encoding="utf-8")
-    for exercise_id in exercises.catalogue()["gradients"]:  # each box in its section's fragment (1, 2, 3, 3)
+    source = (Path(__file__).resolve().parent.parent / "lessons" / "gradients" / "page.py").read_text(encoding="utf-8")
+    for exercise_id in registry.catalogue()["gradients"]:  # each box in its section's fragment (1, 2, 3, 3)
         fragment = {1: "def scalar_series", 2: "def counting_flow", 3: "def matrices"}[
-            exercises.make(exercise_id, 0).section]
+            registry.make(exercise_id, 0).section]
         body = source.split(fragment, 1)[1].split("\n@page.fragment", 1)[0]
         assert f'exercise_box(PAGE, "{exercise_id}")' in body
 
@@ -301,7 +302,8 @@ def test_sections_in_the_link_show_only_those_sections():
     at = open_app(page="gradients", params={"sections": "2,4"})
     assert_clean(at)
     c = catalog("en")
-    assert [h.value for h in at.header] == [c["gradients.flow_header"], c["gradients.cliff_header"]]
+    # Numbered by their places in the lesson, whichever are shown.
+    assert [h.value for h in at.header] == [f"2 · {c['gradients.flow_header']}", f"4 · {c['gradients.cliff_header']}"]
     assert metric(at, "gradients.wall_b_metric") == num(cliff.wall_point(6.0, *cliff.B_RANGE), 6)
 
 
@@ -449,7 +451,7 @@ def test_counting_link_carries_u_and_w_and_the_language():
     assert query == {"lang": "ko", "u": "0.5", "w": "-2.0"}
     for name, value in query.items():
         at.query_params[name] = value
-    at.switch_page("views/counting.py").run()
+    at.switch_page("lessons/counting/page.py").run()
     assert_clean(at)
     assert by_key(at, "slider", "counting.u").value == 0.5
     assert by_key(at, "slider", "counting.w").value == -2.0
@@ -524,7 +526,7 @@ def _panel_items():
 
     import rnn_core
 
-    tree = ast.parse((Path(__file__).resolve().parent.parent / "views" / "gradients.py").read_text())
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "lessons" / "gradients" / "page.py").read_text())
     call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "under_the_hood")
     items = []
     for arg in call.args:

@@ -19,9 +19,9 @@ from apptest_helpers import (
     url_of,
 )
 
-from rnn_core import exercises, intro, vanilla
+from rnn_core import intro, vanilla
+from ui import registry
 from ui.i18n import catalog
-from ui.nav import LESSONS
 from ui.numbers import integer, num
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def test_home_is_the_default_page_in_both_languages(lang):
     assert at.title[0].value == catalog(lang)["home.title"]
     # The lesson map lists every other built lesson, and its links keep the language.
     links = at.get("page_link")
-    assert len(links) == len(LESSONS) - 1
+    assert len(links) == len(registry.lessons()) - 1
     for link in links:  # each carries the language as a query parameter
         assert f"lang={lang}" in link.proto.query_string, link.proto
     # The nudge reading is computed from the model, in the one number style.
@@ -271,7 +271,7 @@ def test_korean_charts_title_every_tooltip_and_alerts_use_material_icons():
 def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
     clock_at(monkeypatch, 100.0)
     at = open_app(lang=lang)
-    ex = exercises.make("home_state_count", at.session_state["exercise.home_state_count"]["seed"])
+    ex = registry.make("home_state_count", at.session_state["exercise.home_state_count"]["seed"])
     type_and_check(at, lang, "home_state_count", str(ex.answer + 1))
     assert_clean(at)
     assert catalog(lang)["exercise_box.wrong"].format(response=f"`{ex.answer + 1}`") in [e.value for e in at.error]
@@ -285,7 +285,7 @@ def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no
 def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_class):
     clock_at(monkeypatch, 100.0)
     at = open_app(lang=lang)
-    ex = exercises.make("home_fading_scale", at.session_state["exercise.home_fading_scale"]["seed"])
+    ex = registry.make("home_fading_scale", at.session_state["exercise.home_fading_scale"]["seed"])
     goal = ex.answer  # the exercise's network, and a scale at which less than 1 % of the nudge is left
     by_key(at, "text_input", "home.x").input(goal["x"]).run()
     by_key(at, "selectbox", "home.act").set_value(goal["act"]).run()

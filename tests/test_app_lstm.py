@@ -15,7 +15,8 @@ import pytest
 from apptest_helpers import assert_clean, by_key, clock_at, open_app, texts, type_and_check, url_of
 from safetensors.numpy import save as safetensors_bytes
 
-from rnn_core import exercises, lstm, sweep, tasks, typed_inputs
+from rnn_core import lstm, sweep, tasks, typed_inputs
+from ui import registry
 from ui.i18n import catalog
 from ui.numbers import integer, num, percent
 
@@ -464,8 +465,8 @@ def test_a_malformed_weights_file_gets_its_message_and_the_page_keeps_working(la
 
 
 def test_every_weights_error_code_has_a_message_naming_its_detail():
+    from lessons.lstm import readings as lesson
     from rnn_core.lstm_weights import CODES
-    from ui import lstm as lesson
 
     assert set(lesson.WEIGHTS_ERRORS) == set(CODES)
     for lang in LANGS:
@@ -499,7 +500,7 @@ def test_a_sequence_that_does_not_fit_the_uploaded_model_is_refused_clearly(lang
 def test_the_cell_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
     clock_at(monkeypatch, 100.0)
     at = open_app("lstm", lang=lang)
-    ex = exercises.make("lstm_cell_after", at.session_state["exercise.lstm_cell_after"]["seed"])
+    ex = registry.make("lstm_cell_after", at.session_state["exercise.lstm_cell_after"]["seed"])
     # The answer recomputed here, step by step: c_t = f_t c_{t-1} + i_t a_t.
     c = ex.params["c0"]
     for f, i, a in zip(ex.params["f"], ex.params["i"], ex.params["a"], strict=True):
@@ -521,7 +522,7 @@ def test_the_cell_exercise_answered_wrong_then_right_on_the_page(lang, monkeypat
 def test_the_keep_setting_exercise_reads_the_pages_own_sliders(lang, monkeypatch, no_class):
     clock_at(monkeypatch, 100.0)
     at = open_app("lstm", lang=lang)
-    ex = exercises.make("lstm_keep_setting", at.session_state["exercise.lstm_keep_setting"]["seed"])
+    ex = registry.make("lstm_keep_setting", at.session_state["exercise.lstm_keep_setting"]["seed"])
     x, h, c = ex.params["x"], ex.params["h"], ex.params["c"]
     for name in ("x", "h", "c"):
         by_key(at, "slider", f"lstm.{name}").set_value(ex.params[name]).run()

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from apptest_helpers import ROOT, assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
 
-from rnn_core import exercises, mappings
-from ui import urlstate
+from rnn_core import mappings
+from ui import registry, urlstate
 from ui.i18n import catalog
 from ui.numbers import integer, percent
 
@@ -208,7 +208,7 @@ def test_under_the_hood_names_public_functions_each_with_its_line_and_none_too_l
         assert not any(part.startswith("_") for part in name.split(".")), name
         assert " · " in line and line.split(" · ", 1)[1].strip()  # a one-line description in the language
         assert len(code.value.strip().splitlines()) <= 60, name
-    view = (ROOT / "views" / "mappings.py").read_text(encoding="utf-8")
+    view = (ROOT / "lessons" / "mappings" / "page.py").read_text(encoding="utf-8")
     keys = re.findall(r'"(mappings\.hood_\w+)"', view)
     assert keys and all(k in catalog(lang) for k in keys)
 
@@ -333,7 +333,7 @@ def test_numbers_read_alike_and_every_tooltip_has_a_title(task, lang):
 def test_the_review_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
     clock_at(monkeypatch, 100.0)
     at = open_app("mappings", lang=lang)
-    ex = exercises.make("mappings_review", at.session_state["exercise.mappings_review"]["seed"])
+    ex = registry.make("mappings_review", at.session_state["exercise.mappings_review"]["seed"])
     wrong = next(c for c in ex.choices if c != ex.answer)
     at.radio(key="exercise.mappings_review.chosen").set_value(wrong)
     check_button(at, lang, "mappings_review").click().run()
@@ -351,7 +351,7 @@ def test_the_review_exercise_answered_wrong_then_right_on_the_page(lang, monkeyp
 def test_the_review_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_class):
     clock_at(monkeypatch, 100.0)
     at = open_app("mappings", lang=lang)
-    ex = exercises.make("mappings_review_setting", at.session_state["exercise.mappings_review_setting"]["seed"])
+    ex = registry.make("mappings_review_setting", at.session_state["exercise.mappings_review_setting"]["seed"])
     length, wanted = ex.params["length"], ex.params["verdict"]
     by_key(at, "text_input", "mappings.review").input("+" * (length + 1)).run()  # one word too many
     at.button(key="exercise.mappings_review_setting.check").click().run()

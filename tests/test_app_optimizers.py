@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
 
-from rnn_core import counting, exercises, optim, race
+from rnn_core import counting, optim, race
+from ui import registry
 from ui.i18n import catalog
 from ui.numbers import integer, latex, num
 
@@ -552,7 +553,7 @@ def test_the_presets_show_what_the_text_says():
 def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
     clock_at(monkeypatch, 100.0)
     at = open_app("optimizers", lang=lang)
-    ex = exercises.make("optimizers_curvature", at.session_state["exercise.optimizers_curvature"]["seed"])
+    ex = registry.make("optimizers_curvature", at.session_state["exercise.optimizers_curvature"]["seed"])
     wrong = next(choice for choice in ex.choices if choice != ex.answer)
     at.radio(key="exercise.optimizers_curvature.chosen").set_value(wrong)
     check_button(at, lang, "optimizers_curvature").click().run()
@@ -573,7 +574,7 @@ def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no
 def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_class):
     clock_at(monkeypatch, 100.0)
     at = open_app("optimizers", lang=lang, params={"race": "rprop"})
-    ex = exercises.make("optimizers_rprop_start", at.session_state["exercise.optimizers_rprop_start"]["seed"])
+    ex = registry.make("optimizers_rprop_start", at.session_state["exercise.optimizers_rprop_start"]["seed"])
     goal = ex.answer
     by_key(at, "number_input", "optimizers.rp_d0").set_value(goal["rp_d0"]).run()
     by_key(at, "selectbox", "optimizers.rp_var").set_value(goal["rp_var"]).run()

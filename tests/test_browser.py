@@ -15,8 +15,8 @@ import pytest
 from browser_helpers import load, wait_until_drawn, watch_console
 from servers import ROOT
 
+from lessons import PAGES
 from ui.i18n import LANGUAGE_NAMES, catalog
-from ui.nav import LESSONS
 
 pytestmark = pytest.mark.browser
 
@@ -114,21 +114,21 @@ def check_every_width(page, path: str, lang: str, widths: tuple[int, ...]) -> di
 def assert_the_frame(page, lang: str) -> None:
     assert page.get_by_test_id("stException").count() == 0
     assert page.get_by_test_id("stSidebar").count() == 1  # the frame is there, even on a deep link
-    if len(LESSONS) > 1:
+    if len(PAGES) > 1:
         assert page.get_by_test_id("stSidebarNav").count() == 1
     assert page.locator("h1").first.inner_text().strip() != ""
     assert f"lang={lang}" in page.url
     assert page.evaluate("document.documentElement.lang") == lang  # a screen reader reads Korean as Korean
 
 
-@pytest.mark.parametrize("path", [lesson[3] for lesson in LESSONS])
+@pytest.mark.parametrize("path", [known.name for known in PAGES])
 def test_every_page_loads_cleanly_and_fits_every_screen_in_both_languages(context, app_server, path):
     """A deep link in English, checked at the laptop, phone and projector widths; then the sidebar's language
     switch, as a student uses it (the same session reruns in Korean), checked at the three widths back."""
     page = context.new_page()
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
     problems = watch_console(page)
-    load(page, f"{app_server}/{'' if path == LESSONS[0][3] else path}?lang=en")  # the first lesson is the root
+    load(page, f"{app_server}/{'' if path == PAGES[0].name else path}?lang=en")  # the first lesson is the root
     assert_the_frame(page, "en")
     english_title = page.locator("h1").first.inner_text()
     found = check_every_width(page, path, "en", WIDTHS)

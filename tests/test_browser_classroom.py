@@ -3,7 +3,7 @@ exercise, and the teacher's live table shows their counts within its refresh int
 
 The server runs a two-page app written here, so that the test is about the class and not a lesson's layout: an
 exercise page with one real box (``counting_output``, as the counting lesson shows it) and the real Class page
-(views/classroom.py), on a temporary SQLite file of its own.
+(lessons/classroom/page.py), on a temporary SQLite file of its own.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from browser_helpers import wait_until_run
 from servers import ROOT, streamlit_server
 
 from classroom import codes
-from rnn_core import exercises
+from ui import registry
 
 EXERCISE = "counting_output"
 REFRESH_SECONDS = 3
@@ -27,11 +27,12 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
+import lessons  # registers the lessons and their exercises, as app.py does
 if "lang" not in st.session_state:
     st.session_state["lang"] = st.query_params.get("lang", "en")
 here = Path(__file__).parent
 st.navigation([st.Page(here / "box_page.py", title="Exercise", url_path="exercise", default=True),
-               st.Page({str(ROOT / "views" / "classroom.py")!r}, title="Class", url_path="class")]).run()
+               st.Page({str(ROOT / "lessons" / "classroom" / "page.py")!r}, title="Class", url_path="class")]).run()
 """
 BOX_PAGE = f"""
 from ui.exercise_box import exercise_box
@@ -52,10 +53,10 @@ def server(tmp_path_factory):
 def results_row(teacher, exercise_id: str) -> list[str]:
     """The cells of one exercise's row in the teacher's table (the data grid's accessible table). Rows are one per
     exercise in catalogue order; the row's name (section and place in the section) is checked too."""
-    ids = [i for lesson_ids in exercises.catalogue().values() for i in lesson_ids]
-    ex = exercises.make(exercise_id, 0)
-    same_section = [i for i in exercises.catalogue()[ex.lesson] if exercises.make(i, 0).section == ex.section]
-    lesson = list(exercises.catalogue()).index(ex.lesson) + 1
+    ids = [i for lesson_ids in registry.catalogue().values() for i in lesson_ids]
+    ex = registry.make(exercise_id, 0)
+    same_section = [i for i in registry.catalogue()[ex.lesson] if registry.make(i, 0).section == ex.section]
+    lesson = list(registry.catalogue()).index(ex.lesson) + 1
     name = f"Lesson {lesson} · section {ex.section} · {same_section.index(exercise_id) + 1}"
     wanted = str(ids.index(exercise_id) + 2)  # aria-rowindex counts from 1, and the header row is 1
     for row in teacher.locator('[data-testid="stDataFrame"] [role=row]').all():
@@ -93,7 +94,7 @@ def test_three_students_answers_reach_the_teachers_live_table(chromium, server):
             box_title = student.get_by_text(re.compile(r"variant [0-9A-Z]{4}"))
             box_title.wait_for(timeout=30_000)
             variant = re.search(r"variant ([0-9A-Z]{4})", box_title.inner_text()).group(1)
-            right = exercises.make(EXERCISE, codes.variant_seed(variant)).answer
+            right = registry.make(EXERCISE, codes.variant_seed(variant)).answer
             typed = f"{right:.10g}" if k == 0 else "123456"
             student.get_by_label("Your answer (a number)").fill(typed)
             student.get_by_role("button", name="Check").click()

@@ -28,7 +28,7 @@ def test_rnn_core_imports_no_ui_library():
 def test_no_code_uses_numpys_global_random_generator():
     pattern = re.compile(r"np\.random\.(seed|rand|randn|randint|random|normal|uniform|choice|shuffle|permutation)\(")
     offenders = []
-    for path in [*ROOT.glob("rnn_core/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("views/*.py"), ROOT / "app.py"]:
+    for path in [*ROOT.glob("rnn_core/*.py"), *ROOT.glob("ui/*.py"), *ROOT.glob("lessons/**/*.py"), ROOT / "app.py"]:
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if pattern.search(line):
                 offenders.append(f"{path.name}:{i}")

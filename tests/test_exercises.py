@@ -16,21 +16,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_core import counting, exercises, intro, mappings, race
-from rnn_core.exercises import base
+from lessons import mappings as mappings_lesson
+from lessons import optimizers as optimizers_lesson
+from rnn_core import counting, exercise, intro, mappings, race
+from rnn_core import exercise as base
+from ui import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(50)
 LESSONS = ("home", "mappings", "counting", "gradients", "optimizers", "lstm")
-ALL_IDS = [exercise_id for ids in exercises.catalogue().values() for exercise_id in ids]
+ALL_IDS = [exercise_id for ids in registry.catalogue().values() for exercise_id in ids]
 
 
 @functools.cache
-def made(exercise_id: str, seed: int) -> exercises.Exercise:
-    return exercises.make(exercise_id, seed)
+def made(exercise_id: str, seed: int) -> exercise.Exercise:
+    return registry.make(exercise_id, seed)
 
 
-def variants(exercise_id: str) -> list[exercises.Exercise]:
+def variants(exercise_id: str) -> list[exercise.Exercise]:
     return [made(exercise_id, seed) for seed in SEEDS]
 
 
@@ -55,14 +58,14 @@ def texts(lang: str) -> dict[str, str]:
 
 
 def test_catalogue_has_at_least_four_exercises_in_every_lesson():
-    catalogue = exercises.catalogue()
+    catalogue = registry.catalogue()
     assert tuple(catalogue) == LESSONS
     assert all(len(ids) >= 4 for ids in catalogue.values())
     assert len(ALL_IDS) == len(set(ALL_IDS)) >= 24
 
 
 def test_catalogue_lists_each_lessons_exercises_in_section_order():
-    for lesson, ids in exercises.catalogue().items():
+    for lesson, ids in registry.catalogue().items():
         sections = [made(exercise_id, 0).section for exercise_id in ids]
         assert all(made(exercise_id, 0).lesson == lesson for exercise_id in ids)
         assert sections == sorted(sections), lesson
@@ -75,13 +78,13 @@ def test_every_kind_the_issue_asks_for_is_there():
 
 def test_unknown_exercise_is_a_key_error():
     with pytest.raises(KeyError):
-        exercises.make("no_such_exercise", 0)
+        registry.make("no_such_exercise", 0)
 
 
 # --- every variant: right, wrong, different -------------------------------------------------------------------
 
 
-def wrong_response(ex: exercises.Exercise):
+def wrong_response(ex: exercise.Exercise):
     """A response that is clearly not the answer."""
     if ex.kind == "number":
         return str(ex.answer * 3.0 + 7.0)
@@ -94,7 +97,7 @@ def wrong_response(ex: exercises.Exercise):
 def test_the_answer_is_right_and_a_wrong_one_is_not_over_50_seeds(exercise_id):
     for ex in variants(exercise_id):
         response = repr(ex.answer) if ex.kind == "number" else ex.answer  # a number as a student would type it
-        assert ex.check(response) == exercises.Verdict(True, None, None), (exercise_id, ex.params)
+        assert ex.check(response) == exercise.Verdict(True, None, None), (exercise_id, ex.params)
         if ex.kind == "number":
             assert ex.check(ex.answer).correct  # as a number, too
         verdict = ex.check(wrong_response(ex))
@@ -110,7 +113,7 @@ def test_variants_differ_across_seeds(exercise_id):
 
 @pytest.mark.parametrize("exercise_id", ALL_IDS)
 def test_a_seed_always_gives_the_same_variant(exercise_id):
-    again = exercises.make(exercise_id, 7)
+    again = registry.make(exercise_id, 7)
     assert (again.params, again.answer, again.page_params) == (made(exercise_id, 7).params, made(exercise_id, 7).answer,
                                                                 made(exercise_id, 7).page_params)
 
@@ -125,7 +128,7 @@ def test_making_a_variant_never_calls_numpys_shared_generator(monkeypatch):
                  "shuffle", "permutation", "standard_normal", "binomial", "poisson"):
         monkeypatch.setattr(np.random, name, shared)
     for exercise_id in ALL_IDS:
-        exercises.make(exercise_id, 123)
+        registry.make(exercise_id, 123)
 
 
 @pytest.mark.parametrize("exercise_id", ALL_IDS)
@@ -328,7 +331,7 @@ def test_review_setting_answer_has_the_length_and_verdict_asked():
 
 def test_race_winner_matches_each_runner_trained_alone():
     X, targets = counting.book_dataset()
-    settings = exercises.optimizers.RACE_SETTINGS
+    settings = optimizers_lesson.exercises.RACE_SETTINGS
     for ex in variants("optimizers_race_winner")[:10]:
         p = ex.params
         reached = {}
@@ -444,7 +447,7 @@ def test_a_recognisable_mistake_gets_its_own_hint(exercise_id, mistake, hint):
     for ex in variants(exercise_id):
         if hint.endswith("step1_hint_two") and abs(ex.params["W"]) in (0.5, 2.0):
             continue  # with |W| = 2 or 1/2, halving the gradient gives the same number as a step too many or few
-        assert ex.check(str(mistake(ex))) == exercises.Verdict(False, hint, None), ex.params
+        assert ex.check(str(mistake(ex))) == exercise.Verdict(False, hint, None), ex.params
 
 
 def test_using_w_where_u_was_meant_gets_its_hint():
@@ -470,7 +473,7 @@ def test_singular_value_for_spectral_radius_gets_its_hint():
 
 def test_an_unrecognised_wrong_number_gets_the_exercises_own_hint():
     ex = made("counting_output", 0)
-    assert ex.check(ex.answer * 3 + 7) == exercises.Verdict(False, "exercises.counting_output_hint", None)
+    assert ex.check(ex.answer * 3 + 7) == exercise.Verdict(False, "exercises.counting_output_hint", None)
 
 
 def test_settings_hints_say_what_went_wrong():
@@ -517,10 +520,10 @@ def test_malformed_responses_get_a_message_never_an_exception(exercise_id):
     for response in ("certainly not", None, {"a": 1}, [1, 2], 3.5j, True, float("nan"), object()):
         if ex.kind == "setting" and isinstance(response, dict):
             continue  # a dict is a setting's form: tested below
-        assert ex.check(response) == exercises.Verdict(False, None, message), response
-    assert ex.check("x" * 201) == exercises.Verdict(False, None, "exercises.too_long")
+        assert ex.check(response) == exercise.Verdict(False, None, message), response
+    assert ex.check("x" * 201) == exercise.Verdict(False, None, "exercises.too_long")
     if ex.kind == "setting":
-        assert ex.check({}) == exercises.Verdict(False, None, "exercises.malformed_setting")
+        assert ex.check({}) == exercise.Verdict(False, None, "exercises.malformed_setting")
         first_number = next((name for name, kind in ex.fields if kind != "text"), None)
         if first_number is not None:
             assert ex.check({**ex.answer, first_number: "abc"}).message_key == "exercises.malformed_setting"
@@ -540,13 +543,13 @@ def test_check_never_raises_on_odd_settings_or_strings(exercise_id):
     ex = made(exercise_id, 2)
     odd = ["", "-", "1e308", "-1e308", "0", "9" * 200, "\u0000", "😀", "1e-320"]
     for response in odd:
-        assert isinstance(ex.check(response), exercises.Verdict)
+        assert isinstance(ex.check(response), exercise.Verdict)
     if ex.kind == "setting":
         for name, kind in ex.fields:
             for value in ([1e308, -1e308, 0, -0.0, 1e-320, "1e308", float("inf")] if kind != "text"
                           else ["", "x" * 200, "😀", "+-+"]):
                 verdict = ex.check({**ex.answer, name: value})
-                assert isinstance(verdict, exercises.Verdict)
+                assert isinstance(verdict, exercise.Verdict)
 
 
 # --- texts and links ------------------------------------------------------------------------------------------
@@ -562,14 +565,14 @@ def test_prompts_and_explanations_fill_in_both_languages(exercise_id, lang):
     catalog = texts(lang)
     for ex in (made(exercise_id, seed) for seed in SEEDS[:10]):  # ten: the texts, not the variants, are checked
         for key, values in ((ex.prompt_key, ex.prompt_values), (ex.explain_key, ex.explain_values)):
-            filled = exercises.fill(values, catalog.__getitem__)
+            filled = exercise.fill(values, catalog.__getitem__)
             assert fields(catalog[key]) <= set(filled), key
             assert "{" not in catalog[key].format(**filled)
         hints = {ex.hint_key, *(hint for hint, _ in ex.mistakes)}
         for key in hints:
             assert fields(catalog[key]) == set(), f"{key}: hints are shown without values"
         for choice in ex.choices:
-            assert base.CHOICE_LABELS[choice] in catalog
+            assert registry.choice_labels()[choice] in catalog
 
 
 def test_messages_exist_in_both_languages():
@@ -582,7 +585,7 @@ def page_params_of(lesson: str) -> dict[str, tuple]:
     """The URL parameters a lesson page declares, ``name -> (lo, hi)`` (None where not a literal number), read
     from its source without importing it. The LSTM page names its weight sliders by f-string: added by hand."""
     found = {}
-    for node in ast.walk(ast.parse((ROOT / "views" / f"{lesson}.py").read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse((ROOT / "lessons" / lesson / "page.py").read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Param" and node.args:
             if isinstance(node.args[0], ast.Constant):
                 bounds = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, (int, float)) else None
@@ -615,7 +618,7 @@ def test_typed_page_inputs_are_read_by_the_pages_own_parsers():
         assert intro.parse_numbers(ex.page_params["x"]).tolist() == ex.params["x"]
     for ex in variants("mappings_output_count"):
         task = ex.params["task"]
-        name = exercises.mappings.INPUT_PARAM[task]
+        name = mappings_lesson.exercises.INPUT_PARAM[task]
         assert mappings.parse(task, ex.page_params[name]).tolist() == ex.params["x"]
     try:  # the matrix parser is moving from rnn_core.spectral to its own module
         from rnn_core.matrix_input import parse_matrix
@@ -674,7 +677,7 @@ def test_prompts_and_explanations_write_numbers_in_the_pages_style(exercise_id, 
     catalog = texts(lang)
     for ex in variants(exercise_id)[:20]:
         for key, values in ((ex.prompt_key, ex.prompt_values), (ex.explain_key, ex.explain_values)):
-            shown = catalog[key].format(**exercises.fill(values, catalog.__getitem__))
+            shown = catalog[key].format(**exercise.fill(values, catalog.__getitem__))
             prose = re.sub(r"`[^`]*`|\$[^$]*\$", "", shown)  # typed inputs (code) and maths are not prose numbers
             assert not re.search(NUMBER_RUN, prose), (exercise_id, lang, shown)
             assert "{" not in shown and "'key'" not in shown, shown
@@ -699,6 +702,6 @@ def test_the_tanh_state_computed_from_the_numbers_shown_is_right():
 
 
 def test_lists_and_nested_texts_are_filled_and_joined():
-    shown = exercises.fill({"a": [base.text("k", name=base.text("n"), at=3), "x"], "b": base.text("n")},
+    shown = exercise.fill({"a": [base.text("k", name=base.text("n"), at=3), "x"], "b": base.text("n")},
                            {"k": "{name} at {at}", "n": "Adam"}.__getitem__)
     assert shown == {"a": "Adam at 3, x", "b": "Adam"}

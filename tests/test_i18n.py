@@ -10,9 +10,9 @@ import pytest
 from ui.i18n import LANGUAGES, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-# rnn_core/exercises names its prompts, hints and explanations by key (the core returns keys, the UI translates).
-SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROOT / "ui").glob("*.py")),
-           *sorted((ROOT / "rnn_core" / "exercises").glob("*.py"))]
+# A lesson's exercises name their prompts, hints and explanations by key (they return keys, the UI translates).
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "lessons").rglob("*.py")), *sorted((ROOT / "ui").glob("*.py")),
+           ROOT / "rnn_core" / "exercise.py"]
 
 
 def string_constants() -> set[str]:

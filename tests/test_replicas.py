@@ -29,7 +29,7 @@ import pytest
 import websockets
 
 from bench.wsclient import StreamlitClient
-from ui.nav import LESSONS
+from lessons import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "deploy" / "local.sh"
@@ -229,7 +229,7 @@ def test_replicas_behind_nginx(cluster):
 
     # 20 clients at once, spread over the lesson pages (the proxy is under test here, not each page: pages that
     # need services of their own, like a database, are left to their own tests).
-    listed = {path for _, _, _, path in LESSONS}
+    listed = {known.name for known in PAGES}
     pages = [""] + [p for p in ("mappings", "counting", "gradients", "optimizers", "lstm") if p in listed]
 
     async def classroom():

@@ -78,24 +78,24 @@ def counting_lengths(values: dict) -> range:
 
 
 def test_every_script_runs_as_it_is_at_the_pages_defaults(tmp_path):
-    for path in sorted((ROOT / "reproduce").glob("*.py")):
+    for path in sorted((ROOT / "lessons").glob("*/reproduce.py")):
         printed = run_script(path.read_text(encoding="utf-8"), tmp_path)
-        assert printed, f"{path.name} printed nothing"
+        assert printed, f"{path.parent.name} printed nothing"
 
 
 def test_the_template_params_are_the_pages_url_parameters():
     # Each script's PARAMS names are the page's parameters: a renamed URL parameter would break the scripts.
-    for path in sorted((ROOT / "reproduce").glob("*.py")):
+    for path in sorted((ROOT / "lessons").glob("*/reproduce.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         params = next(node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id == "PARAMS")
         names = set(ast.literal_eval(params.value))
-        declared = view_parameters(path.stem)
-        assert names == declared, (path.name, names ^ declared)
+        declared = view_parameters(path.parent.name)
+        assert names == declared, (path.parent.name, names ^ declared)
 
 
 def view_parameters(page: str) -> set[str]:
     """The parameter names a view declares (``Param("name", ...)``), read from its source, not by running it."""
-    tree = ast.parse((ROOT / "views" / f"{page}.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "lessons" / page / "page.py").read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Param" and node.args:

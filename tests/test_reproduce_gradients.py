@@ -22,7 +22,7 @@ def metric(at, key: str, **fields) -> str:
 
 
 def test_the_scripts_params_are_the_pages_url_parameters_with_their_defaults():
-    tree = ast.parse((ROOT / "reproduce" / "gradients.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "lessons" / "gradients" / "reproduce.py").read_text(encoding="utf-8"))
     params = next(node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id == "PARAMS")
     assert ast.literal_eval(params.value) == page_values(open_app("gradients"), "gradients")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from apptest_helpers import open_app, page_values, run_script, texts
 
+from lessons.mappings.readings import share
 from ui import reproduce
 from ui.i18n import catalog
-from ui.mappings import share
 from ui.numbers import integer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,7 @@ def written(symbols: str) -> str:
 
 
 def test_the_scripts_params_are_the_pages_url_parameters_with_their_defaults():
-    tree = ast.parse((ROOT / "reproduce" / "mappings.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "lessons" / "mappings" / "reproduce.py").read_text(encoding="utf-8"))
     params = next(node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id == "PARAMS")
     at = open_app("mappings")
     assert ast.literal_eval(params.value) == page_values(at, "mappings")

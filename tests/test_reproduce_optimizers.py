@@ -37,7 +37,7 @@ def shown(printed: dict, name: str) -> str:
 
 
 def test_the_scripts_params_are_the_pages_url_parameters_with_their_defaults():
-    tree = ast.parse((ROOT / "reproduce" / "optimizers.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "lessons" / "optimizers" / "reproduce.py").read_text(encoding="utf-8"))
     params = next(node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id == "PARAMS")
     page = page_values(open_app("optimizers"), "optimizers")
     assert ast.literal_eval(params.value) == {k: (list(v) if isinstance(v, tuple) else v) for k, v in page.items()}

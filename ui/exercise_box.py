@@ -18,10 +18,9 @@ from classroom import codes
 from classroom.ratelimit import RateLimit
 from classroom.recorder import Recorder
 from classroom.store import Answer, ClassInfo, ClassStore, StoreUnavailable, class_days_from_env, default_url, new_token
-from rnn_core import exercises
-from ui import numbers, urlstate
+from rnn_core import exercise
+from ui import numbers, registry, urlstate
 from ui.i18n import current_language, t, verbatim
-from ui.nav import LESSONS
 
 TRIES_BEFORE_ANSWER = 2
 MAX_TYPED = 200
@@ -112,7 +111,7 @@ def _record(exercise_id: str, lesson: str, seed: int, attempt: int, response: st
 # --- links ------------------------------------------------------------------------------------------------
 def lesson_url(lesson: str, page_params: dict) -> str:
     """The absolute URL that opens ``lesson`` at ``page_params`` in a fresh session (a new tab reads its URL)."""
-    paths = [path for _, _, _, path in LESSONS]
+    paths = [known.name for known in registry.pages()]
     base = (st.context.url or FALLBACK_BASE).split("?")[0].rstrip("/")
     head, _, last = base.rpartition("/")
     if last in paths or last == "class":
@@ -149,16 +148,16 @@ def made_variant(exercise_id: str, seed: int):
     """One variant, shared by the sessions that open the same one (a teacher opening a student's variant code):
     making some trains a model (the optimizer race: 0.1 s). Exercises are frozen, so sharing one is safe; the
     session keeps its own reference, so eviction never makes a student's variant twice."""
-    return exercises.make(exercise_id, seed)
+    return registry.make(exercise_id, seed)
 
 
 def _filled(values: dict) -> dict:
     """A prompt's values with the ones that are text to translate (``{"key": ...}``) translated."""
-    return exercises.fill(values, t)
+    return exercise.fill(values, t)
 
 
 def _choice_label(choice: str) -> str:
-    label_key = exercises.CHOICE_LABELS.get(choice)
+    label_key = registry.choice_labels().get(choice)
     return t(label_key) if label_key else str(choice)
 
 
@@ -305,7 +304,7 @@ def _feedback(ex, state: dict) -> None:
 
 
 def _progress(lesson: str) -> None:
-    ids = exercises.catalogue().get(lesson, [])
+    ids = registry.catalogue().get(lesson, [])
     solved = len(_solved() & set(ids))
     st.caption(t("exercise_box.progress", solved=solved, total=len(ids)))
 

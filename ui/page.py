@@ -9,20 +9,22 @@ refreshes the sidebar's share link when it ends (:func:`sync`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import streamlit as st
 
-from rnn_core import counting
 from ui import media, present, reproduce, shortlinks, urlstate
-from ui.i18n import catalog, t
+from ui.i18n import t
 
 
-def frame(title_key: str, intro_key: str, page_id: str | None = None, params: Iterable | None = None) -> None:
+def frame(title_key: str, intro_key: str, page_id: str | None = None, params: Iterable | None = None,
+          sections: Sequence[str] = ()) -> None:
     """Title, the notices about rejected URL values, the introduction, and the share link in the sidebar.
 
     ``page_id`` and ``params`` (the page's :class:`ui.urlstate.Param` specs) let the page's fragments keep the
-    URL and the share link current (:func:`sync`).
+    URL and the share link current (:func:`sync`). ``sections`` are the title keys of the page's sections in
+    the order the lesson reads: a section's number is its position there (:func:`section`).
     """
     st.title(t(title_key))
     urlstate.show_notices()
@@ -33,6 +35,7 @@ def frame(title_key: str, intro_key: str, page_id: str | None = None, params: It
         shortlinks.button()
     # Per session, not module globals: every student's page has its own placeholder and values.
     st.session_state["_page_sync"] = (page_id, tuple(params or ()), box)
+    st.session_state["_page_sections"] = tuple(sections)
     st.session_state["_frame_this_run"] = True  # finish() fills the box at the end of this run
 
 
@@ -99,21 +102,29 @@ def fragment(body: Callable) -> Callable:
 
 
 def section(title_key: str):
-    """A lesson section: its header, and a container for its content (use ``with page.section(...):``).
+    """A lesson section: its numbered header, and a container for its content (use ``with page.section(...):``).
 
-    With ``?sections=2,4`` in the link, a section not listed is drawn into a container that is never shown
-    (its number is read from the English title, "5 · The cost surface"), so the lesson's code runs unchanged.
+    Its number is its position in the ``sections`` the page gave :func:`frame`. With ``?sections=2,4`` in the
+    link, a section not listed is drawn into a container that is never shown, so the lesson's code runs unchanged.
     """
-    number = _section_number(title_key)
+    number = section_number(title_key)
     if not present.section_shown(number):
         return st.container(key=f"rnnlab-hidden-section-{number}")  # hidden by present.BASE_CSS
-    st.header(t(title_key), divider="gray")
+    st.header(f"{number} · {t(title_key)}" if number else t(title_key), divider="gray")
     return st.container()
 
 
-def _section_number(title_key: str) -> int | None:
-    head = catalog("en").get(title_key, "").split("·", 1)[0].strip()
-    return int(head) if head.isdigit() else None
+def section_number(title_key: str) -> int | None:
+    """The position (from 1) of a section among the page's sections, or None for one the page did not list."""
+    sections = st.session_state.get("_page_sections", ())
+    return sections.index(title_key) + 1 if title_key in sections else None
+
+
+def values() -> dict[str, Any]:
+    """The current page's settings by name, as :func:`frame` was given them (:func:`ui.urlstate.values`). Every
+    section reads them here, in the fragment's own run too, so each sees what the others last set."""
+    page_id, params, _ = st.session_state["_page_sync"]
+    return urlstate.values(page_id, params)
 
 
 def prose(key: str, **values) -> None:
@@ -124,27 +135,3 @@ def prose(key: str, **values) -> None:
             st.markdown(t(key, **values))
     else:
         st.markdown(t(key, **values))
-
-
-def counting_data_controls(page_id: str, params: dict) -> None:
-    """The counting RNN's data set: the book's 50 × 10, or generated (sequences, length, seed).
-
-    Shared by the lessons that train the counting RNN; ``params`` must hold the ``data``, ``n``, ``len`` and
-    ``seed`` specs of ``page_id``.
-    """
-    data_names = {"book": "common.data_book", "generated": "common.data_generated"}
-    d1, d2, d3, d4 = st.columns(4)
-    with d1:
-        urlstate.choice(page_id, params["data"], t("common.data_label"), lambda o: t(data_names[o]), horizontal=True)
-    if st.session_state[urlstate.key(page_id, "data")] == "generated":
-        with d2:
-            urlstate.number(page_id, params["n"], t("common.n_label"))
-        with d3:
-            urlstate.number(page_id, params["len"], t("common.len_label"))
-        with d4:
-            urlstate.number(page_id, params["seed"], t("common.seed_label"))
-    else:
-        with d2:
-            X, targets = counting.book_dataset()
-            st.caption(t("common.book_caption", n=X.shape[0], T=X.shape[1], first="".join(str(int(b)) for b in X[0]),
-                         target=int(targets[0])))

@@ -1,9 +1,11 @@
 """'Reproduce in Python': each lesson's script, filled with the page's current settings, to download.
 
-The scripts live in ``reproduce/<page>.py``. Each is a real script that runs as it is (at the page's defaults)
-and holds one line ``PARAMS = {...}`` (possibly over several lines, ending with ``}``): the page's settings by
-their URL names. :func:`script` replaces that dictionary with the current values and puts the link back to the
-page at exactly this setting in the docstring, so what a student downloads recomputes what they see.
+A lesson's template is ``lessons/<name>/reproduce.py`` (:attr:`ui.registry.Lesson.reproduce`). It is a real
+script with one assignment ``PARAMS = {...}`` (the page's settings by their URL names) and, where it needs the
+book's values, one ``CONSTANTS = {...}``, each possibly over several lines and ending with ``}`` alone or at the
+end of a line. :func:`script` writes the current values into ``PARAMS``, the lesson's constants (from its
+``params.py``, :attr:`ui.registry.Lesson.constants`) into ``CONSTANTS``, and the link back to the page at exactly
+this setting into the docstring, so what a student downloads recomputes what they see with ``rnn_core`` alone.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import functools
 import re
 from pathlib import Path
 
-REPRODUCE_DIR = Path(__file__).resolve().parent.parent / "reproduce"
-_PARAMS = re.compile(r"^PARAMS = \{.*?\}$", re.MULTILINE | re.DOTALL)
+from ui import registry
+
+_ASSIGNMENT = r"^{name} = \{{.*?\}}$"
 
 
 @functools.cache
-def template(page: str) -> str | None:
-    path = REPRODUCE_DIR / f"{page}.py"
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+def _template(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
 
 
 def script(page: str, values: dict, link: str) -> str | None:
@@ -28,11 +30,22 @@ def script(page: str, values: dict, link: str) -> str | None:
     Values are written with ``repr`` (numbers, strings, lists): the script only reads them, nothing typed by a
     student is ever executed as code.
     """
-    text = template(page)
-    if text is None:
+    lesson = registry.page(page)
+    if lesson is None or lesson.reproduce is None or not lesson.reproduce.is_file():
         return None
-    settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
-    # One setting a line: readable, and no line is ever broken inside a typed string.
-    body = "PARAMS = {\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in settings.items()) + "}"
-    text = _PARAMS.sub(lambda _: body, text, count=1)
+    text = fill(_template(lesson.reproduce), "PARAMS", values)
+    if lesson.constants:
+        text = fill(text, "CONSTANTS", lesson.constants)
     return text.replace("{link}", link.replace('"""', "%22%22%22"), 1)
+
+
+def fill(text: str, name: str, values: dict) -> str:
+    """``text`` with its assignment ``name = {...}`` replaced by ``values``, one entry a line (readable, and no
+    line is ever broken inside a typed string). Raises ValueError when the template has no such assignment."""
+    settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
+    body = f"{name} = {{\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in settings.items()) + "}"
+    filled, count = re.subn(_ASSIGNMENT.format(name=name), lambda _: body, text, count=1,
+                            flags=re.MULTILINE | re.DOTALL)
+    if count != 1:
+        raise ValueError(f"the template has no {name} = {{...}}")
+    return filled

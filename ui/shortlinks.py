@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import streamlit as st
 
 from classroom.store import StoreUnavailable
+from ui import registry
 from ui.i18n import t
-from ui.nav import LESSONS
 
 PARAM = "s"
 
@@ -52,8 +52,8 @@ def redirect() -> None:
     if target is None:
         return
     path, params = target
-    scripts = {lesson_path: script for script, _, _, lesson_path in LESSONS}
-    script = scripts.get(path) or LESSONS[0][0]
+    pages = registry.pages()
+    script = next((known.script for known in pages if known.name == path), pages[0].script)
     st.switch_page(script, query_params=params)
 
 

@@ -15,65 +15,14 @@ The widget helpers below create widgets *from* the spec, without a ``value=``: t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from ui import present
 from ui.i18n import t
-
-MAX_TEXT = 2400  # longest text a URL parameter may carry (200 numbers of a few digits); widgets take the same
-
-
-@dataclass(frozen=True)
-class Param:
-    """One URL-mirrored widget value.
-
-    kind: ``"float"`` and ``"int"`` (need ``lo``/``hi``), ``"choice"`` (needs ``options``), ``"text"``,
-    ``"multi"`` (several of ``options``: a list, or a tuple as the default; in the URL joined by commas,
-    e.g. ``sgd,rprop``).
-    """
-
-    name: str
-    default: Any
-    kind: str
-    lo: float | None = None
-    hi: float | None = None
-    step: float | None = None
-    options: tuple = ()
-
-    def parse(self, raw: str) -> Any:
-        """The value ``raw`` (a URL string) stands for. Raises ValueError when it is not acceptable."""
-        if self.kind == "float":
-            value = float(raw)
-            if not math.isfinite(value) or not self.lo <= value <= self.hi:
-                raise ValueError(raw)
-            return value
-        if self.kind == "int":
-            value = int(raw.strip())
-            if not self.lo <= value <= self.hi:
-                raise ValueError(raw)
-            return value
-        if self.kind == "choice":
-            if raw not in self.options:
-                raise ValueError(raw)
-            return raw
-        if self.kind == "multi":
-            chosen = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-            if any(option not in self.options for option in chosen):
-                raise ValueError(raw)
-            return chosen
-        if len(raw) > MAX_TEXT:
-            raise ValueError(raw)
-        return raw
-
-    def format(self, value: Any) -> str:
-        if self.kind == "multi":
-            return ",".join(value)
-        return repr(float(value)) if self.kind == "float" else str(value)
+from ui.param import MAX_TEXT, Param  # noqa: F401 (pages and tests read them here too)
 
 
 def key(page: str, name: str) -> str:
@@ -120,6 +69,17 @@ def bind_page(page: str, params: Sequence[Param], overrides: dict[str, Any] | No
         st.session_state[_shadow(page, p.name)] = values[p.name]
     publish({p.name: p.format(values[p.name]) for p in params})
     return values
+
+
+def values(page: str, params: Sequence[Param]) -> dict[str, Any]:
+    """The page's current settings, ``{name: value}``: what every section reads, so a fragment sees what the
+    others last set. A value Streamlit dropped with a widget the last run did not draw is put back from its
+    kept copy (see :func:`bind_page`), so the section and the URL keep it."""
+    for p in params:
+        k = key(page, p.name)
+        if k not in st.session_state:  # never written while present: the widget may already be drawn this run
+            st.session_state[k] = st.session_state.get(_shadow(page, p.name), p.default)
+    return {p.name: st.session_state[key(page, p.name)] for p in params}
 
 
 def publish_current(page: str, params: Sequence[Param]) -> None:

@@ -3,9 +3,10 @@
 import numpy as np
 import streamlit as st
 
+from lessons.mappings import diagrams as mappings_diagrams
+from lessons.mappings import readings as lesson
 from rnn_core import mappings, vanilla
-from ui import charts, mappings_diagrams, page, urlstate
-from ui import mappings as lesson
+from ui import charts, page, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
@@ -14,6 +15,9 @@ from ui.numbers import integer, num
 from ui.urlstate import Param
 
 PAGE = lesson.PAGE
+
+# The sections in the order the lesson reads (their numbers are their positions).
+SECTIONS = ("mappings.rule_header", "mappings.five_header", "mappings.feed_header", "mappings.learned_header")
 
 P = {p.name: p for p in (
     Param("m", "many_to_one", "choice", options=lesson.TASKS),
@@ -25,12 +29,8 @@ P = {p.name: p for p in (
 
 
 urlstate.bind_page(PAGE, P.values())
-page.frame("mappings.title", "mappings.intro", PAGE, P.values())
+page.frame("mappings.title", "mappings.intro", PAGE, P.values(), SECTIONS)
 
-
-def values() -> dict:
-    """The page's current settings (fragments read them here, so each sees what the others last set)."""
-    return {name: st.session_state[urlstate.key(PAGE, name)] for name in P}
 
 
 # 1. One update rule -------------------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ with page.section("mappings.five_header"):
 # Section 3 is a fragment: typing an input reruns the model's answer and nothing else.
 @page.fragment
 def feed_it() -> None:
-    v = values()
+    v = page.values()
     task = v["m"]
     spec = mappings.TASKS[task]
     # 3. Feed it --------------------------------------------------------------------------------------------------

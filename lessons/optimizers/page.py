@@ -6,10 +6,11 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
+from lessons.counting.controls import data_controls
+from lessons.optimizers import figures as oc
+from lessons.optimizers import readings as lesson
 from rnn_core import counting, optim, race
 from ui import charts, page, urlstate
-from ui import optimizers as lesson
-from ui import optimizers_charts as oc
 from ui.code_panel import under_the_hood
 from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
@@ -17,6 +18,15 @@ from ui.numbers import integer, latex, num
 from ui.urlstate import Param
 
 PAGE, BOOK = lesson.PAGE, lesson.BOOK
+
+# The sections in the order the lesson reads (their numbers are their positions).
+SECTIONS = (
+    "optimizers.race_header",
+    "optimizers.step_header",
+    "optimizers.clip_header",
+    "optimizers.rprop_header",
+    "optimizers.newton_header",
+)
 
 P = {p.name: p for p in (
     Param("data", "book", "choice", options=("book", "generated")),
@@ -52,15 +62,11 @@ P = {p.name: p for p in (
 )}
 
 
-def values() -> dict:
-    """The page's current settings (fragments read them here, so each sees what the others last set)."""
-    return {name: st.session_state[urlstate.key(PAGE, name)] for name in P}
-
 
 urlstate.bind_page(PAGE, P.values())
-page.frame("optimizers.title", "optimizers.intro", PAGE, P.values())
+page.frame("optimizers.title", "optimizers.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.SURFACE_CSS)
-st.session_state[lesson.SHARED] = lesson.shared(values())  # what sections 3-5 are drawn with in this run
+st.session_state[lesson.SHARED] = lesson.shared(page.values())  # what sections 3-5 are drawn with in this run
 
 
 # Sections 1-2 are one fragment: section 1's settings decide the race that section 2 steps through, and a click
@@ -68,14 +74,14 @@ st.session_state[lesson.SHARED] = lesson.shared(values())  # what sections 3-5 a
 @page.fragment
 def the_race() -> None:
     lesson.clicked_start()  # before the start's widgets are drawn
-    v = values()
+    v = page.values()
     if lesson.shared(v) != st.session_state[lesson.SHARED]:
         st.rerun(scope="app")  # the data set, ξ* or plain descent's η changed: sections 3-5 read them too
     lang, names = current_language(), lesson.runner_names(race.RUNNERS)
     with page.section("optimizers.race_header"):
         # 1. The race --------------------------------------------------------------------------------------
         page.prose("optimizers.race_text", lr=num(P["lr_sgd"].default), lr_mom=num(P["lr_mom"].default))
-        page.counting_data_controls(PAGE, P)
+        data_controls(PAGE, P)
         s1, s2, s3, s4 = st.columns(4)
         with s1:
             urlstate.number(PAGE, P["u0"], t("optimizers.u0_label"), format="%.2f")
@@ -152,7 +158,7 @@ def cost_panels(lang: str, args: tuple, goal: float) -> None:
 # fragment is called, which is in this section's run, and stops it when a run of this section no longer calls it.
 @page.fragment
 def stepping() -> None:
-    v = values()
+    v = page.values()
     lanes = lesson.racing(*lesson.race_args(v))
     last = max((len(lane.run.params) - 1 for lane in lanes.values()), default=0)
     playing = bool(st.session_state.get(lesson.PLAYING)) and last > 0
@@ -189,7 +195,7 @@ def playing_steps() -> None:
 
 def steps(playing: bool) -> None:
     """The iteration slider, the paths so far and one update taken apart; while playing, every run moves on."""
-    v = values()
+    v = page.values()
     args = lesson.race_args(v)
     lanes = lesson.racing(*args)
     last = max((len(lane.run.params) - 1 for lane in lanes.values()), default=0)
@@ -241,7 +247,7 @@ def steps(playing: bool) -> None:
 # page when ξ* changes.
 @page.fragment
 def clipping() -> None:
-    v = values()
+    v = page.values()
     lang, data = current_language(), lesson.data_args(v)
     with page.section("optimizers.clip_header"):
         page.prose("optimizers.clip_text", u0=num(BOOK["gd_start"][0]), w0=num(BOOK["gd_start"][1]),
@@ -298,7 +304,7 @@ def clipping() -> None:
 # 4. Rprop: its own fragment (Δ₀ of the three variants). It reads the data set and ξ* from section 1.
 @page.fragment
 def rprop() -> None:
-    v = values()
+    v = page.values()
     lang, data = current_language(), lesson.data_args(v)
     with page.section("optimizers.rprop_header"):
         book = lesson.book_rprop()
@@ -336,7 +342,7 @@ def rprop() -> None:
 # descent's η from section 1.
 @page.fragment
 def newton() -> None:
-    v = values()
+    v = page.values()
     with page.section("optimizers.newton_header"):
         page.prose("optimizers.newton_text")
         f1, f2 = st.columns(2)

@@ -12,7 +12,7 @@ import numpy as np
 
 from rnn_core import counting, intro, vanilla
 from rnn_core.errors import InputError
-from rnn_core.exercises.base import (
+from rnn_core.exercise import (
     HINT_SETTINGS_CHANGED,
     HINT_SIGN,
     Exercise,

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from lessons.lstm import diagrams as lstm_diagrams
+from lessons.lstm import readings as lesson
 from rnn_core import lstm, sweep, tasks, typed_inputs
-from ui import charts, lstm_diagrams, page, urlstate
-from ui import lstm as lesson
+from ui import charts, page, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
@@ -14,6 +15,16 @@ from ui.urlstate import Param
 
 PAGE = lesson.PAGE
 W = lesson.START_WEIGHTS  # section 1's cell: (W_g, U_g, b_g) per gate
+
+# The sections in the order the lesson reads (their numbers are their positions).
+SECTIONS = (
+    "lstm.cell_header",
+    "lstm.modes_header",
+    "lstm.trained_header",
+    "lstm.why_header",
+    "lstm.sweep_header",
+    "lstm.own_header",
+)
 
 P = {p.name: p for p in (
     Param("x", 1.0, "float", -3.0, 3.0, 0.1),
@@ -40,7 +51,7 @@ P = {p.name: p for p in (
 
 
 urlstate.bind_page(PAGE, P.values())
-page.frame("lstm.title", "lstm.intro", PAGE, P.values())
+page.frame("lstm.title", "lstm.intro", PAGE, P.values(), SECTIONS)
 
 
 def section_places(title_key: str) -> tuple:
@@ -59,20 +70,12 @@ def slider(name: str, label: str, **kwargs) -> None:
     urlstate.slider(PAGE, P[name], label, **kwargs)
 
 
-def values() -> dict:
-    """The page's current settings (fragments read them here, so each sees what the others last set).
-
-    Through bind_page, which also puts back a value Streamlit dropped with a widget that the section's last
-    run did not draw (the example's while no models are trained for the lag), so the URL keeps it.
-    """
-    return urlstate.bind_page(PAGE, P.values())
-
 
 # Sections 1 and 2 are one fragment: section 2 sets the gates of the very cell whose inputs and weights are
 # section 1's sliders, so both redraw when one of those moves (and only they: nothing later reads them).
 @page.fragment
 def one_cell() -> None:
-    v = values()
+    v = page.values()
     (cell, cell_boxes), (modes, modes_boxes) = (section_places(key) for key in ("lstm.cell_header",
                                                                                  "lstm.modes_header"))
     with cell:
@@ -150,7 +153,7 @@ def one_cell() -> None:
 # the example's place) loses its slot in the sidebar's share link. Unchanged charts cost a reference only.
 @page.fragment
 def long_lags() -> None:
-    v = values()
+    v = page.values()
     task, lag = v["task"], v["lag"]
     with page.section("lstm.trained_header"):
         pair = trained_pair(task, lag)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import lstm, spectral
-from rnn_core.exercises.base import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, percent, shown_numbers
+from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, percent, shown_numbers
 
 LESSON = "lstm"
 WEIGHT_NAMES = tuple(f"{kind}{g}" for g in lstm.GATES for kind in "wub")  # the page's slider names

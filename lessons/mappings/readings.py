@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from lessons.mappings import figures as mappings_charts
 from rnn_core import mappings
-from ui import charts, mappings_charts
+from ui import charts
 from ui.i18n import t
 from ui.numbers import integer, percent
 

@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lessons.lstm import figures as lstm_charts
 from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
-from ui import charts, lstm_charts
+from ui import charts
 from ui.i18n import t, verbatim
 from ui.numbers import integer, latex, num, percent
 
 PAGE = "lstm"
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "lstm"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "lstm"
 # Section 1's one-unit cell: (W_g, U_g, b_g) per gate, chosen so that every gate is partly open.
 START_WEIGHTS = {"f": (0.5, 0.5, 1.0), "i": (1.0, -1.0, 0.0), "a": (1.0, 0.5, 0.0), "o": (1.0, 1.0, -0.5)}
 KEEP_STEPS = 50  # section 2: what a "keep" gate below 1 leaves of the cell after this many steps

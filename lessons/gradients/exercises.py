@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import spectral
-from rnn_core.exercises.base import HINT_SIGN, Exercise, grid, num, percent, shown_numbers
+from rnn_core.exercise import HINT_SIGN, Exercise, grid, num, percent, shown_numbers
 
 LESSON = "gradients"
 SHARE = 0.01  # "below 1 %"

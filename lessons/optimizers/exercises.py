@@ -10,11 +10,20 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import counting, race
-from rnn_core.exercises.base import CHOICE_LABELS, HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, text
+from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, text
+
+# The text of this lesson's choice keys (the exercise box shows these).
+CHOICE_LABELS = {
+    "sgd": "optimizers.name_sgd",
+    "momentum": "optimizers.name_momentum",
+    "rmsprop": "optimizers.name_rmsprop",
+    "adam": "optimizers.name_adam",
+    "rprop": "optimizers.name_rprop",
+}
 
 LESSON = "optimizers"
 BOOK_ITERS = 500
-# The page's default settings of the runners raced here (views/optimizers.py), by the page's parameter names.
+# The page's default settings of the runners raced here (lessons/optimizers/page.py), by the page's parameter names.
 RUNNERS = ("sgd", "momentum", "rmsprop", "adam", "rprop")
 DEFAULTS = {"lr_sgd": 0.0005, "lr_mom": 2e-5, "mu": 0.9, "lr_rms": 0.05, "decay": 0.9, "lr_adam": 0.1,
             "rp_d0": 0.001, "rp_var": "rprop-"}

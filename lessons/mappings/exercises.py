@@ -10,7 +10,19 @@ import numpy as np
 
 from rnn_core import mappings
 from rnn_core.errors import InputError
-from rnn_core.exercises.base import CHOICE_LABELS, HINT_SETTINGS_CHANGED, Exercise, text
+from rnn_core.exercise import HINT_SETTINGS_CHANGED, Exercise, text
+
+# The text of this lesson's choice keys (the exercise box shows these).
+CHOICE_LABELS = {
+    "one_to_one": "mappings.name_one_to_one",
+    "one_to_many": "mappings.name_one_to_many",
+    "many_to_one": "mappings.name_many_to_one",
+    "seq2seq": "mappings.name_seq2seq",
+    "many_to_many": "mappings.name_many_to_many",
+    "neg": "mappings.out_neg",
+    "even": "mappings.out_even",
+    "pos": "mappings.out_pos",
+}
 
 LESSON = "mappings"
 MAPPINGS = tuple(mappings.TASKS)

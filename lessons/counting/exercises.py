@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core import counting, optim
-from rnn_core.exercises.base import (
+from rnn_core.exercise import (
     HINT_SETTINGS_CHANGED,
     HINT_SIGN,
     Exercise,

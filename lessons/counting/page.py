@@ -3,9 +3,11 @@
 import numpy as np
 import streamlit as st
 
+from lessons.counting import readings as lesson
+from lessons.counting import tables
+from lessons.counting.controls import data_controls
 from rnn_core import counting, gradcheck, optim
-from ui import charts, diagrams, page, tables, urlstate
-from ui import counting as lesson
+from ui import charts, diagrams, page, urlstate
 from ui.code_panel import opened_expander, under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
@@ -14,6 +16,16 @@ from ui.numbers import integer, latex, num
 from ui.urlstate import Param
 
 PAGE = lesson.PAGE
+
+# The sections in the order the lesson reads (their numbers are their positions).
+SECTIONS = (
+    "counting.model_header",
+    "counting.forward_header",
+    "counting.backward_header",
+    "counting.train_header",
+    "counting.surface_header",
+    "counting.time_header",
+)
 
 P = {p.name: p for p in (
     Param("seq", "0,0,0,0,1,0,1,0,1,0", "text"),
@@ -33,19 +45,15 @@ P = {p.name: p for p in (
 
 
 urlstate.bind_page(PAGE, P.values())
-page.frame("counting.title", "counting.intro", PAGE, P.values())
+page.frame("counting.title", "counting.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.LAYOUT_CSS)  # which of a figure's two layouts shows: wide, or narrow for a phone
 
-
-def values() -> dict:
-    """The page's current settings (fragments read them here, so each sees what the others last set)."""
-    return {name: st.session_state[urlstate.key(PAGE, name)] for name in P}
 
 
 # Sections 1-3 are one fragment: the sequence, U and W of section 1 feed the forward and backward tables.
 @page.fragment
 def by_hand() -> None:
-    v = values()
+    v = page.values()
     # Each section's place, and in it a place for its exercises, made first: an exercise box is a fragment
     # known by its position, which must not move when a section shows an error or a notice.
     (model, _), (forward, forward_boxes), (backward, backward_boxes) = (lesson.section_places(key) for key in (
@@ -175,7 +183,7 @@ def the_notes_code() -> None:
 @page.fragment
 def training() -> None:
     lesson.clicked_start()  # before the start's widgets are drawn
-    v = values()
+    v = page.values()
     lang = current_language()
     (train, train_boxes), (surface, _), (along_time, _) = (lesson.section_places(key) for key in (
         "counting.train_header", "counting.surface_header", "counting.time_header"))
@@ -187,7 +195,7 @@ def training() -> None:
                    iters=integer(P["iters"].default))
         st.latex(r"\begin{aligned} U &\leftarrow U - \eta\,\frac{\partial \xi}{\partial U} \\ "
                  r"W &\leftarrow W - \eta\,\frac{\partial \xi}{\partial W} \end{aligned}")
-        page.counting_data_controls(PAGE, P)
+        data_controls(PAGE, P)
         o1, o2, o3, o4 = st.columns(4)
         with o1:
             urlstate.number(PAGE, P["u0"], t("counting.u0_label"), format="%.2f")

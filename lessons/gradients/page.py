@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from lessons.gradients import figures as gc
+from lessons.gradients import readings as lesson
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral, vanilla
 from ui import charts, page, urlstate
-from ui import gradients as lesson
-from ui import gradients_charts as gc
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
@@ -14,6 +14,15 @@ from ui.numbers import latex, num
 from ui.urlstate import Param
 
 PAGE = lesson.PAGE
+
+# The sections in the order the lesson reads (their numbers are their positions).
+SECTIONS = (
+    "gradients.series_header",
+    "gradients.flow_header",
+    "gradients.matrix_header",
+    "gradients.cliff_header",
+    "gradients.memory_header",
+)
 
 P = {p.name: p for p in (
     Param("w", 1.5, "float", -2.0, 2.0, 0.05),
@@ -36,18 +45,14 @@ P = {p.name: p for p in (
 
 
 urlstate.bind_page(PAGE, P.values())
-page.frame("gradients.title", "gradients.intro", PAGE, P.values())
+page.frame("gradients.title", "gradients.intro", PAGE, P.values(), SECTIONS)
 
-
-def values() -> dict:
-    """The page's current settings (fragments read them here, so each sees what the others last set)."""
-    return {name: st.session_state[urlstate.key(PAGE, name)] for name in P}
 
 
 # Each section owns its controls and reads no other section's: five fragments, each reruns alone.
 @page.fragment
 def scalar_series() -> None:
-    v, lang = values(), current_language()
+    v, lang = page.values(), current_language()
     with page.section("gradients.series_header"):
         # 1. The scalar series ------------------------------------------------------------------------------
         page.prose("gradients.series_text")
@@ -80,7 +85,7 @@ def scalar_series() -> None:
 
 @page.fragment
 def counting_flow() -> None:
-    v, lang = values(), current_language()
+    v, lang = page.values(), current_language()
     with page.section("gradients.flow_header"):
         # 2. Back in the counting RNN -----------------------------------------------------------------------
         X_book, _ = counting.book_dataset()
@@ -96,7 +101,7 @@ def counting_flow() -> None:
         U, W = v["count_u"], v["count_w"]
         with f3:
             st.write("")
-            st.page_link("views/counting.py", label=t("gradients.counting_link", u=num(U), w=num(W)),
+            st.page_link("lessons/counting/page.py", label=t("gradients.counting_link", u=num(U), w=num(W)),
                          icon=":material/calculate:", query_params={"lang": lang, "u": repr(U), "w": repr(W)})
         charts.show(lesson.flow_chart(lang, U, W), name="gradients-counting-flow", width="stretch")
         st.caption(t("gradients.flow_caption", T=T))
@@ -106,7 +111,7 @@ def counting_flow() -> None:
 
 @page.fragment
 def matrices() -> None:
-    v, lang = values(), current_language()
+    v, lang = page.values(), current_language()
     with page.section("gradients.matrix_header"):
         # 3. Matrices: the spectral radius decides --------------------------------------------------------------
         page.prose("gradients.matrix_text", gamma_tanh=num(vanilla.ACTIVATIONS["tanh"].gamma),
@@ -178,7 +183,7 @@ def matrices() -> None:
 
 @page.fragment
 def the_cliff() -> None:
-    v, lang = values(), current_language()
+    v, lang = page.values(), current_language()
     with page.section("gradients.cliff_header"):
         # 4. The cliff -------------------------------------------------------------------------------------
         cliff_fields = {"x0": num(cliff.X0), "steps": cliff.T_DEFAULT, "target": num(cliff.TARGET)}
@@ -217,7 +222,7 @@ def the_cliff() -> None:
 
 @page.fragment
 def hidden_vanishing() -> None:
-    v, lang = values(), current_language()
+    v, lang = page.values(), current_language()
     with page.section("gradients.memory_header"):
         # 5. Why vanishing is harder to see --------------------------------------------------------------------
         page.prose("gradients.memory_text", hidden=lesson.MEM_HIDDEN, n=lesson.MEM_SEQUENCES,

@@ -35,7 +35,7 @@ MALFORMED_SETTING = "exercises.malformed_setting"
 HINT_SIGN = "exercises.hint_sign"
 HINT_SETTINGS_CHANGED = "exercises.hint_settings_changed"
 
-# The text of every choice key an exercise offers. Mapping and optimizer names are the lessons' own.
+# The text of the choice keys that several lessons offer; a lesson adds its own (its exercises' CHOICE_LABELS).
 CHOICE_LABELS = {
     "vanishing": "exercises.choice_vanishing",
     "exploding": "exercises.choice_exploding",
@@ -44,19 +44,6 @@ CHOICE_LABELS = {
     "unbounded": "exercises.choice_unbounded",
     "bowl": "exercises.choice_bowl",
     "saddle": "exercises.choice_saddle",
-    "one_to_one": "mappings.name_one_to_one",
-    "one_to_many": "mappings.name_one_to_many",
-    "many_to_one": "mappings.name_many_to_one",
-    "seq2seq": "mappings.name_seq2seq",
-    "many_to_many": "mappings.name_many_to_many",
-    "neg": "mappings.out_neg",
-    "even": "mappings.out_even",
-    "pos": "mappings.out_pos",
-    "sgd": "optimizers.name_sgd",
-    "momentum": "optimizers.name_momentum",
-    "rmsprop": "optimizers.name_rmsprop",
-    "adam": "optimizers.name_adam",
-    "rprop": "optimizers.name_rprop",
 }
 
 
@@ -165,7 +152,7 @@ class Exercise:
 def text(key: str, **values) -> dict:
     """A prompt or explanation value that is itself text to translate: ``{"key": locale key}``, with the text's own
     ``{fields}`` in ``values`` when it has some (filled the same way). Strings and numbers are shown as they are;
-    :func:`rnn_core.exercises.fill` translates these, and joins a list of values with ", "."""
+    :func:`fill` translates these, and joins a list of values with ", "."""
     return {"key": key, "values": values} if values else {"key": key}
 
 
@@ -193,7 +180,6 @@ def read_number(response) -> float | None:
     else:
         return None
     return value if math.isfinite(value) else None
-
 
 
 # "1.23·10⁵", "1.23 × 10^-5", "2*10^3": a mantissa times a power of ten, as the pages write large and small numbers.
@@ -239,3 +225,18 @@ def bits_text(bits) -> str:
 def numbers_text(values) -> str:
     """Numbers as the home page's input widget takes them: ``"1, 0, -0.5"``."""
     return ", ".join(f"{float(v):g}" for v in values)
+
+
+def fill(values: dict, translate: Callable[[str], str]) -> dict:
+    """A prompt's or explanation's values ready for its text: ``{"key": k}`` becomes ``translate(k)`` (its own
+    ``"values"`` filled into it), a list or tuple becomes its filled items joined with ", "."""
+    return {name: _filled(value, translate) for name, value in values.items()}
+
+
+def _filled(value, translate: Callable[[str], str]):
+    if isinstance(value, dict):
+        inner = value.get("values")
+        return translate(value["key"]).format(**fill(inner, translate)) if inner else translate(value["key"])
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(_filled(item, translate)) for item in value)
+    return value

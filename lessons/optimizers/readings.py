@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lessons.optimizers import divergence
+from lessons.optimizers import figures as oc
 from rnn_core import counting, optim, race
-from ui import charts, divergence, media, surfaces, urlstate
-from ui import optimizers_charts as oc
+from ui import charts, media, surfaces, urlstate
 from ui.i18n import t
 from ui.numbers import integer, num
 

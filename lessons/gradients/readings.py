@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lessons.gradients import figures as gc
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral
 from ui import charts, surfaces, urlstate
-from ui import gradients_charts as gc
 from ui.i18n import t
 from ui.numbers import latex, num, percent
 

@@ -7,12 +7,11 @@ import streamlit as st
 
 from classroom import codes
 from classroom.store import StoreUnavailable
-from rnn_core import exercises
 from ui import exercise_box as box
+from ui import registry
 from ui.i18n import current_language, t
-from ui.nav import LESSONS
 
-LESSON_TITLES = {path: title for _, title, _, path in LESSONS}
+LESSON_TITLES = {known.name: known.title_key for known in registry.pages()}
 REFRESH_SECONDS = 3
 
 
@@ -94,11 +93,11 @@ def summary_table(class_id: int, seed: int) -> pd.DataFrame:
     the class's counts and a projector link."""
     by_id = {(s.lesson, s.exercise_id): s for s in box.class_store().summary(class_id)}
     rows = []
-    for number, (lesson, ids) in enumerate(exercises.catalogue().items(), start=1):
+    for number, (lesson, ids) in enumerate(registry.catalogue().items(), start=1):
         in_section: dict[int, int] = {}
         for exercise_id in ids:
             s = by_id.get((lesson, exercise_id))
-            ex = exercises.make(exercise_id, seed)
+            ex = registry.make(exercise_id, seed)
             section = ex.section
             in_section[section] = in_section.get(section, 0) + 1
             rows.append({

@@ -3,18 +3,20 @@
 import numpy as np
 import streamlit as st
 
+from lessons.home import readings as lesson
 from rnn_core import intro, vanilla
-from ui import charts, diagrams, page, urlstate
-from ui import home as lesson
+from ui import charts, diagrams, page, registry, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
-from ui.nav import LESSONS
 from ui.numbers import integer, num
 from ui.urlstate import Param
 
 PAGE = lesson.PAGE
+
+# The sections in the order the lesson reads (their numbers are their positions).
+SECTIONS = ("home.recurrence_header", "home.try_header", "home.memory_header", "home.uses_header", "home.map_header")
 
 P = {p.name: p for p in (
     Param("x", "1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0", "text"),
@@ -27,13 +29,9 @@ P = {p.name: p for p in (
 
 
 urlstate.bind_page(PAGE, P.values())
-page.frame("home.title", "home.intro", PAGE, P.values())
+page.frame("home.title", "home.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.UNROLLED_CSS)
 
-
-def values() -> dict:
-    """The page's current settings (fragments read them here, so each sees what the others last set)."""
-    return {name: st.session_state[urlstate.key(PAGE, name)] for name in P}
 
 
 def network(v: dict) -> tuple:
@@ -47,7 +45,7 @@ def network(v: dict) -> tuple:
 # own inside it, so that moving δ reruns section 3 alone.
 @page.fragment
 def feed_a_sequence() -> None:
-    v = values()
+    v = page.values()
     settings = network(v)
     steps = len(settings[0])
     # One container per section, made first: section 3's fragment is known by its position, which must not move
@@ -105,7 +103,7 @@ def feed_a_sequence() -> None:
 
 @page.fragment
 def the_nudge() -> None:
-    v = values()
+    v = page.values()
     settings = network(v)
     scales = P["scale"].lo, P["scale"].hi
     with page.section("home.memory_header"):
@@ -133,12 +131,13 @@ with page.section("home.uses_header"):
     page.prose("home.uses_text")
 with page.section("home.map_header"):
     st.markdown(t("home.map_text"))
-    shown = [lesson_ for lesson_ in LESSONS if lesson_[3] in lesson.LESSON_LINES]
+    shown = [known for known in registry.lessons() if known.name in lesson.LESSON_LINES]
     for row in range(0, len(shown), 2):
-        for column, (script, title_key, icon, path) in zip(st.columns(2), shown[row:row + 2], strict=False):
+        for column, known in zip(st.columns(2), shown[row:row + 2], strict=False):
             with column.container(border=True, height="stretch"):
-                st.page_link(script, label=t(title_key), icon=icon, query_params={"lang": current_language()})
-                st.markdown(t(lesson.LESSON_LINES[path]))
+                st.page_link(known.script, label=t(known.title_key), icon=known.icon,
+                             query_params={"lang": current_language()})
+                st.markdown(t(lesson.LESSON_LINES[known.name]))
 
 under_the_hood(
     (intro.parse_numbers, "home.hood_parse_numbers"),

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lessons.counting import tables
 from rnn_core import counting, optim
-from ui import charts, page, present, surfaces, tables, urlstate
+from ui import charts, page, present, surfaces, urlstate
 from ui.i18n import t
 from ui.numbers import integer, num, number_expr
 

@@ -1,0 +1,22 @@
+"""The counting RNN and backpropagation through time.
+
+page.py       the lesson's sections in order (the script st.Page runs)
+params.py     its settings: defaults, ranges, presets and the book's values
+exercises.py  its exercises; reproduce.py its "Reproduce in Python" template
+"""
+
+from pathlib import Path
+
+from lessons.counting import exercises
+from ui.registry import Lesson
+
+HERE = Path(__file__).parent
+
+LESSON = Lesson(
+    name="counting",
+    title_key="nav.counting",
+    icon=":material/pin:",
+    script="lessons/counting/page.py",
+    exercises=exercises.EXERCISES,
+    reproduce=HERE / "reproduce.py",
+)

@@ -1,0 +1,23 @@
+"""Taming the explosion: clipping, Rprop and other optimizers.
+
+page.py       the lesson's sections in order (the script st.Page runs)
+params.py     its settings: defaults, ranges, presets and the book's values
+exercises.py  its exercises; reproduce.py its "Reproduce in Python" template
+"""
+
+from pathlib import Path
+
+from lessons.optimizers import exercises
+from ui.registry import Lesson
+
+HERE = Path(__file__).parent
+
+LESSON = Lesson(
+    name="optimizers",
+    title_key="nav.optimizers",
+    icon=":material/explore:",
+    script="lessons/optimizers/page.py",
+    exercises=exercises.EXERCISES,
+    choice_labels=exercises.CHOICE_LABELS,
+    reproduce=HERE / "reproduce.py",
+)
