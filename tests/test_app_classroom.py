@@ -180,7 +180,8 @@ def _fake_exercises() -> SimpleNamespace:
 
 def use_exercises(monkeypatch, fakes: SimpleNamespace) -> None:
     """The box makes its variants with ``fakes`` (in place of the lessons' registry). Made variants are shared
-    by sessions: forget those another test's fakes made under the same ids (the fakes' ids are no real exercise's, so real ones stay valid)."""
+    by sessions: forget those another test's fakes made under the same ids (the fakes' ids are no real
+    exercise's, so real ones stay valid)."""
     monkeypatch.setattr(ui.exercise_box, "registry", fakes)
     ui.exercise_box.made_variant.clear()
 
