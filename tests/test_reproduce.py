@@ -4,12 +4,13 @@ no Streamlit) and prints the numbers the page shows at those settings."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 from apptest_helpers import open_app, page_values, run_script
 
-from ui import reproduce
+from ui import registry, reproduce
 from ui.i18n import catalog
 from ui.numbers import num
 
@@ -77,27 +78,27 @@ def counting_lengths(values: dict) -> range:
     return range(10 if values["data"] == "book" else values["len"])
 
 
-def test_every_script_runs_as_it_is_at_the_pages_defaults(tmp_path):
-    for path in sorted((ROOT / "lessons").glob("*/reproduce.py")):
-        printed = run_script(path.read_text(encoding="utf-8"), tmp_path)
-        assert printed, f"{path.parent.name} printed nothing"
+LESSONS = [lesson for lesson in registry.lessons() if lesson.reproduce is not None]
 
 
-def test_the_template_params_are_the_pages_url_parameters():
-    # Each script's PARAMS names are the page's parameters: a renamed URL parameter would break the scripts.
-    for path in sorted((ROOT / "lessons").glob("*/reproduce.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        params = next(node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id == "PARAMS")
-        names = set(ast.literal_eval(params.value))
-        declared = view_parameters(path.parent.name)
-        assert names == declared, (path.parent.name, names ^ declared)
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
+def test_every_script_runs_at_the_pages_defaults(lesson, tmp_path):
+    defaults = {p.name: p.default for p in lesson.params}
+    assert defaults, f"{lesson.name} registers no params"
+    printed = run_script(reproduce.script(lesson.name, defaults, f"http://localhost/{lesson.name}"), tmp_path)
+    assert printed, f"{lesson.name} printed nothing"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
+def test_the_template_params_are_the_pages_url_parameters(lesson):
+    # The names a script reads from PARAMS are the page's parameters: a renamed URL parameter breaks the script.
+    text = lesson.reproduce.read_text(encoding="utf-8")
+    read = set(re.findall(r"PARAMS\[\"(\w+)\"\]", text))
+    declared = {p.name for p in lesson.params}
+    assert read <= declared, read - declared
+    assert declared == view_parameters(lesson.name)
 
 
 def view_parameters(page: str) -> set[str]:
-    """The parameter names a view declares (``Param("name", ...)``), read from its source, not by running it."""
-    tree = ast.parse((ROOT / "lessons" / page / "page.py").read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Param" and node.args:
-            names.add(ast.literal_eval(node.args[0]))
-    return names
+    """The parameter names the page mirrors in its URL, read from a real session of it."""
+    return set(page_values(open_app(page), page))

@@ -32,6 +32,8 @@ class Lesson:
         exercises: ``{exercise id: builder}`` in section order; a builder takes a ``np.random.Generator`` and
             returns the variant's :class:`rnn_core.exercise.Exercise`.
         choice_labels: the locale key of each choice key its exercises offer beyond the shared ones.
+        params: its settings (``ui.param.Param`` specs from its ``params.py``): their defaults fill its Reproduce
+            template as the page opens.
         reproduce: its "Reproduce in Python" template, or None.
         constants: the values its Reproduce template reads beside the page's settings (the book's values, from
             the lesson's ``params.py``), written into the script as ``CONSTANTS = {...}``.
@@ -44,6 +46,7 @@ class Lesson:
     script: str
     exercises: Mapping[str, Callable[[np.random.Generator], Exercise]] = field(default_factory=dict)
     choice_labels: Mapping[str, str] = field(default_factory=dict)
+    params: tuple = ()
     reproduce: Path | None = None
     constants: Mapping[str, object] = field(default_factory=dict)
     is_lesson: bool = True
