@@ -1,0 +1,171 @@
+"""The layout the code promises (docs/ARCHITECTURE.md): dependencies point one way, frame -> lessons -> core, and
+each lesson's settings are defined once, in its ``params.py``.
+
+Read from the source (imports and assignments as Python's own parser sees them), so a test fails the day a file
+breaks the layout, whether or not that code path runs in another test.
+"""
+
+from __future__ import annotations
+
+import ast
+import numbers
+import re
+from pathlib import Path
+
+import pytest
+
+from ui import registry
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON_DIRS = sorted(p.parent for p in ROOT.glob("lessons/*/__init__.py"))
+
+
+def sources(*folders: str) -> list[Path]:
+    return sorted(path for folder in folders for path in (ROOT / folder).rglob("*.py"))
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at any depth of its code (an import inside a function counts too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize(("layer", "forbidden"), [
+    ("rnn_core", ("ui", "lessons", "classroom", "app")),
+    ("classroom", ("ui", "lessons", "app")),
+    ("ui", ("lessons", "app")),
+])
+def test_dependencies_point_one_way(layer, forbidden):
+    wrong = {f"{path.relative_to(ROOT)} imports {module}" for path in sources(layer)
+             for module in imported_modules(path) if module.split(".")[0] in forbidden}
+    assert not wrong, sorted(wrong)
+
+
+def test_views_is_gone_and_ui_holds_no_file_named_after_a_lesson():
+    assert not (ROOT / "views").exists()
+    names = {p.name for p in LESSON_DIRS}
+    assert names >= {"home", "mappings", "counting", "gradients", "optimizers", "lstm"}
+    named = [p.name for p in (ROOT / "ui").glob("*.py") if any(p.stem.startswith(name) for name in names)]
+    assert named == []
+
+
+def test_every_lesson_folder_holds_its_page_params_figures_exercises_and_reproduce_template():
+    for lesson in registry.lessons():
+        folder = ROOT / "lessons" / lesson.name
+        missing = [f for f in ("page.py", "params.py", "figures.py", "exercises.py", "reproduce.py")
+                   if not (folder / f).is_file()]
+        assert not missing, (lesson.name, missing)
+        assert lesson.script == f"lessons/{lesson.name}/page.py"
+        assert lesson.reproduce == folder / "reproduce.py"
+
+
+def test_params_are_pure_so_exercises_and_scripts_read_them_without_streamlit():
+    for folder in LESSON_DIRS:
+        params = folder / "params.py"
+        if params.is_file():
+            heavy = {m for m in imported_modules(params) if m.split(".")[0] in {"streamlit", "altair", "pandas"}}
+            assert not heavy, (params.relative_to(ROOT), heavy)
+
+
+# --- each setting is defined once ---------------------------------------------------------------------------
+SETTING_NAME = re.compile(r"(^|_)(BOOK|DEFAULTS?|PRESETS?|RANGES?)(_|$)")
+
+
+def _defines_params(tree: ast.AST) -> list[int]:
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) == "Param"]
+
+
+def _setting_names(tree: ast.Module) -> list[str]:
+    """Module-level names that, by their name, hold settings: BOOK, DEFAULT_*, *_PRESETS, *_RANGE ..."""
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        else:
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else []
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name) and SETTING_NAME.search(name.id):
+                    names.append(name.id)
+    return names
+
+
+def test_param_specs_are_made_only_in_a_lessons_params():
+    wrong = []
+    for path in [ROOT / "app.py", *sources("lessons", "ui", "rnn_core", "classroom")]:
+        if path.name == "params.py" and path.parent.parent.name == "lessons" or path == ROOT / "ui" / "param.py":
+            continue
+        wrong += [f"{path.relative_to(ROOT)}:{line}" for line in _defines_params(ast.parse(path.read_text()))]
+    assert not wrong, wrong
+
+
+def test_book_values_defaults_presets_and_ranges_are_named_only_in_a_lessons_params():
+    wrong = []
+    for path in sources("lessons", "ui"):
+        if path.name == "params.py":
+            continue
+        wrong += [f"{path.relative_to(ROOT)}: {name}" for name in _setting_names(ast.parse(path.read_text()))]
+    assert not wrong, wrong
+
+
+def _numbers_of(value) -> set[float]:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return set()
+    if isinstance(value, numbers.Real):
+        return {float(value)}
+    if isinstance(value, dict):
+        return set().union(*map(_numbers_of, value.values()), set())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return set().union(*map(_numbers_of, value), set())
+    return set()
+
+
+# Numbers too common to mean "this setting" when they appear in code: counts, halves, unit steps, powers of ten.
+COMMON = {0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 20.0, 50.0, 100.0, 1000.0, 0.5, 0.1, 0.01, 0.001, 0.25}
+
+
+def _distinctive_settings(lesson) -> set[float]:
+    """The numbers that stand for this lesson's settings: its params' defaults and bounds, and its constants
+    (the book's values), less the common ones."""
+    values = set()
+    for p in lesson.params:
+        values |= _numbers_of(p.default) | _numbers_of(p.lo) | _numbers_of(p.hi)
+    values |= _numbers_of(dict(lesson.constants))
+    return {v for v in values if abs(v) not in COMMON}
+
+
+def _literals(tree: ast.AST) -> dict[float, int]:
+    """Numeric literals of a file's code (docstrings and other strings are not code), signed where written so."""
+    found = {}
+    for node in ast.walk(tree):
+        negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+        if negative and isinstance(node.operand, ast.Constant):
+            value = node.operand.value
+            if isinstance(value, numbers.Real) and not isinstance(value, bool):
+                found.setdefault(-float(value), node.lineno)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, numbers.Real) and not isinstance(node.value, bool):
+            found.setdefault(float(node.value), node.lineno)
+    return found
+
+
+@pytest.mark.parametrize("lesson", registry.lessons(), ids=lambda lesson: lesson.name)
+def test_a_lessons_settings_are_not_typed_again_outside_its_params(lesson):
+    """A default, a range bound or a book value typed again as a literal in the lesson's other files, or in the
+    maths, is a copy that can drift from the page: they read ``params`` instead."""
+    assert lesson.params, f"{lesson.name} registers no params"
+    settings = _distinctive_settings(lesson)
+    folder = ROOT / "lessons" / lesson.name
+    wrong = []
+    for path in [*folder.glob("*.py"), *sources("rnn_core")]:
+        if path.name in ("params.py", "__init__.py") and path.parent == folder:
+            continue
+        for value, line in _literals(ast.parse(path.read_text(encoding="utf-8"))).items():
+            if value in settings:
+                wrong.append(f"{path.relative_to(ROOT)}:{line} {value:g}")
+    assert not wrong, wrong
