@@ -142,16 +142,19 @@ def _distinctive_settings(lesson) -> set[float]:
 
 def _literals(tree: ast.AST) -> dict[float, int]:
     """Numeric literals of a file's code (docstrings and other strings are not code), signed where written so."""
-    found = {}
+    found, negated = {}, set()
     for node in ast.walk(tree):
-        negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
-        if negative and isinstance(node.operand, ast.Constant):
-            value = node.operand.value
-            if isinstance(value, numbers.Real) and not isinstance(value, bool):
-                found.setdefault(-float(value), node.lineno)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, numbers.Real) and not isinstance(node.value, bool):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+            negated.add(id(node.operand))
+            if _is_number(node.operand.value):
+                found.setdefault(-float(node.operand.value), node.lineno)
+        elif isinstance(node, ast.Constant) and _is_number(node.value) and id(node) not in negated:
             found.setdefault(float(node.value), node.lineno)
     return found
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 @pytest.mark.parametrize("lesson", registry.lessons(), ids=lambda lesson: lesson.name)
