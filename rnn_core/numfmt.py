@@ -3,7 +3,7 @@
 ``digits`` significant digits (3 by default), trailing zeros dropped; a true minus sign (−, U+2212); numbers
 from 0.001 up to 100,000 in plain decimals (integers of four or five digits in full); beyond that a mantissa
 times a power of ten with a superscript exponent, ``1.23·10⁵`` and ``4.5·10⁻⁶`` (never ``1.23e+05``); ``∞`` for an
-infinity and ``—`` for a value that is not a number. ``ui.numbers`` (the pages) and ``rnn_core.exercises``
+infinity and ``—`` for a value that is not a number. ``ui.numbers`` (the pages) and the exercises
 (prompts and explanations) both write numbers with these functions.
 """
 
