@@ -1,6 +1,7 @@
-"""The exercises (each lesson's exercises.py, on rnn_core.exercise): every variant's answer is right by its own check and by a second,
-independent computation; wrong answers are wrong; malformed input is a message, never an exception; the texts and
-the page links fit the lessons. Pure maths: no streamlit here (texts are read from the TOML files directly)."""
+"""The exercises (each lesson's exercises.py, on rnn_core.exercise): every variant's answer is right by its own
+check and by a second, independent computation; wrong answers are wrong; malformed input is a message, never an
+exception; the texts and the page links fit the lessons. Pure maths: no streamlit here (texts are read from the
+TOML files directly)."""
 
 from __future__ import annotations
 
