@@ -1,4 +1,4 @@
-"""Reading a small square matrix a student types (the 2×2 W of the gradients lesson).
+"""Reading a small square matrix a student types (the 2×2 W of the gradients lesson), and writing one as typed.
 
 Nothing typed is evaluated: the text is split into rows and entries, and each entry must look like a decimal
 number. What cannot be read raises :class:`MatrixError`, a :class:`rnn_core.errors.InputError` with a code the
@@ -68,3 +68,11 @@ def parse_matrix(text: str, size: int = 2, max_abs: float | None = None) -> np.n
     if len(rows) != size or any(len(row) != size for row in rows):
         raise MatrixError("shape", found=tuple(len(row) for row in rows))
     return np.array(rows, dtype=np.float64)
+
+
+def format_matrix(W: np.ndarray) -> str:
+    """A matrix as a student types it, the text :func:`parse_matrix` reads back: ``"0.9, 4; 0, 0.9"``.
+
+    Entries are written with ``%g`` (six significant digits): exact for the short decimals a lesson types.
+    """
+    return "; ".join(", ".join(f"{float(x):g}" for x in row) for row in np.asarray(W, dtype=np.float64))

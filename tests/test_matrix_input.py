@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnn_core.matrix_input import MatrixError, parse_matrix
+from rnn_core.matrix_input import MatrixError, format_matrix, parse_matrix
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,10 @@ def test_parse_matrix_refuses_entries_above_the_limit():
         parse_matrix("1 0; 0 -1e3", max_abs=100.0)
     assert (caught.value.code, caught.value.row, caught.value.column, caught.value.token) == ("too_large", 2, 2,
                                                                                              "-1e3")
+
+
+@pytest.mark.parametrize("W", [[[0.9, 4.0], [0.0, 0.9]], [[-2.0, 0.5], [1.5, -0.0]], [[1e-3, -250.0], [0.25, 1.0]]])
+def test_format_matrix_writes_what_parse_matrix_reads_back(W):
+    text = format_matrix(np.array(W))
+    np.testing.assert_array_equal(parse_matrix(text), np.array(W))
+    assert format_matrix(np.array([[0.9, 4.0], [0.0, 0.9]])) == "0.9, 4; 0, 0.9"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnn_core import spectral
+from rnn_core import matrix_input, spectral
 from rnn_core.exercise import HINT_SIGN, Exercise, grid, num, percent, shown_numbers
 
 LESSON = "gradients"
@@ -23,11 +23,6 @@ def _regime(rho: float) -> str:
     if np.isclose(rho, 1.0, rtol=0.0, atol=1e-9):  # exactly 1 up to the eigenvalue solver's rounding
         return "neither"
     return "vanishing" if rho < 1.0 else "exploding"
-
-
-def _matrix_text(W: np.ndarray) -> str:
-    """A 2x2 matrix as the page's matrix box takes it: ``a, b; c, d``."""
-    return "; ".join(", ".join(f"{float(x):g}" for x in row) for row in W)
 
 
 def _matrix_shown(W: np.ndarray) -> str:
@@ -102,7 +97,7 @@ def spectral_radius(rng: np.random.Generator) -> Exercise:
         explain_key="exercises.gradients_spectral_radius_explain",
         explain_values={"eigenvalues": ", ".join(_complex(z) for z in eig), "rho": num(rho), "lambda1": num(lambda1),
                         "trace": num(np.trace(W)), "det": num(np.linalg.det(W))},
-        page_params={"kind": "typed", "matrix": _matrix_text(W)},
+        page_params={"kind": "typed", "matrix": matrix_input.format_matrix(W)},
         hint_key="exercises.gradients_spectral_radius_hint",
         mistakes=((HINT_SIGN, real), ("exercises.gradients_spectral_radius_hint_singular", lambda1),
                   ("exercises.gradients_spectral_radius_hint_entry", float(np.max(np.abs(W))))),
@@ -137,7 +132,7 @@ def matrix_regime(rng: np.random.Generator) -> Exercise:
         prompt_values={"matrix": _matrix_shown(W)},
         explain_key="exercises.gradients_matrix_regime_explain",
         explain_values={"rho": num(rho), "lambda1": num(lambda1)},
-        page_params={"kind": "typed", "matrix": _matrix_text(W)},
+        page_params={"kind": "typed", "matrix": matrix_input.format_matrix(W)},
         hint_key="exercises.gradients_matrix_regime_hint",
         mistakes=mistakes,
     )

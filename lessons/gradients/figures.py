@@ -47,11 +47,6 @@ def matrix_prose(W: np.ndarray) -> str:
     return rf"$\begin{{pmatrix}} {rows} \end{{pmatrix}}$"
 
 
-def matrix_input(W: np.ndarray) -> str:
-    """A small matrix as the text a student would type (and ``matrix_input.parse_matrix`` reads): ``0.9, 4; 0, 0.9``."""
-    return "; ".join(", ".join(f"{float(x):g}" for x in row) for row in W)
-
-
 # Axis ticks at powers of ten read "10⁵", not "1·10⁵": the shared expression with a mantissa of 1 left out.
 SCI_LABEL = f"replace({number_expr('datum.value')}, /^(−?)1·10/, '$110')"
 

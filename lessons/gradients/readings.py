@@ -34,7 +34,7 @@ EIGEN_SIZE = 260  # section 3: the complex plane, a square whose axes and legend
 CLIFF_SLOT = "gradients_cliff"  # the cliff surface's place on the page (ui.surfaces.image_url)
 NON_NORMAL_W = spectral.non_normal_example(NON_NORMAL_RHO)
 NON_NORMAL_W.setflags(write=False)
-DEFAULT_MATRIX = gc.matrix_input(NON_NORMAL_W)  # the typed matrix's default: the non-normal example
+DEFAULT_MATRIX = matrix_input.format_matrix(NON_NORMAL_W)  # the typed matrix's default: the non-normal example
 FLOAT64_MAX = gc.power_of_ten(float(np.log10(np.finfo(np.float64).max)), 2)  # where a curve leaves the chart
 
 
