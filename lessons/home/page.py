@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from lessons.home import figures
 from lessons.home import readings as lesson
 from rnn_core import intro, vanilla
 from ui import charts, diagrams, page, registry, urlstate
@@ -30,7 +31,7 @@ P = {p.name: p for p in (
 
 urlstate.bind_page(PAGE, P.values())
 page.frame("home.title", "home.intro", PAGE, P.values(), SECTIONS)
-st.html(lesson.UNROLLED_CSS)
+st.html(figures.UNROLLED_CSS)
 
 
 

@@ -1,5 +1,6 @@
-"""What the home lesson's sections draw: the typed sequence, the small RNN's cached runs and chart specs, and
-the sentences that read the nudge, each chosen from the values computed at the page's settings.
+"""What the home lesson's sections show: the typed sequence, the small RNN's cached runs, the cached chart specs
+(built by :mod:`lessons.home.figures`), and the sentences that read the nudge, each chosen from the values
+computed at the page's settings.
 
 Runs and chart specs are keyed on the page's small settings (the sequence as a tuple of numbers), so a rerun
 that changes nothing in a chart ships it from the one spec cache (:func:`ui.charts.spec_cache`).
@@ -7,16 +8,15 @@ that changes nothing in a chart ships it from the one spec cache (:func:`ui.char
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
-import pandas as pd
 import streamlit as st
 
+from lessons.home import figures
 from rnn_core import intro, vanilla
 from rnn_core.errors import InputError
 from ui import charts
 from ui.i18n import t
-from ui.numbers import D3_NUMBER, integer, num, number_expr
+from ui.numbers import integer, num
 
 PAGE = "home"
 ACTIVATION_NAMES = {"tanh": "home.act_tanh", "relu": "home.act_relu", "logistic": "home.act_logistic",
@@ -25,23 +25,6 @@ ACTIVATION_NAMES = {"tanh": "home.act_tanh", "relu": "home.act_relu", "logistic"
 LESSON_LINES = {"mappings": "home.map_mappings", "counting": "home.map_counting", "gradients": "home.map_gradients",
                 "optimizers": "home.map_optimizers", "lstm": "home.map_lstm", "class": "home.map_class"}
 SCALE_STEP = 0.5  # section 3 compares the nudge at the weight scale one such step down and up
-VIRIDIS = "viridis"  # the one sequential colour map of the app's heatmaps
-
-
-def y_axis(**kwargs) -> alt.Axis:
-    """A y axis whose title reads across, above the plot (Hangul turned sideways is hard to read, and a long
-    title fits a phone's width better across than along a short axis)."""
-    return alt.Axis(titleAngle=0, titleAlign="left", titleBaseline="bottom", titleX=0, titleY=-10, **kwargs)
-
-# Section 1 draws the unrolled network twice: time left to right, and stacked (a row per step) for a phone,
-# where Streamlit's columns stack too (below 640 px). Only ours: the two keyed containers of the view.
-UNROLLED_CSS = """<style>
-.st-key-home-unrolled-stacked { display: none; }
-@media (max-width: 640px) {
-  .st-key-home-unrolled-wide { display: none; }
-  .st-key-home-unrolled-stacked { display: block; }
-}
-</style>"""
 
 
 def read_sequence(text: str, default: str) -> tuple[tuple[float, ...], InputError | None]:
@@ -85,44 +68,21 @@ def states(x: tuple, activation: str, hidden: int, seed: int, scale: float) -> t
 
 @charts.spec_cache(max_entries=128)
 def state_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, scale: float) -> dict:
-    """Section 2: the states over time, one row per unit, on viridis (overflowed states left out)."""
+    """Section 2: the states over time (:func:`lessons.home.figures.states`)."""
     H, _ = states(x, activation, hidden, seed, scale)
-    T, units = H.shape
-    tt, hh = np.meshgrid(np.arange(1, T + 1), np.arange(1, units + 1), indexing="ij")
-    df = pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(), "value": H.ravel()})
-    df = df[np.isfinite(df["value"])]
-    step, unit, value = t("home.t_axis"), t("home.unit_axis"), t("home.state_value")
-    chart = alt.Chart(df).transform_calculate(shown=number_expr("datum.value")).mark_rect().encode(
-        x=alt.X("t:O", title=step, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
-        y=alt.Y("unit:O", title=unit, axis=y_axis(labelAngle=0)),
-        color=alt.Color("value:Q", title=value, scale=alt.Scale(scheme=VIRIDIS),
-                        legend=alt.Legend(orient="bottom", format=D3_NUMBER, gradientLength=220)),
-        tooltip=[alt.Tooltip("t:O", title=step), alt.Tooltip("unit:O", title=unit),
-                 alt.Tooltip("shown:N", title=value)],  # written as num() writes it
-    ).properties(height=180 + 28 * units)  # the x axis and the legend below take about 180 px
-    return charts.vega_lite(chart)
+    return charts.vega_lite(figures.states(H, step_title=t("home.t_axis"), unit_title=t("home.unit_axis"),
+                                           value_title=t("home.state_value")))
 
 
 @charts.spec_cache(max_entries=128)
 def memory_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> dict:
-    """Section 3: how far each state moves when x₁ is nudged by ``delta``, against the nudge itself (a dashed
-    line). Zeros and overflows are left out of the log axis (:func:`memory_cut` says how many)."""
+    """Section 3: how far each state moves when x₁ is nudged by ``delta`` (:func:`lessons.home.figures.nudge`;
+    :func:`memory_cut` says what its log axis leaves out)."""
     diff = nudged(x, activation, hidden, seed, scale, delta)["difference"]
-    shown = np.isfinite(diff) & (diff > 0)
-    df = pd.DataFrame({"t": np.arange(1, len(x) + 1)[shown], "difference": diff[shown]})
-    step, moved = t("home.t_axis"), t("home.difference_axis")
-    y = alt.Y("difference:Q", title=moved, scale=alt.Scale(type="log"), axis=y_axis(format=D3_NUMBER))
-    line = alt.Chart(df).transform_calculate(shown=number_expr("datum.difference")).mark_line(
-        point=True, color=charts.PALETTE[0]).encode(
-        x=alt.X("t:Q", title=step, axis=alt.Axis(format="d", tickMinStep=1),
-                scale=alt.Scale(domain=[1, max(len(x), 2)])),
-        y=y,
-        tooltip=[alt.Tooltip("t:Q", title=step), alt.Tooltip("shown:N", title=moved)],
-    )
-    nudge = pd.DataFrame({"difference": [delta], "label": [t("home.delta_rule", delta=num(delta))]})
-    rule = alt.Chart(nudge).mark_rule(strokeDash=[6, 4], color=charts.PALETTE[1], strokeWidth=2).encode(
-        y=y, tooltip=[alt.Tooltip("label:N", title=t("home.delta_rule_title"))])
-    return charts.vega_lite(alt.layer(line, rule).properties(height=280))
+    return charts.vega_lite(figures.nudge(diff, delta, step_title=t("home.t_axis"),
+                                          moved_title=t("home.difference_axis"),
+                                          delta_label=t("home.delta_rule", delta=num(delta)),
+                                          delta_title=t("home.delta_rule_title")))
 
 
 def memory_cut(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> str:
