@@ -16,13 +16,14 @@ from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_a
 from browser_helpers import load, wait_until_drawn, wait_until_run, watch_console
 
 from lessons.gradients import figures as gc
-from rnn_core import cliff, counting, memory_probe, spectral
+from lessons.gradients import params
+from rnn_core import cliff, counting, matrix_input, memory_probe, spectral
 from ui import registry
 from ui.code_panel import shown_functions
 from ui.i18n import catalog
 from ui.numbers import num, percent
 
-DEFAULT_MATRIX = "0.9, 4; 0, 0.9"
+P = params.P
 
 
 def metric(at, label_key: str, lang: str = "en", **fields) -> str:
@@ -64,7 +65,7 @@ def test_page_renders_in_both_languages_with_the_books_numbers_computed(lang):
     assert_clean(at)
     assert at.title[0].value == catalog(lang)["gradients.title"]
     # The book's two numbers, computed by rnn_core (1.5^50 ≈ 6.38e8, 0.6^20 ≈ 3.66e-5), not typed.
-    assert spectral.BOOK_EXPLODE == (1.5, 50) and spectral.BOOK_VANISH == (0.6, 20)
+    assert params.BOOK["explode"] == (1.5, 50) and params.BOOK["vanish"] == (0.6, 20)
     assert metric(at, "gradients.book_explode", lang, power="1.5⁵⁰") == num(1.5**50) == "6.38·10⁸"
     assert metric(at, "gradients.book_vanish", lang, power="0.6²⁰") == num(0.6**20) == "3.66·10⁻⁵"
     page_text = texts(at)
@@ -102,8 +103,9 @@ def test_section_1_names_the_regime_of_the_students_w(w):
         assert shown(at, "en", key) == (key == expected), (w, key)
     if expected == "gradients.scalar_vanishing":
         fields = {"steps": 100, "absw": num(abs(w))}  # the whole sentence: the exercise box also says "After"
-        assert (catalog("en")["gradients.scalar_negligible"].format(**fields) in texts(at)) == (size < 0.01)
-        assert (catalog("en")["gradients.scalar_still_counts"].format(**fields) in texts(at)) == (size >= 0.01)
+        negligible = size < params.NEGLIGIBLE  # 1 %
+        assert (catalog("en")["gradients.scalar_negligible"].format(**fields) in texts(at)) == negligible
+        assert (catalog("en")["gradients.scalar_still_counts"].format(**fields) in texts(at)) == (not negligible)
         assert f"ten-fold every {num(1 / abs(np.log10(abs(w))))} steps" in texts(at)
     assert (catalog("en")["gradients.scalar_alternates"] in texts(at)) == (w < 0)
     assert metric(at, "gradients.yours_end", w=num(w), exponent="¹⁰⁰") == num(size)
@@ -184,17 +186,18 @@ def test_the_non_normal_matrix_still_rising_at_the_last_step_is_not_said_to_deca
 def test_section_4_reads_the_step_from_the_wall(w, lr, clip):
     at = open_app(page="gradients", params={"cliff_w": str(w), "lr": str(lr), "clip": str(clip)})
     assert_clean(at)
-    wall = cliff.wall_point(w, *cliff.B_RANGE)
+    wall = cliff.wall_point(w, *params.CLIFF_B_RANGE)
     plain = cliff.gradient_step(w, wall, lr)
     clipped = cliff.gradient_step(w, wall, lr, clip=clip)
     after = cliff.gradient_step(*plain["end"], lr)
     assert metric(at, "gradients.wall_b_metric") == num(wall, 6)
     assert metric(at, "gradients.plain_step_metric") == num(plain["step_norm"])
     assert metric(at, "gradients.clipped_step_metric") == num(clipped["step_norm"])
-    inside = 0 <= plain["end"][0] <= 10 and -6 <= plain["end"][1] <= 0
+    (w_low, w_high), (b_low, b_high) = params.CLIFF_W_RANGE, params.CLIFF_B_RANGE  # the chart's view
+    inside = w_low <= plain["end"][0] <= w_high and b_low <= plain["end"][1] <= b_high
     assert shown(at, "en", "gradients.cliff_inside") == inside
     assert shown(at, "en", "gradients.cliff_outside") == (not inside)
-    assert shown(at, "en", "gradients.cliff_stuck") == (after["grad_norm"] < 1e-4)
+    assert shown(at, "en", "gradients.cliff_stuck") == (after["grad_norm"] < params.STUCK_SLOPE)
     assert shown(at, "en", "gradients.cliff_clipped") == (plain["grad_norm"] >= clip)
     assert shown(at, "en", "gradients.cliff_not_clipped") == (plain["grad_norm"] < clip)
     # two stable states only in a band of b, and the sentence names this w's band
@@ -207,9 +210,9 @@ def test_section_4_reads_the_step_from_the_wall(w, lr, clip):
 def test_section_5_says_what_the_readout_and_the_gradient_did(rho, T, seed):
     at = open_app(page="gradients", params={"mem_rho": str(rho), "mem_len": str(T), "mem_seed": str(seed)})
     assert_clean(at)
-    probe = memory_probe.running_mean_probe(rho, T, seed, hidden=32, n=100)
+    probe = memory_probe.running_mean_probe(rho, T, seed, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES)
     beats = probe["rms_error"][-1] < probe["constant_error"][-1]
-    faded = probe["sensitivity"][0] * T < 0.01  # step 1 gets less than 1 % of the 1/T the task gives it
+    faded = probe["sensitivity"][0] * T < params.FADED_SHARE  # step 1 gets less than 1 % of the 1/T it is due
     assert shown(at, "en", "gradients.memory_output_fine") == beats
     assert shown(at, "en", "gradients.memory_output_poor") == (not beats)
     assert shown(at, "en", "gradients.memory_faded") == faded
@@ -257,7 +260,7 @@ def test_an_exercise_answered_one_step_off_then_right_on_the_page(lang, monkeypa
     at = open_app(page="gradients", lang=lang)
     ex = this_variant(at, "gradients_steps_below")
     m = ex.answer  # recomputed here: the first m with |w|^m below 1 %
-    assert abs(ex.params["w"]) ** m < 0.01 <= abs(ex.params["w"]) ** (m - 1)
+    assert abs(ex.params["w"]) ** m < params.NEGLIGIBLE <= abs(ex.params["w"]) ** (m - 1)
     type_and_check(at, lang, "gradients_steps_below", str(m + 1))
     assert_clean(at)
     assert catalog(lang)["exercise_box.wrong"].format(response=f"`{m + 1}`") in [e.value for e in at.error]
@@ -304,7 +307,8 @@ def test_sections_in_the_link_show_only_those_sections():
     c = catalog("en")
     # Numbered by their places in the lesson, whichever are shown.
     assert [h.value for h in at.header] == [f"2 · {c['gradients.flow_header']}", f"4 · {c['gradients.cliff_header']}"]
-    assert metric(at, "gradients.wall_b_metric") == num(cliff.wall_point(6.0, *cliff.B_RANGE), 6)
+    wall = cliff.wall_point(P["cliff_w"].default, *params.CLIFF_B_RANGE)
+    assert metric(at, "gradients.wall_b_metric") == num(wall, 6)
 
 
 # --- typed input, float64's limits ---------------------------------------------------------------------------
@@ -330,7 +334,8 @@ def test_bad_typed_matrix_gets_a_clear_message_and_the_page_keeps_working(lang, 
     assert catalog(lang)["gradients.matrix_error_fallback"] in errors
     if token is not None:
         assert f"`{token}`" in errors  # the typed text quoted as code, never rendered
-    assert metric(at, "gradients.rho_metric", lang) == num(0.9, 4)  # the default matrix is shown
+    default = matrix_input.parse_matrix(params.DEFAULT_MATRIX)
+    assert metric(at, "gradients.rho_metric", lang) == num(max(abs(np.linalg.eigvals(default))), 4)  # it is shown
 
 
 def test_large_typed_matrix_overflow_is_explained():
@@ -354,20 +359,30 @@ def test_the_non_normal_button_types_the_example(lang):
     by_key(at, "button", "gradients_btn_nonnormal").click().run()
     assert_clean(at)
     assert by_key(at, "radio", "gradients.kind").value == "typed"
-    assert by_key(at, "text_input", "gradients.matrix").value == DEFAULT_MATRIX
-    assert metric(at, "gradients.rho_metric", lang) == "0.9"
-    assert metric(at, "gradients.lambda1_metric", lang) == num(np.linalg.norm([[0.9, 4], [0, 0.9]], 2), 4)
+    assert by_key(at, "text_input", "gradients.matrix").value == params.DEFAULT_MATRIX
+    rho, a = params.NON_NORMAL_RHO, params.NON_NORMAL_A  # [[rho, a], [0, rho]]: both eigenvalues are rho
+    assert params.DEFAULT_MATRIX == f"{rho:g}, {a:g}; 0, {rho:g}"
+    assert metric(at, "gradients.rho_metric", lang) == num(rho, 4)
+    assert metric(at, "gradients.lambda1_metric", lang) == num(np.linalg.norm([[rho, a], [0, rho]], 2), 4)
 
 
-@pytest.mark.parametrize("params", [
-    {"mem_rho": "0.5", "mem_len": "200", "mem_seed": "999999"},
-    {"w": "-2.0", "count_u": "-3.0", "count_w": "3.0"},
-    {"kind": "typed", "matrix": "-100, 100; 100, -100", "steps": "10", "xs": "0.0"},
-    {"kind": "gaussian", "size": "64", "rho": "1.5", "steps": "200", "xs": "3.0", "seed": "999999"},
-    {"cliff_w": "9.0", "lr": "1.0", "clip": "0.1"},
+def ends(**which: str) -> dict[str, str]:
+    """URL values at the ends of the widgets' ranges: ``ends(size="hi")`` is ``{"size": "64"}``."""
+    return {name: str(getattr(P[name], end)) for name, end in which.items()}
+
+
+LARGEST = f"{params.MAX_ENTRY:g}"  # the largest entry a typed matrix may have
+
+
+@pytest.mark.parametrize("query", [
+    ends(mem_rho="lo", mem_len="hi", mem_seed="hi"),
+    ends(w="lo", count_u="lo", count_w="hi"),
+    {"kind": "typed", "matrix": f"-{LARGEST}, {LARGEST}; {LARGEST}, -{LARGEST}", **ends(steps="lo", xs="lo")},
+    {"kind": "gaussian", **ends(size="hi", rho="hi", steps="hi", xs="hi", seed="hi")},
+    ends(cliff_w="hi", lr="hi", clip="lo"),
 ])
-def test_widget_extremes_render_without_errors(params):
-    at = open_app(page="gradients", params=params)
+def test_widget_extremes_render_without_errors(query):
+    at = open_app(page="gradients", params=query)
     assert_clean(at)
     assert at.warning.len == 1  # only the note's advice: every value above is in range
     assert at.error.len == 0
@@ -389,9 +404,9 @@ def _tooltips(node):
             yield from _tooltips(item)
 
 
-@pytest.mark.parametrize("params", [{}, {"w": "-0.4", "kind": "typed"}])
-def test_the_korean_page_shows_no_english(params):
-    at = open_app(page="gradients", lang="ko", params=params)
+@pytest.mark.parametrize("query", [{}, {"w": "-0.4", "kind": "typed"}])
+def test_the_korean_page_shows_no_english(query):
+    at = open_app(page="gradients", lang="ko", params=query)
     assert_clean(at)
     everything = texts(at) + " ".join(x.value for x in at.latex)
     assert r"\text" not in everything  # no English words inside the maths
@@ -416,15 +431,15 @@ def test_numbers_in_the_prose_come_from_the_code():
         what=c["gradients.point_scaled"].format(factor="2")) in page
     assert c["gradients.matrix_text"].format(gamma_tanh="1", gamma_logistic="0.25") in page
     help_text = by_key(at, "text_input", "gradients.matrix").help
-    assert help_text == c["gradients.matrix_help"].format(example=DEFAULT_MATRIX, limit="100")
+    assert help_text == c["gradients.matrix_help"].format(example=params.DEFAULT_MATRIX, limit=num(params.MAX_ENTRY))
     assert c["gradients.cliff_text"].format(x0="0.5", steps=50, cusp="4") in page
     # the model on one line and its error on the next (on one line it was wider than a phone)
     model = (r"x_0 = 0.5,\qquad x_t = w\,\sigma(x_{t-1}) + b, \\ E(w, b) = \big(\sigma(x_{50}) - 0.7\big)^2"
              r" \end{gathered}")
     assert any(model in x.value and r"\begin{gathered}" in x.value for x in at.latex)
-    wall = cliff.wall_point(6.0, *cliff.B_RANGE)
-    below, above = cliff.wall_sides(6.0, wall)
-    assert f"0.01 below it the error is {num(below)}, 0.01 above it {num(above)}" in page
+    w, side = P["cliff_w"].default, params.WALL_SIDE
+    below, above = cliff.wall_sides(w, cliff.wall_point(w, *params.CLIFF_B_RANGE), side)
+    assert f"{num(side)} below it the error is {num(below)}, {num(side)} above it {num(above)}" in page
     # the formula of section 3 is broken over lines (it was cut at the page's edge on one line)
     assert any(r"\begin{aligned}" in x.value and r"J_{M-m+1}" in x.value for x in at.latex)
 
@@ -479,8 +494,8 @@ def test_a_deep_link_restores_every_section_and_a_move_keeps_every_parameter_in_
         assert by_key(at, kind, f"gradients.{name}").value == value, name
     typed = np.array([[1.0, 2.0], [0.0, 0.5]])
     assert metric(at, "gradients.rho_metric", "ko") == num(max(abs(np.linalg.eigvals(typed))), 4)
-    assert metric(at, "gradients.wall_b_metric", "ko") == num(cliff.wall_point(7.5, *cliff.B_RANGE), 6)
-    probe = memory_probe.running_mean_probe(1.2, 90, 3, hidden=32, n=100)
+    assert metric(at, "gradients.wall_b_metric", "ko") == num(cliff.wall_point(7.5, *params.CLIFF_B_RANGE), 6)
+    probe = memory_probe.running_mean_probe(1.2, 90, 3, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES)
     assert metric(at, "gradients.first_metric", "ko") == num(probe["sensitivity"][0])
 
     by_key(at, "slider", "gradients.mem_len").set_value(120).run()
@@ -503,7 +518,7 @@ def test_the_cliff_surface_is_an_image_under_the_cross_section_and_the_clipped_s
 
     frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.datasets]
     step = next(f for f in frames if "step" in f and len(f) == 2)
-    clipped = cliff.gradient_step(6.0, cliff.wall_point(6.0, *cliff.B_RANGE), 1.0, clip=0.1)
+    clipped = cliff.gradient_step(6.0, cliff.wall_point(6.0, *params.CLIFF_B_RANGE), 1.0, clip=0.1)
     np.testing.assert_allclose(step[["w", "b"]].to_numpy(), [clipped["start"], clipped["end"]])
 
 
@@ -515,8 +530,8 @@ def test_bad_url_parameters_fall_back_with_a_notice(lang):
     warnings = " ".join(w.value for w in at.warning)
     for name in ("`rho`", "`size`", "`kind`", "`steps`", "`w`"):
         assert name in warnings
-    assert by_key(at, "slider", "gradients.rho").value == 0.9
-    assert by_key(at, "radio", "gradients.kind").value == "gaussian"
+    assert by_key(at, "slider", "gradients.rho").value == P["rho"].default
+    assert by_key(at, "radio", "gradients.kind").value == P["kind"].default
     assert by_key(at, "slider", "gradients.cliff_w").value == 4.6  # the valid one is kept
 
 

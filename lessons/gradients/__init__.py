@@ -7,7 +7,7 @@ exercises.py  its exercises; reproduce.py its "Reproduce in Python" template
 
 from pathlib import Path
 
-from lessons.gradients import exercises
+from lessons.gradients import exercises, params
 from ui.registry import Lesson
 
 HERE = Path(__file__).parent
@@ -18,5 +18,7 @@ LESSON = Lesson(
     icon=":material/trending_down:",
     script="lessons/gradients/page.py",
     exercises=exercises.EXERCISES,
+    params=params.PARAMS,
     reproduce=HERE / "reproduce.py",
+    constants=params.CONSTANTS,
 )

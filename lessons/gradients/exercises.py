@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from lessons.gradients import params
 from rnn_core import matrix_input, spectral
 from rnn_core.exercise import HINT_SIGN, Exercise, grid, num, percent, shown_numbers
 
 LESSON = "gradients"
-SHARE = 0.01  # "below 1 %"
+SHARE = params.NEGLIGIBLE  # "below 1 %": where the page says the past has practically no say
 REGIMES = ("vanishing", "exploding", "neither")
-ENTRIES = np.arange(-2.0, 2.01, 0.5)  # a typed matrix's entries: halves from -2 to 2
+ENTRIES = np.array(params.EXERCISE_ENTRIES)
 SINGULAR_GAP = 0.05  # a matrix whose rho is this close to 1 would make the regime a matter of rounding
 
 
@@ -32,8 +33,8 @@ def _matrix_shown(W: np.ndarray) -> str:
 
 def steps_below(rng: np.random.Generator) -> Exercise:
     """How many steps back m until |w|^m < 1 % (section 1)."""
-    w = grid(rng, 0.3, 0.95, 0.05) * float(rng.choice((-1.0, 1.0)))
-    series = spectral.scalar_series(w, 200)
+    w = grid(rng, *params.EXERCISE_W) * float(rng.choice((-1.0, 1.0)))
+    series = spectral.scalar_series(w, params.SERIES_STEPS)  # the answer is on section 1's chart (m <= 90)
     m = int(np.flatnonzero(series["magnitude"] < SHARE)[0])
     return Exercise(
         id="gradients_steps_below", lesson=LESSON, kind="number", section=1, params={"w": w}, answer=m,
@@ -51,10 +52,10 @@ def steps_below(rng: np.random.Generator) -> Exercise:
 
 def counting_regime(rng: np.random.Generator) -> Exercise:
     """Vanishing, exploding or neither, for the counting RNN's gradient at a given (U, W) (section 2)."""
-    U = grid(rng, 0.5, 2.0, 0.25)
-    W = float(rng.choice((-1.0, 1.0))) if rng.random() < 0.25 else grid(rng, -2.0, 2.0, 0.25)
+    U = grid(rng, *params.EXERCISE_COUNT_U)
+    W = float(rng.choice((-1.0, 1.0))) if rng.random() < 0.25 else grid(rng, *params.EXERCISE_COUNT_W)
     while W == 0.0:
-        W = grid(rng, -2.0, 2.0, 0.25)
+        W = grid(rng, *params.EXERCISE_COUNT_W)
     regime = spectral.scalar_regime(W)["regime"]
     answer = {"vanishing": "vanishing", "exploding": "exploding", "steady": "neither"}[regime]
     # With W < 0 the sign alternates; a student who reads that as "neither" forgot that |W| decides.

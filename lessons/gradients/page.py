@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lessons.gradients import figures as gc
+from lessons.gradients import params
 from lessons.gradients import readings as lesson
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral, vanilla
 from ui import charts, page, urlstate
@@ -11,7 +12,6 @@ from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import latex, num
-from ui.urlstate import Param
 
 PAGE = lesson.PAGE
 
@@ -24,29 +24,10 @@ SECTIONS = (
     "gradients.memory_header",
 )
 
-P = {p.name: p for p in (
-    Param("w", 1.5, "float", -2.0, 2.0, 0.05),
-    Param("count_u", 1.0, "float", -3.0, 3.0, 0.05),
-    Param("count_w", 1.5, "float", -3.0, 3.0, 0.05),
-    Param("kind", "gaussian", "choice", options=("gaussian", "orthogonal", "typed")),
-    Param("size", 32, "int", 2, 64),
-    Param("seed", 0, "int", 0, 999_999),
-    Param("rho", 0.9, "float", 0.5, 1.5, 0.01),
-    Param("steps", 100, "int", 10, 200),
-    Param("xs", 1.0, "float", 0.0, 3.0, 0.1),
-    Param("matrix", lesson.DEFAULT_MATRIX, "text"),
-    Param("cliff_w", 6.0, "float", 4.5, 9.0, 0.1),
-    Param("lr", 0.1, "float", 0.001, 1.0, 0.001),
-    Param("clip", 1.0, "float", 0.1, 10.0, 0.1),
-    Param("mem_rho", 0.9, "float", 0.5, 1.5, 0.01),
-    Param("mem_len", 60, "int", 10, 200),
-    Param("mem_seed", 0, "int", 0, 999_999),
-)}
+P = params.P
 
-
-urlstate.bind_page(PAGE, P.values())
-page.frame("gradients.title", "gradients.intro", PAGE, P.values(), SECTIONS)
-
+urlstate.bind_page(PAGE, params.PARAMS)
+page.frame("gradients.title", "gradients.intro", PAGE, params.PARAMS, SECTIONS)
 
 
 # Each section owns its controls and reads no other section's: five fragments, each reruns alone.
@@ -59,11 +40,10 @@ def scalar_series() -> None:
         st.latex(r"\frac{\partial \xi}{\partial S_{T-m}} = \frac{\partial \xi}{\partial S_T}\,W^{m},"
                  r"\qquad |W^{m}| = |W|^{m}")
         urlstate.slider(PAGE, P["w"], t("gradients.w_label"))
-        w, steps = v["w"], lesson.SERIES_STEPS
-        yours_end = gc.power_of_ten(spectral.scalar_series(w, steps)["log10_magnitude"][steps])
-        (explode_w, explode_m), (vanish_w, vanish_m) = spectral.BOOK_EXPLODE, spectral.BOOK_VANISH
-        explode_end = gc.power_of_ten(spectral.scalar_series(explode_w, explode_m)["log10_magnitude"][explode_m])
-        vanish_end = gc.power_of_ten(spectral.scalar_series(vanish_w, vanish_m)["log10_magnitude"][vanish_m])
+        w, steps = v["w"], params.SERIES_STEPS
+        (explode_w, explode_m), (vanish_w, vanish_m) = params.BOOK["explode"], params.BOOK["vanish"]
+        yours_end, explode_end = lesson.factor_after(w, steps), lesson.factor_after(explode_w, explode_m)
+        vanish_end = lesson.factor_after(vanish_w, vanish_m)
         m1, m2, m3 = st.columns(3)
         m1.metric(t("gradients.book_explode", power=f"{num(explode_w)}{gc.superscript(explode_m)}"), explode_end)
         m2.metric(t("gradients.book_vanish", power=f"{num(vanish_w)}{gc.superscript(vanish_m)}"), vanish_end)
@@ -71,7 +51,7 @@ def scalar_series() -> None:
         c1, c2 = st.columns([3, 2])
         c1.markdown(f"**{t('gradients.series_chart')}**")
         charts.show(lesson.series_chart(lang, w), where=c1, name="gradients-series", width="stretch")
-        c2.markdown(f"**{t('gradients.sign_chart', steps=lesson.SIGN_STEPS)}**")
+        c2.markdown(f"**{t('gradients.sign_chart', steps=params.SIGN_STEPS)}**")
         if w < 0:
             charts.show(lesson.sign_chart(lang, w), where=c2, name="gradients-signs", width="stretch")
         else:  # the signs are all + (or 0): the left chart already says everything
@@ -90,7 +70,7 @@ def counting_flow() -> None:
         # 2. Back in the counting RNN -----------------------------------------------------------------------
         X_book, _ = counting.book_dataset()
         T = X_book.shape[1]
-        page.prose("gradients.flow_text", n=X_book.shape[0], T=T, count=len(spectral.MARKED_POINTS))
+        page.prose("gradients.flow_text", n=X_book.shape[0], T=T, count=len(params.BOOK["marked_points"]))
         st.markdown(lesson.point_list())
         st.markdown(t("gradients.flow_text_after"))
         f1, f2, f3 = st.columns([1, 1, 2])
@@ -130,7 +110,7 @@ def matrices() -> None:
             if typed:
                 urlstate.text(PAGE, P["matrix"], t("gradients.matrix_label"),
                               help=t("gradients.matrix_help", example=P["matrix"].default,
-                                     limit=num(lesson.MAX_ENTRY)))
+                                     limit=num(params.MAX_ENTRY)))
             st.button(t("gradients.nonnormal_button"), on_click=lesson.load_non_normal,
                       key="gradients_btn_nonnormal")
         with k2:
@@ -206,8 +186,8 @@ def the_cliff() -> None:
         g2.markdown(f"**{t('gradients.section_chart', w=num(w))}**")
         charts.show(lesson.profile_chart(lang, w), where=g2, name="gradients-cross-section", width="stretch")
         if study["wall_b"] is None:
-            st.markdown(t("gradients.cliff_no_wall", w=num(w), b_low=num(cliff.B_RANGE[0]),
-                          b_high=num(cliff.B_RANGE[1])))
+            b_low, b_high = params.CLIFF_B_RANGE
+            st.markdown(t("gradients.cliff_no_wall", w=num(w), b_low=num(b_low), b_high=num(b_high)))
         elif not study["plain"]["finite"]:
             st.error(t("gradients.cliff_overflow", w=num(w), b=num(study["wall_b"], 6)), icon=":material/error:")
         else:
@@ -225,8 +205,9 @@ def hidden_vanishing() -> None:
     v, lang = page.values(), current_language()
     with page.section("gradients.memory_header"):
         # 5. Why vanishing is harder to see --------------------------------------------------------------------
-        page.prose("gradients.memory_text", hidden=lesson.MEM_HIDDEN, n=lesson.MEM_SEQUENCES,
-                   low=num(memory_probe.LEVEL_RANGE[0]), high=num(memory_probe.LEVEL_RANGE[1]))
+        low, high = params.MEM_LEVEL_RANGE
+        page.prose("gradients.memory_text", hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES, low=num(low),
+                   high=num(high))
         h1, h2, h3 = st.columns(3)
         with h1:
             urlstate.slider(PAGE, P["mem_rho"], t("gradients.mem_rho_label"))
@@ -240,10 +221,10 @@ def hidden_vanishing() -> None:
         o1, o2 = st.columns(2)
         o1.markdown(f"**{t('gradients.output_chart')}**")
         charts.show(output, where=o1, name="gradients-output", width="stretch")
-        o1.caption(t("gradients.output_caption", n=lesson.MEM_SEQUENCES))
+        o1.caption(t("gradients.output_caption", n=params.MEM_SEQUENCES))
         o2.markdown(f"**{t('gradients.reach_chart')}**")
         charts.show(gradient, where=o2, name="gradients-reach", width="stretch")
-        o2.caption(t("gradients.reach_caption", n=lesson.MEM_SEQUENCES))
+        o2.caption(t("gradients.reach_caption", n=params.MEM_SEQUENCES))
         p1, p2, p3 = st.columns(3)
         p1.metric(t("gradients.error_metric"), num(probe["rms_error"][-1]))
         p2.metric(t("gradients.constant_metric"), num(probe["constant_error"][-1]))

@@ -14,27 +14,19 @@ import pandas as pd
 import streamlit as st
 
 from lessons.gradients import figures as gc
+from lessons.gradients import params
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral
 from ui import charts, surfaces, urlstate
 from ui.i18n import t
 from ui.numbers import latex, num, percent
 
 PAGE = "gradients"
-SERIES_STEPS = 100  # section 1: m = 0..100
-SIGN_STEPS = 20  # section 1: the signed series, first steps only
-MAX_ENTRY = 100.0  # largest |entry| of a typed matrix
-NON_NORMAL_RHO, NON_NORMAL_STEPS = 0.9, 60  # section 3: the non-normal example, drawn on a linear axis
-MEM_HIDDEN, MEM_SEQUENCES = 32, 100  # section 5: units of the tanh RNN, sequences its readout is fitted on
-STUCK_SLOPE = 1e-4  # a slope this small moves the weights by less than 1e-4 per step at η = 1: "stuck"
-NEGLIGIBLE = 0.01  # section 1: a factor below this leaves the past "practically no say" in the update
-CLIFF_GRID = 100  # cells per axis of the cliff's error surface
-W_CENTRES = np.linspace(*cliff.W_RANGE, 2 * CLIFF_GRID + 1)[1::2]
-B_CENTRES = np.linspace(*cliff.B_RANGE, 2 * CLIFF_GRID + 1)[1::2]
+W_CENTRES = np.linspace(*params.CLIFF_W_RANGE, 2 * params.CLIFF_GRID + 1)[1::2]  # the cliff surface's cells
+B_CENTRES = np.linspace(*params.CLIFF_B_RANGE, 2 * params.CLIFF_GRID + 1)[1::2]
 EIGEN_SIZE = 260  # section 3: the complex plane, a square whose axes and legend fit a phone and a column
 CLIFF_SLOT = "gradients_cliff"  # the cliff surface's place on the page (ui.surfaces.image_url)
-NON_NORMAL_W = spectral.non_normal_example(NON_NORMAL_RHO)
+NON_NORMAL_W = spectral.non_normal_example(params.NON_NORMAL_RHO, params.NON_NORMAL_A)
 NON_NORMAL_W.setflags(write=False)
-DEFAULT_MATRIX = matrix_input.format_matrix(NON_NORMAL_W)  # the typed matrix's default: the non-normal example
 FLOAT64_MAX = gc.power_of_ten(float(np.log10(np.finfo(np.float64).max)), 2)  # where a curve leaves the chart
 
 
@@ -65,7 +57,7 @@ def counting_flows(points: tuple) -> list[dict]:
 def recurrent_matrix(kind: str, size: int, seed: int, rho: float, matrix: str) -> np.ndarray:
     """The typed matrix (``kind`` "typed"), or a random one of spectral radius ``rho``."""
     if kind == "typed":
-        return _read_only(matrix_input.parse_matrix(matrix, 2, MAX_ENTRY))
+        return _read_only(matrix_input.parse_matrix(matrix, 2, params.MAX_ENTRY))
     return _read_only(spectral.random_recurrent(size, kind, rho, np.random.default_rng(seed)))
 
 
@@ -90,9 +82,9 @@ def typed_matrix(kind: str, matrix: str) -> tuple[str, matrix_input.MatrixError 
     if kind != "typed":
         return matrix, None
     try:
-        matrix_input.parse_matrix(matrix, 2, MAX_ENTRY)
+        matrix_input.parse_matrix(matrix, 2, params.MAX_ENTRY)
     except matrix_input.MatrixError as err:
-        return DEFAULT_MATRIX, err
+        return params.DEFAULT_MATRIX, err
     return matrix, None
 
 
@@ -100,7 +92,7 @@ def typed_matrix(kind: str, matrix: str) -> tuple[str, matrix_input.MatrixError 
 def non_normal_peak() -> dict:
     """The non-normal example's gradient norms: they rise for a while although ρ < 1."""
     W = NON_NORMAL_W
-    norms = spectral.jacobian_norms(W, NON_NORMAL_STEPS, "linear")
+    norms = spectral.jacobian_norms(W, params.NON_NORMAL_STEPS, "linear")
     return _read_only({**spectral.norm_summary(norms["log10_norm"]), "lambda1": spectral.largest_singular_value(W),
                        "m": norms["m"], "norm": norms["norm"], "predicted": norms["predicted"],
                        "rho": spectral.spectral_radius(W)})
@@ -115,8 +107,9 @@ def cliff_values() -> np.ndarray:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cliff_section(w: float) -> dict:
     """The error along b at ``w`` (``section``), and where its wall is (``wall_b``, None when it has none)."""
-    return _read_only({"wall_b": cliff.wall_point(w, *cliff.B_RANGE), "band": cliff.bistable_band(w),
-                       "section": cliff.cross_section((w, cliff.B_RANGE[0]), (w, cliff.B_RANGE[1]))})
+    b_low, b_high = params.CLIFF_B_RANGE
+    return _read_only({"wall_b": cliff.wall_point(w, b_low, b_high), "band": cliff.bistable_band(w),
+                       "section": cliff.cross_section((w, b_low), (w, b_high))})
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -130,19 +123,20 @@ def cliff_study(w: float, lr: float, clip: float) -> dict:
     after = cliff.gradient_step(*plain["end"], lr)  # what the next step sees where the plain step landed
     return _read_only({"wall_b": wall_b, "section": section, "band": band, "plain": plain, "clipped": clipped,
                        "after": after,
-                       "sides": cliff.wall_sides(w, wall_b)})
+                       "sides": cliff.wall_sides(w, wall_b, params.WALL_SIDE)})
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def memory(rho: float, length: int, seed: int) -> dict:
     """The tanh RNN asked for the running mean of a noisy level: its output, and the gradient reaching each step."""
-    return _read_only(memory_probe.running_mean_probe(rho, length, seed, hidden=MEM_HIDDEN, n=MEM_SEQUENCES))
+    return _read_only(memory_probe.running_mean_probe(rho, length, seed, hidden=params.MEM_HIDDEN,
+                                                     n=params.MEM_SEQUENCES))
 
 
 def load_non_normal() -> None:
     """The button's callback: type the non-normal example into section 3."""
     st.session_state[urlstate.key(PAGE, "kind")] = "typed"
-    st.session_state[urlstate.key(PAGE, "matrix")] = DEFAULT_MATRIX
+    st.session_state[urlstate.key(PAGE, "matrix")] = params.DEFAULT_MATRIX
 
 
 # --- chart specs (the language first: the titles are translated inside) ----------------------------------------
@@ -157,9 +151,10 @@ def _lines(x: str, y: str, curves: dict) -> pd.DataFrame:
 @charts.spec_cache(max_entries=64)
 def series_chart(lang: str, w: float) -> dict:
     """|W|^m against m for the student's W and the book's two."""
-    (explode, _), (vanish, _) = spectral.BOOK_EXPLODE, spectral.BOOK_VANISH
-    m = np.arange(SERIES_STEPS + 1)
-    curves = {name: (m, spectral.scalar_series(weight, SERIES_STEPS)["magnitude"], dash) for name, weight, dash in (
+    (explode, _), (vanish, _) = params.BOOK["explode"], params.BOOK["vanish"]
+    steps = params.SERIES_STEPS
+    m = np.arange(steps + 1)
+    curves = {name: (m, spectral.scalar_series(weight, steps)["magnitude"], dash) for name, weight, dash in (
         (t("gradients.series_yours", w=num(w)), w, "solid"),
         (t("gradients.series_book_explode", w=num(explode)), explode, "dashed"),
         (t("gradients.series_book_vanish", w=num(vanish)), vanish, "dotted"))}
@@ -172,7 +167,7 @@ def series_chart(lang: str, w: float) -> dict:
 @charts.spec_cache(max_entries=64)
 def sign_chart(lang: str, w: float) -> dict:
     """W^m with its sign, for the first steps."""
-    series = spectral.scalar_series(w, SIGN_STEPS)
+    series = spectral.scalar_series(w, params.SIGN_STEPS)
     names = {1.0: t("gradients.sign_positive"), -1.0: t("gradients.sign_negative"), 0.0: t("gradients.sign_zero")}
     df = pd.DataFrame({"m": series["m"], "value": series["value"], "sign": [names[s] for s in series["sign"]]})
     return charts.vega_lite(gc.signed_bars(df, x_title=t("gradients.m_axis"), y_title=t("gradients.signed_axis"),
@@ -182,8 +177,8 @@ def sign_chart(lang: str, w: float) -> dict:
 @charts.spec_cache(max_entries=64)
 def flow_chart(lang: str, U: float, W: float) -> dict:
     """The gradient going back through the counting RNN at the blog's marked points and at the student's."""
-    flows = counting_flows((*spectral.MARKED_POINTS, (U, W)))
-    names = [t("gradients.point_label", u=num(u), w=num(w)) for u, w in spectral.MARKED_POINTS]
+    flows = counting_flows((*params.BOOK["marked_points"], (U, W)))
+    names = [t("gradients.point_label", u=num(u), w=num(w)) for u, w in params.BOOK["marked_points"]]
     names.append(t("gradients.yours_label", u=num(U), w=num(W)))
     curves = {name: (flow["k"], flow["gradient"], "dashed" if name == names[-1] else "solid")
               for name, flow in zip(names, flows, strict=True)}
@@ -229,7 +224,7 @@ def non_normal_chart(lang: str) -> dict:
     example = non_normal_peak()
     m = example["m"]
     curves = {t("gradients.series_linear"): (m, example["norm"], "solid"),
-              t("gradients.series_predicted", rho=num(NON_NORMAL_RHO)): (m, example["predicted"], "dashed")}
+              t("gradients.series_predicted", rho=num(params.NON_NORMAL_RHO)): (m, example["predicted"], "dashed")}
     return charts.vega_lite(gc.series_lines(_lines("m", "norm", curves), "m", "norm", x_title=t("gradients.m_axis"),
                                             y_title=t("gradients.norm_axis"), series_title=t("gradients.norm_legend"),
                                             scale="linear", height=280))
@@ -245,7 +240,7 @@ def cliff_chart(lang: str, w: float, lr: float, clip: float) -> dict:
         step = study["clipped"]
         overlay = pd.DataFrame({"w": [step["start"][0], step["end"][0]], "b": [step["start"][1], step["end"][1]],
                                 "step": [0, 1], "label": [t("gradients.on_wall"), t("gradients.after_step")]})
-    heat = surfaces.heatmap(cliff_values(), cliff.W_RANGE, cliff.B_RANGE, slot=CLIFF_SLOT, x_title="w",
+    heat = surfaces.heatmap(cliff_values(), params.CLIFF_W_RANGE, params.CLIFF_B_RANGE, slot=CLIFF_SLOT, x_title="w",
                             y_title="b", value_title=t("gradients.error_axis"), size=380)
     spec = charts.vega_lite(gc.cliff_overlays(heat.chart, overlay, w, point_title=t("gradients.point_title")),
                             images=(heat.image,))
@@ -285,6 +280,12 @@ def memory_charts(lang: str, rho: float, length: int, seed: int) -> tuple[dict, 
 # --- sentences: each claim chosen by what was computed, every number filled from code ---------------------------
 
 
+def factor_after(w: float, steps: int) -> str:
+    """``|w|^steps``, the factor a gradient sent back ``steps`` steps through the weight w is multiplied by, written
+    as every number is (also far past float64's range)."""
+    return gc.power_of_ten(spectral.scalar_series(w, steps)["log10_magnitude"][steps])
+
+
 def regime_text(prefix: str, w: float, extra: str = "", **values) -> str:
     """The sentence for W's regime (keys ``<prefix>_exploding`` ...), then ``extra``, then the sign flip when
     W < 0."""
@@ -304,30 +305,27 @@ def regime_text(prefix: str, w: float, extra: str = "", **values) -> str:
 
 def scalar_text(w: float, steps: int) -> str:
     """Section 1's reading of the student's W: its regime, and for a vanishing one whether the factor after
-    ``steps`` steps leaves the past practically no say (below ``NEGLIGIBLE``) or still some."""
+    ``steps`` steps leaves the past practically no say (below ``params.NEGLIGIBLE``) or still some."""
     log10_end = spectral.scalar_series(w, steps)["log10_magnitude"][steps]
     extra = ""
     if spectral.scalar_regime(w)["regime"] == "vanishing":
-        key = "gradients.scalar_negligible" if log10_end < np.log10(NEGLIGIBLE) else "gradients.scalar_still_counts"
+        negligible = log10_end < np.log10(params.NEGLIGIBLE)
+        key = "gradients.scalar_negligible" if negligible else "gradients.scalar_still_counts"
         extra = " " + t(key, steps=steps, absw=num(abs(w)))
     return regime_text("scalar", w, extra, steps=steps, end=gc.power_of_ten(log10_end))
 
 
 def note_advice_text() -> str:
     """The note's advice (make |W| < 1 when |W| > 1 explodes), with the book's weight and its inverse computed."""
-    weight, steps = spectral.BOOK_EXPLODE
+    weight, steps = params.BOOK["explode"]
     inverse = 1.0 / weight
-
-    def factor(w: float) -> str:
-        return gc.power_of_ten(spectral.scalar_series(w, steps)["log10_magnitude"][steps])
-
-    return t("gradients.note_advice", explode_w=num(weight), explode_m=steps, explode=factor(weight),
-             inverse_w=num(inverse), inverse_end=factor(inverse))
+    return t("gradients.note_advice", explode_w=num(weight), explode_m=steps, explode=factor_after(weight, steps),
+             inverse_w=num(inverse), inverse_end=factor_after(inverse, steps))
 
 
 def point_list() -> str:
     """The blog figure's marked points as a Markdown list, each with what going back does to its curve."""
-    return "\n".join(f"- {point_text(u, w)}" for u, w in spectral.MARKED_POINTS)
+    return "\n".join(f"- {point_text(u, w)}" for u, w in params.BOOK["marked_points"])
 
 
 def point_text(u: float, w: float) -> str:
@@ -351,7 +349,7 @@ def flow_reading(U: float, W: float, T: int) -> str:
 
 def matrix_error_fields(err: matrix_input.MatrixError) -> dict:
     """The fields the typed matrix's error messages name (beyond the row, column and token the error carries)."""
-    return {"limit": num(MAX_ENTRY), "found": ", ".join(str(n) for n in err.found)}
+    return {"limit": num(params.MAX_ENTRY), "found": ", ".join(str(n) for n in err.found)}
 
 
 def conditions_text(study: dict, steps: int) -> tuple[str, str]:
@@ -392,7 +390,7 @@ def norm_notes(study: dict, steps: int) -> list[tuple[str, str]]:
 def non_normal_text() -> str:
     """The non-normal example: ρ < 1, and yet the norms rise first."""
     example = non_normal_peak()
-    rho, a = latex(example["rho"]), latex(spectral.NON_NORMAL_A)
+    rho, a = latex(example["rho"]), latex(params.NON_NORMAL_A)
     powers = rf"$W^m = \begin{{pmatrix}} {rho}^m & {a}\,m\,{rho}^{{m-1}} \\ 0 & {rho}^m \end{{pmatrix}}$"
     return t("gradients.nonnormal_text", lambda1=num(example["lambda1"], 4),
              peak=gc.power_of_ten(example["log10_peak"]), peak_m=example["peak_m"],
@@ -403,17 +401,17 @@ def cliff_step_text(study: dict, w: float, lr: float) -> str:
     """Where the plain step from the wall lands, and whether the weights are stuck there."""
     plain, after = study["plain"], study["after"]
     below, above = study["sides"]
-    inside = (cliff.W_RANGE[0] <= plain["end"][0] <= cliff.W_RANGE[1]
-              and cliff.B_RANGE[0] <= plain["end"][1] <= cliff.B_RANGE[1])
+    (w_low, w_high), (b_low, b_high) = params.CLIFF_W_RANGE, params.CLIFF_B_RANGE
+    inside = w_low <= plain["end"][0] <= w_high and b_low <= plain["end"][1] <= b_high
     band = "" if study["band"] is None else t("gradients.cliff_band", w=num(w), b_low=num(study["band"][0]),
                                                  b_high=num(study["band"][1])) + " "
-    text = band + t("gradients.cliff_step", w=num(w), b=num(study["wall_b"], 6), side=num(cliff.WALL_SIDE),
+    text = band + t("gradients.cliff_step", w=num(w), b=num(study["wall_b"], 6), side=num(params.WALL_SIDE),
              below=num(below), above=num(above), error=num(plain["error"]),
              grad=num(plain["grad_norm"]), lr=num(lr), step=num(plain["step_norm"]),
              end_w=num(plain["end"][0]), end_b=num(plain["end"][1]),
              end_error=num(plain["end_error"]), end_grad=num(after["grad_norm"]),
              where=t("gradients.cliff_inside" if inside else "gradients.cliff_outside"))
-    return text + (" " + t("gradients.cliff_stuck") if after["grad_norm"] < STUCK_SLOPE else "")
+    return text + (" " + t("gradients.cliff_stuck") if after["grad_norm"] < params.STUCK_SLOPE else "")
 
 
 def cliff_clip_text(study: dict, clip: float) -> str:
@@ -427,13 +425,13 @@ def cliff_clip_text(study: dict, clip: float) -> str:
 
 def memory_reading(probe: dict, length: int) -> str:
     """Whether the output beats the constant baseline, and whether the gradient at step 1 has faded (below
-    ``memory_probe.FADED_SHARE`` of the weight 1/T the task gives it) or still arrives: each claim as measured."""
+    ``params.FADED_SHARE`` of the weight 1/T the task gives it) or still arrives: each claim as measured."""
     fine = probe["finite"] and probe["rms_error"][-1] < probe["constant_error"][-1]
     output = t("gradients.memory_output_fine" if fine else "gradients.memory_output_poor",
-               err=num(probe["rms_error"][-1]), const=num(probe["constant_error"][-1]), n=MEM_SEQUENCES)
+               err=num(probe["rms_error"][-1]), const=num(probe["constant_error"][-1]), n=params.MEM_SEQUENCES)
     fields = dict(first=num(probe["sensitivity"][0]), last=num(probe["sensitivity"][-1]),
                   needed=num(probe["needed"][0]))
-    if not probe["faded"]:
+    if not probe["share"] < params.FADED_SHARE:  # faded only when measured below that share
         return output + " " + t("gradients.memory_reaches", share=percent(probe["share"]), **fields)
     reach = (t("gradients.memory_reach_some", reach=probe["reach"], steps=length) if probe["reach"]
              else t("gradients.memory_reach_none", steps=length))

@@ -10,15 +10,21 @@ import numpy as np
 
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral
 
-# The page's settings (these are the page's URL parameters).
-PARAMS = {"w": 1.5, "count_u": 1.0, "count_w": 1.5, "kind": "gaussian", "size": 32, "seed": 0, "rho": 0.9,
-          "steps": 100, "xs": 1.0, "matrix": "0.9, 4; 0, 0.9", "cliff_w": 6.0, "lr": 0.1, "clip": 1.0,
-          "mem_rho": 0.9, "mem_len": 60, "mem_seed": 0}
+# The page's settings by their URL names, filled in when the script is downloaded.
+PARAMS = {}
+
+# The lesson's own values (lessons/gradients/params.py): the book's two series, how far the page's series runs,
+# the typed matrix's limit and default, the b range the cliff's wall is searched in, the probe's task.
+CONSTANTS = {}
 
 # 1. The scalar series: a gradient sent back m steps through the weight W is multiplied by W^m.
-series = spectral.scalar_series(PARAMS["w"], 100)
+steps = CONSTANTS["series_steps"]
+series = spectral.scalar_series(PARAMS["w"], steps)
 print("regime:", spectral.scalar_regime(PARAMS["w"])["regime"])
-print("|W|^100:", series["magnitude"][100])
+print(f"|W|^{steps}:", series["magnitude"][steps])
+for name in ("book_explode", "book_vanish"):  # the book's two: one explodes, one vanishes
+    weight, m = CONSTANTS[name]
+    print(f"{weight}^{m}:", spectral.scalar_series(weight, m)["magnitude"][m])
 
 # 2. The gradient going back through the counting RNN at (U, W), over the book's 50 sequences.
 X, targets = counting.book_dataset()
@@ -29,10 +35,10 @@ print("gradient at k = 0:", flow["gradient"][0])
 # 3. A recurrent matrix: typed (the default matrix when the text cannot be read), or random with radius rho.
 if PARAMS["kind"] == "typed":
     try:
-        W = matrix_input.parse_matrix(PARAMS["matrix"], 2, 100.0)
+        W = matrix_input.parse_matrix(PARAMS["matrix"], 2, CONSTANTS["max_entry"])
     except matrix_input.MatrixError as err:
         print("the matrix cannot be read:", err)
-        W = spectral.non_normal_example(0.9)
+        W = matrix_input.parse_matrix(CONSTANTS["default_matrix"], 2, CONSTANTS["max_entry"])
 else:
     W = spectral.random_recurrent(PARAMS["size"], PARAMS["kind"], PARAMS["rho"],
                                   np.random.default_rng(PARAMS["seed"]))
@@ -47,7 +53,7 @@ print("linear rate per step:", spectral.norm_summary(linear["log10_norm"])["rate
 print("tanh rate per step:", spectral.norm_summary(driven["log10_norm"])["rate"])
 
 # 4. The cliff: the wall at w, one plain and one clipped gradient step from it.
-wall_b = cliff.wall_point(PARAMS["cliff_w"], *cliff.B_RANGE)
+wall_b = cliff.wall_point(PARAMS["cliff_w"], *CONSTANTS["cliff_b_range"])
 print("wall at b:", wall_b)
 if wall_b is not None:
     plain = cliff.gradient_step(PARAMS["cliff_w"], wall_b, PARAMS["lr"])
@@ -57,8 +63,9 @@ if wall_b is not None:
     print("clipped step length:", clipped["step_norm"])
 
 # 5. The running-mean probe: a readout that beats the baseline, a gradient that fades going back.
-probe = memory_probe.running_mean_probe(PARAMS["mem_rho"], PARAMS["mem_len"], PARAMS["mem_seed"], hidden=32, n=100)
+probe = memory_probe.running_mean_probe(PARAMS["mem_rho"], PARAMS["mem_len"], PARAMS["mem_seed"],
+                                        hidden=CONSTANTS["mem_hidden"], n=CONSTANTS["mem_sequences"])
 print("error at step T (RMS):", probe["rms_error"][-1])
 print("error of always answering the average:", probe["constant_error"][-1])
 print("gradient reaching step 1:", probe["sensitivity"][0])
-print("faded:", probe["faded"])
+print("faded:", probe["share"] < CONSTANTS["faded_share"])  # step 1 gets less than this share of its due
