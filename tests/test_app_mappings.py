@@ -9,15 +9,13 @@ import numpy as np
 import pytest
 from apptest_helpers import ROOT, assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
 
+from lessons.mappings.params import INPUT_PARAM, P
 from rnn_core import mappings
 from ui import registry, urlstate
 from ui.i18n import catalog
 from ui.numbers import integer, percent
 
 TASKS = list(mappings.TASKS)
-INPUT = {"one_to_one": "picture", "one_to_many": "picture", "many_to_one": "review", "seq2seq": "word",
-         "many_to_many": "presses"}
-DEFAULTS = {"picture": "110 203 010", "review": "++-+-++", "word": "cabd", "presses": "0110100"}
 WORDS = {"=": "out_tie", "neg": "out_neg", "even": "out_even", "pos": "out_pos", "off": "out_off", "on": "out_on",
          ".": "out_end"}
 
@@ -50,7 +48,7 @@ def test_every_mapping_renders_in_both_languages_with_its_computed_answer(task, 
     assert at.title[0].value == catalog(lang)["mappings.title"]
     assert at.warning.len == 0 and at.error.len == 0
     # The answer the page writes is the one rnn_core computes for the default input.
-    result = expected_run(task, DEFAULTS[INPUT[task]])
+    result = expected_run(task, P[INPUT_PARAM[task]].default)
     assert np.array_equal(result.outputs, result.right)
     answer = catalog(lang)["mappings.answer_line"].format(output=shown(task, result.outputs, lang),
                                                           right=shown(task, result.right, lang))
@@ -83,7 +81,7 @@ def test_every_mapping_renders_in_both_languages_with_its_computed_answer(task, 
 ])
 def test_a_typed_input_gets_the_models_answer(task, typed):
     at = open_app(page="mappings", params={"m": task})
-    by_key(at, "text_input", f"mappings.{INPUT[task]}").input(typed).run()
+    by_key(at, "text_input", f"mappings.{INPUT_PARAM[task]}").input(typed).run()
     assert_clean(at)
     result = expected_run(task, typed)
     assert shown(task, result.outputs, "en") in texts(at)
@@ -103,13 +101,13 @@ def test_a_typed_input_gets_the_models_answer(task, typed):
 ])
 def test_bad_typed_input_gets_a_clear_message_and_the_page_keeps_working(task, typed, key, lang):
     at = open_app(page="mappings", lang=lang, params={"m": task})
-    by_key(at, "text_input", f"mappings.{INPUT[task]}").input(typed).run()
+    by_key(at, "text_input", f"mappings.{INPUT_PARAM[task]}").input(typed).run()
     assert_clean(at)
     first_words = catalog(lang)[key].split("{")[0]
     assert any(first_words in e.value for e in at.error)
     assert catalog(lang)["mappings.error_fallback"] in at.error[0].value
     # The page carries on with the default input.
-    default = mappings.parse(task, DEFAULTS[INPUT[task]])
+    default = mappings.parse(task, P[INPUT_PARAM[task]].default)
     label = "shapes_metric" if task in mappings.PICTURES else "length_metric"
     assert metric(at, label, lang) == integer(mappings.length_of(task, default))
     assert "<b>" not in unrolled_dot(at)
@@ -121,7 +119,7 @@ def test_bad_typed_input_gets_a_clear_message_and_the_page_keeps_working(task, t
     ("one_to_many", "000000000"), ("one_to_many", "123123123"),
 ])
 def test_widget_extremes_render_and_say_when_they_are_beyond_training(task, typed):
-    at = open_app(page="mappings", params={"m": task, INPUT[task]: typed})
+    at = open_app(page="mappings", params={"m": task, INPUT_PARAM[task]: typed})
     assert_clean(at)
     assert at.warning.len == 0 and at.error.len == 0
     spec = mappings.TASKS[task]
@@ -159,7 +157,7 @@ def test_bad_url_parameters_fall_back_with_a_notice(lang):
     assert_clean(at)
     warnings = " ".join(w.value for w in at.warning)
     assert "`m`" in warnings and "`word`" in warnings and "`review`" not in warnings
-    assert by_key(at, "radio", "mappings.m").value == "many_to_one"  # the default
+    assert by_key(at, "radio", "mappings.m").value == P["m"].default  # the default
     assert by_key(at, "text_input", "mappings.review").value == "+-"  # the valid one is kept
 
 
@@ -235,7 +233,7 @@ def test_a_deep_link_restores_every_input_and_a_move_keeps_every_parameter():
     assert url_of(at) == {**linked, "lang": "en"}
     for task in ("seq2seq", "one_to_one", "many_to_one", "many_to_many"):  # each mapping shows its linked input
         by_key(at, "radio", "mappings.m").set_value(task).run()
-        assert by_key(at, "text_input", f"mappings.{INPUT[task]}").value == linked[INPUT[task]]
+        assert by_key(at, "text_input", f"mappings.{INPUT_PARAM[task]}").value == linked[INPUT_PARAM[task]]
     result = expected_run("many_to_many", "1011")
     assert shown("many_to_many", result.outputs, "en") in texts(at)
 

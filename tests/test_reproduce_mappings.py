@@ -4,17 +4,16 @@ own (rnn_core only, no Streamlit) and prints the outputs and the accuracy the pa
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 from apptest_helpers import open_app, page_values, run_script, texts
 
+from lessons.mappings.params import INPUT_PARAM, P
 from lessons.mappings.readings import share
-from ui import reproduce
+from ui import registry, reproduce
 from ui.i18n import catalog
 from ui.numbers import integer
 
-ROOT = Path(__file__).resolve().parent.parent
 WORDS = {"=": "out_tie", "neg": "out_neg", "even": "out_even", "pos": "out_pos", "off": "out_off", "on": "out_on",
          ".": "out_end"}
 
@@ -29,11 +28,23 @@ def written(symbols: str) -> str:
     return " ".join(catalog("en")[f"mappings.{WORDS[s]}"] if s in WORDS else s for s in symbols.split())
 
 
-def test_the_scripts_params_are_the_pages_url_parameters_with_their_defaults():
-    tree = ast.parse((ROOT / "lessons" / "mappings" / "reproduce.py").read_text(encoding="utf-8"))
-    params = next(node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id == "PARAMS")
-    at = open_app("mappings")
-    assert ast.literal_eval(params.value) == page_values(at, "mappings")
+def assigned(script: str) -> dict[str, object]:
+    """The script's ``PARAMS`` and ``CONSTANTS``, as Python reads them."""
+    return {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(script).body
+            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id in ("PARAMS", "CONSTANTS")}
+
+
+def test_the_script_at_the_lessons_defaults_carries_the_pages_url_parameters_and_which_input_each_reads():
+    lesson = registry.page("mappings")
+    defaults = {p.name: p.default for p in lesson.params}
+    script = assigned(reproduce.script("mappings", defaults, "http://localhost/mappings"))
+    shown = page_values(open_app("mappings"), "mappings")
+    assert script["PARAMS"] == shown == {name: p.default for name, p in P.items()}
+    # Every mapping reads one of the page's typed inputs, and every typed input is read by some mapping.
+    inputs = script["CONSTANTS"]["input_param"]
+    assert inputs == INPUT_PARAM and set(inputs) == set(P["m"].options)
+    assert set(inputs.values()) == set(shown) - {"m"}
 
 
 @pytest.mark.parametrize("params", [

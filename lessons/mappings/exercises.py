@@ -1,13 +1,14 @@
 """Exercises on the five ways an RNN maps inputs to outputs (:mod:`rnn_core.mappings`).
 
-The page's URL parameters: ``m`` (the mapping), ``picture``, ``review``, ``word``, ``presses`` (the typed input of
-each toy task, section 3).
+The page's URL parameters (``lessons/mappings/params.py``): ``m`` (the mapping), ``picture``, ``review``, ``word``,
+``presses`` (the typed input of each toy task, section 3; ``INPUT_PARAM`` says which mapping reads which).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from lessons.mappings.params import INPUT_PARAM, LIGHT_PRESSES, REVIEW_SETTING_WORDS, REVIEW_WORDS, TASKS
 from rnn_core import mappings
 from rnn_core.errors import InputError
 from rnn_core.exercise import HINT_SETTINGS_CHANGED, Exercise, text
@@ -25,7 +26,6 @@ CHOICE_LABELS = {
 }
 
 LESSON = "mappings"
-MAPPINGS = tuple(mappings.TASKS)
 # Real tasks and the mapping each needs; the text of each is exercises.application_<name>.
 APPLICATIONS = {
     "sentiment": ("many_to_one", "exercises.application_sentiment"),
@@ -38,7 +38,8 @@ APPLICATIONS = {
     "summary": ("seq2seq", "exercises.application_summary"),
     "music": ("one_to_many", "exercises.application_music"),
 }
-INPUT_PARAM = {"one_to_many": "picture", "many_to_one": "review", "seq2seq": "word", "many_to_many": "presses"}
+# The mappings whose outputs are worth counting: one-to-one writes one output for its one picture, always.
+COUNTED = tuple(task for task in TASKS if task != "one_to_one")
 VERDICTS = mappings.TASKS["many_to_one"].outputs  # ("neg", "even", "pos")
 
 
@@ -57,7 +58,7 @@ def application(rng: np.random.Generator) -> Exercise:
                   "one_to_many": "one_to_one", "one_to_one": "many_to_one"}
     return Exercise(
         id="mappings_application", lesson=LESSON, kind="choice", section=2, params={"application": name},
-        answer=mapping, tolerance=None, choices=MAPPINGS, prompt_key="exercises.mappings_application_prompt",
+        answer=mapping, tolerance=None, choices=TASKS, prompt_key="exercises.mappings_application_prompt",
         prompt_values={"application": text(text_key)}, explain_key="exercises.mappings_application_explain",
         explain_values={"application": text(text_key), "mapping": text(CHOICE_LABELS[mapping])},
         page_params={"m": mapping}, hint_key="exercises.mappings_application_hint",
@@ -67,7 +68,7 @@ def application(rng: np.random.Generator) -> Exercise:
 
 def output_count(rng: np.random.Generator) -> Exercise:
     """How many outputs a mapping writes for a given input (section 3)."""
-    task = str(rng.choice(tuple(INPUT_PARAM)))
+    task = str(rng.choice(COUNTED))
     spec = mappings.TASKS[task]
     length = int(rng.integers(max(spec.lengths[0], 2), spec.lengths[1] + 1))
     x = mappings.random_inputs(task, length, 1, rng)[0]
@@ -89,7 +90,7 @@ def output_count(rng: np.random.Generator) -> Exercise:
 def light(rng: np.random.Generator) -> Exercise:
     """At how many steps the light is on, for a sequence of presses (many-to-many, section 3)."""
     while True:
-        x = rng.integers(0, 2, size=int(rng.integers(6, 13)))
+        x = rng.integers(0, 2, size=int(rng.integers(*LIGHT_PRESSES)))
         on = mappings.target("many_to_many", x)
         if int(on.sum()) != int(x.sum()) and 0 < on.sum() < len(x):
             break
@@ -109,7 +110,7 @@ def light(rng: np.random.Generator) -> Exercise:
 
 def review(rng: np.random.Generator) -> Exercise:
     """A review's verdict: more good words, more bad words, or as many (many-to-one, section 3)."""
-    x = rng.integers(0, 2, size=int(rng.integers(5, 11)))
+    x = rng.integers(0, 2, size=int(rng.integers(*REVIEW_WORDS)))
     answer = VERDICTS[int(mappings.target("many_to_one", x)[0])]
     return Exercise(
         id="mappings_review", lesson=LESSON, kind="choice", section=3, params={"review": x.tolist()},
@@ -124,7 +125,7 @@ def review(rng: np.random.Generator) -> Exercise:
 
 def review_setting(rng: np.random.Generator) -> Exercise:
     """A setting: type a review of a given length that the rule calls positive, negative or even (section 3)."""
-    length = int(rng.integers(5, 13))
+    length = int(rng.integers(*REVIEW_SETTING_WORDS))
     wanted = str(rng.choice(VERDICTS if length % 2 == 0 else ("neg", "pos")))  # "even" needs an even length
     start = ("-" if wanted == "pos" else "+") * length  # the link opens on a review the rule calls otherwise
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from lessons.mappings import diagrams as mappings_diagrams
 from lessons.mappings import readings as lesson
+from lessons.mappings.params import INPUT_PARAM, PARAMS, TASKS, P
 from rnn_core import mappings, vanilla
 from ui import charts, page, urlstate
 from ui.code_panel import under_the_hood
@@ -12,24 +13,14 @@ from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, num
-from ui.urlstate import Param
 
 PAGE = lesson.PAGE
 
 # The sections in the order the lesson reads (their numbers are their positions).
 SECTIONS = ("mappings.rule_header", "mappings.five_header", "mappings.feed_header", "mappings.learned_header")
 
-P = {p.name: p for p in (
-    Param("m", "many_to_one", "choice", options=lesson.TASKS),
-    Param("picture", "110 203 010", "text"),
-    Param("review", "++-+-++", "text"),
-    Param("word", "cabd", "text"),
-    Param("presses", "0110100", "text"),
-)}
-
-
-urlstate.bind_page(PAGE, P.values())
-page.frame("mappings.title", "mappings.intro", PAGE, P.values(), SECTIONS)
+urlstate.bind_page(PAGE, PARAMS)
+page.frame("mappings.title", "mappings.intro", PAGE, PARAMS, SECTIONS)
 
 
 
@@ -47,7 +38,7 @@ with page.section("mappings.five_header"):
     st.markdown(t("mappings.five_text"))
     task = urlstate.choice(PAGE, P["m"], t("mappings.choose_label"), lambda o: t(lesson.NAMES[o]), horizontal=True)
     spec = mappings.TASKS[task]
-    for column, mapping in zip(st.columns(len(lesson.TASKS)), lesson.TASKS, strict=True):
+    for column, mapping in zip(st.columns(len(TASKS)), TASKS, strict=True):
         column.graphviz_chart(mappings_diagrams.sketch(mapping, mapping == task), alt=t(lesson.NAMES[mapping]))
         column.markdown(f"**{t(lesson.SHORT[mapping])}**" if mapping == task else t(lesson.SHORT[mapping]))
     st.caption(t("mappings.overview_caption"))
@@ -64,7 +55,7 @@ def feed_it() -> None:
     with page.section("mappings.feed_header"):
         st.markdown(f"**{t(lesson.NAMES[task])}** · {t(lesson.EXAMPLES[task])}")
         page.prose(lesson.TOYS[task])
-        name = lesson.INPUT_PARAM[task]
+        name = INPUT_PARAM[task]
         hi = mappings.TASKS["one_to_many"].lengths[1] if name == "picture" else spec.lengths[1]
         # Each mapping has its own input; a hidden one keeps its value (and its place in the URL) for this page.
         urlstate.text(PAGE, P[name], t(lesson.INPUT_LABELS[name]),

@@ -18,7 +18,6 @@ from ui.i18n import t
 from ui.numbers import integer, percent
 
 PAGE = "mappings"
-TASKS = tuple(mappings.TASKS)
 NAMES = {"one_to_one": "mappings.name_one_to_one", "one_to_many": "mappings.name_one_to_many",
          "many_to_one": "mappings.name_many_to_one", "seq2seq": "mappings.name_seq2seq",
          "many_to_many": "mappings.name_many_to_many"}
@@ -31,8 +30,6 @@ EXAMPLES = {"one_to_one": "mappings.example_one_to_one", "one_to_many": "mapping
 TOYS = {"one_to_one": "mappings.toy_one_to_one", "one_to_many": "mappings.toy_one_to_many",
         "many_to_one": "mappings.toy_many_to_one", "seq2seq": "mappings.toy_seq2seq",
         "many_to_many": "mappings.toy_many_to_many"}
-INPUT_PARAM = {"one_to_one": "picture", "one_to_many": "picture", "many_to_one": "review", "seq2seq": "word",
-               "many_to_many": "presses"}
 INPUT_LABELS = {"picture": "mappings.picture_label", "review": "mappings.review_label",
                 "word": "mappings.word_label", "presses": "mappings.presses_label"}
 INPUT_HELP = {"picture": "mappings.picture_help", "review": "mappings.review_help", "word": "mappings.word_help",

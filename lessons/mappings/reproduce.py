@@ -5,7 +5,7 @@ Page: {link}
 Run it from the root of a clone of the repository: the trained weights are read from data/mappings/<mapping>.npz
 there (`pip install .` installs rnn_core; numpy is all it needs; from another folder the script looks beside
 the rnn_core it imports):
-    python reproduce/mappings.py
+    python rnn-lab-mappings.py
 """
 
 from pathlib import Path
@@ -14,11 +14,15 @@ import numpy as np
 
 from rnn_core import mappings
 
-# The page's settings (these are the page's URL parameters): the mapping, and the input typed for each toy task.
-PARAMS = {"m": "many_to_one", "picture": "110 203 010", "review": "++-+-++", "word": "cabd", "presses": "0110100"}
+# The page's settings (its URL parameters): the mapping, and the input typed for each toy task. The app writes
+# them here when you download the script (their defaults are in lessons/mappings/params.py).
+PARAMS = {}
 
-INPUT = {"one_to_one": "picture", "one_to_many": "picture", "many_to_one": "review", "seq2seq": "word",
-         "many_to_many": "presses"}
+# Which of those inputs each mapping reads ("input_param", from lessons/mappings/params.py), written here by the
+# app beside the settings.
+CONSTANTS = {}
+
+INPUT = CONSTANTS["input_param"]
 task = PARAMS["m"]
 spec = mappings.TASKS[task]
 weights = Path("data") / "mappings"  # the shipped weights, relative to the repository root ...
