@@ -1,21 +1,33 @@
-"""Altair charts of the sequence-mappings lesson: the hidden states over time, the output probabilities under
-them, accuracy against length, and the training loss. Channels are objects, never shorthand strings (see
-ui/charts.py on speed).
+"""The sequence-mappings lesson's figures: its Altair charts (the hidden states over time, the output
+probabilities under them, accuracy against length, the training loss) and its Graphviz diagrams (the five
+mappings side by side, one trained network unrolled over the student's input).
 
-Every chart is a single view that fits its container's width (``charts.show(..., width="stretch")``), with its
-legend below the plot, so nothing is cut on a phone; the states and the probabilities are two charts whose
-y-axes take the same room, so their step columns line up. Numbers in tooltips are
-formatted to read like :func:`ui.numbers.num` and :func:`ui.numbers.percent` (a percentage with a space
-before its sign, from the charts' number locale).
+Charts: channels are objects, never shorthand strings (see ui/charts.py on speed). Every chart is a single view
+that fits its container's width (``charts.show(..., width="stretch")``), with its legend below the plot, so
+nothing is cut on a phone; the states and the probabilities are two charts whose y-axes take the same room, so
+their step columns line up. Numbers in tooltips are formatted to read like :func:`ui.numbers.num` and
+:func:`ui.numbers.percent` (a percentage with a space before its sign, from the charts' number locale). The
+page's charts (``*_chart``) are built from the cached runs of :mod:`lessons.mappings.readings`, in the page's
+language, through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language, the task and the
+typed symbols.
+
+Diagrams (DOT): inputs at the bottom, states in the middle, outputs on top, time to the right (Karpathy's
+layout). Only vetted symbols and translated labels go in; no raw user text.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
+from lessons.mappings import readings
+from rnn_core import mappings
+from ui import charts
 from ui.charts import PALETTE
+from ui.i18n import t
 from ui.numbers import D3_NUMBER
 
 # A y-axis title written level above the axis: rotated Hangul reads sideways.
@@ -129,3 +141,238 @@ def loss_curve(losses: np.ndarray, *, iteration_title: str, loss_title: str, hei
         tooltip=[alt.Tooltip("iteration:Q", title=iteration_title, format="d"),
                  alt.Tooltip("loss:Q", title=loss_title, format=D3_NUMBER)],
     ).properties(height=height).configure(locale=LOCALE)
+
+
+# --- The page's charts, in its language ------------------------------------------------------------------------
+
+
+def fit_width(spec: dict) -> dict:
+    """The chart's width follows its container and its height stays what the chart asks for (the plot's own
+    height, the legend below it extra): Streamlit's default "fit" would squeeze the plot to make room for the
+    legend. Called on a freshly built spec, before it is cached."""
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
+def run_steps(task: str, symbols: tuple[int, ...]) -> list[str]:
+    """The step names of the states and probabilities charts (h1.. then s1.. for the encoder-decoder)."""
+    result = readings.answer(task, symbols)
+    return step_names(len(result.states), result.encoder_steps if task == "seq2seq" else 0)
+
+
+@charts.spec_cache(max_entries=128)
+def states_chart(lang: str, task: str, symbols: tuple[int, ...]) -> dict:
+    """Section 3: the hidden state after each step, a column per step (the probabilities chart follows)."""
+    return fit_width(charts.vega_lite(states(
+        readings.answer(task, symbols).states, run_steps(task, symbols), step_title=t("mappings.step_axis"),
+        unit_title=t("mappings.unit_axis"), state_title=t("mappings.state_value"), show_steps=False)))
+
+
+@charts.spec_cache(max_entries=128)
+def probabilities_chart(lang: str, task: str, symbols: tuple[int, ...]) -> dict:
+    """Section 3: the output probabilities at the steps that have an output, under the states' columns."""
+    return fit_width(charts.vega_lite(probabilities(
+        readings.answer(task, symbols).probs, run_steps(task, symbols), readings.output_names(task),
+        step_title=t("mappings.step_axis"), class_title=t("mappings.output_axis"),
+        prob_title=t("mappings.prob_axis"))))
+
+
+@charts.spec_cache(max_entries=16)
+def accuracy_chart(lang: str, task: str) -> dict:
+    """Section 4: whole-output accuracy against length, the training lengths shaded."""
+    return fit_width(charts.vega_lite(accuracy_by_length(
+        readings.evaluation(task)[0], mappings.TASKS[task].lengths,
+        length_title=t("mappings.shapes_axis" if task in mappings.PICTURES else "mappings.length_axis"),
+        accuracy_title=t("mappings.accuracy_axis"), count_title=t("mappings.count_axis"),
+        kind_title=t("mappings.kind_axis"), trained_name=t("mappings.kind_trained"),
+        beyond_name=t("mappings.kind_beyond"))))
+
+
+@charts.spec_cache(max_entries=16)
+def loss_chart(lang: str, task: str) -> dict:
+    """Section 4: the training loss before each update."""
+    return fit_width(charts.vega_lite(loss_curve(
+        readings.model(task).losses, iteration_title=t("common.iteration"), loss_title=t("mappings.loss_axis"))))
+
+
+# --- Diagrams --------------------------------------------------------------------------------------------------
+
+INPUT_FILL, STATE_FILL, DECODER_FILL, OUTPUT_FILL = "#fbe3b5", "#d6e8f7", "#e4dcf0", "#cdebdc"
+WRONG_FILL, WRONG_PEN = "#f6cbb7", "#D55E00"  # Okabe–Ito vermillion: the output disagrees with the right one
+SEQ2SEQ_LIMIT = 5  # steps drawn of the encoder and of the decoder each: ten columns and the hand-over edge
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One time step: its state node, and its input and output when it has them."""
+
+    state: str  # the state's name, e.g. "h₃"; "…" marks skipped steps
+    x: str | None = None
+    y: str | None = None
+    wrong: bool = False
+    picture: tuple[str, ...] | None = None  # the input drawn as a 3x3 grid
+    fill: str = STATE_FILL
+
+
+def subscript(name: str, k: int) -> str:
+    """A state's name with its step as a subscript: ``h₁₂``."""
+    return name + str(k).translate(SUBSCRIPTS)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _picture_label(cells: tuple[str, ...]) -> str:
+    rows = ["<TR>" + "".join(f'<TD WIDTH="22" HEIGHT="22"><FONT POINT-SIZE="15">{c or "&nbsp;"}</FONT></TD>'
+                             for c in cells[r:r + 3]) + "</TR>" for r in (0, 3, 6)]
+    return '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>>"
+
+
+def _network(columns: list[Column], prefix: str, tiny: bool = False, edge_labels: dict | None = None) -> list[str]:
+    """Nodes and edges of one unrolled network; ``edge_labels`` names the first input, recurrent and output
+    edges (the weights every step shares)."""
+    edge_labels = edge_labels or {}
+    size = 'width=0.22, height=0.22, fixedsize=true, label=""' if tiny else "margin=0.04, width=0.42, height=0.42"
+    lines, states = [], []
+    for i, col in enumerate(columns):
+        h = f"{prefix}h{i}"
+        states.append(h)
+        if col.state == "…":
+            lines.append(f'{h} [label="…", shape=plaintext, fontsize=18];')
+            continue
+        label = "" if tiny else f"label={_quote(col.state)}, "
+        lines.append(f'{h} [{label}shape=circle, style=filled, fillcolor="{col.fill}", {size}];')
+        if col.picture is not None or col.x is not None:
+            x = f"{prefix}x{i}"
+            if col.picture is not None and not tiny:
+                lines.append(f"{x} [label={_picture_label(col.picture)}, shape=plaintext];")
+            else:
+                text = "" if tiny else f"label={_quote(col.x)}, "
+                lines.append(f'{x} [{text}shape=box, style=filled, fillcolor="{INPUT_FILL}", {size}];')
+            first = not any(c.x is not None or c.picture is not None for c in columns[:i])
+            lines.append(f"{x} -> {h}" + (f" [label={_quote(edge_labels['x'])}];" if first and "x" in edge_labels
+                                          else ";"))
+        if col.y is not None:
+            y = f"{prefix}y{i}"
+            fill, pen = (WRONG_FILL, f', color="{WRONG_PEN}", penwidth=2.5') if col.wrong else (OUTPUT_FILL, "")
+            text = "" if tiny else f"label={_quote(col.y)}, "
+            lines.append(f'{y} [{text}shape=box, style="rounded,filled", fillcolor="{fill}"{pen}, {size}];')
+            first = not any(c.y is not None for c in columns[:i])
+            lines.append(f"{h} -> {y}" + (f" [label={_quote(edge_labels['y'])}];" if first and "y" in edge_labels
+                                          else ";"))
+    for i in range(1, len(states)):
+        label = edge_labels.get("h") if i == 1 else None
+        lines.append(f"{states[i - 1]} -> {states[i]}" + (f" [label={_quote(label)}];" if label else ";"))
+    lines.append("{rank=same; " + "; ".join(states) + ";}")  # states in one row: time runs left to right
+    return lines
+
+
+def _header() -> list[str]:
+    # Node text at 15 pt (20 px at natural size): the widest unrolled networks (ten columns, or the encoder-decoder's
+    # ten and its hand-over edge) are drawn at about 0.8 of their natural size at 1280 px: above 14 px.
+    return [
+        "digraph G {", "rankdir=BT; nodesep=0.22; ranksep=0.3; newrank=true;",
+        'node [fontname="Helvetica", fontsize=15]; edge [fontname="Helvetica", fontsize=14, arrowsize=0.6];',
+    ]
+
+
+SKETCHES = {  # (has input, has output) per step, for the overview
+    "one_to_one": [(True, True)],
+    "one_to_many": [(True, True), (False, True), (False, True)],
+    "many_to_one": [(True, False), (True, False), (True, True)],
+    "seq2seq": [(True, False), (True, False), (False, True), (False, True), (False, True)],
+    "many_to_many": [(True, True), (True, True), (True, True)],
+}
+
+
+SKETCH_COLUMNS = max(len(columns) for columns in SKETCHES.values())
+
+
+def sketch(name: str, selected: bool) -> str:
+    """One of the five mappings, small and unlabelled (the page writes its name under it); the selected one is
+    shaded.
+
+    Every sketch is laid out SKETCH_COLUMNS steps wide (invisible steps pad the shorter ones on both sides),
+    so all five have the same natural size and are drawn at the same scale in equal columns.
+    (One DOT per mapping: Graphviz's layout fails on some of these shapes inside clusters.)
+    """
+    cols = [Column("h", "x" if has_x else None, "y" if has_y else None,
+                   fill=DECODER_FILL if name == "seq2seq" and i >= 2 else STATE_FILL)
+            for i, (has_x, has_y) in enumerate(SKETCHES[name])]
+    lines = _header()
+    background = "#e6f0f8" if selected else "white"
+    lines.append(f'bgcolor="{background}"; pad=0.08; nodesep=0.14;')
+    lines += _network(cols, "m", tiny=True)
+    missing = SKETCH_COLUMNS - len(cols)
+    left, right = [f"pl{i}" for i in range(missing // 2)], [f"pr{i}" for i in range(missing - missing // 2)]
+    row = [*left, *(f"mh{i}" for i in range(len(cols))), *right]
+    for pad in left + right:
+        lines.append(f'{pad} [style=invis, shape=circle, width=0.22, height=0.22, fixedsize=true, label=""];')
+    for a, b in zip(row, row[1:], strict=False):
+        if a.startswith("p") or b.startswith("p"):
+            lines.append(f"{a} -> {b} [style=invis];")
+    lines.append("{rank=same; " + "; ".join(row) + ";}")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _shown(n: int, limit: int) -> list[int | None]:
+    """Which of n steps to draw: all of them, or the first ones, an ellipsis (None) and the last two."""
+    return list(range(n)) if n <= limit else [*range(limit - 3), None, n - 2, n - 1]
+
+
+def unrolled(task: str, x: np.ndarray, outputs: np.ndarray, right: np.ndarray, shown_input: list[str],
+             shown_output: list[str], labels: dict[str, str], limit: int = 10) -> str:
+    """The task's trained network unrolled over the input ``x`` (symbol indices) with its ``outputs`` (class
+    indices). ``shown_input[i]``/``shown_output[k]`` is how input symbol i/class k is written. Outputs that
+    differ from ``right`` are marked.
+
+    ``labels`` holds the translated edge names: ``encoded`` (the state handed from encoder to decoder).
+    """
+    symbol = shown_input
+
+    def out(j: int) -> tuple[str, bool]:
+        wrong = j >= len(right) or outputs[j] != right[j]
+        return shown_output[outputs[j]], wrong
+
+    lines = _header()
+    if task in mappings.PICTURES:
+        picture = tuple("" if c == 0 else mappings.SHAPES[c - 1] for c in x)
+        cols = []
+        for j in _shown(len(outputs), limit):
+            if j is None:
+                cols.append(Column("…"))
+                continue
+            y, wrong = out(j)
+            cols.append(Column(subscript("h", j + 1), y=y, wrong=wrong, picture=picture if j == 0 else None))
+        lines += _network(cols, "n", edge_labels={"x": "U", "h": "W", "y": "V"})
+    elif task == "seq2seq":
+        enc = [Column("…") if step is None else Column(subscript("h", step + 1), x=symbol[x[step]])
+               for step in _shown(len(x), SEQ2SEQ_LIMIT)]
+        dec = []
+        for j in _shown(len(outputs), SEQ2SEQ_LIMIT):
+            if j is None:
+                dec.append(Column("…", fill=DECODER_FILL))
+                continue
+            y, wrong = out(j)
+            fed = "∅" if j == 0 else shown_output[outputs[j - 1]]  # the decoder is fed its previous guess
+            dec.append(Column(subscript("s", j + 1), x=fed, y=y, wrong=wrong, fill=DECODER_FILL))
+        lines += _network(enc, "e", edge_labels={"x": "U", "h": "W"})
+        lines += _network(dec, "d", edge_labels={"x": "U′", "h": "W′", "y": "V"})
+        lines.append(f"eh{len(enc) - 1} -> dh0 [label={_quote(labels['encoded'])}, penwidth=2];")
+        lines.append("{rank=same; eh" + f"{len(enc) - 1}; dh0;" + "}")
+    else:
+        cols = []
+        for step in _shown(len(x), limit):
+            if step is None:
+                cols.append(Column("…"))
+                continue
+            has_output = task == "many_to_many" or step == len(x) - 1
+            j = step if task == "many_to_many" else 0
+            y, wrong = out(j) if has_output else (None, False)
+            cols.append(Column(subscript("h", step + 1), x=symbol[x[step]], y=y, wrong=wrong))
+        lines += _network(cols, "n", edge_labels={"x": "U", "h": "W", "y": "V"})
+    lines.append("}")
+    return "\n".join(lines)

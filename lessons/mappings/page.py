@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from lessons.mappings import diagrams as mappings_diagrams
+from lessons.mappings import figures
 from lessons.mappings import readings as lesson
 from lessons.mappings.params import INPUT_PARAM, PARAMS, TASKS, P
 from rnn_core import mappings, vanilla
@@ -39,7 +39,7 @@ with page.section("mappings.five_header"):
     task = urlstate.choice(PAGE, P["m"], t("mappings.choose_label"), lambda o: t(lesson.NAMES[o]), horizontal=True)
     spec = mappings.TASKS[task]
     for column, mapping in zip(st.columns(len(TASKS)), TASKS, strict=True):
-        column.graphviz_chart(mappings_diagrams.sketch(mapping, mapping == task), alt=t(lesson.NAMES[mapping]))
+        column.graphviz_chart(figures.sketch(mapping, mapping == task), alt=t(lesson.NAMES[mapping]))
         column.markdown(f"**{t(lesson.SHORT[mapping])}**" if mapping == task else t(lesson.SHORT[mapping]))
     st.caption(t("mappings.overview_caption"))
     exercise_box(PAGE, "mappings_application")
@@ -68,9 +68,9 @@ def feed_it() -> None:
         x = np.array(symbols)
         result = lesson.answer(task, symbols)
         shown = lesson.output_names(task)
-        edges = {"encoded": t("mappings.encoded_edge", last=mappings_diagrams.subscript("h", len(x)))}
-        st.graphviz_chart(mappings_diagrams.unrolled(task, x, result.outputs, result.right, lesson.input_names(task),
-                                                      shown, edges), alt=t("mappings.diagram_alt"))
+        edges = {"encoded": t("mappings.encoded_edge", last=figures.subscript("h", len(x)))}
+        st.graphviz_chart(figures.unrolled(task, x, result.outputs, result.right, lesson.input_names(task),
+                                           shown, edges), alt=t("mappings.diagram_alt"))
         st.caption(t("mappings.diagram_caption"))
 
         correct = bool(np.array_equal(result.outputs, result.right))
@@ -89,8 +89,8 @@ def feed_it() -> None:
 
         st.markdown(f"**{t('mappings.states_chart')}**")
         lang = current_language()
-        charts.show(lesson.states_chart(lang, task, symbols), name="mappings-hidden-states", width="stretch")
-        charts.show(lesson.probabilities_chart(lang, task, symbols), name="mappings-output-probabilities",
+        charts.show(figures.states_chart(lang, task, symbols), name="mappings-hidden-states", width="stretch")
+        charts.show(figures.probabilities_chart(lang, task, symbols), name="mappings-output-probabilities",
                     width="stretch")
         st.caption(t("mappings.states_caption", hidden=integer(spec.hidden)))
 
@@ -116,7 +116,7 @@ with page.section("mappings.learned_header"):
                       hi=integer(spec.lengths[1])))
     else:
         page.prose("mappings.beyond_text", n=integer(mappings.N_BEYOND))
-        charts.show(lesson.accuracy_chart(current_language(), task), name="mappings-accuracy-by-length",
+        charts.show(figures.accuracy_chart(current_language(), task), name="mappings-accuracy-by-length",
                     width="stretch")
         st.markdown(lesson.reading(task))
     trained = lesson.model(task)
@@ -124,7 +124,7 @@ with page.section("mappings.learned_header"):
                lr=num(spec.lr), clip=num(spec.clip), seed=integer(trained.seed), hidden=integer(spec.hidden),
                weights=integer(sum(w.size for w in trained.params.values())),
                gradients_lesson=t("nav.gradients"), optimizers_lesson=t("nav.optimizers"))
-    charts.show(lesson.loss_chart(current_language(), task), name="mappings-training-loss", width="stretch")
+    charts.show(figures.loss_chart(current_language(), task), name="mappings-training-loss", width="stretch")
     st.caption(t("mappings.loss_caption"))
 
 # Under the hood: what the page ran for this mapping (the weights were trained by the same code, offline).

@@ -1,9 +1,8 @@
-"""What the sequence-mappings lesson's sections draw: the names of the five mappings, the typed input, the
-trained models' cached answers and evaluations, and their chart specs.
+"""What the sequence-mappings lesson's sections read: the names of the five mappings, the typed input, the
+trained models' cached answers and evaluations, and the sentences chosen from them (their charts and diagrams
+are in :mod:`lessons.mappings.figures`).
 
-Models, answers and evaluations are shared by every session (``st.cache_resource``, arrays read-only); chart
-specs go through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language, the task and the
-typed symbols.
+Models, answers and evaluations are shared by every session (``st.cache_resource``, arrays read-only).
 """
 
 from __future__ import annotations
@@ -11,9 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lessons.mappings import figures as mappings_charts
 from rnn_core import mappings
-from ui import charts
 from ui.i18n import t
 from ui.numbers import integer, percent
 
@@ -108,55 +105,6 @@ def written(outputs: np.ndarray, right: np.ndarray, shown: list[str]) -> str:
     words = [shown[k] if j < len(right) and k == right[j] else f":red-background[{shown[k]}]"
              for j, k in enumerate(outputs)]
     return " ".join(words)
-
-
-def fit_width(spec: dict) -> dict:
-    """The chart's width follows its container and its height stays what the chart asks for (the plot's own
-    height, the legend below it extra): Streamlit's default "fit" would squeeze the plot to make room for the
-    legend. Called on a freshly built spec, before it is cached."""
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return spec
-
-
-def run_steps(task: str, symbols: tuple[int, ...]) -> list[str]:
-    """The step names of the states and probabilities charts (h1.. then s1.. for the encoder-decoder)."""
-    result = answer(task, symbols)
-    return mappings_charts.step_names(len(result.states), result.encoder_steps if task == "seq2seq" else 0)
-
-
-@charts.spec_cache(max_entries=128)
-def states_chart(lang: str, task: str, symbols: tuple[int, ...]) -> dict:
-    """Section 3: the hidden state after each step, a column per step (the probabilities chart follows)."""
-    return fit_width(charts.vega_lite(mappings_charts.states(
-        answer(task, symbols).states, run_steps(task, symbols), step_title=t("mappings.step_axis"),
-        unit_title=t("mappings.unit_axis"), state_title=t("mappings.state_value"), show_steps=False)))
-
-
-@charts.spec_cache(max_entries=128)
-def probabilities_chart(lang: str, task: str, symbols: tuple[int, ...]) -> dict:
-    """Section 3: the output probabilities at the steps that have an output, under the states' columns."""
-    return fit_width(charts.vega_lite(mappings_charts.probabilities(
-        answer(task, symbols).probs, run_steps(task, symbols), output_names(task),
-        step_title=t("mappings.step_axis"), class_title=t("mappings.output_axis"),
-        prob_title=t("mappings.prob_axis"))))
-
-
-@charts.spec_cache(max_entries=16)
-def accuracy_chart(lang: str, task: str) -> dict:
-    """Section 4: whole-output accuracy against length, the training lengths shaded."""
-    return fit_width(charts.vega_lite(mappings_charts.accuracy_by_length(
-        evaluation(task)[0], mappings.TASKS[task].lengths,
-        length_title=t("mappings.shapes_axis" if task in mappings.PICTURES else "mappings.length_axis"),
-        accuracy_title=t("mappings.accuracy_axis"), count_title=t("mappings.count_axis"),
-        kind_title=t("mappings.kind_axis"), trained_name=t("mappings.kind_trained"),
-        beyond_name=t("mappings.kind_beyond"))))
-
-
-@charts.spec_cache(max_entries=16)
-def loss_chart(lang: str, task: str) -> dict:
-    """Section 4: the training loss before each update."""
-    return fit_width(charts.vega_lite(mappings_charts.loss_curve(
-        model(task).losses, iteration_title=t("common.iteration"), loss_title=t("mappings.loss_axis"))))
 
 
 # --- Sentences chosen from what was computed ------------------------------------------------------------------
