@@ -619,7 +619,7 @@ def test_typed_page_inputs_are_read_by_the_pages_own_parsers():
         assert intro.parse_numbers(ex.page_params["x"]).tolist() == ex.params["x"]
     for ex in variants("mappings_output_count"):
         task = ex.params["task"]
-        name = mappings_lesson.exercises.INPUT_PARAM[task]
+        name = mappings_lesson.params.INPUT_PARAM[task]
         assert mappings.parse(task, ex.page_params[name]).tolist() == ex.params["x"]
     try:  # the matrix parser is moving from rnn_core.spectral to its own module
         from rnn_core.matrix_input import parse_matrix
