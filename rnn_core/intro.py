@@ -15,17 +15,17 @@ import numpy as np
 from rnn_core import vanilla
 from rnn_core.errors import InputError
 
-MAX_STEPS = 200
-INPUT_LIMIT = 1e3  # largest |x| a typed input may have; beyond it the states tell nothing new
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")  # plain decimals only: no eval, no 0x, no _
 
 
 # A typed sequence that is not a list of numbers raises rnn_core.errors.InputError (codes at parse_numbers).
 
 
-def parse_numbers(text: str, max_steps: int = MAX_STEPS, limit: float = INPUT_LIMIT) -> np.ndarray:
+def parse_numbers(text: str, max_steps: int, limit: float) -> np.ndarray:
     """Read ``"1, 0, -0.5"`` (commas, semicolons or spaces; the typographic minus − is accepted).
 
+    Args:
+        max_steps: how many numbers it may hold; limit: the largest |x| it may hold.
     Returns:
         (T,) float64.
     Raises:

@@ -19,23 +19,34 @@ from apptest_helpers import (
     url_of,
 )
 
+from lessons.home.exercises import SHARE
+from lessons.home.params import INPUT_LIMIT, MAX_STEPS, PARAMS, SCALE_STEP, START_SCALE, P
 from rnn_core import intro, vanilla
 from ui import registry
 from ui.i18n import catalog
 from ui.numbers import integer, num
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_X = "1,0,0,0,0,0,0,0,0,0,0,0"
+DEFAULTS = {p.name: p.default for p in PARAMS}
 
 
 def nudge(v: dict) -> np.ndarray:
     """How far each state moves, recomputed from rnn_core at the page's settings ``v``."""
     params = intro.toy_rnn(int(v["hidden"]), int(v["seed"]), float(v["scale"]))
-    return intro.nudge_first_input(params, intro.parse_numbers(v["x"]), v["act"], float(v["delta"]))["difference"]
+    x = intro.parse_numbers(v["x"], MAX_STEPS, INPUT_LIMIT)
+    return intro.nudge_first_input(params, x, v["act"], float(v["delta"]))["difference"]
 
 
 def settings(params: dict) -> dict:
-    return {"x": DEFAULT_X, "act": "tanh", "hidden": 4, "seed": 0, "scale": 1.0, "delta": 0.1, **params}
+    return {**DEFAULTS, **params}
+
+
+def end(name: str, which: str) -> str:
+    """One end of a widget's range (``"lo"`` or ``"hi"``), as its URL parameter writes it."""
+    return P[name].format(getattr(P[name], which))
+
+
+LARGEST_X = " ".join([f"{INPUT_LIMIT:g}"] * MAX_STEPS)  # the longest sequence of the largest numbers the page reads
 
 
 def read_lines(lang: str, key: str, at) -> list[dict]:
@@ -70,7 +81,8 @@ def test_home_is_the_default_page_in_both_languages(lang):
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("typed, key", [
     ("1, two, 3", "home.x_error_number"), ("", "home.x_error_empty"), ("5000", "home.x_error_too_large"),
-    (" ".join(["1"] * 201), "home.x_error_too_long"), ("<img src=x onerror=alert(1)>", "home.x_error_number"),
+    (" ".join(["1"] * (MAX_STEPS + 1)), "home.x_error_too_long"),
+    ("<img src=x onerror=alert(1)>", "home.x_error_number"),
 ])
 def test_bad_typed_input_gets_a_clear_message(lang, typed, key):
     at = open_app(lang=lang)
@@ -82,10 +94,13 @@ def test_bad_typed_input_gets_a_clear_message(lang, typed, key):
 
 
 @pytest.mark.parametrize("params", [
-    {"x": " ".join(["1000"] * 200), "act": "linear", "hidden": "16", "scale": "2.0", "delta": "1.0"},
-    {"x": " ".join(["-1000"] * 200), "act": "relu", "hidden": "16", "scale": "2.0"},
-    {"x": "0", "act": "logistic", "hidden": "1", "scale": "0.1", "delta": "0.001"},
-    {"x": "0 0 0 0", "act": "tanh", "seed": "999999"},
+    {"x": LARGEST_X, "act": "linear", "hidden": end("hidden", "hi"), "scale": end("scale", "hi"),
+     "delta": end("delta", "hi")},
+    {"x": " ".join([f"{-INPUT_LIMIT:g}"] * MAX_STEPS), "act": "relu", "hidden": end("hidden", "hi"),
+     "scale": end("scale", "hi")},
+    {"x": "0", "act": "logistic", "hidden": end("hidden", "lo"), "scale": end("scale", "lo"),
+     "delta": end("delta", "lo")},
+    {"x": "0 0 0 0", "act": "tanh", "seed": end("seed", "hi")},
 ])
 def test_extremes_render_without_errors(params):
     at = open_app(params=params)
@@ -102,7 +117,7 @@ def test_activation_choice_survives_a_language_switch_and_the_url():
     assert url["act"] == "logistic" and url["lang"] == "ko"
     again = open_app(lang="ko", params={k: v for k, v in url.items() if k != "lang"})
     assert by_key(again, "selectbox", "home.act").value == "logistic"
-    assert np.isclose(by_key(again, "slider", "home.scale").value, 1.0)
+    assert np.isclose(by_key(again, "slider", "home.scale").value, P["scale"].default)
 
 
 def test_a_deep_link_restores_every_widget_and_a_move_keeps_every_parameter():
@@ -130,9 +145,10 @@ POINTS = [  # away from the defaults: shrinking, growing (to about 10⁶⁰), fo
     {"act": "tanh", "scale": "1.35", "seed": "7", "hidden": "6", "x": "0.5 -1 2 0 0 1 0 0", "delta": "0.2"},
     {"act": "linear", "scale": "1.6", "seed": "3", "hidden": "3", "x": "1 0 0 0 0 0 0 0 0 0", "delta": "0.05"},
     {"act": "logistic", "scale": "0.7", "seed": "11", "hidden": "5", "x": "1 1 0 -1", "delta": "0.3"},
-    {"act": "relu", "scale": "1.0", "seed": "0", "hidden": "4", "x": DEFAULT_X, "delta": "0.1"},
-    {"act": "linear", "scale": "2.0", "seed": "0", "hidden": "16", "x": " ".join(["1000"] * 200), "delta": "1.0"},
-    {"act": "tanh", "scale": "0.1", "seed": "5", "hidden": "2", "x": "2 0 0", "delta": "0.001"},
+    {"act": "relu", **{name: P[name].format(value) for name, value in DEFAULTS.items() if name != "act"}},
+    {"act": "linear", "scale": end("scale", "hi"), "seed": "0", "hidden": end("hidden", "hi"), "x": LARGEST_X,
+     "delta": end("delta", "hi")},
+    {"act": "tanh", "scale": end("scale", "lo"), "seed": "5", "hidden": "2", "x": "2 0 0", "delta": end("delta", "lo")},
     {"act": "tanh", "scale": "1.85", "seed": "21", "hidden": "8", "x": "1 0 0 0 0 0", "delta": "0.5"},
 ]
 
@@ -194,16 +210,20 @@ def saturation_notes(at, lang: str) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_at_the_defaults_a_larger_scale_is_not_offered_as_keeping_more(lang):
-    """Issue 10 §9: with tanh, weight scale 1.5 keeps less of the nudge than 1 (0.0023 against 0.0054): the page
-    says so, and says why (tanh's average slope is smaller there), with the numbers rnn_core computes."""
+    """Issue 10 §9: with tanh, weight scale 1.5 (one comparison step up) keeps less of the nudge than 1 (0.0023
+    against 0.0054): the page says so, and says why (tanh's average slope is smaller there), with the numbers
+    rnn_core computes."""
     at = open_app(lang=lang)
     v = settings({})
-    up = {**v, "scale": 1.5}
+    assert v["act"] == "tanh"
+    up = {**v, "scale": v["scale"] + SCALE_STEP}
     assert nudge(up)[-1] < nudge(v)[-1]
-    line = next(s for s in read_lines(lang, "home.cmp_scale", at) if s["scale"] == "1.5")
-    assert line == {"scale": "1.5", "now": "1", "value": num(nudge(up)[-1]), "relation": catalog(lang)["home.cmp_less"]}
-    x = intro.parse_numbers(DEFAULT_X)
-    slope_now, slope_up = (intro.mean_slope(intro.toy_rnn(4, 0, s), x, "tanh") for s in (1.0, 1.5))
+    line = next(s for s in read_lines(lang, "home.cmp_scale", at) if s["scale"] == num(up["scale"]))
+    assert line == {"scale": num(up["scale"]), "now": num(v["scale"]), "value": num(nudge(up)[-1]),
+                    "relation": catalog(lang)["home.cmp_less"]}
+    x = intro.parse_numbers(v["x"], MAX_STEPS, INPUT_LIMIT)
+    slope_now, slope_up = (intro.mean_slope(intro.toy_rnn(v["hidden"], v["seed"], s), x, "tanh")
+                           for s in (v["scale"], up["scale"]))
     assert slope_up < slope_now
     (note,) = saturation_notes(at, lang)
     assert num(slope_up) in note and num(slope_now) in note
@@ -214,7 +234,7 @@ def test_at_the_defaults_a_larger_scale_is_not_offered_as_keeping_more(lang):
 def test_no_saturation_note_where_the_larger_scale_keeps_more_or_nothing(point):
     at = open_app(params=point)
     v = settings(point)
-    up = min(2.0, float(v["scale"]) + 0.5)
+    up = min(P["scale"].hi, float(v["scale"]) + SCALE_STEP)
     keeps_less = np.isfinite(nudge({**v, "scale": up})[-1]) and nudge({**v, "scale": up})[-1] < nudge(v)[-1]
     assert not keeps_less or v["act"] not in ("tanh", "logistic")
     assert saturation_notes(at, "en") == []
@@ -291,7 +311,7 @@ def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_
     by_key(at, "selectbox", "home.act").set_value(goal["act"]).run()
     by_key(at, "number_input", "home.hidden").set_value(goal["hidden"]).run()
     by_key(at, "number_input", "home.seed").set_value(goal["seed"]).run()
-    by_key(at, "slider", "home.scale").set_value(1.5).run()  # the link's start: too much is left there
+    by_key(at, "slider", "home.scale").set_value(START_SCALE).run()  # the link's start: too much is left there
     at.button(key="exercise.home_fading_scale.check").click().run()
     assert catalog(lang)["exercises.home_fading_scale_hint"] in [i.value for i in at.info]
     clock_at(monkeypatch, 102.0)
@@ -300,8 +320,9 @@ def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_
     assert_clean(at)
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     # The page agrees: at that scale the sentence under the chart reports less than 1 % of the nudge.
-    moved = nudge({**goal, "delta": 0.1})[-1]
-    assert moved / 0.1 < 0.01 and num(moved) in texts(at)
+    delta = P["delta"].default  # the link's nudge
+    moved = nudge({**goal, "delta": delta})[-1]
+    assert moved / delta < SHARE and num(moved) in texts(at)
 
 
 # --- Under the hood ------------------------------------------------------------------------------------

@@ -3,24 +3,28 @@
 import numpy as np
 import pytest
 
+from lessons.home.params import INPUT_LIMIT, MAX_STEPS, SCALE_STEP, P
 from rnn_core import intro, vanilla
+
+LIMITS = MAX_STEPS, INPUT_LIMIT  # the home page's
 
 
 @pytest.mark.parametrize("text, expected", [
     ("1, 0, -0.5", [1, 0, -0.5]), ("1 2 3", [1, 2, 3]), ("−1; .5; 2e2", [-1, 0.5, 200]), ("7", [7]),
+    (f"{-INPUT_LIMIT:g} {INPUT_LIMIT:g}", [-INPUT_LIMIT, INPUT_LIMIT]), (" ".join(["0"] * MAX_STEPS), [0] * MAX_STEPS),
 ])
 def test_parse_numbers_accepts_plain_decimals(text, expected):
-    np.testing.assert_array_equal(intro.parse_numbers(text), expected)
+    np.testing.assert_array_equal(intro.parse_numbers(text, *LIMITS), expected)
 
 
 @pytest.mark.parametrize("text, code", [
     ("", "empty"), (" , ", "empty"), ("1, x", "number"), ("0x10", "number"), ("1_0", "number"),
     ("__import__('os')", "number"), ("nan", "number"), ("inf", "number"), ("1e400", "too_large"),
-    ("1001", "too_large"), (" ".join(["1"] * 201), "too_long"),
+    (f"{INPUT_LIMIT + 1:g}", "too_large"), (" ".join(["1"] * (MAX_STEPS + 1)), "too_long"),
 ])
 def test_parse_numbers_rejects_bad_input_with_a_code(text, code):
     with pytest.raises(intro.InputError) as err:
-        intro.parse_numbers(text)
+        intro.parse_numbers(text, *LIMITS)
     assert err.value.code == code
 
 
@@ -73,13 +77,21 @@ def test_mean_slope_is_the_activations_slope_averaged_over_the_run():
 
 
 def test_larger_weights_push_tanh_into_its_flat_ends():
-    """The home page's case: with tanh, weight scale 1.5 keeps less of the nudge than 1, and the average slope is
-    smaller there (0.742 against 0.943), which is the sentence the page says only when both hold."""
-    x = intro.parse_numbers("1,0,0,0,0,0,0,0,0,0,0,0")
-    kept = {s: intro.nudge_first_input(intro.toy_rnn(4, 0, s), x, "tanh", 0.1)["difference"][-1] for s in (1.0, 1.5)}
-    slope = {s: intro.mean_slope(intro.toy_rnn(4, 0, s), x, "tanh") for s in (1.0, 1.5)}
-    assert kept[1.5] < kept[1.0] and slope[1.5] < slope[1.0]
-    assert intro.mean_slope(intro.toy_rnn(4, 0, 0.01), x, "tanh") > 0.999  # tiny weights: tanh is nearly linear
+    """The home page's case at its defaults: with tanh, weight scale 1.5 (one comparison step up) keeps less of
+    the nudge than 1, and the average slope is smaller there (0.742 against 0.943), which is the sentence the
+    page says only when both hold."""
+    d = {p.name: p.default for p in P.values()}
+    assert d["act"] == "tanh"
+    x = intro.parse_numbers(d["x"], *LIMITS)
+    now, up = d["scale"], d["scale"] + SCALE_STEP
+
+    def network(scale: float) -> vanilla.Params:
+        return intro.toy_rnn(d["hidden"], d["seed"], scale)
+
+    kept = {s: intro.nudge_first_input(network(s), x, "tanh", d["delta"])["difference"][-1] for s in (now, up)}
+    slope = {s: intro.mean_slope(network(s), x, "tanh") for s in (now, up)}
+    assert kept[up] < kept[now] and slope[up] < slope[now]
+    assert intro.mean_slope(network(0.01), x, "tanh") > 0.999  # tiny weights: tanh is nearly linear
 
 
 def test_mean_slope_leaves_out_an_overflowed_run():

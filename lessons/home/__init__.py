@@ -7,7 +7,7 @@ exercises.py  its exercises; reproduce.py its "Reproduce in Python" template
 
 from pathlib import Path
 
-from lessons.home import exercises
+from lessons.home import exercises, params
 from ui.registry import Lesson
 
 HERE = Path(__file__).parent
@@ -18,5 +18,9 @@ LESSON = Lesson(
     icon=":material/home:",
     script="lessons/home/page.py",
     exercises=exercises.EXERCISES,
+    params=params.PARAMS,
     reproduce=HERE / "reproduce.py",
+    # What the Reproduce script reads beside the page's settings (it has no access to params.py).
+    constants={"default_x": params.P["x"].default, "max_steps": params.MAX_STEPS, "input_limit": params.INPUT_LIMIT,
+               "scale_range": (params.P["scale"].lo, params.P["scale"].hi), "scale_step": params.SCALE_STEP},
 )

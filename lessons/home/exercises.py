@@ -1,15 +1,33 @@
 """Exercises on the home page: the recurrence, a small RNN's states, and how much of the first input they keep.
 
-The page's URL parameters: ``x`` (the typed inputs), ``act``, ``hidden``, ``seed``, ``scale`` (section 2),
-``delta`` (section 3). With ``hidden = 1`` the page's RNN has one unit, ``u = W_xh`` and ``w = W_hh`` drawn by
-:func:`rnn_core.intro.toy_rnn` from ``seed`` and ``scale``: the exercises use that very network, so the page
-shows the same states.
+The page's URL parameters (:mod:`lessons.home.params`): ``x`` (the typed inputs), ``act``, ``hidden``,
+``seed``, ``scale`` (section 2), ``delta`` (section 3). With ``hidden = 1`` the page's RNN has one unit,
+``u = W_xh`` and ``w = W_hh`` drawn by :func:`rnn_core.intro.toy_rnn` from ``seed`` and ``scale``: the exercises
+use that very network, so the page shows the same states. Every setting they open the page at is drawn from the
+ranges in ``params``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from lessons.home.params import (
+    ACTIVATION_NAMES,
+    BOUNDED_SCALES,
+    EXERCISE_HIDDEN,
+    EXERCISE_INPUTS,
+    EXERCISE_SEEDS,
+    FADING_STEPS,
+    INPUT_LIMIT,
+    MAX_STEPS,
+    NUDGE_DELTAS,
+    NUDGE_STEPS,
+    ONE_UNIT_SCALES,
+    ONE_UNIT_WEIGHTS,
+    START_SCALE,
+    STATE_COUNT_STEPS,
+    P,
+)
 from rnn_core import counting, intro, vanilla
 from rnn_core.errors import InputError
 from rnn_core.exercise import (
@@ -25,26 +43,30 @@ from rnn_core.exercise import (
 )
 
 LESSON = "home"
-SHARE = 0.01  # the nudge exercise's goal: less than 1 % of it left at the last step
-START_SCALE = 1.5  # where the nudge exercise's link opens the scale slider
-ACTIVATION_NAMES = {"tanh": "home.act_tanh", "relu": "home.act_relu", "logistic": "home.act_logistic",
-                    "linear": "home.act_linear"}  # the page's names for them
+SHARE = 0.01  # the fading-scale exercise's goal: less than 1 % of the nudge left at the last step
+DEFAULTS = {p.name: p.default for p in P.values()}
 
 
-def _one_unit(rng: np.random.Generator, low: float, high: float) -> tuple[int, float, float, float]:
-    """A page seed and scale whose one-unit RNN has ``low <= |u|, |w| <= high``: (seed, scale, u, w)."""
+def _one_unit(rng: np.random.Generator) -> tuple[int, float, float, float]:
+    """A page seed and scale whose one-unit RNN has |u| and |w| within ``ONE_UNIT_WEIGHTS``: (seed, scale, u, w)."""
+    low, high = ONE_UNIT_WEIGHTS
     while True:
-        seed, scale = int(rng.integers(0, 1000)), grid(rng, 0.5, 1.5, 0.05)
+        seed, scale = int(rng.integers(*EXERCISE_SEEDS)), grid(rng, *ONE_UNIT_SCALES)
         params = intro.toy_rnn(1, seed, scale)
         u, w = float(params["W_xh"][0, 0]), float(params["W_hh"][0, 0])
         if low <= abs(u) <= high and low <= abs(w) <= high:
             return seed, scale, u, w
 
 
+def _inputs(rng: np.random.Generator, steps: int) -> list[float]:
+    """``steps`` inputs drawn from the ``EXERCISE_INPUTS`` grid."""
+    return [grid(rng, *EXERCISE_INPUTS) for _ in range(steps)]
+
+
 def tanh_state(rng: np.random.Generator) -> Exercise:
     """The last state of a one-unit tanh RNN, h_t = tanh(h_{t-1} w + x_t u), on three inputs (section 1)."""
-    seed, scale, u, w = _one_unit(rng, 0.3, 1.5)
-    x = [grid(rng, -1.0, 1.0, 0.5) for _ in range(3)]
+    seed, scale, u, w = _one_unit(rng)
+    x = _inputs(rng, 3)
     x[0] = x[0] or 1.0  # a first input, so that the state is not 0 from the start
     params = intro.toy_rnn(1, seed, scale)
     H, _ = vanilla.forward(np.array(x)[None, :, None], params, "tanh")
@@ -66,16 +88,17 @@ def tanh_state(rng: np.random.Generator) -> Exercise:
 
 def state_count(rng: np.random.Generator) -> Exercise:
     """How many numbers the page's state heatmap shows: one per unit and step (section 2)."""
-    hidden, T = int(rng.integers(2, 9)), int(rng.integers(3, 13))
-    x = [grid(rng, -1.0, 1.0, 0.5) for _ in range(T)]
-    states = intro.nudge_first_input(intro.toy_rnn(hidden, 0, 1.0), np.array(x), "tanh", 0.1)["states"]
+    hidden, T = int(rng.integers(*EXERCISE_HIDDEN)), int(rng.integers(*STATE_COUNT_STEPS))
+    x = _inputs(rng, T)
+    seed, scale, act = DEFAULTS["seed"], DEFAULTS["scale"], DEFAULTS["act"]  # the page's default network
+    states = intro.nudge_first_input(intro.toy_rnn(hidden, seed, scale), np.array(x), act, DEFAULTS["delta"])["states"]
     answer = int(states.size)
     return Exercise(
         id="home_state_count", lesson=LESSON, kind="number", section=2, params={"hidden": hidden, "T": T},
         answer=answer, tolerance=0.0, choices=(), prompt_key="exercises.home_state_count_prompt",
         prompt_values={"hidden": hidden, "T": T}, explain_key="exercises.home_state_count_explain",
         explain_values={"hidden": hidden, "T": T, "answer": answer},
-        page_params={"x": numbers_text(x), "hidden": hidden, "seed": 0, "scale": 1.0, "act": "tanh"},
+        page_params={"x": numbers_text(x), "hidden": hidden, "seed": seed, "scale": scale, "act": act},
         hint_key="exercises.home_state_count_hint",
         mistakes=(("exercises.home_state_count_hint_initial", hidden * (T + 1)),
                   ("exercises.home_state_count_hint_add", hidden + T)),
@@ -84,8 +107,8 @@ def state_count(rng: np.random.Generator) -> Exercise:
 
 def bounded(rng: np.random.Generator) -> Exercise:
     """Whether an activation keeps the states bounded whatever the inputs and weights (section 2)."""
-    act = str(rng.choice(tuple(vanilla.ACTIVATIONS)))
-    scale = grid(rng, 1.0, 2.0, 0.05)
+    act = str(rng.choice(P["act"].options))
+    scale = grid(rng, *BOUNDED_SCALES)
     with np.errstate(over="ignore"):
         extremes = vanilla.ACTIVATIONS[act].f(np.array([-1e300, 1e300]))  # the pre-activation's far ends
     answer = "bounded" if np.all(np.abs(extremes) <= 1.0) else "unbounded"
@@ -94,16 +117,16 @@ def bounded(rng: np.random.Generator) -> Exercise:
         answer=answer, tolerance=None, choices=("bounded", "unbounded"), prompt_key="exercises.home_bounded_prompt",
         prompt_values={"act": text(ACTIVATION_NAMES[act])}, explain_key="exercises.home_bounded_explain",
         explain_values={"act": text(ACTIVATION_NAMES[act]), "low": num(extremes[0]), "high": num(extremes[1])},
-        page_params={"act": act, "scale": scale, "x": numbers_text([1000.0] * 12)},
+        page_params={"act": act, "scale": scale, "x": numbers_text([INPUT_LIMIT] * 12)},  # the largest inputs
         hint_key="exercises.home_bounded_hint",
     )
 
 
 def nudge(rng: np.random.Generator) -> Exercise:
     """How much of a nudge δ to the first input is left at the last step of a one-unit linear RNN (section 3)."""
-    seed, scale, u, w = _one_unit(rng, 0.3, 1.5)
-    T = int(rng.integers(4, 11))
-    delta = grid(rng, 0.05, 1.0, 0.05)
+    seed, scale, u, w = _one_unit(rng)
+    T = int(rng.integers(*NUDGE_STEPS))
+    delta = grid(rng, *NUDGE_DELTAS)
     x = [1.0] + [0.0] * (T - 1)
     difference = intro.nudge_first_input(intro.toy_rnn(1, seed, scale), np.array(x), "linear", delta)["difference"]
     answer = float(difference[-1])
@@ -126,33 +149,35 @@ def nudge(rng: np.random.Generator) -> Exercise:
 
 def fading_scale(rng: np.random.Generator) -> Exercise:
     """A setting: a scale at which less than 1 % of the nudge is left at the last step (section 3)."""
+    scales, delta = P["scale"], P["delta"].default  # the page's slider, and its nudge as the link opens it
     while True:
         act = str(rng.choice(("tanh", "linear")))
-        hidden, seed = int(rng.integers(2, 9)), int(rng.integers(0, 1000))
-        T = int(rng.integers(8, 16))
-        x = [grid(rng, -1.0, 1.0, 0.5) for _ in range(T)]
+        hidden, seed = int(rng.integers(*EXERCISE_HIDDEN)), int(rng.integers(*EXERCISE_SEEDS))
+        T = int(rng.integers(*FADING_STEPS))
+        x = _inputs(rng, T)
 
         def share(scale: float) -> float:
-            run = intro.nudge_first_input(intro.toy_rnn(hidden, seed, scale), np.array(x), act, 0.1)
-            return float(run["difference"][-1]) / 0.1
+            run = intro.nudge_first_input(intro.toy_rnn(hidden, seed, scale), np.array(x), act, delta)
+            return float(run["difference"][-1]) / delta
 
-        if not share(START_SCALE) < SHARE and share(0.1) < SHARE:  # not done at the link, possible on the slider
+        if not share(START_SCALE) < SHARE and share(scales.lo) < SHARE:  # not done at the link, possible there
             break
     fixed = {"act": act, "hidden": hidden, "seed": seed, "x": numbers_text(x)}
 
     def judge(values: dict) -> str | None:
         try:
-            typed = intro.parse_numbers(values["x"])
+            typed = intro.parse_numbers(values["x"], MAX_STEPS, INPUT_LIMIT)
         except InputError:
             return HINT_SETTINGS_CHANGED
         if (values["act"], values["hidden"], values["seed"]) != (act, hidden, seed) or typed.tolist() != x:
             return HINT_SETTINGS_CHANGED
-        if not 0.1 <= values["scale"] <= 2.0:  # the page's slider range
+        if not scales.lo <= values["scale"] <= scales.hi:
             return HINT_SETTINGS_CHANGED
         left = share(values["scale"])
         return None if left < SHARE else "exercises.home_fading_scale_hint"  # nan (overflow) is not < 1 %
 
-    working = next(s for s in np.arange(START_SCALE, 0.05, -0.05).round(2) if share(float(s)) < SHARE)
+    down = np.arange(START_SCALE, scales.lo - scales.step / 2, -scales.step).round(2)  # the slider's steps down
+    working = next(s for s in down if share(float(s)) < SHARE)
     return Exercise(
         id="home_fading_scale", lesson=LESSON, kind="setting", section=3, params={**fixed},
         answer={**fixed, "scale": float(working)}, tolerance=None, choices=(),
@@ -161,7 +186,7 @@ def fading_scale(rng: np.random.Generator) -> Exercise:
                        "share": percent(SHARE)},
         explain_key="exercises.home_fading_scale_explain",
         explain_values={"scale": num(working), "left": percent(share(float(working)))},
-        page_params={**fixed, "scale": START_SCALE, "delta": 0.1},
+        page_params={**fixed, "scale": START_SCALE, "delta": delta},
         hint_key="exercises.home_fading_scale_hint",
         fields=(("act", "text"), ("hidden", "int"), ("seed", "int"), ("x", "text"), ("scale", "float")),
         judge=judge,

@@ -5,6 +5,7 @@ import streamlit as st
 
 from lessons.home import figures
 from lessons.home import readings as lesson
+from lessons.home.params import ACTIVATION_NAMES, INPUT_LIMIT, MAX_STEPS, PARAMS, P
 from rnn_core import intro, vanilla
 from ui import charts, diagrams, page, registry, urlstate
 from ui.code_panel import under_the_hood
@@ -12,32 +13,20 @@ from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, num
-from ui.urlstate import Param
 
 PAGE = lesson.PAGE
 
 # The sections in the order the lesson reads (their numbers are their positions).
 SECTIONS = ("home.recurrence_header", "home.try_header", "home.memory_header", "home.uses_header", "home.map_header")
 
-P = {p.name: p for p in (
-    Param("x", "1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0", "text"),
-    Param("act", "tanh", "choice", options=tuple(lesson.ACTIVATION_NAMES)),
-    Param("hidden", 4, "int", 1, 16),
-    Param("scale", 1.0, "float", 0.1, 2.0, 0.05),
-    Param("seed", 0, "int", 0, 999_999),
-    Param("delta", 0.1, "float", 0.001, 1.0, 0.001),
-)}
-
-
-urlstate.bind_page(PAGE, P.values())
-page.frame("home.title", "home.intro", PAGE, P.values(), SECTIONS)
+urlstate.bind_page(PAGE, PARAMS)
+page.frame("home.title", "home.intro", PAGE, PARAMS, SECTIONS)
 st.html(figures.UNROLLED_CSS)
-
 
 
 def network(v: dict) -> tuple:
     """The typed sequence (the default one when it cannot be read) and the network's settings, one cache key."""
-    x, _ = lesson.read_sequence(v["x"], P["x"].default)
+    x, _ = lesson.read_sequence(v["x"])
     return x, v["act"], v["hidden"], v["seed"], v["scale"]
 
 
@@ -69,13 +58,13 @@ def feed_a_sequence() -> None:
 
     with feed, page.section("home.try_header"):
         # 2. Feed it a sequence --------------------------------------------------------------------------
-        page.prose("home.try_text", limit=integer(intro.MAX_STEPS))
+        page.prose("home.try_text", limit=integer(MAX_STEPS))
         c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
         with c1:
             urlstate.text(PAGE, P["x"], t("home.x_label"),
-                          help=t("home.x_help", limit=integer(intro.MAX_STEPS), bound=num(intro.INPUT_LIMIT)))
+                          help=t("home.x_help", limit=integer(MAX_STEPS), bound=num(INPUT_LIMIT)))
         with c2:
-            urlstate.choice(PAGE, P["act"], t("home.act_label"), lambda o: t(lesson.ACTIVATION_NAMES[o]),
+            urlstate.choice(PAGE, P["act"], t("home.act_label"), lambda o: t(ACTIVATION_NAMES[o]),
                             widget=st.selectbox)
         with c3:
             urlstate.number(PAGE, P["hidden"], t("home.hidden_label"))
@@ -83,11 +72,11 @@ def feed_a_sequence() -> None:
             urlstate.number(PAGE, P["seed"], t("home.seed_label"))
         urlstate.slider(PAGE, P["scale"], t("home.scale_label"), help=t("home.scale_help"))
 
-        _, problem = lesson.read_sequence(v["x"], P["x"].default)
+        _, problem = lesson.read_sequence(v["x"])
         if problem:
             show_input_error(problem, {"empty": "home.x_error_empty", "number": "home.x_error_number",
                                        "too_large": "home.x_error_too_large", "too_long": "home.x_error_too_long"},
-                             "home.x_error_fallback", limit=integer(intro.MAX_STEPS), bound=num(intro.INPUT_LIMIT))
+                             "home.x_error_fallback", limit=integer(MAX_STEPS), bound=num(INPUT_LIMIT))
 
         charts.show(lesson.state_chart(current_language(), *settings), name="home-states", width="stretch")
         _, overflowed_at = lesson.states(*settings)
@@ -106,7 +95,6 @@ def feed_a_sequence() -> None:
 def the_nudge() -> None:
     v = page.values()
     settings = network(v)
-    scales = P["scale"].lo, P["scale"].hi
     with page.section("home.memory_header"):
         # 3. Every state depends on all earlier computation ----------------------------------------------
         page.prose("home.memory_text")
@@ -117,8 +105,8 @@ def the_nudge() -> None:
         st.caption(" ".join(filter(None, [t("home.memory_chart_caption"), cut])))
         st.markdown(lesson.memory_reading(*settings, v["delta"]))
         st.markdown(t("home.cmp_intro") + "\n\n" + "\n".join(
-            f"- {line}" for line in lesson.comparisons(*settings, v["delta"], *scales)))
-        note = lesson.saturation_note(*settings, v["delta"], *scales)
+            f"- {line}" for line in lesson.comparisons(*settings, v["delta"])))
+        note = lesson.saturation_note(*settings, v["delta"])
         if note:
             st.info(note, icon=":material/lightbulb:")
         exercise_box(PAGE, "home_nudge")

@@ -1,6 +1,6 @@
 """What the home lesson's sections show: the typed sequence, the small RNN's cached runs, the cached chart specs
 (built by :mod:`lessons.home.figures`), and the sentences that read the nudge, each chosen from the values
-computed at the page's settings.
+computed at the page's settings (:mod:`lessons.home.params`).
 
 Runs and chart specs are keyed on the page's small settings (the sequence as a tuple of numbers), so a rerun
 that changes nothing in a chart ships it from the one spec cache (:func:`ui.charts.spec_cache`).
@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from lessons.home import figures
+from lessons.home.params import ACTIVATION_NAMES, INPUT_LIMIT, MAX_STEPS, SCALE_STEP, P
 from rnn_core import intro, vanilla
 from rnn_core.errors import InputError
 from ui import charts
@@ -19,21 +20,18 @@ from ui.i18n import t
 from ui.numbers import integer, num
 
 PAGE = "home"
-ACTIVATION_NAMES = {"tanh": "home.act_tanh", "relu": "home.act_relu", "logistic": "home.act_logistic",
-                    "linear": "home.act_linear"}
 # One line per page for the map (the lessons, and the class page); only pages listed in ui/nav.py are shown.
 LESSON_LINES = {"mappings": "home.map_mappings", "counting": "home.map_counting", "gradients": "home.map_gradients",
                 "optimizers": "home.map_optimizers", "lstm": "home.map_lstm", "class": "home.map_class"}
-SCALE_STEP = 0.5  # section 3 compares the nudge at the weight scale one such step down and up
 
 
-def read_sequence(text: str, default: str) -> tuple[tuple[float, ...], InputError | None]:
-    """The typed sequence as a tuple of numbers and None, or the ``default`` sequence and what is wrong with
-    the typed one (the view says so with :func:`ui.errors.show_input_error`)."""
+def read_sequence(text: str) -> tuple[tuple[float, ...], InputError | None]:
+    """The typed sequence as a tuple of numbers and None, or the page's default sequence and what is wrong with
+    the typed one (the page says so with :func:`ui.errors.show_input_error`)."""
     try:
-        return tuple(intro.parse_numbers(text).tolist()), None
+        return tuple(intro.parse_numbers(text, MAX_STEPS, INPUT_LIMIT).tolist()), None
     except InputError as err:
-        return tuple(intro.parse_numbers(default).tolist()), err
+        return tuple(intro.parse_numbers(P["x"].default, MAX_STEPS, INPUT_LIMIT).tolist()), err
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -112,8 +110,9 @@ def memory_reading(x: tuple, activation: str, hidden: int, seed: int, scale: flo
              verdict=t(verdict))
 
 
-def other_scales(scale: float, lo: float, hi: float) -> list[float]:
-    """The weight scales section 3 compares with: one :data:`SCALE_STEP` down and up, within the slider."""
+def other_scales(scale: float) -> list[float]:
+    """The weight scales section 3 compares with: one ``SCALE_STEP`` down and up, within the slider."""
+    lo, hi = P["scale"].lo, P["scale"].hi
     return sorted({s for s in (round(max(lo, scale - SCALE_STEP), 2), round(min(hi, scale + SCALE_STEP), 2))
                    if s != scale})
 
@@ -131,13 +130,12 @@ def compared(value: float, now: float) -> str:
     return t("home.cmp_more") if value > now else t("home.cmp_less")
 
 
-def comparisons(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float,
-                lo: float, hi: float) -> list[str]:
+def comparisons(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> list[str]:
     """Section 3's list: the same nudge at the neighbouring weight scales and with the other activations, each
     line with the computed change of the last state and how it compares with the current one."""
     now = nudged(x, activation, hidden, seed, scale, delta)["difference"][-1]
     lines = []
-    for other in other_scales(scale, lo, hi):
+    for other in other_scales(scale):
         value = nudged(x, activation, hidden, seed, other, delta)["difference"][-1]
         lines.append(t("home.cmp_scale", scale=num(other), now=num(scale), value=num(value),
                        relation=compared(value, now)))
@@ -155,11 +153,10 @@ def mean_slope(x: tuple, activation: str, hidden: int, seed: int, scale: float) 
     return intro.mean_slope(toy_rnn(hidden, seed, scale), np.array(x), activation)
 
 
-def saturation_note(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float,
-                    lo: float, hi: float) -> str | None:
+def saturation_note(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> str | None:
     """Why a larger weight scale can keep *less* of the nudge: said only when, at these settings, the larger
     scale keeps less and the activation's average slope over the run is smaller there."""
-    larger = [s for s in other_scales(scale, lo, hi) if s > scale]
+    larger = [s for s in other_scales(scale) if s > scale]
     if activation not in ("tanh", "logistic") or not larger:
         return None
     up = larger[0]

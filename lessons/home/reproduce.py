@@ -11,18 +11,20 @@ import numpy as np
 from rnn_core import intro, vanilla
 from rnn_core.errors import InputError
 
-# The page's settings (these are the page's URL parameters).
-PARAMS = {"x": "1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0", "act": "tanh", "hidden": 4, "scale": 1.0, "seed": 0,
-          "delta": 0.1}
-DEFAULT_X = "1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"  # what the page shows while the typed sequence cannot be read
-SCALE_RANGE, SCALE_STEP = (0.1, 2.0), 0.5  # the page's weight-scale slider, and its comparison step
+# The page's settings (its URL parameters), as the page had them: ui/reproduce.py writes them here at download.
+PARAMS = {}
+# The page's fixed values, from its params.py, written here the same way: default_x (what the page shows while
+# the typed sequence cannot be read), max_steps and input_limit (how long a sequence and how large a number it
+# reads), scale_range (its weight-scale slider) and scale_step (how far section 3 moves the scale to compare).
+CONSTANTS = {}
 
 # 2. A small RNN with random weights, fed the typed sequence: h_t = f(h_{t-1} W_hh + x_t W_xh + b).
+limits = CONSTANTS["max_steps"], CONSTANTS["input_limit"]
 try:
-    x = intro.parse_numbers(PARAMS["x"])  # (T,)
+    x = intro.parse_numbers(PARAMS["x"], *limits)  # (T,)
 except InputError as err:
     print("the typed sequence cannot be read:", err.code)
-    x = intro.parse_numbers(DEFAULT_X)
+    x = intro.parse_numbers(CONSTANTS["default_x"], *limits)
 act, delta = PARAMS["act"], PARAMS["delta"]
 
 
@@ -48,8 +50,8 @@ with np.errstate(invalid="ignore", over="ignore"):
     print("times the nudge:", last / delta)
 
 # The same nudge at the neighbouring weight scales and with the other activations.
-lo, hi = SCALE_RANGE
-for scale in sorted({round(max(lo, PARAMS["scale"] - SCALE_STEP), 2), round(min(hi, PARAMS["scale"] + SCALE_STEP), 2)}
+(lo, hi), step = CONSTANTS["scale_range"], CONSTANTS["scale_step"]
+for scale in sorted({round(max(lo, PARAMS["scale"] - step), 2), round(min(hi, PARAMS["scale"] + step), 2)}
                     - {PARAMS["scale"]}):
     there = intro.nudge_first_input(network(scale), x, act, delta)["difference"][-1]
     print(f"last state moved by at weight scale {scale}:", there)
