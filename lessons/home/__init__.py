@@ -1,7 +1,8 @@
 """Home: what a recurrent network is.
 
 page.py       the lesson's sections in order (the script st.Page runs)
-params.py     its settings: defaults, ranges, presets and the book's values
+params.py     its settings: defaults, ranges, limits, and the settings its exercises draw
+readings.py   its cached runs and chart specs, and the sentences read from them; figures.py its charts
 exercises.py  its exercises; reproduce.py its "Reproduce in Python" template
 """
 
