@@ -1,19 +1,25 @@
-"""The tables, and the ordered migrations that build them.
+"""The tables the store's queries are written against, and the runner that brings a database to them.
 
-``schema_version`` holds one row: how many entries of :data:`MIGRATIONS` have run on this database. On start
-the app runs the ones after it, in order, in one transaction that holds a lock (PostgreSQL: an advisory lock;
-SQLite: ``BEGIN IMMEDIATE``), so replicas starting at once migrate once. A migration is only ever appended;
-an old one is never edited, because databases in the field have run it.
+The database itself is built by frozen revisions (:mod:`classroom.migrations`), each one's DDL written out for
+SQLite and for PostgreSQL, never derived from the tables here; a test proves that a database the revisions build
+equals one built from these tables, so a table changed without a new revision fails it.
 
-Version 1:
-    classes(id, code unique, teacher_hash, variant_seed, created_at, expires_at)   times: Unix seconds
-    answers(id, class_id -> classes.id, session_id, lesson, exercise_id, seed, attempt, response ≤ 200 chars,
-            correct, token unique, created_at)
-No names and no addresses: a session id is random and lives only in the student's browser session.
+``schema_version`` holds one row: how many revisions have run on this database. On start
+(``ClassStore.ensure_schema``) :func:`migrate` runs the ones after it, in order, in one transaction that holds a
+lock (PostgreSQL: an advisory lock; SQLite: the store's ``BEGIN IMMEDIATE``), so replicas starting at once migrate
+once and a revision that fails leaves the database as it was. A database at a version this app does not know yet
+is refused (:class:`SchemaTooNew`): every replica must run the same release.
 
-Version 2:
-    short_links(code primary key, target ≤ 4000 chars, created_at, expires_at)   a short link for a projector:
-    /?s=CODE opens ``target`` (a lesson's path and query string)
+Why hand-written revisions and not Alembic, the SQLAlchemy project's tool: the schema is three small tables, and a
+revision here is read in one file exactly as the database will run it, whatever SQLAlchemy release is installed.
+Alembic would add two packages (Alembic, Mako) to what Streamlit Community Cloud installs, a migration environment
+configured in code, and an ``alembic_version`` table that databases in the field would have to be stamped with.
+It would not do the parts that matter here: it takes no lock across replicas (the runner takes one either way),
+and on SQLite it changes a table the way a hand-written revision does, by rebuilding it. What its autogenerate
+offers, noticing that tables and revisions disagree, ``tests/test_migrations.py`` does.
+
+Databases made before the revisions were frozen carry this same ``schema_version`` table, and revisions 1 and 2 are
+the statements SQLAlchemy emitted for their tables, so they are adopted as they are: nothing to detect or stamp.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ from sqlalchemy import (
     select,
     text,
 )
+
+from classroom.migrations import REVISIONS
 
 MAX_RESPONSE = 200
 _PG_LOCK = 0x524E4E4C  # "RNNL": the advisory lock that serialises migrations across replicas
@@ -83,16 +91,11 @@ short_links = Table(
 )
 
 
-def _v1_classes_and_answers(conn: Connection) -> None:
-    classes.create(conn)
-    answers.create(conn)
+# The revisions, as the store runs them (a test may append steps of its own).
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = REVISIONS
 
-
-def _v2_short_links(conn: Connection) -> None:
-    short_links.create(conn)
-
-
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1_classes_and_answers, _v2_short_links)
+# Written out like the revisions; SQLAlchemy emitted the same table for the databases made before them.
+_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 
 
 class SchemaTooNew(RuntimeError):
@@ -107,7 +110,7 @@ def migrate(conn: Connection, migrations: Sequence[Callable[[Connection], None]]
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-    schema_version.create(conn, checkfirst=True)
+    conn.exec_driver_sql(_VERSION_TABLE)
     current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
     if current > len(migrations):
         raise SchemaTooNew(f"database schema version {current}, this app knows {len(migrations)}")
