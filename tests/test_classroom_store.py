@@ -3,108 +3,35 @@ from 40 threads, a writer killed mid-write, expiry with an injected clock, fault
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from classroom import codes
 from classroom.ratelimit import RateLimit
 from classroom.recorder import BACKOFF, Recorder
-from classroom.schema import MIGRATIONS, SchemaTooNew, answers, classes
+from classroom.schema import answers, classes
 from classroom.store import Answer, ClassGone, ClassStore, StoreUnavailable, group_answer, new_token
+
+pytest_plugins = ["postgres"]  # the pg_cluster and new_pg_database fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 86400.0
-
-
-# --- a throw-away PostgreSQL cluster (STREAMLIT_NOTES "Services for tests") ---------------------------------
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PgCluster:
-    def __init__(self, bin_dir: Path):
-        self.bin, self.port = bin_dir, _free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="rnnlab-pg-"))
-        self.as_root = os.geteuid() == 0  # PostgreSQL refuses to run as root: run it as "postgres"
-
-    def _run(self, *args: str) -> None:
-        cmd = " ".join(args)
-        full = ["su", "postgres", "-c", cmd] if self.as_root else ["sh", "-c", cmd]
-        subprocess.run(full, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
-
-    def init(self) -> None:
-        if self.as_root:
-            shutil.chown(self.dir, "postgres")
-        self._run(str(self.bin / "initdb"), "-D", f"{self.dir}/data", "-A", "trust", "-U", "rnnlab")
-
-    def start(self) -> None:
-        opts = f"'-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1'"
-        self._run(str(self.bin / "pg_ctl"), "-D", f"{self.dir}/data", "-o", opts, "-l", f"{self.dir}/log", "-w",
-                  "start")
-
-    def stop(self) -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop")
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://rnnlab@127.0.0.1:{self.port}/{database}"
-
-
-@pytest.fixture(scope="session")
-def pg_cluster():
-    bin_dir = _pg_bin()
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        bin_dir = None
-    if bin_dir is None:
-        if os.environ.get("RNN_LAB_REQUIRE_BROWSER"):
-            pytest.fail("PostgreSQL (Debian's postgresql) or psycopg is missing, and CI requires it")
-        pytest.skip("PostgreSQL is not installed here")
-    cluster = PgCluster(bin_dir)
-    cluster.init()
-    cluster.start()
-    yield cluster
-    try:
-        cluster.stop()
-    finally:
-        shutil.rmtree(cluster.dir, ignore_errors=True)
-
-
-def _fresh_pg_database(cluster: PgCluster) -> str:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return cluster.url(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'data' / 'classroom.sqlite3'}"
-    return _fresh_pg_database(request.getfixturevalue("pg_cluster"))
+    return request.getfixturevalue("new_pg_database")()
 
 
 class Clock:
@@ -304,21 +231,7 @@ def test_a_submission_retried_after_a_fault_counts_once(store):
     assert store.answer_count() == 1
 
 
-# --- schema ---------------------------------------------------------------------------------------------------
-def test_migrations_run_once_in_order_and_a_newer_schema_is_refused(db_url):
-    ran = []
-    extra = (lambda conn: ran.append("next"), lambda conn: ran.append("after"))
-    ClassStore(db_url).ensure_schema()
-    ClassStore(db_url, migrations=MIGRATIONS + extra[:1]).ensure_schema()
-    ClassStore(db_url, migrations=MIGRATIONS + extra).ensure_schema()
-    ClassStore(db_url, migrations=MIGRATIONS + extra).ensure_schema()
-    assert ran == ["next", "after"]
-    with create_engine(db_url).connect() as conn:
-        assert conn.execute(text("SELECT version FROM schema_version")).scalars().all() == [len(MIGRATIONS) + 2]
-    with pytest.raises(SchemaTooNew):
-        ClassStore(db_url).ensure_schema()
-
-
+# --- the SQLite file (migrations: tests/test_migrations.py) ----------------------------------------------
 def test_sqlite_file_is_created_in_wal_mode(tmp_path):
     path = tmp_path / "deep" / "er" / "classroom.sqlite3"
     store = ClassStore(f"sqlite:///{path}")
@@ -373,8 +286,8 @@ def test_a_missing_directory_that_cannot_be_created_is_unavailable(tmp_path):
         store.create_class()
 
 
-def test_postgresql_going_away_and_coming_back(pg_cluster):
-    store = ClassStore(_fresh_pg_database(pg_cluster), connect_timeout_s=2)
+def test_postgresql_going_away_and_coming_back(pg_cluster, new_pg_database):
+    store = ClassStore(new_pg_database(), connect_timeout_s=2)
     class_id = store.create_class().info.id
     store.record(class_id, answer("before"))
     clock = Clock(0.0)

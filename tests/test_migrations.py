@@ -1,0 +1,277 @@
+"""The class store's frozen migrations, on SQLite and on a real PostgreSQL started here: a database at every
+earlier version, with rows in it, reaches the same schema as a fresh one through the store's start-up and keeps
+its rows; the newest schema is the tables the store queries; upgrading twice, or from replicas at once, is safe."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+
+from classroom.migrations import REVISIONS
+from classroom.schema import MIGRATIONS, SchemaTooNew, metadata
+from classroom.store import ClassStore
+
+pytest_plugins = ["postgres"]  # the new_pg_database fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAD = len(REVISIONS)
+NOW = 1_000_000_000.0
+DAY = 86400.0
+
+# A shipped revision never changes (databases in the field ran it as it was), and the upgrade tests below build
+# each version with its revision as it is now, so they cannot see an edit: these pins can. A new revision adds
+# its own line (the failure message shows the digest).
+PINS = {
+    "v001_classes_and_answers": "c59ee6e4a744e94720f77221087c143fb6f699a532a753938b28ffdfcde9f070",
+    "v002_short_links": "e836164921ad200bc3652b8188900e14b7033f37236922ed3160e0e6c2ee3e63",
+}
+
+
+class Clock:
+    def __init__(self, now: float = NOW):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --- the rows each version holds, written in that version's own columns ----------------------------------------
+KLASS = {"code": "K7M3QX", "teacher_hash": "ab" * 32, "variant_seed": 12345, "created_at": NOW - DAY,
+         "expires_at": NOW + 6 * DAY}
+ANSWERS = [
+    {"session_id": "s1", "lesson": "counting", "exercise_id": "counting.output", "seed": 7, "attempt": 1,
+     "response": "0.1234", "correct": False, "token": "t1", "created_at": NOW - 60},
+    {"session_id": "s1", "lesson": "counting", "exercise_id": "counting.output", "seed": 7, "attempt": 2,
+     "response": "2", "correct": True, "token": "t2", "created_at": NOW - 50},
+    {"session_id": "s2", "lesson": "counting", "exercise_id": "counting.output", "seed": 9, "attempt": 1,
+     "response": "2", "correct": True, "token": "t3", "created_at": NOW - 40},
+]
+LINK = {"code": "ABC234", "target": "counting?lang=ko&w=0.5&seq=1%2C1%2C1", "created_at": NOW - DAY,
+        "expires_at": NOW + 29 * DAY}
+
+
+def _insert(conn, table: str, row: dict) -> None:
+    columns = ", ".join(row)
+    conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row)
+
+
+def _write_v1(conn) -> None:
+    _insert(conn, "classes", KLASS)
+    class_id = conn.execute(text("SELECT id FROM classes WHERE code = :code"), KLASS).scalar_one()
+    for row in ANSWERS:
+        _insert(conn, "answers", {**row, "class_id": class_id})
+
+
+def _write_v2(conn) -> None:
+    _insert(conn, "short_links", LINK)
+
+
+# A database at version r holds the rows of versions 1..r. A new revision adds its writer and the rows it keeps.
+WRITERS = {1: _write_v1, 2: _write_v2}
+KEPT = {1: {"classes": [KLASS], "answers": ANSWERS}, 2: {"short_links": [LINK]}}
+
+
+def database_at(url: str, version: int) -> None:
+    """Bring an empty database to ``version`` as the release that knew that many revisions did, then write the
+    rows of each version up to it with plain SQL. Version 0 is an empty database."""
+    if version == 0:
+        return
+    old_release = ClassStore(url, clock=Clock(), migrations=REVISIONS[:version])
+    old_release.ensure_schema()
+    old_release.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for v in range(1, version + 1):
+            WRITERS[v](conn)
+    engine.dispose()
+
+
+def rows_kept(url: str, version: int) -> dict[str, list[tuple]]:
+    """The rows of versions 1..``version``, read back from ``url`` in the columns they were written in."""
+    engine = create_engine(url)
+    found = {}
+    with engine.connect() as conn:
+        for v in range(1, version + 1):
+            for table, rows in KEPT[v].items():
+                columns = [metadata.tables[table].c[name] for name in rows[0]]
+                found[table] = sorted(tuple(r) for r in conn.execute(select(*columns)))
+    engine.dispose()
+    return found
+
+
+def rows_written(version: int) -> dict[str, list[tuple]]:
+    return {table: sorted(tuple(row.values()) for row in rows)
+            for v in range(1, version + 1) for table, rows in KEPT[v].items()}
+
+
+# --- the schema as the database reports it ------------------------------------------------------------------
+def schema_of(url: str) -> dict:
+    """Every table's columns (type, nullability, default), keys, foreign keys with their actions, indexes, unique
+    and check constraints, and the sequences, as SQLAlchemy's inspector reads them from the database."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        insp = inspect(conn)
+        tables = {}
+        for table in insp.get_table_names():
+            pk = insp.get_pk_constraint(table)
+            tables[table] = {
+                "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default"), c.get("autoincrement"))
+                            for c in insp.get_columns(table)],
+                "primary_key": (pk.get("name"), tuple(pk["constrained_columns"])),
+                "foreign_keys": sorted((fk.get("name") or "", tuple(fk["constrained_columns"]), fk["referred_table"],
+                                        tuple(fk["referred_columns"]), tuple(sorted(fk["options"].items())))
+                                       for fk in insp.get_foreign_keys(table)),
+                "indexes": sorted((ix["name"], tuple(ix["column_names"]), bool(ix["unique"]))
+                                  for ix in insp.get_indexes(table)),
+                "unique": sorted((uc.get("name") or "", tuple(uc["column_names"]))
+                                 for uc in insp.get_unique_constraints(table)),
+                "checks": sorted((ck.get("name") or "", ck["sqltext"]) for ck in insp.get_check_constraints(table)),
+            }
+        sequences = sorted(insp.get_sequence_names()) if conn.dialect.name == "postgresql" else []
+    engine.dispose()
+    return {"tables": tables, "sequences": sequences}
+
+
+def versions_recorded(url: str) -> list[int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT version FROM schema_version")).scalars().all()
+    engine.dispose()
+    return versions
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database(request, tmp_path):
+    """Makes empty databases of one kind: SQLite files, or databases in the test session's PostgreSQL."""
+    numbers = itertools.count()
+
+    def make() -> str:
+        if request.param == "sqlite":
+            return f"sqlite:///{tmp_path / f'classroom{next(numbers)}.sqlite3'}"
+        return request.getfixturevalue("new_pg_database")()
+
+    return make
+
+
+@pytest.fixture
+def head_schema(new_database):
+    """The schema of a fresh database started by the store (every revision, from nothing)."""
+    url = new_database()
+    store = ClassStore(url, clock=Clock())
+    store.ensure_schema()
+    store.dispose()
+    return schema_of(url)
+
+
+# --- the revisions themselves ---------------------------------------------------------------------------------
+def test_every_revision_file_is_run_in_order_and_every_version_has_rows_to_carry():
+    files = sorted(p.stem for p in (ROOT / "classroom" / "migrations").glob("v*.py"))
+    assert [r.name for r in REVISIONS] == files
+    assert [int(name[1:4]) for name in files] == list(range(1, HEAD + 1))
+    assert MIGRATIONS == REVISIONS
+    assert sorted(WRITERS) == sorted(KEPT) == list(range(1, HEAD + 1))
+
+
+def test_shipped_revisions_are_frozen():
+    digests = {r.name: hashlib.sha256(repr((r.sqlite, r.postgresql)).encode()).hexdigest() for r in REVISIONS}
+    assert digests == PINS
+
+
+def test_a_revision_refuses_a_database_it_was_not_written_for():
+    with pytest.raises(ValueError, match="SQLite or PostgreSQL"):
+        REVISIONS[0].statements("mysql")
+
+
+# --- from every version to head --------------------------------------------------------------------------------
+def test_the_newest_schema_is_the_tables_the_store_queries(new_database, head_schema):
+    url = new_database()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+    engine.dispose()
+    assert head_schema == schema_of(url)
+
+
+@pytest.mark.parametrize("version", range(1, HEAD + 1))
+def test_every_version_upgrades_to_the_newest_schema_keeping_its_rows(new_database, head_schema, version):
+    url = new_database()
+    database_at(url, version)
+    store = ClassStore(url, clock=Clock())
+    store.ensure_schema()  # the app's start
+    assert schema_of(url) == head_schema
+    assert versions_recorded(url) == [HEAD]
+    assert rows_kept(url, version) == rows_written(version)
+    # and the store reads them as it reads its own, and writes beside them
+    info = store.find_class(KLASS["code"])
+    assert info is not None and info.variant_seed == KLASS["variant_seed"]
+    (output,) = store.summary(info.id)
+    assert (output.tried, output.right_first, output.right_end, output.wrong) == (2, 1, 2, (("0.123", 1),))
+    assert store.expand(LINK["code"]) == (LINK["target"] if version >= 2 else None)
+    other = store.create_class().info
+    assert other.id != info.id and store.find_class(other.code) == other
+    assert store.expand(store.shorten("home?lang=en")) == "home?lang=en"
+    store.dispose()
+
+
+# --- twice, and from replicas at once ---------------------------------------------------------------------------
+def test_upgrading_twice_changes_nothing(new_database, head_schema):
+    url = new_database()
+    database_at(url, 1)
+    for _ in range(2):
+        store = ClassStore(url, clock=Clock())
+        store.ensure_schema()
+        store.dispose()
+    assert schema_of(url) == head_schema
+    assert versions_recorded(url) == [HEAD]
+    assert rows_kept(url, 1) == rows_written(1)
+
+
+@pytest.mark.parametrize("version", [0, 1])
+def test_replicas_starting_at_once_migrate_once(new_database, head_schema, version):
+    # Each replica is its own store with its own connections, as separate processes would be; they start together.
+    url = new_database()
+    database_at(url, version)
+    replicas = [ClassStore(url, clock=Clock(), busy_timeout_ms=30_000) for _ in range(4)]
+    start = threading.Barrier(len(replicas))
+    failures = []
+
+    def start_replica(store: ClassStore) -> None:
+        start.wait()
+        try:
+            store.ensure_schema()
+        except Exception as err:  # noqa: BLE001 - collected and asserted below
+            failures.append(repr(err))
+
+    threads = [threading.Thread(target=start_replica, args=(store,)) for store in replicas]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    for store in replicas:
+        store.dispose()
+    assert failures == []
+    assert schema_of(url) == head_schema
+    assert versions_recorded(url) == [HEAD]
+    assert rows_kept(url, version) == rows_written(version)
+
+
+# --- the runner ---------------------------------------------------------------------------------------------------
+def test_migrations_run_once_in_order_and_a_newer_schema_is_refused(new_database):
+    url = new_database()
+    ran = []
+    extra = (lambda conn: ran.append("next"), lambda conn: ran.append("after"))
+    for migrations in (MIGRATIONS, MIGRATIONS + extra[:1], MIGRATIONS + extra, MIGRATIONS + extra):
+        store = ClassStore(url, migrations=migrations)
+        store.ensure_schema()
+        store.dispose()
+    assert ran == ["next", "after"]
+    assert versions_recorded(url) == [len(MIGRATIONS) + 2]
+    older = ClassStore(url)
+    with pytest.raises(SchemaTooNew):
+        older.ensure_schema()
+    older.dispose()
