@@ -22,13 +22,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_counting import bench_page  # noqa: E402
-from bench_race import BOOK_START, N_ITER, RUNNERS  # noqa: E402
+from bench_race import N_ITER, RUNNERS, START  # noqa: E402
 
+from lessons.optimizers.params import BOOK, PARAMS, runner_settings  # noqa: E402
 from rnn_core import counting, race  # noqa: E402
 
-PAGE_RACE = {"sgd": {"lr": 0.0005}, "clip": {"lr": 0.0005, "threshold": 50.0, "by": "norm"},
-             "momentum": {"lr": 2e-5, "mu": 0.9}, "rmsprop": {"lr": 0.05, "decay": 0.9}, "adam": {"lr": 0.1},
-             "rprop": {"step0": 0.001, "variant": "rprop-"}, "newton": {"damping": 10.0}}
+PAGE_RACE = runner_settings({p.name: p.default for p in PARAMS}, race.RUNNERS)  # the race a page opens on
 
 
 def cpu_ms(work, repeats: int) -> tuple[float, float]:
@@ -43,8 +42,8 @@ def cpu_ms(work, repeats: int) -> tuple[float, float]:
 
 def bench_worst_case_race(repeats: int = 9) -> None:
     X, targets = counting.book_dataset()
-    one_by_one = cpu_ms(lambda: [counting.fit(X, targets, BOOK_START, o, N_ITER) for o in RUNNERS.values()], repeats)
-    lockstep = cpu_ms(lambda: counting.fit_many(X, targets, BOOK_START, RUNNERS, N_ITER), repeats)
+    one_by_one = cpu_ms(lambda: [counting.fit(X, targets, START, o, N_ITER) for o in RUNNERS.values()], repeats)
+    lockstep = cpu_ms(lambda: counting.fit_many(X, targets, START, RUNNERS, N_ITER), repeats)
     print(f"race of {len(RUNNERS)} optimizers x {N_ITER} iterations (bench_race.py's), CPU median (fastest) of "
           f"{repeats}: one fit after another {one_by_one[0]:.1f} ms ({one_by_one[1]:.1f}); "
           f"fit_many in lockstep {lockstep[0]:.1f} ms ({lockstep[1]:.1f})")
@@ -52,9 +51,9 @@ def bench_worst_case_race(repeats: int = 9) -> None:
 
 def bench_default_race(repeats: int = 9) -> None:
     X, targets = counting.book_dataset()
-    lanes = race.race(X, targets, (-2.0, 0.0), PAGE_RACE, 500)
+    lanes = race.race(X, targets, BOOK["start"], PAGE_RACE, BOOK["iters"])
     updates = sum(len(lane.run.updates) for lane in lanes.values())
-    median, fastest = cpu_ms(lambda: race.race(X, targets, (-2.0, 0.0), PAGE_RACE, 500), repeats)
+    median, fastest = cpu_ms(lambda: race.race(X, targets, BOOK["start"], PAGE_RACE, BOOK["iters"]), repeats)
     print(f"the page's default race ({len(PAGE_RACE)} optimizers, {updates} updates in all, from (-2, 0)), "
           f"with the state histories turned into arrays: CPU median {median:.1f} ms (fastest {fastest:.1f})")
 

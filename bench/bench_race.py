@@ -18,10 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
+from lessons.counting.params import BOOK  # noqa: E402
 from rnn_core import counting, optim  # noqa: E402
 
-BOOK_START = (-1.5, 2.0)
-N_ITER = 500
+START = BOOK["rprop_start"]
+N_ITER = BOOK["iters"]
 RUNNERS = {
     "sgd": optim.sgd(1e-8),
     "momentum": optim.momentum(1e-9, 0.9),
@@ -44,7 +45,7 @@ def main() -> None:
         race_start, race_cpu = time.perf_counter(), time.process_time()
         for name, optimizer in RUNNERS.items():
             t0 = time.perf_counter()
-            trajectories[name] = counting.fit(X, targets, BOOK_START, optimizer, N_ITER)
+            trajectories[name] = counting.fit(X, targets, START, optimizer, N_ITER)
             per_runner[name].append(time.perf_counter() - t0)
         totals.append(time.perf_counter() - race_start)
         cpu_totals.append(time.process_time() - race_cpu)

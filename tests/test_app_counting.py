@@ -26,13 +26,13 @@ from apptest_helpers import (
 
 from lessons.counting import readings as lesson
 from lessons.counting import tables
+from lessons.counting.params import BOOK  # the page's default start, learning rate and iterations
 from rnn_core import counting, gradcheck, optim
 from ui import diagrams, registry
 from ui.i18n import catalog
 from ui.numbers import num, number_expr
 
 ROOT = Path(__file__).resolve().parent.parent
-BOOK = ((-2.0, 0.0), 0.0005, 500)  # the page's default start, learning rate and iterations
 
 
 def metric(at, label_key: str, lang: str = "en", **fields) -> str:
@@ -91,7 +91,7 @@ def tooltips(node):
             yield from tooltips(value)
 
 
-def book_run(start=BOOK[0], lr=BOOK[1], iters=BOOK[2]) -> counting.Trajectory:
+def book_run(start=BOOK["start"], lr=BOOK["lr"], iters=BOOK["iters"]) -> counting.Trajectory:
     return counting.fit(*counting.book_dataset(), start, optim.sgd(lr), iters)
 
 
@@ -384,7 +384,7 @@ def test_the_working_version_runs_and_matches_rnn_core():
     run = book_run()
     for iterations in (1, 10, 30, run.diverged_at - 1):
         np.testing.assert_allclose(run_fixed(iterations), run.params[iterations], rtol=1e-12)
-    assert np.all(np.isnan(run_fixed(BOOK[2])))  # the book's report: U and W end as NaN
+    assert np.all(np.isnan(run_fixed(BOOK["iters"])))  # the book's report: U and W end as NaN
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -398,7 +398,7 @@ def test_the_page_shows_the_note_as_printed_its_defects_and_the_working_code(lan
     for key, piece in lesson.NOTE_DEFECTS:
         line = next(i for i, text in enumerate(lines, start=1) if piece in text)
         assert catalog(lang)[key].format(line=line) in shown
-    finite = np.all(np.isfinite(run_fixed(BOOK[2], mean=True)))  # the note's mean, computed independently
+    finite = np.all(np.isfinite(run_fixed(BOOK["iters"], mean=True)))  # the note's mean, computed independently
     expected = "counting.mean_stays_finite" if finite else "counting.mean_diverges"
     assert opening(lang, expected) in shown
 
@@ -419,9 +419,9 @@ def test_training_metrics_show_one_iterate_and_the_story_follows_the_run(lang, p
     assert_clean(at)
     X, targets = (counting.book_dataset() if params.get("data", "book") == "book"
                   else counting.make_dataset(int(params["n"]), int(params["len"]), int(params["seed"])))
-    lr = float(params.get("lr", BOOK[1]))
+    lr = float(params.get("lr", BOOK["lr"]))
     run = counting.fit(X, targets, (float(params.get("u0", -2)), float(params.get("w0", 0))), optim.sgd(lr),
-                       int(params.get("iters", BOOK[2])))
+                       int(params.get("iters", BOOK["iters"])))
     # U, W and the cost all of the last iteration whose cost is finite
     j = len(run.costs) - 1
     assert metric(at, "counting.final_u", lang, it=j) == num(run.params[j, 0])

@@ -11,16 +11,21 @@ import numpy as np
 import pytest
 from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
 
+from lessons.optimizers.params import BOOK, P
 from rnn_core import counting, optim, race
 from ui import registry
 from ui.i18n import catalog
 from ui.numbers import integer, latex, num
 
 ROOT = Path(__file__).resolve().parent.parent
-BOOK_GD_START, BOOK_RPROP_START = (-2.0, 0.0), (-1.5, 2.0)
-DEFAULT_RACE = {"sgd": {"lr": 0.0005}, "clip": {"lr": 0.0005, "threshold": 50.0, "by": "norm"},
-                "momentum": {"lr": 2e-5, "mu": 0.9}, "rmsprop": {"lr": 0.05, "decay": 0.9}, "adam": {"lr": 0.1},
-                "rprop": {"step0": 0.001, "variant": "rprop-"}, "newton": {"damping": 10.0}}
+# The race a page opened without settings runs: each runner at the page's default settings.
+RACE_AT_DEFAULTS = {
+    "sgd": {"lr": P["lr_sgd"].default},
+    "clip": {"lr": P["lr_clip"].default, "threshold": P["clip"].default, "by": P["clip_by"].default},
+    "momentum": {"lr": P["lr_mom"].default, "mu": P["mu"].default},
+    "rmsprop": {"lr": P["lr_rms"].default, "decay": P["decay"].default}, "adam": {"lr": P["lr_adam"].default},
+    "rprop": {"step0": P["rp_d0"].default, "variant": P["rp_var"].default}, "newton": {"damping": P["damp"].default},
+}
 
 
 def metric(at, label_key: str, lang: str = "en") -> str:
@@ -86,7 +91,7 @@ def test_the_race_table_shows_what_rnn_core_computes(lang):
     assert_clean(at)
     text = catalog(lang)
     assert at.title[0].value == text["optimizers.title"]
-    lanes = race.race(*counting.book_dataset(), BOOK_GD_START, DEFAULT_RACE, 500)
+    lanes = race.race(*counting.book_dataset(), BOOK["start"], RACE_AT_DEFAULTS, 500)
     rows = table_rows(at, text["optimizers.optimizer"])
     assert list(rows) == [text[f"optimizers.name_{runner}"] for runner in race.RUNNERS]
     for runner, lane in lanes.items():
@@ -139,7 +144,7 @@ def test_every_chart_has_a_save_menu_with_its_own_file_name():
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_books_rprop_run_is_computed_live(lang):
     at = open_app("optimizers", lang=lang)
-    run = counting.fit(*counting.book_dataset(), BOOK_RPROP_START, optim.rprop(0.001), 500)
+    run = counting.fit(*counting.book_dataset(), BOOK["rprop_start"], optim.rprop(0.001), 500)
     assert metric(at, "optimizers.book_final_u", lang) == num(run.params[-1, 0], 5)
     assert metric(at, "optimizers.book_final_w", lang) == num(run.params[-1, 1], 5)
     np.testing.assert_allclose(run.params[-1], [1.0, 1.0], atol=1e-3)  # the book's claim holds
@@ -162,7 +167,7 @@ def test_the_rprop_variants_are_named_and_run_as_stated():
     names = {"rprop-": "optimizers.variant_minus", "rprop+": "optimizers.variant_plus",
              "irprop-": "optimizers.variant_irprop"}
     for variant, extra in bounds.items():
-        run = counting.fit(X, targets, BOOK_RPROP_START, optim.rprop(0.01, variant=variant, **extra), 500)
+        run = counting.fit(X, targets, BOOK["rprop_start"], optim.rprop(0.01, variant=variant, **extra), 500)
         uw, cost, _ = rows[text[names[variant]]]
         assert (uw, cost) == (f"({num(run.params[-1, 0])}, {num(run.params[-1, 1])})", num(run.costs[-1]))
     assert "Riedmiller & Braun" in text["optimizers.variant_plus"] and "torch.optim.Rprop" in text[
@@ -186,9 +191,9 @@ def test_clipping_section_shows_the_runs_and_pascanus_rule():
     at = open_app("optimizers", params={"cth": "20.0", "cit": "12"})
     assert_clean(at)
     X, targets = counting.book_dataset()
-    norm = race.run_lane(X, targets, BOOK_GD_START, "clip", 500, lr=0.0005, threshold=20.0, by="norm")
-    value = race.run_lane(X, targets, BOOK_GD_START, "clip", 500, lr=0.0005, threshold=20.0, by="value")
-    plain = counting.fit(X, targets, BOOK_GD_START, optim.sgd(0.0005), 500)
+    norm = race.run_lane(X, targets, BOOK["start"], "clip", 500, lr=0.0005, threshold=20.0, by="norm")
+    value = race.run_lane(X, targets, BOOK["start"], "clip", 500, lr=0.0005, threshold=20.0, by="value")
+    plain = counting.fit(X, targets, BOOK["start"], optim.sgd(0.0005), 500)
     assert metric(at, "optimizers.plain_diverges") == integer(plain.diverged_at)
     assert metric(at, "optimizers.final_cost_norm") == num(norm.run.costs[-1])
     assert metric(at, "optimizers.final_cost_value") == num(value.run.costs[-1])
@@ -208,7 +213,7 @@ def test_clip_reading_says_bouncing_only_when_the_run_bounces(lang, threshold, g
     at = open_app("optimizers", lang=lang, params={"cth": str(threshold), "goal": str(goal)})
     text, shown = catalog(lang), texts(at)
     X, targets = counting.book_dataset()
-    lane = race.run_lane(X, targets, BOOK_GD_START, "clip", 500, lr=0.0005, threshold=threshold, by="norm")
+    lane = race.run_lane(X, targets, BOOK["start"], "clip", 500, lr=0.0005, threshold=threshold, by="norm")
     steps = lane.run.updates[-50:]
     turned = int(np.sum(np.sum(steps[1:] * steps[:-1], axis=1) < 0))  # counted here, not read from race
     bounces = 2 * turned >= len(steps) - 1 and lane.run.costs[-1] > goal
@@ -227,17 +232,17 @@ def test_clip_reading_says_bouncing_only_when_the_run_bounces(lang, threshold, g
 
 
 RACES = [
-    ({}, BOOK_GD_START, DEFAULT_RACE, 500, 1.0),
+    ({}, BOOK["start"], RACE_AT_DEFAULTS, 500, 1.0),
     ({"u0": "-1.5", "w0": "2.0", "iters": "200", "race": "momentum,rmsprop,adam,rprop,newton", "lr_rms": "0.01",
-      "lr_adam": "0.05", "damp": "10000.0"}, BOOK_RPROP_START,
-     {"momentum": DEFAULT_RACE["momentum"], "rmsprop": {"lr": 0.01, "decay": 0.9}, "adam": {"lr": 0.05},
-      "rprop": DEFAULT_RACE["rprop"], "newton": {"damping": 10000.0}}, 200, 1.0),
+      "lr_adam": "0.05", "damp": "10000.0"}, BOOK["rprop_start"],
+     {"momentum": RACE_AT_DEFAULTS["momentum"], "rmsprop": {"lr": 0.01, "decay": 0.9}, "adam": {"lr": 0.05},
+      "rprop": RACE_AT_DEFAULTS["rprop"], "newton": {"damping": 10000.0}}, 200, 1.0),
     ({"u0": "0.5", "w0": "-1.2", "iters": "300", "goal": "0.1", "race": "sgd,clip,rprop", "rp_var": "irprop-",
       "clip_by": "value"}, (0.5, -1.2),
-     {"sgd": DEFAULT_RACE["sgd"], "clip": {"lr": 0.0005, "threshold": 50.0, "by": "value"},
+     {"sgd": RACE_AT_DEFAULTS["sgd"], "clip": {"lr": 0.0005, "threshold": 50.0, "by": "value"},
       "rprop": {"step0": 0.001, "variant": "irprop-"}}, 300, 0.1),
-    ({"iters": "3", "race": "sgd,adam"}, BOOK_GD_START, {"sgd": DEFAULT_RACE["sgd"], "adam": DEFAULT_RACE["adam"]},
-     3, 1.0),
+    ({"iters": "3", "race": "sgd,adam"}, BOOK["start"],
+     {"sgd": RACE_AT_DEFAULTS["sgd"], "adam": RACE_AT_DEFAULTS["adam"]}, 3, 1.0),
 ]
 
 
@@ -369,7 +374,7 @@ def test_play_moves_every_path_on_and_pause_stops_it():
 
 def test_play_stops_by_itself_at_the_last_iteration():
     at = open_app("optimizers", params={"race": "sgd", "speed": "25", "it": "20"})  # sgd diverges at 38
-    last = counting.fit(*counting.book_dataset(), BOOK_GD_START, optim.sgd(0.0005), 500).diverged_at
+    last = counting.fit(*counting.book_dataset(), BOOK["start"], optim.sgd(0.0005), 500).diverged_at
     by_key(at, "button", "optimizers_btn_play").click().run()
     for _ in range(3):
         at.run()
@@ -433,7 +438,7 @@ def test_a_deep_link_with_every_parameter_restores_every_widget():
 def test_panel_takes_one_update_apart(focus, rows):
     at = open_app("optimizers", params={"focus": focus, "it": "5"})
     assert_clean(at)
-    lanes = race.race(*counting.book_dataset(), BOOK_GD_START, DEFAULT_RACE, 500)
+    lanes = race.race(*counting.book_dataset(), BOOK["start"], RACE_AT_DEFAULTS, 500)
     detail = race.update_at(lanes[focus], 5)
     text = catalog("en")
     table = table_rows(at, text["optimizers.quantity"])

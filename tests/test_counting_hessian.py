@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lessons.counting.params import BOOK
 from rnn_core import counting, optim
 from rnn_core.gradcheck import relative_error
-
-BOOK_START = (-1.5, 2.0)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,7 @@ def finite_difference_hessian(X, targets, U, W, eps=1e-5) -> np.ndarray:
     return np.array(columns).T
 
 
-@pytest.mark.parametrize("U, W", [BOOK_START, (1.0, 1.0), (0.5, -0.7), (1.2, 0.3), (-2.0, 0.0), (0.0, 1.4)])
+@pytest.mark.parametrize("U, W", [BOOK["rprop_start"], (1.0, 1.0), (0.5, -0.7), (1.2, 0.3), (-2.0, 0.0), (0.0, 1.4)])
 def test_hessian_matches_finite_differences_of_backward(book, U, W):
     X, targets = book
     H = counting.hessian(X, targets, U, W)
@@ -62,7 +61,7 @@ def test_hessian_at_the_optimum_has_its_closed_form(book):
 
 
 def test_hessian_is_indefinite_at_the_book_start(book):
-    eigenvalues = np.linalg.eigvalsh(counting.hessian(*book, *BOOK_START))
+    eigenvalues = np.linalg.eigvalsh(counting.hessian(*book, *BOOK["rprop_start"]))
     assert eigenvalues[0] < 0 < eigenvalues[1]
 
 
@@ -73,7 +72,7 @@ def test_hessian_overflow_is_reported_not_warned(book):
 
 def test_damped_newton_from_the_book_start_reaches_the_optimum(book):
     X, targets = book
-    run = counting.fit(X, targets, BOOK_START, optim.newton(damping=1.0), 500)
+    run = counting.fit(X, targets, BOOK["rprop_start"], optim.newton(damping=1.0), 500)
     assert run.diverged_at is None and run.reason is None
     np.testing.assert_allclose(run.params[-1], [1.0, 1.0], atol=1e-10)
     assert run.costs[-1] < 1e-20
@@ -151,10 +150,10 @@ def reference_fit(X, targets, start, optimizer, n_iter):
 @pytest.mark.parametrize(
     "start, optimizer",
     [
-        (BOOK_START, optim.rprop(0.001)),
+        (BOOK["rprop_start"], optim.rprop(0.001)),
         ((-2.0, 0.0), optim.sgd(0.0005)),
-        (BOOK_START, optim.adam(0.05)),
-        (BOOK_START, optim.chain(optim.clip_by_global_norm(10.0), optim.sgd(1e-3))),
+        (BOOK["rprop_start"], optim.adam(0.05)),
+        (BOOK["rprop_start"], optim.chain(optim.clip_by_global_norm(10.0), optim.sgd(1e-3))),
     ],
     ids=["rprop", "sgd", "adam", "clipped-sgd"],
 )

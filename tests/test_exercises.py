@@ -586,7 +586,7 @@ def test_messages_exist_in_both_languages():
 def page_params_of(lesson: str) -> dict[str, tuple]:
     """The URL parameters a lesson page declares, ``name -> (lo, hi)`` (None where not a literal number), read
     from its source without importing it. The LSTM page names its weight sliders by f-string: added by hand."""
-    if lesson == "home":  # home's are its params.py's, registered with the lesson
+    if lesson in ("home", "counting", "optimizers"):  # their params.py's, registered with the lesson
         return {p.name: (p.lo, p.hi) for p in registry.page(lesson).params}
     found = {}
     for node in ast.walk(ast.parse((ROOT / "lessons" / lesson / "page.py").read_text(encoding="utf-8"))):

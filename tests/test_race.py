@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lessons.counting.params import BOOK
 from rnn_core import counting, optim, race
 
-BOOK_GD_START, BOOK_RPROP_START = (-2.0, 0.0), (-1.5, 2.0)
 SETTINGS = {
     "sgd": ({"lr": 5e-4}, optim.sgd(5e-4)),
     "clip": ({"lr": 5e-4, "threshold": 50.0, "by": "norm"},
@@ -29,13 +29,13 @@ def book():
 
 @pytest.fixture(scope="module")
 def lanes(book):
-    return race.race(*book, BOOK_GD_START, {runner: s for runner, (s, _) in SETTINGS.items()}, 120)
+    return race.race(*book, BOOK["start"], {runner: s for runner, (s, _) in SETTINGS.items()}, 120)
 
 
 def test_every_runner_is_the_optim_optimizer_it_names(book, lanes):
     assert list(lanes) == list(race.RUNNERS)  # in the order given
     for runner, (_, optimizer) in SETTINGS.items():
-        expected = counting.fit(*book, BOOK_GD_START, optimizer, 120)
+        expected = counting.fit(*book, BOOK["start"], optimizer, 120)
         run = lanes[runner].run
         np.testing.assert_array_equal(run.params, expected.params, err_msg=runner)
         np.testing.assert_array_equal(run.costs, expected.costs, err_msg=runner)
@@ -44,14 +44,14 @@ def test_every_runner_is_the_optim_optimizer_it_names(book, lanes):
 
 
 def test_clipping_by_value_and_the_other_rprop_variants_are_reachable(book):
-    by_value = race.run_lane(*book, BOOK_GD_START, "clip", 30, lr=5e-4, threshold=10.0, by="value")
-    expected = counting.fit(*book, BOOK_GD_START, optim.chain(optim.clip_by_value(10.0), optim.sgd(5e-4)), 30)
+    by_value = race.run_lane(*book, BOOK["start"], "clip", 30, lr=5e-4, threshold=10.0, by="value")
+    expected = counting.fit(*book, BOOK["start"], optim.chain(optim.clip_by_value(10.0), optim.sgd(5e-4)), 30)
     np.testing.assert_array_equal(by_value.run.params, expected.params)
     bounds = {"rprop-": {}, "rprop+": {"step_min": 1e-6, "step_max": 50.0},
               "irprop-": {"step_min": 1e-6, "step_max": 50.0}}  # the book's none; Riedmiller & Braun's, PyTorch's
     for variant in optim.RPROP_VARIANTS:
-        lane = race.run_lane(*book, BOOK_RPROP_START, "rprop", 30, step0=0.001, variant=variant)
-        reference = counting.fit(*book, BOOK_RPROP_START, optim.rprop(0.001, variant=variant, **bounds[variant]),
+        lane = race.run_lane(*book, BOOK["rprop_start"], "rprop", 30, step0=0.001, variant=variant)
+        reference = counting.fit(*book, BOOK["rprop_start"], optim.rprop(0.001, variant=variant, **bounds[variant]),
                                  30)
         np.testing.assert_array_equal(lane.run.params, reference.params, err_msg=variant)
 
@@ -59,15 +59,15 @@ def test_clipping_by_value_and_the_other_rprop_variants_are_reachable(book):
 def test_irprop_minus_in_the_race_is_bounded_as_pytorchs_and_ends_elsewhere_than_unbounded(book):
     """With PyTorch's step bounds iRprop- cannot shrink Delta below 1e-6, so it ends where torch.optim.Rprop
     would, not where the unbounded rule would."""
-    lane = race.run_lane(*book, BOOK_RPROP_START, "rprop", 500, step0=0.001, variant="irprop-")
+    lane = race.run_lane(*book, BOOK["rprop_start"], "rprop", 500, step0=0.001, variant="irprop-")
     assert lane.series["step"].min() >= 1e-6
-    unbounded = counting.fit(*book, BOOK_RPROP_START, optim.rprop(0.001, variant="irprop-"), 500)
+    unbounded = counting.fit(*book, BOOK["rprop_start"], optim.rprop(0.001, variant="irprop-"), 500)
     assert unbounded.updates is not None and np.abs(unbounded.params[-1] - lane.run.params[-1]).max() > 1e-6
 
 
 def test_state_series_holds_each_state_entry_as_an_array(book, lanes):
     for runner in ("momentum", "rprop", "newton", "clip"):
-        states = counting.fit(*book, BOOK_GD_START, SETTINGS[runner][1], 120).states
+        states = counting.fit(*book, BOOK["start"], SETTINGS[runner][1], 120).states
         series = lanes[runner].series
         if runner == "momentum":
             np.testing.assert_array_equal(series["v"], [[s["v"]["U"], s["v"]["W"]] for s in states])
@@ -96,8 +96,8 @@ def test_clipped_gradients_are_those_the_descent_step_used(lanes):
 def test_the_recorded_clipped_gradient_is_threshold_times_the_unit_gradient_or_g(book, lanes):
     """The transform records what it passed on; the series is that record, not a re-computation."""
     threshold = 50.0
-    lane = race.run_lane(*book, BOOK_GD_START, "clip", 500, lr=5e-4, threshold=threshold, by="norm")
-    states = counting.fit(*book, BOOK_GD_START, SETTINGS["clip"][1], 500).states
+    lane = race.run_lane(*book, BOOK["start"], "clip", 500, lr=5e-4, threshold=threshold, by="norm")
+    states = counting.fit(*book, BOOK["start"], SETTINGS["clip"][1], 500).states
     np.testing.assert_array_equal(lane.series["clipped_grad"],
                                   [[s[0]["clipped_grad"]["U"], s[0]["clipped_grad"]["W"]] for s in states])
     raw = lane.run.grads[: len(lane.run.updates)]
@@ -108,7 +108,7 @@ def test_the_recorded_clipped_gradient_is_threshold_times_the_unit_gradient_or_g
     np.testing.assert_allclose(lane.series["clipped_grad"], expected, rtol=1e-12, atol=0)
     np.testing.assert_array_equal(lane.series["clipped_grad"][~clipped], raw[~clipped])  # g itself, untouched
     np.testing.assert_array_equal(lane.series["clipped"], clipped)
-    by_value = race.run_lane(*book, BOOK_GD_START, "clip", 60, lr=5e-4, threshold=10.0, by="value")
+    by_value = race.run_lane(*book, BOOK["start"], "clip", 60, lr=5e-4, threshold=10.0, by="value")
     raw = by_value.run.grads[: len(by_value.run.updates)]
     np.testing.assert_array_equal(by_value.series["clipped_grad"], np.clip(raw, -10.0, 10.0))
     np.testing.assert_array_equal(by_value.run.updates, -5e-4 * by_value.series["clipped_grad"])
@@ -155,7 +155,7 @@ def test_reversals_and_bouncing_read_how_a_run_ends(book, lanes):
     # The page's default race (500 iterations): the clipped descent and RMSProp end bouncing; Newton, Adam and
     # the diverged plain descent do not.
     defaults = {runner: settings for runner, (settings, _) in SETTINGS.items()}
-    full = race.race(*book, BOOK_GD_START, {**defaults, "rprop": {"step0": 0.001}}, 500)
+    full = race.race(*book, BOOK["start"], {**defaults, "rprop": {"step0": 0.001}}, 500)
     for runner in ("clip", "rmsprop"):
         turned, pairs = race.reversals(full[runner])
         assert 2 * turned >= pairs and race.bouncing(full[runner], 1.0), runner
@@ -206,16 +206,16 @@ def test_step_verdict_names_the_lowest_landing_and_the_uphill_steps(book):
 
 
 def test_distance_to_optimum(book):
-    lane = race.run_lane(*book, BOOK_RPROP_START, "rprop", 500, step0=0.001)
+    lane = race.run_lane(*book, BOOK["rprop_start"], "rprop", 500, step0=0.001)
     assert race.distance_to_optimum(lane) == pytest.approx(np.hypot(*(lane.run.params[-1] - 1.0)))
     assert race.distance_to_optimum(lane) < 1e-3
 
 
 def test_update_at_takes_one_update_apart(book):
-    lane = race.run_lane(*book, BOOK_RPROP_START, "rprop", 500, step0=0.001, variant="rprop-")
+    lane = race.run_lane(*book, BOOK["rprop_start"], "rprop", 500, step0=0.001, variant="rprop-")
     first = race.update_at(lane, 0)
     assert first["iteration"] == 0
-    np.testing.assert_array_equal(first["position"], BOOK_RPROP_START)
+    np.testing.assert_array_equal(first["position"], BOOK["rprop_start"])
     np.testing.assert_array_equal(first["delta"], [0.0005, 0.0005])  # the first step is halved
     np.testing.assert_array_equal(np.abs(first["step"]), [0.0005, 0.0005])
     np.testing.assert_array_equal(np.sign(first["step"]), -np.sign(first["gradient"]))  # only the sign matters

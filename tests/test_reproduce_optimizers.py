@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 from apptest_helpers import open_app, page_values, run_script
 
-from ui import reproduce
+from lessons.counting import params
+from ui import registry, reproduce
 from ui.i18n import catalog
 from ui.numbers import integer, num
 
-ROOT = Path(__file__).resolve().parent.parent
 TEXT = catalog("en")
 
 
@@ -36,11 +35,26 @@ def shown(printed: dict, name: str) -> str:
     return num(value) if value != float("inf") else TEXT["optimizers.overflowed"]
 
 
+def assigned(script: str, name: str):
+    """The value of the script's top-level assignment ``name = {...}``."""
+    tree = ast.parse(script)
+    node = next(node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id == name)
+    return ast.literal_eval(node.value)
+
+
 def test_the_scripts_params_are_the_pages_url_parameters_with_their_defaults():
-    tree = ast.parse((ROOT / "lessons" / "optimizers" / "reproduce.py").read_text(encoding="utf-8"))
-    params = next(node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id == "PARAMS")
+    # The template's settings are written at download: filled with the registered defaults, they are the page's
+    # URL parameters as a page opened without any shows them, and the book's values are the lesson's.
+    lesson = registry.page("optimizers")
+    template = lesson.reproduce.read_text(encoding="utf-8")
+    assert assigned(template, "PARAMS") == {} and assigned(template, "CONSTANTS") == {}
+    defaults = {p.name: p.default for p in lesson.params}
+    script = reproduce.script("optimizers", defaults, "http://localhost/optimizers")
     page = page_values(open_app("optimizers"), "optimizers")
-    assert ast.literal_eval(params.value) == {k: (list(v) if isinstance(v, tuple) else v) for k, v in page.items()}
+    assert assigned(script, "PARAMS") == {k: (list(v) if isinstance(v, tuple) else v) for k, v in page.items()}
+    book = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.BOOK.items()}
+    assert assigned(script, "CONSTANTS") == {k: book[k] for k in ("start", "lr", "iters", "rprop_start",
+                                                                  "rprop_step0")}
 
 
 @pytest.mark.parametrize("params", [

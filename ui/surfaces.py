@@ -62,6 +62,13 @@ class Heatmap(NamedTuple):
     image: Image  # cells whose value is not finite (drawn grey; the caller says why in prose)
 
 
+def cell_centres(lo: float, hi: float, cells: int) -> np.ndarray:
+    """The centres of ``cells`` equal cells from ``lo`` to ``hi``: where a surface of that many cells an axis is
+    computed, and what a click on cell ``i`` stands for. Returns (cells,)."""
+    half = (hi - lo) / (2 * cells)
+    return np.linspace(lo + half, hi - half, cells)
+
+
 def colours(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """RGB colours of ``values`` on the viridis scale from ``lo`` to ``hi`` (clamped), as Vega draws them.
 

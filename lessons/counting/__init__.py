@@ -7,7 +7,7 @@ exercises.py  its exercises; reproduce.py its "Reproduce in Python" template
 
 from pathlib import Path
 
-from lessons.counting import exercises
+from lessons.counting import exercises, params
 from ui.registry import Lesson
 
 HERE = Path(__file__).parent
@@ -18,5 +18,7 @@ LESSON = Lesson(
     icon=":material/pin:",
     script="lessons/counting/page.py",
     exercises=exercises.EXERCISES,
+    params=params.PARAMS,
     reproduce=HERE / "reproduce.py",
+    constants=params.CONSTANTS,
 )

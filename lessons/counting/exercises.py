@@ -1,13 +1,14 @@
 """Exercises on the counting RNN (``S_t = S_{t-1} W + X_t U``, y = S_T; :mod:`rnn_core.counting`).
 
 The page's URL parameters: ``seq``, ``u``, ``w`` (sections 1-3), ``data``, ``u0``, ``w0``, ``lr``, ``iters``
-(section 4).
+(section 4); their ranges and the book's values are :mod:`lessons.counting.params`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from lessons.counting.params import BOOK, P
 from rnn_core import counting, optim
 from rnn_core.exercise import (
     HINT_SETTINGS_CHANGED,
@@ -21,11 +22,9 @@ from rnn_core.exercise import (
 )
 
 LESSON = "counting"
-BOOK_START = (-2.0, 0.0)  # the book's gradient-descent start (U, W)
-BOOK_ITERS = 500
-BOOK_LR = 0.0005  # the book's learning rate
-WEIGHTS = (-1.5, -1.0, -0.5, 0.5, 0.75, 1.25, 1.5, 2.0)  # on the page's slider grid (0.05)
-DIVERGING_RATES = (0.0004, 0.00045, 0.0005, 0.0006, 0.0007, 0.0008, 0.001)  # all diverge from the book's start
+WEIGHTS = (-1.5, -1.0, -0.5, 0.5, 0.75, 1.25, 1.5, 2.0)  # on the page's slider grid (P["u"].step, 0.05)
+# All diverge from the book's start, its own rate among them.
+DIVERGING_RATES = (0.0004, 0.00045, BOOK["lr"], 0.0006, 0.0007, 0.0008, 0.001)
 SAFE_CANDIDATES = (0.0001, 0.00005, 0.00002, 0.00001)  # tried in order for a sample solution of the rate exercise
 
 
@@ -119,21 +118,22 @@ def gradient_u(rng: np.random.Generator) -> Exercise:
 def diverged_at(rng: np.random.Generator) -> Exercise:
     """The iteration at which plain gradient descent overflows, on the book's data (section 4)."""
     X, targets = counting.book_dataset()
+    iters = BOOK["iters"]
     while True:
         lr = float(rng.choice(DIVERGING_RATES))
-        start = (grid(rng, -2.5, -1.0, 0.1), grid(rng, -0.5, 0.5, 0.1))
-        run = counting.fit(X, targets, start, optim.sgd(lr), BOOK_ITERS)
+        start = (grid(rng, -2.5, -1.0, P["u0"].step), grid(rng, -0.5, 0.5, P["w0"].step))
+        run = counting.fit(X, targets, start, optim.sgd(lr), iters)
         if run.diverged_at is not None and run.diverged_at > 2:  # diverges, and not at once
             break
     answer = int(run.diverged_at)
     return Exercise(
         id="counting_diverged_at", lesson=LESSON, kind="number", section=4,
-        params={"lr": lr, "u0": start[0], "w0": start[1], "iters": BOOK_ITERS}, answer=answer, tolerance=0.0,
+        params={"lr": lr, "u0": start[0], "w0": start[1], "iters": iters}, answer=answer, tolerance=0.0,
         choices=(), prompt_key="exercises.counting_diverged_at_prompt",
-        prompt_values={"lr": num(lr), "u0": num(start[0]), "w0": num(start[1]), "iters": BOOK_ITERS},
+        prompt_values={"lr": num(lr), "u0": num(start[0]), "w0": num(start[1]), "iters": iters},
         explain_key="exercises.counting_diverged_at_explain",
         explain_values={"answer": answer, "U": num(run.params[-1, 0]), "W": num(run.params[-1, 1])},
-        page_params={"data": "book", "u0": start[0], "w0": start[1], "lr": lr, "iters": BOOK_ITERS},
+        page_params={"data": "book", "u0": start[0], "w0": start[1], "lr": lr, "iters": iters},
         hint_key="exercises.counting_diverged_at_hint",
         mistakes=(("exercises.counting_diverged_at_hint_count", answer - 1),
                   ("exercises.counting_diverged_at_hint_count", answer + 1)),
@@ -143,40 +143,41 @@ def diverged_at(rng: np.random.Generator) -> Exercise:
 def safe_rate(rng: np.random.Generator) -> Exercise:
     """A setting: a learning rate at which descent from the book's start does not diverge within the
     iterations, on the book's data or a generated set where the book's rate does diverge (section 4)."""
-    iters = int(rng.choice((300, 500, 1000)))
+    iters = int(rng.choice((300, BOOK["iters"], 1000)))
+    start, book_lr = BOOK["start"], BOOK["lr"]
 
     def diverging(X: np.ndarray, targets: np.ndarray, rates: tuple[float, ...]) -> list[bool]:
         """Whether descent from the book's start diverges within the iterations, for each rate. The runs go in
         lockstep (``fit_many``: bit for bit what ``fit`` gives each alone, at a third of the cost)."""
-        runs = counting.fit_many(X, targets, BOOK_START, {str(k): optim.sgd(lr) for k, lr in enumerate(rates)}, iters)
+        runs = counting.fit_many(X, targets, start, {str(k): optim.sgd(lr) for k, lr in enumerate(rates)}, iters)
         return [run.diverged_at is not None for run in runs.values()]
 
     while True:
         data = {"data": "book"} if rng.random() < 0.3 else {"data": "generated", "n": 50, "len": 10,
                                                              "seed": int(rng.integers(0, 1000))}
         X, targets = _dataset(data)
-        book_diverges, *candidates_diverge = diverging(X, targets, (BOOK_LR, *SAFE_CANDIDATES))
+        book_diverges, *candidates_diverge = diverging(X, targets, (book_lr, *SAFE_CANDIDATES))
         if book_diverges:
             break  # the page opens on a rate that diverges: the student has something to fix
 
     def judge(values: dict) -> str | None:
         chosen = {name: values[name] for name in data}  # the generated set's size and seed only when generated
-        if chosen != data or (values["u0"], values["w0"]) != BOOK_START or values["iters"] != iters:
+        if chosen != data or (values["u0"], values["w0"]) != start or values["iters"] != iters:
             return HINT_SETTINGS_CHANGED
-        if not 0.0 < values["lr"] <= 1.0 or diverging(X, targets, (values["lr"],))[0]:  # the page's own range
+        if not P["lr"].lo <= values["lr"] <= P["lr"].hi or diverging(X, targets, (values["lr"],))[0]:
             return "exercises.counting_safe_rate_hint"
         return None
 
     working = next(lr for lr, diverges in zip(SAFE_CANDIDATES, candidates_diverge, strict=True) if not diverges)
-    page = {**data, "u0": BOOK_START[0], "w0": BOOK_START[1], "iters": iters}
+    page = {**data, "u0": start[0], "w0": start[1], "iters": iters}
     return Exercise(
         id="counting_safe_rate", lesson=LESSON, kind="setting", section=4,
         params={**data, "iters": iters}, answer={**page, "lr": working}, tolerance=None, choices=(),
         prompt_key="exercises.counting_safe_rate_prompt",
-        prompt_values={"iters": iters, "u0": num(BOOK_START[0]), "w0": num(BOOK_START[1]), "book_lr": num(BOOK_LR)},
+        prompt_values={"iters": iters, "u0": num(start[0]), "w0": num(start[1]), "book_lr": num(book_lr)},
         explain_key="exercises.counting_safe_rate_explain",
         explain_values={"lr": num(working), "iters": iters},
-        page_params={**page, "lr": BOOK_LR},
+        page_params={**page, "lr": book_lr},
         hint_key="exercises.counting_safe_rate_hint",
         fields=(("lr", "float"), ("u0", "float"), ("w0", "float"), ("iters", "int"), ("data", "text"),
                 *((name, "int") for name in ("n", "len", "seed") if name in data)),

@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
+from lessons.counting import params, tables
 from lessons.counting import readings as lesson
-from lessons.counting import tables
 from lessons.counting.controls import data_controls
 from rnn_core import counting, gradcheck, optim
 from ui import charts, diagrams, page, urlstate
@@ -13,9 +13,9 @@ from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, latex, num
-from ui.urlstate import Param
 
 PAGE = lesson.PAGE
+P, BOOK = params.P, params.BOOK
 
 # The sections in the order the lesson reads (their numbers are their positions).
 SECTIONS = (
@@ -26,23 +26,6 @@ SECTIONS = (
     "counting.surface_header",
     "counting.time_header",
 )
-
-P = {p.name: p for p in (
-    Param("seq", "0,0,0,0,1,0,1,0,1,0", "text"),
-    Param("u", 1.0, "float", -3.0, 3.0, 0.05),
-    Param("w", 1.0, "float", -3.0, 3.0, 0.05),
-    Param("data", "book", "choice", options=("book", "generated")),
-    Param("n", 50, "int", 1, 500),
-    Param("len", 10, "int", 1, 50),
-    Param("seed", 1, "int", 0, 999_999),
-    Param("u0", -2.0, "float", -3.0, 3.0, 0.1),
-    Param("w0", 0.0, "float", -3.0, 3.0, 0.1),
-    Param("lr", 0.0005, "float", 1e-6, 1.0, 0.0001),
-    Param("iters", 500, "int", 1, 5000),
-    Param("at", "run", "choice", options=("run", "hand")),
-    Param("it", 5000, "int", 0, 5000),
-)}
-
 
 urlstate.bind_page(PAGE, P.values())
 page.frame("counting.title", "counting.intro", PAGE, P.values(), SECTIONS)
@@ -71,9 +54,7 @@ def by_hand() -> None:
             urlstate.slider(PAGE, P["u"], t("counting.u_label"))
         with col_w:
             urlstate.slider(PAGE, P["w"], t("counting.w_label"))
-        presets = (("counting.preset_count", 1.0, 1.0), ("counting.preset_forget", 1.0, 0.5),
-                   ("counting.preset_explode", 1.0, 1.5), ("counting.preset_alternate", 1.0, -0.8))
-        for column, (key, u, w) in zip(st.columns(len(presets)), presets, strict=True):
+        for column, (key, u, w) in zip(st.columns(len(params.PRESETS)), params.PRESETS, strict=True):
             column.button(t(key, u=num(u), w=num(w)), on_click=lesson.preset, args=(u, w),
                           key=f"counting_btn_{key.rsplit('_', 1)[1]}")
 
@@ -172,8 +153,7 @@ def the_notes_code() -> None:
         page.prose("counting.note_code_text")
         st.markdown(f"**{t('counting.note_code_printed')}**")
         st.code(lesson.NOTE_PRINTED, language="python", line_numbers=True, wrap_lines=True)
-        book = (P["u0"].default, P["w0"].default), P["lr"].default, P["iters"].default
-        st.markdown("\n".join(lesson.note_defects(*book)))
+        st.markdown("\n".join(lesson.note_defects(BOOK["start"], BOOK["lr"], BOOK["iters"])))
         st.markdown(f"**{t('counting.note_code_fixed')}**")
         st.code(lesson.NOTE_FIXED, language="python", line_numbers=True, wrap_lines=True)
 
@@ -191,8 +171,8 @@ def training() -> None:
         # 4. Training ------------------------------------------------------------------------------------
         X_book, _ = lesson.dataset("book", 0, 0, 0)
         page.prose("counting.train_text", n=integer(X_book.shape[0]), T=integer(X_book.shape[1]),
-                   u0=num(P["u0"].default), w0=num(P["w0"].default), lr=num(P["lr"].default),
-                   iters=integer(P["iters"].default))
+                   u0=num(BOOK["start"][0]), w0=num(BOOK["start"][1]), lr=num(BOOK["lr"]),
+                   iters=integer(BOOK["iters"]))
         st.latex(r"\begin{aligned} U &\leftarrow U - \eta\,\frac{\partial \xi}{\partial U} \\ "
                  r"W &\leftarrow W - \eta\,\frac{\partial \xi}{\partial W} \end{aligned}")
         data_controls(PAGE, P)

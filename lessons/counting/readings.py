@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from lessons.counting import tables
+from lessons.counting.params import BOOK
 from rnn_core import counting, optim
 from ui import charts, page, present, surfaces, urlstate
 from ui.i18n import t
@@ -22,9 +23,8 @@ from ui.numbers import integer, num, number_expr
 
 PAGE = "counting"
 NOTE_CODE_KEY = "note-code"  # the expander of the note's printed code (sent only once opened)
-GRID = 100  # cells per axis of the cost surface, as in the book's figure
-LIMIT = 3.0  # the surface covers U, W in [-3, 3]
-CENTRES = np.linspace(-LIMIT + LIMIT / GRID, LIMIT - LIMIT / GRID, GRID)
+GRID, LIMIT = BOOK["surface_grid"], BOOK["surface_limit"]  # the surface: GRID cells an axis, U, W in ±LIMIT
+CENTRES = surfaces.cell_centres(-LIMIT, LIMIT, GRID)
 SURFACE_KEY, SURFACE_KEY_NARROW = "counting_surface", "counting_surface_narrow"  # the two layouts' surfaces
 # Charts leave out iterations whose weights are larger than this: the browser cannot draw a path whose pixel
 # coordinates run to 10^60 (Chromium rejects the SVG path), and such a point is far off every axis anyway.

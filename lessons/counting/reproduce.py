@@ -10,9 +10,10 @@ import numpy as np
 
 from rnn_core import counting, optim
 
-# The page's settings (these are the page's URL parameters).
-PARAMS = {"seq": "0,0,0,0,1,0,1,0,1,0", "u": 1.0, "w": 1.0, "data": "book", "n": 50, "len": 10, "seed": 1,
-          "u0": -2.0, "w0": 0.0, "lr": 0.0005, "iters": 500, "at": "run", "it": 5000}
+# The page's settings, by their URL names: the page writes them here when the script is downloaded.
+PARAMS = {}
+# The lesson's constants (lessons/counting/params.py), written here with the settings.
+CONSTANTS = {}
 
 # 1-3. One sequence by hand: forward, then backpropagation through time.
 x = counting.parse_sequence(PARAMS["seq"])[None, :]  # (1, T)
@@ -47,11 +48,12 @@ if run.diverged_at is not None:
         print("W where it overflowed:", run.params[run.diverged_at, 1])
 
 # 6. The gradient along time: the norm of dxi/dS_k over the batch, for k = 0..T, at an iteration of the run
-# (by default the last one whose weights are both within the surface's [-3, 3]) or at section 1's U and W.
+# (by default the last one whose weights are both within the surface's plot) or at section 1's U and W.
 if PARAMS["at"] == "run":
     it = PARAMS["it"]
-    if it == 5000:  # the page's default: the last point still on the surface's plot
-        on_plot = np.flatnonzero(np.all(np.abs(run.params[: last + 1]) <= 3.0, axis=1))
+    if it == CONSTANTS["it_last_on_plot"]:  # the page's default: the last point still on the surface's plot
+        limit = CONSTANTS["surface_limit"]  # the plot covers U, W in [-limit, limit]
+        on_plot = np.flatnonzero(np.all(np.abs(run.params[: last + 1]) <= limit, axis=1))
         it = int(on_plot[-1]) if len(on_plot) else last
     it = min(it, last)
     Ui, Wi = run.params[it]

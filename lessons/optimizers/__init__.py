@@ -7,7 +7,7 @@ exercises.py  its exercises; reproduce.py its "Reproduce in Python" template
 
 from pathlib import Path
 
-from lessons.optimizers import exercises
+from lessons.optimizers import exercises, params
 from ui.registry import Lesson
 
 HERE = Path(__file__).parent
@@ -19,5 +19,7 @@ LESSON = Lesson(
     script="lessons/optimizers/page.py",
     exercises=exercises.EXERCISES,
     choice_labels=exercises.CHOICE_LABELS,
+    params=params.PARAMS,
     reproduce=HERE / "reproduce.py",
+    constants=params.CONSTANTS,
 )

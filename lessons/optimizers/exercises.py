@@ -2,13 +2,15 @@
 
 The page's URL parameters: ``u0``, ``w0``, ``iters``, ``goal``, ``race`` and each runner's settings
 (sections 1-2), ``rp_d0``, ``rp_var``, ``focus``, ``it`` (section 2), ``clip``, ``lr_clip``, ``clip_by``
-(the race's clipping runner), ``nu``, ``nw`` (section 5). Runner settings here are the page's defaults.
+(the race's clipping runner), ``nu``, ``nw`` (section 5); their defaults and ranges are
+:mod:`lessons.optimizers.params`. Runner settings here are the page's defaults.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from lessons.optimizers.params import BOOK, RUNNER_PARAMS, P, runner_settings
 from rnn_core import counting, race
 from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, text
 
@@ -22,18 +24,13 @@ CHOICE_LABELS = {
 }
 
 LESSON = "optimizers"
-BOOK_ITERS = 500
-# The page's default settings of the runners raced here (lessons/optimizers/page.py), by the page's parameter names.
+ITERS = BOOK["iters"]
+U0, W0 = P["u0"], P["w0"]  # a start: drawn on the page's own grid of starts
+# The runners raced here, at the page's default settings: by the page's parameter names, and as race.race takes
+# them.
 RUNNERS = ("sgd", "momentum", "rmsprop", "adam", "rprop")
-DEFAULTS = {"lr_sgd": 0.0005, "lr_mom": 2e-5, "mu": 0.9, "lr_rms": 0.05, "decay": 0.9, "lr_adam": 0.1,
-            "rp_d0": 0.001, "rp_var": "rprop-"}
-RACE_SETTINGS = {
-    "sgd": {"lr": DEFAULTS["lr_sgd"]},
-    "momentum": {"lr": DEFAULTS["lr_mom"], "mu": DEFAULTS["mu"]},
-    "rmsprop": {"lr": DEFAULTS["lr_rms"], "decay": DEFAULTS["decay"]},
-    "adam": {"lr": DEFAULTS["lr_adam"]},
-    "rprop": {"step0": DEFAULTS["rp_d0"], "variant": DEFAULTS["rp_var"]},
-}
+AT_PAGE_DEFAULTS = {name: P[name].default for runner in RUNNERS for name in RUNNER_PARAMS[runner].values()}
+RACE_SETTINGS = runner_settings(AT_PAGE_DEFAULTS, RUNNERS)
 VARIANT_NAMES = {"rprop-": "optimizers.variant_minus", "irprop-": "optimizers.variant_irprop"}
 OPTIMUM = race.OPTIMUM
 CONVERGED = 1e-3  # a run that ends this close to the optimum (1, 1) in the (U, W) plane converged
@@ -43,9 +40,9 @@ def race_winner(rng: np.random.Generator) -> Exercise:
     """Which optimizer's cost reaches the goal first from a given start (section 1)."""
     X, targets = counting.book_dataset()
     while True:
-        start = (grid(rng, -3.0, 3.0, 0.1), grid(rng, -3.0, 3.0, 0.1))
+        start = (grid(rng, U0.lo, U0.hi, U0.step), grid(rng, W0.lo, W0.hi, W0.step))
         goal = float(rng.choice((1.0, 0.1)))
-        lanes = race.race(X, targets, start, RACE_SETTINGS, BOOK_ITERS)
+        lanes = race.race(X, targets, start, RACE_SETTINGS, ITERS)
         first = race.summary(lanes, goal)
         if len(first["first"]) == 1 and first["at"] > 0:  # one winner, and not already there at the start
             break
@@ -55,14 +52,14 @@ def race_winner(rng: np.random.Generator) -> Exercise:
         id="optimizers_race_winner", lesson=LESSON, kind="choice", section=1,
         params={"u0": start[0], "w0": start[1], "goal": goal}, answer=winner, tolerance=None, choices=RUNNERS,
         prompt_key="exercises.optimizers_race_winner_prompt",
-        prompt_values={"u0": num(start[0]), "w0": num(start[1]), "goal": num(goal), "iters": BOOK_ITERS},
+        prompt_values={"u0": num(start[0]), "w0": num(start[1]), "goal": num(goal), "iters": ITERS},
         explain_key="exercises.optimizers_race_winner_explain",
         explain_values={"at": first["at"],
                         "reached": [text("exercises.optimizers_race_reached", name=text(CHOICE_LABELS[runner]),
                                          at="—" if i is None else i) for runner, i in reached.items()],
                         "diverged": [text(CHOICE_LABELS[runner]) for runner in first["diverged"]] or "—"},
-        page_params={"data": "book", "u0": start[0], "w0": start[1], "iters": BOOK_ITERS, "goal": goal,
-                     "race": ",".join(RUNNERS), **DEFAULTS},
+        page_params={"data": "book", "u0": start[0], "w0": start[1], "iters": ITERS, "goal": goal,
+                     "race": ",".join(RUNNERS), **AT_PAGE_DEFAULTS},
         hint_key="exercises.optimizers_race_winner_hint",
         mistakes=tuple(("exercises.optimizers_race_winner_hint_diverged", r) for r in first["diverged"]),
     )
@@ -72,8 +69,8 @@ def rprop_first_step(rng: np.random.Generator) -> Exercise:
     """Rprop's first update of U: -sign(g) Δ0 η-, since the previous sign starts at 0 (section 2)."""
     X, targets = counting.book_dataset()
     while True:
-        start = (grid(rng, -3.0, 3.0, 0.1), grid(rng, -3.0, 3.0, 0.1))
-        step0 = float(rng.choice((0.001, 0.01, 0.05, 0.1)))
+        start = (grid(rng, U0.lo, U0.hi, U0.step), grid(rng, W0.lo, W0.hi, W0.step))
+        step0 = float(rng.choice((BOOK["rprop_step0"], 0.01, 0.05, 0.1)))
         lane = race.run_lane(X, targets, start, "rprop", 1, step0=step0, variant="rprop-")
         first = race.update_at(lane, 0)
         if first is not None and first["gradient"][0] != 0:
@@ -101,9 +98,9 @@ def clipped_step(rng: np.random.Generator) -> Exercise:
     """The length of the first step of gradient descent with norm clipping (the race's clipping runner)."""
     X, targets = counting.book_dataset()
     while True:
-        start = (grid(rng, -3.0, 3.0, 0.1), grid(rng, -3.0, 3.0, 0.1))
+        start = (grid(rng, U0.lo, U0.hi, U0.step), grid(rng, W0.lo, W0.hi, W0.step))
         threshold = float(rng.choice((5.0, 10.0, 50.0, 100.0)))
-        lr = float(rng.choice((0.0005, 0.001, 0.005)))
+        lr = float(rng.choice((BOOK["lr"], 0.001, 0.005)))
         lane = race.run_lane(X, targets, start, "clip", 1, lr=lr, threshold=threshold, by="norm")
         first = race.update_at(lane, 0)
         raw = float(np.hypot(*first["gradient"])) if first is not None else 0.0
@@ -129,23 +126,23 @@ def clipped_step(rng: np.random.Generator) -> Exercise:
 def rprop_start(rng: np.random.Generator) -> Exercise:
     """A setting: a start, far enough from the optimum, from which Rprop converges (section 4)."""
     X, targets = counting.book_dataset()
-    step0 = float(rng.choice((0.001, 0.01, 0.1)))
+    step0 = float(rng.choice((BOOK["rprop_step0"], 0.01, 0.1)))
     variant = str(rng.choice(("rprop-", "irprop-")))  # Rprop+ converges from a handful of starts only
     min_distance = float(rng.choice((1.5, 2.0, 2.5)))
 
     def converges(start: tuple[float, float]) -> bool:
         # race.race with one entry: exactly race.run_lane's lane, from the fast engine (tests/test_fit_many.py)
-        lane = race.race(X, targets, start, {"rprop": {"step0": step0, "variant": variant}}, BOOK_ITERS)["rprop"]
+        lane = race.race(X, targets, start, {"rprop": {"step0": step0, "variant": variant}}, ITERS)["rprop"]
         return lane.run.diverged_at is None and race.distance_to_optimum(lane) < CONVERGED
 
     def far(start: tuple[float, float]) -> bool:
         return bool(np.hypot(start[0] - OPTIMUM[0], start[1] - OPTIMUM[1]) >= min_distance)
 
     def judge(values: dict) -> str | None:
-        if (values["rp_d0"], values["rp_var"], values["iters"]) != (step0, variant, BOOK_ITERS):
+        if (values["rp_d0"], values["rp_var"], values["iters"]) != (step0, variant, ITERS):
             return HINT_SETTINGS_CHANGED
         start = (values["u0"], values["w0"])
-        if max(abs(start[0]), abs(start[1])) > 3.0:  # the page's range for a start
+        if not (U0.lo <= start[0] <= U0.hi and W0.lo <= start[1] <= W0.hi):  # the page's range for a start
             return HINT_SETTINGS_CHANGED
         if not far(start):
             return "exercises.optimizers_rprop_start_hint_close"
@@ -157,14 +154,14 @@ def rprop_start(rng: np.random.Generator) -> Exercise:
     candidates = [candidates[k] for k in rng.permutation(len(candidates))]
     candidates.sort(key=lambda start: start[0] > 0)  # a stable sort: the left half-plane first
     working = next(start for start in candidates if far(start) and converges(start))
-    page = {"data": "book", "race": "rprop", "rp_d0": step0, "rp_var": variant, "iters": BOOK_ITERS}
+    page = {"data": "book", "race": "rprop", "rp_d0": step0, "rp_var": variant, "iters": ITERS}
     return Exercise(
         id="optimizers_rprop_start", lesson=LESSON, kind="setting", section=4,
         params={"step0": step0, "variant": variant, "min_distance": min_distance},
         answer={**page, "u0": working[0], "w0": working[1]}, tolerance=None, choices=(),
         prompt_key="exercises.optimizers_rprop_start_prompt",
         prompt_values={"step0": num(step0), "variant": text(VARIANT_NAMES[variant]), "distance": num(min_distance),
-                       "iters": BOOK_ITERS, "converged": num(CONVERGED)},
+                       "iters": ITERS, "converged": num(CONVERGED)},
         explain_key="exercises.optimizers_rprop_start_explain",
         explain_values={"u0": num(working[0]), "w0": num(working[1]), "converged": num(CONVERGED)},
         page_params={**page, "u0": OPTIMUM[0], "w0": OPTIMUM[1], "focus": "rprop"},
@@ -178,7 +175,8 @@ def curvature(rng: np.random.Generator) -> Exercise:
     """Bowl or saddle: the signs of the cost's curvatures (the Hessian's eigenvalues) at a point (section 5)."""
     X, targets = counting.book_dataset()
     while True:
-        point = (grid(rng, -3.0, 3.0, 0.05), grid(rng, -1.5, 1.5, 0.05))  # |W| > 1.5: the surface is a wall
+        # U anywhere on the page's range; |W| > 1.5: the surface is a wall
+        point = (grid(rng, P["nu"].lo, P["nu"].hi, 0.05), grid(rng, -1.5, 1.5, 0.05))
         eigenvalues = np.linalg.eigvalsh(counting.hessian(X, targets, *point))
         if np.all(np.isfinite(eigenvalues)) and np.min(np.abs(eigenvalues)) > 1e-3 * np.max(np.abs(eigenvalues)):
             break  # both curvatures clearly nonzero: the shape is not a matter of rounding

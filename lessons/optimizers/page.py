@@ -8,6 +8,7 @@ import streamlit as st
 
 from lessons.counting.controls import data_controls
 from lessons.optimizers import figures as oc
+from lessons.optimizers import params
 from lessons.optimizers import readings as lesson
 from rnn_core import counting, optim, race
 from ui import charts, page, urlstate
@@ -15,9 +16,9 @@ from ui.code_panel import under_the_hood
 from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, latex, num
-from ui.urlstate import Param
 
-PAGE, BOOK = lesson.PAGE, lesson.BOOK
+PAGE = lesson.PAGE
+P, BOOK = params.P, params.BOOK
 
 # The sections in the order the lesson reads (their numbers are their positions).
 SECTIONS = (
@@ -27,41 +28,6 @@ SECTIONS = (
     "optimizers.rprop_header",
     "optimizers.newton_header",
 )
-
-P = {p.name: p for p in (
-    Param("data", "book", "choice", options=("book", "generated")),
-    Param("n", 50, "int", 1, 500),
-    Param("len", 10, "int", 1, 50),
-    Param("seed", 1, "int", 0, 999_999),
-    Param("u0", BOOK["gd_start"][0], "float", -3.0, 3.0, 0.1),
-    Param("w0", BOOK["gd_start"][1], "float", -3.0, 3.0, 0.1),
-    Param("iters", BOOK["iters"], "int", 1, 5000),
-    Param("goal", 1.0, "float", 0.0, 1e6, 0.1),
-    Param("race", race.RUNNERS, "multi", options=race.RUNNERS),
-    Param("lr_sgd", BOOK["lr"], "float", 1e-7, 1.0, 0.0001),
-    Param("lr_clip", BOOK["lr"], "float", 1e-7, 1.0, 0.0001),
-    Param("clip", 50.0, "float", 0.0, 2000.0, 5.0),
-    Param("clip_by", "norm", "choice", options=race.CLIP_KINDS),
-    Param("lr_mom", 2e-5, "float", 1e-7, 1.0, 1e-5),
-    Param("mu", 0.9, "float", 0.0, 0.99, 0.01),
-    Param("lr_rms", 0.05, "float", 1e-5, 1.0, 0.01),
-    Param("decay", 0.9, "float", 0.0, 0.999, 0.01),
-    Param("lr_adam", 0.1, "float", 1e-5, 1.0, 0.01),
-    Param("rp_var", "rprop-", "choice", options=optim.RPROP_VARIANTS),
-    Param("rp_d0", BOOK["step0"], "float", 1e-6, 1.0, 0.001),
-    Param("damp", 10.0, "float", 0.0, 1e6, 10.0),
-    Param("it", 0, "int", 0, 5000),
-    Param("focus", "rprop", "choice", options=race.RUNNERS),
-    Param("speed", "auto", "choice", options=("auto", "1", "5", "25")),
-    Param("cth", 50.0, "float", 0.0, 2000.0, 5.0),
-    Param("cit", 37, "int", 0, BOOK["iters"] - 1),
-    Param("rd0", BOOK["step0"], "float", 1e-6, 1.0, 0.001),
-    Param("nu", BOOK["gd_start"][0], "float", -3.0, 3.0, 0.01),
-    Param("nw", BOOK["gd_start"][1], "float", -3.0, 3.0, 0.01),
-    Param("ndamp", 100.0, "float", 0.0, 1e6, 10.0),
-)}
-
-
 
 urlstate.bind_page(PAGE, P.values())
 page.frame("optimizers.title", "optimizers.intro", PAGE, P.values(), SECTIONS)
@@ -92,8 +58,8 @@ def the_race() -> None:
         with s4:
             urlstate.number(PAGE, P["goal"], t("optimizers.goal_label"), format="%g", help=t("optimizers.goal_help"))
         b1, b2 = st.columns(2)
-        b1.button(t("optimizers.preset_gd_start", **lesson.point(BOOK["gd_start"])), key="optimizers_btn_gd_start",
-                  on_click=lesson.put, kwargs={"u0": BOOK["gd_start"][0], "w0": BOOK["gd_start"][1], "it": 0})
+        b1.button(t("optimizers.preset_gd_start", **lesson.point(BOOK["start"])), key="optimizers_btn_gd_start",
+                  on_click=lesson.put, kwargs={"u0": BOOK["start"][0], "w0": BOOK["start"][1], "it": 0})
         b2.button(t("optimizers.preset_rprop_start", **lesson.point(BOOK["rprop_start"])),
                   key="optimizers_btn_rprop_start", on_click=lesson.put,
                   kwargs={"u0": BOOK["rprop_start"][0], "w0": BOOK["rprop_start"][1], "it": 0})
@@ -250,7 +216,7 @@ def clipping() -> None:
     v = page.values()
     lang, data = current_language(), lesson.data_args(v)
     with page.section("optimizers.clip_header"):
-        page.prose("optimizers.clip_text", u0=num(BOOK["gd_start"][0]), w0=num(BOOK["gd_start"][1]),
+        page.prose("optimizers.clip_text", u0=num(BOOK["start"][0]), w0=num(BOOK["start"][1]),
                    lr=num(BOOK["lr"]), iterations=integer(BOOK["iters"]))
         f1, f2 = st.columns(2)
         f1.markdown(f"**{t(lesson.CLIP_KINDS['norm'])}**")
@@ -361,7 +327,7 @@ def newton() -> None:
             urlstate.slider(PAGE, P["nw"], t("optimizers.nw_label"))
         with n3:
             urlstate.number(PAGE, P["ndamp"], t("optimizers.ndamp_label"), format="%g")
-        places = list(lesson.PLACES.items())
+        places = list(params.NEWTON_PRESETS.items())
         for pair in (places[:2], places[2:]):  # two rows of two (a phone stacks them in this order)
             for column, (button_key, (label, pu, pw)) in zip(st.columns(2), pair, strict=True):
                 column.button(t(label, **lesson.point((pu, pw))), key=button_key, on_click=lesson.put,

@@ -20,22 +20,23 @@ import streamlit as st
 
 from lessons.optimizers import divergence
 from lessons.optimizers import figures as oc
+from lessons.optimizers.params import BOOK, P, runner_settings
 from rnn_core import counting, optim, race
 from ui import charts, media, surfaces, urlstate
 from ui.i18n import t
 from ui.numbers import integer, num
 
 PAGE = "optimizers"
-GRID, LOCAL_GRID = 100, 60  # cells per axis: the race's surface (also under the stepping chart), Newton's zoom
-LIMIT = 3.0  # the surfaces cover U, W in [-3, 3], as in the book's figure
-LOCAL = 1.0  # Newton's zoom: half the width of the window around the point
-CENTRES = np.linspace(-LIMIT + LIMIT / GRID, LIMIT - LIMIT / GRID, GRID)
+# The race's surface (also under the stepping chart): GRID cells an axis over U, W in [-LIMIT, LIMIT], as the
+# book's figure.
+GRID, LIMIT = BOOK["surface_grid"], BOOK["surface_limit"]
+CENTRES = surfaces.cell_centres(-LIMIT, LIMIT, GRID)
+LOCAL_GRID, LOCAL = 60, 1.0  # Newton's zoom: cells an axis, and half the width of the window around the point
 SURFACE_KEY = "optimizers_surface"
 PLAYING = "optimizers_playing"
 SHARED = "_optimizers_shared"  # the race settings that later sections read, as the page last drew them
 TICK_SECONDS = 0.5
 TICKS = 40  # at speed "auto" a race of any length plays in TICKS ticks, TICKS * TICK_SECONDS seconds
-BOOK = {"gd_start": (-2.0, 0.0), "rprop_start": (-1.5, 2.0), "lr": 0.0005, "iters": 500, "step0": 0.001}
 SURFACE_HEIGHT, STEP_HEIGHT = 460, 380  # the race's surface and the stepping chart follow the width
 # The race's surface follows its container's width up to this (a phone shows it whole, a projector not too wide).
 # Tables: a smaller type and padding, so the race's five columns fit a phone's 358 px. Captions: Streamlit draws
@@ -59,12 +60,6 @@ HOW = {"sgd": "optimizers.how_sgd", "clip": "optimizers.how_clip", "momentum": "
        "rmsprop": "optimizers.how_rmsprop", "adam": "optimizers.how_adam", "rprop": "optimizers.how_rprop",
        "newton": "optimizers.how_newton"}
 COST_DOMAIN = (1e-12, 1e8)  # the cost chart's log axis
-PLACES = {  # Newton's section: preset points (button key: label key, U, W); tests check each shows its name
-    "optimizers_btn_at_start": ("optimizers.at_start", *BOOK["gd_start"]),
-    "optimizers_btn_at_wall": ("optimizers.at_wall", 1.0, 1.3),
-    "optimizers_btn_at_flat": ("optimizers.at_flat", -1.4, -0.9),
-    "optimizers_btn_at_optimum": ("optimizers.at_optimum", 1.05, 0.98),
-}
 FLAT = 0.01  # a curvature below this fraction of the other is "almost 0"
 NEAR_BOTTOM = 0.1  # a step that leaves at most this fraction of the cost "lands close to the bottom"
 AT_OPTIMUM = 1e-3  # a run that ends this close to the optimum (distance in the (U, W) plane) reached it
@@ -111,16 +106,8 @@ def racing_now(v: dict) -> list[str]:
 
 def race_args(v: dict) -> tuple:
     """The race as one cache key: (data_args, start, iterations, ((runner, settings), ...))."""
-    settings = {
-        "sgd": {"lr": v["lr_sgd"]},
-        "clip": {"lr": v["lr_clip"], "threshold": v["clip"], "by": v["clip_by"]},
-        "momentum": {"lr": v["lr_mom"], "mu": v["mu"]},
-        "rmsprop": {"lr": v["lr_rms"], "decay": v["decay"]},
-        "adam": {"lr": v["lr_adam"]},
-        "rprop": {"step0": v["rp_d0"], "variant": v["rp_var"]},
-        "newton": {"damping": v["damp"]},
-    }
-    entries = tuple((runner, tuple(settings[runner].items())) for runner in racing_now(v))
+    settings = runner_settings(v, racing_now(v))
+    entries = tuple((runner, tuple(settings[runner].items())) for runner in settings)
     return data_args(v), (v["u0"], v["w0"]), v["iters"], entries
 
 
@@ -165,8 +152,8 @@ def lane(data: tuple, start: tuple, runner: str, iters: int, settings: tuple) ->
 
 def clipping_runs(data: tuple, threshold: float) -> dict[str, race.Lane]:
     """The book's gradient descent without clipping, clipped by norm and clipped by value."""
-    plain = lane(data, BOOK["gd_start"], "sgd", BOOK["iters"], (("lr", BOOK["lr"]),))
-    clipped = {by: lane(data, BOOK["gd_start"], "clip", BOOK["iters"],
+    plain = lane(data, BOOK["start"], "sgd", BOOK["iters"], (("lr", BOOK["lr"]),))
+    clipped = {by: lane(data, BOOK["start"], "clip", BOOK["iters"],
                         (("lr", BOOK["lr"]), ("threshold", threshold), ("by", by))) for by in race.CLIP_KINDS}
     return {"plain": plain, **clipped}
 
@@ -178,8 +165,9 @@ def rprop_variants(data: tuple, step0: float) -> dict[str, race.Lane]:
 
 def book_rprop() -> race.Lane:
     """The book's Rprop run: Rprop− from its start on its data."""
-    return lane(("book", 50, 10, 1), BOOK["rprop_start"], "rprop", BOOK["iters"],
-                (("step0", BOOK["step0"]), ("variant", "rprop-")))
+    book_data = data_args({**{name: P[name].default for name in ("n", "len", "seed")}, "data": "book"})
+    return lane(book_data, BOOK["rprop_start"], "rprop", BOOK["iters"],
+                (("step0", BOOK["rprop_step0"]), ("variant", "rprop-")))
 
 
 @st.cache_data(max_entries=8)
@@ -209,7 +197,7 @@ def surface_values(data: tuple) -> np.ndarray:
 @st.cache_resource(max_entries=32, show_spinner=False)
 def local_values(data: tuple, U: float, W: float) -> np.ndarray:
     """Newton's zoom: the surface on LOCAL_GRID × LOCAL_GRID cells of the window of half-width LOCAL."""
-    offsets = np.linspace(-LOCAL + LOCAL / LOCAL_GRID, LOCAL - LOCAL / LOCAL_GRID, LOCAL_GRID)
+    offsets = surfaces.cell_centres(-LOCAL, LOCAL, LOCAL_GRID)
     return _log_cost(*dataset(data), U + offsets, W + offsets)
 
 
@@ -575,7 +563,7 @@ def book_rprop_text(lane_: race.Lane) -> str:
     distance = race.distance_to_optimum(lane_)
     ending = t("optimizers.book_rprop_at_optimum" if distance < AT_OPTIMUM else "optimizers.book_rprop_elsewhere",
                distance=num(distance), optimum=optimum_text())
-    return t("optimizers.book_rprop", iterations=integer(len(lane_.run.updates)), step0=num(BOOK["step0"]),
+    return t("optimizers.book_rprop", iterations=integer(len(lane_.run.updates)), step0=num(BOOK["rprop_step0"]),
              u0=num(BOOK["rprop_start"][0]), w0=num(BOOK["rprop_start"][1]),
              gu=number(first["gradient"][0]), gw=number(first["gradient"][1]), su=num(first["step"][0]),
              sw=num(first["step"][1]), ending=ending)

@@ -10,14 +10,10 @@ import numpy as np
 
 from rnn_core import counting, optim, race
 
-# The page's settings (these are the page's URL parameters).
-PARAMS = {"data": "book", "n": 50, "len": 10, "seed": 1, "u0": -2.0, "w0": 0.0, "iters": 500, "goal": 1.0,
-          "race": ["sgd", "clip", "momentum", "rmsprop", "adam", "rprop", "newton"], "lr_sgd": 0.0005,
-          "lr_clip": 0.0005, "clip": 50.0, "clip_by": "norm", "lr_mom": 2e-05, "mu": 0.9, "lr_rms": 0.05,
-          "decay": 0.9, "lr_adam": 0.1, "rp_var": "rprop-", "rp_d0": 0.001, "damp": 10.0, "it": 0, "focus": "rprop",
-          "speed": "auto", "cth": 50.0, "cit": 37, "rd0": 0.001, "nu": -2.0, "nw": 0.0, "ndamp": 100.0}
-
-BOOK_GD_START, BOOK_RPROP_START, BOOK_LR, BOOK_ITERS = (-2.0, 0.0), (-1.5, 2.0), 0.0005, 500
+# The page's settings, by their URL names: the page writes them here when the script is downloaded.
+PARAMS = {}
+# The book's runs that sections 3 and 4 start from (lessons/counting/params.py), written here with the settings.
+CONSTANTS = {}
 
 if PARAMS["data"] == "book":
     X, targets = counting.book_dataset()
@@ -50,22 +46,23 @@ print("first to reach the goal:", ",".join(first["first"]) or None)
 print("first reached at iteration:", first["at"])
 
 # 3. Clipping: the book's gradient descent without clipping, and clipped by norm and by value at c = cth.
-plain = race.run_lane(X, targets, BOOK_GD_START, "sgd", BOOK_ITERS, lr=BOOK_LR)
-clipped = {by: race.run_lane(X, targets, BOOK_GD_START, "clip", BOOK_ITERS, lr=BOOK_LR, threshold=PARAMS["cth"],
-                             by=by) for by in race.CLIP_KINDS}
+plain = race.run_lane(X, targets, CONSTANTS["start"], "sgd", CONSTANTS["iters"], lr=CONSTANTS["lr"])
+clipped = {by: race.run_lane(X, targets, CONSTANTS["start"], "clip", CONSTANTS["iters"], lr=CONSTANTS["lr"],
+                             threshold=PARAMS["cth"], by=by) for by in race.CLIP_KINDS}
 print("without clipping, diverged at iteration:", plain.run.diverged_at)
 print("final cost clipped by norm:", clipped["norm"].run.costs[-1])
 print("final cost clipped by value:", clipped["value"].run.costs[-1])
 print("average gradient norm before clipping:", race.average_gradient_norm(clipped["norm"].run.grads))
 
 # 4. Rprop: the book's run (Rprop-, no bounds), then the three variants from its start with delta0 = rd0.
-book = race.run_lane(*counting.book_dataset(), BOOK_RPROP_START, "rprop", BOOK_ITERS, step0=0.001,
-                     variant="rprop-")
+book = race.run_lane(*counting.book_dataset(), CONSTANTS["rprop_start"], "rprop", CONSTANTS["iters"],
+                     step0=CONSTANTS["rprop_step0"], variant="rprop-")
 print("book's Rprop final U:", book.run.params[-1, 0])
 print("book's Rprop final W:", book.run.params[-1, 1])
 print("book's Rprop final cost:", book.run.costs[-1])
 for variant in optim.RPROP_VARIANTS:  # Rprop+ and iRprop- keep delta in race.RPROP_BOUNDS, [1e-6, 50]
-    lane = race.run_lane(X, targets, BOOK_RPROP_START, "rprop", BOOK_ITERS, step0=PARAMS["rd0"], variant=variant)
+    lane = race.run_lane(X, targets, CONSTANTS["rprop_start"], "rprop", CONSTANTS["iters"], step0=PARAMS["rd0"],
+                         variant=variant)
     print(f"{variant} final U:", lane.run.params[-1, 0])
     print(f"{variant} final W:", lane.run.params[-1, 1])
     print(f"{variant} final cost:", lane.run.costs[-1])
