@@ -16,6 +16,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
+from lessons.gradients import params  # noqa: E402
 from rnn_core import cliff, memory_probe, spectral  # noqa: E402
 
 REPEATS = 5
@@ -32,22 +33,32 @@ def best_ms(call) -> float:
 
 
 def main() -> None:
-    W = spectral.random_recurrent(64, "gaussian", 1.5, np.random.default_rng(0))
-    w_values = np.linspace(*cliff.W_RANGE, 100)
-    b_values = np.linspace(*cliff.B_RANGE, 100)
+    P = params.P
+    size, M = P["size"].hi, P["steps"].hi  # the largest matrix and the longest chain the page draws
+    W = spectral.random_recurrent(size, "gaussian", P["rho"].hi, np.random.default_rng(0))
+    w_values = np.linspace(*params.CLIFF_W_RANGE, params.CLIFF_GRID)
+    b_values = np.linspace(*params.CLIFF_B_RANGE, params.CLIFF_GRID)
+    probe = dict(hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES, levels=params.MEM_LEVEL_RANGE)
+    default_len, longest = P["mem_len"].default, P["mem_len"].hi
     cases = {
-        "jacobian_norms size 64, M 200, linear": lambda: spectral.jacobian_norms(W, 200, "linear"),
-        "jacobian_norms size 64, M 200, tanh": lambda: spectral.jacobian_norms(
-            W, 200, "tanh", rng=np.random.default_rng(1)
+        f"jacobian_norms size {size}, M {M}, linear": lambda: spectral.jacobian_norms(W, M, "linear"),
+        f"jacobian_norms size {size}, M {M}, tanh": lambda: spectral.jacobian_norms(
+            W, M, "tanh", rng=np.random.default_rng(1)
         ),
-        "pascanu_conditions size 64": lambda: spectral.pascanu_conditions(W, "tanh"),
-        "error_surface 100 x 100, T 50": lambda: cliff.error_surface(w_values, b_values),
+        f"pascanu_conditions size {size}": lambda: spectral.pascanu_conditions(W, "tanh"),
+        f"error_surface {params.CLIFF_GRID} x {params.CLIFF_GRID}, T {cliff.HORIZON}": lambda: cliff.error_surface(
+            w_values, b_values
+        ),
         "cross_section 401 points": lambda: cliff.cross_section((0.0, -2.0), (10.0, -5.0)),
         "wall_point + gradient_step": lambda: cliff.gradient_step(
-            6.0, cliff.wall_point(6.0, *cliff.B_RANGE), 0.01
+            6.0, cliff.wall_point(6.0, *params.CLIFF_B_RANGE), 0.01
         ),
-        "running_mean_probe rho 0.9, T 60 (default)": lambda: memory_probe.running_mean_probe(0.9, 60, 0),
-        "running_mean_probe rho 0.9, T 200 (largest)": lambda: memory_probe.running_mean_probe(0.9, 200, 0),
+        f"running_mean_probe rho 0.9, T {default_len} (default)": lambda: memory_probe.running_mean_probe(
+            0.9, default_len, 0, **probe
+        ),
+        f"running_mean_probe rho 0.9, T {longest} (largest)": lambda: memory_probe.running_mean_probe(
+            0.9, longest, 0, **probe
+        ),
     }
     for name, call in cases.items():
         print(f"{name:45s} {best_ms(call):8.2f} ms")

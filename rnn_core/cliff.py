@@ -21,21 +21,19 @@ The wall is the set of (w, b) where the start x_0 = 0.5 sits exactly on that uns
 by about 0.4. Its width in b shrinks like ``lambda^-T``, ``lambda = w sigma'(x*)`` the slope at the unstable
 point (about 1e-8 at w = 6), so the gradient on the wall is enormous while a grid point beside it sees an
 almost flat plateau. The wall starts at the cusp (w, b) = (4, -2), where ``w sigma'(0) = 1``; for w < 4 the
-map has one fixed point and E only has a smooth valley where sigma(x_50) = 0.7. The default view
-``W_RANGE x B_RANGE = [0, 10] x [-6, 0]`` shows the valley, the cusp and the wall from w = 4 to w = 10.
+map has one fixed point and E only has a smooth valley where sigma(x_50) = 0.7. A view of
+``[0, 10] x [-6, 0]`` shows the valley, the cusp and the wall from w = 4 to w = 10.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+# The model, as in the equations above: the start x_0, the target of sigma(x_T), and T, the steps it runs.
 X0 = 0.5
 TARGET = 0.7
-T_DEFAULT = 50
-W_RANGE = (0.0, 10.0)
-B_RANGE = (-6.0, 0.0)
+HORIZON = 50
 W_CUSP = 1.0 / (0.5 * (1.0 - 0.5))  # w sigma'(0) = 1 with sigma'(0) = sigma(0)(1 - sigma(0)) = 1/4: w = 4
-WALL_SIDE = 0.01  # wall_sides: how far from the wall in b, far more than its width except close to the cusp
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -63,14 +61,14 @@ def run_unit(w: np.ndarray, b: np.ndarray, T: int) -> tuple[np.ndarray, ...]:
     return x, dx_dw, dx_db
 
 
-def error(w: np.ndarray | float, b: np.ndarray | float, T: int = T_DEFAULT) -> np.ndarray:
+def error(w: np.ndarray | float, b: np.ndarray | float, T: int = HORIZON) -> np.ndarray:
     """``E(w, b) = (sigma(x_T) - 0.7)^2``, elementwise over broadcast arrays of w and b."""
     x, _, _ = run_unit(w, b, T)
     return (sigmoid(x) - TARGET) ** 2
 
 
 def error_and_gradient(
-    w: np.ndarray | float, b: np.ndarray | float, T: int = T_DEFAULT
+    w: np.ndarray | float, b: np.ndarray | float, T: int = HORIZON
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(E, dE/dw, dE/db)``, exact, elementwise over broadcast w and b (inf/nan if a tangent overflowed)."""
     x, dx_dw, dx_db = run_unit(w, b, T)
@@ -80,7 +78,7 @@ def error_and_gradient(
         return (s - TARGET) ** 2, dE_dx * dx_dw, dE_dx * dx_db
 
 
-def error_surface(w_values: np.ndarray, b_values: np.ndarray, T: int = T_DEFAULT) -> np.ndarray:
+def error_surface(w_values: np.ndarray, b_values: np.ndarray, T: int = HORIZON) -> np.ndarray:
     """The error on the grid ``w_values x b_values`` in one vectorised pass.
 
     Args:
@@ -94,7 +92,7 @@ def error_surface(w_values: np.ndarray, b_values: np.ndarray, T: int = T_DEFAULT
 
 
 def cross_section(
-    start: tuple[float, float], end: tuple[float, float], n: int = 401, T: int = T_DEFAULT
+    start: tuple[float, float], end: tuple[float, float], n: int = 401, T: int = HORIZON
 ) -> dict:
     """The error along the straight segment from ``start = (w, b)`` to ``end``.
 
@@ -111,7 +109,7 @@ def cross_section(
     return {"s": s, "w": w, "b": b, "error": E, "slope": slope}
 
 
-def wall_point(w: float, b_low: float, b_high: float, T: int = T_DEFAULT) -> float | None:
+def wall_point(w: float, b_low: float, b_high: float, T: int = HORIZON) -> float | None:
     """The b in [b_low, b_high] where, at this w, sigma(x_T) crosses 1/2: a point on the face of the wall.
 
     For w > 0, x_T increases with b, so bisection finds the crossing to the last bit of a float (the wall is
@@ -133,13 +131,14 @@ def wall_point(w: float, b_low: float, b_high: float, T: int = T_DEFAULT) -> flo
     return lo
 
 
-def wall_sides(w: float, b_wall: float, side: float = WALL_SIDE, T: int = T_DEFAULT) -> tuple[float, float]:
+def wall_sides(w: float, b_wall: float, side: float, T: int = HORIZON) -> tuple[float, float]:
     """The error just below and just above the wall in b: ``(E(w, b_wall - side), E(w, b_wall + side))``, the
-    two plateaus the wall separates (how far E jumps across it)."""
+    two plateaus the wall separates (how far E jumps across it), for a ``side`` far wider than the wall (except
+    close to the cusp, a hundredth is plenty)."""
     return float(error(w, b_wall - side, T)), float(error(w, b_wall + side, T))
 
 
-def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: int = T_DEFAULT) -> dict:
+def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: int = HORIZON) -> dict:
     """One gradient-descent step from (w, b), optionally with norm clipping, and where it lands.
 
     Clipping follows Pascanu et al.'s Algorithm 1: if ``||g|| >= clip``, ``g <- clip g / ||g||``.

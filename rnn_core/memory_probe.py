@@ -1,6 +1,6 @@
 """Why a vanishing gradient is easy to miss: a tanh RNN asked for the running mean of a noisy signal.
 
-The task. Each sequence has a level ``mu`` uniform in :data:`LEVEL_RANGE`; the inputs are
+The task. Each sequence has a level ``mu`` uniform in a range of ``levels``; the inputs are
 ``x_t = mu + noise * eps_t`` and the target at step t is the running mean::
 
     target_t = (x_1 + ... + x_t) / t          so   d target_T / d x_t = 1/T for every t
@@ -23,9 +23,6 @@ import numpy as np
 from rnn_core.spectral import random_recurrent
 from rnn_core.vanilla import backward, forward, readout, readout_backward
 
-LEVEL_RANGE = (-1.0, 1.0)  # each sequence's level mu is uniform in this range
-FADED_SHARE = 0.01  # the gradient at step 1 has "faded" below this share of the 1/T the task gives every input
-
 
 def probe_rnn(rho: float, hidden: int, input_scale: float, rng: np.random.Generator) -> dict:
     """The probe's tanh RNN: ``W_xh`` (1, hidden), ``W_hh`` (hidden, hidden) of spectral radius rho, ``b = 0``."""
@@ -36,13 +33,13 @@ def probe_rnn(rho: float, hidden: int, input_scale: float, rng: np.random.Genera
     }
 
 
-def running_mean_batch(count: int, T: int, noise: float, rng: np.random.Generator) -> tuple:
-    """``count`` noisy sequences and their running means.
+def running_mean_batch(count: int, T: int, noise: float, rng: np.random.Generator, levels: tuple) -> tuple:
+    """``count`` noisy sequences and their running means, each around a level uniform in ``levels = (low, high)``.
 
     Returns:
         X (count, T, 1) the inputs; level (count,) each sequence's mu; target (count, T) the running means.
     """
-    level = rng.uniform(*LEVEL_RANGE, size=(count, 1))
+    level = rng.uniform(*levels, size=(count, 1))
     X = level + noise * rng.standard_normal((count, T))
     target = np.cumsum(X, axis=1) / np.arange(1, T + 1)  # (x_1 + ... + x_t) / t
     return X[:, :, None], level[:, 0], target
@@ -81,24 +78,26 @@ def memory_reach(sensitivity: np.ndarray) -> dict:
 
     Returns:
         dict with ``needed`` (T,) = 1/T; ``log10_fade`` = log10(sensitivity[T] / sensitivity[1]) (inf when step 1
-        gets exactly 0); ``share`` = sensitivity[1] T, the part of its due that the first input gets; ``faded``:
-        ``share < FADED_SHARE``; ``reach``: how many of the last inputs it takes to include every input whose
-        sensitivity is at least 1/T (0 if none is).
+        gets exactly 0); ``share`` = sensitivity[1] T, the part of its due that the first input gets; ``reach``:
+        how many of the last inputs it takes to include every input whose sensitivity is at least 1/T (0 if none
+        is).
     """
     T = len(sensitivity)
     with np.errstate(divide="ignore"):
         log10_fade = float(np.log10(sensitivity[-1]) - np.log10(sensitivity[0]))
     due = np.flatnonzero(sensitivity >= 1.0 / T)  # the inputs that get at least the weight the task gives them
     share = float(sensitivity[0] * T)
-    return {"needed": np.full(T, 1.0 / T), "log10_fade": log10_fade, "share": share, "faded": share < FADED_SHARE,
+    return {"needed": np.full(T, 1.0 / T), "log10_fade": log10_fade, "share": share,
             "reach": int(T - due[0]) if len(due) else 0}
 
 
 def running_mean_probe(
-    rho: float, T: int, seed: int, hidden: int = 32, n: int = 100, noise: float = 1.0, input_scale: float = 0.5
+    rho: float, T: int, seed: int, *, hidden: int, n: int, levels: tuple, noise: float = 1.0,
+    input_scale: float = 0.5,
 ) -> dict:
     """Run the probe: fit the readout on ``n`` sequences of length T, measure its error and the gradient's reach.
 
+    ``hidden`` units, levels uniform in ``levels = (low, high)``, standard normal noise times ``noise``.
     Everything random comes from ``np.random.default_rng(seed)``, drawn in this order: the RNN, the training
     batch, one fresh sequence.
 
@@ -111,12 +110,12 @@ def running_mean_probe(
     """
     rng = np.random.default_rng(seed)
     params = probe_rnn(rho, hidden, input_scale, rng)
-    X, _, target = running_mean_batch(n, T, noise, rng)
+    X, _, target = running_mean_batch(n, T, noise, rng, levels)
     H_all, cache = forward(X, params, "tanh")
     V, c = fit_readout(H_all, target)
     output = readout(H_all, V, c)[:, :, 0]
     sensitivity = input_sensitivity(H_all, cache, V)
-    X_new, level_new, target_new = running_mean_batch(1, T, noise, rng)
+    X_new, level_new, target_new = running_mean_batch(1, T, noise, rng, levels)
     H_new, _ = forward(X_new, params, "tanh")
     return {
         "t": np.arange(1, T + 1),

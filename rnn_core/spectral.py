@@ -35,13 +35,7 @@ import numpy as np
 from rnn_core import counting
 from rnn_core.vanilla import ACTIVATIONS, forward
 
-KINDS = ("gaussian", "orthogonal")
-NON_NORMAL_A = 4.0
-# The book's two numbers: a weight and how many steps back it is applied (1.5^50 explodes, 0.6^20 vanishes).
-BOOK_EXPLODE = (1.5, 50)
-BOOK_VANISH = (0.6, 20)
-# (U, W) points of the blog's gradient-over-time figure: constant, x2 a step, alternating, zero, vanishing x2.
-MARKED_POINTS = ((2.0, 1.0), (1.0, 2.0), (1.0, -2.0), (1.0, 0.0), (1.0, 0.5), (1.0, -0.5))
+KINDS = ("gaussian", "orthogonal")  # the random recurrent matrices random_recurrent draws
 
 
 def spectral_radius(W: np.ndarray) -> float:
@@ -77,12 +71,12 @@ def random_recurrent(size: int, kind: str, rho: float, rng: np.random.Generator)
     return rho * Q
 
 
-def non_normal_example(rho: float, a: float = NON_NORMAL_A) -> np.ndarray:
+def non_normal_example(rho: float, a: float) -> np.ndarray:
     """``[[rho, a], [0, rho]]``: both eigenvalues are rho, yet the norm of its powers first grows.
 
     ``W^m = [[rho^m, m a rho^(m-1)], [0, rho^m]]``: with rho < 1 the off-diagonal ``m a rho^(m-1)`` rises
     while m wins, peaks near ``m = -1/ln(rho)`` and then decays geometrically. It grows at the first step
-    whenever ``a > sqrt(1 - rho^2)`` (then lambda1 > 1); the default a = 4 peaks near m = 9 for rho = 0.9.
+    whenever ``a > sqrt(1 - rho^2)`` (then lambda1 > 1); a = 4 with rho = 0.9 peaks near m = 9.
     """
     return np.array([[rho, a], [0.0, rho]], dtype=np.float64)
 
@@ -287,7 +281,7 @@ def counting_gradient_flow(X: np.ndarray, targets: np.ndarray, U: float, W: floa
     """``dxi/dS_k`` of the counting RNN summed over the batch, k = 0..T, by :func:`rnn_core.counting.bptt`.
 
     Each step back multiplies by W, so the curve is ``W^(T-k)`` times the output gradient: x2 a step for
-    W = 2, alternating for W = -2, constant for W = 1, zero after one step for W = 0 (see ``MARKED_POINTS``).
+    W = 2, alternating for W = -2, constant for W = 1, zero after one step for W = 0.
 
     Args:
         X: (N, T) inputs; targets: (N,).

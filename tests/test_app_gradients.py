@@ -210,7 +210,8 @@ def test_section_4_reads_the_step_from_the_wall(w, lr, clip):
 def test_section_5_says_what_the_readout_and_the_gradient_did(rho, T, seed):
     at = open_app(page="gradients", params={"mem_rho": str(rho), "mem_len": str(T), "mem_seed": str(seed)})
     assert_clean(at)
-    probe = memory_probe.running_mean_probe(rho, T, seed, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES)
+    probe = memory_probe.running_mean_probe(rho, T, seed, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES,
+                                            levels=params.MEM_LEVEL_RANGE)
     beats = probe["rms_error"][-1] < probe["constant_error"][-1]
     faded = probe["sensitivity"][0] * T < params.FADED_SHARE  # step 1 gets less than 1 % of the 1/T it is due
     assert shown(at, "en", "gradients.memory_output_fine") == beats
@@ -495,7 +496,8 @@ def test_a_deep_link_restores_every_section_and_a_move_keeps_every_parameter_in_
     typed = np.array([[1.0, 2.0], [0.0, 0.5]])
     assert metric(at, "gradients.rho_metric", "ko") == num(max(abs(np.linalg.eigvals(typed))), 4)
     assert metric(at, "gradients.wall_b_metric", "ko") == num(cliff.wall_point(7.5, *params.CLIFF_B_RANGE), 6)
-    probe = memory_probe.running_mean_probe(1.2, 90, 3, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES)
+    probe = memory_probe.running_mean_probe(1.2, 90, 3, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES,
+                                            levels=params.MEM_LEVEL_RANGE)
     assert metric(at, "gradients.first_metric", "ko") == num(probe["sensitivity"][0])
 
     by_key(at, "slider", "gradients.mem_len").set_value(120).run()

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from lessons.gradients import params
 from rnn_core import cliff
 from rnn_core.gradcheck import numerical_gradient, relative_error
 
@@ -27,8 +28,8 @@ def test_w_zero_forgets_the_start():
 
 
 def test_surface_is_the_pointwise_error_on_the_grid():
-    w = np.linspace(*cliff.W_RANGE, 7)
-    b = np.linspace(*cliff.B_RANGE, 5)
+    w = np.linspace(*params.CLIFF_W_RANGE, 7)
+    b = np.linspace(*params.CLIFF_B_RANGE, 5)
     surface = cliff.error_surface(w, b)
     assert surface.shape == (5, 7)
     for i, bi in enumerate(b):
@@ -38,8 +39,8 @@ def test_surface_is_the_pointwise_error_on_the_grid():
 
 def test_gradient_matches_finite_differences_off_the_wall():
     rng = np.random.default_rng(0)
-    w = rng.uniform(*cliff.W_RANGE, 200)
-    b = rng.uniform(*cliff.B_RANGE, 200)
+    w = rng.uniform(*params.CLIFF_W_RANGE, 200)
+    b = rng.uniform(*params.CLIFF_B_RANGE, 200)
     _, gw, gb = cliff.error_and_gradient(w, b)
     # Beside the wall the slope is tiny and finite differences only see rounding; on it they see the jump.
     # Keep the points where a finite difference can be trusted to 1e-6.
@@ -60,7 +61,7 @@ def test_gradient_matches_finite_differences_close_to_the_cusp():
 
 @pytest.mark.parametrize("w", [5.0, 6.0, 8.0])
 def test_wall_sits_where_the_start_is_the_unstable_fixed_point(w):
-    b_wall = cliff.wall_point(w, *cliff.B_RANGE)
+    b_wall = cliff.wall_point(w, *params.CLIFF_B_RANGE)
     assert b_wall == pytest.approx(0.5 - w * _sigmoid(0.5), abs=1e-3)
     below, above = cliff.error(w, b_wall - 1e-3), cliff.error(w, b_wall + 1e-3)
     assert below > 0.3 and above < 0.1  # E jumps by about 0.4 across it
@@ -69,8 +70,8 @@ def test_wall_sits_where_the_start_is_the_unstable_fixed_point(w):
 
 
 def test_wall_is_too_thin_for_the_grid_but_the_jump_shows():
-    w = np.linspace(*cliff.W_RANGE, 100)
-    b = np.linspace(*cliff.B_RANGE, 100)
+    w = np.linspace(*params.CLIFF_W_RANGE, 100)
+    b = np.linspace(*params.CLIFF_B_RANGE, 100)
     surface = cliff.error_surface(w, b)
     column = surface[:, np.argmin(np.abs(w - 8.0))]  # w close to 8: one grid step in b crosses the wall
     assert np.max(np.abs(np.diff(column))) > 0.35
@@ -80,9 +81,10 @@ def test_wall_is_too_thin_for_the_grid_but_the_jump_shows():
 
 @pytest.mark.parametrize("w", [4.5, 6.0, 9.0])
 def test_wall_sides_are_the_two_plateaus(w):
-    b_wall = cliff.wall_point(w, *cliff.B_RANGE)
-    below, above = cliff.wall_sides(w, b_wall)
-    assert below == cliff.error(w, b_wall - cliff.WALL_SIDE) and above == cliff.error(w, b_wall + cliff.WALL_SIDE)
+    b_wall = cliff.wall_point(w, *params.CLIFF_B_RANGE)
+    side = params.WALL_SIDE
+    below, above = cliff.wall_sides(w, b_wall, side)
+    assert below == cliff.error(w, b_wall - side) and above == cliff.error(w, b_wall + side)
     assert below - above > 0.25  # the jump the page quotes: from the sigma-near-0 state to the sigma-near-1 one
 
 
@@ -91,7 +93,7 @@ def test_the_cusp_is_where_the_slope_at_zero_reaches_one():
 
 
 def test_no_wall_below_the_cusp():
-    assert cliff.wall_point(2.0, *cliff.B_RANGE) is not None  # sigma(x_T) still crosses 1/2 ...
+    assert cliff.wall_point(2.0, *params.CLIFF_B_RANGE) is not None  # sigma(x_T) still crosses 1/2 ...
     profile = cliff.cross_section((2.0, -6.0), (2.0, 0.0), n=2001)
     assert np.max(np.abs(np.diff(profile["error"]))) < 0.01  # ... but smoothly
 
@@ -106,7 +108,7 @@ def test_cross_section_slope_is_the_derivative_along_the_segment():
 
 def test_a_step_from_the_wall_is_thrown_far_and_clipping_keeps_it_short():
     w = 6.0
-    b = cliff.wall_point(w, *cliff.B_RANGE)
+    b = cliff.wall_point(w, *params.CLIFF_B_RANGE)
     plain = cliff.gradient_step(w, b, lr=0.01)
     assert plain["finite"] and not plain["clipped"]
     assert plain["step_norm"] > 100.0  # far outside the plotted [0, 10] x [-6, 0]
@@ -145,7 +147,7 @@ def _fixed_points_reached(w, b, starts=(-50.0, 50.0), steps=2000):
 @pytest.mark.parametrize("w", [4.5, 6.0, 9.0])
 def test_two_stable_states_only_inside_the_band(w):
     b_low, b_high = cliff.bistable_band(w)
-    assert b_low < cliff.wall_point(w, *cliff.B_RANGE) < b_high  # the wall runs through the band
+    assert b_low < cliff.wall_point(w, *params.CLIFF_B_RANGE) < b_high  # the wall runs through the band
     inside = _fixed_points_reached(w, 0.5 * (b_low + b_high))
     assert inside[1] - inside[0] > 0.1  # two different stable states
     for b in (b_low - 0.05, b_high + 0.05):

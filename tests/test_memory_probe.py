@@ -4,12 +4,20 @@ the BPTT sensitivity against finite differences."""
 import numpy as np
 import pytest
 
+from lessons.gradients import params
 from rnn_core import memory_probe, vanilla
+
+LESSON = dict(hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES, levels=params.MEM_LEVEL_RANGE)  # the page's probe
+
+
+def probe_at(rho: float, T: int, seed: int, **changed):
+    """The probe as the lesson runs it, with ``changed`` settings."""
+    return memory_probe.running_mean_probe(rho, T, seed, **{**LESSON, **changed})
 
 
 def test_running_mean_probe_targets_are_running_means_and_it_is_reproducible():
-    a = memory_probe.running_mean_probe(0.9, 30, seed=4, n=40)
-    b = memory_probe.running_mean_probe(0.9, 30, seed=4, n=40)
+    a = probe_at(0.9, 30, seed=4, n=40)
+    b = probe_at(0.9, 30, seed=4, n=40)
     for name in ("inputs", "target", "output", "sensitivity", "rms_error"):
         np.testing.assert_array_equal(a[name], b[name])
     np.testing.assert_allclose(a["target"], np.cumsum(a["inputs"]) / np.arange(1, 31), rtol=1e-12)
@@ -18,7 +26,7 @@ def test_running_mean_probe_targets_are_running_means_and_it_is_reproducible():
 
 
 def test_running_mean_probe_output_is_reasonable_while_the_early_gradient_vanishes():
-    probe = memory_probe.running_mean_probe(0.9, 60, seed=0)
+    probe = probe_at(0.9, 60, seed=0)
     # the output is much better than always answering the average ...
     assert np.all(probe["rms_error"][5:] < 0.7 * probe["constant_error"][5:])
     # ... but the last output barely depends on the first inputs, though the task weighs them all 1/T
@@ -30,26 +38,28 @@ def test_running_mean_probe_output_is_reasonable_while_the_early_gradient_vanish
 
 
 def test_running_mean_probe_says_whether_the_first_input_still_gets_its_due():
-    faded = memory_probe.running_mean_probe(0.9, 60, seed=0)
+    faded = probe_at(0.9, 60, seed=0)
     assert faded["share"] == pytest.approx(faded["sensitivity"][0] / faded["needed"][0])
-    assert faded["faded"] and faded["share"] < memory_probe.FADED_SHARE
+    assert faded["share"] < params.FADED_SHARE  # what the page calls faded
     # reach: every input getting at least 1/T lies among the last `reach` ones, and the earliest of them does
     due = faded["sensitivity"] >= faded["needed"]
     assert not due[: 60 - faded["reach"]].any() and due[60 - faded["reach"]]
     assert 1 <= faded["reach"] < 30  # "only its last few inputs"
-    reaches = memory_probe.running_mean_probe(1.5, 10, seed=0)  # short and chaotic: step 1 still gets its weight
-    assert not reaches["faded"] and reaches["share"] > 1.0
-    levels = [memory_probe.running_mean_probe(0.9, 10, seed=s)["level"] for s in range(20)]
-    assert all(memory_probe.LEVEL_RANGE[0] <= mu <= memory_probe.LEVEL_RANGE[1] for mu in levels)
+    reaches = probe_at(1.5, 10, seed=0)  # short and chaotic: step 1 still gets its weight
+    assert reaches["share"] > 1.0 > params.FADED_SHARE
+    low, high = params.MEM_LEVEL_RANGE
+    levels = [probe_at(0.9, 10, seed=s)["level"] for s in range(20)]
+    assert all(low <= mu <= high for mu in levels)
+    assert all(0.5 <= mu <= 0.75 for mu in (probe_at(0.9, 10, seed=s, levels=(0.5, 0.75))["level"] for s in range(5)))
 
 
 def test_running_mean_probe_sensitivity_matches_finite_differences():
     # rebuild the probe's network and readout from the same stream, then nudge one input of every sequence
     rho, T, seed, hidden, n = 0.8, 12, 3, 6, 5
-    probe = memory_probe.running_mean_probe(rho, T, seed, hidden=hidden, n=n)
+    probe = probe_at(rho, T, seed, hidden=hidden, n=n)
     rng = np.random.default_rng(seed)
     params = memory_probe.probe_rnn(rho, hidden, 0.5, rng)
-    X, _, target = memory_probe.running_mean_batch(n, T, 1.0, rng)
+    X, _, target = memory_probe.running_mean_batch(n, T, 1.0, rng, LESSON["levels"])
     H_all, _ = vanilla.forward(X, params, "tanh")
     V, c = memory_probe.fit_readout(H_all, target)
     rms = np.sqrt(np.mean((vanilla.readout(H_all, V, c)[:, :, 0] - target) ** 2, axis=0))
@@ -79,4 +89,4 @@ def test_the_readout_is_the_least_squares_fit():
 
 
 def test_the_probe_reports_a_finite_output():
-    assert memory_probe.running_mean_probe(1.5, 200, seed=1)["finite"]
+    assert probe_at(1.5, 200, seed=1)["finite"]

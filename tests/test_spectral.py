@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from lessons.gradients import params
 from rnn_core import counting, spectral, vanilla
 
 NONLINEAR = ("tanh", "logistic", "relu")
@@ -168,7 +169,7 @@ def test_relu_state_overflow_is_reported_and_its_norms_are_nan():
 
 @pytest.mark.parametrize("rho", [0.0, 0.3, 0.6, 0.9, 0.99])
 def test_non_normal_example_grows_before_it_decays(rho):
-    W = spectral.non_normal_example(rho)
+    W = spectral.non_normal_example(rho, params.NON_NORMAL_A)
     assert spectral.spectral_radius(W) == pytest.approx(rho, abs=1e-15)
     norms = spectral.jacobian_norms(W, 3000, "linear")["norm"]
     peak = int(np.argmax(norms))
@@ -180,8 +181,8 @@ def test_non_normal_example_grows_before_it_decays(rho):
 
 
 def test_non_normal_example_peak_follows_its_closed_form():
-    rho, a = 0.9, spectral.NON_NORMAL_A
-    norms = spectral.jacobian_norms(spectral.non_normal_example(rho), 40, "linear")["norm"]
+    rho, a = params.NON_NORMAL_RHO, params.NON_NORMAL_A  # the lesson's example: it peaks at m = 9 or 10
+    norms = spectral.jacobian_norms(spectral.non_normal_example(rho, a), 40, "linear")["norm"]
     m = np.arange(1, 41)
     closed = np.array([np.linalg.norm([[rho**k, k * a * rho ** (k - 1)], [0, rho**k]], 2) for k in m])
     np.testing.assert_allclose(norms[1:], closed, rtol=1e-12)
@@ -248,7 +249,7 @@ def test_scalar_series_flags_float64_limits():
 def test_counting_gradient_flow_is_a_geometric_series_in_w():
     X, targets = counting.book_dataset()
     T = X.shape[1]
-    for U, W in spectral.MARKED_POINTS:
+    for U, W in params.BOOK["marked_points"]:
         flow = spectral.counting_gradient_flow(X, targets, U, W)
         S = counting.forward(X, U, W)
         end = np.sum(2.0 * (S[:, -1] - targets))  # dxi/dS_T summed over the batch
@@ -299,7 +300,7 @@ def test_scalar_regime_names_the_three_cases_and_the_sign_flip(w, regime, altern
 
 
 def test_norm_summary_finds_the_transient_peak_and_the_average_rate():
-    result = spectral.jacobian_norms(spectral.non_normal_example(0.9), 100, "linear")
+    result = spectral.jacobian_norms(spectral.non_normal_example(0.9, 4.0), 100, "linear")
     summary = spectral.norm_summary(result["log10_norm"])
     assert summary["peak_m"] == int(np.argmax(result["norm"])) and summary["peak_m"] > 0
     assert summary["log10_peak"] == pytest.approx(np.log10(result["norm"].max()), rel=1e-12)

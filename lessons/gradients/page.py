@@ -166,11 +166,11 @@ def the_cliff() -> None:
     v, lang = page.values(), current_language()
     with page.section("gradients.cliff_header"):
         # 4. The cliff -------------------------------------------------------------------------------------
-        cliff_fields = {"x0": num(cliff.X0), "steps": cliff.T_DEFAULT, "target": num(cliff.TARGET)}
+        cliff_fields = {"x0": num(cliff.X0), "steps": cliff.HORIZON, "target": num(cliff.TARGET)}
         page.prose("gradients.cliff_text", **cliff_fields, cusp=num(cliff.W_CUSP))
         # Two lines: on one, the model and its error are wider than a phone (a space either side: see section 3).
         st.latex(rf"\;\begin{{gathered}} x_0 = {latex(cliff.X0)},\qquad x_t = w\,\sigma(x_{{t-1}}) + b, \\ "
-                 rf"E(w, b) = \big(\sigma(x_{{{cliff.T_DEFAULT}}}) - {latex(cliff.TARGET)}\big)^2 \end{{gathered}}\;")
+                 rf"E(w, b) = \big(\sigma(x_{{{cliff.HORIZON}}}) - {latex(cliff.TARGET)}\big)^2 \end{{gathered}}\;")
         q1, q2, q3 = st.columns(3)
         with q1:
             urlstate.slider(PAGE, P["cliff_w"], t("gradients.cliff_w_label"))
@@ -181,7 +181,7 @@ def the_cliff() -> None:
         w, lr, clip = v["cliff_w"], v["lr"], v["clip"]
         study = lesson.cliff_study(w, lr, clip)
         g1, g2 = st.columns(2)
-        g1.markdown(f"**{t('gradients.cliff_chart', steps=cliff.T_DEFAULT)}**")
+        g1.markdown(f"**{t('gradients.cliff_chart', steps=cliff.HORIZON)}**")
         charts.show(lesson.cliff_chart(lang, w, lr, clip), where=g1, width="stretch", name="gradients-cliff")
         g2.markdown(f"**{t('gradients.section_chart', w=num(w))}**")
         charts.show(lesson.profile_chart(lang, w), where=g2, name="gradients-cross-section", width="stretch")

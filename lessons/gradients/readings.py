@@ -130,7 +130,7 @@ def cliff_study(w: float, lr: float, clip: float) -> dict:
 def memory(rho: float, length: int, seed: int) -> dict:
     """The tanh RNN asked for the running mean of a noisy level: its output, and the gradient reaching each step."""
     return _read_only(memory_probe.running_mean_probe(rho, length, seed, hidden=params.MEM_HIDDEN,
-                                                     n=params.MEM_SEQUENCES))
+                                                     n=params.MEM_SEQUENCES, levels=params.MEM_LEVEL_RANGE))
 
 
 def load_non_normal() -> None:

@@ -64,7 +64,8 @@ if wall_b is not None:
 
 # 5. The running-mean probe: a readout that beats the baseline, a gradient that fades going back.
 probe = memory_probe.running_mean_probe(PARAMS["mem_rho"], PARAMS["mem_len"], PARAMS["mem_seed"],
-                                        hidden=CONSTANTS["mem_hidden"], n=CONSTANTS["mem_sequences"])
+                                        hidden=CONSTANTS["mem_hidden"], n=CONSTANTS["mem_sequences"],
+                                        levels=CONSTANTS["mem_level_range"])
 print("error at step T (RMS):", probe["rms_error"][-1])
 print("error of always answering the average:", probe["constant_error"][-1])
 print("gradient reaching step 1:", probe["sensitivity"][0])
