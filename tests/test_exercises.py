@@ -586,7 +586,7 @@ def test_messages_exist_in_both_languages():
 def page_params_of(lesson: str) -> dict[str, tuple]:
     """The URL parameters a lesson page declares, ``name -> (lo, hi)`` (None where not a literal number), read
     from its source without importing it. The LSTM page names its weight sliders by f-string: added by hand."""
-    if lesson in ("home", "counting", "optimizers"):  # their params.py's, registered with the lesson
+    if lesson in ("home", "counting", "gradients", "optimizers"):  # their params.py's, registered with the lesson
         return {p.name: (p.lo, p.hi) for p in registry.page(lesson).params}
     found = {}
     for node in ast.walk(ast.parse((ROOT / "lessons" / lesson / "page.py").read_text(encoding="utf-8"))):
@@ -625,10 +625,8 @@ def test_typed_page_inputs_are_read_by_the_pages_own_parsers():
         task = ex.params["task"]
         name = mappings_lesson.params.INPUT_PARAM[task]
         assert mappings.parse(task, ex.page_params[name]).tolist() == ex.params["x"]
-    try:  # the matrix parser is moving from rnn_core.spectral to its own module
-        from rnn_core.matrix_input import parse_matrix
-    except ImportError:
-        from rnn_core.spectral import parse_matrix
+    from rnn_core.matrix_input import parse_matrix  # the gradients page's own
+
     for ex in variants("gradients_spectral_radius"):
         assert parse_matrix(ex.page_params["matrix"]).tolist() == ex.params["W"]
 
