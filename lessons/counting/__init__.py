@@ -3,6 +3,7 @@
 page.py       the lesson's sections in order (the script st.Page runs)
 params.py     its settings: defaults, ranges, presets and the book's values
 exercises.py  its exercises; reproduce.py its "Reproduce in Python" template
+divergence.py where and why a training run diverged, in words (the optimizer lesson tells its runs with it too)
 """
 
 from pathlib import Path

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from lessons.counting import params, tables
+from lessons.counting import divergence, params, tables
 from lessons.counting import readings as lesson
 from lessons.counting.controls import data_controls
 from rnn_core import counting, gradcheck, optim
@@ -188,7 +188,7 @@ def training() -> None:
 
         data, start = lesson.data_args(v), (v["u0"], v["w0"])
         run = lesson.training(*data, start, v["lr"], v["iters"])
-        shown = lesson.last_evaluated(run)  # one iterate for U, W and the cost alike
+        shown = divergence.last_evaluated(run)  # one iterate for U, W and the cost alike
         at = integer(shown if shown is not None else 0)
         r1, r2, r3, r4 = st.columns(4)
         r1.metric(t("counting.final_u", it=at), num(run.params[shown or 0, 0]))
@@ -196,7 +196,7 @@ def training() -> None:
         r3.metric(t("counting.final_cost", it=at), num(run.costs[shown]) if shown is not None else "—")
         r4.metric(t("counting.updates_done"), f"{integer(len(run.updates))} / {integer(v['iters'])}")
         if run.diverged_at is not None:
-            st.error(lesson.divergence_story(run, v["lr"]), icon=":material/error:")
+            st.error(divergence.story(run, v["lr"]), icon=":material/error:")
             st.markdown(lesson.last_iterations(run))
 
         cost_spec, weights_spec = lesson.history_charts(lang, data, start, v["lr"], v["iters"])

@@ -29,7 +29,6 @@ SURFACE_KEY, SURFACE_KEY_NARROW = "counting_surface", "counting_surface_narrow" 
 # Charts leave out iterations whose weights are larger than this: the browser cannot draw a path whose pixel
 # coordinates run to 10^60 (Chromium rejects the SVG path), and such a point is far off every axis anyway.
 DRAWABLE = 1e6
-FLOAT64_MAX = float(np.finfo(np.float64).max)
 
 # A figure too wide for a phone is drawn twice, in containers keyed "counting-wide-…" and "counting-narrow-…":
 # the width of the section it sits in picks the one shown (a CSS container query, so a laptop's open sidebar
@@ -101,11 +100,6 @@ def memory_sentence(T: int, W: float) -> str:
 
 # --- Section 4: the training run --------------------------------------------------------------------------
 
-def last_evaluated(run: counting.Trajectory) -> int | None:
-    """The last iteration whose weights, cost and gradient are all finite (None if even the start overflowed)."""
-    return len(run.costs) - 1 if len(run.costs) else None
-
-
 def drawable(params: np.ndarray) -> np.ndarray:
     """Which rows of (U, W) the charts can draw (both weights at most :data:`DRAWABLE` in size)."""
     return np.all(np.abs(params) <= DRAWABLE, axis=1)
@@ -118,29 +112,6 @@ def cut_caption(run: counting.Trajectory) -> str | None:
         return None
     U, W = run.params[cut[0]]
     return t("counting.cut_caption", count=len(cut), first=integer(cut[0]), limit=num(DRAWABLE), U=num(U), W=num(W))
-
-
-def divergence_story(run: counting.Trajectory, lr: float) -> str:
-    """Where and why a diverged run stopped, told from the last iterations it computed (Markdown)."""
-    stop, last = run.diverged_at, last_evaluated(run)
-    values = {"iteration": integer(stop), "fmax": num(FLOAT64_MAX, 2), "lr": num(lr)}
-    if run.reason == "state":
-        values["t"] = integer(run.detail["t"])
-    if last is not None:
-        (U, W), (gU, gW) = run.params[last], run.grads[last]
-        values.update(last=integer(last), U=num(U), W=num(W), cost=num(run.costs[last]), gU=num(gU), gW=num(gW))
-    if run.reason == "parameters":
-        what = t("counting.stop_parameters", **values)
-    else:
-        U2, W2 = run.params[stop]
-        values.update(U2=num(U2), W2=num(W2))
-        step = t("counting.stop_step", **values) + " " if last is not None else ""
-        reasons = {"state": "counting.stop_state", "cost": "counting.stop_cost", "gradient": "counting.stop_gradient",
-                   "hessian": "counting.stop_hessian"}
-        what = step + t(reasons[run.reason], **values)
-        if run.reason == "state" and abs(W2) > 1:
-            what += " " + t("counting.stop_state_growth", **values)
-    return f"**{t('counting.stop_headline', **values)}** {what}\n\n{t('counting.stop_advice')}"
 
 
 def last_iterations(run: counting.Trajectory, rows: int = 3) -> str:

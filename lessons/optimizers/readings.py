@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lessons.optimizers import divergence
+from lessons.counting import divergence
 from lessons.optimizers import figures as oc
 from lessons.optimizers.params import BOOK, P, runner_settings
 from rnn_core import counting, optim, race
@@ -524,7 +524,7 @@ def race_reading(lanes: dict, names: dict[str, str], goal: float, iterations: in
 def diverged_report(lanes: dict, names: dict[str, str]) -> str | None:
     """One line per runner that diverged, and what to try; None if none did."""
     lines = [t("optimizers.diverged_line", name=names[r], iteration=integer(lane_.run.diverged_at),
-               why=divergence.describe(lane_.run)) for r, lane_ in lanes.items() if lane_.run.diverged_at is not None]
+               why=divergence.why(lane_.run)) for r, lane_ in lanes.items() if lane_.run.diverged_at is not None]
     if not lines:
         return None
     return "\n".join(f"- {line}" for line in lines) + "\n\n" + t("optimizers.diverged_advice")
