@@ -377,6 +377,3 @@ def memory_after(f: float, steps: int) -> float:
     gate 0: c_{t+n} = f^n c_t."""
     return float(f**steps)
 
-
-# A student's own torch.nn.LSTM weights, read without PyTorch (its own module: file formats are not the maths).
-from rnn_core.lstm_weights import WeightsError, load_weights  # noqa: E402, F401

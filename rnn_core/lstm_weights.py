@@ -24,6 +24,8 @@ import zipfile
 
 import numpy as np
 
+from rnn_core.lstm import params_from_torch
+
 MAX_BYTES = 20 * 1024 * 1024  # the largest file accepted
 MAX_HIDDEN = 512  # the largest hidden size H accepted (the page draws every unit's gates)
 MAX_INPUT = 4096  # the largest input size D accepted
@@ -56,8 +58,6 @@ def load_weights(source) -> tuple[dict[str, np.ndarray], dict]:
     Raises:
         WeightsError: for anything that is not a usable one-layer, unidirectional LSTM state dict.
     """
-    from rnn_core.lstm import params_from_torch  # here: rnn_core.lstm re-exports this module's names
-
     data = _read_bounded(source)
     if data[:4] == b"PK\x03\x04":
         arrays, dtypes, fmt = _read_npz(data), None, "npz"

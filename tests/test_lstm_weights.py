@@ -1,20 +1,21 @@
-"""rnn_core.lstm.load_weights: a one-layer torch.nn.LSTM state dict, as safetensors or .npz, loads and computes
+"""rnn_core.lstm_weights.load_weights: a one-layer torch.nn.LSTM state dict, as safetensors or .npz, loads and computes
 what the same arrays compute; every malformed file gets its own WeightsError code; nothing else escapes."""
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import struct
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 from safetensors.numpy import save as save_safetensors
 
-from rnn_core import lstm
-from rnn_core.lstm import WeightsError, load_weights
-from rnn_core.lstm_weights import CODES
+from rnn_core import lstm, lstm_weights
+from rnn_core.lstm_weights import CODES, WeightsError, load_weights
 
 D, H = 3, 5
 
@@ -163,3 +164,16 @@ def test_random_bytes_and_every_truncation_raise_only_weights_errors():
     # and a non-bytes, non-path source
     with pytest.raises(WeightsError):
         load_weights(12345)
+
+
+def test_the_loader_depends_on_the_model_and_never_the_reverse():
+    """No import cycle: rnn_core.lstm_weights reads files into rnn_core.lstm's params, and rnn_core.lstm (the
+    maths) imports nothing of the loader, at any depth of its code."""
+    def imported(module) -> set[str]:
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        return ({alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+                | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module})
+
+    assert "rnn_core.lstm" in imported(lstm_weights)
+    assert not {name for name in imported(lstm) if name.startswith("rnn_core")}
+    assert not hasattr(lstm, "load_weights") and lstm_weights.params_from_torch is lstm.params_from_torch

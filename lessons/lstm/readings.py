@@ -477,15 +477,15 @@ def sweep_readings(task: str) -> list[str]:
 
 def read_upload(upload) -> tuple[dict | None, dict | None, str | None]:
     """``(params, meta, None)`` for a usable weights file, ``(None, None, message)`` otherwise. The file is read
-    as numbers only (:func:`rnn_core.lstm.load_weights`); what was read is kept in this session only, under the
+    as numbers only (:func:`rnn_core.lstm_weights.load_weights`); what was read is kept in this session only, under the
     upload's id, so a rerun does not read it again."""
     memo = st.session_state.get("lstm_own_model")
     if memo is not None and memo[0] == upload.file_id:
         return memo[1], memo[2], memo[3]
     try:
-        params, meta = lstm.load_weights(upload.getvalue())
+        params, meta = lstm_weights.load_weights(upload.getvalue())
         result = (params, meta, None)
-    except lstm.WeightsError as err:
+    except lstm_weights.WeightsError as err:
         key = WEIGHTS_ERRORS[err.code] if err.detail else WEIGHTS_ERRORS_PLAIN.get(err.code, WEIGHTS_ERRORS[err.code])
         result = (None, None, t(key, detail=verbatim(err.detail) if err.detail else "—",
                                 mb=integer(lstm_weights.MAX_BYTES // (1024 * 1024)),
