@@ -15,8 +15,7 @@ import pytest
 from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, type_and_check, url_of
 from browser_helpers import load, wait_until_drawn, wait_until_run, watch_console
 
-from lessons.gradients import figures as gc
-from lessons.gradients import params
+from lessons.gradients import params, readings
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral
 from ui import registry
 from ui.code_panel import shown_functions
@@ -451,7 +450,7 @@ def test_numbers_in_the_prose_come_from_the_code():
     (np.nan, "—"), (np.log10(9.9999e9), "1·10¹⁰"), (np.log10(0.9), "0.9"),
 ])
 def test_powers_of_ten_are_written_as_every_other_number(log10_value, written):
-    assert gc.power_of_ten(log10_value) == written
+    assert readings.power_of_ten(log10_value) == written
     if abs(log10_value) < 300:
         assert written == num(10**log10_value)  # inside float64, exactly what the one formatter writes
 

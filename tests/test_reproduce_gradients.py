@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from apptest_helpers import open_app, page_values, run_script
 
-from lessons.gradients import figures as gc
-from lessons.gradients import params
+from lessons.gradients import params, readings
 from ui import registry, reproduce
 from ui.i18n import catalog
 from ui.numbers import num
@@ -55,10 +54,10 @@ def test_the_script_prints_what_the_page_shows(query, tmp_path):
     w = values["w"]
     steps = params.SERIES_STEPS
     assert num(float(printed[f"|W|^{steps}"])) == metric(at, "gradients.yours_end", w=num(w),
-                                                          exponent=gc.superscript(steps))
+                                                          exponent=readings.superscript(steps))
     for key, (weight, m) in (("gradients.book_explode", params.BOOK["explode"]),
                              ("gradients.book_vanish", params.BOOK["vanish"])):
-        assert num(float(printed[f"{weight}^{m}"])) == metric(at, key, power=f"{num(weight)}{gc.superscript(m)}")
+        assert num(float(printed[f"{weight}^{m}"])) == metric(at, key, power=f"{num(weight)}{readings.superscript(m)}")
     page = " ".join(m.value for m in at.markdown)
     assert f"{num(float(printed['gradient at the output (k = T)']))}" in page
     assert num(float(printed["spectral radius rho"]), 4) == metric(at, "gradients.rho_metric")

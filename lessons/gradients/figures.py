@@ -1,4 +1,10 @@
-"""Charts for the exploding/vanishing-gradients lesson, and the lesson's powers of ten. Titles arrive translated.
+"""The exploding/vanishing-gradients lesson's charts: Altair builders, then the specs each section shows.
+
+The builders take data frames and translated titles. The specs (the language first: titles are translated inside)
+draw the cached studies of :mod:`lessons.gradients.readings` and go through the one spec cache
+(:func:`ui.charts.spec_cache`), keyed on the language and the small inputs that decide them, so a rerun that
+changes nothing in a chart ships it from the cache (and the browser, which already holds it, gets a reference
+instead of the chart).
 
 Speed: channels are always objects (alt.X(...)), never shorthand strings (see the note in ui/charts.py), and
 their options (scale, axis, legend) are plain dicts: an alt.Scale/alt.Axis/alt.Legend object validates itself
@@ -15,36 +21,17 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from lessons.gradients import params
+from lessons.gradients import readings as lesson
+from rnn_core import spectral
+from ui import charts, surfaces
 from ui.charts import PALETTE
-from ui.numbers import latex, num, number_expr
+from ui.i18n import t
+from ui.numbers import num, number_expr
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+EIGEN_SIZE = 260  # section 3: the complex plane, a square whose axes and legend fit a phone and a column
+CLIFF_SLOT = "gradients_cliff"  # the cliff surface's place on the page (ui.surfaces.image_url)
 DASHES = {"solid": [1, 0], "dashed": [6, 4], "dotted": [2, 3]}
-LOG10_FLOAT64 = (-300.0, 300.0)  # well inside float64: 10**x is computed and written by numbers.num
-
-
-def power_of_ten(log10_value: float, digits: int = 3) -> str:
-    """``10**log10_value`` as :func:`ui.numbers.num` writes it (``6.38·10⁸``), also far beyond float64's range
-    (``3.16·10¹⁰⁰⁰``), where the value itself cannot be held."""
-    if math.isnan(log10_value) or math.isinf(log10_value) or LOG10_FLOAT64[0] < log10_value < LOG10_FLOAT64[1]:
-        with np.errstate(over="ignore", under="ignore"):
-            return num(float(np.power(10.0, log10_value)), digits)
-    exponent = math.floor(log10_value)
-    mantissa = float(f"{10.0 ** (log10_value - exponent):.{digits - 1}f}")
-    if mantissa >= 10.0:  # 9.999 rounds up to the next power
-        mantissa, exponent = mantissa / 10.0, exponent + 1
-    return f"{num(mantissa, digits)}·10{str(exponent).translate(_SUPERSCRIPT)}"
-
-
-def superscript(n: int) -> str:
-    """An integer exponent for a label: ``50`` as ``⁵⁰``."""
-    return str(int(n)).translate(_SUPERSCRIPT)
-
-
-def matrix_prose(W: np.ndarray) -> str:
-    """A small matrix for prose, as inline LaTeX: rows of entries written by :func:`ui.numbers.latex`."""
-    rows = r" \\ ".join(" & ".join(latex(float(x)) for x in row) for row in W)
-    return rf"$\begin{{pmatrix}} {rows} \end{{pmatrix}}$"
 
 
 # Axis ticks at powers of ten read "10⁵", not "1·10⁵": the shared expression with a mantissa of 1 left out.
@@ -208,3 +195,141 @@ def memory_trace(lines: pd.DataFrame, *, t_title: str, value_title: str, series_
     return series_lines(lines, "t", "value", x_title=t_title, y_title=value_title, series_title=series_title,
                         scale="linear", height=height, colors=["#bbbbbb", *PALETTE[: len(order) - 1]],
                         widths={order[0]: 1.0})
+
+
+# --- the specs each section shows (the language first: the titles are translated inside) -----------------------
+
+
+def _lines(x: str, y: str, curves: dict) -> pd.DataFrame:
+    """Rows for ``series_lines``: ``curves`` maps a series name to (x values, y values, dash)."""
+    return pd.concat([pd.DataFrame({x: xs, y: ys, "series": name, "dash": dash})
+                      for name, (xs, ys, dash) in curves.items()])
+
+
+@charts.spec_cache(max_entries=64)
+def series_chart(lang: str, w: float) -> dict:
+    """|W|^m against m for the student's W and the book's two."""
+    (explode, _), (vanish, _) = params.BOOK["explode"], params.BOOK["vanish"]
+    steps = params.SERIES_STEPS
+    m = np.arange(steps + 1)
+    curves = {name: (m, spectral.scalar_series(weight, steps)["magnitude"], dash) for name, weight, dash in (
+        (t("gradients.series_yours", w=num(w)), w, "solid"),
+        (t("gradients.series_book_explode", w=num(explode)), explode, "dashed"),
+        (t("gradients.series_book_vanish", w=num(vanish)), vanish, "dotted"))}
+    return charts.vega_lite(series_lines(_lines("m", "value", curves), "m", "value", x_title=t("gradients.m_axis"),
+                                            y_title=t("gradients.magnitude_axis"),
+                                            series_title=t("gradients.series_legend"), height=400,
+                                            widths={next(iter(curves)): 4.0}))
+
+
+@charts.spec_cache(max_entries=64)
+def sign_chart(lang: str, w: float) -> dict:
+    """W^m with its sign, for the first steps."""
+    series = spectral.scalar_series(w, params.SIGN_STEPS)
+    names = {1.0: t("gradients.sign_positive"), -1.0: t("gradients.sign_negative"), 0.0: t("gradients.sign_zero")}
+    df = pd.DataFrame({"m": series["m"], "value": series["value"], "sign": [names[s] for s in series["sign"]]})
+    return charts.vega_lite(signed_bars(df, x_title=t("gradients.m_axis"), y_title=t("gradients.signed_axis"),
+                                           sign_title=t("gradients.sign_legend"), height=400))
+
+
+@charts.spec_cache(max_entries=64)
+def flow_chart(lang: str, U: float, W: float) -> dict:
+    """The gradient going back through the counting RNN at the blog's marked points and at the student's."""
+    flows = lesson.counting_flows((*params.BOOK["marked_points"], (U, W)))
+    names = [t("gradients.point_label", u=num(u), w=num(w)) for u, w in params.BOOK["marked_points"]]
+    names.append(t("gradients.yours_label", u=num(U), w=num(W)))
+    curves = {name: (flow["k"], flow["gradient"], "dashed" if name == names[-1] else "solid")
+              for name, flow in zip(names, flows, strict=True)}
+    T = len(flows[-1]["k"]) - 1
+    return charts.vega_lite(series_lines(_lines("k", "gradient", curves), "k", "gradient",
+                                            x_title=t("gradients.k_axis", T=T), y_title=t("gradients.flow_axis"),
+                                            series_title=t("gradients.flow_legend"), scale="symlog", points=True,
+                                            height=460, legend_columns=3,
+                                            colors=[*charts.PALETTE[:6], charts.PALETTE[7]], widths={names[-1]: 4.0}))
+
+
+@charts.spec_cache(max_entries=32)
+def eigen_chart(lang: str, kind: str, size: int, seed: int, rho: float, matrix: str) -> dict:
+    """The matrix's eigenvalues in the complex plane, with the unit circle and the circle of radius ρ."""
+    W = lesson.recurrent_matrix(kind, size, seed, rho, matrix)
+    radius = spectral.spectral_radius(W)
+    eig = spectral.eigenvalues(W)
+    eig_df = pd.DataFrame({"re": eig.real, "im": eig.imag, "modulus": np.abs(eig)})
+    circles = pd.concat([circle_points(1.0, t("gradients.unit_circle")),
+                         circle_points(radius, t("gradients.rho_circle", rho=num(radius)))])
+    return charts.vega_lite(eigen_plane(eig_df, circles, extent=max(1.25, 1.15 * radius),
+                                           re_title=t("gradients.re_axis"), im_title=t("gradients.im_axis"),
+                                           circle_title=t("gradients.circle_legend"), size=EIGEN_SIZE))
+
+
+@charts.spec_cache(max_entries=32)
+def norm_chart(lang: str, kind: str, size: int, seed: int, rho: float, steps: int, xs: float, matrix: str) -> dict:
+    """The gradient norms against m: linear, tanh, and the ρ^m that predicts the linear one."""
+    study = lesson.recurrence(kind, size, seed, rho, steps, xs, matrix)
+    linear, driven = study["linear"], study["tanh"]
+    m = linear["m"]
+    curves = {t("gradients.series_linear"): (m, linear["norm"], "solid"),
+              t("gradients.series_tanh"): (m, driven["norm"], "solid"),
+              t("gradients.series_predicted", rho=num(linear["rho"])): (m, linear["predicted"], "dashed")}
+    return charts.vega_lite(series_lines(_lines("m", "norm", curves), "m", "norm", x_title=t("gradients.m_axis"),
+                                            y_title=t("gradients.norm_axis"), series_title=t("gradients.norm_legend"),
+                                            height=440))
+
+
+@charts.spec_cache(max_entries=4)
+def non_normal_chart(lang: str) -> dict:
+    """The non-normal example's norms on a linear axis: the rise, then the decay ρ^m predicts."""
+    example = lesson.non_normal_peak()
+    m = example["m"]
+    curves = {t("gradients.series_linear"): (m, example["norm"], "solid"),
+              t("gradients.series_predicted", rho=num(params.NON_NORMAL_RHO)): (m, example["predicted"], "dashed")}
+    return charts.vega_lite(series_lines(_lines("m", "norm", curves), "m", "norm", x_title=t("gradients.m_axis"),
+                                            y_title=t("gradients.norm_axis"), series_title=t("gradients.norm_legend"),
+                                            scale="linear", height=280))
+
+
+@charts.spec_cache(max_entries=64)
+def cliff_chart(lang: str, w: float, lr: float, clip: float) -> dict:
+    """The error surface (an image, see ui.surfaces) with the cross-section at ``w`` and one clipped step from the
+    wall drawn over it."""
+    study = lesson.cliff_study(w, lr, clip)
+    overlay = pd.DataFrame({"w": [], "b": [], "step": [], "label": []})
+    if study["wall_b"] is not None and study["plain"]["finite"]:
+        step = study["clipped"]
+        overlay = pd.DataFrame({"w": [step["start"][0], step["end"][0]], "b": [step["start"][1], step["end"][1]],
+                                "step": [0, 1], "label": [t("gradients.on_wall"), t("gradients.after_step")]})
+    heat = surfaces.heatmap(lesson.cliff_values(), params.CLIFF_W_RANGE, params.CLIFF_B_RANGE, slot=CLIFF_SLOT,
+                            x_title="w", y_title="b", value_title=t("gradients.error_axis"), size=380)
+    spec = charts.vega_lite(cliff_overlays(heat.chart, overlay, w, point_title=t("gradients.point_title")),
+                            images=(heat.image,))
+    # The surface is no picture of arrows: it may be wider than tall. Its width follows the column (a phone's
+    # too); its height stays that of the plot, axes and legend added below it.
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
+@charts.spec_cache(max_entries=64)
+def profile_chart(lang: str, w: float) -> dict:
+    """The error along b at ``w``, with the wall marked."""
+    study = lesson.cliff_section(w)
+    section = pd.DataFrame({"b": study["section"]["b"], "error": study["section"]["error"]})
+    return charts.vega_lite(cross_section(section, study["wall_b"], b_title="b", e_title=t("gradients.error_axis"),
+                                             wall_title=t("gradients.wall_label")))
+
+
+@charts.spec_cache(max_entries=32)
+def memory_charts(lang: str, rho: float, length: int, seed: int) -> tuple[dict, dict]:
+    """One sequence with the network's output, and the gradient that reaches each step."""
+    probe = lesson.memory(rho, length, seed)
+    steps = probe["t"]
+    trace = _lines("t", "value", {t("gradients.input_dots"): (steps, probe["inputs"], "solid"),
+                                  t("gradients.series_level"): (steps, np.full(length, probe["level"]), "dotted"),
+                                  t("gradients.series_target"): (steps, probe["target"], "solid"),
+                                  t("gradients.series_output"): (steps, probe["output"], "solid")})
+    reach = _lines("t", "value", {t("gradients.series_sensitivity"): (steps, probe["sensitivity"], "solid"),
+                                  t("gradients.series_needed"): (steps, probe["needed"], "dashed")})
+    output = memory_trace(trace, t_title=t("gradients.t_axis"), value_title=t("gradients.value_axis"),
+                             series_title=t("gradients.trace_legend"), height=420)
+    gradient = series_lines(reach, "t", "value", x_title=t("gradients.t_axis"), y_title=t("gradients.reach_axis"),
+                               series_title=t("gradients.trace_legend"), height=420)
+    return charts.vega_lite(output), charts.vega_lite(gradient)

@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from lessons.gradients import figures as gc
-from lessons.gradients import params
+from lessons.gradients import figures, params
 from lessons.gradients import readings as lesson
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral, vanilla
 from ui import charts, page, urlstate
@@ -45,15 +44,15 @@ def scalar_series() -> None:
         yours_end, explode_end = lesson.factor_after(w, steps), lesson.factor_after(explode_w, explode_m)
         vanish_end = lesson.factor_after(vanish_w, vanish_m)
         m1, m2, m3 = st.columns(3)
-        m1.metric(t("gradients.book_explode", power=f"{num(explode_w)}{gc.superscript(explode_m)}"), explode_end)
-        m2.metric(t("gradients.book_vanish", power=f"{num(vanish_w)}{gc.superscript(vanish_m)}"), vanish_end)
-        m3.metric(t("gradients.yours_end", w=num(w), exponent=gc.superscript(steps)), yours_end)
+        m1.metric(t("gradients.book_explode", power=f"{num(explode_w)}{lesson.superscript(explode_m)}"), explode_end)
+        m2.metric(t("gradients.book_vanish", power=f"{num(vanish_w)}{lesson.superscript(vanish_m)}"), vanish_end)
+        m3.metric(t("gradients.yours_end", w=num(w), exponent=lesson.superscript(steps)), yours_end)
         c1, c2 = st.columns([3, 2])
         c1.markdown(f"**{t('gradients.series_chart')}**")
-        charts.show(lesson.series_chart(lang, w), where=c1, name="gradients-series", width="stretch")
+        charts.show(figures.series_chart(lang, w), where=c1, name="gradients-series", width="stretch")
         c2.markdown(f"**{t('gradients.sign_chart', steps=params.SIGN_STEPS)}**")
         if w < 0:
-            charts.show(lesson.sign_chart(lang, w), where=c2, name="gradients-signs", width="stretch")
+            charts.show(figures.sign_chart(lang, w), where=c2, name="gradients-signs", width="stretch")
         else:  # the signs are all + (or 0): the left chart already says everything
             c2.info(t("gradients.sign_positive_only"), icon=":material/add:")
         st.markdown(lesson.scalar_text(w, steps))
@@ -83,7 +82,7 @@ def counting_flow() -> None:
             st.write("")
             st.page_link("lessons/counting/page.py", label=t("gradients.counting_link", u=num(U), w=num(W)),
                          icon=":material/calculate:", query_params={"lang": lang, "u": repr(U), "w": repr(W)})
-        charts.show(lesson.flow_chart(lang, U, W), name="gradients-counting-flow", width="stretch")
+        charts.show(figures.flow_chart(lang, U, W), name="gradients-counting-flow", width="stretch")
         st.caption(t("gradients.flow_caption", T=T))
         st.markdown(lesson.flow_reading(U, W, T))
         exercise_box(PAGE, "gradients_counting_regime")
@@ -137,10 +136,10 @@ def matrices() -> None:
         # axes and legend it needs about 330 px, which a half column holds at 1280 px and a phone's width holds.
         e1, e2 = st.columns(2)
         e1.markdown(f"**{t('gradients.eigen_chart')}**")
-        charts.show(lesson.eigen_chart(lang, kind, size, seed, rho, matrix), where=e1, width="content",
+        charts.show(figures.eigen_chart(lang, kind, size, seed, rho, matrix), where=e1, width="content",
                     name="gradients-eigenvalues")
         e2.markdown(f"**{t('gradients.norm_chart')}**")
-        charts.show(lesson.norm_chart(lang, kind, size, seed, rho, M, xs, matrix), where=e2, name="gradients-norms",
+        charts.show(figures.norm_chart(lang, kind, size, seed, rho, M, xs, matrix), where=e2, name="gradients-norms",
                     width="stretch")
         n1, n2, n3 = st.columns(3)
         n1.metric(t("gradients.rho_metric"), num(study["linear_conditions"]["rho"], 4))
@@ -153,7 +152,7 @@ def matrices() -> None:
         x1, x2 = st.columns([3, 2])
         x1.markdown(lesson.non_normal_text())
         x2.markdown(f"**{t('gradients.nonnormal_chart')}**")
-        charts.show(lesson.non_normal_chart(lang), where=x2, name="gradients-non-normal", width="stretch")
+        charts.show(figures.non_normal_chart(lang), where=x2, name="gradients-non-normal", width="stretch")
         b1, b2 = st.columns(2)  # the two exercises on matrices side by side (stacked on a phone)
         with b1:
             exercise_box(PAGE, "gradients_spectral_radius")
@@ -182,9 +181,9 @@ def the_cliff() -> None:
         study = lesson.cliff_study(w, lr, clip)
         g1, g2 = st.columns(2)
         g1.markdown(f"**{t('gradients.cliff_chart', steps=cliff.HORIZON)}**")
-        charts.show(lesson.cliff_chart(lang, w, lr, clip), where=g1, width="stretch", name="gradients-cliff")
+        charts.show(figures.cliff_chart(lang, w, lr, clip), where=g1, width="stretch", name="gradients-cliff")
         g2.markdown(f"**{t('gradients.section_chart', w=num(w))}**")
-        charts.show(lesson.profile_chart(lang, w), where=g2, name="gradients-cross-section", width="stretch")
+        charts.show(figures.profile_chart(lang, w), where=g2, name="gradients-cross-section", width="stretch")
         if study["wall_b"] is None:
             b_low, b_high = params.CLIFF_B_RANGE
             st.markdown(t("gradients.cliff_no_wall", w=num(w), b_low=num(b_low), b_high=num(b_high)))
@@ -217,7 +216,7 @@ def hidden_vanishing() -> None:
             urlstate.number(PAGE, P["mem_seed"], t("gradients.seed_label"))
         rho, length, seed = v["mem_rho"], v["mem_len"], v["mem_seed"]
         probe = lesson.memory(rho, length, seed)
-        output, gradient = lesson.memory_charts(lang, rho, length, seed)
+        output, gradient = figures.memory_charts(lang, rho, length, seed)
         o1, o2 = st.columns(2)
         o1.markdown(f"**{t('gradients.output_chart')}**")
         charts.show(output, where=o1, name="gradients-output", width="stretch")

@@ -1,33 +1,31 @@
-"""What the exploding/vanishing-gradients lesson's sections draw: cached studies, cached chart specs, its sentences.
+"""What the exploding/vanishing-gradients lesson's sections read: cached studies, and its sentences and numbers.
 
-Studies are computed once per input and shared by every session (``st.cache_resource``, arrays read-only). Chart
-specs go through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and the small inputs
-that decide them, so a rerun that changes nothing in a chart ships it from the cache (and the browser, which
-already holds it, gets a reference instead of the chart). The sentence builders choose each claim from what was
-computed, and fill every number from code.
+Studies are computed once per input and shared by every session (``st.cache_resource``, arrays read-only); the
+charts drawn from them are in :mod:`lessons.gradients.figures`. The sentence builders choose each claim from
+what was computed, and fill every number from code; powers of ten are written as every number is, also far past
+float64's range.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from lessons.gradients import figures as gc
 from lessons.gradients import params
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral
-from ui import charts, surfaces, urlstate
+from ui import urlstate
 from ui.i18n import t
 from ui.numbers import latex, num, percent
 
 PAGE = "gradients"
 W_CENTRES = np.linspace(*params.CLIFF_W_RANGE, 2 * params.CLIFF_GRID + 1)[1::2]  # the cliff surface's cells
 B_CENTRES = np.linspace(*params.CLIFF_B_RANGE, 2 * params.CLIFF_GRID + 1)[1::2]
-EIGEN_SIZE = 260  # section 3: the complex plane, a square whose axes and legend fit a phone and a column
-CLIFF_SLOT = "gradients_cliff"  # the cliff surface's place on the page (ui.surfaces.image_url)
 NON_NORMAL_W = spectral.non_normal_example(params.NON_NORMAL_RHO, params.NON_NORMAL_A)
 NON_NORMAL_W.setflags(write=False)
-FLOAT64_MAX = gc.power_of_ten(float(np.log10(np.finfo(np.float64).max)), 2)  # where a curve leaves the chart
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+LOG10_FLOAT64 = (-300.0, 300.0)  # well inside float64: 10**x is computed and written by numbers.num
 
 
 def _read_only(result):
@@ -139,142 +137,34 @@ def load_non_normal() -> None:
     st.session_state[urlstate.key(PAGE, "matrix")] = params.DEFAULT_MATRIX
 
 
-# --- chart specs (the language first: the titles are translated inside) ----------------------------------------
+# --- numbers as the sentences and metrics write them ------------------------------------------------------------
 
 
-def _lines(x: str, y: str, curves: dict) -> pd.DataFrame:
-    """Rows for ``gc.series_lines``: ``curves`` maps a series name to (x values, y values, dash)."""
-    return pd.concat([pd.DataFrame({x: xs, y: ys, "series": name, "dash": dash})
-                      for name, (xs, ys, dash) in curves.items()])
+def power_of_ten(log10_value: float, digits: int = 3) -> str:
+    """``10**log10_value`` as :func:`ui.numbers.num` writes it (``6.38·10⁸``), also far beyond float64's range
+    (``3.16·10¹⁰⁰⁰``), where the value itself cannot be held."""
+    if math.isnan(log10_value) or math.isinf(log10_value) or LOG10_FLOAT64[0] < log10_value < LOG10_FLOAT64[1]:
+        with np.errstate(over="ignore", under="ignore"):
+            return num(float(np.power(10.0, log10_value)), digits)
+    exponent = math.floor(log10_value)
+    mantissa = float(f"{10.0 ** (log10_value - exponent):.{digits - 1}f}")
+    if mantissa >= 10.0:  # 9.999 rounds up to the next power
+        mantissa, exponent = mantissa / 10.0, exponent + 1
+    return f"{num(mantissa, digits)}·10{str(exponent).translate(_SUPERSCRIPT)}"
 
 
-@charts.spec_cache(max_entries=64)
-def series_chart(lang: str, w: float) -> dict:
-    """|W|^m against m for the student's W and the book's two."""
-    (explode, _), (vanish, _) = params.BOOK["explode"], params.BOOK["vanish"]
-    steps = params.SERIES_STEPS
-    m = np.arange(steps + 1)
-    curves = {name: (m, spectral.scalar_series(weight, steps)["magnitude"], dash) for name, weight, dash in (
-        (t("gradients.series_yours", w=num(w)), w, "solid"),
-        (t("gradients.series_book_explode", w=num(explode)), explode, "dashed"),
-        (t("gradients.series_book_vanish", w=num(vanish)), vanish, "dotted"))}
-    return charts.vega_lite(gc.series_lines(_lines("m", "value", curves), "m", "value", x_title=t("gradients.m_axis"),
-                                            y_title=t("gradients.magnitude_axis"),
-                                            series_title=t("gradients.series_legend"), height=400,
-                                            widths={next(iter(curves)): 4.0}))
+def superscript(n: int) -> str:
+    """An integer exponent for a label: ``50`` as ``⁵⁰``."""
+    return str(int(n)).translate(_SUPERSCRIPT)
 
 
-@charts.spec_cache(max_entries=64)
-def sign_chart(lang: str, w: float) -> dict:
-    """W^m with its sign, for the first steps."""
-    series = spectral.scalar_series(w, params.SIGN_STEPS)
-    names = {1.0: t("gradients.sign_positive"), -1.0: t("gradients.sign_negative"), 0.0: t("gradients.sign_zero")}
-    df = pd.DataFrame({"m": series["m"], "value": series["value"], "sign": [names[s] for s in series["sign"]]})
-    return charts.vega_lite(gc.signed_bars(df, x_title=t("gradients.m_axis"), y_title=t("gradients.signed_axis"),
-                                           sign_title=t("gradients.sign_legend"), height=400))
+def matrix_prose(W: np.ndarray) -> str:
+    """A small matrix for prose, as inline LaTeX: rows of entries written by :func:`ui.numbers.latex`."""
+    rows = r" \\ ".join(" & ".join(latex(float(x)) for x in row) for row in W)
+    return rf"$\begin{{pmatrix}} {rows} \end{{pmatrix}}$"
 
 
-@charts.spec_cache(max_entries=64)
-def flow_chart(lang: str, U: float, W: float) -> dict:
-    """The gradient going back through the counting RNN at the blog's marked points and at the student's."""
-    flows = counting_flows((*params.BOOK["marked_points"], (U, W)))
-    names = [t("gradients.point_label", u=num(u), w=num(w)) for u, w in params.BOOK["marked_points"]]
-    names.append(t("gradients.yours_label", u=num(U), w=num(W)))
-    curves = {name: (flow["k"], flow["gradient"], "dashed" if name == names[-1] else "solid")
-              for name, flow in zip(names, flows, strict=True)}
-    T = len(flows[-1]["k"]) - 1
-    return charts.vega_lite(gc.series_lines(_lines("k", "gradient", curves), "k", "gradient",
-                                            x_title=t("gradients.k_axis", T=T), y_title=t("gradients.flow_axis"),
-                                            series_title=t("gradients.flow_legend"), scale="symlog", points=True,
-                                            height=460, legend_columns=3,
-                                            colors=[*charts.PALETTE[:6], charts.PALETTE[7]], widths={names[-1]: 4.0}))
-
-
-@charts.spec_cache(max_entries=32)
-def eigen_chart(lang: str, kind: str, size: int, seed: int, rho: float, matrix: str) -> dict:
-    """The matrix's eigenvalues in the complex plane, with the unit circle and the circle of radius ρ."""
-    W = recurrent_matrix(kind, size, seed, rho, matrix)
-    radius = spectral.spectral_radius(W)
-    eig = spectral.eigenvalues(W)
-    eig_df = pd.DataFrame({"re": eig.real, "im": eig.imag, "modulus": np.abs(eig)})
-    circles = pd.concat([gc.circle_points(1.0, t("gradients.unit_circle")),
-                         gc.circle_points(radius, t("gradients.rho_circle", rho=num(radius)))])
-    return charts.vega_lite(gc.eigen_plane(eig_df, circles, extent=max(1.25, 1.15 * radius),
-                                           re_title=t("gradients.re_axis"), im_title=t("gradients.im_axis"),
-                                           circle_title=t("gradients.circle_legend"), size=EIGEN_SIZE))
-
-
-@charts.spec_cache(max_entries=32)
-def norm_chart(lang: str, kind: str, size: int, seed: int, rho: float, steps: int, xs: float, matrix: str) -> dict:
-    """The gradient norms against m: linear, tanh, and the ρ^m that predicts the linear one."""
-    study = recurrence(kind, size, seed, rho, steps, xs, matrix)
-    linear, driven = study["linear"], study["tanh"]
-    m = linear["m"]
-    curves = {t("gradients.series_linear"): (m, linear["norm"], "solid"),
-              t("gradients.series_tanh"): (m, driven["norm"], "solid"),
-              t("gradients.series_predicted", rho=num(linear["rho"])): (m, linear["predicted"], "dashed")}
-    return charts.vega_lite(gc.series_lines(_lines("m", "norm", curves), "m", "norm", x_title=t("gradients.m_axis"),
-                                            y_title=t("gradients.norm_axis"), series_title=t("gradients.norm_legend"),
-                                            height=440))
-
-
-@charts.spec_cache(max_entries=4)
-def non_normal_chart(lang: str) -> dict:
-    """The non-normal example's norms on a linear axis: the rise, then the decay ρ^m predicts."""
-    example = non_normal_peak()
-    m = example["m"]
-    curves = {t("gradients.series_linear"): (m, example["norm"], "solid"),
-              t("gradients.series_predicted", rho=num(params.NON_NORMAL_RHO)): (m, example["predicted"], "dashed")}
-    return charts.vega_lite(gc.series_lines(_lines("m", "norm", curves), "m", "norm", x_title=t("gradients.m_axis"),
-                                            y_title=t("gradients.norm_axis"), series_title=t("gradients.norm_legend"),
-                                            scale="linear", height=280))
-
-
-@charts.spec_cache(max_entries=64)
-def cliff_chart(lang: str, w: float, lr: float, clip: float) -> dict:
-    """The error surface (an image, see ui.surfaces) with the cross-section at ``w`` and one clipped step from the
-    wall drawn over it."""
-    study = cliff_study(w, lr, clip)
-    overlay = pd.DataFrame({"w": [], "b": [], "step": [], "label": []})
-    if study["wall_b"] is not None and study["plain"]["finite"]:
-        step = study["clipped"]
-        overlay = pd.DataFrame({"w": [step["start"][0], step["end"][0]], "b": [step["start"][1], step["end"][1]],
-                                "step": [0, 1], "label": [t("gradients.on_wall"), t("gradients.after_step")]})
-    heat = surfaces.heatmap(cliff_values(), params.CLIFF_W_RANGE, params.CLIFF_B_RANGE, slot=CLIFF_SLOT, x_title="w",
-                            y_title="b", value_title=t("gradients.error_axis"), size=380)
-    spec = charts.vega_lite(gc.cliff_overlays(heat.chart, overlay, w, point_title=t("gradients.point_title")),
-                            images=(heat.image,))
-    # The surface is no picture of arrows: it may be wider than tall. Its width follows the column (a phone's
-    # too); its height stays that of the plot, axes and legend added below it.
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return spec
-
-
-@charts.spec_cache(max_entries=64)
-def profile_chart(lang: str, w: float) -> dict:
-    """The error along b at ``w``, with the wall marked."""
-    study = cliff_section(w)
-    section = pd.DataFrame({"b": study["section"]["b"], "error": study["section"]["error"]})
-    return charts.vega_lite(gc.cross_section(section, study["wall_b"], b_title="b", e_title=t("gradients.error_axis"),
-                                             wall_title=t("gradients.wall_label")))
-
-
-@charts.spec_cache(max_entries=32)
-def memory_charts(lang: str, rho: float, length: int, seed: int) -> tuple[dict, dict]:
-    """One sequence with the network's output, and the gradient that reaches each step."""
-    probe = memory(rho, length, seed)
-    steps = probe["t"]
-    trace = _lines("t", "value", {t("gradients.input_dots"): (steps, probe["inputs"], "solid"),
-                                  t("gradients.series_level"): (steps, np.full(length, probe["level"]), "dotted"),
-                                  t("gradients.series_target"): (steps, probe["target"], "solid"),
-                                  t("gradients.series_output"): (steps, probe["output"], "solid")})
-    reach = _lines("t", "value", {t("gradients.series_sensitivity"): (steps, probe["sensitivity"], "solid"),
-                                  t("gradients.series_needed"): (steps, probe["needed"], "dashed")})
-    output = gc.memory_trace(trace, t_title=t("gradients.t_axis"), value_title=t("gradients.value_axis"),
-                             series_title=t("gradients.trace_legend"), height=420)
-    gradient = gc.series_lines(reach, "t", "value", x_title=t("gradients.t_axis"), y_title=t("gradients.reach_axis"),
-                               series_title=t("gradients.trace_legend"), height=420)
-    return charts.vega_lite(output), charts.vega_lite(gradient)
+FLOAT64_MAX = power_of_ten(float(np.log10(np.finfo(np.float64).max)), 2)  # where a curve leaves the chart
 
 
 # --- sentences: each claim chosen by what was computed, every number filled from code ---------------------------
@@ -283,7 +173,7 @@ def memory_charts(lang: str, rho: float, length: int, seed: int) -> tuple[dict, 
 def factor_after(w: float, steps: int) -> str:
     """``|w|^steps``, the factor a gradient sent back ``steps`` steps through the weight w is multiplied by, written
     as every number is (also far past float64's range)."""
-    return gc.power_of_ten(spectral.scalar_series(w, steps)["log10_magnitude"][steps])
+    return power_of_ten(spectral.scalar_series(w, steps)["log10_magnitude"][steps])
 
 
 def regime_text(prefix: str, w: float, extra: str = "", **values) -> str:
@@ -312,7 +202,7 @@ def scalar_text(w: float, steps: int) -> str:
         negligible = log10_end < np.log10(params.NEGLIGIBLE)
         key = "gradients.scalar_negligible" if negligible else "gradients.scalar_still_counts"
         extra = " " + t(key, steps=steps, absw=num(abs(w)))
-    return regime_text("scalar", w, extra, steps=steps, end=gc.power_of_ten(log10_end))
+    return regime_text("scalar", w, extra, steps=steps, end=power_of_ten(log10_end))
 
 
 def note_advice_text() -> str:
@@ -372,14 +262,14 @@ def norm_notes(study: dict, steps: int) -> list[tuple[str, str]]:
     notes = []
     if conditions["transient_growth"] and summary["peak_m"] > 0:
         fields = dict(rho=num(conditions["rho"], 4), lambda1=num(conditions["lambda1"], 4),
-                      peak=gc.power_of_ten(summary["log10_peak"]), peak_m=summary["peak_m"], steps=steps)
+                      peak=power_of_ten(summary["log10_peak"]), peak_m=summary["peak_m"], steps=steps)
         still_rising = summary["peak_m"] == steps  # the peak is the last point drawn: no decay seen yet
         notes.append((t("gradients.transient_rising" if still_rising else "gradients.transient", **fields),
                       ":material/search:"))
     for curve, result in ((t("gradients.series_linear"), study["linear"]), (t("gradients.series_tanh"), study["tanh"])):
         if result["overflow_at"] is not None:
             notes.append((t("gradients.norm_overflow", curve=curve, m=result["overflow_at"], steps=steps,
-                            end=gc.power_of_ten(result["log10_norm"][steps]), fmax=FLOAT64_MAX),
+                            end=power_of_ten(result["log10_norm"][steps]), fmax=FLOAT64_MAX),
                           ":material/trending_up:"))
         if result["underflow_at"] is not None:
             notes.append((t("gradients.norm_underflow", curve=curve, m=result["underflow_at"]),
@@ -393,8 +283,8 @@ def non_normal_text() -> str:
     rho, a = latex(example["rho"]), latex(params.NON_NORMAL_A)
     powers = rf"$W^m = \begin{{pmatrix}} {rho}^m & {a}\,m\,{rho}^{{m-1}} \\ 0 & {rho}^m \end{{pmatrix}}$"
     return t("gradients.nonnormal_text", lambda1=num(example["lambda1"], 4),
-             peak=gc.power_of_ten(example["log10_peak"]), peak_m=example["peak_m"],
-             matrix=gc.matrix_prose(NON_NORMAL_W), rho=num(example["rho"]), powers=powers)
+             peak=power_of_ten(example["log10_peak"]), peak_m=example["peak_m"],
+             matrix=matrix_prose(NON_NORMAL_W), rho=num(example["rho"]), powers=powers)
 
 
 def cliff_step_text(study: dict, w: float, lr: float) -> str:
@@ -437,5 +327,5 @@ def memory_reading(probe: dict, length: int) -> str:
              else t("gradients.memory_reach_none", steps=length))
     with np.errstate(divide="ignore"):
         shortfall = num(np.float64(1.0) / probe["share"])  # how many times less than its due step 1 gets (∞ for 0)
-    return output + " " + t("gradients.memory_faded", ratio=gc.power_of_ten(probe["log10_fade"]), reach_text=reach,
+    return output + " " + t("gradients.memory_faded", ratio=power_of_ten(probe["log10_fade"]), reach_text=reach,
                             shortfall=shortfall, **fields)
