@@ -13,7 +13,7 @@ Why ``W^T`` and ``diag`` on the left: ``(h_t)_j = f(sum_i (h_{t-1})_i W_ij + ...
 ``g_t = dL/dh_t`` goes back as ``g_{t-1} = g_t J_t = (g_t * f'(a_t)) W^T``, which is the step in
 ``vanilla.backward``. The 2-norm does not see the transpose, but it does see on which side the diagonal sits.
 
-The paper's conditions (section 2.1; ``shared/REFERENCES.md`` section 3):
+The paper's conditions (its section 2.1; the paper is listed in ``docs/SOURCES.md``):
 
 - linear: ``rho < 1`` is sufficient for long-term gradient components to vanish, ``rho > 1`` necessary for
   them to explode;
