@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench_lstm import median_ms  # noqa: E402
 
+from lessons.lstm import params as lesson  # noqa: E402
 from rnn_core import lstm, sweep, tasks  # noqa: E402
 
 DATA_DIR = ROOT / "data" / "lstm"
@@ -29,6 +30,7 @@ def bench_core() -> None:
     Xb, _ = tasks.make_batch("first_symbol", 32, 50, np.random.default_rng(2024))
     X, _ = tasks.make_batch("first_symbol", 1, 50, np.random.default_rng(0))
     params = lstm.one_unit_params({g: (0.5, 0.5, 0.5) for g in lstm.GATES})
+    test_seed = lesson.SWEEP["test_seed"]
     rows = [
         ("load_sweep (first_symbol.npz, 16 models)", lambda: sweep.load_sweep(DATA_DIR / "first_symbol.npz")),
         ("cell_values, one step of a one-unit cell", lambda: lstm.cell_values(1.0, 0.5, 1.0, params)),
@@ -36,12 +38,13 @@ def bench_core() -> None:
         ("lstm_insides, one sequence of 51 steps", lambda: tasks.lstm_insides(pair["lstm"], X)),
         ("gradient_flow LSTM, 32 x 51", lambda: tasks.gradient_flow(pair["lstm"], Xb)),
         ("gradient_flow RNN, 32 x 51", lambda: tasks.gradient_flow(pair["rnn"], Xb)),
-        ("success_rate LSTM, 1000 sequences", lambda: tasks.success_rate(pair["lstm"])),
+        ("success_rate LSTM, 1000 sequences", lambda: tasks.success_rate(pair["lstm"], 1000, test_seed)),
     ]
     for name, fn in rows:
         print(f"{name:45s} {median_ms(fn, 20):8.2f} ms (median)")
     start = time.perf_counter()
-    run = tasks.train("lstm", "first_symbol", 25, seed=0, n_steps=3000, stop_at_solved=0.99)
+    run = tasks.train("lstm", "first_symbol", 25, seed=0, **lesson.TRAINING, n_steps=lesson.SWEEP["n_steps"],
+                      stop_at_solved=lesson.SWEEP["stop_at_solved"])
     print(f"{'train-now LSTM, lag 25 (not shipped)':45s} {(time.perf_counter() - start) * 1e3:8.0f} ms "
           f"({len(run.losses)} updates, stopped {run.stopped})")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_core.tasks import DEFAULTS, MODELS, TrainResult, success_rate, train
+from rnn_core.tasks import MODELS, TRAIN_SETTINGS, TrainResult, success_rate, train
 
 SOLVED_RUN = 0.95  # a training run "solves" the task when it solves this fraction of fresh test sequences
 # Hochreiter & Schmidhuber 1997, on their long-lag task (remember a symbol over p steps): BPTT and RTRL failed
@@ -49,20 +49,23 @@ def lag_sweep(
     task: str,
     lags,
     seeds,
+    settings: dict,
     models: tuple[str, ...] = MODELS,
     *,
-    n_steps: int = 3000,
-    stop_at_solved: float = 0.99,
-    n_test: int = 1000,
-    test_seed: int = 12345,
-    keep_seed: int = 0,
     report: Callable[[str, int, int, TrainResult, float], None] | None = None,
 ) -> Sweep:
-    """Train every model at every lag with every seed (:data:`DEFAULTS` otherwise) and test each run.
+    """Train every model at every lag with every seed and test each run.
 
-    Deterministic: each run's randomness comes from its seed, the test sequences from ``test_seed`` (the
-    same sequences for every model at a lag). ``report(model, lag, seed, result, rate)`` follows progress.
+    Args:
+        settings: the keywords of :func:`rnn_core.tasks.train` named in :data:`rnn_core.tasks.TRAIN_SETTINGS`,
+            ``n_test`` and ``test_seed`` (the test sequences, :func:`success_rate`), and ``keep_seed``, the seed
+            whose runs are kept, weights and all. Stored with the sweep.
+        report: ``report(model, lag, seed, result, rate)`` follows progress.
+    Deterministic: each run's randomness comes from its seed, the test sequences from ``test_seed`` (the same
+    sequences for every model at a lag).
     """
+    settings = {k: settings[k] for k in (*TRAIN_SETTINGS, "n_test", "test_seed", "keep_seed")}
+    how = {k: settings[k] for k in TRAIN_SETTINGS}
     lags, seeds = np.array(lags, dtype=int), np.array(seeds, dtype=int)
     shape = (len(models), len(lags), len(seeds))
     rates, steps, seconds = np.zeros(shape), np.zeros(shape, dtype=int), np.zeros(shape)
@@ -70,15 +73,13 @@ def lag_sweep(
     for m, model in enumerate(models):
         for j, lag in enumerate(lags):
             for s, seed in enumerate(seeds):
-                result = train(model, task, int(lag), n_steps=n_steps, seed=int(seed), stop_at_solved=stop_at_solved)
-                rate = success_rate(result, n_test, test_seed)
+                result = train(model, task, int(lag), seed=int(seed), **how)
+                rate = success_rate(result, settings["n_test"], settings["test_seed"])
                 rates[m, j, s], steps[m, j, s], seconds[m, j, s] = rate, len(result.losses), result.elapsed_s
-                if seed == keep_seed:
+                if seed == settings["keep_seed"]:
                     kept[(model, int(lag))] = result
                 if report is not None:
                     report(model, int(lag), int(seed), result, rate)
-    settings = {"n_steps": n_steps, "stop_at_solved": stop_at_solved, "n_test": n_test, "test_seed": test_seed,
-                "keep_seed": keep_seed, **{k: v for k, v in DEFAULTS.items() if k != "n_steps"}}
     return Sweep(task, lags, seeds, tuple(models), rates, steps, seconds, settings, kept)
 
 

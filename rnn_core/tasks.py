@@ -39,9 +39,9 @@ ADDING_TOLERANCE = 0.04  # H&S 1997: a sequence counts as solved below this abso
 ADDING_FIRST_WINDOW = 10  # H&S 1997: the adding problem's first marked value is among this many first steps
 STOP_REASONS = ("done", "solved", "diverged")
 SOLVED_WINDOW = 20  # stop_at_solved looks at the mean solved fraction of this many recent batches
-# Settings measured to train; lr 0.01 is faster when it works but stalls on some seeds.
-DEFAULTS = {"hidden": 16, "n_steps": 2000, "batch_size": 32, "lr": 0.003, "clip": 1.0, "forget_bias": 3.0}
 MODELS = ("lstm", "rnn")
+# The keyword settings of :func:`train` besides the seed: what a sweep stores, so that a run can be made again.
+TRAIN_SETTINGS = ("hidden", "n_steps", "batch_size", "lr", "clip", "forget_bias", "stop_at_solved")
 
 
 def first_symbol_batch(
@@ -212,10 +212,8 @@ def solved_lately(solved: list[float], share: float | None) -> bool:
     return share is not None and len(recent) == SOLVED_WINDOW and float(np.mean(recent)) >= share
 
 
-def train(model: str, task: str, lag: int, hidden: int = DEFAULTS["hidden"], n_steps: int = DEFAULTS["n_steps"],
-          seed: int = 0, *, batch_size: int = DEFAULTS["batch_size"], lr: float = DEFAULTS["lr"],
-          clip: float = DEFAULTS["clip"], forget_bias: float = DEFAULTS["forget_bias"],
-          stop_at_solved: float | None = None,
+def train(model: str, task: str, lag: int, *, hidden: int, n_steps: int, seed: int, batch_size: int, lr: float,
+          clip: float, forget_bias: float, stop_at_solved: float | None = None,
           progress: Callable[[int, int, float], None] | None = None) -> TrainResult:
     """Train a model with a linear readout on fresh batches of ``task``.
 
@@ -225,7 +223,9 @@ def train(model: str, task: str, lag: int, hidden: int = DEFAULTS["hidden"], n_s
     Args:
         model: ``"lstm"`` or ``"rnn"`` (tanh, :mod:`rnn_core.vanilla`). task: one of :data:`TASKS`.
         lag: distractor steps after the symbol (first_symbol) or the length T (adding). hidden: H.
-        n_steps: updates at most. forget_bias: the LSTM's initial b_f (see :func:`rnn_core.lstm.init_params`).
+        n_steps: updates at most. seed: the run's only source of randomness. batch_size: sequences a batch.
+        lr: Adam's step size. clip: the largest global gradient norm. forget_bias: the LSTM's initial b_f (see
+        :func:`rnn_core.lstm.init_params`). (The lesson's settings are in ``lessons/lstm/params.py``.)
         stop_at_solved: stop once the last 20 batches solved this fraction on average (e.g. 0.99).
         progress: called as ``progress(step, n_steps, loss)`` about 100 times over the run.
     """
@@ -262,7 +262,7 @@ def predict(result: TrainResult, X: np.ndarray) -> np.ndarray:
         return H[:, -1] @ result.params["W_y"] + result.params["b_y"]
 
 
-def success_rate(result: TrainResult, n_sequences: int = 1000, seed: int = 12345) -> float:
+def success_rate(result: TrainResult, n_sequences: int, seed: int) -> float:
     """Fraction of fresh test sequences solved by the task's criterion (Hochreiter & Schmidhuber 1997).
 
     first_symbol: the highest score is the first symbol's. adding: ``|y - target| < 0.04``. The test sequences

@@ -1,11 +1,12 @@
 """Train the LSTM lesson's models and its lag sweep; write data/lstm/<task>.npz.
 
 For each task (remember the first symbol; the adding problem), an LSTM and a tanh RNN are trained at every lag
-of LAGS with every seed of SEEDS, with rnn_core.tasks.DEFAULTS (hidden 16, batch 32, Adam 0.003, gradient norm
-clipped at 1, LSTM forget bias 3), fresh random batches, at most N_STEPS updates or until the last 20 batches
-were 99% solved. Each run is then tested on N_TEST fresh sequences (their own seed, the same for every run at a
-lag) with the task's criterion (REFERENCES.md section 5). The file keeps every run's success rate and the
-weights of the seed-0 runs, which the page shows.
+of SWEEP_LAGS with every seed of SWEEP_SEEDS, with the lesson's settings (lessons/lstm/params.py: TRAINING, the
+model's size, batch, Adam's step and the gradient clipping; SWEEP, at most n_steps updates or until the recent
+batches were stop_at_solved solved), on fresh random batches. Each run is then tested on n_test fresh sequences
+(from test_seed, the same for every run at a lag) with the task's criterion (docs/SOURCES.md, LSTM: Hochreiter &
+Schmidhuber's tasks). The file keeps every run's success rate, the settings, and the weights of the keep_seed
+runs, which the page shows.
 
 Deterministic: every run's randomness comes from its seed, and BLAS runs on one thread, so a rerun on the same
 machine writes the same weights (``--check`` compares them to 1e-9; other BLAS builds may round differently over
@@ -13,7 +14,7 @@ hundreds of updates). tests/test_tasks.py checks that the shipped weights still 
 a rerun starts exactly as the shipped run did and solves the task again.
 
 Run:  python scripts/train_lstm_models.py                 (both tasks, about 15-25 minutes on one core)
-      python scripts/train_lstm_models.py --check 10      (retrain the seed-0 runs at lag 10, compare, write nothing)
+      python scripts/train_lstm_models.py --check 10      (retrain the keep_seed runs at lag 10, compare, write nothing)
 """
 
 from __future__ import annotations
@@ -32,16 +33,12 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lessons.lstm import params  # noqa: E402
 from rnn_core import sweep as sweeps  # noqa: E402
 from rnn_core import tasks  # noqa: E402
 
 DATA_DIR = ROOT / "data" / "lstm"
-LAGS = (5, 10, 15, 20, 30, 40, 50, 60)
-SEEDS = (0, 1, 2, 3, 4)
-N_STEPS = 3000
-STOP_AT_SOLVED = 0.99
-N_TEST = 1000
-TEST_SEED = 12345
+SETTINGS = {**params.TRAINING, **params.SWEEP}
 
 
 def path_of(task: str) -> Path:
@@ -54,12 +51,11 @@ def report(model: str, lag: int, seed: int, result: tasks.TrainResult, rate: flo
 
 
 def sweep(task: str, lags, seeds) -> sweeps.Sweep:
-    return sweeps.lag_sweep(task, lags, seeds, n_steps=N_STEPS, stop_at_solved=STOP_AT_SOLVED, n_test=N_TEST,
-                           test_seed=TEST_SEED, keep_seed=0, report=report)
+    return sweeps.lag_sweep(task, lags, seeds, SETTINGS, report=report)
 
 
 def check(task: str, lags) -> bool:
-    """Retrain the shipped seed-0 runs at ``lags``; True when they match the file."""
+    """Retrain the shipped keep_seed runs at ``lags``; True when they match the file."""
     shipped = sweeps.load_sweep(path_of(task))
     same = True
     for lag in lags:
@@ -78,20 +74,20 @@ def check(task: str, lags) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", type=int, nargs="*", metavar="LAG",
-                        help="retrain the seed-0 runs at these lags and compare with the shipped file")
+                        help="retrain the keep_seed runs at these lags and compare with the shipped file")
     parser.add_argument("--tasks", nargs="*", default=list(tasks.TASKS))
     args = parser.parse_args()
     if args.check is not None:
-        return 0 if all(check(task, args.check or [LAGS[1]]) for task in args.tasks) else 1
+        return 0 if all(check(task, args.check or [params.SWEEP_LAGS[1]]) for task in args.tasks) else 1
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     for task in args.tasks:
         start = time.perf_counter()
-        print(f"{task}: lags {LAGS}, seeds {SEEDS}", flush=True)
-        result = sweep(task, LAGS, SEEDS)
+        print(f"{task}: lags {params.SWEEP_LAGS}, seeds {params.SWEEP_SEEDS}", flush=True)
+        result = sweep(task, params.SWEEP_LAGS, params.SWEEP_SEEDS)
         sweeps.save_sweep(result, path_of(task))
         summary = sweeps.summarise_sweep(result)
         for m, model in enumerate(result.models):
-            rates = " ".join(f"{lag}:{r:.2f}" for lag, r in zip(LAGS, summary["mean"][m], strict=True))
+            rates = " ".join(f"{lag}:{r:.2f}" for lag, r in zip(params.SWEEP_LAGS, summary["mean"][m], strict=True))
             print(f"  {model} mean success by lag  {rates}")
         size = path_of(task).stat().st_size / 1e3
         print(f"{task}: {time.perf_counter() - start:.0f} s -> {path_of(task).relative_to(ROOT)} ({size:.0f} kB)",

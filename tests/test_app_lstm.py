@@ -302,7 +302,7 @@ def test_a_lag_not_shipped_is_trained_on_request_within_an_update_budget_and_sha
     by_key(at, "button", "lstm_btn_train").click().run()
     assert_clean(at)
     s = stored("first_symbol").settings  # trained as the shipped models were: an update budget, seed 0
-    run = tasks.train("lstm", "first_symbol", 7, n_steps=s["n_steps"], seed=0, stop_at_solved=s["stop_at_solved"])
+    run = tasks.train("lstm", "first_symbol", 7, seed=s["keep_seed"], **{k: s[k] for k in tasks.TRAIN_SETTINGS})
     rate = tasks.success_rate(run, s["n_test"], s["test_seed"])
     assert metric(at, "lstm.rate_lstm") == percent(rate) and rate > 0.9
     assert metric(at, "lstm.steps_lstm") == integer(len(run.losses))

@@ -6,10 +6,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lessons.lstm.params import SWEEP, SWEEP_LAGS, SWEEP_SEEDS, TRAINING
 from rnn_core import lstm, sweep, tasks, typed_inputs, vanilla
 from rnn_core.gradcheck import numerical_gradient, relative_error
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "lstm"
+TEST_SEED = SWEEP["test_seed"]  # the lesson's test sequences
+
+
+def train(model: str, task: str, lag: int, **how) -> tasks.TrainResult:
+    """:func:`rnn_core.tasks.train` with the lesson's training settings (lessons/lstm/params.py) where a test
+    names none: short runs with the recipe the shipped models were trained with."""
+    return tasks.train(model, task, lag, **{**TRAINING, **how})
 
 
 def test_first_symbol_batch_shows_the_label_once_with_the_marker():
@@ -70,7 +78,7 @@ def _constant_model(task: str, lag: int, value: float) -> tasks.TrainResult:
 def test_always_answering_one_half_solves_about_15_percent_of_the_adding_problem():
     # P(|X1 + X2| / 4 < 0.04) for X1, X2 ~ U[-1, 1]: the triangular density of the sum gives 0.1536
     assert tasks.CHANCE["adding"] == tasks.constant_answer_rate(tasks.ADDING_TOLERANCE) == pytest.approx(0.1536)
-    rate = tasks.success_rate(_constant_model("adding", 20, 0.5), n_sequences=4000)
+    rate = tasks.success_rate(_constant_model("adding", 20, 0.5), n_sequences=4000, seed=TEST_SEED)
     assert abs(rate - tasks.CHANCE["adding"]) < 4 * np.sqrt(0.1536 * 0.8464 / 4000)  # binomial noise
     # the formula against a direct count for another tolerance, and its cap at a = 2 (every answer right)
     s = np.random.default_rng(3).uniform(-1, 1, size=(200_000, 2)).sum(axis=1)
@@ -85,50 +93,50 @@ def test_the_first_marked_value_of_the_adding_problem_is_in_the_first_window():
 
 
 def test_short_lstm_training_learns_the_first_symbol_at_a_short_lag():
-    result = tasks.train("lstm", "first_symbol", lag=5, hidden=8, n_steps=150, seed=0)
+    result = train("lstm", "first_symbol", lag=5, hidden=8, n_steps=150, seed=0)
     assert result.stopped == "done" and len(result.losses) == 150
     assert result.losses[:10].mean() > 1.2  # ln 4 ≈ 1.39: guessing among 4 symbols
     assert result.losses[-10:].mean() < 0.3 * result.losses[:10].mean()
-    assert tasks.success_rate(result, n_sequences=300) > 0.9
+    assert tasks.success_rate(result, n_sequences=300, seed=TEST_SEED) > 0.9
 
 
 def test_short_lstm_training_reduces_the_adding_loss():
-    result = tasks.train("lstm", "adding", lag=10, hidden=8, n_steps=150, seed=0)
+    result = train("lstm", "adding", lag=10, hidden=8, n_steps=150, seed=0)
     assert result.losses[-20:].mean() < 0.5 * result.losses[:20].mean()
 
 
 def test_training_is_deterministic_given_a_seed():
-    runs = [tasks.train("lstm", "first_symbol", 4, hidden=4, n_steps=15, seed=s) for s in (3, 3, 4)]
+    runs = [train("lstm", "first_symbol", 4, hidden=4, n_steps=15, seed=s) for s in (3, 3, 4)]
     assert np.array_equal(runs[0].losses, runs[1].losses)
     assert all(np.array_equal(runs[0].params[k], runs[1].params[k]) for k in runs[0].params)
     assert not np.array_equal(runs[0].losses, runs[2].losses)
-    rnn_runs = [tasks.train("rnn", "first_symbol", 4, hidden=4, n_steps=15, seed=3) for _ in range(2)]
+    rnn_runs = [train("rnn", "first_symbol", 4, hidden=4, n_steps=15, seed=3) for _ in range(2)]
     assert np.array_equal(rnn_runs[0].losses, rnn_runs[1].losses)
 
 
 def test_rnn_counterpart_learns_the_first_symbol_at_a_short_lag():
-    result = tasks.train("rnn", "first_symbol", lag=2, hidden=8, n_steps=150, seed=0)
+    result = train("rnn", "first_symbol", lag=2, hidden=8, n_steps=150, seed=0)
     assert result.model == "rnn" and set(result.params) == {"W_xh", "W_hh", "b", "W_y", "b_y"}
     assert result.losses[-10:].mean() < 0.3 * result.losses[:10].mean()
 
 
 def test_lstm_bridges_a_lag_of_20_that_the_tanh_rnn_does_not_learn_in_as_many_steps():
-    lstm_run = tasks.train("lstm", "first_symbol", 20, n_steps=400, seed=0, stop_at_solved=0.95)
+    lstm_run = train("lstm", "first_symbol", 20, n_steps=400, seed=0, stop_at_solved=0.95)
     assert lstm_run.stopped == "solved"
-    assert tasks.success_rate(lstm_run, n_sequences=500) > 0.95
-    rnn_run = tasks.train("rnn", "first_symbol", 20, n_steps=400, seed=0)
-    assert tasks.success_rate(rnn_run, n_sequences=500) < 0.6
+    assert tasks.success_rate(lstm_run, n_sequences=500, seed=TEST_SEED) > 0.95
+    rnn_run = train("rnn", "first_symbol", 20, n_steps=400, seed=0)
+    assert tasks.success_rate(rnn_run, n_sequences=500, seed=TEST_SEED) < 0.6
 
 
 def test_stop_at_solved_ends_the_run_early():
-    solved = tasks.train("lstm", "first_symbol", 3, hidden=8, n_steps=400, seed=0, stop_at_solved=0.95)
+    solved = train("lstm", "first_symbol", 3, hidden=8, n_steps=400, seed=0, stop_at_solved=0.95)
     assert solved.stopped == "solved" and len(solved.losses) < 400
     assert solved.solved[-tasks.SOLVED_WINDOW :].mean() >= 0.95
 
 
 def test_progress_is_reported_up_to_the_last_step():
     calls = []
-    tasks.train("lstm", "first_symbol", 3, hidden=4, n_steps=30, seed=0, progress=lambda *a: calls.append(a))
+    train("lstm", "first_symbol", 3, hidden=4, n_steps=30, seed=0, progress=lambda *a: calls.append(a))
     steps = [c[0] for c in calls]
     assert steps == sorted(steps) and steps[-1] == 30 and all(c[1] == 30 for c in calls)
 
@@ -142,7 +150,7 @@ def test_non_finite_batch_stops_the_run_and_is_reported(monkeypatch):
         return X, targets
 
     monkeypatch.setattr(tasks, "make_batch", poisoned)
-    result = tasks.train("lstm", "first_symbol", 3, hidden=4, n_steps=10, seed=0)
+    result = train("lstm", "first_symbol", 3, hidden=4, n_steps=10, seed=0)
     assert result.stopped == "diverged" and result.diverged_at == 0 and len(result.losses) == 0
     assert all(np.all(np.isfinite(v)) for v in result.params.values())
 
@@ -234,7 +242,7 @@ def test_rnn_gradient_flow_equals_backward_through_the_rest_of_the_sequence():
 
 @pytest.mark.parametrize("model", tasks.MODELS)
 def test_gradient_flow_starts_at_one_per_sequence(model):
-    result = tasks.train(model, "first_symbol", 8, hidden=6, n_steps=3, seed=1)
+    result = train(model, "first_symbol", 8, hidden=6, n_steps=3, seed=1)
     X, _ = tasks.first_symbol_batch(5, 8, np.random.default_rng(2))
     flow = tasks.gradient_flow(result, X)
     assert flow["dh"].shape == (9,) and flow["dh"][-1] == pytest.approx(1.0, rel=1e-12)
@@ -242,7 +250,7 @@ def test_gradient_flow_starts_at_one_per_sequence(model):
 
 
 def test_clamping_the_forget_gate_to_one_keeps_the_cells_gradient_and_one_half_halves_it():
-    result = tasks.train("lstm", "first_symbol", 30, hidden=6, n_steps=3, seed=1)
+    result = train("lstm", "first_symbol", 30, hidden=6, n_steps=3, seed=1)
     X, _ = tasks.first_symbol_batch(5, 30, np.random.default_rng(2))
     kept, halved = tasks.gradient_flow(result, X, forget=1.0), tasks.gradient_flow(result, X, forget=0.5)
     assert kept["dc"][0] > 0.1 * kept["dc"][-1]  # no geometric decay through f = 1
@@ -252,7 +260,8 @@ def test_clamping_the_forget_gate_to_one_keeps_the_cells_gradient_and_one_half_h
 
 
 def _tiny_sweep():
-    return sweep.lag_sweep("first_symbol", [3, 6], [0, 1], n_steps=40, n_test=100, test_seed=7)
+    return sweep.lag_sweep("first_symbol", [3, 6], [0, 1], {**TRAINING, **SWEEP, "n_steps": 40, "n_test": 100,
+                                                            "test_seed": 7})
 
 
 def test_lag_sweep_is_deterministic_and_tests_every_run():
@@ -319,6 +328,15 @@ def test_shipped_rates_are_exactly_what_the_script_measured():
         assert tasks.success_rate(run, stored.settings["n_test"], stored.settings["test_seed"]) == stored.rates[m, j, s]
 
 
+@pytest.mark.parametrize("task", tasks.TASKS)
+def test_the_shipped_sweep_was_made_with_the_lessons_settings(task):
+    """lessons/lstm/params.py is the one source: the file the page reads holds exactly its training settings, lags
+    and seeds (which the page trains a lag on request with, and its Reproduce script too)."""
+    stored = sweep.load_sweep(DATA_DIR / f"{task}.npz")
+    assert stored.settings == {**TRAINING, **SWEEP}
+    assert tuple(stored.lags) == SWEEP_LAGS and tuple(stored.seeds) == SWEEP_SEEDS
+
+
 def test_the_lesson_claims_hold_in_the_shipped_sweep():
     stored = sweep.load_sweep(DATA_DIR / "first_symbol.npz")
     summary = sweep.summarise_sweep(stored)
@@ -335,8 +353,7 @@ def test_retraining_a_shipped_model_starts_as_it_did_and_solves_the_task_again(m
     may round differently over hundreds of updates, so the test does not ask for that.)"""
     stored = sweep.load_sweep(DATA_DIR / "first_symbol.npz")
     s, shipped = stored.settings, stored.results[(model, 5)]
-    run = tasks.train(model, "first_symbol", 5, n_steps=s["n_steps"], seed=s["keep_seed"],
-                      stop_at_solved=s["stop_at_solved"])
+    run = tasks.train(model, "first_symbol", 5, seed=s["keep_seed"], **{k: s[k] for k in tasks.TRAIN_SETTINGS})
     every = shipped.curve_every
     assert np.allclose(sweep.block_means(run.losses[: 2 * every], every), shipped.losses[:2], rtol=1e-9, atol=0)
     assert tasks.success_rate(run, s["n_test"], s["test_seed"]) >= sweep.SOLVED_RUN

@@ -195,7 +195,7 @@ def trained_pair(task: str, lag: int) -> dict | None:
     with st.expander(t("lstm.curves_expander")):
         charts.show(lesson.curves_chart(current_language(), lesson.fingerprint(task, lag, pair), pair),
                     name="lstm-training-curves", width="stretch")
-        st.caption(t("lstm.curves_caption", batch=integer(lesson.training_settings(task)["batch"])))
+        st.caption(t("lstm.curves_caption", batch=integer(lesson.training_settings(task)["batch_size"])))
     return pair
 
 

@@ -111,11 +111,11 @@ def models_for(task: str, lag: int) -> dict | None:
 
 
 def training_settings(task: str) -> dict:
-    """How a pair is trained here on request: exactly as the shipped ones (the sweep's stored settings, seed 0),
-    with a budget in updates, so a lag trained here is the same on every machine and in the reproduce script."""
+    """How a pair is trained here on request: exactly as the shipped ones (every setting the sweep stored, and
+    its kept seed), with a budget in updates, so a lag trained here is the same on every machine and in the
+    reproduce script. Keys: ``seed``, :data:`rnn_core.tasks.TRAIN_SETTINGS`, ``n_test``, ``test_seed``."""
     s = shipped(task).settings
-    return {"seed": s["keep_seed"], "n_steps": s["n_steps"], "stop_at_solved": s["stop_at_solved"],
-            "n_test": s["n_test"], "test_seed": s["test_seed"], "batch": s["batch_size"]}
+    return {"seed": s["keep_seed"], **{k: s[k] for k in (*tasks.TRAIN_SETTINGS, "n_test", "test_seed")}}
 
 
 def train_now(task: str, lag: int) -> dict:
@@ -133,8 +133,8 @@ def train_now(task: str, lag: int) -> dict:
                 bar.progress(min(1.0, (k + step / n_steps) / 2),
                              text=t("lstm.train_progress", model=name, step=integer(step), loss=num(loss)))
 
-            run = tasks.train(model, task, lag, n_steps=how["n_steps"], seed=how["seed"],
-                              stop_at_solved=how["stop_at_solved"], progress=report)
+            run = tasks.train(model, task, lag, seed=how["seed"], progress=report,
+                              **{k: how[k] for k in tasks.TRAIN_SETTINGS})
             pair[model] = {"run": run, "rate": tasks.success_rate(run, how["n_test"], how["test_seed"]),
                            "steps": len(run.losses), "seconds": run.elapsed_s, "stopped": run.stopped}
         bar.empty()

@@ -57,8 +57,8 @@ if lag in stored.lags:
     runs = {m: stored.results[(m, lag)] for m in stored.models}
     rates = {m: stored.rates[n, j, k] for n, m in enumerate(stored.models)}
 else:
-    runs = {m: tasks.train(m, task, lag, n_steps=s["n_steps"], seed=s["keep_seed"],
-                           stop_at_solved=s["stop_at_solved"]) for m in tasks.MODELS}
+    how = {k: s[k] for k in tasks.TRAIN_SETTINGS}  # every setting the shipped models were trained with
+    runs = {m: tasks.train(m, task, lag, seed=s["keep_seed"], **how) for m in tasks.MODELS}
     rates = {m: tasks.success_rate(run, s["n_test"], s["test_seed"]) for m, run in runs.items()}
 for m in tasks.MODELS:
     print(f"{m} success rate:", rates[m])
