@@ -11,7 +11,8 @@ model's equations, e.g. ``{"U": ..., "W": ...}``). A state is a small dict of ar
 none), so a training loop can record it for display. Transforms such as clipping are optimizers too and
 compose with :func:`chain`.
 
-Conventions differ between libraries, so each docstring states its own (``shared/REFERENCES.md`` section 4):
+Conventions differ between libraries, so each docstring states its own and names the library it follows (the
+papers are in ``docs/SOURCES.md``):
 
 - :func:`momentum`: trace form ``v = mu v + g`` (PyTorch's), not the averaged ``v = mu v + (1 - mu) g``.
 - :func:`rmsprop` and :func:`adam`: eps *outside* the square root, ``g / (sqrt(s) + eps)``.

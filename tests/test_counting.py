@@ -109,7 +109,8 @@ def test_book_gradient_descent_diverges_and_says_where():
 
 
 def test_book_run_with_fewer_rows_does_not_diverge():
-    """REFERENCES.md: with 20 rows (or a mean cost) the same settings stay finite for 500 iterations."""
+    """The book's run (docs/SOURCES.md) overflows because its cost sums 50 rows: with 20 rows (or a mean cost) the
+    same settings stay finite for 500 iterations."""
     X, targets = counting.book_dataset()
     run = counting.fit(X[:20], targets[:20], (-2.0, 0.0), optim.sgd(0.0005), 500)
     assert run.diverged_at is None and len(run.params) == 501 and len(run.costs) == 501

@@ -1,10 +1,8 @@
-"""Graphviz (DOT) pictures of unrolled networks. Only numbers and translated labels go in; no user text."""
+"""Graphviz (DOT) pictures of recurrent networks, folded and unrolled, and what every lesson's pictures share (the
+subscripts, which steps an unrolled picture draws, the font size and the colours). Only numbers and translated
+labels go in; no user text."""
 
 from __future__ import annotations
-
-import numpy as np
-
-from ui.numbers import integer, num
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -14,61 +12,11 @@ def sub(n: int) -> str:
     return str(n).translate(_SUBSCRIPT)
 
 
-def unrolled_counting(x: np.ndarray, S: np.ndarray, U: float, W: float, shown: int = 10, per_row: int = 4,
-                      stacked: bool = False) -> list[str]:
-    """The counting RNN unrolled over ``x`` (T,) with states ``S`` (T+1,) written in the nodes, as DOT pictures.
-
-    Long sequences show the first ``shown - 1`` steps, an ellipsis and the last step. Time runs left to right in
-    rows of ``per_row`` steps, one picture a row, each row after the first starting from the state the row above
-    ended with (drawn dashed: the same state, carried over); or, with ``stacked``, top to bottom in one picture
-    with a step on each line, which fits a phone. Text is drawn at :data:`FONT_PT` points, as in home's pictures.
-    """
-    T = len(x)
-    steps = unrolled_steps(T, shown)
-    rows = [steps] if stacked else [steps[i:i + per_row] for i in range(0, len(steps), per_row)]
-    w_edge = f'label="W={num(W)}", color="{_COLOURS["W"]}"'
-    text = f'node [fontname="Helvetica", fontsize={FONT_PT}]; edge [fontname="Helvetica", fontsize={FONT_PT}];'
-    pictures, carried = [], ("S0", f"S{sub(0)}\\n{num(S[0])}", "solid")
-    for n, row in enumerate(rows):
-        lines = ["digraph G {", "rankdir=TB; nodesep=0.3; ranksep=0.3;" if stacked else
-                 "rankdir=LR; nodesep=0.25; ranksep=0.3;", text]
-        name, label, style = carried
-        if name == "dots":
-            lines.append('dots [label="…", shape=plaintext];')
-        else:
-            lines.append(f'{name} [label="{label}", shape=circle, style="filled,{style}", fillcolor="#eeeeee", '
-                         f'width=0.6, margin=0.02];')
-        prev = name
-        for t in row:
-            if t is None:
-                lines += ['dots [label="…", shape=plaintext];', f"{prev} -> dots [{w_edge}];"]
-                prev, carried = "dots", ("dots", "…", "solid")
-                continue
-            colour = _COLOURS["input"] if x[t - 1] == 1 else "#ffffff"
-            state = f"S{sub(t)}\\n{num(S[t])}"
-            lines += [
-                f'x{t} [label="X{sub(t)} = {integer(x[t - 1])}", shape=box, style=filled, fillcolor="{colour}", '
-                f'height=0.35, margin="0.08,0.02"];',
-                f'S{t} [label="{state}", shape=circle, style=filled, fillcolor="{_COLOURS["state"]}", width=0.6, '
-                f'margin=0.02];',
-                f'x{t} -> S{t} [label="U={num(U)}", color="{_COLOURS["U"]}"];',
-                f"{{rank=same; x{t}; S{t}}}",  # each input beside its state: above it when time runs left to right
-                f"{prev} -> S{t} [{w_edge}];",
-            ]
-            prev, carried = f"S{t}", (f"S{t}", state, "dashed")
-        if n == len(rows) - 1:
-            lines += [f'y [label="y = {num(S[T])}", shape=doubleoctagon, style=filled, '
-                      f'fillcolor="{_COLOURS["output"]}"];', f"{prev} -> y;"]
-        lines.append("}")
-        pictures.append("\n".join(lines))
-    return pictures
-
-
 # Home's two pictures. Their text is drawn at FONT_PT points: Streamlit shows a graph at its natural size (1 pt =
 # 4/3 px) unless the column is narrower, so a picture narrow enough for its column keeps 14 pt = 18.7 px text.
 FONT_PT = 14
 _HOME_NODE = f'node [fontname="Helvetica", fontsize={FONT_PT}]; edge [fontname="Helvetica", fontsize={FONT_PT}];'
-_COLOURS = {"input": "#ffe9a8", "state": "#d6e8f7", "output": "#e3f1df", "U": "#E69F00", "W": "#0072B2",
+COLOURS = {"input": "#ffe9a8", "state": "#d6e8f7", "output": "#e3f1df", "U": "#E69F00", "W": "#0072B2",
             "V": "#009E73"}
 
 
@@ -76,12 +24,12 @@ def folded_rnn(labels: dict[str, str]) -> str:
     """The RNN as the note draws it first: one state node with a loop (the directed cycle) through W."""
     return "\n".join([
         "digraph G {", "rankdir=BT; nodesep=0.4;", _HOME_NODE,
-        f'x [label="X\\n{labels["input"]}", shape=box, style=filled, fillcolor="{_COLOURS["input"]}"];',
-        f'S [label="S\\n{labels["state"]}", shape=circle, style=filled, fillcolor="{_COLOURS["state"]}"];',
-        f'o [label="O\\n{labels["output"]}", shape=box, style=filled, fillcolor="{_COLOURS["output"]}"];',
-        f'x -> S [label="U", color="{_COLOURS["U"]}"];',
-        f'S -> S [label="W", color="{_COLOURS["W"]}"];',
-        f'S -> o [label="V", color="{_COLOURS["V"]}"];',
+        f'x [label="X\\n{labels["input"]}", shape=box, style=filled, fillcolor="{COLOURS["input"]}"];',
+        f'S [label="S\\n{labels["state"]}", shape=circle, style=filled, fillcolor="{COLOURS["state"]}"];',
+        f'o [label="O\\n{labels["output"]}", shape=box, style=filled, fillcolor="{COLOURS["output"]}"];',
+        f'x -> S [label="U", color="{COLOURS["U"]}"];',
+        f'S -> S [label="W", color="{COLOURS["W"]}"];',
+        f'S -> o [label="V", color="{COLOURS["V"]}"];',
         "}",
     ])
 
@@ -104,7 +52,7 @@ def unrolled_rnn(T: int, shown: int = 4, stacked: bool = False) -> str:
     prev = "S0"
     for t in unrolled_steps(T, shown):
         if t is None:
-            lines += ['dots [label="…", shape=plaintext];', f'{prev} -> dots [label="W", color="{_COLOURS["W"]}"];']
+            lines += ['dots [label="…", shape=plaintext];', f'{prev} -> dots [label="W", color="{COLOURS["W"]}"];']
             prev = "dots"
             continue
         # Within a step (one rank) Graphviz lays an edge's tail before its head: left to right when stacked,
@@ -115,12 +63,12 @@ def unrolled_rnn(T: int, shown: int = 4, stacked: bool = False) -> str:
         else:
             u_edge, v_edge = f"S{t} -> x{t} [dir=back, ", f"o{t} -> S{t} [dir=back, "
         lines += [
-            f'x{t} [label="X{sub(t)}", shape=box, style=filled, fillcolor="{_COLOURS["input"]}"];',
-            f'S{t} [label="S{sub(t)}", shape=circle, style=filled, fillcolor="{_COLOURS["state"]}"];',
-            f'o{t} [label="O{sub(t)}", shape=box, style=filled, fillcolor="{_COLOURS["output"]}"];',
-            f'{u_edge}label="U", color="{_COLOURS["U"]}"];',
-            f'{prev} -> S{t} [label="W", color="{_COLOURS["W"]}"];',
-            f'{v_edge}label="V", color="{_COLOURS["V"]}"];',
+            f'x{t} [label="X{sub(t)}", shape=box, style=filled, fillcolor="{COLOURS["input"]}"];',
+            f'S{t} [label="S{sub(t)}", shape=circle, style=filled, fillcolor="{COLOURS["state"]}"];',
+            f'o{t} [label="O{sub(t)}", shape=box, style=filled, fillcolor="{COLOURS["output"]}"];',
+            f'{u_edge}label="U", color="{COLOURS["U"]}"];',
+            f'{prev} -> S{t} [label="W", color="{COLOURS["W"]}"];',
+            f'{v_edge}label="V", color="{COLOURS["V"]}"];',
             f"{{rank=same; x{t}; S{t}; o{t}}}",
         ]
         prev = f"S{t}"

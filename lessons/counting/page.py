@@ -3,11 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from lessons.counting import divergence, params, tables
+from lessons.counting import divergence, figures, params, tables
 from lessons.counting import readings as lesson
 from lessons.counting.controls import data_controls
 from rnn_core import counting, gradcheck, optim
-from ui import charts, diagrams, page, urlstate
+from ui import charts, page, urlstate
 from ui.code_panel import opened_expander, under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
@@ -72,10 +72,10 @@ def by_hand() -> None:
         y = float(S[0, -1])
         described = t("counting.diagram_alt", steps=integer(len(x)), U=num(U), W=num(W), y=num(y))
         with st.container(key="counting-wide-diagram"):  # rows of steps, time left to right
-            for row in diagrams.unrolled_counting(x, S[0], U, W):
+            for row in figures.unrolled_counting(x, S[0], U, W):
                 st.graphviz_chart(row, alt=described)
         with st.container(key="counting-narrow-diagram"):  # a phone: one step a line, time downwards
-            st.graphviz_chart(diagrams.unrolled_counting(x, S[0], U, W, shown=6, stacked=True)[0], alt=described)
+            st.graphviz_chart(figures.unrolled_counting(x, S[0], U, W, shown=6, stacked=True)[0], alt=described)
         st.caption(t("counting.diagram_caption", steps=integer(len(x))))
         st.markdown(lesson.memory_sentence(len(x), W))
 
@@ -199,7 +199,7 @@ def training() -> None:
             st.error(divergence.story(run, v["lr"]), icon=":material/error:")
             st.markdown(lesson.last_iterations(run))
 
-        cost_spec, weights_spec = lesson.history_charts(lang, data, start, v["lr"], v["iters"])
+        cost_spec, weights_spec = figures.history_charts(lang, data, start, v["lr"], v["iters"])
         h1, h2 = st.columns(2)
         h1.markdown(f"**{t('counting.cost_chart')}**")
         charts.show(cost_spec, where=h1, name="counting-cost", width="stretch")
@@ -219,7 +219,7 @@ def training() -> None:
         page.prose("counting.surface_text")
         for layout, key in (("wide", lesson.SURFACE_KEY), ("narrow", lesson.SURFACE_KEY_NARROW)):
             with st.container(key=f"counting-{layout}-surface"):
-                charts.show(lesson.surface_chart(lang, data, start, v["lr"], v["iters"], layout == "narrow"),
+                charts.show(figures.surface_chart(lang, data, start, v["lr"], v["iters"], layout == "narrow"),
                             name="counting-surface", key=key, on_select="rerun", selection_mode="cell",
                             width="content")
         st.caption(" ".join(filter(None, [t("counting.surface_caption"), lesson.cut_caption(run)])))
@@ -239,7 +239,7 @@ def training() -> None:
         Ui, Wi = float(Ui), float(Wi)
         st.latex(rf"\begin{{aligned}} \frac{{\partial \xi}}{{\partial S_k}} &= \frac{{\partial \xi}}{{\partial S_T}}\,"
                  rf" W^{{T-k}} \\ W &= {latex(Wi)} \end{{aligned}}")
-        charts.show(lesson.gradient_chart(lang, data, Ui, Wi), name="counting-gradient-along-time", width="stretch")
+        charts.show(figures.gradient_chart(lang, data, Ui, Wi), name="counting-gradient-along-time", width="stretch")
         st.markdown(lesson.time_reading(lesson.gradient_norms(data, Ui, Wi), Ui, Wi))
 
 

@@ -1,25 +1,21 @@
-"""What the counting lesson's sections draw: cached runs and chart specs, the sentences chosen from what was
-computed, the note's code as printed beside a version that runs, and the surface's click.
+"""What the counting lesson's sections compute and say: cached runs (shared by every session, read-only), the
+sentences chosen from what was computed, the note's code as printed beside a version that runs, the surface's
+click and the page's layout. The charts drawn from these runs are :mod:`lessons.counting.figures`.
 
-Chart specs go through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and the small
-inputs that decide them, so a rerun that changes nothing in a chart ships it from the cache (and the browser,
-which already holds it, gets a reference instead of the chart). Every number a student reads goes through
-:func:`ui.numbers.num`, or in a chart through :func:`number_expr`, which writes numbers the same way.
+Every number a student reads goes through :func:`ui.numbers.num`.
 """
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from lessons.counting import tables
 from lessons.counting.params import BOOK
 from rnn_core import counting, optim
-from ui import charts, page, present, surfaces, urlstate
+from ui import page, present, surfaces, urlstate
 from ui.i18n import t
-from ui.numbers import integer, num, number_expr
+from ui.numbers import integer, num
 
 PAGE = "counting"
 NOTE_CODE_KEY = "note-code"  # the expander of the note's printed code (sent only once opened)
@@ -126,47 +122,6 @@ def last_iterations(run: counting.Trajectory, rows: int = 3) -> str:
     )
 
 
-def lines(df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, log_y: bool, color: str | None = None,
-          color_title: str = "", y_domain: tuple | None = None, points: bool = False) -> alt.Chart:
-    """Lines of ``y`` over an integer ``x`` (log or linear y); every tooltip titled, numbers written like num()."""
-    tooltip = [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip("shown:N", title=y_title)]
-    label = number_expr("datum.value")
-    if log_y:  # a log axis has ticks at 1-9 times each power of ten: label 1, 2 and 5 times, as Vega does
-        label = f"indexof(['1', '2', '5'], split(format(datum.value, '.2~e'), 'e')[0]) >= 0 ? {label} : ''"
-    enc = {
-        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1)),
-        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(labelExpr=label), scale=alt.Scale(
-            type="log" if log_y else "linear", domain=list(y_domain) if y_domain else alt.Undefined)),
-    }
-    if color:  # colour, and a second channel (dash and marker) for where the lines cross
-        enc["color"] = alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=list(charts.PALETTE)))
-        enc["strokeDash"] = alt.StrokeDash(f"{color}:N", title=color_title,
-                                           scale=alt.Scale(range=[[1, 0], [6, 3], [2, 2]]))
-        enc["shape"] = alt.Shape(f"{color}:N", title=color_title,
-                                 scale=alt.Scale(range=["circle", "square", "triangle"]))
-        tooltip.insert(0, alt.Tooltip(f"{color}:N", title=color_title))
-    chart = alt.Chart(df).transform_calculate(shown=number_expr(f"datum['{y}']"))
-    return chart.mark_line(point=points, clip=True).encode(**enc, tooltip=tooltip).properties(height=260)
-
-
-@charts.spec_cache(max_entries=64)
-def history_charts(lang: str, data: tuple, start: tuple, lr: float, iters: int) -> tuple[dict, dict]:
-    """The cost (log axis: a cost of exactly 0 is left out) and the weights (within :data:`DRAWABLE`)."""
-    run = training(*data, start, lr, iters)
-    history = pd.DataFrame({"step": np.arange(len(run.costs)), "cost": run.costs})
-    history = history[history["cost"] > 0]
-    kept = np.flatnonzero(drawable(run.params))
-    weights = pd.DataFrame({
-        "step": np.tile(kept, 2),
-        "value": np.concatenate([run.params[kept, 0], run.params[kept, 1]]),
-        "weight": ["U"] * len(kept) + ["W"] * len(kept),
-    })
-    cost = lines(history, "step", "cost", x_title=t("common.iteration"), y_title=t("counting.cost_axis"), log_y=True)
-    both = lines(weights, "step", "value", x_title=t("common.iteration"), y_title=t("counting.weight_value"),
-                 color="weight", color_title=t("counting.weight_axis"), log_y=False, y_domain=(-4, 4), points=True)
-    return charts.vega_lite(cost), charts.vega_lite(both)
-
-
 # --- Section 5: the cost surface ----------------------------------------------------------------------------
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -178,47 +133,6 @@ def surface_values(data: str, n: int, length: int, seed: int) -> np.ndarray:
         shown = np.minimum(np.log10(costs + 1.0), 30.0)
     shown.setflags(write=False)
     return shown
-
-
-@charts.spec_cache(max_entries=64)
-def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, narrow: bool = False) -> dict:
-    """The clickable cost surface with the run's path (its drawable iterations), the optimum and the start.
-
-    Square, 500 px with its legends beside it; ``narrow`` (a phone): 290 px with its legends below.
-    """
-    run = training(*data, start, lr, iters)
-    heat = surfaces.heatmap(surface_values(*data), (-LIMIT, LIMIT), (-LIMIT, LIMIT),
-                            slot=SURFACE_KEY_NARROW if narrow else SURFACE_KEY, x_title="U", y_title="W",
-                            value_title=t("counting.log_cost"), selection="cell", size=290 if narrow else 500)
-    kept = np.flatnonzero(drawable(run.params))
-    path = pd.DataFrame({"U": run.params[kept, 0], "W": run.params[kept, 1], "step": kept,
-                         "series": t("counting.path_name")})
-    xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
-    shown = {"u_shown": number_expr("datum.U"), "w_shown": number_expr("datum.W")}
-    # A white line under the path, so that it stands out on every colour of the surface.
-    outline = alt.Chart(path).mark_line(clip=True, strokeWidth=4, color="white").encode(
-        **xy, order=alt.Order("step:Q"))
-    line = alt.Chart(path).transform_calculate(**shown).mark_line(
-        point=alt.OverlayMarkDef(size=18), clip=True, strokeWidth=1.8).encode(
-        **xy, order=alt.Order("step:Q"),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(range=[charts.PALETTE[1]]),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("step:Q", title=t("common.iteration")), alt.Tooltip("u_shown:N", title="U"),
-                 alt.Tooltip("w_shown:N", title="W")],
-    )
-    points = pd.DataFrame({"U": [1.0, start[0]], "W": [1.0, start[1]],
-                           "label": [t("counting.optimum_label"), t("counting.start_label")]})
-    tip = [alt.Tooltip("label:N", title=t("counting.point_title")), alt.Tooltip("u_shown:N", title="U"),
-           alt.Tooltip("w_shown:N", title="W")]
-    mark = alt.Chart(points).transform_calculate(**shown).mark_point(
-        shape="cross", size=180, filled=True, color="white", stroke="black", strokeWidth=1.2, clip=True,
-    ).encode(**xy, tooltip=tip)
-    text = alt.Chart(points).mark_text(align="left", dx=9, dy=-9, color="white", fontWeight="bold",
-                                       clip=True).encode(**xy, text=alt.Text("label:N"))
-    chart = heat.chart + outline + line + mark + text
-    if narrow:  # every legend under the plot, the colour bar lying along it
-        chart = chart.configure_legend(orient="bottom", direction="horizontal", gradientLength=140)
-    return charts.vega_lite(chart, fixed_size=True, images=(heat.image,))
 
 
 def clicked_start() -> None:
@@ -276,16 +190,6 @@ def gradient_norms(data: tuple, U: float, W: float) -> np.ndarray:
         norms = np.linalg.norm(flow, axis=0)
     norms.setflags(write=False)
     return norms
-
-
-@charts.spec_cache(max_entries=64)
-def gradient_chart(lang: str, data: tuple, U: float, W: float) -> dict:
-    """The norms on a log axis; states whose gradient is exactly 0 or overflowed are left out (said in prose)."""
-    norms = gradient_norms(data, U, W)
-    shown = np.isfinite(norms) & (norms > 0)
-    df = pd.DataFrame({"k": np.arange(len(norms))[shown], "norm": norms[shown]})
-    return charts.vega_lite(lines(df, "k", "norm", x_title=t("counting.k_axis"), y_title=t("counting.gs_axis"),
-                                  log_y=True, points=True))
 
 
 def time_reading(norms: np.ndarray, U: float, W: float) -> str:

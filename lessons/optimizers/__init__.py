@@ -2,6 +2,7 @@
 
 page.py       the lesson's sections in order (the script st.Page runs)
 params.py     its settings: defaults, ranges, presets and the book's values
+readings.py   its cached runs and the sentences read from them; figures.py its charts
 exercises.py  its exercises; reproduce.py its "Reproduce in Python" template
 """
 

@@ -1,8 +1,11 @@
-"""Charts of the optimizer lesson: paths with one fixed colour per optimizer, arrows, and the tables' frames.
+"""The optimizer lesson's charts: their specs, built once per set of inputs from the cached runs of
+:mod:`lessons.optimizers.readings`, and the pieces they are made of (paths with one fixed colour per optimizer,
+arrows, the tables' frames).
 
 The race's paths and costs travel once per race as a CSV file (:func:`race_rows`, served at a media URL), which
 the race chart, the cost chart and the stepping chart all read by URL: their specs are a few KB, and stepping
-through the race sends only where each path has got to (a small named dataset, :data:`NOW`).
+through the race sends only where each path has got to (a small named dataset, :data:`NOW`). Specs go through
+the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and the small inputs that decide them.
 
 Arrows are a rule from tail to head plus a rotated triangle at the head. The triangle's angle is measured on
 screen, so arrow charts keep equal x and y spans on a square plot. Titles and names arrive translated.
@@ -10,14 +13,19 @@ screen, so arrow charts keep equal x and y spans on a square plot. Titles and na
 
 from __future__ import annotations
 
+import base64
 import math
 
 import altair as alt
 import numpy as np
 import pandas as pd
+import streamlit as st
 
-from rnn_core import race
+from lessons.optimizers import params, readings
+from rnn_core import optim, race
+from ui import charts, media, surfaces
 from ui.charts import PALETTE
+from ui.i18n import t
 from ui.numbers import D3_NUMBER, num, number_expr
 
 # One colour per optimizer, whichever of them race: Okabe–Ito (ui.charts.PALETTE) without its yellow, which
@@ -34,6 +42,8 @@ RUNNER_DASHES = dict(zip(race.RUNNERS, ([1, 0], [7, 3], [1, 0], [3, 2], [1, 0], 
 SURFACE_AND_PATHS = ("color", "strokeDash")
 NOW = "optimizers_now"  # the stepping chart's dataset: rows ``r`` (runner), ``upto`` (the last step drawn)
 RACE_FIELDS = ("s", "u", "w", "c")  # the race's numeric columns (r, the runner id, stays text)
+SURFACE_HEIGHT, STEP_HEIGHT = 460, 380  # the race's surface and the stepping chart follow the width
+COST_DOMAIN = (1e-12, 1e8)  # the cost chart's log axis
 
 
 def stack(*layers: alt.TopLevelMixin | None) -> alt.LayerChart:
@@ -339,3 +349,199 @@ def vector_table(rows: dict[str, np.ndarray], columns: tuple[str, str, str]) -> 
     lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|:--|--:|--:|"]
     lines += [f"| {cell(name)} | {num(v[0])} | {num(v[1])} |" for name, v in rows.items()]
     return "\n".join(lines)
+
+
+# --- the race's rows as CSV, served at a media URL ------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def race_csv(data: tuple, start: tuple, iters: int, entries: tuple) -> bytes:
+    """The race's paths and costs (:func:`race_rows`) as CSV, 7 significant digits."""
+    return race_rows(readings.racing(data, start, iters, entries)).to_csv(index=False, float_format="%.7g").encode()
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def clipping_csv(data: tuple, threshold: float) -> bytes:
+    """Section 3's runs' gradient norms before clipping as CSV: rows ``r`` (plain, norm, value), ``s``, ``g``."""
+    rows = pd.concat([pd.DataFrame({"r": key, "s": np.arange(len(run.run.grads)),
+                                    "g": np.hypot(run.run.grads[:, 0], run.run.grads[:, 1])})
+                      for key, run in readings.clipping_runs(data, threshold).items()], ignore_index=True)
+    return rows.to_csv(index=False, float_format="%.7g").encode()
+
+
+def csv_url(data: bytes, slot: str) -> str:
+    """Where the browser reads a CSV: served by this server for as long as this session shows it (or inline,
+    outside a server). A chart that reads it is drawn with :func:`show_reading`, which registers it again."""
+    return media.url(data, "text/csv", f"optimizers.{slot}") or (
+        "data:text/csv;base64," + base64.b64encode(data).decode("ascii"))
+
+
+def race_url(args: tuple) -> str:
+    return csv_url(race_csv(*args), "race")
+
+
+def show_reading(spec: dict, csv: bytes, slot: str, where=st, save: bool = True, **kwargs):
+    """Draw a chart whose rows come from a CSV (keeping its URL valid for this session) with :func:`charts.show`;
+    its "Save" menu inlines those rows into the saved figure and data."""
+    url = csv_url(csv, slot)
+    return charts.show(spec, where=where, save=save, url_data={url: csv}, **kwargs)
+
+
+def show_race(spec: dict, args: tuple, where=st, **kwargs):
+    """Draw a chart that reads the race's CSV (:func:`show_reading`)."""
+    return show_reading(spec, race_csv(*args), "race", where=where, **kwargs)
+
+
+# --- chart specs: each built and validated once per set of inputs (`lang` first: titles are translated inside) --
+
+
+def start_and_optimum(start: tuple) -> pd.DataFrame:
+    """The optimum and the start, labelled, for :func:`markers`."""
+    labels = [t("optimizers.optimum_label", **readings.point(race.OPTIMUM)), t("optimizers.start_label")]
+    return pd.DataFrame({"U": [race.OPTIMUM[0], start[0]], "W": [race.OPTIMUM[1], start[1]], "label": labels})
+
+
+def _surface(data: tuple, slot: str, height: int, selection: str | None = None) -> surfaces.Heatmap:
+    """The race's surface at ``height`` pixels, as wide as its container (the chart is drawn with
+    ``width="stretch"``): the heatmap's own width is dropped, so Vega-Lite fits the width."""
+    span = (-readings.LIMIT, readings.LIMIT)
+    heat = surfaces.heatmap(readings.surface_values(data), span, span, slot=slot, x_title="U", y_title="W",
+                            value_title=t("optimizers.log_cost"), selection=selection, size=height)
+    chart = heat.chart.copy()
+    chart.width = alt.Undefined  # the chart's top level sets the height; the container, the width
+    return heat._replace(chart=chart)
+
+
+def _fit_width(spec: dict) -> dict:
+    """Fit the chart's width to its container, keep its height for the plot (axes and legends come on top):
+    Streamlit's default for a stretched chart, "fit", would squeeze the plot under tall legends."""
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return spec
+
+
+def _colour_legend_on_top(spec: dict) -> dict:
+    """Put the surface's colour legend above the plot (beside it, it would not fit a phone; under it, it would
+    sit beside the paths' legend and widen the chart)."""
+    spec.setdefault("config", {}).setdefault("legend", {}).update(orient="top", gradientLength=200)
+    return spec
+
+
+@charts.spec_cache(max_entries=32)
+def race_chart(lang: str, args: tuple) -> dict:
+    """The clickable race surface with every runner's path, the optimum and the start."""
+    data, start, _, entries = args
+    heat = _surface(data, readings.SURFACE_KEY, SURFACE_HEIGHT, selection="cell")
+    paths = path_lines(csv_data(race_url(args)), readings.runner_names(runner for runner, _ in entries),
+                          name_title=t("optimizers.optimizer"), step_title=t("common.iteration")) if entries else None
+    chart = stack(heat.chart, paths, markers(start_and_optimum(start), t("optimizers.point_title")))
+    chart = chart.resolve_scale(color="independent", strokeDash="independent")  # see SURFACE_AND_PATHS
+    return _fit_width(_colour_legend_on_top(charts.vega_lite(chart.properties(height=SURFACE_HEIGHT),
+                                                             images=(heat.image,))))
+
+
+def _cost_panel(args: tuple, runner: str, goal: float, titled: bool) -> alt.LayerChart:
+    return cost_panel(csv_data(race_url(args)), runner, t(readings.NAMES[runner]) if titled else "", goal,
+                         x_title=t("common.iteration"), y_title=t("optimizers.cost_axis"),
+                         goal_title=t("optimizers.goal_label"), y_domain=COST_DOMAIN, iterations=args[2])
+
+
+@charts.spec_cache(max_entries=64)
+def cost_chart(lang: str, args: tuple, goal: float, runner: str) -> dict:
+    """One small multiple of the cost chart: ``runner``'s cost over the iterations (all panels share axes)."""
+    return _fit_width(charts.vega_lite(_cost_panel(args, runner, goal, titled=False)))
+
+
+@charts.spec_cache(max_entries=32)
+def cost_figure(lang: str, args: tuple, goal: float) -> dict:
+    """Every panel of the cost chart in one figure, for the "Save" menu (two columns of fixed width)."""
+    panels = [_cost_panel(args, runner, goal, titled=True).properties(width=300) for runner, _ in args[3]]
+    return charts.vega_lite(alt.concat(*panels, columns=2))
+
+
+@charts.spec_cache(max_entries=32)
+def step_chart(lang: str, args: tuple) -> dict:
+    """The surface with the paths up to each runner's current step and a dot where each is: the steps come
+    in the :data:`NOW` dataset (:func:`show_steps`), so the spec is the same at every
+    iteration and a step resends only that."""
+    heat = _surface(args[0], "optimizers_steps", STEP_HEIGHT)
+    names, source = readings.runner_names(runner for runner, _ in args[3]), csv_data(race_url(args))
+    titles = {"name_title": t("optimizers.optimizer"), "step_title": t("common.iteration")}
+    spec = charts.vega_lite(stack(
+        heat.chart, path_lines(source, names, point_size=10, legend="bottom", legend_columns=2, stepping=True,
+                                  **titles)).properties(height=STEP_HEIGHT).resolve_scale(
+        color="independent", strokeDash="independent"), images=(heat.image,))  # see SURFACE_AND_PATHS
+    spec.setdefault("usermeta", {})["embedOptions"] = {"renderer": "canvas"}  # thousands of dots, redrawn often
+    return _fit_width(_colour_legend_on_top(spec))
+
+
+def show_steps(lang: str, args: tuple, i: int, where=st, save: bool = True) -> None:
+    """The stepping chart at iteration ``i``: the cached spec with this iteration's :data:`NOW` rows (a shallow
+    copy: the cached spec is shared). No "Save" menu while playing: a tick sends only what moved."""
+    spec = step_chart(lang, args)
+    now = positions(readings.racing(*args), i)
+    show_race({**spec, "datasets": {**spec["datasets"], NOW: now}}, args, where=where, width="stretch",
+              save=save, name="optimizers-race-step")
+
+
+@charts.spec_cache(max_entries=64)
+def norm_chart(lang: str, data: tuple, threshold: float, iteration: int) -> dict:
+    """The gradient norms along the three runs of section 3 (from :func:`clipping_csv`, so that moving the
+    iteration resends only this spec), the threshold, the average norm and the iteration looked at."""
+    runs = readings.clipping_runs(data, threshold)
+    names = {"plain": t("optimizers.series_plain"), "norm": t("optimizers.clip_by_norm"),
+             "value": t("optimizers.clip_by_value")}
+    colours = dict(zip(names.values(), (RUNNER_COLOURS["sgd"], RUNNER_COLOURS["clip"], charts.PALETTE[0]),
+                       strict=True))
+    dashes = dict(zip(names.values(), ([1, 0], [7, 3], [2, 2]), strict=True))
+    average = race.average_gradient_norm(runs["norm"].run.grads)
+    source = csv_data(csv_url(clipping_csv(data, threshold), "clipping"), numbers=("s", "g"))
+    return charts.vega_lite(stack(
+        runner_lines(source, colours, "g", x="s", names=names, x_title=t("common.iteration"),
+                        y_title=t("optimizers.norm_axis"), name_title=t("optimizers.run_title"), rule_at=iteration,
+                        y_domain=(0.1, 1e6), dashes=dashes),
+        threshold_rules({t("optimizers.threshold_rule"): threshold, t("optimizers.average_rule"): average},
+                           [0, 0.6 * params.BOOK["iters"]], title=t("optimizers.norm_axis"))))
+
+
+@charts.spec_cache(max_entries=64)
+def plane_chart(lang: str, data: tuple, threshold: float, iteration: int, by: str) -> dict:
+    detail = race.update_at(readings.clipping_runs(data, threshold)[by], iteration)  # the page checks it is not None
+    raw, cut = detail["gradient"], detail["clipped_grad"]
+    colours = {t("optimizers.raw_gradient"): "#D55E00", t("optimizers.clipped_gradient"): "#0072B2"}
+    region = threshold if by == "norm" else threshold * np.sqrt(2.0)  # how far the region reaches
+    half = 1.3 * max(float(np.hypot(*cut)), min(region, float(np.hypot(*raw))), 1e-9)
+    arrow_df = arrow_rows((0.0, 0.0), dict(zip(colours, (raw, cut), strict=True)), half)
+    return charts.vega_lite(gradient_plane(arrow_df, region_outline(by, threshold, half), colours, half,
+                                           title=t("optimizers.arrow_title"), length_title=t("optimizers.length"),
+                                           x_title="∂ξ/∂U", y_title="∂ξ/∂W"), fixed_size=True)
+
+
+@charts.spec_cache(max_entries=32)
+def delta_chart(lang: str, data: tuple, step0: float, weight: str) -> dict:
+    column = race.KEYS.index(weight)
+    rows = pd.concat([pd.DataFrame({"step": np.arange(1, len(run.run.updates) + 1, dtype=np.int32),
+                                    "value": run.series["step"][:, column],
+                                    "series": t(readings.VARIANTS[variant])})
+                      for variant, run in readings.rprop_variants(data, step0).items() if len(run.run.updates)],
+                     ignore_index=True)
+    rows["series"] = rows["series"].astype("category")
+    shown = [t(readings.VARIANTS[variant]) for variant in optim.RPROP_VARIANTS]
+    colours = dict(zip(shown, (RUNNER_COLOURS["rprop"], charts.PALETTE[0], charts.PALETTE[2]), strict=True))
+    dashes = dict(zip(shown, ([1, 0], [7, 3], [2, 2]), strict=True))
+    return charts.vega_lite(variant_lines(rows, colours, dashes, x_title=t("common.iteration"),
+                                             y_title=t("optimizers.delta_axis", weight=weight),
+                                             color_title=t("optimizers.variant_label")))
+
+
+@charts.spec_cache(max_entries=64)
+def newton_chart(lang: str, data: tuple, U: float, W: float, lr: float, damping: float) -> dict:
+    here, names = readings.steps(data, U, W, lr, damping), readings.step_names(lr, damping)
+    colours = dict(zip(names.values(), ("#D55E00", "#000000", "#56B4E9"), strict=True))
+    local = readings.LOCAL
+    arrow_df = arrow_rows((U, W), {names[k]: here[k] for k in names}, local)
+    heat = surfaces.heatmap(readings.local_values(data, U, W), (U - local, U + local), (W - local, W + local),
+                            slot="optimizers_newton", x_title="U", y_title="W", value_title=t("optimizers.log_cost"),
+                            size=280)
+    return _colour_legend_on_top(charts.vega_lite(
+        newton_window(heat.chart, arrow_df, colours, (U, W), title=t("optimizers.step_title"),
+                      length_title=t("optimizers.length")), fixed_size=True, images=(heat.image,)))

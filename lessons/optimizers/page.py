@@ -83,7 +83,7 @@ def the_race() -> None:
 
         args = lesson.race_args(v)
         lanes = lesson.racing(*args)
-        lesson.show_race(lesson.race_chart(lang, args), args, where=st.container(key="optimizers-race-surface"),
+        oc.show_race(oc.race_chart(lang, args), args, where=st.container(key="optimizers-race-surface"),
                          key=lesson.SURFACE_KEY, on_select="rerun", selection_mode="cell", width="stretch",
                          name="optimizers-race-surface")
         st.caption(t("optimizers.surface_caption"))
@@ -97,8 +97,8 @@ def the_race() -> None:
                 st.error(diverged, icon=":material/error:")
             st.markdown(f"**{t('optimizers.cost_chart')}**")
             cost_panels(lang, args, v["goal"])
-            st.caption(t("optimizers.cost_caption", low=num(lesson.COST_DOMAIN[0]),
-                         high=num(lesson.COST_DOMAIN[1])))
+            st.caption(t("optimizers.cost_caption", low=num(oc.COST_DOMAIN[0]),
+                         high=num(oc.COST_DOMAIN[1])))
             st.markdown(lesson.race_reading(lanes, lesson.runner_names(lanes), v["goal"], v["iters"]))
         exercise_box(PAGE, "optimizers_race_winner")
 
@@ -111,11 +111,11 @@ def cost_panels(lang: str, args: tuple, goal: float) -> None:
     for first in range(0, len(runners), 4):
         for column, runner in zip(st.columns(4), runners[first:first + 4], strict=False):
             column.markdown(f"**{t(lesson.NAMES[runner])}**")
-            lesson.show_race(lesson.cost_chart(lang, args, goal, runner), args, where=column, save=False,
+            oc.show_race(oc.cost_chart(lang, args, goal, runner), args, where=column, save=False,
                              width="stretch")
-    url = lesson.race_url(args)
-    charts.save_menu(lesson.cost_figure(lang, args, goal), st, "optimizers-race-costs",
-                     {url: lesson.race_csv(*args)})
+    url = oc.race_url(args)
+    charts.save_menu(oc.cost_figure(lang, args, goal), st, "optimizers-race-costs",
+                     {url: oc.race_csv(*args)})
 
 
 # 2. Step through it: its own fragment inside the race's, so that play, pause, the speed, the panel's optimizer
@@ -176,7 +176,7 @@ def steps(playing: bool) -> None:
     if not lanes:
         return
     chart_column, panel = st.columns([5, 4])
-    lesson.show_steps(current_language(), args, i, where=chart_column, save=not playing)
+    oc.show_steps(current_language(), args, i, where=chart_column, save=not playing)
     focus = st.session_state[urlstate.key(PAGE, "focus")]
     name = lesson.runner_names([focus])[focus]
     detail = race.update_at(lanes[focus], i)
@@ -245,8 +245,8 @@ def clipping() -> None:
         st.button(t("optimizers.use_average"), key="optimizers_btn_average", on_click=lesson.put,
                   kwargs={"cth": float(min(round(average / 5) * 5, P["cth"].hi))})
         st.markdown(f"**{t('optimizers.norm_chart')}**")
-        lesson.show_reading(lesson.norm_chart(lang, data, threshold, iteration),
-                            lesson.clipping_csv(data, threshold), "clipping", name="optimizers-clipping-norms")
+        oc.show_reading(oc.norm_chart(lang, data, threshold, iteration),
+                            oc.clipping_csv(data, threshold), "clipping", name="optimizers-clipping-norms")
         st.caption(t("optimizers.norm_caption"))
         for column, by in zip(st.columns(2), race.CLIP_KINDS, strict=True):
             detail = race.update_at(runs[by], iteration)
@@ -254,7 +254,7 @@ def clipping() -> None:
             if detail is None:
                 column.info(t("optimizers.no_update", name=t(lesson.CLIP_KINDS[by])), icon=":material/error:")
                 continue
-            charts.show(lesson.plane_chart(lang, data, threshold, iteration, by), where=column, width="content",
+            charts.show(oc.plane_chart(lang, data, threshold, iteration, by), where=column, width="content",
                         name=f"optimizers-clipped-by-{by}")
             raw, cut = detail["gradient"], detail["clipped_grad"]
             column.caption(t("optimizers.arrow_caption", iteration=integer(detail["iteration"]), raw_u=num(raw[0]),
@@ -293,7 +293,7 @@ def rprop() -> None:
         step0 = v["rd0"]
         st.markdown(f"**{t('optimizers.delta_chart')}**")
         for column, weight in zip(st.columns(2), race.KEYS, strict=True):
-            charts.show(lesson.delta_chart(lang, data, step0, weight), where=column,
+            charts.show(oc.delta_chart(lang, data, step0, weight), where=column,
                         name=f"optimizers-rprop-delta-{weight}")
         variants = lesson.rprop_variants(data, step0)
         st.container(key="optimizers-table-variants").markdown(lesson.standings_table(
@@ -340,7 +340,7 @@ def newton() -> None:
         e2.metric(t("optimizers.lambda1"), lesson.number(here["eigenvalues"][0]))
         e3.metric(t("optimizers.lambda2"), lesson.number(here["eigenvalues"][1]))
         g1, g2 = st.columns([1, 1])
-        charts.show(lesson.newton_chart(current_language(), data, v["nu"], v["nw"], v["lr_sgd"], v["ndamp"]),
+        charts.show(oc.newton_chart(current_language(), data, v["nu"], v["nw"], v["lr_sgd"], v["ndamp"]),
                     where=g1, width="content", name="optimizers-newton-step")
         names = lesson.step_names(v["lr_sgd"], v["ndamp"])
         g2.container(key="optimizers-table-steps").markdown(lesson.steps_table(here, names))

@@ -1,28 +1,20 @@
-"""What the optimizer race lesson's sections draw: cached runs, cached chart specs, the readings' sentences, the
-surface's click and play.
-
-Chart specs go through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and the small
-inputs that decide them. The race's paths and costs are one CSV per race served at a media URL
-(:func:`show_race`), read by the race chart, the cost chart and the stepping chart; stepping through the race
-resends only where each path has got to.
+"""What the optimizer race lesson's sections compute and say: cached runs (shared by every session, read-only),
+the readings' sentences and tables, the surface's click and play. The charts drawn from these runs are
+:mod:`lessons.optimizers.figures`.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import math
 
-import altair as alt
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from lessons.counting import divergence
-from lessons.optimizers import figures as oc
 from lessons.optimizers.params import BOOK, P, runner_settings
 from rnn_core import counting, optim, race
-from ui import charts, media, surfaces, urlstate
+from ui import surfaces, urlstate
 from ui.i18n import t
 from ui.numbers import integer, num
 
@@ -37,7 +29,6 @@ PLAYING = "optimizers_playing"
 SHARED = "_optimizers_shared"  # the race settings that later sections read, as the page last drew them
 TICK_SECONDS = 0.5
 TICKS = 40  # at speed "auto" a race of any length plays in TICKS ticks, TICKS * TICK_SECONDS seconds
-SURFACE_HEIGHT, STEP_HEIGHT = 460, 380  # the race's surface and the stepping chart follow the width
 # The race's surface follows its container's width up to this (a phone shows it whole, a projector not too wide).
 # Tables: a smaller type and padding, so the race's five columns fit a phone's 358 px. Captions: Streamlit draws
 # them at opacity 0.6 (3.9:1 against white, below axe's 4.5:1); 0.75 gives 6:1. (A fix for every page belongs in
@@ -59,7 +50,6 @@ CLIP_KINDS = {"norm": "optimizers.clip_by_norm", "value": "optimizers.clip_by_va
 HOW = {"sgd": "optimizers.how_sgd", "clip": "optimizers.how_clip", "momentum": "optimizers.how_momentum",
        "rmsprop": "optimizers.how_rmsprop", "adam": "optimizers.how_adam", "rprop": "optimizers.how_rprop",
        "newton": "optimizers.how_newton"}
-COST_DOMAIN = (1e-12, 1e8)  # the cost chart's log axis
 FLAT = 0.01  # a curvature below this fraction of the other is "almost 0"
 NEAR_BOTTOM = 0.1  # a step that leaves at most this fraction of the cost "lands close to the bottom"
 AT_OPTIMUM = 1e-3  # a run that ends this close to the optimum (distance in the (U, W) plane) reached it
@@ -201,185 +191,7 @@ def local_values(data: tuple, U: float, W: float) -> np.ndarray:
     return _log_cost(*dataset(data), U + offsets, W + offsets)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def race_csv(data: tuple, start: tuple, iters: int, entries: tuple) -> bytes:
-    """The race's paths and costs (:func:`ui.optimizers_charts.race_rows`) as CSV, 7 significant digits."""
-    return oc.race_rows(racing(data, start, iters, entries)).to_csv(index=False, float_format="%.7g").encode()
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def clipping_csv(data: tuple, threshold: float) -> bytes:
-    """Section 3's runs' gradient norms before clipping as CSV: rows ``r`` (plain, norm, value), ``s``, ``g``."""
-    rows = pd.concat([pd.DataFrame({"r": key, "s": np.arange(len(run.run.grads)),
-                                    "g": np.hypot(run.run.grads[:, 0], run.run.grads[:, 1])})
-                      for key, run in clipping_runs(data, threshold).items()], ignore_index=True)
-    return rows.to_csv(index=False, float_format="%.7g").encode()
-
-
-def csv_url(data: bytes, slot: str) -> str:
-    """Where the browser reads a CSV: served by this server for as long as this session shows it (or inline,
-    outside a server). A chart that reads it is drawn with :func:`show_reading`, which registers it again."""
-    return media.url(data, "text/csv", f"optimizers.{slot}") or (
-        "data:text/csv;base64," + base64.b64encode(data).decode("ascii"))
-
-
-def race_url(args: tuple) -> str:
-    return csv_url(race_csv(*args), "race")
-
-
-def show_reading(spec: dict, csv: bytes, slot: str, where=st, save: bool = True, **kwargs):
-    """Draw a chart whose rows come from a CSV (keeping its URL valid for this session) with :func:`charts.show`;
-    its "Save" menu inlines those rows into the saved figure and data."""
-    url = csv_url(csv, slot)
-    return charts.show(spec, where=where, save=save, url_data={url: csv}, **kwargs)
-
-
-def show_race(spec: dict, args: tuple, where=st, **kwargs):
-    """Draw a chart that reads the race's CSV (:func:`show_reading`)."""
-    return show_reading(spec, race_csv(*args), "race", where=where, **kwargs)
-
-
-# --- chart specs: each built and validated once per set of inputs (`lang` first: titles are translated inside) --
-
-
-def runner_names(runners) -> dict[str, str]:
-    return {runner: t(NAMES[runner]) for runner in runners}
-
-
-def start_and_optimum(start: tuple) -> pd.DataFrame:
-    return pd.DataFrame({"U": [race.OPTIMUM[0], start[0]], "W": [race.OPTIMUM[1], start[1]],
-                         "label": [t("optimizers.optimum_label", **point(race.OPTIMUM)), t("optimizers.start_label")]})
-
-
-def _surface(data: tuple, slot: str, height: int, selection: str | None = None) -> surfaces.Heatmap:
-    """The race's surface at ``height`` pixels, as wide as its container (the chart is drawn with
-    ``width="stretch"``): the heatmap's own width is dropped, so Vega-Lite fits the width."""
-    heat = surfaces.heatmap(surface_values(data), (-LIMIT, LIMIT), (-LIMIT, LIMIT), slot=slot, x_title="U",
-                            y_title="W", value_title=t("optimizers.log_cost"), selection=selection, size=height)
-    chart = heat.chart.copy()
-    chart.width = alt.Undefined  # the chart's top level sets the height; the container, the width
-    return heat._replace(chart=chart)
-
-
-def _fit_width(spec: dict) -> dict:
-    """Fit the chart's width to its container, keep its height for the plot (axes and legends come on top):
-    Streamlit's default for a stretched chart, "fit", would squeeze the plot under tall legends."""
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return spec
-
-
-def _colour_legend_on_top(spec: dict) -> dict:
-    """Put the surface's colour legend above the plot (beside it, it would not fit a phone; under it, it would
-    sit beside the paths' legend and widen the chart)."""
-    spec.setdefault("config", {}).setdefault("legend", {}).update(orient="top", gradientLength=200)
-    return spec
-
-
-@charts.spec_cache(max_entries=32)
-def race_chart(lang: str, args: tuple) -> dict:
-    """The clickable race surface with every runner's path, the optimum and the start."""
-    data, start, _, entries = args
-    heat = _surface(data, SURFACE_KEY, SURFACE_HEIGHT, selection="cell")
-    paths = oc.path_lines(oc.csv_data(race_url(args)), runner_names(runner for runner, _ in entries),
-                          name_title=t("optimizers.optimizer"), step_title=t("common.iteration")) if entries else None
-    chart = oc.stack(heat.chart, paths, oc.markers(start_and_optimum(start), t("optimizers.point_title")))
-    chart = chart.resolve_scale(color="independent", strokeDash="independent")  # see oc.SURFACE_AND_PATHS
-    return _fit_width(_colour_legend_on_top(charts.vega_lite(chart.properties(height=SURFACE_HEIGHT),
-                                                             images=(heat.image,))))
-
-
-def _cost_panel(args: tuple, runner: str, goal: float, titled: bool) -> alt.LayerChart:
-    return oc.cost_panel(oc.csv_data(race_url(args)), runner, t(NAMES[runner]) if titled else "", goal,
-                         x_title=t("common.iteration"), y_title=t("optimizers.cost_axis"),
-                         goal_title=t("optimizers.goal_label"), y_domain=COST_DOMAIN, iterations=args[2])
-
-
-@charts.spec_cache(max_entries=64)
-def cost_chart(lang: str, args: tuple, goal: float, runner: str) -> dict:
-    """One small multiple of the cost chart: ``runner``'s cost over the iterations (all panels share axes)."""
-    return _fit_width(charts.vega_lite(_cost_panel(args, runner, goal, titled=False)))
-
-
-@charts.spec_cache(max_entries=32)
-def cost_figure(lang: str, args: tuple, goal: float) -> dict:
-    """Every panel of the cost chart in one figure, for the "Save" menu (two columns of fixed width)."""
-    panels = [_cost_panel(args, runner, goal, titled=True).properties(width=300) for runner, _ in args[3]]
-    return charts.vega_lite(alt.concat(*panels, columns=2))
-
-
-@charts.spec_cache(max_entries=32)
-def step_chart(lang: str, args: tuple) -> dict:
-    """The surface with the paths up to each runner's current step and a dot where each is: the steps come
-    in the :data:`ui.optimizers_charts.NOW` dataset (:func:`show_steps`), so the spec is the same at every
-    iteration and a step resends only that."""
-    heat = _surface(args[0], "optimizers_steps", STEP_HEIGHT)
-    names, source = runner_names(runner for runner, _ in args[3]), oc.csv_data(race_url(args))
-    titles = {"name_title": t("optimizers.optimizer"), "step_title": t("common.iteration")}
-    spec = charts.vega_lite(oc.stack(
-        heat.chart, oc.path_lines(source, names, point_size=10, legend="bottom", legend_columns=2, stepping=True,
-                                  **titles)).properties(height=STEP_HEIGHT).resolve_scale(
-        color="independent", strokeDash="independent"), images=(heat.image,))  # see oc.SURFACE_AND_PATHS
-    spec.setdefault("usermeta", {})["embedOptions"] = {"renderer": "canvas"}  # thousands of dots, redrawn often
-    return _fit_width(_colour_legend_on_top(spec))
-
-
-def show_steps(lang: str, args: tuple, i: int, where=st, save: bool = True) -> None:
-    """The stepping chart at iteration ``i``: the cached spec with this iteration's :data:`NOW` rows (a shallow
-    copy: the cached spec is shared). No "Save" menu while playing: a tick sends only what moved."""
-    spec = step_chart(lang, args)
-    now = oc.positions(racing(*args), i)
-    show_race({**spec, "datasets": {**spec["datasets"], oc.NOW: now}}, args, where=where, width="stretch",
-              save=save, name="optimizers-race-step")
-
-
-@charts.spec_cache(max_entries=64)
-def norm_chart(lang: str, data: tuple, threshold: float, iteration: int) -> dict:
-    """The gradient norms along the three runs of section 3 (from :func:`clipping_csv`, so that moving the
-    iteration resends only this spec), the threshold, the average norm and the iteration looked at."""
-    runs = clipping_runs(data, threshold)
-    names = {"plain": t("optimizers.series_plain"), "norm": t("optimizers.clip_by_norm"),
-             "value": t("optimizers.clip_by_value")}
-    colours = dict(zip(names.values(), (oc.RUNNER_COLOURS["sgd"], oc.RUNNER_COLOURS["clip"], charts.PALETTE[0]),
-                       strict=True))
-    dashes = dict(zip(names.values(), ([1, 0], [7, 3], [2, 2]), strict=True))
-    average = race.average_gradient_norm(runs["norm"].run.grads)
-    source = oc.csv_data(csv_url(clipping_csv(data, threshold), "clipping"), numbers=("s", "g"))
-    return charts.vega_lite(oc.stack(
-        oc.runner_lines(source, colours, "g", x="s", names=names, x_title=t("common.iteration"),
-                        y_title=t("optimizers.norm_axis"), name_title=t("optimizers.run_title"), rule_at=iteration,
-                        y_domain=(0.1, 1e6), dashes=dashes),
-        oc.threshold_rules({t("optimizers.threshold_rule"): threshold, t("optimizers.average_rule"): average},
-                           [0, 0.6 * BOOK["iters"]], title=t("optimizers.norm_axis"))))
-
-
-@charts.spec_cache(max_entries=64)
-def plane_chart(lang: str, data: tuple, threshold: float, iteration: int, by: str) -> dict:
-    detail = race.update_at(clipping_runs(data, threshold)[by], iteration)  # the page checks it is not None
-    raw, cut = detail["gradient"], detail["clipped_grad"]
-    colours = {t("optimizers.raw_gradient"): "#D55E00", t("optimizers.clipped_gradient"): "#0072B2"}
-    region = threshold if by == "norm" else threshold * np.sqrt(2.0)  # how far the region reaches
-    half = 1.3 * max(float(np.hypot(*cut)), min(region, float(np.hypot(*raw))), 1e-9)
-    arrows = oc.arrow_rows((0.0, 0.0), dict(zip(colours, (raw, cut), strict=True)), half)
-    return charts.vega_lite(oc.gradient_plane(arrows, oc.region_outline(by, threshold, half), colours, half,
-                                              title=t("optimizers.arrow_title"), length_title=t("optimizers.length"),
-                                              x_title="∂ξ/∂U", y_title="∂ξ/∂W"), fixed_size=True)
-
-
-@charts.spec_cache(max_entries=32)
-def delta_chart(lang: str, data: tuple, step0: float, weight: str) -> dict:
-    column = race.KEYS.index(weight)
-    rows = pd.concat([pd.DataFrame({"step": np.arange(1, len(run.run.updates) + 1, dtype=np.int32),
-                                    "value": run.series["step"][:, column],
-                                    "series": t(VARIANTS[variant])})
-                      for variant, run in rprop_variants(data, step0).items() if len(run.run.updates)],
-                     ignore_index=True)
-    rows["series"] = rows["series"].astype("category")
-    shown = [t(VARIANTS[variant]) for variant in optim.RPROP_VARIANTS]
-    colours = dict(zip(shown, (oc.RUNNER_COLOURS["rprop"], charts.PALETTE[0], charts.PALETTE[2]), strict=True))
-    dashes = dict(zip(shown, ([1, 0], [7, 3], [2, 2]), strict=True))
-    return charts.vega_lite(oc.variant_lines(rows, colours, dashes, x_title=t("common.iteration"),
-                                             y_title=t("optimizers.delta_axis", weight=weight),
-                                             color_title=t("optimizers.variant_label")))
+# --- names in the charts and tables -----------------------------------------------------------------------
 
 
 def step_names(lr: float, damping: float) -> dict[str, str]:
@@ -388,17 +200,8 @@ def step_names(lr: float, damping: float) -> dict[str, str]:
             "newton_damped": t("optimizers.newton_damped", damping=num(damping))}
 
 
-@charts.spec_cache(max_entries=64)
-def newton_chart(lang: str, data: tuple, U: float, W: float, lr: float, damping: float) -> dict:
-    here, names = steps(data, U, W, lr, damping), step_names(lr, damping)
-    colours = dict(zip(names.values(), ("#D55E00", "#000000", "#56B4E9"), strict=True))
-    arrows = oc.arrow_rows((U, W), {names[k]: here[k] for k in names}, LOCAL)
-    heat = surfaces.heatmap(local_values(data, U, W), (U - LOCAL, U + LOCAL), (W - LOCAL, W + LOCAL),
-                            slot="optimizers_newton", x_title="U", y_title="W", value_title=t("optimizers.log_cost"),
-                            size=280)
-    return _colour_legend_on_top(charts.vega_lite(
-        oc.newton_window(heat.chart, arrows, colours, (U, W), title=t("optimizers.step_title"),
-                         length_title=t("optimizers.length")), fixed_size=True, images=(heat.image,)))
+def runner_names(runners) -> dict[str, str]:
+    return {runner: t(NAMES[runner]) for runner in runners}
 
 
 # --- clicks, buttons and play ---------------------------------------------------------------------------------
