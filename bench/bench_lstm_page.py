@@ -27,14 +27,14 @@ DATA_DIR = ROOT / "data" / "lstm"
 def bench_core() -> None:
     stored = sweep.load_sweep(DATA_DIR / "first_symbol.npz")
     pair = {m: stored.results[(m, 50)] for m in ("lstm", "rnn")}
-    Xb, _ = tasks.make_batch("first_symbol", 32, 50, np.random.default_rng(2024))
+    Xb, _ = tasks.make_batch("first_symbol", lesson.FLOW_BATCH, 50, np.random.default_rng(lesson.FLOW_SEED))
     X, _ = tasks.make_batch("first_symbol", 1, 50, np.random.default_rng(0))
     params = lstm.one_unit_params({g: (0.5, 0.5, 0.5) for g in lstm.GATES})
     test_seed = lesson.SWEEP["test_seed"]
     rows = [
         ("load_sweep (first_symbol.npz, 16 models)", lambda: sweep.load_sweep(DATA_DIR / "first_symbol.npz")),
         ("cell_values, one step of a one-unit cell", lambda: lstm.cell_values(1.0, 0.5, 1.0, params)),
-        ("story, both versions", lambda: (lstm.story(), lstm.story(4.0))),
+        ("story, both versions", lambda: (lstm.story(lesson.BOOK_STORY), lstm.story(lesson.BOOK_STORY, 4.0))),
         ("lstm_insides, one sequence of 51 steps", lambda: tasks.lstm_insides(pair["lstm"], X)),
         ("gradient_flow LSTM, 32 x 51", lambda: tasks.gradient_flow(pair["lstm"], Xb)),
         ("gradient_flow RNN, 32 x 51", lambda: tasks.gradient_flow(pair["rnn"], Xb)),

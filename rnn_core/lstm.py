@@ -283,15 +283,6 @@ def params_to_torch(params: Params) -> dict[str, np.ndarray]:
 
 CELL_MODES = {"keep": {"f": 1.0, "i": 0.0}, "erase": {"f": 0.0, "i": 0.0}, "write": {"f": 0.0, "i": 1.0}}
 OUTPUT_MODES = {"read": 1.0, "hide": 0.0}
-# The book's four-step story: the value offered for writing (a_t) and the ideal gates at each step. 4.2 is
-# written at step 1 (i = 1, f = 0), kept through steps 2 and 3 (f = 1, i = 0) and read out at step 4 (o = 1).
-# The values offered at steps 2-4 are not written; a_t is clamped, so it may lie outside tanh's range.
-STORY = {
-    "a": (4.2, 0.7, -0.5, 0.1),
-    "f": (0.0, 1.0, 1.0, 1.0),
-    "i": (1.0, 0.0, 0.0, 0.0),
-    "o": (0.0, 0.0, 0.0, 1.0),
-}
 
 
 def one_unit_params(weights: dict[str, tuple[float, float, float]]) -> Params:
@@ -341,19 +332,22 @@ def mode_clamp(cell_mode: str, output_mode: str, saturation: float | None = None
     return {g: np.array([gate_value(v, saturation)]) for g, v in ideal.items()}
 
 
-def story(saturation: float | None = None) -> dict[str, np.ndarray]:
-    """The book's four steps (:data:`STORY`) run through a one-unit cell that starts empty (c_0 = h_0 = 0).
+def story(steps: dict[str, tuple], saturation: float | None = None) -> dict[str, np.ndarray]:
+    """A story of operating modes (the book's: write 4.2, keep it two steps, read it) run through a one-unit
+    cell that starts empty (c_0 = h_0 = 0).
 
     Args:
+        steps: ``a``, the value offered for writing at each step (clamped, so it may lie outside tanh's range),
+            and ``f``, ``i``, ``o``, the ideal gates (0 or 1) at each step; T values each.
         saturation: None for ideal gates (exactly 0 or 1), else gates σ(±saturation) (see :func:`gate_value`).
     Returns:
-        (4,) arrays ``a, f, i, o`` (the values used), ``c`` (c_1..c_4) and ``h`` (h_1..h_4). With ideal gates
-        c stays exactly 4.2 and the readout is h_4 = tanh(4.2) ≈ 0.9996: the stored value is c, not h.
+        (T,) arrays ``a, f, i, o`` (the values used), ``c`` (c_1..c_T) and ``h`` (h_1..h_T). With ideal gates the
+        book's c stays exactly 4.2 and its readout is h_4 = tanh(4.2) ≈ 0.9996: the stored value is c, not h.
     """
-    clamp = {g: np.array([gate_value(v, saturation) for v in STORY[g]]) for g in ("f", "i", "o")}
-    clamp["a"] = np.array(STORY["a"])
+    clamp = {g: np.array([gate_value(v, saturation) for v in steps[g]]) for g in ("f", "i", "o")}
+    clamp["a"] = np.array(steps["a"], dtype=np.float64)
     zero = one_unit_params({g: (0.0, 0.0, 0.0) for g in GATES})  # every gate is clamped: weights unused
-    H, C, cache = forward(np.zeros((1, len(STORY["a"]), 1)), zero, clamp=clamp)
+    H, C, cache = forward(np.zeros((1, len(steps["a"]), 1)), zero, clamp=clamp)
     return {**{g: cache[g][0, :, 0].copy() for g in GATES}, "c": C[0, :, 0].copy(), "h": H[0, :, 0].copy()}
 
 
@@ -376,4 +370,3 @@ def memory_after(f: float, steps: int) -> float:
     """The fraction of a cell's value left after ``steps`` steps of "keep" with forget gate ``f`` and input
     gate 0: c_{t+n} = f^n c_t."""
     return float(f**steps)
-

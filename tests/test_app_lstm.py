@@ -15,13 +15,16 @@ import pytest
 from apptest_helpers import assert_clean, by_key, clock_at, open_app, texts, type_and_check, url_of
 from safetensors.numpy import save as safetensors_bytes
 
+from lessons.lstm import params as lesson_params
+from lessons.lstm.params import P
 from rnn_core import lstm, sweep, tasks, typed_inputs
 from ui import registry
 from ui.i18n import catalog
 from ui.numbers import integer, num, percent
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "lstm"
-START = {"f": (0.5, 0.5, 1.0), "i": (1.0, -1.0, 0.0), "a": (1.0, 0.5, 0.0), "o": (1.0, 1.0, -0.5)}
+START = lesson_params.START_WEIGHTS
+X0, H0, C0 = (P[name].default for name in ("x", "h", "c"))  # the page's starting cell input and states
 LANGS = ["en", "ko"]
 
 
@@ -74,15 +77,16 @@ def test_page_renders_in_both_languages_with_values_from_rnn_core(lang):
     assert_clean(at)
     assert at.title[0].value == catalog(lang)["lstm.title"]
     assert at.warning.len == 0 and at.error.len == 0
-    values = lstm.cell_values(1.0, 0.5, 1.0, lstm.one_unit_params(START))
+    values = lstm.cell_values(X0, H0, C0, lstm.one_unit_params(START))
     for name in "fiaoch":
         key = {"f": "lstm.metric_f", "i": "lstm.metric_i", "a": "lstm.metric_a", "o": "lstm.metric_o",
                "c": "lstm.metric_c", "h": "lstm.metric_h"}[name]
         assert metric(at, key, lang) == num(values[name])  # in full, one number style
     dot = at.get("graphviz_chart")[0].proto.spec
     assert num(values["c"]) in dot and catalog(lang)["lstm.gate_f"] in dot
-    assert metric(at, "lstm.rate_lstm", lang) == percent(shipped_rate("first_symbol", "lstm", 50))
-    assert metric(at, "lstm.rate_rnn", lang) == percent(shipped_rate("first_symbol", "rnn", 50))
+    task, lag = P["task"].default, P["lag"].default
+    assert metric(at, "lstm.rate_lstm", lang) == percent(shipped_rate(task, "lstm", lag))
+    assert metric(at, "lstm.rate_rnn", lang) == percent(shipped_rate(task, "rnn", lag))
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert any(catalog(lang)["lstm.flow_axis"] in json.dumps(s, ensure_ascii=False) for s in specs)
     assert any(catalog(lang)["lstm.rate_axis"] in json.dumps(s, ensure_ascii=False) for s in specs)
@@ -114,7 +118,7 @@ def test_numbers_in_the_prose_come_from_the_code_and_the_stored_sweep(task, lang
     s, ko = stored(task), catalog(lang)
     chance = percent(tasks.CHANCE[task])
     task_text = {"first_symbol": "lstm.task_first_symbol_text", "adding": "lstm.task_adding_text"}[task]
-    assert ko[task_text].format(lag="50", tolerance=num(tasks.ADDING_TOLERANCE), chance=chance,
+    assert ko[task_text].format(lag=integer(P["lag"].default), tolerance=num(tasks.ADDING_TOLERANCE), chance=chance,
                                 window=integer(tasks.ADDING_FIRST_WINDOW)) in page
     facts = sweep.sweep_facts(s)
     assert opening(lang, f"lstm.sweep_reading_{task}") in page
@@ -150,15 +154,15 @@ GROWTH_POINTS = [{}, {"x": "-2.0", "ba": "-3.0"}, {"wa": "0.0", "ua": "0.0", "ba
 @pytest.mark.parametrize("params", GROWTH_POINTS)
 def test_the_cell_growth_sentence_follows_the_computed_cell(params):
     at = open_app("lstm", params=params)
-    v = {"x": 1.0, "h": 0.5, "c": 1.0, **{k: float(x) for k, x in params.items()}}
+    v = {"x": X0, "h": H0, "c": C0, **{k: float(x) for k, x in params.items()}}
     weights = {g: tuple(float(params.get(f"{k}{g}", START[g][j])) for j, k in enumerate("wub")) for g in "fiao"}
-    C, _ = lstm.keep_writing(v["x"], v["h"], v["c"], lstm.one_unit_params(weights), 50)
+    C, _ = lstm.keep_writing(v["x"], v["h"], v["c"], lstm.one_unit_params(weights), lesson_params.WRITE_STEPS)
     grows = abs(C[-1]) > abs(v["c"]) + 1.0  # the verdict, recomputed here from rnn_core
     page = texts(at)
     ending = {key: catalog("en")[key].split("}")[-1] for key in ("lstm.growth_grows", "lstm.growth_small")}
     assert (ending["lstm.growth_grows"] in page) == grows and (ending["lstm.growth_small"] in page) == (not grows)
     assert num(C[-1]) in page
-    assert num(abs(v["c"]) + 50) in page  # the bound |c| + steps, computed
+    assert num(abs(v["c"]) + lesson_params.WRITE_STEPS) in page  # the bound |c| + steps, computed
 
 
 FLOW_POINTS = [("first_symbol", 5, "free"), ("first_symbol", 50, "free"), ("first_symbol", 50, "half"),
@@ -171,8 +175,8 @@ def test_the_gradient_highway_sentences_follow_the_computed_flow(task, lag, clam
     at = open_app("lstm", lang=lang, params={"task": task, "lag": str(lag), "clamp": clamp})
     assert_clean(at)
     s = stored(task)
-    Xb, _ = tasks.make_batch(task, 32, lag, np.random.default_rng(2024))
-    forget = {"free": None, "one": 1.0, "p9": 0.9, "half": 0.5}[clamp]
+    Xb, _ = tasks.make_batch(task, lesson_params.FLOW_BATCH, lag, np.random.default_rng(lesson_params.FLOW_SEED))
+    forget = lesson_params.CLAMPS[clamp]
     lstm_flow = tasks.gradient_flow(s.results[("lstm", lag)], Xb, forget)
     rnn_flow = tasks.gradient_flow(s.results[("rnn", lag)], Xb)
     page = texts(at)
@@ -198,7 +202,10 @@ def test_the_example_readings_follow_the_models_answer(task, lag, ex):
     assert_clean(at)
     X, targets = tasks.make_batch(task, 1, lag, np.random.default_rng(ex))
     y = tasks.predict(stored(task).results[("lstm", lag)], X)[0]
-    right = (int(np.argmax(y)) == targets[0]) if task == "first_symbol" else abs(y[0] - targets[0]) < 0.04
+    if task == "first_symbol":
+        right = int(np.argmax(y)) == targets[0]
+    else:
+        right = abs(y[0] - targets[0]) < tasks.ADDING_TOLERANCE
     page = texts(at)
     assert (catalog("en")["lstm.hold_right"] in page) == right
     assert (catalog("en")["lstm.hold_wrong"] in page) == (not right)
@@ -227,9 +234,9 @@ def test_the_modes_table_and_labels_show_the_gates_rnn_core_sets():
     labels = by_key(at, "radio", "lstm.mode").options
     assert labels[0] == f"{catalog('en')['lstm.mode_keep']} (f = 1, i = 0)"
     assert by_key(at, "radio", "lstm.clamp").options[1:] == [
-        catalog("en")["lstm.clamp_to"].format(f=num(f)) for f in (1.0, 0.9, 0.5)]
-    assert f"\\tanh({num(lstm.STORY['a'][0])})" in page  # the book's value, read from rnn_core
-    assert num(lstm.story()["h"][-1], 4) in page  # tanh(4.2) ≈ 0.9996, the book's readout
+        catalog("en")["lstm.clamp_to"].format(f=num(f)) for f in lesson_params.CLAMPS.values() if f is not None]
+    assert f"\\tanh({num(lesson_params.BOOK_STORY['a'][0])})" in page  # the book's value, read from params
+    assert num(lstm.story(lesson_params.BOOK_STORY)["h"][-1], 4) in page  # tanh(4.2) ≈ 0.9996, the book's readout
 
 
 def test_choosing_a_mode_sets_the_gates():
@@ -239,8 +246,9 @@ def test_choosing_a_mode_sets_the_gates():
     assert_clean(at)
     table = at.table[0].value
     assert table[catalog("en")["lstm.row_ideal"]].tolist() == ["0"] * 5  # f, i, o, c_t, h_t
-    real = lstm.cell_values(1.0, 0.5, 1.0, lstm.one_unit_params(START), lstm.mode_clamp("erase", "hide", 4.0))
-    assert table[catalog("en")["lstm.row_real"].format(sat="4")].tolist() == [num(real[k]) for k in "fioch"]
+    sat = P["sat"].default
+    real = lstm.cell_values(X0, H0, C0, lstm.one_unit_params(START), lstm.mode_clamp("erase", "hide", sat))
+    assert table[catalog("en")["lstm.row_real"].format(sat=num(sat))].tolist() == [num(real[k]) for k in "fioch"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -271,13 +279,15 @@ def test_typed_sequence_is_read_and_a_length_other_than_trained_is_noted():
     assert metric(at, "lstm.answer_of", model="LSTM") == tasks.SYMBOLS[int(np.argmax(scores))]
 
 
+SLIDERS = ("x", "h", "c", *lesson_params.WEIGHT_NAMES, "sat")
 EXTREMES = [
-    {**{f"{k}{g}": "-6.0" for g in "fiao" for k in "wub"}, "x": "-3.0", "h": "-1.0", "c": "-5.0", "sat": "1.0"},
-    {**{f"{k}{g}": "6.0" for g in "fiao" for k in "wub"}, "x": "3.0", "h": "1.0", "c": "5.0", "sat": "10.0"},
-    {"mode": "write", "out": "hide", "clamp": "one", "task": "adding", "lag": "60", "ex": "999"},
-    {"mode": "keep", "out": "read", "clamp": "p9", "task": "first_symbol", "lag": "60", "ex": "0"},
+    {name: repr(P[name].lo) for name in SLIDERS},
+    {name: repr(P[name].hi) for name in SLIDERS},
+    {"mode": "write", "out": "hide", "clamp": "one", "task": "adding", "lag": str(P["lag"].hi), "ex": str(P["ex"].hi)},
+    {"mode": "keep", "out": "read", "clamp": "p9", "task": "first_symbol", "lag": str(P["lag"].hi),
+     "ex": str(P["ex"].lo)},
     {"task": "adding", "lag": "5", "clamp": "half"},
-    {"src": "typed", "seq": "A" * 121, "lag": "60", "clamp": "one"},
+    {"src": "typed", "seq": "A" * typed_inputs.MAX_TYPED_STEPS, "lag": str(P["lag"].hi), "clamp": "one"},
     {"src": "typed", "seq": "AB", "lag": "5"},
 ]
 
@@ -287,7 +297,7 @@ def test_widget_extremes_render_without_errors(params):
     at = open_app("lstm", params=params)
     assert_clean(at)
     assert at.warning.len == 0 and at.error.len == 0  # every value above is in range and well formed
-    x, h, c = (float(params.get(k, d)) for k, d in (("x", 1.0), ("h", 0.5), ("c", 1.0)))
+    x, h, c = (float(params.get(k, P[k].default)) for k in ("x", "h", "c"))
     weights = {g: tuple(float(params.get(f"{k}{g}", START[g][j])) for j, k in enumerate("wub")) for g in "fiao"}
     values = lstm.cell_values(x, h, c, lstm.one_unit_params(weights))
     assert metric(at, "lstm.metric_c") == num(values["c"])
@@ -336,7 +346,8 @@ def test_bad_url_parameters_fall_back_with_a_notice(lang):
     warnings = " ".join(w.value for w in at.warning)
     for name in ("`lag`", "`task`", "`x`", "`wf`", "`clamp`", "`seq`"):
         assert name in warnings
-    assert by_key(at, "slider", "lstm.lag").value == 50 and by_key(at, "radio", "lstm.task").value == "first_symbol"
+    assert by_key(at, "slider", "lstm.lag").value == P["lag"].default
+    assert by_key(at, "radio", "lstm.task").value == P["task"].default
     assert by_key(at, "slider", "lstm.h").value == 0.25  # the valid one is kept
 
 
@@ -429,7 +440,8 @@ def test_an_uploaded_lstm_shows_the_gates_rnn_core_computes(lang, fmt, dtype, D,
     assert loaded in [s.value for s in at.success]
     X = np.array(steps, dtype=np.float64)[None]
     _, C, cache = lstm.forward(X, params)
-    shown = min(H, 32)
+    cut = lesson_params.OWN_UNITS_SHOWN
+    shown = min(H, cut)
     gates = next(df for chart in at.get("vega_lite_chart") for df in chart_frames(chart) if "panel" in df.columns
                  and len(df) == 4 * X.shape[1] * shown)  # one row per panel, step and unit
     for key, expected in (("lstm.panel_f", cache["f"]), ("lstm.panel_i", cache["i"]), ("lstm.panel_o", cache["o"]),
@@ -439,7 +451,7 @@ def test_an_uploaded_lstm_shows_the_gates_rnn_core_computes(lang, fmt, dtype, D,
         assert np.allclose(drawn, expected[0, :, :shown], rtol=1e-6, atol=1e-6), key  # float32 on the wire
     flow = lstm.gradient_flow(cache, np.full((1, H), 1.0 / np.sqrt(H)))
     assert num(flow["dc"][0]) in texts(at) and num(flow["cell_path"][0]) in texts(at)
-    assert (H > 32) == any(opening(lang, "lstm.own_units_cut") in c.value for c in at.caption)
+    assert (H > cut) == any(opening(lang, "lstm.own_units_cut") in c.value for c in at.caption)
     assert "lstm_own" not in " ".join(url_of(at))  # the upload is not in the link
 
 
@@ -460,7 +472,7 @@ def test_a_malformed_weights_file_gets_its_message_and_the_page_keeps_working(la
     assert not any("—" in e.value for e in at.error)  # a message names what it found, or says nothing more
     by_key(at, "slider", "lstm.x").set_value(-1.0).run()  # the rest of the page still answers
     assert_clean(at)
-    values = lstm.cell_values(-1.0, 0.5, 1.0, lstm.one_unit_params(START))
+    values = lstm.cell_values(-1.0, H0, C0, lstm.one_unit_params(START))
     assert metric(at, "lstm.metric_c", lang) == num(values["c"])
 
 
@@ -535,7 +547,8 @@ def test_the_keep_setting_exercise_reads_the_pages_own_sliders(lang, monkeypatch
     assert hints & {i.value for i in at.info}
     # Forget gate saturated open, input gate saturated shut, on the page's own sliders.
     sign = 1.0 if x > 0 else -1.0
-    chosen = {"wf": 6.0 * sign, "uf": 0.0, "bf": 6.0, "wi": -6.0 * sign, "ui": 0.0, "bi": -6.0}
+    top = P["wf"].hi  # the weight sliders' top
+    chosen = {"wf": top * sign, "uf": 0.0, "bf": top, "wi": -top * sign, "ui": 0.0, "bi": -top}
     for name, value in chosen.items():
         by_key(at, "slider", f"lstm.{name}").set_value(value).run()
     clock_at(monkeypatch, 102.0)

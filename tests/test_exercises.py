@@ -595,8 +595,8 @@ def page_params_of(lesson: str) -> dict[str, tuple]:
                 bounds = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, (int, float)) else None
                           for a in node.args[3:5]]
                 found[node.args[0].value] = tuple(bounds) if len(bounds) == 2 else (None, None)
-    if lesson == "lstm":
-        found.update({f"{kind}{g}": (-6.0, 6.0) for g in "fiao" for kind in "wub"})
+    if lesson == "lstm":  # its params.py's, registered
+        found.update({p.name: (p.lo, p.hi) for p in registry.page("lstm").params})
     return found
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from lessons.lstm.params import BOOK_STORY
 from rnn_core import lstm, lstm_fast
 from rnn_core.gradcheck import numerical_gradient, relative_error
 
@@ -101,16 +102,17 @@ def test_book_story_writes_keeps_and_reads_4_2():
     rng = np.random.default_rng(5)
     params = lstm.init_params(1, 1, rng)
     X = rng.normal(size=(1, 4, 1))
+    written = BOOK_STORY["a"][0]
     clamp = {
-        "f": np.array([0.0, 1.0, 1.0, 1.0]),
-        "i": np.array([1.0, 0.0, 0.0, 0.0]),
-        "a": np.array([4.2, np.nan, np.nan, np.nan]),
-        "o": np.array([0.0, 0.0, 0.0, 1.0]),
+        "f": np.array(BOOK_STORY["f"]),
+        "i": np.array(BOOK_STORY["i"]),
+        "a": np.array([written, np.nan, np.nan, np.nan]),  # only the written value is set; the rest computed
+        "o": np.array(BOOK_STORY["o"]),
     }
     H_, C, _ = lstm.forward(X, params, c0=np.array([[-3.0]]), clamp=clamp)
-    assert np.all(C[0, :, 0] == 4.2)  # the stored value is the cell state, exactly
+    assert np.all(C[0, :, 0] == written)  # the stored value is the cell state, exactly
     assert np.all(H_[0, :3, 0] == 0.0)  # nothing is read while o = 0
-    assert H_[0, 3, 0] == np.tanh(4.2)  # the readout is tanh(4.2) ≈ 0.9996, not 4.2
+    assert H_[0, 3, 0] == np.tanh(written)  # the readout is tanh(4.2) ≈ 0.9996, not 4.2
     assert H_[0, 3, 0] == pytest.approx(0.99955, abs=1e-5)
 
 
@@ -309,16 +311,17 @@ def test_real_gates_are_never_exactly_zero_or_one():
 
 
 def test_story_stores_4_2_in_the_cell_and_reads_tanh_of_it():
-    ideal = lstm.story()
-    assert np.array_equal(ideal["c"], np.full(4, 4.2))
-    assert np.array_equal(ideal["h"][:3], np.zeros(3)) and ideal["h"][3] == np.tanh(4.2)
-    assert np.array_equal(ideal["f"], lstm.STORY["f"]) and np.array_equal(ideal["a"], lstm.STORY["a"])
-    real = lstm.story(4.0)
+    written, offered = BOOK_STORY["a"][:2]  # 4.2 is written at step 1; 0.7, offered at step 2, is not
+    ideal = lstm.story(BOOK_STORY)
+    assert np.array_equal(ideal["c"], np.full(4, written))
+    assert np.array_equal(ideal["h"][:3], np.zeros(3)) and ideal["h"][3] == np.tanh(written)
+    assert np.array_equal(ideal["f"], BOOK_STORY["f"]) and np.array_equal(ideal["a"], BOOK_STORY["a"])
+    real = lstm.story(BOOK_STORY, 4.0)
     s = _sigmoid(4.0)
-    c1 = (1 - s) * 0.0 + s * 4.2  # c_0 = 0: the first write brings σ(4)·4.2
+    c1 = (1 - s) * 0.0 + s * written  # c_0 = 0: the first write brings σ(4)·4.2
     assert real["c"][0] == pytest.approx(c1, rel=1e-14)
-    assert real["c"][1] == pytest.approx(s * c1 + (1 - s) * 0.7, rel=1e-14)
-    assert np.all(real["c"] < 4.2) and np.all(real["h"][:3] > 0)  # it leaks, and shows a little through o ≈ 0
+    assert real["c"][1] == pytest.approx(s * c1 + (1 - s) * offered, rel=1e-14)
+    assert np.all(real["c"] < written) and np.all(real["h"][:3] > 0)  # it leaks, and shows a little through o ≈ 0
 
 
 # --- The readable step functions, the fast path training uses, and what the lesson reads from them ---

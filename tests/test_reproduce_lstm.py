@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from apptest_helpers import open_app, page_values, run_script, texts
 
+from lessons.lstm.params import WRITE_STEPS
 from ui import reproduce
 from ui.i18n import catalog
 from ui.numbers import num, percent
@@ -33,7 +34,7 @@ def test_lstm_script_prints_what_the_page_shows(params, tmp_path):
     for name, key in CELL_METRICS.items():
         assert num(float(printed[f"cell {name}"])) == metric(at, key)
     page = texts(at)
-    assert num(float(printed["cell after 50 steps of writing with f = i = 1"])) in page
+    assert num(float(printed[f"cell after {WRITE_STEPS} steps of writing with f = i = 1"])) in page
     table = at.table[0].value  # section 2: the chosen mode with ideal and with real gates
     ideal, real = (table[c].tolist() for c in table.columns)
     assert ideal == [num(float(printed[f"mode {g}, ideal"])) for g in "fioch"]

@@ -1,21 +1,22 @@
 """Exercises on the LSTM cell (:mod:`rnn_core.lstm`; W is the input weight and U the recurrent one there).
 
-The page's URL parameters: ``x``, ``h``, ``c`` and the gate weights ``wf, uf, bf, wi, ui, bi, wa, ua, ba,
-wo, uo, bo`` (section 1), ``mode``, ``out``, ``sat`` (section 2), ``lag``, ``clamp`` (sections 3-4).
+The page's URL parameters (:mod:`lessons.lstm.params`): ``x``, ``h``, ``c`` and the gate weights ``wf, uf, bf,
+wi, ui, bi, wa, ua, ba, wo, uo, bo`` (section 1), ``mode``, ``out``, ``sat`` (section 2), ``lag``, ``clamp``
+(sections 3-4).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from lessons.lstm.params import CLAMPS, WEIGHT_NAMES, P
 from rnn_core import lstm, spectral
 from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, percent, shown_numbers
 
 LESSON = "lstm"
-WEIGHT_NAMES = tuple(f"{kind}{g}" for g in lstm.GATES for kind in "wub")  # the page's slider names
-KEEP_STEPS = 3
-KEEP_TOLERANCE = 0.02  # "keeps its value": within 2 % of c_0 at every one of the three steps
-CLAMPS = {"one": 1.0, "p9": 0.9, "half": 0.5}  # the page's forget-gate clamps (its "free" is the trained gate)
+HOLD_STEPS = 3  # the keep-setting exercise: the cell must keep its value this many steps ...
+KEEP_TOLERANCE = 0.02  # ... within 2 % of c_0 at every one of them
+FIXED_CLAMPS = tuple(option for option, f in CLAMPS.items() if f is not None)  # "free" is the trained gate
 REGIMES = ("vanishing", "exploding", "neither")
 
 
@@ -58,7 +59,7 @@ def cell_after(rng: np.random.Generator) -> Exercise:
 
 def readout(rng: np.random.Generator) -> Exercise:
     """The output h after writing a value, keeping it and opening the output gate (the book's story, section 2)."""
-    value = grid(rng, 0.5, 5.0, 0.1) * float(rng.choice((-1.0, 1.0)))
+    value = grid(rng, 0.5, P["c"].hi, P["c"].step) * float(rng.choice((-1.0, 1.0)))  # on the c slider
     kept = int(rng.integers(1, 4))
     o = float(rng.choice((1.0, 0.5)))
     T = kept + 2  # write, keep `kept` times, read
@@ -108,25 +109,26 @@ def keep_setting(rng: np.random.Generator) -> Exercise:
         """c_1..c_3 with the input x at every step, from h_0 = h and c_0 = c; and the gates used."""
         params = lstm.one_unit_params({g: (weights[f"w{g}"], weights[f"u{g}"], weights[f"b{g}"])
                                        for g in lstm.GATES})
-        _, C, cache = lstm.forward(np.full((1, KEEP_STEPS, 1), x), params, np.array([[h]]), np.array([[c]]))
+        _, C, cache = lstm.forward(np.full((1, HOLD_STEPS, 1), x), params, np.array([[h]]), np.array([[c]]))
         return C[0, :, 0], {g: cache[g][0, :, 0] for g in ("f", "i", "a")}
 
     def keeps(weights: dict) -> bool:
         return bool(np.all(np.abs(cells(weights)[0] - c) <= KEEP_TOLERANCE * abs(c)))
 
-    start = {"wf": 0.5, "uf": 0.5, "bf": 1.0, "wi": 1.0, "ui": -1.0, "bi": 0.0, "wa": 1.0, "ua": 0.5, "ba": 0.0,
-             "wo": 1.0, "uo": 1.0, "bo": -0.5}  # the page's starting weights
+    start = {name: P[name].default for name in WEIGHT_NAMES}  # the page's starting weights
+    # x, h and c on their sliders' grids and within their ranges; x and c away from 0, so that there is
+    # something to keep and the input matters.
     while True:
-        x = grid(rng, 0.5, 3.0, 0.1) * float(rng.choice((-1.0, 1.0)))
-        h = grid(rng, -1.0, 1.0, 0.05)
-        c = grid(rng, 1.0, 5.0, 0.1) * float(rng.choice((-1.0, 1.0)))
+        x = grid(rng, 0.5, P["x"].hi, P["x"].step) * float(rng.choice((-1.0, 1.0)))
+        h = grid(rng, P["h"].lo, P["h"].hi, P["h"].step)
+        c = grid(rng, 1.0, P["c"].hi, P["c"].step) * float(rng.choice((-1.0, 1.0)))
         if not keeps(start):  # the link does not open on a solution
             break
 
     def judge(values: dict) -> str | None:
         if (values["x"], values["h"], values["c"]) != (x, h, c):
             return HINT_SETTINGS_CHANGED
-        if any(not -6.0 <= values[name] <= 6.0 for name in WEIGHT_NAMES):  # the page's slider range
+        if any(not P[name].lo <= values[name] <= P[name].hi for name in WEIGHT_NAMES):  # the page's slider range
             return HINT_SETTINGS_CHANGED
         if keeps(values):
             return None
@@ -138,15 +140,15 @@ def keep_setting(rng: np.random.Generator) -> Exercise:
             return "exercises.lstm_keep_setting_hint_forget"
         return "exercises.lstm_keep_setting_hint_input"
 
-    # A sample solution: forget gate saturated open (z_f = 6 + 6|x|), input gate saturated shut, the rest as given.
-    sign = 1.0 if x > 0 else -1.0
-    working = {"wf": 6.0 * sign, "uf": 0.0, "bf": 6.0, "wi": -6.0 * sign, "ui": 0.0, "bi": -6.0,
-               "wa": 1.0, "ua": 0.5, "ba": 0.0, "wo": 1.0, "uo": 1.0, "bo": -0.5}
+    # A sample solution: forget gate saturated open (z_f = top + top·|x|, the sliders' top), input gate saturated
+    # shut, the rest as the page starts.
+    sign, top = (1.0 if x > 0 else -1.0), P["wf"].hi
+    working = {**start, "wf": top * sign, "uf": 0.0, "bf": top, "wi": -top * sign, "ui": 0.0, "bi": -top}
     return Exercise(
         id="lstm_keep_setting", lesson=LESSON, kind="setting", section=1, params={"x": x, "h": h, "c": c},
         answer={"x": x, "h": h, "c": c, **working}, tolerance=None, choices=(),
         prompt_key="exercises.lstm_keep_setting_prompt",
-        prompt_values={"x": num(x), "h": num(h), "c": num(c), "steps": KEEP_STEPS,
+        prompt_values={"x": num(x), "h": num(h), "c": num(c), "steps": HOLD_STEPS,
                        "share": percent(KEEP_TOLERANCE)},
         explain_key="exercises.lstm_keep_setting_explain",
         explain_values={"wf": num(working["wf"]), "bf": num(working["bf"]), "wi": num(working["wi"]),
@@ -161,7 +163,7 @@ def keep_setting(rng: np.random.Generator) -> Exercise:
 def highway(rng: np.random.Generator) -> Exercise:
     """With the forget gate clamped, does the cell's gradient vanish, explode or neither going back ``lag`` steps
     (section 4)?"""
-    clamp = str(rng.choice(tuple(CLAMPS)))
+    clamp = str(rng.choice(FIXED_CLAMPS))
     lag = int(rng.integers(10, 101))
     f = CLAMPS[clamp]
     regime = spectral.scalar_regime(f)["regime"]

@@ -3,18 +3,18 @@
 import streamlit as st
 
 from lessons.lstm import diagrams as lstm_diagrams
+from lessons.lstm import params
 from lessons.lstm import readings as lesson
-from rnn_core import lstm, sweep, tasks, typed_inputs
+from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
 from ui import charts, page, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, num, percent
-from ui.urlstate import Param
 
 PAGE = lesson.PAGE
-W = lesson.START_WEIGHTS  # section 1's cell: (W_g, U_g, b_g) per gate
+P = params.P
 
 # The sections in the order the lesson reads (their numbers are their positions).
 SECTIONS = (
@@ -25,31 +25,6 @@ SECTIONS = (
     "lstm.sweep_header",
     "lstm.own_header",
 )
-
-P = {p.name: p for p in (
-    Param("x", 1.0, "float", -3.0, 3.0, 0.1),
-    Param("h", 0.5, "float", -1.0, 1.0, 0.05),
-    Param("c", 1.0, "float", -5.0, 5.0, 0.1),
-    Param("wf", W["f"][0], "float", -6.0, 6.0, 0.1), Param("uf", W["f"][1], "float", -6.0, 6.0, 0.1),
-    Param("bf", W["f"][2], "float", -6.0, 6.0, 0.1),
-    Param("wi", W["i"][0], "float", -6.0, 6.0, 0.1), Param("ui", W["i"][1], "float", -6.0, 6.0, 0.1),
-    Param("bi", W["i"][2], "float", -6.0, 6.0, 0.1),
-    Param("wa", W["a"][0], "float", -6.0, 6.0, 0.1), Param("ua", W["a"][1], "float", -6.0, 6.0, 0.1),
-    Param("ba", W["a"][2], "float", -6.0, 6.0, 0.1),
-    Param("wo", W["o"][0], "float", -6.0, 6.0, 0.1), Param("uo", W["o"][1], "float", -6.0, 6.0, 0.1),
-    Param("bo", W["o"][2], "float", -6.0, 6.0, 0.1),
-    Param("mode", "keep", "choice", options=tuple(lstm.CELL_MODES)),
-    Param("out", "read", "choice", options=tuple(lstm.OUTPUT_MODES)),
-    Param("sat", 4.0, "float", 1.0, 10.0, 0.5),
-    Param("task", "first_symbol", "choice", options=tasks.TASKS),
-    Param("lag", 50, "int", 4, 60),
-    Param("src", "random", "choice", options=("random", "typed")),
-    Param("ex", 0, "int", 0, 999),
-    Param("seq", "BCADDBACCADBDCABBDACB", "text"),
-    Param("clamp", "free", "choice", options=tuple(lesson.CLAMPS)),
-)}
-
-
 urlstate.bind_page(PAGE, P.values())
 page.frame("lstm.title", "lstm.intro", PAGE, P.values(), SECTIONS)
 
@@ -101,8 +76,8 @@ def one_cell() -> None:
                     st.markdown(f"**{t(lesson.GATE_TITLES[g])}**")
                     for kind, symbol in (("w", "W"), ("u", "U"), ("b", "b")):
                         slider(f"{kind}{g}", f"${symbol}_{g}$")
-        params = lesson.cell_params(v)
-        values_now = lstm.cell_values(v["x"], v["h"], v["c"], params)
+        weights = lesson.cell_params(v)
+        values_now = lstm.cell_values(v["x"], v["h"], v["c"], weights)
         inputs = {"x": v["x"], "h_prev": v["h"], "c_prev": v["c"]}
         st.graphviz_chart(lstm_diagrams.cell({**values_now, **inputs}, lesson.diagram_labels()))
         st.caption(t("lstm.diagram_caption"))
@@ -123,12 +98,12 @@ def one_cell() -> None:
             urlstate.choice(PAGE, P["mode"], t("lstm.mode_label"), lesson.mode_name)
         with o2:
             urlstate.choice(PAGE, P["out"], t("lstm.out_label"), lesson.mode_name)
-        ideal = lstm.cell_values(v["x"], v["h"], v["c"], params, lstm.mode_clamp(v["mode"], v["out"]))
+        ideal = lstm.cell_values(v["x"], v["h"], v["c"], weights, lstm.mode_clamp(v["mode"], v["out"]))
         st.graphviz_chart(lstm_diagrams.cell({**ideal, **inputs}, lesson.diagram_labels(), clamped=frozenset("fio")))
         d1, d2 = st.columns([2, 3])
         with d1:
             slider("sat", t("lstm.sat_label"), help=t("lstm.sat_help"))
-            real = lstm.cell_values(v["x"], v["h"], v["c"], params, lstm.mode_clamp(v["mode"], v["out"], v["sat"]))
+            real = lstm.cell_values(v["x"], v["h"], v["c"], weights, lstm.mode_clamp(v["mode"], v["out"], v["sat"]))
             st.table(lesson.ideal_and_real(ideal, real, v["sat"]))
         with d2:
             st.markdown(lesson.continuous_reading(v["sat"]))
@@ -245,11 +220,11 @@ def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
     if pair is None:
         st.info(t("lstm.needs_models"), icon=":material/model_training:")
         return
-    forget, fp = lesson.CLAMPS[v["clamp"]], lesson.fingerprint(task, lag, pair)
+    forget, fp = params.CLAMPS[v["clamp"]], lesson.fingerprint(task, lag, pair)
     lstm_flow, rnn_flow, T = lesson.gradient_flows(fp, forget, pair)
     page.prose("lstm.flow_measured")
     charts.show(lesson.flow_chart(current_language(), fp, forget, pair), name="lstm-gradient-flow", width="stretch")
-    st.caption(t("lstm.flow_caption", n=integer(lesson.FLOW_BATCH), T=integer(T)))
+    st.caption(t("lstm.flow_caption", n=integer(params.FLOW_BATCH), T=integer(T)))
     for line in lesson.flow_reading(lstm_flow, rnn_flow, T):
         st.markdown(line)
     if forget is not None:
@@ -272,14 +247,13 @@ def lag_sweep(task: str, lag: int) -> None:
 @page.fragment
 def own_model() -> None:
     with page.section("lstm.own_header"):
-        page.prose("lstm.own_text", mb=integer(lesson.lstm_weights.MAX_BYTES // (1024 * 1024)),
-                   hidden=integer(lesson.lstm_weights.MAX_HIDDEN))
+        page.prose("lstm.own_text", mb=integer(lesson.MAX_MB), hidden=integer(lstm_weights.MAX_HIDDEN))
         upload = st.file_uploader(t("lstm.own_upload_label"), type=["safetensors", "npz"], key="lstm_own_file",
-                                  max_upload_size=lesson.lstm_weights.MAX_BYTES // (1024 * 1024))
+                                  max_upload_size=lesson.MAX_MB)
         if upload is None:
             st.caption(t("lstm.own_none"))
             return
-        params, meta, message = lesson.read_upload(upload)
+        weights, meta, message = lesson.read_upload(upload)
         if message is not None:
             st.error(message, icon=":material/block:")
             return
@@ -298,13 +272,13 @@ def own_model() -> None:
                              limit=num(typed_inputs.MAX_VALUE), max_steps=integer(typed_inputs.MAX_STEPS))
         fp = (upload.file_id, steps.tobytes())
         st.markdown(t("lstm.own_gates", T=integer(len(steps))))
-        charts.show(lesson.own_gates_chart(current_language(), fp, params, steps), name="lstm-own-gates",
+        charts.show(lesson.own_gates_chart(current_language(), fp, weights, steps), name="lstm-own-gates",
                     width="stretch")
-        if H > lesson.OWN_UNITS_SHOWN:
-            st.caption(t("lstm.own_units_cut", shown=integer(lesson.OWN_UNITS_SHOWN), H=integer(H)))
-        charts.show(lesson.own_flow_chart(current_language(), fp, params, steps), name="lstm-own-gradient-flow",
+        if H > params.OWN_UNITS_SHOWN:
+            st.caption(t("lstm.own_units_cut", shown=integer(params.OWN_UNITS_SHOWN), H=integer(H)))
+        charts.show(lesson.own_flow_chart(current_language(), fp, weights, steps), name="lstm-own-gradient-flow",
                     width="stretch")
-        st.markdown(lesson.own_reading(lesson.own_run(params, steps)[2], len(steps)))
+        st.markdown(lesson.own_reading(lesson.own_run(weights, steps)[2], len(steps)))
 
 
 one_cell()

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from lessons.lstm import figures as lstm_charts
+from lessons.lstm import params
 from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
 from ui import charts
 from ui.i18n import t, verbatim
@@ -24,19 +25,8 @@ from ui.numbers import integer, latex, num, percent
 
 PAGE = "lstm"
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "lstm"
-# Section 1's one-unit cell: (W_g, U_g, b_g) per gate, chosen so that every gate is partly open.
-START_WEIGHTS = {"f": (0.5, 0.5, 1.0), "i": (1.0, -1.0, 0.0), "a": (1.0, 0.5, 0.0), "o": (1.0, 1.0, -0.5)}
-KEEP_STEPS = 50  # section 2: what a "keep" gate below 1 leaves of the cell after this many steps
-WRITE_STEPS = 50  # section 1: how far the cell grows in this many steps of writing with f = i = 1
-FLOW_BATCH, FLOW_SEED = 32, 2024  # section 4: the test sequences the gradient is sent back through
 MAX_TRAINED = 8  # lags trained on request that the server keeps
-CLAMPS = {"free": None, "one": 1.0, "p9": 0.9, "half": 0.5}
-OWN_UNITS_SHOWN = 32  # section 6: the heatmaps draw at most this many of an uploaded model's units
-OWN_DEFAULT_STEPS = 20
-
-# A display formula's box ends at its last glyph, and a subscript or an aligned column reaches 1-2 px past it:
-# with the formulas' overflow-x: auto (ui.present), that makes a scrollable region of 2 px (axe-core's
-# scrollable-region-focusable). A little padding keeps every glyph inside the box.
+MAX_MB = lstm_weights.MAX_BYTES // (1024 * 1024)  # section 6: the largest weights file, in MB
 
 MODEL_NAMES = {"lstm": "lstm.model_lstm", "rnn": "lstm.model_rnn"}
 GATE_TITLES = {"f": "lstm.gate_f", "i": "lstm.gate_i", "a": "lstm.gate_a", "o": "lstm.gate_o"}
@@ -170,10 +160,10 @@ def typed_symbols(text: str, default: str) -> tuple[str, typed_inputs.SequenceEr
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def gradient_flows(fp: tuple, forget: float | None, _pair: dict) -> tuple[dict, dict, int]:
-    """Section 4: the LSTM's and the RNN's gradient flow on FLOW_BATCH test sequences, and their length T
+    """Section 4: the LSTM's and the RNN's gradient flow on the FLOW_BATCH test sequences, and their length T
     (shared by every session; read-only)."""
     task, lag = fp[:2]
-    Xb, _ = tasks.make_batch(task, FLOW_BATCH, lag, np.random.default_rng(FLOW_SEED))
+    Xb, _ = tasks.make_batch(task, params.FLOW_BATCH, lag, np.random.default_rng(params.FLOW_SEED))
     lstm_flow = tasks.gradient_flow(_pair["lstm"]["run"], Xb, forget)
     rnn_flow = tasks.gradient_flow(_pair["rnn"]["run"], Xb)
     for array in (*lstm_flow.values(), *rnn_flow.values()):
@@ -183,7 +173,7 @@ def gradient_flows(fp: tuple, forget: float | None, _pair: dict) -> tuple[dict, 
 
 # --- chart specs ----------------------------------------------------------------------------------------------
 
-@charts.spec_cache(max_entries=32)
+@charts.spec_cache(max_entries=64)
 def curves_chart(lang: str, fp: tuple, _pair: dict) -> dict:
     """The fraction of each training batch solved, both models."""
     curves = lstm_charts.curves_frame({t(MODEL_NAMES[m]): _pair[m]["run"] for m in ("lstm", "rnn")})
@@ -233,7 +223,7 @@ def flow_chart(lang: str, fp: tuple, forget: float | None, _pair: dict) -> dict:
         series_title=t("lstm.flow_series"), marked=marked))
 
 
-@charts.spec_cache(max_entries=32)
+@charts.spec_cache(max_entries=64)
 def sweep_chart(lang: str, task: str, lag: int) -> dict:
     """Section 5: success rate against lag, both models, the lag chosen in section 3 marked."""
     stored = shipped(task)
@@ -264,10 +254,11 @@ def cell_reading(values: dict, c_prev: float) -> str:
 
 def growth_reading(v: dict) -> str:
     """Section 1: the note's "tanh keeps the cell from exploding", against this cell writing with f = i = 1."""
-    C, a = lstm.keep_writing(v["x"], v["h"], v["c"], cell_params(v), WRITE_STEPS)
+    steps = params.WRITE_STEPS
+    C, a = lstm.keep_writing(v["x"], v["h"], v["c"], cell_params(v), steps)
     grows = abs(C[-1]) > abs(v["c"]) + 1.0
-    return t("lstm.growth_grows" if grows else "lstm.growth_small", steps=WRITE_STEPS, x=num(v["x"]),
-             c0=num(v["c"]), c_end=num(C[-1]), bound=num(abs(v["c"]) + WRITE_STEPS), a=num(float(np.mean(a))))
+    return t("lstm.growth_grows" if grows else "lstm.growth_small", steps=steps, x=num(v["x"]),
+             c0=num(v["c"]), c_end=num(C[-1]), bound=num(abs(v["c"]) + steps), a=num(float(np.mean(a))))
 
 
 def modes_table() -> str:
@@ -292,16 +283,16 @@ def ideal_and_real(ideal: dict, real: dict, sat: float) -> pd.DataFrame:
 def continuous_reading(sat: float) -> str:
     high = lstm.gate_value(1.0, sat)
     return t("lstm.continuous_reading", sat=num(sat), high=num(high), low=num(1 - high),
-             steps=KEEP_STEPS, left=percent(lstm.memory_after(high, KEEP_STEPS)))
+             steps=params.KEEP_STEPS, left=percent(lstm.memory_after(high, params.KEEP_STEPS)))
 
 
 def story_value() -> str:
-    return num(lstm.STORY["a"][0])  # the book's value, written at step 1
+    return num(params.BOOK_STORY["a"][0])  # the book's value, written at step 1
 
 
 def story_table(sat: float) -> pd.DataFrame:
     """The book's four-step story with exact gates, and the cell and output with gates saturating at ``sat``."""
-    exact, realistic = lstm.story(), lstm.story(sat)
+    exact, realistic = lstm.story(params.BOOK_STORY), lstm.story(params.BOOK_STORY, sat)
     columns = {"aₜ": exact["a"], "f": exact["f"], "i": exact["i"], "o": exact["o"], "cₜ": exact["c"],
                "hₜ": exact["h"], t("lstm.col_c_real"): realistic["c"], t("lstm.col_h_real"): realistic["h"]}
     return pd.DataFrame({t("lstm.col_step"): [t(STORY_STEPS[k], value=story_value()) for k in (1, 2, 3, 4)],
@@ -309,10 +300,10 @@ def story_table(sat: float) -> pd.DataFrame:
 
 
 def story_reading(sat: float) -> str:
-    exact, realistic = lstm.story(), lstm.story(sat)
+    exact, realistic = lstm.story(params.BOOK_STORY), lstm.story(params.BOOK_STORY, sat)
     return t("lstm.story_reading", h=num(exact["h"][-1], 4), c_real=num(realistic["c"][-1], 4),
-             h_real=num(realistic["h"][-1], 4), sat=num(sat), value=story_value(), value_tex=latex(lstm.STORY["a"][0]),
-             c=num(exact["c"][-1]))
+             h_real=num(realistic["h"][-1], 4), sat=num(sat), value=story_value(),
+             value_tex=latex(params.BOOK_STORY["a"][0]), c=num(exact["c"][-1]))
 
 
 # --- section 3: the trained pair ----------------------------------------------------------------------------
@@ -388,7 +379,8 @@ def hold_reading(task: str, run: tasks.TrainResult, X: np.ndarray, targets: np.n
 # --- section 4: the gradient highway ------------------------------------------------------------------------
 
 def clamp_name(option: str) -> str:
-    return t("lstm.clamp_free") if CLAMPS[option] is None else t("lstm.clamp_to", f=num(CLAMPS[option]))
+    forget = params.CLAMPS[option]
+    return t("lstm.clamp_free") if forget is None else t("lstm.clamp_to", f=num(forget))
 
 
 def highway_equations() -> list[tuple[str, str]]:
@@ -411,7 +403,7 @@ def flow_reading(lstm_flow: dict, rnn_flow: dict, T: int) -> list[str]:
         first += " " + t("lstm.flow_rnn_larger", back=integer(T - 1))
     larger = "lstm.flow_larger" if cell > 1.0 else "lstm.flow_smaller"
     return [first, t(larger, lstm_c=num(cell), cell=num(along), end=num(lstm_flow["cell_path"][-1])),
-            t("lstm.flow_try", one=num(CLAMPS["one"]), half=num(CLAMPS["half"]))]
+            t("lstm.flow_try", one=num(params.CLAMPS["one"]), half=num(params.CLAMPS["half"]))]
 
 
 def clamp_note(forget: float, lstm_flow: dict, T: int) -> str:
@@ -483,12 +475,12 @@ def read_upload(upload) -> tuple[dict | None, dict | None, str | None]:
     if memo is not None and memo[0] == upload.file_id:
         return memo[1], memo[2], memo[3]
     try:
-        params, meta = lstm_weights.load_weights(upload.getvalue())
-        result = (params, meta, None)
+        weights, meta = lstm_weights.load_weights(upload.getvalue())
+        result = (weights, meta, None)
     except lstm_weights.WeightsError as err:
         key = WEIGHTS_ERRORS[err.code] if err.detail else WEIGHTS_ERRORS_PLAIN.get(err.code, WEIGHTS_ERRORS[err.code])
         result = (None, None, t(key, detail=verbatim(err.detail) if err.detail else "—",
-                                mb=integer(lstm_weights.MAX_BYTES // (1024 * 1024)),
+                                mb=integer(MAX_MB),
                                 hidden=integer(lstm_weights.MAX_HIDDEN)))
     st.session_state["lstm_own_model"] = (upload.file_id, *result)
     return result
@@ -497,9 +489,9 @@ def read_upload(upload) -> tuple[dict | None, dict | None, str | None]:
 def own_default(size: int) -> str:
     """A sequence that fits ``size`` inputs: a pulse then zeros for one input, letters A, B, ... otherwise."""
     if size == 1:
-        return " ".join(["1"] + ["0"] * (OWN_DEFAULT_STEPS - 1))
+        return " ".join(["1"] + ["0"] * (params.OWN_DEFAULT_STEPS - 1))
     letters = typed_inputs.LETTERS[: min(size, len(typed_inputs.LETTERS), 4)]
-    return " ".join(letters[k % len(letters)] for k in range(OWN_DEFAULT_STEPS))
+    return " ".join(letters[k % len(letters)] for k in range(params.OWN_DEFAULT_STEPS))
 
 
 def own_steps(text: str, size: int) -> tuple[np.ndarray, typed_inputs.SequenceError | None]:
@@ -510,27 +502,27 @@ def own_steps(text: str, size: int) -> tuple[np.ndarray, typed_inputs.SequenceEr
         return typed_inputs.parse_steps(own_default(size), size), err
 
 
-def own_run(params: dict, steps: np.ndarray) -> tuple[np.ndarray, dict, dict]:
+def own_run(weights: dict, steps: np.ndarray) -> tuple[np.ndarray, dict, dict]:
     """The uploaded LSTM on one typed sequence: cell states (1, T, H), the forward cache, and its gradient flow
     when the loss reads only h_T (a gradient of size 1 sent back, spread evenly over the units)."""
-    _, C, cache = lstm.forward(steps[None], params)
+    _, C, cache = lstm.forward(steps[None], weights)
     H = C.shape[2]
     flow = lstm.gradient_flow(cache, np.full((1, H), 1.0 / np.sqrt(H)))
     return C, cache, flow
 
 
 @charts.spec_cache(max_entries=16)
-def own_gates_chart(lang: str, fp: tuple, _params: dict, _steps: np.ndarray) -> dict:
+def own_gates_chart(lang: str, fp: tuple, _weights: dict, _steps: np.ndarray) -> dict:
     """Section 6: the uploaded LSTM's gates and cell state along the typed sequence (the first units)."""
-    C, cache, _ = own_run(_params, _steps)
+    C, cache, _ = own_run(_weights, _steps)
     return charts.vega_lite(lstm_charts.gate_heatmaps(
-        gate_panels(cache, C, OWN_UNITS_SHOWN), np.array([], int), **heatmap_titles()))
+        gate_panels(cache, C, params.OWN_UNITS_SHOWN), np.array([], int), **heatmap_titles()))
 
 
 @charts.spec_cache(max_entries=16)
-def own_flow_chart(lang: str, fp: tuple, _params: dict, _steps: np.ndarray) -> dict:
+def own_flow_chart(lang: str, fp: tuple, _weights: dict, _steps: np.ndarray) -> dict:
     """Section 6: the uploaded LSTM's gradient flow along the typed sequence."""
-    _, _, flow = own_run(_params, _steps)
+    _, _, flow = own_run(_weights, _steps)
     series = {t("lstm.series_lstm_c"): flow["dc"], t("lstm.series_lstm_h"): flow["dh"],
               t("lstm.series_cell_path"): flow["cell_path"]}
     return charts.vega_lite(lstm_charts.flow_lines(

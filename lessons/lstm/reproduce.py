@@ -16,26 +16,26 @@ import numpy as np
 import rnn_core
 from rnn_core import lstm, sweep, tasks, typed_inputs
 
-# The page's settings (these are the page's URL parameters).
-PARAMS = {"x": 1.0, "h": 0.5, "c": 1.0, "wf": 0.5, "uf": 0.5, "bf": 1.0, "wi": 1.0, "ui": -1.0, "bi": 0.0,
-          "wa": 1.0, "ua": 0.5, "ba": 0.0, "wo": 1.0, "uo": 1.0, "bo": -0.5, "mode": "keep", "out": "read",
-          "sat": 4.0, "task": "first_symbol", "lag": 50, "src": "random", "ex": 0, "seq": "BCADDBACCADBDCABBDACB",
-          "clamp": "free"}
+# The page's settings (its URL parameters). The app writes them here when you download the script (their
+# defaults are in lessons/lstm/params.py).
+PARAMS = {}
+
+# The fixed values the page reads beside them, written here by the app from lessons/lstm/params.py: the steps of
+# sections 1 and 2, section 4's test sequences and forget-gate clamps, the book's story, the default sequence.
+CONSTANTS = {}
+
+P, C = PARAMS, CONSTANTS
 DATA = Path("data") / "lstm"  # the clone's data/lstm when run from the clone's root ...
 if not DATA.is_dir():  # ... else the one beside rnn_core, when rnn_core is the clone's (PYTHONPATH, pip install -e)
     DATA = Path(rnn_core.__file__).resolve().parent.parent / "data" / "lstm"
-WRITE_STEPS, KEEP_STEPS = 50, 50  # sections 1 and 2
-FLOW_BATCH, FLOW_SEED = 32, 2024  # section 4: the test sequences the gradient is sent back through
-CLAMPS = {"free": None, "one": 1.0, "p9": 0.9, "half": 0.5}
-P = PARAMS
 
 # 1. One cell by hand.
 params = lstm.one_unit_params({g: (P[f"w{g}"], P[f"u{g}"], P[f"b{g}"]) for g in lstm.GATES})
 cell = lstm.cell_values(P["x"], P["h"], P["c"], params)
 for name in ("f", "i", "a", "o", "c", "h"):
     print(f"cell {name}:", cell[name])
-C, _ = lstm.keep_writing(P["x"], P["h"], P["c"], params, WRITE_STEPS)
-print(f"cell after {WRITE_STEPS} steps of writing with f = i = 1:", C[-1])
+grown, _ = lstm.keep_writing(P["x"], P["h"], P["c"], params, C["write_steps"])
+print(f"cell after {C['write_steps']} steps of writing with f = i = 1:", grown[-1])
 
 # 2. Operating modes: the chosen mode with ideal gates and with gates saturating at sat; the book's story.
 ideal = lstm.cell_values(P["x"], P["h"], P["c"], params, lstm.mode_clamp(P["mode"], P["out"]))
@@ -44,9 +44,9 @@ for name in ("f", "i", "o", "c", "h"):
     print(f"mode {name}, ideal:", ideal[name])
     print(f"mode {name}, real:", real[name])
 high = lstm.gate_value(1.0, P["sat"])
-print(f"left after {KEEP_STEPS} steps of keep:", lstm.memory_after(high, KEEP_STEPS))
-print("story h_4, ideal gates:", lstm.story()["h"][-1])
-print("story c_4, real gates:", lstm.story(P["sat"])["c"][-1])
+print(f"left after {C['keep_steps']} steps of keep:", lstm.memory_after(high, C["keep_steps"]))
+print("story h_4, ideal gates:", lstm.story(C["story"])["h"][-1])
+print("story c_4, real gates:", lstm.story(C["story"], P["sat"])["c"][-1])
 
 # 3. The trained LSTM and tanh RNN: shipped for the sweep's lags, trained here otherwise.
 task, lag = P["task"], P["lag"]
@@ -66,7 +66,7 @@ if task == "first_symbol" and P["src"] == "typed":
     try:
         symbols = typed_inputs.parse_symbols(P["seq"])
     except typed_inputs.SequenceError:
-        symbols = typed_inputs.parse_symbols("BCADDBACCADBDCABBDACB")  # the page shows the default instead
+        symbols = typed_inputs.parse_symbols(C["seq_default"])  # the page shows the default instead
     X, targets = tasks.first_symbol_inputs(symbols), symbols[:1]
 else:
     X, targets = tasks.make_batch(task, 1, lag, np.random.default_rng(P["ex"]))
@@ -88,8 +88,8 @@ print("its smallest forget gate after the mark:", hold["min"][unit])
 print("share of the cell it keeps along the cell path:", hold["product"][unit])
 
 # 4. The gradient highway: a gradient of size 1 sent back from the last output of each test sequence.
-Xb, _ = tasks.make_batch(task, FLOW_BATCH, lag, np.random.default_rng(FLOW_SEED))
-lstm_flow = tasks.gradient_flow(runs["lstm"], Xb, CLAMPS[P["clamp"]])
+Xb, _ = tasks.make_batch(task, C["flow_batch"], lag, np.random.default_rng(C["flow_seed"]))
+lstm_flow = tasks.gradient_flow(runs["lstm"], Xb, C["clamps"][P["clamp"]])
 rnn_flow = tasks.gradient_flow(runs["rnn"], Xb)
 print("gradient at k = 1, tanh RNN h:", rnn_flow["dh"][0])
 print("gradient at k = 1, LSTM c (all paths):", lstm_flow["dc"][0])
