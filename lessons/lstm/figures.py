@@ -1,6 +1,11 @@
-"""Charts and tables of the LSTM lesson: gate heatmaps, gradient flow, training curves, the lag sweep.
+"""The LSTM lesson's figures: its charts, its tables and its picture of one cell.
 
-Titles and labels arrive translated; channels are objects (never shorthand strings), see ui/charts.py.
+Each chart's Vega-Lite spec is built once per input by the one spec cache (:func:`ui.charts.spec_cache`), keyed
+on the language and small inputs; a trained pair is passed as ``_pair`` (not hashed) beside the
+:func:`lessons.lstm.readings.fingerprint` that determines it. The data come from :mod:`lessons.lstm.readings`;
+the builders below them take translated titles. Channels are objects (never shorthand strings), see
+ui/charts.py. The cell's picture is Graphviz (DOT) with the live values in its labels: only numbers and
+translated labels go in, no user text.
 """
 
 from __future__ import annotations
@@ -9,20 +14,228 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from lessons.lstm import params, readings
+from rnn_core import lstm, sweep, tasks
+from ui import charts
 from ui.charts import PALETTE
-from ui.numbers import D3_NUMBER, integer, number_expr, percent
+from ui.i18n import t
+from ui.numbers import D3_NUMBER, integer, num, number_expr, percent
 
 MARK_COLOR = "#D55E00"  # vermillion: the marked steps
 LOG_LABEL = f"replace({number_expr('datum.value')}, /^(−?)1·10/, '$110')"  # as num() writes them; 1·10⁻⁸ as 10⁻⁸
 # Per PALETTE index used by the flow charts (a quantity keeps its colour and its dash from chart to chart).
 DASHES = {0: [6, 3], 1: [1, 0], 2: [2, 2], 5: [10, 3, 2, 3]}
-
-
 TITLE_ROOM = 20  # pixels above each panel of the gate heatmaps, where its title sits
 # With Streamlit's autosize "fit", a chart's height holds its axes and legends too: what the gate heatmaps' two
 # legends and step axis below take, and the flow chart's legend of one series a line.
 HEATMAP_FRAME, FLOW_FRAME = 150, 200
+BLUE, ORANGE = (120, 178, 222), (240, 178, 122)  # the cell's picture: light enough that black text stays readable
 
+MODE_EFFECTS = {"keep": "lstm.what_keep", "erase": "lstm.what_erase", "write": "lstm.what_write",
+                "read": "lstm.what_read", "hide": "lstm.what_hide"}
+STORY_STEPS = {1: "lstm.story_step1", 2: "lstm.story_step2", 3: "lstm.story_step3", 4: "lstm.story_step4"}
+LAG_AXES = {"first_symbol": "lstm.lag_axis_first_symbol", "adding": "lstm.lag_axis_adding"}
+LAG_COLUMNS = {"first_symbol": "lstm.col_lag_first_symbol", "adding": "lstm.col_lag_adding"}
+
+
+# --- sections 1 and 2: the cell, its modes, the book's story ----------------------------------------------------
+
+def diagram_labels() -> dict[str, str]:
+    return {"forget": t("lstm.gate_f"), "input": t("lstm.gate_i"), "candidate": t("lstm.gate_a"),
+            "output": t("lstm.gate_o"), "set": t("lstm.set_label")}
+
+
+def fill(value: float) -> str:
+    """A colour whose depth follows a value in [−1, 1]: white at 0, blue towards 1, orange towards −1.
+
+    The σ gates lie in (0, 1), so they range from white to blue; the candidate a lies in (−1, 1), so it is
+    shaded by its size, blue when positive and orange when negative.
+    """
+    v = min(max(value, -1.0), 1.0)
+    white, tint = (255, 255, 255), BLUE if v >= 0 else ORANGE
+    r, g, b = (round(w + (c - w) * abs(v)) for w, c in zip(white, tint, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def cell_diagram(v: dict, labels: dict[str, str], clamped: frozenset = frozenset()) -> str:
+    """One cell: the inputs x_t and h_{t-1}, the four gates, the cell path c_{t-1} → c_t and the output h_t.
+
+    Args:
+        v: from :func:`rnn_core.lstm.cell_values`, plus ``x``, ``h_prev``, ``c_prev``.
+        labels: translated names ``forget``, ``input``, ``candidate``, ``output``, ``set`` (shown on a clamped
+            gate instead of its formula).
+        clamped: gates whose value was set rather than computed.
+    The cell path is drawn thicker the closer f is to 1: the "highway" that carries c forward.
+    """
+
+    def gate(g: str, name: str, fn: str) -> str:
+        z, value = v[f"z_{g}"], v[g]
+        body = f"{g} = {labels['set']}" if g in clamped else f"z = {num(z)}\\n{g} = {fn}(z)"
+        return f'{g} [label="{name}\\n{body}\\n= {num(value)}", fillcolor="{fill(value)}"];'
+
+    lines = [
+        "digraph G {",
+        "rankdir=LR; nodesep=0.22; ranksep=0.42; newrank=true;",
+        'node [fontname="Helvetica", fontsize=12, shape=box, style="rounded,filled", fillcolor="#ffffff"];',
+        'edge [fontname="Helvetica", fontsize=11, color="#555555"];',
+        f'c0 [label="cₜ₋₁\\n{num(v["c_prev"])}", fillcolor="#e3f1df"];',
+        f'inp [label="xₜ = {num(v["x"])}\\nhₜ₋₁ = {num(v["h_prev"])}", fillcolor="#ffe9a8"];',
+        gate("f", labels["forget"], "σ"),
+        gate("i", labels["input"], "σ"),
+        gate("a", labels["candidate"], "tanh"),
+        gate("o", labels["output"], "σ"),
+        'mf [label="×", shape=circle, width=0.35, fixedsize=true];',
+        'mi [label="×", shape=circle, width=0.35, fixedsize=true];',
+        'add [label="+", shape=circle, width=0.35, fixedsize=true];',
+        'tc [label="tanh", shape=ellipse];',
+        'mo [label="×", shape=circle, width=0.35, fixedsize=true];',
+        f'c1 [label="cₜ\\n{num(v["c"])}", fillcolor="#e3f1df", penwidth=2];',
+        f'h1 [label="hₜ\\n{num(v["h"])}", fillcolor="#d6e8f7", penwidth=2];',
+        "{rank=same; c0; inp;}",
+        "{rank=same; f; i; a; o;}",
+        "{rank=same; mf; mi; tc;}",
+        # the cell path: thick when f is near 1
+        f'c0 -> mf [penwidth={1 + 3 * min(max(v["f"], 0.0), 1.0):.2f}, color="#009E73"];',
+        f'mf -> add [label="f·cₜ₋₁ = {num(v["kept"])}", penwidth={1 + 3 * min(max(v["f"], 0.0), 1.0):.2f}, '
+        'color="#009E73"];',
+        f'mi -> add [label="i·a = {num(v["written"])}"];',
+        'add -> c1 [color="#009E73", penwidth=2];',
+        "c1 -> tc;",
+        f'tc -> mo [label="{num(v["tanh_c"])}"];',
+        "mo -> h1;",
+        "f -> mf; i -> mi; a -> mi; o -> mo;",
+        'inp -> f [color="#E69F00"]; inp -> i [color="#E69F00"]; inp -> a [color="#E69F00"]; '
+        'inp -> o [color="#E69F00"];',
+        "}",
+    ]
+    return "\n".join(lines)
+
+
+def modes_table() -> str:
+    """The operating modes as a Markdown table, one row per mode, the gate values rnn_core sets (``–`` for a gate
+    the mode leaves free). The gates' columns are headed by their letters: the table fits a phone."""
+    columns = [t("lstm.col_mode"), "$f$", "$i$", "$o$", t("lstm.col_what")]
+    rows = [f"| {' | '.join(columns)} |", "|" + "---|" * len(columns)]
+    for mode, gates in readings.MODE_GATES.items():
+        values = [num(gates[g]) if g in gates else "–" for g in ("f", "i", "o")]
+        rows.append(f"| **{t(readings.MODE_NAMES[mode])}** | {' | '.join(values)} | {t(MODE_EFFECTS[mode])} |")
+    return "\n".join(rows)
+
+
+def ideal_and_real(ideal: dict, real: dict, sat: float) -> pd.DataFrame:
+    """The cell with its gates set exactly, against gates that can only approach 0 and 1 (``sat``), as text."""
+    compared = {t("lstm.row_ideal"): ideal, t("lstm.row_real", sat=num(sat)): real}
+    return pd.DataFrame({name: [num(r[k]) for k in ("f", "i", "o", "c", "h")] for name, r in compared.items()},
+                        index=["f", "i", "o", "cₜ", "hₜ"])
+
+
+def story_table(sat: float) -> pd.DataFrame:
+    """The book's four-step story with exact gates, and the cell and output with gates saturating at ``sat``."""
+    exact, realistic = lstm.story(params.BOOK_STORY), lstm.story(params.BOOK_STORY, sat)
+    columns = {"aₜ": exact["a"], "f": exact["f"], "i": exact["i"], "o": exact["o"], "cₜ": exact["c"],
+               "hₜ": exact["h"], t("lstm.col_c_real"): realistic["c"], t("lstm.col_h_real"): realistic["h"]}
+    return pd.DataFrame({t("lstm.col_step"): [t(STORY_STEPS[k], value=readings.story_value()) for k in STORY_STEPS],
+                         **{name: [num(x, 4) for x in values] for name, values in columns.items()}})
+
+
+# --- section 3: training curves and the gates along the example -------------------------------------------------
+
+@charts.spec_cache(max_entries=64)
+def curves_chart(lang: str, fp: tuple, _pair: dict) -> dict:
+    """The fraction of each training batch solved, both models."""
+    curves = curves_frame({t(readings.MODEL_NAMES[m]): _pair[m]["run"] for m in ("lstm", "rnn")})
+    return charts.vega_lite(training_curves(curves, step_title=t("lstm.update_axis"), value_title=t("lstm.solved_axis"),
+                                            series_title=t("lstm.model_axis")))
+
+
+def gate_panels(cache: dict, C: np.ndarray, units: int) -> list[tuple[str, np.ndarray, bool]]:
+    """The heatmap panels of one sequence: forget, input and output gates and the cell state, first ``units``."""
+    return [(t("lstm.panel_f"), cache["f"][0, :, :units], True), (t("lstm.panel_i"), cache["i"][0, :, :units], True),
+            (t("lstm.panel_o"), cache["o"][0, :, :units], True), (t("lstm.panel_c"), C[0, :, :units], False)]
+
+
+def heatmap_titles() -> dict[str, str]:
+    """The gate heatmaps' axis, legend and tooltip titles, translated."""
+    return {"step_title": t("lstm.step_axis"), "unit_title": t("lstm.unit_axis"), "marked_title": t("lstm.marked"),
+            "panel_title": t("lstm.panel_axis"), "value_title": t("lstm.value_axis"),
+            "gate_title": t("lstm.gate_value_axis")}
+
+
+@charts.spec_cache(max_entries=64)
+def gates_chart(lang: str, fp: tuple, source: tuple, _run: tasks.TrainResult) -> dict:
+    """The trained LSTM's forget, input and output gates and its cell state along the example ``source``."""
+    X, _ = readings.example_inputs(*fp[:2], source)
+    _, C, cache = tasks.lstm_insides(_run, X)
+    return charts.vega_lite(gate_heatmaps(gate_panels(cache, C, C.shape[2]), tasks.marked_steps(X[0]),
+                                          **heatmap_titles()))
+
+
+# --- section 4: the gradient along time ---------------------------------------------------------------------------
+
+def flow_frame(series: dict[str, np.ndarray]) -> pd.DataFrame:
+    T = len(next(iter(series.values())))
+    return pd.DataFrame({"step": np.tile(np.arange(1, T + 1), len(series)),
+                         "value": np.concatenate(list(series.values())), "series": np.repeat(list(series), T)})
+
+
+@charts.spec_cache(max_entries=64)
+def flow_chart(lang: str, fp: tuple, forget: float | None, _pair: dict) -> dict:
+    """Section 4: the gradient's size at each step, the RNN's hidden state against the LSTM's two states and
+    its cell path alone."""
+    lstm_flow, rnn_flow, _ = readings.gradient_flows(fp, forget, _pair)
+    series = {t("lstm.series_rnn_h"): rnn_flow["dh"], t("lstm.series_lstm_c"): lstm_flow["dc"],
+              t("lstm.series_lstm_h"): lstm_flow["dh"], t("lstm.series_cell_path"): lstm_flow["cell_path"]}
+    marked = np.array([0]) if fp[0] == "first_symbol" else np.array([], int)
+    return charts.vega_lite(flow_lines(flow_frame(series), step_title=t("lstm.step_axis"),
+                                       value_title=t("lstm.flow_axis"), series_title=t("lstm.flow_series"),
+                                       marked=marked))
+
+
+# --- section 5: the sweep ---------------------------------------------------------------------------------------
+
+@charts.spec_cache(max_entries=64)
+def sweep_chart(lang: str, task: str, lag: int) -> dict:
+    """Section 5: success rate against lag, both models, the lag chosen in section 3 marked."""
+    stored = readings.shipped(task)
+    titles = [t(readings.MODEL_NAMES[m]) for m in stored.models]
+    return charts.vega_lite(rates_by_lag(
+        sweep_frame(stored.lags, sweep.summarise_sweep(stored), titles), tasks.CHANCE[task],
+        lag_title=t(LAG_AXES[task]), rate_title=t("lstm.rate_axis"), mean_title=t("lstm.col_mean"),
+        range_title=t("lstm.col_range"), series_title=t("lstm.model_axis"),
+        chance_label=t(readings.BASELINES[task]), lag=lag))
+
+
+def sweep_tables(task: str) -> list[tuple[str, pd.DataFrame]]:
+    """Section 5's table, one per model: its name and its rows."""
+    stored = readings.shipped(task)
+    tables = rate_tables(stored.lags, sweep.summarise_sweep(stored), len(stored.seeds), {
+        "lag": t(LAG_COLUMNS[task]), "mean": t("lstm.col_mean"), "range": t("lstm.col_range"),
+        "solved": t("lstm.col_solved")})
+    return [(t(readings.MODEL_NAMES[m]), table) for m, table in zip(stored.models, tables, strict=True)]
+
+
+# --- section 6: a student's own LSTM ------------------------------------------------------------------------------
+
+@charts.spec_cache(max_entries=16)
+def own_gates_chart(lang: str, fp: tuple, _weights: dict, _steps: np.ndarray) -> dict:
+    """Section 6: the uploaded LSTM's gates and cell state along the typed sequence (the first units)."""
+    C, cache, _ = readings.own_run(_weights, _steps)
+    return charts.vega_lite(gate_heatmaps(gate_panels(cache, C, params.OWN_UNITS_SHOWN), np.array([], int),
+                                          **heatmap_titles()))
+
+
+@charts.spec_cache(max_entries=16)
+def own_flow_chart(lang: str, fp: tuple, _weights: dict, _steps: np.ndarray) -> dict:
+    """Section 6: the uploaded LSTM's gradient flow along the typed sequence."""
+    _, _, flow = readings.own_run(_weights, _steps)
+    series = {t("lstm.series_lstm_c"): flow["dc"], t("lstm.series_lstm_h"): flow["dh"],
+              t("lstm.series_cell_path"): flow["cell_path"]}
+    return charts.vega_lite(flow_lines(flow_frame(series), step_title=t("lstm.step_axis"),
+                                       value_title=t("lstm.flow_axis"), series_title=t("lstm.flow_series"),
+                                       marked=np.array([], int), colors=(0, 5, 2)))
+
+
+# --- the chart builders: plain data in, translated titles in, an Altair chart out -----------------------------------
 
 def gate_heatmaps(
     panels: list[tuple[str, np.ndarray, bool]], marked: np.ndarray, *, step_title: str, unit_title: str,
@@ -127,7 +340,7 @@ def training_curves(df: pd.DataFrame, *, step_title: str, value_title: str, seri
     ).properties(height=240)
 
 
-def sweep_chart(df: pd.DataFrame, chance: float, *, lag_title: str, rate_title: str, mean_title: str,
+def rates_by_lag(df: pd.DataFrame, chance: float, *, lag_title: str, rate_title: str, mean_title: str,
                 range_title: str, series_title: str, chance_label: str, lag: int | None) -> alt.LayerChart:
     """Mean success rate against lag with the seeds' min–max as bars (``lag``, ``mean``, ``min``, ``max``,
     ``series`` columns, and ``mean_label``, ``range_label`` as the tooltips show them); a dashed line at the rate
@@ -169,7 +382,7 @@ def curves_frame(runs: dict, points: int = 150) -> pd.DataFrame:
 
 
 def sweep_frame(lags: np.ndarray, summary: dict, model_titles: list[str]) -> pd.DataFrame:
-    """Rows of :func:`sweep_chart` from :func:`rnn_core.tasks.summarise_sweep` (arrays (M, L))."""
+    """Rows of :func:`rates_by_lag` from :func:`rnn_core.sweep.summarise_sweep` (arrays (M, L))."""
     return pd.concat([pd.DataFrame({"lag": lags, "mean": summary["mean"][m], "min": summary["min"][m],
                                     "max": summary["max"][m], "series": title,
                                     "mean_label": [percent(x) for x in summary["mean"][m]],
@@ -178,7 +391,7 @@ def sweep_frame(lags: np.ndarray, summary: dict, model_titles: list[str]) -> pd.
                       for m, title in enumerate(model_titles)], ignore_index=True)
 
 
-def sweep_tables(lags: np.ndarray, summary: dict, n_seeds: int, columns: dict[str, str]) -> list[pd.DataFrame]:
+def rate_tables(lags: np.ndarray, summary: dict, n_seeds: int, columns: dict[str, str]) -> list[pd.DataFrame]:
     """The sweep as one table per model (side by side on a wide screen, stacked on a phone): one row per lag,
     the mean success rate, the seeds' range, and how many runs solved the task (``columns``: translated
     ``lag``, ``mean``, ``range``, ``solved`` headings)."""
@@ -189,20 +402,3 @@ def sweep_tables(lags: np.ndarray, summary: dict, n_seeds: int, columns: dict[st
                            zip(summary["min"][m], summary["max"][m], strict=True)],
         columns["solved"]: [f"{integer(k)} / {integer(n_seeds)}" for k in summary["solved"][m]],
     }) for m in range(len(summary["mean"]))]
-
-
-def gate_settings(gates: dict[str, float], fmt) -> str:
-    """``{"f": 1.0, "i": 0.0}`` as ``f = 1, i = 0`` (the gate values of a mode, for its label)."""
-    return ", ".join(f"{g} = {fmt(v)}" for g, v in gates.items())
-
-
-def modes_table(modes: dict[str, dict[str, float]], names: dict[str, str], effects: dict[str, str],
-                columns: list[str], fmt) -> str:
-    """The operating modes as a Markdown table, one row per mode, the gate values from ``modes`` (``–`` for a
-    gate the mode leaves free). ``names``/``effects``: translated per mode; ``columns``: translated headings
-    (mode, then f, i, o, then what happens)."""
-    rows = [f"| {' | '.join(columns)} |", "|" + "---|" * len(columns)]
-    for mode, gates in modes.items():
-        values = [fmt(gates[g]) if g in gates else "–" for g in ("f", "i", "o")]
-        rows.append(f"| **{names[mode]}** | {' | '.join(values)} | {effects[mode]} |")
-    return "\n".join(rows)

@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from lessons.lstm import diagrams as lstm_diagrams
-from lessons.lstm import params
+from lessons.lstm import figures, params
 from lessons.lstm import readings as lesson
 from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
 from ui import charts, page, urlstate
@@ -25,6 +24,7 @@ SECTIONS = (
     "lstm.sweep_header",
     "lstm.own_header",
 )
+
 urlstate.bind_page(PAGE, P.values())
 page.frame("lstm.title", "lstm.intro", PAGE, P.values(), SECTIONS)
 
@@ -79,7 +79,7 @@ def one_cell() -> None:
         weights = lesson.cell_params(v)
         values_now = lstm.cell_values(v["x"], v["h"], v["c"], weights)
         inputs = {"x": v["x"], "h_prev": v["h"], "c_prev": v["c"]}
-        st.graphviz_chart(lstm_diagrams.cell({**values_now, **inputs}, lesson.diagram_labels()))
+        st.graphviz_chart(figures.cell_diagram({**values_now, **inputs}, figures.diagram_labels()))
         st.caption(t("lstm.diagram_caption"))
         for column, (name, key) in zip(st.columns(6), (("f", "lstm.metric_f"), ("i", "lstm.metric_i"),
                                                        ("a", "lstm.metric_a"), ("o", "lstm.metric_o"),
@@ -92,25 +92,25 @@ def one_cell() -> None:
 
     with modes:
         page.prose("lstm.modes_text")
-        st.markdown(lesson.modes_table())
+        st.markdown(figures.modes_table())
         o1, o2 = st.columns(2)
         with o1:
             urlstate.choice(PAGE, P["mode"], t("lstm.mode_label"), lesson.mode_name)
         with o2:
             urlstate.choice(PAGE, P["out"], t("lstm.out_label"), lesson.mode_name)
         ideal = lstm.cell_values(v["x"], v["h"], v["c"], weights, lstm.mode_clamp(v["mode"], v["out"]))
-        st.graphviz_chart(lstm_diagrams.cell({**ideal, **inputs}, lesson.diagram_labels(), clamped=frozenset("fio")))
+        st.graphviz_chart(figures.cell_diagram({**ideal, **inputs}, figures.diagram_labels(), clamped=frozenset("fio")))
         d1, d2 = st.columns([2, 3])
         with d1:
             slider("sat", t("lstm.sat_label"), help=t("lstm.sat_help"))
             real = lstm.cell_values(v["x"], v["h"], v["c"], weights, lstm.mode_clamp(v["mode"], v["out"], v["sat"]))
-            st.table(lesson.ideal_and_real(ideal, real, v["sat"]))
+            st.table(figures.ideal_and_real(ideal, real, v["sat"]))
         with d2:
             st.markdown(lesson.continuous_reading(v["sat"]))
 
         st.subheader(t("lstm.story_header"))
         page.prose("lstm.story_text", value=lesson.story_value())
-        st.table(lesson.story_table(v["sat"]), hide_index=True)
+        st.table(figures.story_table(v["sat"]), hide_index=True)
         st.info(lesson.story_reading(v["sat"]), icon=":material/edit_note:")
     with modes_boxes:
         # Three boxes on the modes, one tab each, so that the section stays readable.
@@ -168,7 +168,7 @@ def trained_pair(task: str, lag: int) -> dict | None:
     r4.metric(t("lstm.steps_rnn"), integer(pair["rnn"]["steps"]))
     st.caption(lesson.origin_caption(task, lag, pair))
     with st.expander(t("lstm.curves_expander")):
-        charts.show(lesson.curves_chart(current_language(), lesson.fingerprint(task, lag, pair), pair),
+        charts.show(figures.curves_chart(current_language(), lesson.fingerprint(task, lag, pair), pair),
                     name="lstm-training-curves", width="stretch")
         st.caption(t("lstm.curves_caption", batch=integer(lesson.training_settings(task)["batch_size"])))
     return pair
@@ -205,7 +205,7 @@ def example(v: dict, task: str, lag: int, pair: dict) -> None:
     for column, (label, value, note) in zip(st.columns(3), lesson.answers(task, X, targets, pair), strict=True):
         column.metric(label, value, note, delta_color="off", delta_arrow="off")
     fp = lesson.fingerprint(task, lag, pair)
-    charts.show(lesson.gates_chart(current_language(), fp, source, pair["lstm"]["run"]), name="lstm-gates",
+    charts.show(figures.gates_chart(current_language(), fp, source, pair["lstm"]["run"]), name="lstm-gates",
                 width="stretch")
     st.markdown(lesson.hold_reading(task, pair["lstm"]["run"], X, targets))
 
@@ -223,7 +223,7 @@ def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
     forget, fp = params.CLAMPS[v["clamp"]], lesson.fingerprint(task, lag, pair)
     lstm_flow, rnn_flow, T = lesson.gradient_flows(fp, forget, pair)
     page.prose("lstm.flow_measured")
-    charts.show(lesson.flow_chart(current_language(), fp, forget, pair), name="lstm-gradient-flow", width="stretch")
+    charts.show(figures.flow_chart(current_language(), fp, forget, pair), name="lstm-gradient-flow", width="stretch")
     st.caption(t("lstm.flow_caption", n=integer(params.FLOW_BATCH), T=integer(T)))
     for line in lesson.flow_reading(lstm_flow, rnn_flow, T):
         st.markdown(line)
@@ -234,8 +234,8 @@ def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
 def lag_sweep(task: str, lag: int) -> None:
     """Section 5: the stored sweep of both models over lags and seeds, with the lag of section 3 marked."""
     st.markdown(lesson.sweep_text(task))
-    charts.show(lesson.sweep_chart(current_language(), task, lag), name="lstm-lag-sweep", width="stretch")
-    for column, (model, table) in zip(st.columns(2), lesson.sweep_tables(task), strict=True):
+    charts.show(figures.sweep_chart(current_language(), task, lag), name="lstm-lag-sweep", width="stretch")
+    for column, (model, table) in zip(st.columns(2), figures.sweep_tables(task), strict=True):
         column.markdown(f"**{model}**")
         column.table(table, hide_index=True)
     st.caption(lesson.sweep_caption(task))
@@ -272,11 +272,11 @@ def own_model() -> None:
                              limit=num(typed_inputs.MAX_VALUE), max_steps=integer(typed_inputs.MAX_STEPS))
         fp = (upload.file_id, steps.tobytes())
         st.markdown(t("lstm.own_gates", T=integer(len(steps))))
-        charts.show(lesson.own_gates_chart(current_language(), fp, weights, steps), name="lstm-own-gates",
+        charts.show(figures.own_gates_chart(current_language(), fp, weights, steps), name="lstm-own-gates",
                     width="stretch")
         if H > params.OWN_UNITS_SHOWN:
             st.caption(t("lstm.own_units_cut", shown=integer(params.OWN_UNITS_SHOWN), H=integer(H)))
-        charts.show(lesson.own_flow_chart(current_language(), fp, weights, steps), name="lstm-own-gradient-flow",
+        charts.show(figures.own_flow_chart(current_language(), fp, weights, steps), name="lstm-own-gradient-flow",
                     width="stretch")
         st.markdown(lesson.own_reading(lesson.own_run(weights, steps)[2], len(steps)))
 

@@ -1,10 +1,11 @@
-"""What the LSTM lesson's sections draw and say: the shipped and trained models, cached chart specs, sentences.
+"""What the LSTM lesson's sections compute and say: the shipped and trained models, cached calls into rnn_core,
+and the sentences that state a result.
 
-Chart specs go through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and small
-inputs. The trained models themselves are passed as ``_arguments`` (not hashed) next to a :func:`fingerprint`
-that determines them: the task, the lag, and each model's updates and seconds (which tell apart models trained
-here from the shipped ones). Every number a student reads goes through :mod:`ui.numbers`; every sentence that
-states an outcome is chosen from the values computed here.
+The trained models are shared by every session (``st.cache_resource``, read-only); what determines a pair is
+its :func:`fingerprint` (the task, the lag, and each model's updates and seconds, which tell apart models
+trained here from the shipped ones), so the charts (:mod:`lessons.lstm.figures`) key on it and take the models
+as ``_arguments``. Every number a student reads goes through :mod:`ui.numbers`; every sentence that states an
+outcome is chosen from the values computed here. The settings are in :mod:`lessons.lstm.params`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,10 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from lessons.lstm import figures as lstm_charts
 from lessons.lstm import params
 from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
-from ui import charts
 from ui.i18n import t, verbatim
 from ui.numbers import integer, latex, num, percent
 
@@ -32,16 +30,11 @@ MODEL_NAMES = {"lstm": "lstm.model_lstm", "rnn": "lstm.model_rnn"}
 GATE_TITLES = {"f": "lstm.gate_f", "i": "lstm.gate_i", "a": "lstm.gate_a", "o": "lstm.gate_o"}
 MODE_NAMES = {"keep": "lstm.mode_keep", "erase": "lstm.mode_erase", "write": "lstm.mode_write",
               "read": "lstm.out_read", "hide": "lstm.out_hide"}
-MODE_EFFECTS = {"keep": "lstm.what_keep", "erase": "lstm.what_erase", "write": "lstm.what_write",
-                "read": "lstm.what_read", "hide": "lstm.what_hide"}
 MODE_GATES = {**lstm.CELL_MODES, **{mode: {"o": o} for mode, o in lstm.OUTPUT_MODES.items()}}
-STORY_STEPS = {1: "lstm.story_step1", 2: "lstm.story_step2", 3: "lstm.story_step3", 4: "lstm.story_step4"}
 TASK_NAMES = {"first_symbol": "lstm.task_first_symbol", "adding": "lstm.task_adding"}
 TASK_TEXTS = {"first_symbol": "lstm.task_first_symbol_text", "adding": "lstm.task_adding_text"}
 LAG_LABELS = {"first_symbol": "lstm.lag_label_first_symbol", "adding": "lstm.lag_label_adding"}
 LAG_HELPS = {"first_symbol": "lstm.lag_help_first_symbol", "adding": "lstm.lag_help_adding"}
-LAG_AXES = {"first_symbol": "lstm.lag_axis_first_symbol", "adding": "lstm.lag_axis_adding"}
-LAG_COLUMNS = {"first_symbol": "lstm.col_lag_first_symbol", "adding": "lstm.col_lag_adding"}
 SWEEP_TEXTS = {"first_symbol": "lstm.sweep_text_first_symbol", "adding": "lstm.sweep_text_adding"}
 SWEEP_READINGS = {"first_symbol": "lstm.sweep_reading_first_symbol", "adding": "lstm.sweep_reading_adding"}
 SWEEP_SEEDS = {"first_symbol": "lstm.sweep_seeds_first_symbol", "adding": "lstm.sweep_seeds_adding"}
@@ -171,80 +164,11 @@ def gradient_flows(fp: tuple, forget: float | None, _pair: dict) -> tuple[dict, 
     return lstm_flow, rnn_flow, Xb.shape[1]
 
 
-# --- chart specs ----------------------------------------------------------------------------------------------
-
-@charts.spec_cache(max_entries=64)
-def curves_chart(lang: str, fp: tuple, _pair: dict) -> dict:
-    """The fraction of each training batch solved, both models."""
-    curves = lstm_charts.curves_frame({t(MODEL_NAMES[m]): _pair[m]["run"] for m in ("lstm", "rnn")})
-    return charts.vega_lite(lstm_charts.training_curves(
-        curves, step_title=t("lstm.update_axis"), value_title=t("lstm.solved_axis"),
-        series_title=t("lstm.model_axis")))
-
-
-def gate_panels(cache: dict, C: np.ndarray, units: int) -> list[tuple[str, np.ndarray, bool]]:
-    """The heatmap panels of one sequence: forget, input and output gates and the cell state, first ``units``."""
-    return [(t("lstm.panel_f"), cache["f"][0, :, :units], True), (t("lstm.panel_i"), cache["i"][0, :, :units], True),
-            (t("lstm.panel_o"), cache["o"][0, :, :units], True), (t("lstm.panel_c"), C[0, :, :units], False)]
-
-
-def heatmap_titles() -> dict[str, str]:
-    """The gate heatmaps' axis, legend and tooltip titles, translated."""
-    return {"step_title": t("lstm.step_axis"), "unit_title": t("lstm.unit_axis"), "marked_title": t("lstm.marked"),
-            "panel_title": t("lstm.panel_axis"), "value_title": t("lstm.value_axis"),
-            "gate_title": t("lstm.gate_value_axis")}
-
-
-@charts.spec_cache(max_entries=64)
-def gates_chart(lang: str, fp: tuple, source: tuple, _run: tasks.TrainResult) -> dict:
-    """The trained LSTM's forget, input and output gates and its cell state along the example ``source``."""
-    X, _ = example_inputs(*fp[:2], source)
-    _, C, cache = tasks.lstm_insides(_run, X)
-    return charts.vega_lite(lstm_charts.gate_heatmaps(
-        gate_panels(cache, C, C.shape[2]), tasks.marked_steps(X[0]), **heatmap_titles()))
-
-
-def flow_frame(series: dict[str, np.ndarray]) -> pd.DataFrame:
-    T = len(next(iter(series.values())))
-    return pd.DataFrame({"step": np.tile(np.arange(1, T + 1), len(series)),
-                         "value": np.concatenate(list(series.values())), "series": np.repeat(list(series), T)})
-
-
-@charts.spec_cache(max_entries=64)
-def flow_chart(lang: str, fp: tuple, forget: float | None, _pair: dict) -> dict:
-    """Section 4: the gradient's size at each step, the RNN's hidden state against the LSTM's two states and
-    its cell path alone."""
-    lstm_flow, rnn_flow, _ = gradient_flows(fp, forget, _pair)
-    series = {t("lstm.series_rnn_h"): rnn_flow["dh"], t("lstm.series_lstm_c"): lstm_flow["dc"],
-              t("lstm.series_lstm_h"): lstm_flow["dh"], t("lstm.series_cell_path"): lstm_flow["cell_path"]}
-    marked = np.array([0]) if fp[0] == "first_symbol" else np.array([], int)
-    return charts.vega_lite(lstm_charts.flow_lines(
-        flow_frame(series), step_title=t("lstm.step_axis"), value_title=t("lstm.flow_axis"),
-        series_title=t("lstm.flow_series"), marked=marked))
-
-
-@charts.spec_cache(max_entries=64)
-def sweep_chart(lang: str, task: str, lag: int) -> dict:
-    """Section 5: success rate against lag, both models, the lag chosen in section 3 marked."""
-    stored = shipped(task)
-    titles = [t(MODEL_NAMES[m]) for m in stored.models]
-    return charts.vega_lite(lstm_charts.sweep_chart(
-        lstm_charts.sweep_frame(stored.lags, sweep.summarise_sweep(stored), titles), tasks.CHANCE[task],
-        lag_title=t(LAG_AXES[task]), rate_title=t("lstm.rate_axis"), mean_title=t("lstm.col_mean"),
-        range_title=t("lstm.col_range"),
-        series_title=t("lstm.model_axis"), chance_label=t(BASELINES[task]), lag=lag))
-
-
 # --- sections 1 and 2: the cell by hand ---------------------------------------------------------------------
 
 def cell_params(v: dict) -> dict:
     """Section 1's one-unit cell from the page's values."""
     return lstm.one_unit_params({g: (v[f"w{g}"], v[f"u{g}"], v[f"b{g}"]) for g in lstm.GATES})
-
-
-def diagram_labels() -> dict[str, str]:
-    return {"forget": t("lstm.gate_f"), "input": t("lstm.gate_i"), "candidate": t("lstm.gate_a"),
-            "output": t("lstm.gate_o"), "set": t("lstm.set_label")}
 
 
 def cell_reading(values: dict, c_prev: float) -> str:
@@ -261,23 +185,9 @@ def growth_reading(v: dict) -> str:
              c0=num(v["c"]), c_end=num(C[-1]), bound=num(abs(v["c"]) + steps), a=num(float(np.mean(a))))
 
 
-def modes_table() -> str:
-    """The operating modes as a Markdown table (gate values from rnn_core)."""
-    return lstm_charts.modes_table(  # the gates' columns headed by their letters: the table fits a phone
-        MODE_GATES, {m: t(k) for m, k in MODE_NAMES.items()}, {m: t(k) for m, k in MODE_EFFECTS.items()},
-        [t("lstm.col_mode"), "$f$", "$i$", "$o$", t("lstm.col_what")], num)
-
-
 def mode_name(mode: str) -> str:
     """A mode's radio label: its name and the gate values it sets, e.g. "keep (f = 1, i = 0)"."""
-    return f"{t(MODE_NAMES[mode])} ({lstm_charts.gate_settings(MODE_GATES[mode], num)})"
-
-
-def ideal_and_real(ideal: dict, real: dict, sat: float) -> pd.DataFrame:
-    """The cell with its gates set exactly, against gates that can only approach 0 and 1 (``sat``), as text."""
-    compared = {t("lstm.row_ideal"): ideal, t("lstm.row_real", sat=num(sat)): real}
-    return pd.DataFrame({name: [num(r[k]) for k in ("f", "i", "o", "c", "h")] for name, r in compared.items()},
-                        index=["f", "i", "o", "cₜ", "hₜ"])
+    return f"{t(MODE_NAMES[mode])} ({', '.join(f'{g} = {num(v)}' for g, v in MODE_GATES[mode].items())})"
 
 
 def continuous_reading(sat: float) -> str:
@@ -288,15 +198,6 @@ def continuous_reading(sat: float) -> str:
 
 def story_value() -> str:
     return num(params.BOOK_STORY["a"][0])  # the book's value, written at step 1
-
-
-def story_table(sat: float) -> pd.DataFrame:
-    """The book's four-step story with exact gates, and the cell and output with gates saturating at ``sat``."""
-    exact, realistic = lstm.story(params.BOOK_STORY), lstm.story(params.BOOK_STORY, sat)
-    columns = {"aₜ": exact["a"], "f": exact["f"], "i": exact["i"], "o": exact["o"], "cₜ": exact["c"],
-               "hₜ": exact["h"], t("lstm.col_c_real"): realistic["c"], t("lstm.col_h_real"): realistic["h"]}
-    return pd.DataFrame({t("lstm.col_step"): [t(STORY_STEPS[k], value=story_value()) for k in (1, 2, 3, 4)],
-                         **{name: [num(x, 4) for x in values] for name, values in columns.items()}})
 
 
 def story_reading(sat: float) -> str:
@@ -418,15 +319,6 @@ def sweep_text(task: str) -> str:
     return t(SWEEP_TEXTS[task], tolerance=num(tasks.ADDING_TOLERANCE), chance=percent(tasks.CHANCE[task]))
 
 
-def sweep_tables(task: str) -> list[tuple[str, pd.DataFrame]]:
-    """Section 5's table, one per model: its name and its rows."""
-    stored = shipped(task)
-    tables = lstm_charts.sweep_tables(stored.lags, sweep.summarise_sweep(stored), len(stored.seeds), {
-        "lag": t(LAG_COLUMNS[task]), "mean": t("lstm.col_mean"), "range": t("lstm.col_range"),
-        "solved": t("lstm.col_solved")})
-    return [(t(MODEL_NAMES[m]), table) for m, table in zip(stored.models, tables, strict=True)]
-
-
 def sweep_caption(task: str) -> str:
     """How the sweep was run: seeds, updates, test set and every training setting, read from the stored file."""
     stored = shipped(task)
@@ -509,25 +401,6 @@ def own_run(weights: dict, steps: np.ndarray) -> tuple[np.ndarray, dict, dict]:
     H = C.shape[2]
     flow = lstm.gradient_flow(cache, np.full((1, H), 1.0 / np.sqrt(H)))
     return C, cache, flow
-
-
-@charts.spec_cache(max_entries=16)
-def own_gates_chart(lang: str, fp: tuple, _weights: dict, _steps: np.ndarray) -> dict:
-    """Section 6: the uploaded LSTM's gates and cell state along the typed sequence (the first units)."""
-    C, cache, _ = own_run(_weights, _steps)
-    return charts.vega_lite(lstm_charts.gate_heatmaps(
-        gate_panels(cache, C, params.OWN_UNITS_SHOWN), np.array([], int), **heatmap_titles()))
-
-
-@charts.spec_cache(max_entries=16)
-def own_flow_chart(lang: str, fp: tuple, _weights: dict, _steps: np.ndarray) -> dict:
-    """Section 6: the uploaded LSTM's gradient flow along the typed sequence."""
-    _, _, flow = own_run(_weights, _steps)
-    series = {t("lstm.series_lstm_c"): flow["dc"], t("lstm.series_lstm_h"): flow["dh"],
-              t("lstm.series_cell_path"): flow["cell_path"]}
-    return charts.vega_lite(lstm_charts.flow_lines(
-        flow_frame(series), step_title=t("lstm.step_axis"), value_title=t("lstm.flow_axis"),
-        series_title=t("lstm.flow_series"), marked=np.array([], int), colors=(0, 5, 2)))
 
 
 def own_reading(flow: dict, T: int) -> str:
