@@ -8,10 +8,15 @@ from collections.abc import Callable
 
 
 class RateLimit:
-    """Allows ``per_second`` events in any window of one second; the caller keeps one per session."""
+    """Allows ``per_second`` events in any window of one second; the caller keeps one per session.
+
+    ``clock`` returns the time in seconds (default :func:`time.monotonic`); a test passes a clock it sets.
+    """
 
     def __init__(self, per_second: int = 2, clock: Callable[[], float] | None = None):
-        self.clock = clock or (lambda: time.monotonic())  # looked up per call: tests can move time
+        # The default looks time.monotonic up at each call, not once: tests/apptest_helpers.clock_at still moves
+        # it for the lesson tests, until they pass a clock (apptest_helpers.set_clock) and clock_at goes.
+        self.clock = clock or (lambda: time.monotonic())
         self.recent: deque[float] = deque(maxlen=per_second)
 
     def allow(self) -> bool:

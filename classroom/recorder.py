@@ -20,10 +20,11 @@ MAX_PENDING = 50
 
 class Recorder:
     """Per session. ``status`` after each call: ``"recorded"`` (nothing waiting), ``"waiting"`` (the store is
-    away; answers queued) or ``"class_gone"`` (the class expired; its answers were dropped)."""
+    away; answers queued) or ``"class_gone"`` (the class expired; its answers were dropped). ``clock`` returns
+    the time in seconds (default :func:`time.monotonic`); a test passes a clock it sets."""
 
-    def __init__(self, clock: Callable[[], float] | None = None):
-        self.clock = clock or (lambda: time.monotonic())  # looked up per call: tests can move time
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
         self.pending: deque[tuple[int, Answer]] = deque(maxlen=MAX_PENDING)
         self.retry_at = 0.0
         self.status = "recorded"

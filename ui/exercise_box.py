@@ -5,6 +5,11 @@ own variant (a seed shown as a four-symbol code, so a teacher can open the same 
 and whether it is solved, all in ``st.session_state``. When the session has joined a class (the Class page),
 each checked answer is also sent to the class store, anonymously, through the session's
 :class:`classroom.recorder.Recorder`; if the database is away the box says so and the lesson carries on.
+
+Two session-state entries let a caller (the tests) choose what is otherwise left to chance or to the wall clock:
+``st.session_state[SEED_SOURCE]``, if set, is a function of no arguments that returns each new variant's seed (an
+int in ``range(codes.VARIANT_SEEDS)``) in place of a random one; ``st.session_state[RATE_LIMIT]``, if set, is the
+session's :class:`classroom.ratelimit.RateLimit`, which may read a clock of the caller's.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from ui.i18n import current_language, t, verbatim
 TRIES_BEFORE_ANSWER = 2
 MAX_TYPED = 200
 FALLBACK_BASE = "http://localhost:8501"  # where st.context.url is unknown (AppTest)
+CHECKS_PER_SECOND = 2
+SEED_SOURCE = "exercise.seed_source"
+RATE_LIMIT = "_class.rate"
 
 
 # --- the class store, one per process ---------------------------------------------------------------------
@@ -90,8 +98,8 @@ def recorder() -> Recorder:
 
 
 def rate_limit() -> RateLimit:
-    """At most two checks a second per session, over all its boxes."""
-    return st.session_state.setdefault("_class.rate", RateLimit(per_second=2))
+    """At most CHECKS_PER_SECOND checks a second per session, over all its boxes."""
+    return st.session_state.setdefault(RATE_LIMIT, RateLimit(per_second=CHECKS_PER_SECOND))
 
 
 def _record(exercise_id: str, lesson: str, seed: int, attempt: int, response: str, correct: bool) -> None:
@@ -123,7 +131,14 @@ def lesson_url(lesson: str, page_params: dict) -> str:
 
 # --- the box ----------------------------------------------------------------------------------------------
 def _state(exercise_id: str) -> dict:
-    return st.session_state.setdefault(f"exercise.{exercise_id}", _fresh(codes.new_variant_seed()))
+    if f"exercise.{exercise_id}" not in st.session_state:
+        st.session_state[f"exercise.{exercise_id}"] = _fresh(_new_seed())
+    return st.session_state[f"exercise.{exercise_id}"]
+
+
+def _new_seed() -> int:
+    """A new variant: from the session's seed source if it has one (see the module docstring), else at random."""
+    return st.session_state.get(SEED_SOURCE, codes.new_variant_seed)()
 
 
 def _fresh(seed: int) -> dict:
@@ -224,7 +239,7 @@ def _on_check(lesson: str, exercise_id: str) -> None:
 
 
 def _new_variant(exercise_id: str, seed: int | None = None) -> None:
-    st.session_state[f"exercise.{exercise_id}"] = _fresh(codes.new_variant_seed() if seed is None else seed)
+    st.session_state[f"exercise.{exercise_id}"] = _fresh(_new_seed() if seed is None else seed)
     _solved().discard(exercise_id)
 
 
