@@ -2,87 +2,52 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 from streamlit_compat import open_page
 
+from classroom.ratelimit import RateLimit
 from lessons.counting import readings as counting_lesson
-from ui import code_panel
+from ui import code_panel, exercise_box
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 
 
-def _build_once_per_process_like_a_server() -> None:
-    """AppTest builds anew, for every run, two things a Streamlit server builds once per process: it scans the
-    metadata of every installed package for components (0.3 s, a third of a typical page test) and compiles the
-    app's scripts into a fresh bytecode cache (a tenth of a run). Neither the installed packages nor the scripts
-    change during a test run: build each once, as the server does. Guarded, so that another Streamlit release
-    only makes the tests slower, never wrong."""
-    try:
-        from streamlit.components.v2 import manifest_scanner
-    except ImportError:
-        manifest_scanner = None
-    if manifest_scanner and not hasattr(manifest_scanner.scan_component_manifests, "cache_info"):
-        manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
-    from streamlit.testing.v1 import app_test
+class _SeedPool:
+    """Variant seeds drawn in turn from a fixed pool of ``size``, shared by every session of the process.
 
-    if isinstance(getattr(app_test, "ScriptCache", None), type):
-        shared = app_test.ScriptCache()
-        app_test.ScriptCache = lambda: shared
+    A new session draws each exercise's variant at random (ui.exercise_box), and making some variants trains a
+    model (the optimizer race: 0.1 s). The page tests open some 700 sessions: each is given this pool as its
+    seed source instead (``ui.exercise_box.SEED_SOURCE``), so a run is reproducible, two draws in a row still
+    differ, and each variant is made once per process (ui.exercise_box shares made variants, as a server does).
+    tests/test_exercises.py checks every exercise over 50 seeds.
+    """
 
+    def __init__(self, size: int = 12):
+        self.seeds = tuple(range(1_000, 1_000 + 7_919 * size, 7_919))
+        self._next = itertools.cycle(self.seeds)
+        self._lock = threading.Lock()  # AppTest runs scripts on their own thread
 
-def _poll_the_script_thread_gently(interval: float = 0.005) -> None:
-    """AppTest waits for the script thread by polling every millisecond; each wake-up takes the GIL from the
-    script it waits for (the page tests spent 7% more CPU so). Poll every 5 ms, the interpreter's own switch
-    interval, with AppTest's timeout and error unchanged."""
-    from streamlit.testing.v1 import local_script_runner as runner_module
-
-    if not callable(getattr(runner_module, "require_widgets_deltas", None)):
-        return
-
-    def require_widgets_deltas(runner, timeout: float = 3) -> None:
-        t0 = time.time()
-        while time.time() - t0 < timeout:
-            time.sleep(interval)
-            if runner.script_stopped():
-                return
-        runner.request_stop()
-        runner.join()
-        raise RuntimeError(f"AppTest script run timed out after {timeout}(s)")
-
-    runner_module.require_widgets_deltas = require_widgets_deltas
+    def __call__(self) -> int:
+        with self._lock:
+            return next(self._next)
 
 
-def _draw_variants_from_a_fixed_pool(size: int = 12) -> None:
-    """A new session draws each exercise's variant at random (``classroom.codes.new_variant_seed``), and making
-    some variants trains a model (the optimizer race: 0.1 s). The page tests open some 700 sessions: they draw
-    seeds in turn from a fixed pool instead, so a run is reproducible, two draws in a row still differ, and each
-    variant is made once per process (ui.exercise_box shares made variants, as a server does).
-    tests/test_exercises.py checks every exercise over 50 seeds."""
-    from classroom import codes
-
-    pool = itertools.cycle(range(1_000, 1_000 + 7_919 * size, 7_919))
-    lock = threading.Lock()  # AppTest runs scripts on their own thread
-
-    def new_variant_seed() -> int:
-        with lock:
-            return next(pool)
-
-    codes.new_variant_seed = new_variant_seed
+SEED_POOL = _SeedPool()
 
 
-_build_once_per_process_like_a_server()
-_poll_the_script_thread_gently()
-_draw_variants_from_a_fixed_pool()
+def give_seeds(at, source=SEED_POOL):
+    """The session draws its exercise variants from ``source`` (a function returning a seed; by default the
+    process's fixed pool, :data:`SEED_POOL`) instead of at random. Call before the box is first drawn."""
+    at.session_state[exercise_box.SEED_SOURCE] = source
+    return at
 
 
 # The expanders whose code is sent only once opened (ui.code_panel.opened_expander).
@@ -92,8 +57,9 @@ CODE_PANELS = (code_panel.PANEL_KEY, counting_lesson.NOTE_CODE_KEY)
 def open_app(page: str | None = None, lang: str = "en", params: dict | None = None, locale: str | None = None,
              open_code: bool = False):
     """A fresh session on ``page`` (a lesson name) with query parameters, run once; with ``open_code``,
-    its code panels are open, as if the student had opened them."""
-    at = AppTest.from_file(APP, default_timeout=60)
+    its code panels are open, as if the student had opened them. Its exercise variants come from
+    :data:`SEED_POOL`."""
+    at = give_seeds(AppTest.from_file(APP, default_timeout=60))
     for key in CODE_PANELS if open_code else ():
         at.session_state[code_panel.choice_key(key)] = True  # what opening one does (ui.code_panel)
     if locale:
@@ -151,8 +117,33 @@ def page_values(at, page: str) -> dict:
 
 
 def clock_at(monkeypatch, seconds: float) -> None:
-    """Move the session's rate-limit clock so that the next check is allowed."""
+    """Move the session's rate-limit clock so that the next check is allowed.
+
+    Deprecated: it moves ``time.monotonic`` for the whole process (for this test); use :func:`set_clock`, which
+    gives the session a clock of its own. It stays until the lesson tests have moved to set_clock.
+    """
     monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
+
+
+class Clock:
+    """A clock a test sets by hand: calling it returns ``now`` (seconds)."""
+
+    def __init__(self, now: float = 0.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def set_clock(at, seconds: float) -> None:
+    """The session's check rate limit reads ``seconds`` from now on (a test moves it two seconds on so that its
+    next check is allowed). The first call gives the session a rate limit on a :class:`Clock` of its own
+    (``ui.exercise_box.RATE_LIMIT``); later calls move that clock, keeping the checks it counted."""
+    limit = at.session_state[exercise_box.RATE_LIMIT] if exercise_box.RATE_LIMIT in at.session_state else None
+    if limit is None or not isinstance(limit.clock, Clock):
+        limit = RateLimit(per_second=exercise_box.CHECKS_PER_SECOND, clock=Clock())
+        at.session_state[exercise_box.RATE_LIMIT] = limit
+    limit.clock.now = seconds
 
 
 def check_button(at, lang: str, exercise_id: str):

@@ -1,4 +1,4 @@
-"""Shared test set-up: a class store per test, and no silent skips in CI.
+"""Shared test set-up: AppTest built once per process, a class store per test, and no silent skips in CI.
 
 Streamlit's caches are shared by the page tests of one process, as by the sessions of one server: the cached
 functions are pure and keyed on their arguments, so a warm entry is the value a cold run computes.
@@ -13,6 +13,18 @@ import os
 import pytest
 
 import lessons  # noqa: F401  (registers every lesson and its exercises, as app.py does)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def apptest_built_once_per_process():
+    """The one patch of the test session, applied here and undone at its end: AppTest scans the installed
+    packages and compiles the scripts once per process, as a server does (tests/streamlit_compat.py says why and
+    what it relies on)."""
+    from streamlit_compat import build_once_per_process
+
+    with pytest.MonkeyPatch.context() as patch:
+        build_once_per_process(patch)
+        yield
 
 
 @pytest.fixture(scope="session")
