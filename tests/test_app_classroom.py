@@ -6,8 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from apptest_helpers import APP, assert_clean, texts, url_of
-from apptest_helpers import open_app as open_lesson
+from apptest_helpers import SEED_POOL, assert_clean, give_seeds, open_app, set_clock, texts, url_of
 from streamlit.testing.v1 import AppTest
 
 import ui.exercise_box
@@ -35,20 +34,9 @@ def store(database):
     s.dispose()
 
 
-def open_app(page: str, lang: str, params: dict | None = None) -> AppTest:
-    """The Class page as a deep link opens it. Its URL path ("class") is not its file name, so AppTest needs one
-    run before it can switch to it (see AppTest.switch_page); the link's query is set for the second run."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(f"lessons/{page}/page.py")
-    for name in list(at.query_params):
-        del at.query_params[name]
-    at.query_params["lang"] = lang
-    for name, value in (params or {}).items():
-        at.query_params[name] = str(value)
-    at.run()
-    return at
+def open_class(lang: str, params: dict | None = None) -> AppTest:
+    """The Class page (URL path "class") as a deep link opens it: ``/class?lang=...&...``."""
+    return open_app("class", lang, params)
 
 
 def tr(lang: str, key: str, **fields) -> str:
@@ -59,7 +47,7 @@ def tr(lang: str, key: str, **fields) -> str:
 # --- the Class page -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_teacher_starts_a_class_and_sees_every_exercise(lang, store):
-    at = open_app("classroom", lang)
+    at = open_class(lang)
     assert_clean(at)
     next(b for b in at.button if b.key == "class_start").click().run()
     assert_clean(at)
@@ -77,7 +65,7 @@ def test_a_teacher_starts_a_class_and_sees_every_exercise(lang, store):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_student_joins_with_a_typed_code(lang, store):
     code = store.create_class().info.code
-    at = open_app("classroom", lang)
+    at = open_class(lang)
     at.text_input(key="class_typed_code").input(codes.display(code).lower())
     next(b for b in at.button if b.key == "class_join").click().run()
     assert_clean(at)
@@ -86,7 +74,7 @@ def test_a_student_joins_with_a_typed_code(lang, store):
 
 
 def test_the_language_switch_on_the_class_page_keeps_the_link_in_step(store):
-    at = open_app("classroom", "en")
+    at = open_class("en")
     at.segmented_control(key="lang").set_value("ko").run()
     assert_clean(at)
     assert at.query_params["lang"] in ("ko", ["ko"])  # a link copied from the address bar opens in Korean
@@ -101,7 +89,7 @@ def test_wrong_and_expired_codes_get_the_same_message(lang, database):
     old.dispose()
     seen = []
     for typed in (expired, "ZZZ-ZZZ", "hello"):
-        at = open_app("classroom", lang)
+        at = open_class(lang)
         at.text_input(key="class_typed_code").input(typed)
         next(b for b in at.button if b.key == "class_join").click().run()
         assert_clean(at)
@@ -113,7 +101,7 @@ def test_wrong_and_expired_codes_get_the_same_message(lang, database):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_class_link_joins_a_student(lang, store):
     code = store.create_class().info.code
-    at = open_app("classroom", lang, params={"join": codes.display(code)})
+    at = open_class(lang, params={"join": codes.display(code)})
     assert_clean(at)
     assert at.session_state["_class.joined"]["code"] == code
     assert url_of(at) == {"lang": lang}
@@ -128,7 +116,7 @@ def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
     store.record(new.info.id, Answer("s1", "counting", "counting_output", 1, 2, "3", True, new_token()))
     store.record(new.info.id, Answer("s2", "counting", "counting_output", 1, 1, "3", True, new_token()))
 
-    at = open_app("classroom", lang, params={"code": code, "key": new.teacher_secret})
+    at = open_class(lang, params={"code": code, "key": new.teacher_secret})
     assert_clean(at)
     assert url_of(at) == {"lang": lang}  # the secret leaves the address bar at once
     table = at.dataframe[0].value
@@ -143,7 +131,7 @@ def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
     assert link.startswith("http") and "/counting?" in link and f"lang={lang}" in link
 
     for bad_code, secret in ((code, new.teacher_secret[:-1]), ("ZZZ-ZZZ", new.teacher_secret), (code, "")):
-        at = open_app("classroom", lang, params={"code": bad_code, "key": secret})
+        at = open_class(lang, params={"code": bad_code, "key": secret})
         assert_clean(at)
         assert [e.value for e in at.error] == [tr(lang, "classroom.not_found")]
         assert len(at.dataframe) == 0 and "_class.teacher" not in at.session_state
@@ -154,7 +142,7 @@ def test_the_class_page_without_a_database_says_so(lang, tmp_path, monkeypatch):
     bad = tmp_path / "corrupt.sqlite3"
     bad.write_bytes(b"not a database" * 300)
     monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{bad}")
-    at = open_app("classroom", lang)
+    at = open_class(lang)
     assert_clean(at)
     next(b for b in at.button if b.key == "class_start").click().run()
     assert_clean(at)
@@ -195,13 +183,13 @@ exercise_box("counting", "{exercise_id}")
 
 @pytest.fixture
 def fake(monkeypatch):
+    """The box's registry is the fakes', for this test only (patched here, undone after it)."""
     use_exercises(monkeypatch, _fake_exercises())
-    if base.MALFORMED_NUMBER not in catalog("en"):  # until the [exercises] texts land in locales/
-        monkeypatch.setattr(base, "MALFORMED_NUMBER", "nav.optimizers")
 
 
-def box_app(lang: str, exercise_id: str = "fake_number", joined: dict | None = None) -> AppTest:
-    at = AppTest.from_string(BOX.format(exercise_id=exercise_id), default_timeout=30)
+def box_app(lang: str, exercise_id: str = "fake_number", joined: dict | None = None, seeds=SEED_POOL) -> AppTest:
+    """A page with one box, run once; its variants come from ``seeds``."""
+    at = give_seeds(AppTest.from_string(BOX.format(exercise_id=exercise_id), default_timeout=30), seeds)
     at.session_state["lang"] = lang
     if joined:
         at.session_state["_class.joined"] = joined
@@ -222,21 +210,16 @@ def answer_box(at: AppTest, typed: str) -> AppTest:
     return at
 
 
-def clock_at(monkeypatch, seconds: float) -> None:
-    """Move the session's rate-limit clock far enough that the next check is allowed."""
-    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
-
-
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_a_box_answered_wrong_then_right(lang, fake, monkeypatch):
-    clock_at(monkeypatch, 100.0)
+def test_a_box_answered_wrong_then_right(lang, fake):
     at = box_app(lang)
+    set_clock(at, 100.0)
     assert tr(lang, "nav.counting") in texts(at)  # the prompt
     answer_box(at, "-2.5")
     assert [e.value for e in at.error] == [tr(lang, "exercise_box.wrong", response="`-2.5`")]
     assert tr(lang, "nav.gradients") in [i.value for i in at.info]  # the sign-error hint
     assert tr(lang, "nav.lstm") not in texts(at)  # no explanation yet
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     answer_box(at, "2.5")
     assert [s.value for s in at.success] == [tr(lang, "exercise_box.right", tries=2)]
     assert tr(lang, "exercise_box.answer", answer="2.5") in texts(at)
@@ -244,12 +227,12 @@ def test_a_box_answered_wrong_then_right(lang, fake, monkeypatch):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_two_wrong_tries_show_the_answer_the_explanation_and_the_link(lang, fake, monkeypatch):
-    clock_at(monkeypatch, 100.0)
+def test_two_wrong_tries_show_the_answer_the_explanation_and_the_link(lang, fake):
     at = box_app(lang)
+    set_clock(at, 100.0)
     answer_box(at, "7")
     assert tr(lang, "nav.home") in [i.value for i in at.info]  # the generic hint
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     answer_box(at, "not a number")  # unreadable: a message, not a try
     assert at.session_state["exercise.fake_number"]["tries"] == 1 and len(at.warning) == 1
     assert tr(lang, "nav.lstm") not in texts(at)
@@ -274,10 +257,10 @@ def test_the_box_writes_numbers_as_the_pages_do_and_reads_them_back(lang, monkey
 
     fakes.make = make
     use_exercises(monkeypatch, fakes)
-    clock_at(monkeypatch, 100.0)
     at = box_app(lang)
+    set_clock(at, 100.0)
     answer_box(at, "-1")
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     answer_box(at, "−1.23·10⁵")
     assert tr(lang, "exercise_box.right", tries=2) in texts(at)
     assert tr(lang, "exercise_box.answer", answer="−1.23·10⁵") in texts(at)
@@ -285,9 +268,9 @@ def test_the_box_writes_numbers_as_the_pages_do_and_reads_them_back(lang, monkey
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_checks_faster_than_two_a_second_are_refused(lang, fake, monkeypatch):
-    clock_at(monkeypatch, 100.0)
+def test_checks_faster_than_two_a_second_are_refused(lang, fake):
     at = box_app(lang)
+    set_clock(at, 100.0)
     answer_box(at, "1")
     answer_box(at, "junk")
     answer_box(at, "2.5")
@@ -296,15 +279,15 @@ def test_checks_faster_than_two_a_second_are_refused(lang, fake, monkeypatch):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_a_setting_is_read_from_the_page_widgets(lang, fake, monkeypatch):
-    clock_at(monkeypatch, 100.0)
-    at = AppTest.from_string(BOX.format(exercise_id="fake_setting"), default_timeout=30)
+def test_a_setting_is_read_from_the_page_widgets(lang, fake):
+    at = give_seeds(AppTest.from_string(BOX.format(exercise_id="fake_setting"), default_timeout=30))
+    set_clock(at, 100.0)
     at.session_state["lang"] = lang
     at.session_state["counting.w"] = 2.0
     at.run()
     at.button(key="exercise.fake_setting.check").click().run()
     assert tr(lang, "nav.gradients") in [i.value for i in at.info]
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     at.session_state["counting.w"] = 0.5
     at.button(key="exercise.fake_setting.check").click().run()
     assert_clean(at)
@@ -313,26 +296,35 @@ def test_a_setting_is_read_from_the_page_widgets(lang, fake, monkeypatch):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_reset_and_a_typed_variant_code_change_the_variant(lang, fake):
-    at = box_app(lang)
+    at = box_app(lang, seeds=iter((11, 22)).__next__)  # the session's random draws, known here
+    assert at.session_state["exercise.fake_number"]["seed"] == 11
+    assert tr(lang, "exercise_box.variant", code=codes.variant_code(11)) in texts(at)
     at.text_input(key="exercise.fake_number.code").input(codes.variant_code(4242))
     at.button(key="exercise.fake_number.go").click().run()
     assert at.session_state["exercise.fake_number"]["seed"] == 4242
-    assert tr(lang, "exercise_box.variant", code=f"`{codes.variant_code(4242)}`".strip("`")) in texts(at)
+    assert tr(lang, "exercise_box.variant", code=codes.variant_code(4242)) in texts(at)
     at.text_input(key="exercise.fake_number.code").input("??").run()
     at.button(key="exercise.fake_number.go").click().run()
     assert [e.value for e in at.error] == [tr(lang, "exercise_box.variant_bad")]
+    assert at.session_state["exercise.fake_number"]["seed"] == 4242  # a bad code leaves the variant as it was
+    set_clock(at, 100.0)
+    answer_box(at, "7")
+    assert at.session_state["exercise.fake_number"]["tries"] == 1
     at.button(key="exercise.fake_number.reset").click().run()
-    assert at.session_state["exercise.fake_number"]["tries"] == 0
+    assert at.session_state["exercise.fake_number"]["seed"] == 22  # a new draw
+    assert tr(lang, "exercise_box.variant", code=codes.variant_code(22)) in texts(at)
+    assert at.session_state["exercise.fake_number"]["tries"] == 0  # the wrong try is forgotten with its variant
+    assert tr(lang, "exercise_box.wrong", response="`7`") not in [e.value for e in at.error]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_checked_answers_are_recorded_for_the_class(lang, fake, store, monkeypatch):
+def test_checked_answers_are_recorded_for_the_class(lang, fake, store):
     info = store.create_class().info
-    clock_at(monkeypatch, 100.0)
     at = box_app(lang, joined={"id": info.id, "code": info.code})
+    set_clock(at, 100.0)
     assert tr(lang, "exercise_box.recording", code=codes.display(info.code)) in texts(at)
     answer_box(at, "-2.5")
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     answer_box(at, "2.5")
     (summary,) = store.summary(info.id)
     assert (summary.exercise_id, summary.tried, summary.right_first, summary.right_end) == ("fake_number", 1, 0, 1)
@@ -344,32 +336,58 @@ def test_a_box_keeps_working_while_the_database_is_away(lang, fake, tmp_path, mo
     bad = tmp_path / "corrupt.sqlite3"
     bad.write_bytes(b"not a database" * 300)
     monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{bad}")
-    clock_at(monkeypatch, 100.0)
     at = box_app(lang, joined={"id": 1, "code": "K7M3QX"})
+    set_clock(at, 100.0)
     answer_box(at, "2.5")
     assert [s.value for s in at.success] == [tr(lang, "exercise_box.right", tries=1)]
     assert [w.value for w in at.warning] == [tr(lang, "exercise_box.not_recording", waiting=1)]
 
 
-def test_the_real_exercises_mount_in_a_box():
-    """Every real exercise's first variant draws in a box (its texts exist) without an exception."""
-    missing = [ex_id for ids in registry.catalogue().values() for ex_id in ids
-               if registry.make(ex_id, 1).prompt_key not in catalog("en")]
-    if missing:
-        pytest.xfail(f"the exercise texts are not in locales/ yet: {missing[:3]}...")
-    for lesson, ids in registry.catalogue().items():
-        at = AppTest.from_string("\n".join(
-            ["import streamlit as st", "from ui.exercise_box import exercise_box"]
-            + [f"exercise_box({lesson!r}, {ex_id!r})" for ex_id in ids]), default_timeout=30)
-        at.run()
-        assert_clean(at)
+def text(lang: str, key: str) -> str:
+    """A locale text as ui.i18n.t finds it (English where the language lacks the key), unfilled."""
+    return catalog(lang).get(key) or catalog("en")[key]
+
+
+def prompt(lang: str, ex: Exercise) -> str:
+    """The variant's prompt with its values filled in ``lang``."""
+    values = base.fill(ex.prompt_values, lambda key: text(lang, key))
+    return text(lang, ex.prompt_key).format(**values) if values else text(lang, ex.prompt_key)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("lesson", list(registry.catalogue()))
+def test_every_real_exercise_shows_its_variant_its_prompt_and_the_input_its_kind_asks_for(lesson, lang):
+    """Each of a lesson's real exercises in a box: the variant's code, its prompt filled with the variant's values
+    in the chosen language, and the answer its kind asks for (a number box, the choices by their labels, or a
+    Check button that reads the page's settings)."""
+    ids = registry.catalogue()[lesson]
+    at = give_seeds(AppTest.from_string("\n".join(
+        ["import streamlit as st", "from ui.exercise_box import exercise_box"]
+        + [f"exercise_box({lesson!r}, {ex_id!r})" for ex_id in ids]), default_timeout=30))
+    at.session_state["lang"] = lang
+    at.run()
+    assert_clean(at)
+    shown = texts(at)
+    for ex_id in ids:
+        seed = at.session_state[f"exercise.{ex_id}"]["seed"]
+        ex = registry.make(ex_id, seed)
+        assert tr(lang, "exercise_box.variant", code=codes.variant_code(seed)) in shown, ex_id
+        assert prompt(lang, ex) in shown, ex_id
+        if ex.kind == "number":
+            assert not at.text_input(key=f"exercise.{ex_id}.typed").disabled
+        elif ex.kind == "choice":
+            labels = [text(lang, registry.choice_labels()[c]) if c in registry.choice_labels() else str(c)
+                      for c in ex.choices]
+            assert at.radio(key=f"exercise.{ex_id}.chosen").options == labels, ex_id
+        else:
+            assert ex.kind == "setting" and not at.button(key=f"exercise.{ex_id}.check").disabled
 
 
 @pytest.mark.parametrize("lesson", list(registry.catalogue()))
 def test_every_lesson_draws_a_box_for_each_of_its_exercises_in_section_order(lesson):
     """Each box has one "new variant" button keyed by its exercise: the buttons, in the order the page draws them,
     are the lesson's catalogue, which tests/test_exercises.py holds to section order."""
-    at = open_lesson(lesson)
+    at = open_app(lesson)
     assert_clean(at)
     boxes = [b.key.split(".")[1] for b in at.button if (b.key or "").endswith(".reset")]
     assert boxes == list(registry.catalogue()[lesson])
