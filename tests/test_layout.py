@@ -8,6 +8,7 @@ breaks the layout, whether or not that code path runs in another test.
 from __future__ import annotations
 
 import ast
+import importlib
 import numbers
 import re
 from pathlib import Path
@@ -82,13 +83,17 @@ def _defines_params(tree: ast.AST) -> list[int]:
 
 
 def _setting_names(tree: ast.Module) -> list[str]:
-    """Module-level names that, by their name, hold settings: BOOK, DEFAULT_*, *_PRESETS, *_RANGE ..."""
+    """Module-level names that, by their name, hold settings (BOOK, DEFAULT_*, *_PRESETS, *_RANGE ...) and are
+    given numbers typed there. A name bound to what params.py defines (``BOOK = params.BOOK``, defaults read
+    off the specs) is a reference, not a second definition."""
     names = []
     for node in tree.body:
         if isinstance(node, ast.Assign):
             targets = node.targets
         else:
-            targets = [node.target] if isinstance(node, ast.AnnAssign) else []
+            targets = [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else []
+        if not targets or not _literals(node.value):
+            continue
         for target in targets:
             for name in ast.walk(target):
                 if isinstance(name, ast.Name) and SETTING_NAME.search(name.id):
@@ -140,15 +145,26 @@ def _distinctive_settings(lesson) -> set[float]:
     return {v for v in values if abs(v) not in COMMON}
 
 
+# Keyword arguments whose numbers say how a thing is drawn or cached, never what a lesson computes.
+PRESENTATION = {"max_entries", "ttl", "size", "width", "height", "strokeWidth", "strokeDash", "opacity",
+                "fontSize", "labelFontSize", "titleFontSize", "padding", "cornerRadius", "thickness", "tickCount",
+                "labelLimit", "columns", "digits"}
+
+
 def _literals(tree: ast.AST) -> dict[float, int]:
-    """Numeric literals of a file's code (docstrings and other strings are not code), signed where written so."""
-    found, negated = {}, set()
+    """Numeric literals of a file's code (docstrings and other strings are not code), signed where written so;
+    the values of presentation keywords (:data:`PRESENTATION`) left out."""
+    found, skipped = {}, set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg in PRESENTATION:
+            skipped |= {id(inner) for inner in ast.walk(node.value)}
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
-            negated.add(id(node.operand))
+            skipped.add(id(node.operand))
             if _is_number(node.operand.value):
                 found.setdefault(-float(node.operand.value), node.lineno)
-        elif isinstance(node, ast.Constant) and _is_number(node.value) and id(node) not in negated:
+        elif isinstance(node, ast.Constant) and _is_number(node.value):
             found.setdefault(float(node.value), node.lineno)
     return found
 
@@ -175,15 +191,19 @@ def _core_modules_read_by(folder: Path) -> list[Path]:
 
 @pytest.mark.parametrize("lesson", registry.lessons(), ids=lambda lesson: lesson.name)
 def test_a_lessons_settings_are_not_typed_again_outside_its_params(lesson):
-    """A default, a range bound or a book value typed again as a literal in the lesson's other files, or in the
-    maths, is a copy that can drift from the page: they read ``params`` instead."""
+    """A default, a range bound or a book value typed again as a literal in the lesson's other files is a copy
+    that can drift from the page; so is a book value typed into the maths it reads. They read ``params``."""
     assert lesson.params, f"{lesson.name} registers no params"
     settings = _distinctive_settings(lesson)
+    params = importlib.import_module(f"lessons.{lesson.name}.params")
+    book = {v for name in dir(params) if name.startswith("BOOK") for v in _numbers_of(getattr(params, name))}
+    book = {v for v in book if abs(v) not in COMMON}
     folder = ROOT / "lessons" / lesson.name
-    wrong = []
     own = [path for path in folder.glob("*.py") if path.name not in ("params.py", "__init__.py")]
-    for path in [*own, *_core_modules_read_by(folder)]:
+    wrong = []
+    for path, looked_for in [*((path, settings) for path in own),
+                             *((path, book) for path in _core_modules_read_by(folder))]:
         for value, line in _literals(ast.parse(path.read_text(encoding="utf-8"))).items():
-            if value in settings:
+            if value in looked_for:
                 wrong.append(f"{path.relative_to(ROOT)}:{line} {value:g}")
     assert not wrong, wrong
