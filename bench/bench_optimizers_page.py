@@ -43,7 +43,7 @@ def cpu_ms(work, repeats: int) -> tuple[float, float]:
 def bench_worst_case_race(repeats: int = 9) -> None:
     X, targets = counting.book_dataset()
     one_by_one = cpu_ms(lambda: [counting.fit(X, targets, START, o, N_ITER) for o in RUNNERS.values()], repeats)
-    lockstep = cpu_ms(lambda: counting.fit_many(X, targets, START, RUNNERS, N_ITER), repeats)
+    lockstep = cpu_ms(lambda: race.fit_many(X, targets, START, RUNNERS, N_ITER), repeats)
     print(f"race of {len(RUNNERS)} optimizers x {N_ITER} iterations (bench_race.py's), CPU median (fastest) of "
           f"{repeats}: one fit after another {one_by_one[0]:.1f} ms ({one_by_one[1]:.1f}); "
           f"fit_many in lockstep {lockstep[0]:.1f} ms ({lockstep[1]:.1f})")

@@ -237,7 +237,7 @@ def test_under_the_hood_lists_readable_public_functions_with_a_line_each():
     pairs = shown_under_the_hood("counting")
     names = [name for name, _ in pairs]
     assert "counting.fit" in names  # the loop that trained the run on this page
-    assert not {"counting.fit_many", "counting._Run", "counting._evaluate_batch"} & set(names)  # the race engine
+    assert not {"race.fit_many", "race._Run", "race._evaluate_batch"} & set(names)  # the race engine
     for name, key in pairs:
         module, attribute = name.split(".")
         function = getattr(modules[module], attribute)

@@ -1,8 +1,8 @@
 """fit_many trains several optimizers in lockstep; each trajectory must be bit for bit what fit gives alone.
 
-fit is the loop the counting page shows (forward, cost, BPTT, the overflow checks, the update); fit_many, with its
-fused evaluation, is the engine of the optimizer race. Every field of every Trajectory is compared, for runs that
-go on and for runs that stop at each kind of overflow.
+fit (rnn_core.counting) is the loop the lessons show (forward, cost, BPTT, the overflow checks, the update);
+fit_many (rnn_core.race), with its fused evaluation, is the engine of the optimizer race. Every field of every
+Trajectory is compared, for runs that go on and for runs that stop at each kind of overflow.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from rnn_core import counting, optim
+from rnn_core import counting, optim, race
 
 OPTIMIZERS = {
     "sgd": optim.sgd(5e-4),
@@ -66,7 +66,7 @@ def assert_same(alone: counting.Trajectory, together: counting.Trajectory, label
 @pytest.mark.parametrize("start", [(-2.0, 0.0), (-1.5, 2.0), (3.0, 3.0), (1.0, 1.0), (1.0, 1e40)])
 def test_fit_many_is_fit_for_each_optimizer(data, start):
     X, targets = DATASETS[data]
-    together = counting.fit_many(X, targets, start, OPTIMIZERS, ITERATIONS[data])
+    together = race.fit_many(X, targets, start, OPTIMIZERS, ITERATIONS[data])
     assert list(together) == list(OPTIMIZERS)
     for name, optimizer in OPTIMIZERS.items():
         alone = counting.fit(X, targets, start, optimizer, ITERATIONS[data])
@@ -75,7 +75,7 @@ def test_fit_many_is_fit_for_each_optimizer(data, start):
 
 def test_the_race_mixes_runs_that_stop_early_with_runs_that_go_on():
     X, targets = counting.book_dataset()
-    runs = counting.fit_many(X, targets, (-2.0, 0.0), OPTIMIZERS, 500)
+    runs = race.fit_many(X, targets, (-2.0, 0.0), OPTIMIZERS, 500)
     assert runs["sgd"].diverged_at == 38 and runs["sgd"].reason == "state"  # the book's explosion
     assert runs["huge_step"].diverged_at == 1  # its first step already throws it out of float64's reach
     assert runs["newton"].diverged_at is None and len(runs["newton"].updates) == 500
@@ -98,7 +98,7 @@ def test_fit_many_is_fit_for_runs_that_stop_at_each_overflow(reason):
     alone = counting.fit(X, targets, start, optimizer, 50)
     assert alone.reason == reason
     others = {"sgd": optim.sgd(5e-4), "newton": optim.newton(10.0)}  # runs that go on beside it
-    together = counting.fit_many(X, targets, start, {**others, reason: optimizer}, 50)
+    together = race.fit_many(X, targets, start, {**others, reason: optimizer}, 50)
     assert_same(alone, together[reason], reason)
     for name, other in others.items():
         assert_same(counting.fit(X, targets, start, other, 50), together[name], f"{reason} beside {name}")
@@ -111,7 +111,7 @@ def test_evaluate_batch_gives_each_pair_the_single_evaluation():
         XT = np.ascontiguousarray(X.T)
         U, W = rng.normal(scale=2.0, size=(2, 7)) * (10.0 if trial % 5 == 0 else 1.0)  # some overflow
         with np.errstate(over="ignore", invalid="ignore"):
-            ST, c, gU, gW = counting._evaluate_batch(XT, targets, U, W)
+            ST, c, gU, gW = race._evaluate_batch(XT, targets, U, W)
             for k in range(len(U)):
                 S = counting.forward(X, U[k], W[k])
                 np.testing.assert_array_equal(ST[:, k], S.T)
@@ -119,5 +119,26 @@ def test_evaluate_batch_gives_each_pair_the_single_evaluation():
                 np.testing.assert_array_equal([c[k], gU[k], gW[k]], expected)
 
 
+@pytest.mark.parametrize("n_iter", [0, 1, 2])
+def test_fit_many_is_fit_for_the_shortest_runs(n_iter):
+    """No update (the start evaluated only), one and two: the ends of the loop, where an off-by-one would show."""
+    X, targets = counting.book_dataset()
+    for start in [(-2.0, 0.0), (3.0, 3.0), (1e200, 0.5)]:
+        together = race.fit_many(X, targets, start, OPTIMIZERS, n_iter)
+        for name, optimizer in OPTIMIZERS.items():
+            assert_same(counting.fit(X, targets, start, optimizer, n_iter), together[name], f"{start} {name}")
+
+
+def test_fit_many_is_fit_from_random_starts_on_random_data():
+    """Starts of every size (from 1e-3 to 1e3, either sign) on data sets of every shape, with every optimizer."""
+    rng = np.random.default_rng(19)
+    for trial in range(12):
+        X, targets = counting.make_dataset(int(rng.integers(1, 40)), int(rng.integers(1, 20)), seed=trial)
+        start = tuple(float(x) for x in rng.choice([-1.0, 1.0], 2) * 10.0 ** rng.uniform(-3, 3, 2))
+        together = race.fit_many(X, targets, start, OPTIMIZERS, 25)
+        for name, optimizer in OPTIMIZERS.items():
+            assert_same(counting.fit(X, targets, start, optimizer, 25), together[name], f"{trial} {start} {name}")
+
+
 def test_fit_many_of_nothing_is_empty():
-    assert counting.fit_many(*counting.book_dataset(), (0.0, 0.0), {}, 10) == {}
+    assert race.fit_many(*counting.book_dataset(), (0.0, 0.0), {}, 10) == {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from lessons.counting.params import BOOK, P
-from rnn_core import counting, optim
+from rnn_core import counting, optim, race
 from rnn_core.exercise import (
     HINT_SETTINGS_CHANGED,
     HINT_SIGN,
@@ -149,7 +149,7 @@ def safe_rate(rng: np.random.Generator) -> Exercise:
     def diverging(X: np.ndarray, targets: np.ndarray, rates: tuple[float, ...]) -> list[bool]:
         """Whether descent from the book's start diverges within the iterations, for each rate. The runs go in
         lockstep (``fit_many``: bit for bit what ``fit`` gives each alone, at a third of the cost)."""
-        runs = counting.fit_many(X, targets, start, {str(k): optim.sgd(lr) for k, lr in enumerate(rates)}, iters)
+        runs = race.fit_many(X, targets, start, {str(k): optim.sgd(lr) for k, lr in enumerate(rates)}, iters)
         return [run.diverged_at is not None for run in runs.values()]
 
     while True:
