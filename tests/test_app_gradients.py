@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, type_and_check, url_of
+from apptest_helpers import assert_clean, by_key, check_button, open_app, set_clock, texts, type_and_check, url_of
 from browser_helpers import load, wait_until_drawn, wait_until_run, watch_console
 
 from lessons.gradients import params, readings
@@ -255,9 +255,9 @@ def test_every_exercise_box_is_in_its_own_section():
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_an_exercise_answered_one_step_off_then_right_on_the_page(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_an_exercise_answered_one_step_off_then_right_on_the_page(lang, no_class):
     at = open_app(page="gradients", lang=lang)
+    set_clock(at, 100.0)
     ex = this_variant(at, "gradients_steps_below")
     m = ex.answer  # recomputed here: the first m with |w|^m below 1 %
     assert abs(ex.params["w"]) ** m < params.NEGLIGIBLE <= abs(ex.params["w"]) ** (m - 1)
@@ -265,18 +265,18 @@ def test_an_exercise_answered_one_step_off_then_right_on_the_page(lang, monkeypa
     assert_clean(at)
     assert catalog(lang)["exercise_box.wrong"].format(response=f"`{m + 1}`") in [e.value for e in at.error]
     assert catalog(lang)["exercises.gradients_steps_below_hint_off"] in [i.value for i in at.info]
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     type_and_check(at, lang, "gradients_steps_below", str(m))
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     assert at.session_state["exercise.gradients_steps_below"]["solved"]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_matrix_exercises_are_answered_from_the_pages_own_widgets(lang, monkeypatch, no_class):
+def test_the_matrix_exercises_are_answered_from_the_pages_own_widgets(lang, no_class):
     """A student types the exercise's matrix into section 3's own box, reads ρ and the regime off the page, and
     answers with what the page says: both are judged right at the first try."""
-    clock_at(monkeypatch, 100.0)
     at = open_app(page="gradients", lang=lang)
+    set_clock(at, 100.0)
     radius = this_variant(at, "gradients_spectral_radius")
     by_key(at, "radio", "gradients.kind").set_value("typed").run()
     by_key(at, "text_input", "gradients.matrix").input(radius.page_params["matrix"]).run()
@@ -287,7 +287,7 @@ def test_the_matrix_exercises_are_answered_from_the_pages_own_widgets(lang, monk
     type_and_check(at, lang, "gradients_spectral_radius", shown_rho)
     assert catalog(lang)["exercise_box.right"].format(tries=1) in [s.value for s in at.success]
 
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     regime = this_variant(at, "gradients_matrix_regime")
     by_key(at, "text_input", "gradients.matrix").input(regime.page_params["matrix"]).run()
     said = [key for key in ("cond_linear_vanishing", "cond_linear_explode", "cond_linear_boundary")

@@ -11,8 +11,8 @@ import pytest
 from apptest_helpers import (
     assert_clean,
     by_key,
-    clock_at,
     open_app,
+    set_clock,
     shown_under_the_hood,
     texts,
     type_and_check,
@@ -288,23 +288,23 @@ def test_korean_charts_title_every_tooltip_and_alerts_use_material_icons():
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_an_exercise_answered_wrong_then_right_on_the_page(lang, no_class):
     at = open_app(lang=lang)
+    set_clock(at, 100.0)
     ex = registry.make("home_state_count", at.session_state["exercise.home_state_count"]["seed"])
     type_and_check(at, lang, "home_state_count", str(ex.answer + 1))
     assert_clean(at)
     assert catalog(lang)["exercise_box.wrong"].format(response=f"`{ex.answer + 1}`") in [e.value for e in at.error]
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     type_and_check(at, lang, "home_state_count", str(ex.answer))
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     assert at.session_state["exercise.home_state_count"]["solved"]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_the_setting_exercise_reads_the_pages_own_widgets(lang, no_class):
     at = open_app(lang=lang)
+    set_clock(at, 100.0)
     ex = registry.make("home_fading_scale", at.session_state["exercise.home_fading_scale"]["seed"])
     goal = ex.answer  # the exercise's network, and a scale at which less than 1 % of the nudge is left
     by_key(at, "text_input", "home.x").input(goal["x"]).run()
@@ -314,7 +314,7 @@ def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_
     by_key(at, "slider", "home.scale").set_value(START_SCALE).run()  # the link's start: too much is left there
     at.button(key="exercise.home_fading_scale.check").click().run()
     assert catalog(lang)["exercises.home_fading_scale_hint"] in [i.value for i in at.info]
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     by_key(at, "slider", "home.scale").set_value(goal["scale"]).run()
     at.button(key="exercise.home_fading_scale.check").click().run()
     assert_clean(at)

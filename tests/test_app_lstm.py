@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from apptest_helpers import assert_clean, by_key, clock_at, open_app, texts, type_and_check, url_of
+from apptest_helpers import assert_clean, by_key, open_app, set_clock, texts, type_and_check, url_of
 from safetensors.numpy import save as safetensors_bytes
 
 from lessons.lstm import params as lesson_params
@@ -509,9 +509,9 @@ def test_a_sequence_that_does_not_fit_the_uploaded_model_is_refused_clearly(lang
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_cell_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_the_cell_exercise_answered_wrong_then_right_on_the_page(lang, no_class):
     at = open_app("lstm", lang=lang)
+    set_clock(at, 100.0)
     ex = registry.make("lstm_cell_after", at.session_state["exercise.lstm_cell_after"]["seed"])
     # The answer recomputed here, step by step: c_t = f_t c_{t-1} + i_t a_t.
     c = ex.params["c0"]
@@ -523,7 +523,7 @@ def test_the_cell_exercise_answered_wrong_then_right_on_the_page(lang, monkeypat
     assert_clean(at)
     assert catalog(lang)["exercise_box.wrong"].format(response=f"`{wrong}`") in [e.value for e in at.error]
     assert not at.session_state["exercise.lstm_cell_after"]["solved"]
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     type_and_check(at, lang, "lstm_cell_after", f"{c:.6g}")
     assert_clean(at)
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
@@ -531,9 +531,9 @@ def test_the_cell_exercise_answered_wrong_then_right_on_the_page(lang, monkeypat
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_keep_setting_exercise_reads_the_pages_own_sliders(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_the_keep_setting_exercise_reads_the_pages_own_sliders(lang, no_class):
     at = open_app("lstm", lang=lang)
+    set_clock(at, 100.0)
     ex = registry.make("lstm_keep_setting", at.session_state["exercise.lstm_keep_setting"]["seed"])
     x, h, c = ex.params["x"], ex.params["h"], ex.params["c"]
     for name in ("x", "h", "c"):
@@ -551,7 +551,7 @@ def test_the_keep_setting_exercise_reads_the_pages_own_sliders(lang, monkeypatch
     chosen = {"wf": top * sign, "uf": 0.0, "bf": top, "wi": -top * sign, "ui": 0.0, "bi": -top}
     for name, value in chosen.items():
         by_key(at, "slider", f"lstm.{name}").set_value(value).run()
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     at.button(key="exercise.lstm_keep_setting.check").click().run()
     assert_clean(at)
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from apptest_helpers import ROOT, assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
+from apptest_helpers import ROOT, assert_clean, by_key, check_button, open_app, set_clock, texts, url_of
 
 from lessons.mappings.params import INPUT_PARAM, P
 from rnn_core import mappings
@@ -328,9 +328,9 @@ def test_numbers_read_alike_and_every_tooltip_has_a_title(task, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_review_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_the_review_exercise_answered_wrong_then_right_on_the_page(lang, no_class):
     at = open_app("mappings", lang=lang)
+    set_clock(at, 100.0)
     ex = registry.make("mappings_review", at.session_state["exercise.mappings_review"]["seed"])
     wrong = next(c for c in ex.choices if c != ex.answer)
     at.radio(key="exercise.mappings_review.chosen").set_value(wrong)
@@ -338,7 +338,7 @@ def test_the_review_exercise_answered_wrong_then_right_on_the_page(lang, monkeyp
     assert_clean(at)
     assert not at.session_state["exercise.mappings_review"]["solved"]
     assert any(e.value.startswith(catalog(lang)["exercise_box.wrong"].split("{")[0]) for e in at.error)
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     at.radio(key="exercise.mappings_review.chosen").set_value(ex.answer)
     check_button(at, lang, "mappings_review").click().run()
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
@@ -346,15 +346,15 @@ def test_the_review_exercise_answered_wrong_then_right_on_the_page(lang, monkeyp
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_review_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_the_review_setting_exercise_reads_the_pages_own_widgets(lang, no_class):
     at = open_app("mappings", lang=lang)
+    set_clock(at, 100.0)
     ex = registry.make("mappings_review_setting", at.session_state["exercise.mappings_review_setting"]["seed"])
     length, wanted = ex.params["length"], ex.params["verdict"]
     by_key(at, "text_input", "mappings.review").input("+" * (length + 1)).run()  # one word too many
     at.button(key="exercise.mappings_review_setting.check").click().run()
     assert catalog(lang)["exercises.mappings_review_setting_hint_length"] in [i.value for i in at.info]
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     good = {"neg": (length - 1) // 2, "even": length // 2, "pos": length // 2 + 1}[wanted]
     review = "+" * good + "-" * (length - good)
     by_key(at, "text_input", "mappings.review").input(review).run()
