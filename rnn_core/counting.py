@@ -26,8 +26,6 @@ import numpy as np
 from rnn_core.errors import InputError
 from rnn_core.optim import Optimizer, apply_updates
 
-MAX_TYPED_STEPS = 200
-
 
 def book_dataset() -> tuple[np.ndarray, np.ndarray]:
     """The book's 50 sequences of 10 bits, drawn exactly as the book draws them.
@@ -55,8 +53,8 @@ class SequenceError(InputError):
     """A typed sequence that is not a list of 0s and 1s (codes below, at :func:`parse_sequence`)."""
 
 
-def parse_sequence(text: str, max_steps: int = MAX_TYPED_STEPS) -> np.ndarray:
-    """Read a typed bit sequence: ``"0,0,1"``, ``"0 0 1"`` or ``"001"``.
+def parse_sequence(text: str, max_steps: int) -> np.ndarray:
+    """Read a typed bit sequence: ``"0,0,1"``, ``"0 0 1"`` or ``"001"``, of at most ``max_steps`` bits.
 
     Returns:
         (T,) float64 of 0/1.

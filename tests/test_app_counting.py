@@ -26,7 +26,7 @@ from apptest_helpers import (
 
 from lessons.counting import readings as lesson
 from lessons.counting import tables
-from lessons.counting.params import BOOK  # the page's default start, learning rate and iterations
+from lessons.counting.params import BOOK, MAX_STEPS  # BOOK: the page's default start, learning rate, iterations
 from rnn_core import counting, gradcheck, optim
 from ui import diagrams, registry
 from ui.i18n import catalog
@@ -279,7 +279,7 @@ def test_what_w_does_to_old_inputs_follows_w(lang, seq, w):
     at = open_app("counting", lang=lang, params={"seq": seq, "w": str(w)})
     assert_clean(at)
     shown = texts(at)
-    T = len(counting.parse_sequence(seq))
+    T = len(counting.parse_sequence(seq, MAX_STEPS))
     factor = w ** (T - 1)  # the first input's weight in y, by the algebra: S_T = sum_t X_t U W^(T-t)
     if T == 1:
         expected = "counting.memory_one_step"
@@ -294,7 +294,7 @@ def test_what_w_does_to_old_inputs_follows_w(lang, seq, w):
     assert (opening(lang, "counting.memory_alternates") in shown) == (w < 0)
     # the table's carried column is S_{t-1} W and its state column S_t, as text in the one number style
     table = markdown_tables(at)[0]
-    S = counting.forward(counting.parse_sequence(seq)[None, :], 1.0, w)[0]
+    S = counting.forward(counting.parse_sequence(seq, MAX_STEPS)[None, :], 1.0, w)[0]
     assert table[catalog(lang)["counting.col_state"]] == [num(s) for s in S[1:]]
     assert table[catalog(lang)["counting.col_carried"]] == [num(s * w) for s in S[:-1]]
 
@@ -307,7 +307,7 @@ def diagrams_on_page(at) -> list[str]:
 def test_the_unrolled_diagram_names_w_on_every_step_and_wraps_into_rows(seq, u, w):
     at = open_app("counting", params={"seq": seq, "u": str(u), "w": str(w)})
     assert_clean(at)
-    x = counting.parse_sequence(seq)
+    x = counting.parse_sequence(seq, MAX_STEPS)
     S = counting.forward(x[None, :], u, w)[0]
     *rows, stacked = diagrams_on_page(at)  # rows for a wide screen, one column for a phone
     steps = diagrams.unrolled_steps(len(x), 10)
@@ -330,7 +330,7 @@ def test_long_sequences_leave_the_same_steps_out_of_both_tables_and_say_so(lang)
     seq = "".join("1" if i % 3 else "0" for i in range(40))
     at = open_app("counting", lang=lang, params={"seq": seq, "w": "0.9"})
     assert_clean(at)
-    x = counting.parse_sequence(seq)
+    x = counting.parse_sequence(seq, MAX_STEPS)
     forward, backward, narrow = markdown_tables(at)[:3]
     col_t, col_k = catalog(lang)["counting.col_t"], catalog(lang)["counting.col_k"]
     shown = [str(t) for t in range(1, 9)] + ["⋮"] + [str(t) for t in range(38, 41)]

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from lessons.counting.params import MAX_STEPS
 from rnn_core import counting, optim
 from rnn_core.gradcheck import numerical_gradient, relative_error
 
@@ -138,14 +139,14 @@ def test_fit_reports_parameter_overflow_from_a_huge_step():
     (" 1 ; 1 ", [1, 1]),
 ])
 def test_parse_sequence_accepts_common_spellings(text, expected):
-    np.testing.assert_array_equal(counting.parse_sequence(text), expected)
+    np.testing.assert_array_equal(counting.parse_sequence(text, MAX_STEPS), expected)
 
 
 @pytest.mark.parametrize("text, code", [
     ("", "empty"), ("  , ", "empty"), ("0,1,2", "symbol"), ("0 1 x", "symbol"), ("<b>1</b>", "symbol"),
-    ("1" * 201, "too_long"), (",".join(["1"] * 250), "too_long"), ("0.5", "symbol"),
+    ("1" * (MAX_STEPS + 1), "too_long"), (",".join(["1"] * (MAX_STEPS + 50)), "too_long"), ("0.5", "symbol"),
 ])
 def test_parse_sequence_rejects_bad_input_with_a_code(text, code):
     with pytest.raises(counting.SequenceError) as err:
-        counting.parse_sequence(text)
+        counting.parse_sequence(text, MAX_STEPS)
     assert err.value.code == code

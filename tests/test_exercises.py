@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lessons import counting as counting_lesson
 from lessons import home as home_lesson
 from lessons import mappings as mappings_lesson
 from lessons import optimizers as optimizers_lesson
@@ -617,7 +618,8 @@ def test_page_params_are_the_lessons_own_url_parameters_within_their_ranges(exer
 
 def test_typed_page_inputs_are_read_by_the_pages_own_parsers():
     for ex in variants("counting_output"):
-        assert counting.parse_sequence(ex.page_params["seq"]).tolist() == ex.params["x"]
+        x = counting.parse_sequence(ex.page_params["seq"], counting_lesson.params.MAX_STEPS)
+        assert x.tolist() == ex.params["x"]
     for ex in variants("home_tanh_state"):
         limits = home_lesson.params.MAX_STEPS, home_lesson.params.INPUT_LIMIT
         assert intro.parse_numbers(ex.page_params["x"], *limits).tolist() == ex.params["x"]

@@ -49,7 +49,7 @@ def by_hand() -> None:
         col_seq, col_u, col_w = st.columns([2, 1, 1])
         with col_seq:
             urlstate.text(PAGE, P["seq"], t("counting.seq_label"),
-                          help=t("counting.seq_help", limit=integer(counting.MAX_TYPED_STEPS)))
+                          help=t("counting.seq_help", limit=integer(params.MAX_STEPS)))
         with col_u:
             urlstate.slider(PAGE, P["u"], t("counting.u_label"))
         with col_w:
@@ -59,12 +59,12 @@ def by_hand() -> None:
                           key=f"counting_btn_{key.rsplit('_', 1)[1]}")
 
         try:
-            x = counting.parse_sequence(v["seq"])
+            x = counting.parse_sequence(v["seq"], params.MAX_STEPS)
         except counting.SequenceError as err:
             show_input_error(err, {"empty": "counting.seq_error_empty", "symbol": "counting.seq_error_symbol",
                                    "too_long": "counting.seq_error_too_long"},
-                             "counting.seq_error_fallback", limit=integer(counting.MAX_TYPED_STEPS))
-            x = counting.parse_sequence(P["seq"].default)
+                             "counting.seq_error_fallback", limit=integer(params.MAX_STEPS))
+            x = counting.parse_sequence(P["seq"].default, params.MAX_STEPS)
 
         U, W = v["u"], v["w"]
         S = counting.forward(x[None, :], U, W)

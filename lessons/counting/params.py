@@ -23,6 +23,9 @@ BOOK = {
 }
 LIMIT = BOOK["surface_limit"]
 
+# The longest sequence section 1 takes typed (its tables and diagram show the first and last steps of a long one).
+MAX_STEPS = 200
+
 # Section 1's buttons: (label key, U, W).
 PRESETS = (("counting.preset_count", 1.0, 1.0), ("counting.preset_forget", 1.0, 0.5),
            ("counting.preset_explode", 1.0, 1.5), ("counting.preset_alternate", 1.0, -0.8))
@@ -55,4 +58,4 @@ PARAMS = (
 P = {p.name: p for p in PARAMS}
 
 # What the Reproduce script reads beside the page's settings (written into its CONSTANTS at download).
-CONSTANTS = {"it_last_on_plot": IT_LAST_ON_PLOT, "surface_limit": LIMIT}
+CONSTANTS = {"max_steps": MAX_STEPS, "it_last_on_plot": IT_LAST_ON_PLOT, "surface_limit": LIMIT}

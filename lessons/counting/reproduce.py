@@ -16,7 +16,7 @@ PARAMS = {}
 CONSTANTS = {}
 
 # 1-3. One sequence by hand: forward, then backpropagation through time.
-x = counting.parse_sequence(PARAMS["seq"])[None, :]  # (1, T)
+x = counting.parse_sequence(PARAMS["seq"], CONSTANTS["max_steps"])[None, :]  # (1, T)
 U, W = PARAMS["u"], PARAMS["w"]
 S = counting.forward(x, U, W)  # (1, T + 1): S_0 = 0, S_t = S_{t-1} W + X_t U
 target = np.array([x.sum()])  # y*, the number of ones
