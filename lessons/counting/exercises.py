@@ -153,8 +153,11 @@ def safe_rate(rng: np.random.Generator) -> Exercise:
         return [run.diverged_at is not None for run in runs.values()]
 
     while True:
-        data = {"data": "book"} if rng.random() < 0.3 else {"data": "generated", "n": 50, "len": 10,
-                                                             "seed": int(rng.integers(0, 1000))}
+        if rng.random() < 0.3:
+            data = {"data": "book"}
+        else:  # a generated set of the page's default size (the book's), with a seed of its own
+            data = {"data": "generated", "n": P["n"].default, "len": P["len"].default,
+                    "seed": int(rng.integers(0, 1000))}
         X, targets = _dataset(data)
         book_diverges, *candidates_diverge = diverging(X, targets, (book_lr, *SAFE_CANDIDATES))
         if book_diverges:
