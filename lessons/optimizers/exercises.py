@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lessons.optimizers.params import BOOK, RUNNER_PARAMS, P, runner_settings
+from lessons.optimizers.params import BOOK, CURVATURE_DRAW, FIRST_STEP_DELTA0, RUNNER_PARAMS, P, runner_settings
 from rnn_core import counting, race
 from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, text
 
@@ -70,7 +70,7 @@ def rprop_first_step(rng: np.random.Generator) -> Exercise:
     X, targets = counting.book_dataset()
     while True:
         start = (grid(rng, U0.lo, U0.hi, U0.step), grid(rng, W0.lo, W0.hi, W0.step))
-        step0 = float(rng.choice((BOOK["rprop_step0"], 0.01, 0.05, 0.1)))
+        step0 = float(rng.choice(FIRST_STEP_DELTA0))
         lane = race.run_lane(X, targets, start, "rprop", 1, step0=step0, variant="rprop-")
         first = race.update_at(lane, 0)
         if first is not None and first["gradient"][0] != 0:
@@ -175,8 +175,8 @@ def curvature(rng: np.random.Generator) -> Exercise:
     """Bowl or saddle: the signs of the cost's curvatures (the Hessian's eigenvalues) at a point (section 5)."""
     X, targets = counting.book_dataset()
     while True:
-        # U anywhere on the page's range; |W| > 1.5: the surface is a wall
-        point = (grid(rng, P["nu"].lo, P["nu"].hi, 0.05), grid(rng, -1.5, 1.5, 0.05))
+        step, wall = CURVATURE_DRAW["step"], CURVATURE_DRAW["w_wall"]  # beyond |W| = wall the surface is a wall
+        point = (grid(rng, P["nu"].lo, P["nu"].hi, step), grid(rng, -wall, wall, step))
         eigenvalues = np.linalg.eigvalsh(counting.hessian(X, targets, *point))
         if np.all(np.isfinite(eigenvalues)) and np.min(np.abs(eigenvalues)) > 1e-3 * np.max(np.abs(eigenvalues)):
             break  # both curvatures clearly nonzero: the shape is not a matter of rounding

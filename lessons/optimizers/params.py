@@ -73,6 +73,13 @@ NEWTON_PRESETS = {
     "optimizers_btn_at_optimum": ("optimizers.at_optimum", 1.05, 0.98),
 }
 
+# The initial steps Δ0 the first-step exercise (section 2) draws from: the book's, and larger ones.
+FIRST_STEP_DELTA0 = (BOOK["rprop_step0"], 0.01, 0.05, 0.1)
+
+# Where the curvature exercise (section 5) draws its point: U anywhere on the page's range, W within ±W_WALL
+# (beyond it the surface is a wall), both on a grid of STEP.
+CURVATURE_DRAW = {"step": 0.05, "w_wall": 1.5}
+
 # What the Reproduce script reads beside the page's settings (written into its CONSTANTS at download): the book's
 # runs, which sections 3 and 4 start from.
 CONSTANTS = {name: BOOK[name] for name in ("start", "lr", "iters", "rprop_start", "rprop_step0")}
