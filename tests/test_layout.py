@@ -145,10 +145,11 @@ def _distinctive_settings(lesson) -> set[float]:
     return {v for v in values if abs(v) not in COMMON}
 
 
-# Keyword arguments whose numbers say how a thing is drawn or cached, never what a lesson computes.
+# Keyword arguments whose numbers say how a thing is drawn or cached, or how closely an answer is checked,
+# never what a lesson computes.
 PRESENTATION = {"max_entries", "ttl", "size", "width", "height", "strokeWidth", "strokeDash", "opacity",
                 "fontSize", "labelFontSize", "titleFontSize", "padding", "cornerRadius", "thickness", "tickCount",
-                "labelLimit", "columns", "digits"}
+                "labelLimit", "columns", "digits", "values", "y_domain", "tolerance", "floor"}
 
 
 def _literals(tree: ast.AST) -> dict[float, int]:
