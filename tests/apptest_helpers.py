@@ -116,15 +116,6 @@ def page_values(at, page: str) -> dict:
     return {k[len(prefix):]: at.session_state[k] for k in at.session_state if k.startswith(prefix)}
 
 
-def clock_at(monkeypatch, seconds: float) -> None:
-    """Move the session's rate-limit clock so that the next check is allowed.
-
-    Deprecated: it moves ``time.monotonic`` for the whole process (for this test); use :func:`set_clock`, which
-    gives the session a clock of its own. It stays until the lesson tests have moved to set_clock.
-    """
-    monkeypatch.setattr("classroom.ratelimit.time.monotonic", lambda: seconds)
-
-
 class Clock:
     """A clock a test sets by hand: calling it returns ``now`` (seconds)."""
 

@@ -16,8 +16,8 @@ import pytest
 from apptest_helpers import (
     assert_clean,
     by_key,
-    clock_at,
     open_app,
+    set_clock,
     shown_under_the_hood,
     texts,
     type_and_check,
@@ -587,15 +587,15 @@ def test_every_exercise_box_is_in_its_own_section():
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_an_exercise_answered_wrong_then_right_on_the_page(lang, no_class):
     at = open_app("counting", lang=lang)
+    set_clock(at, 100.0)
     ex = registry.make("counting_output", at.session_state["exercise.counting_output"]["seed"])
     wrong = -ex.answer if ex.answer else ex.answer + 1
     type_and_check(at, lang, "counting_output", repr(wrong))
     assert_clean(at)
     assert catalog(lang)["exercise_box.wrong"].format(response=f"`{wrong!r}`") in [e.value for e in at.error]
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     type_and_check(at, lang, "counting_output", repr(ex.answer))
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     assert at.session_state["exercise.counting_output"]["solved"]
@@ -605,9 +605,9 @@ def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_safe_rate_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_the_safe_rate_exercise_reads_the_pages_own_widgets(lang, no_class):
     at = open_app("counting", lang=lang)
+    set_clock(at, 100.0)
     ex = registry.make("counting_safe_rate", at.session_state["exercise.counting_safe_rate"]["seed"])
     goal = ex.answer  # the exercise's data set, the book's start and iterations, and a rate that does not diverge
     by_key(at, "radio", "counting.data").set_value(goal["data"]).run()
@@ -618,7 +618,7 @@ def test_the_safe_rate_exercise_reads_the_pages_own_widgets(lang, monkeypatch, n
     assert any(headline in e.value for e in at.error)  # at the book's rate this run diverges, and the page says so
     at.button(key="exercise.counting_safe_rate.check").click().run()
     assert catalog(lang)["exercises.counting_safe_rate_hint"] in [i.value for i in at.info]
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     by_key(at, "number_input", "counting.lr").set_value(goal["lr"]).run()
     at.button(key="exercise.counting_safe_rate.check").click().run()
     assert_clean(at)

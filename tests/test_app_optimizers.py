@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, by_key, check_button, clock_at, open_app, texts, url_of
+from apptest_helpers import assert_clean, by_key, check_button, open_app, set_clock, texts, url_of
 
 from lessons.optimizers.params import BOOK, P
 from rnn_core import counting, optim, race
@@ -555,16 +555,16 @@ def test_the_presets_show_what_the_text_says():
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_an_exercise_answered_wrong_then_right_on_the_page(lang, no_class):
     at = open_app("optimizers", lang=lang)
+    set_clock(at, 100.0)
     ex = registry.make("optimizers_curvature", at.session_state["exercise.optimizers_curvature"]["seed"])
     wrong = next(choice for choice in ex.choices if choice != ex.answer)
     at.radio(key="exercise.optimizers_curvature.chosen").set_value(wrong)
     check_button(at, lang, "optimizers_curvature").click().run()
     assert_clean(at)
     assert any(e.value.startswith(catalog(lang)["exercise_box.wrong"].split("{")[0]) for e in at.error)
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     at.radio(key="exercise.optimizers_curvature.chosen").set_value(ex.answer)
     check_button(at, lang, "optimizers_curvature").click().run()
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
@@ -576,9 +576,9 @@ def test_an_exercise_answered_wrong_then_right_on_the_page(lang, monkeypatch, no
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_class):
-    clock_at(monkeypatch, 100.0)
+def test_the_setting_exercise_reads_the_pages_own_widgets(lang, no_class):
     at = open_app("optimizers", lang=lang, params={"race": "rprop"})
+    set_clock(at, 100.0)
     ex = registry.make("optimizers_rprop_start", at.session_state["exercise.optimizers_rprop_start"]["seed"])
     goal = ex.answer
     by_key(at, "number_input", "optimizers.rp_d0").set_value(goal["rp_d0"]).run()
@@ -587,7 +587,7 @@ def test_the_setting_exercise_reads_the_pages_own_widgets(lang, monkeypatch, no_
     by_key(at, "number_input", "optimizers.w0").set_value(1.0).run()
     at.button(key="exercise.optimizers_rprop_start.check").click().run()
     assert catalog(lang)["exercises.optimizers_rprop_start_hint_close"] in [i.value for i in at.info]
-    clock_at(monkeypatch, 102.0)
+    set_clock(at, 102.0)
     by_key(at, "number_input", "optimizers.u0").set_value(goal["u0"]).run()
     by_key(at, "number_input", "optimizers.w0").set_value(goal["w0"]).run()
     at.button(key="exercise.optimizers_rprop_start.check").click().run()

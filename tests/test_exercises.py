@@ -5,7 +5,6 @@ TOML files directly)."""
 
 from __future__ import annotations
 
-import ast
 import cmath
 import functools
 import json
@@ -585,20 +584,8 @@ def test_messages_exist_in_both_languages():
 
 
 def page_params_of(lesson: str) -> dict[str, tuple]:
-    """The URL parameters a lesson page declares, ``name -> (lo, hi)`` (None where not a literal number), read
-    from its source without importing it. The LSTM page names its weight sliders by f-string: added by hand."""
-    if lesson in ("home", "counting", "gradients", "optimizers"):  # their params.py's, registered with the lesson
-        return {p.name: (p.lo, p.hi) for p in registry.page(lesson).params}
-    found = {}
-    for node in ast.walk(ast.parse((ROOT / "lessons" / lesson / "page.py").read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Param" and node.args:
-            if isinstance(node.args[0], ast.Constant):
-                bounds = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, (int, float)) else None
-                          for a in node.args[3:5]]
-                found[node.args[0].value] = tuple(bounds) if len(bounds) == 2 else (None, None)
-    if lesson == "lstm":  # its params.py's, registered
-        found.update({p.name: (p.lo, p.hi) for p in registry.page("lstm").params})
-    return found
+    """The URL parameters a lesson page declares, ``name -> (lo, hi)``: its params.py's, registered with it."""
+    return {p.name: (p.lo, p.hi) for p in registry.page(lesson).params}
 
 
 @pytest.mark.parametrize("exercise_id", ALL_IDS)
