@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
@@ -133,9 +134,16 @@ class ClassStore:
         connect_timeout_s: how long a PostgreSQL connection attempt may take.
     """
 
-    def __init__(self, url: str, *, class_days: float = DEFAULT_CLASS_DAYS, clock: Callable[[], float] = time.time,
-                 busy_timeout_ms: int = 3000, connect_timeout_s: int = 3,
-                 migrations: Sequence[Callable[[Connection], None]] = MIGRATIONS):
+    def __init__(
+        self,
+        url: str,
+        *,
+        class_days: float = DEFAULT_CLASS_DAYS,
+        clock: Callable[[], float] = time.time,
+        busy_timeout_ms: int = 3000,
+        connect_timeout_s: int = 3,
+        migrations: Sequence[Callable[[Connection], None]] = MIGRATIONS,
+    ):
         self.url = make_url(url)
         self.class_days = class_days
         self.clock = clock
@@ -179,10 +187,17 @@ class ClassStore:
             try:
                 with self._transaction() as conn:
                     self._purge(conn)
-                    row = conn.execute(insert(classes).values(
-                        code=code, teacher_hash=codes.hash_secret(secret), variant_seed=secrets.randbelow(2**20),
-                        created_at=now, expires_at=now + self.class_days * 86400.0,
-                    ).returning(classes.c.id, classes.c.variant_seed, classes.c.expires_at)).one()
+                    row = conn.execute(
+                        insert(classes)
+                        .values(
+                            code=code,
+                            teacher_hash=codes.hash_secret(secret),
+                            variant_seed=secrets.randbelow(2**20),
+                            created_at=now,
+                            expires_at=now + self.class_days * 86400.0,
+                        )
+                        .returning(classes.c.id, classes.c.variant_seed, classes.c.expires_at)
+                    ).one()
             except exc.IntegrityError:
                 continue
             return NewClass(ClassInfo(row.id, code, row.variant_seed, row.expires_at), secret)
@@ -201,15 +216,19 @@ class ClassStore:
         code = codes.normalise(typed_code)
         with self._transaction() as conn:
             info = self._live(conn, code) if code else None
-            stored = conn.execute(select(classes.c.teacher_hash).where(classes.c.id == info.id)).scalar() \
-                if info else None
+            stored = (
+                conn.execute(select(classes.c.teacher_hash).where(classes.c.id == info.id)).scalar() if info else None
+            )
         # Hash and compare even when there is no class, so the time taken does not tell whether it exists.
         matches = codes.secret_matches(secret, stored or codes.hash_secret(secrets.token_urlsafe(24)))
         return info if info is not None and matches else None
 
     def _live(self, conn: Connection, code: str) -> ClassInfo | None:
-        row = conn.execute(select(classes.c.id, classes.c.variant_seed, classes.c.expires_at)
-                           .where(classes.c.code == code, classes.c.expires_at > self.clock())).first()
+        row = conn.execute(
+            select(classes.c.id, classes.c.variant_seed, classes.c.expires_at).where(
+                classes.c.code == code, classes.c.expires_at > self.clock()
+            )
+        ).first()
         return ClassInfo(row.id, code, row.variant_seed, row.expires_at) if row else None
 
     # --- answers ----------------------------------------------------------------------------------------
@@ -220,15 +239,25 @@ class ClassStore:
             raise ValueError(f"a response is at most {MAX_RESPONSE} characters")
         try:
             with self._transaction() as conn:
-                live = conn.execute(select(classes.c.id).where(classes.c.id == class_id,
-                                                               classes.c.expires_at > self.clock())).first()
+                live = conn.execute(
+                    select(classes.c.id).where(classes.c.id == class_id, classes.c.expires_at > self.clock())
+                ).first()
                 if live is None:
                     raise ClassGone(class_id)
-                conn.execute(insert(answers).values(
-                    class_id=class_id, session_id=answer.session_id, lesson=answer.lesson,
-                    exercise_id=answer.exercise_id, seed=answer.seed, attempt=answer.attempt,
-                    response=answer.response, correct=answer.correct, token=answer.token, created_at=self.clock(),
-                ))
+                conn.execute(
+                    insert(answers).values(
+                        class_id=class_id,
+                        session_id=answer.session_id,
+                        lesson=answer.lesson,
+                        exercise_id=answer.exercise_id,
+                        seed=answer.seed,
+                        attempt=answer.attempt,
+                        response=answer.response,
+                        correct=answer.correct,
+                        token=answer.token,
+                        created_at=self.clock(),
+                    )
+                )
         except exc.IntegrityError as err:
             # Either this very submission was stored before a fault hid the commit (the token is taken: done),
             # or the class was deleted between the check and the insert.
@@ -247,9 +276,11 @@ class ClassStore:
         """Per exercise answered in the class: who tried, who was right first and by now, common wrong answers."""
         with self._transaction() as conn:
             rows = conn.execute(
-                select(answers.c.session_id, answers.c.lesson, answers.c.exercise_id, answers.c.response,
-                       answers.c.correct)
-                .where(answers.c.class_id == class_id).order_by(answers.c.id)
+                select(
+                    answers.c.session_id, answers.c.lesson, answers.c.exercise_id, answers.c.response, answers.c.correct
+                )
+                .where(answers.c.class_id == class_id)
+                .order_by(answers.c.id)
             ).all()
         first: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)  # (lesson, exercise) -> session -> right
         ever: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -262,9 +293,14 @@ class ClassStore:
             else:
                 wrong[ex][group_answer(row.response)] += 1
         return [
-            ExerciseSummary(lesson, exercise_id, tried=len(sessions), right_first=sum(sessions.values()),
-                            right_end=len(ever[(lesson, exercise_id)]),
-                            wrong=tuple(wrong[(lesson, exercise_id)].most_common(WRONG_SHOWN)))
+            ExerciseSummary(
+                lesson,
+                exercise_id,
+                tried=len(sessions),
+                right_first=sum(sessions.values()),
+                right_end=len(ever[(lesson, exercise_id)]),
+                wrong=tuple(wrong[(lesson, exercise_id)].most_common(WRONG_SHOWN)),
+            )
             for (lesson, exercise_id), sessions in first.items()
         ]
 
@@ -278,16 +314,20 @@ class ClassStore:
             raise ValueError(f"a short link stands for at most {MAX_TARGET} characters")
         now = self.clock()
         with self._transaction() as conn:
-            known = conn.execute(select(short_links.c.code).where(short_links.c.target == target,
-                                                                  short_links.c.expires_at > now)).scalar()
+            known = conn.execute(
+                select(short_links.c.code).where(short_links.c.target == target, short_links.c.expires_at > now)
+            ).scalar()
         if known:
             return known
         for _ in range(8):  # a code already in use is drawn again
             code = codes.new_class_code()
             try:
                 with self._transaction() as conn:
-                    conn.execute(insert(short_links).values(code=code, target=target, created_at=now,
-                                                            expires_at=now + days * 86400.0))
+                    conn.execute(
+                        insert(short_links).values(
+                            code=code, target=target, created_at=now, expires_at=now + days * 86400.0
+                        )
+                    )
             except exc.IntegrityError:
                 continue
             return code
@@ -299,8 +339,9 @@ class ClassStore:
         if code is None:
             return None
         with self._transaction() as conn:
-            return conn.execute(select(short_links.c.target).where(short_links.c.code == code,
-                                                                   short_links.c.expires_at > self.clock())).scalar()
+            return conn.execute(
+                select(short_links.c.target).where(short_links.c.code == code, short_links.c.expires_at > self.clock())
+            ).scalar()
 
     # --- plumbing ---------------------------------------------------------------------------------------
     @contextmanager
@@ -323,17 +364,43 @@ class ClassStore:
         self.engine.dispose()
 
 
+def _write_ahead_log(cursor, busy_timeout_ms: int) -> None:
+    """Switch an SQLite file to write-ahead logging (readers never wait for a writer), once per file.
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once, without its busy
+    handler, when another connection has it open: replicas (or threads) opening a new file together. So the
+    switch is retried, with short sleeps, for as long as a writer would wait for the lock.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    delay = 0.005
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL").fetchall()
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
 def _engine(url, busy_timeout_ms: int, connect_timeout_s: int) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
-                               pool_size=5, max_overflow=10, pool_timeout=30)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+            pool_size=5,
+            max_overflow=10,
+            pool_timeout=30,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             dbapi_connection.isolation_level = None  # the driver's own BEGIN is off; "begin" below issues ours
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _write_ahead_log(cursor, busy_timeout_ms)
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.close()
 
@@ -342,5 +409,11 @@ def _engine(url, busy_timeout_ms: int, connect_timeout_s: int) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now: no failed lock upgrade later
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=30,
-                         connect_args={"connect_timeout": connect_timeout_s})
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=30,
+        connect_args={"connect_timeout": connect_timeout_s},
+    )
