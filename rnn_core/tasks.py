@@ -212,9 +212,21 @@ def solved_lately(solved: list[float], share: float | None) -> bool:
     return share is not None and len(recent) == SOLVED_WINDOW and float(np.mean(recent)) >= share
 
 
-def train(model: str, task: str, lag: int, *, hidden: int, n_steps: int, seed: int, batch_size: int, lr: float,
-          clip: float, forget_bias: float, stop_at_solved: float | None = None,
-          progress: Callable[[int, int, float], None] | None = None) -> TrainResult:
+def train(
+    model: str,
+    task: str,
+    lag: int,
+    *,
+    hidden: int,
+    n_steps: int,
+    seed: int,
+    batch_size: int,
+    lr: float,
+    clip: float,
+    forget_bias: float,
+    stop_at_solved: float | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> TrainResult:
     """Train a model with a linear readout on fresh batches of ``task``.
 
     Each step: a new batch from the run's generator, :func:`gradients`, clipping of the global gradient norm at
@@ -250,9 +262,11 @@ def train(model: str, task: str, lag: int, *, hidden: int, n_steps: int, seed: i
         if step + 1 < n_steps and solved_lately(solved, stop_at_solved):
             stopped = "solved"
             break
-    return TrainResult(model=model, task=task, lag=lag, hidden=hidden, seed=seed, params=params,
-                       losses=np.array(losses), solved=np.array(solved), elapsed_s=time.perf_counter() - start,
-                       stopped=stopped, diverged_at=diverged_at)
+    elapsed_s = time.perf_counter() - start
+    # In TrainResult's field order (model, task, lag, hidden, seed, params, losses, solved, elapsed_s, ...).
+    return TrainResult(
+        model, task, lag, hidden, seed, params, np.array(losses), np.array(solved), elapsed_s, stopped, diverged_at
+    )
 
 
 def predict(result: TrainResult, X: np.ndarray) -> np.ndarray:
@@ -276,6 +290,7 @@ def success_rate(result: TrainResult, n_sequences: int, seed: int) -> float:
 
 
 # --- For the lesson page: the trained model's insides and its gradient flow ---
+
 
 def first_symbol_inputs(symbols: np.ndarray) -> np.ndarray:
     """The network's input for one first-symbol sequence: (1, T, N_SYMBOLS+1), one-hot plus the marker at
@@ -391,5 +406,3 @@ def constant_answer_rate(tolerance: float = ADDING_TOLERANCE) -> float:
 # The success rate of a network that learned nothing useful: guessing one of N_SYMBOLS symbols; for the adding
 # problem, always answering 0.5 (the targets' mean).
 CHANCE = {"first_symbol": 1.0 / N_SYMBOLS, "adding": constant_answer_rate()}
-
-
