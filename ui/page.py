@@ -18,14 +18,25 @@ from ui import media, present, reproduce, shortlinks, urlstate
 from ui.i18n import t
 
 
-def frame(title_key: str, intro_key: str, page_id: str | None = None, params: Iterable | None = None,
-          sections: Sequence[str] = ()) -> None:
+def frame(
+    title_key: str,
+    intro_key: str,
+    page_id: str | None = None,
+    params: Iterable | None = None,
+    sections: Sequence[str] = (),
+) -> None:
     """Title, the notices about rejected URL values, the introduction, and the share link in the sidebar.
 
     ``page_id`` and ``params`` (the page's :class:`ui.urlstate.Param` specs) let the page's fragments keep the
     URL and the share link current (:func:`sync`). ``sections`` are the title keys of the page's sections in
     the order the lesson reads: a section's number is its position there (:func:`section`).
+
+    With a ``page_id``, the page's values are first synced with the URL (:func:`ui.urlstate.bind_page`: a link's
+    values on arrival, a notice for each it rejects), so the frame's notices and every section see them.
     """
+    params = tuple(params or ())
+    if page_id is not None:
+        urlstate.bind_page(page_id, params)
     st.title(t(title_key))
     urlstate.show_notices()
     prose(intro_key)
@@ -34,7 +45,7 @@ def frame(title_key: str, intro_key: str, page_id: str | None = None, params: It
         box = st.empty()  # filled at the end of the run (finish), and rewritten at the end of each fragment run
         shortlinks.button()
     # Per session, not module globals: every student's page has its own placeholder and values.
-    st.session_state["_page_sync"] = (page_id, tuple(params or ()), box)
+    st.session_state["_page_sync"] = (page_id, params, box)
     st.session_state["_page_sections"] = tuple(sections)
     st.session_state["_frame_this_run"] = True  # finish() fills the box at the end of this run
 
@@ -77,8 +88,9 @@ def _draw_share_box(page_id: str | None, params, box) -> None:
     if page_id is not None:
         values = {p.name: st.session_state.get(urlstate.key(page_id, p.name), p.default) for p in params}
         script = reproduce.script(page_id, values, link)
-        url = script and media.download_url(script.encode("utf-8"), "text/x-python", f"rnn-lab-{page_id}.py",
-                                            slot=f"reproduce.{page_id}")
+        url = script and media.download_url(
+            script.encode("utf-8"), "text/x-python", f"rnn-lab-{page_id}.py", slot=f"reproduce.{page_id}"
+        )
         if url:
             text += f"\n\n:material/terminal: [{t('common.reproduce')}]({url})  \n{t('common.reproduce_caption')}"
     box.markdown(text)

@@ -51,8 +51,13 @@ def arrive_by_link(store) -> None:
             elif info is None:
                 not_found()
             else:
-                st.session_state["_class.teacher"] = {"id": info.id, "code": info.code, "secret": secret,
-                                                         "seed": info.variant_seed, "expires": info.expires_at}
+                st.session_state["_class.teacher"] = {
+                    "id": info.id,
+                    "code": info.code,
+                    "secret": secret,
+                    "seed": info.variant_seed,
+                    "expires": info.expires_at,
+                }
         elif store is None:
             unavailable()
         else:
@@ -72,8 +77,13 @@ def start_class(store) -> None:
         st.session_state["_class.flash"] = "unavailable"
         return
     info = new.info
-    st.session_state["_class.teacher"] = {"id": info.id, "code": info.code, "secret": new.teacher_secret,
-                                             "seed": info.variant_seed, "expires": info.expires_at}
+    st.session_state["_class.teacher"] = {
+        "id": info.id,
+        "code": info.code,
+        "secret": new.teacher_secret,
+        "seed": info.variant_seed,
+        "expires": info.expires_at,
+    }
 
 
 def join_typed(store) -> None:
@@ -100,19 +110,22 @@ def summary_table(class_id: int, seed: int) -> pd.DataFrame:
             ex = registry.make(exercise_id, seed)
             section = ex.section
             in_section[section] = in_section.get(section, 0) + 1
-            rows.append({
-                # named as a student finds it (lessons numbered in the menu's order; the id is English and means
-                # nothing to a class), so the row says which lesson even where the lesson column is off-screen
-                t("classroom.col_exercise"): t("classroom.exercise_name", lesson=number, section=section,
-                                                    n=in_section[section]),
-                t("classroom.col_tried"): s.tried if s else 0,
-                t("classroom.col_right_first"): s.right_first if s else 0,
-                t("classroom.col_right_end"): s.right_end if s else 0,
-                t("classroom.col_wrong"): "; ".join(f"{answer} ×{n}" for answer, n in s.wrong) if s else "",
-                t("classroom.col_open"): box.lesson_url(lesson, ex.page_params),
-                # last: on a phone the counts come first, next to the exercise's name
-                t("classroom.col_lesson"): t(LESSON_TITLES[lesson]) if lesson in LESSON_TITLES else lesson,
-            })
+            rows.append(
+                {
+                    # named as a student finds it (lessons numbered in the menu's order; the id is English and means
+                    # nothing to a class), so the row says which lesson even where the lesson column is off-screen
+                    t("classroom.col_exercise"): t(
+                        "classroom.exercise_name", lesson=number, section=section, n=in_section[section]
+                    ),
+                    t("classroom.col_tried"): s.tried if s else 0,
+                    t("classroom.col_right_first"): s.right_first if s else 0,
+                    t("classroom.col_right_end"): s.right_end if s else 0,
+                    t("classroom.col_wrong"): "; ".join(f"{answer} ×{n}" for answer, n in s.wrong) if s else "",
+                    t("classroom.col_open"): box.lesson_url(lesson, ex.page_params),
+                    # last: on a phone the counts come first, next to the exercise's name
+                    t("classroom.col_lesson"): t(LESSON_TITLES[lesson]) if lesson in LESSON_TITLES else lesson,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -123,10 +136,15 @@ def live_results(class_id: int, seed: int) -> None:
     except StoreUnavailable:
         unavailable()
         return
-    st.dataframe(table, hide_index=True, key="class_results", column_config={
-        t("classroom.col_open"): st.column_config.LinkColumn(display_text=t("classroom.open_link")),
-        t("classroom.col_wrong"): st.column_config.TextColumn(width="large"),
-    })
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="class_results",
+        column_config={
+            t("classroom.col_open"): st.column_config.LinkColumn(display_text=t("classroom.open_link")),
+            t("classroom.col_wrong"): st.column_config.TextColumn(width="large"),
+        },
+    )
     st.caption(t("classroom.results_caption", seconds=REFRESH_SECONDS, at=time.strftime("%H:%M:%S")))
 
 
@@ -163,10 +181,15 @@ else:
         st.header(t("classroom.join_header"), divider="gray")
         joined = box.joined_class()
         if joined is None:
-            st.text_input(t("classroom.code_label"), max_chars=20, key="class_typed_code",
-                          placeholder="K7M-3QX")
-            st.button(t("classroom.join"), key="class_join", on_click=join_typed, args=(store,),
-                      disabled=store is None, icon=":material/login:")
+            st.text_input(t("classroom.code_label"), max_chars=20, key="class_typed_code", placeholder="K7M-3QX")
+            st.button(
+                t("classroom.join"),
+                key="class_join",
+                on_click=join_typed,
+                args=(store,),
+                disabled=store is None,
+                icon=":material/login:",
+            )
             st.caption(t("classroom.privacy"))
         else:
             st.success(t("classroom.joined", code=codes.display(joined["code"])), icon=":material/groups:")
@@ -175,7 +198,14 @@ else:
     with start:
         st.header(t("classroom.start_header"), divider="gray")
         st.markdown(t("classroom.start_text", days=f"{store.class_days:g}" if store else "7"))
-        st.button(t("classroom.start"), key="class_start", on_click=start_class, args=(store,),
-                  disabled=store is None, type="primary", icon=":material/add:")
+        st.button(
+            t("classroom.start"),
+            key="class_start",
+            on_click=start_class,
+            args=(store,),
+            disabled=store is None,
+            type="primary",
+            icon=":material/add:",
+        )
 if store is None:
     unavailable()

@@ -27,10 +27,8 @@ SECTIONS = (
     "counting.time_header",
 )
 
-urlstate.bind_page(PAGE, P.values())
 page.frame("counting.title", "counting.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.LAYOUT_CSS)  # which of a figure's two layouts shows: wide, or narrow for a phone
-
 
 
 # Sections 1-3 are one fragment: the sequence, U and W of section 1 feed the forward and backward tables.
@@ -39,8 +37,10 @@ def by_hand() -> None:
     v = page.values()
     # Each section's place, and in it a place for its exercises, made first: an exercise box is a fragment
     # known by its position, which must not move when a section shows an error or a notice.
-    (model, _), (forward, forward_boxes), (backward, backward_boxes) = (lesson.section_places(key) for key in (
-        "counting.model_header", "counting.forward_header", "counting.backward_header"))
+    (model, _), (forward, forward_boxes), (backward, backward_boxes) = (
+        lesson.section_places(key)
+        for key in ("counting.model_header", "counting.forward_header", "counting.backward_header")
+    )
     with model:
         # 1. The model -----------------------------------------------------------------------------------
         page.prose("counting.model_text")
@@ -48,22 +48,34 @@ def by_hand() -> None:
         st.latex(r"S_0 = 0,\qquad y = S_T")
         col_seq, col_u, col_w = st.columns([2, 1, 1])
         with col_seq:
-            urlstate.text(PAGE, P["seq"], t("counting.seq_label"),
-                          help=t("counting.seq_help", limit=integer(params.MAX_STEPS)))
+            urlstate.text(
+                PAGE, P["seq"], t("counting.seq_label"), help=t("counting.seq_help", limit=integer(params.MAX_STEPS))
+            )
         with col_u:
             urlstate.slider(PAGE, P["u"], t("counting.u_label"))
         with col_w:
             urlstate.slider(PAGE, P["w"], t("counting.w_label"))
         for column, (key, u, w) in zip(st.columns(len(params.PRESETS)), params.PRESETS, strict=True):
-            column.button(t(key, u=num(u), w=num(w)), on_click=lesson.preset, args=(u, w),
-                          key=f"counting_btn_{key.rsplit('_', 1)[1]}")
+            column.button(
+                t(key, u=num(u), w=num(w)),
+                on_click=lesson.preset,
+                args=(u, w),
+                key=f"counting_btn_{key.rsplit('_', 1)[1]}",
+            )
 
         try:
             x = counting.parse_sequence(v["seq"], params.MAX_STEPS)
         except counting.SequenceError as err:
-            show_input_error(err, {"empty": "counting.seq_error_empty", "symbol": "counting.seq_error_symbol",
-                                   "too_long": "counting.seq_error_too_long"},
-                             "counting.seq_error_fallback", limit=integer(params.MAX_STEPS))
+            show_input_error(
+                err,
+                {
+                    "empty": "counting.seq_error_empty",
+                    "symbol": "counting.seq_error_symbol",
+                    "too_long": "counting.seq_error_too_long",
+                },
+                "counting.seq_error_fallback",
+                limit=integer(params.MAX_STEPS),
+            )
             x = counting.parse_sequence(P["seq"].default, params.MAX_STEPS)
 
         U, W = v["u"], v["w"]
@@ -98,11 +110,15 @@ def by_hand() -> None:
         # 3. Backward by hand ----------------------------------------------------------------------------
         page.prose("counting.backward_text")
         chain, sums = st.columns(2)  # side by side on a wide screen; a phone stacks them
-        chain.latex(r"\begin{aligned} \frac{\partial \xi}{\partial S_T} &= 2(y - y^*) \\ "
-                    r"\frac{\partial \xi}{\partial S_{k-1}} &= \frac{\partial \xi}{\partial S_k}\, W \end{aligned}")
-        sums.latex(r"\begin{aligned} \frac{\partial \xi}{\partial U} &= \sum_k \frac{\partial \xi}{\partial S_k}\, X_k "
-                   r"\\ \frac{\partial \xi}{\partial W} &= \sum_k \frac{\partial \xi}{\partial S_k}\, S_{k-1} "
-                   r"\end{aligned}")
+        chain.latex(
+            r"\begin{aligned} \frac{\partial \xi}{\partial S_T} &= 2(y - y^*) \\ "
+            r"\frac{\partial \xi}{\partial S_{k-1}} &= \frac{\partial \xi}{\partial S_k}\, W \end{aligned}"
+        )
+        sums.latex(
+            r"\begin{aligned} \frac{\partial \xi}{\partial U} &= \sum_k \frac{\partial \xi}{\partial S_k}\, X_k "
+            r"\\ \frac{\partial \xi}{\partial W} &= \sum_k \frac{\partial \xi}{\partial S_k}\, S_{k-1} "
+            r"\end{aligned}"
+        )
         steps = counting.bptt(x[None, :], S, np.array([target]), W)
         with st.container(key="counting-wide-backward"):
             st.markdown(tables.backward_table(x, steps))
@@ -117,16 +133,25 @@ def by_hand() -> None:
             {"U": U, "W": W},
         )
         c1, c2, c3 = st.columns(3)
-        c1.metric(t("counting.grad_u"), num(gU), t("counting.fd_value", value=num(numeric["U"])),
-                  delta_color="off", delta_arrow="off")
-        c2.metric(t("counting.grad_w"), num(gW), t("counting.fd_value", value=num(numeric["W"])),
-                  delta_color="off", delta_arrow="off")
+        c1.metric(
+            t("counting.grad_u"),
+            num(gU),
+            t("counting.fd_value", value=num(numeric["U"])),
+            delta_color="off",
+            delta_arrow="off",
+        )
+        c2.metric(
+            t("counting.grad_w"),
+            num(gW),
+            t("counting.fd_value", value=num(numeric["W"])),
+            delta_color="off",
+            delta_arrow="off",
+        )
         if gU == 0 and gW == 0:
             c3.metric(t("counting.rel_error"), "—")
             st.info(t("counting.zero_gradient"), icon=":material/target:")
         else:
-            c3.metric(t("counting.rel_error"),
-                      num(gradcheck.relative_error([gU, gW], [numeric["U"], numeric["W"]]), 2))
+            c3.metric(t("counting.rel_error"), num(gradcheck.relative_error([gU, gW], [numeric["U"], numeric["W"]]), 2))
     step1, through_u = backward_boxes.tabs([t("counting.exercise_step1_tab"), t("counting.exercise_u_tab")])
     with step1:
         exercise_box(PAGE, "counting_gradient_step1")
@@ -165,16 +190,26 @@ def training() -> None:
     lesson.clicked_start()  # before the start's widgets are drawn
     v = page.values()
     lang = current_language()
-    (train, train_boxes), (surface, _), (along_time, _) = (lesson.section_places(key) for key in (
-        "counting.train_header", "counting.surface_header", "counting.time_header"))
+    (train, train_boxes), (surface, _), (along_time, _) = (
+        lesson.section_places(key)
+        for key in ("counting.train_header", "counting.surface_header", "counting.time_header")
+    )
     with train:
         # 4. Training ------------------------------------------------------------------------------------
         X_book, _ = lesson.dataset("book", 0, 0, 0)
-        page.prose("counting.train_text", n=integer(X_book.shape[0]), T=integer(X_book.shape[1]),
-                   u0=num(BOOK["start"][0]), w0=num(BOOK["start"][1]), lr=num(BOOK["lr"]),
-                   iters=integer(BOOK["iters"]))
-        st.latex(r"\begin{aligned} U &\leftarrow U - \eta\,\frac{\partial \xi}{\partial U} \\ "
-                 r"W &\leftarrow W - \eta\,\frac{\partial \xi}{\partial W} \end{aligned}")
+        page.prose(
+            "counting.train_text",
+            n=integer(X_book.shape[0]),
+            T=integer(X_book.shape[1]),
+            u0=num(BOOK["start"][0]),
+            w0=num(BOOK["start"][1]),
+            lr=num(BOOK["lr"]),
+            iters=integer(BOOK["iters"]),
+        )
+        st.latex(
+            r"\begin{aligned} U &\leftarrow U - \eta\,\frac{\partial \xi}{\partial U} \\ "
+            r"W &\leftarrow W - \eta\,\frac{\partial \xi}{\partial W} \end{aligned}"
+        )
         data_controls(PAGE, P)
         o1, o2, o3, o4 = st.columns(4)
         with o1:
@@ -219,9 +254,14 @@ def training() -> None:
         page.prose("counting.surface_text")
         for layout, key in (("wide", lesson.SURFACE_KEY), ("narrow", lesson.SURFACE_KEY_NARROW)):
             with st.container(key=f"counting-{layout}-surface"):
-                charts.show(figures.surface_chart(lang, data, start, v["lr"], v["iters"], layout == "narrow"),
-                            name="counting-surface", key=key, on_select="rerun", selection_mode="cell",
-                            width="content")
+                charts.show(
+                    figures.surface_chart(lang, data, start, v["lr"], v["iters"], layout == "narrow"),
+                    name="counting-surface",
+                    key=key,
+                    on_select="rerun",
+                    selection_mode="cell",
+                    width="content",
+                )
         st.caption(" ".join(filter(None, [t("counting.surface_caption"), lesson.cut_caption(run)])))
 
     with along_time:
@@ -237,8 +277,10 @@ def training() -> None:
             Ui, Wi = v["u"], v["w"]  # section 1's weights, on the training data
             st.session_state["_counting_hand_drawn"] = (Ui, Wi)
         Ui, Wi = float(Ui), float(Wi)
-        st.latex(rf"\begin{{aligned}} \frac{{\partial \xi}}{{\partial S_k}} &= \frac{{\partial \xi}}{{\partial S_T}}\,"
-                 rf" W^{{T-k}} \\ W &= {latex(Wi)} \end{{aligned}}")
+        st.latex(
+            rf"\begin{{aligned}} \frac{{\partial \xi}}{{\partial S_k}} &= \frac{{\partial \xi}}{{\partial S_T}}\,"
+            rf" W^{{T-k}} \\ W &= {latex(Wi)} \end{{aligned}}"
+        )
         charts.show(figures.gradient_chart(lang, data, Ui, Wi), name="counting-gradient-along-time", width="stretch")
         st.markdown(lesson.time_reading(lesson.gradient_norms(data, Ui, Wi), Ui, Wi))
 
@@ -247,13 +289,20 @@ by_hand()
 the_notes_code()
 training()
 under_the_hood(
-    (counting.parse_sequence, "counting.hood_parse_sequence"), (counting.step, "counting.hood_step"),
-    (counting.forward, "counting.hood_forward"), (counting.cost, "counting.hood_cost"),
-    (counting.bptt, "counting.hood_bptt"), (counting.backward, "counting.hood_backward"),
+    (counting.parse_sequence, "counting.hood_parse_sequence"),
+    (counting.step, "counting.hood_step"),
+    (counting.forward, "counting.hood_forward"),
+    (counting.cost, "counting.hood_cost"),
+    (counting.bptt, "counting.hood_bptt"),
+    (counting.backward, "counting.hood_backward"),
     (gradcheck.numerical_gradient, "counting.hood_numerical_gradient"),
     (gradcheck.relative_error, "counting.hood_relative_error"),
-    (counting.book_dataset, "counting.hood_book_dataset"), (counting.make_dataset, "counting.hood_make_dataset"),
-    (counting.fit, "counting.hood_fit"), (counting.first_overflow, "counting.hood_first_overflow"),
-    (counting.trajectory, "counting.hood_trajectory"), (optim.sgd, "counting.hood_sgd"),
-    (optim.apply_updates, "counting.hood_apply_updates"), (counting.cost_surface, "counting.hood_cost_surface"),
+    (counting.book_dataset, "counting.hood_book_dataset"),
+    (counting.make_dataset, "counting.hood_make_dataset"),
+    (counting.fit, "counting.hood_fit"),
+    (counting.first_overflow, "counting.hood_first_overflow"),
+    (counting.trajectory, "counting.hood_trajectory"),
+    (optim.sgd, "counting.hood_sgd"),
+    (optim.apply_updates, "counting.hood_apply_updates"),
+    (counting.cost_surface, "counting.hood_cost_surface"),
 )

@@ -25,7 +25,6 @@ SECTIONS = (
 
 P = params.P
 
-urlstate.bind_page(PAGE, params.PARAMS)
 page.frame("gradients.title", "gradients.intro", PAGE, params.PARAMS, SECTIONS)
 
 
@@ -36,8 +35,10 @@ def scalar_series() -> None:
     with page.section("gradients.series_header"):
         # 1. The scalar series ------------------------------------------------------------------------------
         page.prose("gradients.series_text")
-        st.latex(r"\frac{\partial \xi}{\partial S_{T-m}} = \frac{\partial \xi}{\partial S_T}\,W^{m},"
-                 r"\qquad |W^{m}| = |W|^{m}")
+        st.latex(
+            r"\frac{\partial \xi}{\partial S_{T-m}} = \frac{\partial \xi}{\partial S_T}\,W^{m},"
+            r"\qquad |W^{m}| = |W|^{m}"
+        )
         urlstate.slider(PAGE, P["w"], t("gradients.w_label"))
         w, steps = v["w"], params.SERIES_STEPS
         (explode_w, explode_m), (vanish_w, vanish_m) = params.BOOK["explode"], params.BOOK["vanish"]
@@ -56,8 +57,18 @@ def scalar_series() -> None:
         else:  # the signs are all + (or 0): the left chart already says everything
             c2.info(t("gradients.sign_positive_only"), icon=":material/add:")
         st.markdown(lesson.scalar_text(w, steps))
-        st.info(t("gradients.regimes_summary", explode=explode_end, vanish=vanish_end, explode_w=num(explode_w),
-                  explode_m=explode_m, vanish_w=num(vanish_w), vanish_m=vanish_m), icon=":material/summarize:")
+        st.info(
+            t(
+                "gradients.regimes_summary",
+                explode=explode_end,
+                vanish=vanish_end,
+                explode_w=num(explode_w),
+                explode_m=explode_m,
+                vanish_w=num(vanish_w),
+                vanish_m=vanish_m,
+            ),
+            icon=":material/summarize:",
+        )
         st.warning(lesson.note_advice_text(), icon=":material/balance:")
         exercise_box(PAGE, "gradients_steps_below")
 
@@ -80,8 +91,12 @@ def counting_flow() -> None:
         U, W = v["count_u"], v["count_w"]
         with f3:
             st.write("")
-            st.page_link("lessons/counting/page.py", label=t("gradients.counting_link", u=num(U), w=num(W)),
-                         icon=":material/calculate:", query_params={"lang": lang, "u": repr(U), "w": repr(W)})
+            st.page_link(
+                "lessons/counting/page.py",
+                label=t("gradients.counting_link", u=num(U), w=num(W)),
+                icon=":material/calculate:",
+                query_params={"lang": lang, "u": repr(U), "w": repr(W)},
+            )
         charts.show(figures.flow_chart(lang, U, W), name="gradients-counting-flow", width="stretch")
         st.caption(t("gradients.flow_caption", T=T))
         st.markdown(lesson.flow_reading(U, W, T))
@@ -93,25 +108,35 @@ def matrices() -> None:
     v, lang = page.values(), current_language()
     with page.section("gradients.matrix_header"):
         # 3. Matrices: the spectral radius decides --------------------------------------------------------------
-        page.prose("gradients.matrix_text", gamma_tanh=num(vanilla.ACTIVATIONS["tanh"].gamma),
-                   gamma_logistic=num(vanilla.ACTIVATIONS["logistic"].gamma))
+        page.prose(
+            "gradients.matrix_text",
+            gamma_tanh=num(vanilla.ACTIVATIONS["tanh"].gamma),
+            gamma_logistic=num(vanilla.ACTIVATIONS["logistic"].gamma),
+        )
         # One line each (a phone is narrow). KaTeX draws a multi-line block 2 px past its own box on the right;
         # a space either side keeps that inside, or the formula becomes a box that scrolls by 2 px.
-        st.latex(r"\;\begin{aligned} h_t &= \tanh(h_{t-1} W + x_t) \\"
-                 r" J_t &= \frac{\partial h_t}{\partial h_{t-1}} = \mathrm{diag}\big(\tanh'(a_t)\big)\, W^{\top} \\"
-                 r" \frac{\partial h_M}{\partial h_{M-m}} &= J_M\, J_{M-1} \cdots J_{M-m+1} \end{aligned}\;")
-        kind_names = {"gaussian": "gradients.kind_gaussian", "orthogonal": "gradients.kind_orthogonal",
-                      "typed": "gradients.kind_typed"}
+        st.latex(
+            r"\;\begin{aligned} h_t &= \tanh(h_{t-1} W + x_t) \\"
+            r" J_t &= \frac{\partial h_t}{\partial h_{t-1}} = \mathrm{diag}\big(\tanh'(a_t)\big)\, W^{\top} \\"
+            r" \frac{\partial h_M}{\partial h_{M-m}} &= J_M\, J_{M-1} \cdots J_{M-m+1} \end{aligned}\;"
+        )
+        kind_names = {
+            "gaussian": "gradients.kind_gaussian",
+            "orthogonal": "gradients.kind_orthogonal",
+            "typed": "gradients.kind_typed",
+        }
         typed = v["kind"] == "typed"
         k1, k2 = st.columns([2, 3])
         with k1:
             urlstate.choice(PAGE, P["kind"], t("gradients.kind_label"), lambda o: t(kind_names[o]))
             if typed:
-                urlstate.text(PAGE, P["matrix"], t("gradients.matrix_label"),
-                              help=t("gradients.matrix_help", example=P["matrix"].default,
-                                     limit=num(params.MAX_ENTRY)))
-            st.button(t("gradients.nonnormal_button"), on_click=lesson.load_non_normal,
-                      key="gradients_btn_nonnormal")
+                urlstate.text(
+                    PAGE,
+                    P["matrix"],
+                    t("gradients.matrix_label"),
+                    help=t("gradients.matrix_help", example=P["matrix"].default, limit=num(params.MAX_ENTRY)),
+                )
+            st.button(t("gradients.nonnormal_button"), on_click=lesson.load_non_normal, key="gradients_btn_nonnormal")
         with k2:
             s1, s2 = st.columns(2)
             with s1:
@@ -124,23 +149,37 @@ def matrices() -> None:
 
         matrix, error = lesson.typed_matrix(v["kind"], v["matrix"])
         if error is not None:
-            show_input_error(error, {"empty": "gradients.matrix_error_empty",
-                                     "number": "gradients.matrix_error_number",
-                                     "non_finite": "gradients.matrix_error_non_finite",
-                                     "too_large": "gradients.matrix_error_too_large",
-                                     "shape": "gradients.matrix_error_shape"},
-                             "gradients.matrix_error_fallback", **lesson.matrix_error_fields(error))
+            show_input_error(
+                error,
+                {
+                    "empty": "gradients.matrix_error_empty",
+                    "number": "gradients.matrix_error_number",
+                    "non_finite": "gradients.matrix_error_non_finite",
+                    "too_large": "gradients.matrix_error_too_large",
+                    "shape": "gradients.matrix_error_shape",
+                },
+                "gradients.matrix_error_fallback",
+                **lesson.matrix_error_fields(error),
+            )
         kind, size, seed, rho, M, xs = v["kind"], v["size"], v["seed"], v["rho"], v["steps"], v["xs"]
         study = lesson.recurrence(kind, size, seed, rho, M, xs, matrix)
         # Half the width each: the complex plane is a square that keeps its size (circles stay round), with its
         # axes and legend it needs about 330 px, which a half column holds at 1280 px and a phone's width holds.
         e1, e2 = st.columns(2)
         e1.markdown(f"**{t('gradients.eigen_chart')}**")
-        charts.show(figures.eigen_chart(lang, kind, size, seed, rho, matrix), where=e1, width="content",
-                    name="gradients-eigenvalues")
+        charts.show(
+            figures.eigen_chart(lang, kind, size, seed, rho, matrix),
+            where=e1,
+            width="content",
+            name="gradients-eigenvalues",
+        )
         e2.markdown(f"**{t('gradients.norm_chart')}**")
-        charts.show(figures.norm_chart(lang, kind, size, seed, rho, M, xs, matrix), where=e2, name="gradients-norms",
-                    width="stretch")
+        charts.show(
+            figures.norm_chart(lang, kind, size, seed, rho, M, xs, matrix),
+            where=e2,
+            name="gradients-norms",
+            width="stretch",
+        )
         n1, n2, n3 = st.columns(3)
         n1.metric(t("gradients.rho_metric"), num(study["linear_conditions"]["rho"], 4))
         n2.metric(t("gradients.lambda1_metric"), num(study["linear_conditions"]["lambda1"], 4))
@@ -168,8 +207,10 @@ def the_cliff() -> None:
         cliff_fields = {"x0": num(cliff.X0), "steps": cliff.HORIZON, "target": num(cliff.TARGET)}
         page.prose("gradients.cliff_text", **cliff_fields, cusp=num(cliff.W_CUSP))
         # Two lines: on one, the model and its error are wider than a phone (a space either side: see section 3).
-        st.latex(rf"\;\begin{{gathered}} x_0 = {latex(cliff.X0)},\qquad x_t = w\,\sigma(x_{{t-1}}) + b, \\ "
-                 rf"E(w, b) = \big(\sigma(x_{{{cliff.HORIZON}}}) - {latex(cliff.TARGET)}\big)^2 \end{{gathered}}\;")
+        st.latex(
+            rf"\;\begin{{gathered}} x_0 = {latex(cliff.X0)},\qquad x_t = w\,\sigma(x_{{t-1}}) + b, \\ "
+            rf"E(w, b) = \big(\sigma(x_{{{cliff.HORIZON}}}) - {latex(cliff.TARGET)}\big)^2 \end{{gathered}}\;"
+        )
         q1, q2, q3 = st.columns(3)
         with q1:
             urlstate.slider(PAGE, P["cliff_w"], t("gradients.cliff_w_label"))
@@ -205,8 +246,9 @@ def hidden_vanishing() -> None:
     with page.section("gradients.memory_header"):
         # 5. Why vanishing is harder to see --------------------------------------------------------------------
         low, high = params.MEM_LEVEL_RANGE
-        page.prose("gradients.memory_text", hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES, low=num(low),
-                   high=num(high))
+        page.prose(
+            "gradients.memory_text", hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES, low=num(low), high=num(high)
+        )
         h1, h2, h3 = st.columns(3)
         with h1:
             urlstate.slider(PAGE, P["mem_rho"], t("gradients.mem_rho_label"))

@@ -19,7 +19,6 @@ PAGE = lesson.PAGE
 # The sections in the order the lesson reads (their numbers are their positions).
 SECTIONS = ("home.recurrence_header", "home.try_header", "home.memory_header", "home.uses_header", "home.map_header")
 
-urlstate.bind_page(PAGE, PARAMS)
 page.frame("home.title", "home.intro", PAGE, PARAMS, SECTIONS)
 st.html(figures.UNROLLED_CSS)
 
@@ -46,13 +45,18 @@ def feed_a_sequence() -> None:
         st.latex(r"S_t = f(S_{t-1},\, X_t) = f(S_{t-1} W + X_t U + b)")
         page.prose("home.recurrence_text")
         folded, unrolled = st.columns([1, 3])
-        folded.graphviz_chart(figures.folded_rnn({"input": t("home.node_input"), "state": t("home.node_state"),
-                                                   "output": t("home.node_output")}), alt=t("home.folded_alt"))
+        folded.graphviz_chart(
+            figures.folded_rnn(
+                {"input": t("home.node_input"), "state": t("home.node_state"), "output": t("home.node_output")}
+            ),
+            alt=t("home.folded_alt"),
+        )
         folded.caption(t("home.folded_caption"))
         alt = t("home.unrolled_alt", steps=integer(steps))  # one of the two is shown, by the screen's width
         unrolled.container(key="home-unrolled-wide").graphviz_chart(figures.unrolled_rnn(steps), alt=alt)
-        unrolled.container(key="home-unrolled-stacked").graphviz_chart(figures.unrolled_rnn(steps, stacked=True),
-                                                                       alt=alt)
+        unrolled.container(key="home-unrolled-stacked").graphviz_chart(
+            figures.unrolled_rnn(steps, stacked=True), alt=alt
+        )
         unrolled.caption(t("home.unrolled_caption", steps=integer(steps)))
         exercise_box(PAGE, "home_tanh_state")
 
@@ -61,11 +65,11 @@ def feed_a_sequence() -> None:
         page.prose("home.try_text", limit=integer(MAX_STEPS))
         c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
         with c1:
-            urlstate.text(PAGE, P["x"], t("home.x_label"),
-                          help=t("home.x_help", limit=integer(MAX_STEPS), bound=num(INPUT_LIMIT)))
+            urlstate.text(
+                PAGE, P["x"], t("home.x_label"), help=t("home.x_help", limit=integer(MAX_STEPS), bound=num(INPUT_LIMIT))
+            )
         with c2:
-            urlstate.choice(PAGE, P["act"], t("home.act_label"), lambda o: t(ACTIVATION_NAMES[o]),
-                            widget=st.selectbox)
+            urlstate.choice(PAGE, P["act"], t("home.act_label"), lambda o: t(ACTIVATION_NAMES[o]), widget=st.selectbox)
         with c3:
             urlstate.number(PAGE, P["hidden"], t("home.hidden_label"))
         with c4:
@@ -74,15 +78,26 @@ def feed_a_sequence() -> None:
 
         _, problem = lesson.read_sequence(v["x"])
         if problem:
-            show_input_error(problem, {"empty": "home.x_error_empty", "number": "home.x_error_number",
-                                       "too_large": "home.x_error_too_large", "too_long": "home.x_error_too_long"},
-                             "home.x_error_fallback", limit=integer(MAX_STEPS), bound=num(INPUT_LIMIT))
+            show_input_error(
+                problem,
+                {
+                    "empty": "home.x_error_empty",
+                    "number": "home.x_error_number",
+                    "too_large": "home.x_error_too_large",
+                    "too_long": "home.x_error_too_long",
+                },
+                "home.x_error_fallback",
+                limit=integer(MAX_STEPS),
+                bound=num(INPUT_LIMIT),
+            )
 
         charts.show(lesson.state_chart(current_language(), *settings), name="home-states", width="stretch")
         _, overflowed_at = lesson.states(*settings)
         if overflowed_at is not None:
-            st.warning(t("home.overflow", step=integer(overflowed_at), fmax=num(np.finfo(np.float64).max)),
-                       icon=":material/warning:")
+            st.warning(
+                t("home.overflow", step=integer(overflowed_at), fmax=num(np.finfo(np.float64).max)),
+                icon=":material/warning:",
+            )
         st.caption(t("home.heatmap_caption", steps=integer(steps), hidden=integer(v["hidden"])))
         exercise_box(PAGE, "home_state_count")
         exercise_box(PAGE, "home_bounded")
@@ -99,13 +114,13 @@ def the_nudge() -> None:
         # 3. Every state depends on all earlier computation ----------------------------------------------
         page.prose("home.memory_text")
         urlstate.slider(PAGE, P["delta"], t("home.delta_label"), format="%.3f")
-        charts.show(lesson.memory_chart(current_language(), *settings, v["delta"]), name="home-nudge",
-                    width="stretch")
+        charts.show(lesson.memory_chart(current_language(), *settings, v["delta"]), name="home-nudge", width="stretch")
         cut = lesson.memory_cut(*settings, v["delta"])
         st.caption(" ".join(filter(None, [t("home.memory_chart_caption"), cut])))
         st.markdown(lesson.memory_reading(*settings, v["delta"]))
-        st.markdown(t("home.cmp_intro") + "\n\n" + "\n".join(
-            f"- {line}" for line in lesson.comparisons(*settings, v["delta"])))
+        st.markdown(
+            t("home.cmp_intro") + "\n\n" + "\n".join(f"- {line}" for line in lesson.comparisons(*settings, v["delta"]))
+        )
         note = lesson.saturation_note(*settings, v["delta"])
         if note:
             st.info(note, icon=":material/lightbulb:")
@@ -122,10 +137,11 @@ with page.section("home.map_header"):
     st.markdown(t("home.map_text"))
     shown = [known for known in registry.lessons() if known.name in lesson.LESSON_LINES]
     for row in range(0, len(shown), 2):
-        for column, known in zip(st.columns(2), shown[row:row + 2], strict=False):
+        for column, known in zip(st.columns(2), shown[row : row + 2], strict=False):
             with column.container(border=True, height="stretch"):
-                st.page_link(known.script, label=t(known.title_key), icon=known.icon,
-                             query_params={"lang": current_language()})
+                st.page_link(
+                    known.script, label=t(known.title_key), icon=known.icon, query_params={"lang": current_language()}
+                )
                 st.markdown(t(lesson.LESSON_LINES[known.name]))
 
 under_the_hood(

@@ -25,7 +25,6 @@ SECTIONS = (
     "lstm.own_header",
 )
 
-urlstate.bind_page(PAGE, P.values())
 page.frame("lstm.title", "lstm.intro", PAGE, P.values(), SECTIONS)
 
 
@@ -45,23 +44,27 @@ def slider(name: str, label: str, **kwargs) -> None:
     urlstate.slider(PAGE, P[name], label, **kwargs)
 
 
-
 # Sections 1 and 2 are one fragment: section 2 sets the gates of the very cell whose inputs and weights are
 # section 1's sliders, so both redraw when one of those moves (and only they: nothing later reads them).
 @page.fragment
 def one_cell() -> None:
     v = page.values()
-    (cell, cell_boxes), (modes, modes_boxes) = (section_places(key) for key in ("lstm.cell_header",
-                                                                                 "lstm.modes_header"))
+    (cell, cell_boxes), (modes, modes_boxes) = (
+        section_places(key) for key in ("lstm.cell_header", "lstm.modes_header")
+    )
     with cell:
         page.prose("lstm.cell_text")
         left, right = st.columns(2)  # side by side on a laptop, one under the other on a phone
-        left.latex(r"\begin{aligned}"
-                   r"f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f)\\ i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i)\\"
-                   r"a_t &= \tanh(W_a x_t + U_a h_{t-1} + b_a)\\ o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o)"
-                   r"\end{aligned}")
-        right.latex(r"\begin{aligned}c_t &= f_t \odot c_{t-1} + i_t \odot a_t\\ h_t &= o_t \odot \tanh(c_t)"
-                    r"\end{aligned}")
+        left.latex(
+            r"\begin{aligned}"
+            r"f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f)\\ i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i)\\"
+            r"a_t &= \tanh(W_a x_t + U_a h_{t-1} + b_a)\\ o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o)"
+            r"\end{aligned}"
+        )
+        right.latex(
+            r"\begin{aligned}c_t &= f_t \odot c_{t-1} + i_t \odot a_t\\ h_t &= o_t \odot \tanh(c_t)"
+            r"\end{aligned}"
+        )
         page.prose("lstm.letters")
         s1, s2, s3 = st.columns(3)
         with s1:
@@ -81,9 +84,18 @@ def one_cell() -> None:
         inputs = {"x": v["x"], "h_prev": v["h"], "c_prev": v["c"]}
         st.graphviz_chart(figures.cell_diagram({**values_now, **inputs}, figures.diagram_labels()))
         st.caption(t("lstm.diagram_caption"))
-        for column, (name, key) in zip(st.columns(6), (("f", "lstm.metric_f"), ("i", "lstm.metric_i"),
-                                                       ("a", "lstm.metric_a"), ("o", "lstm.metric_o"),
-                                                       ("c", "lstm.metric_c"), ("h", "lstm.metric_h")), strict=True):
+        for column, (name, key) in zip(
+            st.columns(6),
+            (
+                ("f", "lstm.metric_f"),
+                ("i", "lstm.metric_i"),
+                ("a", "lstm.metric_a"),
+                ("o", "lstm.metric_o"),
+                ("c", "lstm.metric_c"),
+                ("h", "lstm.metric_h"),
+            ),
+            strict=True,
+        ):
             column.metric(t(key), num(values_now[name]))
         st.markdown(lesson.cell_reading(values_now, v["c"]))
         st.markdown(lesson.growth_reading(v))
@@ -114,9 +126,11 @@ def one_cell() -> None:
         st.info(lesson.story_reading(v["sat"]), icon=":material/edit_note:")
     with modes_boxes:
         # Three boxes on the modes, one tab each, so that the section stays readable.
-        for tab, exercise in zip(st.tabs([t("lstm.ex_tab_cell_after"), t("lstm.ex_tab_readout"),
-                                          t("lstm.ex_tab_memory_left")]),
-                                 ("lstm_cell_after", "lstm_readout", "lstm_memory_left"), strict=True):
+        for tab, exercise in zip(
+            st.tabs([t("lstm.ex_tab_cell_after"), t("lstm.ex_tab_readout"), t("lstm.ex_tab_memory_left")]),
+            ("lstm_cell_after", "lstm_readout", "lstm_memory_left"),
+            strict=True,
+        ):
             with tab:
                 exercise_box(PAGE, exercise)
 
@@ -168,8 +182,11 @@ def trained_pair(task: str, lag: int) -> dict | None:
     r4.metric(t("lstm.steps_rnn"), integer(pair["rnn"]["steps"]))
     st.caption(lesson.origin_caption(task, lag, pair))
     with st.expander(t("lstm.curves_expander")):
-        charts.show(figures.curves_chart(current_language(), lesson.fingerprint(task, lag, pair), pair),
-                    name="lstm-training-curves", width="stretch")
+        charts.show(
+            figures.curves_chart(current_language(), lesson.fingerprint(task, lag, pair), pair),
+            name="lstm-training-curves",
+            width="stretch",
+        )
         st.caption(t("lstm.curves_caption", batch=integer(lesson.training_settings(task)["batch_size"])))
     return pair
 
@@ -184,29 +201,40 @@ def example(v: dict, task: str, lag: int, pair: dict) -> None:
     typed = task == "first_symbol" and v["src"] == "typed"
     with e2 if task == "first_symbol" else e1:
         if typed:
-            urlstate.text(PAGE, P["seq"], t("lstm.seq_label"),
-                          help=t("lstm.seq_help", limit=integer(typed_inputs.MAX_TYPED_STEPS),
-                                 least=integer(typed_inputs.MIN_TYPED_STEPS)))
+            urlstate.text(
+                PAGE,
+                P["seq"],
+                t("lstm.seq_label"),
+                help=t(
+                    "lstm.seq_help",
+                    limit=integer(typed_inputs.MAX_TYPED_STEPS),
+                    least=integer(typed_inputs.MIN_TYPED_STEPS),
+                ),
+            )
         else:
             urlstate.number(PAGE, P["ex"], t("lstm.ex_label"), help=t("lstm.ex_help"))
     if typed:
         letters, error = lesson.typed_symbols(v["seq"], P["seq"].default)
         if error is not None:
-            show_input_error(error, lesson.SEQ_ERRORS, "lstm.seq_error_fallback",
-                             limit=integer(typed_inputs.MAX_TYPED_STEPS))
+            show_input_error(
+                error, lesson.SEQ_ERRORS, "lstm.seq_error_fallback", limit=integer(typed_inputs.MAX_TYPED_STEPS)
+            )
         source = ("typed", letters)
     else:
         source = ("random", v["ex"])
     X, targets = lesson.example_inputs(task, lag, source)
     if typed and X.shape[1] != lag + 1:
-        st.info(t("lstm.length_notice", length=integer(X.shape[1]), trained=integer(lag + 1), lag=integer(lag)),
-                icon=":material/straighten:")
+        st.info(
+            t("lstm.length_notice", length=integer(X.shape[1]), trained=integer(lag + 1), lag=integer(lag)),
+            icon=":material/straighten:",
+        )
     st.markdown(lesson.example_line(task, X, targets))
     for column, (label, value, note) in zip(st.columns(3), lesson.answers(task, X, targets, pair), strict=True):
         column.metric(label, value, note, delta_color="off", delta_arrow="off")
     fp = lesson.fingerprint(task, lag, pair)
-    charts.show(figures.gates_chart(current_language(), fp, source, pair["lstm"]["run"]), name="lstm-gates",
-                width="stretch")
+    charts.show(
+        figures.gates_chart(current_language(), fp, source, pair["lstm"]["run"]), name="lstm-gates", width="stretch"
+    )
     st.markdown(lesson.hold_reading(task, pair["lstm"]["run"], X, targets))
 
 
@@ -248,8 +276,9 @@ def lag_sweep(task: str, lag: int) -> None:
 def own_model() -> None:
     with page.section("lstm.own_header"):
         page.prose("lstm.own_text", mb=integer(lesson.MAX_MB), hidden=integer(lstm_weights.MAX_HIDDEN))
-        upload = st.file_uploader(t("lstm.own_upload_label"), type=["safetensors", "npz"], key="lstm_own_file",
-                                  max_upload_size=lesson.MAX_MB)
+        upload = st.file_uploader(
+            t("lstm.own_upload_label"), type=["safetensors", "npz"], key="lstm_own_file", max_upload_size=lesson.MAX_MB
+        )
         if upload is None:
             st.caption(t("lstm.own_none"))
             return
@@ -258,26 +287,45 @@ def own_model() -> None:
             st.error(message, icon=":material/block:")
             return
         D, H = meta["input_size"], meta["hidden_size"]
-        st.success(t("lstm.own_loaded", format=meta["format"], dtype=meta["dtype"], D=integer(D), H=integer(H)),
-                   icon=":material/check_circle:")
+        st.success(
+            t("lstm.own_loaded", format=meta["format"], dtype=meta["dtype"], D=integer(D), H=integer(H)),
+            icon=":material/check_circle:",
+        )
         if "lstm_own_seq" not in st.session_state or st.session_state.get("lstm_own_seq_for") != upload.file_id:
             st.session_state["lstm_own_seq"] = lesson.own_default(D)  # a sequence that fits this model
             st.session_state["lstm_own_seq_for"] = upload.file_id
-        text = st.text_input(t("lstm.own_seq_label", D=integer(D)), key="lstm_own_seq",
-                             help=t("lstm.own_seq_help", D=integer(D), last=typed_inputs.LETTERS[min(D, 26) - 1],
-                                    max_steps=integer(typed_inputs.MAX_STEPS), limit=num(typed_inputs.MAX_VALUE)))
+        text = st.text_input(
+            t("lstm.own_seq_label", D=integer(D)),
+            key="lstm_own_seq",
+            help=t(
+                "lstm.own_seq_help",
+                D=integer(D),
+                last=typed_inputs.LETTERS[min(D, 26) - 1],
+                max_steps=integer(typed_inputs.MAX_STEPS),
+                limit=num(typed_inputs.MAX_VALUE),
+            ),
+        )
         steps, error = lesson.own_steps(text, D)
         if error is not None:
-            show_input_error(error, lesson.OWN_SEQ_ERRORS, "lstm.own_error_fallback",
-                             limit=num(typed_inputs.MAX_VALUE), max_steps=integer(typed_inputs.MAX_STEPS))
+            show_input_error(
+                error,
+                lesson.OWN_SEQ_ERRORS,
+                "lstm.own_error_fallback",
+                limit=num(typed_inputs.MAX_VALUE),
+                max_steps=integer(typed_inputs.MAX_STEPS),
+            )
         fp = (upload.file_id, steps.tobytes())
         st.markdown(t("lstm.own_gates", T=integer(len(steps))))
-        charts.show(figures.own_gates_chart(current_language(), fp, weights, steps), name="lstm-own-gates",
-                    width="stretch")
+        charts.show(
+            figures.own_gates_chart(current_language(), fp, weights, steps), name="lstm-own-gates", width="stretch"
+        )
         if H > params.OWN_UNITS_SHOWN:
             st.caption(t("lstm.own_units_cut", shown=integer(params.OWN_UNITS_SHOWN), H=integer(H)))
-        charts.show(figures.own_flow_chart(current_language(), fp, weights, steps), name="lstm-own-gradient-flow",
-                    width="stretch")
+        charts.show(
+            figures.own_flow_chart(current_language(), fp, weights, steps),
+            name="lstm-own-gradient-flow",
+            width="stretch",
+        )
         st.markdown(lesson.own_reading(lesson.own_run(weights, steps)[2], len(steps)))
 
 
@@ -285,14 +333,24 @@ one_cell()
 long_lags()
 own_model()
 under_the_hood(
-    (lstm.step_forward, "lstm.hood_step_forward"), (lstm.forward, "lstm.hood_forward"),
-    (lstm.cell_values, "lstm.hood_cell_values"), (lstm.keep_writing, "lstm.hood_keep_writing"),
-    (lstm.mode_clamp, "lstm.hood_mode_clamp"), (lstm.gate_value, "lstm.hood_gate_value"),
-    (lstm.story, "lstm.hood_story"), (tasks.train, "lstm.hood_train"), (tasks.gradients, "lstm.hood_gradients"),
-    (lstm.step_backward, "lstm.hood_step_backward"), (lstm.backward, "lstm.hood_backward"),
-    (tasks.success_rate, "lstm.hood_success_rate"), (tasks.forget_hold, "lstm.hood_forget_hold"),
-    (lstm.gradient_flow, "lstm.hood_gradient_flow"), (tasks.gradient_flow, "lstm.hood_tasks_gradient_flow"),
-    (tasks.rnn_gradient_flow, "lstm.hood_rnn_gradient_flow"), (typed_inputs.parse_symbols, "lstm.hood_parse_symbols"),
-    (sweep.lag_sweep, "lstm.hood_lag_sweep"), (sweep.sweep_facts, "lstm.hood_sweep_facts"),
+    (lstm.step_forward, "lstm.hood_step_forward"),
+    (lstm.forward, "lstm.hood_forward"),
+    (lstm.cell_values, "lstm.hood_cell_values"),
+    (lstm.keep_writing, "lstm.hood_keep_writing"),
+    (lstm.mode_clamp, "lstm.hood_mode_clamp"),
+    (lstm.gate_value, "lstm.hood_gate_value"),
+    (lstm.story, "lstm.hood_story"),
+    (tasks.train, "lstm.hood_train"),
+    (tasks.gradients, "lstm.hood_gradients"),
+    (lstm.step_backward, "lstm.hood_step_backward"),
+    (lstm.backward, "lstm.hood_backward"),
+    (tasks.success_rate, "lstm.hood_success_rate"),
+    (tasks.forget_hold, "lstm.hood_forget_hold"),
+    (lstm.gradient_flow, "lstm.hood_gradient_flow"),
+    (tasks.gradient_flow, "lstm.hood_tasks_gradient_flow"),
+    (tasks.rnn_gradient_flow, "lstm.hood_rnn_gradient_flow"),
+    (typed_inputs.parse_symbols, "lstm.hood_parse_symbols"),
+    (sweep.lag_sweep, "lstm.hood_lag_sweep"),
+    (sweep.sweep_facts, "lstm.hood_sweep_facts"),
     (typed_inputs.parse_steps, "lstm.hood_parse_steps"),
 )

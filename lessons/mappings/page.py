@@ -19,9 +19,7 @@ PAGE = lesson.PAGE
 # The sections in the order the lesson reads (their numbers are their positions).
 SECTIONS = ("mappings.rule_header", "mappings.five_header", "mappings.feed_header", "mappings.learned_header")
 
-urlstate.bind_page(PAGE, PARAMS)
 page.frame("mappings.title", "mappings.intro", PAGE, PARAMS, SECTIONS)
-
 
 
 # 1. One update rule -------------------------------------------------------------------------------------------
@@ -58,9 +56,13 @@ def feed_it() -> None:
         name = INPUT_PARAM[task]
         hi = mappings.TASKS["one_to_many"].lengths[1] if name == "picture" else spec.lengths[1]
         # Each mapping has its own input; a hidden one keeps its value (and its place in the URL) for this page.
-        urlstate.text(PAGE, P[name], t(lesson.INPUT_LABELS[name]),
-                      help=t(lesson.INPUT_HELP[name], limit=integer(spec.max_typed), hi=integer(hi)),
-                      persist_state="page")
+        urlstate.text(
+            PAGE,
+            P[name],
+            t(lesson.INPUT_LABELS[name]),
+            help=t(lesson.INPUT_HELP[name], limit=integer(spec.max_typed), hi=integer(hi)),
+            persist_state="page",
+        )
         symbols, error = lesson.read_input(task, v[name], P[name].default)
         if error is not None:
             show_input_error(error, lesson.INPUT_ERRORS, "mappings.error_fallback", **lesson.error_fields(task))
@@ -69,29 +71,44 @@ def feed_it() -> None:
         result = lesson.answer(task, symbols)
         shown = lesson.output_names(task)
         edges = {"encoded": t("mappings.encoded_edge", last=figures.subscript("h", len(x)))}
-        st.graphviz_chart(figures.unrolled(task, x, result.outputs, result.right, lesson.input_names(task),
-                                           shown, edges), alt=t("mappings.diagram_alt"))
+        st.graphviz_chart(
+            figures.unrolled(task, x, result.outputs, result.right, lesson.input_names(task), shown, edges),
+            alt=t("mappings.diagram_alt"),
+        )
         st.caption(t("mappings.diagram_caption"))
 
         correct = bool(np.array_equal(result.outputs, result.right))
         length = mappings.length_of(task, x)
-        st.markdown(t("mappings.answer_line", output=lesson.written(result.outputs, result.right, shown),
-                      right=" ".join(shown[k] for k in result.right)))
+        st.markdown(
+            t(
+                "mappings.answer_line",
+                output=lesson.written(result.outputs, result.right, shown),
+                right=" ".join(shown[k] for k in result.right),
+            )
+        )
         picture = task in mappings.PICTURES
         a1, a2, a3 = st.columns(3)
         a1.metric(t("mappings.verdict"), t("mappings.verdict_right") if correct else t("mappings.verdict_wrong"))
         a2.metric(t("mappings.shapes_metric") if picture else t("mappings.length_metric"), integer(length))
-        a3.metric(t("mappings.trained_shapes") if picture else t("mappings.trained_lengths"),
-                  f"{integer(spec.lengths[0])}–{integer(spec.lengths[1])}")
+        a3.metric(
+            t("mappings.trained_shapes") if picture else t("mappings.trained_lengths"),
+            f"{integer(spec.lengths[0])}–{integer(spec.lengths[1])}",
+        )
         if length > spec.lengths[1]:
-            st.info(t("mappings.beyond_notice_shapes" if picture else "mappings.beyond_notice",
-                      hi=integer(spec.lengths[1])), icon=":material/explore:")
+            st.info(
+                t(
+                    "mappings.beyond_notice_shapes" if picture else "mappings.beyond_notice",
+                    hi=integer(spec.lengths[1]),
+                ),
+                icon=":material/explore:",
+            )
 
         st.markdown(f"**{t('mappings.states_chart')}**")
         lang = current_language()
         charts.show(figures.states_chart(lang, task, symbols), name="mappings-hidden-states", width="stretch")
-        charts.show(figures.probabilities_chart(lang, task, symbols), name="mappings-output-probabilities",
-                    width="stretch")
+        charts.show(
+            figures.probabilities_chart(lang, task, symbols), name="mappings-output-probabilities", width="stretch"
+        )
         st.caption(t("mappings.states_caption", hidden=integer(spec.hidden)))
 
         # The exercises on feeding a network, two by two (stacked on a phone).
@@ -112,28 +129,48 @@ with page.section("mappings.learned_header"):
     m3.metric(t("mappings.held_out_count"), integer(n_held))
     st.markdown(lesson.split_sentence(task))
     if task == "one_to_one":
-        st.markdown(t("mappings.no_time_axis", cells=integer(mappings.CELLS), lo=integer(spec.lengths[0]),
-                      hi=integer(spec.lengths[1])))
+        st.markdown(
+            t(
+                "mappings.no_time_axis",
+                cells=integer(mappings.CELLS),
+                lo=integer(spec.lengths[0]),
+                hi=integer(spec.lengths[1]),
+            )
+        )
     else:
         page.prose("mappings.beyond_text", n=integer(mappings.N_BEYOND))
-        charts.show(figures.accuracy_chart(current_language(), task), name="mappings-accuracy-by-length",
-                    width="stretch")
+        charts.show(
+            figures.accuracy_chart(current_language(), task), name="mappings-accuracy-by-length", width="stretch"
+        )
         st.markdown(lesson.reading(task))
     trained = lesson.model(task)
-    page.prose("mappings.training_text", file=f"data/mappings/{task}.npz", iterations=integer(len(trained.losses)),
-               lr=num(spec.lr), clip=num(spec.clip), seed=integer(trained.seed), hidden=integer(spec.hidden),
-               weights=integer(sum(w.size for w in trained.params.values())),
-               gradients_lesson=t("nav.gradients"), optimizers_lesson=t("nav.optimizers"))
+    page.prose(
+        "mappings.training_text",
+        file=f"data/mappings/{task}.npz",
+        iterations=integer(len(trained.losses)),
+        lr=num(spec.lr),
+        clip=num(spec.clip),
+        seed=integer(trained.seed),
+        hidden=integer(spec.hidden),
+        weights=integer(sum(w.size for w in trained.params.values())),
+        gradients_lesson=t("nav.gradients"),
+        optimizers_lesson=t("nav.optimizers"),
+    )
     charts.show(figures.loss_chart(current_language(), task), name="mappings-training-loss", width="stretch")
     st.caption(t("mappings.loss_caption"))
 
 # Under the hood: what the page ran for this mapping (the weights were trained by the same code, offline).
 generating = task in ("one_to_many", "seq2seq")
-model_code = ([(mappings.seq2seq_loss, "mappings.hood_seq2seq_loss"),
-               (mappings.seq2seq_forward, "mappings.hood_seq2seq_forward"),
-               (mappings.seq2seq_backward, "mappings.hood_seq2seq_backward"),
-               (mappings.decode, "mappings.hood_decode")] if task == "seq2seq"
-              else [(mappings.rnn_loss, "mappings.hood_rnn_loss")])
+model_code = (
+    [
+        (mappings.seq2seq_loss, "mappings.hood_seq2seq_loss"),
+        (mappings.seq2seq_forward, "mappings.hood_seq2seq_forward"),
+        (mappings.seq2seq_backward, "mappings.hood_seq2seq_backward"),
+        (mappings.decode, "mappings.hood_decode"),
+    ]
+    if task == "seq2seq"
+    else [(mappings.rnn_loss, "mappings.hood_rnn_loss")]
+)
 under_the_hood(
     (mappings.parse, "mappings.hood_parse"),
     (mappings.target, "mappings.hood_target"),

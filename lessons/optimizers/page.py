@@ -29,7 +29,6 @@ SECTIONS = (
     "optimizers.newton_header",
 )
 
-urlstate.bind_page(PAGE, P.values())
 page.frame("optimizers.title", "optimizers.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.SURFACE_CSS)
 st.session_state[lesson.SHARED] = lesson.shared(page.values())  # what sections 3-5 are drawn with in this run
@@ -58,13 +57,21 @@ def the_race() -> None:
         with s4:
             urlstate.number(PAGE, P["goal"], t("optimizers.goal_label"), format="%g", help=t("optimizers.goal_help"))
         b1, b2 = st.columns(2)
-        b1.button(t("optimizers.preset_gd_start", **lesson.point(BOOK["start"])), key="optimizers_btn_gd_start",
-                  on_click=lesson.put, kwargs={"u0": BOOK["start"][0], "w0": BOOK["start"][1], "it": 0})
-        b2.button(t("optimizers.preset_rprop_start", **lesson.point(BOOK["rprop_start"])),
-                  key="optimizers_btn_rprop_start", on_click=lesson.put,
-                  kwargs={"u0": BOOK["rprop_start"][0], "w0": BOOK["rprop_start"][1], "it": 0})
-        urlstate.multichoice(PAGE, P["race"], t("optimizers.race_label"), names.get, widget=st.pills,
-                             selection_mode="multi")
+        b1.button(
+            t("optimizers.preset_gd_start", **lesson.point(BOOK["start"])),
+            key="optimizers_btn_gd_start",
+            on_click=lesson.put,
+            kwargs={"u0": BOOK["start"][0], "w0": BOOK["start"][1], "it": 0},
+        )
+        b2.button(
+            t("optimizers.preset_rprop_start", **lesson.point(BOOK["rprop_start"])),
+            key="optimizers_btn_rprop_start",
+            on_click=lesson.put,
+            kwargs={"u0": BOOK["rprop_start"][0], "w0": BOOK["rprop_start"][1], "it": 0},
+        )
+        urlstate.multichoice(
+            PAGE, P["race"], t("optimizers.race_label"), names.get, widget=st.pills, selection_mode="multi"
+        )
         with st.expander(t("optimizers.settings_title"), icon=":material/tune:"):
             st.caption(t("optimizers.settings_caption"))
             for runner in lesson.racing_now(v):
@@ -73,32 +80,43 @@ def the_race() -> None:
                 for column, (name, label, fmt) in zip(row[1:], lesson.HYPER[runner], strict=False):
                     with column:
                         if name == "clip_by":
-                            urlstate.choice(PAGE, P[name], t(label), lambda o: t(lesson.CLIP_KINDS[o]),
-                                            widget=st.selectbox)
+                            urlstate.choice(
+                                PAGE, P[name], t(label), lambda o: t(lesson.CLIP_KINDS[o]), widget=st.selectbox
+                            )
                         elif name == "rp_var":
-                            urlstate.choice(PAGE, P[name], t(label), lambda o: t(lesson.VARIANTS[o]),
-                                            widget=st.selectbox)
+                            urlstate.choice(
+                                PAGE, P[name], t(label), lambda o: t(lesson.VARIANTS[o]), widget=st.selectbox
+                            )
                         else:
                             urlstate.number(PAGE, P[name], t(label), format=fmt)
 
         args = lesson.race_args(v)
         lanes = lesson.racing(*args)
-        oc.show_race(oc.race_chart(lang, args), args, where=st.container(key="optimizers-race-surface"),
-                         key=lesson.SURFACE_KEY, on_select="rerun", selection_mode="cell", width="stretch",
-                         name="optimizers-race-surface")
+        oc.show_race(
+            oc.race_chart(lang, args),
+            args,
+            where=st.container(key="optimizers-race-surface"),
+            key=lesson.SURFACE_KEY,
+            on_select="rerun",
+            selection_mode="cell",
+            width="stretch",
+            name="optimizers-race-surface",
+        )
         st.caption(t("optimizers.surface_caption"))
         if not lanes:
             st.info(t("optimizers.none_racing"), icon=":material/touch_app:")
         else:
-            st.container(key="optimizers-table-race").markdown(lesson.standings_table(
-                lanes, lesson.runner_names(lanes), t("optimizers.optimizer"), v["goal"], stopped=True))
+            st.container(key="optimizers-table-race").markdown(
+                lesson.standings_table(
+                    lanes, lesson.runner_names(lanes), t("optimizers.optimizer"), v["goal"], stopped=True
+                )
+            )
             diverged = lesson.diverged_report(lanes, names)
             if diverged:
                 st.error(diverged, icon=":material/error:")
             st.markdown(f"**{t('optimizers.cost_chart')}**")
             cost_panels(lang, args, v["goal"])
-            st.caption(t("optimizers.cost_caption", low=num(oc.COST_DOMAIN[0]),
-                         high=num(oc.COST_DOMAIN[1])))
+            st.caption(t("optimizers.cost_caption", low=num(oc.COST_DOMAIN[0]), high=num(oc.COST_DOMAIN[1])))
             st.markdown(lesson.race_reading(lanes, lesson.runner_names(lanes), v["goal"], v["iters"]))
         exercise_box(PAGE, "optimizers_race_winner")
 
@@ -109,13 +127,11 @@ def cost_panels(lang: str, args: tuple, goal: float) -> None:
     """The cost chart as small multiples, four to a row (a phone stacks them), and one "Save" menu for all."""
     runners = [runner for runner, _ in args[3]]
     for first in range(0, len(runners), 4):
-        for column, runner in zip(st.columns(4), runners[first:first + 4], strict=False):
+        for column, runner in zip(st.columns(4), runners[first : first + 4], strict=False):
             column.markdown(f"**{t(lesson.NAMES[runner])}**")
-            oc.show_race(oc.cost_chart(lang, args, goal, runner), args, where=column, save=False,
-                             width="stretch")
+            oc.show_race(oc.cost_chart(lang, args, goal, runner), args, where=column, save=False, width="stretch")
     url = oc.race_url(args)
-    charts.save_menu(oc.cost_figure(lang, args, goal), st, "optimizers-race-costs",
-                     {url: oc.race_csv(*args)})
+    charts.save_menu(oc.cost_figure(lang, args, goal), st, "optimizers-race-costs", {url: oc.race_csv(*args)})
 
 
 # 2. Step through it: its own fragment inside the race's, so that play, pause, the speed, the panel's optimizer
@@ -132,21 +148,32 @@ def stepping() -> None:
     with page.section("optimizers.step_header"):
         page.prose("optimizers.step_text")
         p1, p2, p3 = st.columns([1, 2, 2], vertical_alignment="bottom")
-        p1.button(t("optimizers.pause") if playing else t("optimizers.play"), key="optimizers_btn_play",
-                  on_click=lesson.toggle_play, args=(last,), disabled=last == 0, type="primary",
-                  icon=":material/pause:" if playing else ":material/play_arrow:")
+        p1.button(
+            t("optimizers.pause") if playing else t("optimizers.play"),
+            key="optimizers_btn_play",
+            on_click=lesson.toggle_play,
+            args=(last,),
+            disabled=last == 0,
+            type="primary",
+            icon=":material/pause:" if playing else ":material/play_arrow:",
+        )
         with p2:
-            urlstate.choice(PAGE, P["speed"], t("optimizers.speed_label"), lambda o: lesson.speed_label(o, last),
-                            horizontal=True)
+            urlstate.choice(
+                PAGE, P["speed"], t("optimizers.speed_label"), lambda o: lesson.speed_label(o, last), horizontal=True
+            )
         racing_now = lesson.racing_now(v)
         if racing_now:
             focus_key = urlstate.key(PAGE, "focus")
             if st.session_state[focus_key] not in racing_now:
                 st.session_state[focus_key] = racing_now[0]
             with p3:
-                urlstate.choice(PAGE, dataclasses.replace(P["focus"], options=tuple(racing_now)),
-                                t("optimizers.focus_label"), lesson.runner_names(racing_now).get,
-                                widget=st.selectbox)
+                urlstate.choice(
+                    PAGE,
+                    dataclasses.replace(P["focus"], options=tuple(racing_now)),
+                    t("optimizers.focus_label"),
+                    lesson.runner_names(racing_now).get,
+                    widget=st.selectbox,
+                )
         if playing:
             playing_steps()
         else:
@@ -185,8 +212,17 @@ def steps(playing: bool) -> None:
         return
     j = detail["iteration"]
     (u, w), (u1, w1) = detail["position"], detail["new_position"]
-    panel.markdown(t("optimizers.panel_title", name=name, iteration=integer(j), U=num(u, 4), W=num(w, 4),
-                     U1=num(u1, 4), W1=num(w1, 4)))
+    panel.markdown(
+        t(
+            "optimizers.panel_title",
+            name=name,
+            iteration=integer(j),
+            U=num(u, 4),
+            W=num(w, 4),
+            U1=num(u1, 4),
+            W1=num(w1, 4),
+        )
+    )
     if j < i:
         panel.caption(t("optimizers.panel_ended", name=name, iteration=integer(j)))
     for rule in lesson.RULES[focus]:
@@ -194,19 +230,35 @@ def steps(playing: bool) -> None:
     if focus in lesson.RULE_NOTES:
         panel.caption(t(lesson.RULE_NOTES[focus], k=integer(j + 1)))
     panel.markdown(oc.vector_table(lesson.panel_rows(focus, detail), (t("optimizers.quantity"), "U", "W")))
-    panel.markdown(t("optimizers.panel_numbers", cost=lesson.number(detail["cost"]),
-                     grad_norm=lesson.number(float(np.hypot(*detail["gradient"]))),
-                     step_length=lesson.number(float(np.hypot(*detail["step"])))))
+    panel.markdown(
+        t(
+            "optimizers.panel_numbers",
+            cost=lesson.number(detail["cost"]),
+            grad_norm=lesson.number(float(np.hypot(*detail["gradient"]))),
+            step_length=lesson.number(float(np.hypot(*detail["step"]))),
+        )
+    )
     if focus == "clip":
-        panel.caption(t("optimizers.panel_clip" if v["clip_by"] == "norm" else "optimizers.panel_clip_value",
-                        raw=lesson.number(detail["raw_norm"]), threshold=num(v["clip"])))
+        panel.caption(
+            t(
+                "optimizers.panel_clip" if v["clip_by"] == "norm" else "optimizers.panel_clip_value",
+                raw=lesson.number(detail["raw_norm"]),
+                threshold=num(v["clip"]),
+            )
+        )
     if focus == "newton":
         l1, l2 = detail["eigenvalues"]
-        shape = {"saddle": "optimizers.panel_newton_saddle", "bowl": "optimizers.panel_newton_bowl",
-                 "cap": "optimizers.panel_newton_cap",
-                 "flat": "optimizers.panel_newton_flat"}[lesson.curvature_shape(detail["eigenvalues"])]
-        panel.caption(t("optimizers.panel_newton", l1=lesson.number(l1), l2=lesson.number(l2),
-                        damping=num(v["damp"])) + " " + t(shape))
+        shape = {
+            "saddle": "optimizers.panel_newton_saddle",
+            "bowl": "optimizers.panel_newton_bowl",
+            "cap": "optimizers.panel_newton_cap",
+            "flat": "optimizers.panel_newton_flat",
+        }[lesson.curvature_shape(detail["eigenvalues"])]
+        panel.caption(
+            t("optimizers.panel_newton", l1=lesson.number(l1), l2=lesson.number(l2), damping=num(v["damp"]))
+            + " "
+            + t(shape)
+        )
 
 
 # 3. Clipping: its own fragment (threshold, iteration, the button). It reads ξ* from section 1, which reruns the
@@ -216,8 +268,13 @@ def clipping() -> None:
     v = page.values()
     lang, data = current_language(), lesson.data_args(v)
     with page.section("optimizers.clip_header"):
-        page.prose("optimizers.clip_text", u0=num(BOOK["start"][0]), w0=num(BOOK["start"][1]),
-                   lr=num(BOOK["lr"]), iterations=integer(BOOK["iters"]))
+        page.prose(
+            "optimizers.clip_text",
+            u0=num(BOOK["start"][0]),
+            w0=num(BOOK["start"][1]),
+            lr=num(BOOK["lr"]),
+            iterations=integer(BOOK["iters"]),
+        )
         f1, f2 = st.columns(2)
         f1.markdown(f"**{t(lesson.CLIP_KINDS['norm'])}**")
         f1.latex(r"\|g\| \ge c \;\Rightarrow\; g \leftarrow \frac{c}{\|g\|}\, g")
@@ -239,14 +296,28 @@ def clipping() -> None:
         k2.metric(t("optimizers.final_cost_norm"), lesson.number(runs["norm"].run.costs[-1]))
         k3.metric(t("optimizers.final_cost_value"), lesson.number(runs["value"].run.costs[-1]))
         low_factor, high_factor = race.PASCANU_RANGE
-        page.prose("optimizers.pascanu", average=lesson.number(average), low=lesson.number(low_factor * average),
-                   high=lesson.number(high_factor * average), low_factor=num(low_factor),
-                   high_factor=num(high_factor), ratio=num(threshold / average) if average > 0 else "—")
-        st.button(t("optimizers.use_average"), key="optimizers_btn_average", on_click=lesson.put,
-                  kwargs={"cth": float(min(round(average / 5) * 5, P["cth"].hi))})
+        page.prose(
+            "optimizers.pascanu",
+            average=lesson.number(average),
+            low=lesson.number(low_factor * average),
+            high=lesson.number(high_factor * average),
+            low_factor=num(low_factor),
+            high_factor=num(high_factor),
+            ratio=num(threshold / average) if average > 0 else "—",
+        )
+        st.button(
+            t("optimizers.use_average"),
+            key="optimizers_btn_average",
+            on_click=lesson.put,
+            kwargs={"cth": float(min(round(average / 5) * 5, P["cth"].hi))},
+        )
         st.markdown(f"**{t('optimizers.norm_chart')}**")
-        oc.show_reading(oc.norm_chart(lang, data, threshold, iteration),
-                            oc.clipping_csv(data, threshold), "clipping", name="optimizers-clipping-norms")
+        oc.show_reading(
+            oc.norm_chart(lang, data, threshold, iteration),
+            oc.clipping_csv(data, threshold),
+            "clipping",
+            name="optimizers-clipping-norms",
+        )
         st.caption(t("optimizers.norm_caption"))
         for column, by in zip(st.columns(2), race.CLIP_KINDS, strict=True):
             detail = race.update_at(runs[by], iteration)
@@ -254,14 +325,26 @@ def clipping() -> None:
             if detail is None:
                 column.info(t("optimizers.no_update", name=t(lesson.CLIP_KINDS[by])), icon=":material/error:")
                 continue
-            charts.show(oc.plane_chart(lang, data, threshold, iteration, by), where=column, width="content",
-                        name=f"optimizers-clipped-by-{by}")
+            charts.show(
+                oc.plane_chart(lang, data, threshold, iteration, by),
+                where=column,
+                width="content",
+                name=f"optimizers-clipped-by-{by}",
+            )
             raw, cut = detail["gradient"], detail["clipped_grad"]
-            column.caption(t("optimizers.arrow_caption", iteration=integer(detail["iteration"]), raw_u=num(raw[0]),
-                             raw_w=num(raw[1]), cut_u=num(cut[0]), cut_w=num(cut[1]),
-                             raw_norm=lesson.number(float(np.hypot(*raw))),
-                             cut_norm=lesson.number(float(np.hypot(*cut))),
-                             turn=num(race.turn_angle(raw, cut), 2)))
+            column.caption(
+                t(
+                    "optimizers.arrow_caption",
+                    iteration=integer(detail["iteration"]),
+                    raw_u=num(raw[0]),
+                    raw_w=num(raw[1]),
+                    cut_u=num(cut[0]),
+                    cut_w=num(cut[1]),
+                    raw_norm=lesson.number(float(np.hypot(*raw))),
+                    cut_norm=lesson.number(float(np.hypot(*cut))),
+                    turn=num(race.turn_angle(raw, cut), 2),
+                )
+            )
         st.markdown(lesson.clip_reading(data, threshold))
         st.markdown(lesson.clip_outcome(runs["norm"], v["goal"]) + " " + t("optimizers.clip_try"))
         exercise_box(PAGE, "optimizers_clipped_step")
@@ -275,12 +358,19 @@ def rprop() -> None:
     with page.section("optimizers.rprop_header"):
         book = lesson.book_rprop()
         book_norms = np.hypot(book.run.grads[:, 0], book.run.grads[:, 1])
-        page.prose("optimizers.rprop_text", eta_plus=num(race.ETA_PLUS), eta_minus=num(race.ETA_MINUS),
-                   gmin=lesson.number(book_norms.min()), gmax=lesson.number(book_norms.max()))
+        page.prose(
+            "optimizers.rprop_text",
+            eta_plus=num(race.ETA_PLUS),
+            eta_minus=num(race.ETA_MINUS),
+            gmin=lesson.number(book_norms.min()),
+            gmax=lesson.number(book_norms.max()),
+        )
         # Conditions in symbols, not words: the same formula reads in both languages.
-        st.latex(r"\Delta_t = \begin{cases} \eta^{+}\,\Delta_{t-1}, & \operatorname{sign} g_t = "
-                 r"\operatorname{sign} g_{t-1} \\ \eta^{-}\,\Delta_{t-1}, & \operatorname{sign} g_t \ne "
-                 r"\operatorname{sign} g_{t-1} \end{cases}")
+        st.latex(
+            r"\Delta_t = \begin{cases} \eta^{+}\,\Delta_{t-1}, & \operatorname{sign} g_t = "
+            r"\operatorname{sign} g_{t-1} \\ \eta^{-}\,\Delta_{t-1}, & \operatorname{sign} g_t \ne "
+            r"\operatorname{sign} g_{t-1} \end{cases}"
+        )
         st.latex(r"w_{t+1} = w_t - \operatorname{sign}(g_t)\, \Delta_t\;")  # \; : room for the subscript
         st.latex(rf"\eta^{{+}} = {latex(race.ETA_PLUS)},\quad \eta^{{-}} = {latex(race.ETA_MINUS)}")
         r1, r2, r3 = st.columns(3)
@@ -293,14 +383,22 @@ def rprop() -> None:
         step0 = v["rd0"]
         st.markdown(f"**{t('optimizers.delta_chart')}**")
         for column, weight in zip(st.columns(2), race.KEYS, strict=True):
-            charts.show(oc.delta_chart(lang, data, step0, weight), where=column,
-                        name=f"optimizers-rprop-delta-{weight}")
+            charts.show(
+                oc.delta_chart(lang, data, step0, weight), where=column, name=f"optimizers-rprop-delta-{weight}"
+            )
         variants = lesson.rprop_variants(data, step0)
-        st.container(key="optimizers-table-variants").markdown(lesson.standings_table(
-            variants, {k: t(lesson.VARIANTS[k]) for k in variants}, t("optimizers.variant_label"), v["goal"],
-            stopped=False))
-        page.prose("optimizers.variants_text", low=num(optim.PYTORCH_STEP_BOUNDS[0]),
-                   high=num(optim.PYTORCH_STEP_BOUNDS[1]))
+        st.container(key="optimizers-table-variants").markdown(
+            lesson.standings_table(
+                variants,
+                {k: t(lesson.VARIANTS[k]) for k in variants},
+                t("optimizers.variant_label"),
+                v["goal"],
+                stopped=False,
+            )
+        )
+        page.prose(
+            "optimizers.variants_text", low=num(optim.PYTORCH_STEP_BOUNDS[0]), high=num(optim.PYTORCH_STEP_BOUNDS[1])
+        )
         exercise_box(PAGE, "optimizers_rprop_start")
 
 
@@ -317,9 +415,11 @@ def newton() -> None:
         f2.markdown(f"**{t('optimizers.formula_newton')}**")
         f2.latex(r"\Delta w = -(|H| + \delta I)^{-1} g")
         st.markdown(f"**{t('optimizers.formula_hessian')}**")
-        st.latex(r"H = \begin{pmatrix} \dfrac{\partial^2\xi}{\partial U^2} & \dfrac{\partial^2\xi}{\partial U\,"
-                 r"\partial W} \\[1.2em] \dfrac{\partial^2\xi}{\partial W\,\partial U} & "
-                 r"\dfrac{\partial^2\xi}{\partial W^2} \end{pmatrix}\;")
+        st.latex(
+            r"H = \begin{pmatrix} \dfrac{\partial^2\xi}{\partial U^2} & \dfrac{\partial^2\xi}{\partial U\,"
+            r"\partial W} \\[1.2em] \dfrac{\partial^2\xi}{\partial W\,\partial U} & "
+            r"\dfrac{\partial^2\xi}{\partial W^2} \end{pmatrix}\;"
+        )
         n1, n2, n3 = st.columns(3)
         with n1:
             urlstate.slider(PAGE, P["nu"], t("optimizers.nu_label"))
@@ -330,8 +430,13 @@ def newton() -> None:
         places = list(params.NEWTON_PRESETS.items())
         for pair in (places[:2], places[2:]):  # two rows of two (a phone stacks them in this order)
             for column, (button_key, (label, pu, pw)) in zip(st.columns(2), pair, strict=True):
-                column.button(t(label, **lesson.point((pu, pw))), key=button_key, on_click=lesson.put,
-                              kwargs={"nu": pu, "nw": pw}, width="stretch")
+                column.button(
+                    t(label, **lesson.point((pu, pw))),
+                    key=button_key,
+                    on_click=lesson.put,
+                    kwargs={"nu": pu, "nw": pw},
+                    width="stretch",
+                )
         data = lesson.data_args(v)
         here = lesson.steps(data, v["nu"], v["nw"], v["lr_sgd"], v["ndamp"])
         e1, e2, e3 = st.columns([2, 1, 1])
@@ -340,8 +445,12 @@ def newton() -> None:
         e2.metric(t("optimizers.lambda1"), lesson.number(here["eigenvalues"][0]))
         e3.metric(t("optimizers.lambda2"), lesson.number(here["eigenvalues"][1]))
         g1, g2 = st.columns([1, 1])
-        charts.show(oc.newton_chart(current_language(), data, v["nu"], v["nw"], v["lr_sgd"], v["ndamp"]),
-                    where=g1, width="content", name="optimizers-newton-step")
+        charts.show(
+            oc.newton_chart(current_language(), data, v["nu"], v["nw"], v["lr_sgd"], v["ndamp"]),
+            where=g1,
+            width="content",
+            name="optimizers-newton-step",
+        )
         names = lesson.step_names(v["lr_sgd"], v["ndamp"])
         g2.container(key="optimizers-table-steps").markdown(lesson.steps_table(here, names))
         g2.caption(t("optimizers.cost_here_caption", cost=lesson.number(here["cost"])))
@@ -356,26 +465,42 @@ clipping()
 rprop()
 newton()
 under_the_hood(
-    (race.make_optimizer, "optimizers.hood_make_optimizer"), (race.clipper, "optimizers.hood_clipper"),
-    (race.race, "optimizers.hood_race"), (race.run_lane, "optimizers.hood_run_lane"),
-    (counting.fit, "optimizers.hood_fit"), (counting.first_overflow, "optimizers.hood_first_overflow"),
-    (optim.apply_updates, "optimizers.hood_apply_updates"), (race.lane_of, "optimizers.hood_lane_of"),
-    (race.state_series, "optimizers.hood_state_series"), (race.standing, "optimizers.hood_standing"),
-    (race.first_below, "optimizers.hood_first_below"), (race.summary, "optimizers.hood_summary"),
-    (race.reversals, "optimizers.hood_reversals"), (race.bouncing, "optimizers.hood_bouncing"),
-    (race.update_at, "optimizers.hood_update_at"), (optim.sgd, "optimizers.hood_sgd"),
-    (optim.chain, "optimizers.hood_chain"), (optim.global_norm, "optimizers.hood_global_norm"),
+    (race.make_optimizer, "optimizers.hood_make_optimizer"),
+    (race.clipper, "optimizers.hood_clipper"),
+    (race.race, "optimizers.hood_race"),
+    (race.run_lane, "optimizers.hood_run_lane"),
+    (counting.fit, "optimizers.hood_fit"),
+    (counting.first_overflow, "optimizers.hood_first_overflow"),
+    (optim.apply_updates, "optimizers.hood_apply_updates"),
+    (race.lane_of, "optimizers.hood_lane_of"),
+    (race.state_series, "optimizers.hood_state_series"),
+    (race.standing, "optimizers.hood_standing"),
+    (race.first_below, "optimizers.hood_first_below"),
+    (race.summary, "optimizers.hood_summary"),
+    (race.reversals, "optimizers.hood_reversals"),
+    (race.bouncing, "optimizers.hood_bouncing"),
+    (race.update_at, "optimizers.hood_update_at"),
+    (optim.sgd, "optimizers.hood_sgd"),
+    (optim.chain, "optimizers.hood_chain"),
+    (optim.global_norm, "optimizers.hood_global_norm"),
     (optim.clip_by_global_norm, "optimizers.hood_clip_by_global_norm"),
-    (optim.clip_by_value, "optimizers.hood_clip_by_value"), (optim.momentum, "optimizers.hood_momentum"),
-    (optim.rmsprop, "optimizers.hood_rmsprop"), (optim.adam, "optimizers.hood_adam"),
+    (optim.clip_by_value, "optimizers.hood_clip_by_value"),
+    (optim.momentum, "optimizers.hood_momentum"),
+    (optim.rmsprop, "optimizers.hood_rmsprop"),
+    (optim.adam, "optimizers.hood_adam"),
     (race.average_gradient_norm, "optimizers.hood_average_gradient_norm"),
-    (race.turn_angle, "optimizers.hood_turn_angle"), (race.descent_limit, "optimizers.hood_descent_limit"),
-    (optim.rprop, "optimizers.hood_rprop"), (optim.adapt_step_size, "optimizers.hood_adapt_step_size"),
+    (race.turn_angle, "optimizers.hood_turn_angle"),
+    (race.descent_limit, "optimizers.hood_descent_limit"),
+    (optim.rprop, "optimizers.hood_rprop"),
+    (optim.adapt_step_size, "optimizers.hood_adapt_step_size"),
     (optim.rprop_minus_step, "optimizers.hood_rprop_minus_step"),
     (optim.rprop_plus_step, "optimizers.hood_rprop_plus_step"),
     (optim.irprop_minus_step, "optimizers.hood_irprop_minus_step"),
     (race.distance_to_optimum, "optimizers.hood_distance_to_optimum"),
-    (counting.hessian, "optimizers.hood_hessian"), (race.steps_at, "optimizers.hood_steps_at"),
-    (optim.newton_step, "optimizers.hood_newton_step"), (optim.newton, "optimizers.hood_newton"),
-    (race.step_verdict, "optimizers.hood_step_verdict"), (counting.cost_surface, "optimizers.hood_cost_surface"),
+    (counting.hessian, "optimizers.hood_hessian"),
+    (race.steps_at, "optimizers.hood_steps_at"),
+    (optim.newton_step, "optimizers.hood_newton_step"),
+    (optim.newton, "optimizers.hood_newton"),
+    (race.step_verdict, "optimizers.hood_step_verdict"),
+    (counting.cost_surface, "optimizers.hood_cost_surface"),
 )
