@@ -21,10 +21,30 @@ from ui.numbers import number_expr
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
 
+# What the Save menu offers: the kind (the file's extension and the ui.export function that draws it from the
+# spec on screen), its label, its MIME type and its icon.
+SAVE_FORMATS = (
+    ("png", "common.save_png", "image/png", ":material/image:"),
+    ("svg", "common.save_svg", "image/svg+xml", ":material/draw:"),
+    ("csv", "common.save_csv", "text/csv", ":material/table:"),
+)
+
+
 def log_lines(
-    df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, color: str | None = None,
-    color_title: str = "", log_y: bool = True, symlog_y: bool = False, height: int = 260, points: bool = False,
-    integer_x: bool = False, y_domain: tuple[float, float] | None = None,
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    x_title: str,
+    y_title: str,
+    color: str | None = None,
+    color_title: str = "",
+    log_y: bool = True,
+    symlog_y: bool = False,
+    height: int = 260,
+    points: bool = False,
+    integer_x: bool = False,
+    y_domain: tuple[float, float] | None = None,
 ) -> alt.Chart:
     """Lines of ``y`` against ``x`` (log y by default, or symlog for values that change sign and size), one per
     value of ``color``; rows with y ≤ 0 are dropped on a log axis (the caller says so in prose where it matters)."""
@@ -32,15 +52,18 @@ def log_lines(
         df = df[df[y] > 0]
     enc = {
         "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1) if integer_x else alt.Undefined),
-        "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(
-            type="log" if log_y else "symlog" if symlog_y else "linear",
-            domain=list(y_domain) if y_domain else alt.Undefined)),
+        "y": alt.Y(
+            f"{y}:Q",
+            title=y_title,
+            scale=alt.Scale(
+                type="log" if log_y else "symlog" if symlog_y else "linear",
+                domain=list(y_domain) if y_domain else alt.Undefined,
+            ),
+        ),
         "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip("shown:N", title=y_title)],
     }
     if color:
-        enc["color"] = alt.Color(
-            f"{color}:N", title=color_title, scale=alt.Scale(range=list(PALETTE))
-        )
+        enc["color"] = alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=list(PALETTE)))
         enc["tooltip"].append(alt.Tooltip(f"{color}:N", title=color_title))
     chart = alt.Chart(df).transform_calculate(shown=number_expr(f"datum['{y}']"))  # written as num() writes it
     return chart.mark_line(point=points, clip=True).encode(**enc).properties(height=height)
@@ -48,12 +71,26 @@ def log_lines(
 
 def path_overlay(path: pd.DataFrame, *, step_title: str, color: str = "series", color_title: str = "") -> alt.Chart:
     """Optimizer paths over a surface: ``U``, ``W``, ``step`` and ``series`` columns, points joined in step order."""
-    return alt.Chart(path).mark_line(point=alt.OverlayMarkDef(size=18), clip=True, strokeWidth=1.6).encode(
-        x=alt.X("U:Q"), y=alt.Y("W:Q"), order=alt.Order("step:Q"),
-        color=alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=list(PALETTE)),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip(f"{color}:N", title=color_title), alt.Tooltip("step:Q", title=step_title),
-                 alt.Tooltip("U:Q", title="U", format=".4f"), alt.Tooltip("W:Q", title="W", format=".4f")],
+    return (
+        alt.Chart(path)
+        .mark_line(point=alt.OverlayMarkDef(size=18), clip=True, strokeWidth=1.6)
+        .encode(
+            x=alt.X("U:Q"),
+            y=alt.Y("W:Q"),
+            order=alt.Order("step:Q"),
+            color=alt.Color(
+                f"{color}:N",
+                title=color_title,
+                scale=alt.Scale(range=list(PALETTE)),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{color}:N", title=color_title),
+                alt.Tooltip("step:Q", title=step_title),
+                alt.Tooltip("U:Q", title="U", format=".4f"),
+                alt.Tooltip("W:Q", title="W", format=".4f"),
+            ],
+        )
     )
 
 
@@ -64,8 +101,7 @@ def spec_cache(max_entries: int):
     return st.cache_resource(max_entries=max_entries, show_spinner=False)
 
 
-def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, url_data: dict | None = None,
-         **kwargs):
+def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, url_data: dict | None = None, **kwargs):
     """Draw a cached spec (``where``: ``st``, a column or a container); returns the selection event, if any.
 
     Surfaces' images (:mod:`ui.surfaces`) are registered with this session's media files on every draw, so
@@ -115,12 +151,16 @@ def save_menu(spec: dict, where, name: str, url_data: dict | None = None) -> Non
     with where.popover(t("common.save_chart"), icon=":material/download:", type="tertiary"):
         as_table = st.toggle(t("common.show_table"), key=key + ".table", help=t("common.show_table_help"))
         st.caption(t("common.save_caption"))
-        st.download_button(t("common.save_png"), lambda: export.png(spec, url_data=url_data), file_name=f"{name}.png",
-                           mime="image/png", on_click="ignore", key=key + ".png", icon=":material/image:")
-        st.download_button(t("common.save_svg"), lambda: export.svg(spec, url_data=url_data), file_name=f"{name}.svg",
-                           mime="image/svg+xml", on_click="ignore", key=key + ".svg", icon=":material/draw:")
-        st.download_button(t("common.save_csv"), lambda: export.csv(spec, url_data=url_data), file_name=f"{name}.csv",
-                           mime="text/csv", on_click="ignore", key=key + ".csv", icon=":material/table:")
+        for kind, label_key, mime, icon in SAVE_FORMATS:
+            st.download_button(
+                t(label_key),
+                lambda kind=kind: getattr(export, kind)(spec, url_data=url_data),
+                file_name=f"{name}.{kind}",
+                mime=mime,
+                on_click="ignore",
+                key=f"{key}.{kind}",
+                icon=icon,
+            )
     if as_table:
         where.caption(spec.get("description", ""))
         where.dataframe(data_table(spec, url_data), hide_index=True, height=300)
@@ -180,8 +220,11 @@ def describe(spec: dict) -> str:
     from ui.numbers import num
 
     names = export.titles(spec)  # only quantities the chart names on an axis, legend or tooltip
-    frames = [df.rename(columns=names)[[names[c] for c in df.columns if c in names]]
-              for df in spec.get("datasets", {}).values() if isinstance(df, pd.DataFrame)]
+    frames = [
+        df.rename(columns=names)[[names[c] for c in df.columns if c in names]]
+        for df in spec.get("datasets", {}).values()
+        if isinstance(df, pd.DataFrame)
+    ]
     frames += [image.cells() for image in spec.get(IMAGES, ())]  # a surface's grid, named as on the chart
     ranges = {}
     for df in frames:
