@@ -11,8 +11,12 @@ from ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_locale, t, verbatim
 # Presenter mode comes from the link (?present=1) on arrival; then the sidebar switch owns it.
 if present.PRESENT not in st.session_state:
     st.session_state[present.PRESENT] = st.query_params.get(present.PRESENT) == "1"
-st.set_page_config(page_title="RNN Lab", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide",
-                   initial_sidebar_state="collapsed" if present.presenting() else "auto")
+st.set_page_config(
+    page_title="RNN Lab",
+    page_icon=str(Path(__file__).parent / "assets" / "favicon.png"),
+    layout="wide",
+    initial_sidebar_state="collapsed" if present.presenting() else "auto",
+)
 st.html(present.styles())
 
 shortlinks.arrival()  # ?s=CODE: a short link from a projector sets the language and presenter mode first
@@ -24,15 +28,14 @@ if "lang" not in st.session_state:
     st.session_state["_lang_rejected"] = asked if asked is not None and asked not in LANGUAGES else None
 
 with st.sidebar:
-    st.segmented_control(
-        t("app.language"), LANGUAGES, format_func=LANGUAGE_NAMES.get, key="lang", required=True
-    )
+    st.segmented_control(t("app.language"), LANGUAGES, format_func=LANGUAGE_NAMES.get, key="lang", required=True)
     st.toggle(t("app.present"), key=present.PRESENT, help=t("app.present_help"))
     with st.container(key=present.LANGUAGE_SCRIPT_KEY):  # hidden by present.BASE_CSS: it takes no room
         st.html(present.document_language(st.session_state["lang"]), unsafe_allow_javascript=True)
 if st.session_state.get("_lang_rejected"):
-    st.warning(t("app.lang_rejected", value=verbatim(st.session_state["_lang_rejected"][:20])),
-               icon=":material/warning:")
+    st.warning(
+        t("app.lang_rejected", value=verbatim(st.session_state["_lang_rejected"][:20])), icon=":material/warning:"
+    )
 
 # The pages in teaching order (lessons/__init__.py); the first is the default page. Titles are rebuilt every
 # run, so they follow the language.

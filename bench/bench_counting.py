@@ -47,11 +47,14 @@ def bench_fit(iters: int = 2000, repeats: int = 5) -> None:
     """The readable loop the page shows (fit) against the race engine (fit_many) for one run that stays finite."""
     from rnn_core import optim, race
 
-    for label, (X, targets) in (("book 50x10", counting.book_dataset()),
-                                ("generated 500x50", counting.make_dataset(500, 50, 4))):
-        for name, train in (("fit", lambda: counting.fit(X, targets, (0.5, 0.5), optim.sgd(1e-7), iters)),
-                            ("fit_many", lambda: race.fit_many(X, targets, (0.5, 0.5),
-                                                                   {"run": optim.sgd(1e-7)}, iters))):
+    for label, (X, targets) in (
+        ("book 50x10", counting.book_dataset()),
+        ("generated 500x50", counting.make_dataset(500, 50, 4)),
+    ):
+        for name, train in (
+            ("fit", lambda: counting.fit(X, targets, (0.5, 0.5), optim.sgd(1e-7), iters)),
+            ("fit_many", lambda: race.fit_many(X, targets, (0.5, 0.5), {"run": optim.sgd(1e-7)}, iters)),
+        ):
             times = []
             for _ in range(repeats):
                 start = time.perf_counter()

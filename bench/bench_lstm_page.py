@@ -43,10 +43,19 @@ def bench_core() -> None:
     for name, fn in rows:
         print(f"{name:45s} {median_ms(fn, 20):8.2f} ms (median)")
     start = time.perf_counter()
-    run = tasks.train("lstm", "first_symbol", 25, seed=0, **lesson.TRAINING, n_steps=lesson.SWEEP["n_steps"],
-                      stop_at_solved=lesson.SWEEP["stop_at_solved"])
-    print(f"{'train-now LSTM, lag 25 (not shipped)':45s} {(time.perf_counter() - start) * 1e3:8.0f} ms "
-          f"({len(run.losses)} updates, stopped {run.stopped})")
+    run = tasks.train(
+        "lstm",
+        "first_symbol",
+        25,
+        seed=0,
+        **lesson.TRAINING,
+        n_steps=lesson.SWEEP["n_steps"],
+        stop_at_solved=lesson.SWEEP["stop_at_solved"],
+    )
+    print(
+        f"{'train-now LSTM, lag 25 (not shipped)':45s} {(time.perf_counter() - start) * 1e3:8.0f} ms "
+        f"({len(run.losses)} updates, stopped {run.stopped})"
+    )
 
 
 def bench_page(params: dict[str, str] | None = None, reruns: int = 30, visits: int = 5) -> None:

@@ -29,8 +29,10 @@ def bench_training() -> None:
         trained = mappings.train(task)
         accuracy, n = mappings.held_out_accuracy(task, trained.params, trained.seed)
         spec = mappings.TASKS[task]
-        print(f"  {task:13s} {trained.seconds:5.2f} s  ({len(trained.losses)} iterations, H = {spec.hidden}, "
-              f"{sum(w.size for w in trained.params.values())} weights) -> held-out accuracy {accuracy:.1%} of {n}")
+        print(
+            f"  {task:13s} {trained.seconds:5.2f} s  ({len(trained.losses)} iterations, H = {spec.hidden}, "
+            f"{sum(w.size for w in trained.params.values())} weights) -> held-out accuracy {accuracy:.1%} of {n}"
+        )
 
 
 def bench_core() -> None:
@@ -49,8 +51,10 @@ def bench_core() -> None:
             start = time.perf_counter()
             mappings.run(task, trained.params, x)
             times.append(time.perf_counter() - start)
-        print(f"  {task:13s} load {loaded * 1e3:5.1f} ms, held-out + accuracy by length {evaluated * 1e3:6.1f} ms, "
-              f"one input {statistics.median(times) * 1e3:.2f} ms")
+        print(
+            f"  {task:13s} load {loaded * 1e3:5.1f} ms, held-out + accuracy by length {evaluated * 1e3:6.1f} ms, "
+            f"one input {statistics.median(times) * 1e3:.2f} ms"
+        )
 
 
 def bench_page(reruns: int = 30) -> None:

@@ -44,9 +44,11 @@ def bench_worst_case_race(repeats: int = 9) -> None:
     X, targets = counting.book_dataset()
     one_by_one = cpu_ms(lambda: [counting.fit(X, targets, START, o, N_ITER) for o in RUNNERS.values()], repeats)
     lockstep = cpu_ms(lambda: race.fit_many(X, targets, START, RUNNERS, N_ITER), repeats)
-    print(f"race of {len(RUNNERS)} optimizers x {N_ITER} iterations (bench_race.py's), CPU median (fastest) of "
-          f"{repeats}: one fit after another {one_by_one[0]:.1f} ms ({one_by_one[1]:.1f}); "
-          f"fit_many in lockstep {lockstep[0]:.1f} ms ({lockstep[1]:.1f})")
+    print(
+        f"race of {len(RUNNERS)} optimizers x {N_ITER} iterations (bench_race.py's), CPU median (fastest) of "
+        f"{repeats}: one fit after another {one_by_one[0]:.1f} ms ({one_by_one[1]:.1f}); "
+        f"fit_many in lockstep {lockstep[0]:.1f} ms ({lockstep[1]:.1f})"
+    )
 
 
 def bench_default_race(repeats: int = 9) -> None:
@@ -54,8 +56,10 @@ def bench_default_race(repeats: int = 9) -> None:
     lanes = race.race(X, targets, BOOK["start"], PAGE_RACE, BOOK["iters"])
     updates = sum(len(lane.run.updates) for lane in lanes.values())
     median, fastest = cpu_ms(lambda: race.race(X, targets, BOOK["start"], PAGE_RACE, BOOK["iters"]), repeats)
-    print(f"the page's default race ({len(PAGE_RACE)} optimizers, {updates} updates in all, from (-2, 0)), "
-          f"with the state histories turned into arrays: CPU median {median:.1f} ms (fastest {fastest:.1f})")
+    print(
+        f"the page's default race ({len(PAGE_RACE)} optimizers, {updates} updates in all, from (-2, 0)), "
+        f"with the state histories turned into arrays: CPU median {median:.1f} ms (fastest {fastest:.1f})"
+    )
 
 
 if __name__ == "__main__":

@@ -51,12 +51,24 @@ from wsclient import ProtocolError, StreamlitClient  # noqa: E402
 
 PAGES = ("home", "mappings", "counting", "gradients", "optimizers", "lstm")
 # URL path of each page ("" is the default page, as the browser asks for "/").
-PAGE_PATH = {"home": "", "mappings": "mappings", "counting": "counting", "gradients": "gradients",
-             "optimizers": "optimizers", "lstm": "lstm"}
+PAGE_PATH = {
+    "home": "",
+    "mappings": "mappings",
+    "counting": "counting",
+    "gradients": "gradients",
+    "optimizers": "optimizers",
+    "lstm": "lstm",
+}
 # The widget a class moves on each page, by its key: the first lesson slider (counting: W of section 1).
 # Mappings has no slider; its choice of mapping is what students change first.
-PAGE_WIDGET = {"home": "home.scale", "mappings": "mappings.m", "counting": "counting.w",
-               "gradients": "gradients.w", "optimizers": "optimizers.cth", "lstm": "lstm.x"}
+PAGE_WIDGET = {
+    "home": "home.scale",
+    "mappings": "mappings.m",
+    "counting": "counting.w",
+    "gradients": "gradients.w",
+    "optimizers": "optimizers.cth",
+    "lstm": "lstm.x",
+}
 HEALTH_TIMEOUT = 90.0
 STOP_TIMEOUT = 15.0
 
@@ -78,11 +90,27 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        cmd = [sys.executable, "-m", "streamlit", "run", self.script, "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(self.port),
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *self.extra]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            self.script,
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(self.port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            *self.extra,
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def wait_healthy(self, timeout: float = HEALTH_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
@@ -165,8 +193,9 @@ async def fetch_media(base: str, paths: list[str], timeout: float = 30.0, limit:
     return total
 
 
-async def load(url: str, path: str, query: str, widget: str | None, sessions: int, moves: int,
-               timeout: float, pids: list[int]) -> dict:
+async def load(
+    url: str, path: str, query: str, widget: str | None, sessions: int, moves: int, timeout: float, pids: list[int]
+) -> dict:
     """``sessions`` clients open ``/<path>?<query>`` at once, then each moves ``widget`` ``moves`` times."""
     clients = [StreamlitClient(url, timeout=timeout, keep_messages=False) for _ in range(sessions)]
     errors: list[str] = []
@@ -234,27 +263,41 @@ async def load(url: str, path: str, query: str, widget: str | None, sessions: in
     await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
     n = len(waits)
     return {
-        "url": url, "path": path, "query": query, "sessions": sessions, "moves_each": moves,
-        "widget": (label.key or label.label) if label else None, "widget_kind": label.kind if label else None,
-        "fragment_ids": sorted(frag_ids), "statuses": statuses,
-        "moves": n, "move_seconds": move_seconds, "moves_per_s": n / move_seconds if move_seconds > 0 and n else 0.0,
-        "wait_p50_s": pct(waits, 50), "wait_p95_s": pct(waits, 95),
+        "url": url,
+        "path": path,
+        "query": query,
+        "sessions": sessions,
+        "moves_each": moves,
+        "widget": (label.key or label.label) if label else None,
+        "widget_kind": label.kind if label else None,
+        "fragment_ids": sorted(frag_ids),
+        "statuses": statuses,
+        "moves": n,
+        "move_seconds": move_seconds,
+        "moves_per_s": n / move_seconds if move_seconds > 0 and n else 0.0,
+        "wait_p50_s": pct(waits, 50),
+        "wait_p95_s": pct(waits, 95),
         "median_kb_per_move": statistics.median(move_bytes) / 1e3 if move_bytes else None,
         "first_view_kb": statistics.median(first_bytes) / 1e3 if first_bytes else None,
         # /media/ files fetched over HTTP, not in the websocket figures above
         "median_media_kb_per_move": statistics.median(move_media) / 1e3 if move_media else None,
         "first_view_media_kb": statistics.median(first_media) / 1e3 if first_media else None,
-        "first_view_p50_s": pct(first_wait, 50), "first_view_p95_s": pct(first_wait, 95),
+        "first_view_p50_s": pct(first_wait, 50),
+        "first_view_p95_s": pct(first_wait, 95),
         "open_all_seconds": open_seconds,
-        "errors": len(errors), "error_messages": sorted(set(errors))[:20],
-        "failures": len(failures), "failure_messages": sorted(set(failures))[:20],
-        "rss_before_mb": rss_before, "rss_after_mb": rss_after,
+        "errors": len(errors),
+        "error_messages": sorted(set(errors))[:20],
+        "failures": len(failures),
+        "failure_messages": sorted(set(failures))[:20],
+        "rss_before_mb": rss_before,
+        "rss_after_mb": rss_after,
         "widget_kinds_not_sent": sorted(skipped),
     }
 
 
-async def churn(url: str, path: str, query: str, visits: int, timeout: float, pids: list[int],
-                checkpoint: int = 20) -> dict:
+async def churn(
+    url: str, path: str, query: str, visits: int, timeout: float, pids: list[int], checkpoint: int = 20
+) -> dict:
     """``visits`` sessions one after another, each opening the page and leaving. RSS after the first
     ``checkpoint`` and at the end."""
     out = {"visits": visits, "path": path, "rss_start_mb": rss_mb(pids), "failures": 0, "failure_messages": []}
@@ -287,8 +330,10 @@ def fmt(v, spec="{:.1f}") -> str:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| page | moves/s | bare | ratio | p50 s | p95 s | median KB/move | first view KB | errors | RSS MB "
-            "| media KB move / first |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+    head = (
+        "| page | moves/s | bare | ratio | p50 s | p95 s | median KB/move | first view KB | errors | RSS MB "
+        "| media KB move / first |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
+    )
     lines = [head]
     for r in rows:
         p, b = r["page"], r.get("bare")
@@ -298,7 +343,8 @@ def table(rows: list[dict]) -> str:
             f"| {r['name']} | {p['moves_per_s']:.1f} | {fmt(b['moves_per_s'] if b else None)} | "
             f"{fmt(r.get('ratio'), '{:.2f}')} | {fmt(p['wait_p50_s'], '{:.2f}')} | {fmt(p['wait_p95_s'], '{:.2f}')} | "
             f"{fmt(p['median_kb_per_move'])} | {fmt(p['first_view_kb'])} | {errs} | {rss} | "
-            f"{fmt(p['median_media_kb_per_move'])} / {fmt(p['first_view_media_kb'])} |")
+            f"{fmt(p['median_media_kb_per_move'])} / {fmt(p['first_view_media_kb'])} |"
+        )
     return "\n".join(lines)
 
 
@@ -313,18 +359,31 @@ async def run_pages(args, target: dict, bare: dict | None, pages: list[str], log
         if bare:  # the bare app right before the page, so both see the same machine
             row["bare"] = await asyncio.wait_for(
                 load(bare["url"], "", args.query, "x", args.sessions, args.moves, args.timeout, bare["pids"]),
-                args.phase_timeout)
+                args.phase_timeout,
+            )
         widget = args.slider or PAGE_WIDGET.get(name)
         row["page"] = await asyncio.wait_for(
-            load(target["url"], PAGE_PATH.get(name, name), args.query, widget, args.sessions, args.moves,
-                 args.timeout, target["pids"]), args.phase_timeout)
+            load(
+                target["url"],
+                PAGE_PATH.get(name, name),
+                args.query,
+                widget,
+                args.sessions,
+                args.moves,
+                args.timeout,
+                target["pids"],
+            ),
+            args.phase_timeout,
+        )
         if row.get("bare") and row["bare"]["moves_per_s"]:
             row["ratio"] = row["page"]["moves_per_s"] / row["bare"]["moves_per_s"]
         p = row["page"]
-        log(f"{name}: {p['moves_per_s']:.1f} moves/s"
+        log(
+            f"{name}: {p['moves_per_s']:.1f} moves/s"
             + (f", bare {row['bare']['moves_per_s']:.1f}, ratio {row['ratio']:.2f}" if row.get("ratio") else "")
             + f", widget {p['widget']} ({p['widget_kind']}), statuses {p['statuses']}"
-            + (f", fragment {p['fragment_ids']}" if any(p["fragment_ids"]) else ""))
+            + (f", fragment {p['fragment_ids']}" if any(p["fragment_ids"]) else "")
+        )
         for m in p["error_messages"] + p["failure_messages"]:
             log(f"  ! {m}")
         rows.append(row)
@@ -360,10 +419,15 @@ async def main_async(args, servers: list[Server], log) -> dict:
             s.wait_healthy()
         target = {"url": app.url, "pids": [app.proc.pid]}
         bare = None if args.churn else {"url": bare_srv.url, "pids": [bare_srv.proc.pid]}
-        log(f"servers: app {app.url} (pid {app.proc.pid})"
-            + ("" if args.churn else f", bare {bare_srv.url} (pid {bare_srv.proc.pid})"))
-    compare = ({"url": args.compare_url.rstrip("/"), "pids": parse_pids(args.compare_server_pids)}
-               if args.compare_url else None)
+        log(
+            f"servers: app {app.url} (pid {app.proc.pid})"
+            + ("" if args.churn else f", bare {bare_srv.url} (pid {bare_srv.proc.pid})")
+        )
+    compare = (
+        {"url": args.compare_url.rstrip("/"), "pids": parse_pids(args.compare_server_pids)}
+        if args.compare_url
+        else None
+    )
 
     result: dict = {"args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     warm_pages = pages if not args.churn else [args.churn_page]
@@ -376,8 +440,16 @@ async def main_async(args, servers: list[Server], log) -> dict:
     if args.churn:
         log(f"churn: {args.churn} visits to /{PAGE_PATH.get(args.churn_page, args.churn_page)}, one after another")
         result["churn"] = await asyncio.wait_for(
-            churn(target["url"], PAGE_PATH.get(args.churn_page, args.churn_page), args.query, args.churn,
-                  args.timeout, target["pids"]), args.phase_timeout * 4)
+            churn(
+                target["url"],
+                PAGE_PATH.get(args.churn_page, args.churn_page),
+                args.query,
+                args.churn,
+                args.timeout,
+                target["pids"],
+            ),
+            args.phase_timeout * 4,
+        )
         # Streamlit keeps a closed session's state for server.disconnectedSessionTTL (120 s by default) in case
         # the browser reconnects, so RSS at the end still holds the recent visitors; --churn-settle waits that out.
         if args.churn_settle > 0:
@@ -394,7 +466,8 @@ async def main_async(args, servers: list[Server], log) -> dict:
         result["rows"], result["compare_rows"] = rows_a, rows_b
         result["compare_ratio"] = {
             a["name"]: (a["page"]["moves_per_s"] / b["page"]["moves_per_s"] if b["page"]["moves_per_s"] else None)
-            for a, b in zip(rows_a, rows_b, strict=False)}
+            for a, b in zip(rows_a, rows_b, strict=False)
+        }
     else:
         result["rows"] = await run_pages(args, target, bare, pages, log)
     return result
@@ -405,9 +478,11 @@ def report(result: dict) -> str:
     if "churn" in result:
         c = result["churn"]
         out.append(f"churn: {c['visits']} visits to /{c['path']} in {c['seconds']:.0f} s, failures {c['failures']}")
-        out.append(f"RSS MB: start {fmt(c['rss_start_mb'])}, after 20 {fmt(c.get('rss_after_20_mb'))}, "
-                   f"end {fmt(c['rss_end_mb'])}, growth {fmt(c['growth_mb'])} (target ≤ 50)"
-                   + (f", after settling {fmt(c.get('rss_after_settle_mb'))}" if "rss_after_settle_mb" in c else ""))
+        out.append(
+            f"RSS MB: start {fmt(c['rss_start_mb'])}, after 20 {fmt(c.get('rss_after_20_mb'))}, "
+            f"end {fmt(c['rss_end_mb'])}, growth {fmt(c['growth_mb'])} (target ≤ 50)"
+            + (f", after settling {fmt(c.get('rss_after_settle_mb'))}" if "rss_after_settle_mb" in c else "")
+        )
         for m in c["failure_messages"]:
             out.append(f"  ! {m}")
         return "\n".join(out)
@@ -420,8 +495,9 @@ def report(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sessions", type=int, default=40)
     ap.add_argument("--moves", type=int, default=3)
     ap.add_argument("--pages", default=",".join(PAGES))
@@ -430,11 +506,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="write the results to this file")
     ap.add_argument("--churn", type=int, default=0, help="instead of the load: N visits one after another")
     ap.add_argument("--churn-page", default="counting")
-    ap.add_argument("--churn-settle", type=float, default=0.0,
-                    help="seconds to wait after the churn before a last RSS reading")
+    ap.add_argument(
+        "--churn-settle", type=float, default=0.0, help="seconds to wait after the churn before a last RSS reading"
+    )
     ap.add_argument("--url", help="an already running app server instead of starting one")
-    ap.add_argument("--bare-like-app", action="store_true",
-                    help="run the bare app with the app's config (no per-run gc) instead of Streamlit's defaults")
+    ap.add_argument(
+        "--bare-like-app",
+        action="store_true",
+        help="run the bare app with the app's config (no per-run gc) instead of Streamlit's defaults",
+    )
     ap.add_argument("--bare-url", help="with --url: a running bare app (bench/bare_app.py) for the ratio")
     ap.add_argument("--compare-url", help="a second running target measured in the same run")
     ap.add_argument("--server-pids", help="with --url: server pids whose RSS to sum (e.g. the replicas)")

@@ -54,16 +54,20 @@ def bench_page(script: str, params: dict[str, str] | None = None, reruns: int = 
         wall.append(_timed_run(first))
         cpu.append(time.process_time() - start_cpu)
     result = {
-        "cold_process": cold_process * 1e3, "first_view_empty_cache": cold_cache * 1e3,
+        "cold_process": cold_process * 1e3,
+        "first_view_empty_cache": cold_cache * 1e3,
         "first_view_warm_cache": statistics.median(warm_first) * 1e3,
-        "rerun_median": statistics.median(wall) * 1e3, "rerun_p90": float(np.percentile(wall, 90)) * 1e3,
+        "rerun_median": statistics.median(wall) * 1e3,
+        "rerun_p90": float(np.percentile(wall, 90)) * 1e3,
         "rerun_cpu_median": statistics.median(cpu) * 1e3,
     }
     label = ", ".join(f"{k}={v}" for k, v in (params or {}).items()) or "defaults"
-    print(f"{script} [{label}]: fresh process {result['cold_process']:.0f} ms; first view, empty cache "
-          f"{result['first_view_empty_cache']:.0f} ms, warm cache {result['first_view_warm_cache']:.0f} ms "
-          f"(median of {visits}); rerun median {result['rerun_median']:.0f} ms (p90 {result['rerun_p90']:.0f}, CPU "
-          f"{result['rerun_cpu_median']:.0f}; {reruns} reruns); load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{script} [{label}]: fresh process {result['cold_process']:.0f} ms; first view, empty cache "
+        f"{result['first_view_empty_cache']:.0f} ms, warm cache {result['first_view_warm_cache']:.0f} ms "
+        f"(median of {visits}); rerun median {result['rerun_median']:.0f} ms (p90 {result['rerun_p90']:.0f}, CPU "
+        f"{result['rerun_cpu_median']:.0f}; {reruns} reruns); load average {os.getloadavg()[0]:.1f}"
+    )
     return result
 
 

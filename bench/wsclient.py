@@ -65,8 +65,17 @@ FINISHED = ForwardMsg.ScriptFinishedStatus
 MEDIA_URL = re.compile(rb"/media/[0-9a-f]{16,64}\.(?:png|jpe?g|svg|webp|csv)")
 # Widget kinds this client knows how to hold a state for; others (buttons, chart selections, dataframes with
 # selections...) are left out of widget_states, which makes the server keep its previous value for them.
-KNOWN_WIDGETS = {"slider", "checkbox", "number_input", "text_input", "text_area", "selectbox", "radio",
-                 "multiselect", "button_group"}
+KNOWN_WIDGETS = {
+    "slider",
+    "checkbox",
+    "number_input",
+    "text_input",
+    "text_area",
+    "selectbox",
+    "radio",
+    "multiselect",
+    "button_group",
+}
 
 
 class ProtocolError(RuntimeError):
@@ -174,7 +183,7 @@ def _initial_state(kind: str, el: Any, wid: str):
 def widget_key(wid: str) -> str:
     """The user key at the end of an element id ``$$ID-<32 hex>-<key>`` ("" for an unkeyed widget)."""
     if wid.startswith("$$ID-"):
-        rest = wid[len("$$ID-"):]
+        rest = wid[len("$$ID-") :]
         _, sep, key = rest.partition("-")
         return key if sep and key != "None" else ""
     return ""
@@ -187,8 +196,14 @@ class StreamlitClient:
     the messages read for one run. Nothing here retries: a timeout or a cache miss raises.
     """
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8501", timeout: float = 120.0,
-                 max_messages: int = 100_000, locale: str = "en-US", keep_messages: bool = True):
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8501",
+        timeout: float = 120.0,
+        max_messages: int = 100_000,
+        locale: str = "en-US",
+        keep_messages: bool = True,
+    ):
         parts = urlsplit(base_url if "://" in base_url else f"http://{base_url}")
         self.base_url = base_url
         self.ws_url = f"ws://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
@@ -222,10 +237,16 @@ class StreamlitClient:
         # The second entry stands where the browser puts its XSRF token; the server reads it only when XSRF
         # protection is on *and* an auth cookie is present.
         self.ws = await asyncio.wait_for(
-            websockets.connect(self.ws_url, subprotocols=["streamlit", "PLACEHOLDER_AUTH_TOKEN"],
-                               max_size=None, open_timeout=self.timeout, close_timeout=5,
-                               ping_interval=None),  # long runs must not be cut by a missed ping
-            self.timeout)
+            websockets.connect(
+                self.ws_url,
+                subprotocols=["streamlit", "PLACEHOLDER_AUTH_TOKEN"],
+                max_size=None,
+                open_timeout=self.timeout,
+                close_timeout=5,
+                ping_interval=None,
+            ),  # long runs must not be cut by a missed ping
+            self.timeout,
+        )
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -340,8 +361,9 @@ class StreamlitClient:
                 if msg.script_finished == FINISHED.FINISHED_EARLY_FOR_RERUN:
                     continue  # the server starts the next run by itself
                 result.status = status
-                self._after_run(fragment_id if status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" else "",
-                                this_run, got_new_session)
+                self._after_run(
+                    fragment_id if status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" else "", this_run, got_new_session
+                )
                 break
         else:
             raise ProtocolError(f"more than {self.max_messages} messages in one run")
@@ -363,16 +385,24 @@ class StreamlitClient:
             full.metadata.CopyFrom(msg.metadata)  # the reference carries the current delta path
             msg, kind, was_ref = full, full.WhichOneof("type"), True
         elif msg.metadata.cacheable and msg.hash and msg.hash not in self._cache:
-            self._cache[msg.hash] = [data, self.run_count,  # the frame as received: no re-encoding
-                                     msg.delta.fragment_id if kind == "delta" else ""]
+            self._cache[msg.hash] = [
+                data,
+                self.run_count,  # the frame as received: no re-encoding
+                msg.delta.fragment_id if kind == "delta" else "",
+            ]
         if kind == "delta" and b"/media/" in (entry[0] if was_ref else data):
             for url in MEDIA_URL.findall(entry[0] if was_ref else data):
                 url = url.decode()
                 if url not in self._media_seen:
                     self._media_seen.add(url)
                     self._new_media.append(url)
-        rec = Received(msg_type=kind, nbytes=nbytes, was_ref=was_ref, cacheable=msg.metadata.cacheable,
-                       msg=msg if self.keep_messages or kind == "delta" else None)
+        rec = Received(
+            msg_type=kind,
+            nbytes=nbytes,
+            was_ref=was_ref,
+            cacheable=msg.metadata.cacheable,
+            msg=msg if self.keep_messages or kind == "delta" else None,
+        )
         if kind == "delta":
             d = msg.delta
             rec.delta_path = tuple(msg.metadata.delta_path)
@@ -405,8 +435,15 @@ class StreamlitClient:
             state = _initial_state(kind, el, wid) if kind in KNOWN_WIDGETS else None
             if kind not in KNOWN_WIDGETS:
                 self.skipped_widget_kinds.add(kind)
-            w = Widget(id=wid, kind=kind, label=getattr(el, "label", ""), key=widget_key(wid),
-                       fragment_id=fragment_id, element=self._keep(kind, el), state=state)
+            w = Widget(
+                id=wid,
+                kind=kind,
+                label=getattr(el, "label", ""),
+                key=widget_key(wid),
+                fragment_id=fragment_id,
+                element=self._keep(kind, el),
+                state=state,
+            )
             self.widgets[wid] = w
         else:
             w.element, w.label, w.fragment_id = self._keep(kind, el), getattr(el, "label", w.label), fragment_id
@@ -427,6 +464,7 @@ class StreamlitClient:
     def _after_run(self, fragment_id: str, this_run: int, got_new_session: bool) -> None:
         """What the browser does at script_finished: drop stale elements and widgets (all of the page after a
         full run; only the fragment's after a fragment run) and age the message cache."""
+
         def stale(run: int, frag: str) -> bool:
             return run != this_run and (not fragment_id or frag == fragment_id)
 

@@ -54,7 +54,8 @@ metadata = MetaData()
 schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
 
 classes = Table(
-    "classes", metadata,
+    "classes",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("code", String(16), nullable=False, unique=True),
     Column("teacher_hash", String(64), nullable=False),
@@ -64,7 +65,8 @@ classes = Table(
 )
 
 answers = Table(
-    "answers", metadata,
+    "answers",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("class_id", Integer, ForeignKey("classes.id", ondelete="CASCADE"), nullable=False),
     Column("session_id", String(32), nullable=False),
@@ -83,7 +85,8 @@ answers = Table(
 MAX_TARGET = 4000  # the longest view a short link stands for (a lesson's path and every setting)
 
 short_links = Table(
-    "short_links", metadata,
+    "short_links",
+    metadata,
     Column("code", String(16), primary_key=True),
     Column("target", String(MAX_TARGET), nullable=False, index=True),
     Column("created_at", Double, nullable=False),

@@ -8,7 +8,14 @@ A lesson is one folder, ``lessons/<name>/`` (docs/ARCHITECTURE.md says how to ad
 from lessons import classroom, counting, gradients, home, lstm, mappings, optimizers
 from ui import registry
 
-PAGES = (home.LESSON, mappings.LESSON, counting.LESSON, gradients.LESSON, optimizers.LESSON, lstm.LESSON,
-         classroom.LESSON)
+PAGES = (
+    home.LESSON,
+    mappings.LESSON,
+    counting.LESSON,
+    gradients.LESSON,
+    optimizers.LESSON,
+    lstm.LESSON,
+    classroom.LESSON,
+)
 
 registry.register(*PAGES)

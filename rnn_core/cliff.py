@@ -91,9 +91,7 @@ def error_surface(w_values: np.ndarray, b_values: np.ndarray, T: int = HORIZON) 
     return error(w, b, T)
 
 
-def cross_section(
-    start: tuple[float, float], end: tuple[float, float], n: int = 401, T: int = HORIZON
-) -> dict:
+def cross_section(start: tuple[float, float], end: tuple[float, float], n: int = 401, T: int = HORIZON) -> dict:
     """The error along the straight segment from ``start = (w, b)`` to ``end``.
 
     Returns:

@@ -130,9 +130,7 @@ def backward(X: np.ndarray, S: np.ndarray, targets: np.ndarray, W: float) -> tup
         return float(steps["gU"].sum()), float(steps["gW"].sum())
 
 
-def cost_surface(
-    X: np.ndarray, targets: np.ndarray, U_values: np.ndarray, W_values: np.ndarray
-) -> np.ndarray:
+def cost_surface(X: np.ndarray, targets: np.ndarray, U_values: np.ndarray, W_values: np.ndarray) -> np.ndarray:
     """The cost at every (U, W) of a grid, without simulating the network at each point.
 
     Closed form: the output is U times a polynomial in W, ``y_n = U p_n(W)`` with
@@ -209,8 +207,9 @@ def first_overflow(S: np.ndarray, c: float, gU: float, gW: float) -> tuple[str, 
     return None
 
 
-def trajectory(rows: list, costs: list, grads: list, updates: list, states: list,
-               stopped: tuple[int, str, dict] | None = None) -> Trajectory:
+def trajectory(
+    rows: list, costs: list, grads: list, updates: list, states: list, stopped: tuple[int, str, dict] | None = None
+) -> Trajectory:
     """A run's records as a :class:`Trajectory`; ``stopped`` is ``(iteration, reason, detail)`` if it diverged.
 
     When the evaluation itself overflowed (state, cost or gradient), the detail also gets the last finite
@@ -225,7 +224,10 @@ def trajectory(rows: list, costs: list, grads: list, updates: list, states: list
         costs=np.array(costs, dtype=np.float64),
         grads=np.array(grads, dtype=np.float64).reshape(-1, 2),
         updates=np.array(updates, dtype=np.float64).reshape(-1, 2),
-        states=tuple(states), diverged_at=diverged_at, reason=reason, detail=detail,
+        states=tuple(states),
+        diverged_at=diverged_at,
+        reason=reason,
+        detail=detail,
     )
 
 

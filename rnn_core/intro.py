@@ -53,9 +53,7 @@ def toy_rnn(hidden_size: int, seed: int, scale: float) -> vanilla.Params:
     return vanilla.init_params(1, hidden_size, np.random.default_rng(seed), scale=scale)
 
 
-def nudge_first_input(
-    params: vanilla.Params, x: np.ndarray, activation: str, delta: float
-) -> dict[str, np.ndarray]:
+def nudge_first_input(params: vanilla.Params, x: np.ndarray, activation: str, delta: float) -> dict[str, np.ndarray]:
     """Run the RNN on ``x`` and on ``x`` with ``delta`` added to its first input.
 
     Args:

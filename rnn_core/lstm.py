@@ -45,9 +45,7 @@ TORCH_GATES = ("i", "f", "a", "o")  # PyTorch's row blocks i, f, g, o (its g is 
 PARAM_NAMES = tuple(f"{kind}_{g}" for g in GATES for kind in ("W", "U", "b"))
 
 
-def init_params(
-    input_size: int, hidden_size: int, rng: np.random.Generator, forget_bias: float = 1.0
-) -> Params:
+def init_params(input_size: int, hidden_size: int, rng: np.random.Generator, forget_bias: float = 1.0) -> Params:
     """Random LSTM weights: every entry ~ U[-1/√H, 1/√H] (PyTorch's default), biases 0, ``b_f = forget_bias``.
 
     A positive forget bias starts the forget gates near 1 (σ(1) ≈ 0.73, σ(3) ≈ 0.95), so the cell remembers,
@@ -73,8 +71,9 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def step_forward(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, params: Params,
-                 clamp: dict | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+def step_forward(
+    x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, params: Params, clamp: dict | None = None
+) -> tuple[np.ndarray, np.ndarray, dict]:
     """One LSTM step for a batch: the equations of the module docstring, one line each.
 
     Args:
@@ -95,8 +94,16 @@ def step_forward(x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, params: 
     c = f * c_prev + i * a  # forget some of the old cell, add some of the candidate
     tanh_c = np.tanh(c)
     h = o * tanh_c  # show some of the squashed cell
-    cache = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "z": z, **gates, "tanh_c": tanh_c, "free": free,
-             "params": params}
+    cache = {
+        "x": x,
+        "h_prev": h_prev,
+        "c_prev": c_prev,
+        "z": z,
+        **gates,
+        "tanh_c": tanh_c,
+        "free": free,
+        "params": params,
+    }
     return h, c, cache
 
 
@@ -116,8 +123,12 @@ def step_backward(dh: np.ndarray, dc_next: np.ndarray, cache: dict) -> dict[str,
     dc = dc_next + dh * o * (1.0 - tanh_c**2)  # h_t = o ⊙ tanh(c_t): through tanh, + from c_{t+1}
     do = dh * tanh_c  # h_t = o ⊙ tanh(c_t)
     df, di, da = dc * c_prev, dc * a, dc * i  # c_t = f ⊙ c_{t-1} + i ⊙ a
-    dz = {"f": df * f * (1.0 - f), "i": di * i * (1.0 - i),  # through σ: σ' = σ(1 - σ)
-          "a": da * (1.0 - a**2), "o": do * o * (1.0 - o)}  # through tanh: tanh' = 1 - tanh²
+    dz = {
+        "f": df * f * (1.0 - f),
+        "i": di * i * (1.0 - i),  # through σ: σ' = σ(1 - σ)
+        "a": da * (1.0 - a**2),
+        "o": do * o * (1.0 - o),
+    }  # through tanh: tanh' = 1 - tanh²
     dz = {g: dz[g] * free[g] for g in GATES}  # a clamped gate does not depend on its pre-activation
     grads = {"c": dc, "c_prev": dc * f}  # into the previous cell: the gradient highway, only f on the way
     for g in GATES:  # z_g = x W_g + h_{t-1} U_g + b_g
@@ -151,8 +162,9 @@ def clamp_steps(T: int, steps, value: float) -> np.ndarray:
     return schedule
 
 
-def forward(X: np.ndarray, params: Params, h0: np.ndarray | None = None, c0: np.ndarray | None = None,
-            clamp: dict | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+def forward(
+    X: np.ndarray, params: Params, h0: np.ndarray | None = None, c0: np.ndarray | None = None, clamp: dict | None = None
+) -> tuple[np.ndarray, np.ndarray, dict]:
     """Run the LSTM over every sequence of the batch: :func:`step_forward` at t = 1..T.
 
     Args:
@@ -183,9 +195,14 @@ def forward(X: np.ndarray, params: Params, h0: np.ndarray | None = None, c0: np.
             Hs.append(h)
             Cs.append(c)
     H, C = np.stack(Hs, axis=1), np.stack(Cs, axis=1)
-    cache = {"steps": steps, "X": X, "H": H, "C": C,
-             **{k: np.stack([s[k] for s in steps], axis=1) for k in (*GATES, "tanh_c")},
-             **{f"z_{g}": np.stack([s["z"][g] for s in steps], axis=1) for g in GATES}}
+    cache = {
+        "steps": steps,
+        "X": X,
+        "H": H,
+        "C": C,
+        **{k: np.stack([s[k] for s in steps], axis=1) for k in (*GATES, "tanh_c")},
+        **{f"z_{g}": np.stack([s["z"][g] for s in steps], axis=1) for g in GATES},
+    }
     bad = ~(np.isfinite(H).all(axis=(0, 2)) & np.isfinite(C).all(axis=(0, 2)))
     cache["nonfinite_at"] = int(np.argmax(bad)) if bad.any() else None
     return H, C, cache
@@ -306,8 +323,9 @@ def cell_values(x: float, h_prev: float, c_prev: float, params: Params, clamp: d
     """
     H, C, cache = forward(np.array([[[x]]]), params, np.array([[h_prev]]), np.array([[c_prev]]), clamp=clamp)
     values = {name: float(cache[name][0, 0, 0]) for name in (*GATES, *(f"z_{g}" for g in GATES), "tanh_c")}
-    values.update(kept=values["f"] * c_prev, written=values["i"] * values["a"], c=float(C[0, 0, 0]),
-                  h=float(H[0, 0, 0]))
+    values.update(
+        kept=values["f"] * c_prev, written=values["i"] * values["a"], c=float(C[0, 0, 0]), h=float(H[0, 0, 0])
+    )
     return values
 
 

@@ -33,8 +33,9 @@ def blocks(H: int) -> dict[str, slice]:
     return {g: slice(k * H, (k + 1) * H) for k, g in enumerate(FUSED)}
 
 
-def forward(X: np.ndarray, params: Params, h0: np.ndarray | None = None,
-            c0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+def forward(
+    X: np.ndarray, params: Params, h0: np.ndarray | None = None, c0: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, dict]:
     """:func:`rnn_core.lstm.forward` without clamps: H, C (N, T, H) and a cache for :func:`backward`."""
     X = np.asarray(X, dtype=np.float64)
     N, T, _ = X.shape

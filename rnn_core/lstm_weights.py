@@ -33,8 +33,22 @@ REQUIRED = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 FLOAT_TYPES = {"F16": "float16", "F32": "float32", "F64": "float64"}  # safetensors' names for the accepted dtypes
 
 # The codes a page must translate, in the order the checks run.
-CODES = ("too_large", "unreadable", "not_weights", "truncated", "header", "layers", "bidirectional", "projection",
-         "missing_keys", "extra_keys", "dtype", "shapes", "too_big", "non_finite")
+CODES = (
+    "too_large",
+    "unreadable",
+    "not_weights",
+    "truncated",
+    "header",
+    "layers",
+    "bidirectional",
+    "projection",
+    "missing_keys",
+    "extra_keys",
+    "dtype",
+    "shapes",
+    "too_big",
+    "non_finite",
+)
 
 
 class WeightsError(ValueError):
@@ -67,8 +81,7 @@ def load_weights(source) -> tuple[dict[str, np.ndarray], dict]:
     state = _check_state_dict(arrays, dtypes)
     params = params_from_torch(state)
     hidden, inputs = state["weight_hh_l0"].shape[1], state["weight_ih_l0"].shape[1]
-    meta = {"format": fmt, "dtype": stored, "input_size": int(inputs),
-            "hidden_size": int(hidden), "bytes": len(data)}
+    meta = {"format": fmt, "dtype": stored, "input_size": int(inputs), "hidden_size": int(hidden), "bytes": len(data)}
     return params, meta
 
 
@@ -108,7 +121,7 @@ def _read_safetensors(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, str
     if data[8:9] != b"{":
         raise WeightsError("not_weights")
     try:
-        header = json.loads(data[8:8 + length])
+        header = json.loads(data[8 : 8 + length])
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise WeightsError("header") from None
     if not isinstance(header, dict):
@@ -186,8 +199,13 @@ def _check_state_dict(arrays: dict[str, np.ndarray], dtypes: dict[str, str] | No
     if w_hh.ndim != 2 or w_hh.shape[1] == 0 or w_hh.shape[0] != 4 * w_hh.shape[1]:
         raise WeightsError("shapes", shapes)
     hidden = w_hh.shape[1]
-    if w_ih.ndim != 2 or w_ih.shape[0] != 4 * hidden or w_ih.shape[1] == 0 or b_ih.shape != (4 * hidden,) \
-            or b_hh.shape != (4 * hidden,):
+    if (
+        w_ih.ndim != 2
+        or w_ih.shape[0] != 4 * hidden
+        or w_ih.shape[1] == 0
+        or b_ih.shape != (4 * hidden,)
+        or b_hh.shape != (4 * hidden,)
+    ):
         raise WeightsError("shapes", shapes)
     if hidden > MAX_HIDDEN or w_ih.shape[1] > MAX_INPUT:
         raise WeightsError("too_big", f"H = {hidden}, D = {w_ih.shape[1]}")

@@ -75,13 +75,16 @@ class Task:
     clip: float = 1.0
 
 
-TASKS: dict[str, Task] = {t.name: t for t in (
-    Task("one_to_one", "rnn", ("0", "1", "2", "3"), (*SHAPES, "="), (0, 9), 9, CELLS, 24, 150, 300, 0.02),
-    Task("one_to_many", "rnn", ("0", "1", "2", "3"), (*SHAPES, END), (0, 6), 9, CELLS, 24, 150, 400, 0.02),
-    Task("many_to_one", "rnn", ("-", "+"), ("neg", "even", "pos"), (1, 10), 40, 60, 16, 200, 400, 0.03),
-    Task("seq2seq", "seq2seq", ("a", "b", "c", "d"), ("a", "b", "c", "d", END), (1, 6), 12, 20, 32, 400, 300, 0.02),
-    Task("many_to_many", "rnn", ("0", "1"), ("off", "on"), (1, 10), 40, 60, 8, 200, 600, 0.03),
-)}
+TASKS: dict[str, Task] = {
+    t.name: t
+    for t in (
+        Task("one_to_one", "rnn", ("0", "1", "2", "3"), (*SHAPES, "="), (0, 9), 9, CELLS, 24, 150, 300, 0.02),
+        Task("one_to_many", "rnn", ("0", "1", "2", "3"), (*SHAPES, END), (0, 6), 9, CELLS, 24, 150, 400, 0.02),
+        Task("many_to_one", "rnn", ("-", "+"), ("neg", "even", "pos"), (1, 10), 40, 60, 16, 200, 400, 0.03),
+        Task("seq2seq", "seq2seq", ("a", "b", "c", "d"), ("a", "b", "c", "d", END), (1, 6), 12, 20, 32, 400, 300, 0.02),
+        Task("many_to_many", "rnn", ("0", "1"), ("off", "on"), (1, 10), 40, 60, 8, 200, 600, 0.03),
+    )
+}
 PICTURES = ("one_to_one", "one_to_many")  # tasks whose one input is a whole picture
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "data" / "mappings"  # written by scripts/train_mappings.py
 
@@ -164,7 +167,7 @@ def split(task: str, seed: int) -> tuple[dict[int, np.ndarray], dict[int, np.nda
         n = min(spec.per_length, max(1, len(drawn) // 2))
         train[length] = drawn[:n]
         if len(drawn) > n:
-            held[length] = drawn[n:2 * n]
+            held[length] = drawn[n : 2 * n]
     return train, held
 
 
@@ -249,11 +252,11 @@ def rnn_loss(params: Params, X: np.ndarray, Y: np.ndarray) -> tuple[float, Param
         X: (N, T, D) network inputs; Y: (N, T_out) targets for the last T_out states (1 for a verdict).
     """
     H_all, cache = vanilla.forward(X, encoder_weights(params), "tanh")
-    read = H_all[:, X.shape[1] - Y.shape[1]:]  # the states that have a target
+    read = H_all[:, X.shape[1] - Y.shape[1] :]  # the states that have a target
     loss, dlogits = cross_entropy(vanilla.readout(read, params["V"], params["c"]), Y)
     out = vanilla.readout_backward(dlogits, read, params["V"])
     dH = np.zeros_like(H_all)
-    dH[:, X.shape[1] - Y.shape[1]:] = out["H"]  # into the states that were read
+    dH[:, X.shape[1] - Y.shape[1] :] = out["H"]  # into the states that were read
     grads = vanilla.backward(dH, cache)
     return loss, {"W_xh": grads["W_xh"], "W_hh": grads["W_hh"], "b": grads["b"], "V": out["V"], "c": out["c"]}
 
@@ -279,8 +282,16 @@ def seq2seq_backward(dlogits: np.ndarray, params: Params, cache: dict) -> Params
     dH_enc = np.zeros_like(cache["enc"]["H_all"])
     dH_enc[:, -1] = dec["h0"]  # s_0 = h_T: the encoder's last state receives all of it
     enc = vanilla.backward(dH_enc, cache["enc"])
-    return {"W_xh": enc["W_xh"], "W_hh": enc["W_hh"], "b": enc["b"],
-            "W_zs": dec["W_xh"], "W_ss": dec["W_hh"], "b_s": dec["b"], "V": out["V"], "c": out["c"]}
+    return {
+        "W_xh": enc["W_xh"],
+        "W_hh": enc["W_hh"],
+        "b": enc["b"],
+        "W_zs": dec["W_xh"],
+        "W_ss": dec["W_hh"],
+        "b_s": dec["b"],
+        "V": out["V"],
+        "c": out["c"],
+    }
 
 
 def seq2seq_loss(params: Params, X: np.ndarray, Y: np.ndarray) -> tuple[float, Params]:
@@ -443,7 +454,7 @@ def run(task: str, params: Params, x: np.ndarray) -> Run:
         encoder_steps = len(x) if task == "seq2seq" else 0
         return Run(states[0, : encoder_steps + kept], encoder_steps, probs[0, :kept], guesses[0, :kept], right)
     H_all, _ = vanilla.forward(encode(task, x[None]), encoder_weights(params), "tanh")
-    probs = softmax(vanilla.readout(H_all[0, -len(right):], params["V"], params["c"]))
+    probs = softmax(vanilla.readout(H_all[0, -len(right) :], params["V"], params["c"]))
     return Run(H_all[0], len(x), probs, np.argmax(probs, axis=-1), right)
 
 

@@ -61,8 +61,10 @@ def parse_matrix(text: str, size: int = 2, max_abs: float | None = None) -> np.n
     lines = [line for line in re.split(r"[;\n]", cleaned) if line.strip()]
     if not lines:
         raise MatrixError("empty")
-    rows = [[read_entry(token, i, j, max_abs) for j, token in enumerate(line.replace(",", " ").split(), start=1)]
-            for i, line in enumerate(lines, start=1)]
+    rows = [
+        [read_entry(token, i, j, max_abs) for j, token in enumerate(line.replace(",", " ").split(), start=1)]
+        for i, line in enumerate(lines, start=1)
+    ]
     if len(rows) == 1 and len(rows[0]) == size * size:
         rows = [rows[0][k * size : (k + 1) * size] for k in range(size)]  # all entries on one line
     if len(rows) != size or any(len(row) != size for row in rows):

@@ -87,12 +87,23 @@ def memory_reach(sensitivity: np.ndarray) -> dict:
         log10_fade = float(np.log10(sensitivity[-1]) - np.log10(sensitivity[0]))
     due = np.flatnonzero(sensitivity >= 1.0 / T)  # the inputs that get at least the weight the task gives them
     share = float(sensitivity[0] * T)
-    return {"needed": np.full(T, 1.0 / T), "log10_fade": log10_fade, "share": share,
-            "reach": int(T - due[0]) if len(due) else 0}
+    return {
+        "needed": np.full(T, 1.0 / T),
+        "log10_fade": log10_fade,
+        "share": share,
+        "reach": int(T - due[0]) if len(due) else 0,
+    }
 
 
 def running_mean_probe(
-    rho: float, T: int, seed: int, *, hidden: int, n: int, levels: tuple, noise: float = 1.0,
+    rho: float,
+    T: int,
+    seed: int,
+    *,
+    hidden: int,
+    n: int,
+    levels: tuple,
+    noise: float = 1.0,
     input_scale: float = 0.5,
 ) -> dict:
     """Run the probe: fit the readout on ``n`` sequences of length T, measure its error and the gradient's reach.

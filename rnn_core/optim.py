@@ -154,8 +154,13 @@ RPROP_VARIANTS = ("rprop-", "rprop+", "irprop-")
 PYTORCH_STEP_BOUNDS = (1e-6, 50.0)  # torch.optim.Rprop's default step_sizes (Riedmiller & Braun's Δmin, Δmax)
 
 
-def adapt_step_size(delta: np.ndarray, agreement: np.ndarray, eta_plus: float, eta_minus: float,
-                    bounds: tuple[float | None, float | None] = (None, None)) -> np.ndarray:
+def adapt_step_size(
+    delta: np.ndarray,
+    agreement: np.ndarray,
+    eta_plus: float,
+    eta_minus: float,
+    bounds: tuple[float | None, float | None] = (None, None),
+) -> np.ndarray:
     """Rprop's rule for each weight's step size: ``Delta * eta_plus`` where the gradient kept its sign
     (``agreement > 0``), ``Delta * eta_minus`` where it flipped (``< 0``), unchanged where there is no previous
     sign (``0``); then clipped to ``bounds = (step_min, step_max)`` (None: no bound)."""
@@ -225,8 +230,10 @@ def rprop(
     step_rule, bounds = RPROP_STEPS[variant], (step_min, step_max)
 
     def init(params: Params) -> dict:
-        state = {"step": {k: np.full_like(v, step0, dtype=np.float64) for k, v in params.items()},
-                 "prev_sign": zeros_like(params)}
+        state = {
+            "step": {k: np.full_like(v, step0, dtype=np.float64) for k, v in params.items()},
+            "prev_sign": zeros_like(params),
+        }
         if variant == "rprop+":
             state["prev_update"] = zeros_like(params)
         return state
@@ -234,8 +241,15 @@ def rprop(
     def update(grads: Params, state: dict, params: Params | None = None, **extra) -> tuple[Params, dict]:
         updates, steps, signs = {}, {}, {}
         for k, g in grads.items():
-            updates[k], steps[k], signs[k] = step_rule(g, state["prev_sign"][k], state["step"][k], eta_plus,
-                                                       eta_minus, bounds, state.get("prev_update", {}).get(k))
+            updates[k], steps[k], signs[k] = step_rule(
+                g,
+                state["prev_sign"][k],
+                state["step"][k],
+                eta_plus,
+                eta_minus,
+                bounds,
+                state.get("prev_update", {}).get(k),
+            )
         new_state = {"step": steps, "prev_sign": signs}
         if variant == "rprop+":
             new_state["prev_update"] = dict(updates)

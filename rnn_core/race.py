@@ -60,8 +60,14 @@ def make_optimizer(runner: str, **settings) -> optim.Optimizer:
     if runner == "rprop":
         variant = settings.get("variant", "rprop-")
         step_min, step_max = RPROP_BOUNDS[variant]
-        return optim.rprop(settings["step0"], eta_plus=ETA_PLUS, eta_minus=ETA_MINUS, step_min=step_min,
-                           step_max=step_max, variant=variant)
+        return optim.rprop(
+            settings["step0"],
+            eta_plus=ETA_PLUS,
+            eta_minus=ETA_MINUS,
+            step_min=step_min,
+            step_max=step_max,
+            variant=variant,
+        )
     if runner == "newton":
         return optim.newton(settings["damping"])
     raise ValueError(f"runner must be one of {RUNNERS}, not {runner!r}")
@@ -104,8 +110,9 @@ def state_series(states: tuple) -> dict[str, np.ndarray]:
             for part in state:
                 merged.update(flat(part))
             return merged
-        return {name: [float(value[k]) for k in KEYS] if isinstance(value, dict) else value
-                for name, value in state.items()}
+        return {
+            name: [float(value[k]) for k in KEYS] if isinstance(value, dict) else value for name, value in state.items()
+        }
 
     rows = [flat(s) for s in states]
     if not rows:
@@ -113,14 +120,16 @@ def state_series(states: tuple) -> dict[str, np.ndarray]:
     return {name: np.array([row[name] for row in rows], dtype=np.float64) for name in rows[0]}
 
 
-def run_lane(X: np.ndarray, targets: np.ndarray, start: tuple[float, float], runner: str, n_iter: int,
-             **settings) -> Lane:
+def run_lane(
+    X: np.ndarray, targets: np.ndarray, start: tuple[float, float], runner: str, n_iter: int, **settings
+) -> Lane:
     """Train one runner with :func:`~rnn_core.counting.fit` and keep its state history as arrays."""
     return lane_of(runner, counting.fit(X, targets, start, make_optimizer(runner, **settings), n_iter))
 
 
-def race(X: np.ndarray, targets: np.ndarray, start: tuple[float, float], entries: dict[str, dict],
-         n_iter: int) -> dict[str, Lane]:
+def race(
+    X: np.ndarray, targets: np.ndarray, start: tuple[float, float], entries: dict[str, dict], n_iter: int
+) -> dict[str, Lane]:
     """Run every ``runner: settings`` entry from the same start for ``n_iter`` updates (each stops on
     divergence), in lockstep with :func:`fit_many`. Returns ``{runner: Lane}`` in the order
     given; each lane is exactly what :func:`run_lane` gives."""
@@ -196,8 +205,9 @@ class _Run:
         self.stopped = (iteration, reason, detail)
         return False
 
-    def advance(self, i: int, n_iter: int, ST: np.ndarray, c: float, gU: float, gW: float, X: np.ndarray,
-                targets: np.ndarray) -> bool:
+    def advance(
+        self, i: int, n_iter: int, ST: np.ndarray, c: float, gU: float, gW: float, X: np.ndarray, targets: np.ndarray
+    ) -> bool:
         """Iteration ``i`` from the evaluation at the current parameters: record it, check it, update. Returns
         whether the run goes on (False at divergence or after the last iteration). ST: (T+1, N) states."""
         U, W = float(self.params["U"]), float(self.params["W"])
@@ -252,8 +262,11 @@ def fit_many(
             U = np.array([float(run.params["U"]) for run in going])
             W = np.array([float(run.params["W"]) for run in going])
             ST, c, gU, gW = _evaluate_batch(XT, targets, U, W)
-            going = [run for k, run in enumerate(going)
-                     if run.advance(i, n_iter, ST[:, k], float(c[k]), float(gU[k]), float(gW[k]), X, targets)]
+            going = [
+                run
+                for k, run in enumerate(going)
+                if run.advance(i, n_iter, ST[:, k], float(c[k]), float(gU[k]), float(gW[k]), X, targets)
+            ]
     return {name: run.trajectory() for name, run in runs.items()}
 
 
@@ -298,8 +311,13 @@ def bouncing(lane: Lane, threshold: float, window: int = BOUNCE_WINDOW) -> bool:
     other time (:func:`reversals`)."""
     turned, pairs = reversals(lane, window)
     run = lane.run
-    return (run.diverged_at is None and pairs >= 10 and 2 * turned >= pairs and len(run.costs) > 0
-            and float(run.costs[-1]) > threshold)
+    return (
+        run.diverged_at is None
+        and pairs >= 10
+        and 2 * turned >= pairs
+        and len(run.costs) > 0
+        and float(run.costs[-1]) > threshold
+    )
 
 
 def summary(lanes: dict[str, Lane], threshold: float) -> dict:
@@ -391,8 +409,10 @@ def step_verdict(here: dict) -> dict:
     and which go uphill (``uphill``: names of those whose cost after the step is above the cost here)."""
     names = ("gradient_step", "newton_plain", "newton_damped")
     finite = {name: here[f"{name}_cost"] for name in names if np.isfinite(here[f"{name}_cost"])}
-    return {"best": min(finite, key=finite.get) if finite else None,
-            "uphill": [name for name in names if not here[f"{name}_cost"] <= here["cost"]]}
+    return {
+        "best": min(finite, key=finite.get) if finite else None,
+        "uphill": [name for name in names if not here[f"{name}_cost"] <= here["cost"]],
+    }
 
 
 def steps_at(X: np.ndarray, targets: np.ndarray, U: float, W: float, lr: float, damping: float) -> dict:

@@ -133,7 +133,11 @@ def as_float64(log10_values: np.ndarray) -> np.ndarray:
 
 
 def driven_trajectory(
-    W: np.ndarray, M: int, activation: str, rng: np.random.Generator, input_scale: float = 1.0,
+    W: np.ndarray,
+    M: int,
+    activation: str,
+    rng: np.random.Generator,
+    input_scale: float = 1.0,
     h0: np.ndarray | None = None,
 ) -> dict:
     """Run ``h_t = f(h_{t-1} W + x_t)`` for t = 1..M from ``h0`` (zeros) with inputs ``x_t ~ N(0, input_scale^2 I)``
@@ -153,9 +157,13 @@ def driven_trajectory(
     broken = np.flatnonzero(~np.isfinite(pre_activations).all(axis=1)) + 1  # the steps t that overflowed
     with np.errstate(invalid="ignore"):
         fprime = ACTIVATIONS[activation].df(pre_activations)
-    return {"states": np.vstack([start, H_all[0]]), "inputs": inputs, "fprime": fprime,
-            "state_nonfinite_at": int(broken[0]) if len(broken) else None,
-            "last_nonfinite": int(broken[-1]) if len(broken) else None}
+    return {
+        "states": np.vstack([start, H_all[0]]),
+        "inputs": inputs,
+        "fprime": fprime,
+        "state_nonfinite_at": int(broken[0]) if len(broken) else None,
+        "last_nonfinite": int(broken[-1]) if len(broken) else None,
+    }
 
 
 def reference_rates(W: np.ndarray, M: int, activation: str = "linear") -> dict:
@@ -167,13 +175,23 @@ def reference_rates(W: np.ndarray, M: int, activation: str = "linear") -> dict:
         log10_predicted = np.where(m == 0, 0.0, m * np.log10(rho))
         log10_bound = np.where(m == 0, 0.0, m * np.log10(gamma * lambda1))
         predicted = np.power(rho, m.astype(np.float64))
-    return {"predicted": predicted, "log10_predicted": log10_predicted, "log10_bound": log10_bound, "rho": rho,
-            "lambda1": lambda1, "gamma": gamma}
+    return {
+        "predicted": predicted,
+        "log10_predicted": log10_predicted,
+        "log10_bound": log10_bound,
+        "rho": rho,
+        "lambda1": lambda1,
+        "gamma": gamma,
+    }
 
 
 def jacobian_norms(
-    W: np.ndarray, M: int, activation: str = "linear", rng: np.random.Generator | None = None,
-    input_scale: float = 1.0, h0: np.ndarray | None = None,
+    W: np.ndarray,
+    M: int,
+    activation: str = "linear",
+    rng: np.random.Generator | None = None,
+    input_scale: float = 1.0,
+    h0: np.ndarray | None = None,
 ) -> dict:
     """``||dh_T/dh_{T-m}||_2`` for m = 0..M: how much a gradient is scaled after travelling m steps back.
 

@@ -86,8 +86,12 @@ def lag_sweep(
 def summarise_sweep(sweep: Sweep) -> dict[str, np.ndarray]:
     """Per model and lag (M, L): ``mean``, ``min`` and ``max`` success rate over the seeds, and ``solved``, the
     number of runs reaching :data:`SOLVED_RUN`."""
-    return {"mean": sweep.rates.mean(axis=2), "min": sweep.rates.min(axis=2), "max": sweep.rates.max(axis=2),
-            "solved": (sweep.rates >= SOLVED_RUN).sum(axis=2)}
+    return {
+        "mean": sweep.rates.mean(axis=2),
+        "min": sweep.rates.min(axis=2),
+        "max": sweep.rates.max(axis=2),
+        "solved": (sweep.rates >= SOLVED_RUN).sum(axis=2),
+    }
 
 
 def block_means(x: np.ndarray, every: int) -> np.ndarray:
@@ -101,9 +105,16 @@ def save_sweep(sweep: Sweep, path, every: int = 10) -> None:
     The kept runs' weights are stored exactly; their loss and solved curves as means over blocks of ``every``
     steps (they are only drawn).
     """
-    arrays = {"task": np.array(sweep.task), "models": np.array(sweep.models), "lags": sweep.lags,
-              "seeds": sweep.seeds, "rates": sweep.rates, "steps": sweep.steps, "seconds": sweep.seconds,
-              "every": np.array(every)}
+    arrays = {
+        "task": np.array(sweep.task),
+        "models": np.array(sweep.models),
+        "lags": sweep.lags,
+        "seeds": sweep.seeds,
+        "rates": sweep.rates,
+        "steps": sweep.steps,
+        "seconds": sweep.seconds,
+        "every": np.array(every),
+    }
     arrays.update({f"setting__{k}": np.array(v, dtype=np.float64) for k, v in sweep.settings.items()})
     for (model, lag), r in sweep.results.items():
         prefix = f"run__{model}__{lag}__"
@@ -133,10 +144,20 @@ def load_sweep(path) -> Sweep:
     for (model, lag), run in runs.items():
         hidden, seed, elapsed, _ = run.pop("meta")  # the steps taken are also in Sweep.steps
         stopped, losses, solved = str(run.pop("stopped")), run.pop("losses"), run.pop("solved")
-        results[(model, lag)] = TrainResult(model, task, lag, int(hidden), int(seed), run, losses, solved,
-                                            float(elapsed), stopped, None, every)
-    return Sweep(task, data["lags"], data["seeds"], tuple(str(m) for m in data["models"]), data["rates"],
-                 data["steps"], data["seconds"], settings, results)
+        results[(model, lag)] = TrainResult(
+            model, task, lag, int(hidden), int(seed), run, losses, solved, float(elapsed), stopped, None, every
+        )
+    return Sweep(
+        task,
+        data["lags"],
+        data["seeds"],
+        tuple(str(m) for m in data["models"]),
+        data["rates"],
+        data["steps"],
+        data["seconds"],
+        settings,
+        results,
+    )
 
 
 def sweep_facts(sweep: Sweep) -> dict[str, dict]:
@@ -161,10 +182,19 @@ def sweep_facts(sweep: Sweep) -> dict[str, dict]:
         if mixed:
             ranges = sweep.rates[m].max(axis=1) - sweep.rates[m].min(axis=1)
             j = max(mixed, key=lambda k: ranges[k])
-            spread = {"lag": int(sweep.lags[j]), "low": float(sweep.rates[m, j].min()),
-                      "high": float(sweep.rates[m, j].max()), "solved": int(per_lag[j])}
-        facts[model] = {"solved": int(solved[m].sum()), "runs": int(solved[m].size),
-                        "longest": max(lags) if lags else None, "mixed": [int(sweep.lags[j]) for j in mixed],
-                        "spread": spread, "first_mean": float(sweep.rates[m, 0].mean()),
-                        "last_mean": float(sweep.rates[m, -1].mean())}
+            spread = {
+                "lag": int(sweep.lags[j]),
+                "low": float(sweep.rates[m, j].min()),
+                "high": float(sweep.rates[m, j].max()),
+                "solved": int(per_lag[j]),
+            }
+        facts[model] = {
+            "solved": int(solved[m].sum()),
+            "runs": int(solved[m].size),
+            "longest": max(lags) if lags else None,
+            "mixed": [int(sweep.lags[j]) for j in mixed],
+            "spread": spread,
+            "first_mean": float(sweep.rates[m, 0].mean()),
+            "last_mean": float(sweep.rates[m, -1].mean()),
+        }
     return facts

@@ -71,9 +71,7 @@ def init_params(input_size: int, hidden_size: int, rng: np.random.Generator, sca
     }
 
 
-def step(
-    h_prev: np.ndarray, x: np.ndarray, params: Params, activation: str = "tanh"
-) -> tuple[np.ndarray, np.ndarray]:
+def step(h_prev: np.ndarray, x: np.ndarray, params: Params, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     """One step ``h_t = f(h_{t-1} W_hh + x_t W_xh + b)`` over the batch.
 
     Args:

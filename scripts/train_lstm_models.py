@@ -46,8 +46,11 @@ def path_of(task: str) -> Path:
 
 
 def report(model: str, lag: int, seed: int, result: tasks.TrainResult, rate: float) -> None:
-    print(f"  {model:4s} lag {lag:3d} seed {seed}: {len(result.losses):5d} steps, {result.elapsed_s:6.1f} s, "
-          f"stopped {result.stopped:6s}, success {rate:.3f}", flush=True)
+    print(
+        f"  {model:4s} lag {lag:3d} seed {seed}: {len(result.losses):5d} steps, {result.elapsed_s:6.1f} s, "
+        f"stopped {result.stopped:6s}, success {rate:.3f}",
+        flush=True,
+    )
 
 
 def sweep(task: str, lags, seeds) -> sweeps.Sweep:
@@ -65,16 +68,22 @@ def check(task: str, lags) -> bool:
             gap = max(float(np.max(np.abs(old.params[k] - new.params[k]))) for k in old.params)
             j, m = list(shipped.lags).index(lag), shipped.models.index(model)
             rate_gap = abs(fresh.rates[fresh.models.index(model), 0, 0] - shipped.rates[m, j, 0])
-            print(f"{task} {model} lag {lag}: largest weight difference {gap:.1e}, success-rate difference "
-                  f"{rate_gap:.3f}")
+            print(
+                f"{task} {model} lag {lag}: largest weight difference {gap:.1e}, success-rate difference {rate_gap:.3f}"
+            )
             same &= gap <= 1e-9 and rate_gap == 0
     return same
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", type=int, nargs="*", metavar="LAG",
-                        help="retrain the keep_seed runs at these lags and compare with the shipped file")
+    parser.add_argument(
+        "--check",
+        type=int,
+        nargs="*",
+        metavar="LAG",
+        help="retrain the keep_seed runs at these lags and compare with the shipped file",
+    )
     parser.add_argument("--tasks", nargs="*", default=list(tasks.TASKS))
     args = parser.parse_args()
     if args.check is not None:
@@ -90,8 +99,10 @@ def main() -> int:
             rates = " ".join(f"{lag}:{r:.2f}" for lag, r in zip(params.SWEEP_LAGS, summary["mean"][m], strict=True))
             print(f"  {model} mean success by lag  {rates}")
         size = path_of(task).stat().st_size / 1e3
-        print(f"{task}: {time.perf_counter() - start:.0f} s -> {path_of(task).relative_to(ROOT)} ({size:.0f} kB)",
-              flush=True)
+        print(
+            f"{task}: {time.perf_counter() - start:.0f} s -> {path_of(task).relative_to(ROOT)} ({size:.0f} kB)",
+            flush=True,
+        )
     return 0
 
 

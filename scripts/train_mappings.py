@@ -36,8 +36,10 @@ def main() -> int:
     for task in args.tasks:
         trained = mappings.train(task, args.seed)
         accuracy, n = mappings.held_out_accuracy(task, trained.params, args.seed)
-        line = (f"{task:13s} {trained.seconds:5.2f} s, {len(trained.losses)} iterations, final loss "
-                f"{trained.losses[-1]:.2e}, held-out accuracy {accuracy:.1%} of {n}")
+        line = (
+            f"{task:13s} {trained.seconds:5.2f} s, {len(trained.losses)} iterations, final loss "
+            f"{trained.losses[-1]:.2e}, held-out accuracy {accuracy:.1%} of {n}"
+        )
         if args.check:
             shipped = mappings.load(task)
             gap = max(float(np.max(np.abs(trained.params[k] - shipped.params[k]))) for k in shipped.params)

@@ -54,8 +54,13 @@ def give_seeds(at, source=SEED_POOL):
 CODE_PANELS = (code_panel.PANEL_KEY, counting_lesson.NOTE_CODE_KEY)
 
 
-def open_app(page: str | None = None, lang: str = "en", params: dict | None = None, locale: str | None = None,
-             open_code: bool = False):
+def open_app(
+    page: str | None = None,
+    lang: str = "en",
+    params: dict | None = None,
+    locale: str | None = None,
+    open_code: bool = False,
+):
     """A fresh session on ``page`` (a lesson name) with query parameters, run once; with ``open_code``,
     its code panels are open, as if the student had opened them. Its exercise variants come from
     :data:`SEED_POOL`."""
@@ -104,8 +109,9 @@ def run_script(text: str, tmp_path: Path) -> dict[str, str]:
     blocker.mkdir(exist_ok=True)
     (blocker / "streamlit.py").write_text("raise ImportError('the script must not need Streamlit')\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocker), str(ROOT)])}
-    out = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     lines = [line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line]
     return {name: value for name, value in lines}
@@ -113,7 +119,7 @@ def run_script(text: str, tmp_path: Path) -> dict[str, str]:
 
 def page_values(at, page: str) -> dict:
     prefix = f"{page}."
-    return {k[len(prefix):]: at.session_state[k] for k in at.session_state if k.startswith(prefix)}
+    return {k[len(prefix) :]: at.session_state[k] for k in at.session_state if k.startswith(prefix)}
 
 
 class Clock:
@@ -145,7 +151,6 @@ def check_button(at, lang: str, exercise_id: str):
     return next(b for b in at.button if b.label == label and b.proto.form_id == f"exercise.{exercise_id}.form")
 
 
-
 def type_and_check(at, lang: str, exercise_id: str, typed: str):
     """Type ``typed`` into a number exercise's box and press Check, as a student does (one run)."""
     at.text_input(key=f"exercise.{exercise_id}.typed").input(typed)
@@ -158,8 +163,11 @@ def shown_under_the_hood(page: str) -> list[tuple[str, str]]:
     import ast
 
     tree = ast.parse((ROOT / "lessons" / page / "page.py").read_text(encoding="utf-8"))
-    call = next(node for node in ast.walk(tree) if isinstance(node, ast.Call)
-                and getattr(node.func, "id", "") == "under_the_hood")
+    call = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "under_the_hood"
+    )
     pairs = []
     for arg in call.args:
         assert isinstance(arg, ast.Tuple), "each item is a (function, description key) pair"

@@ -10,9 +10,17 @@ import shutil
 
 # As the machine's probe starts Chromium: without the background-networking flags it tries hosts that a closed
 # network refuses, many at a time.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 # Console lines that are Streamlit's own and no fault of a page: on a deep link (/counting) the frontend first
 # probes /counting/_stcore/health and /counting/_stcore/host-config (404) before finding the server's root.
 HARMLESS = (
@@ -34,8 +42,9 @@ def load(page, url: str) -> None:
 
 def wait_until_run(page) -> None:
     """Wait until the script run has finished and no element is still a placeholder."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached",
-                           timeout=90_000)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached", timeout=90_000
+    )
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
 
 
@@ -45,7 +54,8 @@ def wait_until_drawn(page) -> None:
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
                   .every(c => !c.offsetParent || c.querySelector('canvas, svg.marks'))""",
-        timeout=60_000)
+        timeout=60_000,
+    )
 
 
 def watch_console(page) -> list[str]:

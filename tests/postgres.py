@@ -54,8 +54,9 @@ class PgCluster:
         # fsync off: a test stops the server or kills a client, never the machine, and each new database (tens per
         # run) is otherwise flushed to disk, at creation and again at shutdown, on a machine the whole suite shares.
         opts = f"'-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off'"
-        self._run(str(self.bin / "pg_ctl"), "-D", f"{self.dir}/data", "-o", opts, "-l", f"{self.dir}/log", "-w",
-                  "start")
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", f"{self.dir}/data", "-o", opts, "-l", f"{self.dir}/log", "-w", "start"
+        )
 
     def stop(self) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop")

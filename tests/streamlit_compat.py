@@ -26,8 +26,10 @@ CHECKED = ("1.67",)  # major.minor releases whose private names below were read 
 def _check_version() -> None:
     release = ".".join(streamlit.__version__.split(".")[:2])
     if release not in CHECKED:
-        raise RuntimeError(f"tests/streamlit_compat.py was checked against Streamlit {', '.join(CHECKED)}, not "
-                           f"{streamlit.__version__}: re-read the private names it uses, then add the release")
+        raise RuntimeError(
+            f"tests/streamlit_compat.py was checked against Streamlit {', '.join(CHECKED)}, not "
+            f"{streamlit.__version__}: re-read the private names it uses, then add the release"
+        )
 
 
 _check_version()
@@ -60,7 +62,8 @@ def build_once_per_process(monkeypatch) -> None:
     from streamlit.components.v2 import manifest_scanner
     from streamlit.testing.v1 import app_test
 
-    monkeypatch.setattr(manifest_scanner, "scan_component_manifests",
-                        functools.cache(manifest_scanner.scan_component_manifests))
+    monkeypatch.setattr(
+        manifest_scanner, "scan_component_manifests", functools.cache(manifest_scanner.scan_component_manifests)
+    )
     shared = app_test.ScriptCache()
     monkeypatch.setattr(app_test, "ScriptCache", lambda: shared)

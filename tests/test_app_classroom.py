@@ -111,8 +111,7 @@ def test_the_class_link_joins_a_student(lang, store):
 def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
     new = store.create_class()
     code = codes.display(new.info.code)
-    store.record(new.info.id, Answer("s1", "counting", "counting_output", 1, 1, "<b>12</b> **x**", False,
-                                     new_token()))
+    store.record(new.info.id, Answer("s1", "counting", "counting_output", 1, 1, "<b>12</b> **x**", False, new_token()))
     store.record(new.info.id, Answer("s1", "counting", "counting_output", 1, 2, "3", True, new_token()))
     store.record(new.info.id, Answer("s2", "counting", "counting_output", 1, 1, "3", True, new_token()))
 
@@ -120,12 +119,16 @@ def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
     assert_clean(at)
     assert url_of(at) == {"lang": lang}  # the secret leaves the address bar at once
     table = at.dataframe[0].value
-    mine = ((table[tr(lang, "classroom.col_exercise")] == tr(lang, "classroom.exercise_name", lesson=3, section=2, n=1))
-            & (table[tr(lang, "classroom.col_lesson")] == tr(lang, "nav.counting")))  # counting_output: first of §2
+    mine = (
+        table[tr(lang, "classroom.col_exercise")] == tr(lang, "classroom.exercise_name", lesson=3, section=2, n=1)
+    ) & (table[tr(lang, "classroom.col_lesson")] == tr(lang, "nav.counting"))  # counting_output: first of §2
     assert mine.sum() == 1
     row = table[mine].iloc[0]
-    assert (row[tr(lang, "classroom.col_tried")], row[tr(lang, "classroom.col_right_first")],
-            row[tr(lang, "classroom.col_right_end")]) == (2, 1, 2)
+    assert (
+        row[tr(lang, "classroom.col_tried")],
+        row[tr(lang, "classroom.col_right_first")],
+        row[tr(lang, "classroom.col_right_end")],
+    ) == (2, 1, 2)
     assert row[tr(lang, "classroom.col_wrong")] == "<b>12</b> **x** ×1"  # shown as text in a table cell
     link = row[tr(lang, "classroom.col_open")]
     assert link.startswith("http") and "/counting?" in link and f"lang={lang}" in link
@@ -152,18 +155,47 @@ def test_the_class_page_without_a_database_says_so(lang, tmp_path, monkeypatch):
 # --- the exercise box -----------------------------------------------------------------------------------------
 def _fake_exercises() -> SimpleNamespace:
     """Two exercises with known answers and texts that exist in both languages (the box is what is tested)."""
-    def make(exercise_id: str, seed: int) -> Exercise:
-        common = dict(section=1, params={"seed": seed}, choices=(), prompt_key="nav.counting", prompt_values={},
-                      explain_key="nav.lstm", explain_values={}, hint_key="nav.home")
-        if exercise_id == "fake_number":
-            return Exercise(id="fake_number", lesson="counting", kind="number", answer=2.5, tolerance=0.01,
-                            mistakes=(("nav.gradients", -2.5),), page_params={"u": 1.0, "w": 2.5}, **common)
-        return Exercise(id="fake_setting", lesson="counting", kind="setting", answer={"w": 0.5}, tolerance=None,
-                        page_params={"w": 1.0}, fields=(("w", "float"),),
-                        judge=lambda v: None if abs(v["w"]) < 1 else "nav.gradients", **common)
 
-    return SimpleNamespace(catalogue=lambda: {"counting": ["fake_number", "fake_setting"]}, make=make,
-                           choice_labels=dict, pages=registry.pages)
+    def make(exercise_id: str, seed: int) -> Exercise:
+        common = dict(
+            section=1,
+            params={"seed": seed},
+            choices=(),
+            prompt_key="nav.counting",
+            prompt_values={},
+            explain_key="nav.lstm",
+            explain_values={},
+            hint_key="nav.home",
+        )
+        if exercise_id == "fake_number":
+            return Exercise(
+                id="fake_number",
+                lesson="counting",
+                kind="number",
+                answer=2.5,
+                tolerance=0.01,
+                mistakes=(("nav.gradients", -2.5),),
+                page_params={"u": 1.0, "w": 2.5},
+                **common,
+            )
+        return Exercise(
+            id="fake_setting",
+            lesson="counting",
+            kind="setting",
+            answer={"w": 0.5},
+            tolerance=None,
+            page_params={"w": 1.0},
+            fields=(("w", "float"),),
+            judge=lambda v: None if abs(v["w"]) < 1 else "nav.gradients",
+            **common,
+        )
+
+    return SimpleNamespace(
+        catalogue=lambda: {"counting": ["fake_number", "fake_setting"]},
+        make=make,
+        choice_labels=dict,
+        pages=registry.pages,
+    )
 
 
 def use_exercises(monkeypatch, fakes: SimpleNamespace) -> None:
@@ -251,9 +283,22 @@ def test_the_box_writes_numbers_as_the_pages_do_and_reads_them_back(lang, monkey
     fakes = _fake_exercises()
 
     def make(exercise_id: str, seed: int) -> Exercise:
-        return Exercise(id="fake_number", lesson="counting", kind="number", section=1, params={}, answer=-123456.0,
-                        tolerance=1e-6, choices=(), prompt_key="nav.counting", prompt_values={},
-                        explain_key="nav.lstm", explain_values={}, page_params={"u": 1.0}, hint_key="nav.home")
+        return Exercise(
+            id="fake_number",
+            lesson="counting",
+            kind="number",
+            section=1,
+            params={},
+            answer=-123456.0,
+            tolerance=1e-6,
+            choices=(),
+            prompt_key="nav.counting",
+            prompt_values={},
+            explain_key="nav.lstm",
+            explain_values={},
+            page_params={"u": 1.0},
+            hint_key="nav.home",
+        )
 
     fakes.make = make
     use_exercises(monkeypatch, fakes)
@@ -361,9 +406,15 @@ def test_every_real_exercise_shows_its_variant_its_prompt_and_the_input_its_kind
     in the chosen language, and the answer its kind asks for (a number box, the choices by their labels, or a
     Check button that reads the page's settings)."""
     ids = registry.catalogue()[lesson]
-    at = give_seeds(AppTest.from_string("\n".join(
-        ["import streamlit as st", "from ui.exercise_box import exercise_box"]
-        + [f"exercise_box({lesson!r}, {ex_id!r})" for ex_id in ids]), default_timeout=30))
+    at = give_seeds(
+        AppTest.from_string(
+            "\n".join(
+                ["import streamlit as st", "from ui.exercise_box import exercise_box"]
+                + [f"exercise_box({lesson!r}, {ex_id!r})" for ex_id in ids]
+            ),
+            default_timeout=30,
+        )
+    )
     at.session_state["lang"] = lang
     at.run()
     assert_clean(at)
@@ -376,8 +427,9 @@ def test_every_real_exercise_shows_its_variant_its_prompt_and_the_input_its_kind
         if ex.kind == "number":
             assert not at.text_input(key=f"exercise.{ex_id}.typed").disabled
         elif ex.kind == "choice":
-            labels = [text(lang, registry.choice_labels()[c]) if c in registry.choice_labels() else str(c)
-                      for c in ex.choices]
+            labels = [
+                text(lang, registry.choice_labels()[c]) if c in registry.choice_labels() else str(c) for c in ex.choices
+            ]
             assert at.radio(key=f"exercise.{ex_id}.chosen").options == labels, ex_id
         else:
             assert ex.kind == "setting" and not at.button(key=f"exercise.{ex_id}.check").disabled

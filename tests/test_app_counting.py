@@ -151,9 +151,14 @@ def test_url_round_trip_restores_the_same_view():
 
     again = open_app("counting", lang=url.pop("lang"), params=url)
     assert_clean(again)
-    for kind, key in [("text_input", "counting.seq"), ("slider", "counting.u"), ("radio", "counting.data"),
-                      ("number_input", "counting.n"), ("number_input", "counting.seed"),
-                      ("number_input", "counting.lr")]:
+    for kind, key in [
+        ("text_input", "counting.seq"),
+        ("slider", "counting.u"),
+        ("radio", "counting.data"),
+        ("number_input", "counting.n"),
+        ("number_input", "counting.seed"),
+        ("number_input", "counting.lr"),
+    ]:
         assert by_key(again, kind, key).value == by_key(at, kind, key).value, key
     assert [m.value for m in again.metric] == [m.value for m in at.metric]
     assert url_of(again) == {**url, "lang": "en"}
@@ -161,8 +166,9 @@ def test_url_round_trip_restores_the_same_view():
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_bad_url_parameters_fall_back_with_a_notice(lang):
-    at = open_app("counting", lang=lang, params={"u": "abc", "n": "100000", "data": "zzz", "lr": "nan", "iters": "-5",
-                                                 "w": "0.5"})
+    at = open_app(
+        "counting", lang=lang, params={"u": "abc", "n": "100000", "data": "zzz", "lr": "nan", "iters": "-5", "w": "0.5"}
+    )
     assert_clean(at)
     warnings_shown = " ".join(w.value for w in at.warning)
     for name in ("`u`", "`n`", "`data`", "`lr`", "`iters`"):
@@ -172,35 +178,52 @@ def test_bad_url_parameters_fall_back_with_a_notice(lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("typed, key", [
-    ("0,1,2", "counting.seq_error_symbol"), ("", "counting.seq_error_empty"),
-    ("1" * 201, "counting.seq_error_too_long"), ("<script>alert(1)</script>", "counting.seq_error_symbol"),
-])
+@pytest.mark.parametrize(
+    "typed, key",
+    [
+        ("0,1,2", "counting.seq_error_symbol"),
+        ("", "counting.seq_error_empty"),
+        ("1" * 201, "counting.seq_error_too_long"),
+        ("<script>alert(1)</script>", "counting.seq_error_symbol"),
+    ],
+)
 def test_bad_typed_sequence_gets_a_clear_message(lang, typed, key):
     at = open_app("counting", lang=lang)
     by_key(at, "text_input", "counting.seq").input(typed).run()
     assert_clean(at)
-    assert any(opening(lang, key) in e.value and catalog(lang)["counting.seq_error_fallback"] in e.value
-               for e in at.error)
+    assert any(
+        opening(lang, key) in e.value and catalog(lang)["counting.seq_error_fallback"] in e.value for e in at.error
+    )
     assert metric(at, "counting.output_y", lang) == "3"  # the page keeps working on the default sequence
 
 
-@pytest.mark.parametrize("params", [
-    {"lr": "1.0", "iters": "5000", "u0": "3.0", "w0": "3.0"},
-    {"lr": "1e-06", "iters": "5000", "u0": "-3.0", "w0": "-3.0"},
-    {"data": "generated", "n": "500", "len": "50", "seed": "999999", "iters": "5000"},
-    {"data": "generated", "n": "1", "len": "1", "seed": "0", "iters": "1", "it": "0"},
-    {"seq": ",".join(["1"] * 200), "u": "3.0", "w": "3.0"},
-    {"seq": "1", "u": "-3.0", "w": "-3.0"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lr": "1.0", "iters": "5000", "u0": "3.0", "w0": "3.0"},
+        {"lr": "1e-06", "iters": "5000", "u0": "-3.0", "w0": "-3.0"},
+        {"data": "generated", "n": "500", "len": "50", "seed": "999999", "iters": "5000"},
+        {"data": "generated", "n": "1", "len": "1", "seed": "0", "iters": "1", "it": "0"},
+        {"seq": ",".join(["1"] * 200), "u": "3.0", "w": "3.0"},
+        {"seq": "1", "u": "-3.0", "w": "-3.0"},
+    ],
+)
 def test_widget_extremes_render_without_errors(params):
     at = open_app("counting", params=params)
     assert_clean(at)
     assert at.warning.len == 0  # every value above is in range
-    X, targets = (counting.book_dataset() if params.get("data", "book") == "book"
-                  else counting.make_dataset(int(params["n"]), int(params["len"]), int(params["seed"])))
-    run = counting.fit(X, targets, (float(params.get("u0", -2)), float(params.get("w0", 0))),
-                       optim.sgd(float(params.get("lr", 0.0005))), int(params.get("iters", 500)))
+    X, targets = (
+        counting.book_dataset()
+        if params.get("data", "book") == "book"
+        else counting.make_dataset(int(params["n"]), int(params["len"]), int(params["seed"]))
+    )
+    run = counting.fit(
+        X,
+        targets,
+        (float(params.get("u0", -2)), float(params.get("w0", 0))),
+        optim.sgd(float(params.get("lr", 0.0005))),
+        int(params.get("iters", 500)),
+    )
     headline = catalog("en")["counting.stop_headline"].format(iteration=run.diverged_at)
     assert any(headline in e.value for e in at.error) == (run.diverged_at is not None)
 
@@ -219,8 +242,15 @@ def test_clicking_the_surface_moves_the_start(surface):
     assert by_key(at, "number_input", "counting.u0").value == 0.5
 
 
-@pytest.mark.parametrize("button, w", [("counting_btn_forget", 0.5), ("counting_btn_explode", 1.5),
-                                       ("counting_btn_alternate", -0.8), ("counting_btn_count", 1.0)])
+@pytest.mark.parametrize(
+    "button, w",
+    [
+        ("counting_btn_forget", 0.5),
+        ("counting_btn_explode", 1.5),
+        ("counting_btn_alternate", -0.8),
+        ("counting_btn_count", 1.0),
+    ],
+)
 def test_preset_buttons_set_u_and_w_and_say_so(button, w):
     at = open_app("counting", params={"w": "0.3"})
     assert f"W = {num(w)}" in by_key(at, "button", button).label  # the label names the value it sets
@@ -229,7 +259,6 @@ def test_preset_buttons_set_u_and_w_and_say_so(button, w):
 
 
 # --- Under the hood: what ran, readable ---------------------------------------------------------------------
-
 
 
 def test_under_the_hood_lists_readable_public_functions_with_a_line_each():
@@ -252,16 +281,21 @@ def test_under_the_hood_shows_the_running_source_and_what_each_does(lang):
     at = open_app("counting", lang=lang, open_code=True)
     sources = [c.value.strip() for c in at.code]
     shown = "\n".join(m.value for m in at.markdown)
-    for function, key in ((counting.forward, "counting.hood_forward"), (counting.bptt, "counting.hood_bptt"),
-                          (counting.fit, "counting.hood_fit"),
-                          (counting.first_overflow, "counting.hood_first_overflow"),
-                          (counting.cost_surface, "counting.hood_cost_surface"), (optim.sgd, "counting.hood_sgd")):
+    for function, key in (
+        (counting.forward, "counting.hood_forward"),
+        (counting.bptt, "counting.hood_bptt"),
+        (counting.fit, "counting.hood_fit"),
+        (counting.first_overflow, "counting.hood_first_overflow"),
+        (counting.cost_surface, "counting.hood_cost_surface"),
+        (optim.sgd, "counting.hood_sgd"),
+    ):
         assert inspect.getsource(function).strip() in sources
         assert f"**`{function.__module__}.{function.__qualname__}`** · {catalog(lang)[key]}" in shown
     assert not re.search(r"`[\w.]*\._\w+`", shown)  # no private name anywhere in the panel
 
 
 # --- Sections 1-3 -------------------------------------------------------------------------------------------
+
 
 def test_backward_table_agrees_with_finite_differences_on_screen():
     at = open_app("counting", params={"w": "0.7"})
@@ -272,9 +306,19 @@ def test_backward_table_agrees_with_finite_differences_on_screen():
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("seq, w", [("0,0,0,0,1,0,1,0,1,0", -1.5), ("1,0,1", -0.5), ("1,1,0,1,1", 0.0),
-                                    ("1,0,0,0,0,0,0", 0.45), ("1,1", 1.0), ("10110", 1.3), ("1", 2.5),
-                                    ("0,1,1,0,1,0,0,1", -1.0)])
+@pytest.mark.parametrize(
+    "seq, w",
+    [
+        ("0,0,0,0,1,0,1,0,1,0", -1.5),
+        ("1,0,1", -0.5),
+        ("1,1,0,1,1", 0.0),
+        ("1,0,0,0,0,0,0", 0.45),
+        ("1,1", 1.0),
+        ("10110", 1.3),
+        ("1", 2.5),
+        ("0,1,1,0,1,0,0,1", -1.0),
+    ],
+)
 def test_what_w_does_to_old_inputs_follows_w(lang, seq, w):
     at = open_app("counting", lang=lang, params={"seq": seq, "w": str(w)})
     assert_clean(at)
@@ -287,7 +331,8 @@ def test_what_w_does_to_old_inputs_follows_w(lang, seq, w):
         expected = "counting.memory_zero"
     else:
         expected = {-1: "counting.memory_fades", 0: "counting.memory_kept", 1: "counting.memory_grows"}[
-            int(np.sign(abs(w) - 1))]
+            int(np.sign(abs(w) - 1))
+        ]
     assert opening(lang, expected) in shown
     if T > 1:
         assert f"= {num(factor)}" in shown
@@ -315,8 +360,9 @@ def test_the_unrolled_diagram_names_w_on_every_step_and_wraps_into_rows(seq, u, 
     for dot in (*rows, stacked):
         assert "fontsize=14" in dot
         edges = re.findall(r"(\w+) -> (\w+) \[([^\]]*)\]", dot)
-        into_states = [label for tail, head, label in edges if head.startswith(("S", "dots"))
-                       and not tail.startswith("x")]
+        into_states = [
+            label for tail, head, label in edges if head.startswith(("S", "dots")) and not tail.startswith("x")
+        ]
         assert into_states and all(f'label="W={num(w)}"' in label for label in into_states)
         assert all(f'label="U={num(u)}"' in label for tail, _, label in edges if tail.startswith("x"))
     assert f"y = {num(S[-1])}" in rows[-1] and f"y = {num(S[-1])}" in stacked
@@ -351,6 +397,7 @@ def test_a_short_sequence_shows_every_step():
 
 
 # --- The note's code ----------------------------------------------------------------------------------------
+
 
 def test_the_notes_code_as_printed_does_not_compile_and_each_defect_is_where_the_page_says():
     with pytest.raises(SyntaxError):  # an IndentationError is one
@@ -405,23 +452,35 @@ def test_the_page_shows_the_note_as_printed_its_defects_and_the_working_code(lan
 
 # --- Section 4: the run, one iterate, where and why it stopped ---------------------------------------------
 
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("params", [
-    {},  # the book's run: the state overflows at iteration 38
-    {"u0": "3.0", "w0": "3.0", "lr": "1.0", "iters": "20"},
-    {"u0": "-1.5", "w0": "2.0", "lr": "0.001", "iters": "200"},
-    {"u0": "0.5", "w0": "0.5", "lr": "0.0001", "iters": "300"},
-    {"u0": "1.0", "w0": "1.0", "lr": "0.1", "iters": "5"},
-    {"data": "generated", "n": "30", "len": "20", "seed": "4", "u0": "0.2", "w0": "1.1", "lr": "0.0003"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},  # the book's run: the state overflows at iteration 38
+        {"u0": "3.0", "w0": "3.0", "lr": "1.0", "iters": "20"},
+        {"u0": "-1.5", "w0": "2.0", "lr": "0.001", "iters": "200"},
+        {"u0": "0.5", "w0": "0.5", "lr": "0.0001", "iters": "300"},
+        {"u0": "1.0", "w0": "1.0", "lr": "0.1", "iters": "5"},
+        {"data": "generated", "n": "30", "len": "20", "seed": "4", "u0": "0.2", "w0": "1.1", "lr": "0.0003"},
+    ],
+)
 def test_training_metrics_show_one_iterate_and_the_story_follows_the_run(lang, params):
     at = open_app("counting", lang=lang, params=params)
     assert_clean(at)
-    X, targets = (counting.book_dataset() if params.get("data", "book") == "book"
-                  else counting.make_dataset(int(params["n"]), int(params["len"]), int(params["seed"])))
+    X, targets = (
+        counting.book_dataset()
+        if params.get("data", "book") == "book"
+        else counting.make_dataset(int(params["n"]), int(params["len"]), int(params["seed"]))
+    )
     lr = float(params.get("lr", BOOK["lr"]))
-    run = counting.fit(X, targets, (float(params.get("u0", -2)), float(params.get("w0", 0))), optim.sgd(lr),
-                       int(params.get("iters", BOOK["iters"])))
+    run = counting.fit(
+        X,
+        targets,
+        (float(params.get("u0", -2)), float(params.get("w0", 0))),
+        optim.sgd(lr),
+        int(params.get("iters", BOOK["iters"])),
+    )
     # U, W and the cost all of the last iteration whose cost is finite
     j = len(run.costs) - 1
     assert metric(at, "counting.final_u", lang, it=j) == num(run.params[j, 0])
@@ -432,8 +491,12 @@ def test_training_metrics_show_one_iterate_and_the_story_follows_the_run(lang, p
         assert opening(lang, "counting.stop_headline") not in story
         return
     assert catalog(lang)["counting.stop_headline"].format(iteration=run.diverged_at) in story
-    reason = {"state": "counting.stop_state", "cost": "counting.stop_cost", "gradient": "counting.stop_gradient",
-              "parameters": "counting.stop_parameters"}[run.reason]
+    reason = {
+        "state": "counting.stop_state",
+        "cost": "counting.stop_cost",
+        "gradient": "counting.stop_gradient",
+        "parameters": "counting.stop_parameters",
+    }[run.reason]
     assert opening(lang, reason) in story
     assert f"({num(run.params[j, 0])}, {num(run.params[j, 1])})" in story  # the overshoot before the overflow
     if run.reason != "parameters":
@@ -461,7 +524,8 @@ def test_charts_draw_only_what_a_browser_can_and_say_what_was_cut(lang):
         path = next(frame for frame in surface if "step" in frame)
         assert list(path["step"]) == list(range(38)) and np.all(np.abs(path[["U", "W"]]) <= lesson.DRAWABLE)
     caption = catalog(lang)["counting.cut_caption"].format(
-        count=1, first=38, limit=num(lesson.DRAWABLE), U=num(run.params[38, 0]), W=num(run.params[38, 1]))
+        count=1, first=38, limit=num(lesson.DRAWABLE), U=num(run.params[38, 0]), W=num(run.params[38, 1])
+    )
     assert sum(caption in c.value for c in at.caption) == 2  # under the weights and under the surface
 
 
@@ -481,13 +545,39 @@ def test_charts_write_numbers_as_the_prose_does():
 
     import vl_convert
 
-    values = [0.0, 1.0, -1.0, 0.5, 12.345, -123.456, 4049.7, 12346.0, 99999.7, 1.2345e5, -6.08e65, 2.6e60, 5e-4,
-              1.23e-10, -2.3e-7, 1.7e308, 0.001, 0.0012345, -2093.0, 58112.3, 0.00099996]
-    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-            "data": {"values": [{"i": i, "v": v} for i, v in enumerate(values)]},
-            "transform": [{"calculate": number_expr("datum.v"), "as": "shown"}],
-            "mark": "text", "encoding": {"y": {"field": "i", "type": "ordinal", "axis": None},
-                                         "text": {"field": "shown", "type": "nominal"}}}
+    values = [
+        0.0,
+        1.0,
+        -1.0,
+        0.5,
+        12.345,
+        -123.456,
+        4049.7,
+        12346.0,
+        99999.7,
+        1.2345e5,
+        -6.08e65,
+        2.6e60,
+        5e-4,
+        1.23e-10,
+        -2.3e-7,
+        1.7e308,
+        0.001,
+        0.0012345,
+        -2093.0,
+        58112.3,
+        0.00099996,
+    ]
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": [{"i": i, "v": v} for i, v in enumerate(values)]},
+        "transform": [{"calculate": number_expr("datum.v"), "as": "shown"}],
+        "mark": "text",
+        "encoding": {
+            "y": {"field": "i", "type": "ordinal", "axis": None},
+            "text": {"field": "shown", "type": "nominal"},
+        },
+    }
     svg = vl_convert.vegalite_to_svg(json.dumps(spec, ensure_ascii=False))
     drawn = [html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
     assert drawn == [num(v) for v in values]
@@ -495,13 +585,19 @@ def test_charts_write_numbers_as_the_prose_does():
 
 def test_every_chart_has_its_own_file_name():
     tree = ast.parse((ROOT / "lessons" / "counting" / "page.py").read_text(encoding="utf-8"))
-    names = [kw.value.value for node in ast.walk(tree) if isinstance(node, ast.Call)
-             and ast.unparse(node.func) == "charts.show" for kw in node.keywords if kw.arg == "name"]
+    names = [
+        kw.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "charts.show"
+        for kw in node.keywords
+        if kw.arg == "name"
+    ]
     calls = sum(isinstance(node, ast.Call) and ast.unparse(node.func) == "charts.show" for node in ast.walk(tree))
     assert len(names) == calls and len(set(names)) == len(names)
 
 
 # --- Section 6: the gradient along time ------------------------------------------------------------------
+
 
 def test_gradient_along_time_defaults_to_the_last_point_on_the_plot():
     at = open_app("counting")
@@ -514,8 +610,9 @@ def test_gradient_along_time_defaults_to_the_last_point_on_the_plot():
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("u, w", [(0.5, 1.5), (1.0, 1.0), (0.5, 1.0), (0.7, 0.0), (1.2, -1.5), (0.3, 0.6),
-                                  (-2.0, -0.35), (2.5, 2.95)])
+@pytest.mark.parametrize(
+    "u, w", [(0.5, 1.5), (1.0, 1.0), (0.5, 1.0), (0.7, 0.0), (1.2, -1.5), (0.3, 0.6), (-2.0, -0.35), (2.5, 2.95)]
+)
 def test_gradient_along_time_reading_follows_the_computed_norms(lang, u, w):
     at = open_app("counting", lang=lang, params={"at": "hand", "u": str(u), "w": str(w)})
     assert_clean(at)
@@ -530,7 +627,8 @@ def test_gradient_along_time_reading_follows_the_computed_norms(lang, u, w):
         expected = "counting.time_cut_to_zero"
     else:
         expected = {-1: "counting.time_fades", 0: "counting.time_kept", 1: "counting.time_grows"}[
-            int(np.sign(abs(w) - 1))]
+            int(np.sign(abs(w) - 1))
+        ]
         assert f"{num(abs(w) ** T)}" in shown or expected == "counting.time_kept"  # |W|^T from k = T back to 0
     assert opening(lang, expected) in shown
     alternates = w < 0 and np.any(output_gradient)
@@ -571,18 +669,15 @@ def test_a_link_with_markup_for_language_is_quoted():
 # --- Exercises, through the page itself ----------------------------------------------------------------
 
 
-
-
-
-
-
 def test_every_exercise_box_is_in_its_own_section():
     source = (ROOT / "lessons" / "counting" / "page.py").read_text(encoding="utf-8")
     for exercise_id in registry.catalogue()["counting"]:  # each box after its own section's header
         ex = registry.make(exercise_id, 1)
         box = source.index(f'exercise_box(PAGE, "{exercise_id}")')
-        headers = [source.index(f'"counting.{name}_header"') for name in
-                   ("model", "forward", "backward", "train", "surface", "time")]
+        headers = [
+            source.index(f'"counting.{name}_header"')
+            for name in ("model", "forward", "backward", "train", "surface", "time")
+        ]
         assert headers[ex.section - 1] < box, exercise_id
 
 

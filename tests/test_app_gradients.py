@@ -68,8 +68,13 @@ def test_page_renders_in_both_languages_with_the_books_numbers_computed(lang):
     assert metric(at, "gradients.book_explode", lang, power="1.5⁵⁰") == num(1.5**50) == "6.38·10⁸"
     assert metric(at, "gradients.book_vanish", lang, power="0.6²⁰") == num(0.6**20) == "3.66·10⁻⁵"
     page_text = texts(at)
-    for key in ("gradients.series_header", "gradients.flow_header", "gradients.matrix_header",
-                "gradients.cliff_header", "gradients.memory_header"):
+    for key in (
+        "gradients.series_header",
+        "gradients.flow_header",
+        "gradients.matrix_header",
+        "gradients.cliff_header",
+        "gradients.memory_header",
+    ):
         assert catalog(lang)[key] in page_text
     assert len(specs(at)) == 9  # the signed chart appears only for W < 0 ...
     assert catalog(lang)["gradients.sign_positive_only"] in page_text  # ... and says so meanwhile
@@ -82,7 +87,8 @@ def test_page_renders_in_both_languages_with_the_books_numbers_computed(lang):
 def test_the_note_s_advice_is_shown_to_trade_explosion_for_vanishing(lang):
     at = open_app(page="gradients", lang=lang)
     advice = catalog(lang)["gradients.note_advice"].format(
-        explode_w="1.5", explode_m=50, explode=num(1.5**50), inverse_w=num(1 / 1.5), inverse_end=num((1 / 1.5)**50))
+        explode_w="1.5", explode_m=50, explode=num(1.5**50), inverse_w=num(1 / 1.5), inverse_end=num((1 / 1.5) ** 50)
+    )
     assert advice in " ".join(w.value for w in at.warning)
     assert (1 / 1.5) ** 50 < 1e-8 < 1e8 < 1.5**50  # the explosion became a vanishing, as the sentence says
 
@@ -95,10 +101,21 @@ def test_section_1_names_the_regime_of_the_students_w(w):
     at = open_app(page="gradients", params={"w": str(w)})
     assert_clean(at)
     size = abs(w) ** 100  # the factor after 100 steps, computed here
-    expected = ("gradients.scalar_zero" if w == 0 else "gradients.scalar_steady" if abs(w) == 1
-                else "gradients.scalar_exploding" if size > 1 else "gradients.scalar_vanishing")
-    for key in ("gradients.scalar_zero", "gradients.scalar_steady", "gradients.scalar_exploding",
-                "gradients.scalar_vanishing"):
+    expected = (
+        "gradients.scalar_zero"
+        if w == 0
+        else "gradients.scalar_steady"
+        if abs(w) == 1
+        else "gradients.scalar_exploding"
+        if size > 1
+        else "gradients.scalar_vanishing"
+    )
+    for key in (
+        "gradients.scalar_zero",
+        "gradients.scalar_steady",
+        "gradients.scalar_exploding",
+        "gradients.scalar_vanishing",
+    ):
         assert shown(at, "en", key) == (key == expected), (w, key)
     if expected == "gradients.scalar_vanishing":
         fields = {"steps": 100, "absw": num(abs(w))}  # the whole sentence: the exercise box also says "After"
@@ -122,12 +139,25 @@ def test_section_2_says_whether_the_gradient_grows_or_fades_going_back(u, w):
     S = counting.forward(X, u, w)
     gradient = counting.bptt(X, S, targets, w)["gS"].sum(axis=0)  # the page's curve, from the counting RNN
     end, start = abs(gradient[-1]), abs(gradient[0])
-    expected = ("gradients.flow_exact" if end == 0 else "gradients.flow_zero" if w == 0
-                else "gradients.flow_exploding" if start > end * (1 + 1e-9)
-                else "gradients.flow_vanishing" if start < end * (1 - 1e-9) else "gradients.flow_steady")
+    expected = (
+        "gradients.flow_exact"
+        if end == 0
+        else "gradients.flow_zero"
+        if w == 0
+        else "gradients.flow_exploding"
+        if start > end * (1 + 1e-9)
+        else "gradients.flow_vanishing"
+        if start < end * (1 - 1e-9)
+        else "gradients.flow_steady"
+    )
     fields = dict(w=num(w), absw=num(abs(w)), steps=10, end=num(gradient[-1]), start=num(gradient[0]))
-    for key in ("gradients.flow_exact", "gradients.flow_zero", "gradients.flow_exploding",
-                "gradients.flow_vanishing", "gradients.flow_steady"):
+    for key in (
+        "gradients.flow_exact",
+        "gradients.flow_zero",
+        "gradients.flow_exploding",
+        "gradients.flow_vanishing",
+        "gradients.flow_steady",
+    ):
         assert (catalog("ko")[key].format(**fields) in texts(at)) == (key == expected), (u, w, key)
     rows = chart_rows(at, chart_index(at, catalog("ko")["gradients.flow_axis"]))
     assert rows["series"].nunique() == 7  # the six marked points and the student's
@@ -140,21 +170,39 @@ def _peak_of_powers(W: np.ndarray, steps: int) -> int:
     return int(np.argmax([np.linalg.norm(np.linalg.matrix_power(W, m), 2) for m in range(steps + 1)]))
 
 
-@pytest.mark.parametrize(("kind", "rho", "size", "seed", "steps"), [
-    ("gaussian", 0.83, 12, 5, 40), ("gaussian", 1.07, 20, 11, 60), ("orthogonal", 0.95, 8, 3, 30),
-    ("orthogonal", 1.0, 16, 0, 100), ("gaussian", 0.62, 2, 42, 25),
-])
+@pytest.mark.parametrize(
+    ("kind", "rho", "size", "seed", "steps"),
+    [
+        ("gaussian", 0.83, 12, 5, 40),
+        ("gaussian", 1.07, 20, 11, 60),
+        ("orthogonal", 0.95, 8, 3, 30),
+        ("orthogonal", 1.0, 16, 0, 100),
+        ("gaussian", 0.62, 2, 42, 25),
+    ],
+)
 def test_section_3_conditions_follow_rho_and_lambda1(kind, rho, size, seed, steps):
-    at = open_app(page="gradients", params={"kind": kind, "rho": str(rho), "size": str(size), "seed": str(seed),
-                                            "steps": str(steps)})
+    at = open_app(
+        page="gradients",
+        params={"kind": kind, "rho": str(rho), "size": str(size), "seed": str(seed), "steps": str(steps)},
+    )
     assert_clean(at)
     W = spectral.random_recurrent(size, kind, rho, np.random.default_rng(seed))
     radius = max(abs(np.linalg.eigvals(W)))
     stretch = np.linalg.norm(W, 2)
-    linear = ("gradients.cond_linear_boundary" if abs(radius - 1) < 1e-12
-              else "gradients.cond_linear_vanishing" if radius < 1 else "gradients.cond_linear_explode")
-    tanh = ("gradients.cond_tanh_boundary" if abs(stretch - 1) < 1e-12
-            else "gradients.cond_tanh_vanishing" if stretch < 1 else "gradients.cond_tanh_may_explode")
+    linear = (
+        "gradients.cond_linear_boundary"
+        if abs(radius - 1) < 1e-12
+        else "gradients.cond_linear_vanishing"
+        if radius < 1
+        else "gradients.cond_linear_explode"
+    )
+    tanh = (
+        "gradients.cond_tanh_boundary"
+        if abs(stretch - 1) < 1e-12
+        else "gradients.cond_tanh_vanishing"
+        if stretch < 1
+        else "gradients.cond_tanh_may_explode"
+    )
     for key in ("gradients.cond_linear_boundary", "gradients.cond_linear_vanishing", "gradients.cond_linear_explode"):
         assert shown(at, "en", key) == (key == linear), key
     for key in ("gradients.cond_tanh_boundary", "gradients.cond_tanh_vanishing", "gradients.cond_tanh_may_explode"):
@@ -180,8 +228,7 @@ def test_the_non_normal_matrix_still_rising_at_the_last_step_is_not_said_to_deca
     assert "only **rises**" in notes and "and only then decays" not in notes
 
 
-@pytest.mark.parametrize(("w", "lr", "clip"), [(4.7, 0.02, 5.0), (5.3, 0.7, 0.15), (7.9, 0.004, 2.0),
-                                               (8.6, 1.0, 9.0)])
+@pytest.mark.parametrize(("w", "lr", "clip"), [(4.7, 0.02, 5.0), (5.3, 0.7, 0.15), (7.9, 0.004, 2.0), (8.6, 1.0, 9.0)])
 def test_section_4_reads_the_step_from_the_wall(w, lr, clip):
     at = open_app(page="gradients", params={"cliff_w": str(w), "lr": str(lr), "clip": str(clip)})
     assert_clean(at)
@@ -204,13 +251,15 @@ def test_section_4_reads_the_step_from_the_wall(w, lr, clip):
     assert f"two stable states for $b$ between {num(b_low)} and {num(b_high)}" in texts(at)
 
 
-@pytest.mark.parametrize(("rho", "T", "seed"), [(0.9, 60, 0), (0.74, 35, 8), (1.3, 12, 2), (1.05, 150, 5),
-                                               (0.55, 10, 1)])
+@pytest.mark.parametrize(
+    ("rho", "T", "seed"), [(0.9, 60, 0), (0.74, 35, 8), (1.3, 12, 2), (1.05, 150, 5), (0.55, 10, 1)]
+)
 def test_section_5_says_what_the_readout_and_the_gradient_did(rho, T, seed):
     at = open_app(page="gradients", params={"mem_rho": str(rho), "mem_len": str(T), "mem_seed": str(seed)})
     assert_clean(at)
-    probe = memory_probe.running_mean_probe(rho, T, seed, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES,
-                                            levels=params.MEM_LEVEL_RANGE)
+    probe = memory_probe.running_mean_probe(
+        rho, T, seed, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES, levels=params.MEM_LEVEL_RANGE
+    )
     beats = probe["rms_error"][-1] < probe["constant_error"][-1]
     faded = probe["sensitivity"][0] * T < params.FADED_SHARE  # step 1 gets less than 1 % of the 1/T it is due
     assert shown(at, "en", "gradients.memory_output_fine") == beats
@@ -228,16 +277,11 @@ def test_section_5_says_what_the_readout_and_the_gradient_did(rho, T, seed):
     assert metric(at, "gradients.first_metric") == num(probe["sensitivity"][0])
     # the chart title claims nothing: it names what is drawn
     assert catalog("en")["gradients.output_chart"] in texts(at) or any(
-        catalog("en")["gradients.output_chart"] in m.value for m in at.markdown)
+        catalog("en")["gradients.output_chart"] in m.value for m in at.markdown
+    )
 
 
 # --- exercises: answered through the page itself ----------------------------------------------------------------
-
-
-
-
-
-
 
 
 def this_variant(at, exercise_id: str):
@@ -249,7 +293,8 @@ def test_every_exercise_box_is_in_its_own_section():
     source = (Path(__file__).resolve().parent.parent / "lessons" / "gradients" / "page.py").read_text(encoding="utf-8")
     for exercise_id in registry.catalogue()["gradients"]:  # each box in its section's fragment (1, 2, 3, 3)
         fragment = {1: "def scalar_series", 2: "def counting_flow", 3: "def matrices"}[
-            registry.make(exercise_id, 0).section]
+            registry.make(exercise_id, 0).section
+        ]
         body = source.split(fragment, 1)[1].split("\n@page.fragment", 1)[0]
         assert f'exercise_box(PAGE, "{exercise_id}")' in body
 
@@ -290,11 +335,17 @@ def test_the_matrix_exercises_are_answered_from_the_pages_own_widgets(lang, no_c
     set_clock(at, 102.0)
     regime = this_variant(at, "gradients_matrix_regime")
     by_key(at, "text_input", "gradients.matrix").input(regime.page_params["matrix"]).run()
-    said = [key for key in ("cond_linear_vanishing", "cond_linear_explode", "cond_linear_boundary")
-            if opening(lang, f"gradients.{key}") in texts(at)]
+    said = [
+        key
+        for key in ("cond_linear_vanishing", "cond_linear_explode", "cond_linear_boundary")
+        if opening(lang, f"gradients.{key}") in texts(at)
+    ]
     assert len(said) == 1  # the page names one regime for the linear network ...
-    choice = {"cond_linear_vanishing": "vanishing", "cond_linear_explode": "exploding",
-              "cond_linear_boundary": "neither"}[said[0]]
+    choice = {
+        "cond_linear_vanishing": "vanishing",
+        "cond_linear_explode": "exploding",
+        "cond_linear_boundary": "neither",
+    }[said[0]]
     at.radio(key="exercise.gradients_matrix_regime.chosen").set_value(choice)
     check_button(at, lang, "gradients_matrix_regime").click().run()
     assert_clean(at)
@@ -315,16 +366,19 @@ def test_sections_in_the_link_show_only_those_sections():
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize(("typed", "key", "token"), [
-    ("", "gradients.matrix_error_empty", None),
-    ("0.9, x; 0, 1", "gradients.matrix_error_number", "x"),
-    ("1 nan; 0 1", "gradients.matrix_error_non_finite", "nan"),
-    ("1e400 0; 0 1", "gradients.matrix_error_non_finite", "1e400"),
-    ("1 2 3; 4 5 6", "gradients.matrix_error_shape", None),
-    ("1 0; 0 -1e3", "gradients.matrix_error_too_large", "-1e3"),
-    ("**bold** 0; 0 1", "gradients.matrix_error_number", "**bold**"),
-    ("`x` 1; 0 1", "gradients.matrix_error_number", "'x'"),
-])
+@pytest.mark.parametrize(
+    ("typed", "key", "token"),
+    [
+        ("", "gradients.matrix_error_empty", None),
+        ("0.9, x; 0, 1", "gradients.matrix_error_number", "x"),
+        ("1 nan; 0 1", "gradients.matrix_error_non_finite", "nan"),
+        ("1e400 0; 0 1", "gradients.matrix_error_non_finite", "1e400"),
+        ("1 2 3; 4 5 6", "gradients.matrix_error_shape", None),
+        ("1 0; 0 -1e3", "gradients.matrix_error_too_large", "-1e3"),
+        ("**bold** 0; 0 1", "gradients.matrix_error_number", "**bold**"),
+        ("`x` 1; 0 1", "gradients.matrix_error_number", "'x'"),
+    ],
+)
 def test_bad_typed_matrix_gets_a_clear_message_and_the_page_keeps_working(lang, typed, key, token):
     at = open_app(page="gradients", lang=lang, params={"kind": "typed"})
     by_key(at, "text_input", "gradients.matrix").input(typed).run()
@@ -344,7 +398,8 @@ def test_large_typed_matrix_overflow_is_explained():
     overflow_at = int(np.ceil(np.log10(np.finfo(np.float64).max) / 2))  # 100^m passes 1.8e308 at m = 155
     curve = catalog("en")["gradients.series_linear"]
     assert catalog("en")["gradients.norm_overflow"].format(
-        curve=curve, m=overflow_at, steps=200, end="1·10⁴⁰⁰", fmax="1.8·10³⁰⁸") in texts(at)
+        curve=curve, m=overflow_at, steps=200, end="1·10⁴⁰⁰", fmax="1.8·10³⁰⁸"
+    ) in texts(at)
 
 
 def test_zero_typed_matrix_underflow_is_explained():
@@ -374,13 +429,16 @@ def ends(**which: str) -> dict[str, str]:
 LARGEST = f"{params.MAX_ENTRY:g}"  # the largest entry a typed matrix may have
 
 
-@pytest.mark.parametrize("query", [
-    ends(mem_rho="lo", mem_len="hi", mem_seed="hi"),
-    ends(w="lo", count_u="lo", count_w="hi"),
-    {"kind": "typed", "matrix": f"-{LARGEST}, {LARGEST}; {LARGEST}, -{LARGEST}", **ends(steps="lo", xs="lo")},
-    {"kind": "gaussian", **ends(size="hi", rho="hi", steps="hi", xs="hi", seed="hi")},
-    ends(cliff_w="hi", lr="hi", clip="lo"),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        ends(mem_rho="lo", mem_len="hi", mem_seed="hi"),
+        ends(w="lo", count_u="lo", count_w="hi"),
+        {"kind": "typed", "matrix": f"-{LARGEST}, {LARGEST}; {LARGEST}, -{LARGEST}", **ends(steps="lo", xs="lo")},
+        {"kind": "gaussian", **ends(size="hi", rho="hi", steps="hi", xs="hi", seed="hi")},
+        ends(cliff_w="hi", lr="hi", clip="lo"),
+    ],
+)
 def test_widget_extremes_render_without_errors(query):
     at = open_app(page="gradients", params=query)
     assert_clean(at)
@@ -427,15 +485,19 @@ def test_numbers_in_the_prose_come_from_the_code():
     page = texts(at)
     c = catalog("en")
     assert re.search(r"(?<!\{)\{[a-z_0-9]+\}(?!\})", re.sub(r"\$[^$]*\$", "", page)) is None  # no field unfilled
-    assert "- (1, −2): " + c["gradients.point_alternating"].format(
-        what=c["gradients.point_scaled"].format(factor="2")) in page
+    assert (
+        "- (1, −2): " + c["gradients.point_alternating"].format(what=c["gradients.point_scaled"].format(factor="2"))
+        in page
+    )
     assert c["gradients.matrix_text"].format(gamma_tanh="1", gamma_logistic="0.25") in page
     help_text = by_key(at, "text_input", "gradients.matrix").help
     assert help_text == c["gradients.matrix_help"].format(example=params.DEFAULT_MATRIX, limit=num(params.MAX_ENTRY))
     assert c["gradients.cliff_text"].format(x0="0.5", steps=50, cusp="4") in page
     # the model on one line and its error on the next (on one line it was wider than a phone)
-    model = (r"x_0 = 0.5,\qquad x_t = w\,\sigma(x_{t-1}) + b, \\ E(w, b) = \big(\sigma(x_{50}) - 0.7\big)^2"
-             r" \end{gathered}")
+    model = (
+        r"x_0 = 0.5,\qquad x_t = w\,\sigma(x_{t-1}) + b, \\ E(w, b) = \big(\sigma(x_{50}) - 0.7\big)^2"
+        r" \end{gathered}"
+    )
     assert any(model in x.value and r"\begin{gathered}" in x.value for x in at.latex)
     w, side = P["cliff_w"].default, params.WALL_SIDE
     below, above = cliff.wall_sides(w, cliff.wall_point(w, *params.CLIFF_B_RANGE), side)
@@ -444,11 +506,21 @@ def test_numbers_in_the_prose_come_from_the_code():
     assert any(r"\begin{aligned}" in x.value and r"J_{M-m+1}" in x.value for x in at.latex)
 
 
-@pytest.mark.parametrize(("log10_value", "written"), [
-    (np.log10(6.3766e8), "6.38·10⁸"), (np.log10(3.656e-5), "3.66·10⁻⁵"), (np.log10(5123.0), "5123"),
-    (400 * np.log10(1.5), "2.73·10⁷⁰"), (1000.5, "3.16·10¹⁰⁰⁰"), (-400.2, "6.31·10⁻⁴⁰¹"), (-np.inf, "0"),
-    (np.nan, "—"), (np.log10(9.9999e9), "1·10¹⁰"), (np.log10(0.9), "0.9"),
-])
+@pytest.mark.parametrize(
+    ("log10_value", "written"),
+    [
+        (np.log10(6.3766e8), "6.38·10⁸"),
+        (np.log10(3.656e-5), "3.66·10⁻⁵"),
+        (np.log10(5123.0), "5123"),
+        (400 * np.log10(1.5), "2.73·10⁷⁰"),
+        (1000.5, "3.16·10¹⁰⁰⁰"),
+        (-400.2, "6.31·10⁻⁴⁰¹"),
+        (-np.inf, "0"),
+        (np.nan, "—"),
+        (np.log10(9.9999e9), "1·10¹⁰"),
+        (np.log10(0.9), "0.9"),
+    ],
+)
 def test_powers_of_ten_are_written_as_every_other_number(log10_value, written):
     assert readings.power_of_ten(log10_value) == written
     if abs(log10_value) < 300:
@@ -474,12 +546,22 @@ def test_counting_link_carries_u_and_w_and_the_language():
 
 # Every parameter of the page at a legal value other than its default, with the widget that shows it.
 DEEP_LINK = {
-    "w": ("-0.75", "slider", -0.75), "count_u": ("0.5", "slider", 0.5), "count_w": ("-2.0", "slider", -2.0),
-    "kind": ("typed", "radio", "typed"), "size": ("16", "slider", 16), "seed": ("7", "number_input", 7),
-    "rho": ("1.1", "slider", 1.1), "steps": ("50", "slider", 50), "xs": ("2.0", "slider", 2.0),
-    "matrix": ("1, 2; 0, 0.5", "text_input", "1, 2; 0, 0.5"), "cliff_w": ("7.5", "slider", 7.5),
-    "lr": ("0.5", "number_input", 0.5), "clip": ("2.5", "number_input", 2.5), "mem_rho": ("1.2", "slider", 1.2),
-    "mem_len": ("90", "slider", 90), "mem_seed": ("3", "number_input", 3),
+    "w": ("-0.75", "slider", -0.75),
+    "count_u": ("0.5", "slider", 0.5),
+    "count_w": ("-2.0", "slider", -2.0),
+    "kind": ("typed", "radio", "typed"),
+    "size": ("16", "slider", 16),
+    "seed": ("7", "number_input", 7),
+    "rho": ("1.1", "slider", 1.1),
+    "steps": ("50", "slider", 50),
+    "xs": ("2.0", "slider", 2.0),
+    "matrix": ("1, 2; 0, 0.5", "text_input", "1, 2; 0, 0.5"),
+    "cliff_w": ("7.5", "slider", 7.5),
+    "lr": ("0.5", "number_input", 0.5),
+    "clip": ("2.5", "number_input", 2.5),
+    "mem_rho": ("1.2", "slider", 1.2),
+    "mem_len": ("90", "slider", 90),
+    "mem_seed": ("3", "number_input", 3),
 }
 
 
@@ -495,8 +577,9 @@ def test_a_deep_link_restores_every_section_and_a_move_keeps_every_parameter_in_
     typed = np.array([[1.0, 2.0], [0.0, 0.5]])
     assert metric(at, "gradients.rho_metric", "ko") == num(max(abs(np.linalg.eigvals(typed))), 4)
     assert metric(at, "gradients.wall_b_metric", "ko") == num(cliff.wall_point(7.5, *params.CLIFF_B_RANGE), 6)
-    probe = memory_probe.running_mean_probe(1.2, 90, 3, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES,
-                                            levels=params.MEM_LEVEL_RANGE)
+    probe = memory_probe.running_mean_probe(
+        1.2, 90, 3, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES, levels=params.MEM_LEVEL_RANGE
+    )
     assert metric(at, "gradients.first_metric", "ko") == num(probe["sensitivity"][0])
 
     by_key(at, "slider", "gradients.mem_len").set_value(120).run()
@@ -525,8 +608,11 @@ def test_the_cliff_surface_is_an_image_under_the_cross_section_and_the_clipped_s
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_bad_url_parameters_fall_back_with_a_notice(lang):
-    at = open_app(page="gradients", lang=lang, params={"rho": "2.5", "size": "65", "kind": "random", "steps": "x",
-                                                       "w": "nan", "cliff_w": "4.6"})
+    at = open_app(
+        page="gradients",
+        lang=lang,
+        params={"rho": "2.5", "size": "65", "kind": "random", "steps": "x", "w": "nan", "cliff_w": "4.6"},
+    )
     assert_clean(at)
     warnings = " ".join(w.value for w in at.warning)
     for name in ("`rho`", "`size`", "`kind`", "`steps`", "`w`"):
@@ -547,8 +633,9 @@ def _panel_items():
     items = []
     for arg in call.args:
         module, name = arg.elts[0].value.id, arg.elts[0].attr
-        items.append((getattr(getattr(rnn_core, module) if hasattr(rnn_core, module) else None, name),
-                      arg.elts[1].value))
+        items.append(
+            (getattr(getattr(rnn_core, module) if hasattr(rnn_core, module) else None, name), arg.elts[1].value)
+        )
     return items
 
 
@@ -592,13 +679,23 @@ _FITS_JS = r"""() => {
 # A typed matrix with ρ = 1.5 (1.2 ± 0.9i: the eigenvalues and the ρ circle reach past the unit circle, the
 # gradient norms grow to the longest numbers), W < 0 (the signed chart), the steepest cliff: settings the
 # all-pages test does not load. One load checks the fit at three widths, then follows the link to counting.
-FAR_SETTINGS = {"lang": "ko", "kind": "typed", "matrix": "1.2 -0.9; 0.9 1.2", "w": "-1.3", "count_u": "0.5",
-                "count_w": "-2.0", "cliff_w": "9.0", "mem_rho": "1.4", "steps": "200"}
+FAR_SETTINGS = {
+    "lang": "ko",
+    "kind": "typed",
+    "matrix": "1.2 -0.9; 0.9 1.2",
+    "w": "-1.3",
+    "count_u": "0.5",
+    "count_w": "-2.0",
+    "cliff_w": "9.0",
+    "mem_rho": "1.4",
+    "steps": "200",
+}
 
 
 @pytest.mark.browser
 def test_in_a_browser_every_chart_fits_its_column_and_the_link_opens_counting_with_a_clean_console(
-        chromium, app_server):
+    chromium, app_server
+):
     expect = pytest.importorskip("playwright.sync_api").expect
     page = chromium.new_page(viewport={"width": 1280, "height": 1000})
     page.set_default_timeout(60_000)

@@ -79,11 +79,16 @@ def test_home_is_the_default_page_in_both_languages(lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("typed, key", [
-    ("1, two, 3", "home.x_error_number"), ("", "home.x_error_empty"), ("5000", "home.x_error_too_large"),
-    (" ".join(["1"] * (MAX_STEPS + 1)), "home.x_error_too_long"),
-    ("<img src=x onerror=alert(1)>", "home.x_error_number"),
-])
+@pytest.mark.parametrize(
+    "typed, key",
+    [
+        ("1, two, 3", "home.x_error_number"),
+        ("", "home.x_error_empty"),
+        ("5000", "home.x_error_too_large"),
+        (" ".join(["1"] * (MAX_STEPS + 1)), "home.x_error_too_long"),
+        ("<img src=x onerror=alert(1)>", "home.x_error_number"),
+    ],
+)
 def test_bad_typed_input_gets_a_clear_message(lang, typed, key):
     at = open_app(lang=lang)
     by_key(at, "text_input", "home.x").input(typed).run()
@@ -93,15 +98,32 @@ def test_bad_typed_input_gets_a_clear_message(lang, typed, key):
     assert len(at.get("vega_lite_chart")) == 2  # the page keeps working on the default sequence
 
 
-@pytest.mark.parametrize("params", [
-    {"x": LARGEST_X, "act": "linear", "hidden": end("hidden", "hi"), "scale": end("scale", "hi"),
-     "delta": end("delta", "hi")},
-    {"x": " ".join([f"{-INPUT_LIMIT:g}"] * MAX_STEPS), "act": "relu", "hidden": end("hidden", "hi"),
-     "scale": end("scale", "hi")},
-    {"x": "0", "act": "logistic", "hidden": end("hidden", "lo"), "scale": end("scale", "lo"),
-     "delta": end("delta", "lo")},
-    {"x": "0 0 0 0", "act": "tanh", "seed": end("seed", "hi")},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {
+            "x": LARGEST_X,
+            "act": "linear",
+            "hidden": end("hidden", "hi"),
+            "scale": end("scale", "hi"),
+            "delta": end("delta", "hi"),
+        },
+        {
+            "x": " ".join([f"{-INPUT_LIMIT:g}"] * MAX_STEPS),
+            "act": "relu",
+            "hidden": end("hidden", "hi"),
+            "scale": end("scale", "hi"),
+        },
+        {
+            "x": "0",
+            "act": "logistic",
+            "hidden": end("hidden", "lo"),
+            "scale": end("scale", "lo"),
+            "delta": end("delta", "lo"),
+        },
+        {"x": "0 0 0 0", "act": "tanh", "seed": end("seed", "hi")},
+    ],
+)
 def test_extremes_render_without_errors(params):
     at = open_app(params=params)
     assert_clean(at)
@@ -146,8 +168,14 @@ POINTS = [  # away from the defaults: shrinking, growing (to about 10⁶⁰), fo
     {"act": "linear", "scale": "1.6", "seed": "3", "hidden": "3", "x": "1 0 0 0 0 0 0 0 0 0", "delta": "0.05"},
     {"act": "logistic", "scale": "0.7", "seed": "11", "hidden": "5", "x": "1 1 0 -1", "delta": "0.3"},
     {"act": "relu", **{name: P[name].format(value) for name, value in DEFAULTS.items() if name != "act"}},
-    {"act": "linear", "scale": end("scale", "hi"), "seed": "0", "hidden": end("hidden", "hi"), "x": LARGEST_X,
-     "delta": end("delta", "hi")},
+    {
+        "act": "linear",
+        "scale": end("scale", "hi"),
+        "seed": "0",
+        "hidden": end("hidden", "hi"),
+        "x": LARGEST_X,
+        "delta": end("delta", "hi"),
+    },
     {"act": "tanh", "scale": end("scale", "lo"), "seed": "5", "hidden": "2", "x": "2 0 0", "delta": end("delta", "lo")},
     {"act": "tanh", "scale": "1.85", "seed": "21", "hidden": "8", "x": "1 0 0 0 0 0", "delta": "0.5"},
 ]
@@ -163,8 +191,9 @@ def expected_reading(lang: str, v: dict) -> str:
         return text["home.memory_gone"].format(steps=steps)
     assert num(last / delta) != "1", "pick a point that is not on the fence"
     verdict = text["home.verdict_shrunk"] if last < delta else text["home.verdict_grown"]
-    return text["home.memory_reading"].format(delta=num(delta), steps=steps, last=num(last),
-                                              ratio=num(last / delta), verdict=verdict)
+    return text["home.memory_reading"].format(
+        delta=num(delta), steps=steps, last=num(last), ratio=num(last / delta), verdict=verdict
+    )
 
 
 def relation(lang: str, value: float, now: float) -> str:
@@ -219,11 +248,16 @@ def test_at_the_defaults_a_larger_scale_is_not_offered_as_keeping_more(lang):
     up = {**v, "scale": v["scale"] + SCALE_STEP}
     assert nudge(up)[-1] < nudge(v)[-1]
     line = next(s for s in read_lines(lang, "home.cmp_scale", at) if s["scale"] == num(up["scale"]))
-    assert line == {"scale": num(up["scale"]), "now": num(v["scale"]), "value": num(nudge(up)[-1]),
-                    "relation": catalog(lang)["home.cmp_less"]}
+    assert line == {
+        "scale": num(up["scale"]),
+        "now": num(v["scale"]),
+        "value": num(nudge(up)[-1]),
+        "relation": catalog(lang)["home.cmp_less"],
+    }
     x = intro.parse_numbers(v["x"], MAX_STEPS, INPUT_LIMIT)
-    slope_now, slope_up = (intro.mean_slope(intro.toy_rnn(v["hidden"], v["seed"], s), x, "tanh")
-                           for s in (v["scale"], up["scale"]))
+    slope_now, slope_up = (
+        intro.mean_slope(intro.toy_rnn(v["hidden"], v["seed"], s), x, "tanh") for s in (v["scale"], up["scale"])
+    )
     assert slope_up < slope_now
     (note,) = saturation_notes(at, lang)
     assert num(slope_up) in note and num(slope_now) in note
@@ -253,6 +287,7 @@ def test_what_the_log_axis_leaves_out_is_said(lang):
 
 # --- The figures: one number style, titled tooltips, no emoji ----------------------------------------------
 
+
 def chart_frame(at, index: int):
     from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
@@ -280,11 +315,6 @@ def test_korean_charts_title_every_tooltip_and_alerts_use_material_icons():
 
 
 # --- Exercises, through the page itself ----------------------------------------------------------------
-
-
-
-
-
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -326,7 +356,6 @@ def test_the_setting_exercise_reads_the_pages_own_widgets(lang, no_class):
 
 
 # --- Under the hood ------------------------------------------------------------------------------------
-
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

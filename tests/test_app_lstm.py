@@ -79,8 +79,14 @@ def test_page_renders_in_both_languages_with_values_from_rnn_core(lang):
     assert at.warning.len == 0 and at.error.len == 0
     values = lstm.cell_values(X0, H0, C0, lstm.one_unit_params(START))
     for name in "fiaoch":
-        key = {"f": "lstm.metric_f", "i": "lstm.metric_i", "a": "lstm.metric_a", "o": "lstm.metric_o",
-               "c": "lstm.metric_c", "h": "lstm.metric_h"}[name]
+        key = {
+            "f": "lstm.metric_f",
+            "i": "lstm.metric_i",
+            "a": "lstm.metric_a",
+            "o": "lstm.metric_o",
+            "c": "lstm.metric_c",
+            "h": "lstm.metric_h",
+        }[name]
         assert metric(at, key, lang) == num(values[name])  # in full, one number style
     dot = at.get("graphviz_chart")[0].proto.spec
     assert num(values["c"]) in dot and catalog(lang)["lstm.gate_f"] in dot
@@ -103,8 +109,9 @@ def test_every_tooltip_is_titled_and_no_english_sits_in_the_maths(lang, task):
         assert "vs." not in formula.value and "\\text{if}" not in formula.value
     if lang == "ko":
         texts_in_maths = re.findall(r"\\text\{([^}]*)\}", " ".join(f.value for f in at.latex))
-        assert all(t in (catalog("ko")["lstm.model_lstm"] + ":", catalog("ko")["lstm.model_rnn"] + ":")
-                   for t in texts_in_maths), texts_in_maths
+        assert all(
+            t in (catalog("ko")["lstm.model_lstm"] + ":", catalog("ko")["lstm.model_rnn"] + ":") for t in texts_in_maths
+        ), texts_in_maths
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -118,8 +125,15 @@ def test_numbers_in_the_prose_come_from_the_code_and_the_stored_sweep(task, lang
     s, ko = stored(task), catalog(lang)
     chance = percent(tasks.CHANCE[task])
     task_text = {"first_symbol": "lstm.task_first_symbol_text", "adding": "lstm.task_adding_text"}[task]
-    assert ko[task_text].format(lag=integer(P["lag"].default), tolerance=num(tasks.ADDING_TOLERANCE), chance=chance,
-                                window=integer(tasks.ADDING_FIRST_WINDOW)) in page
+    assert (
+        ko[task_text].format(
+            lag=integer(P["lag"].default),
+            tolerance=num(tasks.ADDING_TOLERANCE),
+            chance=chance,
+            window=integer(tasks.ADDING_FIRST_WINDOW),
+        )
+        in page
+    )
     facts = sweep.sweep_facts(s)
     assert opening(lang, f"lstm.sweep_reading_{task}") in page
     for model in s.models:
@@ -127,8 +141,9 @@ def test_numbers_in_the_prose_come_from_the_code_and_the_stored_sweep(task, lang
         spread = facts[model]["spread"]
         if spread is not None:
             assert percent(spread["low"]) in page and percent(spread["high"]) in page
-    stopped = ko["lstm.stopped_solved"].format(window=integer(tasks.SOLVED_WINDOW),
-                                               stop=percent(s.settings["stop_at_solved"]))
+    stopped = ko["lstm.stopped_solved"].format(
+        window=integer(tasks.SOLVED_WINDOW), stop=percent(s.settings["stop_at_solved"])
+    )
     assert stopped in captions
 
 
@@ -139,16 +154,23 @@ def test_the_adding_problem_borrows_nothing_from_the_first_symbol_task(lang):
     first = open_app("lstm", lang=lang, params={"task": "first_symbol", "lag": "30"})
     for at, task, other in ((adding, "adding", "first_symbol"), (first, "first_symbol", "adding")):
         page = texts(at)
-        for keys in ({"first_symbol": "lstm.sweep_text_first_symbol", "adding": "lstm.sweep_text_adding"},
-                     {"first_symbol": "lstm.sweep_reading_first_symbol", "adding": "lstm.sweep_reading_adding"}):
+        for keys in (
+            {"first_symbol": "lstm.sweep_text_first_symbol", "adding": "lstm.sweep_text_adding"},
+            {"first_symbol": "lstm.sweep_reading_first_symbol", "adding": "lstm.sweep_reading_adding"},
+        ):
             assert telling_piece(lang, keys[task]) in page and telling_piece(lang, keys[other]) not in page
         slider = by_key(at, "slider", "lstm.lag")
         assert slider.label == ko[f"lstm.lag_label_{task}"]
         assert slider.help.startswith(opening(lang, f"lstm.lag_help_{task}"))
 
 
-GROWTH_POINTS = [{}, {"x": "-2.0", "ba": "-3.0"}, {"wa": "0.0", "ua": "0.0", "ba": "0.0"}, {"x": "0.3", "c": "-4.0"},
-                 {"wa": "-1.0", "ba": "0.4", "h": "-1.0"}]
+GROWTH_POINTS = [
+    {},
+    {"x": "-2.0", "ba": "-3.0"},
+    {"wa": "0.0", "ua": "0.0", "ba": "0.0"},
+    {"x": "0.3", "c": "-4.0"},
+    {"wa": "-1.0", "ba": "0.4", "h": "-1.0"},
+]
 
 
 @pytest.mark.parametrize("params", GROWTH_POINTS)
@@ -165,8 +187,15 @@ def test_the_cell_growth_sentence_follows_the_computed_cell(params):
     assert num(abs(v["c"]) + lesson_params.WRITE_STEPS) in page  # the bound |c| + steps, computed
 
 
-FLOW_POINTS = [("first_symbol", 5, "free"), ("first_symbol", 50, "free"), ("first_symbol", 50, "half"),
-               ("first_symbol", 20, "p9"), ("adding", 10, "free"), ("adding", 50, "one"), ("adding", 20, "half")]
+FLOW_POINTS = [
+    ("first_symbol", 5, "free"),
+    ("first_symbol", 50, "free"),
+    ("first_symbol", 50, "half"),
+    ("first_symbol", 20, "p9"),
+    ("adding", 10, "free"),
+    ("adding", 50, "one"),
+    ("adding", 20, "half"),
+]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -195,8 +224,17 @@ def test_the_gradient_highway_sentences_follow_the_computed_flow(task, lag, clam
         assert num(forget ** (T - 1)) in note and num(lstm_flow["dc"][0]) in note
 
 
-@pytest.mark.parametrize("task, lag, ex", [("first_symbol", 50, 0), ("first_symbol", 5, 3), ("first_symbol", 60, 11),
-                                           ("adding", 30, 7), ("adding", 60, 2), ("adding", 5, 1)])
+@pytest.mark.parametrize(
+    "task, lag, ex",
+    [
+        ("first_symbol", 50, 0),
+        ("first_symbol", 5, 3),
+        ("first_symbol", 60, 11),
+        ("adding", 30, 7),
+        ("adding", 60, 2),
+        ("adding", 5, 1),
+    ],
+)
 def test_the_example_readings_follow_the_models_answer(task, lag, ex):
     at = open_app("lstm", params={"task": task, "lag": str(lag), "ex": str(ex)})
     assert_clean(at)
@@ -211,8 +249,7 @@ def test_the_example_readings_follow_the_models_answer(task, lag, ex):
     assert (catalog("en")["lstm.hold_wrong"] in page) == (not right)
     answer = tasks.SYMBOLS[int(np.argmax(y))] if task == "first_symbol" else num(y[0])
     assert metric(at, "lstm.answer_of", model="LSTM") == answer
-    assert metric(at, "lstm.right_answer") == (tasks.SYMBOLS[targets[0]] if task == "first_symbol"
-                                               else num(targets[0]))
+    assert metric(at, "lstm.right_answer") == (tasks.SYMBOLS[targets[0]] if task == "first_symbol" else num(targets[0]))
 
 
 @pytest.mark.parametrize("task", tasks.TASKS)
@@ -234,7 +271,8 @@ def test_the_modes_table_and_labels_show_the_gates_rnn_core_sets():
     labels = by_key(at, "radio", "lstm.mode").options
     assert labels[0] == f"{catalog('en')['lstm.mode_keep']} (f = 1, i = 0)"
     assert by_key(at, "radio", "lstm.clamp").options[1:] == [
-        catalog("en")["lstm.clamp_to"].format(f=num(f)) for f in lesson_params.CLAMPS.values() if f is not None]
+        catalog("en")["lstm.clamp_to"].format(f=num(f)) for f in lesson_params.CLAMPS.values() if f is not None
+    ]
     assert f"\\tanh({num(lesson_params.BOOK_STORY['a'][0])})" in page  # the book's value, read from params
     assert num(lstm.story(lesson_params.BOOK_STORY)["h"][-1], 4) in page  # tanh(4.2) ≈ 0.9996, the book's readout
 
@@ -252,17 +290,22 @@ def test_choosing_a_mode_sets_the_gates():
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("typed, key", [
-    ("", "lstm.seq_error_empty"), ("ABXD", "lstm.seq_error_symbol"), ("A", "lstm.seq_error_too_short"),
-    ("A" * 122, "lstm.seq_error_too_long"), ("<script>alert(1)</script>", "lstm.seq_error_symbol"),
-    ("__import__('os').system('x')", "lstm.seq_error_symbol"),
-])
+@pytest.mark.parametrize(
+    "typed, key",
+    [
+        ("", "lstm.seq_error_empty"),
+        ("ABXD", "lstm.seq_error_symbol"),
+        ("A", "lstm.seq_error_too_short"),
+        ("A" * 122, "lstm.seq_error_too_long"),
+        ("<script>alert(1)</script>", "lstm.seq_error_symbol"),
+        ("__import__('os').system('x')", "lstm.seq_error_symbol"),
+    ],
+)
 def test_bad_typed_sequence_gets_a_clear_message(lang, typed, key):
     at = open_app("lstm", lang=lang, params={"src": "typed"})
     by_key(at, "text_input", "lstm.seq").input(typed).run()
     assert_clean(at)
-    assert any(opening(lang, key) in e.value and catalog(lang)["lstm.seq_error_fallback"] in e.value
-               for e in at.error)
+    assert any(opening(lang, key) in e.value and catalog(lang)["lstm.seq_error_fallback"] in e.value for e in at.error)
     assert "<script>" not in texts(at).replace("`<`", "")
     assert metric(at, "lstm.right_answer", lang) == "B"  # the default sequence is shown instead
 
@@ -274,8 +317,9 @@ def test_typed_sequence_is_read_and_a_length_other_than_trained_is_noted():
     assert metric(at, "lstm.right_answer") == "C"
     notice = catalog("en")["lstm.length_notice"].format(length=6, trained=21, lag=20)
     assert notice in [i.value for i in at.info]
-    scores = tasks.predict(stored("first_symbol").results[("lstm", 20)],
-                           tasks.first_symbol_inputs(typed_inputs.parse_symbols("cabdab")))
+    scores = tasks.predict(
+        stored("first_symbol").results[("lstm", 20)], tasks.first_symbol_inputs(typed_inputs.parse_symbols("cabdab"))
+    )
     assert metric(at, "lstm.answer_of", model="LSTM") == tasks.SYMBOLS[int(np.argmax(scores))]
 
 
@@ -284,8 +328,14 @@ EXTREMES = [
     {name: repr(P[name].lo) for name in SLIDERS},
     {name: repr(P[name].hi) for name in SLIDERS},
     {"mode": "write", "out": "hide", "clamp": "one", "task": "adding", "lag": str(P["lag"].hi), "ex": str(P["ex"].hi)},
-    {"mode": "keep", "out": "read", "clamp": "p9", "task": "first_symbol", "lag": str(P["lag"].hi),
-     "ex": str(P["ex"].lo)},
+    {
+        "mode": "keep",
+        "out": "read",
+        "clamp": "p9",
+        "task": "first_symbol",
+        "lag": str(P["lag"].hi),
+        "ex": str(P["ex"].lo),
+    },
     {"task": "adding", "lag": "5", "clamp": "half"},
     {"src": "typed", "seq": "A" * typed_inputs.MAX_TYPED_STEPS, "lag": str(P["lag"].hi), "clamp": "one"},
     {"src": "typed", "seq": "AB", "lag": "5"},
@@ -325,9 +375,16 @@ def test_a_lag_not_shipped_is_trained_on_request_within_an_update_budget_and_sha
 
 def test_url_round_trip_restores_the_same_view():
     at = open_app("lstm")
-    for kind, key, value in [("slider", "lstm.x", -1.5), ("slider", "lstm.bf", 3.0), ("radio", "lstm.mode", "write"),
-                             ("slider", "lstm.sat", 6.5), ("radio", "lstm.task", "adding"), ("slider", "lstm.lag", 20),
-                             ("number_input", "lstm.ex", 42), ("radio", "lstm.clamp", "p9")]:
+    for kind, key, value in [
+        ("slider", "lstm.x", -1.5),
+        ("slider", "lstm.bf", 3.0),
+        ("radio", "lstm.mode", "write"),
+        ("slider", "lstm.sat", 6.5),
+        ("radio", "lstm.task", "adding"),
+        ("slider", "lstm.lag", 20),
+        ("number_input", "lstm.ex", 42),
+        ("radio", "lstm.clamp", "p9"),
+    ]:
         by_key(at, kind, key).set_value(value).run()
     assert_clean(at)
     url = url_of(at)
@@ -340,8 +397,11 @@ def test_url_round_trip_restores_the_same_view():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_bad_url_parameters_fall_back_with_a_notice(lang):
-    at = open_app("lstm", lang=lang, params={"lag": "500", "task": "copy", "x": "nan", "wf": "99", "clamp": "2",
-                                             "seq": "A" * 3000, "h": "0.25"})
+    at = open_app(
+        "lstm",
+        lang=lang,
+        params={"lag": "500", "task": "copy", "x": "nan", "wf": "99", "clamp": "2", "seq": "A" * 3000, "h": "0.25"},
+    )
     assert_clean(at)
     warnings = " ".join(w.value for w in at.warning)
     for name in ("`lag`", "`task`", "`x`", "`wf`", "`clamp`", "`seq`"):
@@ -369,18 +429,39 @@ def test_under_the_hood_shows_readable_public_functions_of_at_most_60_lines():
         module, function = name.rsplit(".", 1)
         source = inspect.getsource(getattr(importlib.import_module(module), function)).strip()
         assert source in sources and len(source.splitlines()) <= 60, name
-    for function in (lstm.step_forward, lstm.step_backward, lstm.forward, lstm.backward, lstm.gradient_flow,
-                     tasks.train, tasks.gradients, sweep.lag_sweep):
+    for function in (
+        lstm.step_forward,
+        lstm.step_backward,
+        lstm.forward,
+        lstm.backward,
+        lstm.gradient_flow,
+        tasks.train,
+        tasks.gradients,
+        sweep.lag_sweep,
+    ):
         assert inspect.getsource(function).strip() in sources
 
 
 DEEP_LINK = {
-    "x": "-1.5", "h": "-0.25", "c": "2.5", "mode": "erase", "out": "hide", "sat": "6.5",
+    "x": "-1.5",
+    "h": "-0.25",
+    "c": "2.5",
+    "mode": "erase",
+    "out": "hide",
+    "sat": "6.5",
     **{f"{kind}{g}": str(round(START[g][j] + 0.7, 1)) for g in "fiao" for j, kind in enumerate("wub")},
-    "task": "adding", "lag": "20", "src": "typed", "ex": "42", "seq": "DCBA", "clamp": "p9",
+    "task": "adding",
+    "lag": "20",
+    "src": "typed",
+    "ex": "42",
+    "seq": "DCBA",
+    "clamp": "p9",
 }
-WIDGETS = {"slider": ("x", "h", "c", "sat", "lag", *(f"{k}{g}" for g in "fiao" for k in "wub")),
-           "radio": ("mode", "out", "task", "clamp"), "number_input": ("ex",)}
+WIDGETS = {
+    "slider": ("x", "h", "c", "sat", "lag", *(f"{k}{g}" for g in "fiao" for k in "wub")),
+    "radio": ("mode", "out", "task", "clamp"),
+    "number_input": ("ex",),
+}
 
 
 def test_a_deep_link_with_every_parameter_restores_every_widget_and_moving_one_keeps_them_all():
@@ -402,13 +483,16 @@ def test_a_deep_link_with_every_parameter_restores_every_widget_and_moving_one_k
 
 # --- Section 6: a student's own torch.nn.LSTM ---
 
+
 def own_weights(D: int, H: int, seed: int = 3, dtype=np.float32) -> tuple[dict, dict]:
     """A torch.nn.LSTM state dict (numpy, torch's layout, two separate biases) and the params it stands for."""
     rng = np.random.default_rng(seed)
-    state = {"weight_ih_l0": rng.normal(size=(4 * H, D)).astype(dtype),
-             "weight_hh_l0": (0.5 * rng.normal(size=(4 * H, H))).astype(dtype),
-             "bias_ih_l0": rng.normal(size=4 * H).astype(dtype),
-             "bias_hh_l0": rng.normal(size=4 * H).astype(dtype)}
+    state = {
+        "weight_ih_l0": rng.normal(size=(4 * H, D)).astype(dtype),
+        "weight_hh_l0": (0.5 * rng.normal(size=(4 * H, H))).astype(dtype),
+        "bias_ih_l0": rng.normal(size=4 * H).astype(dtype),
+        "bias_hh_l0": rng.normal(size=4 * H).astype(dtype),
+    }
     return state, lstm.params_from_torch(state)
 
 
@@ -424,11 +508,14 @@ def upload(at, name: str, data: bytes):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("fmt, dtype, D, H, typed, steps", [
-    ("safetensors", "float32", 1, 5, "0.5 -1 2 0 0 1", [[0.5], [-1.0], [2.0], [0.0], [0.0], [1.0]]),
-    ("npz", "float64", 4, 3, "abca d", [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1]]),
-    ("npz", "float32", 2, 40, "1 0; 0 1\n0.5 -0.5", [[1.0, 0.0], [0.0, 1.0], [0.5, -0.5]]),
-])
+@pytest.mark.parametrize(
+    "fmt, dtype, D, H, typed, steps",
+    [
+        ("safetensors", "float32", 1, 5, "0.5 -1 2 0 0 1", [[0.5], [-1.0], [2.0], [0.0], [0.0], [1.0]]),
+        ("npz", "float64", 4, 3, "abca d", [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1]]),
+        ("npz", "float32", 2, 40, "1 0; 0 1\n0.5 -0.5", [[1.0, 0.0], [0.0, 1.0], [0.5, -0.5]]),
+    ],
+)
 def test_an_uploaded_lstm_shows_the_gates_rnn_core_computes(lang, fmt, dtype, D, H, typed, steps):
     state, params = own_weights(D, H, dtype=np.dtype(dtype))
     data = safetensors_bytes(state) if fmt == "safetensors" else npz_bytes(state)
@@ -442,10 +529,18 @@ def test_an_uploaded_lstm_shows_the_gates_rnn_core_computes(lang, fmt, dtype, D,
     _, C, cache = lstm.forward(X, params)
     cut = lesson_params.OWN_UNITS_SHOWN
     shown = min(H, cut)
-    gates = next(df for chart in at.get("vega_lite_chart") for df in chart_frames(chart) if "panel" in df.columns
-                 and len(df) == 4 * X.shape[1] * shown)  # one row per panel, step and unit
-    for key, expected in (("lstm.panel_f", cache["f"]), ("lstm.panel_i", cache["i"]), ("lstm.panel_o", cache["o"]),
-                          ("lstm.panel_c", C)):
+    gates = next(
+        df
+        for chart in at.get("vega_lite_chart")
+        for df in chart_frames(chart)
+        if "panel" in df.columns and len(df) == 4 * X.shape[1] * shown
+    )  # one row per panel, step and unit
+    for key, expected in (
+        ("lstm.panel_f", cache["f"]),
+        ("lstm.panel_i", cache["i"]),
+        ("lstm.panel_o", cache["o"]),
+        ("lstm.panel_c", C),
+    ):
         rows = gates[gates["panel"] == catalog(lang)[key]].sort_values(["t", "unit"])
         drawn = rows["value"].to_numpy().reshape(X.shape[1], shown)
         assert np.allclose(drawn, expected[0, :, :shown], rtol=1e-6, atol=1e-6), key  # float32 on the wire
@@ -456,15 +551,25 @@ def test_an_uploaded_lstm_shows_the_gates_rnn_core_computes(lang, fmt, dtype, D,
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("make, code", [
-    (lambda: b"not a weights file at all", "lstm.weights_not_weights_plain"),  # nothing to name: no "(—)"
-    (lambda: npz_bytes({k: v for k, v in own_weights(2, 3)[0].items() if k != "bias_hh_l0"}),
-     "lstm.weights_missing_keys"),
-    (lambda: npz_bytes({**own_weights(2, 3)[0], "weight_ih_l1": np.zeros((12, 3), np.float32)}), "lstm.weights_layers"),
-    (lambda: npz_bytes({**own_weights(2, 3)[0], "bias_hh_l0": np.full(12, np.nan, np.float32)}),
-     "lstm.weights_non_finite"),
-    (lambda: safetensors_bytes(own_weights(2, 3)[0])[:40], "lstm.weights_truncated"),
-])
+@pytest.mark.parametrize(
+    "make, code",
+    [
+        (lambda: b"not a weights file at all", "lstm.weights_not_weights_plain"),  # nothing to name: no "(—)"
+        (
+            lambda: npz_bytes({k: v for k, v in own_weights(2, 3)[0].items() if k != "bias_hh_l0"}),
+            "lstm.weights_missing_keys",
+        ),
+        (
+            lambda: npz_bytes({**own_weights(2, 3)[0], "weight_ih_l1": np.zeros((12, 3), np.float32)}),
+            "lstm.weights_layers",
+        ),
+        (
+            lambda: npz_bytes({**own_weights(2, 3)[0], "bias_hh_l0": np.full(12, np.nan, np.float32)}),
+            "lstm.weights_non_finite",
+        ),
+        (lambda: safetensors_bytes(own_weights(2, 3)[0])[:40], "lstm.weights_truncated"),
+    ],
+)
 def test_a_malformed_weights_file_gets_its_message_and_the_page_keeps_working(lang, make, code):
     at = upload(open_app("lstm", lang=lang), "bad.npz", make())
     assert_clean(at)
@@ -487,10 +592,18 @@ def test_every_weights_error_code_has_a_message_naming_its_detail():
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("typed, key", [("", "lstm.own_error_empty"), ("1 2 3", "lstm.own_error_count"),
-                                        ("1 2; 3", "lstm.own_error_row_size"), ("a b z", "lstm.own_error_letter"),
-                                        ("1 x", "lstm.own_error_mixed"), ("1 ? 2 3", "lstm.own_error_symbol"),
-                                        ("1 5000", "lstm.own_error_too_large")])
+@pytest.mark.parametrize(
+    "typed, key",
+    [
+        ("", "lstm.own_error_empty"),
+        ("1 2 3", "lstm.own_error_count"),
+        ("1 2; 3", "lstm.own_error_row_size"),
+        ("a b z", "lstm.own_error_letter"),
+        ("1 x", "lstm.own_error_mixed"),
+        ("1 ? 2 3", "lstm.own_error_symbol"),
+        ("1 5000", "lstm.own_error_too_large"),
+    ],
+)
 def test_a_sequence_that_does_not_fit_the_uploaded_model_is_refused_clearly(lang, typed, key):
     state, _ = own_weights(2, 3)
     at = upload(open_app("lstm", lang=lang), "m.npz", npz_bytes(state))
@@ -501,11 +614,6 @@ def test_a_sequence_that_does_not_fit_the_uploaded_model_is_refused_clearly(lang
 
 
 # --- Exercises (issue 13) ---
-
-
-
-
-
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -542,8 +650,9 @@ def test_the_keep_setting_exercise_reads_the_pages_own_sliders(lang, no_class):
     at.button(key="exercise.lstm_keep_setting.check").click().run()
     assert_clean(at)
     assert not at.session_state["exercise.lstm_keep_setting"]["solved"]
-    hints = {catalog(lang)[k] for k in ("exercises.lstm_keep_setting_hint_forget",
-                                        "exercises.lstm_keep_setting_hint_input")}
+    hints = {
+        catalog(lang)[k] for k in ("exercises.lstm_keep_setting_hint_forget", "exercises.lstm_keep_setting_hint_input")
+    }
     assert hints & {i.value for i in at.info}
     # Forget gate saturated open, input gate saturated shut, on the page's own sliders.
     sign = 1.0 if x > 0 else -1.0
@@ -556,8 +665,14 @@ def test_the_keep_setting_exercise_reads_the_pages_own_sliders(lang, no_class):
     assert_clean(at)
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     # The page agrees: its cell, one step on from c at these weights, keeps c to within 2 %.
-    weights = {g: (by_key(at, "slider", f"lstm.w{g}").value, by_key(at, "slider", f"lstm.u{g}").value,
-                   by_key(at, "slider", f"lstm.b{g}").value) for g in lstm.GATES}
+    weights = {
+        g: (
+            by_key(at, "slider", f"lstm.w{g}").value,
+            by_key(at, "slider", f"lstm.u{g}").value,
+            by_key(at, "slider", f"lstm.b{g}").value,
+        )
+        for g in lstm.GATES
+    }
     shown = lstm.cell_values(x, h, c, lstm.one_unit_params(weights))["c"]
     assert abs(shown - c) <= 0.02 * abs(c)
     assert metric(at, "lstm.metric_c", lang) == num(shown)

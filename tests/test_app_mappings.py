@@ -16,8 +16,15 @@ from ui.i18n import catalog
 from ui.numbers import integer, percent
 
 TASKS = list(mappings.TASKS)
-WORDS = {"=": "out_tie", "neg": "out_neg", "even": "out_even", "pos": "out_pos", "off": "out_off", "on": "out_on",
-         ".": "out_end"}
+WORDS = {
+    "=": "out_tie",
+    "neg": "out_neg",
+    "even": "out_even",
+    "pos": "out_pos",
+    "off": "out_off",
+    "on": "out_on",
+    ".": "out_end",
+}
 
 
 def metric(at, key: str, lang: str = "en") -> str:
@@ -27,8 +34,9 @@ def metric(at, key: str, lang: str = "en") -> str:
 
 def shown(task: str, classes, lang: str) -> str:
     outputs = mappings.TASKS[task].outputs
-    return " ".join(catalog(lang)[f"mappings.{WORDS[outputs[k]]}"] if outputs[k] in WORDS else outputs[k]
-                    for k in classes)
+    return " ".join(
+        catalog(lang)[f"mappings.{WORDS[outputs[k]]}"] if outputs[k] in WORDS else outputs[k] for k in classes
+    )
 
 
 def expected_run(task: str, typed: str):
@@ -50,8 +58,9 @@ def test_every_mapping_renders_in_both_languages_with_its_computed_answer(task, 
     # The answer the page writes is the one rnn_core computes for the default input.
     result = expected_run(task, P[INPUT_PARAM[task]].default)
     assert np.array_equal(result.outputs, result.right)
-    answer = catalog(lang)["mappings.answer_line"].format(output=shown(task, result.outputs, lang),
-                                                          right=shown(task, result.right, lang))
+    answer = catalog(lang)["mappings.answer_line"].format(
+        output=shown(task, result.outputs, lang), right=shown(task, result.right, lang)
+    )
     assert answer in texts(at)
     assert metric(at, "verdict", lang) == catalog(lang)["mappings.verdict_right"]
     # The held-out accuracy on screen is computed from the shipped weights, and reaches the lesson's 95%.
@@ -75,10 +84,16 @@ def test_every_mapping_renders_in_both_languages_with_its_computed_answer(task, 
         assert accuracy["layer"][1]["encoding"]["y"]["title"] == catalog(lang)["mappings.accuracy_axis"]
 
 
-@pytest.mark.parametrize("task, typed", [
-    ("one_to_one", "3 3 0, 2 2 0, 1 0 0"), ("one_to_many", "1 2 3 0 0 0 0 0 0"), ("many_to_one", "--+-+"),
-    ("seq2seq", "D C A"), ("many_to_many", "1,1,0,1"),
-])
+@pytest.mark.parametrize(
+    "task, typed",
+    [
+        ("one_to_one", "3 3 0, 2 2 0, 1 0 0"),
+        ("one_to_many", "1 2 3 0 0 0 0 0 0"),
+        ("many_to_one", "--+-+"),
+        ("seq2seq", "D C A"),
+        ("many_to_many", "1,1,0,1"),
+    ],
+)
 def test_a_typed_input_gets_the_models_answer(task, typed):
     at = open_app(page="mappings", params={"m": task})
     by_key(at, "text_input", f"mappings.{INPUT_PARAM[task]}").input(typed).run()
@@ -93,12 +108,18 @@ def test_a_typed_input_gets_the_models_answer(task, typed):
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("task, typed, key", [
-    ("many_to_one", "", "mappings.error_empty"), ("many_to_one", "++x", "mappings.error_symbol"),
-    ("seq2seq", "abz", "mappings.error_symbol"), ("one_to_one", "1234", "mappings.error_symbol"),
-    ("one_to_many", "12", "mappings.error_size"), ("many_to_many", "1" * 61, "mappings.error_too_long"),
-    ("seq2seq", "<b>a</b>", "mappings.error_symbol"),
-])
+@pytest.mark.parametrize(
+    "task, typed, key",
+    [
+        ("many_to_one", "", "mappings.error_empty"),
+        ("many_to_one", "++x", "mappings.error_symbol"),
+        ("seq2seq", "abz", "mappings.error_symbol"),
+        ("one_to_one", "1234", "mappings.error_symbol"),
+        ("one_to_many", "12", "mappings.error_size"),
+        ("many_to_many", "1" * 61, "mappings.error_too_long"),
+        ("seq2seq", "<b>a</b>", "mappings.error_symbol"),
+    ],
+)
 def test_bad_typed_input_gets_a_clear_message_and_the_page_keeps_working(task, typed, key, lang):
     at = open_app(page="mappings", lang=lang, params={"m": task})
     by_key(at, "text_input", f"mappings.{INPUT_PARAM[task]}").input(typed).run()
@@ -113,19 +134,30 @@ def test_bad_typed_input_gets_a_clear_message_and_the_page_keeps_working(task, t
     assert "<b>" not in unrolled_dot(at)
 
 
-@pytest.mark.parametrize("task, typed", [
-    ("many_to_one", "+" * 60), ("many_to_one", "-"), ("many_to_many", "1" * 60), ("many_to_many", "0"),
-    ("seq2seq", "abcd" * 5), ("seq2seq", "a"), ("one_to_one", "000000000"), ("one_to_one", "333333333"),
-    ("one_to_many", "000000000"), ("one_to_many", "123123123"),
-])
+@pytest.mark.parametrize(
+    "task, typed",
+    [
+        ("many_to_one", "+" * 60),
+        ("many_to_one", "-"),
+        ("many_to_many", "1" * 60),
+        ("many_to_many", "0"),
+        ("seq2seq", "abcd" * 5),
+        ("seq2seq", "a"),
+        ("one_to_one", "000000000"),
+        ("one_to_one", "333333333"),
+        ("one_to_many", "000000000"),
+        ("one_to_many", "123123123"),
+    ],
+)
 def test_widget_extremes_render_and_say_when_they_are_beyond_training(task, typed):
     at = open_app(page="mappings", params={"m": task, INPUT_PARAM[task]: typed})
     assert_clean(at)
     assert at.warning.len == 0 and at.error.len == 0
     spec = mappings.TASKS[task]
     length = mappings.length_of(task, mappings.parse(task, typed))
-    notice = catalog("en")["mappings.beyond_notice_shapes" if task in mappings.PICTURES
-                           else "mappings.beyond_notice"].format(hi=spec.lengths[1])
+    notice = catalog("en")[
+        "mappings.beyond_notice_shapes" if task in mappings.PICTURES else "mappings.beyond_notice"
+    ].format(hi=spec.lengths[1])
     assert (notice in texts(at)) == (length > spec.lengths[1])
     result = expected_run(task, typed)
     wrong = not np.array_equal(result.outputs, result.right)
@@ -182,11 +214,14 @@ def test_language_switch_keeps_the_mapping_and_translates_the_outputs():
     assert catalog("ko")["mappings.out_on"] in unrolled_dot(at)
 
 
-@pytest.mark.parametrize("task, functions", [
-    ("many_to_one", (mappings.run, mappings.rnn_loss, mappings.train, mappings.accuracy_by_length, mappings.split)),
-    ("seq2seq", (mappings.seq2seq_forward, mappings.seq2seq_backward, mappings.decode, mappings.generate)),
-    ("one_to_many", (mappings.run, mappings.generate, mappings.rnn_loss)),
-])
+@pytest.mark.parametrize(
+    "task, functions",
+    [
+        ("many_to_one", (mappings.run, mappings.rnn_loss, mappings.train, mappings.accuracy_by_length, mappings.split)),
+        ("seq2seq", (mappings.seq2seq_forward, mappings.seq2seq_backward, mappings.decode, mappings.generate)),
+        ("one_to_many", (mappings.run, mappings.generate, mappings.rnn_loss)),
+    ],
+)
 def test_under_the_hood_shows_the_running_source(task, functions):
     at = open_app(page="mappings", params={"m": task}, open_code=True)
     sources = [c.value.strip() for c in at.code]
@@ -218,8 +253,12 @@ def test_the_reading_quotes_the_training_lengths_from_the_task(task, lang):
     at = open_app("mappings", lang=lang, params={"m": task})
     assert_clean(at)
     spec = mappings.TASKS[task]
-    key = {"one_to_many": "mappings.reading_one_to_many", "many_to_one": "mappings.reading_many_to_one",
-           "seq2seq": "mappings.reading_seq2seq", "many_to_many": "mappings.reading_many_to_many"}[task]
+    key = {
+        "one_to_many": "mappings.reading_one_to_many",
+        "many_to_one": "mappings.reading_many_to_one",
+        "seq2seq": "mappings.reading_seq2seq",
+        "many_to_many": "mappings.reading_many_to_many",
+    }[task]
     assert catalog(lang)[key].format(hidden=integer(spec.hidden), hi=integer(spec.lengths[1])) in texts(at)
     n_text = catalog(lang)["mappings.beyond_text"].format(n=integer(mappings.N_BEYOND))
     assert n_text in texts(at)
@@ -268,9 +307,15 @@ def test_what_you_see_follows_the_accuracy_beyond_training(task, lang):
     if np.all(accuracy == 1):  # every output right at every longer length
         assert catalog(lang)["mappings.summary_perfect"].format(last_at=last) in page
     elif accuracy[0] < 0.5:  # falls apart at the first length past training
-        assert catalog(lang)["mappings.summary_collapses"].format(
-            first=percent(accuracy[0]), first_at=where(task, lengths[0], lang), last=percent(accuracy[-1]),
-            last_at=last) in page
+        assert (
+            catalog(lang)["mappings.summary_collapses"].format(
+                first=percent(accuracy[0]),
+                first_at=where(task, lengths[0], lang),
+                last=percent(accuracy[-1]),
+                last_at=last,
+            )
+            in page
+        )
     else:  # worse slowly: at least 90 % up to the length named, not at the next
         template = catalog(lang)["mappings.summary_fades"]
         head, tail = template.split("{reach_at}")[0], template.split("{reach_at}")[1].split("{")[0]
@@ -296,8 +341,10 @@ def test_the_split_sentence_explains_the_two_counts_on_screen(task, lang):
     equal = catalog(lang)["mappings.split_equal"].format(n=integer(n_held))
     assert (equal in page) == (n_train == n_held)
     if n_train != n_held:  # the pictures: the empty one is the only picture with 0 shapes
-        assert catalog(lang)["mappings.split_single"].format(extra=integer(n_train - n_held),
-                                                             where=where(task, 0, lang)) in page
+        assert (
+            catalog(lang)["mappings.split_single"].format(extra=integer(n_train - n_held), where=where(task, 0, lang))
+            in page
+        )
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -319,12 +366,6 @@ def test_numbers_read_alike_and_every_tooltip_has_a_title(task, lang):
 
 
 # --- Exercises ----------------------------------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

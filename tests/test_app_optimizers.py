@@ -23,8 +23,10 @@ RACE_AT_DEFAULTS = {
     "sgd": {"lr": P["lr_sgd"].default},
     "clip": {"lr": P["lr_clip"].default, "threshold": P["clip"].default, "by": P["clip_by"].default},
     "momentum": {"lr": P["lr_mom"].default, "mu": P["mu"].default},
-    "rmsprop": {"lr": P["lr_rms"].default, "decay": P["decay"].default}, "adam": {"lr": P["lr_adam"].default},
-    "rprop": {"step0": P["rp_d0"].default, "variant": P["rp_var"].default}, "newton": {"damping": P["damp"].default},
+    "rmsprop": {"lr": P["lr_rms"].default, "decay": P["decay"].default},
+    "adam": {"lr": P["lr_adam"].default},
+    "rprop": {"step0": P["rp_d0"].default, "variant": P["rp_var"].default},
+    "newton": {"damping": P["damp"].default},
 }
 
 
@@ -104,12 +106,16 @@ def test_the_race_table_shows_what_rnn_core_computes(lang):
         if run.diverged_at is None:
             assert ran == text["optimizers.ran_all"].format(updates=500)
         else:
-            assert ran == text["optimizers.stopped_at"].format(iteration=run.diverged_at,
-                                                                reason=text[f"optimizers.reason_{run.reason}"])
+            assert ran == text["optimizers.stopped_at"].format(
+                iteration=run.diverged_at, reason=text[f"optimizers.reason_{run.reason}"]
+            )
     sgd = lanes["sgd"].run
     assert sgd.diverged_at is not None  # the book's learning rate explodes, as in the counting lesson
-    line = text["optimizers.diverged_line"].split("{why}")[0].format(name=text["optimizers.name_sgd"],
-                                                                      iteration=sgd.diverged_at)
+    line = (
+        text["optimizers.diverged_line"]
+        .split("{why}")[0]
+        .format(name=text["optimizers.name_sgd"], iteration=sgd.diverged_at)
+    )
     assert line in at.error[0].value
     # The divergence box typesets its maths, with the weight written for LaTeX.
     assert f"$W = {latex(sgd.detail['W'])}$" in at.error[0].value
@@ -126,8 +132,9 @@ def test_every_chart_tooltip_is_titled_and_no_latex_holds_english(lang):
             assert tip.get("title"), tip
     assert all("\\text" not in e.value for e in at.latex)
     if lang == "ko":
-        assert not any("\\text" in value for key, value in catalog("ko").items()
-                       if key.startswith(("optimizers.", "divergence.")))
+        assert not any(
+            "\\text" in value for key, value in catalog("ko").items() if key.startswith(("optimizers.", "divergence."))
+        )
 
 
 def test_every_chart_has_a_save_menu_with_its_own_file_name():
@@ -135,10 +142,19 @@ def test_every_chart_has_a_save_menu_with_its_own_file_name():
     at = open_app("optimizers")
     menus = [w.key for w in at.toggle if w.key and w.key.startswith("save.") and w.key.endswith(".table")]
     names = [key.split(".")[1] for key in menus]
-    assert sorted(names) == sorted(["optimizers-race-surface", "optimizers-race-costs", "optimizers-race-step",
-                                    "optimizers-clipping-norms", "optimizers-clipped-by-norm",
-                                    "optimizers-clipped-by-value", "optimizers-rprop-delta-U",
-                                    "optimizers-rprop-delta-W", "optimizers-newton-step"])
+    assert sorted(names) == sorted(
+        [
+            "optimizers-race-surface",
+            "optimizers-race-costs",
+            "optimizers-race-step",
+            "optimizers-clipping-norms",
+            "optimizers-clipped-by-norm",
+            "optimizers-clipped-by-value",
+            "optimizers-rprop-delta-U",
+            "optimizers-rprop-delta-W",
+            "optimizers-newton-step",
+        ]
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -162,16 +178,24 @@ def test_the_rprop_variants_are_named_and_run_as_stated():
     text = catalog("en")
     rows = table_rows(at, text["optimizers.variant_label"])
     X, targets = counting.book_dataset()
-    bounds = {"rprop-": {}, "rprop+": {"step_min": 1e-6, "step_max": 50.0},
-              "irprop-": {"step_min": 1e-6, "step_max": 50.0}}
-    names = {"rprop-": "optimizers.variant_minus", "rprop+": "optimizers.variant_plus",
-             "irprop-": "optimizers.variant_irprop"}
+    bounds = {
+        "rprop-": {},
+        "rprop+": {"step_min": 1e-6, "step_max": 50.0},
+        "irprop-": {"step_min": 1e-6, "step_max": 50.0},
+    }
+    names = {
+        "rprop-": "optimizers.variant_minus",
+        "rprop+": "optimizers.variant_plus",
+        "irprop-": "optimizers.variant_irprop",
+    }
     for variant, extra in bounds.items():
         run = counting.fit(X, targets, BOOK["rprop_start"], optim.rprop(0.01, variant=variant, **extra), 500)
         uw, cost, _ = rows[text[names[variant]]]
         assert (uw, cost) == (f"({num(run.params[-1, 0])}, {num(run.params[-1, 1])})", num(run.costs[-1]))
-    assert "Riedmiller & Braun" in text["optimizers.variant_plus"] and "torch.optim.Rprop" in text[
-        "optimizers.variant_irprop"]
+    assert (
+        "Riedmiller & Braun" in text["optimizers.variant_plus"]
+        and "torch.optim.Rprop" in text["optimizers.variant_irprop"]
+    )
     shown = texts(at)
     assert text["optimizers.variants_text"].format(low=num(1e-6), high=num(50.0)) in shown
 
@@ -205,9 +229,17 @@ def test_clipping_section_shows_the_runs_and_pascanus_rule():
     assert by_key(at, "slider", "optimizers.cth").value == round(average / 5) * 5
 
 
-@pytest.mark.parametrize(("lang", "threshold", "goal"), [("en", 50.0, 1.0), ("ko", 50.0, 1.0), ("en", 20.0, 1.0),
-                                                         ("ko", 20.0, 1.0), ("en", 50.0, 1000.0),
-                                                         ("en", 500.0, 1.0)])
+@pytest.mark.parametrize(
+    ("lang", "threshold", "goal"),
+    [
+        ("en", 50.0, 1.0),
+        ("ko", 50.0, 1.0),
+        ("en", 20.0, 1.0),
+        ("ko", 20.0, 1.0),
+        ("en", 50.0, 1000.0),
+        ("en", 500.0, 1.0),
+    ],
+)
 def test_clip_reading_says_bouncing_only_when_the_run_bounces(lang, threshold, goal):
     """The sentence about the run clipped by norm is the one its computed steps and cost call for."""
     at = open_app("optimizers", lang=lang, params={"cth": str(threshold), "goal": str(goal)})
@@ -233,16 +265,53 @@ def test_clip_reading_says_bouncing_only_when_the_run_bounces(lang, threshold, g
 
 RACES = [
     ({}, BOOK["start"], RACE_AT_DEFAULTS, 500, 1.0),
-    ({"u0": "-1.5", "w0": "2.0", "iters": "200", "race": "momentum,rmsprop,adam,rprop,newton", "lr_rms": "0.01",
-      "lr_adam": "0.05", "damp": "10000.0"}, BOOK["rprop_start"],
-     {"momentum": RACE_AT_DEFAULTS["momentum"], "rmsprop": {"lr": 0.01, "decay": 0.9}, "adam": {"lr": 0.05},
-      "rprop": RACE_AT_DEFAULTS["rprop"], "newton": {"damping": 10000.0}}, 200, 1.0),
-    ({"u0": "0.5", "w0": "-1.2", "iters": "300", "goal": "0.1", "race": "sgd,clip,rprop", "rp_var": "irprop-",
-      "clip_by": "value"}, (0.5, -1.2),
-     {"sgd": RACE_AT_DEFAULTS["sgd"], "clip": {"lr": 0.0005, "threshold": 50.0, "by": "value"},
-      "rprop": {"step0": 0.001, "variant": "irprop-"}}, 300, 0.1),
-    ({"iters": "3", "race": "sgd,adam"}, BOOK["start"],
-     {"sgd": RACE_AT_DEFAULTS["sgd"], "adam": RACE_AT_DEFAULTS["adam"]}, 3, 1.0),
+    (
+        {
+            "u0": "-1.5",
+            "w0": "2.0",
+            "iters": "200",
+            "race": "momentum,rmsprop,adam,rprop,newton",
+            "lr_rms": "0.01",
+            "lr_adam": "0.05",
+            "damp": "10000.0",
+        },
+        BOOK["rprop_start"],
+        {
+            "momentum": RACE_AT_DEFAULTS["momentum"],
+            "rmsprop": {"lr": 0.01, "decay": 0.9},
+            "adam": {"lr": 0.05},
+            "rprop": RACE_AT_DEFAULTS["rprop"],
+            "newton": {"damping": 10000.0},
+        },
+        200,
+        1.0,
+    ),
+    (
+        {
+            "u0": "0.5",
+            "w0": "-1.2",
+            "iters": "300",
+            "goal": "0.1",
+            "race": "sgd,clip,rprop",
+            "rp_var": "irprop-",
+            "clip_by": "value",
+        },
+        (0.5, -1.2),
+        {
+            "sgd": RACE_AT_DEFAULTS["sgd"],
+            "clip": {"lr": 0.0005, "threshold": 50.0, "by": "value"},
+            "rprop": {"step0": 0.001, "variant": "irprop-"},
+        },
+        300,
+        0.1,
+    ),
+    (
+        {"iters": "3", "race": "sgd,adam"},
+        BOOK["start"],
+        {"sgd": RACE_AT_DEFAULTS["sgd"], "adam": RACE_AT_DEFAULTS["adam"]},
+        3,
+        1.0,
+    ),
 ]
 
 
@@ -267,11 +336,19 @@ def test_the_race_reading_says_what_each_run_did(lang, params, start, entries, i
         said_reached = text["optimizers.outcome_reached"].format(goal=num(goal), iteration=reached[runner])
         assert (said_reached in line) == (reached[runner] is not None)
         if run.diverged_at is not None:
-            assert text["optimizers.outcome_diverged"].format(
-                iteration=run.diverged_at, reason=text[f"optimizers.reason_{run.reason}"]) in line
+            assert (
+                text["optimizers.outcome_diverged"].format(
+                    iteration=run.diverged_at, reason=text[f"optimizers.reason_{run.reason}"]
+                )
+                in line
+            )
         elif reached[runner] is None:
-            assert text["optimizers.outcome_missed"].format(goal=num(goal), updates=len(run.updates),
-                                                            cost=num(run.costs[-1])) in line
+            assert (
+                text["optimizers.outcome_missed"].format(
+                    goal=num(goal), updates=len(run.updates), cost=num(run.costs[-1])
+                )
+                in line
+            )
         bounce_words = text["optimizers.outcome_bouncing"].split("{turned}")[1].split(".")[0]
         assert (bounce_words in line) == race.bouncing(lane, goal)
 
@@ -294,9 +371,15 @@ def test_url_round_trip_restores_the_same_view():
 
     again = open_app("optimizers", lang=url.pop("lang"), params=url)
     assert_clean(again)
-    for kind, key in [("pills", "optimizers.race"), ("number_input", "optimizers.lr_sgd"),
-                      ("selectbox", "optimizers.rp_var"), ("selectbox", "optimizers.focus"),
-                      ("slider", "optimizers.cth"), ("slider", "optimizers.nw"), ("slider", "optimizers.it")]:
+    for kind, key in [
+        ("pills", "optimizers.race"),
+        ("number_input", "optimizers.lr_sgd"),
+        ("selectbox", "optimizers.rp_var"),
+        ("selectbox", "optimizers.focus"),
+        ("slider", "optimizers.cth"),
+        ("slider", "optimizers.nw"),
+        ("slider", "optimizers.it"),
+    ]:
         assert list(np.atleast_1d(by_key(again, kind, key).value)) == list(np.atleast_1d(by_key(at, kind, key).value))
     assert [m.value for m in again.metric] == [m.value for m in at.metric]
     header = catalog("en")["optimizers.optimizer"]
@@ -306,8 +389,19 @@ def test_url_round_trip_restores_the_same_view():
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_bad_url_values_fall_back_with_a_notice(lang):
-    at = open_app("optimizers", lang=lang, params={"race": "sgd,lbfgs", "lr_sgd": "abc", "focus": "zzz",
-                                                   "it": "-3", "cth": "1e9", "nu": "nan", "w0": "0.5"})
+    at = open_app(
+        "optimizers",
+        lang=lang,
+        params={
+            "race": "sgd,lbfgs",
+            "lr_sgd": "abc",
+            "focus": "zzz",
+            "it": "-3",
+            "cth": "1e9",
+            "nu": "nan",
+            "w0": "0.5",
+        },
+    )
     assert_clean(at)
     warnings = " ".join(w.value for w in at.warning)
     for name in ("`race`", "`lr_sgd`", "`focus`", "`it`", "`cth`", "`nu`"):
@@ -321,17 +415,67 @@ def race_params(lr: float) -> dict:
     return {name: str(lr) for name in ("lr_sgd", "lr_clip", "lr_mom", "lr_rms", "lr_adam")}
 
 
-@pytest.mark.parametrize("params", [
-    {**race_params(1.0), "iters": "5000", "goal": "0.0", "clip": "0.0", "cth": "0.0", "damp": "0.0",
-     "ndamp": "0.0", "rp_d0": "1.0", "rd0": "1.0", "mu": "0.99", "decay": "0.999", "it": "5000", "speed": "25"},
-    {**race_params(1e-5), "iters": "1", "goal": "1000000.0", "clip": "2000.0", "cth": "2000.0", "cit": "499",
-     "clip_by": "value", "rp_var": "rprop+", "rp_d0": "1e-06", "rd0": "1e-06", "mu": "0.0", "decay": "0.0"},
-    {"data": "generated", "n": "500", "len": "50", "seed": "999999", "u0": "3.0", "w0": "3.0", "nu": "3.0",
-     "nw": "3.0", "ndamp": "1000000.0", "damp": "1000000.0", "focus": "newton", "it": "3"},
-    {"data": "generated", "n": "1", "len": "1", "seed": "0", "u0": "-3.0", "w0": "-3.0", "nu": "-3.0",
-     "nw": "-3.0", "focus": "clip", "it": "2"},
-    {"race": "", "it": "9"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {
+            **race_params(1.0),
+            "iters": "5000",
+            "goal": "0.0",
+            "clip": "0.0",
+            "cth": "0.0",
+            "damp": "0.0",
+            "ndamp": "0.0",
+            "rp_d0": "1.0",
+            "rd0": "1.0",
+            "mu": "0.99",
+            "decay": "0.999",
+            "it": "5000",
+            "speed": "25",
+        },
+        {
+            **race_params(1e-5),
+            "iters": "1",
+            "goal": "1000000.0",
+            "clip": "2000.0",
+            "cth": "2000.0",
+            "cit": "499",
+            "clip_by": "value",
+            "rp_var": "rprop+",
+            "rp_d0": "1e-06",
+            "rd0": "1e-06",
+            "mu": "0.0",
+            "decay": "0.0",
+        },
+        {
+            "data": "generated",
+            "n": "500",
+            "len": "50",
+            "seed": "999999",
+            "u0": "3.0",
+            "w0": "3.0",
+            "nu": "3.0",
+            "nw": "3.0",
+            "ndamp": "1000000.0",
+            "damp": "1000000.0",
+            "focus": "newton",
+            "it": "3",
+        },
+        {
+            "data": "generated",
+            "n": "1",
+            "len": "1",
+            "seed": "0",
+            "u0": "-3.0",
+            "w0": "-3.0",
+            "nu": "-3.0",
+            "nw": "-3.0",
+            "focus": "clip",
+            "it": "2",
+        },
+        {"race": "", "it": "9"},
+    ],
+)
 def test_widget_extremes_render_without_errors(params):
     at = open_app("optimizers", params=params)
     assert_clean(at)
@@ -343,10 +487,18 @@ def test_widget_extremes_render_without_errors(params):
         return
     errors = " ".join(e.value for e in at.error)
     data = params.get("data", "book")
-    X, targets = (counting.book_dataset() if data == "book"
-                  else counting.make_dataset(int(params["n"]), int(params["len"]), int(params["seed"])))
-    sgd = counting.fit(X, targets, (float(params.get("u0", -2.0)), float(params.get("w0", 0.0))),
-                       optim.sgd(float(params.get("lr_sgd", 0.0005))), int(params.get("iters", 500)))
+    X, targets = (
+        counting.book_dataset()
+        if data == "book"
+        else counting.make_dataset(int(params["n"]), int(params["len"]), int(params["seed"]))
+    )
+    sgd = counting.fit(
+        X,
+        targets,
+        (float(params.get("u0", -2.0)), float(params.get("w0", 0.0))),
+        optim.sgd(float(params.get("lr_sgd", 0.0005))),
+        int(params.get("iters", 500)),
+    )
     name = catalog("en")["optimizers.name_sgd"]
     assert (f"**{name}** diverged at iteration {sgd.diverged_at}." in errors) == (sgd.diverged_at is not None)
 
@@ -404,11 +556,38 @@ def test_play_stops_at_the_end_and_the_button_says_play_again():
 
 
 def test_a_deep_link_with_every_parameter_restores_every_widget():
-    params = {"data": "generated", "n": "40", "len": "8", "seed": "7", "u0": "-1.5", "w0": "2.0", "iters": "120",
-              "goal": "2.5", "race": "clip,adam,rprop", "lr_sgd": "0.0003", "lr_clip": "0.0004", "clip": "40.0",
-              "clip_by": "value", "lr_mom": "3e-05", "mu": "0.8", "lr_rms": "0.04", "decay": "0.95",
-              "lr_adam": "0.2", "rp_var": "rprop+", "rp_d0": "0.002", "damp": "20.0", "it": "17", "focus": "adam",
-              "speed": "5", "cth": "35.0", "cit": "12", "rd0": "0.003", "nu": "1.0", "nw": "1.3", "ndamp": "50.0"}
+    params = {
+        "data": "generated",
+        "n": "40",
+        "len": "8",
+        "seed": "7",
+        "u0": "-1.5",
+        "w0": "2.0",
+        "iters": "120",
+        "goal": "2.5",
+        "race": "clip,adam,rprop",
+        "lr_sgd": "0.0003",
+        "lr_clip": "0.0004",
+        "clip": "40.0",
+        "clip_by": "value",
+        "lr_mom": "3e-05",
+        "mu": "0.8",
+        "lr_rms": "0.04",
+        "decay": "0.95",
+        "lr_adam": "0.2",
+        "rp_var": "rprop+",
+        "rp_d0": "0.002",
+        "damp": "20.0",
+        "it": "17",
+        "focus": "adam",
+        "speed": "5",
+        "cth": "35.0",
+        "cit": "12",
+        "rd0": "0.003",
+        "nu": "1.0",
+        "nw": "1.3",
+        "ndamp": "50.0",
+    }
     at = open_app("optimizers", params=params)
     assert_clean(at)
     assert at.warning.len == 0
@@ -421,8 +600,19 @@ def test_a_deep_link_with_every_parameter_restores_every_widget():
             assert ",".join(shown) == value
         else:
             assert str(shown) == value, name
-    kinds = {"it": "slider", "cth": "slider", "cit": "slider", "nu": "slider", "nw": "slider", "focus": "selectbox",
-             "rp_var": "selectbox", "clip_by": "selectbox", "speed": "radio", "data": "radio", "race": "pills"}
+    kinds = {
+        "it": "slider",
+        "cth": "slider",
+        "cit": "slider",
+        "nu": "slider",
+        "nw": "slider",
+        "focus": "selectbox",
+        "rp_var": "selectbox",
+        "clip_by": "selectbox",
+        "speed": "radio",
+        "data": "radio",
+        "race": "pills",
+    }
     for name, kind in kinds.items():
         widget = by_key(at, kind, f"optimizers.{name}")
         value = widget.value if kind != "pills" else ",".join(widget.value)
@@ -432,9 +622,14 @@ def test_a_deep_link_with_every_parameter_restores_every_widget():
     assert url_of(at) == {**params, "cth": "45.0", "lang": "en"}
 
 
-@pytest.mark.parametrize(("focus", "rows"), [("momentum", {"q_gradient": "gradient", "q_velocity": "v"}),
-                                             ("adam", {"q_adam_m": "m", "q_adam_v": "v"}),
-                                             ("rprop", {"q_delta": "delta"})])
+@pytest.mark.parametrize(
+    ("focus", "rows"),
+    [
+        ("momentum", {"q_gradient": "gradient", "q_velocity": "v"}),
+        ("adam", {"q_adam_m": "m", "q_adam_v": "v"}),
+        ("rprop", {"q_delta": "delta"}),
+    ],
+)
 def test_panel_takes_one_update_apart(focus, rows):
     at = open_app("optimizers", params={"focus": focus, "it": "5"})
     assert_clean(at)
@@ -453,8 +648,10 @@ def test_focus_falls_back_to_a_racing_optimizer():
     at = open_app("optimizers", params={"race": "adam,newton", "focus": "rprop"})
     assert_clean(at)
     assert by_key(at, "selectbox", "optimizers.focus").value == "adam"
-    assert by_key(at, "selectbox", "optimizers.focus").options == [catalog("en")["optimizers.name_adam"],
-                                                                    catalog("en")["optimizers.name_newton"]]
+    assert by_key(at, "selectbox", "optimizers.focus").options == [
+        catalog("en")["optimizers.name_adam"],
+        catalog("en")["optimizers.name_newton"],
+    ]
 
 
 def test_clicking_the_surface_moves_the_start():
@@ -473,8 +670,7 @@ def test_clicking_the_surface_moves_the_start():
 # --- section 5: every verdict chosen from the computed steps -------------------------------------------------------
 
 
-NEWTON_POINTS = [(1.05, 0.98), (1.2, 0.9), (-1.4, -0.9), (1.0, 1.3), (-2.0, 0.0), (0.5, 1.1), (1.3, 0.95),
-                 (2.0, -0.5)]
+NEWTON_POINTS = [(1.05, 0.98), (1.2, 0.9), (-1.4, -0.9), (1.0, 1.3), (-2.0, 0.0), (0.5, 1.1), (1.3, 0.95), (2.0, -0.5)]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -486,9 +682,11 @@ def test_newton_verdicts_follow_the_computed_steps(lang, point):
     X, targets = counting.book_dataset()
     low, high = np.linalg.eigvalsh(counting.hessian(X, targets, *point))
     here = race.steps_at(X, targets, *point, 0.0005, 100.0)
-    names = {"gradient_step": text["optimizers.gradient_step"].format(lr=num(0.0005)),
-             "newton_plain": text["optimizers.newton_plain"],
-             "newton_damped": text["optimizers.newton_damped"].format(damping=num(100.0))}
+    names = {
+        "gradient_step": text["optimizers.gradient_step"].format(lr=num(0.0005)),
+        "newton_plain": text["optimizers.newton_plain"],
+        "newton_damped": text["optimizers.newton_damped"].format(damping=num(100.0)),
+    }
     # The shape of H, from its eigenvalues.
     bowl, saddle = low > 0, low < 0 < high
     assert (text["optimizers.reading_bowl"].split("{")[0] in shown) == bowl
@@ -499,8 +697,12 @@ def test_newton_verdicts_follow_the_computed_steps(lang, point):
     with np.errstate(over="ignore", invalid="ignore"):  # a huge step may overflow the cost: that is uphill
         after = counting.cost(counting.forward(X, *end), targets) if np.all(np.isfinite(end)) else np.inf
     landed, lower, failed = after <= 0.1 * cost, 0.1 * cost < after <= cost, after > cost
-    values = {"name": names["newton_plain"], "cost": num(cost), "length": num(np.hypot(*here["newton_plain"])),
-              "after": num(after) if np.isfinite(after) else text["optimizers.overflowed"]}
+    values = {
+        "name": names["newton_plain"],
+        "cost": num(cost),
+        "length": num(np.hypot(*here["newton_plain"])),
+        "after": num(after) if np.isfinite(after) else text["optimizers.overflowed"],
+    }
     for key, holds in (("newton_landed", landed), ("newton_lower", lower), ("newton_model_fails", failed)):
         assert (text[f"optimizers.{key}"].format(**values) in shown) == holds, key
     # Uphill: every step whose cost after is above the cost here is named, and only those.
@@ -536,9 +738,9 @@ def test_the_presets_show_what_the_text_says():
     flat = race.steps_at(X, targets, -1.4, -0.9, 0.0005, 100.0)
     low, high = np.abs(flat["eigenvalues"])
     assert min(low, high) < 0.01 * max(low, high)
-    assert text["optimizers.reading_flat"].format(plain=num(np.hypot(*flat["newton_plain"])),
-                                                  damped=num(np.hypot(*flat["newton_damped"])),
-                                                  damping="100") in texts(at)
+    assert text["optimizers.reading_flat"].format(
+        plain=num(np.hypot(*flat["newton_plain"])), damped=num(np.hypot(*flat["newton_damped"])), damping="100"
+    ) in texts(at)
     labels = {b.key: b.label for b in at.button}
     assert labels["optimizers_btn_at_optimum"] == text["optimizers.at_optimum"].format(u="1.05", w="0.98")
     assert labels["optimizers_btn_gd_start"] == text["optimizers.preset_gd_start"].format(u="−2", w="0")
@@ -546,12 +748,6 @@ def test_the_presets_show_what_the_text_says():
 
 
 # --- exercises, through the page itself --------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -614,7 +810,15 @@ def test_under_the_hood_shows_readable_public_functions_each_with_its_line():
     for source in sources:
         assert len(source.splitlines()) <= 60
         assert not re.search(r"\b_[a-z]\w*\(", source)  # no call into a private helper either
-    for function in (counting.fit, race.race, race.update_at, race.steps_at, optim.rprop, optim.rprop_minus_step,
-                     optim.irprop_minus_step, optim.newton_step):
+    for function in (
+        counting.fit,
+        race.race,
+        race.update_at,
+        race.steps_at,
+        optim.rprop,
+        optim.rprop_minus_step,
+        optim.irprop_minus_step,
+        optim.newton_step,
+    ):
         assert inspect.getsource(function).strip() in sources
     assert "fit_many" not in " ".join(heads)  # the race engine is proven equal to fit, not shown

@@ -71,11 +71,33 @@ OVERFLOW_JS = r"""() => {
 # nothing axe checks gets tighter there; the overflow check runs at all three widths.
 FULL_AXE_WIDTH = 1280
 FULL_AXE_LANGUAGE = "en"
-TEXT_RULES = ("button-name", "link-name", "label", "input-button-name", "select-name", "summary-name",
-              "aria-command-name", "aria-input-field-name", "aria-toggle-field-name", "aria-meter-name",
-              "aria-progressbar-name", "aria-tooltip-name", "aria-dialog-name", "aria-treeitem-name", "image-alt",
-              "svg-img-alt", "role-img-alt", "input-image-alt", "object-alt", "area-alt", "document-title",
-              "frame-title", "html-has-lang", "html-lang-valid", "valid-lang")
+TEXT_RULES = (
+    "button-name",
+    "link-name",
+    "label",
+    "input-button-name",
+    "select-name",
+    "summary-name",
+    "aria-command-name",
+    "aria-input-field-name",
+    "aria-toggle-field-name",
+    "aria-meter-name",
+    "aria-progressbar-name",
+    "aria-tooltip-name",
+    "aria-dialog-name",
+    "aria-treeitem-name",
+    "image-alt",
+    "svg-img-alt",
+    "role-img-alt",
+    "input-image-alt",
+    "object-alt",
+    "area-alt",
+    "document-title",
+    "frame-title",
+    "html-has-lang",
+    "html-lang-valid",
+    "valid-lang",
+)
 LAYOUT_RULES = ("scrollable-region-focusable", "target-size")
 LAYOUT_AXE_WIDTH = 390
 
@@ -89,8 +111,11 @@ def serious_axe_violations(page, rules: tuple[str, ...] | None = None) -> list[s
     if rules:
         options["runOnly"] = {"type": "rule", "values": list(rules)}
     found = Axe().run(page, options=options).response["violations"]
-    return [f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}"
-            for v in found if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def check_every_width(page, path: str, lang: str, widths: tuple[int, ...]) -> dict:
@@ -105,7 +130,8 @@ def check_every_width(page, path: str, lang: str, widths: tuple[int, ...]) -> di
         found[f"overflow {lang} {width}"] = page.evaluate(OVERFLOW_JS)
         if width == FULL_AXE_WIDTH:
             found[f"axe {lang} {width}"] = serious_axe_violations(
-                page, None if lang == FULL_AXE_LANGUAGE else TEXT_RULES)
+                page, None if lang == FULL_AXE_LANGUAGE else TEXT_RULES
+            )
         elif width == LAYOUT_AXE_WIDTH:
             found[f"axe {lang} {width}"] = serious_axe_violations(page, LAYOUT_RULES)
     return found
@@ -192,8 +218,11 @@ def test_presenter_mode_hidden_controls_and_chosen_sections(chromium, app_server
     visible = [h for h in page.locator("h2").all_inner_texts() if h.strip()]
     assert visible and all(h.strip()[0] in "12" for h in visible), visible
     # A hidden section takes no room: its layout wrapper is not laid out either (else a 16 px gap each).
-    assert page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-rnnlab-hidden-section-"]')]
-        .map(e => getComputedStyle(e.parentElement).display)""") == ["none"] * 4
+    assert (
+        page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-rnnlab-hidden-section-"]')]
+        .map(e => getComputedStyle(e.parentElement).display)""")
+        == ["none"] * 4
+    )
     assert page.get_by_test_id("stExpander").filter(has_text="Under the hood").count() == 0  # the code is folded away
     for option in ("present=1", "hide=w%2Cu", "sections=1%2C2"):  # kept in the link to share
         assert option in page.url

@@ -45,8 +45,9 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("class_app")
     (folder / "app.py").write_text(APP)
     (folder / "box_page.py").write_text(BOX_PAGE)
-    with streamlit_server(str(folder / "app.py"),
-                          env={"RNNLAB_DATABASE_URL": f"sqlite:///{folder / 'classroom.sqlite3'}"}) as url:
+    with streamlit_server(
+        str(folder / "app.py"), env={"RNNLAB_DATABASE_URL": f"sqlite:///{folder / 'classroom.sqlite3'}"}
+    ) as url:
         yield url
 
 
@@ -78,8 +79,9 @@ def test_three_students_answers_reach_the_teachers_live_table(chromium, server):
         teacher.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
         code = teacher.get_by_test_id("stCode").first.inner_text().strip()
         assert codes.normalise(code) is not None
-        teacher.wait_for_function("() => document.querySelectorAll('[data-testid=stDataFrame] [role=row]')"
-                                  ".length > 5", timeout=30_000)
+        teacher.wait_for_function(
+            "() => document.querySelectorAll('[data-testid=stDataFrame] [role=row]').length > 5", timeout=30_000
+        )
         assert results_row(teacher, EXERCISE)[1:4] == ["0", "0", "0"]
 
         outcomes = []

@@ -42,8 +42,9 @@ class Clock:
         return self.now
 
 
-def answer(session: str = "s1", exercise: str = "counting.output", response: str = "1", correct: bool = False,
-           attempt: int = 1) -> Answer:
+def answer(
+    session: str = "s1", exercise: str = "counting.output", response: str = "1", correct: bool = False, attempt: int = 1
+) -> Answer:
     return Answer(session, "counting", exercise, 7, attempt, response, correct, new_token())
 
 
@@ -140,8 +141,12 @@ def test_a_writer_killed_mid_write_leaves_every_committed_answer(db_url):
     store = ClassStore(db_url)
     class_id = store.create_class().info.id
     store.dispose()
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, db_url, str(ROOT), str(class_id)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, db_url, str(ROOT), str(class_id)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     last = 0
     for line in proc.stdout:
         last = int(line)
@@ -203,10 +208,19 @@ def test_summary_counts_first_tries_final_rights_and_groups_numbers(store):
     assert group_answer("-0") == "0" and group_answer("nan") == "nan"
 
 
-@pytest.mark.parametrize(("typed", "group"), [
-    ("-0.7258", "−0.726"), ("−0.726", "−0.726"), ("123456", "1.23·10⁵"), ("1.23·10⁵", "1.23·10⁵"),
-    ("1.234E5", "1.23·10⁵"), ("0.00004", "4·10⁻⁵"), (" Vanishing ", "vanishing"), ("1,5", "1,5"),
-])
+@pytest.mark.parametrize(
+    ("typed", "group"),
+    [
+        ("-0.7258", "−0.726"),
+        ("−0.726", "−0.726"),
+        ("123456", "1.23·10⁵"),
+        ("1.23·10⁵", "1.23·10⁵"),
+        ("1.234E5", "1.23·10⁵"),
+        ("0.00004", "4·10⁻⁵"),
+        (" Vanishing ", "vanishing"),
+        ("1,5", "1,5"),
+    ],
+)
 def test_wrong_answers_are_grouped_and_written_as_the_pages_write_numbers(typed, group):
     from ui import numbers  # the teacher's table writes groups as every page writes numbers
 

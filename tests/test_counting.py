@@ -132,20 +132,32 @@ def test_fit_reports_parameter_overflow_from_a_huge_step():
     assert len(run.params) == 1 and len(run.costs) == 1
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("0,0,0,0,1,0,1,0,1,0", [0, 0, 0, 0, 1, 0, 1, 0, 1, 0]),
-    ("1 0 1", [1, 0, 1]),
-    ("0010", [0, 0, 1, 0]),
-    (" 1 ; 1 ", [1, 1]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("0,0,0,0,1,0,1,0,1,0", [0, 0, 0, 0, 1, 0, 1, 0, 1, 0]),
+        ("1 0 1", [1, 0, 1]),
+        ("0010", [0, 0, 1, 0]),
+        (" 1 ; 1 ", [1, 1]),
+    ],
+)
 def test_parse_sequence_accepts_common_spellings(text, expected):
     np.testing.assert_array_equal(counting.parse_sequence(text, MAX_STEPS), expected)
 
 
-@pytest.mark.parametrize("text, code", [
-    ("", "empty"), ("  , ", "empty"), ("0,1,2", "symbol"), ("0 1 x", "symbol"), ("<b>1</b>", "symbol"),
-    ("1" * (MAX_STEPS + 1), "too_long"), (",".join(["1"] * (MAX_STEPS + 50)), "too_long"), ("0.5", "symbol"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("", "empty"),
+        ("  , ", "empty"),
+        ("0,1,2", "symbol"),
+        ("0 1 x", "symbol"),
+        ("<b>1</b>", "symbol"),
+        ("1" * (MAX_STEPS + 1), "too_long"),
+        (",".join(["1"] * (MAX_STEPS + 50)), "too_long"),
+        ("0.5", "symbol"),
+    ],
+)
 def test_parse_sequence_rejects_bad_input_with_a_code(text, code):
     with pytest.raises(counting.SequenceError) as err:
         counting.parse_sequence(text, MAX_STEPS)

@@ -116,8 +116,11 @@ def test_variants_differ_across_seeds(exercise_id):
 @pytest.mark.parametrize("exercise_id", ALL_IDS)
 def test_a_seed_always_gives_the_same_variant(exercise_id):
     again = registry.make(exercise_id, 7)
-    assert (again.params, again.answer, again.page_params) == (made(exercise_id, 7).params, made(exercise_id, 7).answer,
-                                                                made(exercise_id, 7).page_params)
+    assert (again.params, again.answer, again.page_params) == (
+        made(exercise_id, 7).params,
+        made(exercise_id, 7).answer,
+        made(exercise_id, 7).page_params,
+    )
 
 
 def test_making_a_variant_never_calls_numpys_shared_generator(monkeypatch):
@@ -126,8 +129,22 @@ def test_making_a_variant_never_calls_numpys_shared_generator(monkeypatch):
     def shared(*args, **kwargs):
         raise AssertionError("numpy's shared random generator was used")
 
-    for name in ("seed", "rand", "randn", "randint", "random", "random_sample", "normal", "uniform", "choice",
-                 "shuffle", "permutation", "standard_normal", "binomial", "poisson"):
+    for name in (
+        "seed",
+        "rand",
+        "randn",
+        "randint",
+        "random",
+        "random_sample",
+        "normal",
+        "uniform",
+        "choice",
+        "shuffle",
+        "permutation",
+        "standard_normal",
+        "binomial",
+        "poisson",
+    ):
         monkeypatch.setattr(np.random, name, shared)
     for exercise_id in ALL_IDS:
         registry.make(exercise_id, 123)
@@ -183,8 +200,9 @@ def test_gradient_in_u_is_the_closed_form():
         T = len(p["x"])
         y, t = counting_output_by_loop(p["x"], p["U"], p["W"])[-1], sum(p["x"])
         # y = U sum_k x_k W^(T-k), so dxi/dU = 2 (y - t) sum_k x_k W^(T-k)
-        assert ex.answer == pytest.approx(2 * (y - t) * sum(x * p["W"] ** (T - k) for k, x in enumerate(p["x"], 1)),
-                                          rel=1e-12)
+        assert ex.answer == pytest.approx(
+            2 * (y - t) * sum(x * p["W"] ** (T - k) for k, x in enumerate(p["x"], 1)), rel=1e-12
+        )
 
 
 def descent_diverges_at(X: np.ndarray, targets: np.ndarray, start: tuple, lr: float, iters: int) -> int | None:
@@ -218,8 +236,9 @@ def test_divergence_iteration_matches_descent_written_out():
 def test_the_safe_rate_really_does_not_diverge_and_the_books_does():
     for ex in variants("counting_safe_rate")[:10]:
         a = ex.answer
-        X, targets = counting.book_dataset() if a["data"] == "book" else counting.make_dataset(a["n"], a["len"],
-                                                                                               a["seed"])
+        X, targets = (
+            counting.book_dataset() if a["data"] == "book" else counting.make_dataset(a["n"], a["len"], a["seed"])
+        )
         assert descent_diverges_at(X, targets, (a["u0"], a["w0"]), a["lr"], a["iters"]) is None
         assert descent_diverges_at(X, targets, (a["u0"], a["w0"]), ex.page_params["lr"], a["iters"]) is not None
 
@@ -228,7 +247,7 @@ def test_steps_below_one_percent_is_the_closed_form():
     for ex in variants("gradients_steps_below"):
         w = abs(ex.params["w"])
         assert ex.answer == math.floor(math.log(0.01) / math.log(w)) + 1
-        assert 0.5 ** 7 < 0.01 < 0.5 ** 6  # the rule on one case by hand: |0.5|^m < 1 % first at m = 7
+        assert 0.5**7 < 0.01 < 0.5**6  # the rule on one case by hand: |0.5|^m < 1 % first at m = 7
 
 
 def eigenvalues_2x2(W: list[list[float]]) -> tuple[complex, complex]:
@@ -289,9 +308,17 @@ def test_nudge_left_is_delta_u_w_to_the_t_minus_1():
         assert ex.answer == pytest.approx(p["delta"] * u * w ** (p["T"] - 1), rel=1e-9)
 
 
-APPLICATIONS = {"sentiment": "many_to_one", "frames": "many_to_many", "translation": "seq2seq",
-                "captioning": "one_to_many", "image_class": "one_to_one", "spam": "many_to_one",
-                "tagging": "many_to_many", "summary": "seq2seq", "music": "one_to_many"}
+APPLICATIONS = {
+    "sentiment": "many_to_one",
+    "frames": "many_to_many",
+    "translation": "seq2seq",
+    "captioning": "one_to_many",
+    "image_class": "one_to_one",
+    "spam": "many_to_one",
+    "tagging": "many_to_many",
+    "summary": "seq2seq",
+    "music": "one_to_many",
+}
 
 
 def test_applications_map_to_the_mapping_the_note_gives():
@@ -302,8 +329,12 @@ def test_applications_map_to_the_mapping_the_note_gives():
 def test_output_count_follows_each_mappings_rule():
     for ex in variants("mappings_output_count"):
         task, x = ex.params["task"], ex.params["x"]
-        expected = {"many_to_one": 1, "many_to_many": len(x), "seq2seq": len(x) + 1,
-                    "one_to_many": sum(1 for cell in x if cell) + 1}[task]
+        expected = {
+            "many_to_one": 1,
+            "many_to_many": len(x),
+            "seq2seq": len(x) + 1,
+            "one_to_many": sum(1 for cell in x if cell) + 1,
+        }[task]
         assert ex.answer == expected, (task, x)
 
 
@@ -369,8 +400,7 @@ def test_rprop_start_answer_converges_and_is_far_enough():
     for ex in variants("optimizers_rprop_start")[:10]:
         a = ex.answer
         assert math.hypot(a["u0"] - 1, a["w0"] - 1) >= ex.params["min_distance"]
-        lane = race.run_lane(X, targets, (a["u0"], a["w0"]), "rprop", a["iters"], step0=a["rp_d0"],
-                             variant=a["rp_var"])
+        lane = race.run_lane(X, targets, (a["u0"], a["w0"]), "rprop", a["iters"], step0=a["rp_d0"], variant=a["rp_var"])
         assert lane.run.diverged_at is None and math.hypot(*(lane.run.params[-1] - 1.0)) < 1e-3
 
 
@@ -382,8 +412,9 @@ def test_curvature_matches_a_finite_difference_hessian():
 
     for ex in variants("optimizers_curvature")[:20]:
         U, W, h = ex.params["U"], ex.params["W"], 1e-6
-        H = np.column_stack([(gradient(U + h, W) - gradient(U - h, W)) / (2 * h),
-                             (gradient(U, W + h) - gradient(U, W - h)) / (2 * h)])
+        H = np.column_stack(
+            [(gradient(U + h, W) - gradient(U - h, W)) / (2 * h), (gradient(U, W + h) - gradient(U, W - h)) / (2 * h)]
+        )
         low = np.linalg.eigvalsh((H + H.T) / 2)[0]
         assert ex.answer == ("bowl" if low > 0 else "saddle"), ex.params
 
@@ -430,21 +461,24 @@ def test_highway_vanishes_below_one_and_holds_at_one():
 # --- hints that fit the mistake -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("exercise_id", "mistake", "hint"), [
-    ("counting_output", lambda ex: -ex.answer, "exercises.hint_sign"),
-    ("counting_gradient_step1", lambda ex: -ex.answer, "exercises.hint_sign"),
-    ("counting_gradient_step1", lambda ex: ex.answer / 2, "exercises.counting_gradient_step1_hint_two"),
-    ("counting_gradient_u", lambda ex: -ex.answer, "exercises.hint_sign"),
-    ("counting_diverged_at", lambda ex: ex.answer + 1, "exercises.counting_diverged_at_hint_count"),
-    ("gradients_steps_below", lambda ex: ex.answer - 1, "exercises.gradients_steps_below_hint_off"),
-    ("gradients_steps_below", lambda ex: ex.answer + 1, "exercises.gradients_steps_below_hint_off"),
-    ("optimizers_rprop_first_step", lambda ex: -ex.answer, "exercises.hint_sign"),
-    ("optimizers_rprop_first_step", lambda ex: 2 * ex.answer, "exercises.optimizers_rprop_first_step_hint_halved"),
-    ("lstm_readout", lambda ex: -ex.answer, "exercises.hint_sign"),
-    ("lstm_memory_left", lambda ex: 100 * ex.answer, "exercises.lstm_memory_left_hint_percent"),
-    ("home_state_count", lambda ex: ex.answer + ex.params["hidden"], "exercises.home_state_count_hint_initial"),
-    ("mappings_light", lambda ex: sum(ex.params["presses"]), "exercises.mappings_light_hint_presses"),
-])
+@pytest.mark.parametrize(
+    ("exercise_id", "mistake", "hint"),
+    [
+        ("counting_output", lambda ex: -ex.answer, "exercises.hint_sign"),
+        ("counting_gradient_step1", lambda ex: -ex.answer, "exercises.hint_sign"),
+        ("counting_gradient_step1", lambda ex: ex.answer / 2, "exercises.counting_gradient_step1_hint_two"),
+        ("counting_gradient_u", lambda ex: -ex.answer, "exercises.hint_sign"),
+        ("counting_diverged_at", lambda ex: ex.answer + 1, "exercises.counting_diverged_at_hint_count"),
+        ("gradients_steps_below", lambda ex: ex.answer - 1, "exercises.gradients_steps_below_hint_off"),
+        ("gradients_steps_below", lambda ex: ex.answer + 1, "exercises.gradients_steps_below_hint_off"),
+        ("optimizers_rprop_first_step", lambda ex: -ex.answer, "exercises.hint_sign"),
+        ("optimizers_rprop_first_step", lambda ex: 2 * ex.answer, "exercises.optimizers_rprop_first_step_hint_halved"),
+        ("lstm_readout", lambda ex: -ex.answer, "exercises.hint_sign"),
+        ("lstm_memory_left", lambda ex: 100 * ex.answer, "exercises.lstm_memory_left_hint_percent"),
+        ("home_state_count", lambda ex: ex.answer + ex.params["hidden"], "exercises.home_state_count_hint_initial"),
+        ("mappings_light", lambda ex: sum(ex.params["presses"]), "exercises.mappings_light_hint_presses"),
+    ],
+)
 def test_a_recognisable_mistake_gets_its_own_hint(exercise_id, mistake, hint):
     for ex in variants(exercise_id):
         if hint.endswith("step1_hint_two") and abs(ex.params["W"]) in (0.5, 2.0):
@@ -455,8 +489,9 @@ def test_a_recognisable_mistake_gets_its_own_hint(exercise_id, mistake, hint):
 def test_using_w_where_u_was_meant_gets_its_hint():
     for ex in variants("counting_gradient_u"):
         S = counting.forward(np.array([ex.params["x"]], dtype=float), ex.params["U"], ex.params["W"])
-        _, gW = counting.backward(np.array([ex.params["x"]], dtype=float), S, np.array([sum(ex.params["x"])]),
-                                  ex.params["W"])
+        _, gW = counting.backward(
+            np.array([ex.params["x"]], dtype=float), S, np.array([sum(ex.params["x"])]), ex.params["W"]
+        )
         assert ex.check(gW).hint_key == "exercises.counting_gradient_u_hint_w"
 
 
@@ -486,7 +521,8 @@ def test_settings_hints_say_what_went_wrong():
     shut = {"wf": 0.0, "uf": 0.0, "bf": -6.0}  # the forget gate closed: the cell leaks
     assert keep.check({**keep.answer, **shut}).hint_key == "exercises.lstm_keep_setting_hint_forget"
     assert keep.check({**keep.answer, "bi": 6.0, "wi": 0.0, "ba": 6.0, "wa": 0.0, "ua": 0.0}).hint_key == (
-        "exercises.lstm_keep_setting_hint_input")
+        "exercises.lstm_keep_setting_hint_input"
+    )
     assert keep.check({**keep.answer, "x": keep.answer["x"] + 0.1}).hint_key == "exercises.hint_settings_changed"
     start = made("optimizers_rprop_start", 0)
     assert start.check({**start.answer, "u0": 1.0, "w0": 1.0}).hint_key == "exercises.optimizers_rprop_start_hint_close"
@@ -498,18 +534,53 @@ def test_settings_hints_say_what_went_wrong():
 # --- reading answers, and malformed input ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "value"), [
-    ("1.5", 1.5), (" -1.5 ", -1.5), ("+2", 2.0), ("3e-4", 3e-4), ("2.5E3", 2500.0), (".5", 0.5), ("−0.25", -0.25),
-    (7, 7.0), (np.float64(0.5), 0.5), (np.int64(3), 3.0),
-])
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("1.5", 1.5),
+        (" -1.5 ", -1.5),
+        ("+2", 2.0),
+        ("3e-4", 3e-4),
+        ("2.5E3", 2500.0),
+        (".5", 0.5),
+        ("−0.25", -0.25),
+        (7, 7.0),
+        (np.float64(0.5), 0.5),
+        (np.int64(3), 3.0),
+    ],
+)
 def test_numbers_are_read_as_typed(typed, value):
     assert base.read_number(typed) == value
 
 
-@pytest.mark.parametrize("typed", [
-    "1,5", "1 5", "abc", "", "  ", "1/3", "0x10", "1_000", "nan", "inf", "-inf", "1e999", "1.5.2", "--1", "e5",
-    None, True, False, [1.0], {"x": 1}, float("nan"), float("inf"), 1 + 2j,
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "1,5",
+        "1 5",
+        "abc",
+        "",
+        "  ",
+        "1/3",
+        "0x10",
+        "1_000",
+        "nan",
+        "inf",
+        "-inf",
+        "1e999",
+        "1.5.2",
+        "--1",
+        "e5",
+        None,
+        True,
+        False,
+        [1.0],
+        {"x": 1},
+        float("nan"),
+        float("inf"),
+        1 + 2j,
+    ],
+)
 def test_anything_else_is_not_a_number(typed):
     assert base.read_number(typed) is None
 
@@ -517,8 +588,11 @@ def test_anything_else_is_not_a_number(typed):
 @pytest.mark.parametrize("exercise_id", ALL_IDS)
 def test_malformed_responses_get_a_message_never_an_exception(exercise_id):
     ex = made(exercise_id, 1)
-    message = {"number": "exercises.malformed_number", "choice": "exercises.unknown_choice",
-               "setting": "exercises.malformed_setting"}[ex.kind]
+    message = {
+        "number": "exercises.malformed_number",
+        "choice": "exercises.unknown_choice",
+        "setting": "exercises.malformed_setting",
+    }[ex.kind]
     for response in ("certainly not", None, {"a": 1}, [1, 2], 3.5j, True, float("nan"), object()):
         if ex.kind == "setting" and isinstance(response, dict):
             continue  # a dict is a setting's form: tested below
@@ -548,8 +622,11 @@ def test_check_never_raises_on_odd_settings_or_strings(exercise_id):
         assert isinstance(ex.check(response), exercise.Verdict)
     if ex.kind == "setting":
         for name, kind in ex.fields:
-            for value in ([1e308, -1e308, 0, -0.0, 1e-320, "1e308", float("inf")] if kind != "text"
-                          else ["", "x" * 200, "😀", "+-+"]):
+            for value in (
+                [1e308, -1e308, 0, -0.0, 1e-320, "1e308", float("inf")]
+                if kind != "text"
+                else ["", "x" * 200, "😀", "+-+"]
+            ):
                 verdict = ex.check({**ex.answer, name: value})
                 assert isinstance(verdict, exercise.Verdict)
 
@@ -633,10 +710,17 @@ def test_the_exercises_write_numbers_with_the_pages_formatter():
     assert base.num(-123456.0) == "\u22121.23·10⁵"
 
 
-@pytest.mark.parametrize(("typed", "value"), [
-    ("1.23·10⁵", 1.23e5), ("−4.5·10⁻⁶", -4.5e-6), ("2×10^3", 2e3), ("2 × 10^-3", 2e-3), ("7*10^−2", 7e-2),
-    (" 1·10³⁰⁰ ", 1e300),
-])
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("1.23·10⁵", 1.23e5),
+        ("−4.5·10⁻⁶", -4.5e-6),
+        ("2×10^3", 2e3),
+        ("2 × 10^-3", 2e-3),
+        ("7*10^−2", 7e-2),
+        (" 1·10³⁰⁰ ", 1e300),
+    ],
+)
 def test_a_power_of_ten_is_read_as_the_pages_write_it(typed, value):
     assert base.read_number(typed) == pytest.approx(value, rel=1e-12)
 
@@ -694,6 +778,8 @@ def test_the_tanh_state_computed_from_the_numbers_shown_is_right():
 
 
 def test_lists_and_nested_texts_are_filled_and_joined():
-    shown = exercise.fill({"a": [base.text("k", name=base.text("n"), at=3), "x"], "b": base.text("n")},
-                           {"k": "{name} at {at}", "n": "Adam"}.__getitem__)
+    shown = exercise.fill(
+        {"a": [base.text("k", name=base.text("n"), at=3), "x"], "b": base.text("n")},
+        {"k": "{name} at {at}", "n": "Adam"}.__getitem__,
+    )
     assert shown == {"a": "Adam at 3, x", "b": "Adam"}

@@ -16,8 +16,9 @@ def surface_spec(value_title: str = "log₁₀(ξ + 1)", x_title: str = "U") -> 
     X, targets = counting.book_dataset()
     with np.errstate(over="ignore"):
         values = np.minimum(np.log10(counting.cost_surface(X, targets, centres, centres) + 1.0), 30.0)
-    heat = surfaces.heatmap(values, (-3, 3), (-3, 3), slot="test", x_title=x_title, y_title="W",
-                            value_title=value_title, selection="cell")
+    heat = surfaces.heatmap(
+        values, (-3, 3), (-3, 3), slot="test", x_title=x_title, y_title="W", value_title=value_title, selection="cell"
+    )
     path = pd.DataFrame({"U": [-2.0, 0.0, 1.0], "W": [0.0, 0.5, 1.0], "step": [0, 1, 2], "series": "descent"})
     chart = heat.chart + charts.path_overlay(path, step_title="iteration")
     return charts.vega_lite(chart, fixed_size=True, images=(heat.image,)), values
@@ -59,8 +60,7 @@ def test_csv_names_columns_as_on_the_chart_and_includes_the_surface():
 
 def test_a_chart_without_a_surface_exports_its_rows():
     df = pd.DataFrame({"step": [0, 1, 2], "cost": [10.0, 1.0, float("inf")]})
-    spec = charts.vega_lite(charts.log_lines(df, "step", "cost", x_title="iteration", y_title="cost ξ",
-                                             log_y=False))
+    spec = charts.vega_lite(charts.log_lines(df, "step", "cost", x_title="iteration", y_title="cost ξ", log_y=False))
     table = pd.read_csv(io.StringIO(export.csv(spec)))
     assert list(table.columns) == ["iteration", "cost ξ"]
     assert export.standalone(spec)["datasets"]  # non-finite values become nulls, so the JSON is valid
@@ -70,8 +70,11 @@ def test_a_chart_without_a_surface_exports_its_rows():
 def test_rows_a_chart_reads_from_a_served_csv_are_inlined_in_the_files():
     rows = pd.DataFrame({"step": [0, 1, 2], "cost": [3.0, 2.0, 1.0]})
     data = rows.to_csv(index=False).encode()
-    chart = charts.alt.Chart(charts.alt.UrlData(url="/media/abc.csv", format={"type": "csv"})).mark_line().encode(
-        x=charts.alt.X("step:Q", title="iteration"), y=charts.alt.Y("cost:Q", title="cost ξ"))
+    chart = (
+        charts.alt.Chart(charts.alt.UrlData(url="/media/abc.csv", format={"type": "csv"}))
+        .mark_line()
+        .encode(x=charts.alt.X("step:Q", title="iteration"), y=charts.alt.Y("cost:Q", title="cost ξ"))
+    )
     spec = charts.vega_lite(chart)
     out = export.standalone(spec, {"/media/abc.csv": data})
     assert out["data"] == {"values": rows.to_dict(orient="records")}

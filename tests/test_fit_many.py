@@ -30,8 +30,12 @@ OPTIMIZERS = {
     "newton_undamped": optim.newton(0.0),
     "huge_step": optim.sgd(1e300),
 }
-DATASETS = {"book": counting.book_dataset(), "one_bit": counting.make_dataset(1, 1, 0),
-            "long": counting.make_dataset(30, 25, 3), "wide": counting.make_dataset(500, 50, 4)}
+DATASETS = {
+    "book": counting.book_dataset(),
+    "one_bit": counting.make_dataset(1, 1, 0),
+    "long": counting.make_dataset(30, 25, 3),
+    "wide": counting.make_dataset(500, 50, 4),
+}
 # Updates per run. On the wide set (sums over 500 sequences, past numpy's pairwise-summation blocks) every run
 # that stops does so within 3 updates, and a fit there costs 5 times one on the book's data: 60 updates keep runs
 # that stop beside runs that go on, at a third of the time.

@@ -11,8 +11,12 @@ from ui.i18n import LANGUAGES, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 # A lesson's exercises name their prompts, hints and explanations by key (they return keys, the UI translates).
-SOURCES = [ROOT / "app.py", *sorted((ROOT / "lessons").rglob("*.py")), *sorted((ROOT / "ui").glob("*.py")),
-           ROOT / "rnn_core" / "exercise.py"]
+SOURCES = [
+    ROOT / "app.py",
+    *sorted((ROOT / "lessons").rglob("*.py")),
+    *sorted((ROOT / "ui").glob("*.py")),
+    ROOT / "rnn_core" / "exercise.py",
+]
 
 
 def string_constants() -> set[str]:

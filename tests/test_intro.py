@@ -9,19 +9,37 @@ from rnn_core import intro, vanilla
 LIMITS = MAX_STEPS, INPUT_LIMIT  # the home page's
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("1, 0, -0.5", [1, 0, -0.5]), ("1 2 3", [1, 2, 3]), ("−1; .5; 2e2", [-1, 0.5, 200]), ("7", [7]),
-    (f"{-INPUT_LIMIT:g} {INPUT_LIMIT:g}", [-INPUT_LIMIT, INPUT_LIMIT]), (" ".join(["0"] * MAX_STEPS), [0] * MAX_STEPS),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1, 0, -0.5", [1, 0, -0.5]),
+        ("1 2 3", [1, 2, 3]),
+        ("−1; .5; 2e2", [-1, 0.5, 200]),
+        ("7", [7]),
+        (f"{-INPUT_LIMIT:g} {INPUT_LIMIT:g}", [-INPUT_LIMIT, INPUT_LIMIT]),
+        (" ".join(["0"] * MAX_STEPS), [0] * MAX_STEPS),
+    ],
+)
 def test_parse_numbers_accepts_plain_decimals(text, expected):
     np.testing.assert_array_equal(intro.parse_numbers(text, *LIMITS), expected)
 
 
-@pytest.mark.parametrize("text, code", [
-    ("", "empty"), (" , ", "empty"), ("1, x", "number"), ("0x10", "number"), ("1_0", "number"),
-    ("__import__('os')", "number"), ("nan", "number"), ("inf", "number"), ("1e400", "too_large"),
-    (f"{INPUT_LIMIT + 1:g}", "too_large"), (" ".join(["1"] * (MAX_STEPS + 1)), "too_long"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("", "empty"),
+        (" , ", "empty"),
+        ("1, x", "number"),
+        ("0x10", "number"),
+        ("1_0", "number"),
+        ("__import__('os')", "number"),
+        ("nan", "number"),
+        ("inf", "number"),
+        ("1e400", "too_large"),
+        (f"{INPUT_LIMIT + 1:g}", "too_large"),
+        (" ".join(["1"] * (MAX_STEPS + 1)), "too_long"),
+    ],
+)
 def test_parse_numbers_rejects_bad_input_with_a_code(text, code):
     with pytest.raises(intro.InputError) as err:
         intro.parse_numbers(text, *LIMITS)

@@ -36,14 +36,21 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize(("layer", "forbidden"), [
-    ("rnn_core", ("ui", "lessons", "classroom", "app")),
-    ("classroom", ("ui", "lessons", "app")),
-    ("ui", ("lessons", "app")),
-])
+@pytest.mark.parametrize(
+    ("layer", "forbidden"),
+    [
+        ("rnn_core", ("ui", "lessons", "classroom", "app")),
+        ("classroom", ("ui", "lessons", "app")),
+        ("ui", ("lessons", "app")),
+    ],
+)
 def test_dependencies_point_one_way(layer, forbidden):
-    wrong = {f"{path.relative_to(ROOT)} imports {module}" for path in sources(layer)
-             for module in imported_modules(path) if module.split(".")[0] in forbidden}
+    wrong = {
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sources(layer)
+        for module in imported_modules(path)
+        if module.split(".")[0] in forbidden
+    }
     assert not wrong, sorted(wrong)
 
 
@@ -58,8 +65,11 @@ def test_views_is_gone_and_ui_holds_no_file_named_after_a_lesson():
 def test_every_lesson_folder_holds_its_page_params_figures_exercises_and_reproduce_template():
     for lesson in registry.lessons():
         folder = ROOT / "lessons" / lesson.name
-        missing = [f for f in ("page.py", "params.py", "figures.py", "exercises.py", "reproduce.py")
-                   if not (folder / f).is_file()]
+        missing = [
+            f
+            for f in ("page.py", "params.py", "figures.py", "exercises.py", "reproduce.py")
+            if not (folder / f).is_file()
+        ]
         assert not missing, (lesson.name, missing)
         assert lesson.script == f"lessons/{lesson.name}/page.py"
         assert lesson.reproduce == folder / "reproduce.py"
@@ -78,8 +88,12 @@ SETTING_NAME = re.compile(r"(^|_)(BOOK|DEFAULTS?|PRESETS?|RANGES?)(_|$)")
 
 
 def _defines_params(tree: ast.AST) -> list[int]:
-    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
-            and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) == "Param"]
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) == "Param"
+    ]
 
 
 def _setting_names(tree: ast.Module) -> list[str]:
@@ -147,9 +161,30 @@ def _distinctive_settings(lesson) -> set[float]:
 
 # Keyword arguments whose numbers say how a thing is drawn or cached, or how closely an answer is checked,
 # never what a lesson computes.
-PRESENTATION = {"max_entries", "ttl", "size", "width", "height", "strokeWidth", "strokeDash", "opacity",
-                "fontSize", "labelFontSize", "titleFontSize", "padding", "cornerRadius", "thickness", "tickCount",
-                "labelLimit", "columns", "digits", "values", "y_domain", "tolerance", "floor"}
+PRESENTATION = {
+    "max_entries",
+    "ttl",
+    "size",
+    "width",
+    "height",
+    "strokeWidth",
+    "strokeDash",
+    "opacity",
+    "fontSize",
+    "labelFontSize",
+    "titleFontSize",
+    "padding",
+    "cornerRadius",
+    "thickness",
+    "tickCount",
+    "labelLimit",
+    "columns",
+    "digits",
+    "values",
+    "y_domain",
+    "tolerance",
+    "floor",
+}
 
 
 def _literals(tree: ast.AST) -> dict[float, int]:
@@ -202,8 +237,10 @@ def test_a_lessons_settings_are_not_typed_again_outside_its_params(lesson):
     folder = ROOT / "lessons" / lesson.name
     own = [path for path in folder.glob("*.py") if path.name not in ("params.py", "__init__.py")]
     wrong = []
-    for path, looked_for in [*((path, settings) for path in own),
-                             *((path, book) for path in _core_modules_read_by(folder))]:
+    for path, looked_for in [
+        *((path, settings) for path in own),
+        *((path, book) for path in _core_modules_read_by(folder)),
+    ]:
         for value, line in _literals(ast.parse(path.read_text(encoding="utf-8"))).items():
             if value in looked_for:
                 wrong.append(f"{path.relative_to(ROOT)}:{line} {value:g}")

@@ -378,8 +378,9 @@ def test_the_cell_path_alone_is_the_end_gradient_times_the_forget_gates():
 
 @pytest.mark.parametrize("x, ba", [(1.0, 0.0), (-2.0, -3.0), (3.0, 6.0), (0.0, 0.0)])
 def test_writing_with_f_and_i_one_grows_the_cell_by_less_than_one_a_step(x, ba):
-    params = lstm.one_unit_params({"f": (0.5, 0.5, 1.0), "i": (1.0, -1.0, 0.0), "a": (1.0, 0.5, ba),
-                                   "o": (1.0, 1.0, -0.5)})
+    params = lstm.one_unit_params(
+        {"f": (0.5, 0.5, 1.0), "i": (1.0, -1.0, 0.0), "a": (1.0, 0.5, ba), "o": (1.0, 1.0, -0.5)}
+    )
     C, a = lstm.keep_writing(x, 0.5, 1.0, params, 50)
     assert np.allclose(np.diff(np.concatenate([[1.0], C])), a, rtol=0, atol=1e-12)  # c_t = c_{t-1} + a_t
     assert np.all(np.abs(a) < 1.0) and abs(C[-1]) <= 1.0 + 50

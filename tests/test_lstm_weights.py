@@ -43,7 +43,7 @@ def torch_style_forward(sd: dict, X: np.ndarray) -> np.ndarray:
     out = []
     for x in X:
         z = w_ih @ x + w_hh @ h + b
-        i, f, g, o = (z[k * H:(k + 1) * H] for k in range(4))
+        i, f, g, o = (z[k * H : (k + 1) * H] for k in range(4))
         sig = lambda v: 1 / (1 + np.exp(-v))
         c = sig(f) * c + sig(i) * np.tanh(g)
         h = sig(o) * np.tanh(c)
@@ -115,12 +115,26 @@ def case(name: str) -> bytes:
     raise KeyError(name)
 
 
-@pytest.mark.parametrize("name, code", [
-    ("not_weights", "not_weights"), ("truncated", "truncated"), ("truncated_npz", "truncated"),
-    ("header", "header"), ("layers", "layers"), ("bidirectional", "bidirectional"), ("projection", "projection"),
-    ("missing_keys", "missing_keys"), ("extra_keys", "extra_keys"), ("dtype", "dtype"), ("dtype_npz", "dtype"),
-    ("shapes", "shapes"), ("too_big", "too_big"), ("non_finite", "non_finite"), ("pickle", "not_weights"),
-])
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("not_weights", "not_weights"),
+        ("truncated", "truncated"),
+        ("truncated_npz", "truncated"),
+        ("header", "header"),
+        ("layers", "layers"),
+        ("bidirectional", "bidirectional"),
+        ("projection", "projection"),
+        ("missing_keys", "missing_keys"),
+        ("extra_keys", "extra_keys"),
+        ("dtype", "dtype"),
+        ("dtype_npz", "dtype"),
+        ("shapes", "shapes"),
+        ("too_big", "too_big"),
+        ("non_finite", "non_finite"),
+        ("pickle", "not_weights"),
+    ],
+)
 def test_every_malformed_file_gets_its_own_code(name, code):
     with pytest.raises(WeightsError) as err:
         load_weights(case(name))
@@ -169,10 +183,12 @@ def test_random_bytes_and_every_truncation_raise_only_weights_errors():
 def test_the_loader_depends_on_the_model_and_never_the_reverse():
     """No import cycle: rnn_core.lstm_weights reads files into rnn_core.lstm's params, and rnn_core.lstm (the
     maths) imports nothing of the loader, at any depth of its code."""
+
     def imported(module) -> set[str]:
         tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-        return ({alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-                | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module})
+        return {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names} | {
+            node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+        }
 
     assert "rnn_core.lstm" in imported(lstm_weights)
     assert not {name for name in imported(lstm) if name.startswith("rnn_core")}

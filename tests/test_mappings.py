@@ -65,8 +65,13 @@ def test_mean_loss_over_batches_of_several_lengths_matches_finite_differences(ta
     params = mappings.init_params(task, np.random.default_rng(10), hidden=4)
     loss, analytic = mappings.loss_and_grads(task, params, data)
     assert loss == pytest.approx(
-        sum(m(params, X, Y)[0] for X, Y in data for m in [mappings.seq2seq_loss if task == "seq2seq"
-                                                         else mappings.rnn_loss]) / sum(Y.size for _, Y in data))
+        sum(
+            m(params, X, Y)[0]
+            for X, Y in data
+            for m in [mappings.seq2seq_loss if task == "seq2seq" else mappings.rnn_loss]
+        )
+        / sum(Y.size for _, Y in data)
+    )
     numeric = numerical_gradient(lambda p: mappings.loss_and_grads(task, p, data)[0], params)
     for name in params:
         assert relative_error(analytic[name], numeric[name]) <= 1e-6, name
@@ -99,31 +104,50 @@ def test_teacher_forcing_feeds_the_previous_right_symbol():
 # --- Tasks ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("task, typed, right", [
-    ("one_to_one", "112 000 300", "●"), ("one_to_one", "123000000", "="), ("one_to_one", "000000000", "="),
-    ("one_to_one", "2,2,3,3,3,0,0,0,0", "■"),
-    ("one_to_many", "302 010 100", "●●▲■."), ("one_to_many", "000000000", "."),
-    ("many_to_one", "++-", "pos"), ("many_to_one", "+-", "even"), ("many_to_one", "--+", "neg"),
-    ("many_to_one", "+ − −", "neg"),
-    ("seq2seq", "abcd", "dcba."), ("seq2seq", "B, a", "ab."),
-    ("many_to_many", "0110", ("off", "on", "off", "off")), ("many_to_many", "1 1 1", ("on", "off", "on")),
-])
+@pytest.mark.parametrize(
+    "task, typed, right",
+    [
+        ("one_to_one", "112 000 300", "●"),
+        ("one_to_one", "123000000", "="),
+        ("one_to_one", "000000000", "="),
+        ("one_to_one", "2,2,3,3,3,0,0,0,0", "■"),
+        ("one_to_many", "302 010 100", "●●▲■."),
+        ("one_to_many", "000000000", "."),
+        ("many_to_one", "++-", "pos"),
+        ("many_to_one", "+-", "even"),
+        ("many_to_one", "--+", "neg"),
+        ("many_to_one", "+ − −", "neg"),
+        ("seq2seq", "abcd", "dcba."),
+        ("seq2seq", "B, a", "ab."),
+        ("many_to_many", "0110", ("off", "on", "off", "off")),
+        ("many_to_many", "1 1 1", ("on", "off", "on")),
+    ],
+)
 def test_typed_inputs_and_their_right_answers(task, typed, right):
     outputs = mappings.TASKS[task].outputs
     y = mappings.target(task, mappings.parse(task, typed))
-    expected = [outputs.index(s) for s in (right if isinstance(right, tuple) else [right] if right in outputs
-                                             else list(right))]
+    expected = [
+        outputs.index(s) for s in (right if isinstance(right, tuple) else [right] if right in outputs else list(right))
+    ]
     assert y.tolist() == expected
 
 
-@pytest.mark.parametrize("task, typed, code, position, token", [
-    ("many_to_one", "", "empty", 0, ""), ("many_to_one", " , ", "empty", 0, ""),
-    ("many_to_one", "++x+", "symbol", 3, "x"), ("many_to_many", "0102", "symbol", 4, "2"),
-    ("seq2seq", "abe", "symbol", 3, "e"), ("one_to_one", "12", "size", 2, ""),
-    ("one_to_many", "1" * 10, "size", 10, ""), ("one_to_one", "12345", "symbol", 4, "4"),
-    ("many_to_many", "1" * 61, "too_long", 61, ""), ("seq2seq", "a" * 21, "too_long", 21, ""),
-    ("seq2seq", "<script>", "symbol", 1, "<"),
-])
+@pytest.mark.parametrize(
+    "task, typed, code, position, token",
+    [
+        ("many_to_one", "", "empty", 0, ""),
+        ("many_to_one", " , ", "empty", 0, ""),
+        ("many_to_one", "++x+", "symbol", 3, "x"),
+        ("many_to_many", "0102", "symbol", 4, "2"),
+        ("seq2seq", "abe", "symbol", 3, "e"),
+        ("one_to_one", "12", "size", 2, ""),
+        ("one_to_many", "1" * 10, "size", 10, ""),
+        ("one_to_one", "12345", "symbol", 4, "4"),
+        ("many_to_many", "1" * 61, "too_long", 61, ""),
+        ("seq2seq", "a" * 21, "too_long", 21, ""),
+        ("seq2seq", "<script>", "symbol", 1, "<"),
+    ],
+)
 def test_bad_inputs_raise_a_coded_error(task, typed, code, position, token):
     with pytest.raises(mappings.InputError) as err:
         mappings.parse(task, typed)
@@ -201,13 +225,22 @@ def test_greedy_decoding_matches_teacher_forcing_when_the_guesses_are_right(ship
     Y = mappings.target("seq2seq", x)[None]
     guesses, probs, _, _ = mappings.decode(params, mappings.encode("seq2seq", x[None]), Y.shape[1])
     assert np.array_equal(guesses, Y)  # the model reverses this word ...
-    logits, _ = mappings.seq2seq_forward(params, mappings.encode("seq2seq", x[None]),
-                                         mappings.teacher_inputs(Y, params["V"].shape[1]))
+    logits, _ = mappings.seq2seq_forward(
+        params, mappings.encode("seq2seq", x[None]), mappings.teacher_inputs(Y, params["V"].shape[1])
+    )
     assert np.allclose(probs, mappings.softmax(logits))  # ... so being fed its guesses = being fed the answer
 
 
-@pytest.mark.parametrize("task, typed", [("one_to_one", "110200300"), ("one_to_many", "120300102"),
-                                         ("many_to_one", "+-++-"), ("seq2seq", "cab"), ("many_to_many", "10110")])
+@pytest.mark.parametrize(
+    "task, typed",
+    [
+        ("one_to_one", "110200300"),
+        ("one_to_many", "120300102"),
+        ("many_to_one", "+-++-"),
+        ("seq2seq", "cab"),
+        ("many_to_many", "10110"),
+    ],
+)
 def test_run_shows_what_predict_answers(shipped, task, typed):
     params = shipped[task].params
     x = mappings.parse(task, typed)
@@ -246,8 +279,10 @@ def test_a_vanilla_forward_is_what_the_rnn_models_run(shipped):
 
 def test_what_the_page_says_about_lengths_beyond_training_holds(shipped):
     """The lesson's "what you see" sentences, checked against the shipped models."""
-    curves = {task: mappings.accuracy_by_length(task, shipped[task].params, 0)
-              for task in ("one_to_many", "many_to_one", "seq2seq", "many_to_many")}
+    curves = {
+        task: mappings.accuracy_by_length(task, shipped[task].params, 0)
+        for task in ("one_to_many", "many_to_one", "seq2seq", "many_to_many")
+    }
 
     def at(task: str, length: int) -> float:
         return float(curves[task]["accuracy"][curves[task]["length"] == length][0])

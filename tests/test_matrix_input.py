@@ -60,8 +60,7 @@ def test_parse_matrix_refuses_entries_above_the_limit():
     np.testing.assert_array_equal(parse_matrix("100 -100; 0 1", max_abs=100.0), [[100, -100], [0, 1]])
     with pytest.raises(MatrixError) as caught:
         parse_matrix("1 0; 0 -1e3", max_abs=100.0)
-    assert (caught.value.code, caught.value.row, caught.value.column, caught.value.token) == ("too_large", 2, 2,
-                                                                                             "-1e3")
+    assert (caught.value.code, caught.value.row, caught.value.column, caught.value.token) == ("too_large", 2, 2, "-1e3")
 
 
 @pytest.mark.parametrize("W", [[[0.9, 4.0], [0.0, 0.9]], [[-2.0, 0.5], [1.5, -0.0]], [[1e-3, -250.0], [0.25, 1.0]]])

@@ -41,18 +41,54 @@ class Clock:
 
 
 # --- the rows each version holds, written in that version's own columns ----------------------------------------
-KLASS = {"code": "K7M3QX", "teacher_hash": "ab" * 32, "variant_seed": 12345, "created_at": NOW - DAY,
-         "expires_at": NOW + 6 * DAY}
+KLASS = {
+    "code": "K7M3QX",
+    "teacher_hash": "ab" * 32,
+    "variant_seed": 12345,
+    "created_at": NOW - DAY,
+    "expires_at": NOW + 6 * DAY,
+}
 ANSWERS = [
-    {"session_id": "s1", "lesson": "counting", "exercise_id": "counting.output", "seed": 7, "attempt": 1,
-     "response": "0.1234", "correct": False, "token": "t1", "created_at": NOW - 60},
-    {"session_id": "s1", "lesson": "counting", "exercise_id": "counting.output", "seed": 7, "attempt": 2,
-     "response": "2", "correct": True, "token": "t2", "created_at": NOW - 50},
-    {"session_id": "s2", "lesson": "counting", "exercise_id": "counting.output", "seed": 9, "attempt": 1,
-     "response": "2", "correct": True, "token": "t3", "created_at": NOW - 40},
+    {
+        "session_id": "s1",
+        "lesson": "counting",
+        "exercise_id": "counting.output",
+        "seed": 7,
+        "attempt": 1,
+        "response": "0.1234",
+        "correct": False,
+        "token": "t1",
+        "created_at": NOW - 60,
+    },
+    {
+        "session_id": "s1",
+        "lesson": "counting",
+        "exercise_id": "counting.output",
+        "seed": 7,
+        "attempt": 2,
+        "response": "2",
+        "correct": True,
+        "token": "t2",
+        "created_at": NOW - 50,
+    },
+    {
+        "session_id": "s2",
+        "lesson": "counting",
+        "exercise_id": "counting.output",
+        "seed": 9,
+        "attempt": 1,
+        "response": "2",
+        "correct": True,
+        "token": "t3",
+        "created_at": NOW - 40,
+    },
 ]
-LINK = {"code": "ABC234", "target": "counting?lang=ko&w=0.5&seq=1%2C1%2C1", "created_at": NOW - DAY,
-        "expires_at": NOW + 29 * DAY}
+LINK = {
+    "code": "ABC234",
+    "target": "counting?lang=ko&w=0.5&seq=1%2C1%2C1",
+    "created_at": NOW - DAY,
+    "expires_at": NOW + 29 * DAY,
+}
 
 
 def _insert(conn, table: str, row: dict) -> None:
@@ -105,8 +141,11 @@ def rows_kept(url: str, version: int) -> dict[str, list[tuple]]:
 
 
 def rows_written(version: int) -> dict[str, list[tuple]]:
-    return {table: sorted(tuple(row.values()) for row in rows)
-            for v in range(1, version + 1) for table, rows in KEPT[v].items()}
+    return {
+        table: sorted(tuple(row.values()) for row in rows)
+        for v in range(1, version + 1)
+        for table, rows in KEPT[v].items()
+    }
 
 
 # --- the schema as the database reports it ------------------------------------------------------------------
@@ -120,16 +159,27 @@ def schema_of(url: str) -> dict:
         for table in insp.get_table_names():
             pk = insp.get_pk_constraint(table)
             tables[table] = {
-                "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default"), c.get("autoincrement"))
-                            for c in insp.get_columns(table)],
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"], c.get("default"), c.get("autoincrement"))
+                    for c in insp.get_columns(table)
+                ],
                 "primary_key": (pk.get("name"), tuple(pk["constrained_columns"])),
-                "foreign_keys": sorted((fk.get("name") or "", tuple(fk["constrained_columns"]), fk["referred_table"],
-                                        tuple(fk["referred_columns"]), tuple(sorted(fk["options"].items())))
-                                       for fk in insp.get_foreign_keys(table)),
-                "indexes": sorted((ix["name"], tuple(ix["column_names"]), bool(ix["unique"]))
-                                  for ix in insp.get_indexes(table)),
-                "unique": sorted((uc.get("name") or "", tuple(uc["column_names"]))
-                                 for uc in insp.get_unique_constraints(table)),
+                "foreign_keys": sorted(
+                    (
+                        fk.get("name") or "",
+                        tuple(fk["constrained_columns"]),
+                        fk["referred_table"],
+                        tuple(fk["referred_columns"]),
+                        tuple(sorted(fk["options"].items())),
+                    )
+                    for fk in insp.get_foreign_keys(table)
+                ),
+                "indexes": sorted(
+                    (ix["name"], tuple(ix["column_names"]), bool(ix["unique"])) for ix in insp.get_indexes(table)
+                ),
+                "unique": sorted(
+                    (uc.get("name") or "", tuple(uc["column_names"])) for uc in insp.get_unique_constraints(table)
+                ),
                 "checks": sorted((ck.get("name") or "", ck["sqltext"]) for ck in insp.get_check_constraints(table)),
             }
         sequences = sorted(insp.get_sequence_names()) if conn.dialect.name == "postgresql" else []

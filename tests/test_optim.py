@@ -62,8 +62,9 @@ def test_rprop_is_its_named_step_rule_applied_to_each_weight(variant):
         grads = {k: np.float64(rng.normal()) for k in params}
         updates, new_state = opt.update(grads, state, params)
         for k, g in grads.items():
-            update, delta, sign = rule(g, state["prev_sign"][k], state["step"][k], 1.2, 0.5, (None, None),
-                                       state.get("prev_update", {}).get(k))
+            update, delta, sign = rule(
+                g, state["prev_sign"][k], state["step"][k], 1.2, 0.5, (None, None), state.get("prev_update", {}).get(k)
+            )
             assert (updates[k], new_state["step"][k], new_state["prev_sign"][k]) == (update, delta, sign)
         state = new_state
 

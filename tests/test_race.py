@@ -11,13 +11,17 @@ from rnn_core import counting, optim, race
 
 SETTINGS = {
     "sgd": ({"lr": 5e-4}, optim.sgd(5e-4)),
-    "clip": ({"lr": 5e-4, "threshold": 50.0, "by": "norm"},
-             optim.chain(optim.clip_by_global_norm(50.0), optim.sgd(5e-4))),
+    "clip": (
+        {"lr": 5e-4, "threshold": 50.0, "by": "norm"},
+        optim.chain(optim.clip_by_global_norm(50.0), optim.sgd(5e-4)),
+    ),
     "momentum": ({"lr": 2e-5, "mu": 0.9}, optim.momentum(2e-5, 0.9)),
     "rmsprop": ({"lr": 0.05, "decay": 0.9}, optim.rmsprop(0.05, 0.9)),
     "adam": ({"lr": 0.1}, optim.adam(0.1)),
-    "rprop": ({"step0": 0.001, "variant": "irprop-"},
-              optim.rprop(0.001, step_min=1e-6, step_max=50.0, variant="irprop-")),  # torch.optim.Rprop
+    "rprop": (
+        {"step0": 0.001, "variant": "irprop-"},
+        optim.rprop(0.001, step_min=1e-6, step_max=50.0, variant="irprop-"),
+    ),  # torch.optim.Rprop
     "newton": ({"damping": 10.0}, optim.newton(10.0)),
 }
 
@@ -47,12 +51,14 @@ def test_clipping_by_value_and_the_other_rprop_variants_are_reachable(book):
     by_value = race.run_lane(*book, BOOK["start"], "clip", 30, lr=5e-4, threshold=10.0, by="value")
     expected = counting.fit(*book, BOOK["start"], optim.chain(optim.clip_by_value(10.0), optim.sgd(5e-4)), 30)
     np.testing.assert_array_equal(by_value.run.params, expected.params)
-    bounds = {"rprop-": {}, "rprop+": {"step_min": 1e-6, "step_max": 50.0},
-              "irprop-": {"step_min": 1e-6, "step_max": 50.0}}  # the book's none; Riedmiller & Braun's, PyTorch's
+    bounds = {
+        "rprop-": {},
+        "rprop+": {"step_min": 1e-6, "step_max": 50.0},
+        "irprop-": {"step_min": 1e-6, "step_max": 50.0},
+    }  # the book's none; Riedmiller & Braun's, PyTorch's
     for variant in optim.RPROP_VARIANTS:
         lane = race.run_lane(*book, BOOK["rprop_start"], "rprop", 30, step0=0.001, variant=variant)
-        reference = counting.fit(*book, BOOK["rprop_start"], optim.rprop(0.001, variant=variant, **bounds[variant]),
-                                 30)
+        reference = counting.fit(*book, BOOK["rprop_start"], optim.rprop(0.001, variant=variant, **bounds[variant]), 30)
         np.testing.assert_array_equal(lane.run.params, reference.params, err_msg=variant)
 
 
@@ -98,8 +104,9 @@ def test_the_recorded_clipped_gradient_is_threshold_times_the_unit_gradient_or_g
     threshold = 50.0
     lane = race.run_lane(*book, BOOK["start"], "clip", 500, lr=5e-4, threshold=threshold, by="norm")
     states = counting.fit(*book, BOOK["start"], SETTINGS["clip"][1], 500).states
-    np.testing.assert_array_equal(lane.series["clipped_grad"],
-                                  [[s[0]["clipped_grad"]["U"], s[0]["clipped_grad"]["W"]] for s in states])
+    np.testing.assert_array_equal(
+        lane.series["clipped_grad"], [[s[0]["clipped_grad"]["U"], s[0]["clipped_grad"]["W"]] for s in states]
+    )
     raw = lane.run.grads[: len(lane.run.updates)]
     norms = np.hypot(raw[:, 0], raw[:, 1])
     clipped = norms >= threshold
@@ -136,9 +143,13 @@ def test_standing_of_the_books_plain_descent_says_where_it_diverged(lanes):
 
 def test_reversals_and_bouncing_read_how_a_run_ends(book, lanes):
     def lane_of(updates, costs, diverged_at=None):
-        run = counting.Trajectory(params=np.zeros((len(updates) + 1, 2)), costs=np.asarray(costs, float),
-                                  grads=np.zeros((len(updates) + 1, 2)), updates=np.asarray(updates, float),
-                                  diverged_at=diverged_at)
+        run = counting.Trajectory(
+            params=np.zeros((len(updates) + 1, 2)),
+            costs=np.asarray(costs, float),
+            grads=np.zeros((len(updates) + 1, 2)),
+            updates=np.asarray(updates, float),
+            diverged_at=diverged_at,
+        )
         return race.Lane("sgd", run, {})
 
     zigzag = [[0.1, (-1) ** i] for i in range(30)]
@@ -171,8 +182,9 @@ def test_summary_names_the_first_to_reach_the_threshold(lanes):
     assert result["at"] == min(reached.values())
     assert result["first"] == [r for r in reached if reached[r] == result["at"]]
     assert result["diverged"] == ["sgd"]
-    assert set(result["missed"]) == {r for r, row in rows.items()
-                                     if row["reached"] is None and row["diverged_at"] is None}
+    assert set(result["missed"]) == {
+        r for r, row in rows.items() if row["reached"] is None and row["diverged_at"] is None
+    }
     assert set(result["first"]) | set(result["missed"]) | set(result["diverged"]) <= set(lanes)
     nobody = race.summary(lanes, -1.0)  # a cost is never negative
     assert nobody["first"] == [] and nobody["at"] is None and "sgd" not in nobody["missed"]
@@ -224,8 +236,15 @@ def test_update_at_takes_one_update_apart(book):
 
 
 def test_update_at_shows_what_each_optimizer_keeps(lanes):
-    keeps = {"sgd": set(), "clip": {"clipped_grad", "raw_norm"}, "momentum": {"v"}, "rmsprop": {"rms"},
-             "adam": {"m", "v"}, "rprop": {"delta"}, "newton": {"eigenvalues"}}
+    keeps = {
+        "sgd": set(),
+        "clip": {"clipped_grad", "raw_norm"},
+        "momentum": {"v"},
+        "rmsprop": {"rms"},
+        "adam": {"m", "v"},
+        "rprop": {"delta"},
+        "newton": {"eigenvalues"},
+    }
     common = {"iteration", "position", "cost", "gradient", "step", "new_position"}
     for runner, extra in keeps.items():
         assert set(race.update_at(lanes[runner], 3)) == common | extra, runner

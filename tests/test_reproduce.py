@@ -39,13 +39,26 @@ def test_the_script_carries_the_settings_and_the_link_and_nothing_typed_runs():
     assert reproduce.script("no-such-page", {}, "") is None
 
 
-@pytest.mark.parametrize("params", [
-    {},
-    {"seq": "1,1,0,1", "u": "0.8", "w": "0.5", "u0": "0.5", "w0": "1.5", "lr": "0.0001", "iters": "200",
-     "data": "generated", "n": "20", "seed": "7"},
-    {"u": "0.5", "w": "-1.5", "at": "hand", "u0": "-1.0", "w0": "0.5", "lr": "0.001"},
-    {"it": "12", "lr": "0.0003"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {
+            "seq": "1,1,0,1",
+            "u": "0.8",
+            "w": "0.5",
+            "u0": "0.5",
+            "w0": "1.5",
+            "lr": "0.0001",
+            "iters": "200",
+            "data": "generated",
+            "n": "20",
+            "seed": "7",
+        },
+        {"u": "0.5", "w": "-1.5", "at": "hand", "u0": "-1.0", "w0": "0.5", "lr": "0.001"},
+        {"it": "12", "lr": "0.0003"},
+    ],
+)
 def test_counting_script_prints_what_the_page_shows(params, tmp_path):
     at = open_app("counting", params=params)
     values = page_values(at, "counting")
@@ -67,8 +80,12 @@ def test_counting_script_prints_what_the_page_shows(params, tmp_path):
         assert printed["gradient read at iteration"] == str(values["it"])
     assert f"W = {num(float(printed['gradient read at W']))}" in " ".join(m.value for m in at.markdown)
     chart = chart_frame(at, -1)
-    norms = {int(k): float(v) for k, v in ((name[len("|dxi/dS_"):-1], value) for name, value in printed.items()
-                                           if name.startswith("|dxi/dS_"))}
+    norms = {
+        int(k): float(v)
+        for k, v in (
+            (name[len("|dxi/dS_") : -1], value) for name, value in printed.items() if name.startswith("|dxi/dS_")
+        )
+    }
     assert len(norms) == len(counting_lengths(values)) + 1
     assert [num(norms[k]) for k in chart["k"]] == [num(v) for v in chart["norm"]]
 

@@ -40,23 +40,43 @@ def test_the_registered_params_are_the_pages_url_parameters_with_their_defaults_
     assert assigned(text, "CONSTANTS") == constants
 
 
-@pytest.mark.parametrize("query", [
-    {},
-    {"w": "-0.85", "count_u": "0.4", "count_w": "-1.3", "kind": "orthogonal", "size": "12", "seed": "17",
-     "rho": "1.08", "steps": "70", "xs": "2.2", "cliff_w": "7.3", "lr": "0.03", "clip": "0.6", "mem_rho": "0.7",
-     "mem_len": "45", "mem_seed": "4"},
-    {"kind": "typed", "matrix": "0.5 2; -1 0.3", "mem_rho": "1.4", "mem_len": "12"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {
+            "w": "-0.85",
+            "count_u": "0.4",
+            "count_w": "-1.3",
+            "kind": "orthogonal",
+            "size": "12",
+            "seed": "17",
+            "rho": "1.08",
+            "steps": "70",
+            "xs": "2.2",
+            "cliff_w": "7.3",
+            "lr": "0.03",
+            "clip": "0.6",
+            "mem_rho": "0.7",
+            "mem_len": "45",
+            "mem_seed": "4",
+        },
+        {"kind": "typed", "matrix": "0.5 2; -1 0.3", "mem_rho": "1.4", "mem_len": "12"},
+    ],
+)
 def test_the_script_prints_what_the_page_shows(query, tmp_path):
     at = open_app("gradients", params=query)
     values = page_values(at, "gradients")
     printed = run_script(reproduce.script("gradients", values, "http://localhost/gradients"), tmp_path)
     w = values["w"]
     steps = params.SERIES_STEPS
-    assert num(float(printed[f"|W|^{steps}"])) == metric(at, "gradients.yours_end", w=num(w),
-                                                          exponent=readings.superscript(steps))
-    for key, (weight, m) in (("gradients.book_explode", params.BOOK["explode"]),
-                             ("gradients.book_vanish", params.BOOK["vanish"])):
+    assert num(float(printed[f"|W|^{steps}"])) == metric(
+        at, "gradients.yours_end", w=num(w), exponent=readings.superscript(steps)
+    )
+    for key, (weight, m) in (
+        ("gradients.book_explode", params.BOOK["explode"]),
+        ("gradients.book_vanish", params.BOOK["vanish"]),
+    ):
         assert num(float(printed[f"{weight}^{m}"])) == metric(at, key, power=f"{num(weight)}{readings.superscript(m)}")
     page = " ".join(m.value for m in at.markdown)
     assert f"{num(float(printed['gradient at the output (k = T)']))}" in page

@@ -17,13 +17,16 @@ def chart_frame(at, index: int):
     return convert_arrow_bytes_to_pandas_df(at.get("vega_lite_chart")[index].proto.datasets[0].data.data)
 
 
-@pytest.mark.parametrize("params", [
-    {},
-    {"x": "0.5 -1 2 0 0 1 0 0", "act": "tanh", "hidden": "6", "seed": "7", "scale": "1.35", "delta": "0.2"},
-    {"x": "1 1 0 -1", "act": "logistic", "hidden": "5", "seed": "11", "scale": "0.7", "delta": "0.3"},
-    {"x": "1 0 0 0 0 0 0 0 0 0", "act": "linear", "hidden": "3", "seed": "3", "scale": "1.6", "delta": "0.05"},
-    {"x": "1, two", "act": "relu", "scale": "0.1"},  # a sequence the page cannot read: both show the default
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"x": "0.5 -1 2 0 0 1 0 0", "act": "tanh", "hidden": "6", "seed": "7", "scale": "1.35", "delta": "0.2"},
+        {"x": "1 1 0 -1", "act": "logistic", "hidden": "5", "seed": "11", "scale": "0.7", "delta": "0.3"},
+        {"x": "1 0 0 0 0 0 0 0 0 0", "act": "linear", "hidden": "3", "seed": "3", "scale": "1.6", "delta": "0.05"},
+        {"x": "1, two", "act": "relu", "scale": "0.1"},  # a sequence the page cannot read: both show the default
+    ],
+)
 def test_home_script_prints_what_the_page_shows(params, tmp_path):
     at = open_app(params=params)
     values = page_values(at, "home")
@@ -34,12 +37,14 @@ def test_home_script_prints_what_the_page_shows(params, tmp_path):
     states = chart_frame(at, 0)
     T = int(printed["steps T"])
     last_column = states[states["t"] == T].sort_values("unit")["value"]
-    assert [num(v) for v in last_column] == [num(float(printed[f"last state h_T, unit {u}"]))
-                                             for u in range(1, len(last_column) + 1)]
+    assert [num(v) for v in last_column] == [
+        num(float(printed[f"last state h_T, unit {u}"])) for u in range(1, len(last_column) + 1)
+    ]
     # Section 3: the chart, step by step, and the sentence under it.
     moved = chart_frame(at, 1)
-    assert [num(v) for v in moved["difference"]] == [num(float(printed[f"state moved at step {t}"]))
-                                                     for t in moved["t"]]
+    assert [num(v) for v in moved["difference"]] == [
+        num(float(printed[f"state moved at step {t}"])) for t in moved["t"]
+    ]
     last = float(printed["last state moved by"])
     if last > 0:
         assert f"by {num(last)}: {num(float(printed['times the nudge']))} times the nudge" in shown
@@ -47,9 +52,15 @@ def test_home_script_prints_what_the_page_shows(params, tmp_path):
     lines = []
     for name, value in printed.items():
         if name.startswith("last state moved by at weight scale "):
-            lines.append(catalog("en")["home.cmp_scale"].split("{relation}")[0].format(
-                scale=num(float(name.rsplit(" ", 1)[1])), now=num(values["scale"]), value=num(float(value))))
+            lines.append(
+                catalog("en")["home.cmp_scale"]
+                .split("{relation}")[0]
+                .format(scale=num(float(name.rsplit(" ", 1)[1])), now=num(values["scale"]), value=num(float(value)))
+            )
         elif name.startswith("last state moved by with f = "):
-            lines.append(catalog("en")["home.cmp_activation"].split("{relation}")[0].format(
-                act=catalog("en")[f"home.act_{name.rsplit(' ', 1)[1]}"], value=num(float(value))))
+            lines.append(
+                catalog("en")["home.cmp_activation"]
+                .split("{relation}")[0]
+                .format(act=catalog("en")[f"home.act_{name.rsplit(' ', 1)[1]}"], value=num(float(value)))
+            )
     assert len(lines) >= 4 and all(f"- {line}" in shown for line in lines)

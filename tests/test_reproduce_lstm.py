@@ -11,8 +11,14 @@ from ui import reproduce
 from ui.i18n import catalog
 from ui.numbers import num, percent
 
-CELL_METRICS = {"f": "lstm.metric_f", "i": "lstm.metric_i", "a": "lstm.metric_a", "o": "lstm.metric_o",
-                "c": "lstm.metric_c", "h": "lstm.metric_h"}
+CELL_METRICS = {
+    "f": "lstm.metric_f",
+    "i": "lstm.metric_i",
+    "a": "lstm.metric_a",
+    "o": "lstm.metric_o",
+    "c": "lstm.metric_c",
+    "h": "lstm.metric_h",
+}
 
 
 def metric(at, key: str, **fields) -> str:
@@ -20,12 +26,27 @@ def metric(at, key: str, **fields) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-@pytest.mark.parametrize("params", [
-    {},
-    {"x": "-1.5", "h": "-0.25", "c": "2.5", "wf": "1.2", "ba": "0.7", "mode": "erase", "out": "hide", "sat": "6.5",
-     "task": "adding", "lag": "30", "ex": "7", "clamp": "half"},
-    {"task": "first_symbol", "lag": "20", "src": "typed", "seq": "c a b d a b", "clamp": "p9"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {
+            "x": "-1.5",
+            "h": "-0.25",
+            "c": "2.5",
+            "wf": "1.2",
+            "ba": "0.7",
+            "mode": "erase",
+            "out": "hide",
+            "sat": "6.5",
+            "task": "adding",
+            "lag": "30",
+            "ex": "7",
+            "clamp": "half",
+        },
+        {"task": "first_symbol", "lag": "20", "src": "typed", "seq": "c a b d a b", "clamp": "p9"},
+    ],
+)
 def test_lstm_script_prints_what_the_page_shows(params, tmp_path):
     at = open_app("lstm", params=params)
     values = page_values(at, "lstm")
@@ -51,5 +72,6 @@ def test_lstm_script_prints_what_the_page_shows(params, tmp_path):
     assert printed["unit keeping the most"] in page
     for line in ("tanh RNN h", "LSTM c (all paths)", "LSTM h (all paths)", "LSTM c (cell path alone)"):
         assert num(float(printed[f"gradient at k = 1, {line}"])) in page, line
-    assert f"**{printed['lstm runs solved'].split(' of ')[0]} of {printed['lstm runs solved'].split(' of ')[1]}**" \
-        in page
+    assert (
+        f"**{printed['lstm runs solved'].split(' of ')[0]} of {printed['lstm runs solved'].split(' of ')[1]}**" in page
+    )

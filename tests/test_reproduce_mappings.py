@@ -14,8 +14,15 @@ from ui import registry, reproduce
 from ui.i18n import catalog
 from ui.numbers import integer
 
-WORDS = {"=": "out_tie", "neg": "out_neg", "even": "out_even", "pos": "out_pos", "off": "out_off", "on": "out_on",
-         ".": "out_end"}
+WORDS = {
+    "=": "out_tie",
+    "neg": "out_neg",
+    "even": "out_even",
+    "pos": "out_pos",
+    "off": "out_off",
+    "on": "out_on",
+    ".": "out_end",
+}
 
 
 def metric(at, key: str) -> str:
@@ -30,9 +37,13 @@ def written(symbols: str) -> str:
 
 def assigned(script: str) -> dict[str, object]:
     """The script's ``PARAMS`` and ``CONSTANTS``, as Python reads them."""
-    return {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(script).body
-            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id in ("PARAMS", "CONSTANTS")}
+    return {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in ast.parse(script).body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in ("PARAMS", "CONSTANTS")
+    }
 
 
 def test_the_script_at_the_lessons_defaults_carries_the_pages_url_parameters_and_which_input_each_reads():
@@ -47,13 +58,16 @@ def test_the_script_at_the_lessons_defaults_carries_the_pages_url_parameters_and
     assert set(inputs.values()) == set(shown) - {"m"}
 
 
-@pytest.mark.parametrize("params", [
-    {},
-    {"m": "seq2seq", "word": "abcdabcda"},
-    {"m": "one_to_many", "picture": "123 321 100"},
-    {"m": "many_to_many", "presses": "1" * 25},
-    {"m": "one_to_one", "picture": "333 222 110"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"m": "seq2seq", "word": "abcdabcda"},
+        {"m": "one_to_many", "picture": "123 321 100"},
+        {"m": "many_to_many", "presses": "1" * 25},
+        {"m": "one_to_one", "picture": "333 222 110"},
+    ],
+)
 def test_the_script_prints_what_the_page_shows(params, tmp_path):
     at = open_app("mappings", params=params)
     values = page_values(at, "mappings")
@@ -62,8 +76,9 @@ def test_the_script_prints_what_the_page_shows(params, tmp_path):
     assert f"**The network's output:** {written(printed['outputs'])}" in page
     assert f"**The right answer:** {written(printed['right answer'])}" in page
     right = printed["whole output right"] == "True"
-    assert metric(at, "mappings.verdict") == catalog("en")["mappings.verdict_right" if right
-                                                            else "mappings.verdict_wrong"]
+    assert (
+        metric(at, "mappings.verdict") == catalog("en")["mappings.verdict_right" if right else "mappings.verdict_wrong"]
+    )
     label = "mappings.shapes_metric" if values["m"] in ("one_to_one", "one_to_many") else "mappings.length_metric"
     assert metric(at, label) == printed["length"]
     # Section 4: the held-out accuracy, and the two sets' sizes.

@@ -24,8 +24,10 @@ def table(at, first_header: str) -> dict[str, list[str]]:
     for block in at.markdown:
         lines = block.value.splitlines()
         if lines and lines[0].startswith(f"| {first_header} |"):
-            return {row[0].strip("*"): row[1:] for row in
-                    ([c.strip() for c in line.strip("|").split(" | ")] for line in lines[2:])}
+            return {
+                row[0].strip("*"): row[1:]
+                for row in ([c.strip() for c in line.strip("|").split(" | ")] for line in lines[2:])
+            }
     raise AssertionError(first_header)
 
 
@@ -53,18 +55,42 @@ def test_the_scripts_params_are_the_pages_url_parameters_with_their_defaults():
     page = page_values(open_app("optimizers"), "optimizers")
     assert assigned(script, "PARAMS") == {k: (list(v) if isinstance(v, tuple) else v) for k, v in page.items()}
     book = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.BOOK.items()}
-    assert assigned(script, "CONSTANTS") == {k: book[k] for k in ("start", "lr", "iters", "rprop_start",
-                                                                  "rprop_step0")}
+    assert assigned(script, "CONSTANTS") == {k: book[k] for k in ("start", "lr", "iters", "rprop_start", "rprop_step0")}
 
 
-@pytest.mark.parametrize("params", [
-    {},
-    {"u0": "-1.5", "w0": "2.0", "iters": "200", "goal": "0.1", "race": "momentum,rmsprop,adam,rprop,newton",
-     "lr_rms": "0.01", "lr_adam": "0.05", "damp": "10000.0", "rp_var": "irprop-", "cth": "20.0", "rd0": "0.01",
-     "nu": "1.05", "nw": "0.98", "ndamp": "50.0"},
-    {"data": "generated", "n": "30", "len": "6", "seed": "4", "race": "sgd,clip,newton", "clip_by": "value",
-     "lr_sgd": "0.002", "nu": "-1.4", "nw": "-0.9"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {
+            "u0": "-1.5",
+            "w0": "2.0",
+            "iters": "200",
+            "goal": "0.1",
+            "race": "momentum,rmsprop,adam,rprop,newton",
+            "lr_rms": "0.01",
+            "lr_adam": "0.05",
+            "damp": "10000.0",
+            "rp_var": "irprop-",
+            "cth": "20.0",
+            "rd0": "0.01",
+            "nu": "1.05",
+            "nw": "0.98",
+            "ndamp": "50.0",
+        },
+        {
+            "data": "generated",
+            "n": "30",
+            "len": "6",
+            "seed": "4",
+            "race": "sgd,clip,newton",
+            "clip_by": "value",
+            "lr_sgd": "0.002",
+            "nu": "-1.4",
+            "nw": "-0.9",
+        },
+    ],
+)
 def test_the_script_prints_what_the_page_shows(params, tmp_path):
     at = open_app("optimizers", params=params)
     values = page_values(at, "optimizers")
@@ -97,6 +123,7 @@ def test_the_script_prints_what_the_page_shows(params, tmp_path):
     assert metric(at, "optimizers.lambda1") == shown(printed, "eigenvalue 1 of H")
     assert metric(at, "optimizers.lambda2") == shown(printed, "eigenvalue 2 of H")
     steps = table(at, TEXT["optimizers.step_title"])
-    for (name, (length, after)), step in zip(steps.items(), ("gradient_step", "newton_plain", "newton_damped"),
-                                             strict=True):
+    for (name, (length, after)), step in zip(
+        steps.items(), ("gradient_step", "newton_plain", "newton_damped"), strict=True
+    ):
         assert (length, after) == (shown(printed, f"{step} length"), shown(printed, f"{step} cost after")), name

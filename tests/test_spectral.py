@@ -305,8 +305,9 @@ def test_norm_summary_finds_the_transient_peak_and_the_average_rate():
     assert summary["peak_m"] == int(np.argmax(result["norm"])) and summary["peak_m"] > 0
     assert summary["log10_peak"] == pytest.approx(np.log10(result["norm"].max()), rel=1e-12)
     assert summary["rate"] == pytest.approx(result["norm"][100] ** (1 / 100), rel=1e-12)
-    orthogonal = spectral.jacobian_norms(spectral.random_recurrent(8, "orthogonal", 1.1, np.random.default_rng(0)),
-                                         50, "linear")
+    orthogonal = spectral.jacobian_norms(
+        spectral.random_recurrent(8, "orthogonal", 1.1, np.random.default_rng(0)), 50, "linear"
+    )
     assert spectral.norm_summary(orthogonal["log10_norm"])["rate"] == pytest.approx(1.1, rel=1e-12)
     nilpotent = spectral.jacobian_norms(np.array([[0.0, 1.0], [0.0, 0.0]]), 5, "linear")
     assert spectral.norm_summary(nilpotent["log10_norm"])["rate"] == 0.0

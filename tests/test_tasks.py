@@ -163,31 +163,59 @@ def test_parse_symbols_accepts_letters_with_or_without_separators(text):
     assert typed_inputs.parse_symbols(text).tolist() == [2, 0, 1, 3, 0]
 
 
-@pytest.mark.parametrize("text, code, position", [
-    ("", "empty", 0), (" , ", "empty", 0), ("A", "too_short", 1), ("ABE", "symbol", 3),
-    ("__import__('os')", "symbol", 1), ("AB1", "symbol", 3), ("A" * 122, "too_long", 122), ("AÄ", "symbol", 2),
-])
+@pytest.mark.parametrize(
+    "text, code, position",
+    [
+        ("", "empty", 0),
+        (" , ", "empty", 0),
+        ("A", "too_short", 1),
+        ("ABE", "symbol", 3),
+        ("__import__('os')", "symbol", 1),
+        ("AB1", "symbol", 3),
+        ("A" * 122, "too_long", 122),
+        ("AÄ", "symbol", 2),
+    ],
+)
 def test_parse_symbols_rejects_bad_input_with_a_code(text, code, position):
     with pytest.raises(typed_inputs.SequenceError) as err:
         typed_inputs.parse_symbols(text)
     assert err.value.code == code and err.value.position == position
 
 
-@pytest.mark.parametrize("text, size, steps", [
-    ("0.5 -1 2", 1, [[0.5], [-1.0], [2.0]]), ("−2, 3", 1, [[-2.0], [3.0]]), ("1 0 0 1", 2, [[1, 0], [0, 1]]),
-    ("1 0; 0 1\n1 1", 2, [[1, 0], [0, 1], [1, 1]]), ("abBA", 2, [[1, 0], [0, 1], [0, 1], [1, 0]]),
-    ("C a", 3, [[0, 0, 1], [1, 0, 0]]), (".5 1e2", 1, [[0.5], [100.0]]),
-])
+@pytest.mark.parametrize(
+    "text, size, steps",
+    [
+        ("0.5 -1 2", 1, [[0.5], [-1.0], [2.0]]),
+        ("−2, 3", 1, [[-2.0], [3.0]]),
+        ("1 0 0 1", 2, [[1, 0], [0, 1]]),
+        ("1 0; 0 1\n1 1", 2, [[1, 0], [0, 1], [1, 1]]),
+        ("abBA", 2, [[1, 0], [0, 1], [0, 1], [1, 0]]),
+        ("C a", 3, [[0, 0, 1], [1, 0, 0]]),
+        (".5 1e2", 1, [[0.5], [100.0]]),
+    ],
+)
 def test_parse_steps_reads_numbers_d_at_a_time_or_letters_one_hot(text, size, steps):
     assert typed_inputs.parse_steps(text, size).tolist() == steps
 
 
-@pytest.mark.parametrize("text, size, code, position", [
-    ("", 1, "empty", 0), (" ; ", 2, "empty", 0), ("1 2 3", 2, "count", 3), ("1 2; 3", 2, "row_size", 2),
-    ("a b c", 2, "letter", 3), ("1 x", 1, "mixed", 2), ("1 ? 2", 1, "symbol", 2), ("1 nan", 1, "mixed", 2),
-    ("1 inf", 1, "mixed", 2), ("٣", 1, "symbol", 1), ("1 1e9", 1, "too_large", 2), ("0 " * 201, 1, "too_long", 201),
-    ("__import__('os')", 1, "symbol", 1),
-])
+@pytest.mark.parametrize(
+    "text, size, code, position",
+    [
+        ("", 1, "empty", 0),
+        (" ; ", 2, "empty", 0),
+        ("1 2 3", 2, "count", 3),
+        ("1 2; 3", 2, "row_size", 2),
+        ("a b c", 2, "letter", 3),
+        ("1 x", 1, "mixed", 2),
+        ("1 ? 2", 1, "symbol", 2),
+        ("1 nan", 1, "mixed", 2),
+        ("1 inf", 1, "mixed", 2),
+        ("٣", 1, "symbol", 1),
+        ("1 1e9", 1, "too_large", 2),
+        ("0 " * 201, 1, "too_long", 201),
+        ("__import__('os')", 1, "symbol", 1),
+    ],
+)
 def test_parse_steps_refuses_what_does_not_fit_with_a_code(text, size, code, position):
     with pytest.raises(typed_inputs.SequenceError) as err:
         typed_inputs.parse_steps(text, size)
@@ -260,8 +288,9 @@ def test_clamping_the_forget_gate_to_one_keeps_the_cells_gradient_and_one_half_h
 
 
 def _tiny_sweep():
-    return sweep.lag_sweep("first_symbol", [3, 6], [0, 1], {**TRAINING, **SWEEP, "n_steps": 40, "n_test": 100,
-                                                            "test_seed": 7})
+    return sweep.lag_sweep(
+        "first_symbol", [3, 6], [0, 1], {**TRAINING, **SWEEP, "n_steps": 40, "n_test": 100, "test_seed": 7}
+    )
 
 
 def test_lag_sweep_is_deterministic_and_tests_every_run():
@@ -280,13 +309,29 @@ def test_sweep_facts_count_solved_runs_and_the_longest_lag_solved():
     rates = np.array([[[1.0, 0.96], [0.99, 0.2]], [[0.97, 0.3], [0.3, 0.3]]])
     facts = sweep.sweep_facts(sweep.Sweep(**{**tiny.__dict__, "rates": rates}))
     assert facts == {
-        "lstm": {"solved": 3, "runs": 4, "longest": 6, "mixed": [6], "first_mean": 0.98, "last_mean": 0.595,
-                 "spread": {"lag": 6, "low": 0.2, "high": 0.99, "solved": 1}},
-        "rnn": {"solved": 1, "runs": 4, "longest": 3, "mixed": [3], "first_mean": 0.635, "last_mean": 0.3,
-                "spread": {"lag": 3, "low": 0.3, "high": 0.97, "solved": 1}}}
+        "lstm": {
+            "solved": 3,
+            "runs": 4,
+            "longest": 6,
+            "mixed": [6],
+            "first_mean": 0.98,
+            "last_mean": 0.595,
+            "spread": {"lag": 6, "low": 0.2, "high": 0.99, "solved": 1},
+        },
+        "rnn": {
+            "solved": 1,
+            "runs": 4,
+            "longest": 3,
+            "mixed": [3],
+            "first_mean": 0.635,
+            "last_mean": 0.3,
+            "spread": {"lag": 3, "low": 0.3, "high": 0.97, "solved": 1},
+        },
+    }
     # every seed solving (or none) is not a matter of the seed: no mixed lag, no spread
-    clean = sweep.sweep_facts(sweep.Sweep(**{**tiny.__dict__, "rates": np.where(rates > 0.5, 1.0, 0.0)[:, :, :1]
-                                             .repeat(2, axis=2)}))
+    clean = sweep.sweep_facts(
+        sweep.Sweep(**{**tiny.__dict__, "rates": np.where(rates > 0.5, 1.0, 0.0)[:, :, :1].repeat(2, axis=2)})
+    )
     assert clean["lstm"]["mixed"] == [] and clean["lstm"]["spread"] is None
 
 

@@ -58,8 +58,9 @@ def opened_expander(label: str, key: str, icon: str):
     Streamlit tells an expander by its label as well as its key, so after a language switch it is a new one,
     closed: the state the student last chose is kept (:func:`choice_key`) and given as the new one's start."""
     chosen = choice_key(key)
-    panel = st.expander(label, expanded=st.session_state.get(chosen, False), icon=icon, key=key,
-                        on_change=_remember, args=(key, chosen))
+    panel = st.expander(
+        label, expanded=st.session_state.get(chosen, False), icon=icon, key=key, on_change=_remember, args=(key, chosen)
+    )
     return panel if panel.open else None
 
 

@@ -15,8 +15,7 @@ def sub(n: int) -> str:
 # Text in every lesson's pictures is drawn at FONT_PT points: Streamlit shows a graph at its natural size (1 pt =
 # 4/3 px) unless the column is narrower, so a picture narrow enough for its column keeps 14 pt = 18.7 px text.
 FONT_PT = 14
-COLOURS = {"input": "#ffe9a8", "state": "#d6e8f7", "output": "#e3f1df", "U": "#E69F00", "W": "#0072B2",
-            "V": "#009E73"}
+COLOURS = {"input": "#ffe9a8", "state": "#d6e8f7", "output": "#e3f1df", "U": "#E69F00", "W": "#0072B2", "V": "#009E73"}
 
 
 def unrolled_steps(T: int, shown: int = 4) -> list[int | None]:

@@ -19,6 +19,5 @@ def show_input_error(err: InputError, keys: dict[str, str], fallback_key: str, *
         fallback_key: the sentence saying what is shown instead (e.g. the default sequence); it may use the
             same fields.
     """
-    values = {"position": err.position, "length": err.position, "token": verbatim(err.token), **err.details,
-              **fields}
+    values = {"position": err.position, "length": err.position, "token": verbatim(err.token), **err.details, **fields}
     st.error(t(keys[err.code], **values) + " " + t(fallback_key, **values), icon=":material/front_hand:")

@@ -194,8 +194,10 @@ def _shown_answer(ex) -> str:
     if ex.kind == "choice":
         return _choice_label(ex.answer)
     if isinstance(ex.answer, dict):
-        return ", ".join(f"{name} = {verbatim(value) if isinstance(value, str) else _shown_value(value)}"
-                         for name, value in ex.answer.items())
+        return ", ".join(
+            f"{name} = {verbatim(value) if isinstance(value, str) else _shown_value(value)}"
+            for name, value in ex.answer.items()
+        )
     return str(ex.answer)
 
 
@@ -215,8 +217,11 @@ def _check(ex, state: dict, response, response_text: str) -> None:
     state["solved"] = bool(verdict.correct)
     if verdict.correct:
         _solved().add(ex.id)
-    state["feedback"] = {"kind": "right" if verdict.correct else "wrong", "hint": verdict.hint_key,
-                         "response": response_text}
+    state["feedback"] = {
+        "kind": "right" if verdict.correct else "wrong",
+        "hint": verdict.hint_key,
+        "response": response_text,
+    }
     _record(ex.id, ex.lesson, state["seed"], state["tries"], response_text, bool(verdict.correct))
 
 
@@ -230,8 +235,9 @@ def _on_check(lesson: str, exercise_id: str) -> None:
         values = {name: st.session_state.get(urlstate.key(lesson, name)) for name in _setting_names(ex)}
         _check(ex, state, values, ", ".join(f"{name}={value}" for name, value in values.items()))
         return
-    typed = st.session_state.get(f"exercise.{exercise_id}.typed" if ex.kind == "number"
-                                 else f"exercise.{exercise_id}.chosen")
+    typed = st.session_state.get(
+        f"exercise.{exercise_id}.typed" if ex.kind == "number" else f"exercise.{exercise_id}.chosen"
+    )
     if typed is None or typed == "":
         state["feedback"] = {"kind": "empty"}
     else:
@@ -259,32 +265,58 @@ def exercise_box(lesson: str, exercise_id: str) -> None:
     ex = _variant(exercise_id, state["seed"])
     done = state["solved"] or state["tries"] >= TRIES_BEFORE_ANSWER
     with st.container(border=True, key=f"exbox_{exercise_id}"):
-        st.markdown(f"**{t('exercise_box.title')}** · " + t("exercise_box.variant", code=codes.variant_code(
-            state["seed"])))
+        st.markdown(
+            f"**{t('exercise_box.title')}** · " + t("exercise_box.variant", code=codes.variant_code(state["seed"]))
+        )
         st.markdown(t(ex.prompt_key, **_filled(ex.prompt_values)))
         if ex.kind == "setting":
             st.caption(t("exercise_box.setting_caption"))
-            st.button(t("exercise_box.check_setting"), key=f"exercise.{exercise_id}.check", disabled=done,
-                      on_click=_on_check, args=(lesson, exercise_id))
+            st.button(
+                t("exercise_box.check_setting"),
+                key=f"exercise.{exercise_id}.check",
+                disabled=done,
+                on_click=_on_check,
+                args=(lesson, exercise_id),
+            )
         else:
             with st.form(f"exercise.{exercise_id}.form", border=False):
                 if ex.kind == "number":
-                    st.text_input(t("exercise_box.number_label"), max_chars=MAX_TYPED,
-                                  key=f"exercise.{exercise_id}.typed", disabled=done)
+                    st.text_input(
+                        t("exercise_box.number_label"),
+                        max_chars=MAX_TYPED,
+                        key=f"exercise.{exercise_id}.typed",
+                        disabled=done,
+                    )
                 else:
                     labels = {choice: _choice_label(choice) for choice in ex.choices}
-                    st.radio(t("exercise_box.choice_label"), list(ex.choices), index=None,
-                             format_func=labels.__getitem__, key=f"exercise.{exercise_id}.chosen", disabled=done)
-                st.form_submit_button(t("exercise_box.check"), disabled=done, on_click=_on_check,
-                                      args=(lesson, exercise_id))
+                    st.radio(
+                        t("exercise_box.choice_label"),
+                        list(ex.choices),
+                        index=None,
+                        format_func=labels.__getitem__,
+                        key=f"exercise.{exercise_id}.chosen",
+                        disabled=done,
+                    )
+                st.form_submit_button(
+                    t("exercise_box.check"), disabled=done, on_click=_on_check, args=(lesson, exercise_id)
+                )
         _feedback(ex, state)
         left, right = st.columns([1, 2])
-        left.button(t("exercise_box.reset"), key=f"exercise.{exercise_id}.reset", on_click=_new_variant,
-                    args=(exercise_id,), icon=":material/refresh:")
+        left.button(
+            t("exercise_box.reset"),
+            key=f"exercise.{exercise_id}.reset",
+            on_click=_new_variant,
+            args=(exercise_id,),
+            icon=":material/refresh:",
+        )
         with right.expander(t("exercise_box.variant_open")):
             st.text_input(t("exercise_box.variant_label"), max_chars=12, key=f"exercise.{exercise_id}.code")
-            st.button(t("exercise_box.variant_go"), key=f"exercise.{exercise_id}.go", on_click=_open_variant,
-                      args=(exercise_id,))
+            st.button(
+                t("exercise_box.variant_go"),
+                key=f"exercise.{exercise_id}.go",
+                on_click=_open_variant,
+                args=(exercise_id,),
+            )
             if st.session_state.get(f"exercise.{exercise_id}.bad_code"):
                 st.error(t("exercise_box.variant_bad"))
         _progress(lesson)

@@ -35,5 +35,4 @@ def download_url(data: bytes, mimetype: str, file_name: str, slot: str) -> str |
     manager = _manager()
     if manager is None:
         return None
-    return _prefixed(manager.add(data, mimetype, f"rnnlab.{slot}", file_name=file_name,
-                                 is_for_static_download=True))
+    return _prefixed(manager.add(data, mimetype, f"rnnlab.{slot}", file_name=file_name, is_for_static_download=True))

@@ -53,5 +53,7 @@ def number_expr(value: str) -> str:
         exponent = f"replace({exponent}, /{digit}/g, '{superscript}')"
     exponent = f"replace({exponent}, /-/g, '⁻')"
     plain = f"abs({value}) >= 100 ? format({value}, '.0f') : format({value}, '.3~g')"
-    return (f"!isFinite({value}) ? ({value} > 0 ? '∞' : {value} < 0 ? '−∞' : '—') : {value} == 0 ? '0' : "
-            f"abs({value}) >= 99999.5 || abs({value}) < 0.00099995 ? {parts}[0] + '·10' + {exponent} : ({plain})")
+    return (
+        f"!isFinite({value}) ? ({value} > 0 ? '∞' : {value} < 0 ? '−∞' : '—') : {value} == 0 ? '0' : "
+        f"abs({value}) >= 99999.5 || abs({value}) < 0.00099995 ? {parts}[0] + '·10' + {exponent} : ({plain})"
+    )

@@ -44,8 +44,9 @@ def fill(text: str, name: str, values: dict) -> str:
     line is ever broken inside a typed string). Raises ValueError when the template has no such assignment."""
     settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
     body = f"{name} = {{\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in settings.items()) + "}"
-    filled, count = re.subn(_ASSIGNMENT.format(name=name), lambda _: body, text, count=1,
-                            flags=re.MULTILINE | re.DOTALL)
+    filled, count = re.subn(
+        _ASSIGNMENT.format(name=name), lambda _: body, text, count=1, flags=re.MULTILINE | re.DOTALL
+    )
     if count != 1:
         raise ValueError(f"the template has no {name} = {{...}}")
     return filled

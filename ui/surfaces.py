@@ -75,7 +75,7 @@ def colours(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     Args:
         values: any shape. Returns: ``values.shape + (3,)`` uint8.
     """
-    stops = np.array([[int(h[k:k + 2], 16) for k in (1, 3, 5)] for h in VIRIDIS], dtype=float)  # (9, 3)
+    stops = np.array([[int(h[k : k + 2], 16) for k in (1, 3, 5)] for h in VIRIDIS], dtype=float)  # (9, 3)
     finite = np.isfinite(values)
     span = hi - lo if hi > lo else 1.0
     with np.errstate(invalid="ignore"):
@@ -96,8 +96,12 @@ def png(rgb: np.ndarray) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 9))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows.tobytes(), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def image_url(data: bytes, slot: str) -> str:
@@ -108,13 +112,22 @@ def image_url(data: bytes, slot: str) -> str:
     (AppTest, scripts) it is a data URL.
     """
     return media.url(data, "image/png", f"surface.{slot}") or (
-        "data:image/png;base64," + base64.b64encode(data).decode("ascii"))
+        "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    )
 
 
 def heatmap(
-    values: np.ndarray, x_range: tuple[float, float], y_range: tuple[float, float], *, slot: str,
-    x_title: str, y_title: str, value_title: str, value_range: tuple[float, float] | None = None,
-    selection: str | None = None, size: int = 430,
+    values: np.ndarray,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    *,
+    slot: str,
+    x_title: str,
+    y_title: str,
+    value_title: str,
+    value_range: tuple[float, float] | None = None,
+    selection: str | None = None,
+    size: int = 430,
 ) -> Heatmap:
     """A heatmap of ``values`` over a rectangle, optionally clickable cell by cell.
 
@@ -136,35 +149,68 @@ def heatmap(
     (x0, x1), (y0, y1) = x_range, y_range
     kept = np.array(values, dtype=float)
     kept.setflags(write=False)
-    image = Image(png(colours(values[::-1], lo, hi)), slot, kept, (x0, x1), (y0, y1),  # image rows: top first
-                  (x_title, y_title, value_title))
+    image = Image(
+        png(colours(values[::-1], lo, hi)),
+        slot,
+        kept,
+        (x0, x1),
+        (y0, y1),  # image rows: top first
+        (x_title, y_title, value_title),
+    )
     url = image_url(image.png, slot)
     x_scale = alt.Scale(domain=[x0, x1], nice=False, zero=False)
     y_scale = alt.Scale(domain=[y0, y1], nice=False, zero=False)
     x_axis, y_axis = alt.X("x:Q", title=x_title, scale=x_scale), alt.Y("y:Q", title=y_title, scale=y_scale)
 
-    picture = alt.Chart(alt.Data(values=[{"url": url, "slot": slot, "x": x0, "x2": x1, "y": y1, "y2": y0}])).mark_image(
-        aspect=False, smooth=False,
-    ).encode(x=x_axis, x2=alt.X2("x2:Q"), y=y_axis, y2=alt.Y2("y2:Q"), url=alt.Url("url:N"))
+    picture = (
+        alt.Chart(alt.Data(values=[{"url": url, "slot": slot, "x": x0, "x2": x1, "y": y1, "y2": y0}]))
+        .mark_image(
+            aspect=False,
+            smooth=False,
+        )
+        .encode(x=x_axis, x2=alt.X2("x2:Q"), y=y_axis, y2=alt.Y2("y2:Q"), url=alt.Url("url:N"))
+    )
     stops = np.linspace(lo, hi, len(VIRIDIS)).tolist()
-    legend = alt.Chart(alt.Data(values=[{"v": lo, "x": x0, "y": y0}, {"v": hi, "x": x0, "y": y0}])).mark_point(
-        opacity=0, size=0,
-    ).encode(x=x_axis, y=y_axis, color=alt.Color(
-        "v:Q", title=value_title, scale=alt.Scale(domain=stops, range=list(VIRIDIS), interpolate="rgb")))
+    legend = (
+        alt.Chart(alt.Data(values=[{"v": lo, "x": x0, "y": y0}, {"v": hi, "x": x0, "y": y0}]))
+        .mark_point(
+            opacity=0,
+            size=0,
+        )
+        .encode(
+            x=x_axis,
+            y=y_axis,
+            color=alt.Color(
+                "v:Q", title=value_title, scale=alt.Scale(domain=stops, range=list(VIRIDIS), interpolate="rgb")
+            ),
+        )
+    )
     layers = [picture, legend]
     if selection:
         dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
         grid = alt.Chart(alt.SequenceGenerator(sequence=alt.SequenceParams(start=0, stop=nx * ny, **{"as": "n"})))
-        grid = grid.transform_calculate(
-            i=f"datum.n % {nx}", j=f"floor(datum.n / {nx})",
-        ).transform_calculate(
-            x=f"{x0} + datum.i * {dx}", x2=f"{x0} + (datum.i + 1) * {dx}",
-            y=f"{y0} + datum.j * {dy}", y2=f"{y0} + (datum.j + 1) * {dy}",
-            cx=f"round(100 * ({x0} + (datum.i + 0.5) * {dx})) / 100",
-            cy=f"round(100 * ({y0} + (datum.j + 0.5) * {dy})) / 100",
-        ).mark_rect(opacity=0.001, color="black").encode(
-            x=x_axis, x2=alt.X2("x2:Q"), y=y_axis, y2=alt.Y2("y2:Q"),
-            tooltip=[alt.Tooltip("cx:Q", title=x_title), alt.Tooltip("cy:Q", title=y_title)],
-        ).add_params(alt.selection_point(name=selection, fields=["i", "j"], on="click", clear=False))
+        grid = (
+            grid.transform_calculate(
+                i=f"datum.n % {nx}",
+                j=f"floor(datum.n / {nx})",
+            )
+            .transform_calculate(
+                x=f"{x0} + datum.i * {dx}",
+                x2=f"{x0} + (datum.i + 1) * {dx}",
+                y=f"{y0} + datum.j * {dy}",
+                y2=f"{y0} + (datum.j + 1) * {dy}",
+                cx=f"round(100 * ({x0} + (datum.i + 0.5) * {dx})) / 100",
+                cy=f"round(100 * ({y0} + (datum.j + 0.5) * {dy})) / 100",
+            )
+            .mark_rect(opacity=0.001, color="black")
+            .encode(
+                x=x_axis,
+                x2=alt.X2("x2:Q"),
+                y=y_axis,
+                y2=alt.Y2("y2:Q"),
+                tooltip=[alt.Tooltip("cx:Q", title=x_title), alt.Tooltip("cy:Q", title=y_title)],
+            )
+            .add_params(alt.selection_point(name=selection, fields=["i", "j"], on="click", clear=False))
+        )
         layers.append(grid)
     return Heatmap(alt.layer(*layers).properties(width=size, height=size), image)

@@ -157,7 +157,11 @@ def slider(page: str, p: Param, label: str, **kwargs) -> Any:
         return _kept(page, p)
     cast = float if p.kind == "float" else int
     return st.slider(
-        label, min_value=cast(p.lo), max_value=cast(p.hi), step=cast(p.step or 1), key=key(page, p.name),
+        label,
+        min_value=cast(p.lo),
+        max_value=cast(p.hi),
+        step=cast(p.step or 1),
+        key=key(page, p.name),
         **_persisting(kwargs),
     )
 
@@ -167,7 +171,11 @@ def number(page: str, p: Param, label: str, **kwargs) -> Any:
         return _kept(page, p)
     cast = float if p.kind == "float" else int
     return st.number_input(
-        label, min_value=cast(p.lo), max_value=cast(p.hi), step=cast(p.step or 1), key=key(page, p.name),
+        label,
+        min_value=cast(p.lo),
+        max_value=cast(p.hi),
+        step=cast(p.step or 1),
+        key=key(page, p.name),
         **_persisting(kwargs),
     )
 
@@ -178,8 +186,9 @@ def choice(page: str, p: Param, label: str, format_func: Callable[[Any], str], w
     widget = widget or st.radio
     # Labels are fixed now, in this run's language: Streamlit may call format_func outside the script run.
     labels = {option: format_func(option) for option in p.options}
-    return widget(label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name),
-                  **_persisting(kwargs))
+    return widget(
+        label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **_persisting(kwargs)
+    )
 
 
 def text(page: str, p: Param, label: str, **kwargs) -> str:
@@ -195,5 +204,6 @@ def multichoice(page: str, p: Param, label: str, format_func: Callable[[Any], st
         return _kept(page, p)
     widget = widget or st.multiselect
     labels = {option: format_func(option) for option in p.options}
-    return widget(label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name),
-                  **_persisting(kwargs))
+    return widget(
+        label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **_persisting(kwargs)
+    )

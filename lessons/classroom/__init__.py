@@ -3,6 +3,9 @@
 from ui.registry import Lesson
 
 LESSON = Lesson(
-    name="class", title_key="nav.classroom", icon=":material/groups:", script="lessons/classroom/page.py",
+    name="class",
+    title_key="nav.classroom",
+    icon=":material/groups:",
+    script="lessons/classroom/page.py",
     is_lesson=False,
 )

@@ -30,5 +30,12 @@ def data_controls(page_id: str, params: dict) -> None:
     else:
         with d2:
             X, targets = counting.book_dataset()
-            st.caption(t("common.book_caption", n=X.shape[0], T=X.shape[1], first="".join(str(int(b)) for b in X[0]),
-                         target=int(targets[0])))
+            st.caption(
+                t(
+                    "common.book_caption",
+                    n=X.shape[0],
+                    T=X.shape[1],
+                    first="".join(str(int(b)) for b in X[0]),
+                    target=int(targets[0]),
+                )
+            )

@@ -17,10 +17,19 @@ from ui.numbers import integer, latex, num
 FLOAT64_MAX = float(np.finfo(np.float64).max)  # what "overflow" means here
 
 # One sentence per rnn_core.counting.DIVERGENCE_REASONS entry; written out so the i18n test sees each key.
-_STOPPED = {"state": "counting.stop_state", "cost": "counting.stop_cost", "gradient": "counting.stop_gradient",
-            "hessian": "counting.stop_hessian"}  # "parameters" is told with the step that overflowed
-_WHY = {"state": "divergence.state", "cost": "divergence.cost", "gradient": "divergence.gradient",
-        "parameters": "divergence.parameters", "hessian": "divergence.hessian"}
+_STOPPED = {
+    "state": "counting.stop_state",
+    "cost": "counting.stop_cost",
+    "gradient": "counting.stop_gradient",
+    "hessian": "counting.stop_hessian",
+}  # "parameters" is told with the step that overflowed
+_WHY = {
+    "state": "divergence.state",
+    "cost": "divergence.cost",
+    "gradient": "divergence.gradient",
+    "parameters": "divergence.parameters",
+    "hessian": "divergence.hessian",
+}
 
 
 def last_evaluated(run: counting.Trajectory) -> int | None:

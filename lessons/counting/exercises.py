@@ -52,17 +52,27 @@ def output(rng: np.random.Generator) -> Exercise:
             break
     swapped = counting.forward(x[None, :], W, U)[0, -1]
     return Exercise(
-        id="counting_output", lesson=LESSON, kind="number", section=2,
-        params={"x": x.astype(int).tolist(), "U": U, "W": W}, answer=float(S[-1]), tolerance=1e-3, floor=1e-6,
-        choices=(), prompt_key="exercises.counting_output_prompt",
+        id="counting_output",
+        lesson=LESSON,
+        kind="number",
+        section=2,
+        params={"x": x.astype(int).tolist(), "U": U, "W": W},
+        answer=float(S[-1]),
+        tolerance=1e-3,
+        floor=1e-6,
+        choices=(),
+        prompt_key="exercises.counting_output_prompt",
         prompt_values={"seq": bits_text(x), "U": num(U), "W": num(W), "T": len(x)},
         explain_key="exercises.counting_output_explain",
         explain_values={"states": shown_numbers(S), "y": num(S[-1]), "T": len(x)},
         page_params={"seq": bits_text(x), "u": U, "w": W},
         hint_key="exercises.counting_output_hint",
-        mistakes=((HINT_SIGN, -S[-1]), ("exercises.counting_output_hint_last", S[-2]),
-                  ("exercises.counting_output_hint_extra", S[-1] * W),
-                  ("exercises.counting_output_hint_swapped", swapped)),
+        mistakes=(
+            (HINT_SIGN, -S[-1]),
+            ("exercises.counting_output_hint_last", S[-2]),
+            ("exercises.counting_output_hint_extra", S[-1] * W),
+            ("exercises.counting_output_hint_swapped", swapped),
+        ),
     )
 
 
@@ -77,18 +87,35 @@ def gradient_step1(rng: np.random.Generator) -> Exercise:
     gS = steps["gS"][0]
     T = len(x)
     return Exercise(
-        id="counting_gradient_step1", lesson=LESSON, kind="number", section=3,
-        params={"x": x.astype(int).tolist(), "U": U, "W": W}, answer=float(gS[1]), tolerance=1e-3, floor=1e-6,
-        choices=(), prompt_key="exercises.counting_gradient_step1_prompt",
+        id="counting_gradient_step1",
+        lesson=LESSON,
+        kind="number",
+        section=3,
+        params={"x": x.astype(int).tolist(), "U": U, "W": W},
+        answer=float(gS[1]),
+        tolerance=1e-3,
+        floor=1e-6,
+        choices=(),
+        prompt_key="exercises.counting_gradient_step1_prompt",
         prompt_values={"seq": bits_text(x), "U": num(U), "W": num(W), "T": T},
         explain_key="exercises.counting_gradient_step1_explain",
-        explain_values={"y": num(S[-1]), "t": num(target[0]), "top": num(gS[T]), "W": num(W), "n": T - 1,
-                        "answer": num(gS[1]), "T": T},
+        explain_values={
+            "y": num(S[-1]),
+            "t": num(target[0]),
+            "top": num(gS[T]),
+            "W": num(W),
+            "n": T - 1,
+            "answer": num(gS[1]),
+            "T": T,
+        },
         page_params={"seq": bits_text(x), "u": U, "w": W},
         hint_key="exercises.counting_gradient_step1_hint",
-        mistakes=((HINT_SIGN, -gS[1]), ("exercises.counting_gradient_step1_hint_steps", gS[0]),
-                  ("exercises.counting_gradient_step1_hint_steps", gS[2]),
-                  ("exercises.counting_gradient_step1_hint_two", gS[1] / 2)),
+        mistakes=(
+            (HINT_SIGN, -gS[1]),
+            ("exercises.counting_gradient_step1_hint_steps", gS[0]),
+            ("exercises.counting_gradient_step1_hint_steps", gS[2]),
+            ("exercises.counting_gradient_step1_hint_two", gS[1] / 2),
+        ),
     )
 
 
@@ -102,13 +129,19 @@ def gradient_u(rng: np.random.Generator) -> Exercise:
         if S[-1] != target[0] and abs(gU - gW) > 1e-2 * abs(gU) and gU != 0:
             break
     return Exercise(
-        id="counting_gradient_u", lesson=LESSON, kind="number", section=3,
-        params={"x": x.astype(int).tolist(), "U": U, "W": W}, answer=gU, tolerance=1e-3, floor=1e-6,
-        choices=(), prompt_key="exercises.counting_gradient_u_prompt",
+        id="counting_gradient_u",
+        lesson=LESSON,
+        kind="number",
+        section=3,
+        params={"x": x.astype(int).tolist(), "U": U, "W": W},
+        answer=gU,
+        tolerance=1e-3,
+        floor=1e-6,
+        choices=(),
+        prompt_key="exercises.counting_gradient_u_prompt",
         prompt_values={"seq": bits_text(x), "U": num(U), "W": num(W)},
         explain_key="exercises.counting_gradient_u_explain",
-        explain_values={"terms": signed_sum(steps["gU"]), "answer": num(gU),
-                        "top": num(steps["gS"][0, -1])},
+        explain_values={"terms": signed_sum(steps["gU"]), "answer": num(gU), "top": num(steps["gS"][0, -1])},
         page_params={"seq": bits_text(x), "u": U, "w": W},
         hint_key="exercises.counting_gradient_u_hint",
         mistakes=((HINT_SIGN, -gU), ("exercises.counting_gradient_u_hint_w", gW)),
@@ -127,16 +160,24 @@ def diverged_at(rng: np.random.Generator) -> Exercise:
             break
     answer = int(run.diverged_at)
     return Exercise(
-        id="counting_diverged_at", lesson=LESSON, kind="number", section=4,
-        params={"lr": lr, "u0": start[0], "w0": start[1], "iters": iters}, answer=answer, tolerance=0.0,
-        choices=(), prompt_key="exercises.counting_diverged_at_prompt",
+        id="counting_diverged_at",
+        lesson=LESSON,
+        kind="number",
+        section=4,
+        params={"lr": lr, "u0": start[0], "w0": start[1], "iters": iters},
+        answer=answer,
+        tolerance=0.0,
+        choices=(),
+        prompt_key="exercises.counting_diverged_at_prompt",
         prompt_values={"lr": num(lr), "u0": num(start[0]), "w0": num(start[1]), "iters": iters},
         explain_key="exercises.counting_diverged_at_explain",
         explain_values={"answer": answer, "U": num(run.params[-1, 0]), "W": num(run.params[-1, 1])},
         page_params={"data": "book", "u0": start[0], "w0": start[1], "lr": lr, "iters": iters},
         hint_key="exercises.counting_diverged_at_hint",
-        mistakes=(("exercises.counting_diverged_at_hint_count", answer - 1),
-                  ("exercises.counting_diverged_at_hint_count", answer + 1)),
+        mistakes=(
+            ("exercises.counting_diverged_at_hint_count", answer - 1),
+            ("exercises.counting_diverged_at_hint_count", answer + 1),
+        ),
     )
 
 
@@ -156,8 +197,12 @@ def safe_rate(rng: np.random.Generator) -> Exercise:
         if rng.random() < 0.3:
             data = {"data": "book"}
         else:  # a generated set of the page's default size (the book's), with a seed of its own
-            data = {"data": "generated", "n": P["n"].default, "len": P["len"].default,
-                    "seed": int(rng.integers(0, 1000))}
+            data = {
+                "data": "generated",
+                "n": P["n"].default,
+                "len": P["len"].default,
+                "seed": int(rng.integers(0, 1000)),
+            }
         X, targets = _dataset(data)
         book_diverges, *candidates_diverge = diverging(X, targets, (book_lr, *SAFE_CANDIDATES))
         if book_diverges:
@@ -174,16 +219,28 @@ def safe_rate(rng: np.random.Generator) -> Exercise:
     working = next(lr for lr, diverges in zip(SAFE_CANDIDATES, candidates_diverge, strict=True) if not diverges)
     page = {**data, "u0": start[0], "w0": start[1], "iters": iters}
     return Exercise(
-        id="counting_safe_rate", lesson=LESSON, kind="setting", section=4,
-        params={**data, "iters": iters}, answer={**page, "lr": working}, tolerance=None, choices=(),
+        id="counting_safe_rate",
+        lesson=LESSON,
+        kind="setting",
+        section=4,
+        params={**data, "iters": iters},
+        answer={**page, "lr": working},
+        tolerance=None,
+        choices=(),
         prompt_key="exercises.counting_safe_rate_prompt",
         prompt_values={"iters": iters, "u0": num(start[0]), "w0": num(start[1]), "book_lr": num(book_lr)},
         explain_key="exercises.counting_safe_rate_explain",
         explain_values={"lr": num(working), "iters": iters},
         page_params={**page, "lr": book_lr},
         hint_key="exercises.counting_safe_rate_hint",
-        fields=(("lr", "float"), ("u0", "float"), ("w0", "float"), ("iters", "int"), ("data", "text"),
-                *((name, "int") for name in ("n", "len", "seed") if name in data)),
+        fields=(
+            ("lr", "float"),
+            ("u0", "float"),
+            ("w0", "float"),
+            ("iters", "int"),
+            ("data", "text"),
+            *((name, "int") for name in ("n", "len", "seed") if name in data),
+        ),
         judge=judge,
     )
 

@@ -30,8 +30,10 @@ from ui.numbers import integer, num, number_expr
 
 # --- Section 1: the network unrolled over the typed sequence ---------------------------------------------------
 
-def unrolled_counting(x: np.ndarray, S: np.ndarray, U: float, W: float, shown: int = 10, per_row: int = 4,
-                      stacked: bool = False) -> list[str]:
+
+def unrolled_counting(
+    x: np.ndarray, S: np.ndarray, U: float, W: float, shown: int = 10, per_row: int = 4, stacked: bool = False
+) -> list[str]:
     """The counting RNN unrolled over ``x`` (T,) with states ``S`` (T+1,) written in the nodes, as DOT pictures.
 
     Long sequences show the first ``shown - 1`` steps, an ellipsis and the last k. Time runs left to right in
@@ -41,19 +43,24 @@ def unrolled_counting(x: np.ndarray, S: np.ndarray, U: float, W: float, shown: i
     """
     T = len(x)
     steps = unrolled_steps(T, shown)
-    rows = [steps] if stacked else [steps[i:i + per_row] for i in range(0, len(steps), per_row)]
+    rows = [steps] if stacked else [steps[i : i + per_row] for i in range(0, len(steps), per_row)]
     w_edge = f'label="W={num(W)}", color="{COLOURS["W"]}"'
     text = f'node [fontname="Helvetica", fontsize={FONT_PT}]; edge [fontname="Helvetica", fontsize={FONT_PT}];'
     pictures, carried = [], ("S0", f"S{sub(0)}\\n{num(S[0])}", "solid")
     for n, row in enumerate(rows):
-        lines = ["digraph G {", "rankdir=TB; nodesep=0.3; ranksep=0.3;" if stacked else
-                 "rankdir=LR; nodesep=0.25; ranksep=0.3;", text]
+        lines = [
+            "digraph G {",
+            "rankdir=TB; nodesep=0.3; ranksep=0.3;" if stacked else "rankdir=LR; nodesep=0.25; ranksep=0.3;",
+            text,
+        ]
         name, label, style = carried
         if name == "dots":
             lines.append('dots [label="…", shape=plaintext];')
         else:
-            lines.append(f'{name} [label="{label}", shape=circle, style="filled,{style}", fillcolor="#eeeeee", '
-                         f'width=0.6, margin=0.02];')
+            lines.append(
+                f'{name} [label="{label}", shape=circle, style="filled,{style}", fillcolor="#eeeeee", '
+                f"width=0.6, margin=0.02];"
+            )
         prev = name
         for k in row:
             if k is None:
@@ -66,15 +73,17 @@ def unrolled_counting(x: np.ndarray, S: np.ndarray, U: float, W: float, shown: i
                 f'x{k} [label="X{sub(k)} = {integer(x[k - 1])}", shape=box, style=filled, fillcolor="{colour}", '
                 f'height=0.35, margin="0.08,0.02"];',
                 f'S{k} [label="{state}", shape=circle, style=filled, fillcolor="{COLOURS["state"]}", width=0.6, '
-                f'margin=0.02];',
+                f"margin=0.02];",
                 f'x{k} -> S{k} [label="U={num(U)}", color="{COLOURS["U"]}"];',
                 f"{{rank=same; x{k}; S{k}}}",  # each input beside its state: above it when time runs left to right
                 f"{prev} -> S{k} [{w_edge}];",
             ]
             prev, carried = f"S{k}", (f"S{k}", state, "dashed")
         if n == len(rows) - 1:
-            lines += [f'y [label="y = {num(S[T])}", shape=doubleoctagon, style=filled, '
-                      f'fillcolor="{COLOURS["output"]}"];', f"{prev} -> y;"]
+            lines += [
+                f'y [label="y = {num(S[T])}", shape=doubleoctagon, style=filled, fillcolor="{COLOURS["output"]}"];',
+                f"{prev} -> y;",
+            ]
         lines.append("}")
         pictures.append("\n".join(lines))
     return pictures
@@ -82,8 +91,20 @@ def unrolled_counting(x: np.ndarray, S: np.ndarray, U: float, W: float, shown: i
 
 # --- Section 4: the run ---------------------------------------------------------------------------------
 
-def line_chart(df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, log_y: bool, color: str | None = None,
-          color_title: str = "", y_domain: tuple | None = None, points: bool = False) -> alt.Chart:
+
+def line_chart(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    x_title: str,
+    y_title: str,
+    log_y: bool,
+    color: str | None = None,
+    color_title: str = "",
+    y_domain: tuple | None = None,
+    points: bool = False,
+) -> alt.Chart:
     """Lines of ``y`` over an integer ``x`` (log or linear y); every tooltip titled, numbers written like num()."""
     tooltip = [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip("shown:N", title=y_title)]
     label = number_expr("datum.value")
@@ -91,15 +112,21 @@ def line_chart(df: pd.DataFrame, x: str, y: str, *, x_title: str, y_title: str, 
         label = f"indexof(['1', '2', '5'], split(format(datum.value, '.2~e'), 'e')[0]) >= 0 ? {label} : ''"
     enc = {
         "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1)),
-        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(labelExpr=label), scale=alt.Scale(
-            type="log" if log_y else "linear", domain=list(y_domain) if y_domain else alt.Undefined)),
+        "y": alt.Y(
+            f"{y}:Q",
+            title=y_title,
+            axis=alt.Axis(labelExpr=label),
+            scale=alt.Scale(type="log" if log_y else "linear", domain=list(y_domain) if y_domain else alt.Undefined),
+        ),
     }
     if color:  # colour, and a second channel (dash and marker) for where the lines cross
         enc["color"] = alt.Color(f"{color}:N", title=color_title, scale=alt.Scale(range=list(charts.PALETTE)))
-        enc["strokeDash"] = alt.StrokeDash(f"{color}:N", title=color_title,
-                                           scale=alt.Scale(range=[[1, 0], [6, 3], [2, 2]]))
-        enc["shape"] = alt.Shape(f"{color}:N", title=color_title,
-                                 scale=alt.Scale(range=["circle", "square", "triangle"]))
+        enc["strokeDash"] = alt.StrokeDash(
+            f"{color}:N", title=color_title, scale=alt.Scale(range=[[1, 0], [6, 3], [2, 2]])
+        )
+        enc["shape"] = alt.Shape(
+            f"{color}:N", title=color_title, scale=alt.Scale(range=["circle", "square", "triangle"])
+        )
         tooltip.insert(0, alt.Tooltip(f"{color}:N", title=color_title))
     chart = alt.Chart(df).transform_calculate(shown=number_expr(f"datum['{y}']"))
     return chart.mark_line(point=points, clip=True).encode(**enc, tooltip=tooltip).properties(height=260)
@@ -112,19 +139,33 @@ def history_charts(lang: str, data: tuple, start: tuple, lr: float, iters: int) 
     history = pd.DataFrame({"step": np.arange(len(run.costs)), "cost": run.costs})
     history = history[history["cost"] > 0]
     kept = np.flatnonzero(drawable(run.params))
-    weights = pd.DataFrame({
-        "step": np.tile(kept, 2),
-        "value": np.concatenate([run.params[kept, 0], run.params[kept, 1]]),
-        "weight": ["U"] * len(kept) + ["W"] * len(kept),
-    })
-    cost = line_chart(history, "step", "cost", x_title=t("common.iteration"), y_title=t("counting.cost_axis"),
-                      log_y=True)
-    both = line_chart(weights, "step", "value", x_title=t("common.iteration"), y_title=t("counting.weight_value"),
-                      color="weight", color_title=t("counting.weight_axis"), log_y=False, y_domain=(-4, 4), points=True)
+    weights = pd.DataFrame(
+        {
+            "step": np.tile(kept, 2),
+            "value": np.concatenate([run.params[kept, 0], run.params[kept, 1]]),
+            "weight": ["U"] * len(kept) + ["W"] * len(kept),
+        }
+    )
+    cost = line_chart(
+        history, "step", "cost", x_title=t("common.iteration"), y_title=t("counting.cost_axis"), log_y=True
+    )
+    both = line_chart(
+        weights,
+        "step",
+        "value",
+        x_title=t("common.iteration"),
+        y_title=t("counting.weight_value"),
+        color="weight",
+        color_title=t("counting.weight_axis"),
+        log_y=False,
+        y_domain=(-4, 4),
+        points=True,
+    )
     return charts.vega_lite(cost), charts.vega_lite(both)
 
 
 # --- Section 5: the cost surface and the run's path on it -------------------------------------------------
+
 
 @charts.spec_cache(max_entries=64)
 def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, narrow: bool = False) -> dict:
@@ -133,34 +174,69 @@ def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, n
     Square, 500 px with its legends beside it; ``narrow`` (a phone): 290 px with its legends below.
     """
     run = training(*data, start, lr, iters)
-    heat = surfaces.heatmap(surface_values(*data), (-LIMIT, LIMIT), (-LIMIT, LIMIT),
-                            slot=SURFACE_KEY_NARROW if narrow else SURFACE_KEY, x_title="U", y_title="W",
-                            value_title=t("counting.log_cost"), selection="cell", size=290 if narrow else 500)
+    heat = surfaces.heatmap(
+        surface_values(*data),
+        (-LIMIT, LIMIT),
+        (-LIMIT, LIMIT),
+        slot=SURFACE_KEY_NARROW if narrow else SURFACE_KEY,
+        x_title="U",
+        y_title="W",
+        value_title=t("counting.log_cost"),
+        selection="cell",
+        size=290 if narrow else 500,
+    )
     kept = np.flatnonzero(drawable(run.params))
-    path = pd.DataFrame({"U": run.params[kept, 0], "W": run.params[kept, 1], "step": kept,
-                         "series": t("counting.path_name")})
+    path = pd.DataFrame(
+        {"U": run.params[kept, 0], "W": run.params[kept, 1], "step": kept, "series": t("counting.path_name")}
+    )
     xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
     shown = {"u_shown": number_expr("datum.U"), "w_shown": number_expr("datum.W")}
     # A white line under the path, so that it stands out on every colour of the surface.
-    outline = alt.Chart(path).mark_line(clip=True, strokeWidth=4, color="white").encode(
-        **xy, order=alt.Order("step:Q"))
-    line = alt.Chart(path).transform_calculate(**shown).mark_line(
-        point=alt.OverlayMarkDef(size=18), clip=True, strokeWidth=1.8).encode(
-        **xy, order=alt.Order("step:Q"),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(range=[charts.PALETTE[1]]),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("step:Q", title=t("common.iteration")), alt.Tooltip("u_shown:N", title="U"),
-                 alt.Tooltip("w_shown:N", title="W")],
+    outline = alt.Chart(path).mark_line(clip=True, strokeWidth=4, color="white").encode(**xy, order=alt.Order("step:Q"))
+    line = (
+        alt.Chart(path)
+        .transform_calculate(**shown)
+        .mark_line(point=alt.OverlayMarkDef(size=18), clip=True, strokeWidth=1.8)
+        .encode(
+            **xy,
+            order=alt.Order("step:Q"),
+            color=alt.Color(
+                "series:N", title=None, scale=alt.Scale(range=[charts.PALETTE[1]]), legend=alt.Legend(orient="bottom")
+            ),
+            tooltip=[
+                alt.Tooltip("step:Q", title=t("common.iteration")),
+                alt.Tooltip("u_shown:N", title="U"),
+                alt.Tooltip("w_shown:N", title="W"),
+            ],
+        )
     )
-    points = pd.DataFrame({"U": [1.0, start[0]], "W": [1.0, start[1]],
-                           "label": [t("counting.optimum_label"), t("counting.start_label")]})
-    tip = [alt.Tooltip("label:N", title=t("counting.point_title")), alt.Tooltip("u_shown:N", title="U"),
-           alt.Tooltip("w_shown:N", title="W")]
-    mark = alt.Chart(points).transform_calculate(**shown).mark_point(
-        shape="cross", size=180, filled=True, color="white", stroke="black", strokeWidth=1.2, clip=True,
-    ).encode(**xy, tooltip=tip)
-    text = alt.Chart(points).mark_text(align="left", dx=9, dy=-9, color="white", fontWeight="bold",
-                                       clip=True).encode(**xy, text=alt.Text("label:N"))
+    points = pd.DataFrame(
+        {"U": [1.0, start[0]], "W": [1.0, start[1]], "label": [t("counting.optimum_label"), t("counting.start_label")]}
+    )
+    tip = [
+        alt.Tooltip("label:N", title=t("counting.point_title")),
+        alt.Tooltip("u_shown:N", title="U"),
+        alt.Tooltip("w_shown:N", title="W"),
+    ]
+    mark = (
+        alt.Chart(points)
+        .transform_calculate(**shown)
+        .mark_point(
+            shape="cross",
+            size=180,
+            filled=True,
+            color="white",
+            stroke="black",
+            strokeWidth=1.2,
+            clip=True,
+        )
+        .encode(**xy, tooltip=tip)
+    )
+    text = (
+        alt.Chart(points)
+        .mark_text(align="left", dx=9, dy=-9, color="white", fontWeight="bold", clip=True)
+        .encode(**xy, text=alt.Text("label:N"))
+    )
     chart = heat.chart + outline + line + mark + text
     if narrow:  # every legend under the plot, the colour bar lying along it
         chart = chart.configure_legend(orient="bottom", direction="horizontal", gradientLength=140)
@@ -169,11 +245,15 @@ def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, n
 
 # --- Section 6: the gradient along time -------------------------------------------------------------------
 
+
 @charts.spec_cache(max_entries=64)
 def gradient_chart(lang: str, data: tuple, U: float, W: float) -> dict:
     """The norms on a log axis; states whose gradient is exactly 0 or overflowed are left out (said in prose)."""
     norms = gradient_norms(data, U, W)
     shown = np.isfinite(norms) & (norms > 0)
     df = pd.DataFrame({"k": np.arange(len(norms))[shown], "norm": norms[shown]})
-    return charts.vega_lite(line_chart(df, "k", "norm", x_title=t("counting.k_axis"), y_title=t("counting.gs_axis"),
-                                       log_y=True, points=True))
+    return charts.vega_lite(
+        line_chart(
+            df, "k", "norm", x_title=t("counting.k_axis"), y_title=t("counting.gs_axis"), log_y=True, points=True
+        )
+    )

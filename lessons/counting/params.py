@@ -27,8 +27,12 @@ LIMIT = BOOK["surface_limit"]
 MAX_STEPS = 200
 
 # Section 1's buttons: (label key, U, W).
-PRESETS = (("counting.preset_count", 1.0, 1.0), ("counting.preset_forget", 1.0, 0.5),
-           ("counting.preset_explode", 1.0, 1.5), ("counting.preset_alternate", 1.0, -0.8))
+PRESETS = (
+    ("counting.preset_count", 1.0, 1.0),
+    ("counting.preset_forget", 1.0, 0.5),
+    ("counting.preset_explode", 1.0, 1.5),
+    ("counting.preset_alternate", 1.0, -0.8),
+)
 
 # The data set (the book's, or generated: sequences, their length, the seed), shared with the optimizer lesson.
 DATA = (

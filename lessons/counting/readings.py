@@ -72,6 +72,7 @@ def data_args(v: dict) -> tuple:
 
 # --- Section 1: what W does to old inputs ---------------------------------------------------------------
 
+
 def memory_sentence(T: int, W: float) -> str:
     """What the recurrence does to the first input by the end of a sequence of ``T`` steps, read off a forward
     pass of a single 1 at step 1 (U = 1): it reaches y multiplied by W^(T-1)."""
@@ -96,6 +97,7 @@ def memory_sentence(T: int, W: float) -> str:
 
 # --- Section 4: the training run --------------------------------------------------------------------------
 
+
 def drawable(params: np.ndarray) -> np.ndarray:
     """Which rows of (U, W) the charts can draw (both weights at most :data:`DRAWABLE` in size)."""
     return np.all(np.abs(params) <= DRAWABLE, axis=1)
@@ -116,13 +118,20 @@ def last_iterations(run: counting.Trajectory, rows: int = 3) -> str:
     first = max(0, len(run.params) - rows)
     return tables.markdown_table(
         [t("common.iteration"), "$U$", "$W$", t("counting.cost_axis")],
-        [[integer(i), num(run.params[i, 0]), num(run.params[i, 1]),
-          num(run.costs[i]) if i < len(run.costs) else t("counting.overflowed")]
-         for i in range(first, len(run.params))],
+        [
+            [
+                integer(i),
+                num(run.params[i, 0]),
+                num(run.params[i, 1]),
+                num(run.costs[i]) if i < len(run.costs) else t("counting.overflowed"),
+            ]
+            for i in range(first, len(run.params))
+        ],
     )
 
 
 # --- Section 5: the cost surface ----------------------------------------------------------------------------
+
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def surface_values(data: str, n: int, length: int, seed: int) -> np.ndarray:
@@ -156,6 +165,7 @@ def preset(u: float, w: float) -> None:
 
 
 # --- Section 6: the gradient along time ---------------------------------------------------------------------
+
 
 def default_iteration(run: counting.Trajectory, default: int) -> int:
     """The iteration whose gradient §6 reads: the one asked for, or by default the last point still on the
@@ -197,8 +207,15 @@ def time_reading(norms: np.ndarray, U: float, W: float) -> str:
     T = len(norms) - 1
     finite = np.isfinite(norms)
     zeros, overflowed = int(np.sum(norms[finite] == 0)), int(np.sum(~finite))
-    values = {"U": num(U), "W": num(W), "absw": num(abs(W)), "T": T, "zeros": zeros, "overflowed": overflowed,
-              "total": T + 1}
+    values = {
+        "U": num(U),
+        "W": num(W),
+        "absw": num(abs(W)),
+        "T": T,
+        "zeros": zeros,
+        "overflowed": overflowed,
+        "total": T + 1,
+    }
     if not np.isfinite(norms[T]) or norms[T] == 0:  # nothing finite to follow back from the output
         parts = [t("counting.time_none" if norms[T] == 0 else "counting.time_output_overflowed", **values)]
     elif overflowed:
@@ -208,7 +225,7 @@ def time_reading(norms: np.ndarray, U: float, W: float) -> str:
     else:
         ratio = norms[0] / norms[T]
         values["ratio"] = num(ratio)
-        key = ("counting.time_grows" if ratio > 1 else "counting.time_fades" if ratio < 1 else "counting.time_kept")
+        key = "counting.time_grows" if ratio > 1 else "counting.time_fades" if ratio < 1 else "counting.time_kept"
         parts = [t(key, **values)]
     if W < 0 and np.isfinite(norms[T]) and norms[T] > 0:
         parts.append(t("counting.time_alternates", **values))
@@ -351,6 +368,7 @@ def note_defects(start: tuple, lr: float, iters: int) -> list[str]:
         found.append(f"{n}. " + t(key, line=line))
     mean = mean_cost_run(start, lr, iters)
     values = {"n": counting.book_dataset()[0].shape[0], "iters": iters, "iteration": mean.diverged_at}
-    found[-1] += " " + t("counting.mean_diverges" if mean.diverged_at is not None else "counting.mean_stays_finite",
-                         **values)
+    found[-1] += " " + t(
+        "counting.mean_diverges" if mean.diverged_at is not None else "counting.mean_stays_finite", **values
+    )
     return found

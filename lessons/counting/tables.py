@@ -13,10 +13,22 @@ from ui.i18n import t
 from ui.numbers import integer, num
 
 # The columns' headers (locale keys), in order.
-FORWARD = {"t": "counting.col_t", "x": "counting.col_x", "carried": "counting.col_carried",
-           "added": "counting.col_added", "state": "counting.col_state"}
-BACKWARD = {"k": "counting.col_k", "x": "counting.col_xk", "gS": "counting.col_gS", "dU": "counting.col_dU",
-            "dW": "counting.col_dW", "sumU": "counting.col_sumU", "sumW": "counting.col_sumW"}
+FORWARD = {
+    "t": "counting.col_t",
+    "x": "counting.col_x",
+    "carried": "counting.col_carried",
+    "added": "counting.col_added",
+    "state": "counting.col_state",
+}
+BACKWARD = {
+    "k": "counting.col_k",
+    "x": "counting.col_xk",
+    "gS": "counting.col_gS",
+    "dU": "counting.col_dU",
+    "dW": "counting.col_dW",
+    "sumU": "counting.col_sumU",
+    "sumW": "counting.col_sumW",
+}
 FIRST_ROWS, LAST_ROWS = 8, 3  # a sequence longer than both together shows these, and dots between
 
 
@@ -46,8 +58,10 @@ def _table(columns: dict[str, list[str]], headers: dict[str, str], backwards: bo
     a long sequence leaves out the same steps either way."""
     names = list(columns)
     order = shown_rows(len(columns[names[0]]))
-    rows = [[columns[name][i] for name in names] if i is not None else ["⋮"] * len(names)
-            for i in (reversed(order) if backwards else order)]
+    rows = [
+        [columns[name][i] for name in names] if i is not None else ["⋮"] * len(names)
+        for i in (reversed(order) if backwards else order)
+    ]
     return markdown_table([t(headers[name]) for name in names], rows)
 
 
@@ -59,10 +73,16 @@ def forward_table(x: np.ndarray, S: np.ndarray, W: float, U: float) -> str:
     """
     with np.errstate(over="ignore", invalid="ignore"):
         carried, added = S[:-1] * W, x * U
-    return _table({
-        "t": [integer(step) for step in range(1, len(x) + 1)], "x": [integer(b) for b in x],
-        "carried": [num(v) for v in carried], "added": [num(v) for v in added], "state": [num(v) for v in S[1:]],
-    }, FORWARD)
+    return _table(
+        {
+            "t": [integer(step) for step in range(1, len(x) + 1)],
+            "x": [integer(b) for b in x],
+            "carried": [num(v) for v in carried],
+            "added": [num(v) for v in added],
+            "state": [num(v) for v in S[1:]],
+        },
+        FORWARD,
+    )
 
 
 def backward_table(x: np.ndarray, steps: dict[str, np.ndarray], sums: bool = True) -> str:
@@ -70,8 +90,13 @@ def backward_table(x: np.ndarray, steps: dict[str, np.ndarray], sums: bool = Tru
     ``sums``) the running sums from k = T down, from :func:`rnn_core.counting.bptt` on a batch of one (Markdown)."""
     T = len(x)
     gS, gU, gW = steps["gS"][0, 1:], steps["gU"], steps["gW"]  # (T,) each, for k = 1..T
-    columns = {"k": [integer(k) for k in range(1, T + 1)], "x": [integer(b) for b in x],
-               "gS": [num(v) for v in gS], "dU": [num(v) for v in gU], "dW": [num(v) for v in gW]}
+    columns = {
+        "k": [integer(k) for k in range(1, T + 1)],
+        "x": [integer(b) for b in x],
+        "gS": [num(v) for v in gS],
+        "dU": [num(v) for v in gU],
+        "dW": [num(v) for v in gW],
+    }
     if sums:
         with np.errstate(over="ignore", invalid="ignore"):
             sumU, sumW = np.cumsum(gU[::-1])[::-1], np.cumsum(gW[::-1])[::-1]  # summed from k = T down to k

@@ -37,16 +37,30 @@ def steps_below(rng: np.random.Generator) -> Exercise:
     series = spectral.scalar_series(w, params.SERIES_STEPS)  # the answer is on section 1's chart (m <= 90)
     m = int(np.flatnonzero(series["magnitude"] < SHARE)[0])
     return Exercise(
-        id="gradients_steps_below", lesson=LESSON, kind="number", section=1, params={"w": w}, answer=m,
-        tolerance=0.0, choices=(), prompt_key="exercises.gradients_steps_below_prompt",
+        id="gradients_steps_below",
+        lesson=LESSON,
+        kind="number",
+        section=1,
+        params={"w": w},
+        answer=m,
+        tolerance=0.0,
+        choices=(),
+        prompt_key="exercises.gradients_steps_below_prompt",
         prompt_values={"w": num(w), "share": percent(SHARE)},
         explain_key="exercises.gradients_steps_below_explain",
-        explain_values={"absw": num(abs(w)), "m": m, "before": m - 1, "at_m": num(series["magnitude"][m]),
-                        "at_before": num(series["magnitude"][m - 1])},
+        explain_values={
+            "absw": num(abs(w)),
+            "m": m,
+            "before": m - 1,
+            "at_m": num(series["magnitude"][m]),
+            "at_before": num(series["magnitude"][m - 1]),
+        },
         page_params={"w": w},
         hint_key="exercises.gradients_steps_below_hint",
-        mistakes=(("exercises.gradients_steps_below_hint_off", m - 1),
-                  ("exercises.gradients_steps_below_hint_off", m + 1)),
+        mistakes=(
+            ("exercises.gradients_steps_below_hint_off", m - 1),
+            ("exercises.gradients_steps_below_hint_off", m + 1),
+        ),
     )
 
 
@@ -61,8 +75,15 @@ def counting_regime(rng: np.random.Generator) -> Exercise:
     # With W < 0 the sign alternates; a student who reads that as "neither" forgot that |W| decides.
     mistakes = (("exercises.gradients_counting_regime_hint_negative", "neither"),) if W < 0 and abs(W) != 1 else ()
     return Exercise(
-        id="gradients_counting_regime", lesson=LESSON, kind="choice", section=2, params={"U": U, "W": W},
-        answer=answer, tolerance=None, choices=REGIMES, prompt_key="exercises.gradients_counting_regime_prompt",
+        id="gradients_counting_regime",
+        lesson=LESSON,
+        kind="choice",
+        section=2,
+        params={"U": U, "W": W},
+        answer=answer,
+        tolerance=None,
+        choices=REGIMES,
+        prompt_key="exercises.gradients_counting_regime_prompt",
         prompt_values={"U": num(U), "W": num(W)},
         explain_key="exercises.gradients_counting_regime_explain",
         explain_values={"W": num(W), "absw": num(abs(W)), "ten": num(abs(W) ** 10)},
@@ -92,16 +113,31 @@ def spectral_radius(rng: np.random.Generator) -> Exercise:
     eig = spectral.eigenvalues(W)
     real = eig.real[np.argmax(np.abs(eig))] if np.all(eig.imag == 0) else np.nan
     return Exercise(
-        id="gradients_spectral_radius", lesson=LESSON, kind="number", section=3,
-        params={"W": W.tolist()}, answer=rho, tolerance=1e-2, choices=(),
-        prompt_key="exercises.gradients_spectral_radius_prompt", prompt_values={"matrix": _matrix_shown(W)},
+        id="gradients_spectral_radius",
+        lesson=LESSON,
+        kind="number",
+        section=3,
+        params={"W": W.tolist()},
+        answer=rho,
+        tolerance=1e-2,
+        choices=(),
+        prompt_key="exercises.gradients_spectral_radius_prompt",
+        prompt_values={"matrix": _matrix_shown(W)},
         explain_key="exercises.gradients_spectral_radius_explain",
-        explain_values={"eigenvalues": ", ".join(_complex(z) for z in eig), "rho": num(rho), "lambda1": num(lambda1),
-                        "trace": num(np.trace(W)), "det": num(np.linalg.det(W))},
+        explain_values={
+            "eigenvalues": ", ".join(_complex(z) for z in eig),
+            "rho": num(rho),
+            "lambda1": num(lambda1),
+            "trace": num(np.trace(W)),
+            "det": num(np.linalg.det(W)),
+        },
         page_params={"kind": "typed", "matrix": matrix_input.format_matrix(W)},
         hint_key="exercises.gradients_spectral_radius_hint",
-        mistakes=((HINT_SIGN, real), ("exercises.gradients_spectral_radius_hint_singular", lambda1),
-                  ("exercises.gradients_spectral_radius_hint_entry", float(np.max(np.abs(W))))),
+        mistakes=(
+            (HINT_SIGN, real),
+            ("exercises.gradients_spectral_radius_hint_singular", lambda1),
+            ("exercises.gradients_spectral_radius_hint_entry", float(np.max(np.abs(W)))),
+        ),
     )
 
 
@@ -128,8 +164,15 @@ def matrix_regime(rng: np.random.Generator) -> Exercise:
     # rho < 1 < lambda1: the norm grows for a while before it vanishes, and a short look says "exploding".
     mistakes = (("exercises.gradients_matrix_regime_hint_transient", "exploding"),) if rho < 1 < lambda1 else ()
     return Exercise(
-        id="gradients_matrix_regime", lesson=LESSON, kind="choice", section=3, params={"W": W.tolist()},
-        answer=answer, tolerance=None, choices=REGIMES, prompt_key="exercises.gradients_matrix_regime_prompt",
+        id="gradients_matrix_regime",
+        lesson=LESSON,
+        kind="choice",
+        section=3,
+        params={"W": W.tolist()},
+        answer=answer,
+        tolerance=None,
+        choices=REGIMES,
+        prompt_key="exercises.gradients_matrix_regime_prompt",
         prompt_values={"matrix": _matrix_shown(W)},
         explain_key="exercises.gradients_matrix_regime_explain",
         explain_values={"rho": num(rho), "lambda1": num(lambda1)},

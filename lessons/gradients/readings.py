@@ -66,13 +66,17 @@ def recurrence(kind: str, size: int, seed: int, rho: float, steps: int, xs: floa
     W = recurrent_matrix(kind, size, seed, rho, matrix)
     linear = spectral.jacobian_norms(W, steps, "linear")
     driven = spectral.jacobian_norms(W, steps, "tanh", rng=np.random.default_rng([seed, 1]), input_scale=xs)
-    return _read_only({
-        "W": W, "linear": linear, "tanh": driven,
-        "linear_conditions": spectral.pascanu_conditions(W, "linear"),
-        "tanh_conditions": spectral.pascanu_conditions(W, "tanh"),
-        "linear_summary": spectral.norm_summary(linear["log10_norm"]),
-        "tanh_summary": spectral.norm_summary(driven["log10_norm"]),
-    })
+    return _read_only(
+        {
+            "W": W,
+            "linear": linear,
+            "tanh": driven,
+            "linear_conditions": spectral.pascanu_conditions(W, "linear"),
+            "tanh_conditions": spectral.pascanu_conditions(W, "tanh"),
+            "linear_summary": spectral.norm_summary(linear["log10_norm"]),
+            "tanh_summary": spectral.norm_summary(driven["log10_norm"]),
+        }
+    )
 
 
 def typed_matrix(kind: str, matrix: str) -> tuple[str, matrix_input.MatrixError | None]:
@@ -91,9 +95,16 @@ def non_normal_peak() -> dict:
     """The non-normal example's gradient norms: they rise for a while although ρ < 1."""
     W = NON_NORMAL_W
     norms = spectral.jacobian_norms(W, params.NON_NORMAL_STEPS, "linear")
-    return _read_only({**spectral.norm_summary(norms["log10_norm"]), "lambda1": spectral.largest_singular_value(W),
-                       "m": norms["m"], "norm": norms["norm"], "predicted": norms["predicted"],
-                       "rho": spectral.spectral_radius(W)})
+    return _read_only(
+        {
+            **spectral.norm_summary(norms["log10_norm"]),
+            "lambda1": spectral.largest_singular_value(W),
+            "m": norms["m"],
+            "norm": norms["norm"],
+            "predicted": norms["predicted"],
+            "rho": spectral.spectral_radius(W),
+        }
+    )
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
@@ -106,8 +117,13 @@ def cliff_values() -> np.ndarray:
 def cliff_section(w: float) -> dict:
     """The error along b at ``w`` (``section``), and where its wall is (``wall_b``, None when it has none)."""
     b_low, b_high = params.CLIFF_B_RANGE
-    return _read_only({"wall_b": cliff.wall_point(w, b_low, b_high), "band": cliff.bistable_band(w),
-                       "section": cliff.cross_section((w, b_low), (w, b_high))})
+    return _read_only(
+        {
+            "wall_b": cliff.wall_point(w, b_low, b_high),
+            "band": cliff.bistable_band(w),
+            "section": cliff.cross_section((w, b_low), (w, b_high)),
+        }
+    )
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -119,16 +135,27 @@ def cliff_study(w: float, lr: float, clip: float) -> dict:
     plain = cliff.gradient_step(w, wall_b, lr)
     clipped = cliff.gradient_step(w, wall_b, lr, clip=clip)
     after = cliff.gradient_step(*plain["end"], lr)  # what the next step sees where the plain step landed
-    return _read_only({"wall_b": wall_b, "section": section, "band": band, "plain": plain, "clipped": clipped,
-                       "after": after,
-                       "sides": cliff.wall_sides(w, wall_b, params.WALL_SIDE)})
+    return _read_only(
+        {
+            "wall_b": wall_b,
+            "section": section,
+            "band": band,
+            "plain": plain,
+            "clipped": clipped,
+            "after": after,
+            "sides": cliff.wall_sides(w, wall_b, params.WALL_SIDE),
+        }
+    )
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def memory(rho: float, length: int, seed: int) -> dict:
     """The tanh RNN asked for the running mean of a noisy level: its output, and the gradient reaching each step."""
-    return _read_only(memory_probe.running_mean_probe(rho, length, seed, hidden=params.MEM_HIDDEN,
-                                                     n=params.MEM_SEQUENCES, levels=params.MEM_LEVEL_RANGE))
+    return _read_only(
+        memory_probe.running_mean_probe(
+            rho, length, seed, hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES, levels=params.MEM_LEVEL_RANGE
+        )
+    )
 
 
 def load_non_normal() -> None:
@@ -181,13 +208,22 @@ def regime_text(prefix: str, w: float, extra: str = "", **values) -> str:
     W < 0."""
     regime = spectral.scalar_regime(w)
     keys = {
-        "scalar": {"zero": "gradients.scalar_zero", "vanishing": "gradients.scalar_vanishing",
-                   "steady": "gradients.scalar_steady", "exploding": "gradients.scalar_exploding"},
-        "flow": {"zero": "gradients.flow_zero", "vanishing": "gradients.flow_vanishing",
-                 "steady": "gradients.flow_steady", "exploding": "gradients.flow_exploding"},
+        "scalar": {
+            "zero": "gradients.scalar_zero",
+            "vanishing": "gradients.scalar_vanishing",
+            "steady": "gradients.scalar_steady",
+            "exploding": "gradients.scalar_exploding",
+        },
+        "flow": {
+            "zero": "gradients.flow_zero",
+            "vanishing": "gradients.flow_vanishing",
+            "steady": "gradients.flow_steady",
+            "exploding": "gradients.flow_exploding",
+        },
     }[prefix]
-    text = t(keys[regime["regime"]], w=num(w), absw=num(abs(w)),
-             decade=num(regime["steps_per_decade"]), **values) + extra
+    text = (
+        t(keys[regime["regime"]], w=num(w), absw=num(abs(w)), decade=num(regime["steps_per_decade"]), **values) + extra
+    )
     if regime["alternates"] and regime["regime"] != "zero":
         text += " " + t("gradients.scalar_alternates" if prefix == "scalar" else "gradients.flow_alternates")
     return text
@@ -209,8 +245,14 @@ def note_advice_text() -> str:
     """The note's advice (make |W| < 1 when |W| > 1 explodes), with the book's weight and its inverse computed."""
     weight, steps = params.BOOK["explode"]
     inverse = 1.0 / weight
-    return t("gradients.note_advice", explode_w=num(weight), explode_m=steps, explode=factor_after(weight, steps),
-             inverse_w=num(inverse), inverse_end=factor_after(inverse, steps))
+    return t(
+        "gradients.note_advice",
+        explode_w=num(weight),
+        explode_m=steps,
+        explode=factor_after(weight, steps),
+        inverse_w=num(inverse),
+        inverse_end=factor_after(inverse, steps),
+    )
 
 
 def point_list() -> str:
@@ -221,9 +263,12 @@ def point_list() -> str:
 def point_text(u: float, w: float) -> str:
     """One marked point of the blog figure and what going back does to its curve, from W's regime."""
     regime = spectral.scalar_regime(w)
-    what = {"zero": t("gradients.point_zero"), "steady": t("gradients.point_steady"),
-            "vanishing": t("gradients.point_scaled", factor=num(abs(w))),
-            "exploding": t("gradients.point_scaled", factor=num(abs(w)))}[regime["regime"]]
+    what = {
+        "zero": t("gradients.point_zero"),
+        "steady": t("gradients.point_steady"),
+        "vanishing": t("gradients.point_scaled", factor=num(abs(w))),
+        "exploding": t("gradients.point_scaled", factor=num(abs(w))),
+    }[regime["regime"]]
     if regime["alternates"]:
         what = t("gradients.point_alternating", what=what)
     return f"({num(u)}, {num(w)}): {what}"
@@ -245,15 +290,32 @@ def matrix_error_fields(err: matrix_input.MatrixError) -> dict:
 def conditions_text(study: dict, steps: int) -> tuple[str, str]:
     """What ρ says about the linear norms and what λ₁ says about the tanh ones, with the rates measured."""
     linear, tanh = study["linear_conditions"], study["tanh_conditions"]
-    linear_keys = {"vanishing_guaranteed": "gradients.cond_linear_vanishing",
-                   "may_explode": "gradients.cond_linear_explode", "boundary": "gradients.cond_linear_boundary"}
-    tanh_keys = {"vanishing_guaranteed": "gradients.cond_tanh_vanishing",
-                 "may_explode": "gradients.cond_tanh_may_explode", "boundary": "gradients.cond_tanh_boundary"}
-    return (t(linear_keys[linear["regime"]], rho=num(linear["rho"], 4),
-              rate=num(study["linear_summary"]["rate"], 4), steps=steps),
-            t(tanh_keys[tanh["regime"]], lambda1=num(linear["lambda1"], 4),
-              rate=num(study["tanh_summary"]["rate"], 4), steps=steps, threshold=num(tanh["threshold"]),
-              bound=num(tanh["step_bound"], 4)))
+    linear_keys = {
+        "vanishing_guaranteed": "gradients.cond_linear_vanishing",
+        "may_explode": "gradients.cond_linear_explode",
+        "boundary": "gradients.cond_linear_boundary",
+    }
+    tanh_keys = {
+        "vanishing_guaranteed": "gradients.cond_tanh_vanishing",
+        "may_explode": "gradients.cond_tanh_may_explode",
+        "boundary": "gradients.cond_tanh_boundary",
+    }
+    return (
+        t(
+            linear_keys[linear["regime"]],
+            rho=num(linear["rho"], 4),
+            rate=num(study["linear_summary"]["rate"], 4),
+            steps=steps,
+        ),
+        t(
+            tanh_keys[tanh["regime"]],
+            lambda1=num(linear["lambda1"], 4),
+            rate=num(study["tanh_summary"]["rate"], 4),
+            steps=steps,
+            threshold=num(tanh["threshold"]),
+            bound=num(tanh["step_bound"], 4),
+        ),
+    )
 
 
 def norm_notes(study: dict, steps: int) -> list[tuple[str, str]]:
@@ -261,19 +323,36 @@ def norm_notes(study: dict, steps: int) -> list[tuple[str, str]]:
     conditions, summary = study["linear_conditions"], study["linear_summary"]
     notes = []
     if conditions["transient_growth"] and summary["peak_m"] > 0:
-        fields = dict(rho=num(conditions["rho"], 4), lambda1=num(conditions["lambda1"], 4),
-                      peak=power_of_ten(summary["log10_peak"]), peak_m=summary["peak_m"], steps=steps)
+        fields = dict(
+            rho=num(conditions["rho"], 4),
+            lambda1=num(conditions["lambda1"], 4),
+            peak=power_of_ten(summary["log10_peak"]),
+            peak_m=summary["peak_m"],
+            steps=steps,
+        )
         still_rising = summary["peak_m"] == steps  # the peak is the last point drawn: no decay seen yet
-        notes.append((t("gradients.transient_rising" if still_rising else "gradients.transient", **fields),
-                      ":material/search:"))
+        notes.append(
+            (t("gradients.transient_rising" if still_rising else "gradients.transient", **fields), ":material/search:")
+        )
     for curve, result in ((t("gradients.series_linear"), study["linear"]), (t("gradients.series_tanh"), study["tanh"])):
         if result["overflow_at"] is not None:
-            notes.append((t("gradients.norm_overflow", curve=curve, m=result["overflow_at"], steps=steps,
-                            end=power_of_ten(result["log10_norm"][steps]), fmax=FLOAT64_MAX),
-                          ":material/trending_up:"))
+            notes.append(
+                (
+                    t(
+                        "gradients.norm_overflow",
+                        curve=curve,
+                        m=result["overflow_at"],
+                        steps=steps,
+                        end=power_of_ten(result["log10_norm"][steps]),
+                        fmax=FLOAT64_MAX,
+                    ),
+                    ":material/trending_up:",
+                )
+            )
         if result["underflow_at"] is not None:
-            notes.append((t("gradients.norm_underflow", curve=curve, m=result["underflow_at"]),
-                          ":material/trending_down:"))
+            notes.append(
+                (t("gradients.norm_underflow", curve=curve, m=result["underflow_at"]), ":material/trending_down:")
+            )
     return notes
 
 
@@ -282,9 +361,15 @@ def non_normal_text() -> str:
     example = non_normal_peak()
     rho, a = latex(example["rho"]), latex(params.NON_NORMAL_A)
     powers = rf"$W^m = \begin{{pmatrix}} {rho}^m & {a}\,m\,{rho}^{{m-1}} \\ 0 & {rho}^m \end{{pmatrix}}$"
-    return t("gradients.nonnormal_text", lambda1=num(example["lambda1"], 4),
-             peak=power_of_ten(example["log10_peak"]), peak_m=example["peak_m"],
-             matrix=matrix_prose(NON_NORMAL_W), rho=num(example["rho"]), powers=powers)
+    return t(
+        "gradients.nonnormal_text",
+        lambda1=num(example["lambda1"], 4),
+        peak=power_of_ten(example["log10_peak"]),
+        peak_m=example["peak_m"],
+        matrix=matrix_prose(NON_NORMAL_W),
+        rho=num(example["rho"]),
+        powers=powers,
+    )
 
 
 def cliff_step_text(study: dict, w: float, lr: float) -> str:
@@ -293,14 +378,28 @@ def cliff_step_text(study: dict, w: float, lr: float) -> str:
     below, above = study["sides"]
     (w_low, w_high), (b_low, b_high) = params.CLIFF_W_RANGE, params.CLIFF_B_RANGE
     inside = w_low <= plain["end"][0] <= w_high and b_low <= plain["end"][1] <= b_high
-    band = "" if study["band"] is None else t("gradients.cliff_band", w=num(w), b_low=num(study["band"][0]),
-                                                 b_high=num(study["band"][1])) + " "
-    text = band + t("gradients.cliff_step", w=num(w), b=num(study["wall_b"], 6), side=num(params.WALL_SIDE),
-             below=num(below), above=num(above), error=num(plain["error"]),
-             grad=num(plain["grad_norm"]), lr=num(lr), step=num(plain["step_norm"]),
-             end_w=num(plain["end"][0]), end_b=num(plain["end"][1]),
-             end_error=num(plain["end_error"]), end_grad=num(after["grad_norm"]),
-             where=t("gradients.cliff_inside" if inside else "gradients.cliff_outside"))
+    band = (
+        ""
+        if study["band"] is None
+        else t("gradients.cliff_band", w=num(w), b_low=num(study["band"][0]), b_high=num(study["band"][1])) + " "
+    )
+    text = band + t(
+        "gradients.cliff_step",
+        w=num(w),
+        b=num(study["wall_b"], 6),
+        side=num(params.WALL_SIDE),
+        below=num(below),
+        above=num(above),
+        error=num(plain["error"]),
+        grad=num(plain["grad_norm"]),
+        lr=num(lr),
+        step=num(plain["step_norm"]),
+        end_w=num(plain["end"][0]),
+        end_b=num(plain["end"][1]),
+        end_error=num(plain["end_error"]),
+        end_grad=num(after["grad_norm"]),
+        where=t("gradients.cliff_inside" if inside else "gradients.cliff_outside"),
+    )
     return text + (" " + t("gradients.cliff_stuck") if after["grad_norm"] < params.STUCK_SLOPE else "")
 
 
@@ -308,8 +407,12 @@ def cliff_clip_text(study: dict, clip: float) -> str:
     """What clipping the gradient's norm at ``clip`` did to the step, if anything."""
     plain, clipped = study["plain"], study["clipped"]
     if clipped["clipped"]:
-        return t("gradients.cliff_clipped", clip=num(clip), step=num(clipped["step_norm"]),
-                 end_error=num(clipped["end_error"]))
+        return t(
+            "gradients.cliff_clipped",
+            clip=num(clip),
+            step=num(clipped["step_norm"]),
+            end_error=num(clipped["end_error"]),
+        )
     return t("gradients.cliff_not_clipped", clip=num(clip), grad=num(plain["grad_norm"]))
 
 
@@ -317,15 +420,32 @@ def memory_reading(probe: dict, length: int) -> str:
     """Whether the output beats the constant baseline, and whether the gradient at step 1 has faded (below
     ``params.FADED_SHARE`` of the weight 1/T the task gives it) or still arrives: each claim as measured."""
     fine = probe["finite"] and probe["rms_error"][-1] < probe["constant_error"][-1]
-    output = t("gradients.memory_output_fine" if fine else "gradients.memory_output_poor",
-               err=num(probe["rms_error"][-1]), const=num(probe["constant_error"][-1]), n=params.MEM_SEQUENCES)
-    fields = dict(first=num(probe["sensitivity"][0]), last=num(probe["sensitivity"][-1]),
-                  needed=num(probe["needed"][0]))
+    output = t(
+        "gradients.memory_output_fine" if fine else "gradients.memory_output_poor",
+        err=num(probe["rms_error"][-1]),
+        const=num(probe["constant_error"][-1]),
+        n=params.MEM_SEQUENCES,
+    )
+    fields = dict(
+        first=num(probe["sensitivity"][0]), last=num(probe["sensitivity"][-1]), needed=num(probe["needed"][0])
+    )
     if not probe["share"] < params.FADED_SHARE:  # faded only when measured below that share
         return output + " " + t("gradients.memory_reaches", share=percent(probe["share"]), **fields)
-    reach = (t("gradients.memory_reach_some", reach=probe["reach"], steps=length) if probe["reach"]
-             else t("gradients.memory_reach_none", steps=length))
+    reach = (
+        t("gradients.memory_reach_some", reach=probe["reach"], steps=length)
+        if probe["reach"]
+        else t("gradients.memory_reach_none", steps=length)
+    )
     with np.errstate(divide="ignore"):
         shortfall = num(np.float64(1.0) / probe["share"])  # how many times less than its due step 1 gets (∞ for 0)
-    return output + " " + t("gradients.memory_faded", ratio=power_of_ten(probe["log10_fade"]), reach_text=reach,
-                            shortfall=shortfall, **fields)
+    return (
+        output
+        + " "
+        + t(
+            "gradients.memory_faded",
+            ratio=power_of_ten(probe["log10_fade"]),
+            reach_text=reach,
+            shortfall=shortfall,
+            **fields,
+        )
+    )

@@ -40,11 +40,11 @@ if PARAMS["kind"] == "typed":
         print("the matrix cannot be read:", err)
         W = matrix_input.parse_matrix(CONSTANTS["default_matrix"], 2, CONSTANTS["max_entry"])
 else:
-    W = spectral.random_recurrent(PARAMS["size"], PARAMS["kind"], PARAMS["rho"],
-                                  np.random.default_rng(PARAMS["seed"]))
+    W = spectral.random_recurrent(PARAMS["size"], PARAMS["kind"], PARAMS["rho"], np.random.default_rng(PARAMS["seed"]))
 linear = spectral.jacobian_norms(W, PARAMS["steps"], "linear")
-driven = spectral.jacobian_norms(W, PARAMS["steps"], "tanh", rng=np.random.default_rng([PARAMS["seed"], 1]),
-                                 input_scale=PARAMS["xs"])
+driven = spectral.jacobian_norms(
+    W, PARAMS["steps"], "tanh", rng=np.random.default_rng([PARAMS["seed"], 1]), input_scale=PARAMS["xs"]
+)
 print("spectral radius rho:", spectral.spectral_radius(W))
 print("largest singular value lambda1:", spectral.largest_singular_value(W))
 print("linear regime:", spectral.pascanu_conditions(W, "linear")["regime"])
@@ -63,9 +63,14 @@ if wall_b is not None:
     print("clipped step length:", clipped["step_norm"])
 
 # 5. The running-mean probe: a readout that beats the baseline, a gradient that fades going back.
-probe = memory_probe.running_mean_probe(PARAMS["mem_rho"], PARAMS["mem_len"], PARAMS["mem_seed"],
-                                        hidden=CONSTANTS["mem_hidden"], n=CONSTANTS["mem_sequences"],
-                                        levels=CONSTANTS["mem_level_range"])
+probe = memory_probe.running_mean_probe(
+    PARAMS["mem_rho"],
+    PARAMS["mem_len"],
+    PARAMS["mem_seed"],
+    hidden=CONSTANTS["mem_hidden"],
+    n=CONSTANTS["mem_sequences"],
+    levels=CONSTANTS["mem_level_range"],
+)
 print("error at step T (RMS):", probe["rms_error"][-1])
 print("error of always answering the average:", probe["constant_error"][-1])
 print("gradient reaching step 1:", probe["sensitivity"][0])

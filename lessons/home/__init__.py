@@ -22,6 +22,11 @@ LESSON = Lesson(
     params=params.PARAMS,
     reproduce=HERE / "reproduce.py",
     # What the Reproduce script reads beside the page's settings (it has no access to params.py).
-    constants={"default_x": params.P["x"].default, "max_steps": params.MAX_STEPS, "input_limit": params.INPUT_LIMIT,
-               "scale_range": (params.P["scale"].lo, params.P["scale"].hi), "scale_step": params.SCALE_STEP},
+    constants={
+        "default_x": params.P["x"].default,
+        "max_steps": params.MAX_STEPS,
+        "input_limit": params.INPUT_LIMIT,
+        "scale_range": (params.P["scale"].lo, params.P["scale"].hi),
+        "scale_step": params.SCALE_STEP,
+    },
 )

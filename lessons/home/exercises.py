@@ -73,16 +73,26 @@ def tanh_state(rng: np.random.Generator) -> Exercise:
     states = H[0, :, 0]
     linear = counting.forward(np.array([x]), u, w)[0, -1]  # the same rule without tanh
     return Exercise(
-        id="home_tanh_state", lesson=LESSON, kind="number", section=1,
-        params={"seed": seed, "scale": scale, "x": x}, answer=float(states[-1]), tolerance=1e-2, floor=1e-3,
-        choices=(), prompt_key="exercises.home_tanh_state_prompt",
+        id="home_tanh_state",
+        lesson=LESSON,
+        kind="number",
+        section=1,
+        params={"seed": seed, "scale": scale, "x": x},
+        answer=float(states[-1]),
+        tolerance=1e-2,
+        floor=1e-3,
+        choices=(),
+        prompt_key="exercises.home_tanh_state_prompt",
         prompt_values={"u": num(u, 4), "w": num(w, 4), "x": shown_numbers(x)},
         explain_key="exercises.home_tanh_state_explain",
         explain_values={"states": shown_numbers(states), "h": num(states[-1])},
         page_params={"x": numbers_text(x), "act": "tanh", "hidden": 1, "seed": seed, "scale": scale},
         hint_key="exercises.home_tanh_state_hint",
-        mistakes=((HINT_SIGN, -states[-1]), ("exercises.home_tanh_state_hint_linear", linear),
-                  ("exercises.home_tanh_state_hint_last", states[-2])),
+        mistakes=(
+            (HINT_SIGN, -states[-1]),
+            ("exercises.home_tanh_state_hint_linear", linear),
+            ("exercises.home_tanh_state_hint_last", states[-2]),
+        ),
     )
 
 
@@ -94,14 +104,24 @@ def state_count(rng: np.random.Generator) -> Exercise:
     states = intro.nudge_first_input(intro.toy_rnn(hidden, seed, scale), np.array(x), act, DEFAULTS["delta"])["states"]
     answer = int(states.size)
     return Exercise(
-        id="home_state_count", lesson=LESSON, kind="number", section=2, params={"hidden": hidden, "T": T},
-        answer=answer, tolerance=0.0, choices=(), prompt_key="exercises.home_state_count_prompt",
-        prompt_values={"hidden": hidden, "T": T}, explain_key="exercises.home_state_count_explain",
+        id="home_state_count",
+        lesson=LESSON,
+        kind="number",
+        section=2,
+        params={"hidden": hidden, "T": T},
+        answer=answer,
+        tolerance=0.0,
+        choices=(),
+        prompt_key="exercises.home_state_count_prompt",
+        prompt_values={"hidden": hidden, "T": T},
+        explain_key="exercises.home_state_count_explain",
         explain_values={"hidden": hidden, "T": T, "answer": answer},
         page_params={"x": numbers_text(x), "hidden": hidden, "seed": seed, "scale": scale, "act": act},
         hint_key="exercises.home_state_count_hint",
-        mistakes=(("exercises.home_state_count_hint_initial", hidden * (T + 1)),
-                  ("exercises.home_state_count_hint_add", hidden + T)),
+        mistakes=(
+            ("exercises.home_state_count_hint_initial", hidden * (T + 1)),
+            ("exercises.home_state_count_hint_add", hidden + T),
+        ),
     )
 
 
@@ -113,9 +133,17 @@ def bounded(rng: np.random.Generator) -> Exercise:
         extremes = vanilla.ACTIVATIONS[act].f(np.array([-1e300, 1e300]))  # the pre-activation's far ends
     answer = "bounded" if np.all(np.abs(extremes) <= 1.0) else "unbounded"
     return Exercise(
-        id="home_bounded", lesson=LESSON, kind="choice", section=2, params={"act": act, "scale": scale},
-        answer=answer, tolerance=None, choices=("bounded", "unbounded"), prompt_key="exercises.home_bounded_prompt",
-        prompt_values={"act": text(ACTIVATION_NAMES[act])}, explain_key="exercises.home_bounded_explain",
+        id="home_bounded",
+        lesson=LESSON,
+        kind="choice",
+        section=2,
+        params={"act": act, "scale": scale},
+        answer=answer,
+        tolerance=None,
+        choices=("bounded", "unbounded"),
+        prompt_key="exercises.home_bounded_prompt",
+        prompt_values={"act": text(ACTIVATION_NAMES[act])},
+        explain_key="exercises.home_bounded_explain",
         explain_values={"act": text(ACTIVATION_NAMES[act]), "low": num(extremes[0]), "high": num(extremes[1])},
         page_params={"act": act, "scale": scale, "x": numbers_text([INPUT_LIMIT] * 12)},  # the largest inputs
         hint_key="exercises.home_bounded_hint",
@@ -131,19 +159,32 @@ def nudge(rng: np.random.Generator) -> Exercise:
     difference = intro.nudge_first_input(intro.toy_rnn(1, seed, scale), np.array(x), "linear", delta)["difference"]
     answer = float(difference[-1])
     return Exercise(
-        id="home_nudge", lesson=LESSON, kind="number", section=3,
-        params={"seed": seed, "scale": scale, "T": T, "delta": delta}, answer=answer, tolerance=1e-2,
-        floor=1e-9, choices=(), prompt_key="exercises.home_nudge_prompt",
+        id="home_nudge",
+        lesson=LESSON,
+        kind="number",
+        section=3,
+        params={"seed": seed, "scale": scale, "T": T, "delta": delta},
+        answer=answer,
+        tolerance=1e-2,
+        floor=1e-9,
+        choices=(),
+        prompt_key="exercises.home_nudge_prompt",
         prompt_values={"u": num(u, 4), "w": num(w, 4), "T": T, "delta": num(delta)},
         explain_key="exercises.home_nudge_explain",
-        explain_values={"delta": num(delta), "absu": num(abs(u), 4), "absw": num(abs(w), 4), "n": T - 1,
-                        "answer": num(answer)},
-        page_params={"x": numbers_text(x), "act": "linear", "hidden": 1, "seed": seed, "scale": scale,
-                     "delta": delta},
+        explain_values={
+            "delta": num(delta),
+            "absu": num(abs(u), 4),
+            "absw": num(abs(w), 4),
+            "n": T - 1,
+            "answer": num(answer),
+        },
+        page_params={"x": numbers_text(x), "act": "linear", "hidden": 1, "seed": seed, "scale": scale, "delta": delta},
         hint_key="exercises.home_nudge_hint",
-        mistakes=(("exercises.home_nudge_hint_steps", answer * abs(w)),
-                  ("exercises.home_nudge_hint_steps", answer / abs(w)),
-                  ("exercises.home_nudge_hint_u", answer / abs(u))),
+        mistakes=(
+            ("exercises.home_nudge_hint_steps", answer * abs(w)),
+            ("exercises.home_nudge_hint_steps", answer / abs(w)),
+            ("exercises.home_nudge_hint_u", answer / abs(u)),
+        ),
     )
 
 
@@ -179,11 +220,22 @@ def fading_scale(rng: np.random.Generator) -> Exercise:
     down = np.arange(START_SCALE, scales.lo - scales.step / 2, -scales.step).round(2)  # the slider's steps down
     working = next(s for s in down if share(float(s)) < SHARE)
     return Exercise(
-        id="home_fading_scale", lesson=LESSON, kind="setting", section=3, params={**fixed},
-        answer={**fixed, "scale": float(working)}, tolerance=None, choices=(),
+        id="home_fading_scale",
+        lesson=LESSON,
+        kind="setting",
+        section=3,
+        params={**fixed},
+        answer={**fixed, "scale": float(working)},
+        tolerance=None,
+        choices=(),
         prompt_key="exercises.home_fading_scale_prompt",
-        prompt_values={"act": text(ACTIVATION_NAMES[act]), "hidden": hidden, "seed": seed, "T": T,
-                       "share": percent(SHARE)},
+        prompt_values={
+            "act": text(ACTIVATION_NAMES[act]),
+            "hidden": hidden,
+            "seed": seed,
+            "T": T,
+            "share": percent(SHARE),
+        },
         explain_key="exercises.home_fading_scale_explain",
         explain_values={"scale": num(working), "left": percent(share(float(working)))},
         page_params={**fixed, "scale": START_SCALE, "delta": delta},

@@ -41,18 +41,32 @@ def states(H: np.ndarray, *, step_title: str, unit_title: str, value_title: str)
     tt, hh = np.meshgrid(np.arange(1, T + 1), np.arange(1, units + 1), indexing="ij")
     df = pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(), "value": H.ravel()})
     df = df[np.isfinite(df["value"])]
-    return alt.Chart(df).transform_calculate(shown=number_expr("datum.value")).mark_rect().encode(
-        x=alt.X("t:O", title=step_title, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
-        y=alt.Y("unit:O", title=unit_title, axis=y_axis(labelAngle=0)),
-        color=alt.Color("value:Q", title=value_title, scale=alt.Scale(scheme=VIRIDIS),
-                        legend=alt.Legend(orient="bottom", format=D3_NUMBER, gradientLength=220)),
-        tooltip=[alt.Tooltip("t:O", title=step_title), alt.Tooltip("unit:O", title=unit_title),
-                 alt.Tooltip("shown:N", title=value_title)],  # written as num() writes it
-    ).properties(height=180 + 28 * units)  # the x axis and the legend below take about 180 px
+    return (
+        alt.Chart(df)
+        .transform_calculate(shown=number_expr("datum.value"))
+        .mark_rect()
+        .encode(
+            x=alt.X("t:O", title=step_title, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+            y=alt.Y("unit:O", title=unit_title, axis=y_axis(labelAngle=0)),
+            color=alt.Color(
+                "value:Q",
+                title=value_title,
+                scale=alt.Scale(scheme=VIRIDIS),
+                legend=alt.Legend(orient="bottom", format=D3_NUMBER, gradientLength=220),
+            ),
+            tooltip=[
+                alt.Tooltip("t:O", title=step_title),
+                alt.Tooltip("unit:O", title=unit_title),
+                alt.Tooltip("shown:N", title=value_title),
+            ],  # written as num() writes it
+        )
+        .properties(height=180 + 28 * units)
+    )  # the x axis and the legend below take about 180 px
 
 
-def nudge(difference: np.ndarray, delta: float, *, step_title: str, moved_title: str, delta_label: str,
-          delta_title: str) -> alt.LayerChart:
+def nudge(
+    difference: np.ndarray, delta: float, *, step_title: str, moved_title: str, delta_label: str, delta_title: str
+) -> alt.LayerChart:
     """Section 3: how far each state moves when x₁ is nudged by ``delta``, against the nudge itself (a dashed
     line). Zeros and overflows are left out of the log axis (:func:`lessons.home.readings.memory_cut` says how
     many).
@@ -64,16 +78,26 @@ def nudge(difference: np.ndarray, delta: float, *, step_title: str, moved_title:
     shown = np.isfinite(difference) & (difference > 0)
     df = pd.DataFrame({"t": np.arange(1, T + 1)[shown], "difference": difference[shown]})
     y = alt.Y("difference:Q", title=moved_title, scale=alt.Scale(type="log"), axis=y_axis(format=D3_NUMBER))
-    line = alt.Chart(df).transform_calculate(shown=number_expr("datum.difference")).mark_line(
-        point=True, color=PALETTE[0]).encode(
-        x=alt.X("t:Q", title=step_title, axis=alt.Axis(format="d", tickMinStep=1),
-                scale=alt.Scale(domain=[1, max(T, 2)])),
-        y=y,
-        tooltip=[alt.Tooltip("t:Q", title=step_title), alt.Tooltip("shown:N", title=moved_title)],
+    line = (
+        alt.Chart(df)
+        .transform_calculate(shown=number_expr("datum.difference"))
+        .mark_line(point=True, color=PALETTE[0])
+        .encode(
+            x=alt.X(
+                "t:Q",
+                title=step_title,
+                axis=alt.Axis(format="d", tickMinStep=1),
+                scale=alt.Scale(domain=[1, max(T, 2)]),
+            ),
+            y=y,
+            tooltip=[alt.Tooltip("t:Q", title=step_title), alt.Tooltip("shown:N", title=moved_title)],
+        )
     )
-    rule = alt.Chart(pd.DataFrame({"difference": [delta], "label": [delta_label]})).mark_rule(
-        strokeDash=[6, 4], color=PALETTE[1], strokeWidth=2).encode(
-        y=y, tooltip=[alt.Tooltip("label:N", title=delta_title)])
+    rule = (
+        alt.Chart(pd.DataFrame({"difference": [delta], "label": [delta_label]}))
+        .mark_rule(strokeDash=[6, 4], color=PALETTE[1], strokeWidth=2)
+        .encode(y=y, tooltip=[alt.Tooltip("label:N", title=delta_title)])
+    )
     return alt.layer(line, rule).properties(height=280)
 
 
@@ -83,16 +107,20 @@ _NODE = f'node [fontname="Helvetica", fontsize={FONT_PT}]; edge [fontname="Helve
 
 def folded_rnn(labels: dict[str, str]) -> str:
     """The RNN as the note draws it first: one state node with a loop (the directed cycle) through W."""
-    return "\n".join([
-        "digraph G {", "rankdir=BT; nodesep=0.4;", _NODE,
-        f'x [label="X\\n{labels["input"]}", shape=box, style=filled, fillcolor="{COLOURS["input"]}"];',
-        f'S [label="S\\n{labels["state"]}", shape=circle, style=filled, fillcolor="{COLOURS["state"]}"];',
-        f'o [label="O\\n{labels["output"]}", shape=box, style=filled, fillcolor="{COLOURS["output"]}"];',
-        f'x -> S [label="U", color="{COLOURS["U"]}"];',
-        f'S -> S [label="W", color="{COLOURS["W"]}"];',
-        f'S -> o [label="V", color="{COLOURS["V"]}"];',
-        "}",
-    ])
+    return "\n".join(
+        [
+            "digraph G {",
+            "rankdir=BT; nodesep=0.4;",
+            _NODE,
+            f'x [label="X\\n{labels["input"]}", shape=box, style=filled, fillcolor="{COLOURS["input"]}"];',
+            f'S [label="S\\n{labels["state"]}", shape=circle, style=filled, fillcolor="{COLOURS["state"]}"];',
+            f'o [label="O\\n{labels["output"]}", shape=box, style=filled, fillcolor="{COLOURS["output"]}"];',
+            f'x -> S [label="U", color="{COLOURS["U"]}"];',
+            f'S -> S [label="W", color="{COLOURS["W"]}"];',
+            f'S -> o [label="V", color="{COLOURS["V"]}"];',
+            "}",
+        ]
+    )
 
 
 def unrolled_rnn(T: int, shown: int = 4, stacked: bool = False) -> str:
@@ -101,9 +129,12 @@ def unrolled_rnn(T: int, shown: int = 4, stacked: bool = False) -> str:
     Time runs left to right (outputs above, inputs below, as in the folded picture), or, with ``stacked``, top
     to bottom with each step on a row (input, state, output), which fits a phone's width.
     """
-    lines = ["digraph G {", "rankdir=TB; nodesep=0.35; ranksep=0.3;" if stacked else
-             "rankdir=LR; nodesep=0.3; ranksep=0.35;", _NODE,
-             f'S0 [label="S{sub(0)}", shape=circle, style=filled, fillcolor="#eeeeee"];']
+    lines = [
+        "digraph G {",
+        "rankdir=TB; nodesep=0.35; ranksep=0.3;" if stacked else "rankdir=LR; nodesep=0.3; ranksep=0.35;",
+        _NODE,
+        f'S0 [label="S{sub(0)}", shape=circle, style=filled, fillcolor="#eeeeee"];',
+    ]
     prev = "S0"
     for t in unrolled_steps(T, shown):
         if t is None:

@@ -10,8 +10,12 @@ from __future__ import annotations
 from ui.param import Param
 
 # The activations the page offers (every one of rnn_core.vanilla's), with the locale key of each one's name.
-ACTIVATION_NAMES = {"tanh": "home.act_tanh", "relu": "home.act_relu", "logistic": "home.act_logistic",
-                    "linear": "home.act_linear"}
+ACTIVATION_NAMES = {
+    "tanh": "home.act_tanh",
+    "relu": "home.act_relu",
+    "logistic": "home.act_logistic",
+    "linear": "home.act_linear",
+}
 
 PARAMS = (
     Param("x", "1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0", "text"),  # the inputs x_1..x_T, typed

@@ -20,9 +20,15 @@ from ui.i18n import t
 from ui.numbers import integer, num
 
 PAGE = "home"
-# One line per page for the map (the lessons, and the class page); only pages listed in ui/nav.py are shown.
-LESSON_LINES = {"mappings": "home.map_mappings", "counting": "home.map_counting", "gradients": "home.map_gradients",
-                "optimizers": "home.map_optimizers", "lstm": "home.map_lstm", "class": "home.map_class"}
+# One line per page for the map (the lessons, and the class page); only registered pages are shown.
+LESSON_LINES = {
+    "mappings": "home.map_mappings",
+    "counting": "home.map_counting",
+    "gradients": "home.map_gradients",
+    "optimizers": "home.map_optimizers",
+    "lstm": "home.map_lstm",
+    "class": "home.map_class",
+}
 
 
 def read_sequence(text: str) -> tuple[tuple[float, ...], InputError | None]:
@@ -68,8 +74,11 @@ def states(x: tuple, activation: str, hidden: int, seed: int, scale: float) -> t
 def state_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, scale: float) -> dict:
     """Section 2: the states over time (:func:`lessons.home.figures.states`)."""
     H, _ = states(x, activation, hidden, seed, scale)
-    return charts.vega_lite(figures.states(H, step_title=t("home.t_axis"), unit_title=t("home.unit_axis"),
-                                           value_title=t("home.state_value")))
+    return charts.vega_lite(
+        figures.states(
+            H, step_title=t("home.t_axis"), unit_title=t("home.unit_axis"), value_title=t("home.state_value")
+        )
+    )
 
 
 @charts.spec_cache(max_entries=128)
@@ -77,10 +86,16 @@ def memory_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, s
     """Section 3: how far each state moves when x₁ is nudged by ``delta`` (:func:`lessons.home.figures.nudge`;
     :func:`memory_cut` says what its log axis leaves out)."""
     diff = nudged(x, activation, hidden, seed, scale, delta)["difference"]
-    return charts.vega_lite(figures.nudge(diff, delta, step_title=t("home.t_axis"),
-                                          moved_title=t("home.difference_axis"),
-                                          delta_label=t("home.delta_rule", delta=num(delta)),
-                                          delta_title=t("home.delta_rule_title")))
+    return charts.vega_lite(
+        figures.nudge(
+            diff,
+            delta,
+            step_title=t("home.t_axis"),
+            moved_title=t("home.difference_axis"),
+            delta_label=t("home.delta_rule", delta=num(delta)),
+            delta_title=t("home.delta_rule_title"),
+        )
+    )
 
 
 def memory_cut(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> str:
@@ -106,15 +121,22 @@ def memory_reading(x: tuple, activation: str, hidden: int, seed: int, scale: flo
         return t("home.memory_gone", steps=integer(len(x)))
     ratio = last / delta
     verdict = "home.verdict_same" if num(ratio) == "1" else "home.verdict_grown" if ratio > 1 else "home.verdict_shrunk"
-    return t("home.memory_reading", delta=num(delta), steps=integer(len(x)), last=num(last), ratio=num(ratio),
-             verdict=t(verdict))
+    return t(
+        "home.memory_reading",
+        delta=num(delta),
+        steps=integer(len(x)),
+        last=num(last),
+        ratio=num(ratio),
+        verdict=t(verdict),
+    )
 
 
 def other_scales(scale: float) -> list[float]:
     """The weight scales section 3 compares with: one ``SCALE_STEP`` down and up, within the slider."""
     lo, hi = P["scale"].lo, P["scale"].hi
-    return sorted({s for s in (round(max(lo, scale - SCALE_STEP), 2), round(min(hi, scale + SCALE_STEP), 2))
-                   if s != scale})
+    return sorted(
+        {s for s in (round(max(lo, scale - SCALE_STEP), 2), round(min(hi, scale + SCALE_STEP), 2)) if s != scale}
+    )
 
 
 def compared(value: float, now: float) -> str:
@@ -137,13 +159,15 @@ def comparisons(x: tuple, activation: str, hidden: int, seed: int, scale: float,
     lines = []
     for other in other_scales(scale):
         value = nudged(x, activation, hidden, seed, other, delta)["difference"][-1]
-        lines.append(t("home.cmp_scale", scale=num(other), now=num(scale), value=num(value),
-                       relation=compared(value, now)))
+        lines.append(
+            t("home.cmp_scale", scale=num(other), now=num(scale), value=num(value), relation=compared(value, now))
+        )
     for name in ACTIVATION_NAMES:
         if name != activation:
             value = nudged(x, name, hidden, seed, scale, delta)["difference"][-1]
-            lines.append(t("home.cmp_activation", act=t(ACTIVATION_NAMES[name]), value=num(value),
-                           relation=compared(value, now)))
+            lines.append(
+                t("home.cmp_activation", act=t(ACTIVATION_NAMES[name]), value=num(value), relation=compared(value, now))
+            )
     return lines
 
 
@@ -165,5 +189,11 @@ def saturation_note(x: tuple, activation: str, hidden: int, seed: int, scale: fl
     slope_now, slope_up = mean_slope(x, activation, hidden, seed, scale), mean_slope(x, activation, hidden, seed, up)
     if not (np.isfinite(now) and np.isfinite(there) and there < now and slope_up < slope_now):
         return None
-    return t("home.saturation", act=t(ACTIVATION_NAMES[activation]), up=num(up), now=num(scale),
-             slope_up=num(slope_up), slope_now=num(slope_now))
+    return t(
+        "home.saturation",
+        act=t(ACTIVATION_NAMES[activation]),
+        up=num(up),
+        now=num(scale),
+        slope_up=num(slope_up),
+        slope_now=num(slope_now),
+    )

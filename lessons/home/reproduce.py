@@ -51,8 +51,9 @@ with np.errstate(invalid="ignore", over="ignore"):
 
 # The same nudge at the neighbouring weight scales and with the other activations.
 (lo, hi), step = CONSTANTS["scale_range"], CONSTANTS["scale_step"]
-for scale in sorted({round(max(lo, PARAMS["scale"] - step), 2), round(min(hi, PARAMS["scale"] + step), 2)}
-                    - {PARAMS["scale"]}):
+for scale in sorted(
+    {round(max(lo, PARAMS["scale"] - step), 2), round(min(hi, PARAMS["scale"] + step), 2)} - {PARAMS["scale"]}
+):
     there = intro.nudge_first_input(network(scale), x, act, delta)["difference"][-1]
     print(f"last state moved by at weight scale {scale}:", there)
     print(f"average slope of f at weight scale {scale}:", intro.mean_slope(network(scale), x, act))

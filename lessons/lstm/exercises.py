@@ -34,26 +34,40 @@ def cell_after(rng: np.random.Generator) -> Exercise:
     T = int(rng.integers(3, 5))
     while True:
         c0 = grid(rng, -3.0, 3.0, 0.5)
-        gates = {"f": [float(v) for v in rng.choice((0.0, 0.5, 1.0), T)],
-                 "i": [float(v) for v in rng.choice((0.0, 0.5, 1.0), T)],
-                 "a": [grid(rng, -1.0, 1.0, 0.1) for _ in range(T)]}
+        gates = {
+            "f": [float(v) for v in rng.choice((0.0, 0.5, 1.0), T)],
+            "i": [float(v) for v in rng.choice((0.0, 0.5, 1.0), T)],
+            "a": [grid(rng, -1.0, 1.0, 0.1) for _ in range(T)],
+        }
         C = _run_clamped(c0, gates)
         # Forgetting must matter (some f < 1 while the cell holds something), and the answer must not be 0.
         no_forget = c0 + sum(i * a for i, a in zip(gates["i"], gates["a"], strict=True))
         if abs(C[-1]) > 0.05 and abs(no_forget - C[-1]) > 0.05 and abs(C[-1] - C[-2]) > 0.05:
             break
-    steps = "; ".join(f"f = {num(f)}, i = {num(i)}, a = {num(a)}"
-                      for f, i, a in zip(gates["f"], gates["i"], gates["a"], strict=True))
+    steps = "; ".join(
+        f"f = {num(f)}, i = {num(i)}, a = {num(a)}" for f, i, a in zip(gates["f"], gates["i"], gates["a"], strict=True)
+    )
     return Exercise(
-        id="lstm_cell_after", lesson=LESSON, kind="number", section=2, params={"c0": c0, **gates},
-        answer=float(C[-1]), tolerance=1e-2, floor=1e-3, choices=(), prompt_key="exercises.lstm_cell_after_prompt",
+        id="lstm_cell_after",
+        lesson=LESSON,
+        kind="number",
+        section=2,
+        params={"c0": c0, **gates},
+        answer=float(C[-1]),
+        tolerance=1e-2,
+        floor=1e-3,
+        choices=(),
+        prompt_key="exercises.lstm_cell_after_prompt",
         prompt_values={"c0": num(c0), "T": T, "steps": steps},
         explain_key="exercises.lstm_cell_after_explain",
         explain_values={"cells": shown_numbers(C), "c": num(C[-1])},
         page_params={"c": c0},
         hint_key="exercises.lstm_cell_after_hint",
-        mistakes=((HINT_SIGN, -C[-1]), ("exercises.lstm_cell_after_hint_forget", no_forget),
-                  ("exercises.lstm_cell_after_hint_last", C[-2])),
+        mistakes=(
+            (HINT_SIGN, -C[-1]),
+            ("exercises.lstm_cell_after_hint_forget", no_forget),
+            ("exercises.lstm_cell_after_hint_last", C[-2]),
+        ),
     )
 
 
@@ -63,21 +77,36 @@ def readout(rng: np.random.Generator) -> Exercise:
     kept = int(rng.integers(1, 4))
     o = float(rng.choice((1.0, 0.5)))
     T = kept + 2  # write, keep `kept` times, read
-    gates = {"f": [0.0] + [1.0] * (T - 1), "i": [1.0] + [0.0] * (T - 1), "a": [value] + [0.0] * (T - 1),
-             "o": [0.0] * (T - 1) + [o]}
+    gates = {
+        "f": [0.0] + [1.0] * (T - 1),
+        "i": [1.0] + [0.0] * (T - 1),
+        "a": [value] + [0.0] * (T - 1),
+        "o": [0.0] * (T - 1) + [o],
+    }
     zero = lstm.one_unit_params({g: (0.0, 0.0, 0.0) for g in lstm.GATES})
     H, C, _ = lstm.forward(np.zeros((1, T, 1)), zero, clamp={g: np.array(v) for g, v in gates.items()})
     h, c = float(H[0, -1, 0]), float(C[0, -1, 0])
     return Exercise(
-        id="lstm_readout", lesson=LESSON, kind="number", section=2,
-        params={"value": value, "kept": kept, "o": o}, answer=h, tolerance=1e-2, choices=(),
-        prompt_key="exercises.lstm_readout_prompt", prompt_values={"value": num(value), "kept": kept, "o": num(o)},
+        id="lstm_readout",
+        lesson=LESSON,
+        kind="number",
+        section=2,
+        params={"value": value, "kept": kept, "o": o},
+        answer=h,
+        tolerance=1e-2,
+        choices=(),
+        prompt_key="exercises.lstm_readout_prompt",
+        prompt_values={"value": num(value), "kept": kept, "o": num(o)},
         explain_key="exercises.lstm_readout_explain",
         explain_values={"c": num(c), "o": num(o), "tanh_c": num(np.tanh(c)), "h": num(h)},
         page_params={"c": value, "mode": "keep", "out": "read"},
         hint_key="exercises.lstm_readout_hint",
-        mistakes=(("exercises.lstm_readout_hint_cell", c), ("exercises.lstm_readout_hint_cell", o * c),
-                  (HINT_SIGN, -h), ("exercises.lstm_readout_hint_output", float(np.tanh(c)))),
+        mistakes=(
+            ("exercises.lstm_readout_hint_cell", c),
+            ("exercises.lstm_readout_hint_cell", o * c),
+            (HINT_SIGN, -h),
+            ("exercises.lstm_readout_hint_output", float(np.tanh(c))),
+        ),
     )
 
 
@@ -88,17 +117,27 @@ def memory_left(rng: np.random.Generator) -> Exercise:
     f = lstm.gate_value(1.0, sat)
     left = lstm.memory_after(f, steps)
     return Exercise(
-        id="lstm_memory_left", lesson=LESSON, kind="number", section=2, params={"sat": sat, "steps": steps},
-        answer=left, tolerance=1e-2, floor=1e-6, choices=(), prompt_key="exercises.lstm_memory_left_prompt",
+        id="lstm_memory_left",
+        lesson=LESSON,
+        kind="number",
+        section=2,
+        params={"sat": sat, "steps": steps},
+        answer=left,
+        tolerance=1e-2,
+        floor=1e-6,
+        choices=(),
+        prompt_key="exercises.lstm_memory_left_prompt",
         prompt_values={"sat": num(sat), "steps": steps},
         explain_key="exercises.lstm_memory_left_explain",
         explain_values={"sat": num(sat), "f": num(f, 4), "steps": steps, "left": num(left)},
         page_params={"mode": "keep", "sat": sat},
         hint_key="exercises.lstm_memory_left_hint",
-        mistakes=(("exercises.lstm_memory_left_hint_steps", lstm.memory_after(f, steps - 1)),
-                  ("exercises.lstm_memory_left_hint_steps", lstm.memory_after(f, steps + 1)),
-                  ("exercises.lstm_memory_left_hint_ideal", 1.0),
-                  ("exercises.lstm_memory_left_hint_percent", 100.0 * left)),
+        mistakes=(
+            ("exercises.lstm_memory_left_hint_steps", lstm.memory_after(f, steps - 1)),
+            ("exercises.lstm_memory_left_hint_steps", lstm.memory_after(f, steps + 1)),
+            ("exercises.lstm_memory_left_hint_ideal", 1.0),
+            ("exercises.lstm_memory_left_hint_percent", 100.0 * left),
+        ),
     )
 
 
@@ -107,8 +146,7 @@ def keep_setting(rng: np.random.Generator) -> Exercise:
 
     def cells(weights: dict) -> tuple[np.ndarray, dict]:
         """c_1..c_3 with the input x at every step, from h_0 = h and c_0 = c; and the gates used."""
-        params = lstm.one_unit_params({g: (weights[f"w{g}"], weights[f"u{g}"], weights[f"b{g}"])
-                                       for g in lstm.GATES})
+        params = lstm.one_unit_params({g: (weights[f"w{g}"], weights[f"u{g}"], weights[f"b{g}"]) for g in lstm.GATES})
         _, C, cache = lstm.forward(np.full((1, HOLD_STEPS, 1), x), params, np.array([[h]]), np.array([[c]]))
         return C[0, :, 0], {g: cache[g][0, :, 0] for g in ("f", "i", "a")}
 
@@ -145,14 +183,24 @@ def keep_setting(rng: np.random.Generator) -> Exercise:
     sign, top = (1.0 if x > 0 else -1.0), P["wf"].hi
     working = {**start, "wf": top * sign, "uf": 0.0, "bf": top, "wi": -top * sign, "ui": 0.0, "bi": -top}
     return Exercise(
-        id="lstm_keep_setting", lesson=LESSON, kind="setting", section=1, params={"x": x, "h": h, "c": c},
-        answer={"x": x, "h": h, "c": c, **working}, tolerance=None, choices=(),
+        id="lstm_keep_setting",
+        lesson=LESSON,
+        kind="setting",
+        section=1,
+        params={"x": x, "h": h, "c": c},
+        answer={"x": x, "h": h, "c": c, **working},
+        tolerance=None,
+        choices=(),
         prompt_key="exercises.lstm_keep_setting_prompt",
-        prompt_values={"x": num(x), "h": num(h), "c": num(c), "steps": HOLD_STEPS,
-                       "share": percent(KEEP_TOLERANCE)},
+        prompt_values={"x": num(x), "h": num(h), "c": num(c), "steps": HOLD_STEPS, "share": percent(KEEP_TOLERANCE)},
         explain_key="exercises.lstm_keep_setting_explain",
-        explain_values={"wf": num(working["wf"]), "bf": num(working["bf"]), "wi": num(working["wi"]),
-                        "bi": num(working["bi"]), "cells": shown_numbers(cells(working)[0])},
+        explain_values={
+            "wf": num(working["wf"]),
+            "bf": num(working["bf"]),
+            "wi": num(working["wi"]),
+            "bi": num(working["bi"]),
+            "cells": shown_numbers(cells(working)[0]),
+        },
         page_params={"x": x, "h": h, "c": c, **start},
         hint_key="exercises.lstm_keep_setting_hint_forget",
         fields=(("x", "float"), ("h", "float"), ("c", "float"), *((name, "float") for name in WEIGHT_NAMES)),
@@ -169,8 +217,15 @@ def highway(rng: np.random.Generator) -> Exercise:
     regime = spectral.scalar_regime(f)["regime"]
     answer = {"vanishing": "vanishing", "exploding": "exploding", "steady": "neither"}[regime]
     return Exercise(
-        id="lstm_highway", lesson=LESSON, kind="choice", section=4, params={"f": f, "lag": lag}, answer=answer,
-        tolerance=None, choices=REGIMES, prompt_key="exercises.lstm_highway_prompt",
+        id="lstm_highway",
+        lesson=LESSON,
+        kind="choice",
+        section=4,
+        params={"f": f, "lag": lag},
+        answer=answer,
+        tolerance=None,
+        choices=REGIMES,
+        prompt_key="exercises.lstm_highway_prompt",
         prompt_values={"f": num(f), "lag": lag},
         explain_key="exercises.lstm_highway_explain",
         explain_values={"f": num(f), "lag": lag, "power": num(lstm.memory_after(f, lag))},

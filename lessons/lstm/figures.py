@@ -31,8 +31,13 @@ TITLE_ROOM = 20  # pixels above each panel of the gate heatmaps, where its title
 HEATMAP_FRAME, FLOW_FRAME = 150, 200
 BLUE, ORANGE = (120, 178, 222), (240, 178, 122)  # the cell's picture: light enough that black text stays readable
 
-MODE_EFFECTS = {"keep": "lstm.what_keep", "erase": "lstm.what_erase", "write": "lstm.what_write",
-                "read": "lstm.what_read", "hide": "lstm.what_hide"}
+MODE_EFFECTS = {
+    "keep": "lstm.what_keep",
+    "erase": "lstm.what_erase",
+    "write": "lstm.what_write",
+    "read": "lstm.what_read",
+    "hide": "lstm.what_hide",
+}
 STORY_STEPS = {1: "lstm.story_step1", 2: "lstm.story_step2", 3: "lstm.story_step3", 4: "lstm.story_step4"}
 LAG_AXES = {"first_symbol": "lstm.lag_axis_first_symbol", "adding": "lstm.lag_axis_adding"}
 LAG_COLUMNS = {"first_symbol": "lstm.col_lag_first_symbol", "adding": "lstm.col_lag_adding"}
@@ -40,9 +45,15 @@ LAG_COLUMNS = {"first_symbol": "lstm.col_lag_first_symbol", "adding": "lstm.col_
 
 # --- sections 1 and 2: the cell, its modes, the book's story ----------------------------------------------------
 
+
 def diagram_labels() -> dict[str, str]:
-    return {"forget": t("lstm.gate_f"), "input": t("lstm.gate_i"), "candidate": t("lstm.gate_a"),
-            "output": t("lstm.gate_o"), "set": t("lstm.set_label")}
+    return {
+        "forget": t("lstm.gate_f"),
+        "input": t("lstm.gate_i"),
+        "candidate": t("lstm.gate_a"),
+        "output": t("lstm.gate_o"),
+        "set": t("lstm.set_label"),
+    }
 
 
 def fill(value: float) -> str:
@@ -125,40 +136,70 @@ def modes_table() -> str:
 def ideal_and_real(ideal: dict, real: dict, sat: float) -> pd.DataFrame:
     """The cell with its gates set exactly, against gates that can only approach 0 and 1 (``sat``), as text."""
     compared = {t("lstm.row_ideal"): ideal, t("lstm.row_real", sat=num(sat)): real}
-    return pd.DataFrame({name: [num(r[k]) for k in ("f", "i", "o", "c", "h")] for name, r in compared.items()},
-                        index=["f", "i", "o", "cₜ", "hₜ"])
+    return pd.DataFrame(
+        {name: [num(r[k]) for k in ("f", "i", "o", "c", "h")] for name, r in compared.items()},
+        index=["f", "i", "o", "cₜ", "hₜ"],
+    )
 
 
 def story_table(sat: float) -> pd.DataFrame:
     """The book's four-step story with exact gates, and the cell and output with gates saturating at ``sat``."""
     exact, realistic = lstm.story(params.BOOK_STORY), lstm.story(params.BOOK_STORY, sat)
-    columns = {"aₜ": exact["a"], "f": exact["f"], "i": exact["i"], "o": exact["o"], "cₜ": exact["c"],
-               "hₜ": exact["h"], t("lstm.col_c_real"): realistic["c"], t("lstm.col_h_real"): realistic["h"]}
-    return pd.DataFrame({t("lstm.col_step"): [t(STORY_STEPS[k], value=readings.story_value()) for k in STORY_STEPS],
-                         **{name: [num(x, 4) for x in values] for name, values in columns.items()}})
+    columns = {
+        "aₜ": exact["a"],
+        "f": exact["f"],
+        "i": exact["i"],
+        "o": exact["o"],
+        "cₜ": exact["c"],
+        "hₜ": exact["h"],
+        t("lstm.col_c_real"): realistic["c"],
+        t("lstm.col_h_real"): realistic["h"],
+    }
+    return pd.DataFrame(
+        {
+            t("lstm.col_step"): [t(STORY_STEPS[k], value=readings.story_value()) for k in STORY_STEPS],
+            **{name: [num(x, 4) for x in values] for name, values in columns.items()},
+        }
+    )
 
 
 # --- section 3: training curves and the gates along the example -------------------------------------------------
+
 
 @charts.spec_cache(max_entries=64)
 def curves_chart(lang: str, fp: tuple, _pair: dict) -> dict:
     """The fraction of each training batch solved, both models."""
     curves = curves_frame({t(readings.MODEL_NAMES[m]): _pair[m]["run"] for m in ("lstm", "rnn")})
-    return charts.vega_lite(training_curves(curves, step_title=t("lstm.update_axis"), value_title=t("lstm.solved_axis"),
-                                            series_title=t("lstm.model_axis")))
+    return charts.vega_lite(
+        training_curves(
+            curves,
+            step_title=t("lstm.update_axis"),
+            value_title=t("lstm.solved_axis"),
+            series_title=t("lstm.model_axis"),
+        )
+    )
 
 
 def gate_panels(cache: dict, C: np.ndarray, units: int) -> list[tuple[str, np.ndarray, bool]]:
     """The heatmap panels of one sequence: forget, input and output gates and the cell state, first ``units``."""
-    return [(t("lstm.panel_f"), cache["f"][0, :, :units], True), (t("lstm.panel_i"), cache["i"][0, :, :units], True),
-            (t("lstm.panel_o"), cache["o"][0, :, :units], True), (t("lstm.panel_c"), C[0, :, :units], False)]
+    return [
+        (t("lstm.panel_f"), cache["f"][0, :, :units], True),
+        (t("lstm.panel_i"), cache["i"][0, :, :units], True),
+        (t("lstm.panel_o"), cache["o"][0, :, :units], True),
+        (t("lstm.panel_c"), C[0, :, :units], False),
+    ]
 
 
 def heatmap_titles() -> dict[str, str]:
     """The gate heatmaps' axis, legend and tooltip titles, translated."""
-    return {"step_title": t("lstm.step_axis"), "unit_title": t("lstm.unit_axis"), "marked_title": t("lstm.marked"),
-            "panel_title": t("lstm.panel_axis"), "value_title": t("lstm.value_axis"),
-            "gate_title": t("lstm.gate_value_axis")}
+    return {
+        "step_title": t("lstm.step_axis"),
+        "unit_title": t("lstm.unit_axis"),
+        "marked_title": t("lstm.marked"),
+        "panel_title": t("lstm.panel_axis"),
+        "value_title": t("lstm.value_axis"),
+        "gate_title": t("lstm.gate_value_axis"),
+    }
 
 
 @charts.spec_cache(max_entries=64)
@@ -166,16 +207,23 @@ def gates_chart(lang: str, fp: tuple, source: tuple, _run: tasks.TrainResult) ->
     """The trained LSTM's forget, input and output gates and its cell state along the example ``source``."""
     X, _ = readings.example_inputs(*fp[:2], source)
     _, C, cache = tasks.lstm_insides(_run, X)
-    return charts.vega_lite(gate_heatmaps(gate_panels(cache, C, C.shape[2]), tasks.marked_steps(X[0]),
-                                          **heatmap_titles()))
+    return charts.vega_lite(
+        gate_heatmaps(gate_panels(cache, C, C.shape[2]), tasks.marked_steps(X[0]), **heatmap_titles())
+    )
 
 
 # --- section 4: the gradient along time ---------------------------------------------------------------------------
 
+
 def flow_frame(series: dict[str, np.ndarray]) -> pd.DataFrame:
     T = len(next(iter(series.values())))
-    return pd.DataFrame({"step": np.tile(np.arange(1, T + 1), len(series)),
-                         "value": np.concatenate(list(series.values())), "series": np.repeat(list(series), T)})
+    return pd.DataFrame(
+        {
+            "step": np.tile(np.arange(1, T + 1), len(series)),
+            "value": np.concatenate(list(series.values())),
+            "series": np.repeat(list(series), T),
+        }
+    )
 
 
 @charts.spec_cache(max_entries=64)
@@ -183,63 +231,110 @@ def flow_chart(lang: str, fp: tuple, forget: float | None, _pair: dict) -> dict:
     """Section 4: the gradient's size at each step, the RNN's hidden state against the LSTM's two states and
     its cell path alone."""
     lstm_flow, rnn_flow, _ = readings.gradient_flows(fp, forget, _pair)
-    series = {t("lstm.series_rnn_h"): rnn_flow["dh"], t("lstm.series_lstm_c"): lstm_flow["dc"],
-              t("lstm.series_lstm_h"): lstm_flow["dh"], t("lstm.series_cell_path"): lstm_flow["cell_path"]}
+    series = {
+        t("lstm.series_rnn_h"): rnn_flow["dh"],
+        t("lstm.series_lstm_c"): lstm_flow["dc"],
+        t("lstm.series_lstm_h"): lstm_flow["dh"],
+        t("lstm.series_cell_path"): lstm_flow["cell_path"],
+    }
     marked = np.array([0]) if fp[0] == "first_symbol" else np.array([], int)
-    return charts.vega_lite(flow_lines(flow_frame(series), step_title=t("lstm.step_axis"),
-                                       value_title=t("lstm.flow_axis"), series_title=t("lstm.flow_series"),
-                                       marked=marked))
+    return charts.vega_lite(
+        flow_lines(
+            flow_frame(series),
+            step_title=t("lstm.step_axis"),
+            value_title=t("lstm.flow_axis"),
+            series_title=t("lstm.flow_series"),
+            marked=marked,
+        )
+    )
 
 
 # --- section 5: the sweep ---------------------------------------------------------------------------------------
+
 
 @charts.spec_cache(max_entries=64)
 def sweep_chart(lang: str, task: str, lag: int) -> dict:
     """Section 5: success rate against lag, both models, the lag chosen in section 3 marked."""
     stored = readings.shipped(task)
     titles = [t(readings.MODEL_NAMES[m]) for m in stored.models]
-    return charts.vega_lite(rates_by_lag(
-        sweep_frame(stored.lags, sweep.summarise_sweep(stored), titles), tasks.CHANCE[task],
-        lag_title=t(LAG_AXES[task]), rate_title=t("lstm.rate_axis"), mean_title=t("lstm.col_mean"),
-        range_title=t("lstm.col_range"), series_title=t("lstm.model_axis"),
-        chance_label=t(readings.BASELINES[task]), lag=lag))
+    return charts.vega_lite(
+        rates_by_lag(
+            sweep_frame(stored.lags, sweep.summarise_sweep(stored), titles),
+            tasks.CHANCE[task],
+            lag_title=t(LAG_AXES[task]),
+            rate_title=t("lstm.rate_axis"),
+            mean_title=t("lstm.col_mean"),
+            range_title=t("lstm.col_range"),
+            series_title=t("lstm.model_axis"),
+            chance_label=t(readings.BASELINES[task]),
+            lag=lag,
+        )
+    )
 
 
 def sweep_tables(task: str) -> list[tuple[str, pd.DataFrame]]:
     """Section 5's table, one per model: its name and its rows."""
     stored = readings.shipped(task)
-    tables = rate_tables(stored.lags, sweep.summarise_sweep(stored), len(stored.seeds), {
-        "lag": t(LAG_COLUMNS[task]), "mean": t("lstm.col_mean"), "range": t("lstm.col_range"),
-        "solved": t("lstm.col_solved")})
+    tables = rate_tables(
+        stored.lags,
+        sweep.summarise_sweep(stored),
+        len(stored.seeds),
+        {
+            "lag": t(LAG_COLUMNS[task]),
+            "mean": t("lstm.col_mean"),
+            "range": t("lstm.col_range"),
+            "solved": t("lstm.col_solved"),
+        },
+    )
     return [(t(readings.MODEL_NAMES[m]), table) for m, table in zip(stored.models, tables, strict=True)]
 
 
 # --- section 6: a student's own LSTM ------------------------------------------------------------------------------
 
+
 @charts.spec_cache(max_entries=16)
 def own_gates_chart(lang: str, fp: tuple, _weights: dict, _steps: np.ndarray) -> dict:
     """Section 6: the uploaded LSTM's gates and cell state along the typed sequence (the first units)."""
     C, cache, _ = readings.own_run(_weights, _steps)
-    return charts.vega_lite(gate_heatmaps(gate_panels(cache, C, params.OWN_UNITS_SHOWN), np.array([], int),
-                                          **heatmap_titles()))
+    return charts.vega_lite(
+        gate_heatmaps(gate_panels(cache, C, params.OWN_UNITS_SHOWN), np.array([], int), **heatmap_titles())
+    )
 
 
 @charts.spec_cache(max_entries=16)
 def own_flow_chart(lang: str, fp: tuple, _weights: dict, _steps: np.ndarray) -> dict:
     """Section 6: the uploaded LSTM's gradient flow along the typed sequence."""
     _, _, flow = readings.own_run(_weights, _steps)
-    series = {t("lstm.series_lstm_c"): flow["dc"], t("lstm.series_lstm_h"): flow["dh"],
-              t("lstm.series_cell_path"): flow["cell_path"]}
-    return charts.vega_lite(flow_lines(flow_frame(series), step_title=t("lstm.step_axis"),
-                                       value_title=t("lstm.flow_axis"), series_title=t("lstm.flow_series"),
-                                       marked=np.array([], int), colors=(0, 5, 2)))
+    series = {
+        t("lstm.series_lstm_c"): flow["dc"],
+        t("lstm.series_lstm_h"): flow["dh"],
+        t("lstm.series_cell_path"): flow["cell_path"],
+    }
+    return charts.vega_lite(
+        flow_lines(
+            flow_frame(series),
+            step_title=t("lstm.step_axis"),
+            value_title=t("lstm.flow_axis"),
+            series_title=t("lstm.flow_series"),
+            marked=np.array([], int),
+            colors=(0, 5, 2),
+        )
+    )
 
 
 # --- the chart builders: plain data in, translated titles in, an Altair chart out -----------------------------------
 
+
 def gate_heatmaps(
-    panels: list[tuple[str, np.ndarray, bool]], marked: np.ndarray, *, step_title: str, unit_title: str,
-    marked_title: str, panel_title: str, value_title: str, gate_title: str,
+    panels: list[tuple[str, np.ndarray, bool]],
+    marked: np.ndarray,
+    *,
+    step_title: str,
+    unit_title: str,
+    marked_title: str,
+    panel_title: str,
+    value_title: str,
+    gate_title: str,
 ) -> alt.LayerChart:
     """The panels ``(title, values (T, H), is_gate)`` stacked in ONE view (time 1..T on x, each panel's units
     on y under its title), so that the figure can take the width of its container on any screen.
@@ -254,116 +349,251 @@ def gate_heatmaps(
     gap = -(-TITLE_ROOM // row_px)  # empty rows above each panel, for its title
     span = H + gap  # rows per panel: its title's gap, then its units
     tt, hh = np.meshgrid(np.arange(1, T + 1, dtype=np.int16), np.arange(1, H + 1, dtype=np.int16), indexing="ij")
-    frames = [pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(), "panel": title,
-                            "value": values.ravel().astype(np.float32), "y": k * span + gap + hh.ravel(),
-                            "gate": is_gate})
-              for k, (title, values, is_gate) in enumerate(panels)]
+    frames = [
+        pd.DataFrame(
+            {
+                "t": tt.ravel(),
+                "unit": hh.ravel(),
+                "panel": title,
+                "value": values.ravel().astype(np.float32),
+                "y": k * span + gap + hh.ravel(),
+                "gate": is_gate,
+            }
+        )
+        for k, (title, values, is_gate) in enumerate(panels)
+    ]
     df = pd.concat(frames, ignore_index=True)
     rows = len(panels) * span
     x_scale = alt.Scale(domain=[0.5, T + 0.5], nice=False, zero=False)
     y_scale = alt.Scale(domain=[0.5, rows + 0.5], nice=False, zero=False, reverse=True)
     # The y axis names each panel's first and last unit: row y of panel k is unit y - k*span - gap.
     ends = [k * span + gap + u for k in range(len(panels)) for u in ((1, H) if H > 1 else (1,))]
-    y_axis = alt.Axis(values=ends, labelExpr=f"datum.value - floor((datum.value - 1) / {span}) * {span} - {gap}",
-                      grid=False, ticks=False, domain=False, title=unit_title, labelOverlap="greedy")
+    y_axis = alt.Axis(
+        values=ends,
+        labelExpr=f"datum.value - floor((datum.value - 1) / {span}) * {span} - {gap}",
+        grid=False,
+        ticks=False,
+        domain=False,
+        title=unit_title,
+        labelOverlap="greedy",
+    )
     x_axis = alt.Axis(format="d", tickMinStep=1, labelOverlap=True, grid=False)
-    tips = [alt.Tooltip("panel:N", title=panel_title), alt.Tooltip("t:Q", title=step_title),
-            alt.Tooltip("unit:Q", title=unit_title), alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER)]
+    tips = [
+        alt.Tooltip("panel:N", title=panel_title),
+        alt.Tooltip("t:Q", title=step_title),
+        alt.Tooltip("unit:Q", title=unit_title),
+        alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER),
+    ]
 
     def rects(gates: bool, color: alt.Color) -> alt.Chart:
-        return alt.Chart(df).transform_filter(f"datum.gate == {str(gates).lower()}").transform_calculate(
-            x0="datum.t - 0.5", x1="datum.t + 0.5", y0="datum.y - 0.5", y1="datum.y + 0.5",
-        ).mark_rect().encode(
-            x=alt.X("x0:Q", title=step_title, scale=x_scale, axis=x_axis), x2=alt.X2("x1:Q"),
-            y=alt.Y("y0:Q", scale=y_scale, axis=y_axis), y2=alt.Y2("y1:Q"), color=color, tooltip=tips)
+        return (
+            alt.Chart(df)
+            .transform_filter(f"datum.gate == {str(gates).lower()}")
+            .transform_calculate(
+                x0="datum.t - 0.5",
+                x1="datum.t + 0.5",
+                y0="datum.y - 0.5",
+                y1="datum.y + 0.5",
+            )
+            .mark_rect()
+            .encode(
+                x=alt.X("x0:Q", title=step_title, scale=x_scale, axis=x_axis),
+                x2=alt.X2("x1:Q"),
+                y=alt.Y("y0:Q", scale=y_scale, axis=y_axis),
+                y2=alt.Y2("y1:Q"),
+                color=color,
+                tooltip=tips,
+            )
+        )
 
     legend = {"orient": "bottom", "direction": "horizontal", "gradientLength": 120, "titleLimit": 240}
-    layers = [rects(True, alt.Color("value:Q", title=gate_title, scale=alt.Scale(scheme="viridis", domain=[0, 1]),
-                                    legend=alt.Legend(**legend)))]
+    layers = [
+        rects(
+            True,
+            alt.Color(
+                "value:Q",
+                title=gate_title,
+                scale=alt.Scale(scheme="viridis", domain=[0, 1]),
+                legend=alt.Legend(**legend),
+            ),
+        )
+    ]
     others = [values for _, values, is_gate in panels if not is_gate]
     if others:
         bound = max(max(float(np.max(np.abs(v))) for v in others), 1e-9)
-        layers.append(rects(False, alt.Color("value:Q", title=next(p[0] for p in panels if not p[2]),
-                                             scale=alt.Scale(scheme="blueorange", domain=[-bound, bound]),
-                                             legend=alt.Legend(**legend))))
-    titles = pd.DataFrame({"y": [k * span + gap + 0.5 for k in range(len(panels))],  # the top of its first row
-                           "panel": [title for title, _, _ in panels]})
-    layers.append(alt.Chart(titles).mark_text(align="left", baseline="bottom", fontWeight="bold", fontSize=13,
-                                              dx=2, dy=-3).encode(x=alt.value(0), y=alt.Y("y:Q", scale=y_scale),
-                                                           text=alt.Text("panel:N")))
+        layers.append(
+            rects(
+                False,
+                alt.Color(
+                    "value:Q",
+                    title=next(p[0] for p in panels if not p[2]),
+                    scale=alt.Scale(scheme="blueorange", domain=[-bound, bound]),
+                    legend=alt.Legend(**legend),
+                ),
+            )
+        )
+    titles = pd.DataFrame(
+        {
+            "y": [k * span + gap + 0.5 for k in range(len(panels))],  # the top of its first row
+            "panel": [title for title, _, _ in panels],
+        }
+    )
+    layers.append(
+        alt.Chart(titles)
+        .mark_text(align="left", baseline="bottom", fontWeight="bold", fontSize=13, dx=2, dy=-3)
+        .encode(x=alt.value(0), y=alt.Y("y:Q", scale=y_scale), text=alt.Text("panel:N"))
+    )
     if len(marked):
-        layers.append(alt.Chart(pd.DataFrame({"t": marked + 1, "label": marked_title})).mark_rule(
-            color=MARK_COLOR, strokeWidth=2, strokeDash=[4, 2]
-        ).encode(x=alt.X("t:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title=marked_title),
-                                                          alt.Tooltip("t:Q", title=step_title)]))
+        layers.append(
+            alt.Chart(pd.DataFrame({"t": marked + 1, "label": marked_title}))
+            .mark_rule(color=MARK_COLOR, strokeWidth=2, strokeDash=[4, 2])
+            .encode(
+                x=alt.X("t:Q", scale=x_scale),
+                tooltip=[alt.Tooltip("label:N", title=marked_title), alt.Tooltip("t:Q", title=step_title)],
+            )
+        )
     return alt.layer(*layers).resolve_scale(color="independent").properties(height=rows * row_px + HEATMAP_FRAME)
 
 
-def flow_lines(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str,
-               marked: np.ndarray, colors: tuple[int, ...] = (1, 0, 5, 2)) -> alt.Chart | alt.LayerChart:
+def flow_lines(
+    df: pd.DataFrame,
+    *,
+    step_title: str,
+    value_title: str,
+    series_title: str,
+    marked: np.ndarray,
+    colors: tuple[int, ...] = (1, 0, 5, 2),
+) -> alt.Chart | alt.LayerChart:
     """Gradient norms against the step (``step``, ``value``, ``series`` columns) on a log axis, with the marked
     steps as vertical rules. Rows with value ≤ 0 (an exact zero, which a log axis cannot draw) are left out.
     ``colors``: indices into PALETTE, one per series in order (a quantity keeps its colour from chart to chart)."""
     names = list(dict.fromkeys(df["series"]))  # colours and legend in the caller's order
     steps = alt.Scale(domain=[1, int(df["step"].max())], nice=False, zero=False)  # the steps are 1..T
     df = df[df["value"] > 0]
-    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=20, filled=True), clip=True).encode(
-        x=alt.X("step:Q", title=step_title, axis=alt.Axis(format="d", tickMinStep=1), scale=steps),
-        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(type="log"),
-                axis=alt.Axis(labelExpr=LOG_LABEL, tickCount=6)),
-        color=alt.Color("series:N", title=series_title,
-                        scale=alt.Scale(domain=names, range=[PALETTE[k] for k in colors][: len(names)]),
-                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=400, symbolType="stroke",
-                                          symbolStrokeWidth=2.5, symbolSize=500)),
-        # a second channel: the LSTM's lines lie on top of each other near 1, and the RNN's crosses them
-        strokeDash=alt.StrokeDash("series:N", title=series_title, scale=alt.Scale(
-            domain=names, range=[DASHES[k] for k in colors][: len(names)])),
-        tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
-                 alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER)],
+    lines = (
+        alt.Chart(df)
+        .mark_line(point=alt.OverlayMarkDef(size=20, filled=True), clip=True)
+        .encode(
+            x=alt.X("step:Q", title=step_title, axis=alt.Axis(format="d", tickMinStep=1), scale=steps),
+            y=alt.Y(
+                "value:Q",
+                title=value_title,
+                scale=alt.Scale(type="log"),
+                axis=alt.Axis(labelExpr=LOG_LABEL, tickCount=6),
+            ),
+            color=alt.Color(
+                "series:N",
+                title=series_title,
+                scale=alt.Scale(domain=names, range=[PALETTE[k] for k in colors][: len(names)]),
+                legend=alt.Legend(
+                    orient="bottom",
+                    columns=1,
+                    labelLimit=400,
+                    symbolType="stroke",
+                    symbolStrokeWidth=2.5,
+                    symbolSize=500,
+                ),
+            ),
+            # a second channel: the LSTM's lines lie on top of each other near 1, and the RNN's crosses them
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                title=series_title,
+                scale=alt.Scale(domain=names, range=[DASHES[k] for k in colors][: len(names)]),
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title=series_title),
+                alt.Tooltip("step:Q", title=step_title),
+                alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER),
+            ],
+        )
     )
     if not len(marked):  # no empty layer: its mark group would be an unnamed graphic (axe-core's svg-img-alt)
         return lines.properties(height=280 + FLOW_FRAME)
-    rules = alt.Chart(pd.DataFrame({"step": marked + 1})).mark_rule(
-        color=MARK_COLOR, strokeDash=[4, 2]).encode(x=alt.X("step:Q", scale=steps))
+    rules = (
+        alt.Chart(pd.DataFrame({"step": marked + 1}))
+        .mark_rule(color=MARK_COLOR, strokeDash=[4, 2])
+        .encode(x=alt.X("step:Q", scale=steps))
+    )
     return (rules + lines).properties(height=280 + FLOW_FRAME)  # the legend, one series a line, goes below
 
 
 def training_curves(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str) -> alt.Chart:
     """Fraction of each training batch solved (``step``, ``value``, ``series`` columns), 0 to 1."""
-    return alt.Chart(df).mark_line(clip=True).encode(
-        x=alt.X("step:Q", title=step_title),
-        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)),
-                        legend=alt.Legend(orient="bottom", direction="vertical")),  # beside it, a phone cuts it
-        tooltip=[alt.Tooltip("series:N", title=series_title), alt.Tooltip("step:Q", title=step_title),
-                 alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER)],
-    ).properties(height=240)
+    return (
+        alt.Chart(df)
+        .mark_line(clip=True)
+        .encode(
+            x=alt.X("step:Q", title=step_title),
+            y=alt.Y("value:Q", title=value_title, scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color(
+                "series:N",
+                title=series_title,
+                scale=alt.Scale(range=list(PALETTE)),
+                legend=alt.Legend(orient="bottom", direction="vertical"),
+            ),  # beside it, a phone cuts it
+            tooltip=[
+                alt.Tooltip("series:N", title=series_title),
+                alt.Tooltip("step:Q", title=step_title),
+                alt.Tooltip("value:Q", title=value_title, format=D3_NUMBER),
+            ],
+        )
+        .properties(height=240)
+    )
 
 
-def rates_by_lag(df: pd.DataFrame, chance: float, *, lag_title: str, rate_title: str, mean_title: str,
-                range_title: str, series_title: str, chance_label: str, lag: int | None) -> alt.LayerChart:
+def rates_by_lag(
+    df: pd.DataFrame,
+    chance: float,
+    *,
+    lag_title: str,
+    rate_title: str,
+    mean_title: str,
+    range_title: str,
+    series_title: str,
+    chance_label: str,
+    lag: int | None,
+) -> alt.LayerChart:
     """Mean success rate against lag with the seeds' min–max as bars (``lag``, ``mean``, ``min``, ``max``,
     ``series`` columns, and ``mean_label``, ``range_label`` as the tooltips show them); a dashed line at the rate
     of guessing; a grey rule at the lag chosen above. Each field has its own title (a chart's titles name its
     quantities in the exported data)."""
-    color = alt.Color("series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)),
-                      legend=alt.Legend(orient="right"))
+    color = alt.Color(
+        "series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)), legend=alt.Legend(orient="right")
+    )
     x = alt.X("lag:Q", title=lag_title, axis=alt.Axis(format="d"))
-    tips = [alt.Tooltip("series:N", title=series_title), alt.Tooltip("lag:Q", title=lag_title),
-            alt.Tooltip("mean_label:N", title=mean_title), alt.Tooltip("range_label:N", title=range_title)]
+    tips = [
+        alt.Tooltip("series:N", title=series_title),
+        alt.Tooltip("lag:Q", title=lag_title),
+        alt.Tooltip("mean_label:N", title=mean_title),
+        alt.Tooltip("range_label:N", title=range_title),
+    ]
     y = alt.Y("mean:Q", title=rate_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
     lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=40)).encode(x=x, y=y, color=color, tooltip=tips)
-    bars = alt.Chart(df).mark_rule(strokeWidth=2, opacity=0.5).encode(
-        x=x, y=alt.Y("min:Q"), y2=alt.Y2("max"), color=color)
+    bars = (
+        alt.Chart(df).mark_rule(strokeWidth=2, opacity=0.5).encode(x=x, y=alt.Y("min:Q"), y2=alt.Y2("max"), color=color)
+    )
     guess = pd.DataFrame({"y": [chance], "label": [chance_label], "rate": [percent(chance)]})
-    chance_rule = alt.Chart(guess).mark_rule(strokeDash=[5, 3], color="#777777").encode(
-        y=alt.Y("y:Q"), tooltip=[alt.Tooltip("label:N", title=chance_label), alt.Tooltip("rate:N", title=rate_title)])
-    chance_text = alt.Chart(guess).mark_text(align="left", dy=-7, dx=4, color="#555555").encode(
-        y=alt.Y("y:Q"), x=alt.value(0), text=alt.Text("label:N"))
+    chance_rule = (
+        alt.Chart(guess)
+        .mark_rule(strokeDash=[5, 3], color="#777777")
+        .encode(
+            y=alt.Y("y:Q"),
+            tooltip=[alt.Tooltip("label:N", title=chance_label), alt.Tooltip("rate:N", title=rate_title)],
+        )
+    )
+    chance_text = (
+        alt.Chart(guess)
+        .mark_text(align="left", dy=-7, dx=4, color="#555555")
+        .encode(y=alt.Y("y:Q"), x=alt.value(0), text=alt.Text("label:N"))
+    )
     layers = [bars, lines, chance_rule, chance_text]
     if lag is not None:
-        layers.insert(0, alt.Chart(pd.DataFrame({"lag": [lag]})).mark_rule(color="#bbbbbb", strokeWidth=6,
-                                                                            opacity=0.5).encode(x=alt.X("lag:Q")))
+        layers.insert(
+            0,
+            alt.Chart(pd.DataFrame({"lag": [lag]}))
+            .mark_rule(color="#bbbbbb", strokeWidth=6, opacity=0.5)
+            .encode(x=alt.X("lag:Q")),
+        )
     return alt.layer(*layers).properties(height=320)
 
 
@@ -383,22 +613,43 @@ def curves_frame(runs: dict, points: int = 150) -> pd.DataFrame:
 
 def sweep_frame(lags: np.ndarray, summary: dict, model_titles: list[str]) -> pd.DataFrame:
     """Rows of :func:`rates_by_lag` from :func:`rnn_core.sweep.summarise_sweep` (arrays (M, L))."""
-    return pd.concat([pd.DataFrame({"lag": lags, "mean": summary["mean"][m], "min": summary["min"][m],
-                                    "max": summary["max"][m], "series": title,
-                                    "mean_label": [percent(x) for x in summary["mean"][m]],
-                                    "range_label": [f"{percent(lo)} – {percent(hi)}" for lo, hi in
-                                                    zip(summary["min"][m], summary["max"][m], strict=True)]})
-                      for m, title in enumerate(model_titles)], ignore_index=True)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "lag": lags,
+                    "mean": summary["mean"][m],
+                    "min": summary["min"][m],
+                    "max": summary["max"][m],
+                    "series": title,
+                    "mean_label": [percent(x) for x in summary["mean"][m]],
+                    "range_label": [
+                        f"{percent(lo)} – {percent(hi)}"
+                        for lo, hi in zip(summary["min"][m], summary["max"][m], strict=True)
+                    ],
+                }
+            )
+            for m, title in enumerate(model_titles)
+        ],
+        ignore_index=True,
+    )
 
 
 def rate_tables(lags: np.ndarray, summary: dict, n_seeds: int, columns: dict[str, str]) -> list[pd.DataFrame]:
     """The sweep as one table per model (side by side on a wide screen, stacked on a phone): one row per lag,
     the mean success rate, the seeds' range, and how many runs solved the task (``columns``: translated
     ``lag``, ``mean``, ``range``, ``solved`` headings)."""
-    return [pd.DataFrame({
-        columns["lag"]: [integer(lag) for lag in lags],
-        columns["mean"]: [percent(x) for x in summary["mean"][m]],
-        columns["range"]: [f"{percent(lo)} – {percent(hi)}" for lo, hi in
-                           zip(summary["min"][m], summary["max"][m], strict=True)],
-        columns["solved"]: [f"{integer(k)} / {integer(n_seeds)}" for k in summary["solved"][m]],
-    }) for m in range(len(summary["mean"]))]
+    return [
+        pd.DataFrame(
+            {
+                columns["lag"]: [integer(lag) for lag in lags],
+                columns["mean"]: [percent(x) for x in summary["mean"][m]],
+                columns["range"]: [
+                    f"{percent(lo)} – {percent(hi)}"
+                    for lo, hi in zip(summary["min"][m], summary["max"][m], strict=True)
+                ],
+                columns["solved"]: [f"{integer(k)} / {integer(n_seeds)}" for k in summary["solved"][m]],
+            }
+        )
+        for m in range(len(summary["mean"]))
+    ]

@@ -20,8 +20,11 @@ PARAMS = (
     Param("x", 1.0, "float", -3.0, 3.0, 0.1),
     Param("h", 0.5, "float", -1.0, 1.0, 0.05),
     Param("c", 1.0, "float", -5.0, 5.0, 0.1),
-    *(Param(f"{kind}{g}", START_WEIGHTS[g][j], "float", -6.0, 6.0, 0.1)
-      for g in lstm.GATES for j, kind in enumerate("wub")),
+    *(
+        Param(f"{kind}{g}", START_WEIGHTS[g][j], "float", -6.0, 6.0, 0.1)
+        for g in lstm.GATES
+        for j, kind in enumerate("wub")
+    ),
     Param("mode", "keep", "choice", options=tuple(lstm.CELL_MODES)),
     Param("out", "read", "choice", options=tuple(lstm.OUTPUT_MODES)),
     Param("sat", 4.0, "float", 1.0, 10.0, 0.5),
@@ -60,5 +63,12 @@ SWEEP_LAGS = (5, 10, 15, 20, 30, 40, 50, 60)
 SWEEP_SEEDS = (0, 1, 2, 3, 4)
 
 # What the Reproduce template reads beside the page's settings (ui.reproduce writes it as CONSTANTS = {...}).
-CONSTANTS = {"write_steps": WRITE_STEPS, "keep_steps": KEEP_STEPS, "flow_batch": FLOW_BATCH, "flow_seed": FLOW_SEED,
-             "clamps": CLAMPS, "story": BOOK_STORY, "seq_default": P["seq"].default}
+CONSTANTS = {
+    "write_steps": WRITE_STEPS,
+    "keep_steps": KEEP_STEPS,
+    "flow_batch": FLOW_BATCH,
+    "flow_seed": FLOW_SEED,
+    "clamps": CLAMPS,
+    "story": BOOK_STORY,
+    "seq_default": P["seq"].default,
+}

@@ -28,8 +28,13 @@ MAX_MB = lstm_weights.MAX_BYTES // (1024 * 1024)  # section 6: the largest weigh
 
 MODEL_NAMES = {"lstm": "lstm.model_lstm", "rnn": "lstm.model_rnn"}
 GATE_TITLES = {"f": "lstm.gate_f", "i": "lstm.gate_i", "a": "lstm.gate_a", "o": "lstm.gate_o"}
-MODE_NAMES = {"keep": "lstm.mode_keep", "erase": "lstm.mode_erase", "write": "lstm.mode_write",
-              "read": "lstm.out_read", "hide": "lstm.out_hide"}
+MODE_NAMES = {
+    "keep": "lstm.mode_keep",
+    "erase": "lstm.mode_erase",
+    "write": "lstm.mode_write",
+    "read": "lstm.out_read",
+    "hide": "lstm.out_hide",
+}
 MODE_GATES = {**lstm.CELL_MODES, **{mode: {"o": o} for mode, o in lstm.OUTPUT_MODES.items()}}
 TASK_NAMES = {"first_symbol": "lstm.task_first_symbol", "adding": "lstm.task_adding"}
 TASK_TEXTS = {"first_symbol": "lstm.task_first_symbol_text", "adding": "lstm.task_adding_text"}
@@ -41,32 +46,61 @@ SWEEP_SEEDS = {"first_symbol": "lstm.sweep_seeds_first_symbol", "adding": "lstm.
 BASELINES = {"first_symbol": "lstm.chance_label", "adding": "lstm.chance_label_adding"}
 SOURCES = {"random": "lstm.src_random", "typed": "lstm.src_typed"}
 STOPPED = {"done": "lstm.stopped_done", "solved": "lstm.stopped_solved", "diverged": "lstm.stopped_diverged"}
-SEQ_ERRORS = {"empty": "lstm.seq_error_empty", "symbol": "lstm.seq_error_symbol",
-              "too_short": "lstm.seq_error_too_short", "too_long": "lstm.seq_error_too_long"}
-OWN_SEQ_ERRORS = {"empty": "lstm.own_error_empty", "symbol": "lstm.own_error_symbol", "mixed": "lstm.own_error_mixed",
-                  "row_size": "lstm.own_error_row_size", "count": "lstm.own_error_count",
-                  "letter": "lstm.own_error_letter", "too_large": "lstm.own_error_too_large",
-                  "too_long": "lstm.own_error_too_long"}
+SEQ_ERRORS = {
+    "empty": "lstm.seq_error_empty",
+    "symbol": "lstm.seq_error_symbol",
+    "too_short": "lstm.seq_error_too_short",
+    "too_long": "lstm.seq_error_too_long",
+}
+OWN_SEQ_ERRORS = {
+    "empty": "lstm.own_error_empty",
+    "symbol": "lstm.own_error_symbol",
+    "mixed": "lstm.own_error_mixed",
+    "row_size": "lstm.own_error_row_size",
+    "count": "lstm.own_error_count",
+    "letter": "lstm.own_error_letter",
+    "too_large": "lstm.own_error_too_large",
+    "too_long": "lstm.own_error_too_long",
+}
 WEIGHTS_ERRORS = {
-    "too_large": "lstm.weights_too_large", "unreadable": "lstm.weights_unreadable",
-    "not_weights": "lstm.weights_not_weights", "truncated": "lstm.weights_truncated", "header": "lstm.weights_header",
-    "layers": "lstm.weights_layers", "bidirectional": "lstm.weights_bidirectional",
-    "projection": "lstm.weights_projection", "missing_keys": "lstm.weights_missing_keys",
-    "extra_keys": "lstm.weights_extra_keys", "dtype": "lstm.weights_dtype", "shapes": "lstm.weights_shapes",
-    "too_big": "lstm.weights_too_big", "non_finite": "lstm.weights_non_finite"}
+    "too_large": "lstm.weights_too_large",
+    "unreadable": "lstm.weights_unreadable",
+    "not_weights": "lstm.weights_not_weights",
+    "truncated": "lstm.weights_truncated",
+    "header": "lstm.weights_header",
+    "layers": "lstm.weights_layers",
+    "bidirectional": "lstm.weights_bidirectional",
+    "projection": "lstm.weights_projection",
+    "missing_keys": "lstm.weights_missing_keys",
+    "extra_keys": "lstm.weights_extra_keys",
+    "dtype": "lstm.weights_dtype",
+    "shapes": "lstm.weights_shapes",
+    "too_big": "lstm.weights_too_big",
+    "non_finite": "lstm.weights_non_finite",
+}
 # The codes whose detail may be empty (nothing to name): their message without the parenthesis.
-WEIGHTS_ERRORS_PLAIN = {"unreadable": "lstm.weights_unreadable_plain", "not_weights": "lstm.weights_not_weights_plain",
-                        "header": "lstm.weights_header_plain"}
+WEIGHTS_ERRORS_PLAIN = {
+    "unreadable": "lstm.weights_unreadable_plain",
+    "not_weights": "lstm.weights_not_weights_plain",
+    "header": "lstm.weights_header_plain",
+}
 
 
 # --- the models ------------------------------------------------------------------------------------------------
+
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def shipped(task: str) -> sweep.Sweep:
     """The lag sweep and its seed-0 models, written by scripts/train_lstm_models.py; shared read-only."""
     stored = sweep.load_sweep(DATA_DIR / f"{task}.npz")
-    for array in (stored.lags, stored.seeds, stored.rates, stored.steps, stored.seconds,
-                  *(a for r in stored.results.values() for a in (*r.params.values(), r.losses, r.solved))):
+    for array in (
+        stored.lags,
+        stored.seeds,
+        stored.rates,
+        stored.steps,
+        stored.seconds,
+        *(a for r in stored.results.values() for a in (*r.params.values(), r.losses, r.solved)),
+    ):
         array.setflags(write=False)
     return stored
 
@@ -86,10 +120,16 @@ def models_for(task: str, lag: int) -> dict | None:
     stored = shipped(task)
     if lag in stored.lags:
         j, s = list(stored.lags).index(lag), list(stored.seeds).index(stored.settings["keep_seed"])
-        return {model: {"run": stored.results[(model, lag)], "rate": float(stored.rates[m, j, s]),
-                        "steps": int(stored.steps[m, j, s]), "seconds": float(stored.seconds[m, j, s]),
-                        "stopped": stored.results[(model, lag)].stopped}
-                for m, model in enumerate(stored.models)}
+        return {
+            model: {
+                "run": stored.results[(model, lag)],
+                "rate": float(stored.rates[m, j, s]),
+                "steps": int(stored.steps[m, j, s]),
+                "seconds": float(stored.seconds[m, j, s]),
+                "stopped": stored.results[(model, lag)].stopped,
+            }
+            for m, model in enumerate(stored.models)
+        }
     return trained_store()["runs"].get((task, lag))
 
 
@@ -113,13 +153,21 @@ def train_now(task: str, lag: int) -> dict:
             name = t(MODEL_NAMES[model])
 
             def report(step: int, n_steps: int, loss: float) -> None:
-                bar.progress(min(1.0, (k + step / n_steps) / 2),
-                             text=t("lstm.train_progress", model=name, step=integer(step), loss=num(loss)))
+                bar.progress(
+                    min(1.0, (k + step / n_steps) / 2),
+                    text=t("lstm.train_progress", model=name, step=integer(step), loss=num(loss)),
+                )
 
-            run = tasks.train(model, task, lag, seed=how["seed"], progress=report,
-                              **{k: how[k] for k in tasks.TRAIN_SETTINGS})
-            pair[model] = {"run": run, "rate": tasks.success_rate(run, how["n_test"], how["test_seed"]),
-                           "steps": len(run.losses), "seconds": run.elapsed_s, "stopped": run.stopped}
+            run = tasks.train(
+                model, task, lag, seed=how["seed"], progress=report, **{k: how[k] for k in tasks.TRAIN_SETTINGS}
+            )
+            pair[model] = {
+                "run": run,
+                "rate": tasks.success_rate(run, how["n_test"], how["test_seed"]),
+                "steps": len(run.losses),
+                "seconds": run.elapsed_s,
+                "stopped": run.stopped,
+            }
         bar.empty()
         store["runs"][(task, lag)] = pair
         while len(store["runs"]) > MAX_TRAINED:
@@ -166,14 +214,22 @@ def gradient_flows(fp: tuple, forget: float | None, _pair: dict) -> tuple[dict, 
 
 # --- sections 1 and 2: the cell by hand ---------------------------------------------------------------------
 
+
 def cell_params(v: dict) -> dict:
     """Section 1's one-unit cell from the page's values."""
     return lstm.one_unit_params({g: (v[f"w{g}"], v[f"u{g}"], v[f"b{g}"]) for g in lstm.GATES})
 
 
 def cell_reading(values: dict, c_prev: float) -> str:
-    return t("lstm.cell_reading", kept=num(values["kept"]), written=num(values["written"]), c=num(values["c"]),
-             h=num(values["h"]), f=num(values["f"]), c_prev=num(c_prev))
+    return t(
+        "lstm.cell_reading",
+        kept=num(values["kept"]),
+        written=num(values["written"]),
+        c=num(values["c"]),
+        h=num(values["h"]),
+        f=num(values["f"]),
+        c_prev=num(c_prev),
+    )
 
 
 def growth_reading(v: dict) -> str:
@@ -181,8 +237,15 @@ def growth_reading(v: dict) -> str:
     steps = params.WRITE_STEPS
     C, a = lstm.keep_writing(v["x"], v["h"], v["c"], cell_params(v), steps)
     grows = abs(C[-1]) > abs(v["c"]) + 1.0
-    return t("lstm.growth_grows" if grows else "lstm.growth_small", steps=steps, x=num(v["x"]),
-             c0=num(v["c"]), c_end=num(C[-1]), bound=num(abs(v["c"]) + steps), a=num(float(np.mean(a))))
+    return t(
+        "lstm.growth_grows" if grows else "lstm.growth_small",
+        steps=steps,
+        x=num(v["x"]),
+        c0=num(v["c"]),
+        c_end=num(C[-1]),
+        bound=num(abs(v["c"]) + steps),
+        a=num(float(np.mean(a))),
+    )
 
 
 def mode_name(mode: str) -> str:
@@ -192,8 +255,14 @@ def mode_name(mode: str) -> str:
 
 def continuous_reading(sat: float) -> str:
     high = lstm.gate_value(1.0, sat)
-    return t("lstm.continuous_reading", sat=num(sat), high=num(high), low=num(1 - high),
-             steps=params.KEEP_STEPS, left=percent(lstm.memory_after(high, params.KEEP_STEPS)))
+    return t(
+        "lstm.continuous_reading",
+        sat=num(sat),
+        high=num(high),
+        low=num(1 - high),
+        steps=params.KEEP_STEPS,
+        left=percent(lstm.memory_after(high, params.KEEP_STEPS)),
+    )
 
 
 def story_value() -> str:
@@ -202,21 +271,35 @@ def story_value() -> str:
 
 def story_reading(sat: float) -> str:
     exact, realistic = lstm.story(params.BOOK_STORY), lstm.story(params.BOOK_STORY, sat)
-    return t("lstm.story_reading", h=num(exact["h"][-1], 4), c_real=num(realistic["c"][-1], 4),
-             h_real=num(realistic["h"][-1], 4), sat=num(sat), value=story_value(),
-             value_tex=latex(params.BOOK_STORY["a"][0]), c=num(exact["c"][-1]))
+    return t(
+        "lstm.story_reading",
+        h=num(exact["h"][-1], 4),
+        c_real=num(realistic["c"][-1], 4),
+        h_real=num(realistic["h"][-1], 4),
+        sat=num(sat),
+        value=story_value(),
+        value_tex=latex(params.BOOK_STORY["a"][0]),
+        c=num(exact["c"][-1]),
+    )
 
 
 # --- section 3: the trained pair ----------------------------------------------------------------------------
 
+
 def task_text(task: str, lag: int) -> str:
-    return t(TASK_TEXTS[task], lag=integer(lag), tolerance=num(tasks.ADDING_TOLERANCE),
-             chance=percent(tasks.CHANCE[task]), window=integer(tasks.ADDING_FIRST_WINDOW))
+    return t(
+        TASK_TEXTS[task],
+        lag=integer(lag),
+        tolerance=num(tasks.ADDING_TOLERANCE),
+        chance=percent(tasks.CHANCE[task]),
+        window=integer(tasks.ADDING_FIRST_WINDOW),
+    )
 
 
 def not_shipped(task: str, lag: int) -> str:
-    return t("lstm.not_shipped", lag=integer(lag), lags=shipped_lags(task),
-             steps=integer(training_settings(task)["n_steps"]))
+    return t(
+        "lstm.not_shipped", lag=integer(lag), lags=shipped_lags(task), steps=integer(training_settings(task)["n_steps"])
+    )
 
 
 def origin_caption(task: str, lag: int, pair: dict) -> str:
@@ -224,10 +307,16 @@ def origin_caption(task: str, lag: int, pair: dict) -> str:
     origin = "lstm.origin_shipped" if lag in shipped(task).lags else "lstm.origin_now"
     how = training_settings(task)
     stop_fields = {"stop": percent(how["stop_at_solved"]), "window": integer(tasks.SOLVED_WINDOW)}
-    return t(origin, lstm_stop=t(STOPPED[pair["lstm"]["stopped"]], **stop_fields),
-             rnn_stop=t(STOPPED[pair["rnn"]["stopped"]], **stop_fields),
-             lstm_s=num(pair["lstm"]["seconds"], 2), rnn_s=num(pair["rnn"]["seconds"], 2),
-             n_test=integer(how["n_test"]), chance=percent(tasks.CHANCE[task]), seed=integer(how["seed"]))
+    return t(
+        origin,
+        lstm_stop=t(STOPPED[pair["lstm"]["stopped"]], **stop_fields),
+        rnn_stop=t(STOPPED[pair["rnn"]["stopped"]], **stop_fields),
+        lstm_s=num(pair["lstm"]["seconds"], 2),
+        rnn_s=num(pair["rnn"]["seconds"], 2),
+        n_test=integer(how["n_test"]),
+        chance=percent(tasks.CHANCE[task]),
+        seed=integer(how["seed"]),
+    )
 
 
 def example_line(task: str, X: np.ndarray, targets: np.ndarray) -> str:
@@ -235,8 +324,14 @@ def example_line(task: str, X: np.ndarray, targets: np.ndarray) -> str:
     if task == "first_symbol":
         return t("lstm.sequence_line", letters=tasks.symbols_text(X[0]), first=tasks.SYMBOLS[targets[0]])
     marks = tasks.marked_steps(X[0])
-    return t("lstm.adding_line", first=integer(marks[0] + 1), second=integer(marks[1] + 1),
-             x1=num(X[0, marks[0], 0]), x2=num(X[0, marks[1], 0]), target=num(targets[0]))
+    return t(
+        "lstm.adding_line",
+        first=integer(marks[0] + 1),
+        second=integer(marks[1] + 1),
+        x1=num(X[0, marks[0], 0]),
+        x2=num(X[0, marks[1], 0]),
+        target=num(targets[0]),
+    )
 
 
 def answers(task: str, X: np.ndarray, targets: np.ndarray, pair: dict) -> list[tuple[str, str, str | None]]:
@@ -270,14 +365,25 @@ def hold_reading(task: str, run: tasks.TrainResult, X: np.ndarray, targets: np.n
     _, _, cache = tasks.lstm_insides(run, X)
     hold = tasks.forget_hold(cache["f"][0], cache["i"][0], int(marks[0]))
     unit = int(np.argmax(hold["product"]))
-    return t("lstm.hold_reading", unit=integer(unit + 1), start=integer(int(marks[0]) + 2), end=integer(X.shape[1]),
-             min_f=num(hold["min"][unit]), product=percent(hold["product"][unit]),
-             input=num(hold["input"][unit]), lowest=num(hold["min"].min()),
-             steps=integer(X.shape[1] - int(marks[0]) - 1)) + " " + t(
-        "lstm.hold_right" if answered_right(task, run, X, targets) else "lstm.hold_wrong")
+    return (
+        t(
+            "lstm.hold_reading",
+            unit=integer(unit + 1),
+            start=integer(int(marks[0]) + 2),
+            end=integer(X.shape[1]),
+            min_f=num(hold["min"][unit]),
+            product=percent(hold["product"][unit]),
+            input=num(hold["input"][unit]),
+            lowest=num(hold["min"].min()),
+            steps=integer(X.shape[1] - int(marks[0]) - 1),
+        )
+        + " "
+        + t("lstm.hold_right" if answered_right(task, run, X, targets) else "lstm.hold_wrong")
+    )
 
 
 # --- section 4: the gradient highway ------------------------------------------------------------------------
+
 
 def clamp_name(option: str) -> str:
     forget = params.CLAMPS[option]
@@ -287,10 +393,18 @@ def clamp_name(option: str) -> str:
 def highway_equations() -> list[tuple[str, str]]:
     """Section 4's two one-step-back rules, each with its model's name in the page's language (shown beside the
     maths, not in it)."""
-    return [(t("lstm.model_lstm"), r"\frac{\partial L}{\partial c_{t-1}} = "
-                                   r"\frac{\partial L}{\partial c_t}\odot f_t + \dots"),
-            (t("lstm.model_rnn"), r"\frac{\partial L}{\partial h_{t-1}} = "
-                                  r"\Big(\frac{\partial L}{\partial h_t}\odot \tanh'(\cdot)\Big)\,W_{hh}^{\top}")]
+    return [
+        (
+            t("lstm.model_lstm"),
+            r"\frac{\partial L}{\partial c_{t-1}} = "
+            r"\frac{\partial L}{\partial c_t}\odot f_t + \dots",
+        ),
+        (
+            t("lstm.model_rnn"),
+            r"\frac{\partial L}{\partial h_{t-1}} = "
+            r"\Big(\frac{\partial L}{\partial h_t}\odot \tanh'(\cdot)\Big)\,W_{hh}^{\top}",
+        ),
+    ]
 
 
 def flow_reading(lstm_flow: dict, rnn_flow: dict, T: int) -> list[str]:
@@ -303,17 +417,28 @@ def flow_reading(lstm_flow: dict, rnn_flow: dict, T: int) -> list[str]:
     else:
         first += " " + t("lstm.flow_rnn_larger", back=integer(T - 1))
     larger = "lstm.flow_larger" if cell > 1.0 else "lstm.flow_smaller"
-    return [first, t(larger, lstm_c=num(cell), cell=num(along), end=num(lstm_flow["cell_path"][-1])),
-            t("lstm.flow_try", one=num(params.CLAMPS["one"]), half=num(params.CLAMPS["half"]))]
+    return [
+        first,
+        t(larger, lstm_c=num(cell), cell=num(along), end=num(lstm_flow["cell_path"][-1])),
+        t("lstm.flow_try", one=num(params.CLAMPS["one"]), half=num(params.CLAMPS["half"])),
+    ]
 
 
 def clamp_note(forget: float, lstm_flow: dict, T: int) -> str:
-    return t("lstm.clamp_note", f=num(forget), f_tex=latex(forget), steps=integer(T - 1),
-             power=num(lstm.memory_after(forget, T - 1)), end=num(lstm_flow["cell_path"][-1]),
-             start=num(lstm_flow["cell_path"][0]), total=num(lstm_flow["dc"][0]))
+    return t(
+        "lstm.clamp_note",
+        f=num(forget),
+        f_tex=latex(forget),
+        steps=integer(T - 1),
+        power=num(lstm.memory_after(forget, T - 1)),
+        end=num(lstm_flow["cell_path"][-1]),
+        start=num(lstm_flow["cell_path"][0]),
+        total=num(lstm_flow["dc"][0]),
+    )
 
 
 # --- section 5: the sweep -------------------------------------------------------------------------------------
+
 
 def sweep_text(task: str) -> str:
     return t(SWEEP_TEXTS[task], tolerance=num(tasks.ADDING_TOLERANCE), chance=percent(tasks.CHANCE[task]))
@@ -323,11 +448,24 @@ def sweep_caption(task: str) -> str:
     """How the sweep was run: seeds, updates, test set and every training setting, read from the stored file."""
     stored = shipped(task)
     s = stored.settings
-    return t("lstm.sweep_caption", seeds=integer(len(stored.seeds)), first=integer(stored.seeds[0]),
-             last=integer(stored.seeds[-1]), steps=integer(s["n_steps"]), stop=percent(s["stop_at_solved"]),
-             n_test=integer(s["n_test"]), test_seed=integer(s["test_seed"]), hidden=integer(s["hidden"]),
-             batch=integer(s["batch_size"]), lr=num(s["lr"]), clip=num(s["clip"]), bias=num(s["forget_bias"]),
-             solved=percent(sweep.SOLVED_RUN), file=f"data/lstm/{task}.npz", window=integer(tasks.SOLVED_WINDOW))
+    return t(
+        "lstm.sweep_caption",
+        seeds=integer(len(stored.seeds)),
+        first=integer(stored.seeds[0]),
+        last=integer(stored.seeds[-1]),
+        steps=integer(s["n_steps"]),
+        stop=percent(s["stop_at_solved"]),
+        n_test=integer(s["n_test"]),
+        test_seed=integer(s["test_seed"]),
+        hidden=integer(s["hidden"]),
+        batch=integer(s["batch_size"]),
+        lr=num(s["lr"]),
+        clip=num(s["clip"]),
+        bias=num(s["forget_bias"]),
+        solved=percent(sweep.SOLVED_RUN),
+        file=f"data/lstm/{task}.npz",
+        window=integer(tasks.SOLVED_WINDOW),
+    )
 
 
 def sweep_readings(task: str) -> list[str]:
@@ -336,11 +474,18 @@ def sweep_readings(task: str) -> list[str]:
     stored = shipped(task)
     facts = sweep.sweep_facts(stored)
     rnn = facts["rnn"]
-    fields = {"lstm_solved": integer(facts["lstm"]["solved"]), "rnn_solved": integer(rnn["solved"]),
-              "runs": integer(facts["lstm"]["runs"]), "first_lag": integer(stored.lags[0]),
-              "last_lag": integer(stored.lags[-1]), "rnn_first": percent(rnn["first_mean"]),
-              "rnn_last": percent(rnn["last_mean"]), "baseline": t(BASELINES[task]),
-              "chance": percent(tasks.CHANCE[task]), "hs_lag": integer(sweep.BPTT_FAILED_BEYOND)}
+    fields = {
+        "lstm_solved": integer(facts["lstm"]["solved"]),
+        "rnn_solved": integer(rnn["solved"]),
+        "runs": integer(facts["lstm"]["runs"]),
+        "first_lag": integer(stored.lags[0]),
+        "last_lag": integer(stored.lags[-1]),
+        "rnn_first": percent(rnn["first_mean"]),
+        "rnn_last": percent(rnn["last_mean"]),
+        "baseline": t(BASELINES[task]),
+        "chance": percent(tasks.CHANCE[task]),
+        "hs_lag": integer(sweep.BPTT_FAILED_BEYOND),
+    }
     if rnn["longest"] is None:
         lines = [t("lstm.sweep_reading_none", **fields)]
     else:
@@ -350,14 +495,25 @@ def sweep_readings(task: str) -> list[str]:
     for m in stored.models:
         spread = facts[m]["spread"]
         if spread is not None:
-            lines.append(t(SWEEP_SEEDS[task], model=t(MODEL_NAMES[m]), mixed=integer(len(facts[m]["mixed"])),
-                           n_lags=integer(len(stored.lags)), lags=", ".join(integer(lag) for lag in facts[m]["mixed"]),
-                           seeds=integer(len(stored.seeds)), lag=integer(spread["lag"]),
-                           solved=integer(spread["solved"]), low=percent(spread["low"]), high=percent(spread["high"])))
+            lines.append(
+                t(
+                    SWEEP_SEEDS[task],
+                    model=t(MODEL_NAMES[m]),
+                    mixed=integer(len(facts[m]["mixed"])),
+                    n_lags=integer(len(stored.lags)),
+                    lags=", ".join(integer(lag) for lag in facts[m]["mixed"]),
+                    seeds=integer(len(stored.seeds)),
+                    lag=integer(spread["lag"]),
+                    solved=integer(spread["solved"]),
+                    low=percent(spread["low"]),
+                    high=percent(spread["high"]),
+                )
+            )
     return lines
 
 
 # --- section 6: your own LSTM ---------------------------------------------------------------------------------
+
 
 def read_upload(upload) -> tuple[dict | None, dict | None, str | None]:
     """``(params, meta, None)`` for a usable weights file, ``(None, None, message)`` otherwise. The file is read
@@ -371,9 +527,16 @@ def read_upload(upload) -> tuple[dict | None, dict | None, str | None]:
         result = (weights, meta, None)
     except lstm_weights.WeightsError as err:
         key = WEIGHTS_ERRORS[err.code] if err.detail else WEIGHTS_ERRORS_PLAIN.get(err.code, WEIGHTS_ERRORS[err.code])
-        result = (None, None, t(key, detail=verbatim(err.detail) if err.detail else "—",
-                                mb=integer(MAX_MB),
-                                hidden=integer(lstm_weights.MAX_HIDDEN)))
+        result = (
+            None,
+            None,
+            t(
+                key,
+                detail=verbatim(err.detail) if err.detail else "—",
+                mb=integer(MAX_MB),
+                hidden=integer(lstm_weights.MAX_HIDDEN),
+            ),
+        )
     st.session_state["lstm_own_model"] = (upload.file_id, *result)
     return result
 
@@ -405,5 +568,10 @@ def own_run(weights: dict, steps: np.ndarray) -> tuple[np.ndarray, dict, dict]:
 
 def own_reading(flow: dict, T: int) -> str:
     larger = "lstm.own_flow_larger" if flow["dc"][0] > 1.0 else "lstm.own_flow_smaller"
-    return t(larger, back=integer(T - 1), lstm_c=num(flow["dc"][0]), lstm_h=num(flow["dh"][0]),
-             cell=num(flow["cell_path"][0]))
+    return t(
+        larger,
+        back=integer(T - 1),
+        lstm_c=num(flow["dc"][0]),
+        lstm_h=num(flow["dh"][0]),
+        cell=num(flow["cell_path"][0]),
+    )

@@ -97,8 +97,10 @@ print("gradient at k = 1, LSTM h (all paths):", lstm_flow["dh"][0])
 print("gradient at k = 1, LSTM c (cell path alone):", lstm_flow["cell_path"][0])
 print("gradient flow by step k (tanh RNN h, LSTM c, LSTM h, cell path alone):")
 for k in range(Xb.shape[1]):
-    print(f"  k {k + 1}  {rnn_flow['dh'][k]:.3e}  {lstm_flow['dc'][k]:.3e}  {lstm_flow['dh'][k]:.3e}  "
-          f"{lstm_flow['cell_path'][k]:.3e}")
+    print(
+        f"  k {k + 1}  {rnn_flow['dh'][k]:.3e}  {lstm_flow['dc'][k]:.3e}  {lstm_flow['dh'][k]:.3e}  "
+        f"{lstm_flow['cell_path'][k]:.3e}"
+    )
 
 # 5. The stored sweep.
 facts = sweep.sweep_facts(stored)

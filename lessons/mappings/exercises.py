@@ -46,7 +46,7 @@ VERDICTS = mappings.TASKS["many_to_one"].outputs  # ("neg", "even", "pos")
 def _typed(task: str, x: np.ndarray) -> str:
     """An input as typed on the page: its symbols in a row (a picture in rows of three)."""
     text = "".join(mappings.TASKS[task].inputs[k] for k in x)
-    return " ".join(text[k:k + 3] for k in range(0, len(text), 3)) if task in mappings.PICTURES else text
+    return " ".join(text[k : k + 3] for k in range(0, len(text), 3)) if task in mappings.PICTURES else text
 
 
 def application(rng: np.random.Generator) -> Exercise:
@@ -54,14 +54,28 @@ def application(rng: np.random.Generator) -> Exercise:
     name = str(rng.choice(tuple(APPLICATIONS)))
     mapping, text_key = APPLICATIONS[name]
     # Each task's best-known confusion: one output per step against one at the end, or the reverse.
-    confusions = {"many_to_one": "many_to_many", "many_to_many": "many_to_one", "seq2seq": "many_to_many",
-                  "one_to_many": "one_to_one", "one_to_one": "many_to_one"}
+    confusions = {
+        "many_to_one": "many_to_many",
+        "many_to_many": "many_to_one",
+        "seq2seq": "many_to_many",
+        "one_to_many": "one_to_one",
+        "one_to_one": "many_to_one",
+    }
     return Exercise(
-        id="mappings_application", lesson=LESSON, kind="choice", section=2, params={"application": name},
-        answer=mapping, tolerance=None, choices=TASKS, prompt_key="exercises.mappings_application_prompt",
-        prompt_values={"application": text(text_key)}, explain_key="exercises.mappings_application_explain",
+        id="mappings_application",
+        lesson=LESSON,
+        kind="choice",
+        section=2,
+        params={"application": name},
+        answer=mapping,
+        tolerance=None,
+        choices=TASKS,
+        prompt_key="exercises.mappings_application_prompt",
+        prompt_values={"application": text(text_key)},
+        explain_key="exercises.mappings_application_explain",
         explain_values={"application": text(text_key), "mapping": text(CHOICE_LABELS[mapping])},
-        page_params={"m": mapping}, hint_key="exercises.mappings_application_hint",
+        page_params={"m": mapping},
+        hint_key="exercises.mappings_application_hint",
         mistakes=(("exercises.mappings_application_hint_outputs", confusions[mapping]),),
     )
 
@@ -75,8 +89,14 @@ def output_count(rng: np.random.Generator) -> Exercise:
     answer = len(mappings.target(task, x))
     steps = mappings.length_of(task, x)
     return Exercise(
-        id="mappings_output_count", lesson=LESSON, kind="number", section=3,
-        params={"task": task, "x": x.tolist()}, answer=answer, tolerance=0.0, choices=(),
+        id="mappings_output_count",
+        lesson=LESSON,
+        kind="number",
+        section=3,
+        params={"task": task, "x": x.tolist()},
+        answer=answer,
+        tolerance=0.0,
+        choices=(),
         prompt_key="exercises.mappings_output_count_prompt",
         prompt_values={"mapping": text(CHOICE_LABELS[task]), "input": _typed(task, x)},
         explain_key="exercises.mappings_output_count_explain",
@@ -96,15 +116,24 @@ def light(rng: np.random.Generator) -> Exercise:
             break
     answer = int(on.sum())
     return Exercise(
-        id="mappings_light", lesson=LESSON, kind="number", section=3, params={"presses": x.tolist()},
-        answer=answer, tolerance=0.0, choices=(), prompt_key="exercises.mappings_light_prompt",
+        id="mappings_light",
+        lesson=LESSON,
+        kind="number",
+        section=3,
+        params={"presses": x.tolist()},
+        answer=answer,
+        tolerance=0.0,
+        choices=(),
+        prompt_key="exercises.mappings_light_prompt",
         prompt_values={"presses": _typed("many_to_many", x), "T": len(x)},
         explain_key="exercises.mappings_light_explain",
         explain_values={"states": "".join(str(int(v)) for v in on), "answer": answer},
         page_params={"m": "many_to_many", "presses": _typed("many_to_many", x)},
         hint_key="exercises.mappings_light_hint",
-        mistakes=(("exercises.mappings_light_hint_presses", int(x.sum())),
-                  ("exercises.mappings_light_hint_off", len(x) - answer)),
+        mistakes=(
+            ("exercises.mappings_light_hint_presses", int(x.sum())),
+            ("exercises.mappings_light_hint_off", len(x) - answer),
+        ),
     )
 
 
@@ -113,8 +142,15 @@ def review(rng: np.random.Generator) -> Exercise:
     x = rng.integers(0, 2, size=int(rng.integers(*REVIEW_WORDS)))
     answer = VERDICTS[int(mappings.target("many_to_one", x)[0])]
     return Exercise(
-        id="mappings_review", lesson=LESSON, kind="choice", section=3, params={"review": x.tolist()},
-        answer=answer, tolerance=None, choices=VERDICTS, prompt_key="exercises.mappings_review_prompt",
+        id="mappings_review",
+        lesson=LESSON,
+        kind="choice",
+        section=3,
+        params={"review": x.tolist()},
+        answer=answer,
+        tolerance=None,
+        choices=VERDICTS,
+        prompt_key="exercises.mappings_review_prompt",
         prompt_values={"review": _typed("many_to_one", x)},
         explain_key="exercises.mappings_review_explain",
         explain_values={"good": int(x.sum()), "bad": int(len(x) - x.sum()), "verdict": text(CHOICE_LABELS[answer])},
@@ -145,15 +181,22 @@ def review_setting(rng: np.random.Generator) -> Exercise:
     good = {"neg": (length - 1) // 2, "even": length // 2, "pos": length // 2 + 1}[wanted]
     working = "+" * good + "-" * (length - good)
     return Exercise(
-        id="mappings_review_setting", lesson=LESSON, kind="setting", section=3,
-        params={"length": length, "verdict": wanted}, answer={"m": "many_to_one", "review": working},
-        tolerance=None, choices=(), prompt_key="exercises.mappings_review_setting_prompt",
+        id="mappings_review_setting",
+        lesson=LESSON,
+        kind="setting",
+        section=3,
+        params={"length": length, "verdict": wanted},
+        answer={"m": "many_to_one", "review": working},
+        tolerance=None,
+        choices=(),
+        prompt_key="exercises.mappings_review_setting_prompt",
         prompt_values={"length": length, "verdict": text(CHOICE_LABELS[wanted])},
         explain_key="exercises.mappings_review_setting_explain",
         explain_values={"review": working, "good": good, "bad": length - good, "verdict": text(CHOICE_LABELS[wanted])},
         page_params={"m": "many_to_one", "review": start},
         hint_key="exercises.mappings_review_setting_hint",
-        fields=(("m", "text"), ("review", "text")), judge=judge,
+        fields=(("m", "text"), ("review", "text")),
+        judge=judge,
     )
 
 

@@ -31,8 +31,14 @@ from ui.i18n import t
 from ui.numbers import D3_NUMBER
 
 # A y-axis title written level above the axis: rotated Hangul reads sideways.
-LEVEL_TITLE = {"titleAngle": 0, "titleAnchor": "end", "titleAlign": "left", "titleBaseline": "bottom",
-               "titleX": -30, "titleY": -8}
+LEVEL_TITLE = {
+    "titleAngle": 0,
+    "titleAnchor": "end",
+    "titleAlign": "left",
+    "titleBaseline": "bottom",
+    "titleX": -30,
+    "titleY": -8,
+}
 Y_AXIS_ROOM = 76  # pixels for the y labels of both heatmaps, so their columns line up
 # A diverging map for signed states (−1 … 1), as the LSTM lesson draws its signed values; viridis for
 # probabilities, as every other heatmap of values in [0, 1].
@@ -50,12 +56,18 @@ def step_names(steps: int, encoder_steps: int = 0) -> list[str]:
 
 
 def _bottom_legend(length: int = 220, fmt: str | None = None) -> alt.Legend:
-    return alt.Legend(orient="bottom", direction="horizontal", gradientLength=length, titleLimit=400,
-                      **({"format": fmt} if fmt else {}))
+    return alt.Legend(
+        orient="bottom",
+        direction="horizontal",
+        gradientLength=length,
+        titleLimit=400,
+        **({"format": fmt} if fmt else {}),
+    )
 
 
-def states(states: np.ndarray, steps: list[str], *, step_title: str, unit_title: str, state_title: str,
-           show_steps: bool) -> alt.Chart:
+def states(
+    states: np.ndarray, steps: list[str], *, step_title: str, unit_title: str, state_title: str, show_steps: bool
+) -> alt.Chart:
     """A heatmap of the hidden states: a column per step, a row per unit, coloured from −1 to 1.
 
     Args:
@@ -64,20 +76,43 @@ def states(states: np.ndarray, steps: list[str], *, step_title: str, unit_title:
     T, H = states.shape
     units = [str(u + 1) for u in range(H)]
     df = pd.DataFrame({"step": np.repeat(steps, H), "unit": np.tile(units, T), "value": states.ravel()})
-    return alt.Chart(df).mark_rect().encode(
-        x=alt.X("step:O", title=step_title if show_steps else None, sort=steps, scale=alt.Scale(domain=steps),
-                axis=alt.Axis(labelAngle=0, labelOverlap=True) if show_steps else None),
-        y=alt.Y("unit:O", title=unit_title, sort=units,
-                axis=alt.Axis(labelOverlap=True, minExtent=Y_AXIS_ROOM, maxExtent=Y_AXIS_ROOM, **LEVEL_TITLE)),
-        color=alt.Color("value:Q", title=state_title, scale=alt.Scale(scheme=STATE_SCHEME, domain=[-1, 1]),
-                        legend=_bottom_legend(fmt=D3_NUMBER)),
-        tooltip=[alt.Tooltip("step:O", title=step_title), alt.Tooltip("unit:O", title=unit_title),
-                 alt.Tooltip("value:Q", title=state_title, format=D3_NUMBER)],
-    ).properties(height=min(max(12 * H, 120), 300)).configure(locale=LOCALE)
+    return (
+        alt.Chart(df)
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "step:O",
+                title=step_title if show_steps else None,
+                sort=steps,
+                scale=alt.Scale(domain=steps),
+                axis=alt.Axis(labelAngle=0, labelOverlap=True) if show_steps else None,
+            ),
+            y=alt.Y(
+                "unit:O",
+                title=unit_title,
+                sort=units,
+                axis=alt.Axis(labelOverlap=True, minExtent=Y_AXIS_ROOM, maxExtent=Y_AXIS_ROOM, **LEVEL_TITLE),
+            ),
+            color=alt.Color(
+                "value:Q",
+                title=state_title,
+                scale=alt.Scale(scheme=STATE_SCHEME, domain=[-1, 1]),
+                legend=_bottom_legend(fmt=D3_NUMBER),
+            ),
+            tooltip=[
+                alt.Tooltip("step:O", title=step_title),
+                alt.Tooltip("unit:O", title=unit_title),
+                alt.Tooltip("value:Q", title=state_title, format=D3_NUMBER),
+            ],
+        )
+        .properties(height=min(max(12 * H, 120), 300))
+        .configure(locale=LOCALE)
+    )
 
 
-def probabilities(probs: np.ndarray, steps: list[str], classes: list[str], *, step_title: str,
-                  class_title: str, prob_title: str) -> alt.Chart:
+def probabilities(
+    probs: np.ndarray, steps: list[str], classes: list[str], *, step_title: str, class_title: str, prob_title: str
+) -> alt.Chart:
     """The output probabilities (class × step) at the last ``len(probs)`` of ``steps``; the other steps stay
     empty, so the columns line up with :func:`states` above.
 
@@ -85,47 +120,104 @@ def probabilities(probs: np.ndarray, steps: list[str], classes: list[str], *, st
         probs: (T_out, K); steps: the T step names of the states chart; classes: K class names.
     """
     T_out, K = probs.shape
-    out_steps = steps[len(steps) - T_out:]
+    out_steps = steps[len(steps) - T_out :]
     df = pd.DataFrame({"step": np.repeat(out_steps, K), "cls": np.tile(classes, T_out), "p": probs.ravel()})
-    return alt.Chart(df).mark_rect().encode(
-        x=alt.X("step:O", title=step_title, sort=steps, scale=alt.Scale(domain=steps),
-                axis=alt.Axis(labelAngle=0, labelOverlap=True)),
-        y=alt.Y("cls:N", title=None, sort=classes,
-                axis=alt.Axis(labelAngle=0, labelOverlap=False, minExtent=Y_AXIS_ROOM, maxExtent=Y_AXIS_ROOM,
-                              labelLimit=Y_AXIS_ROOM - 6)),
-        color=alt.Color("p:Q", title=prob_title, scale=alt.Scale(scheme=PROBABILITY_SCHEME, domain=[0, 1]),
-                        legend=_bottom_legend(fmt="~%")),
-        tooltip=[alt.Tooltip("step:O", title=step_title), alt.Tooltip("cls:N", title=class_title),
-                 alt.Tooltip("p:Q", title=prob_title, format=PERCENT)],
-    ).properties(height=max(22 * K, 66)).configure(locale=LOCALE)
+    return (
+        alt.Chart(df)
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "step:O",
+                title=step_title,
+                sort=steps,
+                scale=alt.Scale(domain=steps),
+                axis=alt.Axis(labelAngle=0, labelOverlap=True),
+            ),
+            y=alt.Y(
+                "cls:N",
+                title=None,
+                sort=classes,
+                axis=alt.Axis(
+                    labelAngle=0,
+                    labelOverlap=False,
+                    minExtent=Y_AXIS_ROOM,
+                    maxExtent=Y_AXIS_ROOM,
+                    labelLimit=Y_AXIS_ROOM - 6,
+                ),
+            ),
+            color=alt.Color(
+                "p:Q",
+                title=prob_title,
+                scale=alt.Scale(scheme=PROBABILITY_SCHEME, domain=[0, 1]),
+                legend=_bottom_legend(fmt="~%"),
+            ),
+            tooltip=[
+                alt.Tooltip("step:O", title=step_title),
+                alt.Tooltip("cls:N", title=class_title),
+                alt.Tooltip("p:Q", title=prob_title, format=PERCENT),
+            ],
+        )
+        .properties(height=max(22 * K, 66))
+        .configure(locale=LOCALE)
+    )
 
 
 def accuracy_by_length(
-    curve: dict[str, np.ndarray], trained_range: tuple[int, int], *, length_title: str, accuracy_title: str,
-    count_title: str, kind_title: str, trained_name: str, beyond_name: str, height: int = 260,
+    curve: dict[str, np.ndarray],
+    trained_range: tuple[int, int],
+    *,
+    length_title: str,
+    accuracy_title: str,
+    count_title: str,
+    kind_title: str,
+    trained_name: str,
+    beyond_name: str,
+    height: int = 260,
 ) -> alt.LayerChart:
     """Whole-output accuracy against length, the training lengths shaded; two marker shapes tell the held-out
     points from the longer ones without colour."""
-    df = pd.DataFrame({
-        "length": curve["length"], "accuracy": curve["accuracy"], "n": curve["n"],
-        "kind": np.where(curve["trained"], trained_name, beyond_name),
-    })
-    band = alt.Chart(pd.DataFrame({"lo": [trained_range[0] - 0.5], "hi": [trained_range[1] + 0.5]})).mark_rect(
-        color="#56B4E9", opacity=0.15).encode(x=alt.X("lo:Q"), x2=alt.X2("hi"))
+    df = pd.DataFrame(
+        {
+            "length": curve["length"],
+            "accuracy": curve["accuracy"],
+            "n": curve["n"],
+            "kind": np.where(curve["trained"], trained_name, beyond_name),
+        }
+    )
+    band = (
+        alt.Chart(pd.DataFrame({"lo": [trained_range[0] - 0.5], "hi": [trained_range[1] + 0.5]}))
+        .mark_rect(color="#56B4E9", opacity=0.15)
+        .encode(x=alt.X("lo:Q"), x2=alt.X2("hi"))
+    )
     x = alt.X("length:Q", title=length_title, axis=alt.Axis(format="d", tickMinStep=1))
-    y = alt.Y("accuracy:Q", title=accuracy_title, scale=alt.Scale(domain=[0, 1]),
-              axis=alt.Axis(format="~%", **LEVEL_TITLE))
+    y = alt.Y(
+        "accuracy:Q", title=accuracy_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="~%", **LEVEL_TITLE)
+    )
     line = alt.Chart(df).mark_line(color="#767676", strokeWidth=1.2).encode(x=x, y=y)
-    points = alt.Chart(df).mark_point(filled=True, size=55).encode(
-        x=x, y=y,
-        color=alt.Color("kind:N", title=kind_title, scale=alt.Scale(domain=[trained_name, beyond_name],
-                                                                   range=[PALETTE[0], PALETTE[3]]),
-                        legend=alt.Legend(orient="bottom", labelLimit=400, titleLimit=400)),
-        shape=alt.Shape("kind:N", title=kind_title, scale=alt.Scale(domain=[trained_name, beyond_name],
-                                                                   range=["circle", "triangle-up"])),
-        tooltip=[alt.Tooltip("length:Q", title=length_title, format="d"),
-                 alt.Tooltip("accuracy:Q", title=accuracy_title, format=PERCENT),
-                 alt.Tooltip("n:Q", title=count_title, format="d"), alt.Tooltip("kind:N", title=kind_title)],
+    points = (
+        alt.Chart(df)
+        .mark_point(filled=True, size=55)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "kind:N",
+                title=kind_title,
+                scale=alt.Scale(domain=[trained_name, beyond_name], range=[PALETTE[0], PALETTE[3]]),
+                legend=alt.Legend(orient="bottom", labelLimit=400, titleLimit=400),
+            ),
+            shape=alt.Shape(
+                "kind:N",
+                title=kind_title,
+                scale=alt.Scale(domain=[trained_name, beyond_name], range=["circle", "triangle-up"]),
+            ),
+            tooltip=[
+                alt.Tooltip("length:Q", title=length_title, format="d"),
+                alt.Tooltip("accuracy:Q", title=accuracy_title, format=PERCENT),
+                alt.Tooltip("n:Q", title=count_title, format="d"),
+                alt.Tooltip("kind:N", title=kind_title),
+            ],
+        )
     )
     return (band + line + points).properties(height=height).configure(locale=LOCALE)
 
@@ -134,13 +226,22 @@ def loss_curve(losses: np.ndarray, *, iteration_title: str, loss_title: str, hei
     """The training loss before each update, on a log axis (it falls over decades)."""
     df = pd.DataFrame({"iteration": np.arange(1, len(losses) + 1), "loss": losses})
     df = df[df["loss"] > 0]  # a log axis cannot draw 0 (a loss is 0 only if every probability is exactly 1)
-    return alt.Chart(df).mark_line(color=PALETTE[0], clip=True).encode(
-        x=alt.X("iteration:Q", title=iteration_title, axis=alt.Axis(format="d", tickMinStep=1)),
-        y=alt.Y("loss:Q", title=loss_title, scale=alt.Scale(type="log"),
-                axis=alt.Axis(format=D3_NUMBER, **LEVEL_TITLE)),
-        tooltip=[alt.Tooltip("iteration:Q", title=iteration_title, format="d"),
-                 alt.Tooltip("loss:Q", title=loss_title, format=D3_NUMBER)],
-    ).properties(height=height).configure(locale=LOCALE)
+    return (
+        alt.Chart(df)
+        .mark_line(color=PALETTE[0], clip=True)
+        .encode(
+            x=alt.X("iteration:Q", title=iteration_title, axis=alt.Axis(format="d", tickMinStep=1)),
+            y=alt.Y(
+                "loss:Q", title=loss_title, scale=alt.Scale(type="log"), axis=alt.Axis(format=D3_NUMBER, **LEVEL_TITLE)
+            ),
+            tooltip=[
+                alt.Tooltip("iteration:Q", title=iteration_title, format="d"),
+                alt.Tooltip("loss:Q", title=loss_title, format=D3_NUMBER),
+            ],
+        )
+        .properties(height=height)
+        .configure(locale=LOCALE)
+    )
 
 
 # --- The page's charts, in its language ------------------------------------------------------------------------
@@ -163,36 +264,66 @@ def run_steps(task: str, symbols: tuple[int, ...]) -> list[str]:
 @charts.spec_cache(max_entries=128)
 def states_chart(lang: str, task: str, symbols: tuple[int, ...]) -> dict:
     """Section 3: the hidden state after each step, a column per step (the probabilities chart follows)."""
-    return fit_width(charts.vega_lite(states(
-        readings.answer(task, symbols).states, run_steps(task, symbols), step_title=t("mappings.step_axis"),
-        unit_title=t("mappings.unit_axis"), state_title=t("mappings.state_value"), show_steps=False)))
+    return fit_width(
+        charts.vega_lite(
+            states(
+                readings.answer(task, symbols).states,
+                run_steps(task, symbols),
+                step_title=t("mappings.step_axis"),
+                unit_title=t("mappings.unit_axis"),
+                state_title=t("mappings.state_value"),
+                show_steps=False,
+            )
+        )
+    )
 
 
 @charts.spec_cache(max_entries=128)
 def probabilities_chart(lang: str, task: str, symbols: tuple[int, ...]) -> dict:
     """Section 3: the output probabilities at the steps that have an output, under the states' columns."""
-    return fit_width(charts.vega_lite(probabilities(
-        readings.answer(task, symbols).probs, run_steps(task, symbols), readings.output_names(task),
-        step_title=t("mappings.step_axis"), class_title=t("mappings.output_axis"),
-        prob_title=t("mappings.prob_axis"))))
+    return fit_width(
+        charts.vega_lite(
+            probabilities(
+                readings.answer(task, symbols).probs,
+                run_steps(task, symbols),
+                readings.output_names(task),
+                step_title=t("mappings.step_axis"),
+                class_title=t("mappings.output_axis"),
+                prob_title=t("mappings.prob_axis"),
+            )
+        )
+    )
 
 
 @charts.spec_cache(max_entries=16)
 def accuracy_chart(lang: str, task: str) -> dict:
     """Section 4: whole-output accuracy against length, the training lengths shaded."""
-    return fit_width(charts.vega_lite(accuracy_by_length(
-        readings.evaluation(task)[0], mappings.TASKS[task].lengths,
-        length_title=t("mappings.shapes_axis" if task in mappings.PICTURES else "mappings.length_axis"),
-        accuracy_title=t("mappings.accuracy_axis"), count_title=t("mappings.count_axis"),
-        kind_title=t("mappings.kind_axis"), trained_name=t("mappings.kind_trained"),
-        beyond_name=t("mappings.kind_beyond"))))
+    return fit_width(
+        charts.vega_lite(
+            accuracy_by_length(
+                readings.evaluation(task)[0],
+                mappings.TASKS[task].lengths,
+                length_title=t("mappings.shapes_axis" if task in mappings.PICTURES else "mappings.length_axis"),
+                accuracy_title=t("mappings.accuracy_axis"),
+                count_title=t("mappings.count_axis"),
+                kind_title=t("mappings.kind_axis"),
+                trained_name=t("mappings.kind_trained"),
+                beyond_name=t("mappings.kind_beyond"),
+            )
+        )
+    )
 
 
 @charts.spec_cache(max_entries=16)
 def loss_chart(lang: str, task: str) -> dict:
     """Section 4: the training loss before each update."""
-    return fit_width(charts.vega_lite(loss_curve(
-        readings.model(task).losses, iteration_title=t("common.iteration"), loss_title=t("mappings.loss_axis"))))
+    return fit_width(
+        charts.vega_lite(
+            loss_curve(
+                readings.model(task).losses, iteration_title=t("common.iteration"), loss_title=t("mappings.loss_axis")
+            )
+        )
+    )
 
 
 # --- Diagrams --------------------------------------------------------------------------------------------------
@@ -225,8 +356,14 @@ def _quote(text: str) -> str:
 
 
 def _picture_label(cells: tuple[str, ...]) -> str:
-    rows = ["<TR>" + "".join(f'<TD WIDTH="22" HEIGHT="22"><FONT POINT-SIZE="15">{c or "&nbsp;"}</FONT></TD>'
-                             for c in cells[r:r + 3]) + "</TR>" for r in (0, 3, 6)]
+    rows = [
+        "<TR>"
+        + "".join(
+            f'<TD WIDTH="22" HEIGHT="22"><FONT POINT-SIZE="15">{c or "&nbsp;"}</FONT></TD>' for c in cells[r : r + 3]
+        )
+        + "</TR>"
+        for r in (0, 3, 6)
+    ]
     return '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>>"
 
 
@@ -252,16 +389,18 @@ def _network(columns: list[Column], prefix: str, tiny: bool = False, edge_labels
                 text = "" if tiny else f"label={_quote(col.x)}, "
                 lines.append(f'{x} [{text}shape=box, style=filled, fillcolor="{INPUT_FILL}", {size}];')
             first = not any(c.x is not None or c.picture is not None for c in columns[:i])
-            lines.append(f"{x} -> {h}" + (f" [label={_quote(edge_labels['x'])}];" if first and "x" in edge_labels
-                                          else ";"))
+            lines.append(
+                f"{x} -> {h}" + (f" [label={_quote(edge_labels['x'])}];" if first and "x" in edge_labels else ";")
+            )
         if col.y is not None:
             y = f"{prefix}y{i}"
             fill, pen = (WRONG_FILL, f', color="{WRONG_PEN}", penwidth=2.5') if col.wrong else (OUTPUT_FILL, "")
             text = "" if tiny else f"label={_quote(col.y)}, "
             lines.append(f'{y} [{text}shape=box, style="rounded,filled", fillcolor="{fill}"{pen}, {size}];')
             first = not any(c.y is not None for c in columns[:i])
-            lines.append(f"{h} -> {y}" + (f" [label={_quote(edge_labels['y'])}];" if first and "y" in edge_labels
-                                          else ";"))
+            lines.append(
+                f"{h} -> {y}" + (f" [label={_quote(edge_labels['y'])}];" if first and "y" in edge_labels else ";")
+            )
     for i in range(1, len(states)):
         label = edge_labels.get("h") if i == 1 else None
         lines.append(f"{states[i - 1]} -> {states[i]}" + (f" [label={_quote(label)}];" if label else ";"))
@@ -273,7 +412,8 @@ def _header() -> list[str]:
     # Node text at 15 pt (20 px at natural size): the widest unrolled networks (ten columns, or the encoder-decoder's
     # ten and its hand-over edge) are drawn at about 0.8 of their natural size at 1280 px: above 14 px.
     return [
-        "digraph G {", "rankdir=BT; nodesep=0.22; ranksep=0.3; newrank=true;",
+        "digraph G {",
+        "rankdir=BT; nodesep=0.22; ranksep=0.3; newrank=true;",
         'node [fontname="Helvetica", fontsize=15]; edge [fontname="Helvetica", fontsize=14, arrowsize=0.6];',
     ]
 
@@ -298,9 +438,15 @@ def sketch(name: str, selected: bool) -> str:
     so all five have the same natural size and are drawn at the same scale in equal columns.
     (One DOT per mapping: Graphviz's layout fails on some of these shapes inside clusters.)
     """
-    cols = [Column("h", "x" if has_x else None, "y" if has_y else None,
-                   fill=DECODER_FILL if name == "seq2seq" and i >= 2 else STATE_FILL)
-            for i, (has_x, has_y) in enumerate(SKETCHES[name])]
+    cols = [
+        Column(
+            "h",
+            "x" if has_x else None,
+            "y" if has_y else None,
+            fill=DECODER_FILL if name == "seq2seq" and i >= 2 else STATE_FILL,
+        )
+        for i, (has_x, has_y) in enumerate(SKETCHES[name])
+    ]
     lines = _header()
     background = "#e6f0f8" if selected else "white"
     lines.append(f'bgcolor="{background}"; pad=0.08; nodesep=0.14;')
@@ -323,8 +469,16 @@ def _shown(n: int, limit: int) -> list[int | None]:
     return list(range(n)) if n <= limit else [*range(limit - 3), None, n - 2, n - 1]
 
 
-def unrolled(task: str, x: np.ndarray, outputs: np.ndarray, right: np.ndarray, shown_input: list[str],
-             shown_output: list[str], labels: dict[str, str], limit: int = 10) -> str:
+def unrolled(
+    task: str,
+    x: np.ndarray,
+    outputs: np.ndarray,
+    right: np.ndarray,
+    shown_input: list[str],
+    shown_output: list[str],
+    labels: dict[str, str],
+    limit: int = 10,
+) -> str:
     """The task's trained network unrolled over the input ``x`` (symbol indices) with its ``outputs`` (class
     indices). ``shown_input[i]``/``shown_output[k]`` is how input symbol i/class k is written. Outputs that
     differ from ``right`` are marked.
@@ -349,8 +503,10 @@ def unrolled(task: str, x: np.ndarray, outputs: np.ndarray, right: np.ndarray, s
             cols.append(Column(subscript("h", j + 1), y=y, wrong=wrong, picture=picture if j == 0 else None))
         lines += _network(cols, "n", edge_labels={"x": "U", "h": "W", "y": "V"})
     elif task == "seq2seq":
-        enc = [Column("…") if step is None else Column(subscript("h", step + 1), x=symbol[x[step]])
-               for step in _shown(len(x), SEQ2SEQ_LIMIT)]
+        enc = [
+            Column("…") if step is None else Column(subscript("h", step + 1), x=symbol[x[step]])
+            for step in _shown(len(x), SEQ2SEQ_LIMIT)
+        ]
         dec = []
         for j in _shown(len(outputs), SEQ2SEQ_LIMIT):
             if j is None:

@@ -13,8 +13,13 @@ from ui.param import Param
 TASKS = tuple(mappings.TASKS)  # the five mappings, in the order the page lays them out
 
 # Which typed input each mapping reads (the two picture tasks share one); each keeps its own value in the URL.
-INPUT_PARAM = {"one_to_one": "picture", "one_to_many": "picture", "many_to_one": "review", "seq2seq": "word",
-               "many_to_many": "presses"}
+INPUT_PARAM = {
+    "one_to_one": "picture",
+    "one_to_many": "picture",
+    "many_to_one": "review",
+    "seq2seq": "word",
+    "many_to_many": "presses",
+}
 
 PARAMS = (
     Param("m", "many_to_one", "choice", options=TASKS),

@@ -15,26 +15,61 @@ from ui.i18n import t
 from ui.numbers import integer, percent
 
 PAGE = "mappings"
-NAMES = {"one_to_one": "mappings.name_one_to_one", "one_to_many": "mappings.name_one_to_many",
-         "many_to_one": "mappings.name_many_to_one", "seq2seq": "mappings.name_seq2seq",
-         "many_to_many": "mappings.name_many_to_many"}
-SHORT = {"one_to_one": "mappings.short_one_to_one", "one_to_many": "mappings.short_one_to_many",
-         "many_to_one": "mappings.short_many_to_one", "seq2seq": "mappings.short_seq2seq",
-         "many_to_many": "mappings.short_many_to_many"}
-EXAMPLES = {"one_to_one": "mappings.example_one_to_one", "one_to_many": "mappings.example_one_to_many",
-            "many_to_one": "mappings.example_many_to_one", "seq2seq": "mappings.example_seq2seq",
-            "many_to_many": "mappings.example_many_to_many"}
-TOYS = {"one_to_one": "mappings.toy_one_to_one", "one_to_many": "mappings.toy_one_to_many",
-        "many_to_one": "mappings.toy_many_to_one", "seq2seq": "mappings.toy_seq2seq",
-        "many_to_many": "mappings.toy_many_to_many"}
-INPUT_LABELS = {"picture": "mappings.picture_label", "review": "mappings.review_label",
-                "word": "mappings.word_label", "presses": "mappings.presses_label"}
-INPUT_HELP = {"picture": "mappings.picture_help", "review": "mappings.review_help", "word": "mappings.word_help",
-              "presses": "mappings.presses_help"}
-READINGS = {"one_to_many": "mappings.reading_one_to_many", "many_to_one": "mappings.reading_many_to_one",
-            "seq2seq": "mappings.reading_seq2seq", "many_to_many": "mappings.reading_many_to_many"}
-WORDS = {"=": "mappings.out_tie", "neg": "mappings.out_neg", "even": "mappings.out_even",
-         "pos": "mappings.out_pos", "off": "mappings.out_off", "on": "mappings.out_on", ".": "mappings.out_end"}
+NAMES = {
+    "one_to_one": "mappings.name_one_to_one",
+    "one_to_many": "mappings.name_one_to_many",
+    "many_to_one": "mappings.name_many_to_one",
+    "seq2seq": "mappings.name_seq2seq",
+    "many_to_many": "mappings.name_many_to_many",
+}
+SHORT = {
+    "one_to_one": "mappings.short_one_to_one",
+    "one_to_many": "mappings.short_one_to_many",
+    "many_to_one": "mappings.short_many_to_one",
+    "seq2seq": "mappings.short_seq2seq",
+    "many_to_many": "mappings.short_many_to_many",
+}
+EXAMPLES = {
+    "one_to_one": "mappings.example_one_to_one",
+    "one_to_many": "mappings.example_one_to_many",
+    "many_to_one": "mappings.example_many_to_one",
+    "seq2seq": "mappings.example_seq2seq",
+    "many_to_many": "mappings.example_many_to_many",
+}
+TOYS = {
+    "one_to_one": "mappings.toy_one_to_one",
+    "one_to_many": "mappings.toy_one_to_many",
+    "many_to_one": "mappings.toy_many_to_one",
+    "seq2seq": "mappings.toy_seq2seq",
+    "many_to_many": "mappings.toy_many_to_many",
+}
+INPUT_LABELS = {
+    "picture": "mappings.picture_label",
+    "review": "mappings.review_label",
+    "word": "mappings.word_label",
+    "presses": "mappings.presses_label",
+}
+INPUT_HELP = {
+    "picture": "mappings.picture_help",
+    "review": "mappings.review_help",
+    "word": "mappings.word_help",
+    "presses": "mappings.presses_help",
+}
+READINGS = {
+    "one_to_many": "mappings.reading_one_to_many",
+    "many_to_one": "mappings.reading_many_to_one",
+    "seq2seq": "mappings.reading_seq2seq",
+    "many_to_many": "mappings.reading_many_to_many",
+}
+WORDS = {
+    "=": "mappings.out_tie",
+    "neg": "mappings.out_neg",
+    "even": "mappings.out_even",
+    "pos": "mappings.out_pos",
+    "off": "mappings.out_off",
+    "on": "mappings.out_on",
+    ".": "mappings.out_end",
+}
 
 
 def _read_only(*arrays: np.ndarray) -> None:
@@ -61,8 +96,12 @@ def evaluation(task: str) -> tuple[dict, float, int, int]:
     return curve, held, n_held, sum(len(inputs) for inputs in train_set.values())
 
 
-INPUT_ERRORS = {"empty": "mappings.error_empty", "symbol": "mappings.error_symbol", "size": "mappings.error_size",
-                "too_long": "mappings.error_too_long"}
+INPUT_ERRORS = {
+    "empty": "mappings.error_empty",
+    "symbol": "mappings.error_symbol",
+    "size": "mappings.error_size",
+    "too_long": "mappings.error_too_long",
+}
 
 
 def read_input(task: str, text: str, default: str) -> tuple[tuple[int, ...], mappings.InputError | None]:
@@ -77,9 +116,13 @@ def read_input(task: str, text: str, default: str) -> tuple[tuple[int, ...], map
 def error_fields(task: str) -> dict:
     """What the input error messages may name: the symbols the network reads, the picture's size, the limit."""
     spec = mappings.TASKS[task]
-    return {"allowed": ", ".join(spec.inputs), "cells": integer(mappings.CELLS),
-            "rows": integer(mappings.input_size(task)), "per_cell": integer(len(mappings.SHAPES)),
-            "limit": integer(spec.max_typed)}
+    return {
+        "allowed": ", ".join(spec.inputs),
+        "cells": integer(mappings.CELLS),
+        "rows": integer(mappings.input_size(task)),
+        "per_cell": integer(len(mappings.SHAPES)),
+        "limit": integer(spec.max_typed),
+    }
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -102,8 +145,9 @@ def input_names(task: str) -> list[str]:
 
 def written(outputs: np.ndarray, right: np.ndarray, shown: list[str]) -> str:
     """The model's outputs as Markdown, each one that differs from the right answer highlighted."""
-    words = [shown[k] if j < len(right) and k == right[j] else f":red-background[{shown[k]}]"
-             for j, k in enumerate(outputs)]
+    words = [
+        shown[k] if j < len(right) and k == right[j] else f":red-background[{shown[k]}]" for j, k in enumerate(outputs)
+    ]
     return " ".join(words)
 
 
@@ -117,9 +161,13 @@ def at_length(task: str, length: int) -> str:
     return t("mappings.at_length", n=integer(length))
 
 
-SPLIT_EXAMPLES = {"one_to_one": "mappings.split_example_picture", "one_to_many": "mappings.split_example_picture",
-                  "many_to_one": "mappings.split_example_review", "seq2seq": "mappings.split_example_word",
-                  "many_to_many": "mappings.split_example_presses"}
+SPLIT_EXAMPLES = {
+    "one_to_one": "mappings.split_example_picture",
+    "one_to_many": "mappings.split_example_picture",
+    "many_to_one": "mappings.split_example_review",
+    "seq2seq": "mappings.split_example_word",
+    "many_to_many": "mappings.split_example_presses",
+}
 
 
 def share(p: float) -> str:
@@ -136,17 +184,32 @@ def split_sentence(task: str) -> str:
     spec = mappings.TASKS[task]
     train_set, held = mappings.split(task, model(task).seed)
     n_train, n_held = (sum(len(inputs) for inputs in s.values()) for s in (train_set, held))
-    text = t("mappings.split_text", per_length=integer(spec.per_length), twice=integer(2 * spec.per_length),
-             example=t(SPLIT_EXAMPLES[task]))
+    text = t(
+        "mappings.split_text",
+        per_length=integer(spec.per_length),
+        twice=integer(2 * spec.per_length),
+        example=t(SPLIT_EXAMPLES[task]),
+    )
     only_train = [length for length in train_set if length not in held]
     if n_train == n_held:
         return text + " " + t("mappings.split_equal", n=integer(n_held))
-    return text + " " + t("mappings.split_single", extra=integer(n_train - n_held),
-                          where=", ".join(at_length(task, length) for length in only_train))
+    return (
+        text
+        + " "
+        + t(
+            "mappings.split_single",
+            extra=integer(n_train - n_held),
+            where=", ".join(at_length(task, length) for length in only_train),
+        )
+    )
 
 
-READING_KINDS = {"one_to_many": "collapses", "many_to_one": "fades", "seq2seq": "collapses",
-                 "many_to_many": "holds"}  # what each reading below explains
+READING_KINDS = {
+    "one_to_many": "collapses",
+    "many_to_one": "fades",
+    "seq2seq": "collapses",
+    "many_to_many": "holds",
+}  # what each reading below explains
 
 
 def beyond_kind(curve: dict[str, np.ndarray]) -> str:
@@ -172,13 +235,22 @@ def reading(task: str) -> str:
     elif kind == "holds":
         summary = t("mappings.summary_holds", low=share(accuracy.min()), last_at=at_length(task, lengths[-1]))
     elif kind == "collapses":
-        summary = t("mappings.summary_collapses", first=share(accuracy[0]), first_at=at_length(task, lengths[0]),
-                    last=share(accuracy[-1]), last_at=at_length(task, lengths[-1]))
+        summary = t(
+            "mappings.summary_collapses",
+            first=share(accuracy[0]),
+            first_at=at_length(task, lengths[0]),
+            last=share(accuracy[-1]),
+            last_at=at_length(task, lengths[-1]),
+        )
     else:
         above = accuracy >= 0.9
         reach = lengths[np.argmin(above)] - 1 if not above.all() else lengths[-1]
-        summary = t("mappings.summary_fades", reach_at=at_length(task, reach), last=share(accuracy[-1]),
-                    last_at=at_length(task, lengths[-1]))
+        summary = t(
+            "mappings.summary_fades",
+            reach_at=at_length(task, reach),
+            last=share(accuracy[-1]),
+            last_at=at_length(task, lengths[-1]),
+        )
     parts = [summary]
     if READING_KINDS[task] == kind:
         spec = mappings.TASKS[task]

@@ -49,17 +49,34 @@ def race_winner(rng: np.random.Generator) -> Exercise:
     winner = first["first"][0]
     reached = {runner: race.standing(lane, goal)["reached"] for runner, lane in lanes.items()}
     return Exercise(
-        id="optimizers_race_winner", lesson=LESSON, kind="choice", section=1,
-        params={"u0": start[0], "w0": start[1], "goal": goal}, answer=winner, tolerance=None, choices=RUNNERS,
+        id="optimizers_race_winner",
+        lesson=LESSON,
+        kind="choice",
+        section=1,
+        params={"u0": start[0], "w0": start[1], "goal": goal},
+        answer=winner,
+        tolerance=None,
+        choices=RUNNERS,
         prompt_key="exercises.optimizers_race_winner_prompt",
         prompt_values={"u0": num(start[0]), "w0": num(start[1]), "goal": num(goal), "iters": ITERS},
         explain_key="exercises.optimizers_race_winner_explain",
-        explain_values={"at": first["at"],
-                        "reached": [text("exercises.optimizers_race_reached", name=text(CHOICE_LABELS[runner]),
-                                         at="—" if i is None else i) for runner, i in reached.items()],
-                        "diverged": [text(CHOICE_LABELS[runner]) for runner in first["diverged"]] or "—"},
-        page_params={"data": "book", "u0": start[0], "w0": start[1], "iters": ITERS, "goal": goal,
-                     "race": ",".join(RUNNERS), **AT_PAGE_DEFAULTS},
+        explain_values={
+            "at": first["at"],
+            "reached": [
+                text("exercises.optimizers_race_reached", name=text(CHOICE_LABELS[runner]), at="—" if i is None else i)
+                for runner, i in reached.items()
+            ],
+            "diverged": [text(CHOICE_LABELS[runner]) for runner in first["diverged"]] or "—",
+        },
+        page_params={
+            "data": "book",
+            "u0": start[0],
+            "w0": start[1],
+            "iters": ITERS,
+            "goal": goal,
+            "race": ",".join(RUNNERS),
+            **AT_PAGE_DEFAULTS,
+        },
         hint_key="exercises.optimizers_race_winner_hint",
         mistakes=tuple(("exercises.optimizers_race_winner_hint_diverged", r) for r in first["diverged"]),
     )
@@ -77,20 +94,46 @@ def rprop_first_step(rng: np.random.Generator) -> Exercise:
             break
     step_u = float(first["step"][0])
     return Exercise(
-        id="optimizers_rprop_first_step", lesson=LESSON, kind="number", section=2,
-        params={"u0": start[0], "w0": start[1], "step0": step0}, answer=step_u, tolerance=1e-6, choices=(),
+        id="optimizers_rprop_first_step",
+        lesson=LESSON,
+        kind="number",
+        section=2,
+        params={"u0": start[0], "w0": start[1], "step0": step0},
+        answer=step_u,
+        tolerance=1e-6,
+        choices=(),
         prompt_key="exercises.optimizers_rprop_first_step_prompt",
-        prompt_values={"u0": num(start[0]), "w0": num(start[1]), "step0": num(step0),
-                       "gu": num(first["gradient"][0]), "eta_minus": num(race.ETA_MINUS)},
+        prompt_values={
+            "u0": num(start[0]),
+            "w0": num(start[1]),
+            "step0": num(step0),
+            "gu": num(first["gradient"][0]),
+            "eta_minus": num(race.ETA_MINUS),
+        },
         explain_key="exercises.optimizers_rprop_first_step_explain",
-        explain_values={"gu": num(first["gradient"][0]), "step0": num(step0), "eta_minus": num(race.ETA_MINUS),
-                        "step": num(step_u)},
-        page_params={"data": "book", "u0": start[0], "w0": start[1], "race": "rprop", "rp_d0": step0,
-                     "rp_var": "rprop-", "focus": "rprop", "it": 0},
+        explain_values={
+            "gu": num(first["gradient"][0]),
+            "step0": num(step0),
+            "eta_minus": num(race.ETA_MINUS),
+            "step": num(step_u),
+        },
+        page_params={
+            "data": "book",
+            "u0": start[0],
+            "w0": start[1],
+            "race": "rprop",
+            "rp_d0": step0,
+            "rp_var": "rprop-",
+            "focus": "rprop",
+            "it": 0,
+        },
         hint_key="exercises.optimizers_rprop_first_step_hint",
-        mistakes=((HINT_SIGN, -step_u), ("exercises.optimizers_rprop_first_step_hint_halved", 2 * step_u),
-                  ("exercises.optimizers_rprop_first_step_hint_halved", -2 * step_u),
-                  ("exercises.optimizers_rprop_first_step_hint_grown", step_u * 2 * race.ETA_PLUS)),
+        mistakes=(
+            (HINT_SIGN, -step_u),
+            ("exercises.optimizers_rprop_first_step_hint_halved", 2 * step_u),
+            ("exercises.optimizers_rprop_first_step_hint_halved", -2 * step_u),
+            ("exercises.optimizers_rprop_first_step_hint_grown", step_u * 2 * race.ETA_PLUS),
+        ),
     )
 
 
@@ -108,18 +151,40 @@ def clipped_step(rng: np.random.Generator) -> Exercise:
             break
     length = float(np.hypot(*first["step"]))
     return Exercise(
-        id="optimizers_clipped_step", lesson=LESSON, kind="number", section=3,
-        params={"u0": start[0], "w0": start[1], "lr": lr, "threshold": threshold}, answer=length, tolerance=1e-2,
-        choices=(), prompt_key="exercises.optimizers_clipped_step_prompt",
-        prompt_values={"u0": num(start[0]), "w0": num(start[1]), "lr": num(lr), "threshold": num(threshold),
-                       "norm": num(raw)},
+        id="optimizers_clipped_step",
+        lesson=LESSON,
+        kind="number",
+        section=3,
+        params={"u0": start[0], "w0": start[1], "lr": lr, "threshold": threshold},
+        answer=length,
+        tolerance=1e-2,
+        choices=(),
+        prompt_key="exercises.optimizers_clipped_step_prompt",
+        prompt_values={
+            "u0": num(start[0]),
+            "w0": num(start[1]),
+            "lr": num(lr),
+            "threshold": num(threshold),
+            "norm": num(raw),
+        },
         explain_key="exercises.optimizers_clipped_step_explain",
         explain_values={"norm": num(raw), "threshold": num(threshold), "lr": num(lr), "length": num(length)},
-        page_params={"data": "book", "u0": start[0], "w0": start[1], "race": "clip", "lr_clip": lr, "clip": threshold,
-                     "clip_by": "norm", "focus": "clip", "it": 0},
+        page_params={
+            "data": "book",
+            "u0": start[0],
+            "w0": start[1],
+            "race": "clip",
+            "lr_clip": lr,
+            "clip": threshold,
+            "clip_by": "norm",
+            "focus": "clip",
+            "it": 0,
+        },
         hint_key="exercises.optimizers_clipped_step_hint",
-        mistakes=(("exercises.optimizers_clipped_step_hint_unclipped", lr * raw),
-                  ("exercises.optimizers_clipped_step_hint_lr", threshold)),
+        mistakes=(
+            ("exercises.optimizers_clipped_step_hint_unclipped", lr * raw),
+            ("exercises.optimizers_clipped_step_hint_lr", threshold),
+        ),
     )
 
 
@@ -156,12 +221,22 @@ def rprop_start(rng: np.random.Generator) -> Exercise:
     working = next(start for start in candidates if far(start) and converges(start))
     page = {"data": "book", "race": "rprop", "rp_d0": step0, "rp_var": variant, "iters": ITERS}
     return Exercise(
-        id="optimizers_rprop_start", lesson=LESSON, kind="setting", section=4,
+        id="optimizers_rprop_start",
+        lesson=LESSON,
+        kind="setting",
+        section=4,
         params={"step0": step0, "variant": variant, "min_distance": min_distance},
-        answer={**page, "u0": working[0], "w0": working[1]}, tolerance=None, choices=(),
+        answer={**page, "u0": working[0], "w0": working[1]},
+        tolerance=None,
+        choices=(),
         prompt_key="exercises.optimizers_rprop_start_prompt",
-        prompt_values={"step0": num(step0), "variant": text(VARIANT_NAMES[variant]), "distance": num(min_distance),
-                       "iters": ITERS, "converged": num(CONVERGED)},
+        prompt_values={
+            "step0": num(step0),
+            "variant": text(VARIANT_NAMES[variant]),
+            "distance": num(min_distance),
+            "iters": ITERS,
+            "converged": num(CONVERGED),
+        },
         explain_key="exercises.optimizers_rprop_start_explain",
         explain_values={"u0": num(working[0]), "w0": num(working[1]), "converged": num(CONVERGED)},
         page_params={**page, "u0": OPTIMUM[0], "w0": OPTIMUM[1], "focus": "rprop"},
@@ -182,9 +257,16 @@ def curvature(rng: np.random.Generator) -> Exercise:
             break  # both curvatures clearly nonzero: the shape is not a matter of rounding
     answer = "bowl" if eigenvalues[0] > 0 else "saddle"
     return Exercise(
-        id="optimizers_curvature", lesson=LESSON, kind="choice", section=5,
-        params={"U": point[0], "W": point[1]}, answer=answer, tolerance=None, choices=("bowl", "saddle"),
-        prompt_key="exercises.optimizers_curvature_prompt", prompt_values={"U": num(point[0]), "W": num(point[1])},
+        id="optimizers_curvature",
+        lesson=LESSON,
+        kind="choice",
+        section=5,
+        params={"U": point[0], "W": point[1]},
+        answer=answer,
+        tolerance=None,
+        choices=("bowl", "saddle"),
+        prompt_key="exercises.optimizers_curvature_prompt",
+        prompt_values={"U": num(point[0]), "W": num(point[1])},
         explain_key="exercises.optimizers_curvature_explain",
         explain_values={"l1": num(eigenvalues[0]), "l2": num(eigenvalues[1])},
         page_params={"data": "book", "nu": point[0], "nw": point[1]},

@@ -61,8 +61,7 @@ RUNNER_PARAMS = {
 
 def runner_settings(values: dict, runners) -> dict[str, dict]:
     """``{runner: settings}`` for ``runners``, read from the page's ``values`` (by their URL names)."""
-    return {runner: {setting: values[name] for setting, name in RUNNER_PARAMS[runner].items()}
-            for runner in runners}
+    return {runner: {setting: values[name] for setting, name in RUNNER_PARAMS[runner].items()} for runner in runners}
 
 
 # Section 5's buttons, points to take Newton's step from: {button key: (label key, U, W)}.

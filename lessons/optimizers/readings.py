@@ -38,18 +38,37 @@ SURFACE_CSS = """<style>
 [class*="st-key-optimizers-table"] table { font-size: 0.85rem; }
 [class*="st-key-optimizers-table"] th, [class*="st-key-optimizers-table"] td { padding: 0.25rem 0.35rem; }
 </style>"""
-NAMES = {"sgd": "optimizers.name_sgd", "clip": "optimizers.name_clip", "momentum": "optimizers.name_momentum",
-         "rmsprop": "optimizers.name_rmsprop", "adam": "optimizers.name_adam", "rprop": "optimizers.name_rprop",
-         "newton": "optimizers.name_newton"}
-REASONS = {"state": "optimizers.reason_state", "cost": "optimizers.reason_cost",
-           "gradient": "optimizers.reason_gradient", "parameters": "optimizers.reason_parameters",
-           "hessian": "optimizers.reason_hessian"}
-VARIANTS = {"rprop-": "optimizers.variant_minus", "rprop+": "optimizers.variant_plus",
-            "irprop-": "optimizers.variant_irprop"}
+NAMES = {
+    "sgd": "optimizers.name_sgd",
+    "clip": "optimizers.name_clip",
+    "momentum": "optimizers.name_momentum",
+    "rmsprop": "optimizers.name_rmsprop",
+    "adam": "optimizers.name_adam",
+    "rprop": "optimizers.name_rprop",
+    "newton": "optimizers.name_newton",
+}
+REASONS = {
+    "state": "optimizers.reason_state",
+    "cost": "optimizers.reason_cost",
+    "gradient": "optimizers.reason_gradient",
+    "parameters": "optimizers.reason_parameters",
+    "hessian": "optimizers.reason_hessian",
+}
+VARIANTS = {
+    "rprop-": "optimizers.variant_minus",
+    "rprop+": "optimizers.variant_plus",
+    "irprop-": "optimizers.variant_irprop",
+}
 CLIP_KINDS = {"norm": "optimizers.clip_by_norm", "value": "optimizers.clip_by_value"}
-HOW = {"sgd": "optimizers.how_sgd", "clip": "optimizers.how_clip", "momentum": "optimizers.how_momentum",
-       "rmsprop": "optimizers.how_rmsprop", "adam": "optimizers.how_adam", "rprop": "optimizers.how_rprop",
-       "newton": "optimizers.how_newton"}
+HOW = {
+    "sgd": "optimizers.how_sgd",
+    "clip": "optimizers.how_clip",
+    "momentum": "optimizers.how_momentum",
+    "rmsprop": "optimizers.how_rmsprop",
+    "adam": "optimizers.how_adam",
+    "rprop": "optimizers.how_rprop",
+    "newton": "optimizers.how_newton",
+}
 FLAT = 0.01  # a curvature below this fraction of the other is "almost 0"
 NEAR_BOTTOM = 0.1  # a step that leaves at most this fraction of the cost "lands close to the bottom"
 AT_OPTIMUM = 1e-3  # a run that ends this close to the optimum (distance in the (U, W) plane) reached it
@@ -58,17 +77,23 @@ RULES = {  # each runner's update, as in rnn_core.race's docstring (one line eac
     "clip": (r"g \leftarrow \mathrm{clip}(g)", r"w \leftarrow w - \eta\, g"),
     "momentum": (r"v \leftarrow \mu v + g", r"w \leftarrow w - \eta\, v"),
     "rmsprop": (r"s \leftarrow \alpha s + (1-\alpha)\, g^2", r"w \leftarrow w - \eta\, \frac{g}{\sqrt{s} + \epsilon}"),
-    "adam": (r"m \leftarrow \beta_1 m + (1-\beta_1)\, g", r"v \leftarrow \beta_2 v + (1-\beta_2)\, g^2",
-             r"\hat m = \frac{m}{1-\beta_1^{\,k}},\quad \hat v = \frac{v}{1-\beta_2^{\,k}}",
-             r"w \leftarrow w - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}"),
+    "adam": (
+        r"m \leftarrow \beta_1 m + (1-\beta_1)\, g",
+        r"v \leftarrow \beta_2 v + (1-\beta_2)\, g^2",
+        r"\hat m = \frac{m}{1-\beta_1^{\,k}},\quad \hat v = \frac{v}{1-\beta_2^{\,k}}",
+        r"w \leftarrow w - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}",
+    ),
     "rprop": (r"\Delta \leftarrow \Delta\cdot\eta^{\pm}", r"w \leftarrow w - \mathrm{sign}(g)\,\Delta"),
     "newton": (r"w \leftarrow w - (|H| + \delta I)^{-1} g",),
 }
 RULE_NOTES = {"rmsprop": "optimizers.rule_rmsprop", "adam": "optimizers.rule_adam"}  # the symbols' meanings
 HYPER = {  # each runner's hyper-parameters in the settings panel: (param, label key, number format)
     "sgd": [("lr_sgd", "optimizers.lr_label", "%g")],
-    "clip": [("lr_clip", "optimizers.lr_label", "%g"), ("clip", "optimizers.clip_label", "%g"),
-             ("clip_by", "optimizers.clip_by_label", None)],
+    "clip": [
+        ("lr_clip", "optimizers.lr_label", "%g"),
+        ("clip", "optimizers.clip_label", "%g"),
+        ("clip_by", "optimizers.clip_by_label", None),
+    ],
     "momentum": [("lr_mom", "optimizers.lr_label", "%g"), ("mu", "optimizers.mu_label", "%.2f")],
     "rmsprop": [("lr_rms", "optimizers.lr_label", "%g"), ("decay", "optimizers.decay_label", "%.3f")],  # α
     "adam": [("lr_adam", "optimizers.lr_label", "%g")],
@@ -76,8 +101,13 @@ HYPER = {  # each runner's hyper-parameters in the settings panel: (param, label
     "newton": [("damp", "optimizers.damping_label", "%g")],
 }
 QUANTITIES = {  # the panel's rows, shown when the runner keeps them, in this order (Adam's v has its own name)
-    "gradient": "optimizers.q_gradient", "clipped_grad": "optimizers.q_clipped", "v": "optimizers.q_velocity",
-    "m": "optimizers.q_adam_m", "rms": "optimizers.q_rms", "delta": "optimizers.q_delta", "step": "optimizers.q_step",
+    "gradient": "optimizers.q_gradient",
+    "clipped_grad": "optimizers.q_clipped",
+    "v": "optimizers.q_velocity",
+    "m": "optimizers.q_adam_m",
+    "rms": "optimizers.q_rms",
+    "delta": "optimizers.q_delta",
+    "step": "optimizers.q_step",
 }
 
 
@@ -143,21 +173,26 @@ def lane(data: tuple, start: tuple, runner: str, iters: int, settings: tuple) ->
 def clipping_runs(data: tuple, threshold: float) -> dict[str, race.Lane]:
     """The book's gradient descent without clipping, clipped by norm and clipped by value."""
     plain = lane(data, BOOK["start"], "sgd", BOOK["iters"], (("lr", BOOK["lr"]),))
-    clipped = {by: lane(data, BOOK["start"], "clip", BOOK["iters"],
-                        (("lr", BOOK["lr"]), ("threshold", threshold), ("by", by))) for by in race.CLIP_KINDS}
+    clipped = {
+        by: lane(data, BOOK["start"], "clip", BOOK["iters"], (("lr", BOOK["lr"]), ("threshold", threshold), ("by", by)))
+        for by in race.CLIP_KINDS
+    }
     return {"plain": plain, **clipped}
 
 
 def rprop_variants(data: tuple, step0: float) -> dict[str, race.Lane]:
-    return {variant: lane(data, BOOK["rprop_start"], "rprop", BOOK["iters"],
-                          (("step0", step0), ("variant", variant))) for variant in optim.RPROP_VARIANTS}
+    return {
+        variant: lane(data, BOOK["rprop_start"], "rprop", BOOK["iters"], (("step0", step0), ("variant", variant)))
+        for variant in optim.RPROP_VARIANTS
+    }
 
 
 def book_rprop() -> race.Lane:
     """The book's Rprop run: Rprop− from its start on its data."""
     book_data = data_args({**{name: P[name].default for name in ("n", "len", "seed")}, "data": "book"})
-    return lane(book_data, BOOK["rprop_start"], "rprop", BOOK["iters"],
-                (("step0", BOOK["rprop_step0"]), ("variant", "rprop-")))
+    return lane(
+        book_data, BOOK["rprop_start"], "rprop", BOOK["iters"], (("step0", BOOK["rprop_step0"]), ("variant", "rprop-"))
+    )
 
 
 @st.cache_data(max_entries=8)
@@ -195,9 +230,11 @@ def local_values(data: tuple, U: float, W: float) -> np.ndarray:
 
 
 def step_names(lr: float, damping: float) -> dict[str, str]:
-    return {"gradient_step": t("optimizers.gradient_step", lr=num(lr)),
-            "newton_plain": t("optimizers.newton_plain"),
-            "newton_damped": t("optimizers.newton_damped", damping=num(damping))}
+    return {
+        "gradient_step": t("optimizers.gradient_step", lr=num(lr)),
+        "newton_plain": t("optimizers.newton_plain"),
+        "newton_damped": t("optimizers.newton_damped", damping=num(damping)),
+    }
 
 
 def runner_names(runners) -> dict[str, str]:
@@ -302,8 +339,12 @@ def race_reading(lanes: dict, names: dict[str, str], goal: float, iterations: in
     if outcome["at"] is None:
         summary = t("optimizers.race_nobody", goal=goal_text, iterations=integer(iterations))
     else:
-        summary = t("optimizers.race_first", goal=goal_text, iteration=integer(outcome["at"]),
-                    names=listing([names[r] for r in outcome["first"]]))
+        summary = t(
+            "optimizers.race_first",
+            goal=goal_text,
+            iteration=integer(outcome["at"]),
+            names=listing([names[r] for r in outcome["first"]]),
+        )
     lines = []
     for runner, lane_ in lanes.items():
         row = race.standing(lane_, goal)
@@ -311,11 +352,22 @@ def race_reading(lanes: dict, names: dict[str, str], goal: float, iterations: in
         if row["reached"] is not None:
             said.append(t("optimizers.outcome_reached", goal=goal_text, iteration=integer(row["reached"])))
         if row["diverged_at"] is not None:
-            said.append(t("optimizers.outcome_diverged", iteration=integer(row["diverged_at"]),
-                          reason=t(REASONS[row["reason"]])))
+            said.append(
+                t(
+                    "optimizers.outcome_diverged",
+                    iteration=integer(row["diverged_at"]),
+                    reason=t(REASONS[row["reason"]]),
+                )
+            )
         elif row["reached"] is None:
-            said.append(t("optimizers.outcome_missed", goal=goal_text, updates=integer(row["updates"]),
-                          cost=number(row["cost"])))
+            said.append(
+                t(
+                    "optimizers.outcome_missed",
+                    goal=goal_text,
+                    updates=integer(row["updates"]),
+                    cost=number(row["cost"]),
+                )
+            )
         if race.bouncing(lane_, goal):
             turned, pairs = race.reversals(lane_)
             said.append(t("optimizers.outcome_bouncing", turned=integer(turned), pairs=integer(pairs)))
@@ -326,8 +378,16 @@ def race_reading(lanes: dict, names: dict[str, str], goal: float, iterations: in
 
 def diverged_report(lanes: dict, names: dict[str, str]) -> str | None:
     """One line per runner that diverged, and what to try; None if none did."""
-    lines = [t("optimizers.diverged_line", name=names[r], iteration=integer(lane_.run.diverged_at),
-               why=divergence.why(lane_.run)) for r, lane_ in lanes.items() if lane_.run.diverged_at is not None]
+    lines = [
+        t(
+            "optimizers.diverged_line",
+            name=names[r],
+            iteration=integer(lane_.run.diverged_at),
+            why=divergence.why(lane_.run),
+        )
+        for r, lane_ in lanes.items()
+        if lane_.run.diverged_at is not None
+    ]
     if not lines:
         return None
     return "\n".join(f"- {line}" for line in lines) + "\n\n" + t("optimizers.diverged_advice")
@@ -353,23 +413,42 @@ def clip_outcome(lane_: race.Lane, goal: float) -> str:
 def clip_reading(data: tuple, threshold: float) -> str:
     """Why clipping by norm stops the jump but not the bouncing: the step cap η·c and the descent limit 2/λ."""
     curvature, limit = descent_limit(data)
-    return (t("optimizers.clip_reading", lr=num(BOOK["lr"]), threshold=num(threshold),
-              max_step=num(BOOK["lr"] * threshold), optimum=optimum_text(), curvature=number(curvature),
-              limit=number(limit))
-            + " " + t("optimizers.clip_above" if BOOK["lr"] > limit else "optimizers.clip_below",
-                      lr=num(BOOK["lr"])))
+    return (
+        t(
+            "optimizers.clip_reading",
+            lr=num(BOOK["lr"]),
+            threshold=num(threshold),
+            max_step=num(BOOK["lr"] * threshold),
+            optimum=optimum_text(),
+            curvature=number(curvature),
+            limit=number(limit),
+        )
+        + " "
+        + t("optimizers.clip_above" if BOOK["lr"] > limit else "optimizers.clip_below", lr=num(BOOK["lr"]))
+    )
 
 
 def book_rprop_text(lane_: race.Lane) -> str:
     """The book's Rprop run, as computed: its settings, its first step and where it ended."""
     first = race.update_at(lane_, 0)
     distance = race.distance_to_optimum(lane_)
-    ending = t("optimizers.book_rprop_at_optimum" if distance < AT_OPTIMUM else "optimizers.book_rprop_elsewhere",
-               distance=num(distance), optimum=optimum_text())
-    return t("optimizers.book_rprop", iterations=integer(len(lane_.run.updates)), step0=num(BOOK["rprop_step0"]),
-             u0=num(BOOK["rprop_start"][0]), w0=num(BOOK["rprop_start"][1]),
-             gu=number(first["gradient"][0]), gw=number(first["gradient"][1]), su=num(first["step"][0]),
-             sw=num(first["step"][1]), ending=ending)
+    ending = t(
+        "optimizers.book_rprop_at_optimum" if distance < AT_OPTIMUM else "optimizers.book_rprop_elsewhere",
+        distance=num(distance),
+        optimum=optimum_text(),
+    )
+    return t(
+        "optimizers.book_rprop",
+        iterations=integer(len(lane_.run.updates)),
+        step0=num(BOOK["rprop_step0"]),
+        u0=num(BOOK["rprop_start"][0]),
+        w0=num(BOOK["rprop_start"][1]),
+        gu=number(first["gradient"][0]),
+        gw=number(first["gradient"][1]),
+        su=num(first["step"][0]),
+        sw=num(first["step"][1]),
+        ending=ending,
+    )
 
 
 def curvature_shape(eigenvalues: np.ndarray) -> str:
@@ -393,11 +472,21 @@ def newton_readings(here: dict, names: dict[str, str], damping: float) -> list[s
     elif shape == "bowl":
         said.append(t("optimizers.reading_bowl", ratio=num(high / low)))
     if min(abs(low), abs(high)) < FLAT * max(abs(low), abs(high)):
-        said.append(t("optimizers.reading_flat", plain=number(float(np.hypot(*here["newton_plain"]))),
-                      damped=number(float(np.hypot(*here["newton_damped"]))), damping=num(damping)))
+        said.append(
+            t(
+                "optimizers.reading_flat",
+                plain=number(float(np.hypot(*here["newton_plain"]))),
+                damped=number(float(np.hypot(*here["newton_damped"]))),
+                damping=num(damping),
+            )
+        )
     cost, after = here["cost"], here["newton_plain_cost"]
-    values = {"name": names["newton_plain"], "cost": number(cost), "after": number(after),
-              "length": number(float(np.hypot(*here["newton_plain"])))}
+    values = {
+        "name": names["newton_plain"],
+        "cost": number(cost),
+        "after": number(after),
+        "length": number(float(np.hypot(*here["newton_plain"]))),
+    }
     if after <= NEAR_BOTTOM * cost:
         said.append(t("optimizers.newton_landed", **values))
     elif after <= cost:
@@ -406,8 +495,14 @@ def newton_readings(here: dict, names: dict[str, str], damping: float) -> list[s
         said.append(t("optimizers.newton_model_fails", **values))
     verdict = race.step_verdict(here)
     if verdict["best"] is not None:
-        said.append(t("optimizers.newton_best", name=names[verdict["best"]], cost=number(cost),
-                      after=number(here[f"{verdict['best']}_cost"])))
+        said.append(
+            t(
+                "optimizers.newton_best",
+                name=names[verdict["best"]],
+                cost=number(cost),
+                after=number(here[f"{verdict['best']}_cost"]),
+            )
+        )
     if verdict["uphill"]:
         said.append(t("optimizers.newton_uphill", names=listing([f"“{names[k]}”" for k in verdict["uphill"]])))
     return said
@@ -415,35 +510,47 @@ def newton_readings(here: dict, names: dict[str, str], damping: float) -> list[s
 
 def markdown_table(columns: list[str], rows: list[list[str]], align: str) -> str:
     """A Markdown table (``align``: one of ``l``/``r`` per column); cells wrap, so it fits a phone."""
+
     def cell(text) -> str:
         return str(text).replace("|", "\\|")  # a '|' would end the cell
 
     rule = "|" + "|".join(":--" if a == "l" else "--:" for a in align) + "|"
-    return "\n".join(["| " + " | ".join(cell(c) for c in columns) + " |", rule]
-                     + ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows])
+    return "\n".join(
+        ["| " + " | ".join(cell(c) for c in columns) + " |", rule]
+        + ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    )
 
 
 def steps_table(here: dict, names: dict[str, str]) -> str:
     """Newton's section: each step's length and the cost after it."""
     rows = [[names[k], number(float(np.hypot(*here[k]))), number(here[f"{k}_cost"])] for k in names]
-    return markdown_table([t("optimizers.step_title"), t("optimizers.length"), t("optimizers.cost_after")], rows,
-                          "lrr")
+    return markdown_table([t("optimizers.step_title"), t("optimizers.length"), t("optimizers.cost_after")], rows, "lrr")
 
 
 def standings_table(runs: dict, labels: dict[str, str], first_column: str, goal: float, stopped: bool) -> str:
     """The race table: final weights and cost, when the cost first reached ``goal``, and how each run ended."""
-    columns = [first_column, t("optimizers.col_uw"), t("optimizers.col_cost"),
-               t("optimizers.col_reached", goal=num(goal))]
+    columns = [
+        first_column,
+        t("optimizers.col_uw"),
+        t("optimizers.col_cost"),
+        t("optimizers.col_reached", goal=num(goal)),
+    ]
     if stopped:
         columns.append(t("optimizers.col_stopped"))
     rows = []
     for key, run in runs.items():
         row = race.standing(run, goal)
-        cells = [f"**{labels[key]}**", f"({number(row['U'])}, {number(row['W'])})", number(row["cost"]),
-                 t("optimizers.never") if row["reached"] is None else integer(row["reached"])]
+        cells = [
+            f"**{labels[key]}**",
+            f"({number(row['U'])}, {number(row['W'])})",
+            number(row["cost"]),
+            t("optimizers.never") if row["reached"] is None else integer(row["reached"]),
+        ]
         if stopped:
-            cells.append(t("optimizers.ran_all", updates=integer(row["updates"])) if row["diverged_at"] is None
-                         else t("optimizers.stopped_at", iteration=integer(row["diverged_at"]),
-                                reason=t(REASONS[row["reason"]])))
+            cells.append(
+                t("optimizers.ran_all", updates=integer(row["updates"]))
+                if row["diverged_at"] is None
+                else t("optimizers.stopped_at", iteration=integer(row["diverged_at"]), reason=t(REASONS[row["reason"]]))
+            )
         rows.append(cells)
     return markdown_table(columns, rows, "lrrr" + ("l" if stopped else ""))

@@ -47,22 +47,33 @@ print("first reached at iteration:", first["at"])
 
 # 3. Clipping: the book's gradient descent without clipping, and clipped by norm and by value at c = cth.
 plain = race.run_lane(X, targets, CONSTANTS["start"], "sgd", CONSTANTS["iters"], lr=CONSTANTS["lr"])
-clipped = {by: race.run_lane(X, targets, CONSTANTS["start"], "clip", CONSTANTS["iters"], lr=CONSTANTS["lr"],
-                             threshold=PARAMS["cth"], by=by) for by in race.CLIP_KINDS}
+clipped = {
+    by: race.run_lane(
+        X, targets, CONSTANTS["start"], "clip", CONSTANTS["iters"], lr=CONSTANTS["lr"], threshold=PARAMS["cth"], by=by
+    )
+    for by in race.CLIP_KINDS
+}
 print("without clipping, diverged at iteration:", plain.run.diverged_at)
 print("final cost clipped by norm:", clipped["norm"].run.costs[-1])
 print("final cost clipped by value:", clipped["value"].run.costs[-1])
 print("average gradient norm before clipping:", race.average_gradient_norm(clipped["norm"].run.grads))
 
 # 4. Rprop: the book's run (Rprop-, no bounds), then the three variants from its start with delta0 = rd0.
-book = race.run_lane(*counting.book_dataset(), CONSTANTS["rprop_start"], "rprop", CONSTANTS["iters"],
-                     step0=CONSTANTS["rprop_step0"], variant="rprop-")
+book = race.run_lane(
+    *counting.book_dataset(),
+    CONSTANTS["rprop_start"],
+    "rprop",
+    CONSTANTS["iters"],
+    step0=CONSTANTS["rprop_step0"],
+    variant="rprop-",
+)
 print("book's Rprop final U:", book.run.params[-1, 0])
 print("book's Rprop final W:", book.run.params[-1, 1])
 print("book's Rprop final cost:", book.run.costs[-1])
 for variant in optim.RPROP_VARIANTS:  # Rprop+ and iRprop- keep delta in race.RPROP_BOUNDS, [1e-6, 50]
-    lane = race.run_lane(X, targets, CONSTANTS["rprop_start"], "rprop", CONSTANTS["iters"], step0=PARAMS["rd0"],
-                         variant=variant)
+    lane = race.run_lane(
+        X, targets, CONSTANTS["rprop_start"], "rprop", CONSTANTS["iters"], step0=PARAMS["rd0"], variant=variant
+    )
     print(f"{variant} final U:", lane.run.params[-1, 0])
     print(f"{variant} final W:", lane.run.params[-1, 1])
     print(f"{variant} final cost:", lane.run.costs[-1])
