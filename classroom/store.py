@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, exc, func, insert, select
+from sqlalchemy import Connection, Engine, case, create_engine, delete, event, exc, false, func, insert, select
 from sqlalchemy.engine import make_url
 
 from classroom import codes
@@ -273,35 +273,54 @@ class ClassStore:
             return conn.execute(query).scalar_one()
 
     def summary(self, class_id: int) -> list[ExerciseSummary]:
-        """Per exercise answered in the class: who tried, who was right first and by now, common wrong answers."""
+        """Per exercise answered in the class: who tried, who was right first and by now, common wrong answers.
+
+        Two aggregate queries, whatever the number of answers: the counts per exercise (over a per-session
+        ``GROUP BY``: a session's first answer is its smallest id, its first right one the smallest id among its
+        right answers, so "right first" is the two being equal), and the wrong answers counted per distinct
+        response. Only the distinct responses reach Python, where :func:`group_answer` merges the ones that are
+        one mistake written differently.
+        """
+        per_session = (
+            select(
+                answers.c.lesson,
+                answers.c.exercise_id,
+                func.min(answers.c.id).label("first_id"),
+                func.min(case((answers.c.correct, answers.c.id))).label("first_right"),
+            )
+            .where(answers.c.class_id == class_id)
+            .group_by(answers.c.lesson, answers.c.exercise_id, answers.c.session_id)
+            .subquery()
+        )
+        counts = select(
+            per_session.c.lesson,
+            per_session.c.exercise_id,
+            func.count().label("tried"),
+            func.count(case((per_session.c.first_right == per_session.c.first_id, 1))).label("right_first"),
+            func.count(per_session.c.first_right).label("right_end"),
+        ).group_by(per_session.c.lesson, per_session.c.exercise_id)
+        wrong_counts = (
+            select(answers.c.lesson, answers.c.exercise_id, answers.c.response, func.count().label("n"))
+            .where(answers.c.class_id == class_id, answers.c.correct == false())
+            .group_by(answers.c.lesson, answers.c.exercise_id, answers.c.response)
+            .order_by(func.count().desc(), answers.c.response)  # ties listed the same way on every refresh
+        )
         with self._transaction() as conn:
-            rows = conn.execute(
-                select(
-                    answers.c.session_id, answers.c.lesson, answers.c.exercise_id, answers.c.response, answers.c.correct
-                )
-                .where(answers.c.class_id == class_id)
-                .order_by(answers.c.id)
-            ).all()
-        first: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)  # (lesson, exercise) -> session -> right
-        ever: dict[tuple[str, str], set[str]] = defaultdict(set)
+            totals = conn.execute(counts).all()
+            wrong_rows = conn.execute(wrong_counts).all()
         wrong: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        for row in rows:
-            ex = (row.lesson, row.exercise_id)
-            first[ex].setdefault(row.session_id, bool(row.correct))
-            if row.correct:
-                ever[ex].add(row.session_id)
-            else:
-                wrong[ex][group_answer(row.response)] += 1
+        for row in wrong_rows:
+            wrong[(row.lesson, row.exercise_id)][group_answer(row.response)] += row.n
         return [
             ExerciseSummary(
-                lesson,
-                exercise_id,
-                tried=len(sessions),
-                right_first=sum(sessions.values()),
-                right_end=len(ever[(lesson, exercise_id)]),
-                wrong=tuple(wrong[(lesson, exercise_id)].most_common(WRONG_SHOWN)),
+                row.lesson,
+                row.exercise_id,
+                tried=row.tried,
+                right_first=row.right_first,
+                right_end=row.right_end,
+                wrong=tuple(wrong[(row.lesson, row.exercise_id)].most_common(WRONG_SHOWN)),
             )
-            for (lesson, exercise_id), sessions in first.items()
+            for row in totals
         ]
 
     # --- short links ------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ DAY = 86400.0
 PINS = {
     "v001_classes_and_answers": "c59ee6e4a744e94720f77221087c143fb6f699a532a753938b28ffdfcde9f070",
     "v002_short_links": "e836164921ad200bc3652b8188900e14b7033f37236922ed3160e0e6c2ee3e63",
+    "v003_summary_indexes": "e80560cea489dca58ec339bae87a59986f9f55c1de1798c7180c6607034fb805",
 }
 
 
@@ -107,9 +108,23 @@ def _write_v2(conn) -> None:
     _insert(conn, "short_links", LINK)
 
 
+KLASS_3 = {**KLASS, "code": "P4Q8RS", "variant_seed": 54321}
+LATE_ANSWER = {**ANSWERS[0], "session_id": "s3", "response": "0.5", "token": "t4", "created_at": NOW - 30}
+
+
+def _write_v3(conn) -> None:  # version 3 adds indexes only: a second class and an answer, read through them
+    _insert(conn, "classes", KLASS_3)
+    class_id = conn.execute(text("SELECT id FROM classes WHERE code = :code"), KLASS_3).scalar_one()
+    _insert(conn, "answers", {**LATE_ANSWER, "class_id": class_id})
+
+
 # A database at version r holds the rows of versions 1..r. A new revision adds its writer and the rows it keeps.
-WRITERS = {1: _write_v1, 2: _write_v2}
-KEPT = {1: {"classes": [KLASS], "answers": ANSWERS}, 2: {"short_links": [LINK]}}
+WRITERS = {1: _write_v1, 2: _write_v2, 3: _write_v3}
+KEPT = {
+    1: {"classes": [KLASS], "answers": ANSWERS},
+    2: {"short_links": [LINK]},
+    3: {"classes": [KLASS, KLASS_3], "answers": [*ANSWERS, LATE_ANSWER]},
+}
 
 
 def database_at(url: str, version: int) -> None:
@@ -262,6 +277,9 @@ def test_every_version_upgrades_to_the_newest_schema_keeping_its_rows(new_databa
     (output,) = store.summary(info.id)
     assert (output.tried, output.right_first, output.right_end, output.wrong) == (2, 1, 2, (("0.123", 1),))
     assert store.expand(LINK["code"]) == (LINK["target"] if version >= 2 else None)
+    if version >= 3:
+        (late,) = store.summary(store.find_class(KLASS_3["code"]).id)
+        assert (late.tried, late.right_first, late.right_end, late.wrong) == (1, 0, 0, (("0.5", 1),))
     other = store.create_class().info
     assert other.id != info.id and store.find_class(other.code) == other
     assert store.expand(store.shorten("home?lang=en")) == "home?lang=en"

@@ -24,7 +24,7 @@ from types import ModuleType
 
 from sqlalchemy import Connection
 
-from classroom.migrations import v001_classes_and_answers, v002_short_links
+from classroom.migrations import v001_classes_and_answers, v002_short_links, v003_summary_indexes
 
 
 @dataclass(frozen=True)
@@ -51,4 +51,6 @@ def _revision(module: ModuleType) -> Revision:
     return Revision(module.__name__.rsplit(".", 1)[-1], module.SQLITE, module.POSTGRESQL)
 
 
-REVISIONS: tuple[Revision, ...] = tuple(_revision(m) for m in (v001_classes_and_answers, v002_short_links))
+REVISIONS: tuple[Revision, ...] = tuple(
+    _revision(m) for m in (v001_classes_and_answers, v002_short_links, v003_summary_indexes)
+)
