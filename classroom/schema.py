@@ -114,6 +114,8 @@ def migrate(conn: Connection, migrations: Sequence[Callable[[Connection], None]]
         the schema version after migrating.
     """
     if conn.dialect.name == "postgresql":
+        # a revision may index a large table: the store's statement timeout (a few seconds) is not for it
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
     conn.exec_driver_sql(_VERSION_TABLE)
     current = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0

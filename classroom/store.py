@@ -12,6 +12,7 @@ transaction would have to be upgraded. PostgreSQL is reached through ``postgresq
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import secrets
@@ -20,6 +21,8 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +46,7 @@ from rnn_core.exercise import num, read_number
 DEFAULT_CLASS_DAYS = 7.0
 SHORT_LINK_DAYS = 30.0  # a short link on a projector lives a month
 WRONG_SHOWN = 3  # most common wrong answers listed per exercise
+POOL_SIZE, POOL_OVERFLOW = 5, 10  # connections kept, and opened beyond them at a peak
 
 
 def default_url() -> str:
@@ -123,6 +127,32 @@ def group_answer(response: str) -> str:
     return num(value + 0.0)  # + 0.0: -0.0 groups with 0
 
 
+def _bounded(method):
+    """Runs a store call within the store's deadline (PostgreSQL): past it the caller gets StoreUnavailable.
+
+    A statement timeout is enforced by the server, so a server that hangs (stopped, swapped out, its disk gone)
+    enforces nothing, and psycopg waits on its socket with no limit of its own: the kernel still acknowledges
+    what is sent, so no TCP timeout fires either. Only the caller can stop waiting. So on PostgreSQL each call
+    runs on one of the store's worker threads (as many as the pool has connections) and the caller waits for it
+    at most ``call_timeout_s``. A call given up on is not undone: it finishes when the server wakes, and an
+    answer it commits then is not counted twice when the recorder sends it again (its token is unique). While
+    every worker is stuck, a new call waits in the executor's queue and is withdrawn at its deadline.
+    """
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        if self._workers is None:
+            return method(self, *args, **kwargs)
+        future = self._workers.submit(method, self, *args, **kwargs)
+        try:
+            return future.result(timeout=self.call_timeout_s)
+        except FutureTimeout as err:
+            future.cancel()  # not started yet: it never will be
+            raise StoreUnavailable(f"no answer from the database within {self.call_timeout_s:g} s") from err
+
+    return call
+
+
 class ClassStore:
     """Classes and their answers in one database.
 
@@ -132,6 +162,10 @@ class ClassStore:
         clock: Unix time in seconds (tests inject one).
         busy_timeout_ms: how long an SQLite writer waits for the lock before the store reports a fault.
         connect_timeout_s: how long a PostgreSQL connection attempt may take.
+        statement_timeout_ms: PostgreSQL cancels a statement that runs longer (migrations excepted).
+        pool_timeout_s: how long a call waits for a free connection before the store reports a fault.
+        call_timeout_s: PostgreSQL: the longest a caller waits for any call, hung server included (see
+            :func:`_bounded`); None waits as long as the timeouts above allow.
     """
 
     def __init__(
@@ -142,19 +176,29 @@ class ClassStore:
         clock: Callable[[], float] = time.time,
         busy_timeout_ms: int = 3000,
         connect_timeout_s: int = 3,
+        statement_timeout_ms: int = 3000,
+        pool_timeout_s: float = 2.0,
+        call_timeout_s: float | None = 4.0,
         migrations: Sequence[Callable[[Connection], None]] = MIGRATIONS,
     ):
         self.url = make_url(url)
         self.class_days = class_days
         self.clock = clock
         self.migrations = tuple(migrations)
-        self.engine = _engine(self.url, busy_timeout_ms, connect_timeout_s)
+        self.engine = _engine(self.url, busy_timeout_ms, connect_timeout_s, statement_timeout_ms, pool_timeout_s)
+        self.call_timeout_s = call_timeout_s
+        bounded = self.url.get_backend_name() != "sqlite" and call_timeout_s is not None
+        self._workers = ThreadPoolExecutor(POOL_SIZE + POOL_OVERFLOW, "class-store") if bounded else None
         self._schema_ready = False  # set once per process, after the first successful migration
         self._schema_lock = threading.Lock()
 
     # --- schema and expiry ------------------------------------------------------------------------------
+    @_bounded
     def ensure_schema(self) -> None:
         """Create or migrate the schema, then delete expired classes (the app's start)."""
+        self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
         if self.url.get_backend_name() == "sqlite" and self.url.database not in (None, "", ":memory:"):
             try:  # the default file lives in the user's data directory: created on first use
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -165,6 +209,7 @@ class ClassStore:
             self._purge(conn)
         self._schema_ready = True
 
+    @_bounded
     def purge_expired(self) -> int:
         """Delete the classes whose time is up, with their answers. Returns how many classes went."""
         with self._transaction() as conn:
@@ -178,6 +223,7 @@ class ClassStore:
         return conn.execute(delete(classes).where(classes.c.expires_at <= self.clock())).rowcount
 
     # --- classes ----------------------------------------------------------------------------------------
+    @_bounded
     def create_class(self) -> NewClass:
         """Start a class: a fresh code, a teacher secret (returned once), and a variant for the projector."""
         secret = codes.new_teacher_secret()
@@ -203,6 +249,7 @@ class ClassStore:
             return NewClass(ClassInfo(row.id, code, row.variant_seed, row.expires_at), secret)
         raise StoreUnavailable("no free class code after 8 draws")
 
+    @_bounded
     def find_class(self, typed_code: str) -> ClassInfo | None:
         """The live class a student's typed code names, or None (unknown, expired or malformed alike)."""
         code = codes.normalise(typed_code)
@@ -211,6 +258,7 @@ class ClassStore:
         with self._transaction() as conn:
             return self._live(conn, code)
 
+    @_bounded
     def teacher_class(self, typed_code: str, secret: str) -> ClassInfo | None:
         """The live class, if ``secret`` is its teacher's; None otherwise, whatever the reason."""
         code = codes.normalise(typed_code)
@@ -232,6 +280,7 @@ class ClassStore:
         return ClassInfo(row.id, code, row.variant_seed, row.expires_at) if row else None
 
     # --- answers ----------------------------------------------------------------------------------------
+    @_bounded
     def record(self, class_id: int, answer: Answer) -> None:
         """Store one answer, or raise :class:`ClassGone` when the class is over (or ValueError for a response
         longer than 200 characters)."""
@@ -265,6 +314,7 @@ class ClassStore:
                 if conn.execute(select(answers.c.id).where(answers.c.token == answer.token)).first() is None:
                     raise ClassGone(class_id) from err
 
+    @_bounded
     def answer_count(self, class_id: int | None = None) -> int:
         query = select(func.count()).select_from(answers)
         if class_id is not None:
@@ -272,6 +322,7 @@ class ClassStore:
         with self._transaction() as conn:
             return conn.execute(query).scalar_one()
 
+    @_bounded
     def summary(self, class_id: int) -> list[ExerciseSummary]:
         """Per exercise answered in the class: who tried, who was right first and by now, common wrong answers.
 
@@ -324,6 +375,7 @@ class ClassStore:
         ]
 
     # --- short links ------------------------------------------------------------------------------------
+    @_bounded
     def shorten(self, target: str, days: float = SHORT_LINK_DAYS) -> str:
         """A short code for ``target`` (a lesson's path and query string), the same one while it lives.
 
@@ -352,6 +404,7 @@ class ClassStore:
             return code
         raise StoreUnavailable("no free short-link code after 8 draws")
 
+    @_bounded
     def expand(self, typed_code: str) -> str | None:
         """The target of a live short link, or None (unknown, expired or malformed alike)."""
         code = codes.normalise(typed_code)
@@ -371,7 +424,7 @@ class ClassStore:
             if migrated and not self._schema_ready:
                 with self._schema_lock:
                     if not self._schema_ready:
-                        self.ensure_schema()
+                        self._ensure_schema()
             with self.engine.begin() as conn:
                 yield conn
         except (exc.IntegrityError, ClassGone, SchemaTooNew):
@@ -380,6 +433,8 @@ class ClassStore:
             raise StoreUnavailable(str(err).splitlines()[0] if str(err) else type(err).__name__) from err
 
     def dispose(self) -> None:
+        if self._workers is not None:
+            self._workers.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
 
 
@@ -404,14 +459,16 @@ def _write_ahead_log(cursor, busy_timeout_ms: int) -> None:
             delay = min(delay * 2, 0.1)
 
 
-def _engine(url, busy_timeout_ms: int, connect_timeout_s: int) -> Engine:
+def _engine(
+    url, busy_timeout_ms: int, connect_timeout_s: int, statement_timeout_ms: int, pool_timeout_s: float
+) -> Engine:
     if url.get_backend_name() == "sqlite":
         engine = create_engine(
             url,
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
-            pool_size=5,
-            max_overflow=10,
-            pool_timeout=30,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            pool_timeout=30,  # threads queue here behind SQLite's one writer, each bounded by its busy timeout
         )
 
         @event.listens_for(engine, "connect")
@@ -431,8 +488,11 @@ def _engine(url, busy_timeout_ms: int, connect_timeout_s: int) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=10,
-        pool_timeout=30,
-        connect_args={"connect_timeout": connect_timeout_s},
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=pool_timeout_s,
+        connect_args={
+            "connect_timeout": connect_timeout_s,
+            "options": f"-c statement_timeout={int(statement_timeout_ms)}",
+        },
     )

@@ -338,6 +338,72 @@ def test_a_missing_directory_that_cannot_be_created_is_unavailable(tmp_path):
         store.create_class()
 
 
+def cluster_processes(cluster) -> list[int]:
+    """The test cluster's postmaster (the first line of its postmaster.pid) and every process it started."""
+    postmaster = int((cluster.dir / "data" / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == postmaster:
+            children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+CALL_BOUND_S = 4.0 + 1.0  # the store's call timeout, and a second for a busy machine
+
+
+def test_a_hung_postgresql_fails_calls_fast_and_queued_answers_land_when_it_wakes(pg_cluster, new_pg_database):
+    """SIGSTOP the whole cluster (the server hangs: its kernel still takes our packets, so no TCP timeout fires):
+    every call, old connections and new alike, 20 at once too, gives up within the bound as StoreUnavailable;
+    the student's recorder says "waiting" and keeps the answers; after SIGCONT they land, each exactly once."""
+    store = ClassStore(new_pg_database())
+    class_id = store.create_class().info.id
+    clock = Clock(0.0)
+    rec = Recorder(clock=clock)
+    assert rec.submit(store, class_id, answer("before")) == "recorded"
+    processes = cluster_processes(pg_cluster)
+    for pid in processes:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        for n in range(3):
+            start = time.monotonic()
+            assert rec.submit(store, class_id, answer(f"during{n}")) == "waiting"
+            assert time.monotonic() - start < CALL_BOUND_S
+        outcomes = []
+
+        def call(method, *args):
+            start = time.monotonic()
+            try:
+                method(*args)
+                outcomes.append(("answered", time.monotonic() - start))
+            except StoreUnavailable:
+                outcomes.append(("unavailable", time.monotonic() - start))
+
+        calls = [(store.find_class, "K7M-3QX"), (store.summary, class_id), (store.expand, "ABC-234")] * 7
+        threads = [threading.Thread(target=call, args=c) for c in calls[:20]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=3 * CALL_BOUND_S)
+        assert len(outcomes) == 20
+        assert {kind for kind, _ in outcomes} == {"unavailable"}
+        assert max(took for _, took in outcomes) < CALL_BOUND_S
+    finally:
+        for pid in processes:
+            os.kill(pid, signal.SIGCONT)
+    clock.now += BACKOFF
+    deadline = time.monotonic() + 30
+    while rec.flush(store) != "recorded" and time.monotonic() < deadline:
+        clock.now += BACKOFF
+        time.sleep(0.2)
+    assert rec.status == "recorded" and not rec.pending
+    assert store.answer_count(class_id) == 4  # "before" and the three queued, none twice
+    store.dispose()
+
+
 def test_postgresql_going_away_and_coming_back(pg_cluster, new_pg_database):
     store = ClassStore(new_pg_database(), connect_timeout_s=2)
     class_id = store.create_class().info.id
