@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# RNN Lab on one machine: N Streamlit replicas of app.py on free loopback ports, nginx in front on
-# 127.0.0.1:PORT with sticky sessions. Runs in the foreground; Ctrl-C or SIGTERM stops every process it started.
+# RNN Lab on one machine: N Streamlit replicas of app.py on free loopback ports and nginx in front on
+# 127.0.0.1:PORT with sticky sessions, all run by supervisord (pip install -r requirements-deploy.txt). A replica
+# or nginx that dies is restarted at once while the others keep serving; nginx sends a dead replica's clients to a
+# live one. Runs in the foreground; Ctrl-C or SIGTERM stops every process it started.
 #
 #   deploy/local.sh [N=2] [PORT=8080]
 #
-# Environment: PYTHON (default python3), NGINX (default: nginx on PATH, else /usr/sbin/nginx),
-# RNNLAB_HEALTH_TIMEOUT (seconds to wait for the replicas, default 90), RNNLAB_KEEP_WORKDIR=1 (keep logs).
+# Environment: PYTHON (default python3; must have streamlit and supervisor), NGINX (default: nginx on PATH, else
+# /usr/sbin/nginx), RNNLAB_HEALTH_TIMEOUT (seconds to wait for the replicas, default 90), RNNLAB_KEEP_WORKDIR=1
+# (keep logs). While it runs, `PYTHON -m supervisor.supervisorctl -c WORKDIR/supervisord.conf status` shows the
+# processes (the work dir is printed first).
 set -euo pipefail
 
 N=${1:-2}
@@ -24,38 +28,42 @@ if [[ ! -x $NGINX ]]; then
   echo "nginx not found (apt-get install nginx, or set NGINX=/path/to/nginx)" >&2
   exit 3
 fi
+if ! "$PYTHON" -c 'import supervisor, streamlit' 2>/dev/null; then
+  echo "$PYTHON lacks supervisor or streamlit (pip install -r requirements.txt -r requirements-deploy.txt)" >&2
+  exit 3
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rnnlab-deploy.XXXXXX")
-PIDS=()      # every process this script started (replicas, then nginx)
-NAMES=()
+CONF=$WORK/supervisord.conf
+SUPERVISORD_PID=""
 
 log() { echo "[local.sh] $*" >&2; }
 log "work dir: $WORK"
+
+ctl() { "$PYTHON" -m supervisor.supervisorctl -c "$CONF" "$@"; }
+alive() { kill -0 "$1" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
 
 stopped=0
 cleanup() {
   ((stopped)) && return
   stopped=1
   trap '' INT TERM  # a second Ctrl-C must not cut the clean-up short and leave orphans
-  local pid i
-  # nginx first (TERM = fast shutdown, so open websockets do not hold it), then the replicas (TERM = Streamlit's
-  # graceful stop); anything still alive after 15 s gets KILL. Each is our child, so `wait` reaps it.
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${PIDS[i]}" 2>/dev/null || true
-  done
-  for i in "${!PIDS[@]}"; do
-    pid=${PIDS[i]}
-    for _ in $(seq 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]] && break
+  # supervisord stops its programs by priority: nginx first (TERM = fast shutdown, so open websockets do not
+  # hold it), then all replicas at once (TERM = Streamlit's graceful stop; KILL to the process group after
+  # stopwaitsecs), and exits when all are gone. It is our child, so `wait` reaps it.
+  if [[ -n $SUPERVISORD_PID ]]; then
+    kill -TERM "$SUPERVISORD_PID" 2>/dev/null || true
+    local _
+    for _ in $(seq 450); do
+      alive "$SUPERVISORD_PID" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]]; then
-      log "${NAMES[i]} (pid $pid) ignored SIGTERM; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
+    if alive "$SUPERVISORD_PID"; then
+      log "supervisord (pid $SUPERVISORD_PID) still running after 45 s; killing it"
+      kill -KILL "$SUPERVISORD_PID" 2>/dev/null || true
     fi
-    wait "$pid" 2>/dev/null || true
-  done
+    wait "$SUPERVISORD_PID" 2>/dev/null || true
+  fi
   if [[ ${RNNLAB_KEEP_WORKDIR:-} == 1 ]]; then
     log "logs kept in $WORK"
   else
@@ -75,62 +83,32 @@ die() {
   exit 1
 }
 
-# N free loopback ports (the kernel's choice; a port can be taken between this and the bind: then that
-# replica fails its health check and the script exits non-zero).
-mapfile -t PORTS < <("$PYTHON" - "$N" <<'EOF'
+# N free loopback ports (the kernel's choice; a port can be taken between this and the bind: then that replica
+# fails to start, supervisord gives up on it after its retries and the script exits non-zero).
+mapfile -t PORTS < <("$PYTHON" - "$N" <<'PY'
 import socket, sys
 socks = [socket.socket() for _ in range(int(sys.argv[1]))]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print("\n".join(str(s.getsockname()[1]) for s in socks))
-EOF
+PY
 )
 
 # One secret for all replicas: cookies Streamlit signs (st.login) stay valid if a client moves to another
-# replica after a failure. Passed in the environment, not on the command line (visible in ps).
+# replica after a failure. In the environment (supervisord and its programs inherit it), neither on a command
+# line (visible in ps) nor in the config file.
 STREAMLIT_SERVER_COOKIE_SECRET=$("$PYTHON" -c 'import secrets; print(secrets.token_hex(32))')
 export STREAMLIT_SERVER_COOKIE_SECRET
 
-cd "$ROOT"  # .streamlit/config.toml is read from the working directory
-for ((i = 0; i < N; i++)); do
-  RNN_LAB_REPLICA=$i "$PYTHON" -m streamlit run app.py \
-    --server.address 127.0.0.1 --server.port "${PORTS[i]}" \
-    --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none \
-    >"$WORK/replica-$i.log" 2>&1 &
-  PIDS+=("$!")
-  NAMES+=("replica $i")
-  log "replica $i: pid $! on 127.0.0.1:${PORTS[i]}"
-done
-
-# Wait until every replica answers /_stcore/health with "ok"; give up if one exits or the time runs out.
-fetch() {  # url -> body on stdout
-  if command -v curl >/dev/null; then
-    curl -fsS --max-time 5 "$1"
-  else
-    "$PYTHON" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"
-  fi
-}
-wait_ok() {  # url pid name
-  local deadline=$((SECONDS + TIMEOUT))
-  until [[ $(fetch "$1" 2>/dev/null) == ok ]]; do
-    if ! kill -0 "$2" 2>/dev/null || [[ $(awk '{print $3}' "/proc/$2/stat" 2>/dev/null) == Z ]]; then
-      die "$3 exited before it was healthy"
-    fi
-    ((SECONDS < deadline)) || die "$3 not healthy after ${TIMEOUT}s"
-    sleep 0.2
-  done
-}
-for ((i = 0; i < N; i++)); do
-  wait_ok "http://127.0.0.1:${PORTS[i]}/_stcore/health" "${PIDS[i]}" "replica $i"
-done
-log "all $N replicas healthy"
-
-# nginx's config, from the template.
+# nginx's config, from the template. On a refused connection or a connect timeout nginx retries the request on
+# another replica (proxy_next_upstream) and skips the failed one for fail_timeout: on loopback a refused connect
+# is a certain sign the replica is down, so one failure is enough, and 5 s later nginx tries it again (a
+# restarted replica gets its clients back that soon).
 NG=$WORK/nginx
 mkdir -p "$NG/tmp"
 servers=""
 for p in "${PORTS[@]}"; do
-  servers+="        server 127.0.0.1:$p max_fails=2 fail_timeout=10s;"$'\n'
+  servers+="        server 127.0.0.1:$p max_fails=1 fail_timeout=5s;"$'\n'
 done
 user_line="# (not root: workers run as the invoking user)"
 if ((EUID == 0)); then
@@ -150,25 +128,127 @@ conf=${conf//@@SERVERS@@/${servers%$'\n'}}
 conf=${conf//@@LISTEN@@/127.0.0.1:$PORT}
 conf=${conf//@@STATIC_DIR@@/$STATIC_DIR}
 printf '%s\n' "$conf" >"$NG/nginx.conf"
-
 nginx_args=(-p "$NG/" -c "$NG/nginx.conf" -e "$NG/error.log")
 "$NGINX" "${nginx_args[@]}" -t -q || die "nginx rejected $NG/nginx.conf"
-"$NGINX" "${nginx_args[@]}" -g 'daemon off;' &
-PIDS+=("$!")
-NAMES+=("nginx")
-log "nginx: pid $! on 127.0.0.1:$PORT"
-wait_ok "http://127.0.0.1:$PORT/_stcore/health" "$!" "nginx"
 
-echo "RNN Lab: http://127.0.0.1:$PORT/  ($N replicas; Ctrl-C stops all)"
+# supervisord's config. supervisord reads '%(name)s' as its own expansions, so a literal '%' is doubled.
+pct() { printf '%s' "${1//%/%%}"; }
+{
+  cat <<INI
+; Written by deploy/local.sh for this run; deleted with the work dir.
+[supervisord]
+nodaemon=true
+logfile=$(pct "$WORK")/supervisord.log
+loglevel=info
+pidfile=$(pct "$WORK")/supervisord.pid
+childlogdir=$(pct "$WORK")
+directory=$(pct "$ROOT")
+$( ((EUID == 0)) && echo "user=root  ; said, so supervisord does not warn that it kept root's rights")
 
-# Stay in the foreground. If any process dies on its own, stop the rest and fail.
+; supervisorctl talks to supervisord over a socket in the 0700 work dir only.
+[unix_http_server]
+file=$(pct "$WORK")/supervisor.sock
+chmod=0700
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://$(pct "$WORK")/supervisor.sock
+
+; All replicas in one group: supervisord stops a group's processes together, and groups one after another in
+; priority order, highest first (nginx, then the replicas).
+[group:replicas]
+programs=$(for ((i = 0; i < N; i++)); do printf 'replica-%d%s' "$i" "$( ((i < N - 1)) && echo ,)"; done)
+priority=100
+INI
+  for ((i = 0; i < N; i++)); do
+    # .streamlit/config.toml is read from the working directory (the repository). autorestart: a replica that
+    # exits for any reason is started again at once. startsecs: it must stay up 10 s to count as started; a
+    # replica that cannot start (its port taken) is given up after 5 quick failures, and the script exits.
+    cat <<INI
+
+[program:replica-$i]
+command=$(pct "$PYTHON") -m streamlit run app.py --server.address 127.0.0.1 --server.port ${PORTS[i]} --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none
+directory=$(pct "$ROOT")
+environment=RNN_LAB_REPLICA="$i"
+autostart=true
+autorestart=true
+startsecs=10
+startretries=5
+stopsignal=TERM
+stopwaitsecs=15
+stopasgroup=true
+killasgroup=true
+redirect_stderr=true
+stdout_logfile=$(pct "$WORK")/replica-$i.log
+stdout_logfile_maxbytes=10MB
+stdout_logfile_backups=1
+INI
+  done
+  # nginx starts once every replica is healthy (the script starts it), and is restarted if it dies.
+  cat <<INI
+
+[program:nginx]
+command=$(pct "$NGINX") -p $(pct "$NG")/ -c $(pct "$NG")/nginx.conf -e $(pct "$NG")/error.log -g "daemon off;"
+autostart=false
+autorestart=true
+startsecs=1
+stopsignal=TERM
+stopwaitsecs=10
+stopasgroup=true
+killasgroup=true
+priority=900
+redirect_stderr=true
+stdout_logfile=$(pct "$WORK")/nginx.log
+stdout_logfile_maxbytes=1MB
+stdout_logfile_backups=0
+INI
+} >"$CONF"
+
+# supervisord in the foreground as our child; its log (starts, exits, restarts) goes to our stderr too.
+"$PYTHON" -m supervisor.supervisord -n -c "$CONF" &
+SUPERVISORD_PID=$!
+log "supervisord: pid $SUPERVISORD_PID (status: $PYTHON -m supervisor.supervisorctl -c $CONF status)"
+
+# Wait until every replica answers /_stcore/health with "ok"; give up if supervisord gave up on one, exited,
+# or the time runs out.
+fetch() {  # url -> body on stdout
+  if command -v curl >/dev/null; then
+    curl -fsS --max-time 5 "$1"
+  else
+    "$PYTHON" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"
+  fi
+}
+wait_ok() {  # url name
+  local deadline=$((SECONDS + TIMEOUT))
+  until [[ $(fetch "$1" 2>/dev/null) == ok ]]; do
+    alive "$SUPERVISORD_PID" || die "supervisord exited while waiting for $2"
+    ! grep -q "gave up: .*${2}" "$WORK/supervisord.log" 2>/dev/null || die "$2 could not start"
+    ((SECONDS < deadline)) || die "$2 not healthy after ${TIMEOUT}s"
+    sleep 0.2
+  done
+}
+for ((i = 0; i < N; i++)); do
+  wait_ok "http://127.0.0.1:${PORTS[i]}/_stcore/health" "replica-$i"
+done
+log "all $N replicas healthy"
+ctl start nginx >/dev/null || die "supervisord could not start nginx"
+wait_ok "http://127.0.0.1:$PORT/_stcore/health" "nginx"
+
+# Which pid runs what, now (a restart gives a new pid: supervisorctl status shows the current ones).
+for ((i = 0; i < N; i++)); do
+  log "replica $i: pid $(ctl pid "replicas:replica-$i") on 127.0.0.1:${PORTS[i]}"
+done
+log "nginx: pid $(ctl pid nginx) on 127.0.0.1:$PORT"
+
+echo "RNN Lab: http://127.0.0.1:$PORT/  ($N replicas under supervisord; Ctrl-C stops all)"
+
+# Stay in the foreground while supervisord runs (a signal interrupts the wait and runs the trap). supervisord
+# exits on its own only if something is badly wrong (it restarts what dies).
 set +e
-wait -n "${PIDS[@]}"
+wait "$SUPERVISORD_PID"
 code=$?
 set -e
-for i in "${!PIDS[@]}"; do
-  if ! kill -0 "${PIDS[i]}" 2>/dev/null; then
-    die "${NAMES[i]} (pid ${PIDS[i]}) exited with status $code"
-  fi
-done
-die "a process exited with status $code"
+SUPERVISORD_PID=""
+die "supervisord exited with status $code"

@@ -1,8 +1,10 @@
-"""deploy/local.sh end to end: two Streamlit replicas behind nginx with sticky sessions.
+"""deploy/local.sh end to end: two Streamlit replicas behind nginx with sticky sessions, run by supervisord.
 
 Twenty clients load a page over HTTP and run it over Streamlit's websocket protocol through the proxy; each must
 stay on the replica nginx chose for it (seen in nginx's X-Upstream header, the replica's loopback address), both
-replicas must get clients, a deep link and ?lang=ko must arrive intact, and SIGTERM must stop every process.
+replicas must get clients, a deep link and ?lang=ko must arrive intact. Then one replica is killed with SIGKILL:
+the other keeps answering, the dead one's clients are served by the live one, its open websocket closes and a
+reconnect opens a lesson, and supervisord restarts it within 20 s. Last, SIGTERM must stop every process.
 
 The websocket client is bench/wsclient.py's StreamlitClient, which sends what a browser sends; here it also sends
 the sticky cookie and an Origin header, as a browser does.
@@ -18,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 import urllib.parse
@@ -70,6 +73,54 @@ def _group_members(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             members.append(int(entry.name))
     return members
+
+
+def _parents() -> dict[int, int]:
+    """{child pid: parent pid} for every live process, to walk a process tree."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if fields[0] != "Z":
+            parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def _descendants(pid: int) -> set[int]:
+    """Live processes below ``pid`` (supervisord puts each program in a process group of its own, so the script's
+    group does not hold them: the tree does)."""
+    parents = _parents()
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _listener_pid(port: int) -> int | None:
+    """The pid whose socket listens on 127.0.0.1:``port`` (read from /proc: the kernel's word, not the supervisor's)."""
+    want = f"0100007F:{port:04X}"
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == want and fields[3] == "0A":  # 0A: LISTEN
+            inodes.add(f"socket:[{fields[9]}]")
+    if not inodes:
+        return None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            for fd in (entry / "fd").iterdir():
+                if os.readlink(fd) in inodes:
+                    return int(entry.name)
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return None
 
 
 def _poll(condition, timeout: float, what: str, interval: float = 0.2):
@@ -197,17 +248,19 @@ def cluster(tmp_path_factory):
         info["replica_pids"] = [int(p) for p in re.findall(r"replica \d+: pid (\d+)", text)]
         info["replica_addrs"] = re.findall(r"replica \d+: pid \d+ on (127\.0\.0\.1:\d+)", text)
         info["nginx_pid"] = int(re.search(r"nginx: pid (\d+)", text).group(1))
+        info["supervisord_pid"] = int(re.search(r"supervisord: pid (\d+)", text).group(1))
         info["workdir"] = re.search(r"work dir: (\S+)", text).group(1)
         yield info
     finally:
-        # Backstop for a failed test: nothing of the script's session may outlive the module.
+        # Backstop for a failed test: nothing the script started may outlive the module.
+        tree = _descendants(proc.pid)
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 pass
-        for pid in _group_members(proc.pid):
+        for pid in tree | set(_group_members(proc.pid)):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -270,16 +323,175 @@ def test_replicas_behind_nginx(cluster):
     assert len(seen) == 1 and seen <= set(cluster["replica_addrs"])
 
 
+# The health poll's period, and the longest run of failed polls a killed replica's clients may see. nginx retries
+# a request whose connect is refused on the live replica within the same request, so they should see none; the
+# bound leaves room for one request that a busy 2-core machine delays past its timeout at the moment of the kill,
+# and is far below the outage without failover (the ~5-10 s a Streamlit restart takes).
+POLL_INTERVAL = 0.2
+POLL_REQUEST_TIMEOUT = 2.0
+MAX_FAILURE_WINDOW = 1.0
+RESTART_WITHIN = 20.0
+
+
+def _pinned_cookies(base: str, addrs: list[str]) -> dict[str, str]:
+    """A sticky cookie for each replica address: stranger's cookies are hash keys, so try a few until each replica
+    has one (two replicas: each key has even odds, so 64 tries miss one with probability 2**-63)."""
+    cookies: dict[str, str] = {}
+    for i in range(64):
+        cookie = f"rnnlab_replica={i:032x}"
+        cookies.setdefault(http_get(base, "/_stcore/health", cookie)[1]["X-Upstream"], cookie)
+        if set(cookies) >= set(addrs):
+            return {addr: cookies[addr] for addr in addrs}
+    raise AssertionError(f"no cookie reaches every replica: {cookies}")
+
+
+class HealthPoller(threading.Thread):
+    """GET /_stcore/health through nginx every POLL_INTERVAL s with each cookie; records (time, cookie's replica,
+    answering replica or None on failure)."""
+
+    def __init__(self, base: str, cookies: dict[str, str]):
+        super().__init__(daemon=True)
+        self.base, self.cookies = base, cookies
+        self.records: list[tuple[float, str, str | None]] = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            for home, cookie in self.cookies.items():
+                req = urllib.request.Request(self.base + "/_stcore/health", headers={"Cookie": cookie})
+                try:
+                    with urllib.request.urlopen(req, timeout=POLL_REQUEST_TIMEOUT) as r:
+                        answered = r.headers["X-Upstream"] if r.status == 200 and r.read() == b"ok" else None
+                except OSError:
+                    answered = None
+                self.records.append((time.monotonic(), home, answered))
+            self.stop.wait(POLL_INTERVAL)
+
+    def of(self, home: str) -> list[tuple[float, str | None]]:
+        return [(t, answered) for t, h, answered in self.records if h == home]
+
+
+def _longest_failure(records: list[tuple[float, str | None]]) -> float:
+    """Longest time from the last success before a failure to the next success (0 if nothing failed)."""
+    longest, last_ok, failing = 0.0, None, False
+    for t, answered in records:
+        if answered is None:
+            failing = True
+        else:
+            if failing and last_ok is not None:
+                longest = max(longest, t - last_ok)
+            last_ok, failing = t, False
+    if failing:
+        longest = float("inf")
+    return longest
+
+
+async def _wait_closed(client: StreamlitClient, timeout: float) -> bool:
+    """True once the server side of the client's websocket has gone (the browser would then reconnect)."""
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                await client.ws.recv()
+    except websockets.ConnectionClosed:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_killed_replica_is_restarted_while_the_other_serves(cluster):
+    base = cluster["base"]
+    victim_addr, survivor_addr = cluster["replica_addrs"]
+    victim_port = int(victim_addr.rsplit(":", 1)[1])
+    victim_pid = cluster["replica_pids"][0]
+    supervisord = cluster["supervisord_pid"]
+    # The pid local.sh printed is the one listening on the replica's port, and supervisord's child.
+    assert _listener_pid(victim_port) == victim_pid
+    assert _parents().get(victim_pid) == supervisord
+    cookies = _pinned_cookies(base, [victim_addr, survivor_addr])
+    poller = HealthPoller(base, cookies)
+
+    async def scenario():
+        # A student of the victim replica, with the lesson open (its websocket stays open).
+        student = ProxiedClient(base, cookies[victim_addr])
+        await student.connect()
+        try:
+            first = await student.open_page("counting", "lang=en")
+            assert first.status == "FINISHED_SUCCESSFULLY" and not first.exceptions, first.exceptions
+            assert student.upstream == victim_addr
+
+            poller.start()
+            await asyncio.sleep(1.0)  # a baseline of good polls before the kill
+            os.kill(victim_pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+
+            # Its websocket closes; the frontend would reconnect with the same cookie, as this client does.
+            assert await _wait_closed(student, 10), "the dead replica's websocket stayed open"
+        finally:
+            await student.close()
+        return killed_at, await run_page(base, "counting", "lang=en", cookies[victim_addr])
+
+    try:
+        killed_at, rerun = asyncio.run(asyncio.wait_for(scenario(), RUN_TIMEOUT + 30))
+        # The reconnected session opened the lesson on the live replica.
+        assert rerun["finished"] == "FINISHED_SUCCESSFULLY" and not rerun["exceptions"], rerun["exceptions"]
+        assert rerun["headings"][0] == _locale("en")["counting"]["title"]
+        # nginx marked the victim down at its first refused connect (a poll comes every 0.2 s) for fail_timeout
+        # (5 s), and the reconnect follows the close at once: it lands on the survivor.
+        assert rerun["upstream"] == survivor_addr, rerun["upstream"]
+
+        # supervisord starts a new process on the same port, which answers its health check.
+        def restarted():
+            pid = _listener_pid(victim_port)
+            if pid is None or pid == victim_pid or not _alive(pid):
+                return None
+            try:
+                return pid if http_get(f"http://{victim_addr}", "/_stcore/health")[2] == b"ok" else None
+            except OSError:
+                return None
+
+        new_pid = _poll(restarted, RESTART_WITHIN - (time.monotonic() - killed_at), "the killed replica's restart")
+        restart_took = time.monotonic() - killed_at
+        assert _parents().get(new_pid) == supervisord, "the new replica is not supervisord's child"
+        cluster["replica_pids"][0] = new_pid
+
+        # nginx gives the victim's clients back to it once fail_timeout (5 s) has passed.
+        def back_home():
+            recent = poller.of(victim_addr)[-1:]
+            return recent and recent[0][1] == victim_addr
+
+        _poll(back_home, 15, "nginx to send the killed replica's clients back to it")
+    finally:
+        poller.stop.set()
+        if poller.ident is not None:  # started
+            poller.join(timeout=10)
+
+    survivor_polls, victim_polls = poller.of(survivor_addr), poller.of(victim_addr)
+    after_kill = [answered for t, answered in victim_polls if t > killed_at]
+    print(
+        f"restart after {restart_took:.1f}s; {len(survivor_polls)} + {len(victim_polls)} polls; "
+        f"failure windows {_longest_failure(survivor_polls):.2f}s / {_longest_failure(victim_polls):.2f}s; "
+        f"reconnect served by the {'survivor' if rerun['upstream'] == survivor_addr else 'victim'}"
+    )
+    # The survivor's clients never noticed: every poll answered, by their own replica.
+    assert survivor_polls and all(answered == survivor_addr for _, answered in survivor_polls), survivor_polls
+    # The victim's clients were served by the survivor while it was down, with no failure window beyond the bound.
+    assert _longest_failure(victim_polls) <= MAX_FAILURE_WINDOW, victim_polls
+    assert survivor_addr in after_kill, "nginx never sent the dead replica's clients elsewhere"
+    assert restart_took <= RESTART_WITHIN
+    assert "exited: replica-0 (terminated by SIGKILL" in cluster["output"]()
+
+
 def test_sigterm_stops_everything(cluster):
     proc = cluster["proc"]
-    pids = cluster["replica_pids"] + [cluster["nginx_pid"]]
-    assert len(pids) == 3 and all(_alive(pid) for pid in pids)
-    assert _group_members(proc.pid), "no processes in the script's group before SIGTERM?"
+    pids = cluster["replica_pids"] + [cluster["nginx_pid"], cluster["supervisord_pid"]]
+    assert len(pids) == 4 and all(_alive(pid) for pid in pids)
+    tree = _descendants(proc.pid)  # supervisord, the replicas, nginx and its workers
+    assert set(pids) <= tree and len(tree) >= 5, tree
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 128 + signal.SIGTERM, cluster["output"]()
-    _poll(lambda: not any(_alive(pid) for pid in pids), 10, "nginx and the replicas to exit")
-    # Nothing else of the script's (nginx workers included) is left either, and its work dir is gone.
-    leftover = _group_members(proc.pid)
+    _poll(lambda: not any(_alive(pid) for pid in pids), 10, "supervisord, nginx and the replicas to exit")
+    # Nothing else the script started (nginx workers included) is left either, and its work dir is gone.
+    leftover = [pid for pid in tree | set(_group_members(proc.pid)) if _alive(pid)]
     assert not leftover, f"processes outlived deploy/local.sh: {leftover}"
     assert not Path(cluster["workdir"]).exists()
     assert "stopped" in cluster["output"]()
