@@ -35,6 +35,17 @@ def npz_bytes(arrays: dict) -> bytes:
     return buffer.getvalue()
 
 
+def npz_members(arrays: dict, replaced: dict[str, bytes]) -> bytes:
+    """An .npz of ``arrays`` whose members named in ``replaced`` hold those bytes instead (a valid zip of them)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for key, array in arrays.items():
+            npy = io.BytesIO()
+            np.save(npy, array)
+            archive.writestr(f"{key}.npy", replaced.get(key, npy.getvalue()))
+    return buffer.getvalue()
+
+
 def torch_style_forward(sd: dict, X: np.ndarray) -> np.ndarray:
     """torch.nn.LSTM's equations on its own layout (gate rows i, f, g, o; column vectors), in plain numpy."""
     w_ih, w_hh = sd["weight_ih_l0"].astype(float), sd["weight_hh_l0"].astype(float)
@@ -112,6 +123,33 @@ def case(name: str) -> bytes:
         buffer = io.BytesIO()
         np.savez(buffer, **{**sd, "bias_ih_l0": np.array([{"a": 1}], dtype=object)})
         return buffer.getvalue()
+    # The files of issue 20, which raised RecursionError, ValueError, MemoryError, RuntimeError and TokenError.
+    if name == "nested_header":
+        raw = b'{"x":' + b"[" * 1000 + b"]" * 1000 + b"}"
+        return struct.pack("<Q", len(raw)) + raw
+    if name == "long_number":
+        raw = save_safetensors(sd)
+        (length,) = struct.unpack("<Q", raw[:8])
+        header = raw[8 : 8 + length].replace(b'"data_offsets":[0,', b'"data_offsets":[0,' + b"9" * 4400, 1)
+        return struct.pack("<Q", len(header)) + header + raw[8 + length :]
+    if name == "huge_npy_shape":  # 3.5 KB declaring 10^12 floats
+        npy = io.BytesIO()
+        np.lib.format.write_array_header_1_0(npy, {"descr": "<f4", "fortran_order": False, "shape": (10**12,)})
+        return npz_members(sd, {"weight_ih_l0": npy.getvalue() + b"\0" * 3500})
+    if name == "encrypted_zip":
+        raw = bytearray(npz_bytes(sd))
+        raw[raw.index(b"PK\x01\x02") + 8] |= 1  # the first member's "encrypted" flag, in the zip's directory
+        return bytes(raw)
+    if name == "npy_header":
+        text = b"{'descr': '<f4', 'fortran_order': False, 'shape': ((20,), }\n"  # an unclosed parenthesis
+        npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text + sd["bias_ih_l0"].tobytes()
+        return npz_members(sd, {"bias_ih_l0": npy})
+    if name == "many_reverse_names":
+        entry = {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}
+        return header_file({f"{'x' * 2000}{k}_reverse": entry for k in range(9000)}, b"\0" * 4)
+    if name == "some_reverse_names":
+        entry = {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}
+        return header_file({f"{'x' * 200}{k}_reverse": entry for k in range(40)}, b"\0" * 4)
     raise KeyError(name)
 
 
@@ -133,6 +171,13 @@ def case(name: str) -> bytes:
         ("too_big", "too_big"),
         ("non_finite", "non_finite"),
         ("pickle", "not_weights"),
+        ("nested_header", "header"),
+        ("long_number", "header"),
+        ("huge_npy_shape", "shapes"),
+        ("encrypted_zip", "unreadable"),
+        ("npy_header", "header"),
+        ("many_reverse_names", "header"),
+        ("some_reverse_names", "bidirectional"),
     ],
 )
 def test_every_malformed_file_gets_its_own_code(name, code):
@@ -141,6 +186,7 @@ def test_every_malformed_file_gets_its_own_code(name, code):
     assert err.value.code == code
     assert err.value.code in CODES
     assert not any(word in err.value.detail for word in (" the ", " a ", "neither", "bytes"))  # no English prose
+    assert len(str(err.value)) <= 320 and err.value.detail.count(", ") <= 6  # a short excerpt, a few names at most
 
 
 def test_a_file_over_20_mb_is_refused_before_it_is_read(tmp_path):
