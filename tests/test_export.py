@@ -81,3 +81,92 @@ def test_rows_a_chart_reads_from_a_served_csv_are_inlined_in_the_files():
     table = pd.read_csv(io.StringIO(export.csv(spec, {"/media/abc.csv": data})))
     assert list(table.columns) == ["iteration", "cost ξ"] and len(table) == 3
     assert export.png(spec, url_data={"/media/abc.csv": data})[:4] == b"\x89PNG"
+
+
+def test_layers_whose_columns_share_a_title_give_one_table_aligned_by_name():
+    """The optimizers lesson's charts that raised "Reindexing only valid with uniquely valued Index objects": a
+    layer whose tooltip writes a number as text under the number's title (``u`` and ``u_shown`` both "U"), and
+    layers that draw different columns, one of them from a CSV the browser reads by URL."""
+    markers = pd.DataFrame({"U": [1.0, -2.0], "W": [1.0, 0.5], "label": ["optimum", "start"]})
+    markers = markers.assign(u_shown=["1", "−2"], w_shown=["1", "0.5"])
+    rules = pd.DataFrame({"label": ["threshold"], "value": [5.0], "value_shown": ["5"]})
+    path = pd.DataFrame({"r": ["gd", "gd"], "s": [0, 1], "u": [-2.0, -1.5], "w": [0.5, 0.7]})
+    url = "/media/race.csv"
+    point = (
+        charts.alt.Chart(markers)
+        .mark_point()
+        .encode(
+            x=charts.alt.X("U:Q", title="U"),
+            y=charts.alt.Y("W:Q", title="W"),
+            tooltip=[
+                charts.alt.Tooltip("label:N", title="point"),
+                charts.alt.Tooltip("u_shown:N", title="U"),
+                charts.alt.Tooltip("w_shown:N", title="W"),
+            ],
+        )
+    )
+    line = (
+        charts.alt.Chart(charts.alt.UrlData(url=url, format={"type": "csv"}))
+        .mark_line()
+        .encode(
+            x=charts.alt.X("u:Q"),
+            y=charts.alt.Y("w:Q"),
+            tooltip=[
+                charts.alt.Tooltip("s:Q", title="iteration"),
+                charts.alt.Tooltip("u:Q", title="U"),
+                charts.alt.Tooltip("w:Q", title="W"),
+            ],
+        )
+    )
+    rule = (
+        charts.alt.Chart(rules)
+        .mark_rule()
+        .encode(
+            y=charts.alt.Y("value:Q"),
+            tooltip=[charts.alt.Tooltip("label:N", title="‖g‖"), charts.alt.Tooltip("value_shown:N", title="‖g‖")],
+        )
+    )
+    spec = charts.vega_lite(charts.alt.layer(point, line, rule))
+    url_data = {url: path.to_csv(index=False).encode()}
+    text = export.csv(spec, url_data, layer_title="레이어")
+    header = text.splitlines()[0].split(",")
+    assert header == ["레이어", "U", "W", "point", "r", "iteration", "‖g‖ (label)", "‖g‖"]  # each name once
+    table = pd.read_csv(io.StringIO(text))
+    assert table["레이어"].tolist() == [1, 1, 2, 2, 3]
+    assert table["U"].iloc[:4].tolist() == [1.0, -2.0, -2.0, -1.5] and table["U"].iloc[4:].isna().all()
+    assert table["iteration"].iloc[2:4].tolist() == [0, 1] and table["‖g‖"].iloc[4] == 5.0
+    assert table["‖g‖ (label)"].iloc[4] == "threshold"
+    assert list(charts.data_table(spec, url_data, "layer").columns) == ["layer", *header[1:]]  # what the page shows
+
+
+def test_one_column_titled_twice_by_its_own_layer_is_one_column():
+    """A line whose y is a number and whose tooltip shows it as text under the same title (the Rprop step sizes)."""
+    df = pd.DataFrame({"step": [0, 1], "value": [0.1, 0.12], "series": "Rprop−", "value_shown": ["0.1", "0.12"]})
+    chart = (
+        charts.alt.Chart(df)
+        .mark_line()
+        .encode(
+            x=charts.alt.X("step:Q", title="iteration"),
+            y=charts.alt.Y("value:Q", title="step size Δ"),
+            color=charts.alt.Color("series:N", title="variant"),
+            tooltip=[charts.alt.Tooltip("value_shown:N", title="step size Δ")],
+        )
+    )
+    table = pd.read_csv(io.StringIO(export.csv(charts.vega_lite(chart))))
+    assert list(table.columns) == ["iteration", "step size Δ", "variant"]
+    assert table["step size Δ"].tolist() == [0.1, 0.12]
+
+
+def test_a_table_only_looked_up_in_is_not_stacked_but_gives_the_rows_the_names_the_chart_shows():
+    """The race's rows carry a runner's id; the chart looks its shown name up. Two layers read one data set: once."""
+    rows = pd.DataFrame({"r": ["a", "b"], "y": [1.0, 2.0]})
+    names = charts.alt.Data(values=[{"r": "a", "name": "Adam"}, {"r": "b", "name": "both"}])
+    base = charts.alt.Chart(rows).transform_lookup(
+        lookup="r", from_=charts.alt.LookupData(data=names, key="r", fields=["name"])
+    )
+    chart = base.mark_line().encode(y=charts.alt.Y("y:Q", title="cost")) + base.mark_point().encode(
+        y=charts.alt.Y("y:Q"), color=charts.alt.Color("name:N", title="optimizer")
+    )
+    table = pd.read_csv(io.StringIO(export.csv(charts.vega_lite(chart))))
+    assert list(table.columns) == ["r", "cost", "optimizer"]
+    assert table["optimizer"].tolist() == ["Adam", "both"] and table["cost"].tolist() == [1.0, 2.0]

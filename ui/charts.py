@@ -127,34 +127,40 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, u
         kwargs.setdefault("theme", None)
     event = where.vega_lite_chart(shown, **kwargs)
     if save:
-        save_menu(spec, where, name, url_data)
+        save_menu(spec, where, name, url_data, chart_key=kwargs.get("key"))
     return event
 
 
-def data_table(spec: dict, url_data: dict | None = None) -> pd.DataFrame:
-    """The chart's data as one table, columns named as on the chart (what "show as table" shows)."""
+def data_table(spec: dict, url_data: dict | None = None, layer_title: str = "layer") -> pd.DataFrame:
+    """The chart's data as one table, columns named as on the chart (what "show as table" shows): the very rows
+    of the CSV the Save menu offers, read back."""
     import io
 
     from ui import export
 
-    text = export.csv(spec, url_data)
+    text = export.csv(spec, url_data, layer_title=layer_title)
     return pd.read_csv(io.StringIO(text)) if text else pd.DataFrame()
 
 
-def save_menu(spec: dict, where, name: str, url_data: dict | None = None) -> None:
-    """PNG, SVG and CSV of one chart, each computed on the server only when its button is clicked."""
+def save_menu(spec: dict, where, name: str, url_data: dict | None = None, chart_key: str | None = None) -> None:
+    """PNG, SVG and CSV of one chart, each computed on the server only when its button is clicked, and a toggle
+    that shows its data as a table under it (``chart_key``: the chart's own key, when it has one)."""
     from ui import export
     from ui.i18n import t
 
-    # The cached spec is one object for as long as it is cached: its id keeps the buttons' keys stable.
-    key = f"save.{name}.{id(spec):x}"
+    # Keyed by the chart's name and key, not by its spec: a table a student opened stays open while the chart
+    # changes under it (a spec rebuilt at each step would otherwise make a new, closed toggle every run). The
+    # chart's key tells apart two drawings of one chart (a wide and a narrow layout).
+    key = f"save.{name}" + (f".{chart_key}" if chart_key else "")
+    layer_title = t("common.save_layer")  # read now: the files are made outside this run, on the click
+    options = {"csv": {"layer_title": layer_title}}
     with where.popover(t("common.save_chart"), icon=":material/download:", type="tertiary"):
         as_table = st.toggle(t("common.show_table"), key=key + ".table", help=t("common.show_table_help"))
         st.caption(t("common.save_caption"))
         for kind, label_key, mime, icon in SAVE_FORMATS:
             st.download_button(
                 t(label_key),
-                lambda kind=kind: getattr(export, kind)(spec, url_data=url_data),
+                lambda kind=kind: getattr(export, kind)(spec, url_data=url_data, **options.get(kind, {})),
                 file_name=f"{name}.{kind}",
                 mime=mime,
                 on_click="ignore",
@@ -163,7 +169,7 @@ def save_menu(spec: dict, where, name: str, url_data: dict | None = None) -> Non
             )
     if as_table:
         where.caption(spec.get("description", ""))
-        where.dataframe(data_table(spec, url_data), hide_index=True, height=300)
+        where.dataframe(data_table(spec, url_data, layer_title), hide_index=True, height=300)
 
 
 IMAGES = "_rnnlab_images"  # the key under which a spec carries its surfaces' images for show(); never sent
