@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, case, create_engine, delete, event, e
 from sqlalchemy.engine import make_url
 
 from classroom import codes
+from classroom.ratelimit import AddressLimit
 from classroom.schema import (
     MAX_RESPONSE,
     MAX_TARGET,
@@ -45,7 +46,10 @@ from rnn_core.exercise import num, read_number
 
 DEFAULT_CLASS_DAYS = 7.0
 SHORT_LINK_DAYS = 30.0  # a short link on a projector lives a month
-WRONG_SHOWN = 3  # most common wrong answers listed per exercise
+WRONG_SHOWN = 3  # most common wrong answers a teacher's table lists per exercise
+WRONG_KEPT = 50  # distinct wrong responses the summary reads per exercise (the most common: enough to fill the list
+# after the page sets aside those it hides, and few enough that a class typing junk cannot slow the refresh down)
+PURGE_EVERY_S = 60.0  # expired classes and links are deleted by the first store call a minute
 POOL_SIZE, POOL_OVERFLOW = 5, 10  # connections kept, and opened beyond them at a peak
 
 
@@ -72,6 +76,14 @@ class StoreUnavailable(Exception):
 
 class ClassGone(Exception):
     """The class an answer was for has expired (and was deleted) or never existed."""
+
+
+class TooManyGuesses(Exception):
+    """This client address looked up too many codes that opened nothing; ``wait`` seconds until the next."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"too many codes that open nothing; wait {wait:.0f} s")
+        self.wait = wait
 
 
 @dataclass(frozen=True)
@@ -109,7 +121,8 @@ class ExerciseSummary:
     tried: int  # sessions with at least one answer
     right_first: int  # sessions whose first answer was right
     right_end: int  # sessions with a right answer by now
-    wrong: tuple[tuple[str, int], ...]  # most common wrong answers, grouped (see :func:`group_answer`)
+    wrong: tuple[tuple[str, int], ...]  # most common wrong answers, grouped (see :func:`group_answer`), most first
+    wrong_total: int = 0  # every wrong answer, also those past the groups listed
 
 
 def new_token() -> str:
@@ -166,6 +179,7 @@ class ClassStore:
         pool_timeout_s: how long a call waits for a free connection before the store reports a fault.
         call_timeout_s: PostgreSQL: the longest a caller waits for any call, hung server included (see
             :func:`_bounded`); None waits as long as the timeouts above allow.
+        guess_limit: failed look-ups per client address, shared by every session of the process.
     """
 
     def __init__(
@@ -180,6 +194,7 @@ class ClassStore:
         pool_timeout_s: float = 2.0,
         call_timeout_s: float | None = 4.0,
         migrations: Sequence[Callable[[Connection], None]] = MIGRATIONS,
+        guess_limit: AddressLimit | None = None,
     ):
         self.url = make_url(url)
         self.class_days = class_days
@@ -191,6 +206,9 @@ class ClassStore:
         self._workers = ThreadPoolExecutor(POOL_SIZE + POOL_OVERFLOW, "class-store") if bounded else None
         self._schema_ready = False  # set once per process, after the first successful migration
         self._schema_lock = threading.Lock()
+        self.guess_limit = AddressLimit() if guess_limit is None else guess_limit
+        self._purged_at = -math.inf  # when this process last deleted what expired (the store's clock)
+        self._purge_lock = threading.Lock()
 
     # --- schema and expiry ------------------------------------------------------------------------------
     @_bounded
@@ -207,6 +225,7 @@ class ClassStore:
         with self._transaction(migrated=False) as conn:
             migrate(conn, self.migrations)
             self._purge(conn)
+        self._purged_at = self.clock()
         self._schema_ready = True
 
     @_bounded
@@ -214,6 +233,16 @@ class ClassStore:
         """Delete the classes whose time is up, with their answers. Returns how many classes went."""
         with self._transaction() as conn:
             return self._purge(conn)
+
+    def _purge_if_due(self) -> None:
+        """Delete what expired, if this process has not in the last minute (any call may be the one that does)."""
+        with self._purge_lock:
+            now = self.clock()
+            if now - self._purged_at < PURGE_EVERY_S:
+                return
+            self._purged_at = now
+        with self.engine.begin() as conn:
+            self._purge(conn)
 
     def _purge(self, conn: Connection) -> int:
         if len(self.migrations) >= 2:  # a store built with version 1 only (a migration test) has no short links
@@ -250,18 +279,36 @@ class ClassStore:
         raise StoreUnavailable("no free class code after 8 draws")
 
     @_bounded
-    def find_class(self, typed_code: str) -> ClassInfo | None:
-        """The live class a student's typed code names, or None (unknown, expired or malformed alike)."""
+    def find_class(self, typed_code: str, client: str | None = None) -> ClassInfo | None:
+        """The live class a student's typed code names, or None (unknown, expired or malformed alike).
+
+        With ``client`` (the request's address), a code that names no class costs that address a guess, and an
+        address out of guesses gets :class:`TooManyGuesses` before anything is looked up.
+        """
         code = codes.normalise(typed_code)
         if code is None:
             return None
+        self._may_guess(client)
         with self._transaction() as conn:
-            return self._live(conn, code)
+            info = self._live(conn, code)
+        if info is None:
+            self._missed(client)
+        return info
+
+    def _may_guess(self, client: str | None) -> None:
+        if client is not None and (wait := self.guess_limit.wait(client)) > 0:
+            raise TooManyGuesses(wait)
+
+    def _missed(self, client: str | None) -> None:
+        if client is not None:
+            self.guess_limit.miss(client)
 
     @_bounded
-    def teacher_class(self, typed_code: str, secret: str) -> ClassInfo | None:
-        """The live class, if ``secret`` is its teacher's; None otherwise, whatever the reason."""
+    def teacher_class(self, typed_code: str, secret: str, client: str | None = None) -> ClassInfo | None:
+        """The live class, if ``secret`` is its teacher's; None otherwise, whatever the reason. A miss costs
+        ``client`` a guess, as in :meth:`find_class`."""
         code = codes.normalise(typed_code)
+        self._may_guess(client)
         with self._transaction() as conn:
             info = self._live(conn, code) if code else None
             stored = (
@@ -269,7 +316,10 @@ class ClassStore:
             )
         # Hash and compare even when there is no class, so the time taken does not tell whether it exists.
         matches = codes.secret_matches(secret, stored or codes.hash_secret(secrets.token_urlsafe(24)))
-        return info if info is not None and matches else None
+        if info is None or not matches:
+            self._missed(client)
+            return None
+        return info
 
     def _live(self, conn: Connection, code: str) -> ClassInfo | None:
         row = conn.execute(
@@ -329,8 +379,10 @@ class ClassStore:
         Two aggregate queries, whatever the number of answers: the counts per exercise (over a per-session
         ``GROUP BY``: a session's first answer is its smallest id, its first right one the smallest id among its
         right answers, so "right first" is the two being equal), and the wrong answers counted per distinct
-        response. Only the distinct responses reach Python, where :func:`group_answer` merges the ones that are
-        one mistake written differently.
+        response. Only the distinct responses reach Python (the :data:`WRONG_KEPT` most common per exercise),
+        where :func:`group_answer` merges the ones that are one mistake written differently.
+
+        Raises :class:`ClassGone` once the class has expired, deleted yet or not: its answers are not shown.
         """
         per_session = (
             select(
@@ -350,15 +402,42 @@ class ClassStore:
             func.count(case((per_session.c.first_right == per_session.c.first_id, 1))).label("right_first"),
             func.count(per_session.c.first_right).label("right_end"),
         ).group_by(per_session.c.lesson, per_session.c.exercise_id)
-        wrong_counts = (
-            select(answers.c.lesson, answers.c.exercise_id, answers.c.response, func.count().label("n"))
+        per_response = (
+            select(
+                answers.c.lesson,
+                answers.c.exercise_id,
+                answers.c.response,
+                func.count().label("n"),
+                func.row_number()
+                .over(
+                    partition_by=(answers.c.lesson, answers.c.exercise_id),
+                    order_by=(func.count().desc(), answers.c.response),  # ties the same way on every refresh
+                )
+                .label("rank"),
+            )
             .where(answers.c.class_id == class_id, answers.c.correct == false())
             .group_by(answers.c.lesson, answers.c.exercise_id, answers.c.response)
-            .order_by(func.count().desc(), answers.c.response)  # ties listed the same way on every refresh
+            .subquery()
+        )
+        wrong_counts = (
+            select(per_response.c.lesson, per_response.c.exercise_id, per_response.c.response, per_response.c.n)
+            .where(per_response.c.rank <= WRONG_KEPT)
+            .order_by(per_response.c.rank)
+        )
+        wrong_totals = (
+            select(answers.c.lesson, answers.c.exercise_id, func.count().label("n"))
+            .where(answers.c.class_id == class_id, answers.c.correct == false())
+            .group_by(answers.c.lesson, answers.c.exercise_id)
         )
         with self._transaction() as conn:
+            live = conn.execute(
+                select(classes.c.id).where(classes.c.id == class_id, classes.c.expires_at > self.clock())
+            ).first()
+            if live is None:
+                raise ClassGone(class_id)
             totals = conn.execute(counts).all()
             wrong_rows = conn.execute(wrong_counts).all()
+            wrong_total = {(row.lesson, row.exercise_id): row.n for row in conn.execute(wrong_totals)}
         wrong: dict[tuple[str, str], Counter] = defaultdict(Counter)
         for row in wrong_rows:
             wrong[(row.lesson, row.exercise_id)][group_answer(row.response)] += row.n
@@ -369,7 +448,8 @@ class ClassStore:
                 tried=row.tried,
                 right_first=row.right_first,
                 right_end=row.right_end,
-                wrong=tuple(wrong[(row.lesson, row.exercise_id)].most_common(WRONG_SHOWN)),
+                wrong=tuple(wrong[(row.lesson, row.exercise_id)].most_common()),
+                wrong_total=wrong_total.get((row.lesson, row.exercise_id), 0),
             )
             for row in totals
         ]
@@ -405,15 +485,20 @@ class ClassStore:
         raise StoreUnavailable("no free short-link code after 8 draws")
 
     @_bounded
-    def expand(self, typed_code: str) -> str | None:
-        """The target of a live short link, or None (unknown, expired or malformed alike)."""
+    def expand(self, typed_code: str, client: str | None = None) -> str | None:
+        """The target of a live short link, or None (unknown, expired or malformed alike). A miss costs
+        ``client`` a guess, as in :meth:`find_class`."""
         code = codes.normalise(typed_code)
         if code is None:
             return None
+        self._may_guess(client)
         with self._transaction() as conn:
-            return conn.execute(
+            target = conn.execute(
                 select(short_links.c.target).where(short_links.c.code == code, short_links.c.expires_at > self.clock())
             ).scalar()
+        if target is None:
+            self._missed(client)
+        return target
 
     # --- plumbing ---------------------------------------------------------------------------------------
     @contextmanager
@@ -425,9 +510,11 @@ class ClassStore:
                 with self._schema_lock:
                     if not self._schema_ready:
                         self._ensure_schema()
+            if migrated:
+                self._purge_if_due()
             with self.engine.begin() as conn:
                 yield conn
-        except (exc.IntegrityError, ClassGone, SchemaTooNew):
+        except (exc.IntegrityError, ClassGone, SchemaTooNew, TooManyGuesses):
             raise
         except (exc.DBAPIError, exc.TimeoutError, self.engine.dialect.loaded_dbapi.Error, OSError) as err:
             raise StoreUnavailable(str(err).splitlines()[0] if str(err) else type(err).__name__) from err

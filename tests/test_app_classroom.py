@@ -58,8 +58,11 @@ def test_a_teacher_starts_a_class_and_sees_every_exercise(lang, store):
     table = at.dataframe[0].value
     assert len(table) == sum(len(ids) for ids in registry.catalogue().values())
     assert set(table[tr(lang, "classroom.col_tried")]) == {0}
-    teacher_link = at.code[1].value
-    assert f"code={shown}" in teacher_link and "key=" in teacher_link
+    key = at.code[1].value  # the teacher's key, shown alone: never in a link (an address is kept and logged)
+    assert store.teacher_class(shown, key) == info
+    everything = [c.value for c in at.code] + [texts(at)] + [str(v) for v in url_of(at).values()]
+    assert not any("key=" in text or (key in text and text != key) for text in everything)
+    assert url_of(at) == {"lang": lang}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -118,6 +121,10 @@ def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
     at = open_class(lang, params={"code": code, "key": new.teacher_secret})
     assert_clean(at)
     assert url_of(at) == {"lang": lang}  # the secret leaves the address bar at once
+    assert [w.value for w in at.warning] == [tr(lang, "classroom.old_link")]  # and the teacher is told why
+    at.run()  # the session stays signed in, with nothing secret in the address
+    assert_clean(at)
+    assert url_of(at) == {"lang": lang} and at.session_state["_class.teacher"]["id"] == new.info.id
     table = at.dataframe[0].value
     mine = (
         table[tr(lang, "classroom.col_exercise")] == tr(lang, "classroom.exercise_name", lesson=3, section=2, n=1)
@@ -129,7 +136,12 @@ def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
         row[tr(lang, "classroom.col_right_first")],
         row[tr(lang, "classroom.col_right_end")],
     ) == (2, 1, 2)
-    assert row[tr(lang, "classroom.col_wrong")] == "<b>12</b> **x** ×1"  # shown as text in a table cell
+    # free text is counted but hidden until the teacher reveals it for this exercise; then shown as plain text
+    assert row[tr(lang, "classroom.col_wrong")] == tr(lang, "classroom.hidden_text", n=1)
+    at.toggle(key="class_reveal.counting.counting_output").set_value(True).run()
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert table[mine].iloc[0][tr(lang, "classroom.col_wrong")] == "<b>12</b> **x** ×1"  # a table cell: text
     link = row[tr(lang, "classroom.col_open")]
     assert link.startswith("http") and "/counting?" in link and f"lang={lang}" in link
 
@@ -138,6 +150,75 @@ def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
         assert_clean(at)
         assert [e.value for e in at.error] == [tr(lang, "classroom.not_found")]
         assert len(at.dataframe) == 0 and "_class.teacher" not in at.session_state
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_teacher_reopens_the_class_with_the_typed_code_and_key(lang, store):
+    new = store.create_class()
+    for key, opens in (("wrong-key", False), (new.teacher_secret, True)):
+        at = open_class(lang)
+        at.text_input(key="class_reopen_code").input(codes.display(new.info.code).lower())
+        at.text_input(key="class_reopen_key").input(key)
+        at.button(key="class_reopen").click().run()
+        assert_clean(at)
+        assert url_of(at) == {"lang": lang}
+        assert ("_class.teacher" in at.session_state) == opens and (len(at.dataframe) == 1) == opens
+        assert at.session_state["class_reopen_key"] == ""  # the key does not stay in the box
+        if not opens:
+            assert [e.value for e in at.error] == [tr(lang, "classroom.not_found")]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_open_teacher_view_of_an_expired_class_says_it_has_ended(lang, store):
+    from sqlalchemy import update
+
+    from classroom.schema import classes
+
+    new = store.create_class()
+    store.record(new.info.id, Answer("s1", "counting", "counting_output", 1, 1, "3", True, new_token()))
+    at = open_class(lang, params={"code": codes.display(new.info.code), "key": new.teacher_secret})
+    assert len(at.dataframe) == 1
+    with store.engine.begin() as conn:  # its time is up now (the view stays open)
+        conn.execute(update(classes).where(classes.c.id == new.info.id).values(expires_at=1.0))
+    at.run()
+    assert_clean(at)
+    assert len(at.dataframe) == 0
+    assert tr(lang, "classroom.class_ended") in [i.value for i in at.info]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_guessing_codes_is_limited_per_address_across_sessions(lang, store):
+    """Every session here comes from one address (AppTest has no client: "local", as a local run): misses by typed
+    codes, class links, teacher keys and short links, each in a new session, add up; then even the right code is
+    refused, with the wait shown, until the address has earned a guess back."""
+    from classroom.ratelimit import AddressLimit
+
+    app_store = ui.exercise_box.class_store()
+    app_store.guess_limit = AddressLimit(burst=4, per_second=0.001)  # the app's own store: 4 misses, then wait
+    real = store.create_class()
+    misses = [
+        lambda: typed_join(open_class(lang), "ZZZ-ZZ1"),
+        lambda: open_class(lang, params={"join": "ZZZ-ZZ2"}),
+        lambda: open_class(lang, params={"code": codes.display(real.info.code), "key": "guess"}),
+        lambda: open_app(None, lang=lang, params={"s": "ZZZ-ZZ3"}),
+    ]
+    for miss in misses:
+        assert_clean(miss())
+    at = typed_join(open_class(lang), codes.display(real.info.code))
+    assert "_class.joined" not in at.session_state
+    assert [e.value for e in at.error] == [tr(lang, "classroom.too_many", seconds=1000)]
+    link = open_app(None, lang=lang, params={"s": store.shorten("gradients?lang=en")})
+    assert tr(lang, "classroom.too_many", seconds=1000) in [w.value for w in link.warning]
+    app_store.guess_limit = AddressLimit()  # earned back (a fresh table): the right code joins again
+    at = typed_join(open_class(lang), codes.display(real.info.code))
+    assert at.session_state["_class.joined"]["code"] == real.info.code
+
+
+def typed_join(at: AppTest, typed: str) -> AppTest:
+    at.text_input(key="class_typed_code").input(typed)
+    next(b for b in at.button if b.key == "class_join").click().run()
+    assert_clean(at)
+    return at
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -56,3 +56,38 @@ def test_a_student_in_a_class_stays_in_it_through_their_links(store):
     assert at.query_params["join"] in (new.info.code, [new.info.code])  # kept in the page's URL, so a reload keeps it
     stranger = open_app("gradients", params={"join": "ZZZ999"})
     assert "_class.joined" not in stranger.session_state
+
+
+def test_a_students_short_link_leaves_their_class_out(store):
+    """A student in a class has ``join=CODE`` in every link (so a reload keeps them in it); the short link they
+    make stores the view without it, so whoever opens it is not put into the class."""
+    new = store.create_class()
+    at = open_app("gradients", params={"join": new.info.code, "w": "0.9"})
+    assert at.session_state["_class.joined"]["code"] == new.info.code
+    at.button(key="short_link_button").click().run()
+    assert_clean(at)
+    code = next(c.value for c in at.code if "?s=" in c.value).rsplit("=", 1)[1]
+    target = store.expand(code)
+    assert "w=0.9" in target and "join" not in target
+    opened = open_app(None, lang=None, params={"s": code})
+    assert_clean(opened)
+    assert "_class.joined" not in opened.session_state
+
+
+def test_the_teachers_short_link_may_carry_their_class(store):
+    new = store.create_class()
+    at = open_app("gradients", params={"join": new.info.code})
+    at.session_state["_class.teacher"] = {"code": new.info.code}  # this session is the class's teacher
+    at.button(key="short_link_button").click().run()
+    assert_clean(at)
+    code = next(c.value for c in at.code if "?s=" in c.value).rsplit("=", 1)[1]
+    assert f"join={new.info.code}" in store.expand(code)
+    opened = open_app(None, lang=None, params={"s": code})
+    assert_clean(opened)
+    assert opened.session_state["_class.joined"]["code"] == new.info.code
+    other = store.create_class()  # a teacher of another class: their link does not carry this one
+    at = open_app("gradients", params={"join": new.info.code, "w": "0.8"})
+    at.session_state["_class.teacher"] = {"code": other.info.code}
+    at.button(key="short_link_button").click().run()
+    code = next(c.value for c in at.code if "?s=" in c.value).rsplit("=", 1)[1]
+    assert "join" not in store.expand(code)

@@ -16,10 +16,18 @@ import pytest
 from sqlalchemy import select
 
 from classroom import codes
-from classroom.ratelimit import RateLimit
+from classroom.ratelimit import RateLimit, client_address
 from classroom.recorder import BACKOFF, Recorder
 from classroom.schema import answers, classes
-from classroom.store import Answer, ClassGone, ClassStore, StoreUnavailable, group_answer, new_token
+from classroom.store import (
+    Answer,
+    ClassGone,
+    ClassStore,
+    StoreUnavailable,
+    TooManyGuesses,
+    group_answer,
+    new_token,
+)
 
 pytest_plugins = ["postgres"]  # the pg_cluster and new_pg_database fixtures
 
@@ -191,6 +199,71 @@ def test_expiry_deletes_exactly_the_expired_classes_and_their_answers(db_url):
     store.dispose()
 
 
+def test_an_expired_class_has_no_summary_and_any_call_purges_it_within_a_minute(db_url):
+    clock = Clock()
+    store = ClassStore(db_url, class_days=1, clock=clock)
+    store.ensure_schema()  # the app's start: purged now
+    gone = store.create_class().info
+    store.record(gone.id, answer())
+    assert store.summary(gone.id)[0].tried == 1
+    clock.now += DAY - 10
+    assert store.find_class("ZZZ-ZZZ") is None  # a call: purges, nothing has expired yet
+    clock.now += 10
+    with pytest.raises(ClassGone):  # expired: its answers are not read, though not deleted yet
+        store.summary(gone.id)
+    assert store.answer_count() == 1  # the last purge was 10 s ago: at most one a minute
+    clock.now += 51
+    assert store.expand("ABC-234") is None  # any call, even one about something else, deletes them now
+    assert store.answer_count() == 0
+    with pytest.raises(ClassGone):
+        store.record(gone.id, answer())
+    store.dispose()
+
+
+def test_codes_that_open_nothing_are_limited_per_address_across_calls(tmp_path):
+    """The store's guess limit counts misses per client address, whichever session (call) they come from: 20,
+    then one every 2 s; a hit costs nothing; another address is not affected; the table stays bounded."""
+    from classroom.ratelimit import AddressLimit
+
+    clock = Clock(0.0)
+    limit = AddressLimit(burst=20, per_second=0.5, max_addresses=50, clock=clock)
+    store = ClassStore(f"sqlite:///{tmp_path / 'c.sqlite3'}", guess_limit=limit)
+    real = store.create_class().info
+    link = store.shorten("counting?lang=en")
+    guesses = [f"ZZZ-{n:03d}" for n in range(100, 130)]
+    for typed in guesses[:10]:
+        assert store.find_class(typed, client="10.0.0.7") is None
+    for _ in range(5):  # hits: free
+        assert store.find_class(codes.display(real.code), client="10.0.0.7") == real
+    for typed in guesses[10:20]:
+        assert store.expand(typed, client="10.0.0.7") is None
+    with pytest.raises(TooManyGuesses) as refused:
+        store.find_class(guesses[20], client="10.0.0.7")
+    assert 0 < refused.value.wait <= 2
+    with pytest.raises(TooManyGuesses):  # refused before the look-up, whatever the kind, hit or miss
+        store.expand(link, client="10.0.0.7")
+    with pytest.raises(TooManyGuesses):
+        store.teacher_class(real.code, "wrong", client="10.0.0.7")
+    assert store.find_class(guesses[21], client="10.0.0.8") is None  # another address has its own
+    assert store.find_class(guesses[22]) is None  # no address (a test, a script of our own): not limited
+    clock.now += 2.0  # one guess earned back
+    assert store.find_class(guesses[23], client="10.0.0.7") is None
+    with pytest.raises(TooManyGuesses):
+        store.find_class(guesses[24], client="10.0.0.7")
+    for n in range(200):  # many addresses: the table keeps the 50 most recent
+        store.find_class(guesses[25], client=f"10.1.{n // 256}.{n % 256}")
+    assert len(limit) == 50
+    store.dispose()
+
+
+def test_the_client_address_is_the_last_forwarded_one_only_behind_our_proxy():
+    assert client_address({"X-Forwarded-For": "1.2.3.4, 203.0.113.9"}, None) == "203.0.113.9"
+    assert client_address({"X-Forwarded-For": "203.0.113.9"}, None) == "203.0.113.9"
+    assert client_address({}, None) == "local"  # a local run: one address for every session
+    assert client_address({"X-Forwarded-For": "1.2.3.4"}, "198.51.100.2") == "198.51.100.2"  # not via our proxy
+    assert len(client_address({"X-Forwarded-For": "9" * 10_000}, None)) == 64
+
+
 def test_summary_counts_first_tries_final_rights_and_groups_numbers(store):
     class_id = store.create_class().info.id
     store.record(class_id, answer("a", response="0.1234", attempt=1))
@@ -242,7 +315,7 @@ def test_the_aggregate_summary_equals_a_count_over_every_row(store):
         s = got[ex]
         assert (s.tried, s.right_first, s.right_end) == (tried, right_first, right_end)
         top = wrong.most_common()
-        assert [n for _, n in s.wrong] == [n for _, n in top[: len(s.wrong)]] and len(s.wrong) == min(3, len(top))
+        assert [n for _, n in s.wrong] == [n for _, n in top] and s.wrong_total == sum(wrong.values())
         assert all(wrong[group] == n for group, n in s.wrong)
 
 

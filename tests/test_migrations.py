@@ -30,6 +30,7 @@ PINS = {
     "v001_classes_and_answers": "c59ee6e4a744e94720f77221087c143fb6f699a532a753938b28ffdfcde9f070",
     "v002_short_links": "e836164921ad200bc3652b8188900e14b7033f37236922ed3160e0e6c2ee3e63",
     "v003_summary_indexes": "e80560cea489dca58ec339bae87a59986f9f55c1de1798c7180c6607034fb805",
+    "v004_short_links_without_join": "49568777506c268e2684601e7468f9938e3a8a82c5e4f2434dec0f16e417d5d1",
 }
 
 
@@ -118,12 +119,20 @@ def _write_v3(conn) -> None:  # version 3 adds indexes only: a second class and 
     _insert(conn, "answers", {**LATE_ANSWER, "class_id": class_id})
 
 
+LINK_4 = {**LINK, "code": "DEF567", "target": "gradients?lang=en&w=0.9"}
+
+
+def _write_v4(conn) -> None:
+    _insert(conn, "short_links", LINK_4)
+
+
 # A database at version r holds the rows of versions 1..r. A new revision adds its writer and the rows it keeps.
-WRITERS = {1: _write_v1, 2: _write_v2, 3: _write_v3}
+WRITERS = {1: _write_v1, 2: _write_v2, 3: _write_v3, 4: _write_v4}
 KEPT = {
     1: {"classes": [KLASS], "answers": ANSWERS},
     2: {"short_links": [LINK]},
     3: {"classes": [KLASS, KLASS_3], "answers": [*ANSWERS, LATE_ANSWER]},
+    4: {"short_links": [LINK, LINK_4]},
 }
 
 
@@ -283,6 +292,29 @@ def test_every_version_upgrades_to_the_newest_schema_keeping_its_rows(new_databa
     other = store.create_class().info
     assert other.id != info.id and store.find_class(other.code) == other
     assert store.expand(store.shorten("home?lang=en")) == "home?lang=en"
+    store.dispose()
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_version_4_deletes_the_short_links_that_carry_a_class(new_database, version):
+    """A student's short link used to carry ``join=CODE`` and put whoever opened it into the class: such links go;
+    others, even one whose setting's name merely ends in "join", stay."""
+    url = new_database()
+    database_at(url, version)
+    joining = [
+        {**LINK, "code": "JJJ111", "target": "gradients?lang=en&join=K7M3QX&w=0.5"},
+        {**LINK, "code": "JJJ222", "target": "class?join=K7M3QX"},
+    ]
+    kept = {**LINK, "code": "JJJ333", "target": "counting?rejoin=1"}
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for row in [*joining, kept]:
+            _insert(conn, "short_links", row)
+    engine.dispose()
+    store = ClassStore(url, clock=Clock())
+    store.ensure_schema()
+    assert [store.expand(row["code"]) for row in joining] == [None, None]
+    assert store.expand(kept["code"]) == kept["target"] and store.expand(LINK["code"]) == LINK["target"]
     store.dispose()
 
 

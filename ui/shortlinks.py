@@ -2,7 +2,10 @@
 code drawn on the server (segno, no network), so students can type or scan it instead of a 600-character URL.
 
 The links live in the class store's database (``classroom.store.ClassStore.shorten``/``expand``), which the
-replicas share, and expire after a month.
+replicas share, and expire after a month. A short link that opens nothing costs the client's address a guess
+(:func:`client`, the store's per-address limit), so codes cannot be tried at speed from many sessions. A link
+carries a class (``join=``) only when that class's teacher made it: a student's link would otherwise put whoever
+opens it, for a month, into the class.
 """
 
 from __future__ import annotations
@@ -12,11 +15,19 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import streamlit as st
 
-from classroom.store import StoreUnavailable
+from classroom import codes
+from classroom.ratelimit import client_address, seconds_text
+from classroom.store import StoreUnavailable, TooManyGuesses
 from ui import registry
 from ui.i18n import t
 
 PARAM = "s"
+
+
+def client() -> str:
+    """This session's client address, as the store's guess limit counts it (see
+    :func:`classroom.ratelimit.client_address`: ``X-Forwarded-For`` from our nginx, else the connection's)."""
+    return client_address(st.context.headers, st.context.ip_address)
 
 
 def arrival() -> None:
@@ -30,9 +41,12 @@ def arrival() -> None:
 
     store = class_store()
     try:
-        target = store.expand(code[:20]) if store else None
+        target = store.expand(code[:20], client()) if store else None
     except StoreUnavailable:
         target = None
+    except TooManyGuesses as refused:
+        st.session_state["_short_unknown"] = refused.wait
+        return
     if target is None:
         st.session_state["_short_unknown"] = True
         return
@@ -46,8 +60,11 @@ def arrival() -> None:
 
 def redirect() -> None:
     """Open the page a short link leads to (after ``st.navigation`` has registered the pages)."""
-    if st.session_state.pop("_short_unknown", False):
+    unknown = st.session_state.pop("_short_unknown", False)
+    if unknown is True:
         st.warning(t("app.short_unknown"), icon=":material/link_off:")
+    elif unknown:  # refused: too many guesses from this address
+        st.warning(t("classroom.too_many", seconds=seconds_text(unknown)), icon=":material/hourglass_top:")
     target = st.session_state.pop("_short_target", None)
     if target is None:
         return
@@ -91,13 +108,24 @@ def show(short_url: str, code: str) -> None:
     right.image(qr_png(short_url), caption=t("app.short_qr"), use_container_width=True)
 
 
+def shared_params(params: dict[str, str]) -> dict[str, str]:
+    """The view's URL values a short link stores: all but ``join``, which stays only if this session is the
+    teacher of that very class (a teacher may put the class in a link for the projector; a student may not)."""
+    params = dict(params)
+    joining = params.pop("join", None)
+    teacher = st.session_state.get("_class.teacher")
+    if joining is not None and teacher is not None and codes.normalise(joining) == teacher["code"]:
+        params["join"] = teacher["code"]
+    return params
+
+
 def button() -> None:
     """The sidebar's "short link and QR code" button: stores the current view and shows its short link."""
     if not st.button(t("app.short_button"), icon=":material/qr_code_2:", key="short_link_button"):
         return
     from ui.exercise_box import class_store
 
-    target = f"{page_path()}?{urlencode(st.query_params.to_dict())}"
+    target = f"{page_path()}?{urlencode(shared_params(st.query_params.to_dict()))}"
     store = class_store()
     try:
         code = store.shorten(target) if store else None

@@ -24,7 +24,12 @@ from types import ModuleType
 
 from sqlalchemy import Connection
 
-from classroom.migrations import v001_classes_and_answers, v002_short_links, v003_summary_indexes
+from classroom.migrations import (
+    v001_classes_and_answers,
+    v002_short_links,
+    v003_summary_indexes,
+    v004_short_links_without_join,
+)
 
 
 @dataclass(frozen=True)
@@ -52,5 +57,6 @@ def _revision(module: ModuleType) -> Revision:
 
 
 REVISIONS: tuple[Revision, ...] = tuple(
-    _revision(m) for m in (v001_classes_and_answers, v002_short_links, v003_summary_indexes)
+    _revision(m)
+    for m in (v001_classes_and_answers, v002_short_links, v003_summary_indexes, v004_short_links_without_join)
 )

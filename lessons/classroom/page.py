@@ -6,10 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from classroom import codes
-from classroom.store import StoreUnavailable
+from classroom.ratelimit import seconds_text
+from classroom.store import WRONG_SHOWN, ClassGone, StoreUnavailable, TooManyGuesses
+from rnn_core.exercise import read_number
 from ui import exercise_box as box
 from ui import registry
 from ui.i18n import current_language, t
+from ui.shortlinks import client
 
 LESSON_TITLES = {known.name: known.title_key for known in registry.pages()}
 REFRESH_SECONDS = 3
@@ -36,38 +39,55 @@ def unavailable() -> None:
     st.error(t("classroom.unavailable"), icon=":material/cloud_off:")
 
 
+def too_many(wait: float) -> None:
+    st.error(t("classroom.too_many", seconds=seconds_text(wait)), icon=":material/hourglass_top:")
+
+
+def sign_in(info, secret: str) -> None:
+    """This session is the class's teacher until it ends or the teacher closes the view (session state only: the
+    secret is never put back in a URL)."""
+    st.session_state["_class.teacher"] = {
+        "id": info.id,
+        "code": info.code,
+        "secret": secret,
+        "seed": info.variant_seed,
+        "expires": info.expires_at,
+    }
+
+
 def arrive_by_link(store) -> None:
-    """Read a student's (``?join=``) or a teacher's (``?code=&key=``) link once, then drop it from the URL, so the
-    secret does not stay in the address bar a projector shows."""
+    """Read a student's (``?join=``) or an old teacher's (``?code=&key=``) link once, then drop it from the URL.
+
+    The page no longer gives out links with the teacher's key (a URL is kept in the browser's history and in the
+    proxy's access log); an old one still opens the class, once per session: the key leaves the address bar at
+    once, the teacher stays signed in for the session, and is told to use the code and key from now on.
+    """
     join_code, code, secret = (st.query_params.get(name) for name in ("join", "code", "key"))
     if join_code is None and secret is None:
         return
     st.query_params.from_dict({"lang": current_language()})
     try:
         if secret is not None:
-            info = store.teacher_class(code or "", secret) if store else None
+            info = store.teacher_class(code or "", secret, client()) if store else None
             if store is None:
                 unavailable()
             elif info is None:
                 not_found()
             else:
-                st.session_state["_class.teacher"] = {
-                    "id": info.id,
-                    "code": info.code,
-                    "secret": secret,
-                    "seed": info.variant_seed,
-                    "expires": info.expires_at,
-                }
+                sign_in(info, secret)
+                st.session_state["_class.flash"] = "old_link"
         elif store is None:
             unavailable()
         else:
-            info = store.find_class(join_code)
+            info = store.find_class(join_code, client())
             if info is None:
                 not_found()
             else:
                 box.join(info)
     except StoreUnavailable:
         unavailable()
+    except TooManyGuesses as refused:
+        too_many(refused.wait)
 
 
 def start_class(store) -> None:
@@ -76,21 +96,17 @@ def start_class(store) -> None:
     except StoreUnavailable:
         st.session_state["_class.flash"] = "unavailable"
         return
-    info = new.info
-    st.session_state["_class.teacher"] = {
-        "id": info.id,
-        "code": info.code,
-        "secret": new.teacher_secret,
-        "seed": info.variant_seed,
-        "expires": info.expires_at,
-    }
+    sign_in(new.info, new.teacher_secret)
 
 
 def join_typed(store) -> None:
     try:
-        info = store.find_class(st.session_state.get("class_typed_code", ""))
+        info = store.find_class(st.session_state.get("class_typed_code", ""), client())
     except StoreUnavailable:
         st.session_state["_class.flash"] = "unavailable"
+        return
+    except TooManyGuesses as refused:
+        st.session_state["_class.flash"] = ("too_many", refused.wait)
         return
     if info is None:
         st.session_state["_class.flash"] = "not_found"
@@ -98,11 +114,59 @@ def join_typed(store) -> None:
         box.join(info)
 
 
-def summary_table(class_id: int, seed: int) -> pd.DataFrame:
+def reopen_typed(store) -> None:
+    """The teacher's typed code and key (the key's box is emptied, whatever happens)."""
+    secret = st.session_state.get("class_reopen_key") or ""
+    st.session_state["class_reopen_key"] = ""
+    try:
+        info = store.teacher_class(st.session_state.get("class_reopen_code") or "", secret, client())
+    except StoreUnavailable:
+        st.session_state["_class.flash"] = "unavailable"
+        return
+    except TooManyGuesses as refused:
+        st.session_state["_class.flash"] = ("too_many", refused.wait)
+        return
+    if info is None:
+        st.session_state["_class.flash"] = "not_found"
+    else:
+        sign_in(info, secret)
+
+
+def shown_plainly(ex, group: str) -> bool:
+    """Whether a wrong answer's group may reach the projector before the teacher reveals it: a number, one of the
+    exercise's choices, or a setting whose every field is a number. Anything else a student typed is free text."""
+    if read_number(group) is not None:
+        return True
+    if ex.kind == "choice":
+        return group in {choice.casefold() for choice in ex.choices}
+    if ex.kind == "setting":
+        numeric = {name.casefold() for name, kind in ex.fields if kind != "text"}
+        parts = [part.split("=", 1) for part in group.split(", ")]
+        return all(len(p) == 2 and p[0] in numeric and read_number(p[1]) is not None for p in parts)
+    return False
+
+
+def reveal_key(lesson: str, exercise_id: str) -> str:
+    return f"class_reveal.{lesson}.{exercise_id}"
+
+
+def wrong_cell(ex, s) -> tuple[str, int]:
+    """The "common wrong answers" cell, and how many typed answers it hides (0 once the teacher reveals them)."""
+    revealed = st.session_state.get(reveal_key(s.lesson, s.exercise_id), False)
+    shown = [(group, n) for group, n in s.wrong if revealed or shown_plainly(ex, group)]
+    hidden = 0 if revealed else sum(n for group, n in s.wrong if not shown_plainly(ex, group))
+    cell = "; ".join(f"{answer} ×{n}" for answer, n in shown[:WRONG_SHOWN])
+    if hidden:
+        cell = "; ".join(part for part in (cell, t("classroom.hidden_text", n=hidden)) if part)
+    return cell, hidden
+
+
+def summary_table(class_id: int, seed: int) -> tuple[pd.DataFrame, list[tuple[str, str, str, int]]]:
     """One row per exercise of every lesson, in teaching order (rows do not jump while the table refreshes), with
-    the class's counts and a projector link."""
+    the class's counts and a projector link; and the exercises with typed answers (lesson, id, name, hidden)."""
     by_id = {(s.lesson, s.exercise_id): s for s in box.class_store().summary(class_id)}
     rows = []
+    typed = []
     for number, (lesson, ids) in enumerate(registry.catalogue().items(), start=1):
         in_section: dict[int, int] = {}
         for exercise_id in ids:
@@ -110,31 +174,36 @@ def summary_table(class_id: int, seed: int) -> pd.DataFrame:
             ex = registry.make(exercise_id, seed)
             section = ex.section
             in_section[section] = in_section.get(section, 0) + 1
+            # named as a student finds it (lessons numbered in the menu's order; the id is English and means nothing
+            # to a class), so the row says which lesson even where the lesson column is off-screen
+            name = t("classroom.exercise_name", lesson=number, section=section, n=in_section[section])
+            cell, hidden = wrong_cell(ex, s) if s else ("", 0)
+            if s and (hidden or st.session_state.get(reveal_key(lesson, exercise_id), False)):
+                typed.append((lesson, exercise_id, name, hidden))
             rows.append(
                 {
-                    # named as a student finds it (lessons numbered in the menu's order; the id is English and means
-                    # nothing to a class), so the row says which lesson even where the lesson column is off-screen
-                    t("classroom.col_exercise"): t(
-                        "classroom.exercise_name", lesson=number, section=section, n=in_section[section]
-                    ),
+                    t("classroom.col_exercise"): name,
                     t("classroom.col_tried"): s.tried if s else 0,
                     t("classroom.col_right_first"): s.right_first if s else 0,
                     t("classroom.col_right_end"): s.right_end if s else 0,
-                    t("classroom.col_wrong"): "; ".join(f"{answer} ×{n}" for answer, n in s.wrong) if s else "",
+                    t("classroom.col_wrong"): cell,
                     t("classroom.col_open"): box.lesson_url(lesson, ex.page_params),
                     # last: on a phone the counts come first, next to the exercise's name
                     t("classroom.col_lesson"): t(LESSON_TITLES[lesson]) if lesson in LESSON_TITLES else lesson,
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), typed
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_results(class_id: int, seed: int) -> None:
     try:
-        table = summary_table(class_id, seed)
+        table, typed = summary_table(class_id, seed)
     except StoreUnavailable:
         unavailable()
+        return
+    except ClassGone:  # expired (or deleted): nothing of it is shown any more
+        st.info(t("classroom.class_ended"), icon=":material/event_busy:")
         return
     st.dataframe(
         table,
@@ -146,6 +215,11 @@ def live_results(class_id: int, seed: int) -> None:
         },
     )
     st.caption(t("classroom.results_caption", seconds=REFRESH_SECONDS, at=time.strftime("%H:%M:%S")))
+    if typed:
+        st.markdown(f"**{t('classroom.reveal_header')}**")
+        st.caption(t("classroom.reveal_help"))
+        for lesson, exercise_id, name, _hidden in typed:
+            st.toggle(t("classroom.reveal", exercise=name), key=reveal_key(lesson, exercise_id))
 
 
 st.title(t("classroom.title"))
@@ -157,6 +231,10 @@ if flash == "not_found":
     not_found()
 elif flash == "unavailable":
     unavailable()
+elif flash == "old_link":
+    st.warning(t("classroom.old_link"), icon=":material/key:")
+elif isinstance(flash, tuple) and flash[0] == "too_many":
+    too_many(flash[1])
 
 mine = teacher()
 if mine is not None:
@@ -168,7 +246,7 @@ if mine is not None:
     st.caption(t("classroom.expires", when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(mine["expires"]))))
     with st.expander(t("classroom.teacher_link_title"), icon=":material/key:"):
         st.caption(t("classroom.teacher_link_caption"))
-        st.code(class_link(code=codes.display(mine["code"]), key=mine["secret"]), language=None, wrap_lines=True)
+        st.code(mine["secret"], language=None, wrap_lines=True)
     st.subheader(t("classroom.results_header"))
     st.caption(t("classroom.results_help"))
     live_results(mine["id"], mine["seed"])
@@ -206,6 +284,18 @@ else:
             disabled=store is None,
             type="primary",
             icon=":material/add:",
+        )
+        st.subheader(t("classroom.reopen_header"))
+        st.caption(t("classroom.reopen_text"))
+        st.text_input(t("classroom.code_label"), max_chars=20, key="class_reopen_code", placeholder="K7M-3QX")
+        st.text_input(t("classroom.teacher_key_label"), max_chars=64, key="class_reopen_key", type="password")
+        st.button(
+            t("classroom.reopen"),
+            key="class_reopen",
+            on_click=reopen_typed,
+            args=(store,),
+            disabled=store is None,
+            icon=":material/key:",
         )
 if store is None:
     unavailable()
