@@ -8,6 +8,7 @@ codes is as slow from a hundred sessions (or a new session per guess) as from on
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections import OrderedDict, deque
@@ -60,6 +61,21 @@ class AddressLimit:
         self.clock = clock or time.monotonic
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # address -> (tokens, at)
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls) -> AddressLimit:
+        """The defaults, or ``RNNLAB_GUESS_BURST`` and ``RNNLAB_GUESS_RATE`` (guesses earned back a second) where
+        set to positive numbers: a school whose classes share one address and type many codes wrong may want more;
+        a test wants a rate it can outrun."""
+        kwargs = {}
+        for name, arg in (("RNNLAB_GUESS_BURST", "burst"), ("RNNLAB_GUESS_RATE", "per_second")):
+            try:
+                value = float(os.environ.get(name, "nan"))
+            except ValueError:
+                continue
+            if math.isfinite(value) and value > 0:
+                kwargs[arg] = value
+        return cls(**kwargs)
 
     def _tokens(self, address: str, now: float) -> float:
         tokens, at = self._buckets.get(address, (self.burst, now))

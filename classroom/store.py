@@ -179,7 +179,8 @@ class ClassStore:
         pool_timeout_s: how long a call waits for a free connection before the store reports a fault.
         call_timeout_s: PostgreSQL: the longest a caller waits for any call, hung server included (see
             :func:`_bounded`); None waits as long as the timeouts above allow.
-        guess_limit: failed look-ups per client address, shared by every session of the process.
+        guess_limit: failed look-ups per client address, shared by every session of the process (default:
+            :meth:`AddressLimit.from_env`).
     """
 
     def __init__(
@@ -206,7 +207,7 @@ class ClassStore:
         self._workers = ThreadPoolExecutor(POOL_SIZE + POOL_OVERFLOW, "class-store") if bounded else None
         self._schema_ready = False  # set once per process, after the first successful migration
         self._schema_lock = threading.Lock()
-        self.guess_limit = AddressLimit() if guess_limit is None else guess_limit
+        self.guess_limit = AddressLimit.from_env() if guess_limit is None else guess_limit
         self._purged_at = -math.inf  # when this process last deleted what expired (the store's clock)
         self._purge_lock = threading.Lock()
 
