@@ -168,6 +168,44 @@ def test_a_teacher_reopens_the_class_with_the_typed_code_and_key(lang, store):
             assert [e.value for e in at.error] == [tr(lang, "classroom.not_found")]
 
 
+def test_numbers_choices_and_numeric_settings_are_shown_and_typed_text_waits_for_a_reveal(store):
+    """What a student can only pick or write as a number reaches the table at once; a setting with a text field, a
+    choice that is none of the exercise's, or words in a number box is counted and hidden until revealed."""
+    new = store.create_class()
+    numeric_setting = "x=1, h=0.5, c=0.25"
+    answers = {
+        ("gradients", "gradients_counting_regime"): ["exploding", "not a choice"],
+        ("lstm", "lstm_keep_setting"): [numeric_setting, "x=1, h=rude words"],
+        ("home", "home_fading_scale"): ["act=tanh, hidden=3, seed=1, x=1, scale=0.5"],
+        ("counting", "counting_output"): ["0.1234", "rude words"],
+    }
+    for (lesson, exercise_id), responses in answers.items():
+        for n, response in enumerate(responses):
+            store.record(new.info.id, Answer(f"s{n}", lesson, exercise_id, 1, 1, response, False, new_token()))
+    at = open_class("en", params={"code": codes.display(new.info.code), "key": new.teacher_secret})
+    assert_clean(at)
+    table = at.dataframe[0].value
+    cells = list(table[tr("en", "classroom.col_wrong")])
+    hidden = tr("en", "classroom.hidden_text", n=1)
+    assert f"exploding ×1; {hidden}" in cells
+    assert f"{numeric_setting} ×1; {hidden}" in cells
+    assert hidden in cells  # the setting with a text field: counted, not shown
+    assert f"0.123 ×1; {hidden}" in cells
+    assert not any("rude" in str(cell) or "not a choice" in str(cell) or "tanh" in str(cell) for cell in cells)
+    toggles = {toggle.key for toggle in at.toggle if toggle.key.startswith("class_reveal.")}
+    assert toggles == {
+        "class_reveal.gradients.gradients_counting_regime",
+        "class_reveal.lstm.lstm_keep_setting",
+        "class_reveal.home.home_fading_scale",
+        "class_reveal.counting.counting_output",
+    }
+    at.toggle(key="class_reveal.lstm.lstm_keep_setting").set_value(True).run()
+    assert_clean(at)
+    cells = list(at.dataframe[0].value[tr("en", "classroom.col_wrong")])
+    assert any("x=1, h=rude words ×1" in str(cell) for cell in cells)  # revealed: this exercise only
+    assert not any("not a choice" in str(cell) or "tanh" in str(cell) for cell in cells)
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_an_open_teacher_view_of_an_expired_class_says_it_has_ended(lang, store):
     from sqlalchemy import update
