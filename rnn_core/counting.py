@@ -25,6 +25,7 @@ import numpy as np
 
 from rnn_core.errors import InputError
 from rnn_core.optim import Optimizer, apply_updates
+from rnn_core.typed_inputs import MAX_TEXT, check_length
 
 
 def book_dataset() -> tuple[np.ndarray, np.ndarray]:
@@ -53,14 +54,16 @@ class SequenceError(InputError):
     """A typed sequence that is not a list of 0s and 1s (codes below, at :func:`parse_sequence`)."""
 
 
-def parse_sequence(text: str, max_steps: int) -> np.ndarray:
+def parse_sequence(text: str, max_steps: int, max_chars: int = MAX_TEXT) -> np.ndarray:
     """Read a typed bit sequence: ``"0,0,1"``, ``"0 0 1"`` or ``"001"``, of at most ``max_steps`` bits.
 
     Returns:
         (T,) float64 of 0/1.
     Raises:
-        SequenceError: code ``"empty"``, ``"symbol"`` (with the 1-based position and the token) or ``"too_long"``.
+        SequenceError: code ``"empty"``, ``"symbol"`` (with the 1-based position and the token), ``"too_long"``,
+        or ``"too_many_chars"`` (text longer than ``max_chars``, ``chars``: the limit; nothing was read).
     """
+    check_length(text, max_chars, SequenceError)
     cleaned = text.replace(",", " ").replace(";", " ").split()
     if len(cleaned) == 1 and len(cleaned[0]) > 1:
         cleaned = list(cleaned[0])  # "0010" without separators

@@ -14,6 +14,7 @@ import numpy as np
 
 from rnn_core import vanilla
 from rnn_core.errors import InputError
+from rnn_core.typed_inputs import MAX_TEXT, check_length
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")  # plain decimals only: no eval, no 0x, no _
 
@@ -21,17 +22,19 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")  # plain deci
 # A typed sequence that is not a list of numbers raises rnn_core.errors.InputError (codes at parse_numbers).
 
 
-def parse_numbers(text: str, max_steps: int, limit: float) -> np.ndarray:
+def parse_numbers(text: str, max_steps: int, limit: float, max_chars: int = MAX_TEXT) -> np.ndarray:
     """Read ``"1, 0, -0.5"`` (commas, semicolons or spaces; the typographic minus − is accepted).
 
     Args:
-        max_steps: how many numbers it may hold; limit: the largest |x| it may hold.
+        max_steps: how many numbers it may hold; limit: the largest |x| it may hold; max_chars: the longest text
+        read at all.
     Returns:
         (T,) float64.
     Raises:
-        InputError: code ``"empty"``, ``"number"`` (1-based position and token), ``"too_large"`` (|x| > limit)
-        or ``"too_long"``.
+        InputError: code ``"empty"``, ``"number"`` (1-based position and token), ``"too_large"`` (|x| > limit),
+        ``"too_long"`` or ``"too_many_chars"`` (``chars``: ``max_chars``; nothing was read).
     """
+    check_length(text, max_chars)
     tokens = text.replace("−", "-").replace(",", " ").replace(";", " ").split()
     if not tokens:
         raise InputError("empty")

@@ -12,17 +12,19 @@ import re
 import numpy as np
 
 from rnn_core.errors import InputError
+from rnn_core.typed_inputs import MAX_TEXT
 
 
 class MatrixError(InputError):
     """A typed matrix that cannot be read.
 
     Codes: ``"empty"``; ``"number"``, ``"non_finite"`` and ``"too_large"`` (with 1-based ``row``, ``column``
-    and the ``token``); ``"shape"`` (``found`` holds the number of entries in each row read).
+    and the ``token``); ``"shape"`` (``found`` holds the number of entries in each row read); ``"too_many_chars"``
+    (the text is longer than ``chars`` characters and was not read).
     """
 
-    def __init__(self, code: str, row: int = 0, column: int = 0, token: str = "", found: tuple = ()):
-        super().__init__(code, 0, token, row=row, column=column, found=found)
+    def __init__(self, code: str, row: int = 0, column: int = 0, token: str = "", found: tuple = (), **details):
+        super().__init__(code, 0, token, row=row, column=column, found=found, **details)
         self.row, self.column, self.found = row, column, found
 
 
@@ -33,7 +35,7 @@ NON_FINITE = re.compile(r"[+-]?(inf|infinity|nan)", re.IGNORECASE)
 def read_entry(token: str, row: int, column: int, max_abs: float | None) -> float:
     """One typed entry as a float, or the :class:`MatrixError` that says why it cannot be one."""
     if NON_FINITE.fullmatch(token):
-        raise MatrixError("non_finite", row, column, token)
+        raise MatrixError("non_finite", row, column, token[:12])
     if not NUMBER.fullmatch(token):
         raise MatrixError("number", row, column, token[:12])
     value = float(token)
@@ -44,7 +46,7 @@ def read_entry(token: str, row: int, column: int, max_abs: float | None) -> floa
     return value
 
 
-def parse_matrix(text: str, size: int = 2, max_abs: float | None = None) -> np.ndarray:
+def parse_matrix(text: str, size: int = 2, max_abs: float | None = None, max_chars: int = MAX_TEXT) -> np.ndarray:
     """Read a typed square matrix, rows separated by ``;`` or new lines, entries by commas or spaces.
 
     Accepted: ``"0.9, 0.5; 0, 0.9"``, ``"[[0.9, 0.5], [0, 0.9]]"``, two lines, or ``size**2`` numbers on one
@@ -56,6 +58,8 @@ def parse_matrix(text: str, size: int = 2, max_abs: float | None = None) -> np.n
     Raises:
         MatrixError: see its ``code``.
     """
+    if len(text) > max_chars:  # before anything is read
+        raise MatrixError("too_many_chars", chars=max_chars)
     cleaned = text.replace("\u2212", "-")
     cleaned = re.sub(r"\]\s*,?\s*\[", ";", cleaned).replace("[", " ").replace("]", " ")  # [[a, b], [c, d]]
     lines = [line for line in re.split(r"[;\n]", cleaned) if line.strip()]

@@ -6,6 +6,10 @@ separator, a letter or part of a plain decimal number, or the text is refused wi
 - :func:`parse_steps`: inputs of any size D for a student's own LSTM: numbers taken D at a time (one number per
   step when D = 1; ``;`` or a new line may end a step, which must then hold exactly D numbers), or letters,
   each a step shown one-hot (A is the first of the D inputs, B the second, ...).
+
+Every parser of typed text in ``rnn_core`` (these, the home page's numbers, the counting sequence, the typed
+matrix) first refuses a text longer than its ``max_chars`` with :func:`check_length`: :data:`MAX_TEXT` unless
+it says otherwise, the same limit the page's text box and its URL parameter state.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ MIN_TYPED_STEPS = 2  # a typed first-symbol sequence: the symbol and at least on
 MAX_TYPED_STEPS = 121  # ... and at most 120 steps after it
 MAX_STEPS = 200  # a sequence for a student's own LSTM: at most this many steps ...
 MAX_VALUE = 1000.0  # ... of numbers no larger than this
+# The longest texts read, in characters: checked before anything is parsed, so a huge paste (or a value sent past
+# the browser) costs no more than a short one. MAX_TEXT bounds every text a lesson mirrors in its URL (200
+# numbers of a few digits); MAX_OWN_TEXT a sequence for a student's own LSTM (200 steps of several numbers).
+MAX_TEXT = 2400
+MAX_OWN_TEXT = 16_000
 SEPARATORS = " ,\t"  # between symbols or numbers; ";" and new lines also end a step
 NUMBER = re.compile(r"[+\-\u2212]?(\d+\.?\d*|\.\d+)([eE][+\-]?\d+)?", re.ASCII)  # ASCII digits only
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -32,10 +41,19 @@ class SequenceError(InputError):
     length); for :func:`parse_steps` also ``"row_size"`` (step ``position`` holds ``count`` numbers, not
     ``size``), ``"count"`` (``position`` numbers is not a multiple of ``size``), ``"letter"`` (letter ``token``
     at ``position`` is beyond the ``size`` inputs), ``"too_large"`` (number ``token`` at ``position`` exceeds
-    ``limit``) and ``"mixed"`` (letters and numbers together)."""
+    ``limit``) and ``"mixed"`` (letters and numbers together). Text longer than the parser's ``max_chars`` is not read:
+    ``"too_many_chars"`` (``chars``: the limit)."""
 
 
-def parse_symbols(text: str, max_steps: int = MAX_TYPED_STEPS) -> np.ndarray:
+def check_length(text: str, max_chars: int, error: type[InputError] = InputError) -> None:
+    """Refuse ``text`` longer than ``max_chars`` before any parsing: ``error("too_many_chars", chars=max_chars)``.
+
+    Every typed-input parser calls this first (its ``max_chars`` is the limit its widget states)."""
+    if len(text) > max_chars:
+        raise error("too_many_chars", chars=max_chars)
+
+
+def parse_symbols(text: str, max_steps: int = MAX_TYPED_STEPS, max_chars: int = MAX_TEXT) -> np.ndarray:
     """Read a typed first-symbol sequence of the letters A-D (any case; spaces, commas or nothing between).
 
     Returns:
@@ -43,6 +61,7 @@ def parse_symbols(text: str, max_steps: int = MAX_TYPED_STEPS) -> np.ndarray:
     Raises:
         SequenceError: see its docstring.
     """
+    check_length(text, max_chars, SequenceError)
     symbols = []
     for char in text:
         if char in SEPARATORS + ";\n":
@@ -66,7 +85,7 @@ def split_steps(text: str) -> list[list[str]]:
     return [row for row in rows if row != [""]]
 
 
-def parse_steps(text: str, size: int, max_steps: int = MAX_STEPS) -> np.ndarray:
+def parse_steps(text: str, size: int, max_steps: int = MAX_STEPS, max_chars: int = MAX_OWN_TEXT) -> np.ndarray:
     """Read a typed sequence into the inputs of a network with ``size`` inputs: (T, size) float64.
 
     Numbers: taken ``size`` at a time, each group a step (``0.5 -1 2`` is three steps for size 1); a row ended by
@@ -76,12 +95,16 @@ def parse_steps(text: str, size: int, max_steps: int = MAX_STEPS) -> np.ndarray:
     Raises:
         SequenceError: see its docstring.
     """
+    check_length(text, max_chars, SequenceError)
     rows = split_steps(text)
     tokens = [token for row in rows for token in row]
     if not tokens:
         raise SequenceError("empty")
     if all(token.isascii() and token.isalpha() for token in tokens):
         return one_hot_steps("".join(tokens), size, max_steps)
+    typed_steps = len(rows) if len(rows) > 1 else -(-len(tokens) // size)  # known before any number is read
+    if typed_steps > max_steps:
+        raise SequenceError("too_long", typed_steps, limit=max_steps)
     values = []
     for k, token in enumerate(tokens, start=1):
         if NUMBER.fullmatch(token) is None:
@@ -97,10 +120,7 @@ def parse_steps(text: str, size: int, max_steps: int = MAX_STEPS) -> np.ndarray:
                 raise SequenceError("row_size", k, count=len(row), size=size)
     elif len(values) % size:
         raise SequenceError("count", len(values), size=size)
-    steps = np.array(values).reshape(-1, size)
-    if len(steps) > max_steps:
-        raise SequenceError("too_long", len(steps), limit=max_steps)
-    return steps
+    return np.array(values).reshape(-1, size)
 
 
 def one_hot_steps(letters: str, size: int, max_steps: int = MAX_STEPS) -> np.ndarray:

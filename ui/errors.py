@@ -6,6 +6,7 @@ import streamlit as st
 
 from rnn_core.errors import InputError
 from ui.i18n import t, verbatim
+from ui.numbers import integer
 
 
 def show_input_error(err: InputError, keys: dict[str, str], fallback_key: str, **fields) -> None:
@@ -18,6 +19,14 @@ def show_input_error(err: InputError, keys: dict[str, str], fallback_key: str, *
             ``too_long``), ``{token}`` (quoted as typed, never rendered), any field of ``err.details`` and ``fields``.
         fallback_key: the sentence saying what is shown instead (e.g. the default sequence); it may use the
             same fields.
+
+    A text longer than the parser reads at all (code ``"too_many_chars"``, the same for every parser) has one
+    sentence for every page, unless the page names its own.
     """
     values = {"position": err.position, "length": err.position, "token": verbatim(err.token), **err.details, **fields}
-    st.error(t(keys[err.code], **values) + " " + t(fallback_key, **values), icon=":material/front_hand:")
+    if err.code == "too_many_chars":
+        values["chars"] = integer(err.details["chars"])
+        key = keys.get(err.code, "common.text_too_long")
+    else:
+        key = keys[err.code]
+    st.error(t(key, **values) + " " + t(fallback_key, **values), icon=":material/front_hand:")

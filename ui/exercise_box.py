@@ -28,7 +28,7 @@ from ui import numbers, registry, urlstate
 from ui.i18n import current_language, t, verbatim
 
 TRIES_BEFORE_ANSWER = 2
-MAX_TYPED = 200
+MAX_TYPED = exercise.MAX_RESPONSE  # the longest answer read; the box takes one character more (see _on_check)
 FALLBACK_BASE = "http://localhost:8501"  # where st.context.url is unknown (AppTest)
 CHECKS_PER_SECOND = 2
 SEED_SOURCE = "exercise.seed_source"
@@ -235,11 +235,15 @@ def _on_check(lesson: str, exercise_id: str) -> None:
         values = {name: st.session_state.get(urlstate.key(lesson, name)) for name in _setting_names(ex)}
         _check(ex, state, values, ", ".join(f"{name}={value}" for name, value in values.items()))
         return
-    typed = st.session_state.get(
-        f"exercise.{exercise_id}.typed" if ex.kind == "number" else f"exercise.{exercise_id}.chosen"
-    )
+    typed_key = f"exercise.{exercise_id}.typed" if ex.kind == "number" else f"exercise.{exercise_id}.chosen"
+    typed = st.session_state.get(typed_key)
     if typed is None or typed == "":
         state["feedback"] = {"kind": "empty"}
+    elif isinstance(typed, str) and len(typed) > MAX_TYPED:
+        # Streamlit cuts a sent text to the box's max_chars, one more than MAX_TYPED: the extra character says the
+        # answer was too long. It is neither read nor kept.
+        state["feedback"] = {"kind": "too_long"}
+        st.session_state[typed_key] = ""
     else:
         _check(ex, state, typed, str(typed))
 
@@ -283,7 +287,7 @@ def exercise_box(lesson: str, exercise_id: str) -> None:
                 if ex.kind == "number":
                     st.text_input(
                         t("exercise_box.number_label"),
-                        max_chars=MAX_TYPED,
+                        max_chars=MAX_TYPED + 1,
                         key=f"exercise.{exercise_id}.typed",
                         disabled=done,
                     )

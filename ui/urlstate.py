@@ -22,6 +22,7 @@ import streamlit as st
 
 from ui import present
 from ui.i18n import t
+from ui.numbers import integer
 from ui.param import MAX_TEXT, Param  # noqa: F401 (pages and tests read them here too)
 
 
@@ -194,7 +195,47 @@ def choice(page: str, p: Param, label: str, format_func: Callable[[Any], str], w
 def text(page: str, p: Param, label: str, **kwargs) -> str:
     if present.hidden(p.name):
         return _kept(page, p)
-    return st.text_input(label, max_chars=MAX_TEXT, key=key(page, p.name), **_persisting(kwargs))
+    return bounded_text(label, key(page, p.name), p.max_chars, p.default, **_persisting(kwargs))
+
+
+def bounded_text(label: str, widget_key: str, limit: int, fallback: str, **kwargs) -> str:
+    """A text box whose value the server bounds to ``limit`` characters, whatever a client sends.
+
+    Streamlit (1.67) cuts a text sent for a box to the box's ``max_chars`` on the server, before the app sees it;
+    the box takes one character more than ``limit``, so a text that went over is still seen to have done so. Its
+    change is then undone, back to the last accepted value (``fallback`` if there was none), and the box says so.
+    Parsers check the same limit again before reading anything (:func:`rnn_core.typed_inputs.check_length`).
+    """
+    value = st.session_state.get(widget_key)
+    if isinstance(value, str) and len(value) <= limit:
+        st.session_state[_accepted(widget_key)] = value
+    typed = st.text_input(
+        label,
+        key=widget_key,
+        max_chars=limit + 1,
+        on_change=_undo_too_long,
+        args=(widget_key, limit, fallback),
+        **kwargs,
+    )
+    if st.session_state.pop(_refused(widget_key), False):
+        st.warning(t("common.text_too_long_kept", chars=integer(limit)), icon=":material/warning:")
+    return typed
+
+
+def _accepted(widget_key: str) -> str:
+    return f"_accepted.{widget_key}"
+
+
+def _refused(widget_key: str) -> str:
+    return f"_refused.{widget_key}"
+
+
+def _undo_too_long(widget_key: str, limit: int, fallback: str) -> None:
+    """A text box's change callback: a text over ``limit`` is not kept (see :func:`bounded_text`)."""
+    value = st.session_state.get(widget_key)
+    if isinstance(value, str) and len(value) > limit:
+        st.session_state[widget_key] = st.session_state.get(_accepted(widget_key), fallback)
+        st.session_state[_refused(widget_key)] = True
 
 
 def multichoice(page: str, p: Param, label: str, format_func: Callable[[Any], str], widget=None, **kwargs) -> Any:

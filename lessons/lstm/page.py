@@ -294,9 +294,11 @@ def own_model() -> None:
         if "lstm_own_seq" not in st.session_state or st.session_state.get("lstm_own_seq_for") != upload.file_id:
             st.session_state["lstm_own_seq"] = lesson.own_default(D)  # a sequence that fits this model
             st.session_state["lstm_own_seq_for"] = upload.file_id
-        text = st.text_input(
+        text = urlstate.bounded_text(
             t("lstm.own_seq_label", D=integer(D)),
-            key="lstm_own_seq",
+            "lstm_own_seq",
+            typed_inputs.MAX_OWN_TEXT,
+            lesson.own_default(D),
             help=t(
                 "lstm.own_seq_help",
                 D=integer(D),
