@@ -11,6 +11,9 @@ only when it is called, and says which private names it relies on.
   builds once per process; the page tests (some 700 sessions) build them once instead. tests/conftest.py applies
   it once, for the whole test session, and undoes it at the end. (AppTest's millisecond polling of its script
   thread is left as it is: polling every 5 ms instead saved no CPU time we could measure.)
+- :func:`chart_frames`: a chart element's rows (AppTest gives the spec, not the Arrow data beside it).
+- :func:`keep_media_managers`, :func:`download`, :func:`served`: what a download button gives on a click, from
+  the very function the server would run.
 """
 
 from __future__ import annotations
@@ -67,3 +70,47 @@ def build_once_per_process(monkeypatch) -> None:
     )
     shared = app_test.ScriptCache()
     monkeypatch.setattr(app_test, "ScriptCache", lambda: shared)
+
+
+def chart_frames(element) -> list:
+    """The data sets a chart element carries beside its spec (``element.proto.datasets``: Arrow bytes), as pandas
+    data frames, read with Streamlit's own decoder (``streamlit.dataframe_util``): AppTest gives a chart's spec
+    but no public way to its rows."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    proto = getattr(element, "proto", element)
+    return [convert_arrow_bytes_to_pandas_df(d.data.data) for d in proto.datasets]
+
+
+def keep_media_managers(monkeypatch) -> list:
+    """Keep the media file manager each AppTest run makes (``streamlit.testing.v1.app_test.MediaFileManager``),
+    in a list, the last run's last. AppTest drops it after each run, and with it the deferred function a download
+    button runs on a click (``MediaFileManager.execute_deferred``, what the server's media endpoint calls): a test
+    that checks what a Save button gives calls that very function."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.testing.v1 import app_test
+
+    made: list[MediaFileManager] = []
+
+    class Kept(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Kept)
+    return made
+
+
+def download(manager, button) -> bytes:
+    """What clicking a download ``button`` sends: the server runs its deferred callable
+    (``MediaFileManager.execute_deferred``, from the button's ``deferred_file_id``) and serves the result."""
+    file_id = button.proto.deferred_file_id
+    assert file_id, f"{button.key} holds no file to make on a click"
+    return served(manager, manager.execute_deferred(file_id))
+
+
+def served(manager, url: str) -> bytes:
+    """The bytes a media URL (``/media/<id>.<ext>``) serves, read from the run's media file manager."""
+    stored = manager.read_file(url.rsplit("/", 1)[1].split(".", 1)[0])
+    assert stored is not None, url
+    return stored.content

@@ -23,6 +23,7 @@ from apptest_helpers import (
     type_and_check,
     url_of,
 )
+from streamlit_compat import chart_frames as chart_frames_of
 
 from lessons.counting import readings as lesson
 from lessons.counting import tables
@@ -60,9 +61,7 @@ def chart_specs(at) -> list[dict]:
 
 def chart_frames(at, index: int) -> list:
     """The data frames one chart on the page carries (Streamlit ships them beside the spec, as Arrow)."""
-    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
-
-    return [convert_arrow_bytes_to_pandas_df(d.data.data) for d in at.get("vega_lite_chart")[index].proto.datasets]
+    return chart_frames_of(at.get("vega_lite_chart")[index])
 
 
 def markdown_tables(at) -> list[dict[str, list[str]]]:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from apptest_helpers import assert_clean, by_key, check_button, open_app, set_clock, texts, type_and_check, url_of
 from browser_helpers import load, wait_until_drawn, wait_until_run, watch_console
+from streamlit_compat import chart_frames as chart_frames_of
 
 from lessons.gradients import params, readings
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral
@@ -36,9 +37,7 @@ def specs(at) -> list[dict]:
 
 def chart_rows(at, index: int):
     """The data of the index-th chart (its first dataset), decoded from the Arrow bytes Streamlit sends."""
-    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
-
-    return convert_arrow_bytes_to_pandas_df(at.get("vega_lite_chart")[index].proto.datasets[0].data.data)
+    return chart_frames_of(at.get("vega_lite_chart")[index])[0]
 
 
 def chart_index(at, needle: str) -> int:
@@ -598,9 +597,7 @@ def test_the_cliff_surface_is_an_image_under_the_cross_section_and_the_clipped_s
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
     assert marks[0] == "image" and {"rule", "line", "text"} <= set(marks)
     assert len(chart.spec) + sum(len(d.data.data) for d in chart.datasets) < 100_000  # an image, not 10,000 rows
-    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
-
-    frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.datasets]
+    frames = chart_frames_of(chart)
     step = next(f for f in frames if "step" in f and len(f) == 2)
     clipped = cliff.gradient_step(6.0, cliff.wall_point(6.0, *params.CLIFF_B_RANGE), 1.0, clip=0.1)
     np.testing.assert_allclose(step[["w", "b"]].to_numpy(), [clipped["start"], clipped["end"]])

@@ -18,6 +18,7 @@ from apptest_helpers import (
     type_and_check,
     url_of,
 )
+from streamlit_compat import chart_frames as chart_frames_of
 
 from lessons.home.exercises import SHARE
 from lessons.home.params import INPUT_LIMIT, MAX_STEPS, PARAMS, SCALE_STEP, START_SCALE, P
@@ -289,9 +290,7 @@ def test_what_the_log_axis_leaves_out_is_said(lang):
 
 
 def chart_frame(at, index: int):
-    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
-
-    return convert_arrow_bytes_to_pandas_df(at.get("vega_lite_chart")[index].proto.datasets[0].data.data)
+    return chart_frames_of(at.get("vega_lite_chart")[index])[0]
 
 
 def tooltips(node) -> list[dict]:

@@ -29,8 +29,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pytest
 from apptest_helpers import assert_clean, open_app, page_values
-from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import app_test
+from streamlit_compat import download, keep_media_managers, served
 
 from lessons import PAGES
 from ui import registry
@@ -68,15 +67,7 @@ CASES = [(page.name, None) for page in PAGES] + [("optimizers", OPTIMIZERS_ELSEW
 @pytest.fixture
 def kept_media(monkeypatch):
     """The media file managers AppTest makes, one per run, kept in a list (the last is the last run's)."""
-    made: list[MediaFileManager] = []
-
-    class Kept(MediaFileManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(app_test, "MediaFileManager", Kept)
-    return made
+    return keep_media_managers(monkeypatch)
 
 
 @dataclass
@@ -124,20 +115,6 @@ def menus_of(at) -> list[Menu]:
             current.table = node.value
     assert not charts, f"{len(charts)} chart(s) at the end of the page with no Save menu after them"
     return menus
-
-
-def download(manager: MediaFileManager, button) -> bytes:
-    """What clicking ``button`` sends: the server runs its deferred callable and serves the result."""
-    file_id = button.proto.deferred_file_id
-    assert file_id, f"{button.key} holds no file to make on a click"
-    url = manager.execute_deferred(file_id)
-    return served(manager, url)
-
-
-def served(manager: MediaFileManager, url: str) -> bytes:
-    stored = manager.read_file(url.rsplit("/", 1)[1].split(".", 1)[0])
-    assert stored is not None, url
-    return stored.content
 
 
 def views(spec: dict):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from apptest_helpers import open_app, page_values, run_script
+from streamlit_compat import chart_frames as chart_frames_of
 
 from ui import registry, reproduce
 from ui.i18n import catalog
@@ -24,9 +25,7 @@ def metric(at, key: str, **fields) -> str:
 
 def chart_frame(at, index: int):
     """The first data frame of one chart on the page (Streamlit ships it beside the spec, as Arrow)."""
-    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
-
-    return convert_arrow_bytes_to_pandas_df(at.get("vega_lite_chart")[index].proto.datasets[0].data.data)
+    return chart_frames_of(at.get("vega_lite_chart")[index])[0]
 
 
 def test_the_script_carries_the_settings_and_the_link_and_nothing_typed_runs():

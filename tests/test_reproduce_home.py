@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from apptest_helpers import open_app, page_values, run_script, texts
+from streamlit_compat import chart_frames as chart_frames_of
 
 from ui import reproduce
 from ui.i18n import catalog
@@ -12,9 +13,7 @@ from ui.numbers import num
 
 def chart_frame(at, index: int):
     """The first data frame of one chart on the page (Streamlit ships it beside the spec, as Arrow)."""
-    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
-
-    return convert_arrow_bytes_to_pandas_df(at.get("vega_lite_chart")[index].proto.datasets[0].data.data)
+    return chart_frames_of(at.get("vega_lite_chart")[index])[0]
 
 
 @pytest.mark.parametrize(
