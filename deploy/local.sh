@@ -101,14 +101,14 @@ STREAMLIT_SERVER_COOKIE_SECRET=$("$PYTHON" -c 'import secrets; print(secrets.tok
 export STREAMLIT_SERVER_COOKIE_SECRET
 
 # nginx's config, from the template. On a refused connection or a connect timeout nginx retries the request on
-# another replica (proxy_next_upstream) and skips the failed one for fail_timeout: on loopback a refused connect
-# is a certain sign the replica is down, so one failure is enough, and 5 s later nginx tries it again (a
-# restarted replica gets its clients back that soon).
+# another replica (proxy_next_upstream), so a dead replica's clients see no error; after 2 failures within 5 s it
+# skips that replica for 5 s (one failure could be a race on a kept-alive connection; 5 s later nginx tries it
+# again, so a restarted replica gets its clients back that soon).
 NG=$WORK/nginx
 mkdir -p "$NG/tmp"
 servers=""
 for p in "${PORTS[@]}"; do
-  servers+="        server 127.0.0.1:$p max_fails=1 fail_timeout=5s;"$'\n'
+  servers+="        server 127.0.0.1:$p max_fails=2 fail_timeout=5s;"$'\n'
 done
 user_line="# (not root: workers run as the invoking user)"
 if ((EUID == 0)); then
@@ -186,11 +186,14 @@ stdout_logfile_maxbytes=10MB
 stdout_logfile_backups=1
 INI
   done
-  # nginx starts once every replica is healthy (the script starts it), and is restarted if it dies.
+  # nginx starts once every replica is healthy (the script starts it), and is restarted if it dies. Its workers
+  # outlive a master killed with SIGKILL and keep the port, so a new master could never bind it: before starting,
+  # the wrapper kills the nginx processes left in the old master's process group (its pid is in nginx.pid, which
+  # a clean stop removes).
   cat <<INI
 
 [program:nginx]
-command=$(pct "$NGINX") -p $(pct "$NG")/ -c $(pct "$NG")/nginx.conf -e $(pct "$NG")/error.log -g "daemon off;"
+command=bash -c 'old=\$(cat $(pct "$NG")/nginx.pid 2>/dev/null) && pkill -KILL -g "\$old" -x nginx; exec $(pct "$NGINX") -p $(pct "$NG")/ -c $(pct "$NG")/nginx.conf -e $(pct "$NG")/error.log -g "daemon off;"'
 autostart=false
 autorestart=true
 startsecs=1
