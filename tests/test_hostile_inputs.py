@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from apptest_helpers import assert_clean, by_key, open_app, url_of
 from servers import streamlit_server
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Common_pb2 import FileUploaderState, FileURLs, UploadedFileInfo
@@ -474,3 +475,29 @@ def test_a_message_over_the_servers_limit_closes_only_its_own_connection(server)
     assert "1009" in str(closed) or "too big" in str(closed).lower(), closed
     assert moved.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" and moved.exceptions == []
     assert urllib.request.urlopen(f"{url}/_stcore/health", timeout=10).read() == b"ok"
+
+
+# --- what a student sees -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_text_over_its_limit_is_undone_with_a_notice_in_the_students_language(lang):
+    at = open_app("home", lang=lang)
+    by_key(at, "text_input", "home.x").input("0, 1").run()
+    # set_value, not input: AppTest's input() ignores a text over max_chars, as a browser does; a client need not.
+    by_key(at, "text_input", "home.x").set_value("1; " * 1000).run()  # 3,000 characters
+    assert_clean(at)
+    notice = catalog(lang)["common.text_too_long_kept"].format(chars=integer(typed_inputs.MAX_TEXT))
+    assert notice in [w.value for w in at.warning]
+    assert by_key(at, "text_input", "home.x").value == "0, 1"  # the last accepted value
+    assert url_of(at)["x"] == "0, 1"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_text_over_the_parsers_limit_gets_one_sentence_on_every_page(lang):
+    """A value that reaches a parser unchecked (a box not drawn in the run before, so no change callback) is
+    refused by the parser's own length check, with the shared sentence and the page's fallback."""
+    at = open_app("home", lang=lang)
+    at.session_state["home.x"] = "1" * (typed_inputs.MAX_TEXT + 1)
+    at.run()
+    assert_clean(at)
+    sentence = catalog(lang)["common.text_too_long"].format(chars=integer(typed_inputs.MAX_TEXT))
+    assert any(e.value.startswith(sentence) for e in at.error), [e.value for e in at.error]
