@@ -47,7 +47,7 @@ stopped=0
 cleanup() {
   ((stopped)) && return
   stopped=1
-  trap '' INT TERM  # a second Ctrl-C must not cut the clean-up short and leave orphans
+  trap '' HUP INT TERM  # a second Ctrl-C must not cut the clean-up short and leave orphans
   # supervisord stops its programs by priority: nginx first (TERM = fast shutdown, so open websockets do not
   # hold it), then all replicas at once (TERM = Streamlit's graceful stop; KILL to the process group after
   # stopwaitsecs), and exits when all are gone. It is our child, so `wait` reaps it.
@@ -71,6 +71,7 @@ cleanup() {
   fi
   log "stopped"
 }
+trap 'cleanup; exit 129' HUP
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
 trap 'cleanup' EXIT
@@ -169,7 +170,7 @@ INI
     cat <<INI
 
 [program:replica-$i]
-command=$(pct "$PYTHON") -m streamlit run app.py --server.address 127.0.0.1 --server.port ${PORTS[i]} --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none
+command=$(pct "$PYTHON") $(pct "$HERE")/die_with_parent.py --signal KILL -- $(pct "$PYTHON") -m streamlit run app.py --server.address 127.0.0.1 --server.port ${PORTS[i]} --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none
 directory=$(pct "$ROOT")
 environment=RNN_LAB_REPLICA="$i"
 autostart=true
@@ -193,7 +194,7 @@ INI
   cat <<INI
 
 [program:nginx]
-command=bash -c 'old=\$(cat $(pct "$NG")/nginx.pid 2>/dev/null) && pkill -KILL -g "\$old" -x nginx; exec $(pct "$NGINX") -p $(pct "$NG")/ -c $(pct "$NG")/nginx.conf -e $(pct "$NG")/error.log -g "daemon off;"'
+command=$(pct "$PYTHON") $(pct "$HERE")/die_with_parent.py -- bash -c 'old=\$(cat $(pct "$NG")/nginx.pid 2>/dev/null) && pkill -KILL -g "\$old" -x nginx; exec $(pct "$NGINX") -p $(pct "$NG")/ -c $(pct "$NG")/nginx.conf -e $(pct "$NG")/error.log -g "daemon off;"'
 autostart=false
 autorestart=true
 startsecs=1
@@ -209,8 +210,13 @@ stdout_logfile_backups=0
 INI
 } >"$CONF"
 
-# supervisord in the foreground as our child; its log (starts, exits, restarts) goes to our stderr too.
-"$PYTHON" -m supervisor.supervisord -n -c "$CONF" &
+# supervisord in the foreground as our child; its log (starts, exits, restarts) goes to our output too. In a
+# process group of its own, so a terminal's Ctrl-C or hang-up reaches only this script, which stops it (a SIGHUP
+# would make supervisord restart everything). And with Linux's parent-death signal (deploy/die_with_parent.py,
+# also used for supervisord's programs): if this script is killed without its clean-up (SIGKILL), the kernel
+# sends supervisord SIGTERM, its clean stop, so nothing is orphaned; if supervisord is killed, nginx gets SIGTERM
+# and the replicas SIGKILL (with supervisord gone, Streamlit's graceful stop hangs writing to its closed pipe).
+"$PYTHON" "$HERE/die_with_parent.py" --own-group --parent $$ -- "$PYTHON" -m supervisor.supervisord -n -c "$CONF" &
 SUPERVISORD_PID=$!
 log "supervisord: pid $SUPERVISORD_PID (status: $PYTHON -m supervisor.supervisorctl -c $CONF status)"
 

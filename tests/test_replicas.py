@@ -14,6 +14,7 @@ the sticky cookie and an Origin header, as a browser does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -213,20 +214,22 @@ async def session(base: str, page: str, query: str) -> dict:
     return run
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+@contextlib.contextmanager
+def local_sh(replicas: int, folder: Path):
+    """deploy/local.sh with ``replicas`` replicas on a free port, running until the block ends; yields what it
+    printed: its process, the base URL, the pids and addresses, and its work dir."""
     nginx = _nginx()
     if nginx is None:
         if os.environ.get("RNN_LAB_REQUIRE_BROWSER"):
             pytest.fail("nginx is required here (RNN_LAB_REQUIRE_BROWSER is set): apt-get install nginx")
         pytest.skip("nginx is not installed (apt-get install nginx)")
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("replicas") / "local.sh.log"
+    log_path = folder / "local.sh.log"
     log = open(log_path, "w+b")
     # The replicas run with this interpreter (a virtual environment in CI), not whatever python3 is on PATH.
     env = dict(os.environ, NGINX=nginx, RNNLAB_HEALTH_TIMEOUT=str(STARTUP_TIMEOUT), PYTHON=sys.executable)
     proc = subprocess.Popen(
-        ["bash", str(SCRIPT), "2", str(port)],
+        ["bash", str(SCRIPT), str(replicas), str(port)],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -235,7 +238,7 @@ def cluster(tmp_path_factory):
         start_new_session=True,
     )
     output = lambda: log_path.read_text(errors="replace")  # noqa: E731
-    info = {"proc": proc, "port": port, "base": f"http://127.0.0.1:{port}", "output": output}
+    info = {"proc": proc, "port": port, "base": f"http://127.0.0.1:{port}", "output": output, "tree": set()}
     try:
 
         def ready():
@@ -253,8 +256,9 @@ def cluster(tmp_path_factory):
         info["workdir"] = re.search(r"work dir: (\S+)", text).group(1)
         yield info
     finally:
-        # Backstop for a failed test: nothing the script started may outlive the module.
-        tree = _descendants(proc.pid)
+        # Backstop for a failed test: nothing the script started may outlive it (a test that kills the script
+        # first records its tree in info["tree"]).
+        tree = _descendants(proc.pid) | info["tree"]
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -267,6 +271,14 @@ def cluster(tmp_path_factory):
             except ProcessLookupError:
                 pass
         log.close()
+        if "workdir" in info:
+            shutil.rmtree(info["workdir"], ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    with local_sh(2, tmp_path_factory.mktemp("replicas")) as info:
+        yield info
 
 
 def test_replicas_behind_nginx(cluster):
@@ -550,3 +562,20 @@ def test_sigterm_stops_everything(cluster):
     assert not leftover, f"processes outlived deploy/local.sh: {leftover}"
     assert not Path(cluster["workdir"]).exists()
     assert "stopped" in cluster["output"]()
+
+
+@pytest.mark.parametrize("victim", ["local.sh", "supervisord"])
+def test_sigkill_up_the_tree_leaves_no_orphans(tmp_path, victim):
+    """SIGKILL skips every clean-up of the killed process: the kernel's parent-death signal must still stop what
+    it started (supervisord when the script dies; the replicas and nginx when supervisord dies)."""
+    with local_sh(1, tmp_path) as run:
+        proc = run["proc"]
+        tree = run["tree"] = _descendants(proc.pid)
+        pids = run["replica_pids"] + [run["nginx_pid"], run["supervisord_pid"]]
+        assert set(pids) <= tree, (pids, tree)
+        os.kill(proc.pid if victim == "local.sh" else run["supervisord_pid"], signal.SIGKILL)
+        _poll(lambda: not any(_alive(pid) for pid in tree), 30, f"every process to stop after {victim} was killed")
+        if victim == "supervisord":  # the script sees it gone, says so and exits 1 after its clean-up
+            assert proc.wait(timeout=30) == 1
+            assert "supervisord exited" in run["output"]()
+            assert not Path(run["workdir"]).exists()
