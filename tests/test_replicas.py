@@ -4,8 +4,8 @@ Twenty clients load a page over HTTP and run it over Streamlit's websocket proto
 stay on the replica nginx chose for it (seen in nginx's X-Upstream header, the replica's loopback address), both
 replicas must get clients, a deep link and ?lang=ko must arrive intact. Then one replica is killed with SIGKILL:
 the other keeps answering, the dead one's clients are served by the live one, its open websocket closes and a
-reconnect opens a lesson, and supervisord restarts it within 20 s. So with nginx. Last, SIGTERM must stop every
-process.
+reconnect opens a lesson, and supervisord restarts it within 20 s. So with nginx. SIGTERM must stop every
+process, and so must SIGKILL of the script or of supervisord (the kernel's parent-death signal).
 
 The websocket client is bench/wsclient.py's StreamlitClient, which sends what a browser sends; here it also sends
 the sticky cookie and an Origin header, as a browser does.
@@ -418,6 +418,17 @@ def _longest_failure(records: list[tuple[float, str | None]]) -> float:
     return longest
 
 
+def _restarted_replica(addr: str, old_pid: int) -> int | None:
+    """The pid of a new process listening on the replica's address and answering its health check, if any."""
+    pid = _listener_pid(int(addr.rsplit(":", 1)[1]))
+    if pid is None or pid == old_pid or not _alive(pid):
+        return None
+    try:
+        return pid if http_get(f"http://{addr}", "/_stcore/health")[2] == b"ok" else None
+    except OSError:
+        return None
+
+
 async def _wait_closed(client: StreamlitClient, timeout: float) -> bool:
     """True once the server side of the client's websocket has gone (the browser would then reconnect)."""
     try:
@@ -484,16 +495,11 @@ def test_killed_replica_is_restarted_while_the_other_serves(cluster):
         assert reconnected_to == survivor_addr, (rerun["upstream"], failed_reconnects, _logs(cluster))
 
         # supervisord starts a new process on the same port, which answers its health check.
-        def restarted():
-            pid = _listener_pid(victim_port)
-            if pid is None or pid == victim_pid or not _alive(pid):
-                return None
-            try:
-                return pid if http_get(f"http://{victim_addr}", "/_stcore/health")[2] == b"ok" else None
-            except OSError:
-                return None
-
-        new_pid = _poll(restarted, RESTART_WITHIN - (time.monotonic() - killed_at), "the killed replica's restart")
+        new_pid = _poll(
+            partial(_restarted_replica, victim_addr, victim_pid),
+            RESTART_WITHIN - (time.monotonic() - killed_at),
+            "the killed replica's restart",
+        )
         restart_took = time.monotonic() - killed_at
         assert _parents().get(new_pid) == supervisord, "the new replica is not supervisord's child"
         cluster["replica_pids"][0] = new_pid
@@ -548,20 +554,25 @@ def test_killed_nginx_is_restarted(cluster):
     assert "exited: nginx (terminated by SIGKILL" in cluster["output"]()
 
 
-def test_sigterm_stops_everything(cluster):
-    proc = cluster["proc"]
-    pids = cluster["replica_pids"] + [cluster["nginx_pid"], cluster["supervisord_pid"]]
-    assert len(pids) == 4 and all(_alive(pid) for pid in pids)
-    tree = _descendants(proc.pid)  # supervisord, the replicas, nginx and its workers
-    assert set(pids) <= tree and len(tree) >= 5, tree
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=60) == 128 + signal.SIGTERM, cluster["output"]()
-    _poll(lambda: not any(_alive(pid) for pid in pids), 10, "supervisord, nginx and the replicas to exit")
-    # Nothing else the script started (nginx workers included) is left either, and its work dir is gone.
-    leftover = [pid for pid in tree | set(_group_members(proc.pid)) if _alive(pid)]
-    assert not leftover, f"processes outlived deploy/local.sh: {leftover}"
-    assert not Path(cluster["workdir"]).exists()
-    assert "stopped" in cluster["output"]()
+def test_sigterm_stops_everything(tmp_path):
+    """A run of its own (the tests above share one that must stay up, in whatever order pytest-xdist runs them),
+    with a replica restarted by supervisord first: the restarted one must stop too."""
+    with local_sh(2, tmp_path) as run:
+        proc = run["proc"]
+        os.kill(run["replica_pids"][0], signal.SIGKILL)
+        new_pid = _poll(partial(_restarted_replica, run["replica_addrs"][0], run["replica_pids"][0]), 60, "a restart")
+        pids = [new_pid, run["replica_pids"][1], run["nginx_pid"], run["supervisord_pid"]]
+        assert all(_alive(pid) for pid in pids)
+        tree = _descendants(proc.pid)  # supervisord, the replicas, nginx and its workers
+        assert set(pids) <= tree and len(tree) >= 5, tree
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 128 + signal.SIGTERM, run["output"]()
+        _poll(lambda: not any(_alive(pid) for pid in pids), 10, "supervisord, nginx and the replicas to exit")
+        # Nothing else the script started (nginx workers included) is left either, and its work dir is gone.
+        leftover = [pid for pid in tree | set(_group_members(proc.pid)) if _alive(pid)]
+        assert not leftover, f"processes outlived deploy/local.sh: {leftover}"
+        assert not Path(run["workdir"]).exists()
+        assert "stopped" in run["output"]()
 
 
 @pytest.mark.parametrize("victim", ["local.sh", "supervisord"])
