@@ -12,6 +12,7 @@ answer box among them.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import http.client
 import math
 import os
@@ -135,7 +136,10 @@ def server():
 
 
 def run(coroutine, seconds: float = 240):
-    return asyncio.run(asyncio.wait_for(coroutine, seconds))
+    """Run ``coroutine`` to its end on an event loop of its own thread (a browser test earlier in the same pytest
+    process may leave a loop running in this one)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coroutine, seconds)).result()
 
 
 # --- what the protocol client lacks: a form's submit, an upload --------------------------------------------
