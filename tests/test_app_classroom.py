@@ -110,6 +110,22 @@ def test_the_class_link_joins_a_student(lang, store):
     assert url_of(at) == {"lang": lang}
 
 
+def test_a_join_code_in_a_lesson_link_is_a_guess_like_any_other(store, monkeypatch):
+    # Sessions here share one client address ("local"); the store's guess limit is read when it is made.
+    monkeypatch.setenv("RNNLAB_GUESS_BURST", "3")
+    monkeypatch.setenv("RNNLAB_GUESS_RATE", "0.0001")
+    code = store.create_class().info.code
+    joined = open_app("counting", params={"join": codes.display(code)})
+    assert joined.session_state["_class.joined"]["code"] == code  # a live code joins from any lesson's link
+    for n in range(3):  # three wrong codes, each in a new session: the address's guesses are spent
+        at = open_app("counting", params={"join": f"ZZZ-{n:03d}"})
+        assert_clean(at)
+        assert "_class.joined" not in at.session_state
+    refused = open_app("counting", params={"join": codes.display(code)})
+    assert_clean(refused)  # the lesson itself carries on
+    assert "_class.joined" not in refused.session_state  # but even the right code is not looked up now
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
     new = store.create_class()

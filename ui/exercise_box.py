@@ -15,16 +15,25 @@ session's :class:`classroom.ratelimit.RateLimit`, which may read a clock of the 
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 from classroom import codes
 from classroom.ratelimit import RateLimit
 from classroom.recorder import Recorder
-from classroom.store import Answer, ClassInfo, ClassStore, StoreUnavailable, class_days_from_env, default_url, new_token
+from classroom.store import (
+    Answer,
+    ClassInfo,
+    ClassStore,
+    StoreUnavailable,
+    TooManyGuesses,
+    class_days_from_env,
+    default_url,
+    new_token,
+)
 from rnn_core import exercise
-from ui import numbers, registry, urlstate
+from ui import numbers, registry, shortlinks, urlstate
 from ui.i18n import current_language, t, verbatim
 
 TRIES_BEFORE_ANSWER = 2
@@ -83,11 +92,13 @@ def join_from_link() -> None:
     joined = joined_class()
     if not code or (joined and joined["code"] == code) or st.session_state.get("_class.tried") == code:
         return
+    if urlsplit(st.context.url or "").path.rstrip("/").endswith("/class"):
+        return  # the Class page reads its own ?join= (and says why a code failed): one look-up, one guess
     st.session_state["_class.tried"] = code
     store = class_store()
-    try:
-        info = store.find_class(code[:20]) if store else None
-    except StoreUnavailable:
+    try:  # a guess like any other: counted against this client's address (classroom.store.find_class)
+        info = store.find_class(code[:20], shortlinks.client()) if store else None
+    except (StoreUnavailable, TooManyGuesses):
         info = None
     if info is not None:
         join(info)
