@@ -3,6 +3,8 @@ healthy before use, stopped after."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import os
 import socket
@@ -67,3 +69,11 @@ def streamlit_server(script: str = "app.py", env: dict | None = None, timeout: f
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def run_async(coroutine, seconds: float = 240):
+    """Run ``coroutine`` to its end, within ``seconds``, on an event loop of its own thread: a browser test earlier
+    in the same pytest process leaves Playwright's loop running in this thread, where ``asyncio.run`` refuses to
+    start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coroutine, seconds)).result()

@@ -4,11 +4,10 @@ for a widget inside a fragment."""
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import parse_qs
 
 import pytest
-from servers import streamlit_server
+from servers import run_async, streamlit_server
 
 from bench.wsclient import StreamlitClient
 
@@ -29,7 +28,7 @@ def server():
 
 
 def run(coroutine):
-    return asyncio.run(asyncio.wait_for(coroutine, 180))
+    return run_async(coroutine, 180)
 
 
 @pytest.mark.parametrize("path", sorted(MOVES))

@@ -15,7 +15,7 @@ import time
 
 import pytest
 import websockets
-from servers import streamlit_server
+from servers import run_async, streamlit_server
 
 from bench.wsclient import StreamlitClient
 from classroom import codes
@@ -58,7 +58,7 @@ async def alerts(base: str, forwarded: str, page: str, query: str) -> list[str]:
 
 
 def guess(base: str, forwarded: str, page: str, query: str) -> list[str]:
-    return asyncio.run(alerts(base, forwarded, page, query))
+    return run_async(alerts(base, forwarded, page, query))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ answer box among them.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import http.client
 import math
 import os
@@ -26,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from apptest_helpers import assert_clean, by_key, open_app, url_of
-from servers import streamlit_server
+from servers import run_async, streamlit_server
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Common_pb2 import FileUploaderState, FileURLs, UploadedFileInfo
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -136,10 +135,7 @@ def server():
 
 
 def run(coroutine, seconds: float = 240):
-    """Run ``coroutine`` to its end on an event loop of its own thread (a browser test earlier in the same pytest
-    process may leave a loop running in this one)."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, asyncio.wait_for(coroutine, seconds)).result()
+    return run_async(coroutine, seconds)
 
 
 # --- what the protocol client lacks: a form's submit, an upload --------------------------------------------

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 import websockets
+from servers import run_async
 
 from bench.wsclient import StreamlitClient
 from lessons import PAGES
@@ -301,7 +302,7 @@ def test_replicas_behind_nginx(cluster):
     async def classroom():
         return await asyncio.gather(*(session(base, pages[i % len(pages)], "lang=en") for i in range(20)))
 
-    runs = asyncio.run(classroom())
+    runs = run_async(classroom())
     for i, run in enumerate(runs):
         where = f"session {i} (/{pages[i % len(pages)]})"
         assert run["finished"] == "FINISHED_SUCCESSFULLY", where
@@ -315,7 +316,7 @@ def test_replicas_behind_nginx(cluster):
 
     # A deep link with page state, through the proxy.
     en, ko = _locale("en"), _locale("ko")
-    run = asyncio.run(session(base, "counting", "w=0.5&seq=1,1,1"))
+    run = run_async(session(base, "counting", "w=0.5&seq=1,1,1"))
     assert run["finished"] == "FINISHED_SUCCESSFULLY" and not run["exceptions"], run["exceptions"]
     assert run["headings"][0] == en["counting"]["title"]
     assert run["query"]["w"] == ["0.5"] and run["query"]["seq"] == ["1,1,1"], run["query"]
@@ -324,10 +325,10 @@ def test_replicas_behind_nginx(cluster):
     assert len(set(run["seen"])) == 1, run["seen"]
 
     # ?lang=ko: the home page in Korean, and a deep link in Korean.
-    run = asyncio.run(session(base, "", "lang=ko"))
+    run = run_async(session(base, "", "lang=ko"))
     assert run["finished"] == "FINISHED_SUCCESSFULLY" and not run["exceptions"], run["exceptions"]
     assert run["headings"][0] == ko["home"]["title"]
-    run = asyncio.run(session(base, "counting", "lang=ko&w=0.5&seq=1,1,1"))
+    run = run_async(session(base, "counting", "lang=ko&w=0.5&seq=1,1,1"))
     assert not run["exceptions"] and run["headings"][0] == ko["counting"]["title"]
     assert run["query"]["lang"] == ["ko"]
 
@@ -485,7 +486,7 @@ def test_killed_replica_is_restarted_while_the_other_serves(cluster):
                 await asyncio.sleep(0.5)
 
     try:
-        killed_at, failed_reconnects, rerun = asyncio.run(asyncio.wait_for(scenario(), RUN_TIMEOUT + 30))
+        killed_at, failed_reconnects, rerun = run_async(scenario(), RUN_TIMEOUT + 30)
         # The reconnected session opened the lesson on the live replica.
         assert rerun["finished"] == "FINISHED_SUCCESSFULLY" and not rerun["exceptions"], rerun["exceptions"]
         assert rerun["headings"][0] == _locale("en")["counting"]["title"]
