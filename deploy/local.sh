@@ -167,12 +167,14 @@ INI
     # .streamlit/config.toml is read from the working directory (the repository). autorestart: a replica that
     # exits for any reason is started again at once. startsecs: it must stay up 10 s to count as started; a
     # replica that cannot start (its port taken) is given up after 5 quick failures, and the script exits.
+    # MALLOC_MMAP_THRESHOLD_: large freed buffers (an oversized message, a big upload) go back to the system
+    # instead of staying in a thread's malloc arena (measured in tests/test_hostile_inputs.py).
     cat <<INI
 
 [program:replica-$i]
 command=$(pct "$PYTHON") $(pct "$HERE")/die_with_parent.py --signal KILL -- $(pct "$PYTHON") -m streamlit run app.py --server.address 127.0.0.1 --server.port ${PORTS[i]} --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none
 directory=$(pct "$ROOT")
-environment=RNN_LAB_REPLICA="$i"
+environment=RNN_LAB_REPLICA="$i",MALLOC_MMAP_THRESHOLD_="131072"
 autostart=true
 autorestart=true
 startsecs=10

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnn_core import vanilla
+from rnn_core import typed_inputs, vanilla
 from rnn_core.errors import InputError
 from rnn_core.optim import Params, adam, apply_updates, chain, clip_by_global_norm
 
@@ -120,6 +120,7 @@ def parse(task: str, text: str) -> np.ndarray:
         InputError: ``"empty"``; ``"symbol"`` (1-based position among the symbols, and the character);
         ``"size"`` (a picture needs exactly 9 cells; position = how many were typed); ``"too_long"``.
     """
+    typed_inputs.check_length(text, typed_inputs.MAX_TEXT)  # the length first: nothing longer is read
     spec = TASKS[task]
     symbols = [ch for ch in text.lower().replace("\u2212", "-") if not ch.isspace() and ch not in ",;|/"]
     if not symbols:

@@ -33,7 +33,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from bench.wsclient import StreamlitClient, Widget
 from lessons import PAGES
-from rnn_core import counting, exercise, intro, lstm_weights, matrix_input, typed_inputs
+from rnn_core import counting, exercise, intro, lstm_weights, mappings, matrix_input, typed_inputs
 from rnn_core.errors import InputError
 from ui.i18n import catalog
 from ui.numbers import integer
@@ -55,6 +55,7 @@ PARSERS = {  # every parser of typed text, at the limit its page's box states
     "first symbols": (typed_inputs.parse_symbols, typed_inputs.MAX_TEXT),
     "own steps": (lambda text: typed_inputs.parse_steps(text, 1), typed_inputs.MAX_OWN_TEXT),
     "matrix": (lambda text: matrix_input.parse_matrix(text, 2, 100.0), typed_inputs.MAX_TEXT),
+    "mapping inputs": (lambda text: mappings.parse("many_to_one", text), typed_inputs.MAX_TEXT),
 }
 
 
