@@ -99,18 +99,25 @@ def start_class(store) -> None:
     sign_in(new.info, new.teacher_secret)
 
 
-def join_typed(store) -> None:
+def looked_up(look_up):
+    """What a typed code (or code and key) names, or None with the reason left for the next run to show: the
+    store away, this address out of guesses, or nothing found."""
     try:
-        info = store.find_class(st.session_state.get("class_typed_code", ""), client())
+        info = look_up()
     except StoreUnavailable:
         st.session_state["_class.flash"] = "unavailable"
-        return
+        return None
     except TooManyGuesses as refused:
         st.session_state["_class.flash"] = ("too_many", refused.wait)
-        return
+        return None
     if info is None:
         st.session_state["_class.flash"] = "not_found"
-    else:
+    return info
+
+
+def join_typed(store) -> None:
+    info = looked_up(lambda: store.find_class(st.session_state.get("class_typed_code", ""), client()))
+    if info is not None:
         box.join(info)
 
 
@@ -118,17 +125,9 @@ def reopen_typed(store) -> None:
     """The teacher's typed code and key (the key's box is emptied, whatever happens)."""
     secret = st.session_state.get("class_reopen_key") or ""
     st.session_state["class_reopen_key"] = ""
-    try:
-        info = store.teacher_class(st.session_state.get("class_reopen_code") or "", secret, client())
-    except StoreUnavailable:
-        st.session_state["_class.flash"] = "unavailable"
-        return
-    except TooManyGuesses as refused:
-        st.session_state["_class.flash"] = ("too_many", refused.wait)
-        return
-    if info is None:
-        st.session_state["_class.flash"] = "not_found"
-    else:
+    code = st.session_state.get("class_reopen_code") or ""
+    info = looked_up(lambda: store.teacher_class(code, secret, client()))
+    if info is not None:
         sign_in(info, secret)
 
 
