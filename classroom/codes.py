@@ -58,6 +58,28 @@ def secret_matches(secret: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_secret(secret), stored_hash)
 
 
+# A student of a class is a random token their links carry (``me=``): 12 bytes, 16 URL-safe symbols. It names no
+# one; it only ties one student's answers, variants and tries together across reloads, tabs and replicas.
+STUDENT_TOKEN_BYTES = 12
+_TOKEN_SYMBOLS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def new_student_token() -> str:
+    return secrets.token_urlsafe(STUDENT_TOKEN_BYTES)
+
+
+def is_student_token(text) -> bool:
+    """Whether ``text`` has a student token's form (what a link carries is checked before any look-up)."""
+    return isinstance(text, str) and len(text) == STUDENT_TOKEN_BYTES * 4 // 3 and set(text) <= _TOKEN_SYMBOLS
+
+
+def student_variant_seed(token: str, exercise_id: str) -> int:
+    """The variant a student of a class sees first for an exercise: fixed by their token, so it is the same after a
+    reload or on another replica without being stored; a variant they choose later is stored (``variants``)."""
+    digest = hashlib.sha256(f"{token}/{exercise_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % VARIANT_SEEDS
+
+
 # A variant of an exercise is its seed, 20 bits, shown as four base32 symbols (``4KQ7``) that a teacher can type.
 VARIANT_LENGTH = 4
 VARIANT_SEEDS = 32**VARIANT_LENGTH

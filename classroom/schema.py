@@ -81,6 +81,26 @@ answers = Table(
     # what the teacher's summary reads in place of the rows (revision 3)
     Index("answers_by_session", "class_id", "lesson", "exercise_id", "session_id", "correct", "id"),
     Index("answers_wrong", "class_id", "correct", "lesson", "exercise_id", "response"),
+    Index("answers_by_student", "class_id", "session_id"),  # a returning student's answers (revision 5)
+)
+
+# A student of a class, by the random token their links carry (revision 5), and the variants they chose.
+students = Table(
+    "students",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("class_id", Integer, ForeignKey("classes.id", ondelete="CASCADE"), nullable=False),
+    Column("token", String(32), nullable=False, unique=True),
+    Column("joined_at", Double, nullable=False),
+    Index("students_by_class", "class_id"),
+)
+
+variants = Table(
+    "variants",
+    metadata,
+    Column("student_id", Integer, ForeignKey("students.id", ondelete="CASCADE"), primary_key=True),
+    Column("exercise_id", String(64), primary_key=True),
+    Column("seed", Integer, nullable=False),
 )
 
 

@@ -41,6 +41,8 @@ from classroom.schema import (
     classes,
     migrate,
     short_links,
+    students,
+    variants,
 )
 from rnn_core.exercise import num, read_number
 
@@ -112,6 +114,16 @@ class Answer:
     response: str
     correct: bool
     token: str  # random per submission: a retry after a fault does not count twice
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One student of a class, as :meth:`ClassStore.attend` finds them: their token, the variants they chose
+    (exercise id → seed), and per variant they answered ((exercise id, seed) → (tries, right by now))."""
+
+    token: str
+    chosen: dict[str, int]
+    answered: dict[tuple[str, int], tuple[int, bool]]
 
 
 @dataclass(frozen=True)
@@ -246,9 +258,14 @@ class ClassStore:
             self._purge(conn)
 
     def _purge(self, conn: Connection) -> int:
-        if len(self.migrations) >= 2:  # a store built with version 1 only (a migration test) has no short links
+        # A store built with fewer revisions (a migration test) has fewer tables.
+        if len(self.migrations) >= 2:
             conn.execute(delete(short_links).where(short_links.c.expires_at <= self.clock()))
         expired = select(classes.c.id).where(classes.c.expires_at <= self.clock())
+        if len(self.migrations) >= 5:
+            gone_students = select(students.c.id).where(students.c.class_id.in_(expired))
+            conn.execute(delete(variants).where(variants.c.student_id.in_(gone_students)))
+            conn.execute(delete(students).where(students.c.class_id.in_(expired)))
         conn.execute(delete(answers).where(answers.c.class_id.in_(expired)))
         return conn.execute(delete(classes).where(classes.c.expires_at <= self.clock())).rowcount
 
@@ -329,6 +346,79 @@ class ClassStore:
             )
         ).first()
         return ClassInfo(row.id, code, row.variant_seed, row.expires_at) if row else None
+
+    # --- students -----------------------------------------------------------------------------------------
+    @_bounded
+    def attend(self, class_id: int, token: str | None = None) -> Progress:
+        """The class's student ``token`` and what they have done in it, for a student coming back (a reload, a new
+        tab, a reconnect to another replica); or a new student.
+
+        A ``token`` this class has not seen becomes its student's (the first join may have happened while the store
+        was away: the session made the token itself); a malformed one, or another class's, is replaced by a new
+        one. Raises :class:`ClassGone` when the class is over.
+        """
+        if not codes.is_student_token(token):
+            token = codes.new_student_token()
+        try:
+            return self._attend(class_id, token)
+        except exc.IntegrityError:  # the same token arrived twice at once (a reconnect and a new tab): now it is known
+            return self._attend(class_id, token)
+
+    def _attend(self, class_id: int, token: str) -> Progress:
+        with self._transaction() as conn:
+            self._require_live(conn, class_id)
+            row = conn.execute(select(students.c.id, students.c.class_id).where(students.c.token == token)).first()
+            if row is not None and row.class_id != class_id:
+                token, row = codes.new_student_token(), None
+            if row is None:
+                conn.execute(insert(students).values(class_id=class_id, token=token, joined_at=self.clock()))
+                return Progress(token, {}, {})
+            chosen = {
+                r.exercise_id: r.seed
+                for r in conn.execute(
+                    select(variants.c.exercise_id, variants.c.seed).where(variants.c.student_id == row.id)
+                )
+            }
+            right = func.max(case((answers.c.correct, 1), else_=0))  # PostgreSQL has no max() of booleans
+            answered = {
+                (r.exercise_id, r.seed): (r.tries, bool(r.right))
+                for r in conn.execute(
+                    select(answers.c.exercise_id, answers.c.seed, func.count().label("tries"), right.label("right"))
+                    .where(answers.c.class_id == class_id, answers.c.session_id == token)
+                    .group_by(answers.c.exercise_id, answers.c.seed)
+                )
+            }
+        return Progress(token, chosen, answered)
+
+    @_bounded
+    def choose_variant(self, class_id: int, token: str, exercise_id: str, seed: int) -> bool:
+        """Keep the variant a student chose (a new one, or one opened by its code). False if ``token`` is not a
+        student of the class."""
+        if len(exercise_id) > 64 or not 0 <= seed < codes.VARIANT_SEEDS:
+            raise ValueError("not an exercise variant")
+        with self._transaction() as conn:
+            student_id = conn.execute(
+                select(students.c.id).where(students.c.token == token, students.c.class_id == class_id)
+            ).scalar()
+            if student_id is None:
+                return False
+            where = (variants.c.student_id == student_id, variants.c.exercise_id == exercise_id)
+            conn.execute(delete(variants).where(*where))
+            conn.execute(insert(variants).values(student_id=student_id, exercise_id=exercise_id, seed=seed))
+        return True
+
+    @_bounded
+    def student_count(self, class_id: int) -> int:
+        """How many students have joined the class (each once, however often they came back)."""
+        with self._transaction() as conn:
+            return conn.execute(select(func.count()).where(students.c.class_id == class_id)).scalar_one()
+
+    def _require_live(self, conn: Connection, class_id: int) -> None:
+        live = conn.execute(
+            select(classes.c.id).where(classes.c.id == class_id, classes.c.expires_at > self.clock())
+        ).first()
+        if live is None:
+            raise ClassGone(class_id)
 
     # --- answers ----------------------------------------------------------------------------------------
     @_bounded

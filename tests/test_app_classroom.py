@@ -106,8 +106,14 @@ def test_the_class_link_joins_a_student(lang, store):
     code = store.create_class().info.code
     at = open_class(lang, params={"join": codes.display(code)})
     assert_clean(at)
-    assert at.session_state["_class.joined"]["code"] == code
-    assert url_of(at) == {"lang": lang}
+    joined = at.session_state["_class.joined"]
+    assert joined["code"] == code
+    # the address bar keeps the student in the class, as themselves, through a reload (and nothing else is kept)
+    assert url_of(at) == {"lang": lang, "join": codes.display(code), "me": joined["me"]}
+    again = open_class(lang, params=url_of(at))
+    assert_clean(again)
+    assert again.session_state["_class.joined"] == joined
+    assert store.student_count(joined["id"]) == 1
 
 
 def test_a_join_code_in_a_lesson_link_is_a_guess_like_any_other(store, monkeypatch):
@@ -500,7 +506,7 @@ def test_reset_and_a_typed_variant_code_change_the_variant(lang, fake):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_checked_answers_are_recorded_for_the_class(lang, fake, store):
     info = store.create_class().info
-    at = box_app(lang, joined={"id": info.id, "code": info.code})
+    at = box_app(lang, joined={"id": info.id, "code": info.code, "me": store.attend(info.id).token})
     set_clock(at, 100.0)
     assert tr(lang, "exercise_box.recording", code=codes.display(info.code)) in texts(at)
     answer_box(at, "-2.5")
@@ -516,11 +522,91 @@ def test_a_box_keeps_working_while_the_database_is_away(lang, fake, tmp_path, mo
     bad = tmp_path / "corrupt.sqlite3"
     bad.write_bytes(b"not a database" * 300)
     monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{bad}")
-    at = box_app(lang, joined={"id": 1, "code": "K7M3QX"})
+    at = box_app(lang, joined={"id": 1, "code": "K7M3QX", "me": codes.new_student_token()})
     set_clock(at, 100.0)
     answer_box(at, "2.5")
     assert [s.value for s in at.success] == [tr(lang, "exercise_box.right", tries=1)]
     assert [w.value for w in at.warning] == [tr(lang, "exercise_box.not_recording", waiting=1)]
+
+
+BOX_IN_CLASS = """
+import streamlit as st
+from ui.exercise_box import exercise_box, join_from_link
+join_from_link()
+exercise_box("counting", "fake_number")
+"""
+
+
+def student_session(lang: str, params: dict, seeds=None) -> AppTest:
+    """A new session of one box on a page whose link carries ``params`` (``join``, ``me``), as a reload, a new tab
+    or a reconnect to another replica opens it; variants from ``seeds`` if given, else the student's own."""
+    at = AppTest.from_string(BOX_IN_CLASS, default_timeout=30)
+    if seeds is not None:
+        give_seeds(at, seeds)
+    at.session_state["lang"] = lang
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert_clean(at)
+    return at
+
+
+@pytest.mark.parametrize("seeds", [None, iter([7, 8, 9]).__next__], ids=["token-variant", "chosen-variant"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_student_coming_back_keeps_variant_and_tries_and_is_counted_once(lang, fake, store, seeds):
+    """A reload or a reconnect to another replica is a new session: with the link's ``me`` the student is the same
+    student, with the same variant and the tries the class store holds; the teacher counts them once."""
+    info = store.create_class().info
+    first = student_session(lang, {"join": codes.display(info.code)}, seeds)
+    set_clock(first, 100.0)
+    me = first.session_state["_class.joined"]["me"]
+    seed = first.session_state["exercise.fake_number"]["seed"]
+    answer_box(first, "7")  # wrong: one try
+    link = {"join": codes.display(info.code), "me": me}
+
+    back = student_session(lang, link, iter([11, 12, 13]).__next__)  # a new session would draw other variants: it does not
+    state = back.session_state["exercise.fake_number"]
+    assert (state["seed"], state["tries"], state["solved"]) == (seed, 1, False)
+    assert tr(lang, "exercise_box.restored", tries=1) in texts(back)
+    set_clock(back, 200.0)
+    answer_box(back, "2.5")  # right at the second try
+    (summary,) = store.summary(info.id)
+    assert (summary.tried, summary.right_first, summary.right_end, summary.wrong_total) == (1, 0, 1, 1)
+
+    done = student_session(lang, link)  # solved: it stays solved, with the answer shown
+    assert done.session_state["exercise.fake_number"]["solved"]
+    assert [s.value for s in done.success] == [tr(lang, "exercise_box.right", tries=2)]
+    assert check_button(done).disabled
+
+    other = student_session(lang, {"join": codes.display(info.code)}, seeds)  # no token: another student
+    assert other.session_state["_class.joined"]["me"] != me
+    assert store.student_count(info.id) == 2
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_new_variant_a_student_chose_comes_back_with_them(lang, fake, store):
+    info = store.create_class().info
+    first = student_session(lang, {"join": codes.display(info.code)})
+    me = first.session_state["_class.joined"]["me"]
+    give_seeds(first, lambda: 4242)
+    next(b for b in first.button if b.key == "exercise.fake_number.reset").click().run()
+    assert first.session_state["exercise.fake_number"]["seed"] == 4242
+    back = student_session(lang, {"join": codes.display(info.code), "me": me})
+    assert back.session_state["exercise.fake_number"]["seed"] == 4242
+    assert back.session_state["exercise.fake_number"]["tries"] == 0
+
+
+def test_a_token_of_another_class_or_a_forged_one_makes_a_new_student(fake, store):
+    mine, theirs = store.create_class().info, store.create_class().info
+    stranger = student_session("en", {"join": codes.display(theirs.code)})
+    their_token = stranger.session_state["_class.joined"]["me"]
+    for me in (their_token, "x" * 5000, "<script>"):
+        at = student_session("en", {"join": codes.display(mine.code), "me": me})
+        assert at.session_state["_class.joined"]["id"] == mine.id
+        assert at.session_state["_class.joined"]["me"] != me and codes.is_student_token(
+            at.session_state["_class.joined"]["me"]
+        )
+    assert store.student_count(theirs.id) == 1
 
 
 def text(lang: str, key: str) -> str:

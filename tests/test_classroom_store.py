@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from classroom import codes
 from classroom.ratelimit import RateLimit, client_address
@@ -544,3 +544,63 @@ def test_short_links_expand_to_their_target_until_they_expire(tmp_path):
     assert store.expand(code) is None
     store.purge_expired()
     assert store.shorten(target) != code or store.expand(code) == target
+
+
+# --- students ---------------------------------------------------------------------------------------------------
+def _count(store: ClassStore, table: str) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_a_student_comes_back_with_their_variants_and_tries_and_is_counted_once(store):
+    info = store.create_class().info
+    first = store.attend(info.id)
+    assert codes.is_student_token(first.token) and (first.chosen, first.answered) == ({}, {})
+    me = first.token
+    store.choose_variant(info.id, me, "counting.output", 7)
+    store.choose_variant(info.id, me, "counting.output", 9)  # chosen again: the newest stands
+    store.record(info.id, Answer(me, "counting", "counting.output", 7, 1, "1", False, new_token()))
+    store.record(info.id, Answer(me, "counting", "counting.output", 9, 1, "1", False, new_token()))
+    store.record(info.id, Answer(me, "counting", "counting.output", 9, 2, "2", True, new_token()))
+    store.record(info.id, Answer("someone", "counting", "counting.output", 9, 1, "3", False, new_token()))
+    back = store.attend(info.id, me)
+    assert back.token == me
+    assert back.chosen == {"counting.output": 9}
+    assert back.answered == {("counting.output", 7): (1, False), ("counting.output", 9): (2, True)}
+    assert store.student_count(info.id) == 1
+    (summary,) = store.summary(info.id)
+    assert summary.tried == 2  # this student once, whatever the variants, and the other session
+
+
+def test_a_token_is_one_class_s_and_a_new_one_is_taken_as_given(store):
+    mine, theirs = store.create_class().info, store.create_class().info
+    their_token = store.attend(theirs.id).token
+    assert store.attend(mine.id, their_token).token != their_token  # another class's token is not reused
+    own = codes.new_student_token()  # made by a session while the store was away: the store takes it
+    assert store.attend(mine.id, own).token == own and store.attend(mine.id, own).token == own
+    for forged in ("", "x" * 5000, "'; DROP TABLE students; --", "é" * 16):
+        assert codes.is_student_token(store.attend(mine.id, forged).token)
+    assert store.student_count(mine.id) == 6 and store.student_count(theirs.id) == 1
+    assert not store.choose_variant(mine.id, their_token, "counting.output", 3)
+    with pytest.raises(ValueError):
+        store.choose_variant(mine.id, own, "x" * 65, 3)
+    with pytest.raises(ValueError):
+        store.choose_variant(mine.id, own, "counting.output", codes.VARIANT_SEEDS)
+
+
+def test_expiry_deletes_the_students_and_their_variants(db_url):
+    clock = Clock()
+    store = ClassStore(db_url, class_days=7, clock=clock)
+    old = store.create_class().info
+    clock.now += DAY
+    young = store.create_class().info
+    for info in (old, young):
+        token = store.attend(info.id).token
+        store.choose_variant(info.id, token, "counting.output", 5)
+    assert (_count(store, "students"), _count(store, "variants")) == (2, 2)
+    clock.now += 6 * DAY
+    with pytest.raises(ClassGone):
+        store.attend(old.id)  # a store call: what expired is purged with it (at most once a minute)
+    assert (_count(store, "students"), _count(store, "variants")) == (1, 1)
+    assert store.student_count(young.id) == 1
+    store.dispose()

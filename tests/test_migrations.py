@@ -31,6 +31,7 @@ PINS = {
     "v002_short_links": "e836164921ad200bc3652b8188900e14b7033f37236922ed3160e0e6c2ee3e63",
     "v003_summary_indexes": "e80560cea489dca58ec339bae87a59986f9f55c1de1798c7180c6607034fb805",
     "v004_short_links_without_join": "49568777506c268e2684601e7468f9938e3a8a82c5e4f2434dec0f16e417d5d1",
+    "v005_students_and_variants": "a44266a3efbb50d822d6cf545983b219e97d0498341768aa38b9ffc59aded481",
 }
 
 
@@ -126,13 +127,25 @@ def _write_v4(conn) -> None:
     _insert(conn, "short_links", LINK_4)
 
 
+STUDENT = {"token": "Zq3-x_Y7pL0aB9cD", "joined_at": NOW - 20}
+VARIANT = {"exercise_id": "counting.output", "seed": 4242}
+
+
+def _write_v5(conn) -> None:  # a student of the first class, with a variant they chose
+    class_id = conn.execute(text("SELECT id FROM classes WHERE code = :code"), KLASS).scalar_one()
+    _insert(conn, "students", {**STUDENT, "class_id": class_id})
+    student_id = conn.execute(text("SELECT id FROM students WHERE token = :token"), STUDENT).scalar_one()
+    _insert(conn, "variants", {**VARIANT, "student_id": student_id})
+
+
 # A database at version r holds the rows of versions 1..r. A new revision adds its writer and the rows it keeps.
-WRITERS = {1: _write_v1, 2: _write_v2, 3: _write_v3, 4: _write_v4}
+WRITERS = {1: _write_v1, 2: _write_v2, 3: _write_v3, 4: _write_v4, 5: _write_v5}
 KEPT = {
     1: {"classes": [KLASS], "answers": ANSWERS},
     2: {"short_links": [LINK]},
     3: {"classes": [KLASS, KLASS_3], "answers": [*ANSWERS, LATE_ANSWER]},
     4: {"short_links": [LINK, LINK_4]},
+    5: {"students": [STUDENT], "variants": [VARIANT]},
 }
 
 
@@ -289,6 +302,8 @@ def test_every_version_upgrades_to_the_newest_schema_keeping_its_rows(new_databa
     if version >= 3:
         (late,) = store.summary(store.find_class(KLASS_3["code"]).id)
         assert (late.tried, late.right_first, late.right_end, late.wrong) == (1, 0, 0, (("0.5", 1),))
+    if version >= 5:  # the student comes back with the variant they chose
+        assert store.attend(info.id, STUDENT["token"]).chosen == {VARIANT["exercise_id"]: VARIANT["seed"]}
     other = store.create_class().info
     assert other.id != info.id and store.find_class(other.code) == other
     assert store.expand(store.shorten("home?lang=en")) == "home?lang=en"

@@ -24,8 +24,10 @@ from classroom.ratelimit import RateLimit
 from classroom.recorder import Recorder
 from classroom.store import (
     Answer,
+    ClassGone,
     ClassInfo,
     ClassStore,
+    Progress,
     StoreUnavailable,
     TooManyGuesses,
     class_days_from_env,
@@ -66,42 +68,73 @@ def class_store() -> ClassStore | None:
 
 # --- this session's class ---------------------------------------------------------------------------------
 def session_id() -> str:
-    """A random id for this browser session: what ties one student's answers together, and nothing else."""
+    """Who this session's answers are filed under: the student's token in the class they joined (the same after a
+    reload or a reconnect), else a random id for this browser session. It ties one student's answers together,
+    and nothing else."""
+    joined = joined_class()
+    if joined is not None:
+        return joined["me"]
     return st.session_state.setdefault("_class.session", secrets.token_hex(8))
 
 
 def joined_class() -> dict | None:
-    """``{"id", "code"}`` of the class this session joined, or None."""
+    """``{"id", "code", "me"}`` of the class this session joined (``me``: the student's token), or None."""
     return st.session_state.get("_class.joined")
 
 
-def join(info: ClassInfo) -> None:
-    st.session_state["_class.joined"] = {"id": info.id, "code": info.code}
+def join(info: ClassInfo, me: str | None = None) -> None:
+    """Join ``info``'s class as the student ``me`` (the token of a link this student was given: their variants and
+    tries in the class come back with them) or, without one, as a new student.
+
+    The exercises this session did before joining were practice: they start again in the class's variants. If the
+    store is away, the session makes its own token; the store takes it as this student's when it is back.
+    """
+    store = class_store()
+    try:
+        progress = store.attend(info.id, me) if store else None
+    except ClassGone:
+        return
+    except StoreUnavailable:
+        progress = None
+    if progress is None:
+        token = me if codes.is_student_token(me) else codes.new_student_token()
+        progress = Progress(token, {}, {})
+    for name in [name for name in st.session_state if str(name).startswith("exercise.") and name.count(".") == 1]:
+        if name != "exercise.solved":
+            del st.session_state[name]
+    _solved().clear()
+    st.session_state["_class.joined"] = {"id": info.id, "code": info.code, "me": progress.token}
+    st.session_state["_class.progress"] = progress
     recorder().status = "recorded"
 
 
 def leave() -> None:
     st.session_state.pop("_class.joined", None)
+    st.session_state.pop("_class.progress", None)
 
 
 def join_from_link() -> None:
-    """A lesson link that carries ``?join=CODE`` (every link of a student who joined a class does: see
-    ui.present.link_values) keeps the student in the class after a reload or in a new tab. A code that is not
-    a live class is ignored here; the Class page is where a student is told so."""
+    """A lesson link that carries ``?join=CODE&me=TOKEN`` (every link of a student who joined a class does: see
+    ui.present.link_values) keeps the student in the class, as the same student, after a reload, in a new tab, or
+    on another replica after theirs went away. A code that is not a live class is ignored here; the Class page is
+    where a student is told so."""
     code = st.query_params.get("join")
+    me = st.query_params.get("me")
     joined = joined_class()
-    if not code or (joined and joined["code"] == code) or st.session_state.get("_class.tried") == code:
+    if not code or st.session_state.get("_class.tried") == (code, me):
+        return
+    if joined and codes.normalise(code) == joined["code"] and (me is None or me == joined["me"]):
         return
     if urlsplit(st.context.url or "").path.rstrip("/").endswith("/class"):
         return  # the Class page reads its own ?join= (and says why a code failed): one look-up, one guess
-    st.session_state["_class.tried"] = code
+    st.session_state["_class.tried"] = (code, me)
     store = class_store()
     try:  # a guess like any other: counted against this client's address (classroom.store.find_class)
         info = store.find_class(code[:20], shortlinks.client()) if store else None
     except (StoreUnavailable, TooManyGuesses):
         info = None
     if info is not None:
-        join(info)
+        join(info, me if codes.is_student_token(me) else None)
 
 
 def recorder() -> Recorder:
@@ -136,15 +169,54 @@ def lesson_url(lesson: str, page_params: dict) -> str:
     if last in paths or last == "class":
         base = head
     path = "" if paths and lesson == paths[0] else lesson  # the first lesson is the default page, at "/"
-    query = urlencode({"lang": current_language(), **{k: str(v) for k, v in page_params.items()}})
+    query = urlencode({"lang": current_language(), **{k: str(v) for k, v in page_params.items()}, **class_params()})
     return f"{base}/{path}?{query}" if path else f"{base}/?{query}"
+
+
+def class_params() -> dict[str, str]:
+    """What a link of this student's carries to stay in their class as themselves (``join`` and ``me``); nothing
+    outside a class. Only links the student opens go with it: a short link or a shared link never does."""
+    joined = joined_class()
+    return {"join": codes.display(joined["code"]), "me": joined["me"]} if joined else {}
 
 
 # --- the box ----------------------------------------------------------------------------------------------
 def _state(exercise_id: str) -> dict:
     if f"exercise.{exercise_id}" not in st.session_state:
-        st.session_state[f"exercise.{exercise_id}"] = _fresh(_new_seed())
+        st.session_state[f"exercise.{exercise_id}"] = _first_state(exercise_id)
     return st.session_state[f"exercise.{exercise_id}"]
+
+
+def _first_state(exercise_id: str) -> dict:
+    """A box's state when this session first shows it. In a class it is the student's: the variant they chose
+    (kept in the class store) or the one their token gives, with the tries the store holds for it, so a reload or
+    a reconnect to another replica changes neither. Outside a class: a new variant."""
+    joined = joined_class()
+    if joined is None:
+        return _fresh(_new_seed())
+    progress = st.session_state.get("_class.progress") or Progress(joined["me"], {}, {})
+    seed = progress.chosen.get(exercise_id)
+    if seed is None and SEED_SOURCE in st.session_state:
+        seed = _new_seed()
+        _keep_variant(exercise_id, seed)
+    elif seed is None:
+        seed = codes.student_variant_seed(joined["me"], exercise_id)
+    tries, right = progress.answered.get((exercise_id, seed), (0, False))
+    state = {**_fresh(seed), "tries": tries, "solved": right}
+    if right:
+        _solved().add(exercise_id)
+    return state
+
+
+def _keep_variant(exercise_id: str, seed: int) -> None:
+    """In a class, the class store keeps the variant the student chose, for their next session."""
+    joined, store = joined_class(), class_store()
+    if joined is None or store is None:
+        return
+    try:
+        store.choose_variant(joined["id"], joined["me"], exercise_id, seed)
+    except StoreUnavailable:
+        pass  # the variant is still this session's; only a reconnect before the store is back would lose it
 
 
 def _new_seed() -> int:
@@ -260,8 +332,10 @@ def _on_check(lesson: str, exercise_id: str) -> None:
 
 
 def _new_variant(exercise_id: str, seed: int | None = None) -> None:
-    st.session_state[f"exercise.{exercise_id}"] = _fresh(_new_seed() if seed is None else seed)
+    state = _fresh(_new_seed() if seed is None else seed)
+    st.session_state[f"exercise.{exercise_id}"] = state
     _solved().discard(exercise_id)
+    _keep_variant(exercise_id, state["seed"])
 
 
 def _open_variant(exercise_id: str) -> None:
@@ -339,9 +413,7 @@ def exercise_box(lesson: str, exercise_id: str) -> None:
 
 
 def _feedback(ex, state: dict) -> None:
-    feedback = state["feedback"]
-    if feedback is None:
-        return
+    feedback = state["feedback"] or {"kind": "restored"}  # a box whose tries came back from the class store
     kind = feedback["kind"]
     if kind == "slow":
         st.warning(t("exercise_box.too_fast"), icon=":material/hourglass_top:")
@@ -351,6 +423,11 @@ def _feedback(ex, state: dict) -> None:
         st.warning(t("exercise_box.empty"), icon=":material/warning:")
     elif kind == "unread":
         st.warning(t(feedback["key"]), icon=":material/warning:")
+    elif kind == "restored" and state["solved"]:
+        st.success(t("exercise_box.right", tries=state["tries"]), icon=":material/check_circle:")
+    elif kind == "restored":
+        if state["tries"]:
+            st.caption(t("exercise_box.restored", tries=state["tries"]))
     elif kind == "right":
         st.success(t("exercise_box.right", tries=state["tries"]), icon=":material/check_circle:")
     else:

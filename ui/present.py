@@ -56,8 +56,9 @@ def link_values() -> dict[str, str]:
     if st.session_state.get("_sections"):
         values[SECTIONS] = ",".join(str(n) for n in st.session_state["_sections"])
     joined = st.session_state.get("_class.joined")
-    if joined:  # a student in a class stays in it across reloads and new tabs (ui.exercise_box.join_from_link)
-        values["join"] = joined["code"]
+    if joined:  # a student in a class stays in it, as themselves, across reloads, new tabs and replicas
+        values["join"] = joined["code"]  # (ui.exercise_box.join_from_link)
+        values["me"] = joined["me"]
     return values
 
 

@@ -109,9 +109,10 @@ def show(short_url: str, code: str) -> None:
 
 
 def shared_params(params: dict[str, str]) -> dict[str, str]:
-    """The view's URL values a short link stores: all but ``join``, which stays only if this session is the
-    teacher of that very class (a teacher may put the class in a link for the projector; a student may not)."""
+    """The view's URL values a short link stores: all but ``me`` and ``join``; ``join`` stays only if this session
+    is the teacher of that very class (a teacher may put the class in a link for the projector; a student may not)."""
     params = dict(params)
+    params.pop("me", None)  # a student's token is theirs alone: whoever opened the link would answer as them
     joining = params.pop("join", None)
     teacher = st.session_state.get("_class.teacher")
     if joining is not None and teacher is not None and codes.normalise(joining) == teacher["code"]:

@@ -132,7 +132,8 @@ def share_link() -> str:
     from urllib.parse import urlencode
 
     base = st.context.url or ""
-    return f"{base}?{urlencode(st.query_params.to_dict())}"
+    params = {k: v for k, v in st.query_params.to_dict().items() if k != "me"}  # a student's token stays theirs
+    return f"{base}?{urlencode(params)}"
 
 
 # Widgets created from a spec. The label is translated by the caller; the value lives in session_state.

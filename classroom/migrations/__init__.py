@@ -29,6 +29,7 @@ from classroom.migrations import (
     v002_short_links,
     v003_summary_indexes,
     v004_short_links_without_join,
+    v005_students_and_variants,
 )
 
 
@@ -58,5 +59,11 @@ def _revision(module: ModuleType) -> Revision:
 
 REVISIONS: tuple[Revision, ...] = tuple(
     _revision(m)
-    for m in (v001_classes_and_answers, v002_short_links, v003_summary_indexes, v004_short_links_without_join)
+    for m in (
+        v001_classes_and_answers,
+        v002_short_links,
+        v003_summary_indexes,
+        v004_short_links_without_join,
+        v005_students_and_variants,
+    )
 )

@@ -62,9 +62,12 @@ def arrive_by_link(store) -> None:
     proxy's access log); an old one still opens the class, once per session: the key leaves the address bar at
     once, the teacher stays signed in for the session, and is told to use the code and key from now on.
     """
-    join_code, code, secret = (st.query_params.get(name) for name in ("join", "code", "key"))
+    join_code, code, secret, me = (st.query_params.get(name) for name in ("join", "code", "key", "me"))
     if join_code is None and secret is None:
         return
+    joined = box.joined_class()
+    if secret is None and joined and codes.normalise(join_code) == joined["code"] and me in (None, joined["me"]):
+        return  # this student's own class (the page puts its link back in the address bar: see the student's view)
     st.query_params.from_dict({"lang": current_language()})
     try:
         if secret is not None:
@@ -83,7 +86,7 @@ def arrive_by_link(store) -> None:
             if info is None:
                 not_found()
             else:
-                box.join(info)
+                box.join(info, me)
     except StoreUnavailable:
         unavailable()
     except TooManyGuesses as refused:
@@ -198,12 +201,14 @@ def summary_table(class_id: int, seed: int) -> tuple[pd.DataFrame, list[tuple[st
 def live_results(class_id: int, seed: int) -> None:
     try:
         table, typed = summary_table(class_id, seed)
+        joined = box.class_store().student_count(class_id)
     except StoreUnavailable:
         unavailable()
         return
     except ClassGone:  # expired (or deleted): nothing of it is shown any more
         st.info(t("classroom.class_ended"), icon=":material/event_busy:")
         return
+    st.markdown(t("classroom.students_joined", n=joined))
     st.dataframe(
         table,
         hide_index=True,
@@ -258,6 +263,8 @@ else:
         st.header(t("classroom.join_header"), divider="gray")
         joined = box.joined_class()
         if joined is None:
+            for name in ("join", "me"):  # left the class: the address bar no longer brings the student back
+                st.query_params.pop(name, None)
             st.text_input(t("classroom.code_label"), max_chars=20, key="class_typed_code", placeholder="K7M-3QX")
             st.button(
                 t("classroom.join"),
@@ -269,6 +276,8 @@ else:
             )
             st.caption(t("classroom.privacy"))
         else:
+            # A reload of this page, or this address in a new tab, keeps the student in the class as themselves.
+            st.query_params.update(box.class_params())
             st.success(t("classroom.joined", code=codes.display(joined["code"])), icon=":material/groups:")
             st.markdown(t("classroom.joined_next"))
             st.button(t("classroom.leave"), key="class_leave", on_click=box.leave, icon=":material/logout:")
