@@ -228,7 +228,15 @@ def local_sh(replicas: int, folder: Path):
     log_path = folder / "local.sh.log"
     log = open(log_path, "w+b")
     # The replicas run with this interpreter (a virtual environment in CI), not whatever python3 is on PATH.
-    env = dict(os.environ, NGINX=nginx, RNNLAB_HEALTH_TIMEOUT=str(STARTUP_TIMEOUT), PYTHON=sys.executable)
+    # The replicas share a class store of this run's own (never the user's data directory).
+    database = f"sqlite:///{folder / 'classroom.sqlite3'}"
+    env = dict(
+        os.environ,
+        NGINX=nginx,
+        RNNLAB_HEALTH_TIMEOUT=str(STARTUP_TIMEOUT),
+        PYTHON=sys.executable,
+        RNNLAB_DATABASE_URL=database,
+    )
     proc = subprocess.Popen(
         ["bash", str(SCRIPT), str(replicas), str(port)],
         cwd=ROOT,
@@ -240,6 +248,7 @@ def local_sh(replicas: int, folder: Path):
     )
     output = lambda: log_path.read_text(errors="replace")  # noqa: E731
     info = {"proc": proc, "port": port, "base": f"http://127.0.0.1:{port}", "output": output, "tree": set()}
+    info["database"] = database
     try:
 
         def ready():
@@ -591,3 +600,146 @@ def test_sigkill_up_the_tree_leaves_no_orphans(tmp_path, victim):
             assert proc.wait(timeout=30) == 1
             assert "supervisord exited" in run["output"]()
             assert not Path(run["workdir"]).exists()
+
+
+# --- a class across a replica's death ------------------------------------------------------------------------
+STUDENTS = 20
+CLASS_PAGE = "counting"
+
+
+class Student(ProxiedClient):
+    """A student's tab: also clicks buttons (a form's submit included), which the bench client does not need."""
+
+    @staticmethod
+    def _keep(kind, el):
+        if kind == "button":  # its form id says which exercise box's Check it is
+            copy = type(el)()
+            copy.CopyFrom(el)
+            return copy
+        return ProxiedClient._keep(kind, el)
+
+    def markdown(self) -> list[str]:
+        """The page's Markdown and captions, in page order."""
+        found = []
+        for path in sorted(self.elements):
+            rec = self.elements[path]
+            if rec.element_type == "markdown":
+                found.append(rec.msg.delta.new_element.markdown.body)
+        return found
+
+    async def answer(self, exercise_id: str, typed: str):
+        """Type ``typed`` into an exercise's number box and press its Check (one run, as the browser sends it)."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        box = self.find_widget(f"exercise.{exercise_id}.typed", kind="text_input")
+        box.state.string_value = typed
+        check = next(
+            w
+            for w in self.widgets.values()
+            if w.kind == "button" and w.element.form_id == f"exercise.{exercise_id}.form"
+        )
+        check.state = WidgetState(id=check.id, trigger_value=True)
+        try:
+            return await self.rerun(fragment_id=check.fragment_id)
+        finally:
+            check.state = None
+
+
+def _first_number_exercise(client: Student) -> str:
+    for w in client.widgets_of("text_input"):
+        if w.key.startswith("exercise.") and w.key.endswith(".typed"):
+            return w.key[len("exercise.") : -len(".typed")]
+    raise AssertionError("no number exercise on the page")
+
+
+def _variants(client: Student) -> list[str]:
+    """The variant codes of every exercise box on the page, in order."""
+    return [m.group(1) for body in client.markdown() if (m := re.search(r"variant `(\w{4})`", body))]
+
+
+def test_a_class_keeps_its_students_variants_and_tries_when_a_replica_dies(cluster):
+    """Twenty students of a class on two replicas answer; one replica is killed; its students reconnect (with the
+    links their browsers hold) to the other or to the restarted one, and find their variants and tries as they
+    were; they answer again; the teacher counts twenty students and every answer once."""
+    from classroom import codes
+    from classroom.store import ClassStore
+
+    base = cluster["base"]
+    addrs = cluster["replica_addrs"]
+    victim = 1
+    cookies = _pinned_cookies(base, addrs)
+    store = ClassStore(cluster["database"])
+    info = store.create_class().info
+    en = _locale("en")
+    restored = en["exercise_box"]["restored"].format(tries=1)
+
+    async def scenario():
+        students = [Student(base, cookies[addrs[i % 2]]) for i in range(STUDENTS)]
+        await asyncio.gather(*(s.connect() for s in students))
+        try:
+            opened = await asyncio.gather(
+                *(s.open_page(CLASS_PAGE, f"lang=en&join={codes.display(info.code)}") for s in students)
+            )
+            for i, (s, run) in enumerate(zip(students, opened, strict=True)):
+                assert run.status == "FINISHED_SUCCESSFULLY" and not run.exceptions, (i, run.exceptions)
+                assert s.upstream == addrs[i % 2], (i, s.upstream)
+            exercise = _first_number_exercise(students[0])
+            before = {}
+            for i, s in enumerate(students):
+                query = urllib.parse.parse_qs(s.query_string)
+                assert query["join"] == [info.code] and len(query["me"]) == 1, query
+                before[i] = (s.query_string, _variants(s))
+            answered = await asyncio.gather(*(s.answer(exercise, "12345") for s in students))
+            assert all(not run.exceptions for run in answered), [run.exceptions for run in answered]
+            (summary,) = [x for x in store.summary(info.id) if x.exercise_id == exercise]
+            assert (summary.tried, summary.wrong_total) == (STUDENTS, STUDENTS)
+
+            os.kill(cluster["replica_pids"][victim], signal.SIGKILL)
+            killed_at = time.monotonic()
+            theirs = [i for i in range(STUDENTS) if i % 2 == victim]
+            closed = await asyncio.gather(*(_wait_closed(students[i], 10) for i in theirs))
+            assert all(closed), "a dead replica's websocket stayed open"
+
+            async def reconnect(i: int):
+                """What the browser does: reconnect with its cookie and rerun the URL it shows, until served."""
+                while True:
+                    fresh = Student(base, cookies[addrs[victim]])
+                    try:
+                        await fresh.connect()
+                        run = await fresh.open_page(CLASS_PAGE, before[i][0])
+                        return fresh, run, time.monotonic() - killed_at
+                    except (OSError, TimeoutError, websockets.InvalidHandshake, websockets.ConnectionClosed):
+                        await fresh.close()
+                        if time.monotonic() - killed_at > RESTART_WITHIN:
+                            raise
+                        await asyncio.sleep(0.5)
+
+            back = await asyncio.gather(*(reconnect(i) for i in theirs))
+            for i, (fresh, run, took) in zip(theirs, back, strict=True):
+                await students[i].close()
+                students[i] = fresh
+                assert run.status == "FINISHED_SUCCESSFULLY" and not run.exceptions, (i, run.exceptions)
+                assert took <= RESTART_WITHIN, (i, took)
+                assert _variants(fresh) == before[i][1], f"student {i}'s variants changed on reconnecting"
+                assert fresh.markdown().count(restored) == 1, f"student {i}'s try was not restored"
+            again = await asyncio.gather(*(s.answer(exercise, "54321") for s in students))
+            assert all(not run.exceptions for run in again), [run.exceptions for run in again]
+            return max(took for _, _, took in back)
+        finally:
+            await asyncio.gather(*(s.close() for s in students), return_exceptions=True)
+
+    slowest = run_async(scenario(), RUN_TIMEOUT * 3)
+    print(f"the dead replica's {STUDENTS // 2} students were served again within {slowest:.1f} s of the kill")
+    (summary,) = [x for x in store.summary(info.id) if x.exercise_id == _first_exercise_id(store, info.id)]
+    assert (summary.tried, summary.right_first, summary.wrong_total) == (STUDENTS, 0, 2 * STUDENTS)
+    assert store.student_count(info.id) == STUDENTS
+    assert store.answer_count(info.id) == 2 * STUDENTS
+    cluster["replica_pids"][victim] = _poll(
+        partial(_restarted_replica, addrs[victim], cluster["replica_pids"][victim]), RESTART_WITHIN, "the restart"
+    )
+    store.dispose()
+
+
+def _first_exercise_id(store, class_id: int) -> str:
+    (only,) = {x.exercise_id for x in store.summary(class_id)}
+    return only
