@@ -7,6 +7,7 @@ import inspect
 import io
 import json
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from safetensors.numpy import save as safetensors_bytes
 from lessons.lstm import params as lesson_params
 from lessons.lstm.params import P
 from rnn_core import lstm, sweep, tasks, typed_inputs
-from ui import registry
+from ui import registry, work_queue
 from ui.i18n import catalog
 from ui.numbers import integer, num, percent
 
@@ -354,12 +355,28 @@ def test_widget_extremes_render_without_errors(params):
     assert "nan" not in " ".join(m.value for m in at.metric).lower()
 
 
+def wait_for_job(key, seconds: float = 240.0) -> None:
+    """Until the process's work queue has finished the job for ``key`` (the page's next run shows its result)."""
+    queue = work_queue.work_queue()
+    deadline = time.monotonic() + seconds
+    while queue.result(key) is None:
+        assert time.monotonic() < deadline, f"the work queue did not finish {key} in {seconds} s"
+        time.sleep(0.2)
+
+
 def test_a_lag_not_shipped_is_trained_on_request_within_an_update_budget_and_shared():
     at = open_app("lstm", params={"lag": "7"})
     assert_clean(at)
     assert catalog("en")["lstm.needs_models"] in [i.value for i in at.info]
     assert not any(m.label == catalog("en")["lstm.rate_lstm"] for m in at.metric)
     by_key(at, "button", "lstm_btn_train").click().run()
+    assert_clean(at)  # the training went to the server's work queue: this run shows where it is
+    waiting = catalog("en")["work.running"].format(what=catalog("en")["lstm.train_job"].format(lag=7))
+    queued = catalog("en")["work.queued"].split("{what}")[1].split("{place}")[0]
+    assert any(waiting == m.value or queued in m.value for m in at.markdown)
+    assert not any(m.label == catalog("en")["lstm.rate_lstm"] for m in at.metric)
+    wait_for_job(("lstm-train", "first_symbol", 7))
+    at.run()
     assert_clean(at)
     s = stored("first_symbol").settings  # trained as the shipped models were: an update budget, seed 0
     run = tasks.train("lstm", "first_symbol", 7, seed=s["keep_seed"], **{k: s[k] for k in tasks.TRAIN_SETTINGS})

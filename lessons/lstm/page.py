@@ -167,14 +167,15 @@ def trained_pair(task: str, lag: int) -> dict | None:
     st.markdown(lesson.task_text(task, lag))
     pair = lesson.models_for(task, lag)
     if pair is None:
-        offer = st.empty()
-        with offer.container():
-            st.info(lesson.not_shipped(task, lag), icon=":material/model_training:")
-            clicked = st.button(t("lstm.train_button", lag=integer(lag)), key="lstm_btn_train", type="primary")
-        if not clicked:
+        st.info(lesson.not_shipped(task, lag), icon=":material/model_training:")
+        asked = st.session_state.get(lesson.TRAIN_ASKED) == (task, lag)
+        if st.button(t("lstm.train_button", lag=integer(lag)), key="lstm_btn_train", type="primary", disabled=asked):
+            st.session_state[lesson.TRAIN_ASKED] = asked = (task, lag)
+        if not asked:
             return None
-        pair = lesson.train_now(task, lag)
-        offer.empty()
+        pair = lesson.train_queued(task, lag)  # None while it waits or trains: the box says where it is
+        if pair is None:
+            return None
     r1, r2, r3, r4 = st.columns(4)
     r1.metric(t("lstm.rate_lstm"), percent(pair["lstm"]["rate"]))
     r2.metric(t("lstm.rate_rnn"), percent(pair["rnn"]["rate"]))

@@ -18,12 +18,14 @@ import streamlit as st
 
 from lessons.lstm import params
 from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
+from ui import work_queue
 from ui.i18n import t, verbatim
 from ui.numbers import integer, latex, num, percent
 
 PAGE = "lstm"
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "lstm"
 MAX_TRAINED = 8  # lags trained on request that the server keeps
+TRAIN_ASKED = "_lstm_train_asked"  # session state: the (task, lag) this student asked to train
 MAX_MB = lstm_weights.MAX_BYTES // (1024 * 1024)  # section 6: the largest weights file, in MB
 
 MODEL_NAMES = {"lstm": "lstm.model_lstm", "rnn": "lstm.model_rnn"}
@@ -107,7 +109,8 @@ def shipped(task: str) -> sweep.Sweep:
 
 @st.cache_resource(show_spinner=False)
 def trained_store() -> dict:
-    """Models trained on request, shared by every session (a classroom trains a lag once); oldest dropped."""
+    """Models trained on request, shared by every session (a classroom trains a lag once); oldest dropped. The
+    lock guards the dict: the work queue's thread writes it while sessions read it."""
     return {"lock": threading.Lock(), "runs": {}}
 
 
@@ -141,34 +144,44 @@ def training_settings(task: str) -> dict:
     return {"seed": s["keep_seed"], **{k: s[k] for k in (*tasks.TRAIN_SETTINGS, "n_test", "test_seed")}}
 
 
-def train_now(task: str, lag: int) -> dict:
-    """Train both models at ``lag`` with a progress bar, and keep them for everyone."""
+def train_queued(task: str, lag: int) -> dict | None:
+    """Both models trained at ``lag`` and kept for everyone: through the server's work queue (one training at a
+    time; a class asking for the same lag trains it once). None until they are done; meanwhile the waiting box,
+    with the student's place or the training's progress and a Cancel button, is drawn here."""
     store, how = trained_store(), training_settings(task)
-    with store["lock"]:  # one training at a time on the server; a second request for the same lag reuses it
-        if (task, lag) in store["runs"]:
-            return store["runs"][(task, lag)]
-        bar = st.progress(0.0, text=t("lstm.train_starting"))
-        pair = {}
-        for k, model in enumerate(("lstm", "rnn")):
-            name = t(MODEL_NAMES[model])
+    if (task, lag) in store["runs"]:
+        return store["runs"][(task, lag)]
+    names = {model: t(name) for model, name in MODEL_NAMES.items()}
 
-            def report(step: int, n_steps: int, loss: float) -> None:
-                bar.progress(
-                    min(1.0, (k + step / n_steps) / 2),
-                    text=t("lstm.train_progress", model=name, step=integer(step), loss=num(loss)),
-                )
+    def progress(job: work_queue.Job) -> str:
+        v = job.values
+        return t("lstm.train_progress", model=names[v["model"]], step=integer(v["step"]), loss=num(v["loss"]))
 
-            run = tasks.train(
-                model, task, lag, seed=how["seed"], progress=report, **{k: how[k] for k in tasks.TRAIN_SETTINGS}
-            )
-            pair[model] = {
-                "run": run,
-                "rate": tasks.success_rate(run, how["n_test"], how["test_seed"]),
-                "steps": len(run.losses),
-                "seconds": run.elapsed_s,
-                "stopped": run.stopped,
-            }
-        bar.empty()
+    def run(job: work_queue.Job) -> dict:
+        return _train_pair(store, how, task, lag, job)
+
+    return work_queue.computed(("lstm-train", task, lag), run, t("lstm.train_job", lag=integer(lag)), progress)
+
+
+def _train_pair(store: dict, how: dict, task: str, lag: int, job) -> dict:
+    """The work queue's job: train the LSTM, then the RNN, reporting progress (where a cancel stops it)."""
+    pair = {}
+    for k, model in enumerate(("lstm", "rnn")):
+
+        def report(step: int, n_steps: int, loss: float) -> None:
+            job.report((k + step / n_steps) / 2, model=model, step=step, loss=loss)
+
+        run = tasks.train(
+            model, task, lag, seed=how["seed"], progress=report, **{k: how[k] for k in tasks.TRAIN_SETTINGS}
+        )
+        pair[model] = {
+            "run": run,
+            "rate": tasks.success_rate(run, how["n_test"], how["test_seed"]),
+            "steps": len(run.losses),
+            "seconds": run.elapsed_s,
+            "stopped": run.stopped,
+        }
+    with store["lock"]:
         store["runs"][(task, lag)] = pair
         while len(store["runs"]) > MAX_TRAINED:
             store["runs"].pop(next(iter(store["runs"])))

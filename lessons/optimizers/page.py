@@ -91,33 +91,34 @@ def the_race() -> None:
                             urlstate.number(PAGE, P[name], t(label), format=fmt)
 
         args = lesson.race_args(v)
-        lanes = lesson.racing(*args)
-        oc.show_race(
-            oc.race_chart(lang, args),
-            args,
-            where=st.container(key="optimizers-race-surface"),
-            key=lesson.SURFACE_KEY,
-            on_select="rerun",
-            selection_mode="cell",
-            width="stretch",
-            name="optimizers-race-surface",
-        )
-        st.caption(t("optimizers.surface_caption"))
-        if not lanes:
-            st.info(t("optimizers.none_racing"), icon=":material/touch_app:")
-        else:
-            st.container(key="optimizers-table-race").markdown(
-                lesson.standings_table(
-                    lanes, lesson.runner_names(lanes), t("optimizers.optimizer"), v["goal"], stopped=True
-                )
+        lanes = lesson.race_lanes(args)  # None while a long race waits in the server's queue (its box is drawn)
+        if lanes is not None:
+            oc.show_race(
+                oc.race_chart(lang, args),
+                args,
+                where=st.container(key="optimizers-race-surface"),
+                key=lesson.SURFACE_KEY,
+                on_select="rerun",
+                selection_mode="cell",
+                width="stretch",
+                name="optimizers-race-surface",
             )
-            diverged = lesson.diverged_report(lanes, names)
-            if diverged:
-                st.error(diverged, icon=":material/error:")
-            st.markdown(f"**{t('optimizers.cost_chart')}**")
-            cost_panels(lang, args, v["goal"])
-            st.caption(t("optimizers.cost_caption", low=num(oc.COST_DOMAIN[0]), high=num(oc.COST_DOMAIN[1])))
-            st.markdown(lesson.race_reading(lanes, lesson.runner_names(lanes), v["goal"], v["iters"]))
+            st.caption(t("optimizers.surface_caption"))
+            if not lanes:
+                st.info(t("optimizers.none_racing"), icon=":material/touch_app:")
+            else:
+                st.container(key="optimizers-table-race").markdown(
+                    lesson.standings_table(
+                        lanes, lesson.runner_names(lanes), t("optimizers.optimizer"), v["goal"], stopped=True
+                    )
+                )
+                diverged = lesson.diverged_report(lanes, names)
+                if diverged:
+                    st.error(diverged, icon=":material/error:")
+                st.markdown(f"**{t('optimizers.cost_chart')}**")
+                cost_panels(lang, args, v["goal"])
+                st.caption(t("optimizers.cost_caption", low=num(oc.COST_DOMAIN[0]), high=num(oc.COST_DOMAIN[1])))
+                st.markdown(lesson.race_reading(lanes, lesson.runner_names(lanes), v["goal"], v["iters"]))
         exercise_box(PAGE, "optimizers_race_winner")
 
     stepping()
@@ -141,7 +142,11 @@ def cost_panels(lang: str, args: tuple, goal: float) -> None:
 @page.fragment
 def stepping() -> None:
     v = page.values()
-    lanes = lesson.racing(*lesson.race_args(v))
+    lanes = lesson.race_lanes(lesson.race_args(v), wait=False)
+    if lanes is None:  # a long race, still in the server's queue: section 1 says where
+        with page.section("optimizers.step_header"):
+            st.info(t("optimizers.step_waits"), icon=":material/hourglass_top:")
+        return
     last = max((len(lane.run.params) - 1 for lane in lanes.values()), default=0)
     playing = bool(st.session_state.get(lesson.PLAYING)) and last > 0
     st.session_state[lesson.PLAYING] = playing

@@ -12,9 +12,9 @@ import numpy as np
 import streamlit as st
 
 from lessons.counting import divergence
-from lessons.optimizers.params import BOOK, P, runner_settings
+from lessons.optimizers.params import BOOK, RACE_INLINE_WORK, P, runner_settings
 from rnn_core import counting, optim, race
-from ui import surfaces, urlstate
+from ui import surfaces, urlstate, work_queue
 from ui.i18n import t
 from ui.numbers import integer, num
 
@@ -159,10 +159,44 @@ def dataset(data: tuple) -> tuple[np.ndarray, np.ndarray]:
     return X, targets
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
 def racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
-    lanes = race.race(*dataset(data), start, {runner: dict(settings) for runner, settings in entries}, iters)
+    """The race's lanes: from the work queue if it ran this race (a long one), else computed here and cached."""
+    queued = work_queue.ready(_race_job_key((data, start, iters, entries)))
+    return queued if queued is not None else _racing(data, start, iters, entries)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
+    return _race(dataset(data), start, iters, entries)
+
+
+def _race(xy: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
+    lanes = race.race(*xy, start, {runner: dict(settings) for runner, settings in entries}, iters)
     return {runner: _frozen(lane) for runner, lane in lanes.items()}
+
+
+def race_work(args: tuple) -> int:
+    """What a race costs, in input steps evaluated: updates × runners × the data set's inputs."""
+    data, _start, iters, entries = args
+    return iters * max(1, len(entries)) * dataset(data)[0].size
+
+
+def _race_job_key(args: tuple) -> tuple:
+    return ("optimizers-race", args)
+
+
+def race_lanes(args: tuple, wait: bool = True) -> dict[str, race.Lane] | None:
+    """Section 1's race: computed here when it is short; a long one goes through the server's work queue, and
+    until it is done this returns None (with ``wait``, the waiting box with the student's place is drawn here)."""
+    if race_work(args) <= RACE_INLINE_WORK:
+        return racing(*args)
+    key = _race_job_key(args)
+    if not wait:
+        return work_queue.ready(key)
+    xy = dataset(args[0])  # read here, in the session's run: the job itself touches no Streamlit cache
+    data, start, iters, entries = args
+    what = t("optimizers.race_job", iters=integer(iters), runners=len(entries), inputs=integer(xy[0].size))
+    return work_queue.computed(key, lambda job: _race(xy, start, iters, entries), what)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
