@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class Job:
     result: Any = None
     error: str = ""
     stop: threading.Event = field(default_factory=threading.Event)
+    started: float | None = None  # time.monotonic() when it started running
 
     def report(self, fraction: float, **values) -> None:
         """Progress from inside the job; raises :class:`Cancelled` if nobody waits for it any more."""
@@ -162,7 +164,7 @@ class WorkQueue:
                 while not self._waiting:
                     self._cond.wait()
                 job = self._running = self._waiting.popleft()
-                job.state = "running"
+                job.state, job.started = "running", time.monotonic()
             try:
                 result, state, error = job.run(job), "done", ""
             except Cancelled:
@@ -240,8 +242,10 @@ def _waiting_box(job: Job, what: str, progress: Callable[[Job], str] | None) -> 
         place = work_queue().place(job)
         if job.state == "running" or place == 0:
             st.markdown(t("work.running", what=what))
-            text = progress(job) if progress and job.values else None
-            st.progress(job.fraction or 0.0, text=text)
+            if job.fraction is not None:
+                st.progress(job.fraction, text=progress(job) if progress and job.values else None)
+            elif job.started is not None:  # a job that does not report: how long it has run
+                st.caption(t("work.elapsed", seconds=f"{time.monotonic() - job.started:.0f}"))
         else:
             st.markdown(t("work.queued", what=what, place=place))
         st.caption(t("work.why"))

@@ -195,7 +195,8 @@ def race_lanes(args: tuple, wait: bool = True) -> dict[str, race.Lane] | None:
         return work_queue.ready(key)
     xy = dataset(args[0])  # read here, in the session's run: the job itself touches no Streamlit cache
     data, start, iters, entries = args
-    what = t("optimizers.race_job", iters=integer(iters), runners=len(entries), inputs=integer(xy[0].size))
+    n, length = xy[0].shape
+    what = t("optimizers.race_job", iters=integer(iters), runners=len(entries), n=integer(n), length=integer(length))
     return work_queue.computed(key, lambda job: _race(xy, start, iters, entries), what)
 
 
