@@ -121,6 +121,31 @@ def test_a_full_queue_refuses_and_a_failed_job_says_why():
     wait_until(lambda: ok.state == "done")
 
 
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_tab_closed_without_cancel_stops_asking_and_its_jobs_go():
+    clock, gate = Clock(), Gate()
+    queue = WorkQueue(gone_after=20.0, clock=clock)
+    running = queue.request("left", "running", gate.job(0))
+    gate.started.wait(5)
+    queue.request("left-too", "queued-for-nobody", gate.job(1))
+    kept = queue.request("here", "queued-for-someone", gate.job(2))
+    clock.now = 15.0
+    queue.touch("here")  # its box polls; the other two sessions have gone quiet
+    clock.now = 30.0
+    wait_until(lambda: running.state == "cancelled")  # stopped at its next report: nobody waits
+    wait_until(lambda: kept.state == "running")  # the next job anyone waits for; the other was dropped
+    assert queue.result("queued-for-nobody") is None and queue.waiting() == 0
+    gate.open.set()
+    wait_until(lambda: kept.state == "done")
+
+
 def test_results_kept_are_bounded():
     queue = WorkQueue(keep=3)
     jobs = [queue.request(f"s{i}", i, lambda job, i=i: i) for i in range(5)]

@@ -23,6 +23,7 @@ box (which polls, and reruns the page when the job is done) and returns None.
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 import time
@@ -38,6 +39,7 @@ from ui.i18n import t
 CAPACITY = 8  # jobs waiting (the running one not counted)
 KEEP_RESULTS = 16  # finished jobs whose results are kept, most recent first
 POLL_SECONDS = 1.0  # how often a waiting box asks how its job is doing
+GONE_AFTER = 20.0  # a session whose box has not asked for this long has left (closed the tab, moved on)
 
 
 class Busy(Exception):
@@ -62,19 +64,27 @@ class Job:
     error: str = ""
     stop: threading.Event = field(default_factory=threading.Event)
     started: float | None = None  # time.monotonic() when it started running
+    wanted: Callable[[], bool] = lambda: True  # whether anyone still waits (set by the queue)
 
     def report(self, fraction: float, **values) -> None:
         """Progress from inside the job; raises :class:`Cancelled` if nobody waits for it any more."""
         self.fraction, self.values = min(1.0, max(0.0, fraction)), values
-        if self.stop.is_set():
+        if self.stop.is_set() or not self.wanted():
             raise Cancelled
 
 
 class WorkQueue:
     """The process's queue and its worker thread (started at the first request)."""
 
-    def __init__(self, capacity: int = CAPACITY, keep: int = KEEP_RESULTS):
-        self.capacity, self.keep = capacity, keep
+    def __init__(
+        self,
+        capacity: int = CAPACITY,
+        keep: int = KEEP_RESULTS,
+        gone_after: float = GONE_AFTER,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.capacity, self.keep, self.gone_after, self.clock = capacity, keep, gone_after, clock
+        self._seen: dict[str, float] = {}  # session -> when it last asked (a request, or its box's poll)
         self._cond = threading.Condition()
         self._waiting: deque[Job] = deque()
         self._running: Job | None = None
@@ -88,6 +98,7 @@ class WorkQueue:
 
         Raises :class:`Busy` when the queue is full and no job for ``key`` exists."""
         with self._cond:
+            self._seen[session] = self.clock()
             done = self._done.get(key)
             if done is not None:
                 self._done.move_to_end(key)
@@ -100,6 +111,7 @@ class WorkQueue:
                 if len(self._waiting) >= self.capacity:
                     raise Busy
                 job = Job(key, run)
+                job.wanted = lambda job=job: self._wanted(job)
                 self._waiting.append(job)
                 self._ensure_worker()
                 self._cond.notify()
@@ -111,6 +123,11 @@ class WorkQueue:
         """``session`` no longer waits for its job (which goes if nobody else waits for it)."""
         with self._cond:
             self._withdraw(session)
+
+    def touch(self, session: str) -> None:
+        """``session`` is still there (its waiting box polled)."""
+        with self._cond:
+            self._seen[session] = self.clock()
 
     def place(self, job: Job) -> int:
         """0 while ``job`` runs; else its place among the jobs before it, the running one counted (1 = next)."""
@@ -137,6 +154,20 @@ class WorkQueue:
             return self._running
         return next((job for job in self._waiting if job.key == key), None)
 
+    def _wanted(self, job: Job) -> bool:
+        """Whether a session that has not left waits for ``job``: a tab closed without Cancel stops asking."""
+        with self._cond:
+            now = self.clock()
+            return any(now - self._seen.get(session, -math.inf) <= self.gone_after for session in job.owners)
+
+    def _forget_gone(self) -> None:
+        """Drop the sessions that left, and the waiting jobs only they waited for (called with the lock held)."""
+        now = self.clock()
+        gone = [session for session, seen in self._seen.items() if now - seen > self.gone_after]
+        for session in gone:
+            self._withdraw(session)
+            del self._seen[session]
+
     def _withdraw(self, session: str) -> None:
         key = self._asked.pop(session, None)
         if key is None:
@@ -161,8 +192,10 @@ class WorkQueue:
     def _work(self) -> None:
         while True:
             with self._cond:
+                self._forget_gone()
                 while not self._waiting:
-                    self._cond.wait()
+                    self._cond.wait(timeout=self.gone_after)
+                    self._forget_gone()
                 job = self._running = self._waiting.popleft()
                 job.state, job.started = "running", time.monotonic()
             try:
@@ -239,6 +272,7 @@ def _waiting_box(job: Job, what: str, progress: Callable[[Job], str] | None) -> 
     if job.state in ("done", "failed") or (job.state == "cancelled" and job.key not in _cancelled()):
         st.rerun(scope="app")
     with st.container(border=True, key="work-queue-waiting"):
+        work_queue().touch(_session())
         place = work_queue().place(job)
         if job.state == "running" or place == 0:
             st.markdown(t("work.running", what=what))
