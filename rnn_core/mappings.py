@@ -485,6 +485,20 @@ def accuracy_by_length(task: str, params: Params, seed: int, n_beyond: int = N_B
     return {"length": length, "accuracy": acc, "n": n, "trained": trained.astype(bool)}
 
 
+def wilson_interval(right: int, n: int, z: float) -> tuple[float, float]:
+    """Wilson's score interval for a share ``right / n`` measured on a random sample of ``n``: where the share on
+    all inputs lies, at the confidence whose normal quantile is ``z`` (1.96: 95 %). Unlike the plain
+    ``p ± z sqrt(p(1-p)/n)`` it stays inside [0, 1] and is not empty when every input, or none, was right.
+
+    Returns:
+        ``(low, high)``.
+    """
+    p = right / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
 def held_out_accuracy(task: str, params: Params, seed: int) -> tuple[float, int]:
     """Whole-output accuracy over every held-out input at the training lengths, and how many there are."""
     _, held = split(task, seed)

@@ -416,12 +416,94 @@ def cliff_clip_text(study: dict, clip: float) -> str:
     return t("gradients.cliff_not_clipped", clip=num(clip), grad=num(plain["grad_norm"]))
 
 
+# --- Section 5's claims: each sentence's key beside the predicate that chooses it, over what the probe measured ---
+# Every predicate says in code what its sentence says in words; tests/test_claims_gradients.py checks each one
+# against sensitivities computed another way (finite differences of the last output).
+
+
+def output_beats_baseline(probe: dict) -> bool:
+    """The readout's RMS error at step T, over the training sequences, is below always answering their mean, and
+    no output overflowed."""
+    return bool(probe["finite"] and probe["rms_error"][-1] < probe["constant_error"][-1])
+
+
+def step1_reaches(probe: dict) -> bool:
+    """Step 1 gets at least ``params.FADED_SHARE`` of the weight 1/T the task gives it."""
+    return not probe["share"] < params.FADED_SHARE
+
+
+def step1_faded(probe: dict) -> bool:
+    """Step 1 gets less than ``params.FADED_SHARE`` of its due 1/T, and less than step T gets (so "n times
+    smaller than at step T" is a ratio above 1)."""
+    return not step1_reaches(probe) and probe["sensitivity"][0] < probe["sensitivity"][-1]
+
+
+def step1_faded_everywhere(probe: dict) -> bool:
+    """Step 1 gets less than ``params.FADED_SHARE`` of its due, and step T gets no more than step 1."""
+    return not step1_reaches(probe) and not step1_faded(probe)
+
+
+def none_due(probe: dict) -> bool:
+    """No input gets the weight 1/T."""
+    return probe["due"] == 0
+
+
+def last_ones_due(probe: dict) -> bool:
+    """The inputs that get at least 1/T are exactly the last ``reach`` ones: every one of those, none before."""
+    return 0 < probe["due"] == probe["reach"]
+
+
+def due_not_all_last(probe: dict) -> bool:
+    """Some inputs get at least 1/T, but not as one block of the latest: among the last ``reach`` inputs (from
+    the earliest that gets 1/T) some get less."""
+    return 0 < probe["due"] < probe["reach"]
+
+
+def output_no_better(probe: dict) -> bool:
+    """The readout's RMS error at step T is not below always answering the mean (or an output overflowed)."""
+    return not output_beats_baseline(probe)
+
+
+OUTPUT_CLAIMS = {
+    "gradients.memory_output_fine": output_beats_baseline,
+    "gradients.memory_output_poor": output_no_better,
+}
+STEP1_CLAIMS = {
+    "gradients.memory_reaches": step1_reaches,
+    "gradients.memory_faded": step1_faded,
+    "gradients.memory_faded_everywhere": step1_faded_everywhere,
+}
+REACH_CLAIMS = {
+    "gradients.memory_reach_none": none_due,
+    "gradients.memory_reach_some": last_ones_due,
+    "gradients.memory_reach_scattered": due_not_all_last,
+}
+
+
+def chosen(claims: dict, value) -> str:
+    """The one key of ``claims`` whose predicate holds for ``value`` (the predicates of a table exclude each other
+    and cover every case: a table where none or two hold is a bug, and raises)."""
+    keys = [key for key, holds in claims.items() if holds(value)]
+    if len(keys) != 1:
+        raise ValueError(f"claims {list(claims)}: {keys} hold")
+    return keys[0]
+
+
+def memory_claims(probe: dict) -> list[str]:
+    """The keys of the sentences section 5 shows for ``probe``, in order."""
+    keys = [chosen(OUTPUT_CLAIMS, probe), chosen(STEP1_CLAIMS, probe)]
+    if keys[1] != "gradients.memory_reaches":
+        keys.append(chosen(REACH_CLAIMS, probe))
+    return keys
+
+
 def memory_reading(probe: dict, length: int) -> str:
     """Whether the output beats the constant baseline, and whether the gradient at step 1 has faded (below
-    ``params.FADED_SHARE`` of the weight 1/T the task gives it) or still arrives: each claim as measured."""
-    fine = probe["finite"] and probe["rms_error"][-1] < probe["constant_error"][-1]
+    ``params.FADED_SHARE`` of the weight 1/T the task gives it) or still arrives: each claim as measured, chosen
+    by :func:`memory_claims`."""
+    output_key, step1_key, *reach_key = memory_claims(probe)
     output = t(
-        "gradients.memory_output_fine" if fine else "gradients.memory_output_poor",
+        output_key,
         err=num(probe["rms_error"][-1]),
         const=num(probe["constant_error"][-1]),
         n=params.MEM_SEQUENCES,
@@ -429,12 +511,15 @@ def memory_reading(probe: dict, length: int) -> str:
     fields = dict(
         first=num(probe["sensitivity"][0]), last=num(probe["sensitivity"][-1]), needed=num(probe["needed"][0])
     )
-    if not probe["share"] < params.FADED_SHARE:  # faded only when measured below that share
-        return output + " " + t("gradients.memory_reaches", share=percent(probe["share"]), **fields)
-    reach = (
-        t("gradients.memory_reach_some", reach=probe["reach"], steps=length)
-        if probe["reach"]
-        else t("gradients.memory_reach_none", steps=length)
+    if step1_key == "gradients.memory_reaches":
+        return output + " " + t(step1_key, share=percent(probe["share"]), **fields)
+    reach = t(
+        reach_key[0],
+        reach=probe["reach"],
+        due=probe["due"],
+        earliest=length - probe["reach"] + 1,
+        below=probe["reach"] - probe["due"],
+        steps=length,
     )
     with np.errstate(divide="ignore"):
         shortfall = num(np.float64(1.0) / probe["share"])  # how many times less than its due step 1 gets (∞ for 0)
@@ -442,7 +527,7 @@ def memory_reading(probe: dict, length: int) -> str:
         output
         + " "
         + t(
-            "gradients.memory_faded",
+            step1_key,
             ratio=power_of_ten(probe["log10_fade"]),
             reach_text=reach,
             shortfall=shortfall,
