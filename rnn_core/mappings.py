@@ -496,7 +496,10 @@ def wilson_interval(right: int, n: int, z: float) -> tuple[float, float]:
     p = right / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+    # At p = 0 or 1 one end is exactly 0 or 1 (centre -+ half cancels); rounding would move it off the share.
+    low = 0.0 if right == 0 else float(max(0.0, centre - half))
+    high = 1.0 if right == n else float(min(1.0, centre + half))
+    return low, high
 
 
 def held_out_accuracy(task: str, params: Params, seed: int) -> tuple[float, int]:
