@@ -8,6 +8,8 @@ against the closed forms ``|w|^m`` and the counting RNN's gradient by finite dif
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from apptest_helpers import assert_clean, open_app, texts
@@ -18,8 +20,15 @@ from strategies import settings_of
 from lessons.gradients import params, readings
 from rnn_core import counting, memory_probe
 from ui.i18n import catalog
+from ui.numbers import num
 
 MEMORY = [params.P[name] for name in ("mem_rho", "mem_len", "mem_seed")]
+
+
+def written_from(text: str, key: str, lang: str = "en") -> bool:
+    """Whether ``text`` begins with the sentence of ``key``, whatever its fields were filled with."""
+    pieces = re.split(r"\{[a-z_0-9]*\}", catalog(lang)[key].replace("{{", "{").replace("}}", "}"))
+    return re.match(".*?".join(re.escape(piece) for piece in pieces), text, flags=re.DOTALL) is not None
 
 
 def rebuilt_probe(rho: float, T: int, seed: int) -> dict:
@@ -216,3 +225,48 @@ def test_section_5_sentence_on_the_page_is_the_chosen_one(lang, data):
     page = texts(at)
     for key in readings.memory_claims(probe):
         assert catalog(lang)[key].split("{")[0] in page
+
+
+# --- exercises: the answer is what the page shows ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(0, 400, 9))
+def test_each_exercise_answer_is_what_the_page_shows_at_its_setting(seed):
+    """At the exercise's own setting: the first m where section 1's |w|^m drops below the share (brute force),
+    the regime section 2's sentence names, the ρ section 3's metric shows, and the regime its sentence names."""
+    from lessons.gradients import exercises
+
+    ex = exercises.steps_below(np.random.default_rng(seed))
+    w = ex.page_params["w"]
+    series = readings.spectral.scalar_series(w, params.SERIES_STEPS)["magnitude"]  # what section 1's chart draws
+    below = next(m for m in range(params.SERIES_STEPS + 1) if abs(w) ** m < exercises.SHARE)
+    assert series[below] < exercises.SHARE <= series[below - 1]
+    assert ex.check(str(below)).correct
+    ex = exercises.counting_regime(np.random.default_rng(seed))
+    U, W = ex.page_params["count_u"], ex.page_params["count_w"]
+    text = readings.flow_reading(U, W, counting.book_dataset()[0].shape[1])
+    named = {
+        "gradients.flow_exploding": "exploding",
+        "gradients.flow_vanishing": "vanishing",
+        "gradients.flow_steady": "neither",
+        "gradients.flow_exact": "neither",  # no error: the gradient is 0 at every k
+    }
+    (key,) = [k for k in named if written_from(text, k)]
+    assert ex.check(named[key]).correct
+    for make in (exercises.spectral_radius, exercises.matrix_regime):
+        ex = make(np.random.default_rng(seed))
+        matrix = ex.page_params["matrix"]
+        study = readings.recurrence("typed", 2, 0, 1.0, params.P["steps"].default, 1.0, matrix)
+        rho = float(np.max(np.abs(np.linalg.eigvals(np.array(ex.params["W"])))))  # brute: numpy's eigenvalues
+        assert study["linear_conditions"]["rho"] == pytest.approx(rho, rel=1e-9, abs=1e-12)
+        if ex.id == "gradients_spectral_radius":
+            assert ex.check(num(study["linear_conditions"]["rho"], 4)).correct  # section 3's metric ρ
+        else:
+            linear, _ = readings.conditions_text(study, params.P["steps"].default)
+            named = {
+                "gradients.cond_linear_vanishing": "vanishing",
+                "gradients.cond_linear_explode": "exploding",
+                "gradients.cond_linear_boundary": "neither",
+            }
+            (key,) = [k for k in named if written_from(linear, k)]
+            assert ex.check(named[key]).correct
