@@ -9,6 +9,7 @@ against the closed forms ``|w|^m`` and the counting RNN's gradient by finite dif
 from __future__ import annotations
 
 import re
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
@@ -270,3 +271,76 @@ def test_each_exercise_answer_is_what_the_page_shows_at_its_setting(seed):
             }
             (key,) = [k for k in named if written_from(linear, k)]
             assert ex.check(named[key]).correct
+
+
+# --- section 4 at random settings -------------------------------------------------------------------------------
+
+
+def unit_decimal(w: float, b, digits: int = 100) -> tuple[Decimal, Decimal]:
+    """Pascanu et al.'s unit, written here in decimal arithmetic: x_0 = 0.5, x_t = w σ(x_{t-1}) + b for 50 steps;
+    returns (x_50, E = (σ(x_50) − 0.7)²). ``b`` a float or a Decimal."""
+    with localcontext() as ctx:
+        ctx.prec = digits
+        w_, b_, x = Decimal(w), Decimal(b), Decimal("0.5")
+        for _ in range(50):
+            x = w_ / (1 + (-x).exp()) + b_
+        return x, (1 / (1 + (-x).exp()) - Decimal("0.7")) ** 2
+
+
+def slope(w: float, b: float) -> float:
+    """‖∇E‖ at (w, b) by central differences in 100-digit arithmetic, with a step (1e-45) far narrower than the
+    wall (about 1e-17 wide in b at w = 9): right even on the wall, where float64 loses every digit."""
+    h = Decimal("1e-45")
+    with localcontext() as ctx:
+        ctx.prec = 100
+        gw = (unit_decimal(Decimal(w) + h, b)[1] - unit_decimal(Decimal(w) - h, b)[1]) / (2 * h)
+        gb = (unit_decimal(w, Decimal(b) + h)[1] - unit_decimal(w, Decimal(b) - h)[1]) / (2 * h)
+        return float((gw * gw + gb * gb).sqrt())
+
+
+CLIFF = [params.P[name] for name in ("cliff_w", "lr", "clip")]
+
+
+@settings(max_examples=30)
+@given(settings_of(CLIFF))
+def test_section_4_cliff_claims_hold_at_random_settings(setting):
+    w, lr, clip = setting["cliff_w"], setting["lr"], setting["clip"]
+    study = readings.cliff_study(w, lr, clip)
+    b = study["wall_b"]
+    below_wall, above_wall = unit_decimal(w, b)[0], unit_decimal(w, np.nextafter(b, 0.0))[0]
+    assert below_wall < 0 < above_wall  # the wall: x_50 changes sign between b and the next float
+    below, above = study["sides"]
+    assert below == pytest.approx(float(unit_decimal(w, b - params.WALL_SIDE)[1]), rel=1e-9, abs=1e-15)
+    assert above == pytest.approx(float(unit_decimal(w, b + params.WALL_SIDE)[1]), rel=1e-9, abs=1e-15)
+    grad = slope(w, b)
+    assert study["plain"]["grad_norm"] == pytest.approx(grad, rel=1e-9)
+    assert study["plain"]["step_norm"] == pytest.approx(lr * study["plain"]["grad_norm"], rel=1e-12)
+    end_w, end_b = study["plain"]["end"]
+    (w_low, w_high), (b_low, b_high) = params.CLIFF_W_RANGE, params.CLIFF_B_RANGE
+    inside = w_low <= end_w <= w_high and b_low <= end_b <= b_high
+    text = readings.cliff_step_text(study, w, lr)
+    en = catalog("en")
+    assert (en["gradients.cliff_inside"] in text) == inside and (en["gradients.cliff_outside"] in text) != inside
+    there = slope(end_w, end_b)
+    if abs(there - params.STUCK_SLOPE) > 1e-6 * params.STUCK_SLOPE:
+        assert (en["gradients.cliff_stuck"] in text) == (there < params.STUCK_SLOPE)
+    clip_text = readings.cliff_clip_text(study, clip)
+    if grad >= clip * (1 + 1e-9):
+        assert written_from(clip_text, "gradients.cliff_clipped")
+        assert study["clipped"]["step_norm"] == pytest.approx(lr * clip, rel=1e-9)
+    elif grad < clip * (1 - 1e-9):
+        assert written_from(clip_text, "gradients.cliff_not_clipped")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_gradient_on_the_wall_is_the_true_one_at_the_steep_end(lang):
+    """Found while checking section 4 (not in the issue): at w = 8.7 float64 loses every digit of x_50 by the
+    wall, and the page gave a gradient twice the true one at its own (w, b). It is computed exactly now."""
+    w = 8.7
+    at = open_app(page="gradients", lang=lang, params={"cliff_w": w})
+    assert_clean(at)
+    study = readings.cliff_study(w, params.P["lr"].default, params.P["clip"].default)
+    grad = slope(w, study["wall_b"])
+    assert study["plain"]["grad_norm"] == pytest.approx(grad, rel=1e-9)
+    label = catalog(lang)["gradients.grad_metric"]
+    assert next(m.value for m in at.metric if m.label == label) == num(grad)

@@ -372,12 +372,46 @@ def non_normal_text() -> str:
     )
 
 
+# --- Section 4's claims: each sentence's key beside the predicate that chooses it, over the computed step --------
+
+
+def lands_inside(study: dict) -> bool:
+    """The plain step from the wall ends inside the plotted view (both ends of each range included)."""
+    (w_low, w_high), (b_low, b_high) = params.CLIFF_W_RANGE, params.CLIFF_B_RANGE
+    end_w, end_b = study["plain"]["end"]
+    return bool(w_low <= end_w <= w_high and b_low <= end_b <= b_high)
+
+
+def lands_outside(study: dict) -> bool:
+    """The plain step from the wall ends outside the plotted view."""
+    return not lands_inside(study)
+
+
+def stuck_there(study: dict) -> bool:
+    """Where the plain step lands, the gradient is below ``params.STUCK_SLOPE``: the next step at any rate the
+    page offers (at most 1) moves the weights by less than that."""
+    return bool(study["after"]["grad_norm"] < params.STUCK_SLOPE)
+
+
+def clipped_step(study: dict) -> bool:
+    """The gradient's norm reached the threshold, so clipping shortened the step (Algorithm 1: ``>=``)."""
+    return bool(study["clipped"]["clipped"])
+
+
+def unclipped_step(study: dict) -> bool:
+    """The gradient's norm is below the threshold: clipping leaves the step as it is."""
+    return not clipped_step(study)
+
+
+WHERE_CLAIMS = {"gradients.cliff_inside": lands_inside, "gradients.cliff_outside": lands_outside}
+CLIP_CLAIMS = {"gradients.cliff_clipped": clipped_step, "gradients.cliff_not_clipped": unclipped_step}
+
+
 def cliff_step_text(study: dict, w: float, lr: float) -> str:
-    """Where the plain step from the wall lands, and whether the weights are stuck there."""
+    """Where the plain step from the wall lands (:data:`WHERE_CLAIMS`), and whether the weights are stuck there
+    (:func:`stuck_there`)."""
     plain, after = study["plain"], study["after"]
     below, above = study["sides"]
-    (w_low, w_high), (b_low, b_high) = params.CLIFF_W_RANGE, params.CLIFF_B_RANGE
-    inside = w_low <= plain["end"][0] <= w_high and b_low <= plain["end"][1] <= b_high
     band = (
         ""
         if study["band"] is None
@@ -398,22 +432,21 @@ def cliff_step_text(study: dict, w: float, lr: float) -> str:
         end_b=num(plain["end"][1]),
         end_error=num(plain["end_error"]),
         end_grad=num(after["grad_norm"]),
-        where=t("gradients.cliff_inside" if inside else "gradients.cliff_outside"),
+        where=t(chosen(WHERE_CLAIMS, study)),
     )
-    return text + (" " + t("gradients.cliff_stuck") if after["grad_norm"] < params.STUCK_SLOPE else "")
+    return text + (" " + t("gradients.cliff_stuck") if stuck_there(study) else "")
 
 
 def cliff_clip_text(study: dict, clip: float) -> str:
-    """What clipping the gradient's norm at ``clip`` did to the step, if anything."""
+    """What clipping the gradient's norm at ``clip`` did to the step, if anything (:data:`CLIP_CLAIMS`)."""
     plain, clipped = study["plain"], study["clipped"]
-    if clipped["clipped"]:
-        return t(
-            "gradients.cliff_clipped",
-            clip=num(clip),
-            step=num(clipped["step_norm"]),
-            end_error=num(clipped["end_error"]),
-        )
-    return t("gradients.cliff_not_clipped", clip=num(clip), grad=num(plain["grad_norm"]))
+    return t(
+        chosen(CLIP_CLAIMS, study),
+        clip=num(clip),
+        step=num(clipped["step_norm"]),
+        end_error=num(clipped["end_error"]),
+        grad=num(plain["grad_norm"]),
+    )
 
 
 # --- Section 5's claims: each sentence's key beside the predicate that chooses it, over what the probe measured ---
