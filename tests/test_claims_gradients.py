@@ -344,3 +344,62 @@ def test_the_gradient_on_the_wall_is_the_true_one_at_the_steep_end(lang):
     assert study["plain"]["grad_norm"] == pytest.approx(grad, rel=1e-9)
     label = catalog(lang)["gradients.grad_metric"]
     assert next(m.value for m in at.metric if m.label == label) == num(grad)
+
+
+# --- section 3 at random settings -------------------------------------------------------------------------------
+
+HALVES = st.sampled_from((-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0))
+MATRICES = settings_of([params.P[name] for name in ("kind", "size", "seed", "rho", "steps", "xs")])
+
+
+@settings(max_examples=25)
+@given(MATRICES, st.lists(HALVES, min_size=4, max_size=4))
+def test_section_3_conditions_and_notes_hold_for_matrix_powers_computed_here(setting, entries):
+    kind, size, seed, rho, steps, xs = (setting[k] for k in ("kind", "size", "seed", "rho", "steps", "xs"))
+    matrix = "; ".join(", ".join(f"{v:g}" for v in entries[i : i + 2]) for i in (0, 2))
+    study = readings.recurrence(kind, size, seed, rho, steps, xs, matrix)
+    W = np.array(study["W"])
+    eigen = float(np.max(np.abs(np.linalg.eigvals(W))))  # numpy's eigenvalues and SVD, not rnn_core.spectral
+    lambda1 = float(np.linalg.svd(W, compute_uv=False)[0])
+    conditions = study["linear_conditions"]
+    assert conditions["rho"] == pytest.approx(eigen, rel=1e-9, abs=1e-12)
+    assert conditions["lambda1"] == pytest.approx(lambda1, rel=1e-9, abs=1e-12)
+    linear, tanh = readings.conditions_text(study, steps)
+    if abs(eigen - 1) > 1e-9:
+        assert written_from(linear, "gradients.cond_linear_vanishing" if eigen < 1 else "gradients.cond_linear_explode")
+    if abs(lambda1 - 1) > 1e-9:
+        assert written_from(tanh, "gradients.cond_tanh_vanishing" if lambda1 < 1 else "gradients.cond_tanh_may_explode")
+    # the linear curve is ||W^m||, m = 0..steps, by repeated products here (in log10, past float64's range)
+    mine = own_log10_powers(W, steps)
+    finite = np.isfinite(mine)
+    np.testing.assert_allclose(study["linear"]["log10_norm"][finite], mine[finite], atol=1e-8)
+    measured = 10 ** (mine[-1] / steps) if np.isfinite(mine[-1]) else 0.0
+    assert f"×{num(measured, 4)}" in linear  # "Measured over {steps} steps: ×{rate} a step"
+    # "W stretches some vectors before its powers shrink them": the curve rises to its peak, then falls
+    for text, _ in readings.norm_notes(study, steps):
+        if written_from(text, "gradients.transient"):
+            peak = int(np.nanargmax(mine))
+            assert eigen < 1 < lambda1 and 0 < peak < steps and mine[-1] < mine[peak]
+            assert f"$m$ = {peak}" in text
+        if written_from(text, "gradients.transient_rising"):
+            assert eigen < 1 < lambda1 and int(np.nanargmax(mine)) == steps
+    # a tanh RNN's step stretches a gradient by at most λ₁ (|tanh'| ≤ 1): "vanishing guaranteed" bounds every m
+    if lambda1 < 1:
+        tanh_logs = study["tanh"]["log10_norm"]
+        ok = np.isfinite(tanh_logs)
+        assert np.all(tanh_logs[ok] <= np.arange(steps + 1)[ok] * np.log10(lambda1) + 1e-9)
+
+
+def own_log10_powers(W: np.ndarray, steps: int) -> np.ndarray:
+    """log10 ||W^m||_2 for m = 0..steps, the product renormalised at each step so that it never overflows."""
+    logs, P, scale = [0.0], np.eye(len(W)), 0.0
+    for _ in range(steps):
+        P = P @ W
+        top = float(np.max(np.abs(P)))
+        if top == 0:
+            logs.append(-np.inf)
+            P, scale = np.zeros_like(P), -np.inf
+            continue
+        P, scale = P / top, scale + np.log10(top)
+        logs.append(scale + np.log10(np.linalg.norm(P, 2)))
+    return np.array(logs)
