@@ -231,6 +231,24 @@ def test_section_4_summary_is_true_of_its_samples_and_its_intervals_hold_a_large
     assert catalog("en")[key].split("{")[0] in readings.reading(setting["m"])
 
 
+def test_the_mistakes_sentence_counts_the_wrong_verdicts_of_its_samples():
+    """ "Of the N wrong verdicts in these samples, S are on reviews whose counts differ by at most 2": recounted
+    with this file's network and rule on the same draws."""
+    trained = mappings.load("many_to_one")
+    rng = np.random.default_rng([trained.seed, 2])
+    margins = []
+    for length in range(mappings.TASKS["many_to_one"].lengths[1] + 1, mappings.TASKS["many_to_one"].beyond + 1):
+        sample = mappings.random_inputs("many_to_one", length, mappings.N_BEYOND, rng)
+        for out, x in zip(network_batch("many_to_one", sample, trained.params), sample, strict=True):
+            if out != rule("many_to_one", x):
+                margins.append(abs(int(np.sum(x == 1)) - int(np.sum(x == 0))))
+    assert sorted(mappings.verdict_mistakes(trained.params, trained.seed).tolist()) == sorted(margins)
+    text = readings.reading("many_to_one")
+    share = np.mean(np.array(margins) <= params.BALANCED_MARGIN)
+    assert (f"Of the {len(margins)} wrong verdicts" in text) == (share > 0.5)
+    assert percent(share) in text
+
+
 # --- exercises: the answer is what the page shows ---------------------------------------------------------------
 
 

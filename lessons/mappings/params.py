@@ -45,3 +45,4 @@ REACH_SHARE = 0.9  # "at least 90 % right" (the locale texts write it out)
 COLLAPSE_SHARE = 0.5  # "breaks down": a sampled share below this ...
 COLLAPSE_WITHIN = 2  # ... within this many lengths past training
 CONFIDENCE_Z = 1.96  # the 95 % interval of a sampled share (Wilson's score interval): the normal quantile
+BALANCED_MARGIN = 2  # a review whose counts of + and - differ by at most this "nearly balances"
