@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from apptest_helpers import assert_clean, open_app, texts
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from strategies import settings_of
 
@@ -242,3 +242,59 @@ def test_section_4_time_reading_follows_the_gradient_by_finite_differences(setti
         assert text.startswith(en["counting.time_fades"].split("{")[0])
     assert norms[T] == pytest.approx(fd[T], rel=1e-6, abs=1e-9)
     assert norms[0] == pytest.approx(fd[0], rel=1e-6, abs=1e-9)
+
+
+@settings(max_examples=12)
+@given(settings_of(params.PARAMS))
+def test_section_4_divergence_story_holds_against_a_forward_pass_of_its_own(setting):
+    """Where a run diverged, the story's last full iteration has finite weights, cost and gradient (recomputed
+    here), one plain step of η from them gives the weights it names, and there what it says overflowed did."""
+    data = (setting["data"], setting["n"], setting["len"], setting["seed"])
+    start, lr = (setting["u0"], setting["w0"]), setting["lr"]
+    iters = min(setting["iters"], 1000)  # a longer run that has not diverged by then tells nothing new, slowly
+    run = readings.training(*data, start, lr, iters)
+    event("diverged" if run.diverged_at is not None else "finite")
+    if run.diverged_at is None:
+        assert np.all(np.isfinite(run.costs)) and len(run.updates) == iters
+        return
+    event(f"overflowed: {run.reason}")
+    X, targets = readings.dataset(*data)
+    story = divergence.story(run, lr)
+    assert catalog("en")["counting.stop_headline"].format(iteration=run.diverged_at) in story
+    last = divergence.last_evaluated(run)
+    if last is not None:
+        U, W = run.params[last]
+        S = states(X, U, W)
+        assert np.all(np.isfinite(S)) and np.isfinite(squared_error(S, targets))
+        r = 2 * (S[:, -1] - targets)  # dξ/dS_T, then back through W one step at a time
+        gU = gW = 0.0
+        for k in range(X.shape[1], 0, -1):
+            gU, gW = gU + float(np.sum(r * X[:, k - 1])), gW + float(np.sum(r * S[:, k - 1]))
+            r = r * W
+        assert (num(gU), num(gW)) == (num(run.grads[last][0]), num(run.grads[last][1]))
+    if run.reason == "parameters":
+        with np.errstate(over="ignore", invalid="ignore"):
+            assert not np.all(np.isfinite([U - lr * gU, W - lr * gW]))
+        return
+    U2, W2 = run.params[run.diverged_at]
+    if last is not None:
+        assert (num(U2), num(W2)) == (num(U - lr * gU), num(W - lr * gW))  # "threw them to (U2, W2)"
+    S = states(X, U2, W2)
+    if run.reason == "state":
+        first = int(np.argmax(~np.all(np.isfinite(S), axis=0)))
+        assert not np.all(np.isfinite(S)) and f"$t$ = {first}" in story
+    elif run.reason == "cost":
+        assert np.all(np.isfinite(S)) and not np.isfinite(squared_error(S, targets))
+    elif run.reason == "gradient":
+        assert np.isfinite(squared_error(S, targets))
+
+
+@pytest.mark.parametrize("seed", range(0, 40, 8))
+def test_safe_rate_sample_solution_is_a_run_the_page_shows_finite(seed):
+    ex = exercises.safe_rate(np.random.default_rng(seed))
+    a = ex.answer
+    data = (a["data"], a.get("n", params.P["n"].default), a.get("len", params.P["len"].default), a.get("seed", 1))
+    run = readings.training(*data, (a["u0"], a["w0"]), a["lr"], a["iters"])
+    assert run.diverged_at is None and ex.check(a).correct  # no "Training diverged" on the page, and accepted
+    p = ex.page_params  # and the link opens on a run the page shows diverging
+    assert readings.training(*data, (p["u0"], p["w0"]), p["lr"], p["iters"]).diverged_at is not None
