@@ -123,8 +123,33 @@ def test_each_exercise_answer_is_what_the_page_shows_at_its_setting(seed):
     change = last_change(list(page_x(ex)), p["act"], p["hidden"], p["seed"], p["scale"], p["delta"])
     shown = readings.memory_reading(page_x(ex), p["act"], p["hidden"], p["seed"], p["scale"], p["delta"])
     assert f"by {num(change)}:" in shown and ex.check(num(change)).correct  # "… moves the state … by {last}"
+    ex = exercises.bounded(np.random.default_rng(seed))
+    p = ex.page_params
+    H, _ = readings.states(page_x(ex), p["act"], params.P["hidden"].default, params.P["seed"].default, p["scale"])
+    with np.errstate(invalid="ignore"):
+        within = bool(np.all(np.abs(H[np.isfinite(H)]) <= 1.0) and np.all(np.isfinite(H)))
+    # the heatmap at the link's largest inputs: every state within [-1, 1] exactly when the answer is "bounded"
+    assert ex.check("bounded" if within else "unbounded").correct
     ex = exercises.fading_scale(np.random.default_rng(seed))
     a = ex.answer
     assert ex.check(a).correct
     left = last_change(list(readings.read_sequence(a["x"])[0]), a["act"], a["hidden"], a["seed"], a["scale"], 0.1)
     assert left / params.P["delta"].default < exercises.SHARE  # what section 3 then shows: under 1 % of δ left
+
+
+# --- the claims tables of the four lessons ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lesson", ["home", "mappings", "counting", "gradients"])
+def test_every_claims_table_pairs_a_sentence_in_both_languages_with_a_documented_predicate(lesson):
+    """A ``*_CLAIMS`` table of a lesson's readings maps each sentence's key (in both locales) to the predicate that
+    chooses it, whose docstring says what the sentence means."""
+    import importlib
+
+    module = importlib.import_module(f"lessons.{lesson}.readings")
+    tables = {name: table for name, table in vars(module).items() if name.endswith("_CLAIMS")}
+    assert tables, f"{lesson} keeps no claims table"
+    for name, table in tables.items():
+        for key, predicate in table.items():
+            assert key in catalog("en") and key in catalog("ko"), (name, key)
+            assert callable(predicate) and predicate.__doc__ and predicate.__name__ != "<lambda>", (name, key)
