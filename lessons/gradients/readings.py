@@ -229,15 +229,26 @@ def regime_text(prefix: str, w: float, extra: str = "", **values) -> str:
     return text
 
 
+def past_negligible(log10_factor: float) -> bool:
+    """The factor after the steps, |w|^m, is below ``params.NEGLIGIBLE``: "practically no say"."""
+    return bool(log10_factor < np.log10(params.NEGLIGIBLE))
+
+
+def past_still_counts(log10_factor: float) -> bool:
+    """The factor after the steps is at least ``params.NEGLIGIBLE``: "still has a say"."""
+    return not past_negligible(log10_factor)
+
+
+SAY_CLAIMS = {"gradients.scalar_negligible": past_negligible, "gradients.scalar_still_counts": past_still_counts}
+
+
 def scalar_text(w: float, steps: int) -> str:
     """Section 1's reading of the student's W: its regime, and for a vanishing one whether the factor after
-    ``steps`` steps leaves the past practically no say (below ``params.NEGLIGIBLE``) or still some."""
+    ``steps`` steps leaves the past practically no say (:data:`SAY_CLAIMS`)."""
     log10_end = spectral.scalar_series(w, steps)["log10_magnitude"][steps]
     extra = ""
     if spectral.scalar_regime(w)["regime"] == "vanishing":
-        negligible = log10_end < np.log10(params.NEGLIGIBLE)
-        key = "gradients.scalar_negligible" if negligible else "gradients.scalar_still_counts"
-        extra = " " + t(key, steps=steps, absw=num(abs(w)))
+        extra = " " + t(chosen(SAY_CLAIMS, log10_end), steps=steps, absw=num(abs(w)))
     return regime_text("scalar", w, extra, steps=steps, end=power_of_ten(log10_end))
 
 
