@@ -27,6 +27,8 @@ map has one fixed point and E only has a smooth valley where sigma(x_50) = 0.7. 
 
 from __future__ import annotations
 
+import decimal
+
 import numpy as np
 
 # The model, as in the equations above: the start x_0, the target of sigma(x_T), and T, the steps it runs.
@@ -78,6 +80,37 @@ def error_and_gradient(
         return (s - TARGET) ** 2, dE_dx * dx_dw, dE_dx * dx_db
 
 
+# Near the wall float64 cannot follow one point: x_t sits by the unstable fixed point, where each step multiplies
+# a rounding error by lambda = w sigma'(x*) (up to 2.5 here), so after 50 steps x_T, E and the gradient at that
+# one (w, b) are lost (at w = 8.7 the float64 gradient on the wall is twice the true one). The page's numbers at a
+# single point (the wall, the step from it, where it lands) are computed in decimal arithmetic with this many
+# digits: enough to lose 2.5^50 (20 digits) and keep more than float64's 16.
+EXACT_DIGITS = 60
+
+
+def exact_error_and_gradient(w: float, b: float, T: int = HORIZON) -> tuple[float, float, float, float]:
+    """``(x_T, E, dE/dw, dE/db)`` at one point (w, b) (floats, taken as exact), by the module's forward-mode
+    equations in decimal arithmetic of :data:`EXACT_DIGITS` digits, rounded to float at the end."""
+    if not (np.isfinite(w) and np.isfinite(b)):
+        return (float("nan"),) * 4
+    with decimal.localcontext() as ctx:
+        ctx.prec = EXACT_DIGITS
+        w_, b_ = decimal.Decimal(float(w)), decimal.Decimal(float(b))
+        x, dx_dw, dx_db, one = decimal.Decimal(X0), decimal.Decimal(0), decimal.Decimal(0), decimal.Decimal(1)
+
+        def sig(v: decimal.Decimal) -> decimal.Decimal:
+            return one / (one + (-v).exp()) if v > -1000 else decimal.Decimal(0)  # e^1000 needs no more digits
+
+        for _ in range(T):
+            s = sig(x)
+            gain = w_ * s * (one - s)  # w sigma'(x_{t-1})
+            dx_dw, dx_db = s + gain * dx_dw, one + gain * dx_db
+            x = w_ * s + b_
+        s = sig(x)
+        dE_dx = 2 * (s - decimal.Decimal(TARGET)) * s * (one - s)
+        return float(x), float((s - decimal.Decimal(TARGET)) ** 2), float(dE_dx * dx_dw), float(dE_dx * dx_db)
+
+
 def error_surface(w_values: np.ndarray, b_values: np.ndarray, T: int = HORIZON) -> np.ndarray:
     """The error on the grid ``w_values x b_values`` in one vectorised pass.
 
@@ -111,17 +144,18 @@ def wall_point(w: float, b_low: float, b_high: float, T: int = HORIZON) -> float
     """The b in [b_low, b_high] where, at this w, sigma(x_T) crosses 1/2: a point on the face of the wall.
 
     For w > 0, x_T increases with b, so bisection finds the crossing to the last bit of a float (the wall is
-    far thinner than any grid). Returns None when sigma(x_T) - 1/2 has the same sign at both ends.
+    far thinner than any grid); x_T is computed exactly enough to have the right sign there
+    (:func:`exact_error_and_gradient`). Returns None when sigma(x_T) - 1/2 has the same sign at both ends.
     """
     lo, hi = float(b_low), float(b_high)
-    f_lo, f_hi = float(run_unit(w, lo, T)[0]), float(run_unit(w, hi, T)[0])  # sigma(x) > 1/2 exactly when x > 0
+    f_lo, f_hi = exact_error_and_gradient(w, lo, T)[0], exact_error_and_gradient(w, hi, T)[0]  # x_T: its sign
     if np.sign(f_lo) == np.sign(f_hi) or not (np.isfinite(f_lo) and np.isfinite(f_hi)):
         return None
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         if mid in (lo, hi):  # adjacent floats: as close as float64 can get
             break
-        f_mid = float(run_unit(w, mid, T)[0])
+        f_mid = exact_error_and_gradient(w, mid, T)[0]
         if np.sign(f_mid) == np.sign(f_lo):
             lo, f_lo = mid, f_mid
         else:
@@ -139,14 +173,15 @@ def wall_sides(w: float, b_wall: float, side: float, T: int = HORIZON) -> tuple[
 def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: int = HORIZON) -> dict:
     """One gradient-descent step from (w, b), optionally with norm clipping, and where it lands.
 
-    Clipping follows Pascanu et al.'s Algorithm 1: if ``||g|| >= clip``, ``g <- clip g / ||g||``.
+    Clipping follows Pascanu et al.'s Algorithm 1: if ``||g|| >= clip``, ``g <- clip g / ||g||``. The error and
+    the gradient at both ends are computed exactly enough to be right on the wall (:func:`exact_error_and_gradient`).
 
     Returns:
         dict with ``start`` (w, b), ``error``, ``gradient`` (dE/dw, dE/db), ``grad_norm``, ``clipped`` (bool),
         ``step`` (dw, db) = -lr g (g clipped if it was), ``step_norm``, ``end`` (w, b) after the step and
         ``end_error``; ``finite``: False when the gradient overflowed (then ``step`` is (0, 0): no step).
     """
-    E, gw, gb = (float(v) for v in error_and_gradient(w, b, T))
+    _, E, gw, gb = exact_error_and_gradient(w, b, T)
     finite = bool(np.isfinite(gw) and np.isfinite(gb))
     with np.errstate(over="ignore"):
         grad_norm = float(np.hypot(gw, gb)) if finite else float("inf")
@@ -165,7 +200,7 @@ def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: i
         "step": step,
         "step_norm": step_norm,
         "end": end,
-        "end_error": float(error(end[0], end[1], T)),
+        "end_error": exact_error_and_gradient(end[0], end[1], T)[1],
         "finite": finite,
     }
 

@@ -485,6 +485,43 @@ def accuracy_by_length(task: str, params: Params, seed: int, n_beyond: int = N_B
     return {"length": length, "accuracy": acc, "n": n, "trained": trained.astype(bool)}
 
 
+def verdict_mistakes(params: Params, seed: int, n_beyond: int = N_BEYOND) -> np.ndarray:
+    """The reviews (many_to_one) the model gets wrong among :func:`accuracy_by_length`'s random ones past the
+    training lengths (the same draws, in the same order): for each wrong verdict, how far apart its counts of
+    + and − words are, ``|#+ - #-|`` (0: an even review).
+
+    Returns:
+        (mistakes,) integer margins.
+    """
+    spec = TASKS["many_to_one"]
+    rng = np.random.default_rng([seed, 2])
+    margins = []
+    for length in range(spec.lengths[1] + 1, spec.beyond + 1):
+        inputs = random_inputs("many_to_one", length, n_beyond, rng)
+        wrong = np.array([g[0] for g in predict("many_to_one", params, inputs)]) != np.array(
+            [target("many_to_one", x)[0] for x in inputs]
+        )
+        margins.append(np.abs(2 * inputs[wrong].sum(axis=1) - length))
+    return np.concatenate(margins).astype(np.int64)
+
+
+def wilson_interval(right: int, n: int, z: float) -> tuple[float, float]:
+    """Wilson's score interval for a share ``right / n`` measured on a random sample of ``n``: where the share on
+    all inputs lies, at the confidence whose normal quantile is ``z`` (1.96: 95 %). Unlike the plain
+    ``p ± z sqrt(p(1-p)/n)`` it stays inside [0, 1] and is not empty when every input, or none, was right.
+
+    Returns:
+        ``(low, high)``.
+    """
+    p = right / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    # At p = 0 or 1 one end is exactly 0 or 1 (centre -+ half cancels); rounding would move it off the share.
+    low = 0.0 if right == 0 else float(max(0.0, centre - half))
+    high = 1.0 if right == n else float(min(1.0, centre + half))
+    return low, high
+
+
 def held_out_accuracy(task: str, params: Params, seed: int) -> tuple[float, int]:
     """Whole-output accuracy over every held-out input at the training lengths, and how many there are."""
     _, held = split(task, seed)

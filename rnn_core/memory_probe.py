@@ -78,9 +78,11 @@ def memory_reach(sensitivity: np.ndarray) -> dict:
 
     Returns:
         dict with ``needed`` (T,) = 1/T; ``log10_fade`` = log10(sensitivity[T] / sensitivity[1]) (inf when step 1
-        gets exactly 0); ``share`` = sensitivity[1] T, the part of its due that the first input gets; ``reach``:
-        how many of the last inputs it takes to include every input whose sensitivity is at least 1/T (0 if none
-        is).
+        gets exactly 0); ``share`` = sensitivity[1] T, the part of its due that the first input gets; ``due``:
+        how many inputs get at least 1/T; ``reach``: how many of the last inputs it takes to include every one of
+        them (0 if none is). ``due == reach`` exactly when those inputs are the last ``reach`` ones, every one of
+        them: the sensitivities need not fall monotonically going back, so an input can get less than 1/T
+        although an earlier one gets more.
     """
     T = len(sensitivity)
     with np.errstate(divide="ignore"):
@@ -91,6 +93,7 @@ def memory_reach(sensitivity: np.ndarray) -> dict:
         "needed": np.full(T, 1.0 / T),
         "log10_fade": log10_fade,
         "share": share,
+        "due": len(due),
         "reach": int(T - due[0]) if len(due) else 0,
     }
 

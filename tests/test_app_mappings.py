@@ -259,7 +259,13 @@ def test_the_reading_quotes_the_training_lengths_from_the_task(task, lang):
         "seq2seq": "mappings.reading_seq2seq",
         "many_to_many": "mappings.reading_many_to_many",
     }[task]
-    assert catalog(lang)[key].format(hidden=integer(spec.hidden), hi=integer(spec.lengths[1])) in texts(at)
+    if task == "many_to_one":  # its reading counts the sampled mistakes instead
+        trained = mappings.load(task)
+        margins = mappings.verdict_mistakes(trained.params, trained.seed)
+        fields = {"mistakes": integer(len(margins)), "share": percent(np.mean(margins <= 2)), "margin": "2"}
+        assert catalog(lang)[key].format(**fields) in texts(at)
+    else:
+        assert catalog(lang)[key].format(hidden=integer(spec.hidden), hi=integer(spec.lengths[1])) in texts(at)
     n_text = catalog(lang)["mappings.beyond_text"].format(n=integer(mappings.N_BEYOND))
     assert n_text in texts(at)
 
@@ -303,27 +309,35 @@ def test_what_you_see_follows_the_accuracy_beyond_training(task, lang):
     curve = curve_of(task)
     beyond = ~curve["trained"]
     lengths, accuracy = curve["length"][beyond], curve["accuracy"][beyond]
+    n = curve["n"][beyond]
     last = where(task, lengths[-1], lang)
-    if np.all(accuracy == 1):  # every output right at every longer length
-        assert catalog(lang)["mappings.summary_perfect"].format(last_at=last) in page
-    elif accuracy[0] < 0.5:  # falls apart at the first length past training
-        assert (
-            catalog(lang)["mappings.summary_collapses"].format(
-                first=percent(accuracy[0]),
-                first_at=where(task, lengths[0], lang),
-                last=percent(accuracy[-1]),
-                last_at=last,
-            )
-            in page
+
+    def within(share, size):  # the 95 % interval of a sampled share, recomputed here (Wilson's score interval)
+        z, p = 1.96, share
+        centre, half = (
+            (p + z * z / (2 * size)) / (1 + z * z / size),
+            z / (1 + z * z / size) * np.sqrt(p * (1 - p) / size + z * z / (4 * size * size)),
         )
-    else:  # worse slowly: at least 90 % up to the length named, not at the next
+        return f"{percent(max(0.0, centre - half))}–{percent(min(1.0, centre + half))}"
+
+    assert f"{n.min()}" in page  # every summary says how many random inputs each share was measured on
+    if np.all(accuracy == 1):  # every sampled output right at every longer length
+        assert catalog(lang)["mappings.summary_perfect"].split("{")[0] in page
+        assert last in page and within(1.0, n[-1]) in page
+    elif accuracy[0] < 0.5:  # falls apart at the first length past training
+        assert catalog(lang)["mappings.summary_collapses"].split("{")[0] in page
+        assert percent(accuracy[0]) in page and within(accuracy[0], n[0]) in page
+        assert percent(accuracy[-1]) in page and within(accuracy[-1], n[-1]) in page
+    else:  # worse slowly: at least 90 % of each sample up to the length named, not at the next
         template = catalog(lang)["mappings.summary_fades"]
-        head, tail = template.split("{reach_at}")[0], template.split("{reach_at}")[1].split("{")[0]
+        head, tail = template.split("{reach_at}")[0].split("}")[-1], template.split("{reach_at}")[1].split("{")[0]
         named = page.split(head, 1)[1].split(tail, 1)[0]
-        reach = next(int(n) for n in lengths if where(task, n, lang) == named)
+        reach = next(int(k) for k in lengths if where(task, k, lang) == named)
         assert np.all(accuracy[lengths <= reach] >= 0.9) and accuracy[lengths == reach + 1][0] < 0.9
         assert percent(accuracy[-1]) in page and accuracy[-1] < 0.95
-    for other in ("summary_perfect", "summary_holds", "summary_collapses", "summary_fades"):
+        lowest = np.min(accuracy[lengths <= reach])  # the sample behind "at least 90 %", with its interval
+        assert within(lowest, n[0]) in page
+    for other in ("summary_perfect", "summary_holds", "summary_collapses", "summary_fades", "summary_worse"):
         head = catalog(lang)[f"mappings.{other}"].split("{")[0]
         assert page.count(head) <= 1
 

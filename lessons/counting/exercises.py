@@ -19,6 +19,7 @@ from rnn_core.exercise import (
     num,
     shown_numbers,
     signed_sum,
+    text,
 )
 
 LESSON = "counting"
@@ -171,7 +172,7 @@ def diverged_at(rng: np.random.Generator) -> Exercise:
         prompt_key="exercises.counting_diverged_at_prompt",
         prompt_values={"lr": num(lr), "u0": num(start[0]), "w0": num(start[1]), "iters": iters},
         explain_key="exercises.counting_diverged_at_explain",
-        explain_values={"answer": answer, "U": num(run.params[-1, 0]), "W": num(run.params[-1, 1])},
+        explain_values={"answer": answer, "what": what_overflowed(run, X)},
         page_params={"data": "book", "u0": start[0], "w0": start[1], "lr": lr, "iters": iters},
         hint_key="exercises.counting_diverged_at_hint",
         mistakes=(
@@ -179,6 +180,34 @@ def diverged_at(rng: np.random.Generator) -> Exercise:
             ("exercises.counting_diverged_at_hint_count", answer + 1),
         ),
     )
+
+
+# What overflowed at the iteration a plain run diverged, one sentence per reason rnn_core.counting.fit can give
+# for plain descent (written out so the i18n test sees each key); each says only what fit's check found.
+OVERFLOWED = {
+    "state": "exercises.counting_diverged_at_state",
+    "cost": "exercises.counting_diverged_at_cost",
+    "gradient": "exercises.counting_diverged_at_gradient",
+    "parameters": "exercises.counting_diverged_at_parameters",
+}
+
+
+def what_overflowed(run: counting.Trajectory, X: np.ndarray) -> dict:
+    """The explanation's sentence on what overflowed where ``run`` diverged (``run.reason``), with its numbers:
+    the weights there (still finite unless the update itself overflowed), the time step of an overflowing state,
+    the largest output |S_T| when only the cost overflowed, the last finite cost when only the gradient did."""
+    U, W = run.params[-1]  # the weights evaluated at the diverging iteration, or the last finite ones before an update
+    values = {"U": num(U), "W": num(W)}
+    if run.reason == "state":
+        values["t"] = int(run.detail["t"])
+    elif run.reason == "cost":
+        with np.errstate(over="ignore", invalid="ignore"):
+            values["largest"] = num(float(np.max(np.abs(counting.forward(X, U, W)[:, -1]))))
+    elif run.reason == "gradient":
+        values["cost"] = num(run.detail["cost"])
+    else:
+        values["last"] = int(run.diverged_at) - 1
+    return text(OVERFLOWED[run.reason], **values)
 
 
 def safe_rate(rng: np.random.Generator) -> Exercise:

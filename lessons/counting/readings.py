@@ -73,23 +73,57 @@ def data_args(v: dict) -> tuple:
 # --- Section 1: what W does to old inputs ---------------------------------------------------------------
 
 
+# Each sentence's key beside the predicate that chooses it, over W and the factor W^(T-1) computed by a forward
+# pass (tests/test_claims_counting.py checks them against the closed form).
+
+
+def forgets_at_once(W: float, factor: float) -> bool:
+    """W = 0: the state keeps nothing from one step to the next."""
+    return W == 0
+
+
+def old_inputs_fade(W: float, factor: float) -> bool:
+    """W ≠ 0 and the first input reaches y multiplied by less than 1 in size."""
+    return W != 0 and abs(factor) < 1
+
+
+def old_inputs_grow(W: float, factor: float) -> bool:
+    """The first input reaches y multiplied by more than 1 in size."""
+    return abs(factor) > 1
+
+
+def nothing_forgotten(W: float, factor: float) -> bool:
+    """W ≠ 0 and the first input reaches y multiplied by exactly 1 in size."""
+    return W != 0 and abs(factor) == 1
+
+
+MEMORY_CLAIMS = {
+    "counting.memory_zero": forgets_at_once,
+    "counting.memory_fades": old_inputs_fade,
+    "counting.memory_grows": old_inputs_grow,
+    "counting.memory_kept": nothing_forgotten,
+}
+
+
+def chosen(claims: dict, *values) -> str:
+    """The one key of ``claims`` whose predicate holds for ``values`` (the predicates of a table exclude each other
+    and cover every case: a table where none or two hold is a bug, and raises)."""
+    keys = [key for key, holds in claims.items() if holds(*values)]
+    if len(keys) != 1:
+        raise ValueError(f"claims {list(claims)}: {keys} hold")
+    return keys[0]
+
+
 def memory_sentence(T: int, W: float) -> str:
     """What the recurrence does to the first input by the end of a sequence of ``T`` steps, read off a forward
-    pass of a single 1 at step 1 (U = 1): it reaches y multiplied by W^(T-1)."""
+    pass of a single 1 at step 1 (U = 1): it reaches y multiplied by W^(T-1) (:data:`MEMORY_CLAIMS`)."""
     impulse = np.zeros((1, T))
     impulse[0, 0] = 1.0
     factor = float(counting.forward(impulse, 1.0, W)[0, -1])  # = W^(T-1)
     values = {"W": num(W), "absw": num(abs(W)), "T": T, "power": T - 1, "factor": num(factor)}
     if T == 1:
         return t("counting.memory_one_step", **values)
-    if factor == 0:
-        verdict = t("counting.memory_zero", **values)
-    elif abs(factor) < 1:
-        verdict = t("counting.memory_fades", **values)
-    elif abs(factor) > 1:
-        verdict = t("counting.memory_grows", **values)
-    else:
-        verdict = t("counting.memory_kept", **values)
+    verdict = t(chosen(MEMORY_CLAIMS, W, factor), **values)
     if W < 0:
         verdict += " " + t("counting.memory_alternates", **values)
     return verdict
@@ -202,8 +236,68 @@ def gradient_norms(data: tuple, U: float, W: float) -> np.ndarray:
     return norms
 
 
+# Each sentence's key beside the predicate that chooses it, over the norms ‖∂ξ/∂S_k‖, k = 0..T (the last is the
+# output's); tests/test_claims_counting.py checks them against finite differences of the cost in the states.
+
+
+def nothing_to_follow(norms: np.ndarray) -> bool:
+    """‖∂ξ/∂S_T‖ = 0: every output equals its target exactly."""
+    return bool(norms[-1] == 0)
+
+
+def output_overflowed(norms: np.ndarray) -> bool:
+    """The gradient at the output is already not a finite number."""
+    return not np.isfinite(norms[-1])
+
+
+def overflows_going_back(norms: np.ndarray) -> bool:
+    """Finite and nonzero at the output, not finite at some earlier state."""
+    return bool(np.isfinite(norms[-1]) and norms[-1] != 0 and not np.all(np.isfinite(norms)))
+
+
+def cut_to_zero(norms: np.ndarray) -> bool:
+    """Finite everywhere, nonzero at the output, exactly 0 at some earlier state."""
+    return bool(np.all(np.isfinite(norms)) and norms[-1] != 0 and np.any(norms == 0))
+
+
+def _end_to_end(norms: np.ndarray) -> float | None:
+    """‖∂ξ/∂S_0‖ / ‖∂ξ/∂S_T‖ when every norm is finite and nonzero, else None."""
+    if not (np.all(np.isfinite(norms)) and np.all(norms != 0)):
+        return None
+    return float(norms[0] / norms[-1])
+
+
+def grows_going_back(norms: np.ndarray) -> bool:
+    """Finite and nonzero everywhere, and larger at the first state than at the output."""
+    ratio = _end_to_end(norms)
+    return ratio is not None and ratio > 1
+
+
+def fades_going_back(norms: np.ndarray) -> bool:
+    """Finite and nonzero everywhere, and smaller at the first state than at the output."""
+    ratio = _end_to_end(norms)
+    return ratio is not None and ratio < 1
+
+
+def keeps_its_size(norms: np.ndarray) -> bool:
+    """Finite and nonzero everywhere, and the same at the first state as at the output."""
+    return _end_to_end(norms) == 1
+
+
+TIME_CLAIMS = {
+    "counting.time_none": nothing_to_follow,
+    "counting.time_output_overflowed": output_overflowed,
+    "counting.time_overflowed": overflows_going_back,
+    "counting.time_cut_to_zero": cut_to_zero,
+    "counting.time_grows": grows_going_back,
+    "counting.time_fades": fades_going_back,
+    "counting.time_kept": keeps_its_size,
+}
+
+
 def time_reading(norms: np.ndarray, U: float, W: float) -> str:
-    """What the gradient did on its way back, chosen from the norms computed at (U, W) (Markdown)."""
+    """What the gradient did on its way back, chosen from the norms computed at (U, W) (:data:`TIME_CLAIMS`;
+    Markdown)."""
     T = len(norms) - 1
     finite = np.isfinite(norms)
     zeros, overflowed = int(np.sum(norms[finite] == 0)), int(np.sum(~finite))
@@ -215,18 +309,9 @@ def time_reading(norms: np.ndarray, U: float, W: float) -> str:
         "zeros": zeros,
         "overflowed": overflowed,
         "total": T + 1,
+        "ratio": num(_end_to_end(norms) or 0.0),
     }
-    if not np.isfinite(norms[T]) or norms[T] == 0:  # nothing finite to follow back from the output
-        parts = [t("counting.time_none" if norms[T] == 0 else "counting.time_output_overflowed", **values)]
-    elif overflowed:
-        parts = [t("counting.time_overflowed", **values)]
-    elif zeros:
-        parts = [t("counting.time_cut_to_zero", **values)]
-    else:
-        ratio = norms[0] / norms[T]
-        values["ratio"] = num(ratio)
-        key = "counting.time_grows" if ratio > 1 else "counting.time_fades" if ratio < 1 else "counting.time_kept"
-        parts = [t(key, **values)]
+    parts = [t(chosen(TIME_CLAIMS, norms), **values)]
     if W < 0 and np.isfinite(norms[T]) and norms[T] > 0:
         parts.append(t("counting.time_alternates", **values))
     if zeros and norms[T] != 0:

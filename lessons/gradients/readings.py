@@ -229,15 +229,26 @@ def regime_text(prefix: str, w: float, extra: str = "", **values) -> str:
     return text
 
 
+def past_negligible(log10_factor: float) -> bool:
+    """The factor after the steps, |w|^m, is below ``params.NEGLIGIBLE``: "practically no say"."""
+    return bool(log10_factor < np.log10(params.NEGLIGIBLE))
+
+
+def past_still_counts(log10_factor: float) -> bool:
+    """The factor after the steps is at least ``params.NEGLIGIBLE``: "still has a say"."""
+    return not past_negligible(log10_factor)
+
+
+SAY_CLAIMS = {"gradients.scalar_negligible": past_negligible, "gradients.scalar_still_counts": past_still_counts}
+
+
 def scalar_text(w: float, steps: int) -> str:
     """Section 1's reading of the student's W: its regime, and for a vanishing one whether the factor after
-    ``steps`` steps leaves the past practically no say (below ``params.NEGLIGIBLE``) or still some."""
+    ``steps`` steps leaves the past practically no say (:data:`SAY_CLAIMS`)."""
     log10_end = spectral.scalar_series(w, steps)["log10_magnitude"][steps]
     extra = ""
     if spectral.scalar_regime(w)["regime"] == "vanishing":
-        negligible = log10_end < np.log10(params.NEGLIGIBLE)
-        key = "gradients.scalar_negligible" if negligible else "gradients.scalar_still_counts"
-        extra = " " + t(key, steps=steps, absw=num(abs(w)))
+        extra = " " + t(chosen(SAY_CLAIMS, log10_end), steps=steps, absw=num(abs(w)))
     return regime_text("scalar", w, extra, steps=steps, end=power_of_ten(log10_end))
 
 
@@ -372,12 +383,46 @@ def non_normal_text() -> str:
     )
 
 
+# --- Section 4's claims: each sentence's key beside the predicate that chooses it, over the computed step --------
+
+
+def lands_inside(study: dict) -> bool:
+    """The plain step from the wall ends inside the plotted view (both ends of each range included)."""
+    (w_low, w_high), (b_low, b_high) = params.CLIFF_W_RANGE, params.CLIFF_B_RANGE
+    end_w, end_b = study["plain"]["end"]
+    return bool(w_low <= end_w <= w_high and b_low <= end_b <= b_high)
+
+
+def lands_outside(study: dict) -> bool:
+    """The plain step from the wall ends outside the plotted view."""
+    return not lands_inside(study)
+
+
+def stuck_there(study: dict) -> bool:
+    """Where the plain step lands, the gradient is below ``params.STUCK_SLOPE``: the next step at any rate the
+    page offers (at most 1) moves the weights by less than that."""
+    return bool(study["after"]["grad_norm"] < params.STUCK_SLOPE)
+
+
+def clipped_step(study: dict) -> bool:
+    """The gradient's norm reached the threshold, so clipping shortened the step (Algorithm 1: ``>=``)."""
+    return bool(study["clipped"]["clipped"])
+
+
+def unclipped_step(study: dict) -> bool:
+    """The gradient's norm is below the threshold: clipping leaves the step as it is."""
+    return not clipped_step(study)
+
+
+WHERE_CLAIMS = {"gradients.cliff_inside": lands_inside, "gradients.cliff_outside": lands_outside}
+CLIP_CLAIMS = {"gradients.cliff_clipped": clipped_step, "gradients.cliff_not_clipped": unclipped_step}
+
+
 def cliff_step_text(study: dict, w: float, lr: float) -> str:
-    """Where the plain step from the wall lands, and whether the weights are stuck there."""
+    """Where the plain step from the wall lands (:data:`WHERE_CLAIMS`), and whether the weights are stuck there
+    (:func:`stuck_there`)."""
     plain, after = study["plain"], study["after"]
     below, above = study["sides"]
-    (w_low, w_high), (b_low, b_high) = params.CLIFF_W_RANGE, params.CLIFF_B_RANGE
-    inside = w_low <= plain["end"][0] <= w_high and b_low <= plain["end"][1] <= b_high
     band = (
         ""
         if study["band"] is None
@@ -398,30 +443,111 @@ def cliff_step_text(study: dict, w: float, lr: float) -> str:
         end_b=num(plain["end"][1]),
         end_error=num(plain["end_error"]),
         end_grad=num(after["grad_norm"]),
-        where=t("gradients.cliff_inside" if inside else "gradients.cliff_outside"),
+        where=t(chosen(WHERE_CLAIMS, study)),
     )
-    return text + (" " + t("gradients.cliff_stuck") if after["grad_norm"] < params.STUCK_SLOPE else "")
+    return text + (" " + t("gradients.cliff_stuck") if stuck_there(study) else "")
 
 
 def cliff_clip_text(study: dict, clip: float) -> str:
-    """What clipping the gradient's norm at ``clip`` did to the step, if anything."""
+    """What clipping the gradient's norm at ``clip`` did to the step, if anything (:data:`CLIP_CLAIMS`)."""
     plain, clipped = study["plain"], study["clipped"]
-    if clipped["clipped"]:
-        return t(
-            "gradients.cliff_clipped",
-            clip=num(clip),
-            step=num(clipped["step_norm"]),
-            end_error=num(clipped["end_error"]),
-        )
-    return t("gradients.cliff_not_clipped", clip=num(clip), grad=num(plain["grad_norm"]))
+    return t(
+        chosen(CLIP_CLAIMS, study),
+        clip=num(clip),
+        step=num(clipped["step_norm"]),
+        end_error=num(clipped["end_error"]),
+        grad=num(plain["grad_norm"]),
+    )
+
+
+# --- Section 5's claims: each sentence's key beside the predicate that chooses it, over what the probe measured ---
+# Every predicate says in code what its sentence says in words; tests/test_claims_gradients.py checks each one
+# against sensitivities computed another way (finite differences of the last output).
+
+
+def output_beats_baseline(probe: dict) -> bool:
+    """The readout's RMS error at step T, over the training sequences, is below always answering their mean, and
+    no output overflowed."""
+    return bool(probe["finite"] and probe["rms_error"][-1] < probe["constant_error"][-1])
+
+
+def step1_reaches(probe: dict) -> bool:
+    """Step 1 gets at least ``params.FADED_SHARE`` of the weight 1/T the task gives it."""
+    return not probe["share"] < params.FADED_SHARE
+
+
+def step1_faded(probe: dict) -> bool:
+    """Step 1 gets less than ``params.FADED_SHARE`` of its due 1/T, and less than step T gets (so "n times
+    smaller than at step T" is a ratio above 1)."""
+    return not step1_reaches(probe) and probe["sensitivity"][0] < probe["sensitivity"][-1]
+
+
+def step1_faded_everywhere(probe: dict) -> bool:
+    """Step 1 gets less than ``params.FADED_SHARE`` of its due, and step T gets no more than step 1."""
+    return not step1_reaches(probe) and not step1_faded(probe)
+
+
+def none_due(probe: dict) -> bool:
+    """No input gets the weight 1/T."""
+    return probe["due"] == 0
+
+
+def last_ones_due(probe: dict) -> bool:
+    """The inputs that get at least 1/T are exactly the last ``reach`` ones: every one of those, none before."""
+    return 0 < probe["due"] == probe["reach"]
+
+
+def due_not_all_last(probe: dict) -> bool:
+    """Some inputs get at least 1/T, but not as one block of the latest: among the last ``reach`` inputs (from
+    the earliest that gets 1/T) some get less."""
+    return 0 < probe["due"] < probe["reach"]
+
+
+def output_no_better(probe: dict) -> bool:
+    """The readout's RMS error at step T is not below always answering the mean (or an output overflowed)."""
+    return not output_beats_baseline(probe)
+
+
+OUTPUT_CLAIMS = {
+    "gradients.memory_output_fine": output_beats_baseline,
+    "gradients.memory_output_poor": output_no_better,
+}
+STEP1_CLAIMS = {
+    "gradients.memory_reaches": step1_reaches,
+    "gradients.memory_faded": step1_faded,
+    "gradients.memory_faded_everywhere": step1_faded_everywhere,
+}
+REACH_CLAIMS = {
+    "gradients.memory_reach_none": none_due,
+    "gradients.memory_reach_some": last_ones_due,
+    "gradients.memory_reach_scattered": due_not_all_last,
+}
+
+
+def chosen(claims: dict, value) -> str:
+    """The one key of ``claims`` whose predicate holds for ``value`` (the predicates of a table exclude each other
+    and cover every case: a table where none or two hold is a bug, and raises)."""
+    keys = [key for key, holds in claims.items() if holds(value)]
+    if len(keys) != 1:
+        raise ValueError(f"claims {list(claims)}: {keys} hold")
+    return keys[0]
+
+
+def memory_claims(probe: dict) -> list[str]:
+    """The keys of the sentences section 5 shows for ``probe``, in order."""
+    keys = [chosen(OUTPUT_CLAIMS, probe), chosen(STEP1_CLAIMS, probe)]
+    if keys[1] != "gradients.memory_reaches":
+        keys.append(chosen(REACH_CLAIMS, probe))
+    return keys
 
 
 def memory_reading(probe: dict, length: int) -> str:
     """Whether the output beats the constant baseline, and whether the gradient at step 1 has faded (below
-    ``params.FADED_SHARE`` of the weight 1/T the task gives it) or still arrives: each claim as measured."""
-    fine = probe["finite"] and probe["rms_error"][-1] < probe["constant_error"][-1]
+    ``params.FADED_SHARE`` of the weight 1/T the task gives it) or still arrives: each claim as measured, chosen
+    by :func:`memory_claims`."""
+    output_key, step1_key, *reach_key = memory_claims(probe)
     output = t(
-        "gradients.memory_output_fine" if fine else "gradients.memory_output_poor",
+        output_key,
         err=num(probe["rms_error"][-1]),
         const=num(probe["constant_error"][-1]),
         n=params.MEM_SEQUENCES,
@@ -429,12 +555,15 @@ def memory_reading(probe: dict, length: int) -> str:
     fields = dict(
         first=num(probe["sensitivity"][0]), last=num(probe["sensitivity"][-1]), needed=num(probe["needed"][0])
     )
-    if not probe["share"] < params.FADED_SHARE:  # faded only when measured below that share
-        return output + " " + t("gradients.memory_reaches", share=percent(probe["share"]), **fields)
-    reach = (
-        t("gradients.memory_reach_some", reach=probe["reach"], steps=length)
-        if probe["reach"]
-        else t("gradients.memory_reach_none", steps=length)
+    if step1_key == "gradients.memory_reaches":
+        return output + " " + t(step1_key, share=percent(probe["share"]), **fields)
+    reach = t(
+        reach_key[0],
+        reach=probe["reach"],
+        due=probe["due"],
+        earliest=length - probe["reach"] + 1,
+        below=probe["reach"] - probe["due"],
+        steps=length,
     )
     with np.errstate(divide="ignore"):
         shortfall = num(np.float64(1.0) / probe["share"])  # how many times less than its due step 1 gets (∞ for 0)
@@ -442,7 +571,7 @@ def memory_reading(probe: dict, length: int) -> str:
         output
         + " "
         + t(
-            "gradients.memory_faded",
+            step1_key,
             ratio=power_of_ten(probe["log10_fade"]),
             reach_text=reach,
             shortfall=shortfall,

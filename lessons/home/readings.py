@@ -110,9 +110,81 @@ def memory_cut(x: tuple, activation: str, hidden: int, seed: int, scale: float, 
     return " ".join(parts)
 
 
+# --- Section 3's claims: each sentence's key beside the predicate that chooses it, over the computed change ------
+# A change is "about as large" / "about the same" when it reads the same as the other to the 3 significant digits
+# the page writes both with; tests/test_claims_home.py checks each against a forward pass of its own.
+
+
+def reads_as_one(ratio: float) -> bool:
+    """The ratio is written "1" (3 significant digits): the last state moved about as much as the nudge."""
+    return num(ratio) == num(1.0)
+
+
+def grew(ratio: float) -> bool:
+    """The last state moved more than the nudge, by more than the page's digits show."""
+    return not reads_as_one(ratio) and ratio > 1
+
+
+def shrank(ratio: float) -> bool:
+    """The last state moved less than the nudge, by more than the page's digits show."""
+    return not reads_as_one(ratio) and ratio < 1
+
+
+VERDICT_CLAIMS = {"home.verdict_same": reads_as_one, "home.verdict_grown": grew, "home.verdict_shrunk": shrank}
+
+
+def overflowed(value: float, now: float) -> bool:
+    """At the other setting the states overflow (the change is not a number)."""
+    return not np.isfinite(value)
+
+
+def no_trace(value: float, now: float) -> bool:
+    """At the other setting the last state did not move at all."""
+    return bool(np.isfinite(value) and value == 0)
+
+
+def finite_where_now_overflows(value: float, now: float) -> bool:
+    """The other setting's change is a finite nonzero number, and the current one overflowed."""
+    return bool(np.isfinite(value) and value != 0 and not np.isfinite(now))
+
+
+def same_as_now(value: float, now: float) -> bool:
+    """Both finite and nonzero, written the same to the page's digits."""
+    return bool(np.isfinite(value) and value != 0 and np.isfinite(now) and num(value) == num(now))
+
+
+def more_than_now(value: float, now: float) -> bool:
+    """Both finite, nonzero and written differently, the other larger."""
+    return bool(np.isfinite(value) and value != 0 and np.isfinite(now) and num(value) != num(now) and value > now)
+
+
+def less_than_now(value: float, now: float) -> bool:
+    """Both finite, nonzero and written differently, the other smaller."""
+    return bool(np.isfinite(value) and value != 0 and np.isfinite(now) and num(value) != num(now) and value < now)
+
+
+COMPARISON_CLAIMS = {
+    "home.cmp_overflow": overflowed,
+    "home.cmp_zero": no_trace,
+    "home.cmp_finite": finite_where_now_overflows,
+    "home.cmp_same": same_as_now,
+    "home.cmp_more": more_than_now,
+    "home.cmp_less": less_than_now,
+}
+
+
+def chosen(claims: dict, *values) -> str:
+    """The one key of ``claims`` whose predicate holds for ``values`` (the predicates of a table exclude each other
+    and cover every case: a table where none or two hold is a bug, and raises)."""
+    keys = [key for key, holds in claims.items() if holds(*values)]
+    if len(keys) != 1:
+        raise ValueError(f"claims {list(claims)}: {keys} hold")
+    return keys[0]
+
+
 def memory_reading(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> str:
     """The sentence under section 3's chart: how much of the nudge the last state still carries, and whether
-    that is more or less than the nudge itself."""
+    that is more or less than the nudge itself (:data:`VERDICT_CLAIMS`)."""
     diff = nudged(x, activation, hidden, seed, scale, delta)["difference"]
     last = diff[-1]
     if not np.isfinite(last):
@@ -120,14 +192,13 @@ def memory_reading(x: tuple, activation: str, hidden: int, seed: int, scale: flo
     if last == 0:
         return t("home.memory_gone", steps=integer(len(x)))
     ratio = last / delta
-    verdict = "home.verdict_same" if num(ratio) == "1" else "home.verdict_grown" if ratio > 1 else "home.verdict_shrunk"
     return t(
         "home.memory_reading",
         delta=num(delta),
         steps=integer(len(x)),
         last=num(last),
         ratio=num(ratio),
-        verdict=t(verdict),
+        verdict=t(chosen(VERDICT_CLAIMS, ratio)),
     )
 
 
@@ -141,15 +212,7 @@ def other_scales(scale: float) -> list[float]:
 
 def compared(value: float, now: float) -> str:
     """How the last state's change ``value`` at another setting compares with ``now``'s (both as computed)."""
-    if not np.isfinite(value):
-        return t("home.cmp_overflow")
-    if value == 0:
-        return t("home.cmp_zero")
-    if not np.isfinite(now):
-        return t("home.cmp_finite")
-    if num(value) == num(now):
-        return t("home.cmp_same")
-    return t("home.cmp_more") if value > now else t("home.cmp_less")
+    return t(chosen(COMPARISON_CLAIMS, value, now))
 
 
 def comparisons(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> list[str]:

@@ -81,12 +81,18 @@ def application(rng: np.random.Generator) -> Exercise:
 
 
 def output_count(rng: np.random.Generator) -> Exercise:
-    """How many outputs a mapping writes for a given input (section 3)."""
-    task = str(rng.choice(COUNTED))
-    spec = mappings.TASKS[task]
-    length = int(rng.integers(max(spec.lengths[0], 2), spec.lengths[1] + 1))
-    x = mappings.random_inputs(task, length, 1, rng)[0]
-    answer = len(mappings.target(task, x))
+    """How many outputs a mapping writes for a given input (section 3): by its rule, and on the page, where the
+    shipped network writes exactly as many for every input asked about."""
+    while True:
+        task = str(rng.choice(COUNTED))
+        spec = mappings.TASKS[task]
+        length = int(rng.integers(max(spec.lengths[0], 2), spec.lengths[1] + 1))
+        x = mappings.random_inputs(task, length, 1, rng)[0]
+        answer = len(mappings.target(task, x))
+        # The page's network, fed this input, must write as many outputs as the rule asks for: a student who
+        # counts what the page shows and one who counts by the rule then give the same answer.
+        if len(mappings.run(task, mappings.load(task).params, x).outputs) == answer:
+            break
     steps = mappings.length_of(task, x)
     return Exercise(
         id="mappings_output_count",

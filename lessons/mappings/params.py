@@ -38,3 +38,11 @@ CONSTANTS = {"input_param": INPUT_PARAM}
 LIGHT_PRESSES = (6, 13)  # the presses the light exercise asks about
 REVIEW_WORDS = (5, 11)  # the review whose verdict the review exercise asks for
 REVIEW_SETTING_WORDS = (5, 13)  # the review the review-setting exercise asks the student to type
+
+# --- Section 4: how the accuracy beyond the training lengths is summed up. Beyond them each share is measured on
+# rnn_core.mappings.N_BEYOND random inputs per length: a sample, so the sentences say so and give its interval.
+REACH_SHARE = 0.9  # "at least 90 % right" (the locale texts write it out)
+COLLAPSE_SHARE = 0.5  # "breaks down": a sampled share below this ...
+COLLAPSE_WITHIN = 2  # ... within this many lengths past training
+CONFIDENCE_Z = 1.96  # the 95 % interval of a sampled share (Wilson's score interval): the normal quantile
+BALANCED_MARGIN = 2  # a review whose counts of + and - differ by at most this "nearly balances"

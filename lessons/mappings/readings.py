@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from lessons.mappings import params
 from rnn_core import mappings
 from ui.i18n import t
 from ui.numbers import integer, percent
@@ -204,6 +205,61 @@ def split_sentence(task: str) -> str:
     )
 
 
+# --- Section 4's summary: each sentence's key beside the predicate that chooses it --------------------------------
+# Beyond the training lengths every share is measured on a sample (rnn_core.mappings.N_BEYOND random inputs per
+# length), and the predicates read the sampled shares: the sentences say so, with each quoted share's interval.
+# tests/test_claims_mappings.py checks them against the rule and a forward pass of its own, and a larger sample.
+
+
+def beyond(curve: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lengths past training, their sampled shares of wholly right outputs, and each sample's size."""
+    past = ~curve["trained"]
+    return curve["length"][past], curve["accuracy"][past], curve["n"][past]
+
+
+def all_right(curve: dict[str, np.ndarray]) -> bool:
+    """Every sampled input at every length past training got a wholly right output."""
+    return bool(np.all(beyond(curve)[1] == 1))
+
+
+def stays_right(curve: dict[str, np.ndarray]) -> bool:
+    """Not all, but at every length past training at least ``REACH_SHARE`` of the sample got a right output."""
+    return not all_right(curve) and bool(beyond(curve)[1].min() >= params.REACH_SHARE)
+
+
+def breaks_down(curve: dict[str, np.ndarray]) -> bool:
+    """One of the first ``COLLAPSE_WITHIN`` lengths past training has less than ``COLLAPSE_SHARE`` of its sample
+    right."""
+    return bool(np.any(beyond(curve)[1][: params.COLLAPSE_WITHIN] < params.COLLAPSE_SHARE))
+
+
+def fades_after(curve: dict[str, np.ndarray]) -> bool:
+    """Not breaking down; the first length past training has at least ``REACH_SHARE`` right, and a later one has
+    less: the shares stay at or above it up to a length past training (:func:`reach`), and not after."""
+    accuracy = beyond(curve)[1]
+    return not breaks_down(curve) and bool(accuracy[0] >= params.REACH_SHARE > accuracy.min())
+
+
+def worse_at_once(curve: dict[str, np.ndarray]) -> bool:
+    """Not breaking down, but already the first length past training has less than ``REACH_SHARE`` right."""
+    return not breaks_down(curve) and bool(beyond(curve)[1][0] < params.REACH_SHARE)
+
+
+SUMMARY_CLAIMS = {
+    "mappings.summary_perfect": all_right,
+    "mappings.summary_holds": stays_right,
+    "mappings.summary_collapses": breaks_down,
+    "mappings.summary_fades": fades_after,
+    "mappings.summary_worse": worse_at_once,
+}
+# What each summary says the curve does: the reading below it explains "holds", "collapses" or "fades".
+SUMMARY_KINDS = {
+    "mappings.summary_perfect": "holds",
+    "mappings.summary_holds": "holds",
+    "mappings.summary_collapses": "collapses",
+    "mappings.summary_fades": "fades",
+    "mappings.summary_worse": "fades",
+}
 READING_KINDS = {
     "one_to_many": "collapses",
     "many_to_one": "fades",
@@ -212,52 +268,98 @@ READING_KINDS = {
 }  # what each reading below explains
 
 
+def summary_key(curve: dict[str, np.ndarray]) -> str:
+    """The one summary whose predicate holds for ``curve`` (they exclude each other and cover every curve)."""
+    keys = [key for key, holds in SUMMARY_CLAIMS.items() if holds(curve)]
+    if len(keys) != 1:
+        raise ValueError(f"summaries {keys} hold")
+    return keys[0]
+
+
 def beyond_kind(curve: dict[str, np.ndarray]) -> str:
-    """How accuracy behaves beyond the training lengths: ``holds`` (never below 95 %), ``collapses`` (below
-    50 % within two lengths of the last trained one) or ``fades`` (worse, but not collapsing so)."""
-    beyond = curve["accuracy"][~curve["trained"]]
-    if beyond.min() >= 0.95:
-        return "holds"
-    if np.any(beyond[:2] < 0.5):
-        return "collapses"
-    return "fades"
+    """How the sampled accuracy behaves beyond the training lengths: ``holds``, ``collapses`` or ``fades``."""
+    return SUMMARY_KINDS[summary_key(curve)]
+
+
+def reach(curve: dict[str, np.ndarray]) -> int:
+    """The longest length up to which every sampled share past training is at least ``REACH_SHARE`` (the last
+    length evaluated when all are)."""
+    lengths, accuracy, _ = beyond(curve)
+    above = accuracy >= params.REACH_SHARE
+    return int(lengths[-1] if above.all() else lengths[np.argmin(above)] - 1)
+
+
+def interval(share_right: float, n: int) -> str:
+    """The 95 % interval of a share measured on ``n`` random inputs, as ``86.1 %–94.2 %``."""
+    low, high = mappings.wilson_interval(round(share_right * n), int(n), params.CONFIDENCE_Z)
+    return f"{percent(low)}–{percent(high)}"
 
 
 def reading(task: str) -> str:
-    """Section 4's 'what you see': a summary chosen from the accuracy curve, with its numbers, then why (when
-    the curve does what the explanation is about)."""
+    """Section 4's 'what you see': a summary chosen from the sampled accuracy curve, with its numbers and their
+    intervals, then why (when the curve does what the explanation is about)."""
     curve = evaluation(task)[0]
-    beyond = ~curve["trained"]
-    lengths, accuracy = curve["length"][beyond], curve["accuracy"][beyond]
-    kind = beyond_kind(curve)
-    if kind == "holds" and accuracy.min() == 1:
-        summary = t("mappings.summary_perfect", last_at=at_length(task, lengths[-1]))
-    elif kind == "holds":
-        summary = t("mappings.summary_holds", low=share(accuracy.min()), last_at=at_length(task, lengths[-1]))
-    elif kind == "collapses":
-        summary = t(
-            "mappings.summary_collapses",
-            first=share(accuracy[0]),
-            first_at=at_length(task, lengths[0]),
-            last=share(accuracy[-1]),
-            last_at=at_length(task, lengths[-1]),
+    lengths, accuracy, n = beyond(curve)
+    key = summary_key(curve)
+    values = {
+        "n": integer(n.min()),
+        "first": share(accuracy[0]),
+        "first_at": at_length(task, lengths[0]),
+        "first_interval": interval(accuracy[0], n[0]),
+        "last": share(accuracy[-1]),
+        "last_at": at_length(task, lengths[-1]),
+        "last_interval": interval(accuracy[-1], n[-1]),
+        "low": share(accuracy.min()),
+        "low_at": at_length(task, lengths[np.argmin(accuracy)]),
+        "low_interval": interval(accuracy.min(), n[np.argmin(accuracy)]),
+    }
+    if key == "mappings.summary_fades":
+        up_to = lengths <= reach(curve)
+        lowest = int(np.argmin(np.where(up_to, accuracy, np.inf)))  # the lowest share the "at least" covers
+        values.update(
+            reach_at=at_length(task, reach(curve)),
+            past=integer(reach(curve) - mappings.TASKS[task].lengths[1]),
+            drop=share(accuracy[lengths == reach(curve) + 1][0]),
+            drop_at=at_length(task, reach(curve) + 1),
+            low=share(accuracy[lowest]),
+            low_at=at_length(task, lengths[lowest]),
+            low_interval=interval(accuracy[lowest], n[lowest]),
         )
-    else:
-        above = accuracy >= 0.9
-        reach = lengths[np.argmin(above)] - 1 if not above.all() else lengths[-1]
-        summary = t(
-            "mappings.summary_fades",
-            reach_at=at_length(task, reach),
-            last=share(accuracy[-1]),
-            last_at=at_length(task, lengths[-1]),
-        )
-    parts = [summary]
-    if READING_KINDS[task] == kind:
+    parts = [t(key, **values)]
+    if READING_KINDS[task] == SUMMARY_KINDS[key]:
         spec = mappings.TASKS[task]
-        parts.append(t(READINGS[task], hidden=integer(spec.hidden), hi=integer(spec.lengths[1])))
-        if task == "many_to_one" and zigzag(curve):
-            parts.append(t("mappings.reading_zigzag"))
+        if task != "many_to_one":
+            parts.append(t(READINGS[task], hidden=integer(spec.hidden), hi=integer(spec.lengths[1])))
+        else:
+            margins = verdict_mistakes()
+            if mostly_balanced(margins):
+                parts.append(
+                    t(
+                        READINGS[task],
+                        mistakes=integer(len(margins)),
+                        share=share(float(np.mean(margins <= params.BALANCED_MARGIN))),
+                        margin=integer(params.BALANCED_MARGIN),
+                    )
+                )
+            if zigzag(curve):
+                parts.append(t("mappings.reading_zigzag"))
     return " ".join(parts)
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def verdict_mistakes() -> np.ndarray:
+    """How far apart the + and − counts are in each review the review model gets wrong past training, among the
+    random reviews section 4's chart was measured on (read-only)."""
+    trained = model("many_to_one")
+    margins = mappings.verdict_mistakes(trained.params, trained.seed)
+    _read_only(margins)
+    return margins
+
+
+def mostly_balanced(margins: np.ndarray) -> bool:
+    """More than half of the sampled wrong verdicts are on reviews whose counts differ by at most
+    ``BALANCED_MARGIN``: "the mistakes are mostly on reviews whose + and − nearly balance"."""
+    return bool(len(margins) and np.mean(margins <= params.BALANCED_MARGIN) > 0.5)
 
 
 def zigzag(curve: dict[str, np.ndarray]) -> bool:
