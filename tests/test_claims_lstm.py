@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from strategies import settings_of
 
 from lessons.lstm import exercises as lstm_exercises
+from lessons.lstm import params
 from lessons.lstm import readings as R
 from lessons.lstm.params import CLAMPS, KEEP_STEPS, PARAMS, P
 from rnn_core import lstm, sweep, tasks
@@ -35,8 +36,9 @@ def sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # σ without exp's overflow
 
 
-def own_lstm(X: np.ndarray, p: dict, forget: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The last hidden state (N, H) and every forget gate (N, T, H), from h_0 = c_0 = 0; ``forget`` clamps f."""
+def own_lstm(X: np.ndarray, p: dict, forget: float | None = None, last: bool = False):
+    """The last hidden state (N, H) and every forget gate (N, T, H), from h_0 = c_0 = 0; ``forget`` clamps f.
+    With ``last``, also the last output gate and cell state (N, H) each."""
     N, T, _ = X.shape
     h = np.zeros((N, p["U_f"].shape[0]))
     c = np.zeros_like(h)
@@ -44,10 +46,38 @@ def own_lstm(X: np.ndarray, p: dict, forget: float | None = None) -> tuple[np.nd
     for t in range(T):
         z = {g: X[:, t] @ p[f"W_{g}"] + h @ p[f"U_{g}"] + p[f"b_{g}"] for g in "fiao"}
         f = sigmoid(z["f"]) if forget is None else np.full_like(h, forget)
+        o = sigmoid(z["o"])
         c = f * c + sigmoid(z["i"]) * np.tanh(z["a"])
-        h = sigmoid(z["o"]) * np.tanh(c)
+        h = o * np.tanh(c)
         forgets.append(f)
-    return h, np.stack(forgets, axis=1)
+    return (h, np.stack(forgets, axis=1), o, c) if last else (h, np.stack(forgets, axis=1))
+
+
+def own_rnn_arrival(X: np.ndarray, p: dict) -> float:
+    """The tanh RNN: the root mean square over the batch of ‖∂L/∂h_1‖ when each sequence sends back ∂L/∂h_T =
+    1/√H in every unit (norm 1)."""
+    N, T, _ = X.shape
+    Hn = p["W_hh"].shape[0]
+    h, states = np.zeros((N, Hn)), []
+    for t in range(T):
+        h = np.tanh(X[:, t] @ p["W_xh"] + h @ p["W_hh"] + p["b"])
+        states.append(h)
+    dh = np.full((N, Hn), 1 / np.sqrt(Hn))
+    with np.errstate(under="ignore"):
+        for t in range(T - 1, 0, -1):  # from h_T back to h_1: through tanh' = 1 - h², then W_hhᵀ
+            dh = (dh * (1 - states[t] ** 2)) @ p["W_hh"].T
+    return float(np.linalg.norm(dh) / np.sqrt(N))
+
+
+def own_cell_path_arrival(X: np.ndarray, p: dict, forget: float | None) -> float:
+    """The LSTM's cell gradient at c_1 along the cell path alone: ∂L/∂c_T (through h_T = o_T tanh(c_T)) times
+    f_T ⋯ f_2, root mean square over the batch."""
+    N = X.shape[0]
+    _, forgets, o, c = own_lstm(X, p, forget, last=True)
+    dc = np.full_like(c, 1 / np.sqrt(c.shape[1])) * o * (1 - np.tanh(c) ** 2)
+    with np.errstate(under="ignore"):
+        dc = dc * np.prod(forgets[:, 1:], axis=1)
+    return float(np.linalg.norm(dc) / np.sqrt(N))
 
 
 def own_accuracy(run, X: np.ndarray, targets: np.ndarray, forget: float | None) -> float:
@@ -117,6 +147,36 @@ def test_the_clamp_sentence_is_the_clamped_models_measured_accuracy(data):
     assert key in said and not set(said) & ({k for k, _ in R.CLAMP_VERDICTS} - {key})
     assert said[key]["n"] == integer(how["n_test"])
     assert said[key]["clamped"] == percent(rates["clamped"]) and said[key]["free"] == percent(rates["free"])
+
+
+# --- section 4: the gradient's arrival, compared as the sentences say ------------------------------------------
+
+
+@settings(max_examples=16)
+@given(st.data())
+def test_the_highway_sentences_compare_what_arrives(data):
+    v = shipped_setting(data)
+    task, lag, forget = v["task"], v["lag"], CLAMPS[v["clamp"]]
+    pair = R.models_for(task, lag)
+    lstm_flow, rnn_flow, T = R.gradient_flows(R.fingerprint(task, lag, pair), forget, pair)
+    Xb, _ = tasks.make_batch(task, params.FLOW_BATCH, lag, np.random.default_rng(params.FLOW_SEED))
+    # The numbers quoted are what arrives, by an independent backward pass.
+    rnn = own_rnn_arrival(Xb, pair["rnn"]["run"].params)
+    along = own_cell_path_arrival(Xb, pair["lstm"]["run"].params, forget)
+    assert rnn == pytest.approx(rnn_flow["dh"][0], rel=1e-8, abs=1e-300)
+    assert along == pytest.approx(lstm_flow["cell_path"][0], rel=1e-8, abs=1e-300)
+    cell = lstm_flow["dc"][0]
+    said = said_by(R.flow_reading, lstm_flow, rnn_flow, T)
+    assert ("lstm.flow_rnn_smaller" in said) == (rnn < cell)
+    assert ("lstm.flow_rnn_larger" in said) == (rnn >= cell and rnn >= 1.0)  # "no smaller than the 1 sent"
+    assert ("lstm.flow_rnn_larger_faded" in said) == (rnn >= cell and rnn < 1.0)  # "both arrive smaller than 1"
+    if "lstm.flow_rnn_larger_faded" in said:
+        assert cell < 1.0
+    # "larger than the 1 sent, so it is not the cell path alone that carried it": the cell path alone brings
+    # back at most what the end holds, which is at most 1.
+    assert ("lstm.flow_larger" in said) == (cell > 1.0)
+    if cell > 1.0:
+        assert along <= lstm_flow["cell_path"][-1] <= 1.0 < cell
 
 
 # --- section 3: the held forget gate is a true lower bound --------------------------------------------------------

@@ -11,6 +11,7 @@ The regression tests at the end open the page at the issue's settings, in both l
 from __future__ import annotations
 
 import collections
+import itertools
 from unittest import mock
 
 import numpy as np
@@ -174,6 +175,29 @@ def check_newton_sentences(v: dict) -> str:
         direction = vectors[:, int(np.argmin(np.abs([low, high])))]
         with np.errstate(all="ignore"):
             assert abs(damped @ direction) < 0.5 * abs(step @ direction) or not np.any(step @ direction)
+    # "The step that lands lowest" (said when one step ends strictly below the other two) and "uphill" (each
+    # step that ends above the cost here), from the independent costs after the three steps.
+    with np.errstate(all="ignore"):
+        ends = {"gradient_step": -v["lr_sgd"] * grad, "newton_plain": step, "newton_damped": damped}
+        landed = {
+            name: own_cost(X, targets, U + s[0], W + s[1]) if np.all(np.isfinite(s)) else np.inf
+            for name, s in ends.items()
+        }
+    # Two steps that land within rounding of each other (a damping small next to both curvatures) or of the cost
+    # here cannot be ordered by a second computation: those comparisons are left out, the others checked.
+    finite = sorted(c for c in landed.values() if np.isfinite(c))
+    if all(b == a or b - a > 1e-6 * max(abs(b), 1e-12) for a, b in itertools.pairwise(finite)):
+        best = min(landed, key=landed.get)
+        alone = np.isfinite(landed[best]) and all(landed[best] < c for name, c in landed.items() if name != best)
+        assert ("optimizers.newton_best" in keys) == alone
+        if alone:
+            assert by_key["optimizers.newton_best"]["name"] == best
+    if all(c == cost or abs(c - cost) > 1e-6 * max(cost, 1e-12) for c in landed.values()):
+        uphill = [name for name, c in landed.items() if not c <= cost]
+        assert ("optimizers.newton_uphill" in keys) == bool(uphill)
+        if uphill:
+            separator = "optimizers.list_separator"  # what the recorded t gives for the list's separator
+            assert by_key["optimizers.newton_uphill"]["names"] == separator.join(f"“{name}”" for name in uphill)
     # What the undamped step did, by the literal meaning of each sentence.
     if not np.any(step):
         expected = "optimizers.newton_no_step"

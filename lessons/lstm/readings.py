@@ -427,8 +427,10 @@ def flow_reading(lstm_flow: dict, rnn_flow: dict, T: int) -> list[str]:
     first = t("lstm.flow_arrives", back=integer(T - 1), rnn=num(rnn), lstm_c=num(cell), lstm_h=num(lstm_flow["dh"][0]))
     if rnn < cell:
         first += " " + t("lstm.flow_rnn_smaller", ratio=num(cell / rnn) if rnn > 0 else "∞")
-    else:
-        first += " " + t("lstm.flow_rnn_larger", back=integer(T - 1))
+    elif rnn >= rnn_flow["dh"][-1]:  # it arrives at least as large as it was sent: it did not fade
+        first += " " + t("lstm.flow_rnn_larger", back=integer(T - 1), rnn=num(rnn))
+    else:  # both faded, the LSTM's cell gradient more (with a clamp below 1, say, or a gate that forgets)
+        first += " " + t("lstm.flow_rnn_larger_faded", ratio=num(rnn / cell) if cell > 0 else "∞")
     larger = "lstm.flow_larger" if cell > 1.0 else "lstm.flow_smaller"
     return [
         first,

@@ -525,6 +525,13 @@ def stretched_bowl(f: dict) -> bool:
     return bool(f["low"] > 0 and f["high"] >= 2 * f["low"])
 
 
+def lands_lowest_alone(here: dict, best: str | None) -> bool:
+    """``best`` (a step's name, or None) ends strictly lower than each of the other steps (at the optimum all
+    three take no step and tie: none "lands lowest")."""
+    others = [here[f"{name}_cost"] for name in ("gradient_step", "newton_plain", "newton_damped") if name != best]
+    return best is not None and all(here[f"{best}_cost"] < cost for cost in others)
+
+
 # What the undamped step did: the first sentence whose predicate holds is said.
 NEWTON_OUTCOMES = (
     ("optimizers.newton_no_step", takes_no_step),
@@ -585,7 +592,7 @@ def newton_readings(here: dict, names: dict[str, str], damping: float) -> list[s
     )
     cost = f["cost"]
     verdict = race.step_verdict(here)
-    if verdict["best"] is not None:
+    if lands_lowest_alone(here, verdict["best"]):
         said.append(
             t(
                 "optimizers.newton_best",
