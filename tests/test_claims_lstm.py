@@ -10,6 +10,8 @@ The regression tests at the end open the page at the issue's settings, in both l
 
 from __future__ import annotations
 
+import re
+import string
 from unittest import mock
 
 import numpy as np
@@ -328,3 +330,38 @@ def test_defect_6_the_held_forget_gate_is_a_lower_bound_not_a_rounded_minimum(la
     assert unit + 1 == 11 and 0.949 <= lowest < 0.95
     shown = page_text(lang)
     assert "**0.949**" in shown and "**0.95**" not in shown
+
+
+# --- a few exercises read off the rendered page, as a student reads them -----------------------------------------
+
+
+def fields_in(lang: str, key: str, shown: str) -> dict[str, str]:
+    """The values a sentence of the page was filled with, read back from the page's text by its template."""
+    pattern = ""
+    for literal, field, _, _ in string.Formatter().parse(catalog(lang)[key]):
+        pattern += re.escape(literal) + (
+            f"(?P<{field}>.+?)" if field and field not in pattern else ".+?" if field else ""
+        )
+    match = re.search(pattern + "$", shown, re.MULTILINE) or re.search(pattern, shown)
+    assert match, key
+    return match.groupdict()
+
+
+@pytest.mark.parametrize("lang, seed", [("en", 2), ("ko", 9), ("en", 40)])
+def test_the_memory_left_read_off_the_rendered_page_is_right(lang, seed, no_class):
+    ex = lstm_exercises.memory_left(np.random.default_rng(seed))
+    at = open_app("lstm", lang=lang, params=ex.page_params)
+    assert_clean(at)
+    f_shown = read_number(fields_in(lang, "lstm.continuous_reading", texts(at))["high"])
+    assert ex.check(num(f_shown ** ex.params["steps"])).correct
+
+
+@pytest.mark.parametrize("lang, seed", [("ko", 1), ("en", 6)])
+def test_the_highway_regime_read_off_the_rendered_page_is_right(lang, seed, no_class):
+    ex = lstm_exercises.highway(np.random.default_rng(seed))
+    at = open_app("lstm", lang=lang, params=ex.page_params)
+    assert_clean(at)
+    note = " ".join(str(i.value) for i in at.info)
+    power = read_number(fields_in(lang, "lstm.clamp_note", note)["power"])
+    shown = "vanishing" if power < 1 else "exploding" if power > 1 else "neither"
+    assert ex.check(shown).correct

@@ -25,6 +25,7 @@ from lessons.optimizers import exercises as opt_exercises
 from lessons.optimizers import readings as R
 from lessons.optimizers.params import PARAMS, P, runner_settings
 from rnn_core import counting, race
+from rnn_core.exercise import read_number
 from ui.i18n import catalog
 from ui.numbers import num
 
@@ -383,3 +384,36 @@ def test_defect_11_the_rprop_prompt_names_the_books_convention_and_the_other_get
     type_and_check(at, lang, "optimizers_rprop_first_step", num(-np.sign(ex.answer) * ex.params["step0"]))
     hint = catalog(lang)["exercises.optimizers_rprop_first_step_hint_halved"]
     assert "torch.optim.Rprop" in hint and hint in texts(at)
+
+
+# --- a few exercises read off the rendered page, as a student reads them -----------------------------------------
+
+
+def panel_rows(at, lang: str) -> dict[str, list[str]]:
+    """Section 2's panel table ``{quantity: [U, W]}``, as written on the page."""
+    head = catalog(lang)["optimizers.quantity"]
+    for block in at.markdown:
+        lines = block.value.splitlines()
+        if lines and lines[0].startswith(f"| {head} |"):
+            return {
+                row[0]: row[1:] for row in ([c.strip() for c in line.strip("|").split(" | ")] for line in lines[2:])
+            }
+    raise AssertionError("no panel table")
+
+
+@pytest.mark.parametrize("lang, seed", [("en", 3), ("ko", 11), ("en", 29)])
+def test_the_rprop_first_step_read_off_the_rendered_page_is_right(lang, seed, no_class):
+    ex = opt_exercises.rprop_first_step(np.random.default_rng(seed))
+    at = open_app("optimizers", lang=lang, params=ex.page_params)
+    assert_clean(at)
+    typed = panel_rows(at, lang)[catalog(lang)["optimizers.q_step"]][0]
+    assert ex.check(typed).correct, (typed, ex.answer)
+
+
+@pytest.mark.parametrize("lang, seed", [("ko", 5), ("en", 17)])
+def test_the_clipped_step_read_off_the_rendered_page_is_right(lang, seed, no_class):
+    ex = opt_exercises.clipped_step(np.random.default_rng(seed))
+    at = open_app("optimizers", lang=lang, params=ex.page_params)
+    assert_clean(at)
+    u, w = (read_number(x) for x in panel_rows(at, lang)[catalog(lang)["optimizers.q_step"]])
+    assert ex.check(num(float(np.hypot(u, w)))).correct  # the length from the two numbers shown
