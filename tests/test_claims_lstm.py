@@ -151,6 +151,32 @@ def test_the_clamp_sentence_is_the_clamped_models_measured_accuracy(data):
     assert said[key]["clamped"] == percent(rates["clamped"]) and said[key]["free"] == percent(rates["free"])
 
 
+# --- section 1: writing with f = i = 1 -----------------------------------------------------------------------------
+
+
+@settings(max_examples=60)
+@given(settings_of(PARAMS))
+def test_the_growth_sentence_is_true_of_the_cell_it_describes(v):
+    """ "goes from c0 to c_end", "the most it could reach is |c| + steps", and grows vs hardly grows (by more than
+    1), by a one-unit cell run here with f = i = 1 and the input held at x."""
+    h, c, cells, written = v["h"], v["c"], [], []
+    for _ in range(params.WRITE_STEPS):
+        a = np.tanh(v["x"] * v["wa"] + h * v["ua"] + v["ba"])
+        c = c + a  # f = i = 1: keep everything, write all of a
+        h = sigmoid(v["x"] * v["wo"] + h * v["uo"] + v["bo"]) * np.tanh(c)
+        cells.append(c)
+        written.append(a)
+    said = said_by(R.growth_reading, v)
+    grows = abs(cells[-1]) > abs(v["c"]) + 1.0
+    assert set(said) == {"lstm.growth_grows" if grows else "lstm.growth_small"}
+    values = next(iter(said.values()))
+    assert values["c_end"] == num(cells[-1]) or abs(read_number(values["c_end"]) - cells[-1]) < 1e-9
+    assert values["a"] == num(np.mean(written)) or abs(read_number(values["a"]) - np.mean(written)) < 1e-9
+    assert abs(cells[-1]) <= abs(v["c"]) + params.WRITE_STEPS and values["bound"] == num(
+        abs(v["c"]) + params.WRITE_STEPS
+    )
+
+
 # --- section 4: the gradient's arrival, compared as the sentences say ------------------------------------------
 
 
