@@ -333,6 +333,23 @@ def newton_step(grad: np.ndarray, hessian: np.ndarray, damping: float) -> tuple[
     return -(eigenvectors @ (inverse * (grad @ eigenvectors))), eigenvalues
 
 
+def model_cost(cost: float, grad: np.ndarray, hessian: np.ndarray, step: np.ndarray) -> float:
+    """What the quadratic model of the cost around a point predicts after ``step``: the second-order Taylor
+    polynomial ``cost + g·s + s·H s / 2``, with H itself (not |H|), as Newton's method models the surface.
+
+    Where H has a negative eigenvalue this quadratic has no lowest point, and it may predict a cost below 0. For
+    the undamped saddle-free step ``s = -|H|^-1 g`` the predicted drop ``cost - model`` is ``sum g_i^2 / |l_i|`` times
+    1/2 (``l_i > 0``) or 3/2 (``l_i < 0``) over H's eigen-directions: never negative.
+
+    Args:
+        cost: the cost at the point; grad: (n,); hessian: (n, n); step: (n,).
+    Returns:
+        the model's cost after the step (inf or nan when the step or H is not finite).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(cost + grad @ step + 0.5 * step @ hessian @ step)
+
+
 def newton(damping: float = 1.0, keys: tuple[str, ...] = ("U", "W")) -> Optimizer:
     """Damped Newton's method over scalar params: ``w <- w + step`` with the step of :func:`newton_step`.
 

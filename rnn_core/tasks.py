@@ -269,21 +269,26 @@ def train(
     )
 
 
-def predict(result: TrainResult, X: np.ndarray) -> np.ndarray:
-    """The trained model's readout ``y = h_T W_y + b_y`` for inputs X (N, T, D): (N, K) scores or (N, 1)."""
-    H, _ = hidden_states(result.model, X, result.params)
+def predict(result: TrainResult, X: np.ndarray, forget: float | None = None) -> np.ndarray:
+    """The trained model's readout ``y = h_T W_y + b_y`` for inputs X (N, T, D): (N, K) scores or (N, 1).
+
+    ``forget``: LSTM only, every forget gate clamped to this value at every step (None: as trained)."""
+    if forget is None:
+        H, _ = hidden_states(result.model, X, result.params)
+    else:
+        H, _, _ = lstm_insides(result, X, forget)
     with np.errstate(over="ignore", invalid="ignore"):
         return H[:, -1] @ result.params["W_y"] + result.params["b_y"]
 
 
-def success_rate(result: TrainResult, n_sequences: int, seed: int) -> float:
+def success_rate(result: TrainResult, n_sequences: int, seed: int, forget: float | None = None) -> float:
     """Fraction of fresh test sequences solved by the task's criterion (Hochreiter & Schmidhuber 1997).
 
     first_symbol: the highest score is the first symbol's. adding: ``|y - target| < 0.04``. The test sequences
-    come from their own generator (``seed``), never from the training stream.
+    come from their own generator (``seed``), never from the training stream. ``forget``: as :func:`predict`.
     """
     X, targets = make_batch(result.task, n_sequences, result.lag, np.random.default_rng(seed))
-    y = predict(result, X)
+    y = predict(result, X, forget)
     if result.task == "first_symbol":
         return float(np.mean(np.argmax(y, axis=1) == targets))
     return float(np.mean(np.abs(y[:, 0] - targets) < ADDING_TOLERANCE))

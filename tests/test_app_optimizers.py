@@ -703,15 +703,37 @@ def test_newton_verdicts_follow_the_computed_steps(lang, point):
     end = np.array(point) + here["newton_plain"]
     with np.errstate(over="ignore", invalid="ignore"):  # a huge step may overflow the cost: that is uphill
         after = counting.cost(counting.forward(X, *end), targets) if np.all(np.isfinite(end)) else np.inf
-    landed, lower, failed = after <= 0.1 * cost, 0.1 * cost < after <= cost, after > cost
+    # How well the quadratic model ξ + g·s + s·Hs/2 (with H itself) predicted the drop, recomputed here.
+    g = np.array(counting.backward(X, counting.forward(X, *point), targets, point[1]))
+    H = counting.hessian(X, targets, *point)
+    step = here["newton_plain"]
+    predicted = cost + g @ step + 0.5 * step @ H @ step
+    with np.errstate(over="ignore", invalid="ignore"):
+        ratio = (cost - after) / (cost - predicted)
+    holds = abs(ratio - 1) <= 0.1
+    expected = (
+        "newton_model_fails"
+        if not holds
+        else "newton_no_bottom"
+        if low <= 0
+        else "newton_landed"
+        if after <= 0.1 * cost
+        else "newton_model_bottom"
+    )
     values = {
         "name": names["newton_plain"],
         "cost": num(cost),
-        "length": num(np.hypot(*here["newton_plain"])),
+        "length": num(np.hypot(*step)),
         "after": num(after) if np.isfinite(after) else text["optimizers.overflowed"],
+        "predicted": num(predicted),
+        "predicted_drop": num(cost - predicted),
+        "change": num(after - cost) if np.isfinite(after) else text["optimizers.overflowed"],
+        "tolerance": "10 %",
+        "low": num(low),
+        "left": f"{num(100 * after / cost)} %" if np.isfinite(after) else text["optimizers.overflowed"],
     }
-    for key, holds in (("newton_landed", landed), ("newton_lower", lower), ("newton_model_fails", failed)):
-        assert (text[f"optimizers.{key}"].format(**values) in shown) == holds, key
+    for key in ("newton_landed", "newton_model_bottom", "newton_no_bottom", "newton_model_fails"):
+        assert (text[f"optimizers.{key}"].format(**values) in shown) == (key == expected), key
     # Uphill: every step whose cost after is above the cost here is named, and only those.
     uphill_head = text["optimizers.newton_uphill"].split("{")[0]
     uphill = [k for k in names if not here[f"{k}_cost"] <= cost]
@@ -743,10 +765,14 @@ def test_the_presets_show_what_the_text_says():
     assert np.hypot(*wall["newton_plain"]) < 0.01 * np.hypot(*wall["gradient_step"])
     by_key(at, "button", "optimizers_btn_at_flat").click().run()
     flat = race.steps_at(X, targets, -1.4, -0.9, 0.0005, 100.0)
-    low, high = np.abs(flat["eigenvalues"])
-    assert min(low, high) < 0.01 * max(low, high)
+    smallest = min(np.abs(flat["eigenvalues"]))
+    assert smallest < 100.0  # below the damping δ = 100: the sentence's claim
     assert text["optimizers.reading_flat"].format(
-        plain=num(np.hypot(*flat["newton_plain"])), damped=num(np.hypot(*flat["newton_damped"])), damping="100"
+        smallest=num(smallest),
+        total=num(smallest + 100.0),
+        plain=num(np.hypot(*flat["newton_plain"])),
+        damped=num(np.hypot(*flat["newton_damped"])),
+        damping="100",
     ) in texts(at)
     labels = {b.key: b.label for b in at.button}
     assert labels["optimizers_btn_at_optimum"] == text["optimizers.at_optimum"].format(u="1.05", w="0.98")

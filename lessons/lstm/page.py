@@ -257,7 +257,8 @@ def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
     for line in lesson.flow_reading(lstm_flow, rnn_flow, T):
         st.markdown(line)
     if forget is not None:
-        st.info(lesson.clamp_note(forget, lstm_flow, T), icon=":material/build:")
+        rates = lesson.clamped_rates(fp, forget, pair)
+        st.info(lesson.clamp_note(forget, lstm_flow, T, rates, task), icon=":material/build:")
 
 
 def lag_sweep(task: str, lag: int) -> None:

@@ -10,6 +10,7 @@ outcome is chosen from the values computed here. The settings are in :mod:`lesso
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 
@@ -267,11 +268,13 @@ def mode_name(mode: str) -> str:
 
 
 def continuous_reading(sat: float) -> str:
+    """Section 2's realistic gate. f is written to 4 digits: raised to a hundred steps (the memory exercise),
+    3 digits can be 2 % off the share left."""
     high = lstm.gate_value(1.0, sat)
     return t(
         "lstm.continuous_reading",
         sat=num(sat),
-        high=num(high),
+        high=num(high, 4),
         low=num(1 - high),
         steps=params.KEEP_STEPS,
         left=percent(lstm.memory_after(high, params.KEEP_STEPS)),
@@ -371,6 +374,16 @@ def answered_right(task: str, run: tasks.TrainResult, X: np.ndarray, targets: np
     return abs(y[0] - targets[0]) < tasks.ADDING_TOLERANCE
 
 
+def bound_below(x: float, digits: int = 3) -> float:
+    """The largest number of ``digits`` significant digits that is not above ``x`` (> 0): a lower bound that
+    :func:`ui.numbers.num` writes exactly, so "f at 0.949 or above" holds where rounding would say 0.95."""
+    if not x > 0:
+        return x
+    step = 10.0 ** (math.floor(math.log10(x)) - digits + 1)
+    bound = math.floor(x / step) * step
+    return bound - step if bound > x else bound
+
+
 def hold_reading(task: str, run: tasks.TrainResult, X: np.ndarray, targets: np.ndarray) -> str:
     """Which unit holds the marked input longest: its lowest forget gate and what it keeps of its cell; and
     whether the LSTM answers this sequence right."""
@@ -384,7 +397,7 @@ def hold_reading(task: str, run: tasks.TrainResult, X: np.ndarray, targets: np.n
             unit=integer(unit + 1),
             start=integer(int(marks[0]) + 2),
             end=integer(X.shape[1]),
-            min_f=num(hold["min"][unit]),
+            min_f=num(bound_below(float(hold["min"][unit]))),
             product=percent(hold["product"][unit]),
             input=num(hold["input"][unit]),
             lowest=num(hold["min"].min()),
@@ -427,8 +440,10 @@ def flow_reading(lstm_flow: dict, rnn_flow: dict, T: int) -> list[str]:
     first = t("lstm.flow_arrives", back=integer(T - 1), rnn=num(rnn), lstm_c=num(cell), lstm_h=num(lstm_flow["dh"][0]))
     if rnn < cell:
         first += " " + t("lstm.flow_rnn_smaller", ratio=num(cell / rnn) if rnn > 0 else "∞")
-    else:
-        first += " " + t("lstm.flow_rnn_larger", back=integer(T - 1))
+    elif rnn >= rnn_flow["dh"][-1]:  # it arrives at least as large as it was sent: it did not fade
+        first += " " + t("lstm.flow_rnn_larger", back=integer(T - 1), rnn=num(rnn))
+    else:  # both faded, the LSTM's cell gradient more (with a clamp below 1, say, or a gate that forgets)
+        first += " " + t("lstm.flow_rnn_larger_faded", ratio=num(rnn / cell) if cell > 0 else "∞")
     larger = "lstm.flow_larger" if cell > 1.0 else "lstm.flow_smaller"
     return [
         first,
@@ -437,16 +452,60 @@ def flow_reading(lstm_flow: dict, rnn_flow: dict, T: int) -> list[str]:
     ]
 
 
-def clamp_note(forget: float, lstm_flow: dict, T: int) -> str:
-    return t(
-        "lstm.clamp_note",
-        f=num(forget),
-        f_tex=latex(forget),
-        steps=integer(T - 1),
-        power=num(lstm.memory_after(forget, T - 1)),
-        end=num(lstm_flow["cell_path"][-1]),
-        start=num(lstm_flow["cell_path"][0]),
-        total=num(lstm_flow["dc"][0]),
+@st.cache_resource(max_entries=32, show_spinner=False)
+def clamped_rates(fp: tuple, forget: float, _pair: dict) -> dict:
+    """Section 4: how often the LSTM answers right as trained and with every forget gate clamped to ``forget``,
+    on the same fresh test sequences its stored rate was measured on (``n``, ``test_seed``); a sample estimate."""
+    how = training_settings(fp[0])
+    return {
+        "n": how["n_test"],
+        "free": _pair["lstm"]["rate"],  # measured when the pair was made, on the same sample
+        "clamped": tasks.success_rate(_pair["lstm"]["run"], how["n_test"], how["test_seed"], forget),
+    }
+
+
+def solves(rate: float) -> bool:
+    """The LSTM solves the task on the test sample: at least sweep.SOLVED_RUN of it right (the sweep's criterion)."""
+    return rate >= sweep.SOLVED_RUN
+
+
+# What the clamp did to the forward pass, by the measured rates as trained and clamped (on the same sample).
+CLAMP_VERDICTS = (
+    ("lstm.clamp_still_solves", lambda free, clamped: solves(free) and solves(clamped)),
+    ("lstm.clamp_no_longer_solves", lambda free, clamped: solves(free) and not solves(clamped)),
+    ("lstm.clamp_now_solves", lambda free, clamped: not solves(free) and solves(clamped)),
+    ("lstm.clamp_never_solves", lambda free, clamped: True),
+)
+
+
+def clamp_verdict(rates: dict) -> str:
+    """The text key of the sentence on the clamped LSTM's answers (:data:`CLAMP_VERDICTS`)."""
+    return next(key for key, holds in CLAMP_VERDICTS if holds(rates["free"], rates["clamped"]))
+
+
+def clamp_note(forget: float, lstm_flow: dict, T: int, rates: dict, task: str) -> str:
+    """The clamp's effect on the gradient's way back, then on the answers (measured on the test sample)."""
+    return (
+        t(
+            "lstm.clamp_note",
+            f=num(forget),
+            f_tex=latex(forget),
+            steps=integer(T - 1),
+            power=num(lstm.memory_after(forget, T - 1)),
+            end=num(lstm_flow["cell_path"][-1]),
+            start=num(lstm_flow["cell_path"][0]),
+            total=num(lstm_flow["dc"][0]),
+        )
+        + " "
+        + t(
+            clamp_verdict(rates),
+            f=num(forget),
+            n=integer(rates["n"]),
+            clamped=percent(rates["clamped"]),
+            free=percent(rates["free"]),
+            solved=percent(sweep.SOLVED_RUN),
+            chance=percent(tasks.CHANCE[task]),
+        )
     )
 
 

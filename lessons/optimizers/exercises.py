@@ -83,7 +83,11 @@ def race_winner(rng: np.random.Generator) -> Exercise:
 
 
 def rprop_first_step(rng: np.random.Generator) -> Exercise:
-    """Rprop's first update of U: -sign(g) Δ0 η-, since the previous sign starts at 0 (section 2)."""
+    """Rprop's first update of U: -sign(g) Δ0 η-, since the previous sign starts at 0 (section 2).
+
+    That is the book's Rprop− convention (a sign product of 0 counts as a flip), and the prompt says so: under
+    Riedmiller & Braun's Rprop and torch.optim.Rprop a product of 0 leaves Δ as it is, so the first step is
+    -sign(g) Δ0, which gets the hint that names both conventions."""
     X, targets = counting.book_dataset()
     while True:
         start = (grid(rng, U0.lo, U0.hi, U0.step), grid(rng, W0.lo, W0.hi, W0.step))

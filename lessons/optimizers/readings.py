@@ -16,7 +16,7 @@ from lessons.optimizers.params import BOOK, RACE_INLINE_WORK, P, runner_settings
 from rnn_core import counting, optim, race
 from ui import surfaces, urlstate, work_queue
 from ui.i18n import t
-from ui.numbers import integer, num
+from ui.numbers import integer, num, percent
 
 PAGE = "optimizers"
 # The race's surface (also under the stepping chart): GRID cells an axis over U, W in [-LIMIT, LIMIT], as the
@@ -69,7 +69,6 @@ HOW = {
     "rprop": "optimizers.how_rprop",
     "newton": "optimizers.how_newton",
 }
-FLAT = 0.01  # a curvature below this fraction of the other is "almost 0"
 NEAR_BOTTOM = 0.1  # a step that leaves at most this fraction of the cost "lands close to the bottom"
 AT_OPTIMUM = 1e-3  # a run that ends this close to the optimum (distance in the (U, W) plane) reached it
 RULES = {  # each runner's update, as in rnn_core.race's docstring (one line each, so a narrow panel fits it)
@@ -493,43 +492,142 @@ def curvature_shape(eigenvalues: np.ndarray) -> str:
     return "cap" if high < 0 else "saddle" if low < 0 else "bowl" if low > 0 else "flat"
 
 
-def newton_readings(here: dict, names: dict[str, str], damping: float) -> list[str]:
-    """What H says about the point (its shape, a curvature near 0), and what the computed steps did: where the
-    undamped saddle-free step landed, which step lands lowest and which go uphill. Each sentence is chosen from
-    the numbers of :func:`rnn_core.race.steps_at`."""
-    said = []
+# Section 5's claims. Each sentence below is said exactly when its predicate holds; every predicate reads the numbers
+# of newton_facts, and its name says what the sentence claims.
+MODEL_TOLERANCE = 0.1  # "the quadratic model holds": the real drop is within this fraction of the predicted drop
+
+
+def newton_facts(here: dict, damping: float) -> dict:
+    """What section 5's sentences rest on, from :func:`rnn_core.race.steps_at`'s numbers at one point.
+
+    ``predicted``: the quadratic model's cost after the undamped saddle-free step (:func:`rnn_core.optim.model_cost`,
+    with H itself); ``predicted_drop`` and ``drop``: the cost here minus the model's and the real cost after it;
+    ``agreement``: their ratio, ``drop / predicted_drop`` (a trust region's ratio: 1 when the model is exact; nan
+    when the model predicts no drop); ``left``: the share of the cost left after the step; ``low``, ``high``: H's
+    eigenvalues; ``smallest``: the smaller |eigenvalue|; ``damping``.
+    """
+    cost, after, step = here["cost"], here["newton_plain_cost"], here["newton_plain"]
+    predicted = optim.model_cost(cost, here["gradient"], here["hessian"], step)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        predicted_drop, drop = cost - predicted, cost - after
+        agreement = drop / predicted_drop if predicted_drop > 0 else float("nan")
+        left = after / cost if cost > 0 else float("nan")
     low, high = here["eigenvalues"]
+    return {
+        "cost": cost,
+        "after": after,
+        "step": step,
+        "predicted": predicted,
+        "predicted_drop": predicted_drop,
+        "drop": drop,
+        "agreement": agreement,
+        "left": left,
+        "low": low,
+        "high": high,
+        "smallest": min(abs(low), abs(high)),
+        "damping": damping,
+    }
+
+
+def takes_no_step(f: dict) -> bool:
+    """The undamped step is 0 long (the gradient is 0 here, or lies along directions H does not curve)."""
+    return not np.any(f["step"])
+
+
+def model_holds(f: dict) -> bool:
+    """The quadratic model predicted the cost's drop over the step to within MODEL_TOLERANCE of the real drop."""
+    return bool(abs(f["agreement"] - 1.0) <= MODEL_TOLERANCE)
+
+
+def model_has_no_bottom(f: dict) -> bool:
+    """H has an eigenvalue <= 0, so the quadratic H describes has no (unique) lowest point to aim at."""
+    return bool(f["low"] <= 0)
+
+
+def lands_near_bottom(f: dict) -> bool:
+    """At most NEAR_BOTTOM of the cost is left after the step (the surface's bottom is ξ = 0, at the optimum)."""
+    return bool(f["after"] <= NEAR_BOTTOM * f["cost"])
+
+
+def damping_outweighs_a_curvature(f: dict) -> bool:
+    """The smaller |curvature| is above 0 and below the damping δ: along it, damping more than halves the step."""
+    return bool(0 < f["smallest"] < f["damping"])
+
+
+def stretched_bowl(f: dict) -> bool:
+    """H is positive definite and its curvatures differ by a factor of 2 or more, so a learning rate below 2/λ₂
+    (what the steep direction allows) moves less than all the way along the flat one in a step."""
+    return bool(f["low"] > 0 and f["high"] >= 2 * f["low"])
+
+
+def lands_lowest_alone(here: dict, best: str | None) -> bool:
+    """``best`` (a step's name, or None) ends strictly lower than each of the other steps (at the optimum all
+    three take no step and tie: none "lands lowest")."""
+    others = [here[f"{name}_cost"] for name in ("gradient_step", "newton_plain", "newton_damped") if name != best]
+    return best is not None and all(here[f"{best}_cost"] < cost for cost in others)
+
+
+# What the undamped step did: the first sentence whose predicate holds is said.
+NEWTON_OUTCOMES = (
+    ("optimizers.newton_no_step", takes_no_step),
+    ("optimizers.newton_model_fails", lambda f: not model_holds(f)),
+    ("optimizers.newton_no_bottom", model_has_no_bottom),
+    ("optimizers.newton_landed", lands_near_bottom),
+    ("optimizers.newton_model_bottom", lambda f: True),
+)
+
+
+def newton_outcome(f: dict) -> str:
+    """The text key of the sentence on what the undamped step did (:data:`NEWTON_OUTCOMES`)."""
+    return next(key for key, holds in NEWTON_OUTCOMES if holds(f))
+
+
+def newton_readings(here: dict, names: dict[str, str], damping: float) -> list[str]:
+    """What H says about the point (its shape, a curvature small next to the damping), and what the computed steps
+    did: how well the quadratic model predicted the undamped step, where it landed, which step lands lowest and
+    which go uphill. Each sentence is chosen by a named predicate over :func:`newton_facts`."""
+    said = []
+    f = newton_facts(here, damping)
     shape = curvature_shape(here["eigenvalues"])
     if shape == "saddle":
         said.append(t("optimizers.reading_saddle"))
     elif shape == "cap":
         said.append(t("optimizers.reading_cap"))
     elif shape == "bowl":
-        said.append(t("optimizers.reading_bowl", ratio=num(high / low)))
-    if min(abs(low), abs(high)) < FLAT * max(abs(low), abs(high)):
+        said.append(t("optimizers.reading_bowl"))
+        if stretched_bowl(f):
+            said.append(
+                t("optimizers.reading_stretched", ratio=num(f["high"] / f["low"]), share=num(2 * f["low"] / f["high"]))
+            )
+    if damping_outweighs_a_curvature(f):
         said.append(
             t(
                 "optimizers.reading_flat",
+                smallest=num(f["smallest"]),
+                damping=num(damping),
+                total=num(f["smallest"] + damping),
                 plain=number(float(np.hypot(*here["newton_plain"]))),
                 damped=number(float(np.hypot(*here["newton_damped"]))),
-                damping=num(damping),
             )
         )
-    cost, after = here["cost"], here["newton_plain_cost"]
-    values = {
-        "name": names["newton_plain"],
-        "cost": number(cost),
-        "after": number(after),
-        "length": number(float(np.hypot(*here["newton_plain"]))),
-    }
-    if after <= NEAR_BOTTOM * cost:
-        said.append(t("optimizers.newton_landed", **values))
-    elif after <= cost:
-        said.append(t("optimizers.newton_lower", **values))
-    else:
-        said.append(t("optimizers.newton_model_fails", **values))
+    said.append(
+        t(
+            newton_outcome(f),
+            name=names["newton_plain"],
+            cost=number(f["cost"]),
+            after=number(f["after"]),
+            length=number(float(np.hypot(*f["step"]))),
+            predicted=number(f["predicted"]),
+            predicted_drop=number(f["predicted_drop"]),
+            change=number(f["after"] - f["cost"]),
+            tolerance=percent(MODEL_TOLERANCE),
+            low=num(f["low"]),
+            left=percent(f["left"]) if np.isfinite(f["left"]) else t("optimizers.overflowed"),
+        )
+    )
+    cost = f["cost"]
     verdict = race.step_verdict(here)
-    if verdict["best"] is not None:
+    if lands_lowest_alone(here, verdict["best"]):
         said.append(
             t(
                 "optimizers.newton_best",
