@@ -1,7 +1,8 @@
 """Race optimizers on the counting RNN and read off what a lesson shows: standings, one update, two steps.
 
 Every runner starts from the same (U, W) on the same data and trains with :func:`rnn_core.counting.fit`, so a
-race is just several fits (:func:`fit_many` runs them in lockstep, bit for bit the same, faster); this module
+race is just several fits (:func:`race` runs them in lockstep with :mod:`rnn_core.lockstep`, and :func:`fit_many`
+any optimizers, both bit for bit the same, faster); this module
 names the runners, keeps each run's optimizer state as arrays (``fit`` records it as a tuple of small dicts, one
 per update) and answers the questions the race table asks: where did it end, when did its cost first reach a
 threshold, where did it diverge.
@@ -164,7 +165,8 @@ def race(
 
 def lane_of(runner: str, run: counting.Trajectory) -> Lane:
     """A runner's :class:`Lane` from its run: the states recorded by ``fit`` become arrays (the clipping
-    transform's include ``clipped_grad``, the gradient it passed on)."""
+    transform's include ``clipped_grad``, the gradient it passed on). ``lane_of(runner, fit(...))`` is what
+    :func:`race` and :func:`run_lane` give, which record the arrays as they go (tests/test_fit_many.py)."""
     return Lane(runner, dataclasses.replace(run, states=()), state_series(run.states))
 
 

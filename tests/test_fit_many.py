@@ -164,12 +164,12 @@ def test_fit_many_of_nothing_is_empty():
 
 
 def assert_lane_is_fit(lane: race.Lane, expected: counting.Trajectory, label: str) -> None:
-    """The lane's run is fit's in every field (its states kept as arrays instead), its series fit's states."""
-    for field in dataclasses.fields(counting.Trajectory):
-        if field.name != "states":
-            assert_bits(getattr(expected, field.name), getattr(lane.run, field.name), f"{label} {field.name}")
-    assert lane.run.states == ()
-    assert_bits(race.state_series(expected.states), lane.series, f"{label} series")
+    """The lane is, to the bit, race.lane_of of fit's run: every field of the run (its states kept as arrays
+    instead), and the series fit's recorded states turned into arrays."""
+    defined = race.lane_of(lane.runner, expected)
+    assert lane.runner == defined.runner
+    assert_same(defined.run, lane.run, label)
+    assert_bits(defined.series, lane.series, f"{label} series")
 
 
 # Every kind of update the race runs: each runner, both clippings, the three Rprop variants.
