@@ -347,8 +347,9 @@ async def load(
             else:
                 rng = random.Random(f"{seed}-{index}")  # each session its own seed
                 candidates = controls(c, params)
-                if widget:
-                    named = c.find_widget(widget)
+                if widget:  # a key (optimizers.cth), a setting's name (cth) or a label substring
+                    by_name = [w for w in candidates if w.key.rsplit(".", 1)[-1] == widget]
+                    named = by_name[0] if by_name else c.find_widget(widget)
                     candidates = [named] if named.kind in CONTROL_KINDS and named.state is not None else []
                 if not candidates:
                     raise KeyError(f"no control to move (named: {widget!r})")
@@ -689,8 +690,8 @@ def main(argv: list[str] | None = None) -> int:
         "--control",
         "--slider",
         dest="control",
-        help="the control to move: user key (e.g. optimizers.cth) or label substring (default: random mode, any of "
-        "the page's; two-values mode, PAGE_WIDGET's)",
+        help="the control to move: user key (optimizers.cth), in random mode also a setting's name (cth), or a label "
+        "substring (default: random mode, any of the page's; two-values mode, PAGE_WIDGET's)",
     )
     ap.add_argument("--seed", type=int, default=0, help="random mode: session i draws with the seed f'{seed}-{i}'")
     ap.add_argument("--query", default="lang=en", help="query string of the deep link (default lang=en)")
