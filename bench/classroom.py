@@ -63,9 +63,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
 
-from wsclient import ProtocolError, StreamlitClient, widget_key  # noqa: E402
+# Run as a script, bench/ is the first entry of sys.path; imported from the repository (tests), bench is a package.
+# Nothing is added to sys.path at import: bench/classroom.py would then stand for the classroom/ package.
+try:
+    from bench.wsclient import ProtocolError, StreamlitClient, widget_key
+except ImportError:
+    from wsclient import ProtocolError, StreamlitClient, widget_key
 
 PAGES = ("home", "mappings", "counting", "gradients", "optimizers", "lstm")
 # URL path of each page ("" is the default page, as the browser asks for "/").
@@ -209,7 +213,8 @@ def page_controls(page: str | None) -> dict | None:
     then every control counts)."""
     if not page:
         return None
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:  # run as a script: the repository's packages, ahead of bench/
+        sys.path.insert(0, str(ROOT))
     import lessons  # noqa: F401  (registers the pages)
     from ui import registry, urlstate
 
