@@ -15,7 +15,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from strategies import value_of
 
@@ -269,7 +269,6 @@ STARTS = st.one_of(
 )
 
 
-@settings(max_examples=40)
 @given(entries=page_entries(), data=datasets(), start=STARTS, n_iter=st.integers(0, 120))
 def test_the_race_engine_is_fit_at_any_setting_of_the_page(entries, data, start, n_iter):
     X, targets = data
