@@ -590,7 +590,7 @@ async def main_async(args, servers: list[Server], log) -> dict:
         if not args.churn:  # the churn needs no bare app
             # Streamlit's defaults: started from an empty directory, so no .streamlit/config.toml is read (a full
             # gc.collect() after every run among them), as the baseline was. Then this app's own config.
-            empty = Path(tempfile.mkdtemp(prefix="classroom-bare-"))
+            empty = Path(args.empty_dir)
             bare_script = str(ROOT / "bench" / "bare_app.py")
             if not args.bare_like_app:
                 bare_servers["bare"] = Server(bare_script, free_port(), logs / "classroom_bare.log", cwd=empty)
@@ -738,13 +738,17 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM behaves like Ctrl-C, so the finally below stops the servers either way.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        result = asyncio.run(main_async(args, servers, log))
+        # Where the bare app with Streamlit's defaults runs (no config there), removed once the servers are stopped.
+        with tempfile.TemporaryDirectory(prefix="classroom-bare-") as empty:
+            args.empty_dir = empty
+            try:
+                result = asyncio.run(main_async(args, servers, log))
+            finally:
+                for s in servers:
+                    s.stop()
     except KeyboardInterrupt:
         log("interrupted")
         return 130
-    finally:
-        for s in servers:
-            s.stop()
     text = report(result)
     print(text)
     if args.json:
