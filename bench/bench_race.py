@@ -1,28 +1,46 @@
-"""Time the "taming the explosion" race: six optimizers x 500 iterations on the book's data, from its start.
+"""Time the counting RNN's training engines in microseconds per iteration: the definition, the old engine, the new.
 
-Run from the repository root: ``python bench/bench_race.py [--repeats 9]``. Prints the median wall time of the
-whole race and of each runner in milliseconds, and the race's CPU time (steadier on a shared machine). The
-lesson reruns the race on every widget change, so it should stay well under 100 ms.
+Run from the repository root: ``python bench/bench_race.py [--repeats 7] [--baseline 3f13ef8]``.
 
-The settings keep every runner going for all 500 iterations (the worst case for timing): from (U, W) =
-(-1.5, 2) the gradient is about 10^9, so plain descent needs a learning rate near 10^-8 to survive.
+Engines, each on the same runs (every one checked bit for bit equal to ``counting.fit`` before it is timed):
+
+* ``fit``: :func:`rnn_core.counting.fit`, one run after another (the loop the lessons show; the definition);
+* ``fit_many (baseline)``: ``rnn_core/race.py``'s ``fit_many`` as it was at ``--baseline`` (read with
+  ``git show``; 3f13ef8 is the commit before the fast engine), the lockstep engine the race used;
+* ``fit_many (now)``: today's ``fit_many``, any optimizer in lockstep (the fused evaluation of ``rnn_core.lockstep``);
+* ``race (lockstep.run)``: :func:`rnn_core.race.race`, what the pages call: the fused evaluation and each runner's
+  update on Python floats.
+
+Workloads: the optimizers page's default race (seven runners from the book's start, 500 updates; plain descent
+stops where it diverges), one clipped descent alone (the clipping section's run), and the six-runner race of
+this file's first version (every runner goes the full 500 updates from (-1.5, 2)). One iteration is one
+evaluation of one run (forward, cost, BPTT and its update): the count is the runs' rows, ``len(run.params)``.
+CPU time (``time.process_time``), the fastest of ``--repeats``: the machine is shared, and the fastest repeat is
+the one least disturbed.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import importlib.util
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from lessons.counting.params import BOOK  # noqa: E402
-from rnn_core import counting, optim  # noqa: E402
+from lessons.optimizers.params import PARAMS, runner_settings  # noqa: E402
+from rnn_core import counting, optim, race  # noqa: E402
 
 START = BOOK["rprop_start"]
 N_ITER = BOOK["iters"]
+# Six runners that all go the full 500 iterations from (-1.5, 2): the gradient there is about 10^9, so plain
+# descent needs a learning rate near 10^-8 to survive (bench/bench_optimizers_page.py reuses these).
 RUNNERS = {
     "sgd": optim.sgd(1e-8),
     "momentum": optim.momentum(1e-9, 0.9),
@@ -31,36 +49,84 @@ RUNNERS = {
     "rprop-": optim.rprop(0.001),  # the book's settings
     "newton": optim.newton(damping=1.0),
 }
+# The same six as race entries (rnn_core.race.make_optimizer's names and settings).
+RUNNER_ENTRIES = {
+    "sgd": ("sgd", {"lr": 1e-8}),
+    "momentum": ("momentum", {"lr": 1e-9, "mu": 0.9}),
+    "rmsprop": ("rmsprop", {"lr": 0.01, "decay": 0.9}),
+    "adam": ("adam", {"lr": 0.05}),
+    "rprop-": ("rprop", {"step0": 0.001, "variant": "rprop-"}),
+    "newton": ("newton", {"damping": 1.0}),
+}
+PAGE_RACE = runner_settings({p.name: p.default for p in PARAMS}, race.RUNNERS)
+
+
+def baseline_race_module(commit: str):
+    """``rnn_core/race.py`` as it was at ``commit``, imported under another name (its imports are today's)."""
+    source = subprocess.run(
+        ["git", "show", f"{commit}:rnn_core/race.py"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+    path = Path(f"/tmp/race_at_{commit}.py")
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(f"race_at_{commit}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def workloads() -> dict[str, tuple[tuple[float, float], dict[str, tuple[str, dict]]]]:
+    """``{name: (start, {label: (runner, settings)})}``."""
+    return {
+        "page's default race (7 runners)": (BOOK["start"], {r: (r, s) for r, s in PAGE_RACE.items()}),
+        "one clipped descent (clip alone)": (BOOK["start"], {"clip": ("clip", PAGE_RACE["clip"])}),
+        "six runners, all 500 updates": (START, RUNNER_ENTRIES),
+    }
+
+
+def fastest_cpu(work, repeats: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.process_time()
+        result = work()
+        best = min(best, time.process_time() - start)
+    return best, result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--baseline", default="3f13ef8", help="the commit whose fit_many is the old engine")
     args = parser.parse_args()
     X, targets = counting.book_dataset()
+    old = baseline_race_module(args.baseline)
 
-    per_runner = {name: [] for name in RUNNERS}
-    totals, cpu_totals, trajectories = [], [], {}
-    for _ in range(args.repeats):
-        race_start, race_cpu = time.perf_counter(), time.process_time()
-        for name, optimizer in RUNNERS.items():
-            t0 = time.perf_counter()
-            trajectories[name] = counting.fit(X, targets, START, optimizer, N_ITER)
-            per_runner[name].append(time.perf_counter() - t0)
-        totals.append(time.perf_counter() - race_start)
-        cpu_totals.append(time.process_time() - race_cpu)
-
-    print(f"race of {len(RUNNERS)} optimizers x {N_ITER} iterations, median of {args.repeats} repeats")
-    for name, times in per_runner.items():
-        run = trajectories[name]
-        U, W = run.params[-1]
-        print(
-            f"  {name:9s} {1e3 * statistics.median(times):7.2f} ms   {len(run.updates):3d} updates"
-            f"   ends at U={U:+.6f} W={W:+.6f}   {run.reason or ''}"
-        )
-    median_ms, fastest_ms = 1e3 * statistics.median(totals), 1e3 * min(totals)
-    print(f"  {'total':9s} {median_ms:7.2f} ms wall (fastest {fastest_ms:.2f} ms)")
-    print(f"  {'cpu':9s} {1e3 * statistics.median(cpu_totals):7.2f} ms")
+    print(f"CPU microseconds per iteration (fastest of {args.repeats}), book data, {N_ITER} updates per run")
+    for name, (start, entries) in workloads().items():
+        optimizers = {label: race.make_optimizer(r, **s) for label, (r, s) in entries.items()}
+        engines = {
+            "fit": lambda: {k: counting.fit(X, targets, start, o, N_ITER) for k, o in optimizers.items()},
+            f"fit_many ({args.baseline})": lambda: old.fit_many(X, targets, start, optimizers, N_ITER),
+            "fit_many (now)": lambda: race.fit_many(X, targets, start, optimizers, N_ITER),
+            # keyed by runner id: each workload races every runner at most once
+            "race (lockstep.run)": lambda: {
+                runner: lane.run
+                for runner, lane in race.race(X, targets, start, dict(entries.values()), N_ITER).items()
+            },
+        }
+        reference = engines["fit"]()
+        iterations = sum(len(run.params) for run in reference.values())
+        print(f"\n{name}: {len(entries)} runs, {iterations} iterations")
+        base = None
+        for engine, work in engines.items():
+            seconds, runs = fastest_cpu(work, args.repeats)
+            for label, run in reference.items():  # the same runs, bit for bit, or the timing means nothing
+                got = runs[label if label in runs else entries[label][0]]
+                assert np.array_equal(got.params, run.params) and got.diverged_at == run.diverged_at, (engine, label)
+            per_iteration = seconds / iterations * 1e6
+            base = per_iteration if engine.startswith("fit_many (") and base is None else base
+            versus = f"  ({base / per_iteration:.1f}x fewer than the baseline fit_many)" if base else ""
+            print(f"  {engine:22s} {per_iteration:7.1f} us/iteration  {seconds * 1e3:7.1f} ms{versus}")
 
 
 if __name__ == "__main__":

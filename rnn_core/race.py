@@ -1,7 +1,8 @@
 """Race optimizers on the counting RNN and read off what a lesson shows: standings, one update, two steps.
 
 Every runner starts from the same (U, W) on the same data and trains with :func:`rnn_core.counting.fit`, so a
-race is just several fits (:func:`fit_many` runs them in lockstep, bit for bit the same, faster); this module
+race is just several fits (:func:`race` runs them in lockstep with :mod:`rnn_core.lockstep`, and :func:`fit_many`
+any optimizers, both bit for bit the same, faster); this module
 names the runners, keeps each run's optimizer state as arrays (``fit`` records it as a tuple of small dicts, one
 per update) and answers the questions the race table asks: where did it end, when did its cost first reach a
 threshold, where did it diverge.
@@ -25,13 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_core import counting, optim
+from rnn_core import counting, lockstep, optim
 
 RUNNERS = ("sgd", "clip", "momentum", "rmsprop", "adam", "rprop", "newton")
 CLIP_KINDS = ("norm", "value")
 KEYS = ("U", "W")  # the counting RNN's parameters, in the order of every (k, 2) array here
 OPTIMUM = (1.0, 1.0)  # the counting RNN's exact solution (y = the sum of the inputs), whatever the data
-ETA_PLUS, ETA_MINUS = 1.2, 0.5  # Rprop's growth and shrink factors for Delta (the book's)
+ETA_PLUS, ETA_MINUS = lockstep.ETA_PLUS, lockstep.ETA_MINUS  # Rprop's growth and shrink factors for Delta (the book's)
 # Bounds on Rprop's Delta per variant: the book runs Rprop- without any; Riedmiller & Braun (Rprop+) and
 # torch.optim.Rprop (iRprop-) clip Delta to [1e-6, 50].
 RPROP_BOUNDS = {"rprop-": (None, None), "rprop+": optim.PYTORCH_STEP_BOUNDS, "irprop-": optim.PYTORCH_STEP_BOUNDS}
@@ -120,74 +121,59 @@ def state_series(states: tuple) -> dict[str, np.ndarray]:
     return {name: np.array([row[name] for row in rows], dtype=np.float64) for name in rows[0]}
 
 
+def stepper(runner: str, **settings):
+    """The fast engine's update for a runner (:mod:`rnn_core.lockstep`): the arithmetic of
+    :func:`make_optimizer`'s optimizer on Python floats, which tests/test_fit_many.py proves gives its bits."""
+    optimizer = make_optimizer(runner, **settings)  # the same checks, and the same errors, for bad settings
+    if runner == "sgd":
+        return lockstep.sgd_stepper(settings["lr"])
+    if runner == "clip":
+        return lockstep.clip_stepper(settings["lr"], settings["threshold"], settings.get("by", "norm"))
+    if runner == "momentum":
+        return lockstep.momentum_stepper(settings["lr"], settings["mu"])
+    if runner == "rmsprop":
+        return lockstep.rmsprop_stepper(settings["lr"], settings["decay"])
+    if runner == "adam":
+        return lockstep.adam_stepper(settings["lr"])
+    if runner == "rprop":
+        variant = settings.get("variant", "rprop-")
+        return lockstep.rprop_stepper(settings["step0"], variant, *RPROP_BOUNDS[variant])
+    assert optimizer.needs_hessian  # newton, the last of RUNNERS
+    return lockstep.newton_stepper(settings["damping"])
+
+
 def run_lane(
     X: np.ndarray, targets: np.ndarray, start: tuple[float, float], runner: str, n_iter: int, **settings
 ) -> Lane:
-    """Train one runner with :func:`~rnn_core.counting.fit` and keep its state history as arrays."""
-    return lane_of(runner, counting.fit(X, targets, start, make_optimizer(runner, **settings), n_iter))
+    """Train one runner as :func:`~rnn_core.counting.fit` does and keep its state history as arrays (with the
+    fast engine, :mod:`rnn_core.lockstep`: the same bits, tests/test_fit_many.py)."""
+    return race(X, targets, start, {runner: settings}, n_iter)[runner]
 
 
 def race(
     X: np.ndarray, targets: np.ndarray, start: tuple[float, float], entries: dict[str, dict], n_iter: int
 ) -> dict[str, Lane]:
     """Run every ``runner: settings`` entry from the same start for ``n_iter`` updates (each stops on
-    divergence), in lockstep with :func:`fit_many`. Returns ``{runner: Lane}`` in the order
-    given; each lane is exactly what :func:`run_lane` gives."""
-    optimizers = {runner: make_optimizer(runner, **settings) for runner, settings in entries.items()}
-    runs = fit_many(X, targets, start, optimizers, n_iter)
-    return {runner: lane_of(runner, runs[runner]) for runner in entries}
+    divergence), in lockstep with the fast engine (:mod:`rnn_core.lockstep`). Returns ``{runner: Lane}`` in the
+    order given; each lane's run is bit for bit what :func:`~rnn_core.counting.fit` gives with
+    :func:`make_optimizer`'s optimizer alone (with ``states`` kept as arrays in ``series``, as :func:`lane_of`
+    keeps them)."""
+    steppers = {runner: stepper(runner, **settings) for runner, settings in entries.items()}
+    runs = lockstep.run(X, targets, start, steppers, n_iter)
+    return {runner: Lane(runner, run, series) for runner, (run, series) in runs.items()}
 
 
 def lane_of(runner: str, run: counting.Trajectory) -> Lane:
     """A runner's :class:`Lane` from its run: the states recorded by ``fit`` become arrays (the clipping
-    transform's include ``clipped_grad``, the gradient it passed on)."""
+    transform's include ``clipped_grad``, the gradient it passed on). ``lane_of(runner, fit(...))`` is what
+    :func:`race` and :func:`run_lane` give, which record the arrays as they go (tests/test_fit_many.py)."""
     return Lane(runner, dataclasses.replace(run, states=()), state_series(run.states))
 
 
-# --- the race engine: fit for several optimizers in lockstep ---------------------------------------------------
-# counting.fit is the readable loop the lessons show; this engine runs the same loop body for every runner at
-# once, with one fused evaluation per iteration, and tests/test_fit_many.py proves each of its trajectories bit for
-# bit equal to fit's.
-
-
-def _evaluate_batch(
-    XT: np.ndarray, targets: np.ndarray, U: np.ndarray, W: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The counting RNN's forward pass, cost and BPTT (:mod:`rnn_core.counting`) fused, for K weight pairs at once.
-
-    Each pair gets the same floating-point operations in the same order as ``forward``, ``cost`` and
-    ``backward`` would give it alone, so the same bits: element-wise operations do not care about their
-    neighbours, and every sum runs over one contiguous row, as there. Time-major arrays keep each step's rows
-    contiguous, and whole-sequence numpy calls replace loops where the order of operations allows it. About 4
-    times faster than the separate functions for one pair, and one call serves a whole optimizer race.
-
-    Args:
-        XT: (T, N) inputs, ``X.T`` made contiguous, targets: (N,), U and W: (K,).
-    Returns:
-        ST: (T+1, K, N) states, ``ST[:, k]`` being ``forward(X, U[k], W[k]).T``; costs, dxi/dU, dxi/dW: (K,).
-        Call it under np.errstate.
-    """
-    T, N = XT.shape
-    ST = np.zeros((T + 1, len(U), N))
-    XU = XT[:, None, :] * U[:, None]  # (T, K, N): X_t U for every pair
-    Wk = W[:, None]  # (K, 1), against (K, N) states
-    s = ST[0]
-    for t in range(T):
-        s = s * Wk + XU[t]  # S_t = X_t U + S_{t-1} W (IEEE addition commutes exactly)
-        ST[t + 1] = s
-    error = s - targets  # = -(t - y) exactly, and squares the same
-    c = (error**2).sum(axis=1)
-    gS = np.empty((T, len(U), N))  # row k-1 holds dxi/dS_k, k = 1..T
-    backwards = gS[::-1]  # the same rows, k = T first
-    backwards[0] = 2.0 * error  # through the squared error
-    backwards[1:] = Wk
-    # dxi/dS_{k-1} = dxi/dS_k W for every k at once: a running product down the rows, multiplied in order.
-    np.multiply.accumulate(backwards, axis=0, out=backwards)
-    # Each step's term is a sum over the batch (a contiguous row); each pair's T terms are then made contiguous,
-    # (K, T), so that they are summed in backward's pairwise order.
-    gU = np.ascontiguousarray((gS * XT[:, None, :]).sum(axis=2).T).sum(axis=1)
-    gW = np.ascontiguousarray((gS * ST[:-1]).sum(axis=2).T).sum(axis=1)
-    return ST, c, gU, gW
+# --- fit for any optimizers in lockstep ------------------------------------------------------------------------
+# counting.fit is the readable loop the lessons show; fit_many runs the same loop body for any optimizers at once,
+# with one fused evaluation per iteration (lockstep.Evaluator), and tests/test_fit_many.py proves each of its
+# trajectories bit for bit equal to fit's. The race's runners go faster still through lockstep.run.
 
 
 class _Run:
@@ -247,12 +233,12 @@ def fit_many(
 ) -> dict[str, counting.Trajectory]:
     """:func:`~rnn_core.counting.fit` for several optimizers from the same start, in lockstep (an optimizer race).
 
-    Each iteration evaluates every run still going with one :func:`_evaluate_batch` call, which costs little
-    more than one run's, then updates each run on its own. Every trajectory is bit for bit what
-    :func:`~rnn_core.counting.fit` gives for that optimizer alone (tests/test_fit_many.py). Returns
-    ``{name: Trajectory}`` in the order given.
+    Each iteration evaluates every run still going with one :class:`~rnn_core.lockstep.Evaluator` call, which
+    costs little more than one run's, then updates each run through its optimizer's ``update``. Every trajectory
+    is bit for bit what :func:`~rnn_core.counting.fit` gives for that optimizer alone (tests/test_fit_many.py).
+    Returns ``{name: Trajectory}`` in the order given.
     """
-    XT = np.ascontiguousarray(X.T, dtype=np.float64)
+    evaluate = lockstep.Evaluator(X, targets)
     runs = {name: _Run(optimizer, start) for name, optimizer in optimizers.items()}
     going = list(runs.values())
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
@@ -261,7 +247,8 @@ def fit_many(
                 break
             U = np.array([float(run.params["U"]) for run in going])
             W = np.array([float(run.params["W"]) for run in going])
-            ST, c, gU, gW = _evaluate_batch(XT, targets, U, W)
+            c, gU, gW = evaluate(U, W)
+            ST = evaluate.ST
             going = [
                 run
                 for k, run in enumerate(going)

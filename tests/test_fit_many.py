@@ -1,8 +1,12 @@
-"""fit_many trains several optimizers in lockstep; each trajectory must be bit for bit what fit gives alone.
+"""The engines that train the counting RNN for the lessons must give, bit for bit, what fit gives alone.
 
-fit (rnn_core.counting) is the loop the lessons show (forward, cost, BPTT, the overflow checks, the update);
-fit_many (rnn_core.race), with its fused evaluation, is the engine of the optimizer race. Every field of every
-Trajectory is compared, for runs that go on and for runs that stop at each kind of overflow.
+fit (rnn_core.counting) is the loop the lessons show, and the definition (forward, cost, BPTT, the overflow
+checks, the update). Two engines stand in for it: fit_many (rnn_core.race) runs any optimizers in lockstep with
+one fused evaluation (rnn_core.lockstep.Evaluator); race.race and race.run_lane, what the pages call, run the
+race's runners through rnn_core.lockstep.run, their updates on Python floats. Every field of every Trajectory is
+compared to the bit (values and signs of zeros, so far stronger than 1e-12 relative), for runs that go on and for
+runs that stop at each kind of overflow, at the same iteration for the same reason; the race's state series are
+compared with fit's recorded states. Hypothesis draws the settings from the optimizers page's own Param specs.
 """
 
 from __future__ import annotations
@@ -11,8 +15,14 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import value_of
 
-from rnn_core import counting, optim, race
+from lessons.counting.params import P as COUNTING
+from lessons.optimizers.params import RUNNER_PARAMS
+from lessons.optimizers.params import P as PAGE
+from rnn_core import counting, lockstep, optim, race
 
 OPTIMIZERS = {
     "sgd": optim.sgd(5e-4),
@@ -108,19 +118,21 @@ def test_fit_many_is_fit_for_runs_that_stop_at_each_overflow(reason):
         assert_same(counting.fit(X, targets, start, other, 50), together[name], f"{reason} beside {name}")
 
 
-def test_evaluate_batch_gives_each_pair_the_single_evaluation():
+def test_the_evaluator_gives_each_pair_the_single_evaluation():
     rng = np.random.default_rng(11)
     for trial in range(40):
         X, targets = counting.make_dataset(int(rng.integers(1, 60)), int(rng.integers(1, 30)), seed=trial)
-        XT = np.ascontiguousarray(X.T)
-        U, W = rng.normal(scale=2.0, size=(2, 7)) * (10.0 if trial % 5 == 0 else 1.0)  # some overflow
-        with np.errstate(over="ignore", invalid="ignore"):
-            ST, c, gU, gW = race._evaluate_batch(XT, targets, U, W)
-            for k in range(len(U)):
-                S = counting.forward(X, U[k], W[k])
-                np.testing.assert_array_equal(ST[:, k], S.T)
-                expected = [counting.cost(S, targets), *counting.backward(X, S, targets, W[k])]
-                np.testing.assert_array_equal([c[k], gU[k], gW[k]], expected)
+        evaluate = lockstep.Evaluator(X, targets)
+        for K in (7, 1, 3):  # its buffers are made again when the number of pairs changes
+            U, W = rng.normal(scale=2.0, size=(2, K)) * (10.0 if trial % 5 == 0 else 1.0)  # some overflow
+            with np.errstate(over="ignore", invalid="ignore"):
+                c, gU, gW = evaluate(U, W)
+                ST = evaluate.ST
+                for k in range(len(U)):
+                    S = counting.forward(X, U[k], W[k])
+                    np.testing.assert_array_equal(ST[:, k], S.T)
+                    expected = [counting.cost(S, targets), *counting.backward(X, S, targets, W[k])]
+                    np.testing.assert_array_equal([c[k], gU[k], gW[k]], expected)
 
 
 @pytest.mark.parametrize("n_iter", [0, 1, 2])
@@ -146,3 +158,122 @@ def test_fit_many_is_fit_from_random_starts_on_random_data():
 
 def test_fit_many_of_nothing_is_empty():
     assert race.fit_many(*counting.book_dataset(), (0.0, 0.0), {}, 10) == {}
+
+
+# --- the race's engine (race.race, race.run_lane: rnn_core.lockstep.run) against fit ---------------------------
+
+
+def assert_lane_is_fit(lane: race.Lane, expected: counting.Trajectory, label: str) -> None:
+    """The lane is, to the bit, race.lane_of of fit's run: every field of the run (its states kept as arrays
+    instead), and the series fit's recorded states turned into arrays."""
+    defined = race.lane_of(lane.runner, expected)
+    assert lane.runner == defined.runner
+    assert_same(defined.run, lane.run, label)
+    assert_bits(defined.series, lane.series, f"{label} series")
+
+
+# Every kind of update the race runs: each runner, both clippings, the three Rprop variants.
+KINDS = {
+    "sgd": ("sgd", {"lr": 5e-4}),
+    "sgd_fast": ("sgd", {"lr": 0.05}),
+    "clip_norm": ("clip", {"lr": 5e-4, "threshold": 50.0, "by": "norm"}),
+    "clip_zero": ("clip", {"lr": 5e-4, "threshold": 0.0, "by": "norm"}),  # the page's slider reaches 0
+    "clip_value": ("clip", {"lr": 1e-3, "threshold": 10.0, "by": "value"}),
+    "clip_value_zero": ("clip", {"lr": 1e-3, "threshold": 0.0, "by": "value"}),
+    "momentum": ("momentum", {"lr": 2e-5, "mu": 0.9}),
+    "rmsprop": ("rmsprop", {"lr": 0.05, "decay": 0.9}),
+    "adam": ("adam", {"lr": 0.1}),
+    "rprop-": ("rprop", {"step0": 0.001, "variant": "rprop-"}),
+    "rprop+": ("rprop", {"step0": 0.01, "variant": "rprop+"}),
+    "irprop-": ("rprop", {"step0": 0.1, "variant": "irprop-"}),
+    "newton": ("newton", {"damping": 10.0}),
+    "newton_undamped": ("newton", {"damping": 0.0}),
+}
+
+
+@pytest.mark.parametrize("data", list(DATASETS))
+@pytest.mark.parametrize("start", [(-2.0, 0.0), (-1.5, 2.0), (3.0, 3.0), (1.0, 1.0), (0.5, -0.7), (1.0, 1e40)])
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_the_race_engine_is_fit_for_every_kind_of_update(kind, data, start):
+    runner, entry = KINDS[kind]
+    X, targets = DATASETS[data]
+    lane = race.run_lane(X, targets, start, runner, ITERATIONS[data], **entry)
+    expected = counting.fit(X, targets, start, race.make_optimizer(runner, **entry), ITERATIONS[data])
+    assert_lane_is_fit(lane, expected, f"{kind} {data} {start}")
+
+
+# One run of the race's engine that stops at each kind of overflow.
+RACE_REASONS = {
+    "state": ((-2.0, 0.0), "sgd", {"lr": 5e-4}),
+    "cost": ((1e200, 0.5), "adam", {"lr": 0.1}),
+    "gradient": ((1e-300, 1e40), "momentum", {"lr": 2e-5, "mu": 0.9}),
+    "hessian": ((1e150, 2.0), "newton", {"damping": 1.0}),
+    "parameters": ((3.0, 3.0), "clip", {"lr": 1e300, "threshold": 1e300, "by": "value"}),
+}
+
+
+@pytest.mark.parametrize("reason", counting.DIVERGENCE_REASONS)
+def test_the_race_engine_stops_where_fit_stops_for_each_reason(reason):
+    X, targets = counting.book_dataset()
+    start, runner, entry = RACE_REASONS[reason]
+    others = {r: e for r, e in (KINDS["rmsprop"], KINDS["rprop-"]) if r != runner}  # runs that go on beside it
+    lanes = race.race(X, targets, start, {**others, runner: entry}, 50)
+    expected = counting.fit(X, targets, start, race.make_optimizer(runner, **entry), 50)
+    assert expected.reason == reason
+    assert_lane_is_fit(lanes[runner], expected, reason)
+    for other, entry_ in others.items():
+        assert_lane_is_fit(
+            lanes[other], counting.fit(X, targets, start, race.make_optimizer(other, **entry_), 50), other
+        )
+
+
+def test_the_race_engine_at_the_pages_defaults_is_fit():
+    """The optimizers page's default race, 500 updates each: long runs, some settling at the optimum where fit's
+    residuals are rounding noise, one diverging (the book's explosion)."""
+    X, targets = counting.book_dataset()
+    entries = {r: {s: PAGE[name].default for s, name in names.items()} for r, names in RUNNER_PARAMS.items()}
+    lanes = race.race(X, targets, (PAGE["u0"].default, PAGE["w0"].default), entries, 500)
+    assert any(lane.run.diverged_at is not None for lane in lanes.values())
+    assert any(lane.run.diverged_at is None for lane in lanes.values())
+    for runner, entry in entries.items():
+        expected = counting.fit(
+            X, targets, (PAGE["u0"].default, PAGE["w0"].default), race.make_optimizer(runner, **entry), 500
+        )
+        assert_lane_is_fit(lanes[runner], expected, runner)
+
+
+def page_entries() -> st.SearchStrategy:
+    """Every runner's settings, each drawn from the page's own Param (its range and step grid)."""
+    return st.fixed_dictionaries(
+        {
+            r: st.fixed_dictionaries({s: value_of(PAGE[name]) for s, name in names.items()})
+            for r, names in RUNNER_PARAMS.items()
+        }
+    )
+
+
+def datasets() -> st.SearchStrategy:
+    generated = st.builds(
+        counting.make_dataset,
+        st.integers(1, 60),
+        value_of(COUNTING["len"]).filter(lambda n: n <= 25),
+        value_of(COUNTING["seed"]),
+    )
+    return st.one_of(st.just(counting.book_dataset()), generated)
+
+
+# Starts on the page's grid, plus ones no slider reaches where each kind of overflow waits.
+STARTS = st.one_of(
+    st.tuples(value_of(PAGE["u0"]), value_of(PAGE["w0"])),
+    st.sampled_from([(1e200, 0.5), (1e-300, 1e40), (1e150, 2.0), (0.0, 0.0), (-0.0, 1.0), (1.0, 1.0)]),
+)
+
+
+@given(entries=page_entries(), data=datasets(), start=STARTS, n_iter=st.integers(0, 120))
+def test_the_race_engine_is_fit_at_any_setting_of_the_page(entries, data, start, n_iter):
+    X, targets = data
+    lanes = race.race(X, targets, start, entries, n_iter)
+    assert list(lanes) == list(entries)
+    for runner, entry in entries.items():
+        expected = counting.fit(X, targets, start, race.make_optimizer(runner, **entry), n_iter)
+        assert_lane_is_fit(lanes[runner], expected, f"{runner} {entry} {start} {n_iter}")
