@@ -154,15 +154,15 @@ def test_results_kept_are_bounded():
 
 
 # --- the pages --------------------------------------------------------------------------------------------------
-LONG_RACE = {"data": "generated", "n": "400", "len": "40", "iters": "1500"}
+LONG_RACE = {"data": "generated", "n": "500", "len": "50", "iters": "2000"}
 
 
 def test_a_long_race_goes_through_the_queue_and_appears_when_done():
     en = catalog("en")
     at = open_app("optimizers", params=LONG_RACE)
     assert_clean(at)
-    v = {p.name: p.default for p in optimizer_params.PARAMS} | {"data": "generated", "n": 400, "len": 40}
-    args = optimizer_readings.race_args(v | {"iters": 1500})
+    v = {p.name: p.default for p in optimizer_params.PARAMS} | {"data": "generated", "n": 500, "len": 50}
+    args = optimizer_readings.race_args(v | {"iters": 2000})
     assert optimizer_readings.race_work(args) > optimizer_params.RACE_INLINE_WORK
     standings = f"| {en['optimizers.optimizer']} |"  # the race's table
     assert en["work.why"] in [c.value for c in at.caption]  # the waiting box, not the race
@@ -180,7 +180,7 @@ def test_a_long_race_goes_through_the_queue_and_appears_when_done():
 
 def test_a_student_cancels_a_long_race_and_can_ask_again():
     en = catalog("en")
-    params = {**LONG_RACE, "iters": "1400"}
+    params = {**LONG_RACE, "iters": "1900"}
     at = open_app("optimizers", params=params)
     assert_clean(at)
     assert en["work.why"] in [c.value for c in at.caption]
@@ -194,8 +194,8 @@ def test_a_student_cancels_a_long_race_and_can_ask_again():
     next(b for b in at.button if b.label == en["work.again"]).click().run()
     assert_clean(at)
     assert not any(i.value.endswith(": cancelled.") for i in at.info)
-    v = {p.name: p.default for p in optimizer_params.PARAMS} | {"data": "generated", "n": 400, "len": 40}
-    args = optimizer_readings.race_args(v | {"iters": 1400})
+    v = {p.name: p.default for p in optimizer_params.PARAMS} | {"data": "generated", "n": 500, "len": 50}
+    args = optimizer_readings.race_args(v | {"iters": 1900})
     wait_until(lambda: optimizer_readings.race_lanes(args, wait=False) is not None, 120)
     at.run()
     assert_clean(at)

@@ -12,10 +12,13 @@ from ui.param import Param
 
 BOOK = counting.BOOK
 LIMIT = BOOK["surface_limit"]  # the race's surface covers U, W in [-LIMIT, LIMIT], as the book's figure
-# A race longer than this many input steps evaluated (updates × runners × the data set's inputs, n × length) goes
-# through the server's work queue (ui/work_queue.py) rather than the student's own run: about 1 s of CPU on the
-# 2-core machine the bench runs on (the book's race is 1.75 million, 0.19 s).
-RACE_INLINE_WORK = 9_000_000
+# What a race costs (rnn_core/lockstep.py): each update of each runner is a pass over the sequences' steps, and a
+# step costs a fixed part (numpy's call overhead, worth RACE_STEP_OVERHEAD sequences) plus a part per sequence.
+# Measured on the 2-core bench machine: about 2 ns per unit of work (5000 updates x 7 runners x 50 steps: 0.75 s
+# with 10 sequences, 2.6 s with 500). A race above RACE_INLINE_WORK, about 1 s of CPU, goes through the server's
+# work queue (ui/work_queue.py) rather than the student's own run; the book's race is 8.75 million.
+RACE_STEP_OVERHEAD = 200
+RACE_INLINE_WORK = 450_000_000
 
 PARAMS = (
     *counting.DATA,

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from lessons.counting import divergence
-from lessons.optimizers.params import BOOK, RACE_INLINE_WORK, P, runner_settings
+from lessons.optimizers.params import BOOK, RACE_INLINE_WORK, RACE_STEP_OVERHEAD, P, runner_settings
 from rnn_core import counting, optim, race
 from ui import surfaces, urlstate, work_queue
 from ui.i18n import t
@@ -175,9 +175,10 @@ def _race(xy: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race
 
 
 def race_work(args: tuple) -> int:
-    """What a race costs, in input steps evaluated: updates × runners × the data set's inputs."""
+    """What a race costs (see RACE_STEP_OVERHEAD): updates × runners × steps × (overhead + sequences)."""
     data, _start, iters, entries = args
-    return iters * max(1, len(entries)) * dataset(data)[0].size
+    n, length = dataset(data)[0].shape
+    return iters * max(1, len(entries)) * length * (RACE_STEP_OVERHEAD + n)
 
 
 def _race_job_key(args: tuple) -> tuple:
