@@ -35,7 +35,10 @@ st.navigation([st.Page(here / "box_page.py", title="Exercise", url_path="exercis
                st.Page({str(ROOT / "lessons" / "classroom" / "page.py")!r}, title="Class", url_path="class")]).run()
 """
 BOX_PAGE = f"""
-from ui.exercise_box import exercise_box
+import streamlit as st
+from ui.exercise_box import class_params, exercise_box, join_from_link
+join_from_link()  # what a lesson's frame does: a link with join= and me= brings the student back
+st.query_params.update(class_params())  # and the address bar carries them (ui.present.link_values)
 exercise_box("counting", {EXERCISE!r})
 """
 
@@ -104,6 +107,18 @@ def test_three_students_answers_reach_the_teachers_live_table(chromium, server):
             feedback.first.wait_for(timeout=30_000)
             student.get_by_text(f"Your answers are counted for class {code}").wait_for(timeout=30_000)
             assert student.get_by_test_id("stException").count() == 0
+            if k == 1:  # a reload: the same student, the same variant, the try kept (and counted once)
+                student.wait_for_function("() => location.search.includes('me=')", timeout=30_000)
+                student.reload()
+                wait_until_run(student)
+                student.get_by_text("Your 1 earlier tries at this variant in the class are kept.").wait_for(
+                    timeout=30_000
+                )
+                assert f"variant {variant}" in student.get_by_text(re.compile(r"variant [0-9A-Z]{4}")).inner_text()
+                student.get_by_label("Your answer (a number)").fill("654321")  # the second try, after the reload
+                student.get_by_role("button", name="Check").click()
+                student.get_by_test_id("stAlertContentError").first.wait_for(timeout=30_000)
+                assert student.get_by_test_id("stException").count() == 0
             outcomes.append(typed)
         answered = time.monotonic()
 
@@ -117,6 +132,7 @@ def test_three_students_answers_reach_the_teachers_live_table(chromium, server):
             teacher.wait_for_timeout(250)
         assert row[1:4] == ["3", "1", "1"], row
         assert "1.23·10⁵ ×2" in row[4]  # 123456 grouped to 3 significant digits
+        assert "6.54·10⁵" in row[4]  # the reloaded student's second try: still one of the 3 who tried
         assert time.monotonic() - answered <= REFRESH_SECONDS + 5
         assert teacher.get_by_test_id("stException").count() == 0
     finally:
