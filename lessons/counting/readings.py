@@ -14,6 +14,7 @@ from lessons.counting import tables
 from lessons.counting.params import BOOK
 from rnn_core import counting, optim
 from ui import page, present, surfaces, urlstate
+from ui.claims import chosen
 from ui.i18n import t
 from ui.numbers import integer, num
 
@@ -103,15 +104,6 @@ MEMORY_CLAIMS = {
     "counting.memory_grows": old_inputs_grow,
     "counting.memory_kept": nothing_forgotten,
 }
-
-
-def chosen(claims: dict, *values) -> str:
-    """The one key of ``claims`` whose predicate holds for ``values`` (the predicates of a table exclude each other
-    and cover every case: a table where none or two hold is a bug, and raises)."""
-    keys = [key for key, holds in claims.items() if holds(*values)]
-    if len(keys) != 1:
-        raise ValueError(f"claims {list(claims)}: {keys} hold")
-    return keys[0]
 
 
 def memory_sentence(T: int, W: float) -> str:

@@ -16,6 +16,7 @@ import streamlit as st
 from lessons.gradients import params
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral
 from ui import urlstate
+from ui.claims import chosen
 from ui.i18n import t
 from ui.numbers import latex, num, percent
 
@@ -522,15 +523,6 @@ REACH_CLAIMS = {
     "gradients.memory_reach_some": last_ones_due,
     "gradients.memory_reach_scattered": due_not_all_last,
 }
-
-
-def chosen(claims: dict, value) -> str:
-    """The one key of ``claims`` whose predicate holds for ``value`` (the predicates of a table exclude each other
-    and cover every case: a table where none or two hold is a bug, and raises)."""
-    keys = [key for key, holds in claims.items() if holds(value)]
-    if len(keys) != 1:
-        raise ValueError(f"claims {list(claims)}: {keys} hold")
-    return keys[0]
 
 
 def memory_claims(probe: dict) -> list[str]:

@@ -16,6 +16,7 @@ from lessons.home.params import ACTIVATION_NAMES, INPUT_LIMIT, MAX_STEPS, SCALE_
 from rnn_core import intro, vanilla
 from rnn_core.errors import InputError
 from ui import charts
+from ui.claims import chosen
 from ui.i18n import t
 from ui.numbers import integer, num
 
@@ -171,15 +172,6 @@ COMPARISON_CLAIMS = {
     "home.cmp_more": more_than_now,
     "home.cmp_less": less_than_now,
 }
-
-
-def chosen(claims: dict, *values) -> str:
-    """The one key of ``claims`` whose predicate holds for ``values`` (the predicates of a table exclude each other
-    and cover every case: a table where none or two hold is a bug, and raises)."""
-    keys = [key for key, holds in claims.items() if holds(*values)]
-    if len(keys) != 1:
-        raise ValueError(f"claims {list(claims)}: {keys} hold")
-    return keys[0]
 
 
 def memory_reading(x: tuple, activation: str, hidden: int, seed: int, scale: float, delta: float) -> str:
