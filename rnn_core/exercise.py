@@ -24,7 +24,7 @@ import numpy as np
 
 from rnn_core import intro
 from rnn_core.errors import InputError
-from rnn_core.numfmt import MINUS, PLAIN_RANGE, num, percent  # noqa: F401 (the pages' style)
+from rnn_core.numfmt import MINUS, PLAIN_RANGE, num  # noqa: F401 (the pages' style)
 
 MAX_RESPONSE = 200  # longest typed answer accepted (characters), as the class view stores it
 
@@ -34,6 +34,10 @@ TOO_LONG = "exercises.too_long"
 MALFORMED_SETTING = "exercises.malformed_setting"
 HINT_SIGN = "exercises.hint_sign"
 HINT_SETTINGS_CHANGED = "exercises.hint_settings_changed"
+# A percentage as the page's language writes it, "{value} %" in English and "{value}%" in Korean: a prompt is made
+# before its language is known, so its percentages are texts to translate (:func:`percentage`); ui.numbers.percent
+# reads the same text, so a page and its exercises place the sign alike.
+PERCENT_KEY = "common.percent"
 
 # The text of the choice keys that several lessons offer; a lesson adds its own (its exercises' CHOICE_LABELS).
 CHOICE_LABELS = {
@@ -154,6 +158,12 @@ def text(key: str, **values) -> dict:
     ``{fields}`` in ``values`` when it has some (filled the same way). Strings and numbers are shown as they are;
     :func:`fill` translates these, and joins a list of values with ", "."""
     return {"key": key, "values": values} if values else {"key": key}
+
+
+def percentage(p: float, digits: int = 3) -> dict:
+    """A fraction in [0, 1] as a prompt or explanation value that :func:`fill` writes as a percentage in the page's
+    language: 0.153 reads ``15.3 %`` on an English page, ``15.3%`` on a Korean one (as ui.numbers.percent)."""
+    return text(PERCENT_KEY, value=num(100 * float(p), digits))
 
 
 _FROM_SUPERSCRIPT = str.maketrans("⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹", "-+0123456789")

@@ -47,5 +47,7 @@ def num(x: float, digits: int = 3) -> str:
 
 
 def percent(p: float, digits: int = 3) -> str:
-    """A fraction in [0, 1] as a percentage: ``0.153`` → ``15.3 %``."""
+    """A fraction in [0, 1] as a percentage: ``0.153`` → ``15.3 %``. This is the English pages' style and knows no
+    language: a page writes :func:`ui.numbers.percent` (``15.3%`` in Korean), an exercise's value
+    :func:`rnn_core.exercise.percentage`."""
     return f"{num(100 * float(p), digits)} %"

@@ -92,8 +92,8 @@ def test_page_renders_in_both_languages_with_values_from_rnn_core(lang):
     dot = at.get("graphviz_chart")[0].proto.spec
     assert num(values["c"]) in dot and catalog(lang)["lstm.gate_f"] in dot
     task, lag = P["task"].default, P["lag"].default
-    assert metric(at, "lstm.rate_lstm", lang) == percent(shipped_rate(task, "lstm", lag))
-    assert metric(at, "lstm.rate_rnn", lang) == percent(shipped_rate(task, "rnn", lag))
+    assert metric(at, "lstm.rate_lstm", lang) == percent(shipped_rate(task, "lstm", lag), lang=lang)
+    assert metric(at, "lstm.rate_rnn", lang) == percent(shipped_rate(task, "rnn", lag), lang=lang)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert any(catalog(lang)["lstm.flow_axis"] in json.dumps(s, ensure_ascii=False) for s in specs)
     assert any(catalog(lang)["lstm.rate_axis"] in json.dumps(s, ensure_ascii=False) for s in specs)
@@ -124,7 +124,7 @@ def test_numbers_in_the_prose_come_from_the_code_and_the_stored_sweep(task, lang
     prose = re.sub(r"\$[^$]*\$", "", page + captions)  # LaTeX groups such as W_{hh} are not fields
     assert re.search(r"(?<!\{)\{[a-z_]+\}(?!\})", prose) is None  # no field left unfilled
     s, ko = stored(task), catalog(lang)
-    chance = percent(tasks.CHANCE[task])
+    chance = percent(tasks.CHANCE[task], lang=lang)
     task_text = {"first_symbol": "lstm.task_first_symbol_text", "adding": "lstm.task_adding_text"}[task]
     assert (
         ko[task_text].format(
@@ -141,9 +141,9 @@ def test_numbers_in_the_prose_come_from_the_code_and_the_stored_sweep(task, lang
         assert integer(facts[model]["solved"]) in page
         spread = facts[model]["spread"]
         if spread is not None:
-            assert percent(spread["low"]) in page and percent(spread["high"]) in page
+            assert percent(spread["low"], lang=lang) in page and percent(spread["high"], lang=lang) in page
     stopped = ko["lstm.stopped_solved"].format(
-        window=integer(tasks.SOLVED_WINDOW), stop=percent(s.settings["stop_at_solved"])
+        window=integer(tasks.SOLVED_WINDOW), stop=percent(s.settings["stop_at_solved"], lang=lang)
     )
     assert stopped in captions
 

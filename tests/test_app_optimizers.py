@@ -720,6 +720,7 @@ def test_newton_verdicts_follow_the_computed_steps(lang, point):
         if after <= 0.1 * cost
         else "newton_model_bottom"
     )
+    sign = {"en": " %", "ko": "%"}[lang]  # Korean writes 90% (docs/glossary-ko.md), the English pages 90 %
     values = {
         "name": names["newton_plain"],
         "cost": num(cost),
@@ -728,9 +729,9 @@ def test_newton_verdicts_follow_the_computed_steps(lang, point):
         "predicted": num(predicted),
         "predicted_drop": num(cost - predicted),
         "change": num(after - cost) if np.isfinite(after) else text["optimizers.overflowed"],
-        "tolerance": "10 %",
+        "tolerance": f"10{sign}",
         "low": num(low),
-        "left": f"{num(100 * after / cost)} %" if np.isfinite(after) else text["optimizers.overflowed"],
+        "left": f"{num(100 * after / cost)}{sign}" if np.isfinite(after) else text["optimizers.overflowed"],
     }
     for key in ("newton_landed", "newton_model_bottom", "newton_no_bottom", "newton_model_fails"):
         assert (text[f"optimizers.{key}"].format(**values) in shown) == (key == expected), key

@@ -315,10 +315,10 @@ def test_defect_4_the_clamp_sentence_follows_the_clamped_models_accuracy(lang, p
     text = catalog(lang)[f"lstm.{expected}"].format(
         f=num(CLAMPS[params["clamp"]]),
         n=integer(n),
-        clamped=percent(clamped),
-        free=percent(free),
-        solved=percent(sweep.SOLVED_RUN),
-        chance=percent(tasks.CHANCE[task]),
+        clamped=percent(clamped, lang=lang),
+        free=percent(free, lang=lang),
+        solved=percent(sweep.SOLVED_RUN, lang=lang),
+        chance=percent(tasks.CHANCE[task], lang=lang),
     )
     shown = page_text(lang, **params)
     assert text in shown
@@ -340,7 +340,7 @@ def test_defect_5_only_f_equal_to_1_passes_the_gradient_unchanged(lang):
     new = {"en": "Where f = 1 exactly, the gradient passes unchanged", "ko": "f가 정확히 1인 곳에서는"}[lang]
     assert new in shown
     f = sigmoid(P["sat"].default)
-    assert f**KEEP_STEPS < 0.5 and percent(f**KEEP_STEPS) in shown  # "≈ 1" is far from unchanged
+    assert f**KEEP_STEPS < 0.5 and percent(f**KEEP_STEPS, lang=lang) in shown  # "≈ 1" is far from unchanged
 
 
 @pytest.mark.parametrize("lang", LANGS)

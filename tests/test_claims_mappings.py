@@ -142,7 +142,7 @@ def test_issue22_8_the_90_percent_summary_is_said_of_a_sample_with_its_interval(
     assert low <= true_share <= high
     lowest = shares[lengths <= 31].min()
     low, high = mappings.wilson_interval(round(lowest * n[0]), int(n[0]), params.CONFIDENCE_Z)
-    assert f"{percent(low)}–{percent(high)}" in page
+    assert f"{percent(low, lang=lang)}–{percent(high, lang=lang)}" in page
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

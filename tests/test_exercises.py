@@ -703,11 +703,15 @@ NUMBER_IDS = [exercise_id for exercise_id in ALL_IDS if made(exercise_id, 0).kin
 
 
 def test_the_exercises_write_numbers_with_the_pages_formatter():
-    from ui import numbers  # pure Python, no streamlit
+    from ui import numbers
 
     # One formatter (rnn_core.numfmt) for pages and exercises: a second copy here would drift from the pages.
-    assert base.num is numbers.num and base.percent is numbers.percent
+    assert base.num is numbers.num
     assert base.num(-123456.0) == "\u22121.23·10⁵"
+    # A percentage is made before its language is known; filled in, it reads as the page's own in that language.
+    for lang, shown in (("en", "15.3 %"), ("ko", "15.3%")):
+        assert base.fill({"p": base.percentage(0.153)}, texts(lang).__getitem__) == {"p": shown}
+        assert numbers.percent(0.153, lang=lang) == shown
 
 
 @pytest.mark.parametrize(

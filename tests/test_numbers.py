@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from ui.numbers import MINUS, integer, latex, num, percent
+from rnn_core import numfmt
+from ui.numbers import MINUS, d3_locale, integer, latex, num, percent
 
 
 @pytest.mark.parametrize(
@@ -49,4 +50,33 @@ def test_digits_latex_integer_percent():
     assert num(69.3912, digits=4) == "69.39"
     assert latex(123456) == r"1.23 \cdot 10^{5}" and latex(-0.5) == "-0.5" and latex(2.6e60) == r"2.6 \cdot 10^{60}"
     assert integer(-12) == f"{MINUS}12" and integer(5000) == "5000"
-    assert percent(0.153) == "15.3 %"
+    assert percent(0.153, lang="en") == "15.3 %"
+    assert percent(0.99949, digits=4, lang="ko") == "99.95%" and percent(0.99949, digits=4, lang="en") == "99.95 %"
+
+
+@pytest.mark.parametrize(
+    "p, english, korean",
+    [
+        (0.153, "15.3 %", "15.3%"),
+        (0.9, "90 %", "90%"),
+        (1.0, "100 %", "100%"),
+        (0.0, "0 %", "0%"),
+        (0.00012, "0.012 %", "0.012%"),
+        (-0.05, f"{MINUS}5 %", f"{MINUS}5%"),
+    ],
+)
+def test_a_percentage_is_written_as_the_pages_language_writes_it(p, english, korean):
+    """Korean writes 90% (docs/glossary-ko.md), the English pages 90 %; the number itself is num's in both."""
+    assert percent(p, lang="en") == english and percent(p, lang="ko") == korean
+    assert percent(p, lang="en") == numfmt.percent(p)  # the language-free base is the English style
+
+
+def test_outside_a_korean_session_a_percentage_is_english():
+    assert percent(0.153) == "15.3 %"  # no session: ui.i18n.current_language() is English
+
+
+def test_the_charts_put_the_percent_sign_where_the_prose_does():
+    for lang in ("en", "ko"):
+        sign = d3_locale(lang)["number"]["percent"]
+        assert percent(0.2, lang=lang) == "20" + sign
+    assert d3_locale("ko")["number"]["percent"] == "%" and d3_locale("en")["number"]["percent"] == " %"

@@ -4,14 +4,24 @@ same on every page.
 Style: ``digits`` significant digits (3 by default), trailing zeros dropped; a true minus sign (−, U+2212);
 numbers from 0.001 up to 100,000 in plain decimals (integers of four or five digits in full); beyond that a
 mantissa times a power of ten with a superscript exponent, ``1.23·10⁵`` and ``4.5·10⁻⁶`` (never ``1.23e+05``);
-``∞`` for an infinity and ``—`` for a value that is not a number.
+``∞`` for an infinity and ``—`` for a value that is not a number. A percentage follows the page's language
+(:func:`percent`): ``15.3 %`` on an English page, ``15.3%`` on a Korean one.
 """
 
 from __future__ import annotations
 
 import math
 
-from rnn_core.numfmt import MINUS, PLAIN_RANGE, num, parts, percent  # noqa: F401 (the pages' formatter)
+from rnn_core.exercise import PERCENT_KEY
+from rnn_core.numfmt import MINUS, PLAIN_RANGE, num, parts  # noqa: F401 (the pages' formatter)
+from ui.i18n import catalog, current_language
+
+
+def percent(p: float, digits: int = 3, lang: str | None = None) -> str:
+    """A fraction in [0, 1] as a percentage in ``lang`` (the page's language by default): ``0.153`` is ``15.3 %`` in
+    English and ``15.3%`` in Korean (docs/glossary-ko.md). The sign's place is the locale's text ``common.percent``,
+    the one the exercises' values use too (:func:`rnn_core.exercise.percentage`)."""
+    return catalog(lang or current_language())[PERCENT_KEY].format(value=num(100 * float(p), digits))
 
 
 def latex(x: float, digits: int = 3) -> str:
@@ -37,6 +47,14 @@ def integer(n: int) -> str:
 # Vega-Lite cannot call Python: charts format their axes and tooltips with these d3-format strings, chosen to
 # read like num() (3 significant digits, trimmed; SI prefixes are not used).
 D3_NUMBER = ".3~g"
+
+
+def d3_locale(lang: str | None = None) -> dict:
+    """The charts' d3 number locale (Vega-Lite ``config.locale``), so that a percent format (``%``, ``.3~p``) on an
+    axis or in a tooltip puts its sign where :func:`percent` does in ``lang`` (the page's language by default):
+    ``20 %`` in English, ``20%`` in Korean. d3's own minus (−) is kept."""
+    sign = catalog(lang or current_language())[PERCENT_KEY].format(value="")
+    return {"number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""], "percent": sign}}
 
 
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"

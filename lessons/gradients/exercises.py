@@ -10,7 +10,7 @@ import numpy as np
 
 from lessons.gradients import params
 from rnn_core import matrix_input, spectral
-from rnn_core.exercise import HINT_SIGN, Exercise, grid, num, percent, shown_numbers
+from rnn_core.exercise import HINT_SIGN, Exercise, grid, num, percentage, shown_numbers
 
 LESSON = "gradients"
 SHARE = params.NEGLIGIBLE  # "below 1 %": where the page says the past has practically no say
@@ -46,7 +46,7 @@ def steps_below(rng: np.random.Generator) -> Exercise:
         tolerance=0.0,
         choices=(),
         prompt_key="exercises.gradients_steps_below_prompt",
-        prompt_values={"w": num(w), "share": percent(SHARE)},
+        prompt_values={"w": num(w), "share": percentage(SHARE)},
         explain_key="exercises.gradients_steps_below_explain",
         explain_values={
             "absw": num(abs(w)),

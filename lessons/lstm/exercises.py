@@ -11,7 +11,7 @@ import numpy as np
 
 from lessons.lstm.params import CLAMPS, WEIGHT_NAMES, P
 from rnn_core import lstm, spectral
-from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, percent, shown_numbers
+from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, percentage, shown_numbers
 
 LESSON = "lstm"
 HOLD_STEPS = 3  # the keep-setting exercise: the cell must keep its value this many steps ...
@@ -192,7 +192,7 @@ def keep_setting(rng: np.random.Generator) -> Exercise:
         tolerance=None,
         choices=(),
         prompt_key="exercises.lstm_keep_setting_prompt",
-        prompt_values={"x": num(x), "h": num(h), "c": num(c), "steps": HOLD_STEPS, "share": percent(KEEP_TOLERANCE)},
+        prompt_values={"x": num(x), "h": num(h), "c": num(c), "steps": HOLD_STEPS, "share": percentage(KEEP_TOLERANCE)},
         explain_key="exercises.lstm_keep_setting_explain",
         explain_values={
             "wf": num(working["wf"]),

@@ -19,7 +19,7 @@ from rnn_core import lstm, sweep, tasks
 from ui import charts
 from ui.charts import PALETTE
 from ui.i18n import t
-from ui.numbers import D3_NUMBER, integer, num, number_expr, percent
+from ui.numbers import D3_NUMBER, d3_locale, integer, num, number_expr, percent
 
 MARK_COLOR = "#D55E00"  # vermillion: the marked steps
 LOG_LABEL = f"replace({number_expr('datum.value')}, /^(−?)1·10/, '$110')"  # as num() writes them; 1·10⁻⁸ as 10⁻⁸
@@ -594,7 +594,8 @@ def rates_by_lag(
             .mark_rule(color="#bbbbbb", strokeWidth=6, opacity=0.5)
             .encode(x=alt.X("lag:Q")),
         )
-    return alt.layer(*layers).properties(height=320)
+    # The axis's percent sign where the page's language puts it, as the tooltips' (ui.numbers.percent).
+    return alt.layer(*layers).properties(height=320).configure(locale=d3_locale())
 
 
 def curves_frame(runs: dict, points: int = 150) -> pd.DataFrame:

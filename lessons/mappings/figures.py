@@ -6,10 +6,10 @@ Charts: channels are objects, never shorthand strings (see ui/charts.py on speed
 that fits its container's width (``charts.show(..., width="stretch")``), with its legend below the plot, so
 nothing is cut on a phone; the states and the probabilities are two charts whose y-axes take the same room, so
 their step columns line up. Numbers in tooltips are formatted to read like :func:`ui.numbers.num` and
-:func:`ui.numbers.percent` (a percentage with a space before its sign, from the charts' number locale). The
-page's charts (``*_chart``) are built from the cached runs of :mod:`lessons.mappings.readings`, in the page's
-language, through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language, the task and the
-typed symbols.
+:func:`ui.numbers.percent` (the percent sign where the page's language puts it, from the charts' number locale
+:func:`ui.numbers.d3_locale`). The page's charts (``*_chart``) are built from the cached runs of
+:mod:`lessons.mappings.readings`, in the page's language, through the one spec cache
+(:func:`ui.charts.spec_cache`), keyed on the language, the task and the typed symbols.
 
 Diagrams (DOT): inputs at the bottom, states in the middle, outputs on top, time to the right (Karpathy's
 layout). Only vetted symbols and translated labels go in; no raw user text.
@@ -28,7 +28,7 @@ from rnn_core import mappings
 from ui import charts
 from ui.charts import PALETTE
 from ui.i18n import t
-from ui.numbers import D3_NUMBER
+from ui.numbers import D3_NUMBER, d3_locale
 
 # A y-axis title written level above the axis: rotated Hangul reads sideways.
 LEVEL_TITLE = {
@@ -44,8 +44,6 @@ Y_AXIS_ROOM = 76  # pixels for the y labels of both heatmaps, so their columns l
 # probabilities, as every other heatmap of values in [0, 1].
 STATE_SCHEME, PROBABILITY_SCHEME = "blueorange", "viridis"
 PERCENT = ".3~p"  # 3 significant digits, as ui.numbers.percent
-# d3's number locale, with the percent sign after a space as ui.numbers.percent writes it (the minus stays −).
-LOCALE = {"number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["", ""], "percent": " %"}}
 
 
 def step_names(steps: int, encoder_steps: int = 0) -> list[str]:
@@ -106,7 +104,7 @@ def states(
             ],
         )
         .properties(height=min(max(12 * H, 120), 300))
-        .configure(locale=LOCALE)
+        .configure(locale=d3_locale())
     )
 
 
@@ -158,7 +156,7 @@ def probabilities(
             ],
         )
         .properties(height=max(22 * K, 66))
-        .configure(locale=LOCALE)
+        .configure(locale=d3_locale())
     )
 
 
@@ -219,7 +217,7 @@ def accuracy_by_length(
             ],
         )
     )
-    return (band + line + points).properties(height=height).configure(locale=LOCALE)
+    return (band + line + points).properties(height=height).configure(locale=d3_locale())
 
 
 def loss_curve(losses: np.ndarray, *, iteration_title: str, loss_title: str, height: int = 220) -> alt.Chart:
@@ -240,7 +238,7 @@ def loss_curve(losses: np.ndarray, *, iteration_title: str, loss_title: str, hei
             ],
         )
         .properties(height=height)
-        .configure(locale=LOCALE)
+        .configure(locale=d3_locale())
     )
 
 
