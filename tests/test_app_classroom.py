@@ -564,7 +564,8 @@ def test_a_student_coming_back_keeps_variant_and_tries_and_is_counted_once(lang,
     answer_box(first, "7")  # wrong: one try
     link = {"join": codes.display(info.code), "me": me}
 
-    back = student_session(lang, link, iter([11, 12, 13]).__next__)  # a new session would draw other variants: it does not
+    # a new session would draw other variants (from this source): it does not
+    back = student_session(lang, link, iter([11, 12, 13]).__next__)
     state = back.session_state["exercise.fake_number"]
     assert (state["seed"], state["tries"], state["solved"]) == (seed, 1, False)
     assert tr(lang, "exercise_box.restored", tries=1) in texts(back)
