@@ -117,17 +117,20 @@ def configured_root(value: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/"
 
 
-def request_root(url: str | None, headers: Mapping[str, str]) -> str | None:
+def request_root(url: str | None, headers: Mapping[str, str], pages: tuple[str, ...] = ()) -> str | None:
     """The app's root address as the request shows it, ending in ``/``; None when the request names none.
 
-    The browser's own address (``st.context.url``, from which Streamlit has cut the page's path) first: it is what
-    the teacher typed, behind any proxy. Without it, the headers: ``X-Forwarded-Host``/``-Proto`` from a proxy,
+    The browser's own address (``st.context.url``) first: it is what the teacher typed, behind any proxy; its last
+    part is cut off where it is one of ``pages`` (Streamlit gives the address of the page being run, and only the
+    default page is served at the root). Without it, the headers: ``X-Forwarded-Host``/``-Proto`` from a proxy,
     else ``Host`` (our nginx passes the browser's ``Host`` on and sets ``X-Forwarded-Proto``).
     """
     if url:
         parts = urlsplit(url)
         if parts.scheme in ("http", "https") and parts.netloc:
-            return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/"
+            path = parts.path.rstrip("/")
+            head, _, last = path.rpartition("/")
+            return f"{parts.scheme}://{parts.netloc}{head if last in pages else path}/"
     lowered = {str(k).lower(): str(v) for k, v in headers.items()}
     host = lowered.get("x-forwarded-host", "").split(",")[0].strip() or lowered.get("host", "").strip()
     scheme = lowered.get("x-forwarded-proto", "").split(",")[0].strip().lower()
@@ -142,7 +145,7 @@ def known_root() -> str | None:
     configured = configured_root(os.environ.get(PUBLIC_URL_ENV))
     if configured is not None:
         return configured
-    return request_root(st.context.url, st.context.headers)
+    return request_root(st.context.url, st.context.headers, tuple(known.name for known in registry.pages()))
 
 
 def public_root() -> str:
