@@ -22,23 +22,25 @@ from ui.shortlinks import local_notice, public_root, qr_png
 
 REFRESH_SECONDS = 3  # as the Class page's results table
 TOGGLE_KEY = "class_join_screen"
+QR_PX = 420  # at most (a narrower column shrinks it): code, QR code and count fit one 1080 px high projector
 
 # Our own markup; every text placed in it is ours (locale files, the generated class code, the address) and
-# escaped. Sizes follow the viewport, so the code is ≥ 96 px at 1920 (240 px) and fits a 390 px phone (62 px).
+# escaped. Sizes follow the width of the box they are in (container units, so an open sidebar counts): the code is
+# 19 % of the main column (at most 200 px: 200 px at 1920, 62 px on a 390 px phone), whole on one line.
 STYLE = """
 <style>
-.rnnlab-join { text-align: center; margin: 0; }
-.rnnlab-join-label { font-size: clamp(20px, 2.2vw, 40px); margin: 0; color: #31333f; }
+.rnnlab-join { text-align: center; margin: 0; container-type: inline-size; }
+.rnnlab-join-label { font-size: clamp(20px, 2.6cqi, 40px); margin: 0; color: #31333f; }
 .rnnlab-join-code {
   font-family: "Source Code Pro", ui-monospace, monospace; font-weight: 700; letter-spacing: 0.04em;
-  font-size: clamp(48px, 16vw, 240px); line-height: 1.05; margin: 0; color: #0e1117; white-space: nowrap;
+  font-size: clamp(44px, 19cqi, 200px); line-height: 1.05; margin: 0; color: #0e1117; white-space: nowrap;
 }
 .rnnlab-join-url {
-  font-family: "Source Code Pro", ui-monospace, monospace; font-size: clamp(20px, 2.2vw, 44px);
+  font-family: "Source Code Pro", ui-monospace, monospace; font-size: clamp(18px, 3.8cqi, 40px);
   overflow-wrap: anywhere; margin: 0 0 0.4em 0; color: #0e1117;
 }
-.rnnlab-join-count { font-size: clamp(26px, 3.4vw, 64px); font-weight: 600; margin: 0.3em 0 0 0; color: #0e1117; }
-.rnnlab-join-hint { font-size: clamp(18px, 1.6vw, 30px); margin: 0; color: #31333f; }
+.rnnlab-join-count { font-size: clamp(26px, 8cqi, 64px); font-weight: 600; margin: 0.3em 0 0 0; color: #0e1117; }
+.rnnlab-join-hint { font-size: clamp(18px, 3cqi, 30px); margin: 0; color: #31333f; }
 </style>
 """
 
@@ -63,7 +65,6 @@ def shown() -> bool:
 def join_screen(store, class_id: int, code: str) -> None:
     """Draw the join screen of the class ``class_id`` whose code is ``code`` (normalised, as the store keeps it)."""
     url = join_url(code)
-    local_notice()
     with st.container(border=True, key="rnnlab-join-screen"):
         st.html(
             STYLE
@@ -73,7 +74,7 @@ def join_screen(store, class_id: int, code: str) -> None:
             + "</div>"
         )
         qr, words = st.columns([2, 3], gap="large", vertical_alignment="center")
-        qr.image(qr_png(url), width="stretch", alt=t("join.qr_alt"))
+        qr.image(qr_png(url), width=QR_PX, alt=t("join.qr_alt"))
         with words:
             st.html(
                 STYLE
@@ -84,6 +85,7 @@ def join_screen(store, class_id: int, code: str) -> None:
                 + "</div>"
             )
             joined_count(store, class_id)
+    local_notice()  # for the teacher, below the screen: the code comes first on the projector
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -94,4 +96,7 @@ def joined_count(store, class_id: int) -> None:
     except (StoreUnavailable, ClassGone):
         n = None
     text = t("join.count_unknown") if n is None else t("join.count_one" if n == 1 else "join.count_many", n=n)
-    st.html(STYLE + f'<p class="rnnlab-join rnnlab-join-count" aria-live="polite">{html.escape(text)}</p>')
+    st.html(
+        STYLE
+        + f'<div class="rnnlab-join"><p class="rnnlab-join-count" aria-live="polite">{html.escape(text)}</p></div>'
+    )
