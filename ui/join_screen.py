@@ -25,22 +25,23 @@ TOGGLE_KEY = "class_join_screen"
 QR_PX = 420  # at most (a narrower column shrinks it): code, QR code and count fit one 1080 px high projector
 
 # Our own markup; every text placed in it is ours (locale files, the generated class code, the address) and
-# escaped. Sizes follow the width of the box they are in (container units, so an open sidebar counts): the code is
+# escaped; colours are the theme's (a dark theme too). Sizes follow the width of the box they are in (container
+# units, so an open sidebar counts): the code is
 # 19 % of the main column (at most 200 px: 200 px at 1920, 62 px on a 390 px phone), whole on one line.
 STYLE = """
 <style>
 .rnnlab-join { text-align: center; margin: 0; container-type: inline-size; }
-.rnnlab-join-label { font-size: clamp(20px, 2.6cqi, 40px); margin: 0; color: #31333f; }
+.rnnlab-join-label { font-size: clamp(20px, 2.6cqi, 40px); margin: 0; }
 .rnnlab-join-code {
   font-family: "Source Code Pro", ui-monospace, monospace; font-weight: 700; letter-spacing: 0.04em;
-  font-size: clamp(44px, 19cqi, 200px); line-height: 1.05; margin: 0; color: #0e1117; white-space: nowrap;
+  font-size: clamp(44px, 19cqi, 200px); line-height: 1.05; margin: 0; white-space: nowrap;
 }
 .rnnlab-join-url {
   font-family: "Source Code Pro", ui-monospace, monospace; font-size: clamp(18px, 3.8cqi, 40px);
-  overflow-wrap: anywhere; margin: 0 0 0.4em 0; color: #0e1117;
+  overflow-wrap: anywhere; margin: 0 0 0.4em 0;
 }
-.rnnlab-join-count { font-size: clamp(26px, 8cqi, 64px); font-weight: 600; margin: 0.3em 0 0 0; color: #0e1117; }
-.rnnlab-join-hint { font-size: clamp(18px, 3cqi, 30px); margin: 0; color: #31333f; }
+.rnnlab-join-count { font-size: clamp(26px, 8cqi, 64px); font-weight: 600; margin: 0.3em 0 0 0; }
+.rnnlab-join-hint { font-size: clamp(18px, 3cqi, 30px); margin: 0; }
 </style>
 """
 
