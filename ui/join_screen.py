@@ -26,8 +26,8 @@ QR_PX = 420  # at most (a narrower column shrinks it): code, QR code and count f
 
 # Our own markup; every text placed in it is ours (locale files, the generated class code, the address) and
 # escaped; colours are the theme's (a dark theme too). Sizes follow the width of the box they are in (container
-# units, so an open sidebar counts): the code is
-# 19 % of the main column (at most 200 px: 200 px at 1920, 62 px on a 390 px phone), whole on one line.
+# units, so an open sidebar counts): the code is 19 % of the main column, at most 200 px (200 px at 1920, 62 px on a
+# 390 px phone), whole on one line.
 STYLE = """
 <style>
 .rnnlab-join { text-align: center; margin: 0; container-type: inline-size; }
