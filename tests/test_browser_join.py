@@ -16,6 +16,7 @@ import time
 import pytest
 from browser_helpers import wait_until_run, watch_console
 from servers import streamlit_server
+from test_browser import serious_axe_violations
 
 from ui.i18n import catalog
 
@@ -58,6 +59,8 @@ def test_a_projectors_qr_link_opens_the_students_own_view_in_their_language(chro
         localhost = catalog("ko")["app.local_address"].split("{")[0].strip()
         assert localhost[:30] in dialog.inner_text()  # 127.0.0.1: phones cannot reach it, and the dialog says so
         assert catalog("ko")["app.short_student_view"][:30] in dialog.inner_text()
+        teacher.wait_for_function("() => document.querySelector('[role=dialog] img')?.complete")
+        assert serious_axe_violations(teacher) == []  # the dialog has a name, the QR code a text alternative
 
         phone_ctx = chromium.new_context(viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True)
         contexts.append(phone_ctx)
@@ -106,6 +109,7 @@ def test_the_join_screen_is_readable_from_the_back_and_counts_a_phone_that_joins
         assert qr.count() == 1 and qr.bounding_box()["width"] >= 300  # the QR code, large enough to scan from a seat
         count = teacher.locator(".rnnlab-join-count")
         assert count.inner_text().strip() == catalog("ko")["join.count_many"].format(n=0)
+        assert serious_axe_violations(teacher) == []
 
         phone_ctx = chromium.new_context(viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True)
         contexts.append(phone_ctx)

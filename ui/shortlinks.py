@@ -187,16 +187,20 @@ def qr_png(text: str) -> bytes:
     return buffer.getvalue()
 
 
-@st.dialog(" ", width="large")
 def show(short_url: str, code: str, kept_setup: bool = False) -> None:
-    st.markdown(f"### {t('app.short_title')}")
+    """The short link's dialog: the link, its code and its QR code. The dialog is made at each call, so that its
+    title (the name a screen reader gives it) is in the page's current language."""
+    st.dialog(t("app.short_title"), width="large")(_dialog_body)(short_url, code, kept_setup)
+
+
+def _dialog_body(short_url: str, code: str, kept_setup: bool) -> None:
     local_notice()
     left, right = st.columns([3, 2])
     left.code(short_url, language=None, wrap_lines=True)
     left.markdown(t("app.short_code", code=f"`{code}`"))
     left.caption(t("app.short_caption"))
     left.caption(t("app.short_setup_kept" if kept_setup else "app.short_student_view"))
-    right.image(qr_png(short_url), caption=t("app.short_qr"), width="stretch")
+    right.image(qr_png(short_url), caption=t("app.short_qr"), width="stretch", alt=t("app.short_qr_alt"))
 
 
 def shared_params(params: dict[str, str], keep_setup: bool = False) -> dict[str, str]:
