@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts
+from apptest_helpers import APP, assert_clean, by_key, open_app, texts
+from streamlit.testing.v1 import AppTest
+from streamlit_compat import open_page
 
 from classroom.store import ClassStore
 from ui.i18n import catalog
+
+ROOM = "http://192.168.1.20:8501/gradients"  # a lesson's address on the room's network
 
 
 @pytest.fixture
@@ -91,3 +95,73 @@ def test_the_teachers_short_link_may_carry_their_class(store):
     at.button(key="short_link_button").click().run()
     code = next(c.value for c in at.code if "?s=" in c.value).rsplit("=", 1)[1]
     assert "join" not in store.expand(code)
+
+
+# --- what a teacher's short link gives a student --------------------------------------------------------------
+PROJECTOR = {"lang": "ko", "present": "1", "hide": "w", "sections": "2", "w": "0.9"}
+
+
+def short_link_of(at, keep_setup: bool = False) -> str:
+    """Press the share box's short-link button (with the "keep my setup" box as given); the link's code."""
+    if keep_setup:
+        at.checkbox(key="short_keep_setup").check().run()
+    at.button(key="short_link_button").click().run()
+    assert_clean(at)
+    return next(c.value for c in at.code if "?s=" in c.value).rsplit("=", 1)[1]
+
+
+def open_short(code: str, locale: str):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.context["locale"] = locale
+    at.query_params["s"] = code
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def test_a_projectors_short_link_opens_the_students_own_view_in_their_language(store):
+    """The teacher projects the lesson in Korean, in presenter mode, one control hidden, one section shown; the QR
+    code gives a phone the lesson at the same setting, in the phone's language, with nothing hidden."""
+    teacher = open_app("gradients", lang=None, params=PROJECTOR)
+    assert teacher.session_state["present"] is True and teacher.session_state["lang"] == "ko"
+    code = short_link_of(teacher)
+    target = store.expand(code)
+    assert target.startswith("gradients?") and "w=0.9" in target
+    assert not {"lang", "present", "hide", "sections"} & {
+        part.split("=")[0] for part in target.split("?")[1].split("&")
+    }
+    assert catalog("ko")["app.short_student_view"] in texts(teacher)
+    phone = open_short(code, "en-US")
+    assert phone.title[0].value == catalog("en")["gradients.title"]
+    assert phone.session_state["present"] is False
+    assert by_key(phone, "slider", "gradients.w").value == 0.9  # the teacher's setting, and the control is there
+    assert phone.session_state["_sections"] == () and phone.session_state["_hide"] == ()
+    korean_phone = open_short(code, "ko-KR")
+    assert korean_phone.title[0].value == catalog("ko")["gradients.title"]
+
+
+def test_a_teacher_may_keep_their_setup_in_the_link(store):
+    teacher = open_app("gradients", lang=None, params=PROJECTOR)
+    code = short_link_of(teacher, keep_setup=True)
+    for part in ("lang=ko", "present=1", "hide=w", "sections=2", "w=0.9"):
+        assert part in store.expand(code)
+    assert catalog("ko")["app.short_setup_kept"] in texts(teacher)
+    second_projector = open_short(code, "en-US")
+    assert second_projector.title[0].value == catalog("ko")["gradients.title"]
+    assert second_projector.session_state["present"] is True
+    assert second_projector.session_state["_hide"] == ("w",)
+    assert not [s for s in second_projector.slider if s.key == "gradients.w"]
+
+
+@pytest.mark.parametrize(("address", "warned"), [("http://localhost:8501/gradients", True), (ROOM, False)])
+def test_the_short_link_dialog_says_when_its_address_is_this_machine_only(store, address, warned):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.context["url"] = address
+    at.query_params["lang"] = "en"
+    open_page(at, "gradients")
+    at.run()
+    short_link_of(at)
+    link = next(c.value for c in at.code if "?s=" in c.value)
+    assert link.startswith(address.rsplit("/", 1)[0] + "/?s=")  # the app's root, not the lesson's path
+    notice = catalog("en")["app.local_address"].split("{")[0]
+    assert any(w.value.startswith(notice) for w in at.warning) is warned

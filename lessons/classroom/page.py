@@ -12,6 +12,7 @@ from rnn_core.exercise import read_number
 from ui import exercise_box as box
 from ui import registry
 from ui.i18n import current_language, t
+from ui.join_screen import join_screen, shown, student_link
 from ui.shortlinks import client
 
 LESSON_TITLES = {known.name: known.title_key for known in registry.pages()}
@@ -242,11 +243,15 @@ elif isinstance(flash, tuple) and flash[0] == "too_many":
 
 mine = teacher()
 if mine is not None:
+    # --- The join screen for the projector (ui/join_screen.py): the code, its QR code, the live count. ---
+    if shown():
+        join_screen(store, mine["id"], mine["code"])
+    # --- end of the join screen ---
     # The teacher's view: the code to give out, the private link, and the answers as they come in.
     st.header(t("classroom.teacher_header"), divider="gray")
     st.markdown(t("classroom.code_for_students"))
     st.code(codes.display(mine["code"]), language=None)
-    st.caption(t("classroom.student_link", link=class_link(join=codes.display(mine["code"]))))
+    student_link(mine["code"])  # the student's view, at the address students can reach (ui/join_screen.py)
     st.caption(t("classroom.expires", when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(mine["expires"]))))
     with st.expander(t("classroom.teacher_link_title"), icon=":material/key:"):
         st.caption(t("classroom.teacher_link_caption"))
