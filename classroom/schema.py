@@ -47,6 +47,7 @@ from sqlalchemy import (
 from classroom.migrations import REVISIONS
 from rnn_core.exercise import MAX_RESPONSE  # the longest answer a box takes is the longest the store keeps
 
+MAX_MISTAKE = 64  # the longest mistake category (a hint key) an answer carries
 _PG_LOCK = 0x524E4E4C  # "RNNL": the advisory lock that serialises migrations across replicas
 
 metadata = MetaData()
@@ -78,6 +79,8 @@ answers = Table(
     Column("correct", Boolean, nullable=False),
     Column("token", String(32), nullable=False, unique=True),  # one submission retried after a fault is one row
     Column("created_at", Double, nullable=False),
+    # a wrong answer's category: the hint key of the mistake the exercise recognised, or "other" (revision 6)
+    Column("mistake", String(MAX_MISTAKE)),
     # what the teacher's summary reads in place of the rows (revision 3)
     Index("answers_by_session", "class_id", "lesson", "exercise_id", "session_id", "correct", "id"),
     Index("answers_wrong", "class_id", "correct", "lesson", "exercise_id", "response"),
@@ -101,6 +104,18 @@ variants = Table(
     Column("student_id", Integer, ForeignKey("students.id", ondelete="CASCADE"), primary_key=True),
     Column("exercise_id", String(64), primary_key=True),
     Column("seed", Integer, nullable=False),
+)
+
+
+# A teacher's browser that reopens its class without the teacher secret: the hash of a random token its cookie
+# holds, until the class ends (revision 6).
+teacher_sessions = Table(
+    "teacher_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("class_id", Integer, ForeignKey("classes.id", ondelete="CASCADE"), nullable=False),
+    Column("expires_at", Double, nullable=False),
+    Index("teacher_sessions_by_class", "class_id"),
 )
 
 

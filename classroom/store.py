@@ -27,12 +27,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, case, create_engine, delete, event, exc, false, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    case,
+    create_engine,
+    delete,
+    distinct,
+    event,
+    exc,
+    false,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.engine import make_url
 
 from classroom import codes
 from classroom.ratelimit import AddressLimit
 from classroom.schema import (
+    MAX_MISTAKE,
     MAX_RESPONSE,
     MAX_TARGET,
     MIGRATIONS,
@@ -42,6 +57,7 @@ from classroom.schema import (
     migrate,
     short_links,
     students,
+    teacher_sessions,
     variants,
 )
 from rnn_core.exercise import num, read_number
@@ -52,6 +68,7 @@ WRONG_SHOWN = 3  # most common wrong answers a teacher's table lists per exercis
 WRONG_KEPT = 50  # distinct wrong responses the summary reads per exercise (the most common: enough to fill the list
 # after the page sets aside those it hides, and few enough that a class typing junk cannot slow the refresh down)
 PURGE_EVERY_S = 60.0  # expired classes and links are deleted by the first store call a minute
+OTHER = "other"  # the category of a wrong answer that no known mistake explains
 POOL_SIZE, POOL_OVERFLOW = 5, 10  # connections kept, and opened beyond them at a peak
 
 
@@ -114,6 +131,7 @@ class Answer:
     response: str
     correct: bool
     token: str  # random per submission: a retry after a fault does not count twice
+    mistake: str | None = None  # a wrong answer's category: the recognised mistake's hint key, or OTHER
 
 
 @dataclass(frozen=True)
@@ -128,13 +146,26 @@ class Progress:
 
 @dataclass(frozen=True)
 class ExerciseSummary:
+    """One exercise's answers in a class, counted in students (a student is their token: see ``attend``).
+
+    A student counts once in each count they belong to, however many tries they took: once in a mistake's count
+    if any of their wrong answers was that mistake, once in a wrong answer's group if they typed it (or a way of
+    writing it) in one try or in five.
+    """
+
     lesson: str
     exercise_id: str
-    tried: int  # sessions with at least one answer
-    right_first: int  # sessions whose first answer was right
-    right_end: int  # sessions with a right answer by now
-    wrong: tuple[tuple[str, int], ...]  # most common wrong answers, grouped (see :func:`group_answer`), most first
-    wrong_total: int = 0  # every wrong answer, also those past the groups listed
+    tried: int  # students with at least one answer
+    right_first: int  # students whose first answer was right
+    right_end: int  # students with a right answer by now
+    # Wrong answers as typed, grouped (see :func:`group_answer`): students per group, most first. Only when every
+    # wrong answer is in one variant (``wrong_seed``): the same number means different things in two variants.
+    wrong: tuple[tuple[str, int], ...]
+    wrong_total: int = 0  # every wrong answer (tries, not students)
+    wrong_students: int = 0  # students with at least one wrong answer
+    mistakes: tuple[tuple[str, int], ...] = ()  # students per category (a hint key or OTHER), most first
+    wrong_seed: int | None = None  # the variant every wrong answer is in; None for none, or for several
+    wrong_variants: int = 0  # how many variants the wrong answers are in
 
 
 def new_token() -> str:
@@ -150,6 +181,11 @@ def group_answer(response: str) -> str:
     if value is None:
         return " ".join(response.split()).casefold()
     return num(value + 0.0)  # + 0.0: -0.0 groups with 0
+
+
+def _most_first(counts) -> tuple[tuple[str, int], ...]:
+    """``{name: n}`` as pairs, the largest n first, ties by name (the table does not reshuffle on a refresh)."""
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _bounded(method):
@@ -262,6 +298,9 @@ class ClassStore:
         if len(self.migrations) >= 2:
             conn.execute(delete(short_links).where(short_links.c.expires_at <= self.clock()))
         expired = select(classes.c.id).where(classes.c.expires_at <= self.clock())
+        if len(self.migrations) >= 6:
+            conn.execute(delete(teacher_sessions).where(teacher_sessions.c.expires_at <= self.clock()))
+            conn.execute(delete(teacher_sessions).where(teacher_sessions.c.class_id.in_(expired)))
         if len(self.migrations) >= 5:
             gone_students = select(students.c.id).where(students.c.class_id.in_(expired))
             conn.execute(delete(variants).where(variants.c.student_id.in_(gone_students)))
@@ -347,6 +386,53 @@ class ClassStore:
         ).first()
         return ClassInfo(row.id, code, row.variant_seed, row.expires_at) if row else None
 
+    # --- teachers' browsers -----------------------------------------------------------------------------
+    @_bounded
+    def open_teacher_session(self, class_id: int) -> str:
+        """A new token that reopens the class's teacher view until the class ends (a browser keeps it in a cookie,
+        so a reload finds the class without the teacher secret). Only its hash is stored. Raises
+        :class:`ClassGone` when the class is over."""
+        token = codes.new_teacher_secret()
+        with self._transaction() as conn:
+            expires_at = conn.execute(
+                select(classes.c.expires_at).where(classes.c.id == class_id, classes.c.expires_at > self.clock())
+            ).scalar()
+            if expires_at is None:
+                raise ClassGone(class_id)
+            conn.execute(
+                insert(teacher_sessions).values(
+                    token_hash=codes.hash_secret(token), class_id=class_id, expires_at=expires_at
+                )
+            )
+        return token
+
+    @_bounded
+    def teacher_session(self, token: str) -> ClassInfo | None:
+        """The live class a teacher token reopens, or None (unknown, closed, expired or malformed alike). The token
+        is 24 random bytes: it is looked up by its hash, and a miss costs no guess (a stale cookie is no attack)."""
+        if not isinstance(token, str) or not 0 < len(token) <= 200:
+            return None
+        now = self.clock()
+        query = (
+            select(classes.c.id, classes.c.code, classes.c.variant_seed, classes.c.expires_at)
+            .join_from(teacher_sessions, classes, teacher_sessions.c.class_id == classes.c.id)
+            .where(
+                teacher_sessions.c.token_hash == codes.hash_secret(token),
+                teacher_sessions.c.expires_at > now,
+                classes.c.expires_at > now,
+            )
+        )
+        with self._transaction() as conn:
+            row = conn.execute(query).first()
+        return ClassInfo(row.id, row.code, row.variant_seed, row.expires_at) if row else None
+
+    @_bounded
+    def close_teacher_session(self, token: str) -> None:
+        """The token reopens nothing any more (the teacher closed the view in that browser)."""
+        if isinstance(token, str) and 0 < len(token) <= 200:
+            with self._transaction() as conn:
+                conn.execute(delete(teacher_sessions).where(teacher_sessions.c.token_hash == codes.hash_secret(token)))
+
     # --- students -----------------------------------------------------------------------------------------
     @_bounded
     def attend(self, class_id: int, token: str | None = None) -> Progress:
@@ -427,6 +513,8 @@ class ClassStore:
         longer than 200 characters)."""
         if len(answer.response) > MAX_RESPONSE:
             raise ValueError(f"a response is at most {MAX_RESPONSE} characters")
+        if answer.mistake is not None and len(answer.mistake) > MAX_MISTAKE:
+            raise ValueError(f"a mistake's category is at most {MAX_MISTAKE} characters")
         try:
             with self._transaction() as conn:
                 live = conn.execute(
@@ -446,6 +534,7 @@ class ClassStore:
                         correct=answer.correct,
                         token=answer.token,
                         created_at=self.clock(),
+                        mistake=None if answer.correct else (answer.mistake or OTHER),
                     )
                 )
         except exc.IntegrityError as err:
@@ -465,13 +554,12 @@ class ClassStore:
 
     @_bounded
     def summary(self, class_id: int) -> list[ExerciseSummary]:
-        """Per exercise answered in the class: who tried, who was right first and by now, common wrong answers.
+        """Per exercise answered in the class: who tried, who was right first and by now, what went wrong.
 
-        Two aggregate queries, whatever the number of answers: the counts per exercise (over a per-session
-        ``GROUP BY``: a session's first answer is its smallest id, its first right one the smallest id among its
-        right answers, so "right first" is the two being equal), and the wrong answers counted per distinct
-        response. Only the distinct responses reach Python (the :data:`WRONG_KEPT` most common per exercise),
-        where :func:`group_answer` merges the ones that are one mistake written differently.
+        Aggregate queries, whatever the number of answers: the counts per exercise (over a per-student
+        ``GROUP BY``: a student's first answer is their smallest id, their first right one the smallest id among
+        their right answers, so "right first" is the two being equal), the students per mistake, and the wrong
+        answers as typed for the exercises whose wrong answers are all in one variant (see :meth:`wrong_answers`).
 
         Raises :class:`ClassGone` once the class has expired, deleted yet or not: its answers are not shown.
         """
@@ -493,57 +581,148 @@ class ClassStore:
             func.count(case((per_session.c.first_right == per_session.c.first_id, 1))).label("right_first"),
             func.count(per_session.c.first_right).label("right_end"),
         ).group_by(per_session.c.lesson, per_session.c.exercise_id)
-        per_response = (
+        wrong = (answers.c.class_id == class_id, answers.c.correct == false())
+        wrong_counts = (
             select(
                 answers.c.lesson,
                 answers.c.exercise_id,
-                answers.c.response,
                 func.count().label("n"),
-                func.row_number()
-                .over(
-                    partition_by=(answers.c.lesson, answers.c.exercise_id),
-                    order_by=(func.count().desc(), answers.c.response),  # ties the same way on every refresh
-                )
-                .label("rank"),
+                func.count(distinct(answers.c.session_id)).label("students"),
+                func.count(distinct(answers.c.seed)).label("variants"),
+                func.min(answers.c.seed).label("seed"),
             )
-            .where(answers.c.class_id == class_id, answers.c.correct == false())
-            .group_by(answers.c.lesson, answers.c.exercise_id, answers.c.response)
-            .subquery()
-        )
-        wrong_counts = (
-            select(per_response.c.lesson, per_response.c.exercise_id, per_response.c.response, per_response.c.n)
-            .where(per_response.c.rank <= WRONG_KEPT)
-            .order_by(per_response.c.rank)
-        )
-        wrong_totals = (
-            select(answers.c.lesson, answers.c.exercise_id, func.count().label("n"))
-            .where(answers.c.class_id == class_id, answers.c.correct == false())
+            .where(*wrong)
             .group_by(answers.c.lesson, answers.c.exercise_id)
         )
-        with self._transaction() as conn:
-            live = conn.execute(
-                select(classes.c.id).where(classes.c.id == class_id, classes.c.expires_at > self.clock())
-            ).first()
-            if live is None:
-                raise ClassGone(class_id)
-            totals = conn.execute(counts).all()
-            wrong_rows = conn.execute(wrong_counts).all()
-            wrong_total = {(row.lesson, row.exercise_id): row.n for row in conn.execute(wrong_totals)}
-        wrong: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        for row in wrong_rows:
-            wrong[(row.lesson, row.exercise_id)][group_answer(row.response)] += row.n
-        return [
-            ExerciseSummary(
-                row.lesson,
-                row.exercise_id,
-                tried=row.tried,
-                right_first=row.right_first,
-                right_end=row.right_end,
-                wrong=tuple(wrong[(row.lesson, row.exercise_id)].most_common()),
-                wrong_total=wrong_total.get((row.lesson, row.exercise_id), 0),
+        category = func.coalesce(answers.c.mistake, OTHER)  # wrong answers stored before categories: "other"
+        per_mistake = (
+            select(
+                answers.c.lesson,
+                answers.c.exercise_id,
+                category.label("mistake"),
+                func.count(distinct(answers.c.session_id)).label("students"),
             )
-            for row in totals
-        ]
+            .where(*wrong)
+            .group_by(answers.c.lesson, answers.c.exercise_id, category)
+        )
+        one_variant = (
+            select(answers.c.lesson, answers.c.exercise_id)
+            .where(*wrong)
+            .group_by(answers.c.lesson, answers.c.exercise_id)
+            .having(func.count(distinct(answers.c.seed)) == 1)
+            .subquery()
+        )
+        with self._transaction() as conn:
+            self._require_live(conn, class_id)
+            totals = conn.execute(counts).all()
+            wrong_rows = {(row.lesson, row.exercise_id): row for row in conn.execute(wrong_counts)}
+            mistakes: dict[tuple[str, str], Counter] = defaultdict(Counter)
+            for row in conn.execute(per_mistake):
+                mistakes[(row.lesson, row.exercise_id)][row.mistake] = row.students
+            typed = self._typed_groups(
+                conn,
+                class_id,
+                and_(answers.c.lesson == one_variant.c.lesson, answers.c.exercise_id == one_variant.c.exercise_id),
+                one_variant,
+            )
+        summaries = []
+        for row in totals:
+            key = (row.lesson, row.exercise_id)
+            w = wrong_rows.get(key)
+            summaries.append(
+                ExerciseSummary(
+                    row.lesson,
+                    row.exercise_id,
+                    tried=row.tried,
+                    right_first=row.right_first,
+                    right_end=row.right_end,
+                    wrong=_most_first(typed.get((*key, w.seed), {})) if w and w.variants == 1 else (),
+                    wrong_total=w.n if w else 0,
+                    wrong_students=w.students if w else 0,
+                    mistakes=_most_first(mistakes.get(key, {})),
+                    wrong_seed=w.seed if w and w.variants == 1 else None,
+                    wrong_variants=w.variants if w else 0,
+                )
+            )
+        return summaries
+
+    @_bounded
+    def wrong_answers(self, class_id: int, lesson: str, exercise_id: str, seed: int) -> tuple[tuple[str, int], ...]:
+        """One variant's wrong answers as typed, grouped (:func:`group_answer`): students per group, most first.
+
+        A student counts once in a group however many of their tries fell in it ("0.5" and later "0.50": once).
+        Only the :data:`WRONG_KEPT` responses typed by the most students are read, so a class typing junk cannot
+        slow the refresh down. Raises :class:`ClassGone` once the class is over.
+        """
+        mine = and_(answers.c.lesson == lesson, answers.c.exercise_id == exercise_id, answers.c.seed == seed)
+        with self._transaction() as conn:
+            self._require_live(conn, class_id)
+            typed = self._typed_groups(conn, class_id, mine)
+        return _most_first(typed.get((lesson, exercise_id, seed), {}))
+
+    @_bounded
+    def wrong_variants(self, class_id: int, lesson: str, exercise_id: str) -> tuple[tuple[int, int], ...]:
+        """The variants of one exercise with wrong answers: (seed, students with a wrong answer in it), most first."""
+        students_in = func.count(distinct(answers.c.session_id))
+        query = (
+            select(answers.c.seed, students_in.label("students"))
+            .where(
+                answers.c.class_id == class_id,
+                answers.c.correct == false(),
+                answers.c.lesson == lesson,
+                answers.c.exercise_id == exercise_id,
+            )
+            .group_by(answers.c.seed)
+            .order_by(students_in.desc(), answers.c.seed)
+        )
+        with self._transaction() as conn:
+            self._require_live(conn, class_id)
+            return tuple((row.seed, row.students) for row in conn.execute(query))
+
+    def _typed_groups(self, conn: Connection, class_id: int, where, *joined) -> dict[tuple[str, str, int], Counter]:
+        """Wrong answers matching ``where`` (over ``answers`` and the ``joined`` subqueries), grouped per variant:
+        (lesson, exercise, seed) → group → students.
+
+        SQL keeps the :data:`WRONG_KEPT` responses typed by the most students per variant and hands over their
+        distinct (response, student) pairs; :func:`group_answer` then merges the responses that are one mistake
+        written differently, counting the students in the union, so nobody counts twice in one group.
+        """
+        variant = (answers.c.lesson, answers.c.exercise_id, answers.c.seed)
+        students_in = func.count(distinct(answers.c.session_id))
+        wrong = (answers.c.class_id == class_id, answers.c.correct == false(), where)
+        per_response = (
+            select(
+                *variant,
+                answers.c.response,
+                func.row_number()
+                .over(partition_by=variant, order_by=(students_in.desc(), answers.c.response))
+                .label("rank"),
+            )
+            .select_from(answers, *joined)
+            .where(*wrong)
+            .group_by(*variant, answers.c.response)
+            .subquery()
+        )
+        kept = select(per_response).where(per_response.c.rank <= WRONG_KEPT).subquery()
+        pairs = (
+            select(*variant, answers.c.response, answers.c.session_id)
+            .distinct()
+            .select_from(answers, *joined)
+            .join(
+                kept,
+                and_(
+                    kept.c.lesson == answers.c.lesson,
+                    kept.c.exercise_id == answers.c.exercise_id,
+                    kept.c.seed == answers.c.seed,
+                    kept.c.response == answers.c.response,
+                ),
+            )
+            .where(*wrong)
+        )
+        who: dict[tuple[str, str, int], dict[str, set]] = defaultdict(lambda: defaultdict(set))
+        for row in conn.execute(pairs):
+            who[(row.lesson, row.exercise_id, row.seed)][group_answer(row.response)].add(row.session_id)
+        return {variant: Counter({g: len(s) for g, s in groups.items()}) for variant, groups in who.items()}
 
     # --- short links ------------------------------------------------------------------------------------
     @_bounded

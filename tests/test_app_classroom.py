@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from apptest_helpers import SEED_POOL, assert_clean, give_seeds, open_app, set_clock, texts, url_of
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 import ui.exercise_box
@@ -42,6 +43,11 @@ def open_class(lang: str, params: dict | None = None) -> AppTest:
 def tr(lang: str, key: str, **fields) -> str:
     text = catalog(lang)[key]
     return text.format(**fields) if fields else text
+
+
+def in_variant(lang: str, seed: int, answers: str) -> str:
+    """A "wrong answers as typed" cell: every wrong answer in variant ``seed``."""
+    return tr(lang, "classroom.in_variant", code=codes.variant_code(seed), answers=answers)
 
 
 # --- the Class page -------------------------------------------------------------------------------------------
@@ -159,11 +165,11 @@ def test_the_teacher_link_opens_results_only_with_the_right_secret(lang, store):
         row[tr(lang, "classroom.col_right_end")],
     ) == (2, 1, 2)
     # free text is counted but hidden until the teacher reveals it for this exercise; then shown as plain text
-    assert row[tr(lang, "classroom.col_wrong")] == tr(lang, "classroom.hidden_text", n=1)
+    assert row[tr(lang, "classroom.col_wrong")] == in_variant(lang, 1, tr(lang, "classroom.hidden_text", n=1))
     at.toggle(key="class_reveal.counting.counting_output").set_value(True).run()
     assert_clean(at)
     table = at.dataframe[0].value
-    assert table[mine].iloc[0][tr(lang, "classroom.col_wrong")] == "<b>12</b> **x** ×1"  # a table cell: text
+    assert table[mine].iloc[0][tr(lang, "classroom.col_wrong")] == in_variant(lang, 1, "<b>12</b> **x** ×1")  # text
     link = row[tr(lang, "classroom.col_open")]
     assert link.startswith("http") and "/counting?" in link and f"lang={lang}" in link
 
@@ -209,10 +215,10 @@ def test_numbers_choices_and_numeric_settings_are_shown_and_typed_text_waits_for
     table = at.dataframe[0].value
     cells = list(table[tr("en", "classroom.col_wrong")])
     hidden = tr("en", "classroom.hidden_text", n=1)
-    assert f"exploding ×1; {hidden}" in cells
-    assert f"{numeric_setting} ×1; {hidden}" in cells
-    assert hidden in cells  # the setting with a text field: counted, not shown
-    assert f"0.123 ×1; {hidden}" in cells
+    assert in_variant("en", 1, f"exploding ×1; {hidden}") in cells
+    assert in_variant("en", 1, f"{numeric_setting} ×1; {hidden}") in cells
+    assert in_variant("en", 1, hidden) in cells  # the setting with a text field: counted, not shown
+    assert in_variant("en", 1, f"0.123 ×1; {hidden}") in cells
     assert not any("rude" in str(cell) or "not a choice" in str(cell) or "tanh" in str(cell) for cell in cells)
     toggles = {toggle.key for toggle in at.toggle if toggle.key.startswith("class_reveal.")}
     assert toggles == {
@@ -515,6 +521,17 @@ def test_checked_answers_are_recorded_for_the_class(lang, fake, store):
     (summary,) = store.summary(info.id)
     assert (summary.exercise_id, summary.tried, summary.right_first, summary.right_end) == ("fake_number", 1, 0, 1)
     assert summary.wrong == (("\u22122.5", 1),)
+    assert summary.mistakes == (("nav.gradients", 1),)  # the mistake the box recognised (the fake's sign error)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_wrong_answer_no_mistake_explains_is_recorded_as_other(lang, fake, store):
+    info = store.create_class().info
+    at = box_app(lang, joined={"id": info.id, "code": info.code, "me": store.attend(info.id).token})
+    set_clock(at, 100.0)
+    answer_box(at, "7")
+    (summary,) = store.summary(info.id)
+    assert (summary.wrong, summary.mistakes) == (((("7", 1),), (("other", 1),)))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -665,3 +682,105 @@ def test_every_lesson_draws_a_box_for_each_of_its_exercises_in_section_order(les
     assert_clean(at)
     boxes = [b.key.split(".")[1] for b in at.button if (b.key or "").endswith(".reset")]
     assert boxes == list(registry.catalogue()[lesson])
+
+
+# --- what went wrong, counted in students; raw values within one variant -------------------------------------------
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_wrong_answers_are_counted_per_student_by_mistake_and_typed_values_shown_per_variant(lang, store):
+    """Three students in two variants of counting_output: one made a sign error twice, one once, one typed something
+    else. The row counts students per mistake; the typed values are not pooled across variants; the teacher picks
+    the exercise (a bar chart of the spread) and a variant (its values alone)."""
+    new = store.create_class()
+    ex_id, sign = "counting_output", base.HINT_SIGN
+    for session, seed, attempt, response, correct, mistake in (
+        ("s1", 1, 1, "-0.5", False, sign),
+        ("s1", 1, 2, "-0.50", False, sign),  # the same mistake again: s1 still counts once
+        ("s2", 1, 1, "-0.5", False, sign),
+        ("s3", 2, 1, "12345", False, "other"),
+        ("s3", 2, 2, "3", True, None),
+    ):
+        store.record(
+            new.info.id, Answer(session, "counting", ex_id, seed, attempt, response, correct, new_token(), mistake)
+        )
+    at = open_class(lang, params={"code": codes.display(new.info.code), "key": new.teacher_secret})
+    assert_clean(at)
+    table = at.dataframe[0].value
+    name = tr(lang, "classroom.exercise_name", lesson=3, section=2, n=1)
+    row = table[table[tr(lang, "classroom.col_exercise")] == name].iloc[0]
+    assert row[tr(lang, "classroom.col_tried")] == 3
+    sign_words, other_words = tr(lang, "classroom.mistake_sign"), tr(lang, "classroom.mistake_other")
+    assert row[tr(lang, "classroom.col_mistakes")] == f"{sign_words} ×2; {other_words} ×1"
+    assert row[tr(lang, "classroom.col_wrong")] == tr(lang, "classroom.many_variants", n=2)  # not "−0.5 ×2; 12345 ×1"
+
+    picked = at.selectbox(key="class_detail")
+    assert (picked.options, picked.value) == ([name], name)  # only exercises with wrong answers
+    assert tr(lang, "classroom.detail_caption", students=3, tried=3) in texts(at)
+    (chart,) = at.get("vega_lite_chart")
+    (drawn,) = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
+    assert list(zip(drawn["mistake"], drawn["students"], strict=True)) == [(sign_words, 2), (other_words, 1)]
+    variant = at.selectbox(key="class_detail_variant.counting.counting_output")
+    assert variant.options == [codes.variant_code(1), codes.variant_code(2)]  # most students first
+    assert [t.value for t in at.text] == ["\u22120.5 ×2"]
+    assert tr(lang, "classroom.variant_students", n=2) in texts(at)
+    variant.set_value(codes.variant_code(2)).run()
+    assert_clean(at)
+    assert [t.value for t in at.text] == ["12345 ×1"]
+
+
+def test_typed_text_in_a_picked_variant_waits_for_the_reveal(store):
+    new = store.create_class()
+    for session, seed, response in (("s1", 1, "rude words"), ("s2", 2, "0.5")):
+        store.record(new.info.id, Answer(session, "counting", "counting_output", seed, 1, response, False, new_token()))
+    at = open_class("en", params={"code": codes.display(new.info.code), "key": new.teacher_secret})
+    assert_clean(at)
+    assert [t.value for t in at.text] == [tr("en", "classroom.hidden_text", n=1)]  # variant 1: most first, by seed
+    at.toggle(key="class_reveal.counting.counting_output").set_value(True).run()
+    assert_clean(at)
+    assert [t.value for t in at.text] == ["rude words ×1"]  # st.text: shown as typed, never as Markdown
+
+
+# --- the teacher's browser, and a second class ------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_starting_a_class_gives_the_browser_a_token_and_closing_the_view_ends_it(lang, store):
+    at = open_class(lang)
+    at.button(key="class_start").click().run()
+    assert_clean(at)
+    mine = at.session_state["_class.teacher"]
+    token = mine["cookie"]
+    assert store.teacher_session(token) == store.find_class(mine["code"])
+    (script,) = [h.proto.body for h in at.get("html") if "document.cookie" in h.proto.body]
+    assert f'"rnnlab_teacher={token}; path=/; max-age=' in script and mine["secret"] not in script
+    at.run()  # set once: the next run does not write it again
+    assert not [h for h in at.get("html") if "document.cookie" in h.proto.body]
+    at.button(key="class_close").click().run()
+    assert_clean(at)
+    assert "_class.teacher" not in at.session_state and store.teacher_session(token) is None
+    (script,) = [h.proto.body for h in at.get("html") if "document.cookie" in h.proto.body]
+    assert '"rnnlab_teacher=; path=/; max-age=0; SameSite=Strict"' in script
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_starting_a_second_class_while_one_runs_asks_first(lang, store):
+    at = open_class(lang)
+    at.button(key="class_start").click().run()
+    first = at.session_state["_class.teacher"]
+    confirm = tr(lang, "classroom.confirm_start", code=codes.display(first["code"]))
+    at.button(key="class_start_another").click().run()
+    assert_clean(at)
+    assert [w.value for w in at.warning] == [confirm]
+    assert at.session_state["_class.teacher"] == first  # nothing started yet
+    at.button(key="class_start_cancel").click().run()
+    assert_clean(at)
+    assert confirm not in texts(at) and at.session_state["_class.teacher"] == first
+    at.button(key="class_start_another").click().run()
+    at.button(key="class_start_confirmed").click().run()
+    assert_clean(at)
+    second = at.session_state["_class.teacher"]
+    assert second["code"] != first["code"] and at.code[0].value == codes.display(second["code"])
+    assert store.find_class(first["code"]) is not None  # the first class runs on
+    assert store.teacher_session(first["cookie"]) is None and store.teacher_session(second["cookie"]) is not None
+    at.button(key="class_close").click().run()  # the view closed, the class still running: still asks
+    at.button(key="class_start").click().run()
+    assert_clean(at)
+    assert [w.value for w in at.warning] == [tr(lang, "classroom.confirm_start", code=codes.display(second["code"]))]
+    assert "_class.teacher" not in at.session_state

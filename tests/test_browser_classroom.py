@@ -1,5 +1,6 @@
 """A real browser: a teacher starts a class, three students in their own browser contexts join it and answer an
-exercise, and the teacher's live table shows their counts within its refresh interval.
+exercise, and the teacher's live table shows their counts within its refresh interval; the teacher's browser
+comes back to its running class after a reload or in a new tab, and another browser does not.
 
 The server runs a two-page app written here, so that the test is about the class and not a lesson's layout: an
 exercise page with one real box (``counting_output``, as the counting lesson shows it) and the real Class page
@@ -73,7 +74,7 @@ def results_row(teacher, exercise_id: str) -> list[str]:
 def test_three_students_answers_reach_the_teachers_live_table(chromium, server):
     contexts = []
     try:
-        teacher_ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
+        teacher_ctx = chromium.new_context(viewport={"width": 1920, "height": 1080})  # a projector
         contexts.append(teacher_ctx)
         teacher = teacher_ctx.new_page()
         teacher.goto(f"{server}/class?lang=en")
@@ -131,10 +132,72 @@ def test_three_students_answers_reach_the_teachers_live_table(chromium, server):
                 break
             teacher.wait_for_timeout(250)
         assert row[1:4] == ["3", "1", "1"], row
-        assert "1.23·10⁵ ×2" in row[4]  # 123456 grouped to 3 significant digits
-        assert "6.54·10⁵" in row[4]  # the reloaded student's second try: still one of the 3 who tried
+        # what went wrong, in students: the reloaded student's two wrong tries (neither a mistake the exercise
+        # knows) count once, beside the other wrong student's
+        assert row[4] == "other ×2", row
+        # below the table, the one exercise with wrong answers, its spread drawn as a bar chart
+        teacher.get_by_text("Students with a wrong answer: 2 (of 3 who tried).").wait_for(timeout=30_000)
+        teacher.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas')
         assert time.monotonic() - answered <= REFRESH_SECONDS + 5
         assert teacher.get_by_test_id("stException").count() == 0
     finally:
         for ctx in contexts:
             ctx.close()
+
+
+def class_code_shown(page) -> str | None:
+    """The class code on the teacher's view, or None when the page offers to start a class instead."""
+    page.wait_for_selector('[data-testid="stCode"], button:has-text("Start a class")', timeout=30_000)
+    if page.get_by_role("button", name="Start a class").count():
+        return None
+    return page.get_by_test_id("stCode").first.inner_text().strip()
+
+
+def test_the_teachers_browser_comes_back_to_its_running_class(chromium, server):
+    """A reload of the Class page, and a new tab in the same browser, show the running class (no code or key
+    typed, nothing secret in the address); another browser does not; closing the view makes this one forget."""
+    contexts = []
+    try:
+        ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(ctx)
+        teacher = ctx.new_page()
+        teacher.goto(f"{server}/class?lang=en")
+        wait_until_run(teacher)
+        teacher.get_by_role("button", name="Start a class").click()
+        teacher.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
+        code = teacher.get_by_test_id("stCode").first.inner_text().strip()
+        key = teacher.get_by_test_id("stCode").nth(1).text_content().strip()
+        assert codes.normalise(code) is not None and len(key) > 20
+        # the cookie is set by the page's script, on the app's origin, and holds a token, not the key
+        teacher.wait_for_function("() => document.cookie.includes('rnnlab_teacher=')", timeout=30_000)
+        (cookie,) = [c for c in ctx.cookies() if c["name"] == "rnnlab_teacher"]
+        assert cookie["value"] and key not in cookie["value"] and cookie["path"] == "/"
+        assert cookie["expires"] > time.time() + 6 * 86400  # until the class ends (7 days)
+
+        teacher.reload()
+        wait_until_run(teacher)
+        assert class_code_shown(teacher) == code
+        assert "key=" not in teacher.url and key not in teacher.url
+        again = ctx.new_page()  # a new tab of the same browser
+        again.goto(f"{server}/class?lang=en")
+        wait_until_run(again)
+        assert class_code_shown(again) == code
+        assert again.get_by_test_id("stException").count() == 0
+
+        other = chromium.new_context(viewport={"width": 1280, "height": 900})  # another device
+        contexts.append(other)
+        stranger = other.new_page()
+        stranger.goto(f"{server}/class?lang=en")
+        wait_until_run(stranger)
+        assert class_code_shown(stranger) is None
+
+        teacher.get_by_role("button", name="Close the teacher view").click()
+        teacher.get_by_role("button", name="Start a class").wait_for(timeout=30_000)
+        teacher.wait_for_function("() => !document.cookie.includes('rnnlab_teacher=')", timeout=30_000)
+        teacher.reload()
+        wait_until_run(teacher)
+        assert class_code_shown(teacher) is None  # forgotten: the class runs on, its code and key reopen it
+        assert teacher.get_by_test_id("stException").count() == 0
+    finally:
+        for c in contexts:
+            c.close()

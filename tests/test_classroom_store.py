@@ -51,9 +51,15 @@ class Clock:
 
 
 def answer(
-    session: str = "s1", exercise: str = "counting.output", response: str = "1", correct: bool = False, attempt: int = 1
+    session: str = "s1",
+    exercise: str = "counting.output",
+    response: str = "1",
+    correct: bool = False,
+    attempt: int = 1,
+    seed: int = 7,
+    mistake: str | None = None,
 ) -> Answer:
-    return Answer(session, "counting", exercise, 7, attempt, response, correct, new_token())
+    return Answer(session, "counting", exercise, seed, attempt, response, correct, new_token(), mistake)
 
 
 @pytest.fixture
@@ -276,47 +282,129 @@ def test_summary_counts_first_tries_final_rights_and_groups_numbers(store):
     by_id = {s.exercise_id: s for s in store.summary(class_id)}
     output = by_id["counting.output"]
     assert (output.tried, output.right_first, output.right_end) == (3, 1, 2)
-    assert output.wrong == (("0.123", 3),)
+    assert output.wrong == (("0.123", 2),)  # students: c's two tries are one mistake written two ways
+    assert (output.wrong_total, output.wrong_students) == (3, 2)
     assert by_id["counting.other"].wrong == (("vanishing", 2),)
     assert group_answer("-0") == "0" and group_answer("nan") == "nan"
 
 
 def test_the_aggregate_summary_equals_a_count_over_every_row(store):
-    """The summary's GROUP BY queries give what reading every row in order gives (the definition), on answers
-    from 12 sessions in 3 exercises with retries, repeats and numbers written several ways."""
+    """The summary's GROUP BY queries give what reading every row in order gives (the definition: students, not
+    tries), on answers from 12 students in 3 exercises with retries, repeats, numbers written several ways,
+    mistakes, and (in one exercise) two variants."""
     import random
-    from collections import Counter
 
     rng = random.Random(20)
     class_id = store.create_class().info.id
     other = store.create_class().info.id  # another class's answers count nowhere here
-    store.record(other, answer("s0", response="9"))
+    store.record(other, answer("s0", response="9", mistake="exercises.hint_sign"))
     written = []
     for _ in range(150):
+        exercise = f"counting.e{rng.randrange(3)}"
         row = answer(
             f"s{rng.randrange(12)}",
-            f"counting.e{rng.randrange(3)}",
+            exercise,
             rng.choice(["0.5", "0.50", "5e-1", "2", " Two ", "two", "-0", "0"]),
             correct=rng.random() < 0.3,
+            seed=rng.choice([7, 8]) if exercise == "counting.e2" else 7,
+            mistake=rng.choice([None, "other", "exercises.hint_sign", "exercises.counting_output_hint_last"]),
         )
         store.record(class_id, row)
         written.append(row)
-    expected = {}
-    for ex in {w.exercise_id for w in written}:
+
+    def students_per(pairs) -> dict:
+        groups: dict = {}
+        for key, session in pairs:
+            groups.setdefault(key, set()).add(session)
+        return {key: len(sessions) for key, sessions in groups.items()}
+
+    got = {s.exercise_id: s for s in store.summary(class_id)}
+    assert set(got) == {w.exercise_id for w in written}
+    for ex, s in got.items():
         mine = [w for w in written if w.exercise_id == ex]
+        wrong = [w for w in mine if not w.correct]
         first = {}
         for w in mine:
             first.setdefault(w.session_id, w.correct)
-        wrong = Counter(group_answer(w.response) for w in mine if not w.correct)
-        expected[ex] = (len(first), sum(first.values()), len({w.session_id for w in mine if w.correct}), wrong)
-    got = {s.exercise_id: s for s in store.summary(class_id)}
-    assert set(got) == set(expected)
-    for ex, (tried, right_first, right_end, wrong) in expected.items():
-        s = got[ex]
-        assert (s.tried, s.right_first, s.right_end) == (tried, right_first, right_end)
-        top = wrong.most_common()
-        assert [n for _, n in s.wrong] == [n for _, n in top] and s.wrong_total == sum(wrong.values())
-        assert all(wrong[group] == n for group, n in s.wrong)
+        assert (s.tried, s.right_first, s.right_end) == (
+            len(first),
+            sum(first.values()),
+            len({w.session_id for w in mine if w.correct}),
+        )
+        assert (s.wrong_total, s.wrong_students) == (len(wrong), len({w.session_id for w in wrong}))
+        assert dict(s.mistakes) == students_per((w.mistake or "other", w.session_id) for w in wrong)
+        assert [n for _, n in s.mistakes] == sorted((n for _, n in s.mistakes), reverse=True)
+        seeds = {w.seed for w in wrong}
+        assert s.wrong_variants == len(seeds)
+        for seed in seeds:
+            typed = students_per((group_answer(w.response), w.session_id) for w in wrong if w.seed == seed)
+            listed = store.wrong_answers(class_id, "counting", ex, seed)
+            assert dict(listed) == typed and [n for _, n in listed] == sorted(typed.values(), reverse=True)
+        if len(seeds) == 1:
+            assert (s.wrong_seed, s.wrong) == (7, store.wrong_answers(class_id, "counting", ex, 7))
+        else:  # a number means something only within its variant: none is listed across two
+            assert (s.wrong_seed, s.wrong) == (None, ())
+            assert store.wrong_variants(class_id, "counting", ex) == tuple(
+                sorted(students_per((w.seed, w.session_id) for w in wrong).items(), key=lambda i: (-i[1], i[0]))
+            )
+
+
+def test_a_student_with_two_tries_counts_once_in_every_column(store):
+    """One student, two wrong tries (the same mistake, written two ways) then right; another wrong once: the
+    teacher's counts are of students ("0.5 ×2" would be one student's two tries counted twice)."""
+    class_id = store.create_class().info.id
+    store.record(class_id, answer("a", response="0.5", attempt=1, mistake="exercises.hint_sign"))
+    store.record(class_id, answer("a", response="0.50", attempt=2, mistake="exercises.hint_sign"))
+    store.record(class_id, answer("a", response="2", attempt=3, correct=True))
+    store.record(class_id, answer("b", response="0.5", mistake="other"))
+    (s,) = store.summary(class_id)
+    assert (s.tried, s.right_first, s.right_end) == (2, 0, 1)
+    assert s.wrong == (("0.5", 2),)  # a once, b once
+    assert s.mistakes == (("exercises.hint_sign", 1), ("other", 1))
+    assert (s.wrong_total, s.wrong_students, s.wrong_seed, s.wrong_variants) == (3, 2, 7, 1)
+
+
+def test_wrong_answers_as_typed_are_listed_only_within_a_variant(store):
+    """The same wrong number in two variants is two different mistakes: the summary lists none across variants;
+    the teacher picks a variant and gets its answers alone."""
+    class_id = store.create_class().info.id
+    store.record(class_id, answer("a", response="0.4", seed=7))
+    store.record(class_id, answer("b", response="0.4", seed=9))
+    store.record(class_id, answer("c", response="0.8", seed=9))
+    store.record(class_id, answer("c", response="1", seed=9, correct=True))
+    (s,) = store.summary(class_id)
+    assert (s.wrong, s.wrong_seed, s.wrong_variants, s.wrong_students) == ((), None, 2, 3)
+    assert store.wrong_variants(class_id, "counting", "counting.output") == ((9, 2), (7, 1))
+    assert store.wrong_answers(class_id, "counting", "counting.output", 9) == (("0.4", 1), ("0.8", 1))
+    assert store.wrong_answers(class_id, "counting", "counting.output", 7) == (("0.4", 1),)
+    assert store.wrong_answers(class_id, "counting", "counting.output", 3) == ()
+    with pytest.raises(ValueError):
+        store.record(class_id, answer("d", mistake="x" * 65))
+
+
+def test_a_teacher_token_reopens_its_class_until_closed_or_over(db_url):
+    clock = Clock()
+    store = ClassStore(db_url, class_days=7, clock=clock)
+    mine, theirs = store.create_class().info, store.create_class().info
+    token = store.open_teacher_session(mine.id)
+    other_browser = store.open_teacher_session(mine.id)
+    assert token != other_browser and len(token) >= 32
+    assert store.teacher_session(token) == mine and store.teacher_session(other_browser) == mine
+    with store.engine.connect() as conn:  # only its hash is kept
+        kept = conn.execute(text("SELECT token_hash FROM teacher_sessions")).scalars().all()
+    assert token not in kept and codes.hash_secret(token) in kept
+    for forged in ("", "x" * 5000, token[:-1], 42, None):
+        assert store.teacher_session(forged) is None
+    store.close_teacher_session(token)
+    assert store.teacher_session(token) is None and store.teacher_session(other_browser) == mine
+    their_token = store.open_teacher_session(theirs.id)
+    clock.now += 7 * DAY
+    assert store.teacher_session(other_browser) is None and store.teacher_session(their_token) is None
+    with pytest.raises(ClassGone):
+        store.open_teacher_session(mine.id)
+    store.purge_expired()
+    assert _count(store, "teacher_sessions") == 0
+    store.dispose()
 
 
 @pytest.mark.parametrize(

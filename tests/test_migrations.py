@@ -32,6 +32,7 @@ PINS = {
     "v003_summary_indexes": "e80560cea489dca58ec339bae87a59986f9f55c1de1798c7180c6607034fb805",
     "v004_short_links_without_join": "49568777506c268e2684601e7468f9938e3a8a82c5e4f2434dec0f16e417d5d1",
     "v005_students_and_variants": "a44266a3efbb50d822d6cf545983b219e97d0498341768aa38b9ffc59aded481",
+    "v006_mistakes_and_teacher_sessions": "9ae0ed5691abce864aa607f20869688a0030733849befeda34ae97bdc7c66043",
 }
 
 
@@ -138,14 +139,31 @@ def _write_v5(conn) -> None:  # a student of the first class, with a variant the
     _insert(conn, "variants", {**VARIANT, "student_id": student_id})
 
 
+MISTAKEN = {**LATE_ANSWER, "session_id": "s4", "response": "-0.5", "token": "t5", "mistake": "exercises.hint_sign"}
+TEACHER_TOKEN = "a-teacher-browser-token"
+TEACHER_SESSION = {"token_hash": hashlib.sha256(TEACHER_TOKEN.encode()).hexdigest(), "expires_at": KLASS["expires_at"]}
+
+
+def _write_v6(conn) -> None:  # a wrong answer with its mistake, in the second class; a teacher's browser of the first
+    class_3 = conn.execute(text("SELECT id FROM classes WHERE code = :code"), KLASS_3).scalar_one()
+    _insert(conn, "answers", {**MISTAKEN, "class_id": class_3})
+    class_id = conn.execute(text("SELECT id FROM classes WHERE code = :code"), KLASS).scalar_one()
+    _insert(conn, "teacher_sessions", {**TEACHER_SESSION, "class_id": class_id})
+
+
 # A database at version r holds the rows of versions 1..r. A new revision adds its writer and the rows it keeps.
-WRITERS = {1: _write_v1, 2: _write_v2, 3: _write_v3, 4: _write_v4, 5: _write_v5}
+WRITERS = {1: _write_v1, 2: _write_v2, 3: _write_v3, 4: _write_v4, 5: _write_v5, 6: _write_v6}
 KEPT = {
     1: {"classes": [KLASS], "answers": ANSWERS},
     2: {"short_links": [LINK]},
     3: {"classes": [KLASS, KLASS_3], "answers": [*ANSWERS, LATE_ANSWER]},
     4: {"short_links": [LINK, LINK_4]},
     5: {"students": [STUDENT], "variants": [VARIANT]},
+    # the answers stored before version 6 have no mistake (NULL: the teacher's table counts them as "other")
+    6: {
+        "answers": [*({**a, "mistake": None} for a in [*ANSWERS, LATE_ANSWER]), MISTAKEN],
+        "teacher_sessions": [TEACHER_SESSION],
+    },
 }
 
 
@@ -298,12 +316,19 @@ def test_every_version_upgrades_to_the_newest_schema_keeping_its_rows(new_databa
     assert info is not None and info.variant_seed == KLASS["variant_seed"]
     (output,) = store.summary(info.id)
     assert (output.tried, output.right_first, output.right_end, output.wrong) == (2, 1, 2, (("0.123", 1),))
+    assert output.mistakes == (("other", 1),)  # a wrong answer stored before its mistake was
     assert store.expand(LINK["code"]) == (LINK["target"] if version >= 2 else None)
     if version >= 3:
         (late,) = store.summary(store.find_class(KLASS_3["code"]).id)
-        assert (late.tried, late.right_first, late.right_end, late.wrong) == (1, 0, 0, (("0.5", 1),))
+        if version < 6:
+            assert (late.tried, late.right_first, late.right_end, late.wrong) == (1, 0, 0, (("0.5", 1),))
+        else:  # and one whose mistake was recorded
+            assert (late.tried, late.wrong) == (2, (("0.5", 1), ("\u22120.5", 1)))
+            assert late.mistakes == (("exercises.hint_sign", 1), ("other", 1))
     if version >= 5:  # the student comes back with the variant they chose
         assert store.attend(info.id, STUDENT["token"]).chosen == {VARIANT["exercise_id"]: VARIANT["seed"]}
+    # a teacher's browser comes back to its class from version 6 on
+    assert store.teacher_session(TEACHER_TOKEN) == (info if version >= 6 else None)
     other = store.create_class().info
     assert other.id != info.id and store.find_class(other.code) == other
     assert store.expand(store.shorten("home?lang=en")) == "home?lang=en"

@@ -23,6 +23,7 @@ from classroom import codes
 from classroom.ratelimit import RateLimit
 from classroom.recorder import Recorder
 from classroom.store import (
+    OTHER,
     Answer,
     ClassGone,
     ClassInfo,
@@ -146,11 +147,27 @@ def rate_limit() -> RateLimit:
     return st.session_state.setdefault(RATE_LIMIT, RateLimit(per_second=CHECKS_PER_SECOND))
 
 
-def _record(exercise_id: str, lesson: str, seed: int, attempt: int, response: str, correct: bool) -> None:
+def mistake_of(ex, verdict) -> str | None:
+    """What went wrong in a wrong answer, as the teacher's table counts it: the hint key of a mistake the exercise
+    recognised (one of its ``mistakes``, or a setting's judge naming what is off), else ``OTHER`` (the exercise's
+    generic hint says nothing about what went wrong). None for a right answer."""
+    if verdict.correct:
+        return None
+    known = {key for key, _ in ex.mistakes}
+    if verdict.hint_key in known or (ex.kind == "setting" and verdict.hint_key not in (None, ex.hint_key)):
+        return verdict.hint_key
+    return OTHER
+
+
+def _record(
+    exercise_id: str, lesson: str, seed: int, attempt: int, response: str, correct: bool, mistake: str | None = None
+) -> None:
     joined = joined_class()
     if joined is None:
         return
-    answer = Answer(session_id(), lesson, exercise_id, seed, attempt, response[:MAX_TYPED], correct, new_token())
+    answer = Answer(
+        session_id(), lesson, exercise_id, seed, attempt, response[:MAX_TYPED], correct, new_token(), mistake
+    )
     store = class_store()
     if store is None:
         recorder().pending.append((joined["id"], answer))
@@ -305,7 +322,9 @@ def _check(ex, state: dict, response, response_text: str) -> None:
         "hint": verdict.hint_key,
         "response": response_text,
     }
-    _record(ex.id, ex.lesson, state["seed"], state["tries"], response_text, bool(verdict.correct))
+    _record(
+        ex.id, ex.lesson, state["seed"], state["tries"], response_text, bool(verdict.correct), mistake_of(ex, verdict)
+    )
 
 
 def _on_check(lesson: str, exercise_id: str) -> None:

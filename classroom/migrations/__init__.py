@@ -30,6 +30,7 @@ from classroom.migrations import (
     v003_summary_indexes,
     v004_short_links_without_join,
     v005_students_and_variants,
+    v006_mistakes_and_teacher_sessions,
 )
 
 
@@ -65,5 +66,6 @@ REVISIONS: tuple[Revision, ...] = tuple(
         v003_summary_indexes,
         v004_short_links_without_join,
         v005_students_and_variants,
+        v006_mistakes_and_teacher_sessions,
     )
 )

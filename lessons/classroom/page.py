@@ -1,5 +1,6 @@
 """Class: a teacher starts a class and watches its answers arrive; a student joins with the class's code."""
 
+import json
 import time
 
 import pandas as pd
@@ -8,27 +9,22 @@ import streamlit as st
 from classroom import codes
 from classroom.ratelimit import seconds_text
 from classroom.store import WRONG_SHOWN, ClassGone, StoreUnavailable, TooManyGuesses
+from lessons.classroom import figures
+from lessons.classroom.mistakes import mistakes_shown
 from rnn_core.exercise import read_number
+from ui import charts, registry
 from ui import exercise_box as box
-from ui import registry
 from ui.i18n import current_language, t
 from ui.join_screen import join_screen, shown, student_link
 from ui.shortlinks import client
 
 LESSON_TITLES = {known.name: known.title_key for known in registry.pages()}
 REFRESH_SECONDS = 3
+COOKIE = "rnnlab_teacher"  # the teacher token a browser keeps, so that a reload finds the class (never the secret)
 
 
 def teacher() -> dict | None:
     return st.session_state.get("_class.teacher")
-
-
-def class_link(**query) -> str:
-    """The absolute URL of this page with ``query`` (the student's and the teacher's links)."""
-    from urllib.parse import urlencode
-
-    base = box.lesson_url("class", {}).split("?")[0]
-    return f"{base}?{urlencode({'lang': current_language(), **query})}"
 
 
 def not_found() -> None:
@@ -44,16 +40,114 @@ def too_many(wait: float) -> None:
     st.error(t("classroom.too_many", seconds=seconds_text(wait)), icon=":material/hourglass_top:")
 
 
-def sign_in(info, secret: str) -> None:
+def sign_in(info, secret: str | None, cookie: str | None = None) -> None:
     """This session is the class's teacher until it ends or the teacher closes the view (session state only: the
-    secret is never put back in a URL)."""
+    secret is never put back in a URL). ``secret`` is None when the browser's teacher token reopened the class
+    (``cookie``): the secret is shown only where it was typed or made."""
     st.session_state["_class.teacher"] = {
         "id": info.id,
         "code": info.code,
         "secret": secret,
         "seed": info.variant_seed,
         "expires": info.expires_at,
+        "cookie": cookie,
     }
+    st.session_state["_class.ran"] = {"code": info.code, "expires": info.expires_at}  # kept after the view closes
+
+
+def remember_browser(store, info) -> None:
+    """Give this browser a teacher token for the class (a cookie, set by the next run: see :func:`cookie_script`),
+    so that a reload of the Class page, or a new tab, comes back to the class without the secret. The token this
+    session held before reopens nothing any more. If the store is away, the browser simply is not remembered."""
+    mine = teacher()
+    try:
+        token = store.open_teacher_session(info.id)
+        if mine and mine.get("cookie"):
+            store.close_teacher_session(mine["cookie"])
+    except (StoreUnavailable, ClassGone):
+        return
+    mine["cookie"] = token
+    st.session_state["_class.cookie_tried"] = token  # this session's own: not looked up again
+    st.session_state["_class.set_cookie"] = (token, info.expires_at)
+
+
+def cookie_script() -> None:
+    """Set or delete the teacher cookie in the browser, once, if this run has one to set or delete.
+
+    A cookie, not the URL: a URL is kept in the browser's history and in a proxy's log. JavaScript writes it on
+    the app's own origin (path ``/``, every page of the app, ``SameSite=Strict``), and the server reads it back
+    from the next session's request (``st.context.cookies``). It holds a random token, never the teacher secret;
+    the store keeps only its hash, with the class's end as its expiry."""
+    set_cookie = st.session_state.pop("_class.set_cookie", None)
+    if set_cookie is not None:
+        token, expires = set_cookie
+        cookie = f"{COOKIE}={token}; path=/; max-age={max(int(expires - time.time()), 0)}; SameSite=Strict"
+    elif st.session_state.pop("_class.clear_cookie", False):
+        cookie = f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
+    else:
+        return
+    # The token is URL-safe base64 (letters, digits, - and _): nothing in it can end the string or the script.
+    secure = " + (location.protocol === 'https:' ? '; Secure' : '')"
+    st.html(f"<script>document.cookie = {json.dumps(cookie)}{secure};</script>", unsafe_allow_javascript=True)
+
+
+def arrive_by_cookie(store) -> None:
+    """A browser that holds a teacher token for a running class gets its teacher view back (a reload, a new tab,
+    a reconnect). Looked up once per session and token: a token that opens nothing is not asked about again."""
+    if teacher() is not None or store is None:
+        return
+    token = st.context.cookies.get(COOKIE) if st.context.cookies else None
+    if not token or st.session_state.get("_class.cookie_tried") == token:
+        return
+    try:
+        info = store.teacher_session(token)
+    except StoreUnavailable:
+        return  # asked again at the next run
+    st.session_state["_class.cookie_tried"] = token
+    if info is not None:
+        sign_in(info, None, cookie=token)
+
+
+def close_view(store) -> None:
+    """The teacher leaves the view on this device: the browser's token reopens nothing any more, and its cookie goes.
+    The class runs on; its code and key reopen it."""
+    mine = st.session_state.pop("_class.teacher", None)
+    if mine and mine.get("cookie") and store is not None:
+        try:
+            store.close_teacher_session(mine["cookie"])
+        except StoreUnavailable:
+            pass  # the cookie still goes; the token ends with the class
+    st.session_state["_class.clear_cookie"] = True
+
+
+def ask_to_start(store) -> None:
+    """Start a class, or, while one this session ran is still running, ask first (see :func:`confirm_start`)."""
+    ran = st.session_state.get("_class.ran")
+    if ran is not None and ran["expires"] > time.time():
+        st.session_state["_class.confirm_start"] = True
+        return
+    start_class(store)
+
+
+def confirm_start(store) -> None:
+    """The question before a second class: the running one goes on (its students keep answering there)."""
+    ran = st.session_state["_class.ran"]
+    st.warning(t("classroom.confirm_start", code=codes.display(ran["code"])), icon=":material/warning:")
+    yes, no = st.columns(2)
+    yes.button(
+        t("classroom.confirm_yes"),
+        key="class_start_confirmed",
+        on_click=start_class,
+        args=(store,),
+        type="primary",
+        icon=":material/add:",
+    )
+    no.button(
+        t("classroom.confirm_no"),
+        key="class_start_cancel",
+        on_click=st.session_state.pop,
+        args=("_class.confirm_start", None),
+    )
 
 
 def arrive_by_link(store) -> None:
@@ -79,6 +173,7 @@ def arrive_by_link(store) -> None:
                 not_found()
             else:
                 sign_in(info, secret)
+                remember_browser(store, info)
                 st.session_state["_class.flash"] = "old_link"
         elif store is None:
             unavailable()
@@ -95,12 +190,15 @@ def arrive_by_link(store) -> None:
 
 
 def start_class(store) -> None:
+    st.session_state.pop("_class.confirm_start", None)
     try:
         new = store.create_class()
     except StoreUnavailable:
         st.session_state["_class.flash"] = "unavailable"
         return
-    sign_in(new.info, new.teacher_secret)
+    old = teacher()
+    sign_in(new.info, new.teacher_secret, cookie=old.get("cookie") if old else None)
+    remember_browser(store, new.info)
 
 
 def looked_up(look_up):
@@ -133,6 +231,7 @@ def reopen_typed(store) -> None:
     info = looked_up(lambda: store.teacher_class(code, secret, client()))
     if info is not None:
         sign_in(info, secret)
+        remember_browser(store, info)
 
 
 def shown_plainly(ex, group: str) -> bool:
@@ -153,23 +252,35 @@ def reveal_key(lesson: str, exercise_id: str) -> str:
     return f"class_reveal.{lesson}.{exercise_id}"
 
 
-def wrong_cell(ex, s) -> tuple[str, int]:
-    """The "common wrong answers" cell, and how many typed answers it hides (0 once the teacher reveals them)."""
-    revealed = st.session_state.get(reveal_key(s.lesson, s.exercise_id), False)
-    shown = [(group, n) for group, n in s.wrong if revealed or shown_plainly(ex, group)]
-    hidden = 0 if revealed else sum(n for group, n in s.wrong if not shown_plainly(ex, group))
+def typed_cell(ex, lesson: str, exercise_id: str, groups) -> tuple[str, int]:
+    """Wrong answers of one variant as typed (``groups``: group, students), and how many typed-text answers the
+    cell hides (0 once the teacher reveals them)."""
+    revealed = st.session_state.get(reveal_key(lesson, exercise_id), False)
+    shown = [(group, n) for group, n in groups if revealed or shown_plainly(ex, group)]
+    hidden = 0 if revealed else sum(n for group, n in groups if not shown_plainly(ex, group))
     cell = "; ".join(f"{answer} ×{n}" for answer, n in shown[:WRONG_SHOWN])
     if hidden:
         cell = "; ".join(part for part in (cell, t("classroom.hidden_text", n=hidden)) if part)
     return cell, hidden
 
 
-def summary_table(class_id: int, seed: int) -> tuple[pd.DataFrame, list[tuple[str, str, str, int]]]:
+def wrong_cell(ex, s) -> tuple[str, int]:
+    """The "wrong answers as typed" cell: the values, with their variant, when every wrong answer is in one variant;
+    else how many variants (a number means something only within its variant: the teacher picks one below)."""
+    if s.wrong_seed is None:
+        return (t("classroom.many_variants", n=s.wrong_variants) if s.wrong_variants else ""), 0
+    cell, hidden = typed_cell(ex, s.lesson, s.exercise_id, s.wrong)
+    return t("classroom.in_variant", code=codes.variant_code(s.wrong_seed), answers=cell), hidden
+
+
+def summary_table(class_id: int, seed: int) -> tuple[pd.DataFrame, list[tuple], list[tuple]]:
     """One row per exercise of every lesson, in teaching order (rows do not jump while the table refreshes), with
-    the class's counts and a projector link; and the exercises with typed answers (lesson, id, name, hidden)."""
+    the class's counts and a projector link; the exercises with typed answers (lesson, id, name, hidden); and the
+    exercises with wrong answers (lesson, id, name, exercise, summary)."""
     by_id = {(s.lesson, s.exercise_id): s for s in box.class_store().summary(class_id)}
     rows = []
     typed = []
+    wrong = []
     for number, (lesson, ids) in enumerate(registry.catalogue().items(), start=1):
         in_section: dict[int, int] = {}
         for exercise_id in ids:
@@ -181,27 +292,64 @@ def summary_table(class_id: int, seed: int) -> tuple[pd.DataFrame, list[tuple[st
             # to a class), so the row says which lesson even where the lesson column is off-screen
             name = t("classroom.exercise_name", lesson=number, section=section, n=in_section[section])
             cell, hidden = wrong_cell(ex, s) if s else ("", 0)
-            if s and (hidden or st.session_state.get(reveal_key(lesson, exercise_id), False)):
+            if s and (hidden or (s.wrong and st.session_state.get(reveal_key(lesson, exercise_id), False))):
                 typed.append((lesson, exercise_id, name, hidden))
+            if s and s.wrong_students:
+                wrong.append((lesson, exercise_id, name, ex, s))
             rows.append(
                 {
                     t("classroom.col_exercise"): name,
                     t("classroom.col_tried"): s.tried if s else 0,
                     t("classroom.col_right_first"): s.right_first if s else 0,
                     t("classroom.col_right_end"): s.right_end if s else 0,
+                    t("classroom.col_mistakes"): "; ".join(f"{m} ×{n}" for m, n in mistakes_shown(s)) if s else "",
                     t("classroom.col_wrong"): cell,
                     t("classroom.col_open"): box.lesson_url(lesson, ex.page_params),
                     # last: on a phone the counts come first, next to the exercise's name
                     t("classroom.col_lesson"): t(LESSON_TITLES[lesson]) if lesson in LESSON_TITLES else lesson,
                 }
             )
-    return pd.DataFrame(rows), typed
+    return pd.DataFrame(rows), typed, wrong
+
+
+def one_exercise(class_id: int, wrong: list[tuple], typed: list[tuple]) -> None:
+    """The spread of one exercise's mistakes (the teacher picks it), and its wrong answers as typed in one variant
+    (the teacher picks the variant when there are several). Adds to ``typed`` the exercise, if its answers hide
+    typed text, so that its reveal switch is offered below."""
+    st.markdown(f"**{t('classroom.detail_header')}**")
+    if not wrong:
+        st.caption(t("classroom.detail_none"))
+        return
+    # Options are the rows' names and the variants' codes (plain strings, stable across refreshes): a choice stays
+    # while the counts change under it.
+    named = {entry[2]: entry for entry in wrong}
+    lesson, exercise_id, name, ex, s = named[st.selectbox(t("classroom.detail_pick"), list(named), key="class_detail")]
+    spread = tuple(mistakes_shown(s))
+    st.caption(t("classroom.detail_caption", students=s.wrong_students, tried=s.tried))
+    charts.show(
+        figures.mistakes_chart(spread, t("classroom.chart_students"), t("classroom.chart_mistake")),
+        name="class-mistakes",
+        save=False,
+        width="stretch",
+    )
+    store = box.class_store()
+    seeds = {codes.variant_code(seed): (seed, n) for seed, n in store.wrong_variants(class_id, lesson, exercise_id)}
+    if not seeds:
+        return
+    picked = st.selectbox(t("classroom.variant_pick"), list(seeds), key=f"class_detail_variant.{lesson}.{exercise_id}")
+    seed, students = seeds[picked]
+    st.caption(t("classroom.variant_students", n=students))
+    groups = store.wrong_answers(class_id, lesson, exercise_id, seed)
+    cell, hidden = typed_cell(ex, lesson, exercise_id, groups)
+    st.text(cell)  # as text: nothing a student typed is read as Markdown or HTML
+    if hidden and all(entry[:2] != (lesson, exercise_id) for entry in typed):
+        typed.append((lesson, exercise_id, name, hidden))
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_results(class_id: int, seed: int) -> None:
     try:
-        table, typed = summary_table(class_id, seed)
+        table, typed, wrong = summary_table(class_id, seed)
         joined = box.class_store().student_count(class_id)
     except StoreUnavailable:
         unavailable()
@@ -216,10 +364,18 @@ def live_results(class_id: int, seed: int) -> None:
         key="class_results",
         column_config={
             t("classroom.col_open"): st.column_config.LinkColumn(display_text=t("classroom.open_link")),
+            t("classroom.col_mistakes"): st.column_config.TextColumn(width="large"),
             t("classroom.col_wrong"): st.column_config.TextColumn(width="large"),
         },
     )
     st.caption(t("classroom.results_caption", seconds=REFRESH_SECONDS, at=time.strftime("%H:%M:%S")))
+    try:
+        one_exercise(class_id, wrong, typed)
+    except StoreUnavailable:
+        unavailable()
+    except ClassGone:
+        st.info(t("classroom.class_ended"), icon=":material/event_busy:")
+        return
     if typed:
         st.markdown(f"**{t('classroom.reveal_header')}**")
         st.caption(t("classroom.reveal_help"))
@@ -231,6 +387,8 @@ st.title(t("classroom.title"))
 st.markdown(t("classroom.intro"))
 store = box.class_store()
 arrive_by_link(store)
+arrive_by_cookie(store)
+cookie_script()
 flash = st.session_state.pop("_class.flash", None)
 if flash == "not_found":
     not_found()
@@ -254,14 +412,30 @@ if mine is not None:
     student_link(mine["code"])  # the student's view, at the address students can reach (ui/join_screen.py)
     st.caption(t("classroom.expires", when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(mine["expires"]))))
     with st.expander(t("classroom.teacher_link_title"), icon=":material/key:"):
-        st.caption(t("classroom.teacher_link_caption"))
-        st.code(mine["secret"], language=None, wrap_lines=True)
+        if mine["secret"] is None:  # reopened by this browser's token: the key is not known here
+            st.caption(t("classroom.key_not_here"))
+        else:
+            st.caption(t("classroom.teacher_link_caption"))
+            st.code(mine["secret"], language=None, wrap_lines=True)
     st.subheader(t("classroom.results_header"))
     st.caption(t("classroom.results_help"))
     live_results(mine["id"], mine["seed"])
-    if st.button(t("classroom.close_view"), key="class_close", icon=":material/logout:"):
-        del st.session_state["_class.teacher"]
-        st.rerun()
+    close, again = st.columns(2)
+    close.button(
+        t("classroom.close_view"), key="class_close", on_click=close_view, args=(store,), icon=":material/logout:"
+    )
+    if st.session_state.get("_class.confirm_start"):
+        with again:
+            confirm_start(store)
+    else:
+        again.button(
+            t("classroom.start_another"),
+            key="class_start_another",
+            on_click=ask_to_start,
+            args=(store,),
+            disabled=store is None,
+            icon=":material/add:",
+        )
 else:
     student, start = st.columns(2, gap="large")
     with student:
@@ -289,15 +463,18 @@ else:
     with start:
         st.header(t("classroom.start_header"), divider="gray")
         st.markdown(t("classroom.start_text", days=f"{store.class_days:g}" if store else "7"))
-        st.button(
-            t("classroom.start"),
-            key="class_start",
-            on_click=start_class,
-            args=(store,),
-            disabled=store is None,
-            type="primary",
-            icon=":material/add:",
-        )
+        if st.session_state.get("_class.confirm_start"):
+            confirm_start(store)
+        else:
+            st.button(
+                t("classroom.start"),
+                key="class_start",
+                on_click=ask_to_start,
+                args=(store,),
+                disabled=store is None,
+                type="primary",
+                icon=":material/add:",
+            )
         st.subheader(t("classroom.reopen_header"))
         st.caption(t("classroom.reopen_text"))
         st.text_input(t("classroom.code_label"), max_chars=20, key="class_reopen_code", placeholder="K7M-3QX")
