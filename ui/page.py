@@ -35,8 +35,9 @@ def frame(
     values on arrival, a notice for each it rejects), so the frame's notices and every section see them.
     """
     params = tuple(params or ())
+    st.session_state["_page_sections"] = tuple(sections)  # before the notices, which name how many there are
     if page_id is not None:
-        urlstate.bind_page(page_id, params)
+        urlstate.bind_page(page_id, params, section_count=len(sections))
     st.title(t(title_key))
     urlstate.show_notices()
     prose(intro_key)
@@ -46,7 +47,6 @@ def frame(
         shortlinks.button()
     # Per session, not module globals: every student's page has its own placeholder and values.
     st.session_state["_page_sync"] = (page_id, params, box)
-    st.session_state["_page_sections"] = tuple(sections)
     st.session_state["_frame_this_run"] = True  # finish() fills the box at the end of this run
 
 

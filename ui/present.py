@@ -12,6 +12,7 @@ All three are kept in share links (:func:`ui.urlstate.publish`). They live in ``
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 
 import streamlit as st
 
@@ -20,17 +21,28 @@ LANGUAGE_SCRIPT_KEY = "rnnlab-document-language"  # the container of document_la
 MAX_NAMES = 40  # at most this many names in ?hide (a link is not a place for more)
 
 
-def read_from_link(entering: bool) -> None:
-    """On entering a page, take ``hide`` and ``sections`` from the link (malformed parts are ignored)."""
+def read_from_link(entering: bool, names: Collection[str], section_count: int) -> list[tuple[str, str]]:
+    """On entering a page, take ``hide`` and ``sections`` from the link; return what they name that the page
+    does not have, as ``(parameter, value)`` pairs for the URL notice (:func:`ui.urlstate.show_notices`).
+
+    ``names`` are the page's controls, ``section_count`` its number of sections. An unknown part is ignored and
+    the rest kept: ``?sections=9`` on a lesson of six sections shows every section (not a blank lesson), and
+    says so.
+    """
     if not entering:
-        return
-    hide = [part.strip() for part in (st.query_params.get(HIDE) or "").split(",") if part.strip()]
-    st.session_state["_hide"] = tuple(name[:40] for name in hide[:MAX_NAMES])
+        return []
+    rejected = []
+    hide = [part.strip()[:40] for part in (st.query_params.get(HIDE) or "").split(",") if part.strip()][:MAX_NAMES]
+    rejected += [(HIDE, name) for name in hide if name not in names]
+    st.session_state["_hide"] = tuple(dict.fromkeys(name for name in hide if name in names))
     chosen = []
-    for part in (st.query_params.get(SECTIONS) or "").split(","):
-        if part.strip().isdigit() and 0 < int(part) < 100:
+    for part in (st.query_params.get(SECTIONS) or "").split(",")[:MAX_NAMES]:
+        if part.strip().isdigit() and 0 < int(part) <= section_count:
             chosen.append(int(part))
+        elif part.strip():
+            rejected.append((SECTIONS, part.strip()))
     st.session_state["_sections"] = tuple(sorted(set(chosen)))
+    return rejected
 
 
 def presenting() -> bool:
@@ -39,6 +51,12 @@ def presenting() -> bool:
 
 def hidden(name: str) -> bool:
     return name in st.session_state.get("_hide", ())
+
+
+def sets_hidden(*names: str) -> bool:
+    """Whether a button that sets the controls ``names`` must be hidden with them: a projected view whose
+    control is hidden must not change it by another way (a preset button, "set c to the average")."""
+    return any(hidden(name) for name in names)
 
 
 def section_shown(number: int | None) -> bool:

@@ -35,21 +35,23 @@ def _shadow(page: str, name: str) -> str:
     return f"_kept.{page}.{name}"
 
 
-def bind_page(page: str, params: Sequence[Param], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def bind_page(
+    page: str, params: Sequence[Param], overrides: dict[str, Any] | None = None, section_count: int = 99
+) -> dict[str, Any]:
     """Sync a page's parameters with the URL; call it before drawing the page's widgets.
 
     Args:
         page: the page id (its URL path).
         params: the page's specs.
         overrides: values set by the page itself this run (e.g. a click on a chart); they win.
+        section_count: the page's number of sections (a ``?sections=`` number beyond it gets a notice).
     Returns:
         ``{name: value}`` for every parameter. Notices about rejected URL values are shown by
         :func:`show_notices`.
     """
     entering = st.session_state.get("_url_page") != page
     st.session_state["_url_page"] = page
-    present.read_from_link(entering)
-    notices = []
+    notices = present.read_from_link(entering, {p.name for p in params}, section_count)
     for p in params:
         k = key(page, p.name)
         raw = st.query_params.get(p.name) if entering else None
@@ -115,7 +117,13 @@ def show_notices() -> None:
     notices = st.session_state.get("_url_notices", [])
     if len(notices) == 1:
         name, raw = notices[0]
-        st.warning(t("common.url_rejected", name=name, value=_shorten(raw)), icon=":material/warning:")
+        if name == present.HIDE:  # a control the page does not have: ignored
+            st.warning(t("common.url_unknown_hide", value=_shorten(raw)), icon=":material/warning:")
+        elif name == present.SECTIONS:  # a section the page does not have: ignored
+            count = integer(len(st.session_state.get("_page_sections", ())))
+            st.warning(t("common.url_unknown_sections", value=_shorten(raw), count=count), icon=":material/warning:")
+        else:  # a setting's value: its default is used
+            st.warning(t("common.url_rejected", name=name, value=_shorten(raw)), icon=":material/warning:")
     elif notices:  # one box for a mangled link, not a wall of them
         lines = "\n".join(f"- `{name}` = `{_shorten(raw)}`" for name, raw in notices)
         st.warning(t("common.url_rejected_many", count=len(notices)) + "\n\n" + lines, icon=":material/warning:")
