@@ -89,7 +89,7 @@ def _draw_share_box(page_id: str | None, params, box) -> None:
         values = {p.name: st.session_state.get(urlstate.key(page_id, p.name), p.default) for p in params}
         script = reproduce.script(page_id, values, link)
         url = script and media.download_url(
-            script.encode("utf-8"), "text/x-python", f"rnn-lab-{page_id}.py", slot=f"reproduce.{page_id}"
+            script.encode("utf-8"), "text/x-python", reproduce.file_name(page_id), slot=f"reproduce.{page_id}"
         )
         if url:
             text += f"\n\n:material/terminal: [{t('common.reproduce')}]({url})  \n{t('common.reproduce_caption')}"
