@@ -105,7 +105,7 @@ def show(short_url: str, code: str) -> None:
     left.code(short_url, language=None, wrap_lines=True)
     left.markdown(t("app.short_code", code=f"`{code}`"))
     left.caption(t("app.short_caption"))
-    right.image(qr_png(short_url), caption=t("app.short_qr"), use_container_width=True)
+    right.image(qr_png(short_url), caption=t("app.short_qr"), width="stretch")
 
 
 def shared_params(params: dict[str, str]) -> dict[str, str]:
