@@ -100,6 +100,8 @@ BASE_CSS = """
 [data-testid="stLayoutWrapper"]:has(> [class*="st-key-rnnlab-hidden-section-"]),
 [data-testid="stLayoutWrapper"]:has(> .st-key-rnnlab-document-language) { display: none; }
 [data-testid="stSidebar"] [data-testid="stMarkdownContainer"] code { word-break: break-all; white-space: normal; }
+/* A label with LaTeX drawn above its widget (ui.urlstate._labelled): a widget label's size, and no gap. */
+[class*="st-key-rnnlab-label-"] [data-testid="stMarkdownContainer"] p { font-size: 0.875rem; margin-bottom: 0.25rem; }
 /* Captions: Streamlit draws them at 60 % opacity, 3.9:1 on white; axe asks for 4.5:1. */
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #505260 !important; }
