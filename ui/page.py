@@ -41,6 +41,7 @@ def frame(
     st.title(t(title_key))
     urlstate.show_notices()
     prose(intro_key)
+    contents(sections)
     with st.sidebar, st.expander(t("common.share_title"), icon=":material/share:"):
         st.caption(t("common.share_caption"))
         box = st.empty()  # filled at the end of the run (finish), and rewritten at the end of each fragment run
@@ -48,6 +49,24 @@ def frame(
     # Per session, not module globals: every student's page has its own placeholder and values.
     st.session_state["_page_sync"] = (page_id, params, box)
     st.session_state["_frame_this_run"] = True  # finish() fills the box at the end of this run
+
+
+TOC_MIN_SECTIONS = 4  # a lesson this long (optimizers, LSTM: about 19 phone screens) gets its contents on top
+
+
+def contents(sections: Sequence[str]) -> None:
+    """A long lesson's contents: one line of links to its sections' headers (:func:`section` anchors them), so a
+    student on a phone can jump. Not in presenter mode, where the teacher leads; only the sections on show."""
+    shown = [(n, key) for n, key in enumerate(sections, 1) if present.section_shown(n)]
+    if len(shown) < TOC_MIN_SECTIONS or present.presenting():
+        return
+    links = " · ".join(f"[{n} {t(key)}](#{anchor(n)})" for n, key in shown)
+    st.markdown(f":material/toc: **{t('common.contents')}:** {links}")
+
+
+def anchor(number: int) -> str:
+    """The id of a section's header, the target of its link in :func:`contents`."""
+    return f"section-{number}"
 
 
 def sync() -> None:
@@ -122,7 +141,11 @@ def section(title_key: str):
     number = section_number(title_key)
     if not present.section_shown(number):
         return st.container(key=f"rnnlab-hidden-section-{number}")  # hidden by present.BASE_CSS
-    st.header(f"{number} · {t(title_key)}" if number else t(title_key), divider="gray")
+    st.header(
+        f"{number} · {t(title_key)}" if number else t(title_key),
+        divider="gray",
+        anchor=anchor(number) if number else None,
+    )
     return st.container()
 
 
