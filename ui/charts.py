@@ -122,6 +122,7 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, u
         for part, sizes in present.PRESENT_CHART_CONFIG.items():
             config[part] = {**config.get(part, {}), **sizes}
         shown["config"] = config
+        shown = _projector_text(shown, present.PRESENT_MIN_PX)
         # Streamlit's chart theme sets its own font sizes over a spec's config: the projector gets Vega's own look
         # with the larger sizes above.
         kwargs.setdefault("theme", None)
@@ -129,6 +130,22 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, u
     if save:
         save_menu(spec, where, name, url_data, chart_key=kwargs.get("key"))
     return event
+
+
+def _projector_text(view: dict, minimum: int) -> dict:
+    """A chart's view (or a layer of it) whose own text sizes (a mark's or its title's ``fontSize``, which win over
+    the config) are at least ``minimum``; a copy where one changes, for the cached spec is shared."""
+    changed = {}
+    for part in ("mark", "title"):
+        value = view.get(part)
+        if isinstance(value, dict) and isinstance(value.get("fontSize"), int | float) and value["fontSize"] < minimum:
+            changed[part] = {**value, "fontSize": minimum}
+    for part in ("layer", "vconcat", "hconcat", "concat"):
+        if isinstance(view.get(part), list):
+            children = [_projector_text(child, minimum) for child in view[part]]
+            if any(new is not old for new, old in zip(children, view[part], strict=True)):
+                changed[part] = children
+    return {**view, **changed} if changed else view
 
 
 def data_table(spec: dict, url_data: dict | None = None, layer_title: str = "layer") -> pd.DataFrame:

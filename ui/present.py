@@ -12,6 +12,7 @@ All three are kept in share links (:func:`ui.urlstate.publish`). They live in ``
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection
 
 import streamlit as st
@@ -102,6 +103,8 @@ BASE_CSS = """
 [data-testid="stSidebar"] [data-testid="stMarkdownContainer"] code { word-break: break-all; white-space: normal; }
 /* A label with LaTeX drawn above its widget (ui.urlstate._labelled): a widget label's size, and no gap. */
 [class*="st-key-rnnlab-label-"] [data-testid="stMarkdownContainer"] p { font-size: 0.875rem; margin-bottom: 0.25rem; }
+/* A diagram's text at the size Graphviz laid it out for (its fontsize), not Streamlit's 0.6rem over all of it. */
+[data-testid="stGraphVizChart"] svg text { font-size: revert-layer !important; }
 /* Captions: Streamlit draws them at 60 % opacity, 3.9:1 on white; axe asks for 4.5:1. */
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #505260 !important; }
@@ -120,7 +123,6 @@ PRESENT_CSS = """
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li {
   max-width: 62ch;
 }
-[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 19px !important; }
 [data-testid="stMain"] h1 { font-size: 52px !important; }
 [data-testid="stMain"] h2 { font-size: 40px !important; }
 [data-testid="stMain"] h3 { font-size: 30px !important; }
@@ -129,16 +131,44 @@ PRESENT_CSS = """
 }
 [data-testid="stMain"] [data-testid="stMetricLabel"] * { font-size: 21px !important; }
 [data-testid="stMain"] .katex { font-size: 1.35em !important; }
+/* Nothing on the projector under 20 px (tables, code, captions, buttons, a widget's options and values): each
+   element's own size, or 20 px where Streamlit set it smaller. Not inside a formula, whose parts are sized
+   relative to it, nor inside a chart or diagram, whose text sizes are laid out by Vega and Graphviz (their own
+   larger sizes: PRESENT_CHART_CONFIG, ui.diagrams). :where() keeps it the weakest rule here: headings and the
+   sizes above win. */
+[data-testid="stMain"] :where(:not(.katex, .katex *, svg, svg *)) { font-size: max(20px, 1em) !important; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] table td,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] table th { font-size: 22px !important; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 20px !important; }
 </style>
 """
-# Charts in presenter mode: the same specs, with larger text (ui.charts.show merges this into their config).
+# Charts in presenter mode: the same specs, with larger text (ui.charts.show merges this into their config, and
+# raises a mark's or a title's own smaller size to PRESENT_MIN_PX).
+PRESENT_MIN_PX = 20  # no text on the projector is smaller (tests/test_browser.py measures it)
 PRESENT_CHART_CONFIG = {
-    "axis": {"labelFontSize": 17, "titleFontSize": 19},
-    "legend": {"labelFontSize": 17, "titleFontSize": 18},
-    "header": {"labelFontSize": 17, "titleFontSize": 19},
-    "title": {"fontSize": 21},
-    "text": {"fontSize": 16},
+    "axis": {"labelFontSize": 20, "titleFontSize": 22},
+    # A left axis's title, set upright above the axis: at 22 px a title written up the side ran past a short
+    # chart's height and was cut ("‖g‖ before clipp"); across the top it has the chart's width.
+    "axisLeft": {"titleAngle": 0, "titleAlign": "left", "titleAnchor": "end", "titleBaseline": "bottom", "titleY": -10},
+    "legend": {"labelFontSize": 20, "titleFontSize": 21},
+    "header": {"labelFontSize": 20, "titleFontSize": 22},
+    "title": {"fontSize": 24},
+    "text": {"fontSize": 20},
 }
+
+
+def diagram(dot: str) -> str:
+    """A Graphviz diagram's source, its text enlarged for the projector in presenter mode (Graphviz lays the
+    diagram out around the larger text, so nothing overlaps). Every ``fontsize`` at least DIAGRAM_PRESENT_PT."""
+    if not presenting():
+        return dot
+    return re.sub(
+        r"fontsize\s*=\s*\"?(\d+(?:\.\d+)?)\"?", lambda m: f"fontsize={max(float(m[1]), DIAGRAM_PRESENT_PT):g}", dot
+    )
+
+
+# Graphviz's points (4/3 px each in a diagram shown at its own size): 21 px.
+DIAGRAM_PRESENT_PT = 16
 
 
 def styles() -> str:

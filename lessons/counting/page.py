@@ -86,9 +86,11 @@ def by_hand() -> None:
         described = t("counting.diagram_alt", steps=integer(len(x)), U=num(U), W=num(W), y=num(y))
         with st.container(key="counting-wide-diagram"):  # rows of steps, time left to right
             for row in figures.unrolled_counting(x, S[0], U, W):
-                st.graphviz_chart(row, alt=described)
+                st.graphviz_chart(present.diagram(row), alt=described)
         with st.container(key="counting-narrow-diagram"):  # a phone: one step a line, time downwards
-            st.graphviz_chart(figures.unrolled_counting(x, S[0], U, W, shown=6, stacked=True)[0], alt=described)
+            st.graphviz_chart(
+                present.diagram(figures.unrolled_counting(x, S[0], U, W, shown=6, stacked=True)[0]), alt=described
+            )
         st.caption(t("counting.diagram_caption", steps=integer(len(x))))
         st.markdown(lesson.memory_sentence(len(x), W))
 
