@@ -49,8 +49,10 @@ OVERFLOW_JS = r"""() => {
     if (!e.offsetParent || e.closest('[class*="st-key-rnnlab-hidden-section-"]')
         || e.closest('details:not([open])')) continue;  // not shown (a closed expander lays out when opened)
     const r = e.getBoundingClientRect();
-    // A data frame scrolls inside itself (its resize handle adds a few pixels): only its box must fit.
-    const scrolls = !e.matches('[data-testid="stDataFrame"]') && e.scrollWidth > e.clientWidth + 2;
+    // A data frame scrolls inside itself (its resize handle adds a few pixels), as a wide diagram does on a phone
+    // (ui/present.py): only their boxes must fit.
+    const scrolls = !e.matches('[data-testid="stDataFrame"], [data-testid="stGraphVizChart"]')
+                    && e.scrollWidth > e.clientWidth + 2;
     if (scrolls || r.right > right + 2) {
       const what = (e.textContent || '').replace(/\s+/g, ' ').slice(0, 50);
       bad.push((e.getAttribute('data-testid') || e.className) + ': ' + what);
@@ -102,8 +104,8 @@ CLIPPED_JS = r"""() => {
     const box = chart.getBoundingClientRect();
     for (const e of chart.querySelectorAll(sel)) {
       const r = e.getBoundingClientRect(), text = e.textContent;
-      if (text.endsWith('…') || r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1
-          || r.bottom > box.bottom + 1) bad.push(`${e.closest('[class*="role-"]').getAttribute('class')}: ${text}`);
+      if (text.endsWith('…') || r.left < box.left - 4 || r.right > box.right + 4 || r.top < box.top - 4
+          || r.bottom > box.bottom + 4) bad.push(`${e.closest('[class*="role-"]').getAttribute('class')}: ${text}`);
     }
   }
   return bad;

@@ -104,3 +104,24 @@ def test_a_click_on_the_surface_sets_no_hidden_start(page, hide):
 
     assert selectable(open_app(page=page)) >= 1
     assert selectable(open_app(page=page, params={"hide": hide})) == 0
+
+
+def contents_lines(at, lang: str = "en") -> list[str]:
+    label = catalog(lang)["common.contents"]
+    return [m.value for m in at.markdown if f"**{label}:**" in m.value]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_long_lesson_opens_with_links_to_each_of_its_sections(lang):
+    at = open_app(page="optimizers", lang=lang)
+    assert_clean(at)
+    [line] = contents_lines(at, lang)
+    numbered = [h.split(" · ", 1) for h in headers(at)]
+    assert len(numbered) >= 4
+    for number, title in numbered:  # each header, by its number and title, linked to its anchor
+        assert f"[{number} {title}](#section-{number})" in line
+
+
+def test_no_contents_line_in_presenter_mode_or_for_a_few_chosen_sections():
+    assert contents_lines(open_app(page="optimizers", params={"present": "1"})) == []
+    assert contents_lines(open_app(page="optimizers", params={"sections": "2,4"})) == []

@@ -224,6 +224,8 @@ def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False, images: tuple 
             del spec["config"]
     if fixed_size:
         spec["autosize"] = {"type": "pad", "contains": "padding"}
+    # Vega writes a text mark at 11 px unless told otherwise: 12 px, the least a phone shows (tests/test_browser.py).
+    spec["config"] = {**spec.get("config", {}), "text": {"fontSize": 12, **spec.get("config", {}).get("text", {})}}
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}  # keep datasets Altair consolidated itself
     if images:  # the surfaces' PNGs (ui.surfaces.Image), for show() to register on every draw
         spec[IMAGES] = tuple(images)

@@ -105,6 +105,13 @@ BASE_CSS = """
 [class*="st-key-rnnlab-label-"] [data-testid="stMarkdownContainer"] p { font-size: 0.875rem; margin-bottom: 0.25rem; }
 /* A diagram's text at the size Graphviz laid it out for (its fontsize), not Streamlit's 0.6rem over all of it. */
 [data-testid="stGraphVizChart"] svg text { font-size: revert-layer !important; }
+/* On a phone a wide diagram (the LSTM cell) keeps its own size and scrolls sideways in its box, rather than
+   shrinking its text to 6 px; a caption's code at least 12 px. */
+@media (max-width: 640px) {
+  [data-testid="stGraphVizChart"] { overflow-x: auto; }
+  [data-testid="stGraphVizChart"] svg { max-width: none !important; }
+}
+[data-testid="stCaptionContainer"] code { font-size: max(12px, 0.75em); }
 /* Captions: Streamlit draws them at 60 % opacity, 3.9:1 on white; axe asks for 4.5:1. */
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #505260 !important; }
@@ -150,7 +157,7 @@ PRESENT_CHART_CONFIG = {
     # A left axis's title, set upright above the axis: at 22 px a title written up the side ran past a short
     # chart's height and was cut ("‖g‖ before clipp"); across the top it has the chart's width.
     "axisLeft": {"titleAngle": 0, "titleAlign": "left", "titleAnchor": "end", "titleBaseline": "bottom", "titleY": -10},
-    "legend": {"labelFontSize": 20, "titleFontSize": 21},
+    "legend": {"labelFontSize": 20, "titleFontSize": 21, "labelLimit": 480},  # a name whole, not "…"
     "header": {"labelFontSize": 20, "titleFontSize": 22},
     "title": {"fontSize": 24},
     "text": {"fontSize": 20},
@@ -178,5 +185,24 @@ def styles() -> str:
 def document_language(lang: str) -> str:
     """A script that sets ``<html lang>`` to the page's language: Streamlit's page always says "en", so a screen
     reader read the Korean pages with English rules (WCAG 3.1.1). ``lang`` is one of ui.i18n.LANGUAGES (the
-    sidebar switch's options), never typed text."""
-    return f"<script>document.documentElement.lang = {json.dumps(lang)};</script>"
+    sidebar switch's options), never typed text. It also installs, once, :data:`SCROLLER_SCRIPT`."""
+    return f"<script>document.documentElement.lang = {json.dumps(lang)};{SCROLLER_SCRIPT}</script>"
+
+
+# A diagram that scrolls sideways (a phone, BASE_CSS) takes the keyboard's focus, so it can be scrolled without a
+# mouse (WCAG 2.1.1; axe's scrollable-region-focusable). Installed once per browser tab; it follows the page's
+# changes and the window's width. A diagram that fits is no tab stop.
+SCROLLER_SCRIPT = """
+if (!window.rnnlabScrollers) {
+  const mark = () => {
+    for (const e of document.querySelectorAll('[data-testid="stGraphVizChart"]')) {
+      const scrolls = e.scrollWidth > e.clientWidth + 1;
+      if (scrolls && e.tabIndex !== 0) e.tabIndex = 0;
+      if (!scrolls && e.hasAttribute('tabindex')) e.removeAttribute('tabindex');
+    }
+  };
+  window.rnnlabScrollers = new MutationObserver(mark);
+  window.rnnlabScrollers.observe(document.body, {childList: true, subtree: true});
+  window.addEventListener('resize', mark);
+}
+"""

@@ -31,6 +31,8 @@ SECTIONS = (
 
 page.frame("optimizers.title", "optimizers.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.SURFACE_CSS)
+if present.presenting():  # the projector: the race across the whole width (SURFACE_CSS caps it for reading)
+    st.html("<style>.st-key-optimizers-race-surface { max-width: none; }</style>")
 st.session_state[lesson.SHARED] = lesson.shared(page.values())  # what sections 3-5 are drawn with in this run
 
 
