@@ -134,12 +134,22 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, u
 
 def _projector_text(view: dict, minimum: int) -> dict:
     """A chart's view (or a layer of it) whose own text sizes (a mark's or its title's ``fontSize``, which win over
-    the config) are at least ``minimum``; a copy where one changes, for the cached spec is shared."""
+    the config) are at least ``minimum``, and whose legends' own ``labelLimit`` is doubled (their names, about
+    twice as large, stay whole); a copy where one changes, for the cached spec is shared."""
     changed = {}
     for part in ("mark", "title"):
         value = view.get(part)
         if isinstance(value, dict) and isinstance(value.get("fontSize"), int | float) and value["fontSize"] < minimum:
             changed[part] = {**value, "fontSize": minimum}
+    encoding = view.get("encoding")
+    if isinstance(encoding, dict):  # a legend's own label width, set for its usual size: as much wider as the text
+        legends = {
+            channel: {**spec, "legend": {**spec["legend"], "labelLimit": spec["legend"]["labelLimit"] * 2}}
+            for channel, spec in encoding.items()
+            if isinstance(spec, dict) and isinstance(spec.get("legend"), dict) and "labelLimit" in spec["legend"]
+        }
+        if legends:
+            changed["encoding"] = {**encoding, **legends}
     for part in ("layer", "vconcat", "hconcat", "concat"):
         if isinstance(view.get(part), list):
             children = [_projector_text(child, minimum) for child in view[part]]
