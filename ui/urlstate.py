@@ -188,7 +188,7 @@ def _labelled(label: str, widget_key: str, kwargs: dict) -> Iterator[str]:
         yield label
         return
     with st.container(gap=None, key=f"rnnlab-label-{widget_key}"):  # styled as a label (ui.present.BASE_CSS)
-        st.markdown(label, help=kwargs.pop("help", None))
+        st.markdown(label, help=kwargs.get("help"))  # the widget keeps it too, unseen with its label collapsed
         kwargs["label_visibility"] = "collapsed"
         yield plain_label(label)
 
