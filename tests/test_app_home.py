@@ -26,6 +26,7 @@ from rnn_core import intro, vanilla
 from ui import registry
 from ui.i18n import catalog
 from ui.numbers import integer, num
+from ui.urlstate import plain_label
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS = {p.name: p.default for p in PARAMS}
@@ -262,7 +263,8 @@ def test_at_the_defaults_a_larger_scale_is_not_offered_as_keeping_more(lang):
     assert slope_up < slope_now
     (note,) = saturation_notes(at, lang)
     assert num(slope_up) in note and num(slope_now) in note
-    assert catalog(lang)["home.scale_label"] == by_key(at, "slider", "home.scale").label  # names both matrices
+    # names both matrices (as plain text: the label's LaTeX is drawn above the slider, ui.urlstate._labelled)
+    assert plain_label(catalog(lang)["home.scale_label"]) == by_key(at, "slider", "home.scale").label
 
 
 @pytest.mark.parametrize("point", [POINTS[1], POINTS[3], {"act": "tanh", "scale": "0.5", "x": "1 0 0 0 0 0"}])

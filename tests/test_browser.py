@@ -16,6 +16,7 @@ from browser_helpers import load, wait_until_drawn, watch_console
 from servers import ROOT
 
 from lessons import PAGES
+from ui import present
 from ui.i18n import LANGUAGE_NAMES, catalog
 
 pytestmark = pytest.mark.browser
@@ -48,8 +49,10 @@ OVERFLOW_JS = r"""() => {
     if (!e.offsetParent || e.closest('[class*="st-key-rnnlab-hidden-section-"]')
         || e.closest('details:not([open])')) continue;  // not shown (a closed expander lays out when opened)
     const r = e.getBoundingClientRect();
-    // A data frame scrolls inside itself (its resize handle adds a few pixels): only its box must fit.
-    const scrolls = !e.matches('[data-testid="stDataFrame"]') && e.scrollWidth > e.clientWidth + 2;
+    // A data frame scrolls inside itself (its resize handle adds a few pixels), as a wide diagram does on a phone
+    // (ui/present.py): only their boxes must fit.
+    const scrolls = !e.matches('[data-testid="stDataFrame"], [data-testid="stGraphVizChart"]')
+                    && e.scrollWidth > e.clientWidth + 2;
     if (scrolls || r.right > right + 2) {
       const what = (e.textContent || '').replace(/\s+/g, ' ').slice(0, 50);
       bad.push((e.getAttribute('data-testid') || e.className) + ': ' + what);
@@ -60,6 +63,55 @@ OVERFLOW_JS = r"""() => {
   }
   return bad;
 }"""
+
+# The smallest text on show: every text node of the main area at its computed size, an SVG text (a chart's axis,
+# a Graphviz diagram) at the size it is drawn (its font size times the scale its SVG is shown at). Icons are
+# glyphs, not text; a formula's parts are sized relative to the formula; a canvas chart's text cannot be read,
+# so it must at least be drawn at its own size (not shrunk to fit).
+SMALL_TEXT_JS = r"""(minimum) => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const skip = e => e.closest('[class*="st-key-rnnlab-hidden-section-"], details:not([open]), '
+                            + '[data-testid="stTooltipContent"], [data-testid="stIconMaterial"], .katex');
+  const bad = [], seen = new Set();
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const e = n.parentElement, text = n.textContent.replace(/\s+/g, ' ').trim();
+    if (!text || !e || seen.has(e) || skip(e)) continue;
+    seen.add(e);
+    const style = getComputedStyle(e), r = e.getBoundingClientRect();
+    if (style.visibility === 'hidden' || parseFloat(style.opacity) === 0 || !r.width || !r.height) continue;
+    const m = e instanceof SVGElement && e.getScreenCTM();
+    const size = parseFloat(style.fontSize) * (m ? Math.hypot(m.a, m.b) : 1);
+    if (size < minimum - 0.05) {
+      const where = e.closest('[data-testid]');
+      bad.push(`${size.toFixed(1)} px ${where ? where.getAttribute('data-testid') : e.tagName}: ${text.slice(0, 40)}`);
+    }
+  }
+  for (const c of main.querySelectorAll('[data-testid="stVegaLiteChart"] canvas')) {
+    if (c.offsetParent && !skip(c) && c.width / devicePixelRatio > c.clientWidth * 1.02) {
+      bad.push(`a canvas chart drawn ${c.width} px wide is shown at ${c.clientWidth} px`);
+    }
+  }
+  return bad;
+}"""
+# A chart's legend or axis title cut: Vega ends a text it shortens to fit with "…", and a text outside its chart's
+# box is cut by the box.
+CLIPPED_JS = r"""() => {
+  const bad = [];
+  const sel = '.role-legend-label text, .role-legend-title text, .role-axis-title text, .role-title-text text';
+  for (const chart of document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')) {
+    if (!chart.offsetParent || chart.closest('[class*="st-key-rnnlab-hidden-section-"], details:not([open])')) continue;
+    const box = chart.getBoundingClientRect();
+    for (const e of chart.querySelectorAll(sel)) {
+      const r = e.getBoundingClientRect(), text = e.textContent;
+      if (text.endsWith('…') || r.left < box.left - 4 || r.right > box.right + 4 || r.top < box.top - 4
+          || r.bottom > box.bottom + 4) bad.push(`${e.closest('[class*="role-"]').getAttribute('class')}: ${text}`);
+    }
+  }
+  return bad;
+}"""
+PRESENT_MIN_PX, PHONE_MIN_PX = present.PRESENT_MIN_PX, 12  # px: on the projector, on a phone
+PHONE_WIDTH, PROJECTOR_WIDTH = 390, 1920
 
 
 # axe-core's whole rule set (1.5-3.5 s on a long lesson) runs once per page, on the English page at the laptop width,
@@ -128,6 +180,9 @@ def check_every_width(page, path: str, lang: str, widths: tuple[int, ...]) -> di
             wait_until_drawn(page)
         page.screenshot(path=str(shots_dir() / f"{path}-{lang}-{width}.png"), full_page=True)
         found[f"overflow {lang} {width}"] = page.evaluate(OVERFLOW_JS)
+        found[f"clipped {lang} {width}"] = page.evaluate(CLIPPED_JS)
+        if width == PHONE_WIDTH:
+            found[f"small text {lang} {width}"] = page.evaluate(SMALL_TEXT_JS, PHONE_MIN_PX)
         if width == FULL_AXE_WIDTH:
             found[f"axe {lang} {width}"] = serious_axe_violations(
                 page, None if lang == FULL_AXE_LANGUAGE else TEXT_RULES
@@ -226,4 +281,23 @@ def test_presenter_mode_hidden_controls_and_chosen_sections(chromium, app_server
     assert page.get_by_test_id("stExpander").filter(has_text="Under the hood").count() == 0  # the code is folded away
     for option in ("present=1", "hide=w%2Cu", "sections=1%2C2"):  # kept in the link to share
         assert option in page.url
+    page.close()
+
+
+@pytest.mark.parametrize("path", [known.name for known in PAGES if known.is_lesson])
+def test_presenter_mode_text_is_readable_from_the_back_and_no_legend_or_axis_title_is_cut(context, app_server, path):
+    """Presenter mode on a projector: every text of the lesson (paragraphs, tables, code, captions, widgets,
+    chart axes and legends, diagrams) at least PRESENT_MIN_PX on screen, nothing cut, nothing running off; in
+    English, then in Korean (other words, other lengths)."""
+    page = context.new_page()
+    page.set_viewport_size({"width": PROJECTOR_WIDTH, "height": 1080})
+    found = {}
+    for lang in ("en", "ko"):
+        load(page, f"{app_server}/{'' if path == PAGES[0].name else path}?lang={lang}&present=1")
+        assert page.get_by_test_id("stException").count() == 0
+        page.screenshot(path=str(shots_dir() / f"{path}-{lang}-present-{PROJECTOR_WIDTH}.png"), full_page=True)
+        found[f"small text {lang}"] = page.evaluate(SMALL_TEXT_JS, PRESENT_MIN_PX)
+        found[f"clipped {lang}"] = page.evaluate(CLIPPED_JS)
+        found[f"overflow {lang}"] = page.evaluate(OVERFLOW_JS)
+    assert all(not bad for bad in found.values()), {what: bad for what, bad in found.items() if bad}
     page.close()

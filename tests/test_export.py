@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,14 @@ def test_png_and_svg_are_drawn_from_the_spec_in_the_pages_language():
     svg = export.svg(spec)
     assert svg.lstrip().startswith("<svg") and "입력 가중치 U" in svg and "로그 비용" in svg
     assert svg.count("<path") < 200  # no 10,000-cell grid in the file
+
+
+def test_every_text_of_a_saved_figure_is_set_in_one_font_with_korean_glyphs():
+    spec, _ = surface_spec(value_title="로그 비용", x_title="입력 가중치 U")
+    svg = export.svg(spec)
+    families = set(re.findall(r'font-family="([^"]*)"', svg))
+    assert families == {export.FONT}, families
+    assert "font" not in spec.get("config", {})  # the cached spec the page shows is left as it was
 
 
 def test_csv_names_columns_as_on_the_chart_and_includes_the_surface():

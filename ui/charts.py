@@ -122,6 +122,7 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, u
         for part, sizes in present.PRESENT_CHART_CONFIG.items():
             config[part] = {**config.get(part, {}), **sizes}
         shown["config"] = config
+        shown = _projector_text(shown, present.PRESENT_MIN_PX)
         # Streamlit's chart theme sets its own font sizes over a spec's config: the projector gets Vega's own look
         # with the larger sizes above.
         kwargs.setdefault("theme", None)
@@ -129,6 +130,32 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, u
     if save:
         save_menu(spec, where, name, url_data, chart_key=kwargs.get("key"))
     return event
+
+
+def _projector_text(view: dict, minimum: int) -> dict:
+    """A chart's view (or a layer of it) whose own text sizes (a mark's or its title's ``fontSize``, which win over
+    the config) are at least ``minimum``, and whose legends' own ``labelLimit`` is doubled (their names, about
+    twice as large, stay whole); a copy where one changes, for the cached spec is shared."""
+    changed = {}
+    for part in ("mark", "title"):
+        value = view.get(part)
+        if isinstance(value, dict) and isinstance(value.get("fontSize"), int | float) and value["fontSize"] < minimum:
+            changed[part] = {**value, "fontSize": minimum}
+    encoding = view.get("encoding")
+    if isinstance(encoding, dict):  # a legend's own label width, set for its usual size: as much wider as the text
+        legends = {
+            channel: {**spec, "legend": {**spec["legend"], "labelLimit": spec["legend"]["labelLimit"] * 2}}
+            for channel, spec in encoding.items()
+            if isinstance(spec, dict) and isinstance(spec.get("legend"), dict) and "labelLimit" in spec["legend"]
+        }
+        if legends:
+            changed["encoding"] = {**encoding, **legends}
+    for part in ("layer", "vconcat", "hconcat", "concat"):
+        if isinstance(view.get(part), list):
+            children = [_projector_text(child, minimum) for child in view[part]]
+            if any(new is not old for new, old in zip(children, view[part], strict=True)):
+                changed[part] = children
+    return {**view, **changed} if changed else view
 
 
 def data_table(spec: dict, url_data: dict | None = None, layer_title: str = "layer") -> pd.DataFrame:
@@ -207,6 +234,8 @@ def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False, images: tuple 
             del spec["config"]
     if fixed_size:
         spec["autosize"] = {"type": "pad", "contains": "padding"}
+    # Vega writes a text mark at 11 px unless told otherwise: 12 px, the least a phone shows (tests/test_browser.py).
+    spec["config"] = {**spec.get("config", {}), "text": {"fontSize": 12, **spec.get("config", {}).get("text", {})}}
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}  # keep datasets Altair consolidated itself
     if images:  # the surfaces' PNGs (ui.surfaces.Image), for show() to register on every draw
         spec[IMAGES] = tuple(images)

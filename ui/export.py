@@ -18,6 +18,9 @@ import pandas as pd
 
 IMAGES = "_rnnlab_images"  # as in ui.charts: the surfaces' PNGs carried beside a spec
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"))
+# One family for every text of a saved figure, Latin and Korean alike (CI installs fonts-noto-cjk; the browser
+# draws Korean with it too). Without it vl-convert took a serif Korean font beside its sans-serif Latin.
+FONT = "Noto Sans CJK KR"
 
 
 @functools.cache
@@ -36,11 +39,12 @@ def standalone(spec: dict, url_data: dict[str, bytes] | None = None) -> dict:
 
     Data frames become rows (non-finite numbers become nulls), a surface's image URL (served by this server)
     becomes a data URL of the same PNG, and what only matters on screen goes: the clickable grid of a surface,
-    its selection and Streamlit's embed options. ``url_data`` maps a URL the chart reads CSV from (served by
-    this server, :mod:`ui.media`) to that CSV, which is inlined as rows.
+    its selection and Streamlit's embed options. Every text is set in :data:`FONT`. ``url_data`` maps a URL
+    the chart reads CSV from (served by this server, :mod:`ui.media`) to that CSV, which is inlined as rows.
     """
     images = {image.slot: image.png for image in spec.get(IMAGES, ())}
     out = {k: v for k, v in spec.items() if k not in (IMAGES, "usermeta", "params")}
+    out["config"] = {**spec.get("config", {}), "font": FONT}
     out["datasets"] = {name: _records(df) for name, df in spec.get("datasets", {}).items()}
     if "layer" in out:
         out["layer"] = [_without_grid(layer, images) for layer in out["layer"] if not _is_click_grid(layer)]

@@ -35,19 +35,38 @@ def frame(
     values on arrival, a notice for each it rejects), so the frame's notices and every section see them.
     """
     params = tuple(params or ())
+    st.session_state["_page_sections"] = tuple(sections)  # before the notices, which name how many there are
     if page_id is not None:
-        urlstate.bind_page(page_id, params)
+        urlstate.bind_page(page_id, params, section_count=len(sections))
     st.title(t(title_key))
     urlstate.show_notices()
     prose(intro_key)
+    contents(sections)
     with st.sidebar, st.expander(t("common.share_title"), icon=":material/share:"):
         st.caption(t("common.share_caption"))
         box = st.empty()  # filled at the end of the run (finish), and rewritten at the end of each fragment run
         shortlinks.button()
     # Per session, not module globals: every student's page has its own placeholder and values.
     st.session_state["_page_sync"] = (page_id, params, box)
-    st.session_state["_page_sections"] = tuple(sections)
     st.session_state["_frame_this_run"] = True  # finish() fills the box at the end of this run
+
+
+TOC_MIN_SECTIONS = 4  # a lesson this long (optimizers, LSTM: about 19 phone screens) gets its contents on top
+
+
+def contents(sections: Sequence[str]) -> None:
+    """A long lesson's contents: one line of links to its sections' headers (:func:`section` anchors them), so a
+    student on a phone can jump. Not in presenter mode, where the teacher leads; only the sections on show."""
+    shown = [(n, key) for n, key in enumerate(sections, 1) if present.section_shown(n)]
+    if len(shown) < TOC_MIN_SECTIONS or present.presenting():
+        return
+    links = " · ".join(f"[{n} {t(key)}](#{anchor(n)})" for n, key in shown)
+    st.markdown(f":material/toc: **{t('common.contents')}:** {links}")
+
+
+def anchor(number: int) -> str:
+    """The id of a section's header, the target of its link in :func:`contents`."""
+    return f"section-{number}"
 
 
 def sync() -> None:
@@ -89,7 +108,7 @@ def _draw_share_box(page_id: str | None, params, box) -> None:
         values = {p.name: st.session_state.get(urlstate.key(page_id, p.name), p.default) for p in params}
         script = reproduce.script(page_id, values, link)
         url = script and media.download_url(
-            script.encode("utf-8"), "text/x-python", f"rnn-lab-{page_id}.py", slot=f"reproduce.{page_id}"
+            script.encode("utf-8"), "text/x-python", reproduce.file_name(page_id), slot=f"reproduce.{page_id}"
         )
         if url:
             text += f"\n\n:material/terminal: [{t('common.reproduce')}]({url})  \n{t('common.reproduce_caption')}"
@@ -122,7 +141,11 @@ def section(title_key: str):
     number = section_number(title_key)
     if not present.section_shown(number):
         return st.container(key=f"rnnlab-hidden-section-{number}")  # hidden by present.BASE_CSS
-    st.header(f"{number} · {t(title_key)}" if number else t(title_key), divider="gray")
+    st.header(
+        f"{number} · {t(title_key)}" if number else t(title_key),
+        divider="gray",
+        anchor=anchor(number) if number else None,
+    )
     return st.container()
 
 

@@ -12,6 +12,8 @@ All three are kept in share links (:func:`ui.urlstate.publish`). They live in ``
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Collection
 
 import streamlit as st
 
@@ -20,17 +22,28 @@ LANGUAGE_SCRIPT_KEY = "rnnlab-document-language"  # the container of document_la
 MAX_NAMES = 40  # at most this many names in ?hide (a link is not a place for more)
 
 
-def read_from_link(entering: bool) -> None:
-    """On entering a page, take ``hide`` and ``sections`` from the link (malformed parts are ignored)."""
+def read_from_link(entering: bool, names: Collection[str], section_count: int) -> list[tuple[str, str]]:
+    """On entering a page, take ``hide`` and ``sections`` from the link; return what they name that the page
+    does not have, as ``(parameter, value)`` pairs for the URL notice (:func:`ui.urlstate.show_notices`).
+
+    ``names`` are the page's controls, ``section_count`` its number of sections. An unknown part is ignored and
+    the rest kept: ``?sections=9`` on a lesson of six sections shows every section (not a blank lesson), and
+    says so.
+    """
     if not entering:
-        return
-    hide = [part.strip() for part in (st.query_params.get(HIDE) or "").split(",") if part.strip()]
-    st.session_state["_hide"] = tuple(name[:40] for name in hide[:MAX_NAMES])
+        return []
+    rejected = []
+    hide = [part.strip()[:40] for part in (st.query_params.get(HIDE) or "").split(",") if part.strip()][:MAX_NAMES]
+    rejected += [(HIDE, name) for name in hide if name not in names]
+    st.session_state["_hide"] = tuple(dict.fromkeys(name for name in hide if name in names))
     chosen = []
-    for part in (st.query_params.get(SECTIONS) or "").split(","):
-        if part.strip().isdigit() and 0 < int(part) < 100:
+    for part in (st.query_params.get(SECTIONS) or "").split(",")[:MAX_NAMES]:
+        if part.strip().isdigit() and 0 < int(part) <= section_count:
             chosen.append(int(part))
+        elif part.strip():
+            rejected.append((SECTIONS, part.strip()))
     st.session_state["_sections"] = tuple(sorted(set(chosen)))
+    return rejected
 
 
 def presenting() -> bool:
@@ -39,6 +52,12 @@ def presenting() -> bool:
 
 def hidden(name: str) -> bool:
     return name in st.session_state.get("_hide", ())
+
+
+def sets_hidden(*names: str) -> bool:
+    """Whether a button that sets the controls ``names`` must be hidden with them: a projected view whose
+    control is hidden must not change it by another way (a preset button, "set c to the average")."""
+    return any(hidden(name) for name in names)
 
 
 def section_shown(number: int | None) -> bool:
@@ -82,6 +101,17 @@ BASE_CSS = """
 [data-testid="stLayoutWrapper"]:has(> [class*="st-key-rnnlab-hidden-section-"]),
 [data-testid="stLayoutWrapper"]:has(> .st-key-rnnlab-document-language) { display: none; }
 [data-testid="stSidebar"] [data-testid="stMarkdownContainer"] code { word-break: break-all; white-space: normal; }
+/* A label with LaTeX drawn above its widget (ui.urlstate._labelled): a widget label's size, and no gap. */
+[class*="st-key-rnnlab-label-"] [data-testid="stMarkdownContainer"] p { font-size: 0.875rem; margin-bottom: 0.25rem; }
+/* A diagram's text at the size Graphviz laid it out for (its fontsize), not Streamlit's 0.6rem over all of it. */
+[data-testid="stGraphVizChart"] svg text { font-size: revert-layer !important; }
+/* On a phone a wide diagram (the LSTM cell) keeps its own size and scrolls sideways in its box, rather than
+   shrinking its text to 6 px; a caption's code at least 12 px. */
+@media (max-width: 640px) {
+  [data-testid="stGraphVizChart"] { overflow-x: auto; }
+  [data-testid="stGraphVizChart"] svg { max-width: none !important; }
+}
+[data-testid="stCaptionContainer"] code { font-size: max(12px, 0.75em); }
 /* Captions: Streamlit draws them at 60 % opacity, 3.9:1 on white; axe asks for 4.5:1. */
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #505260 !important; }
@@ -100,7 +130,6 @@ PRESENT_CSS = """
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li {
   max-width: 62ch;
 }
-[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 19px !important; }
 [data-testid="stMain"] h1 { font-size: 52px !important; }
 [data-testid="stMain"] h2 { font-size: 40px !important; }
 [data-testid="stMain"] h3 { font-size: 30px !important; }
@@ -109,16 +138,44 @@ PRESENT_CSS = """
 }
 [data-testid="stMain"] [data-testid="stMetricLabel"] * { font-size: 21px !important; }
 [data-testid="stMain"] .katex { font-size: 1.35em !important; }
+/* Nothing on the projector under 20 px (tables, code, captions, buttons, a widget's options and values): each
+   element's own size, or 20 px where Streamlit set it smaller. Not inside a formula, whose parts are sized
+   relative to it, nor inside a chart or diagram, whose text sizes are laid out by Vega and Graphviz (their own
+   larger sizes: PRESENT_CHART_CONFIG, ui.diagrams). :where() keeps it the weakest rule here: headings and the
+   sizes above win. */
+[data-testid="stMain"] :where(:not(.katex, .katex *, svg, svg *)) { font-size: max(20px, 1em) !important; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] table td,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] table th { font-size: 22px !important; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 20px !important; }
 </style>
 """
-# Charts in presenter mode: the same specs, with larger text (ui.charts.show merges this into their config).
+# Charts in presenter mode: the same specs, with larger text (ui.charts.show merges this into their config, and
+# raises a mark's or a title's own smaller size to PRESENT_MIN_PX).
+PRESENT_MIN_PX = 20  # no text on the projector is smaller (tests/test_browser.py measures it)
 PRESENT_CHART_CONFIG = {
-    "axis": {"labelFontSize": 17, "titleFontSize": 19},
-    "legend": {"labelFontSize": 17, "titleFontSize": 18},
-    "header": {"labelFontSize": 17, "titleFontSize": 19},
-    "title": {"fontSize": 21},
-    "text": {"fontSize": 16},
+    "axis": {"labelFontSize": 20, "titleFontSize": 22},
+    # A left axis's title, set upright above the axis: at 22 px a title written up the side ran past a short
+    # chart's height and was cut ("‖g‖ before clipp"); across the top it has the chart's width.
+    "axisLeft": {"titleAngle": 0, "titleAlign": "left", "titleAnchor": "end", "titleBaseline": "bottom", "titleY": -10},
+    "legend": {"labelFontSize": 20, "titleFontSize": 21, "labelLimit": 480},  # a name whole, not "…"
+    "header": {"labelFontSize": 20, "titleFontSize": 22},
+    "title": {"fontSize": 24},
+    "text": {"fontSize": 20},
 }
+
+
+def diagram(dot: str) -> str:
+    """A Graphviz diagram's source, its text enlarged for the projector in presenter mode (Graphviz lays the
+    diagram out around the larger text, so nothing overlaps). Every ``fontsize`` at least DIAGRAM_PRESENT_PT."""
+    if not presenting():
+        return dot
+    return re.sub(
+        r"fontsize\s*=\s*\"?(\d+(?:\.\d+)?)\"?", lambda m: f"fontsize={max(float(m[1]), DIAGRAM_PRESENT_PT):g}", dot
+    )
+
+
+# Graphviz's points (4/3 px each in a diagram shown at its own size): 21 px.
+DIAGRAM_PRESENT_PT = 16
 
 
 def styles() -> str:
@@ -128,5 +185,24 @@ def styles() -> str:
 def document_language(lang: str) -> str:
     """A script that sets ``<html lang>`` to the page's language: Streamlit's page always says "en", so a screen
     reader read the Korean pages with English rules (WCAG 3.1.1). ``lang`` is one of ui.i18n.LANGUAGES (the
-    sidebar switch's options), never typed text."""
-    return f"<script>document.documentElement.lang = {json.dumps(lang)};</script>"
+    sidebar switch's options), never typed text. It also installs, once, :data:`SCROLLER_SCRIPT`."""
+    return f"<script>document.documentElement.lang = {json.dumps(lang)};{SCROLLER_SCRIPT}</script>"
+
+
+# A diagram that scrolls sideways (a phone, BASE_CSS) takes the keyboard's focus, so it can be scrolled without a
+# mouse (WCAG 2.1.1; axe's scrollable-region-focusable). Installed once per browser tab; it follows the page's
+# changes and the window's width. A diagram that fits is no tab stop.
+SCROLLER_SCRIPT = """
+if (!window.rnnlabScrollers) {
+  const mark = () => {
+    for (const e of document.querySelectorAll('[data-testid="stGraphVizChart"]')) {
+      const scrolls = e.scrollWidth > e.clientWidth + 1;
+      if (scrolls && e.tabIndex !== 0) e.tabIndex = 0;
+      if (!scrolls && e.hasAttribute('tabindex')) e.removeAttribute('tabindex');
+    }
+  };
+  window.rnnlabScrollers = new MutationObserver(mark);
+  window.rnnlabScrollers.observe(document.body, {childList: true, subtree: true});
+  window.addEventListener('resize', mark);
+}
+"""

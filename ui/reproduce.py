@@ -4,8 +4,10 @@ A lesson's template is ``lessons/<name>/reproduce.py`` (:attr:`ui.registry.Lesso
 script with one assignment ``PARAMS = {...}`` (the page's settings by their URL names) and, where it needs the
 book's values, one ``CONSTANTS = {...}``, each possibly over several lines and ending with ``}`` alone or at the
 end of a line. :func:`script` writes the current values into ``PARAMS``, the lesson's constants (from its
-``params.py``, :attr:`ui.registry.Lesson.constants`) into ``CONSTANTS``, and the link back to the page at exactly
-this setting into the docstring, so what a student downloads recomputes what they see with ``rnn_core`` alone.
+``params.py``, :attr:`ui.registry.Lesson.constants`) into ``CONSTANTS``, the link back to the page at exactly
+this setting into the docstring (``{link}``), and the name the script is downloaded under (``{file}``, so the
+``python ...`` line it prints is the file the student has), so what a student downloads recomputes what they see
+with ``rnn_core`` alone.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ def _template(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def file_name(page: str) -> str:
+    """The name a lesson's script is downloaded under."""
+    return f"rnn-lab-{page}.py"
+
+
 def script(page: str, values: dict, link: str) -> str | None:
     """The page's script with ``values`` as its settings and ``link`` in its docstring; None without a script.
 
@@ -36,6 +43,7 @@ def script(page: str, values: dict, link: str) -> str | None:
     text = fill(_template(lesson.reproduce), "PARAMS", values)
     if lesson.constants:
         text = fill(text, "CONSTANTS", lesson.constants)
+    text = text.replace("{file}", file_name(page), 1)
     return text.replace("{link}", link.replace('"""', "%22%22%22"), 1)
 
 

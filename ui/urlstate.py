@@ -15,7 +15,9 @@ The widget helpers below create widgets *from* the spec, without a ``value=``: t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import streamlit as st
@@ -35,21 +37,23 @@ def _shadow(page: str, name: str) -> str:
     return f"_kept.{page}.{name}"
 
 
-def bind_page(page: str, params: Sequence[Param], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def bind_page(
+    page: str, params: Sequence[Param], overrides: dict[str, Any] | None = None, section_count: int = 99
+) -> dict[str, Any]:
     """Sync a page's parameters with the URL; call it before drawing the page's widgets.
 
     Args:
         page: the page id (its URL path).
         params: the page's specs.
         overrides: values set by the page itself this run (e.g. a click on a chart); they win.
+        section_count: the page's number of sections (a ``?sections=`` number beyond it gets a notice).
     Returns:
         ``{name: value}`` for every parameter. Notices about rejected URL values are shown by
         :func:`show_notices`.
     """
     entering = st.session_state.get("_url_page") != page
     st.session_state["_url_page"] = page
-    present.read_from_link(entering)
-    notices = []
+    notices = present.read_from_link(entering, {p.name for p in params}, section_count)
     for p in params:
         k = key(page, p.name)
         raw = st.query_params.get(p.name) if entering else None
@@ -115,7 +119,13 @@ def show_notices() -> None:
     notices = st.session_state.get("_url_notices", [])
     if len(notices) == 1:
         name, raw = notices[0]
-        st.warning(t("common.url_rejected", name=name, value=_shorten(raw)), icon=":material/warning:")
+        if name == present.HIDE:  # a control the page does not have: ignored
+            st.warning(t("common.url_unknown_hide", value=_shorten(raw)), icon=":material/warning:")
+        elif name == present.SECTIONS:  # a section the page does not have: ignored
+            count = integer(len(st.session_state.get("_page_sections", ())))
+            st.warning(t("common.url_unknown_sections", value=_shorten(raw), count=count), icon=":material/warning:")
+        else:  # a setting's value: its default is used
+            st.warning(t("common.url_rejected", name=name, value=_shorten(raw)), icon=":material/warning:")
     elif notices:  # one box for a mangled link, not a wall of them
         lines = "\n".join(f"- `{name}` = `{_shorten(raw)}`" for name, raw in notices)
         st.warning(t("common.url_rejected_many", count=len(notices)) + "\n\n" + lines, icon=":material/warning:")
@@ -141,6 +151,48 @@ def share_link() -> str:
 # widget that is not drawn would lose it).
 
 
+# A label with LaTeX ($W_{xh}$) is drawn as such, but Streamlit gives the widget the label's source as its
+# accessible name, and a screen reader read out "dollar W underscore brace x h". Such a label is drawn above the
+# widget as Markdown, and the widget is named with the plain text (W_xh written Wₓₕ).
+_GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "Delta": "Δ", "epsilon": "ε", "varepsilon": "ε",
+    "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "rho": "ρ", "sigma": "σ",
+    "tau": "τ", "phi": "φ", "omega": "ω", "cdot": "·", "times": "×", "le": "≤", "ge": "≥",
+}  # fmt: skip
+_SUB = dict(zip("0123456789aehijklmnoprstuvx+-", "₀₁₂₃₄₅₆₇₈₉ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ₊₋", strict=True))
+_SUP = dict(zip("0123456789n+-*T", "⁰¹²³⁴⁵⁶⁷⁸⁹ⁿ⁺⁻*ᵀ", strict=True))
+
+
+def plain_label(label: str) -> str:
+    """A label's text without LaTeX, as a screen reader should read it: ``$W_{xh}$`` → ``Wₓₕ``, ``$\\rho$`` → ``ρ``
+    (a sub- or superscript with no Unicode form stays ``_f``)."""
+
+    def script(match: re.Match) -> str:
+        table = _SUB if match[1] == "_" else _SUP
+        body = match[2] or match[3]
+        return "".join(table[c] for c in body) if all(c in table for c in body) else match[1] + body
+
+    def math(match: re.Match) -> str:
+        body = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m[1], m[1]), match[1])
+        body = re.sub(r"([_^])(?:\{([^{}]*)\}|([A-Za-z0-9*]))", script, body)
+        return re.sub(r"[{}\\]", "", body)
+
+    return re.sub(r"\$([^$]*)\$", math, label)
+
+
+@contextlib.contextmanager
+def _labelled(label: str, widget_key: str, kwargs: dict) -> Iterator[str]:
+    """Where a widget with ``label`` goes, and the label to give it: the label itself, or, for a label with LaTeX,
+    its plain text, with the label drawn above in Markdown (help included) and the widget's own label collapsed."""
+    if "$" not in label or kwargs.get("label_visibility", "visible") != "visible":
+        yield label
+        return
+    with st.container(gap=None, key=f"rnnlab-label-{widget_key}"):  # styled as a label (ui.present.BASE_CSS)
+        st.markdown(label, help=kwargs.get("help"))  # the widget keeps it too, unseen with its label collapsed
+        kwargs["label_visibility"] = "collapsed"
+        yield plain_label(label)
+
+
 def _persisting(kwargs: dict) -> dict:
     """Widgets keep their value while the page shows them only now and then (a conditional input, a section
     hidden by a choice): ``persist_state="page"``, so a fragment's run never sees the key vanish."""
@@ -158,28 +210,30 @@ def slider(page: str, p: Param, label: str, **kwargs) -> Any:
     if present.hidden(p.name):
         return _kept(page, p)
     cast = float if p.kind == "float" else int
-    return st.slider(
-        label,
-        min_value=cast(p.lo),
-        max_value=cast(p.hi),
-        step=cast(p.step or 1),
-        key=key(page, p.name),
-        **_persisting(kwargs),
-    )
+    with _labelled(label, key(page, p.name), kwargs) as name:
+        return st.slider(
+            name,
+            min_value=cast(p.lo),
+            max_value=cast(p.hi),
+            step=cast(p.step or 1),
+            key=key(page, p.name),
+            **_persisting(kwargs),
+        )
 
 
 def number(page: str, p: Param, label: str, **kwargs) -> Any:
     if present.hidden(p.name):
         return _kept(page, p)
     cast = float if p.kind == "float" else int
-    return st.number_input(
-        label,
-        min_value=cast(p.lo),
-        max_value=cast(p.hi),
-        step=cast(p.step or 1),
-        key=key(page, p.name),
-        **_persisting(kwargs),
-    )
+    with _labelled(label, key(page, p.name), kwargs) as name:
+        return st.number_input(
+            name,
+            min_value=cast(p.lo),
+            max_value=cast(p.hi),
+            step=cast(p.step or 1),
+            key=key(page, p.name),
+            **_persisting(kwargs),
+        )
 
 
 def choice(page: str, p: Param, label: str, format_func: Callable[[Any], str], widget=None, **kwargs) -> Any:
@@ -188,15 +242,17 @@ def choice(page: str, p: Param, label: str, format_func: Callable[[Any], str], w
     widget = widget or st.radio
     # Labels are fixed now, in this run's language: Streamlit may call format_func outside the script run.
     labels = {option: format_func(option) for option in p.options}
-    return widget(
-        label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **_persisting(kwargs)
-    )
+    with _labelled(label, key(page, p.name), kwargs) as name:
+        return widget(
+            name, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **_persisting(kwargs)
+        )
 
 
 def text(page: str, p: Param, label: str, **kwargs) -> str:
     if present.hidden(p.name):
         return _kept(page, p)
-    return bounded_text(label, key(page, p.name), p.max_chars, p.default, **_persisting(kwargs))
+    with _labelled(label, key(page, p.name), kwargs) as name:
+        return bounded_text(name, key(page, p.name), p.max_chars, p.default, **_persisting(kwargs))
 
 
 def bounded_text(label: str, widget_key: str, limit: int, fallback: str, **kwargs) -> str:
@@ -246,6 +302,7 @@ def multichoice(page: str, p: Param, label: str, format_func: Callable[[Any], st
         return _kept(page, p)
     widget = widget or st.multiselect
     labels = {option: format_func(option) for option in p.options}
-    return widget(
-        label, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **_persisting(kwargs)
-    )
+    with _labelled(label, key(page, p.name), kwargs) as name:
+        return widget(
+            name, options=list(p.options), format_func=labels.__getitem__, key=key(page, p.name), **_persisting(kwargs)
+        )

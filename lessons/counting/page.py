@@ -7,7 +7,7 @@ from lessons.counting import divergence, figures, params, tables
 from lessons.counting import readings as lesson
 from lessons.counting.controls import data_controls
 from rnn_core import counting, gradcheck, optim
-from ui import charts, page, urlstate
+from ui import charts, page, present, urlstate
 from ui.code_panel import opened_expander, under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
@@ -55,13 +55,14 @@ def by_hand() -> None:
             urlstate.slider(PAGE, P["u"], t("counting.u_label"))
         with col_w:
             urlstate.slider(PAGE, P["w"], t("counting.w_label"))
-        for column, (key, u, w) in zip(st.columns(len(params.PRESETS)), params.PRESETS, strict=True):
-            column.button(
-                t(key, u=num(u), w=num(w)),
-                on_click=lesson.preset,
-                args=(u, w),
-                key=f"counting_btn_{key.rsplit('_', 1)[1]}",
-            )
+        if not present.sets_hidden("u", "w"):  # the presets set U and W: hidden with either slider
+            for column, (key, u, w) in zip(st.columns(len(params.PRESETS)), params.PRESETS, strict=True):
+                column.button(
+                    t(key, u=num(u), w=num(w)),
+                    on_click=lesson.preset,
+                    args=(u, w),
+                    key=f"counting_btn_{key.rsplit('_', 1)[1]}",
+                )
 
         try:
             x = counting.parse_sequence(v["seq"], params.MAX_STEPS)
@@ -85,9 +86,11 @@ def by_hand() -> None:
         described = t("counting.diagram_alt", steps=integer(len(x)), U=num(U), W=num(W), y=num(y))
         with st.container(key="counting-wide-diagram"):  # rows of steps, time left to right
             for row in figures.unrolled_counting(x, S[0], U, W):
-                st.graphviz_chart(row, alt=described)
+                st.graphviz_chart(present.diagram(row), alt=described)
         with st.container(key="counting-narrow-diagram"):  # a phone: one step a line, time downwards
-            st.graphviz_chart(figures.unrolled_counting(x, S[0], U, W, shown=6, stacked=True)[0], alt=described)
+            st.graphviz_chart(
+                present.diagram(figures.unrolled_counting(x, S[0], U, W, shown=6, stacked=True)[0]), alt=described
+            )
         st.caption(t("counting.diagram_caption", steps=integer(len(x))))
         st.markdown(lesson.memory_sentence(len(x), W))
 
@@ -258,7 +261,8 @@ def training() -> None:
                     figures.surface_chart(lang, data, start, v["lr"], v["iters"], layout == "narrow"),
                     name="counting-surface",
                     key=key,
-                    on_select="rerun",
+                    # A click sets the start: not while the link hides the start's controls.
+                    on_select="ignore" if present.sets_hidden("u0", "w0") else "rerun",
                     selection_mode="cell",
                     width="content",
                 )

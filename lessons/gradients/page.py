@@ -5,7 +5,7 @@ import streamlit as st
 from lessons.gradients import figures, params
 from lessons.gradients import readings as lesson
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral, vanilla
-from ui import charts, page, urlstate
+from ui import charts, page, present, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
@@ -136,7 +136,10 @@ def matrices() -> None:
                     t("gradients.matrix_label"),
                     help=t("gradients.matrix_help", example=P["matrix"].default, limit=num(params.MAX_ENTRY)),
                 )
-            st.button(t("gradients.nonnormal_button"), on_click=lesson.load_non_normal, key="gradients_btn_nonnormal")
+            if not present.sets_hidden("kind", "matrix"):
+                st.button(
+                    t("gradients.nonnormal_button"), on_click=lesson.load_non_normal, key="gradients_btn_nonnormal"
+                )
         with k2:
             s1, s2 = st.columns(2)
             with s1:

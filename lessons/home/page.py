@@ -7,7 +7,7 @@ from lessons.home import figures
 from lessons.home import readings as lesson
 from lessons.home.params import ACTIVATION_NAMES, INPUT_LIMIT, MAX_STEPS, PARAMS, P
 from rnn_core import intro, vanilla
-from ui import charts, page, registry, urlstate
+from ui import charts, page, present, registry, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
@@ -46,16 +46,20 @@ def feed_a_sequence() -> None:
         page.prose("home.recurrence_text")
         folded, unrolled = st.columns([1, 3])
         folded.graphviz_chart(
-            figures.folded_rnn(
-                {"input": t("home.node_input"), "state": t("home.node_state"), "output": t("home.node_output")}
+            present.diagram(
+                figures.folded_rnn(
+                    {"input": t("home.node_input"), "state": t("home.node_state"), "output": t("home.node_output")}
+                )
             ),
             alt=t("home.folded_alt"),
         )
         folded.caption(t("home.folded_caption"))
         alt = t("home.unrolled_alt", steps=integer(steps))  # one of the two is shown, by the screen's width
-        unrolled.container(key="home-unrolled-wide").graphviz_chart(figures.unrolled_rnn(steps), alt=alt)
+        unrolled.container(key="home-unrolled-wide").graphviz_chart(
+            present.diagram(figures.unrolled_rnn(steps)), alt=alt
+        )
         unrolled.container(key="home-unrolled-stacked").graphviz_chart(
-            figures.unrolled_rnn(steps, stacked=True), alt=alt
+            present.diagram(figures.unrolled_rnn(steps, stacked=True)), alt=alt
         )
         unrolled.caption(t("home.unrolled_caption", steps=integer(steps)))
         exercise_box(PAGE, "home_tanh_state")

@@ -5,7 +5,7 @@ import streamlit as st
 from lessons.lstm import figures, params
 from lessons.lstm import readings as lesson
 from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
-from ui import charts, page, urlstate
+from ui import charts, page, present, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
@@ -82,7 +82,7 @@ def one_cell() -> None:
         weights = lesson.cell_params(v)
         values_now = lstm.cell_values(v["x"], v["h"], v["c"], weights)
         inputs = {"x": v["x"], "h_prev": v["h"], "c_prev": v["c"]}
-        st.graphviz_chart(figures.cell_diagram({**values_now, **inputs}, figures.diagram_labels()))
+        st.graphviz_chart(present.diagram(figures.cell_diagram({**values_now, **inputs}, figures.diagram_labels())))
         st.caption(t("lstm.diagram_caption"))
         for column, (name, key) in zip(
             st.columns(6),
@@ -111,7 +111,11 @@ def one_cell() -> None:
         with o2:
             urlstate.choice(PAGE, P["out"], t("lstm.out_label"), lesson.mode_name)
         ideal = lstm.cell_values(v["x"], v["h"], v["c"], weights, lstm.mode_clamp(v["mode"], v["out"]))
-        st.graphviz_chart(figures.cell_diagram({**ideal, **inputs}, figures.diagram_labels(), clamped=frozenset("fio")))
+        st.graphviz_chart(
+            present.diagram(
+                figures.cell_diagram({**ideal, **inputs}, figures.diagram_labels(), clamped=frozenset("fio"))
+            )
+        )
         d1, d2 = st.columns([2, 3])
         with d1:
             slider("sat", t("lstm.sat_label"), help=t("lstm.sat_help"))

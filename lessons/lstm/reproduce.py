@@ -2,9 +2,11 @@
 
 Page: {link}
 
-Run it from the root of a clone of the repository (`pip install .` there installs rnn_core; numpy is all it
-needs); it reads the shipped models and the lag sweep from the clone's data/lstm/:
-    python lstm.py
+rnn_core, the lab's own numpy package, comes with RNN Lab's source: clone the repository of the app this script
+came from, then, in the clone (with this script saved there):
+    pip install .        # installs rnn_core (numpy is all it needs)
+    python {file}
+Run from the clone's root, it reads the shipped models and the lag sweep from data/lstm/ there.
 At a lag the app does not ship, it trains both models as the page does (seed 0, the sweep's settings): that
 takes a while, and another BLAS build may round the last digits differently.
 """

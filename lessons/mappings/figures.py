@@ -202,7 +202,8 @@ def accuracy_by_length(
                 "kind:N",
                 title=kind_title,
                 scale=alt.Scale(domain=[trained_name, beyond_name], range=[PALETTE[0], PALETTE[3]]),
-                legend=alt.Legend(orient="bottom", labelLimit=400, titleLimit=400),
+                # One entry a line: side by side the two names ran past a phone's width and were cut.
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400, titleLimit=400),
             ),
             shape=alt.Shape(
                 "kind:N",

@@ -7,7 +7,7 @@ from lessons.mappings import figures
 from lessons.mappings import readings as lesson
 from lessons.mappings.params import INPUT_PARAM, PARAMS, TASKS, P
 from rnn_core import mappings, vanilla
-from ui import charts, page, urlstate
+from ui import charts, page, present, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
 from ui.exercise_box import exercise_box
@@ -37,7 +37,7 @@ with page.section("mappings.five_header"):
     task = urlstate.choice(PAGE, P["m"], t("mappings.choose_label"), lambda o: t(lesson.NAMES[o]), horizontal=True)
     spec = mappings.TASKS[task]
     for column, mapping in zip(st.columns(len(TASKS)), TASKS, strict=True):
-        column.graphviz_chart(figures.sketch(mapping, mapping == task), alt=t(lesson.NAMES[mapping]))
+        column.graphviz_chart(present.diagram(figures.sketch(mapping, mapping == task)), alt=t(lesson.NAMES[mapping]))
         column.markdown(f"**{t(lesson.SHORT[mapping])}**" if mapping == task else t(lesson.SHORT[mapping]))
     st.caption(t("mappings.overview_caption"))
     exercise_box(PAGE, "mappings_application")
@@ -72,7 +72,9 @@ def feed_it() -> None:
         shown = lesson.output_names(task)
         edges = {"encoded": t("mappings.encoded_edge", last=figures.subscript("h", len(x)))}
         st.graphviz_chart(
-            figures.unrolled(task, x, result.outputs, result.right, lesson.input_names(task), shown, edges),
+            present.diagram(
+                figures.unrolled(task, x, result.outputs, result.right, lesson.input_names(task), shown, edges)
+            ),
             alt=t("mappings.diagram_alt"),
         )
         st.caption(t("mappings.diagram_caption"))

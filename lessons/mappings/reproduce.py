@@ -2,10 +2,12 @@
 
 Page: {link}
 
-Run it from the root of a clone of the repository: the trained weights are read from data/mappings/<mapping>.npz
-there (`pip install .` installs rnn_core; numpy is all it needs; from another folder the script looks beside
-the rnn_core it imports):
-    python rnn-lab-mappings.py
+rnn_core, the lab's own numpy package, comes with RNN Lab's source: clone the repository of the app this script
+came from, then, in the clone (with this script saved there):
+    pip install .        # installs rnn_core (numpy is all it needs)
+    python {file}
+Run from the clone's root, it reads the trained weights from data/mappings/<mapping>.npz there (from another
+folder it looks beside the rnn_core it imports).
 """
 
 from pathlib import Path

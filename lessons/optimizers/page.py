@@ -11,7 +11,7 @@ from lessons.optimizers import figures as oc
 from lessons.optimizers import params
 from lessons.optimizers import readings as lesson
 from rnn_core import counting, optim, race
-from ui import charts, page, urlstate
+from ui import charts, page, present, urlstate
 from ui.code_panel import under_the_hood
 from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
@@ -31,6 +31,8 @@ SECTIONS = (
 
 page.frame("optimizers.title", "optimizers.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.SURFACE_CSS)
+if present.presenting():  # the projector: the race across the whole width (SURFACE_CSS caps it for reading)
+    st.html("<style>.st-key-optimizers-race-surface { max-width: none; }</style>")
 st.session_state[lesson.SHARED] = lesson.shared(page.values())  # what sections 3-5 are drawn with in this run
 
 
@@ -56,19 +58,20 @@ def the_race() -> None:
             urlstate.number(PAGE, P["iters"], t("optimizers.iters_label"))
         with s4:
             urlstate.number(PAGE, P["goal"], t("optimizers.goal_label"), format="%g", help=t("optimizers.goal_help"))
-        b1, b2 = st.columns(2)
-        b1.button(
-            t("optimizers.preset_gd_start", **lesson.point(BOOK["start"])),
-            key="optimizers_btn_gd_start",
-            on_click=lesson.put,
-            kwargs={"u0": BOOK["start"][0], "w0": BOOK["start"][1], "it": 0},
-        )
-        b2.button(
-            t("optimizers.preset_rprop_start", **lesson.point(BOOK["rprop_start"])),
-            key="optimizers_btn_rprop_start",
-            on_click=lesson.put,
-            kwargs={"u0": BOOK["rprop_start"][0], "w0": BOOK["rprop_start"][1], "it": 0},
-        )
+        if not present.sets_hidden("u0", "w0", "it"):  # the start buttons set these: hidden with any of them
+            b1, b2 = st.columns(2)
+            b1.button(
+                t("optimizers.preset_gd_start", **lesson.point(BOOK["start"])),
+                key="optimizers_btn_gd_start",
+                on_click=lesson.put,
+                kwargs={"u0": BOOK["start"][0], "w0": BOOK["start"][1], "it": 0},
+            )
+            b2.button(
+                t("optimizers.preset_rprop_start", **lesson.point(BOOK["rprop_start"])),
+                key="optimizers_btn_rprop_start",
+                on_click=lesson.put,
+                kwargs={"u0": BOOK["rprop_start"][0], "w0": BOOK["rprop_start"][1], "it": 0},
+            )
         urlstate.multichoice(
             PAGE, P["race"], t("optimizers.race_label"), names.get, widget=st.pills, selection_mode="multi"
         )
@@ -98,7 +101,8 @@ def the_race() -> None:
                 args,
                 where=st.container(key="optimizers-race-surface"),
                 key=lesson.SURFACE_KEY,
-                on_select="rerun",
+                # A click sets the start and rewinds: not while the link hides one of those controls.
+                on_select="ignore" if present.sets_hidden("u0", "w0", "it") else "rerun",
                 selection_mode="cell",
                 width="stretch",
                 name="optimizers-race-surface",
@@ -153,15 +157,16 @@ def stepping() -> None:
     with page.section("optimizers.step_header"):
         page.prose("optimizers.step_text")
         p1, p2, p3 = st.columns([1, 2, 2], vertical_alignment="bottom")
-        p1.button(
-            t("optimizers.pause") if playing else t("optimizers.play"),
-            key="optimizers_btn_play",
-            on_click=lesson.toggle_play,
-            args=(last,),
-            disabled=last == 0,
-            type="primary",
-            icon=":material/pause:" if playing else ":material/play_arrow:",
-        )
+        if not present.sets_hidden("it"):  # playing moves the iteration: not with its slider hidden
+            p1.button(
+                t("optimizers.pause") if playing else t("optimizers.play"),
+                key="optimizers_btn_play",
+                on_click=lesson.toggle_play,
+                args=(last,),
+                disabled=last == 0,
+                type="primary",
+                icon=":material/pause:" if playing else ":material/play_arrow:",
+            )
         with p2:
             urlstate.choice(
                 PAGE, P["speed"], t("optimizers.speed_label"), lambda o: lesson.speed_label(o, last), horizontal=True
@@ -310,12 +315,13 @@ def clipping() -> None:
             high_factor=num(high_factor),
             ratio=num(threshold / average) if average > 0 else "—",
         )
-        st.button(
-            t("optimizers.use_average"),
-            key="optimizers_btn_average",
-            on_click=lesson.put,
-            kwargs={"cth": float(min(round(average / 5) * 5, P["cth"].hi))},
-        )
+        if not present.sets_hidden("cth"):  # it sets c: hidden with c's slider
+            st.button(
+                t("optimizers.use_average"),
+                key="optimizers_btn_average",
+                on_click=lesson.put,
+                kwargs={"cth": float(min(round(average / 5) * 5, P["cth"].hi))},
+            )
         st.markdown(f"**{t('optimizers.norm_chart')}**")
         oc.show_reading(
             oc.norm_chart(lang, data, threshold, iteration),
@@ -432,16 +438,17 @@ def newton() -> None:
             urlstate.slider(PAGE, P["nw"], t("optimizers.nw_label"))
         with n3:
             urlstate.number(PAGE, P["ndamp"], t("optimizers.ndamp_label"), format="%g")
-        places = list(params.NEWTON_PRESETS.items())
-        for pair in (places[:2], places[2:]):  # two rows of two (a phone stacks them in this order)
-            for column, (button_key, (label, pu, pw)) in zip(st.columns(2), pair, strict=True):
-                column.button(
-                    t(label, **lesson.point((pu, pw))),
-                    key=button_key,
-                    on_click=lesson.put,
-                    kwargs={"nu": pu, "nw": pw},
-                    width="stretch",
-                )
+        if not present.sets_hidden("nu", "nw"):  # the places set both: hidden with either control
+            places = list(params.NEWTON_PRESETS.items())
+            for pair in (places[:2], places[2:]):  # two rows of two (a phone stacks them in this order)
+                for column, (button_key, (label, pu, pw)) in zip(st.columns(2), pair, strict=True):
+                    column.button(
+                        t(label, **lesson.point((pu, pw))),
+                        key=button_key,
+                        on_click=lesson.put,
+                        kwargs={"nu": pu, "nw": pw},
+                        width="stretch",
+                    )
         data = lesson.data_args(v)
         here = lesson.steps(data, v["nu"], v["nw"], v["lr_sgd"], v["ndamp"])
         e1, e2, e3 = st.columns([2, 1, 1])

@@ -2,8 +2,10 @@
 
 Page: {link}
 
-Run it from a clone of the repository (`pip install .` there installs rnn_core; numpy is all it needs):
-    python optimizers.py
+rnn_core, the lab's own numpy package, comes with RNN Lab's source: clone the repository of the app this script
+came from, then, in the clone (with this script saved there):
+    pip install .        # installs rnn_core (numpy is all it needs)
+    python {file}
 """
 
 import numpy as np
