@@ -27,21 +27,24 @@ QR_PX = 420  # at most (a narrower column shrinks it): code, QR code and count f
 # Our own markup; every text placed in it is ours (locale files, the generated class code, the address) and
 # escaped; colours are the theme's (a dark theme too). Sizes follow the width of the box they are in (container
 # units, so an open sidebar counts): the code is 19 % of the main column, at most 200 px (200 px at 1920, 62 px on a
-# 390 px phone), whole on one line.
+# 390 px phone), whole on one line. Presenter mode raises every text to at least 20 px with !important
+# (ui/present.py): these rules are more specific, so the join screen keeps its own, larger sizes and its monospace.
 STYLE = """
 <style>
 .rnnlab-join { text-align: center; margin: 0; container-type: inline-size; }
-.rnnlab-join-label { font-size: clamp(20px, 2.6cqi, 40px); margin: 0; }
-.rnnlab-join-code {
-  font-family: "Source Code Pro", ui-monospace, monospace; font-weight: 700; letter-spacing: 0.04em;
-  font-size: clamp(44px, 19cqi, 200px); line-height: 1.05; margin: 0; white-space: nowrap;
+[data-testid="stMain"] .rnnlab-join-label { font-size: clamp(20px, 2.6cqi, 40px) !important; margin: 0; }
+[data-testid="stMain"] .rnnlab-join-code {
+  font-family: "Source Code Pro", ui-monospace, monospace !important; font-weight: 700; letter-spacing: 0.04em;
+  font-size: clamp(44px, 19cqi, 200px) !important; line-height: 1.05 !important; margin: 0; white-space: nowrap;
 }
-.rnnlab-join-url {
-  font-family: "Source Code Pro", ui-monospace, monospace; font-size: clamp(18px, 3.8cqi, 40px);
+[data-testid="stMain"] .rnnlab-join-url {
+  font-family: "Source Code Pro", ui-monospace, monospace !important; font-size: clamp(18px, 3.8cqi, 40px) !important;
   overflow-wrap: anywhere; margin: 0 0 0.4em 0;
 }
-.rnnlab-join-count { font-size: clamp(26px, 8cqi, 64px); font-weight: 600; margin: 0.3em 0 0 0; }
-.rnnlab-join-hint { font-size: clamp(18px, 3cqi, 30px); margin: 0; }
+[data-testid="stMain"] .rnnlab-join-count {
+  font-size: clamp(26px, 8cqi, 64px) !important; font-weight: 600; margin: 0.3em 0 0 0;
+}
+[data-testid="stMain"] .rnnlab-join-hint { font-size: clamp(18px, 3cqi, 30px) !important; margin: 0; }
 </style>
 """
 
