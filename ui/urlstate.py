@@ -207,26 +207,20 @@ def _kept(page: str, p: Param) -> Any:
 
 
 def slider(page: str, p: Param, label: str, **kwargs) -> Any:
-    if present.hidden(p.name):
-        return _kept(page, p)
-    cast = float if p.kind == "float" else int
-    with _labelled(label, key(page, p.name), kwargs) as name:
-        return st.slider(
-            name,
-            min_value=cast(p.lo),
-            max_value=cast(p.hi),
-            step=cast(p.step or 1),
-            key=key(page, p.name),
-            **_persisting(kwargs),
-        )
+    return _ranged(st.slider, page, p, label, kwargs)
 
 
 def number(page: str, p: Param, label: str, **kwargs) -> Any:
+    return _ranged(st.number_input, page, p, label, kwargs)
+
+
+def _ranged(widget, page: str, p: Param, label: str, kwargs: dict) -> Any:
+    """A slider or number box over ``p``'s range and step, kept when hidden."""
     if present.hidden(p.name):
         return _kept(page, p)
     cast = float if p.kind == "float" else int
     with _labelled(label, key(page, p.name), kwargs) as name:
-        return st.number_input(
+        return widget(
             name,
             min_value=cast(p.lo),
             max_value=cast(p.hi),
