@@ -3,7 +3,9 @@ both languages; answers reach the class store, and a database that is away does 
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from apptest_helpers import SEED_POOL, assert_clean, give_seeds, open_app, set_clock, texts, url_of
@@ -420,7 +422,27 @@ def test_two_wrong_tries_show_the_answer_the_explanation_and_the_link(lang, fake
     assert tr(lang, "nav.lstm") in texts(at)
     link = next(e.value for e in at.markdown if tr(lang, "exercise_box.open_setting") in e.value)
     assert "/counting?" in link and "w=2.5" in link and f"lang={lang}" in link
+    assert "join=" not in link and "me=" not in link  # no class: nothing to carry
     assert check_button(at).disabled
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_exact_setting_link_keeps_a_student_in_their_class_as_themselves(lang, fake, store):
+    """The link a box offers after two tries opens a new tab: a student of a class stays in it, the same student
+    (their answers there are recorded, and counted once)."""
+    info = store.create_class().info
+    first = student_session(lang, {"join": codes.display(info.code)})
+    me = first.session_state["_class.joined"]["me"]
+    set_clock(first, 100.0)
+    answer_box(first, "7")
+    set_clock(first, 102.0)
+    answer_box(first, "8")
+    link = next(e.value for e in first.markdown if tr(lang, "exercise_box.open_setting") in e.value)
+    query = parse_qs(urlsplit(re.search(r"\((http[^)]+)\)", link).group(1)).query)
+    assert query["join"] == [codes.display(info.code)] and query["me"] == [me]
+    tab = student_session(lang, {"join": query["join"][0], "me": query["me"][0]})
+    assert tab.session_state["_class.joined"]["me"] == me
+    assert store.student_count(info.id) == 1
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
