@@ -49,11 +49,14 @@ def wait_until_run(page) -> None:
 
 
 def wait_until_drawn(page) -> None:
-    """:func:`wait_until_run`, and every chart on show has drawn its marks (a hidden one is never drawn)."""
+    """:func:`wait_until_run`, and every chart on show has drawn its marks. A hidden one is never drawn, nor, at
+    times, one inside a closed expander: the browser may keep its box laid out (0 px high) and Streamlit draws it
+    when the expander opens."""
     wait_until_run(page)
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                  .every(c => !c.offsetParent || c.querySelector('canvas, svg.marks'))""",
+                  .every(c => !c.offsetParent || c.closest('details:not([open])')
+                              || c.querySelector('canvas, svg.marks'))""",
         timeout=60_000,
     )
 
