@@ -27,24 +27,21 @@ QR_PX = 420  # at most (a narrower column shrinks it): code, QR code and count f
 # Our own markup; every text placed in it is ours (locale files, the generated class code, the address) and
 # escaped; colours are the theme's (a dark theme too). Sizes follow the width of the box they are in (container
 # units, so an open sidebar counts): the code is 19 % of the main column, at most 200 px (200 px at 1920, 62 px on a
-# 390 px phone), whole on one line. Presenter mode raises every text to at least 20 px with !important
-# (ui/present.py): these rules are more specific, so the join screen keeps its own, larger sizes and its monospace.
+# 390 px phone), whole on one line. Presenter mode leaves them alone (class rnnlab-own-size: ui/present.py).
 STYLE = """
 <style>
 .rnnlab-join { text-align: center; margin: 0; container-type: inline-size; }
-[data-testid="stMain"] .rnnlab-join-label { font-size: clamp(20px, 2.6cqi, 40px) !important; margin: 0; }
-[data-testid="stMain"] .rnnlab-join-code {
-  font-family: "Source Code Pro", ui-monospace, monospace !important; font-weight: 700; letter-spacing: 0.04em;
-  font-size: clamp(44px, 19cqi, 200px) !important; line-height: 1.05 !important; margin: 0; white-space: nowrap;
+.rnnlab-join-label { font-size: clamp(20px, 2.6cqi, 40px); margin: 0; }
+.rnnlab-join-code {
+  font-family: "Source Code Pro", ui-monospace, monospace; font-weight: 700; letter-spacing: 0.04em;
+  font-size: clamp(44px, 19cqi, 200px); line-height: 1.05; margin: 0; white-space: nowrap;
 }
-[data-testid="stMain"] .rnnlab-join-url {
-  font-family: "Source Code Pro", ui-monospace, monospace !important; font-size: clamp(18px, 3.8cqi, 40px) !important;
+.rnnlab-join-url {
+  font-family: "Source Code Pro", ui-monospace, monospace; font-size: clamp(18px, 3.8cqi, 40px);
   overflow-wrap: anywhere; margin: 0 0 0.4em 0;
 }
-[data-testid="stMain"] .rnnlab-join-count {
-  font-size: clamp(26px, 8cqi, 64px) !important; font-weight: 600; margin: 0.3em 0 0 0;
-}
-[data-testid="stMain"] .rnnlab-join-hint { font-size: clamp(18px, 3cqi, 30px) !important; margin: 0; }
+.rnnlab-join-count { font-size: clamp(26px, 8cqi, 64px); font-weight: 600; margin: 0.3em 0 0 0; }
+.rnnlab-join-hint { font-size: clamp(18px, 3cqi, 30px); margin: 0; }
 </style>
 """
 
@@ -72,7 +69,7 @@ def join_screen(store, class_id: int, code: str) -> None:
     with st.container(border=True, key="rnnlab-join-screen"):
         st.html(
             STYLE
-            + '<div class="rnnlab-join">'
+            + '<div class="rnnlab-join rnnlab-own-size">'
             + f'<p class="rnnlab-join-label">{html.escape(t("join.code_label"))}</p>'
             + f'<p class="rnnlab-join-code">{html.escape(codes.display(code))}</p>'
             + "</div>"
@@ -82,7 +79,7 @@ def join_screen(store, class_id: int, code: str) -> None:
         with words:
             st.html(
                 STYLE
-                + '<div class="rnnlab-join">'
+                + '<div class="rnnlab-join rnnlab-own-size">'
                 + f'<p class="rnnlab-join-hint">{html.escape(t("join.scan_or_type"))}</p>'
                 + f'<p class="rnnlab-join-url">{html.escape(url)}</p>'
                 + f'<p class="rnnlab-join-hint">{html.escape(t("join.or_code"))}</p>'
@@ -102,5 +99,6 @@ def joined_count(store, class_id: int) -> None:
     text = t("join.count_unknown") if n is None else t("join.count_one" if n == 1 else "join.count_many", n=n)
     st.html(
         STYLE
-        + f'<div class="rnnlab-join"><p class="rnnlab-join-count" aria-live="polite">{html.escape(text)}</p></div>'
+        + '<div class="rnnlab-join rnnlab-own-size">'
+        + f'<p class="rnnlab-join-count" aria-live="polite">{html.escape(text)}</p></div>'
     )

@@ -141,9 +141,12 @@ PRESENT_CSS = """
 /* Nothing on the projector under 20 px (tables, code, captions, buttons, a widget's options and values): each
    element's own size, or 20 px where Streamlit set it smaller. Not inside a formula, whose parts are sized
    relative to it, nor inside a chart or diagram, whose text sizes are laid out by Vega and Graphviz (their own
-   larger sizes: PRESENT_CHART_CONFIG, ui.diagrams). :where() keeps it the weakest rule here: headings and the
-   sizes above win. */
-[data-testid="stMain"] :where(:not(.katex, .katex *, svg, svg *)) { font-size: max(20px, 1em) !important; }
+   larger sizes: PRESENT_CHART_CONFIG, ui.diagrams), nor inside our own markup that sets its sizes for the
+   projector itself (class rnnlab-own-size: the join screen's code is 200 px). :where() keeps it the weakest rule
+   here: headings and the sizes above win. */
+[data-testid="stMain"] :where(:not(.katex, .katex *, svg, svg *, .rnnlab-own-size, .rnnlab-own-size *)) {
+  font-size: max(20px, 1em) !important;
+}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] table td,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] table th { font-size: 22px !important; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 20px !important; }
