@@ -70,6 +70,28 @@ def no_class(monkeypatch, tmp_path):
     monkeypatch.setenv("RNNLAB_DATABASE_URL", f"sqlite:///{tmp_path / 'class.db'}")
 
 
+@pytest.fixture
+def database(tmp_path, monkeypatch) -> str:
+    """The URL of an SQLite class store of this test's own, which the pages use (``RNNLAB_DATABASE_URL``); no
+    public address is configured (``RNNLAB_PUBLIC_URL``), so links are built from the request as on a laptop."""
+    from ui.shortlinks import PUBLIC_URL_ENV
+
+    url = f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
+    monkeypatch.setenv("RNNLAB_DATABASE_URL", url)
+    monkeypatch.delenv(PUBLIC_URL_ENV, raising=False)
+    return url
+
+
+@pytest.fixture
+def store(database):
+    """The class store the pages use in this test (a module with a store of other settings defines its own)."""
+    from classroom.store import ClassStore
+
+    s = ClassStore(database)
+    yield s
+    s.dispose()
+
+
 def pytest_collection_modifyitems(items):
     """The browser tests first: each takes 5-20 s, and xdist's workers then share the many short tests at the
     end, so that no core waits for one long test to finish (a stable sort keeps each file's order)."""

@@ -23,18 +23,8 @@ from ui.i18n import LANGUAGES, catalog
 DAY = 86400.0
 
 
-@pytest.fixture(autouse=True)
-def database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
-    monkeypatch.setenv("RNNLAB_DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture
-def store(database):
-    s = ClassStore(database)
-    yield s
-    s.dispose()
+# Every test here runs on a class store of its own (tests/conftest.py: database, store).
+pytestmark = pytest.mark.usefixtures("database")
 
 
 def open_class(lang: str, params: dict | None = None) -> AppTest:

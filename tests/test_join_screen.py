@@ -11,7 +11,6 @@ from streamlit_compat import open_page
 
 import ui.join_screen
 from classroom import codes
-from classroom.store import ClassStore
 from ui.i18n import LANGUAGES, catalog
 from ui.shortlinks import MAX_PUBLIC_URL, PUBLIC_URL_ENV, configured_root, is_local, request_root
 
@@ -19,19 +18,8 @@ ROOM = "http://192.168.1.20:8501/"
 PAGES = ("home", "counting", "class")
 
 
-@pytest.fixture(autouse=True)
-def database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
-    monkeypatch.setenv("RNNLAB_DATABASE_URL", url)
-    monkeypatch.delenv(PUBLIC_URL_ENV, raising=False)
-    return url
-
-
-@pytest.fixture
-def store(database):
-    s = ClassStore(database)
-    yield s
-    s.dispose()
+# Every test here runs on a class store of its own (tests/conftest.py: database, store).
+pytestmark = pytest.mark.usefixtures("database")
 
 
 @pytest.fixture
