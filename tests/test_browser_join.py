@@ -50,9 +50,11 @@ def test_a_projectors_qr_link_opens_the_students_own_view_in_their_language(chro
         # presenter mode folds the sidebar away: open it, then the share box, then the short link
         teacher.get_by_test_id("stExpandSidebarButton").click()
         teacher.get_by_text(catalog("ko")["common.share_title"]).click()
+        wait_until_run(teacher)  # no run under way: the click's run is the one that opens the dialog
         teacher.locator(".st-key-short_link_button button").click()
+        wait_until_run(teacher)
         dialog = teacher.get_by_role("dialog")
-        dialog.get_by_text(catalog("ko")["app.short_title"]).wait_for()
+        dialog.get_by_text(catalog("ko")["app.short_title"]).wait_for(timeout=60_000)
         link = dialog.locator("code").filter(has_text="?s=").first.inner_text().strip()
         assert re.fullmatch(re.escape(server) + r"/\?s=[0-9A-Z]{3}-[0-9A-Z]{3}", link), link
         assert dialog.get_by_role("img").count() == 1  # the QR code
