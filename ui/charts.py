@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 
@@ -169,9 +171,11 @@ def data_table(spec: dict, url_data: dict | None = None, layer_title: str = "lay
     return pd.read_csv(io.StringIO(text)) if text else pd.DataFrame()
 
 
-def save_menu(spec: dict, where, name: str, url_data: dict | None = None, chart_key: str | None = None) -> None:
+def save_menu(spec, where, name: str, url_data: dict | None = None, chart_key: str | None = None) -> None:
     """PNG, SVG and CSV of one chart, each computed on the server only when its button is clicked, and a toggle
-    that shows its data as a table under it (``chart_key``: the chart's own key, when it has one)."""
+    that shows its data as a table under it (``chart_key``: the chart's own key, when it has one). ``spec`` is the
+    chart's spec, or a function that makes it, for a figure saved but not drawn as such (it is then made only
+    on a click)."""
     from ui import export
     from ui.i18n import t
 
@@ -187,7 +191,7 @@ def save_menu(spec: dict, where, name: str, url_data: dict | None = None, chart_
         for kind, label_key, mime, icon in SAVE_FORMATS:
             st.download_button(
                 t(label_key),
-                lambda kind=kind: getattr(export, kind)(spec, url_data=url_data, **options.get(kind, {})),
+                lambda kind=kind: getattr(export, kind)(made(spec), url_data=url_data, **options.get(kind, {})),
                 file_name=f"{name}.{kind}",
                 mime=mime,
                 on_click="ignore",
@@ -195,39 +199,28 @@ def save_menu(spec: dict, where, name: str, url_data: dict | None = None, chart_
                 icon=icon,
             )
     if as_table:
-        where.caption(spec.get("description", ""))
-        where.dataframe(data_table(spec, url_data, layer_title), hide_index=True, height=300)
+        where.caption(made(spec).get("description", ""))
+        where.dataframe(data_table(made(spec), url_data, layer_title), hide_index=True, height=300)
+
+
+def made(spec) -> dict:
+    """A spec, or the spec a function makes (see :func:`save_menu`)."""
+    return spec() if callable(spec) else spec
 
 
 IMAGES = "_rnnlab_images"  # the key under which a spec carries its surfaces' images for show(); never sent
+SLOT = "rnnlab_slot_"  # how a template names the places its rows go (see slot())
 
 
-def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False, images: tuple = ()) -> dict:
-    """The chart as a Vega-Lite dict for ``st.vega_lite_chart``, its data frames carried as named datasets.
+def _dataset_name(df: pd.DataFrame) -> str:
+    # The browser keeps datasets by name across the whole page: name each by its content.
+    content = pd.util.hash_pandas_object(df).to_numpy().tobytes() + str(list(df)).encode()
+    return "data_" + hashlib.blake2b(content, digest_size=12).hexdigest()
 
-    Why: ``st.altair_chart`` converts and schema-validates the spec on every rerun (10–40 ms for a layered or
-    stacked chart); a page caches this dict with ``st.cache_data`` keyed on the chart's small inputs, so a rerun
-    only ships it. ``chart.to_dict()`` still validates the spec once, when it is built. Altair's default theme
-    (a 300-pixel view) is dropped, as ``st.altair_chart`` drops it. With ``fixed_size`` the plot keeps its
-    width and height and the axes and legends go around it (Streamlit would otherwise fit everything into the
-    width, squeezing a square plot, which arrows need). ``images`` are the :class:`ui.surfaces.Image` the chart
-    draws (see :func:`show`).
-    """
-    datasets = {}
 
-    def name_data(node) -> None:  # every data frame becomes a reference to a named dataset
-        if isinstance(getattr(node, "data", None), pd.DataFrame):
-            # The browser keeps datasets by name across the whole page: name each by its content.
-            content = pd.util.hash_pandas_object(node.data).to_numpy().tobytes() + str(list(node.data)).encode()
-            name = "data_" + hashlib.blake2b(content, digest_size=12).hexdigest()
-            datasets[name] = node.data
-            node.data = alt.NamedData(name=name)
-        for part in ("layer", "vconcat", "hconcat"):
-            for child in getattr(node, part, None) or ():
-                name_data(child)
-
-    name_data(chart)
-    spec = chart.to_dict()
+def _finish(spec: dict, fixed_size: bool) -> dict:
+    """What every spec gets whatever its data: Altair's default 300-pixel view dropped (as ``st.altair_chart``
+    drops it), a fixed size where asked, text marks at 12 px, and canvas for a clickable surface's grid."""
     if spec.get("config", {}).get("view") == {"continuousWidth": 300, "continuousHeight": 300}:
         del spec["config"]["view"]
         if not spec["config"]:
@@ -236,25 +229,156 @@ def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False, images: tuple 
         spec["autosize"] = {"type": "pad", "contains": "padding"}
     # Vega writes a text mark at 11 px unless told otherwise: 12 px, the least a phone shows (tests/test_browser.py).
     spec["config"] = {**spec.get("config", {}), "text": {"fontSize": 12, **spec.get("config", {}).get("text", {})}}
-    spec["datasets"] = {**spec.get("datasets", {}), **datasets}  # keep datasets Altair consolidated itself
-    if images:  # the surfaces' PNGs (ui.surfaces.Image), for show() to register on every draw
-        spec[IMAGES] = tuple(images)
     if '"sequence"' in json.dumps(spec.get("layer", []), default=str):
         # A clickable surface's grid is 10,000 marks generated in the browser: canvas draws them without
         # 10,000 SVG elements (Streamlit picks canvas only by the rows it sent, and sent none).
         spec.setdefault("usermeta", {})["embedOptions"] = {"renderer": "canvas"}
+    return spec
+
+
+def _references(node, path=()):
+    """``(path, name)`` of every reference to a named dataset in a spec (``{"name": ...}`` under ``data``)."""
+    if isinstance(node, dict):
+        data = node.get("data")
+        if isinstance(data, dict) and set(data) == {"name"}:
+            yield (*path, "data"), data["name"]
+        for key, value in node.items():
+            if key not in ("data", "datasets"):
+                yield from _references(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _references(value, (*path, i))
+
+
+def _replaced(node, path: tuple, value):
+    """A copy of ``node`` with ``value`` at ``path``: only the dicts and lists along the path are copied (the rest
+    is shared with the cached spec, which is never mutated)."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    copy = dict(node) if isinstance(node, dict) else list(node)
+    copy[head] = _replaced(node[head], rest, value)
+    return copy
+
+
+def _validate_once(chart: alt.TopLevelMixin, spec: dict) -> None:
+    """Validate a chart against the Vega-Lite schema the first time its shape is seen in this process.
+
+    Why: validation is most of building a spec (jsonschema walks the whole schema), and a student's move changes
+    the data, rarely the shape. The shape is the spec with its datasets' names replaced by their places."""
+    shape = json.dumps(spec, sort_keys=True, default=str).encode()
+    _validated(hashlib.blake2b(shape, digest_size=16).hexdigest(), _chart=chart)
+
+
+@st.cache_resource(max_entries=2048, show_spinner=False)
+def _validated(shape: str, _chart: alt.TopLevelMixin) -> bool:
+    _chart.to_dict(validate=True)  # raises on a spec Vega-Lite would reject, as st.altair_chart does
+    return True
+
+
+def vega_lite(chart: alt.TopLevelMixin, fixed_size: bool = False, images: tuple = ()) -> dict:
+    """The chart as a Vega-Lite dict for ``st.vega_lite_chart``, its data frames carried as named datasets.
+
+    Why: ``st.altair_chart`` converts and schema-validates the spec on every rerun (10–40 ms for a layered or
+    stacked chart); a page caches this dict with ``st.cache_data`` keyed on the chart's small inputs, so a rerun
+    only ships it. The spec is validated once per shape (see :func:`_validate_once`). Altair's default theme
+    (a 300-pixel view) is dropped, as ``st.altair_chart`` drops it. With ``fixed_size`` the plot keeps its
+    width and height and the axes and legends go around it (Streamlit would otherwise fit everything into the
+    width, squeezing a square plot, which arrows need). ``images`` are the :class:`ui.surfaces.Image` the chart
+    draws (see :func:`show`). A chart drawn again and again with new rows is better made a :func:`template`.
+    """
+    frames: list[pd.DataFrame] = []
+
+    def name_data(node) -> None:  # every data frame becomes a reference to a named dataset, by place for now
+        if isinstance(getattr(node, "data", None), pd.DataFrame):
+            frames.append(node.data)
+            node.data = alt.NamedData(name=f"{SLOT}{len(frames) - 1}")
+        for part in ("layer", "vconcat", "hconcat", "concat"):
+            for child in getattr(node, part, None) or ():
+                name_data(child)
+
+    name_data(chart)
+    spec = chart.to_dict(validate=False)
+    _validate_once(chart, spec)
+    spec = _finish(spec, fixed_size)
+    named = {f"{SLOT}{i}": _dataset_name(df) for i, df in enumerate(frames)}
+    for path, name in list(_references(spec)):
+        if name in named:
+            spec = _replaced(spec, path, {"name": named[name]})
+    datasets = {named[f"{SLOT}{i}"]: df for i, df in enumerate(frames)}
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}  # keep datasets Altair consolidated itself
+    if images:  # the surfaces' PNGs (ui.surfaces.Image), for show() to register on every draw
+        spec[IMAGES] = tuple(images)
     spec["description"] = describe(spec)
     return spec
 
 
-def describe(spec: dict) -> str:
+def slot(name: str) -> alt.NamedData:
+    """Where a :func:`template`'s rows go: ``alt.Chart(charts.slot("lanes"))``; :func:`filled` puts them there."""
+    return alt.NamedData(name=SLOT + name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Template:
+    """A chart's validated spec without its rows: ``slots`` are the places rows go (``(path, slot name)``),
+    ``titles`` the quantities it names (for its text alternative)."""
+
+    spec: dict
+    slots: tuple[tuple[tuple, str], ...]
+    titles: dict
+
+
+def template(max_entries: int, fixed_size: bool = False):
+    """Decorate a function of the language and the few choices that decide a chart's *shape* (its marks,
+    encodings, titles), which returns an Altair chart reading its rows from :func:`slot` places; the spec is
+    built and validated once per distinct input in the process and shared by every session. Each draw then only
+    puts the rows in (:func:`filled`): no Altair object and no schema validation on a student's move. Values
+    that move with a control (a rule's position, a threshold) travel as rows too, never as constants."""
+
+    def decorate(builder):
+        @st.cache_resource(max_entries=max_entries, show_spinner=False)
+        @functools.wraps(builder)
+        def cached(*args, **kwargs) -> Template:
+            from ui import export
+
+            chart = builder(*args, **kwargs)
+            spec = _finish(chart.to_dict(), fixed_size)  # validated: once per shape
+            slots = tuple((path, name[len(SLOT) :]) for path, name in _references(spec) if name.startswith(SLOT))
+            return Template(spec, slots, export.titles(spec))
+
+        return cached
+
+    return decorate
+
+
+def filled(shape: Template, rows: dict[str, pd.DataFrame], images: tuple = ()) -> dict:
+    """The template's spec with its rows (``{slot name: data frame}``, every slot filled), as :func:`vega_lite`
+    gives it: each data set named by its content, and a text alternative computed from the rows."""
+    missing = {name for _, name in shape.slots} - set(rows)
+    if missing:
+        raise KeyError(f"rows missing for slots {sorted(missing)}")
+    named = {name: _dataset_name(df) for name, df in rows.items()}
+    spec = shape.spec
+    for path, name in shape.slots:
+        spec = _replaced(spec, path, {"name": named[name]})
+    spec = dict(spec)  # top level: its own datasets, images and description
+    spec["datasets"] = {**spec.get("datasets", {}), **{named[name]: df for name, df in rows.items()}}
+    if images:
+        spec[IMAGES] = tuple(images)
+    spec["description"] = describe(spec, shape.titles)
+    return spec
+
+
+def describe(spec: dict, names: dict | None = None) -> str:
     """A short text alternative computed from the chart's data: what it shows and each quantity's extremes
-    (Vega puts it on the chart as its accessible name, for screen readers)."""
+    (Vega puts it on the chart as its accessible name, for screen readers). ``names``: the spec's titles, where
+    already known (a template's)."""
     from ui import export
     from ui.i18n import t
     from ui.numbers import num
 
-    names = export.titles(spec)  # only quantities the chart names on an axis, legend or tooltip
+    # only quantities the chart names on an axis, legend or tooltip
+    names = export.titles(spec) if names is None else names
     frames = [
         df.rename(columns=names)[[names[c] for c in df.columns if c in names]]
         for df in spec.get("datasets", {}).values()

@@ -136,7 +136,7 @@ def cost_panels(lang: str, args: tuple, goal: float) -> None:
             column.markdown(f"**{t(lesson.NAMES[runner])}**")
             oc.show_race(oc.cost_chart(lang, args, goal, runner), args, where=column, save=False, width="stretch")
     url = oc.race_url(args)
-    charts.save_menu(oc.cost_figure(lang, args, goal), st, "optimizers-race-costs", {url: oc.race_csv(*args)})
+    charts.save_menu(lambda: oc.cost_figure(lang, args, goal), st, "optimizers-race-costs", {url: oc.race_csv(*args)})
 
 
 # 2. Step through it: its own fragment inside the race's, so that play, pause, the speed, the panel's optimizer
