@@ -11,6 +11,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from altair.utils import schemapi
 
 from ui import surfaces
 from ui.numbers import number_expr
@@ -18,6 +19,11 @@ from ui.numbers import number_expr
 # Speed: channels are always given as objects (alt.X(...), never the "U:Q" shorthand string). Altair validates
 # each shorthand against the whole Vega-Lite schema as it is built (about 5 ms a channel, every rerun), while
 # channel objects skip that; the full spec is still validated once when Streamlit serialises it.
+
+# Altair checks every object against the schema as it is made (its "debug mode"), a third of building a chart. A
+# spec is checked whole the first time its shape is seen (_validate_once), which catches the same mistakes: the
+# per-object checks are switched off for the process (Altair's own switch, set once at import, never per session).
+schemapi.disable_debug_mode()
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -379,18 +385,26 @@ def describe(spec: dict, names: dict | None = None) -> str:
 
     # only quantities the chart names on an axis, legend or tooltip
     names = export.titles(spec) if names is None else names
-    frames = [
-        df.rename(columns=names)[[names[c] for c in df.columns if c in names]]
+    columns = [  # (title, values) of every named column, read in place: renaming and reindexing frames costs more
+        (names[name], df[name])
         for df in spec.get("datasets", {}).values()
         if isinstance(df, pd.DataFrame)
+        for name in df.columns
+        if name in names
     ]
-    frames += [image.cells() for image in spec.get(IMAGES, ())]  # a surface's grid, named as on the chart
+    for image in spec.get(IMAGES, ()):  # a surface's grid, named as on the chart
+        cells = image.cells()
+        columns += [(title, cells.iloc[:, position]) for position, title in enumerate(cells.columns)]
     ranges = {}
-    for df in frames:
-        for position, title in enumerate(df.columns):  # two columns may share a title (a number and its label)
-            values = pd.to_numeric(df.iloc[:, position], errors="coerce").to_numpy(dtype=float)
-            values = values[np.isfinite(values)]
-            if values.size and title not in ranges:
-                ranges[title] = (values.min(), values.max())
+    for title, column in columns:  # two columns may share a title (a number and its label): the first is used
+        if title in ranges:
+            continue
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            values = column.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        values = values[np.isfinite(values)]
+        if values.size:
+            ranges[title] = (values.min(), values.max())
     parts = [t("common.chart_range", name=name, low=num(lo), high=num(hi)) for name, (lo, hi) in ranges.items()]
     return t("common.chart_alt", quantities=", ".join(ranges) or "—") + " " + "; ".join(parts[:6])

@@ -1,0 +1,174 @@
+"""Charts whose shape does not change are not rebuilt (issue 23, item 3).
+
+Two parts:
+- the mechanism (ui/charts.py): a template's spec filled with rows equals the spec the same chart gives with its
+  rows inline; filling builds no Altair object; a template is validated once and never mutated by a draw;
+- every lesson: a student who opens it at a new value of any numeric setting (a value no one used before, drawn
+  at random on the setting's grid) makes the server build no Altair object, once the lesson's charts have been
+  drawn at another value. Building and validating an Altair chart was 60 % of the server's CPU under a class's
+  random moves (py-spy, 40 sessions on the optimizers lesson); a filled template costs a few dict copies.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import threading
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+from altair.utils import schemapi
+from apptest_helpers import assert_clean, open_app
+
+from ui import charts, registry
+from ui.param import Param
+
+
+def _lines(title: str):
+    return alt.Chart(charts.slot("curve")).mark_line().encode(
+        x=alt.X("step:Q", title="step"), y=alt.Y("cost:Q", title=title)
+    ) + alt.Chart(charts.slot("rule")).mark_rule().encode(y=alt.Y("level:Q"))
+
+
+@charts.template(max_entries=4)
+def _shape(title: str):
+    return _lines(title)
+
+
+def _rows(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    n = int(rng.integers(2, 40))
+    return {
+        "curve": pd.DataFrame({"step": np.arange(n), "cost": rng.random(n)}),
+        "rule": pd.DataFrame({"level": [float(rng.random())]}),
+    }
+
+
+def _inline(title: str, rows: dict[str, pd.DataFrame]):
+    """The same chart with its rows inline: how the lessons built charts before templates."""
+    curve = alt.Chart(rows["curve"]).mark_line().encode(x=alt.X("step:Q", title="step"), y=alt.Y("cost:Q", title=title))
+    rule = alt.Chart(rows["rule"]).mark_rule().encode(y=alt.Y("level:Q"))
+    return curve + rule
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_filled_template_is_the_spec_the_chart_gives_with_its_rows(seed):
+    rng = np.random.default_rng(seed)
+    rows = _rows(rng)
+    filled = charts.filled(_shape("cost ξ"), rows)
+    inline = charts.vega_lite(_inline("cost ξ", rows))
+    assert filled.keys() == inline.keys()
+    for key in filled:
+        if key == "datasets":
+            assert filled[key].keys() == inline[key].keys()
+            for name in filled[key]:
+                pd.testing.assert_frame_equal(filled[key][name], inline[key][name])
+        else:
+            assert filled[key] == inline[key], key
+    assert "cost ξ" in filled["description"]
+
+
+def test_filling_builds_no_altair_object_and_leaves_the_template_as_it_was(monkeypatch):
+    shape = _shape("loss")
+    before = repr(shape.spec)
+    built = []
+    original = schemapi.SchemaBase.__init__
+    monkeypatch.setattr(
+        schemapi.SchemaBase, "__init__", lambda self, *a, **k: built.append(1) or original(self, *a, **k)
+    )
+    rng = np.random.default_rng(7)
+    specs = [charts.filled(_shape("loss"), _rows(rng)) for _ in range(3)]
+    assert built == []
+    assert repr(shape.spec) == before  # the cached template is shared by every session: never changed by a draw
+    assert len({tuple(spec["datasets"]) for spec in specs}) == 3  # each draw names its own rows by their content
+
+
+def test_a_template_with_a_slot_left_empty_is_refused():
+    with pytest.raises(KeyError, match="rule"):
+        charts.filled(_shape("loss"), {"curve": pd.DataFrame({"step": [0], "cost": [1.0]})})
+
+
+def test_a_spec_vega_lite_would_reject_is_refused_when_first_built():
+    bad = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x=alt.X("x:Q"))
+    bad.mark = "no-such-mark"  # set after construction, as a mistake in a builder could leave it
+    with pytest.raises(schemapi.SchemaValidationError):
+        charts.vega_lite(bad)
+
+
+def test_a_shape_is_validated_once_whatever_its_rows(monkeypatch):
+    validated = []
+    original = schemapi.SchemaBase.validate.__func__
+    monkeypatch.setattr(
+        schemapi.SchemaBase, "validate", classmethod(lambda cls, *a, **k: validated.append(1) or original(cls, *a, **k))
+    )
+    rng = np.random.default_rng(3)
+    title = f"only this test's shape {rng.random()}"  # a shape no other test validated in this process
+    counts = []
+    for _ in range(4):
+        chart = _inline(title, _rows(rng))  # Altair checks some parts as they are made: not counted here
+        validated.clear()
+        charts.vega_lite(chart)
+        counts.append(len(validated))
+    assert counts[0] > 0 and counts[1:] == [0, 0, 0], counts
+
+
+# --- Every lesson: a new value of a numeric setting builds no chart ---------------------------------------------
+
+
+def _grid_values(param: Param, rng: np.random.Generator, n: int) -> list:
+    """``n`` values of ``param`` on its own grid, none its default, drawn at random."""
+    if param.kind == "int":
+        pool = np.arange(int(param.lo), int(param.hi) + 1)
+    else:
+        step = param.step or (param.hi - param.lo) / 1000
+        pool = param.lo + step * np.arange(int(math.floor((param.hi - param.lo) / step + 1e-9)) + 1)
+    pool = pool[~np.isclose(pool, param.default)]
+    picked = rng.choice(pool, size=min(n, pool.size), replace=False)
+    return [int(v) if param.kind == "int" else float(round(v, 10)) for v in picked]
+
+
+def _numeric(lesson: str) -> list[Param]:
+    params = importlib.import_module(f"lessons.{lesson}.params").PARAMS
+    return [p for p in params if p.kind in ("float", "int") and p.lo is not None and p.hi is not None and p.hi > p.lo]
+
+
+LESSONS = [lesson.name for lesson in registry.lessons() if lesson.name != "classroom"]
+
+
+class _Counter:
+    """Altair objects constructed on the test's page runs (AppTest runs the script on its own thread)."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, original):
+        def counted(obj, *args, **kwargs):
+            with self.lock:
+                self.count += 1
+            return original(obj, *args, **kwargs)
+
+        return counted
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_a_new_value_of_any_numeric_setting_builds_no_chart(lesson, monkeypatch):
+    params = _numeric(lesson)
+    if not params:
+        pytest.fail(f"{lesson} has no numeric setting: the test would check nothing")
+    rng = np.random.default_rng(sum(map(ord, lesson)))
+    for param in params:  # the lesson's charts drawn once, each setting at some value: every shape seen
+        at = open_app(lesson, params={param.name: _grid_values(param, rng, 1)[0]})
+        assert_clean(at)
+    counter = _Counter()
+    monkeypatch.setattr(schemapi.SchemaBase, "__init__", counter(schemapi.SchemaBase.__init__))
+    built = {}
+    for param in params:
+        for value in _grid_values(param, rng, 2):
+            counter.count = 0
+            at = open_app(lesson, params={param.name: value})
+            assert_clean(at)
+            if counter.count:
+                built[f"{param.name}={value}"] = counter.count
+    assert not built, f"{lesson}: Altair objects built at a new value: {built}"
