@@ -1,7 +1,6 @@
 """Class: a teacher starts a class and watches its answers arrive; a student joins with the class's code."""
 
 import json
-import re
 import time
 
 import pandas as pd
@@ -12,7 +11,8 @@ from classroom.ratelimit import seconds_text
 from classroom.store import WRONG_SHOWN, ClassGone, StoreUnavailable, TooManyGuesses
 from lessons.classroom import figures
 from lessons.classroom.mistakes import mistakes_shown
-from rnn_core.exercise import fill, read_number
+from lessons.classroom.questions import question_text
+from rnn_core.exercise import read_number
 from ui import charts, pacing, registry
 from ui import exercise_box as box
 from ui.i18n import current_language, t
@@ -22,7 +22,6 @@ from ui.shortlinks import client
 LESSON_TITLES = {known.name: known.title_key for known in registry.pages()}
 REFRESH_SECONDS = 3
 COOKIE = "rnnlab_teacher"  # the teacher token a browser keeps, so that a reload finds the class (never the secret)
-QUESTION_CHARS = 80  # a question is cut to this in the teacher's table: one or two lines of a wide column
 
 
 def teacher() -> dict | None:
@@ -273,28 +272,6 @@ def wrong_cell(ex, s) -> tuple[str, int]:
         return (t("classroom.many_variants", n=s.wrong_variants) if s.wrong_variants else ""), 0
     cell, hidden = typed_cell(ex, s.lesson, s.exercise_id, s.wrong)
     return t("classroom.in_variant", code=codes.variant_code(s.wrong_seed), answers=cell), hidden
-
-
-# Markdown and LaTeX markers a prompt may hold, taken out so that the teacher's table reads as text: **bold**,
-# *emphasis* (not the star of y*), `code`, and $...$ with its commands and braces.
-_EMPHASIS = re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])")
-_LATEX = re.compile(r"\$([^$]*)\$")
-
-
-def _plain_latex(match: re.Match) -> str:
-    return re.sub(r"\\([A-Za-z]+)|[{}_^\\]", lambda m: m.group(1) or "", match.group(1))
-
-
-def question_text(ex) -> str:
-    """An exercise's question as plain text, cut to about :data:`QUESTION_CHARS` characters at a word's end (the
-    table's cells are text: nothing in them is read as Markdown or HTML)."""
-    text = t(ex.prompt_key, **fill(ex.prompt_values, t))
-    text = _LATEX.sub(_plain_latex, text)
-    text = _EMPHASIS.sub(r"\1", text.replace("**", "")).replace("`", "")
-    text = " ".join(text.split())
-    if len(text) <= QUESTION_CHARS:
-        return text
-    return text[: QUESTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def summary_table(class_id: int, seed: int, pace: tuple | None = None) -> tuple[pd.DataFrame, list[tuple], list[tuple]]:
