@@ -303,16 +303,20 @@ def summary_table(class_id: int, seed: int, pace: tuple | None = None) -> tuple[
                 typed.append((lesson, exercise_id, name, hidden))
             if s and s.wrong_students:
                 wrong.append((lesson, exercise_id, name, ex, s))
+            question = {t("classroom.col_question"): question_text(ex)}
             row = {
                 t("classroom.col_exercise"): (
                     name if pace is None else t("classroom.exercise_short", section=section, n=in_section[section])
                 ),
-                t("classroom.col_question"): question_text(ex),
+                # Today's lesson: the question beside its short name ("§2 · 1" says nothing alone). Every lesson:
+                # the counts beside the name, where a narrow screen shows them without scrolling sideways.
+                **(question if pace else {}),
                 t("classroom.col_tried"): s.tried if s else 0,
                 t("classroom.col_right_first"): s.right_first if s else 0,
                 t("classroom.col_right_end"): s.right_end if s else 0,
                 t("classroom.col_mistakes"): "; ".join(f"{m} ×{n}" for m, n in mistakes_shown(s)) if s else "",
                 t("classroom.col_wrong"): cell,
+                **({} if pace else question),
                 t("classroom.col_open"): box.lesson_url(lesson, ex.page_params),
             }
             if pace is None:  # last: on a phone the counts come first, next to the exercise's name
