@@ -5,7 +5,8 @@ student's page says where the teacher is, goes there in one click, and follows b
 from __future__ import annotations
 
 import pytest
-from apptest_helpers import assert_clean, by_key, open_app, texts, url_of
+from apptest_helpers import APP, assert_clean, by_key, give_seeds, open_app, texts, url_of
+from streamlit.testing.v1 import AppTest
 from streamlit_compat import open_page
 
 from classroom import codes
@@ -247,3 +248,18 @@ def test_following_is_asked_for_and_moves_a_student_once_per_pace(store):
     at.run()
     assert at.title[0].value == tr("en", "gradients.title")
     assert teacher_is_on("en", "home", 1) in [box.value for box in at.info]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_student_who_joins_by_the_class_link_is_told_at_once(lang, store):
+    """The join link (the join screen's QR code) opens the Class page, which joins the student after the banner
+    above it was drawn: the page runs again, so the banner is there without waiting for the student to move."""
+    info = store.create_class().info
+    store.set_pace(info.id, "optimizers", 4)
+    at = give_seeds(AppTest.from_file(APP, default_timeout=60))
+    at.context["url"] = f"http://localhost:8501/class?lang={lang}&join={codes.display(info.code)}"  # as a browser
+    at.query_params.update({"lang": lang, "join": codes.display(info.code)})
+    open_page(at, "class").run()
+    assert_clean(at)
+    assert at.session_state["_class.joined"]["id"] == info.id
+    assert teacher_is_on(lang, "optimizers", 4) in [box.value for box in at.info]

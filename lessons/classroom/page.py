@@ -184,6 +184,8 @@ def arrive_by_link(store) -> None:
                 not_found()
             else:
                 box.join(info, me)
+                if box.joined_class() is not None:
+                    st.rerun()  # the frame above this page (the pacing banner: app.py) ran before the join
     except StoreUnavailable:
         unavailable()
     except TooManyGuesses as refused:
