@@ -98,6 +98,7 @@ def banner(page) -> None:
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def _banner(here: str) -> None:
+    """Where the teacher is, read again every refresh; ``here`` is the page the student is on (a page name)."""
     joined, store = box.joined_class(), box.class_store()
     if joined is None or store is None:
         return
