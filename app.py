@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 import lessons  # noqa: F401  (registers every lesson, ui.registry, before anything asks for one)
-from ui import exercise_box, page, present, registry, shortlinks
+from ui import exercise_box, pacing, page, present, registry, shortlinks
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, language_from_locale, t, verbatim
 
 # Presenter mode comes from the link (?present=1) on arrival; then the sidebar switch owns it.
@@ -45,6 +45,7 @@ pages = [
 ]
 exercise_box.join_from_link()  # ?join=CODE: a student's link keeps them in their class
 navigation = st.navigation(pages)
+pacing.banner(navigation)  # a joined student: where the teacher has taken the class (above the page)
 shortlinks.redirect()  # a short link opens its lesson (after the pages are registered)
 navigation.run()
 page.finish()  # the share box and the URL with the values the lesson ended its run with

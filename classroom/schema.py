@@ -63,6 +63,10 @@ classes = Table(
     Column("variant_seed", Integer, nullable=False),
     Column("created_at", Double, nullable=False),
     Column("expires_at", Double, nullable=False, index=True),
+    # where the teacher has taken the class: a lesson's page name and a section number, and when (revision 7)
+    Column("pace_lesson", String(32)),
+    Column("pace_section", Integer),
+    Column("paced_at", Double),
 )
 
 answers = Table(

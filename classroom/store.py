@@ -41,6 +41,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.engine import make_url
 
@@ -70,6 +71,8 @@ WRONG_KEPT = 50  # distinct wrong responses the summary reads per exercise (the 
 PURGE_EVERY_S = 60.0  # expired classes and links are deleted by the first store call a minute
 OTHER = "other"  # the category of a wrong answer that no known mistake explains
 POOL_SIZE, POOL_OVERFLOW = 5, 10  # connections kept, and opened beyond them at a peak
+MAX_PACE_LESSON = 32  # the longest lesson name a pace holds (a page name, as answers.lesson)
+MAX_PACE_SECTION = 99  # no lesson has more sections
 
 
 def default_url() -> str:
@@ -505,6 +508,51 @@ class ClassStore:
         ).first()
         if live is None:
             raise ClassGone(class_id)
+
+    # --- pacing -----------------------------------------------------------------------------------------
+    @_bounded
+    def set_pace(self, class_id: int, lesson: str | None, section: int | None) -> None:
+        """Take the class to ``lesson``'s section ``section`` (a page name and a number from 1), or stop pacing
+        (both None). Setting the pace the class is already at changes nothing, not even its time: a student who
+        followed it and then went elsewhere is not moved back by a second click. Raises :class:`ClassGone` when the
+        class is over, ValueError for a pace that cannot be one."""
+        if (lesson is None) != (section is None):
+            raise ValueError("a pace is a lesson and a section, or neither")
+        if lesson is not None and not (0 < len(lesson) <= MAX_PACE_LESSON and 0 < int(section) <= MAX_PACE_SECTION):
+            raise ValueError("not a lesson and section a class can be on")
+        with self._transaction() as conn:
+            row = conn.execute(
+                select(classes.c.pace_lesson, classes.c.pace_section).where(
+                    classes.c.id == class_id, classes.c.expires_at > self.clock()
+                )
+            ).first()
+            if row is None:
+                raise ClassGone(class_id)
+            if (row.pace_lesson, row.pace_section) == (lesson, section):
+                return
+            conn.execute(
+                update(classes)
+                .where(classes.c.id == class_id)
+                .values(pace_lesson=lesson, pace_section=section, paced_at=self.clock())
+            )
+
+    @_bounded
+    def pace(self, class_id: int) -> tuple[str, int, float] | None:
+        """Where the teacher has taken the class: (lesson, section, when it was set), or None when no pace is set.
+
+        One read of the class's row by its key: every joined student's page asks every few seconds. Raises
+        :class:`ClassGone` when the class is over."""
+        with self._transaction() as conn:
+            row = conn.execute(
+                select(classes.c.pace_lesson, classes.c.pace_section, classes.c.paced_at).where(
+                    classes.c.id == class_id, classes.c.expires_at > self.clock()
+                )
+            ).first()
+        if row is None:
+            raise ClassGone(class_id)
+        if row.pace_lesson is None:
+            return None
+        return row.pace_lesson, row.pace_section, row.paced_at
 
     # --- answers ----------------------------------------------------------------------------------------
     @_bounded

@@ -33,6 +33,7 @@ PINS = {
     "v004_short_links_without_join": "49568777506c268e2684601e7468f9938e3a8a82c5e4f2434dec0f16e417d5d1",
     "v005_students_and_variants": "a44266a3efbb50d822d6cf545983b219e97d0498341768aa38b9ffc59aded481",
     "v006_mistakes_and_teacher_sessions": "9ae0ed5691abce864aa607f20869688a0030733849befeda34ae97bdc7c66043",
+    "v007_pacing": "4ae44b5fe4f4b3f3f2e1bbe4a504bdb7a4654996afbe1f93ea93bb38095843e5",
 }
 
 
@@ -151,8 +152,22 @@ def _write_v6(conn) -> None:  # a wrong answer with its mistake, in the second c
     _insert(conn, "teacher_sessions", {**TEACHER_SESSION, "class_id": class_id})
 
 
+PACE = {"pace_lesson": "counting", "pace_section": 3, "paced_at": NOW - 10}
+NO_PACE = {"pace_lesson": None, "pace_section": None, "paced_at": None}
+
+
+def _write_v7(conn) -> None:  # the teacher of the first class has taken it to a section; the second has no pace
+    conn.execute(
+        text(
+            "UPDATE classes SET pace_lesson = :pace_lesson, pace_section = :pace_section, paced_at = :paced_at "
+            "WHERE code = :code"
+        ),
+        {**PACE, "code": KLASS["code"]},
+    )
+
+
 # A database at version r holds the rows of versions 1..r. A new revision adds its writer and the rows it keeps.
-WRITERS = {1: _write_v1, 2: _write_v2, 3: _write_v3, 4: _write_v4, 5: _write_v5, 6: _write_v6}
+WRITERS = {1: _write_v1, 2: _write_v2, 3: _write_v3, 4: _write_v4, 5: _write_v5, 6: _write_v6, 7: _write_v7}
 KEPT = {
     1: {"classes": [KLASS], "answers": ANSWERS},
     2: {"short_links": [LINK]},
@@ -164,6 +179,8 @@ KEPT = {
         "answers": [*({**a, "mistake": None} for a in [*ANSWERS, LATE_ANSWER]), MISTAKEN],
         "teacher_sessions": [TEACHER_SESSION],
     },
+    # the classes made before version 7 have no pace (NULL) until their teacher sets one
+    7: {"classes": [{**KLASS, **PACE}, {**KLASS_3, **NO_PACE}]},
 }
 
 
@@ -329,6 +346,12 @@ def test_every_version_upgrades_to_the_newest_schema_keeping_its_rows(new_databa
         assert store.attend(info.id, STUDENT["token"]).chosen == {VARIANT["exercise_id"]: VARIANT["seed"]}
     # a teacher's browser comes back to its class from version 6 on
     assert store.teacher_session(TEACHER_TOKEN) == (info if version >= 6 else None)
+    # the pace its teacher set comes back from version 7 on; before, the class has none, and one can be set
+    assert store.pace(info.id) == (
+        (PACE["pace_lesson"], PACE["pace_section"], PACE["paced_at"]) if version >= 7 else None
+    )
+    store.set_pace(info.id, "lstm", 2)
+    assert store.pace(info.id)[:2] == ("lstm", 2)
     other = store.create_class().info
     assert other.id != info.id and store.find_class(other.code) == other
     assert store.expand(store.shorten("home?lang=en")) == "home?lang=en"

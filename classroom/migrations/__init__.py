@@ -31,6 +31,7 @@ from classroom.migrations import (
     v004_short_links_without_join,
     v005_students_and_variants,
     v006_mistakes_and_teacher_sessions,
+    v007_pacing,
 )
 
 
@@ -67,5 +68,6 @@ REVISIONS: tuple[Revision, ...] = tuple(
         v004_short_links_without_join,
         v005_students_and_variants,
         v006_mistakes_and_teacher_sessions,
+        v007_pacing,
     )
 )

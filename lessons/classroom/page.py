@@ -11,8 +11,9 @@ from classroom.ratelimit import seconds_text
 from classroom.store import WRONG_SHOWN, ClassGone, StoreUnavailable, TooManyGuesses
 from lessons.classroom import figures
 from lessons.classroom.mistakes import mistakes_shown
+from lessons.classroom.questions import question_text
 from rnn_core.exercise import read_number
-from ui import charts, registry
+from ui import charts, pacing, registry
 from ui import exercise_box as box
 from ui.i18n import current_language, t
 from ui.join_screen import join_screen, shown, student_link
@@ -183,6 +184,8 @@ def arrive_by_link(store) -> None:
                 not_found()
             else:
                 box.join(info, me)
+                if box.joined_class() is not None:
+                    st.rerun()  # the frame above this page (the pacing banner: app.py) ran before the join
     except StoreUnavailable:
         unavailable()
     except TooManyGuesses as refused:
@@ -273,19 +276,25 @@ def wrong_cell(ex, s) -> tuple[str, int]:
     return t("classroom.in_variant", code=codes.variant_code(s.wrong_seed), answers=cell), hidden
 
 
-def summary_table(class_id: int, seed: int) -> tuple[pd.DataFrame, list[tuple], list[tuple]]:
-    """One row per exercise of every lesson, in teaching order (rows do not jump while the table refreshes), with
-    the class's counts and a projector link; the exercises with typed answers (lesson, id, name, hidden); and the
-    exercises with wrong answers (lesson, id, name, exercise, summary)."""
+def summary_table(class_id: int, seed: int, pace: tuple | None = None) -> tuple[pd.DataFrame, list[tuple], list[tuple]]:
+    """One row per exercise, with its question, the class's counts and a projector link; the exercises with typed
+    answers (lesson, id, name, hidden); and the exercises with wrong answers (lesson, id, name, exercise, summary).
+
+    Without a ``pace``, every lesson's exercises in teaching order (rows do not jump while the table refreshes),
+    with a lesson column. With one (lesson, section), only that lesson's, the section's exercises first, then the
+    others in section order; the lesson column goes, and the names shorten to the section and number.
+    """
     by_id = {(s.lesson, s.exercise_id): s for s in box.class_store().summary(class_id)}
     rows = []
     typed = []
     wrong = []
     for number, (lesson, ids) in enumerate(registry.catalogue().items(), start=1):
+        if pace is not None and lesson != pace[0]:
+            continue
         in_section: dict[int, int] = {}
         for exercise_id in ids:
             s = by_id.get((lesson, exercise_id))
-            ex = registry.make(exercise_id, seed)
+            ex = box.made_variant(exercise_id, seed)  # made once per process and seed, not at every refresh
             section = ex.section
             in_section[section] = in_section.get(section, 0) + 1
             # named as a student finds it (lessons numbered in the menu's order; the id is English and means nothing
@@ -296,20 +305,27 @@ def summary_table(class_id: int, seed: int) -> tuple[pd.DataFrame, list[tuple], 
                 typed.append((lesson, exercise_id, name, hidden))
             if s and s.wrong_students:
                 wrong.append((lesson, exercise_id, name, ex, s))
-            rows.append(
-                {
-                    t("classroom.col_exercise"): name,
-                    t("classroom.col_tried"): s.tried if s else 0,
-                    t("classroom.col_right_first"): s.right_first if s else 0,
-                    t("classroom.col_right_end"): s.right_end if s else 0,
-                    t("classroom.col_mistakes"): "; ".join(f"{m} ×{n}" for m, n in mistakes_shown(s)) if s else "",
-                    t("classroom.col_wrong"): cell,
-                    t("classroom.col_open"): box.lesson_url(lesson, ex.page_params),
-                    # last: on a phone the counts come first, next to the exercise's name
-                    t("classroom.col_lesson"): t(LESSON_TITLES[lesson]) if lesson in LESSON_TITLES else lesson,
-                }
-            )
-    return pd.DataFrame(rows), typed, wrong
+            question = {t("classroom.col_question"): question_text(ex)}
+            row = {
+                t("classroom.col_exercise"): (
+                    name if pace is None else t("classroom.exercise_short", section=section, n=in_section[section])
+                ),
+                # Today's lesson: the question beside its short name ("§2 · 1" says nothing alone). Every lesson:
+                # the counts beside the name, where a narrow screen shows them without scrolling sideways.
+                **(question if pace else {}),
+                t("classroom.col_tried"): s.tried if s else 0,
+                t("classroom.col_right_first"): s.right_first if s else 0,
+                t("classroom.col_right_end"): s.right_end if s else 0,
+                t("classroom.col_mistakes"): "; ".join(f"{m} ×{n}" for m, n in mistakes_shown(s)) if s else "",
+                t("classroom.col_wrong"): cell,
+                **({} if pace else question),
+                t("classroom.col_open"): box.lesson_url(lesson, ex.page_params),
+            }
+            if pace is None:  # last: on a phone the counts come first, next to the exercise's name
+                row[t("classroom.col_lesson")] = t(LESSON_TITLES[lesson]) if lesson in LESSON_TITLES else lesson
+            rows.append((pace is not None and section != pace[1], len(rows), row))
+    # the paced section first; otherwise the order they were listed in (a stable sort)
+    return pd.DataFrame([row for *_, row in sorted(rows, key=lambda r: r[:2])]), typed, wrong
 
 
 def one_exercise(class_id: int, wrong: list[tuple], typed: list[tuple]) -> None:
@@ -346,11 +362,92 @@ def one_exercise(class_id: int, wrong: list[tuple], typed: list[tuple]) -> None:
         typed.append((lesson, exercise_id, name, hidden))
 
 
+def set_pace(store, class_id: int, stop: bool = False) -> None:
+    """The teacher's button: take the class to the lesson and section picked (or stop pacing)."""
+    lesson = None if stop else st.session_state["class_pace_lesson"]
+    section = None if stop else st.session_state.get(f"class_pace_section.{lesson}", 1)
+    try:
+        store.set_pace(class_id, lesson, section)
+    except StoreUnavailable:
+        st.session_state["_class.flash"] = "unavailable"
+    except ClassGone:
+        pass  # the table says the class has ended
+
+
+def pacing_controls(store, class_id: int) -> None:
+    """Where the teacher has taken the class: the lesson and section to pick, and the pace students see now."""
+    st.subheader(t("classroom.pace_header"))
+    st.caption(t("classroom.pace_help"))
+    try:
+        pace = store.pace(class_id)
+    except StoreUnavailable:
+        unavailable()
+        return
+    except ClassGone:
+        return  # the table below says the class has ended
+    # Labels made here, in this run's language: a widget may format its options later, outside the run.
+    titles = {known.name: pacing.lesson_title(known.name) for known in registry.lessons()}
+    names = list(titles)
+    on = pace is not None and pace[0] in names
+    pick_lesson, pick_section = st.columns(2)
+    lesson = pick_lesson.selectbox(
+        t("classroom.pace_lesson"),
+        names,
+        index=names.index(pace[0]) if on else 0,
+        format_func=titles.__getitem__,
+        key="class_pace_lesson",
+    )
+    headers = {n: pacing.section_title(lesson, n) for n in range(1, len(pacing.sections(lesson)) + 1)}
+    numbers = list(headers)
+    pick_section.selectbox(
+        t("classroom.pace_section"),
+        numbers,
+        index=numbers.index(pace[1]) if on and pace[0] == lesson and pace[1] in numbers else 0,
+        format_func=headers.__getitem__,
+        key=f"class_pace_section.{lesson}",
+    )
+    go, stop = st.columns(2)
+    go.button(
+        t("classroom.pace_set"),
+        key="class_pace_set",
+        on_click=set_pace,
+        args=(store, class_id),
+        type="primary",
+        icon=":material/campaign:",
+    )
+    stop.button(
+        t("classroom.pace_stop"),
+        key="class_pace_stop",
+        on_click=set_pace,
+        args=(store, class_id, True),
+        disabled=pace is None,
+        icon=":material/do_not_disturb_on:",
+    )
+    if pace is None:
+        st.caption(t("classroom.pace_none"))
+    else:
+        at = time.strftime("%H:%M", time.localtime(pace[2]))
+        st.markdown(
+            t("classroom.pace_now", lesson=pacing.lesson_title(pace[0]), section=pacing.section_title(*pace[:2]), at=at)
+        )
+
+
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_results(class_id: int, seed: int) -> None:
     try:
-        table, typed, wrong = summary_table(class_id, seed)
-        joined = box.class_store().student_count(class_id)
+        store = box.class_store()
+        pace = store.pace(class_id)
+        if pace is not None and registry.page(pace[0]) is None:
+            pace = None  # a lesson this release does not have (another replica's newer release): every lesson
+        if pace is not None:
+            st.toggle(t("classroom.show_all"), key="class_show_all")
+            if st.session_state.get("class_show_all"):
+                pace = None
+            else:
+                lesson, section = pacing.lesson_title(pace[0]), pacing.section_title(*pace[:2])
+                st.caption(t("classroom.filtered", lesson=lesson, section=section))
+        table, typed, wrong = summary_table(class_id, seed, pace[:2] if pace else None)
+        joined = store.student_count(class_id)
     except StoreUnavailable:
         unavailable()
         return
@@ -363,9 +460,12 @@ def live_results(class_id: int, seed: int) -> None:
         hide_index=True,
         key="class_results",
         column_config={
-            t("classroom.col_open"): st.column_config.LinkColumn(display_text=t("classroom.open_link")),
-            t("classroom.col_mistakes"): st.column_config.TextColumn(width="large"),
-            t("classroom.col_wrong"): st.column_config.TextColumn(width="large"),
+            # pinned: the row's name stays in sight while a narrow screen scrolls the table sideways
+            t("classroom.col_exercise"): st.column_config.TextColumn(width="small" if pace else "medium", pinned=True),
+            t("classroom.col_question"): st.column_config.TextColumn(width="large"),
+            t("classroom.col_open"): st.column_config.LinkColumn(display_text=t("classroom.open_link"), width="small"),
+            t("classroom.col_mistakes"): st.column_config.TextColumn(width="medium"),
+            t("classroom.col_wrong"): st.column_config.TextColumn(width="medium"),
         },
     )
     st.caption(t("classroom.results_caption", seconds=REFRESH_SECONDS, at=time.strftime("%H:%M:%S")))
@@ -417,6 +517,8 @@ if mine is not None:
         else:
             st.caption(t("classroom.teacher_link_caption"))
             st.code(mine["secret"], language=None, wrap_lines=True)
+    if store is not None:
+        pacing_controls(store, mine["id"])
     st.subheader(t("classroom.results_header"))
     st.caption(t("classroom.results_help"))
     live_results(mine["id"], mine["seed"])
