@@ -7,6 +7,9 @@ ms; the page prints its cold first run (fresh process, imports included) and its
 
 from __future__ import annotations
 
+import argparse
+import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -15,6 +18,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+sys.path.insert(0, str(ROOT / "bench"))
 
 from lessons.gradients import params  # noqa: E402
 from rnn_core import cliff, memory_probe, spectral  # noqa: E402
@@ -71,5 +75,98 @@ def bench_page(script: str = "lessons/gradients/page.py", reruns: int = 30) -> N
     timings(script, reruns=reruns)
 
 
+def random_on_grid(param, rng: random.Random, current):
+    """A value of ``param`` on its own grid (its step from ``lo``; a choice among its options), not ``current``:
+    what a class of students sends, most of it never seen before by the server's caches."""
+    while True:
+        if param.kind == "choice":
+            value = rng.choice([o for o in param.options if o != "typed"])  # typing needs its own text box
+        elif param.kind == "int":
+            value = rng.randint(int(param.lo), int(param.hi))
+        else:
+            steps = round((param.hi - param.lo) / param.step)
+            value = min(param.hi, round(param.lo + rng.randint(0, steps) * param.step, 10))
+        if value != current:
+            return value
+
+
+def bench_first_view(visits: int = 8, profile: bool = False) -> list[float]:
+    """CPU (``time.process_time``) of a new visitor's first view at the defaults, after a first visitor warmed the
+    process's caches, in ms (issue 23's target: at most ~100 ms). With ``profile``, cProfile's top functions of
+    those views."""
+    import cProfile
+    import pstats
+
+    from pagebench import _session
+
+    _session("lessons/gradients/page.py", {"lang": "en"}).run()  # the first visitor
+    profiler = cProfile.Profile() if profile else None
+    times = []
+    for _ in range(visits):
+        at = _session("lessons/gradients/page.py", {"lang": "en"})
+        start = time.process_time()
+        if profiler:
+            profiler.enable()
+        at.run()
+        if profiler:
+            profiler.disable()
+        times.append(1e3 * (time.process_time() - start))
+        assert not at.exception, [e.message for e in at.exception]
+    print(f"first view after the first visitor: CPU median {statistics.median(times):.1f} ms, max {max(times):.1f} ms")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    return times
+
+
+def _widget(at, key: str):
+    """The page's widget of that key (a slider, a number box or a radio)."""
+    return next(w for kind in ("slider", "number_input", "radio") for w in getattr(at, kind) if w.key == key)
+
+
+def bench_moves(moves: int = 8, seed: int = 1, names: list[str] | None = None) -> dict:
+    """CPU (``time.process_time``) of an AppTest rerun after a move of each control to a random value on its grid,
+    after a warm-up move: median and max per control, in ms. An AppTest rerun runs the whole page (the server
+    reruns only the moved control's fragment), so this is an upper bound of a move's cost."""
+    from pagebench import _session
+
+    rng = random.Random(seed)
+    at = _session("lessons/gradients/page.py", {"lang": "en"})
+    at.run()
+    still = []
+    for _ in range(5):  # a rerun that moves nothing: what every move costs on top of its own work, under AppTest
+        start = time.process_time()
+        at.run()
+        still.append(1e3 * (time.process_time() - start))
+    print(f"rerun without a move: CPU median {statistics.median(still):.1f} ms")
+    result = {}
+    for param in params.PARAMS:
+        if param.kind not in ("float", "int", "choice") or (names and param.name not in names):
+            continue
+        key = f"gradients.{param.name}"
+        times = []
+        for k in range(moves + 1):
+            widget = _widget(at, key)
+            widget.set_value(random_on_grid(param, rng, widget.value))
+            start = time.process_time()
+            at.run()
+            assert not at.exception, [e.message for e in at.exception]
+            if k:  # the first move warms what any move needs
+                times.append(1e3 * (time.process_time() - start))
+        result[param.name] = (statistics.median(times), max(times))
+        print(f"move {param.name:10s} CPU median {result[param.name][0]:7.1f} ms, max {result[param.name][1]:7.1f} ms")
+    return result
+
+
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moves", type=int, default=0, help="time this many random moves of each control instead")
+    parser.add_argument("--control", action="append", help="only this control (repeatable)")
+    parser.add_argument("--first-view", action="store_true", help="time a new visitor's first view instead")
+    parser.add_argument("--profile", action="store_true", help="with --first-view: cProfile those views")
+    args = parser.parse_args()
+    if args.first_view:
+        bench_first_view(profile=args.profile)
+    elif args.moves:
+        bench_moves(args.moves, names=args.control)
+    else:
+        main()
