@@ -416,7 +416,9 @@ def memory_trace_rows(lines: pd.DataFrame) -> tuple[pd.DataFrame, tuple]:
 # decide its marks and scales, is built and validated once per process and shared by every session; its rows,
 # plain pandas made from the cached studies, are put in on each draw (ui.charts.filled), so a student's move
 # builds no Altair object. Whatever moves with a control travels in the rows: the series' names that carry the
-# student's numbers, the rules at the cliff's w and the wall's b, the complex plane's reach.
+# student's numbers, the rules at the cliff's w and the wall's b, the complex plane's reach. The filled specs are
+# cached too (ui.charts.spec_cache, keyed on the small inputs): a new visitor's first view, at the defaults, and a
+# value someone sent before cost a lookup, not the rows, their hashes and their text alternative again.
 
 
 def _lines(x: str, y: str, curves: dict) -> pd.DataFrame:
@@ -441,6 +443,7 @@ def series_shape(lang: str, styles: tuple) -> alt.Chart:
     )
 
 
+@charts.spec_cache(max_entries=64)
 def series_chart(lang: str, w: float) -> dict:
     """|W|^m against m for the student's W and the book's two."""
     (explode, _), (vanish, _) = params.BOOK["explode"], params.BOOK["vanish"]
@@ -477,6 +480,7 @@ def _sign_names() -> dict[float, str]:
     return {1.0: t("gradients.sign_positive"), -1.0: t("gradients.sign_negative"), 0.0: t("gradients.sign_zero")}
 
 
+@charts.spec_cache(max_entries=64)
 def sign_chart(lang: str, w: float) -> dict:
     """W^m with its sign, for the first steps."""
     series = spectral.scalar_series(w, params.SIGN_STEPS)
@@ -507,6 +511,7 @@ def flow_shape(lang: str, styles: tuple, ticks: tuple[float, ...]) -> alt.Chart:
     )
 
 
+@charts.spec_cache(max_entries=64)
 def flow_chart(lang: str, U: float, W: float) -> dict:
     """The gradient going back through the counting RNN at the blog's marked points and at the student's."""
     flows = lesson.counting_flows((*params.BOOK["marked_points"], (U, W)))
@@ -558,6 +563,7 @@ def eigen_rows(kind: str, size: int, seed: int, rho: float, matrix: str) -> dict
     }
 
 
+@charts.spec_cache(max_entries=64)
 def eigen_chart(lang: str, kind: str, size: int, seed: int, rho: float, matrix: str) -> dict:
     """The matrix's eigenvalues in the complex plane, with the unit circle and the circle of radius ρ."""
     return charts.filled(eigen_shape(lang), eigen_rows(kind, size, seed, rho, matrix))
@@ -591,6 +597,7 @@ def norm_rows(kind: str, size: int, seed: int, rho: float, steps: int, xs: float
     return _lines("m", "norm", curves)
 
 
+@charts.spec_cache(max_entries=64)
 def norm_chart(lang: str, kind: str, size: int, seed: int, rho: float, steps: int, xs: float, matrix: str) -> dict:
     """The gradient norms against m: linear, tanh, and the ρ^m that predicts the linear one."""
     rows, styles = series_rows(norm_rows(kind, size, seed, rho, steps, xs, matrix), "norm")
@@ -667,6 +674,7 @@ def cliff_rows(w: float, lr: float, clip: float) -> dict[str, pd.DataFrame]:
     return {"section_w": pd.DataFrame({"w": [w]}), "step": step, "start": step.iloc[:1]}
 
 
+@charts.spec_cache(max_entries=64)
 def cliff_chart(lang: str, w: float, lr: float, clip: float) -> dict:
     """The error surface (an image, see ui.surfaces) with the cross-section at ``w`` and one clipped step from the
     wall drawn over it."""
@@ -699,6 +707,7 @@ def profile_rows(w: float) -> dict[str, pd.DataFrame]:
     return rows
 
 
+@charts.spec_cache(max_entries=64)
 def profile_chart(lang: str, w: float) -> dict:
     """The error along b at ``w``, with the wall marked."""
     rows = profile_rows(w)
@@ -762,6 +771,7 @@ def memory_rows(rho: float, length: int, seed: int) -> tuple[pd.DataFrame, pd.Da
     return trace, reach
 
 
+@charts.spec_cache(max_entries=64)
 def memory_charts(lang: str, rho: float, length: int, seed: int) -> tuple[dict, dict]:
     """One sequence with the network's output, and the gradient that reaches each step."""
     trace, reach = memory_rows(rho, length, seed)
