@@ -486,9 +486,12 @@ def sign_chart(lang: str, w: float) -> dict:
     series = spectral.scalar_series(w, params.SIGN_STEPS)
     names = _sign_names()
     df = pd.DataFrame({"m": series["m"], "value": series["value"], "sign": [names[s] for s in series["sign"]]})
-    signs = tuple(float(s) for s in dict.fromkeys(series["sign"]))
-    ticks = tuple(_symlog_ticks(df["value"].to_numpy()))
-    return charts.filled(sign_shape(lang, signs, ticks), {"bars": df})
+    return charts.filled(sign_shape(lang, *_sign_shape_key(series)), {"bars": df})
+
+
+def _sign_shape_key(series: dict) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The signs the signed bars draw, in order, and their symlog axis's ticks (what :func:`sign_shape` takes)."""
+    return tuple(float(s) for s in dict.fromkeys(series["sign"])), tuple(_symlog_ticks(series["value"]))
 
 
 @charts.template(max_entries=32)
@@ -514,6 +517,13 @@ def flow_shape(lang: str, styles: tuple, ticks: tuple[float, ...]) -> alt.Chart:
 @charts.spec_cache(max_entries=64)
 def flow_chart(lang: str, U: float, W: float) -> dict:
     """The gradient going back through the counting RNN at the blog's marked points and at the student's."""
+    rows, styles = flow_rows(U, W)
+    ticks = tuple(_symlog_ticks(rows["gradient"].to_numpy()))
+    return charts.filled(flow_shape(lang, styles, ticks), {"lines": rows})
+
+
+def flow_rows(U: float, W: float) -> tuple[pd.DataFrame, tuple]:
+    """The flow's rows at the marked points and at the student's (U, W), and their styles (:func:`series_rows`)."""
     flows = lesson.counting_flows((*params.BOOK["marked_points"], (U, W)))
     names = [t("gradients.point_label", u=num(u), w=num(w)) for u, w in params.BOOK["marked_points"]]
     names.append(t("gradients.yours_label", u=num(U), w=num(W)))
@@ -521,15 +531,13 @@ def flow_chart(lang: str, U: float, W: float) -> dict:
         name: (flow["k"], flow["gradient"], "dashed" if name == names[-1] else "solid")
         for name, flow in zip(names, flows, strict=True)
     }
-    rows, styles = series_rows(
+    return series_rows(
         _lines("k", "gradient", curves),
         "gradient",
         "symlog",
         colors=[*charts.PALETTE[:6], charts.PALETTE[7]],
         widths={names[-1]: 4.0},
     )
-    ticks = tuple(_symlog_ticks(rows["gradient"].to_numpy()))
-    return charts.filled(flow_shape(lang, styles, ticks), {"lines": rows})
 
 
 @charts.template(max_entries=8)
@@ -785,3 +793,29 @@ def memory_charts(lang: str, rho: float, length: int, seed: int) -> tuple[dict, 
 
 def _series_of(rows: pd.DataFrame) -> tuple[str, ...]:
     return tuple(dict.fromkeys(rows["series"]))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def warm_shapes(lang: str) -> int:
+    """Build, at a language's first view in the process, every shape a move can call for beside the defaults'
+    (returns how many): the signed bars at each W < 0 of the slider (their symlog ticks follow |W|^20; the page
+    draws none while W ≥ 0), the counting flow at each power of ten its largest gradient can reach (from the
+    marked points' own to the sliders' corners', the largest |U| and |W|), the cross-section with and without a
+    wall. So a student's first move to any value builds no chart on the server, whoever moves first."""
+    w = params.P["w"]
+    weights = [float(x) for x in np.round(np.arange(w.lo, 0.0, w.step), 10) if x < 0]
+    keys = {_sign_shape_key(spectral.scalar_series(x, params.SIGN_STEPS)) for x in weights}
+    for key in keys:
+        sign_shape(lang, *key)
+    u, w = params.P["count_u"], params.P["count_w"]
+    marked = lesson.counting_flows(params.BOOK["marked_points"])
+    corners = lesson.counting_flows(tuple((a, b) for a in (u.lo, u.hi) for b in (w.lo, w.hi)))
+    sizes = [float(np.max(np.abs(flow["gradient"]))) for flow in (*marked, *corners)]
+    low, high = math.ceil(math.log10(max(sizes[: len(marked)]))), math.ceil(math.log10(max(sizes)))
+    _, styles = flow_rows(u.default, w.default)
+    ticks = {tuple(_symlog_ticks(np.array([-1.0, 10.0**power]))) for power in range(low, high + 1)}
+    for key in ticks:  # the marked points alternate in sign: the ticks go below 0 too
+        flow_shape(lang, styles, key)
+    for wall in (False, True):
+        profile_shape(lang, wall)
+    return len(keys) + len(ticks) + 2
