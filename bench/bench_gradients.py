@@ -3,6 +3,12 @@
 Run from the repository root: ``python bench/bench_gradients.py``. The calls print the best of several runs, in
 ms; the page prints its cold first run (fresh process, imports included) and its warm rerun median via AppTest
 (issue 3's target: warm rerun at most 150 ms at the default settings).
+
+Issue 23 (a class sends values no one sent before), CPU time (``time.process_time``), per control median and max:
+- ``--sections N``: what each control's fragment computes (studies, sentences, chart specs), N random moves on
+  the control's grid from the defaults: the lesson's own part of a move, which a server reruns alone;
+- ``--moves N``: an AppTest rerun of the whole page after N random moves of each control (an upper bound);
+- ``--first-view``: a new visitor's first view after the first visitor, beside AppTest's own cost of one.
 """
 
 from __future__ import annotations
