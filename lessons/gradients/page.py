@@ -26,6 +26,7 @@ SECTIONS = (
 P = params.P
 
 page.frame("gradients.title", "gradients.intro", PAGE, params.PARAMS, SECTIONS)
+figures.warm_shapes(current_language())  # once per language and process: no move then builds a chart
 
 
 # Each section owns its controls and reads no other section's: five fragments, each reruns alone.
