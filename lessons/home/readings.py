@@ -71,14 +71,26 @@ def states(x: tuple, activation: str, hidden: int, seed: int, scale: float) -> t
     return H, None if overflowed is None else overflowed + 1
 
 
+# The charts are templates (:func:`ui.charts.template`): the shape built and validated once per language and size,
+# the rows computed on each draw, so a move to a value no one chose builds no Altair object.
+
+
 @charts.spec_cache(max_entries=128)
 def state_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, scale: float) -> dict:
     """Section 2: the states over time (:func:`lessons.home.figures.states`)."""
     H, _ = states(x, activation, hidden, seed, scale)
-    return charts.vega_lite(
-        figures.states(
-            H, step_title=t("home.t_axis"), unit_title=t("home.unit_axis"), value_title=t("home.state_value")
-        )
+    return charts.filled(state_shape(lang, H.shape[1]), figures.states_rows(H))
+
+
+@charts.template(max_entries=64)
+def state_shape(lang: str, units: int):
+    """Section 2's chart for ``units`` rows (its height follows them)."""
+    return figures.states(
+        charts.slot("states"),
+        units,
+        step_title=t("home.t_axis"),
+        unit_title=t("home.unit_axis"),
+        value_title=t("home.state_value"),
     )
 
 
@@ -87,15 +99,19 @@ def memory_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, s
     """Section 3: how far each state moves when x₁ is nudged by ``delta`` (:func:`lessons.home.figures.nudge`;
     :func:`memory_cut` says what its log axis leaves out)."""
     diff = nudged(x, activation, hidden, seed, scale, delta)["difference"]
-    return charts.vega_lite(
-        figures.nudge(
-            diff,
-            delta,
-            step_title=t("home.t_axis"),
-            moved_title=t("home.difference_axis"),
-            delta_label=t("home.delta_rule", delta=num(delta)),
-            delta_title=t("home.delta_rule_title"),
-        )
+    rows = figures.nudge_rows(diff, delta, t("home.delta_rule", delta=num(delta)))
+    return charts.filled(memory_shape(lang, len(diff)), rows)
+
+
+@charts.template(max_entries=64)
+def memory_shape(lang: str, T: int):
+    """Section 3's chart for a sequence of ``T`` steps (its x axis runs 1..T)."""
+    return figures.nudge(
+        {"line": charts.slot("line"), "rule": charts.slot("rule")},
+        T,
+        step_title=t("home.t_axis"),
+        moved_title=t("home.difference_axis"),
+        delta_title=t("home.delta_rule_title"),
     )
 
 
