@@ -279,6 +279,8 @@ def test_drawing_the_charts_at_values_no_one_used_builds_no_altair_object(monkey
     figures.gates_chart("en", fp, ("random", ex), pair["lstm"]["run"])
     figures.flow_chart("en", fp, CLAMPS["p9"], pair)
     figures.sweep_chart("en", "adding", int(rng.integers(8, 61)))
-    home.state_chart("en", key[0], "tanh", 5, seed, scale)
-    home.memory_chart("en", key[0], "tanh", 5, seed, scale, delta)
+    hidden = int(rng.integers(6, 17))  # another number of units: another height, the same shape
+    states = home.state_chart("en", key[0], "tanh", hidden, seed, scale)
+    home.memory_chart("en", key[0], "tanh", hidden, seed, scale, delta)
     assert built.count == 0
+    assert states["height"] == home_figures.states_height(hidden)

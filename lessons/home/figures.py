@@ -65,8 +65,13 @@ def states(data, units: int, *, step_title: str, unit_title: str, value_title: s
                 alt.Tooltip("shown:N", title=value_title),
             ],  # written as num() writes it
         )
-        .properties(height=180 + 28 * units)
-    )  # the x axis and the legend below take about 180 px
+        .properties(height=states_height(units))
+    )
+
+
+def states_height(units: int) -> int:
+    """Section 2's chart height: 28 px a unit, and about 180 px for the x axis and the legend below."""
+    return 180 + 28 * units
 
 
 def nudge_rows(difference: np.ndarray, delta: float, delta_label: str) -> dict[str, pd.DataFrame]:

@@ -79,15 +79,17 @@ def states(x: tuple, activation: str, hidden: int, seed: int, scale: float) -> t
 def state_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, scale: float) -> dict:
     """Section 2: the states over time (:func:`lessons.home.figures.states`)."""
     H, _ = states(x, activation, hidden, seed, scale)
-    return charts.filled(state_shape(lang, H.shape[1]), figures.states_rows(H))
+    spec = charts.filled(state_shape(lang), figures.states_rows(H))
+    # The height follows the units: put in here, not a shape per number of units (a template has no rows for it).
+    return {**spec, "height": figures.states_height(H.shape[1])}
 
 
-@charts.template(max_entries=64)
-def state_shape(lang: str, units: int):
-    """Section 2's chart for ``units`` rows (its height follows them)."""
+@charts.template(max_entries=4)
+def state_shape(lang: str):
+    """Section 2's chart; its height (one unit's here) is the draw's own (:func:`state_chart`)."""
     return figures.states(
         charts.slot("states"),
-        units,
+        1,
         step_title=t("home.t_axis"),
         unit_title=t("home.unit_axis"),
         value_title=t("home.state_value"),
