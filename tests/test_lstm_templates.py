@@ -280,7 +280,9 @@ def test_drawing_the_charts_at_values_no_one_used_builds_no_altair_object(monkey
     figures.flow_chart("en", fp, CLAMPS["p9"], pair)
     figures.sweep_chart("en", "adding", int(rng.integers(8, 61)))
     hidden = int(rng.integers(6, 17))  # another number of units: another height, the same shape
-    states = home.state_chart("en", key[0], "tanh", hidden, seed, scale)
-    home.memory_chart("en", key[0], "tanh", hidden, seed, scale, delta)
+    x = (1.0,) + (0.0,) * int(rng.integers(5, 40))  # another length: another x axis, the same shape
+    states = home.state_chart("en", x, "tanh", hidden, seed, scale)
+    nudge = home.memory_chart("en", x, "tanh", hidden, seed, scale, delta)
     assert built.count == 0
     assert states["height"] == home_figures.states_height(hidden)
+    assert nudge["layer"][0]["encoding"]["x"]["scale"]["domain"] == [1, len(x)]

@@ -102,7 +102,7 @@ def nudge(data: dict, T: int, *, step_title: str, moved_title: str, delta_title:
                 "t:Q",
                 title=step_title,
                 axis=alt.Axis(format="d", tickMinStep=1),
-                scale=alt.Scale(domain=[1, max(T, 2)]),
+                scale=alt.Scale(domain=nudge_domain(T)),
             ),
             y=y,
             tooltip=[alt.Tooltip("t:Q", title=step_title), alt.Tooltip("shown:N", title=moved_title)],
@@ -114,6 +114,23 @@ def nudge(data: dict, T: int, *, step_title: str, moved_title: str, delta_title:
         .encode(y=y, tooltip=[alt.Tooltip("label:N", title=delta_title)])
     )
     return alt.layer(line, rule).properties(height=280)
+
+
+def nudge_domain(T: int) -> list[int]:
+    """Section 3's x axis: the steps 1..T (a zero or an overflow left out of the line keeps its place)."""
+    return [1, max(T, 2)]
+
+
+def nudge_steps(spec: dict, T: int) -> dict:
+    """Section 3's filled spec with its x axis on the steps 1..T. Why here: a typed sequence of any length is one
+    shape (a scale's domain cannot come from rows). Only the dicts along the path are copied (the template's spec
+    is shared)."""
+    layers = list(spec["layer"])
+    line = dict(layers[0])
+    encoding = dict(line["encoding"])
+    encoding["x"] = {**encoding["x"], "scale": {**encoding["x"]["scale"], "domain": nudge_domain(T)}}
+    line["encoding"], layers[0] = encoding, line
+    return {**spec, "layer": layers}
 
 
 # The network folded and unrolled (section 1), as Graphviz (DOT) text.

@@ -102,15 +102,15 @@ def memory_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, s
     :func:`memory_cut` says what its log axis leaves out)."""
     diff = nudged(x, activation, hidden, seed, scale, delta)["difference"]
     rows = figures.nudge_rows(diff, delta, t("home.delta_rule", delta=num(delta)))
-    return charts.filled(memory_shape(lang, len(diff)), rows)
+    return figures.nudge_steps(charts.filled(memory_shape(lang), rows), len(diff))
 
 
-@charts.template(max_entries=64)
-def memory_shape(lang: str, T: int):
-    """Section 3's chart for a sequence of ``T`` steps (its x axis runs 1..T)."""
+@charts.template(max_entries=4)
+def memory_shape(lang: str):
+    """Section 3's chart; its x axis's steps (two here) are the draw's own (:func:`memory_chart`)."""
     return figures.nudge(
         {"line": charts.slot("line"), "rule": charts.slot("rule")},
-        T,
+        2,
         step_title=t("home.t_axis"),
         moved_title=t("home.difference_axis"),
         delta_title=t("home.delta_rule_title"),
