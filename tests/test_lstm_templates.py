@@ -207,8 +207,10 @@ def test_a_template_is_shared_and_never_changed_by_a_draw():
         assert low == -high == -float(np.max(np.abs(C)))
     assert domains[0] != domains[1]
     layout = tuple((title, is_gate) for title, _, is_gate in figures.gate_panels(cache, C, C.shape[2]))
-    shape = figures.heatmap_shape("en", X.shape[1], C.shape[2], layout, True)
+    shape = figures.heatmap_shape("en", C.shape[2], layout, True)
     assert shape.spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == [-1.0, 1.0]
+    assert shape.spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0.5, 1.5]  # one step: the placeholder
+    assert first["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0.5, X.shape[1] + 0.5]
 
 
 # --- home: each chart is its builder's, with its rows inline ------------------------------------------------------
@@ -277,6 +279,9 @@ def test_drawing_the_charts_at_values_no_one_used_builds_no_altair_object(monkey
         round(float(rng.integers(2, 1000)) * 0.001, 3),
     )
     figures.gates_chart("en", fp, ("random", ex), pair["lstm"]["run"])
+    letters = "".join(rng.choice(list("ABCD"), int(rng.integers(8, 30))))  # a typed sequence: another length
+    _, first, first_fp = shipped_pair("first_symbol", int(rng.choice(readings.shipped("first_symbol").lags)))
+    typed = figures.gates_chart("en", first_fp, ("typed", letters), first["lstm"]["run"])
     figures.flow_chart("en", fp, CLAMPS["p9"], pair)
     figures.sweep_chart("en", "adding", int(rng.integers(8, 61)))
     hidden = int(rng.integers(6, 17))  # another number of units: another height, the same shape
@@ -284,5 +289,6 @@ def test_drawing_the_charts_at_values_no_one_used_builds_no_altair_object(monkey
     states = home.state_chart("en", x, "tanh", hidden, seed, scale)
     nudge = home.memory_chart("en", x, "tanh", hidden, seed, scale, delta)
     assert built.count == 0
+    assert typed["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0.5, len(letters) + 0.5]
     assert states["height"] == home_figures.states_height(hidden)
     assert nudge["layer"][0]["encoding"]["x"]["scale"]["domain"] == [1, len(x)]

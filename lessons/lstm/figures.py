@@ -220,17 +220,18 @@ def heatmap_spec(lang: str, panels: list[tuple[str, np.ndarray, bool]], marked: 
     """The gate heatmaps of ``panels`` (see :func:`gate_heatmaps`) as a filled template."""
     T, H = panels[0][1].shape
     layout = tuple((title, is_gate) for title, _, is_gate in panels)
-    shape = heatmap_shape(lang, T, H, layout, bool(len(marked)))
+    shape = heatmap_shape(lang, H, layout, bool(len(marked)))
     spec = charts.filled(shape, heatmap_rows(panels, marked, t("lstm.marked")))
-    return with_cell_bound(spec, cell_bound(panels))
+    return with_x_domain(with_cell_bound(spec, cell_bound(panels)), heatmap_steps(T))
 
 
 @charts.template(max_entries=64)
-def heatmap_shape(lang: str, T: int, H: int, layout: tuple[tuple[str, bool], ...], marked: bool) -> alt.LayerChart:
-    """The heatmaps' shape: steps ``T``, units ``H``, the panels' titles and kinds; the cell state's colour
-    domain is put in by :func:`with_cell_bound` (it moves with the values)."""
+def heatmap_shape(lang: str, H: int, layout: tuple[tuple[str, bool], ...], marked: bool) -> alt.LayerChart:
+    """The heatmaps' shape: units ``H``, the panels' titles and kinds. The steps (a typed sequence has any
+    length) and the cell state's colour domain are the draw's own (:func:`with_x_domain`,
+    :func:`with_cell_bound`); one step and [−1, 1] here."""
     slots = {name: charts.slot(name) for name in ("cells", "titles", "marked")}
-    return gate_heatmaps(slots, T=T, H=H, layout=layout, marked=marked, bound=1.0, **heatmap_titles())
+    return gate_heatmaps(slots, T=1, H=H, layout=layout, marked=marked, bound=1.0, **heatmap_titles())
 
 
 # --- section 4: the gradient along time ---------------------------------------------------------------------------
@@ -265,15 +266,16 @@ def flow_chart(lang: str, fp: tuple, forget: float | None, _pair: dict) -> dict:
 def flow_spec(lang: str, df: pd.DataFrame, marked: np.ndarray, colors: tuple[int, ...]) -> dict:
     """:func:`flow_lines` of ``df`` (``step``, ``value``, ``series``) as a filled template."""
     names = tuple(dict.fromkeys(df["series"]))  # colours and legend in the caller's order
-    shape = flow_shape(lang, int(df["step"].max()), names, bool(len(marked)), colors)
-    return charts.filled(shape, flow_rows(df, marked))
+    shape = flow_shape(lang, names, bool(len(marked)), colors)
+    return with_x_domain(charts.filled(shape, flow_rows(df, marked)), flow_steps(int(df["step"].max())))
 
 
 @charts.template(max_entries=64)
-def flow_shape(lang: str, T: int, names: tuple[str, ...], marked: bool, colors: tuple[int, ...]):
+def flow_shape(lang: str, names: tuple[str, ...], marked: bool, colors: tuple[int, ...]):
+    """The flow chart's shape; its steps are the draw's own (:func:`with_x_domain`), two here."""
     return flow_lines(
         {"lines": charts.slot("lines"), "marked": charts.slot("marked")},
-        T=T,
+        T=2,
         names=names,
         marked=marked,
         colors=colors,
@@ -423,6 +425,29 @@ def with_cell_bound(spec: dict, bound: float | None) -> dict:
     return {**spec, "layer": layers}
 
 
+def heatmap_steps(T: int) -> list[float]:
+    """The heatmaps' x domain: a cell from t - 0.5 to t + 0.5 for t = 1..T."""
+    return [0.5, T + 0.5]
+
+
+def flow_steps(T: int) -> list[int]:
+    """The flow chart's x domain: the steps 1..T."""
+    return [1, T]
+
+
+def with_x_domain(spec: dict, domain: list) -> dict:
+    """A filled spec with ``domain`` as the x scale's domain in every view that sets one (the steps of a
+    sequence of any length: one shape for all). Only the dicts along those paths are copied."""
+
+    def view(part: dict) -> dict:
+        x = part.get("encoding", {}).get("x")
+        if not isinstance(x, dict) or "domain" not in x.get("scale", {}):
+            return part
+        return {**part, "encoding": {**part["encoding"], "x": {**x, "scale": {**x["scale"], "domain": domain}}}}
+
+    return {**spec, "layer": [view(layer) for layer in spec["layer"]]} if "layer" in spec else view(spec)
+
+
 def flow_rows(df: pd.DataFrame, marked: np.ndarray) -> dict[str, pd.DataFrame]:
     """The rows of :func:`flow_lines`: the ``lines`` with value > 0 (an exact zero, which a log axis cannot draw,
     is left out) and the ``marked`` steps (0-based in ``marked``) as rules, when there are some (no empty layer)."""
@@ -469,7 +494,7 @@ def gate_heatmaps(
     """
     row_px, gap, span = heatmap_layout(len(layout), H)
     rows = len(layout) * span
-    x_scale = alt.Scale(domain=[0.5, T + 0.5], nice=False, zero=False)
+    x_scale = alt.Scale(domain=heatmap_steps(T), nice=False, zero=False)
     y_scale = alt.Scale(domain=[0.5, rows + 0.5], nice=False, zero=False, reverse=True)
     # The y axis names each panel's first and last unit: row y of panel k is unit y - k*span - gap.
     ends = [k * span + gap + u for k in range(len(layout)) for u in ((1, H) if H > 1 else (1,))]
@@ -567,7 +592,7 @@ def flow_lines(
     """Gradient norms against the step 1..T on a log axis (``data``: :func:`flow_rows`), one line per series
     (``names``, in order), with the marked steps as vertical rules when ``marked``. ``colors``: indices into
     PALETTE, one per series in order (a quantity keeps its colour from chart to chart)."""
-    steps = alt.Scale(domain=[1, T], nice=False, zero=False)  # the steps are 1..T
+    steps = alt.Scale(domain=flow_steps(T), nice=False, zero=False)
     lines = (
         alt.Chart(data["lines"])
         .mark_line(point=alt.OverlayMarkDef(size=20, filled=True), clip=True)
