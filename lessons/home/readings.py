@@ -71,8 +71,9 @@ def states(x: tuple, activation: str, hidden: int, seed: int, scale: float) -> t
     return H, None if overflowed is None else overflowed + 1
 
 
-# The charts are templates (:func:`ui.charts.template`): the shape built and validated once per language and size,
-# the rows computed on each draw, so a move to a value no one chose builds no Altair object.
+# The charts are templates (:func:`ui.charts.template`): the shape built and validated once per language, the rows
+# (and the height or the steps, which a template cannot take as rows) put in on each draw, so a move to a value no
+# one chose builds no Altair object.
 
 
 @charts.spec_cache(max_entries=128)

@@ -1,9 +1,12 @@
 """The LSTM lesson's figures: its charts, its tables and its picture of one cell.
 
-Each chart's Vega-Lite spec is built once per input by the one spec cache (:func:`ui.charts.spec_cache`), keyed
-on the language and small inputs; a trained pair is passed as ``_pair`` (not hashed) beside the
-:func:`lessons.lstm.readings.fingerprint` that determines it. The data come from :mod:`lessons.lstm.readings`;
-the builders below them take translated titles. Channels are objects (never shorthand strings), see
+Each chart is a template (:func:`ui.charts.template`): its shape, built and validated once per language and the
+few choices that decide its marks, and its rows, plain data frames computed on each draw; the few values that
+move but cannot be rows (the steps on the x axis, the cell state's colour domain) are put into the filled spec.
+A drawn spec is kept by the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and small
+inputs; a trained pair is passed as ``_pair`` (not hashed) beside the :func:`lessons.lstm.readings.fingerprint`
+that determines it. The data come from :mod:`lessons.lstm.readings`; the builders below them take where their
+rows are (data frames or a template's slots) and translated titles. Channels are objects (never shorthand strings), see
 ui/charts.py. The cell's picture is Graphviz (DOT) with the live values in its labels: only numbers and
 translated labels go in, no user text.
 """
@@ -164,9 +167,7 @@ def story_table(sat: float) -> pd.DataFrame:
 
 
 # --- section 3: training curves and the gates along the example -------------------------------------------------
-# Each chart is a template (:func:`ui.charts.template`): its shape, built and validated once per language and the
-# few sizes that decide its marks, and its rows, computed here on each draw with plain pandas. A student's move
-# (another example, another lag) builds no Altair object.
+# A student's move (another example, another lag, another clamp) builds no Altair object: see the module docstring.
 
 
 @charts.spec_cache(max_entries=64)
