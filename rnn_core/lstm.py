@@ -208,6 +208,28 @@ def forward(
     return H, C, cache
 
 
+def last_state(X: np.ndarray, params: Params, clamp: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The last output and cell state of :func:`forward` (from zero states), without its cache.
+
+    The same :func:`step_forward` at t = 1..T, keeping only the running state: a model's answers on a thousand test
+    sequences need no history, and stacking every step's cache is most of :func:`forward`'s time at that size.
+
+    Args:
+        X: (N, T, D) inputs. params: as from :func:`init_params`. clamp: as in :func:`forward`.
+    Returns:
+        h_T, c_T: (N, H), equal to ``H[:, -1]`` and ``C[:, -1]`` of :func:`forward`.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    N, T, _ = X.shape
+    Hn = params["U_f"].shape[0]
+    h, c = np.zeros((N, Hn)), np.zeros((N, Hn))
+    schedules = clamp_schedules(clamp, T, Hn)
+    with np.errstate(over="ignore", invalid="ignore"):  # as in forward: a non-finite state is the caller's to see
+        for t in range(T):
+            h, c, _ = step_forward(X[:, t], h, c, params, {g: s[t] for g, s in schedules.items()})
+    return h, c
+
+
 def backward(dH: np.ndarray, cache: dict, dC_last: np.ndarray | None = None) -> Params:
     """Backpropagation through time: :func:`step_backward` at t = T..1, the weights' gradients summed.
 

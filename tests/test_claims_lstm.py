@@ -151,6 +151,44 @@ def test_the_clamp_sentence_is_the_clamped_models_measured_accuracy(data):
     assert said[key]["clamped"] == percent(rates["clamped"]) and said[key]["free"] == percent(rates["free"])
 
 
+@settings(max_examples=10)
+@given(st.data())
+def test_the_clamped_rate_is_rnn_cores_success_rate_with_the_clamp(data):
+    """The page computes the clamped rate from the last states alone (speed); it is exactly the readable
+    tasks.success_rate, the forward pass with every step's cache."""
+    v = shipped_setting(data)
+    task, lag = v["task"], v["lag"]
+    forget = CLAMPS[data.draw(st.sampled_from(FIXED))]
+    pair = R.models_for(task, lag)
+    how = R.training_settings(task)
+    expected = tasks.success_rate(pair["lstm"]["run"], how["n_test"], how["test_seed"], forget)
+    assert R.clamped_rates(R.fingerprint(task, lag, pair), forget, pair)["clamped"] == expected
+
+
+@settings(max_examples=30)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 6),
+    T=st.integers(1, 12),
+    clamped=st.sampled_from(("none", "f", "every gate, some steps")),
+)
+def test_the_last_state_is_the_forward_passs_last_step(seed, n, T, clamped):
+    rng = np.random.default_rng(seed)
+    D, H = int(rng.integers(1, 4)), int(rng.integers(1, 5))
+    p = lstm.init_params(D, H, rng)
+    p = {k: v * rng.uniform(0.5, 4.0) for k, v in p.items()}  # large weights too: saturated gates
+    X = rng.normal(size=(n, T, D)) * 3
+    clamp = {
+        "none": None,
+        "f": {"f": np.full(T, rng.uniform(0, 1))},
+        "every gate, some steps": {g: lstm.clamp_steps(T, range(0, T, 2), rng.uniform(-1, 1)) for g in lstm.GATES},
+    }[clamped]
+    H_all, C_all, _ = lstm.forward(X, p, clamp=clamp)
+    h, c = lstm.last_state(X, p, clamp)
+    np.testing.assert_array_equal(h, H_all[:, -1])
+    np.testing.assert_array_equal(c, C_all[:, -1])
+
+
 # --- section 1: writing with f = i = 1 -----------------------------------------------------------------------------
 
 

@@ -31,8 +31,8 @@ def y_axis(**kwargs) -> alt.Axis:
     return alt.Axis(titleAngle=0, titleAlign="left", titleBaseline="bottom", titleX=0, titleY=-10, **kwargs)
 
 
-def states(H: np.ndarray, *, step_title: str, unit_title: str, value_title: str) -> alt.Chart:
-    """Section 2: the states over time, one row per unit, on viridis (overflowed states left out).
+def states_rows(H: np.ndarray) -> dict[str, pd.DataFrame]:
+    """The rows of :func:`states`: ``t``, ``unit``, ``value`` of every finite state.
 
     Args:
         H: (T, units) the states h_1..h_T.
@@ -40,9 +40,14 @@ def states(H: np.ndarray, *, step_title: str, unit_title: str, value_title: str)
     T, units = H.shape
     tt, hh = np.meshgrid(np.arange(1, T + 1), np.arange(1, units + 1), indexing="ij")
     df = pd.DataFrame({"t": tt.ravel(), "unit": hh.ravel(), "value": H.ravel()})
-    df = df[np.isfinite(df["value"])]
+    return {"states": df[np.isfinite(df["value"])]}
+
+
+def states(data, units: int, *, step_title: str, unit_title: str, value_title: str) -> alt.Chart:
+    """Section 2: the states over time, one row per unit, on viridis (overflowed states left out); ``data``: the
+    rows of :func:`states_rows` (a data frame, or a template's slot)."""
     return (
-        alt.Chart(df)
+        alt.Chart(data)
         .transform_calculate(shown=number_expr("datum.value"))
         .mark_rect()
         .encode(
@@ -60,26 +65,36 @@ def states(H: np.ndarray, *, step_title: str, unit_title: str, value_title: str)
                 alt.Tooltip("shown:N", title=value_title),
             ],  # written as num() writes it
         )
-        .properties(height=180 + 28 * units)
-    )  # the x axis and the legend below take about 180 px
+        .properties(height=states_height(units))
+    )
 
 
-def nudge(
-    difference: np.ndarray, delta: float, *, step_title: str, moved_title: str, delta_label: str, delta_title: str
-) -> alt.LayerChart:
-    """Section 3: how far each state moves when x₁ is nudged by ``delta``, against the nudge itself (a dashed
-    line). Zeros and overflows are left out of the log axis (:func:`lessons.home.readings.memory_cut` says how
-    many).
+def states_height(units: int) -> int:
+    """Section 2's chart height: 28 px a unit, and about 180 px for the x axis and the legend below."""
+    return 180 + 28 * units
+
+
+def nudge_rows(difference: np.ndarray, delta: float, delta_label: str) -> dict[str, pd.DataFrame]:
+    """The rows of :func:`nudge`: the ``line`` of finite nonzero changes (zeros and overflows are left out of the
+    log axis; :func:`lessons.home.readings.memory_cut` says how many), and the nudge's ``rule``.
 
     Args:
         difference: (T,) ``||h'_t - h_t||`` for t = 1..T.
     """
     T = len(difference)
     shown = np.isfinite(difference) & (difference > 0)
-    df = pd.DataFrame({"t": np.arange(1, T + 1)[shown], "difference": difference[shown]})
+    return {
+        "line": pd.DataFrame({"t": np.arange(1, T + 1)[shown], "difference": difference[shown]}),
+        "rule": pd.DataFrame({"difference": [delta], "label": [delta_label]}),
+    }
+
+
+def nudge(data: dict, T: int, *, step_title: str, moved_title: str, delta_title: str) -> alt.LayerChart:
+    """Section 3: how far each of the ``T`` states moves when x₁ is nudged, against the nudge itself (a dashed
+    line); ``data``: the rows of :func:`nudge_rows` (data frames, or a template's slots)."""
     y = alt.Y("difference:Q", title=moved_title, scale=alt.Scale(type="log"), axis=y_axis(format=D3_NUMBER))
     line = (
-        alt.Chart(df)
+        alt.Chart(data["line"])
         .transform_calculate(shown=number_expr("datum.difference"))
         .mark_line(point=True, color=PALETTE[0])
         .encode(
@@ -87,18 +102,35 @@ def nudge(
                 "t:Q",
                 title=step_title,
                 axis=alt.Axis(format="d", tickMinStep=1),
-                scale=alt.Scale(domain=[1, max(T, 2)]),
+                scale=alt.Scale(domain=nudge_domain(T)),
             ),
             y=y,
             tooltip=[alt.Tooltip("t:Q", title=step_title), alt.Tooltip("shown:N", title=moved_title)],
         )
     )
     rule = (
-        alt.Chart(pd.DataFrame({"difference": [delta], "label": [delta_label]}))
+        alt.Chart(data["rule"])
         .mark_rule(strokeDash=[6, 4], color=PALETTE[1], strokeWidth=2)
         .encode(y=y, tooltip=[alt.Tooltip("label:N", title=delta_title)])
     )
     return alt.layer(line, rule).properties(height=280)
+
+
+def nudge_domain(T: int) -> list[int]:
+    """Section 3's x axis: the steps 1..T (a zero or an overflow left out of the line keeps its place)."""
+    return [1, max(T, 2)]
+
+
+def nudge_steps(spec: dict, T: int) -> dict:
+    """Section 3's filled spec with its x axis on the steps 1..T. Why here: a typed sequence of any length is one
+    shape (a scale's domain cannot come from rows). Only the dicts along the path are copied (the template's spec
+    is shared)."""
+    layers = list(spec["layer"])
+    line = dict(layers[0])
+    encoding = dict(line["encoding"])
+    encoding["x"] = {**encoding["x"], "scale": {**encoding["x"]["scale"], "domain": nudge_domain(T)}}
+    line["encoding"], layers[0] = encoding, line
+    return {**spec, "layer": layers}
 
 
 # The network folded and unrolled (section 1), as Graphviz (DOT) text.

@@ -71,14 +71,29 @@ def states(x: tuple, activation: str, hidden: int, seed: int, scale: float) -> t
     return H, None if overflowed is None else overflowed + 1
 
 
+# The charts are templates (:func:`ui.charts.template`): the shape built and validated once per language, the rows
+# (and the height or the steps, which a template cannot take as rows) put in on each draw, so a move to a value no
+# one chose builds no Altair object.
+
+
 @charts.spec_cache(max_entries=128)
 def state_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, scale: float) -> dict:
     """Section 2: the states over time (:func:`lessons.home.figures.states`)."""
     H, _ = states(x, activation, hidden, seed, scale)
-    return charts.vega_lite(
-        figures.states(
-            H, step_title=t("home.t_axis"), unit_title=t("home.unit_axis"), value_title=t("home.state_value")
-        )
+    spec = charts.filled(state_shape(lang), figures.states_rows(H))
+    # The height follows the units: put in here, not a shape per number of units (a template has no rows for it).
+    return {**spec, "height": figures.states_height(H.shape[1])}
+
+
+@charts.template(max_entries=4)
+def state_shape(lang: str):
+    """Section 2's chart; its height (one unit's here) is the draw's own (:func:`state_chart`)."""
+    return figures.states(
+        charts.slot("states"),
+        1,
+        step_title=t("home.t_axis"),
+        unit_title=t("home.unit_axis"),
+        value_title=t("home.state_value"),
     )
 
 
@@ -87,15 +102,19 @@ def memory_chart(lang: str, x: tuple, activation: str, hidden: int, seed: int, s
     """Section 3: how far each state moves when x₁ is nudged by ``delta`` (:func:`lessons.home.figures.nudge`;
     :func:`memory_cut` says what its log axis leaves out)."""
     diff = nudged(x, activation, hidden, seed, scale, delta)["difference"]
-    return charts.vega_lite(
-        figures.nudge(
-            diff,
-            delta,
-            step_title=t("home.t_axis"),
-            moved_title=t("home.difference_axis"),
-            delta_label=t("home.delta_rule", delta=num(delta)),
-            delta_title=t("home.delta_rule_title"),
-        )
+    rows = figures.nudge_rows(diff, delta, t("home.delta_rule", delta=num(delta)))
+    return figures.nudge_steps(charts.filled(memory_shape(lang), rows), len(diff))
+
+
+@charts.template(max_entries=4)
+def memory_shape(lang: str):
+    """Section 3's chart; its x axis's steps (two here) are the draw's own (:func:`memory_chart`)."""
+    return figures.nudge(
+        {"line": charts.slot("line"), "rule": charts.slot("rule")},
+        2,
+        step_title=t("home.t_axis"),
+        moved_title=t("home.difference_axis"),
+        delta_title=t("home.delta_rule_title"),
     )
 
 

@@ -1,9 +1,12 @@
 """The LSTM lesson's figures: its charts, its tables and its picture of one cell.
 
-Each chart's Vega-Lite spec is built once per input by the one spec cache (:func:`ui.charts.spec_cache`), keyed
-on the language and small inputs; a trained pair is passed as ``_pair`` (not hashed) beside the
-:func:`lessons.lstm.readings.fingerprint` that determines it. The data come from :mod:`lessons.lstm.readings`;
-the builders below them take translated titles. Channels are objects (never shorthand strings), see
+Each chart is a template (:func:`ui.charts.template`): its shape, built and validated once per language and the
+few choices that decide its marks, and its rows, plain data frames computed on each draw; the few values that
+move but cannot be rows (the steps on the x axis, the cell state's colour domain) are put into the filled spec.
+A drawn spec is kept by the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and small
+inputs; a trained pair is passed as ``_pair`` (not hashed) beside the :func:`lessons.lstm.readings.fingerprint`
+that determines it. The data come from :mod:`lessons.lstm.readings`; the builders below them take where their
+rows are (data frames or a template's slots) and translated titles. Channels are objects (never shorthand strings), see
 ui/charts.py. The cell's picture is Graphviz (DOT) with the live values in its labels: only numbers and
 translated labels go in, no user text.
 """
@@ -164,19 +167,23 @@ def story_table(sat: float) -> pd.DataFrame:
 
 
 # --- section 3: training curves and the gates along the example -------------------------------------------------
+# A student's move (another example, another lag, another clamp) builds no Altair object: see the module docstring.
 
 
 @charts.spec_cache(max_entries=64)
 def curves_chart(lang: str, fp: tuple, _pair: dict) -> dict:
     """The fraction of each training batch solved, both models."""
     curves = curves_frame({t(readings.MODEL_NAMES[m]): _pair[m]["run"] for m in ("lstm", "rnn")})
-    return charts.vega_lite(
-        training_curves(
-            curves,
-            step_title=t("lstm.update_axis"),
-            value_title=t("lstm.solved_axis"),
-            series_title=t("lstm.model_axis"),
-        )
+    return charts.filled(curves_shape(lang), {"curves": curves})
+
+
+@charts.template(max_entries=4)
+def curves_shape(lang: str) -> alt.Chart:
+    return training_curves(
+        charts.slot("curves"),
+        step_title=t("lstm.update_axis"),
+        value_title=t("lstm.solved_axis"),
+        series_title=t("lstm.model_axis"),
     )
 
 
@@ -207,9 +214,25 @@ def gates_chart(lang: str, fp: tuple, source: tuple, _run: tasks.TrainResult) ->
     """The trained LSTM's forget, input and output gates and its cell state along the example ``source``."""
     X, _ = readings.example_inputs(*fp[:2], source)
     _, C, cache = tasks.lstm_insides(_run, X)
-    return charts.vega_lite(
-        gate_heatmaps(gate_panels(cache, C, C.shape[2]), tasks.marked_steps(X[0]), **heatmap_titles())
-    )
+    return heatmap_spec(lang, gate_panels(cache, C, C.shape[2]), tasks.marked_steps(X[0]))
+
+
+def heatmap_spec(lang: str, panels: list[tuple[str, np.ndarray, bool]], marked: np.ndarray) -> dict:
+    """The gate heatmaps of ``panels`` (see :func:`gate_heatmaps`) as a filled template."""
+    T, H = panels[0][1].shape
+    layout = tuple((title, is_gate) for title, _, is_gate in panels)
+    shape = heatmap_shape(lang, H, layout, bool(len(marked)))
+    spec = charts.filled(shape, heatmap_rows(panels, marked, t("lstm.marked")))
+    return with_x_domain(with_cell_bound(spec, cell_bound(panels)), heatmap_steps(T))
+
+
+@charts.template(max_entries=64)
+def heatmap_shape(lang: str, H: int, layout: tuple[tuple[str, bool], ...], marked: bool) -> alt.LayerChart:
+    """The heatmaps' shape: units ``H``, the panels' titles and kinds. The steps (a typed sequence has any
+    length) and the cell state's colour domain are the draw's own (:func:`with_x_domain`,
+    :func:`with_cell_bound`); one step and [−1, 1] here."""
+    slots = {name: charts.slot(name) for name in ("cells", "titles", "marked")}
+    return gate_heatmaps(slots, T=1, H=H, layout=layout, marked=marked, bound=1.0, **heatmap_titles())
 
 
 # --- section 4: the gradient along time ---------------------------------------------------------------------------
@@ -238,14 +261,28 @@ def flow_chart(lang: str, fp: tuple, forget: float | None, _pair: dict) -> dict:
         t("lstm.series_cell_path"): lstm_flow["cell_path"],
     }
     marked = np.array([0]) if fp[0] == "first_symbol" else np.array([], int)
-    return charts.vega_lite(
-        flow_lines(
-            flow_frame(series),
-            step_title=t("lstm.step_axis"),
-            value_title=t("lstm.flow_axis"),
-            series_title=t("lstm.flow_series"),
-            marked=marked,
-        )
+    return flow_spec(lang, flow_frame(series), marked, (1, 0, 5, 2))
+
+
+def flow_spec(lang: str, df: pd.DataFrame, marked: np.ndarray, colors: tuple[int, ...]) -> dict:
+    """:func:`flow_lines` of ``df`` (``step``, ``value``, ``series``) as a filled template."""
+    names = tuple(dict.fromkeys(df["series"]))  # colours and legend in the caller's order
+    shape = flow_shape(lang, names, bool(len(marked)), colors)
+    return with_x_domain(charts.filled(shape, flow_rows(df, marked)), flow_steps(int(df["step"].max())))
+
+
+@charts.template(max_entries=64)
+def flow_shape(lang: str, names: tuple[str, ...], marked: bool, colors: tuple[int, ...]):
+    """The flow chart's shape; its steps are the draw's own (:func:`with_x_domain`), two here."""
+    return flow_lines(
+        {"lines": charts.slot("lines"), "marked": charts.slot("marked")},
+        T=2,
+        names=names,
+        marked=marked,
+        colors=colors,
+        step_title=t("lstm.step_axis"),
+        value_title=t("lstm.flow_axis"),
+        series_title=t("lstm.flow_series"),
     )
 
 
@@ -257,18 +294,26 @@ def sweep_chart(lang: str, task: str, lag: int) -> dict:
     """Section 5: success rate against lag, both models, the lag chosen in section 3 marked."""
     stored = readings.shipped(task)
     titles = [t(readings.MODEL_NAMES[m]) for m in stored.models]
-    return charts.vega_lite(
-        rates_by_lag(
-            sweep_frame(stored.lags, sweep.summarise_sweep(stored), titles),
-            tasks.CHANCE[task],
-            lag_title=t(LAG_AXES[task]),
-            rate_title=t("lstm.rate_axis"),
-            mean_title=t("lstm.col_mean"),
-            range_title=t("lstm.col_range"),
-            series_title=t("lstm.model_axis"),
-            chance_label=t(readings.BASELINES[task]),
-            lag=lag,
-        )
+    rows = rates_rows(
+        sweep_frame(stored.lags, sweep.summarise_sweep(stored), titles),
+        tasks.CHANCE[task],
+        t(readings.BASELINES[task]),
+        lag,
+    )
+    return charts.filled(sweep_shape(lang, task), rows)
+
+
+@charts.template(max_entries=8)
+def sweep_shape(lang: str, task: str) -> alt.LayerChart:
+    return rates_by_lag(
+        {name: charts.slot(name) for name in ("rates", "guess", "lag")},
+        lag_title=t(LAG_AXES[task]),
+        rate_title=t("lstm.rate_axis"),
+        mean_title=t("lstm.col_mean"),
+        range_title=t("lstm.col_range"),
+        series_title=t("lstm.model_axis"),
+        chance_label=t(readings.BASELINES[task]),
+        marked=True,
     )
 
 
@@ -296,9 +341,7 @@ def sweep_tables(task: str) -> list[tuple[str, pd.DataFrame]]:
 def own_gates_chart(lang: str, fp: tuple, _weights: dict, _steps: np.ndarray) -> dict:
     """Section 6: the uploaded LSTM's gates and cell state along the typed sequence (the first units)."""
     C, cache, _ = readings.own_run(_weights, _steps)
-    return charts.vega_lite(
-        gate_heatmaps(gate_panels(cache, C, params.OWN_UNITS_SHOWN), np.array([], int), **heatmap_titles())
-    )
+    return heatmap_spec(lang, gate_panels(cache, C, params.OWN_UNITS_SHOWN), np.array([], int))
 
 
 @charts.spec_cache(max_entries=16)
@@ -310,25 +353,131 @@ def own_flow_chart(lang: str, fp: tuple, _weights: dict, _steps: np.ndarray) -> 
         t("lstm.series_lstm_h"): flow["dh"],
         t("lstm.series_cell_path"): flow["cell_path"],
     }
-    return charts.vega_lite(
-        flow_lines(
-            flow_frame(series),
-            step_title=t("lstm.step_axis"),
-            value_title=t("lstm.flow_axis"),
-            series_title=t("lstm.flow_series"),
-            marked=np.array([], int),
-            colors=(0, 5, 2),
-        )
+    return flow_spec(lang, flow_frame(series), np.array([], int), (0, 5, 2))
+
+
+# --- the rows of each chart: plain data in, data frames out --------------------------------------------------------
+
+
+def heatmap_layout(n_panels: int, H: int) -> tuple[int, int, int]:
+    """``(row_px, gap, span)`` of the stacked heatmaps: pixels a unit's row, empty rows above each panel for its
+    title, rows per panel (its gap, then its units)."""
+    row_px = max(3, min(8, 360 // (n_panels * H)))  # 4 to 8 px a unit: the figure stays near 500 px tall
+    gap = -(-TITLE_ROOM // row_px)
+    return row_px, gap, H + gap
+
+
+def heatmap_rows(
+    panels: list[tuple[str, np.ndarray, bool]], marked: np.ndarray, marked_title: str
+) -> dict[str, pd.DataFrame]:
+    """The rows of :func:`gate_heatmaps`: ``cells`` (``t``, ``unit``, ``panel`` (its title), ``value``, the row
+    ``y`` it is drawn at, ``gate``), the panels' ``titles`` and the ``marked`` steps (0-based in ``marked``), when
+    there are some."""
+    T, H = panels[0][1].shape
+    _, gap, span = heatmap_layout(len(panels), H)
+    tt, hh = np.meshgrid(np.arange(1, T + 1, dtype=np.int16), np.arange(1, H + 1, dtype=np.int16), indexing="ij")
+    cells = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "t": tt.ravel(),
+                    "unit": hh.ravel(),
+                    "panel": title,
+                    "value": values.ravel().astype(np.float32),
+                    "y": k * span + gap + hh.ravel(),
+                    "gate": is_gate,
+                }
+            )
+            for k, (title, values, is_gate) in enumerate(panels)
+        ],
+        ignore_index=True,
     )
+    titles = pd.DataFrame(
+        {
+            "y": [k * span + gap + 0.5 for k in range(len(panels))],  # the top of its first row
+            "panel": [title for title, _, _ in panels],
+        }
+    )
+    rows = {"cells": cells, "titles": titles}
+    if len(marked):  # no empty layer (see flow_lines)
+        rows["marked"] = pd.DataFrame({"t": marked + 1, "label": marked_title})
+    return rows
 
 
-# --- the chart builders: plain data in, translated titles in, an Altair chart out -----------------------------------
+def cell_bound(panels: list[tuple[str, np.ndarray, bool]]) -> float | None:
+    """The cell state's colour domain is [−bound, bound]: its largest size (None without such a panel)."""
+    others = [values for _, values, is_gate in panels if not is_gate]
+    return max(max(float(np.max(np.abs(v))) for v in others), 1e-9) if others else None
+
+
+def with_cell_bound(spec: dict, bound: float | None) -> dict:
+    """The heatmaps' filled spec with the cell state's colour domain [−bound, bound] (the second layer's colour
+    scale). Why not a row: a scale's domain cannot be read from data in Vega-Lite without changing the picture
+    (a domain from the data's extent is not symmetric about 0). Only the dicts along that path are copied: the
+    template's spec is shared."""
+    if bound is None:
+        return spec
+    layers = list(spec["layer"])
+    layer = dict(layers[1])
+    encoding = dict(layer["encoding"])
+    color = dict(encoding["color"])
+    color["scale"] = {**color["scale"], "domain": [-bound, bound]}
+    encoding["color"], layer["encoding"], layers[1] = color, encoding, layer
+    return {**spec, "layer": layers}
+
+
+def heatmap_steps(T: int) -> list[float]:
+    """The heatmaps' x domain: a cell from t - 0.5 to t + 0.5 for t = 1..T."""
+    return [0.5, T + 0.5]
+
+
+def flow_steps(T: int) -> list[int]:
+    """The flow chart's x domain: the steps 1..T."""
+    return [1, T]
+
+
+def with_x_domain(spec: dict, domain: list) -> dict:
+    """A filled spec with ``domain`` as the x scale's domain in every view that sets one (the steps of a
+    sequence of any length: one shape for all). Only the dicts along those paths are copied."""
+
+    def view(part: dict) -> dict:
+        x = part.get("encoding", {}).get("x")
+        if not isinstance(x, dict) or "domain" not in x.get("scale", {}):
+            return part
+        return {**part, "encoding": {**part["encoding"], "x": {**x, "scale": {**x["scale"], "domain": domain}}}}
+
+    return {**spec, "layer": [view(layer) for layer in spec["layer"]]} if "layer" in spec else view(spec)
+
+
+def flow_rows(df: pd.DataFrame, marked: np.ndarray) -> dict[str, pd.DataFrame]:
+    """The rows of :func:`flow_lines`: the ``lines`` with value > 0 (an exact zero, which a log axis cannot draw,
+    is left out) and the ``marked`` steps (0-based in ``marked``) as rules, when there are some (no empty layer)."""
+    lines = {"lines": df[df["value"] > 0]}
+    # the rules first, as they are layered (the text alternative takes a quantity's range from the first rows)
+    return {"marked": pd.DataFrame({"step": marked + 1}), **lines} if len(marked) else lines
+
+
+def rates_rows(df: pd.DataFrame, chance: float, chance_label: str, lag: int) -> dict[str, pd.DataFrame]:
+    """The rows of :func:`rates_by_lag`: the sweep's ``rates`` (:func:`sweep_frame`), the rate of ``guess``ing
+    and the chosen ``lag``."""
+    return {  # in the order they are layered (the text alternative takes a quantity's range from the first rows)
+        "lag": pd.DataFrame({"lag": [lag]}),
+        "rates": df,
+        "guess": pd.DataFrame({"y": [chance], "label": [chance_label], "rate": [percent(chance)]}),
+    }
+
+
+# --- the chart builders: where the rows are (data frames or template slots), translated titles, an Altair chart ----
 
 
 def gate_heatmaps(
-    panels: list[tuple[str, np.ndarray, bool]],
-    marked: np.ndarray,
+    data: dict,
     *,
+    T: int,
+    H: int,
+    layout: tuple[tuple[str, bool], ...],
+    marked: bool,
+    bound: float,
     step_title: str,
     unit_title: str,
     marked_title: str,
@@ -336,38 +485,20 @@ def gate_heatmaps(
     value_title: str,
     gate_title: str,
 ) -> alt.LayerChart:
-    """The panels ``(title, values (T, H), is_gate)`` stacked in ONE view (time 1..T on x, each panel's units
-    on y under its title), so that the figure can take the width of its container on any screen.
+    """The panels (``layout``: each one's title and whether it is a gate; T steps, H units) stacked in ONE view
+    (time 1..T on x, each panel's units on y under its title), so that the figure can take the width of its
+    container on any screen. ``data``: :func:`heatmap_rows`.
 
     Gates (values in (0, 1)) share one viridis scale on [0, 1] (``gate_title``); other values (the cell state)
-    get a diverging scale centred on 0, titled by their panel. ``marked`` holds 0-based steps drawn as dashed
-    vertical rules. Draw it with ``width="stretch"``. Rows: ``t``, ``unit``, ``panel`` (its title), ``value``,
-    and the row ``y`` it is drawn at.
+    get a diverging scale on [−bound, bound], titled by their panel. With ``marked``, the marked steps are
+    dashed vertical rules. Draw it with ``width="stretch"``.
     """
-    T, H = panels[0][1].shape
-    row_px = max(3, min(8, 360 // (len(panels) * H)))  # 4 to 8 px a unit: the figure stays near 500 px tall
-    gap = -(-TITLE_ROOM // row_px)  # empty rows above each panel, for its title
-    span = H + gap  # rows per panel: its title's gap, then its units
-    tt, hh = np.meshgrid(np.arange(1, T + 1, dtype=np.int16), np.arange(1, H + 1, dtype=np.int16), indexing="ij")
-    frames = [
-        pd.DataFrame(
-            {
-                "t": tt.ravel(),
-                "unit": hh.ravel(),
-                "panel": title,
-                "value": values.ravel().astype(np.float32),
-                "y": k * span + gap + hh.ravel(),
-                "gate": is_gate,
-            }
-        )
-        for k, (title, values, is_gate) in enumerate(panels)
-    ]
-    df = pd.concat(frames, ignore_index=True)
-    rows = len(panels) * span
-    x_scale = alt.Scale(domain=[0.5, T + 0.5], nice=False, zero=False)
+    row_px, gap, span = heatmap_layout(len(layout), H)
+    rows = len(layout) * span
+    x_scale = alt.Scale(domain=heatmap_steps(T), nice=False, zero=False)
     y_scale = alt.Scale(domain=[0.5, rows + 0.5], nice=False, zero=False, reverse=True)
     # The y axis names each panel's first and last unit: row y of panel k is unit y - k*span - gap.
-    ends = [k * span + gap + u for k in range(len(panels)) for u in ((1, H) if H > 1 else (1,))]
+    ends = [k * span + gap + u for k in range(len(layout)) for u in ((1, H) if H > 1 else (1,))]
     y_axis = alt.Axis(
         values=ends,
         labelExpr=f"datum.value - floor((datum.value - 1) / {span}) * {span} - {gap}",
@@ -387,7 +518,7 @@ def gate_heatmaps(
 
     def rects(gates: bool, color: alt.Color) -> alt.Chart:
         return (
-            alt.Chart(df)
+            alt.Chart(data["cells"])
             .transform_filter(f"datum.gate == {str(gates).lower()}")
             .transform_calculate(
                 x0="datum.t - 0.5",
@@ -418,34 +549,27 @@ def gate_heatmaps(
             ),
         )
     ]
-    others = [values for _, values, is_gate in panels if not is_gate]
-    if others:
-        bound = max(max(float(np.max(np.abs(v))) for v in others), 1e-9)
+    others = [title for title, is_gate in layout if not is_gate]
+    if others:  # the second layer: with_cell_bound finds its colour scale there
         layers.append(
             rects(
                 False,
                 alt.Color(
                     "value:Q",
-                    title=next(p[0] for p in panels if not p[2]),
+                    title=others[0],
                     scale=alt.Scale(scheme="blueorange", domain=[-bound, bound]),
                     legend=alt.Legend(**legend),
                 ),
             )
         )
-    titles = pd.DataFrame(
-        {
-            "y": [k * span + gap + 0.5 for k in range(len(panels))],  # the top of its first row
-            "panel": [title for title, _, _ in panels],
-        }
-    )
     layers.append(
-        alt.Chart(titles)
+        alt.Chart(data["titles"])
         .mark_text(align="left", baseline="bottom", fontWeight="bold", fontSize=13, dx=2, dy=-3)
         .encode(x=alt.value(0), y=alt.Y("y:Q", scale=y_scale), text=alt.Text("panel:N"))
     )
-    if len(marked):
+    if marked:
         layers.append(
-            alt.Chart(pd.DataFrame({"t": marked + 1, "label": marked_title}))
+            alt.Chart(data["marked"])
             .mark_rule(color=MARK_COLOR, strokeWidth=2, strokeDash=[4, 2])
             .encode(
                 x=alt.X("t:Q", scale=x_scale),
@@ -456,22 +580,22 @@ def gate_heatmaps(
 
 
 def flow_lines(
-    df: pd.DataFrame,
+    data: dict,
     *,
+    T: int,
+    names: tuple[str, ...],
+    marked: bool,
     step_title: str,
     value_title: str,
     series_title: str,
-    marked: np.ndarray,
     colors: tuple[int, ...] = (1, 0, 5, 2),
 ) -> alt.Chart | alt.LayerChart:
-    """Gradient norms against the step (``step``, ``value``, ``series`` columns) on a log axis, with the marked
-    steps as vertical rules. Rows with value ≤ 0 (an exact zero, which a log axis cannot draw) are left out.
-    ``colors``: indices into PALETTE, one per series in order (a quantity keeps its colour from chart to chart)."""
-    names = list(dict.fromkeys(df["series"]))  # colours and legend in the caller's order
-    steps = alt.Scale(domain=[1, int(df["step"].max())], nice=False, zero=False)  # the steps are 1..T
-    df = df[df["value"] > 0]
+    """Gradient norms against the step 1..T on a log axis (``data``: :func:`flow_rows`), one line per series
+    (``names``, in order), with the marked steps as vertical rules when ``marked``. ``colors``: indices into
+    PALETTE, one per series in order (a quantity keeps its colour from chart to chart)."""
+    steps = alt.Scale(domain=flow_steps(T), nice=False, zero=False)
     lines = (
-        alt.Chart(df)
+        alt.Chart(data["lines"])
         .mark_line(point=alt.OverlayMarkDef(size=20, filled=True), clip=True)
         .encode(
             x=alt.X("step:Q", title=step_title, axis=alt.Axis(format="d", tickMinStep=1), scale=steps),
@@ -484,7 +608,7 @@ def flow_lines(
             color=alt.Color(
                 "series:N",
                 title=series_title,
-                scale=alt.Scale(domain=names, range=[PALETTE[k] for k in colors][: len(names)]),
+                scale=alt.Scale(domain=list(names), range=[PALETTE[k] for k in colors][: len(names)]),
                 legend=alt.Legend(
                     orient="bottom",
                     columns=1,
@@ -498,7 +622,7 @@ def flow_lines(
             strokeDash=alt.StrokeDash(
                 "series:N",
                 title=series_title,
-                scale=alt.Scale(domain=names, range=[DASHES[k] for k in colors][: len(names)]),
+                scale=alt.Scale(domain=list(names), range=[DASHES[k] for k in colors][: len(names)]),
             ),
             tooltip=[
                 alt.Tooltip("series:N", title=series_title),
@@ -507,20 +631,18 @@ def flow_lines(
             ],
         )
     )
-    if not len(marked):  # no empty layer: its mark group would be an unnamed graphic (axe-core's svg-img-alt)
+    if not marked:  # no empty layer: its mark group would be an unnamed graphic (axe-core's svg-img-alt)
         return lines.properties(height=280 + FLOW_FRAME)
     rules = (
-        alt.Chart(pd.DataFrame({"step": marked + 1}))
-        .mark_rule(color=MARK_COLOR, strokeDash=[4, 2])
-        .encode(x=alt.X("step:Q", scale=steps))
+        alt.Chart(data["marked"]).mark_rule(color=MARK_COLOR, strokeDash=[4, 2]).encode(x=alt.X("step:Q", scale=steps))
     )
     return (rules + lines).properties(height=280 + FLOW_FRAME)  # the legend, one series a line, goes below
 
 
-def training_curves(df: pd.DataFrame, *, step_title: str, value_title: str, series_title: str) -> alt.Chart:
-    """Fraction of each training batch solved (``step``, ``value``, ``series`` columns), 0 to 1."""
+def training_curves(data, *, step_title: str, value_title: str, series_title: str) -> alt.Chart:
+    """Fraction of each training batch solved (rows ``step``, ``value``, ``series``: :func:`curves_frame`), 0 to 1."""
     return (
-        alt.Chart(df)
+        alt.Chart(data)
         .mark_line(clip=True)
         .encode(
             x=alt.X("step:Q", title=step_title),
@@ -542,8 +664,7 @@ def training_curves(df: pd.DataFrame, *, step_title: str, value_title: str, seri
 
 
 def rates_by_lag(
-    df: pd.DataFrame,
-    chance: float,
+    data: dict,
     *,
     lag_title: str,
     rate_title: str,
@@ -551,12 +672,12 @@ def rates_by_lag(
     range_title: str,
     series_title: str,
     chance_label: str,
-    lag: int | None,
+    marked: bool,
 ) -> alt.LayerChart:
-    """Mean success rate against lag with the seeds' min–max as bars (``lag``, ``mean``, ``min``, ``max``,
-    ``series`` columns, and ``mean_label``, ``range_label`` as the tooltips show them); a dashed line at the rate
-    of guessing; a grey rule at the lag chosen above. Each field has its own title (a chart's titles name its
-    quantities in the exported data)."""
+    """Mean success rate against lag with the seeds' min–max as bars (``data``: :func:`rates_rows`: ``rates``
+    with ``lag``, ``mean``, ``min``, ``max``, ``series``, and ``mean_label``, ``range_label`` as the tooltips show
+    them); a dashed line at the rate of guessing; with ``marked``, a grey rule at the lag chosen above. Each field
+    has its own title (a chart's titles name its quantities in the exported data)."""
     color = alt.Color(
         "series:N", title=series_title, scale=alt.Scale(range=list(PALETTE)), legend=alt.Legend(orient="right")
     )
@@ -568,13 +689,15 @@ def rates_by_lag(
         alt.Tooltip("range_label:N", title=range_title),
     ]
     y = alt.Y("mean:Q", title=rate_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
-    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=40)).encode(x=x, y=y, color=color, tooltip=tips)
+    rates = data["rates"]
+    lines = alt.Chart(rates).mark_line(point=alt.OverlayMarkDef(size=40)).encode(x=x, y=y, color=color, tooltip=tips)
     bars = (
-        alt.Chart(df).mark_rule(strokeWidth=2, opacity=0.5).encode(x=x, y=alt.Y("min:Q"), y2=alt.Y2("max"), color=color)
+        alt.Chart(rates)
+        .mark_rule(strokeWidth=2, opacity=0.5)
+        .encode(x=x, y=alt.Y("min:Q"), y2=alt.Y2("max"), color=color)
     )
-    guess = pd.DataFrame({"y": [chance], "label": [chance_label], "rate": [percent(chance)]})
     chance_rule = (
-        alt.Chart(guess)
+        alt.Chart(data["guess"])
         .mark_rule(strokeDash=[5, 3], color="#777777")
         .encode(
             y=alt.Y("y:Q"),
@@ -582,17 +705,15 @@ def rates_by_lag(
         )
     )
     chance_text = (
-        alt.Chart(guess)
+        alt.Chart(data["guess"])
         .mark_text(align="left", dy=-7, dx=4, color="#555555")
         .encode(y=alt.Y("y:Q"), x=alt.value(0), text=alt.Text("label:N"))
     )
     layers = [bars, lines, chance_rule, chance_text]
-    if lag is not None:
+    if marked:
         layers.insert(
             0,
-            alt.Chart(pd.DataFrame({"lag": [lag]}))
-            .mark_rule(color="#bbbbbb", strokeWidth=6, opacity=0.5)
-            .encode(x=alt.X("lag:Q")),
+            alt.Chart(data["lag"]).mark_rule(color="#bbbbbb", strokeWidth=6, opacity=0.5).encode(x=alt.X("lag:Q")),
         )
     # The axis's percent sign where the page's language puts it, as the tooltips' (ui.numbers.percent).
     return alt.layer(*layers).properties(height=320).configure(locale=d3_locale())
