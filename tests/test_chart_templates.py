@@ -172,3 +172,13 @@ def test_a_new_value_of_any_numeric_setting_builds_no_chart(lesson, monkeypatch)
             if counter.count:
                 built[f"{param.name}={value}"] = counter.count
     assert not built, f"{lesson}: Altair objects built at a new value: {built}"
+
+
+def test_the_text_alternative_spans_every_layer_that_draws_a_quantity():
+    curve = pd.DataFrame({"step": [0, 1, 2], "cost": [0.5, 0.25, 1.0]})
+    rule = pd.DataFrame({"cost": [4.0]})
+    chart = alt.Chart(curve).mark_line().encode(
+        x=alt.X("step:Q", title="step"), y=alt.Y("cost:Q", title="cost")
+    ) + alt.Chart(rule).mark_rule().encode(y=alt.Y("cost:Q", title="cost"))
+    text = charts.vega_lite(chart)["description"]
+    assert "cost from 0.25 to 4" in text and "step from 0 to 2" in text, text

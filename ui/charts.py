@@ -396,15 +396,14 @@ def describe(spec: dict, names: dict | None = None) -> str:
         cells = image.cells()
         columns += [(title, cells.iloc[:, position]) for position, title in enumerate(cells.columns)]
     ranges = {}
-    for title, column in columns:  # two columns may share a title (a number and its label): the first is used
-        if title in ranges:
-            continue
+    for title, column in columns:  # a quantity drawn by several layers spans all of them (a label's text: none)
         if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
             values = column.to_numpy(dtype=float, na_value=np.nan)
         else:
             values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         values = values[np.isfinite(values)]
         if values.size:
-            ranges[title] = (values.min(), values.max())
+            low, high = ranges.get(title, (values.min(), values.max()))
+            ranges[title] = (min(low, values.min()), max(high, values.max()))
     parts = [t("common.chart_range", name=name, low=num(lo), high=num(hi)) for name, (lo, hi) in ranges.items()]
     return t("common.chart_alt", quantities=", ".join(ranges) or "—") + " " + "; ".join(parts[:6])
