@@ -7,12 +7,14 @@ Every number a student reads goes through :func:`ui.numbers.num`.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import streamlit as st
 
 from lessons.counting import tables
-from lessons.counting.params import BOOK
-from rnn_core import counting, optim
+from lessons.counting.params import BOOK, P
+from rnn_core import counting, optim, race
 from ui import page, present, surfaces, urlstate
 from ui.claims import chosen
 from ui.i18n import t
@@ -61,13 +63,23 @@ def dataset(data: str, n: int, length: int, seed: int) -> tuple[np.ndarray, np.n
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def training(data: str, n: int, length: int, seed: int, start: tuple, lr: float, iters: int) -> counting.Trajectory:
-    """Plain gradient descent from ``start`` (shared by every session that asks for the same run; read-only)."""
+    """Plain gradient descent from ``start`` (shared by every session that asks for the same run; read-only):
+    ``counting.fit(X, targets, start, optim.sgd(lr), iters)``, the loop the page shows under the hood.
+
+    Why not that call: the race's engine (``race.run_lane``, :mod:`rnn_core.lockstep`) gives the same run to the
+    bit at about a fifth of the cost (tests/test_fit_many.py, tests/test_counting_templates.py), which keeps a
+    move of the learning rate or the iterations cheap at 5,000 iterations. Plain descent keeps no optimizer
+    state, so ``fit``'s record of states is one empty state per update."""
     X, targets = dataset(data, n, length, seed)
-    return counting.fit(X, targets, start, optim.sgd(lr), iters)
+    run = race.run_lane(X, targets, start, "sgd", iters, lr=lr).run
+    return dataclasses.replace(run, states=((),) * len(run.updates))
 
 
 def data_args(v: dict) -> tuple:
-    """The data set's settings as one cache key: (data, n, len, seed)."""
+    """The data set's settings as one cache key: (data, n, len, seed); the book's data set is one key whatever
+    the generated set's settings left in the session (its surface and runs are computed once)."""
+    if v["data"] == "book":
+        return "book", P["n"].default, P["len"].default, P["seed"].default
     return v["data"], v["n"], v["len"], v["seed"]
 
 
