@@ -4,6 +4,12 @@ server-side run times.
 Run: python bench/bench_counting.py
 Targets (issue 2): a 1000x1000 surface at least 1000x faster than a forward pass per point; the page's warm
 rerun at most 150 ms median and its cold first run at most 1.5 s.
+
+Run: OPENBLAS_NUM_THREADS=1 python bench/bench_counting.py --moves
+Targets (issue 23): a new visitor's first view at most ~100 ms of CPU after the first visitor; a move of any
+control to a random value on its grid well under 0.5 s of CPU (a longer training run goes to the work queue).
+Timed as the script thread's CPU (:class:`ScriptCPU`): what the server spends on the run, AppTest's own work left
+out. bench/bench_mappings.py --moves does the same for the mappings lesson, with these helpers.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Speed of the sequence-mappings lesson: training each model, the page's cached evaluations, and the page's
 server-side run times.
 
-Run: OPENBLAS_NUM_THREADS=1 python bench/bench_mappings.py [--no-train]
+Run: OPENBLAS_NUM_THREADS=1 python bench/bench_mappings.py [--no-train] [--moves]
 Targets (issue 6): first view of the page at most 1.5 s server-side, warm rerun at most 150 ms median (AppTest).
+With --moves (issue 23): a new visitor's first view of each mapping, and moves at random values (a mapping, a typed
+input of a random length), in the script thread's CPU (bench/bench_counting.py's helpers).
 The page does not train: it loads the weights that scripts/train_mappings.py wrote, so training time only
 matters for that script and for tests/test_mappings.py (which retrains every model once).
 """
@@ -76,6 +78,7 @@ def bench_moves(moves: int = 8, seed: int = 0) -> dict:
     """CPU time (ms, the script thread's) of the rerun after each move a student makes on the page, at random
     values: a mapping chosen at random, and for each mapping an input of a random length typed ``moves`` times.
     After one warm-up visit. Prints and returns {control: (median, max)}."""
+    sys.path.insert(0, str(ROOT / "tests"))
     from apptest_helpers import open_app
     from bench_counting import script_cpu
 
