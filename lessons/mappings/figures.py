@@ -297,7 +297,7 @@ def run_steps(task: str, symbols: tuple[int, ...]) -> list[str]:
 
 # The states and probabilities charts are templates (ui.charts.template): their shape (the step names on the
 # axis, the units, the classes, the titles) depends on the language, the mapping and the steps the input runs
-# for, at most 61 per mapping and language, each built and validated once per process; a new typed input of a
+# for, at most 60 per mapping and language, each built and validated once per process; a new typed input of a
 # length seen before only puts its rows in (no Altair object). The step names stay constants of the shape, not
 # rows: the probabilities chart leaves the steps without an output empty, which only a domain in the chart does.
 
