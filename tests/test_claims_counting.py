@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from strategies import settings_of
 
 from lessons.counting import divergence, exercises, params, readings
-from rnn_core import counting
+from rnn_core import counting, optim
 from rnn_core.exercise import HINT_SIGN, fill
 from ui.i18n import catalog
 from ui.numbers import num
@@ -105,7 +105,7 @@ def test_issue22_12_the_divergence_explanation_names_what_overflowed(lang):
     text = explained(ex, lang)
     assert "next state overflows" not in text and "그다음 상태가 넘칩니다" not in text
     X, targets = counting.book_dataset()
-    run = counting.fit(X, targets, (ex.params["u0"], ex.params["w0"]), exercises.optim.sgd(0.0008), 500)
+    run = counting.fit(X, targets, (ex.params["u0"], ex.params["w0"]), optim.sgd(0.0008), 500)
     U, W = run.params[ex.answer]
     S = states(X, U, W)
     assert np.all(np.isfinite(S)) and not np.isfinite(squared_error(S, targets))  # the cost, not a state

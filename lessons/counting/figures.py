@@ -1,11 +1,13 @@
 """The counting lesson's figures: the unrolled network (Graphviz), and the chart specs of its run, its cost surface
 and its gradient along time (Altair).
 
-Chart specs go through the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and the small
-inputs that decide them, so a rerun that changes nothing in a chart ships it from the cache (and the browser,
-which already holds it, gets a reference instead of the chart); the runs they draw are the cached ones of
-:mod:`lessons.counting.readings`. Every number in a chart is written by :func:`ui.numbers.number_expr`, as
-:func:`ui.numbers.num` writes it in prose.
+Each chart is a template (:func:`ui.charts.template`): its shape (marks, encodings, titles), a function of the
+language and the few choices that decide it, is built and validated once per process; a student's move only puts
+the run's rows in (:func:`ui.charts.filled`: pandas, no Altair). Every value that moves with a control (the start,
+the path, the costs) travels as rows. The filled specs go through the one spec cache (:func:`ui.charts.spec_cache`),
+keyed on the language and the small inputs that decide them, so a rerun that changes nothing in a chart ships it
+from the cache; the runs they draw are the cached ones of :mod:`lessons.counting.readings`. Every number in a chart
+is written by :func:`ui.numbers.number_expr`, as :func:`ui.numbers.num` writes it in prose.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import altair as alt
 import numpy as np
 import pandas as pd
+import streamlit as st
 
 from lessons.counting.readings import (
     LIMIT,
@@ -23,6 +26,7 @@ from lessons.counting.readings import (
     surface_values,
     training,
 )
+from rnn_core import counting
 from ui import charts, surfaces
 from ui.diagrams import COLOURS, FONT_PT, sub, unrolled_steps
 from ui.i18n import t
@@ -93,7 +97,7 @@ def unrolled_counting(
 
 
 def line_chart(
-    df: pd.DataFrame,
+    source: pd.DataFrame | alt.NamedData,
     x: str,
     y: str,
     *,
@@ -105,7 +109,9 @@ def line_chart(
     y_domain: tuple | None = None,
     points: bool = False,
 ) -> alt.Chart:
-    """Lines of ``y`` over an integer ``x`` (log or linear y); every tooltip titled, numbers written like num()."""
+    """Lines of ``y`` over an integer ``x`` (log or linear y); every tooltip titled, numbers written like num().
+
+    ``source``: the rows, or the :func:`ui.charts.slot` a template's rows go in."""
     tooltip = [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip("shown:N", title=y_title)]
     label = number_expr("datum.value")
     if log_y:  # a log axis has ticks at 1-9 times each power of ten: label 1, 2 and 5 times, as Vega does
@@ -128,14 +134,13 @@ def line_chart(
             f"{color}:N", title=color_title, scale=alt.Scale(range=["circle", "square", "triangle"])
         )
         tooltip.insert(0, alt.Tooltip(f"{color}:N", title=color_title))
-    chart = alt.Chart(df).transform_calculate(shown=number_expr(f"datum['{y}']"))
+    chart = alt.Chart(source).transform_calculate(shown=number_expr(f"datum['{y}']"))
     return chart.mark_line(point=points, clip=True).encode(**enc, tooltip=tooltip).properties(height=260)
 
 
-@charts.spec_cache(max_entries=64)
-def history_charts(lang: str, data: tuple, start: tuple, lr: float, iters: int) -> tuple[dict, dict]:
-    """The cost (log axis: a cost of exactly 0 is left out) and the weights (within :data:`DRAWABLE`)."""
-    run = training(*data, start, lr, iters)
+def history_rows(run: counting.Trajectory) -> dict[str, pd.DataFrame]:
+    """The run's rows for the two history charts: ``cost`` (a cost of exactly 0 left out: a log axis) and
+    ``weights`` (the iterations within :data:`DRAWABLE`, U's then W's)."""
     history = pd.DataFrame({"step": np.arange(len(run.costs)), "cost": run.costs})
     history = history[history["cost"] > 0]
     kept = np.flatnonzero(drawable(run.params))
@@ -146,11 +151,20 @@ def history_charts(lang: str, data: tuple, start: tuple, lr: float, iters: int) 
             "weight": ["U"] * len(kept) + ["W"] * len(kept),
         }
     )
-    cost = line_chart(
-        history, "step", "cost", x_title=t("common.iteration"), y_title=t("counting.cost_axis"), log_y=True
+    return {"cost": history, "weights": weights}
+
+
+def cost_lines(source) -> alt.Chart:
+    """The cost over the iterations, on a log axis (``source``: the rows or a slot)."""
+    return line_chart(
+        source, "step", "cost", x_title=t("common.iteration"), y_title=t("counting.cost_axis"), log_y=True
     )
-    both = line_chart(
-        weights,
+
+
+def weight_lines(source) -> alt.Chart:
+    """U and W over the iterations, within (-4, 4) (``source``: the rows or a slot)."""
+    return line_chart(
+        source,
         "step",
         "value",
         x_title=t("common.iteration"),
@@ -161,20 +175,36 @@ def history_charts(lang: str, data: tuple, start: tuple, lr: float, iters: int) 
         y_domain=(-4, 4),
         points=True,
     )
-    return charts.vega_lite(cost), charts.vega_lite(both)
+
+
+@charts.template(max_entries=4)
+def cost_template(lang: str) -> alt.Chart:
+    return cost_lines(charts.slot("cost"))
+
+
+@charts.template(max_entries=4)
+def weights_template(lang: str) -> alt.Chart:
+    return weight_lines(charts.slot("weights"))
+
+
+@charts.spec_cache(max_entries=64)
+def history_charts(lang: str, data: tuple, start: tuple, lr: float, iters: int) -> tuple[dict, dict]:
+    """The cost (log axis: a cost of exactly 0 is left out) and the weights (within :data:`DRAWABLE`)."""
+    rows = history_rows(training(*data, start, lr, iters))
+    return (
+        charts.filled(cost_template(lang), {"cost": rows["cost"]}),
+        charts.filled(weights_template(lang), {"weights": rows["weights"]}),
+    )
 
 
 # --- Section 5: the cost surface and the run's path on it -------------------------------------------------
 
 
-@charts.spec_cache(max_entries=64)
-def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, narrow: bool = False) -> dict:
-    """The clickable cost surface with the run's path (its drawable iterations), the optimum and the start.
-
-    Square, 500 px with its legends beside it; ``narrow`` (a phone): 290 px with its legends below.
-    """
-    run = training(*data, start, lr, iters)
-    heat = surfaces.heatmap(
+@st.cache_resource(max_entries=16, show_spinner=False)
+def surface_heatmap(lang: str, data: tuple, narrow: bool) -> surfaces.Heatmap:
+    """The data set's clickable cost surface (its picture, legend and grid of cells): square, 500 px, or 290 px
+    on a phone (``narrow``). Shared by every session (read-only)."""
+    return surfaces.heatmap(
         surface_values(*data),
         (-LIMIT, LIMIT),
         (-LIMIT, LIMIT),
@@ -185,10 +215,24 @@ def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, n
         selection="cell",
         size=290 if narrow else 500,
     )
+
+
+def surface_rows(run: counting.Trajectory, start: tuple) -> dict[str, pd.DataFrame]:
+    """The rows drawn over the surface: the run's ``path`` (its drawable iterations) and the ``points`` (the
+    optimum and the start)."""
     kept = np.flatnonzero(drawable(run.params))
     path = pd.DataFrame(
         {"U": run.params[kept, 0], "W": run.params[kept, 1], "step": kept, "series": t("counting.path_name")}
     )
+    points = pd.DataFrame(
+        {"U": [1.0, start[0]], "W": [1.0, start[1]], "label": [t("counting.optimum_label"), t("counting.start_label")]}
+    )
+    return {"path": path, "points": points}
+
+
+def surface_layers(heat: surfaces.Heatmap, path, points, narrow: bool) -> alt.LayerChart:
+    """The surface with the run's path, the optimum and the start over it (``path``, ``points``: the rows of
+    :func:`surface_rows`, or the slots a template's rows go in). Its legends beside it, or below (``narrow``)."""
     xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
     shown = {"u_shown": number_expr("datum.U"), "w_shown": number_expr("datum.W")}
     # A white line under the path, so that it stands out on every colour of the surface.
@@ -209,9 +253,6 @@ def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, n
                 alt.Tooltip("w_shown:N", title="W"),
             ],
         )
-    )
-    points = pd.DataFrame(
-        {"U": [1.0, start[0]], "W": [1.0, start[1]], "label": [t("counting.optimum_label"), t("counting.start_label")]}
     )
     tip = [
         alt.Tooltip("label:N", title=t("counting.point_title")),
@@ -240,20 +281,48 @@ def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, n
     chart = heat.chart + outline + line + mark + text
     if narrow:  # every legend under the plot, the colour bar lying along it
         chart = chart.configure_legend(orient="bottom", direction="horizontal", gradientLength=140)
-    return charts.vega_lite(chart, fixed_size=True, images=(heat.image,))
+    return chart
+
+
+@charts.template(max_entries=16, fixed_size=True)
+def surface_template(lang: str, data: tuple, narrow: bool) -> alt.LayerChart:
+    """The surface's shape: it depends on the data set (its picture and colour scale), not on the run."""
+    return surface_layers(surface_heatmap(lang, data, narrow), charts.slot("path"), charts.slot("points"), narrow)
+
+
+@charts.spec_cache(max_entries=64)
+def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, narrow: bool = False) -> dict:
+    """The clickable cost surface with the run's path (its drawable iterations), the optimum and the start.
+
+    Square, 500 px with its legends beside it; ``narrow`` (a phone): 290 px with its legends below.
+    """
+    rows = surface_rows(training(*data, start, lr, iters), start)
+    heat = surface_heatmap(lang, data, narrow)
+    return charts.filled(surface_template(lang, data, narrow), rows, images=(heat.image,))
 
 
 # --- Section 6: the gradient along time -------------------------------------------------------------------
 
 
+def gradient_rows(norms: np.ndarray) -> pd.DataFrame:
+    """The norms a log axis can draw: states whose gradient is exactly 0 or overflowed are left out."""
+    shown = np.isfinite(norms) & (norms > 0)
+    return pd.DataFrame({"k": np.arange(len(norms))[shown], "norm": norms[shown]})
+
+
+def gradient_lines(source) -> alt.Chart:
+    """‖∂ξ/∂S_k‖ against k on a log axis (``source``: the rows or a slot)."""
+    return line_chart(
+        source, "k", "norm", x_title=t("counting.k_axis"), y_title=t("counting.gs_axis"), log_y=True, points=True
+    )
+
+
+@charts.template(max_entries=4)
+def gradient_template(lang: str) -> alt.Chart:
+    return gradient_lines(charts.slot("norms"))
+
+
 @charts.spec_cache(max_entries=64)
 def gradient_chart(lang: str, data: tuple, U: float, W: float) -> dict:
     """The norms on a log axis; states whose gradient is exactly 0 or overflowed are left out (said in prose)."""
-    norms = gradient_norms(data, U, W)
-    shown = np.isfinite(norms) & (norms > 0)
-    df = pd.DataFrame({"k": np.arange(len(norms))[shown], "norm": norms[shown]})
-    return charts.vega_lite(
-        line_chart(
-            df, "k", "norm", x_title=t("counting.k_axis"), y_title=t("counting.gs_axis"), log_y=True, points=True
-        )
-    )
+    return charts.filled(gradient_template(lang), {"norms": gradient_rows(gradient_norms(data, U, W))})

@@ -225,27 +225,29 @@ def training() -> None:
             urlstate.number(PAGE, P["iters"], t("counting.iters_label"))
 
         data, start = lesson.data_args(v), (v["u0"], v["w0"])
-        run = lesson.training(*data, start, v["lr"], v["iters"])
-        shown = divergence.last_evaluated(run)  # one iterate for U, W and the cost alike
-        at = integer(shown if shown is not None else 0)
-        r1, r2, r3, r4 = st.columns(4)
-        r1.metric(t("counting.final_u", it=at), num(run.params[shown or 0, 0]))
-        r2.metric(t("counting.final_w", it=at), num(run.params[shown or 0, 1]))
-        r3.metric(t("counting.final_cost", it=at), num(run.costs[shown]) if shown is not None else "—")
-        r4.metric(t("counting.updates_done"), f"{integer(len(run.updates))} / {integer(v['iters'])}")
-        if run.diverged_at is not None:
-            st.error(divergence.story(run, v["lr"]), icon=":material/error:")
-            st.markdown(lesson.last_iterations(run))
+        # None while a long run waits in the server's queue or trains (its box says where it is).
+        run = lesson.training_run(data, start, v["lr"], v["iters"])
+        if run is not None:
+            shown = divergence.last_evaluated(run)  # one iterate for U, W and the cost alike
+            at = integer(shown if shown is not None else 0)
+            r1, r2, r3, r4 = st.columns(4)
+            r1.metric(t("counting.final_u", it=at), num(run.params[shown or 0, 0]))
+            r2.metric(t("counting.final_w", it=at), num(run.params[shown or 0, 1]))
+            r3.metric(t("counting.final_cost", it=at), num(run.costs[shown]) if shown is not None else "—")
+            r4.metric(t("counting.updates_done"), f"{integer(len(run.updates))} / {integer(v['iters'])}")
+            if run.diverged_at is not None:
+                st.error(divergence.story(run, v["lr"]), icon=":material/error:")
+                st.markdown(lesson.last_iterations(run))
 
-        cost_spec, weights_spec = figures.history_charts(lang, data, start, v["lr"], v["iters"])
-        h1, h2 = st.columns(2)
-        h1.markdown(f"**{t('counting.cost_chart')}**")
-        charts.show(cost_spec, where=h1, name="counting-cost", width="stretch")
-        if np.any(run.costs == 0):
-            h1.caption(t("counting.cost_zero_caption", count=integer(np.sum(run.costs == 0))))
-        h2.markdown(f"**{t('counting.weights_chart')}**")
-        charts.show(weights_spec, where=h2, name="counting-weights", width="stretch")
-        h2.caption(" ".join(filter(None, [t("counting.weights_caption"), lesson.cut_caption(run)])))
+            cost_spec, weights_spec = figures.history_charts(lang, data, start, v["lr"], v["iters"])
+            h1, h2 = st.columns(2)
+            h1.markdown(f"**{t('counting.cost_chart')}**")
+            charts.show(cost_spec, where=h1, name="counting-cost", width="stretch")
+            if np.any(run.costs == 0):
+                h1.caption(t("counting.cost_zero_caption", count=integer(np.sum(run.costs == 0))))
+            h2.markdown(f"**{t('counting.weights_chart')}**")
+            charts.show(weights_spec, where=h2, name="counting-weights", width="stretch")
+            h2.caption(" ".join(filter(None, [t("counting.weights_caption"), lesson.cut_caption(run)])))
     diverged, safe = train_boxes.tabs([t("counting.exercise_diverged_tab"), t("counting.exercise_safe_rate_tab")])
     with diverged:
         exercise_box(PAGE, "counting_diverged_at")
@@ -255,18 +257,21 @@ def training() -> None:
     with surface:
         # 5. The cost surface ----------------------------------------------------------------------------
         page.prose("counting.surface_text")
-        for layout, key in (("wide", lesson.SURFACE_KEY), ("narrow", lesson.SURFACE_KEY_NARROW)):
-            with st.container(key=f"counting-{layout}-surface"):
-                charts.show(
-                    figures.surface_chart(lang, data, start, v["lr"], v["iters"], layout == "narrow"),
-                    name="counting-surface",
-                    key=key,
-                    # A click sets the start: not while the link hides the start's controls.
-                    on_select="ignore" if present.sets_hidden("u0", "w0") else "rerun",
-                    selection_mode="cell",
-                    width="content",
-                )
-        st.caption(" ".join(filter(None, [t("counting.surface_caption"), lesson.cut_caption(run)])))
+        if run is None:
+            st.caption(t("counting.run_waits"))
+        else:
+            for layout, key in (("wide", lesson.SURFACE_KEY), ("narrow", lesson.SURFACE_KEY_NARROW)):
+                with st.container(key=f"counting-{layout}-surface"):
+                    charts.show(
+                        figures.surface_chart(lang, data, start, v["lr"], v["iters"], layout == "narrow"),
+                        name="counting-surface",
+                        key=key,
+                        # A click sets the start: not while the link hides the start's controls.
+                        on_select="ignore" if present.sets_hidden("u0", "w0") else "rerun",
+                        selection_mode="cell",
+                        width="content",
+                    )
+            st.caption(" ".join(filter(None, [t("counting.surface_caption"), lesson.cut_caption(run)])))
 
     with along_time:
         # 6. The gradient along time ---------------------------------------------------------------------
@@ -274,6 +279,9 @@ def training() -> None:
         at_names = {"run": "counting.at_run", "hand": "counting.at_hand"}
         urlstate.choice(PAGE, P["at"], t("counting.at_label"), lambda o: t(at_names[o]), horizontal=True)
         if st.session_state[urlstate.key(PAGE, "at")] == "run":
+            if run is None:
+                st.caption(t("counting.run_waits"))
+                return
             lesson.iteration_slider(run, P["it"].default, t("counting.it_label"))
             Ui, Wi = run.params[st.session_state[urlstate.key(PAGE, "it")]]
             st.session_state["_counting_hand_drawn"] = None

@@ -7,13 +7,15 @@ Every number a student reads goes through :func:`ui.numbers.num`.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import streamlit as st
 
 from lessons.counting import tables
-from lessons.counting.params import BOOK
-from rnn_core import counting, optim
-from ui import page, present, surfaces, urlstate
+from lessons.counting.params import BOOK, TRAIN_INLINE_WORK, TRAIN_PROBE_WORK, TRAIN_STEP_OVERHEAD, P
+from rnn_core import counting, optim, race
+from ui import page, present, surfaces, urlstate, work_queue
 from ui.claims import chosen
 from ui.i18n import t
 from ui.numbers import integer, num
@@ -59,15 +61,62 @@ def dataset(data: str, n: int, length: int, seed: int) -> tuple[np.ndarray, np.n
     return counting.book_dataset() if data == "book" else counting.make_dataset(n, length, seed)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
 def training(data: str, n: int, length: int, seed: int, start: tuple, lr: float, iters: int) -> counting.Trajectory:
-    """Plain gradient descent from ``start`` (shared by every session that asks for the same run; read-only)."""
-    X, targets = dataset(data, n, length, seed)
-    return counting.fit(X, targets, start, optim.sgd(lr), iters)
+    """Plain gradient descent from ``start`` (shared by every session that asks for the same run; read-only):
+    the work queue's result when the run was long (:func:`training_run`), else computed here and cached."""
+    queued = work_queue.ready(_training_job_key((data, n, length, seed), start, lr, iters))
+    return queued if queued is not None else _training(data, n, length, seed, start, lr, iters)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _training(data: str, n: int, length: int, seed: int, start: tuple, lr: float, iters: int) -> counting.Trajectory:
+    return _train(dataset(data, n, length, seed), start, lr, iters)
+
+
+def _train(xy: tuple, start: tuple, lr: float, iters: int) -> counting.Trajectory:
+    """``counting.fit(X, targets, start, optim.sgd(lr), iters)``, the loop the page shows under the hood.
+
+    Why not that call: the race's engine (``race.run_lane``, :mod:`rnn_core.lockstep`) gives the same run to the
+    bit at about a fifth of the cost (tests/test_fit_many.py, tests/test_counting_templates.py), which keeps a
+    move of the learning rate or the iterations cheap at 5,000 iterations. Plain descent keeps no optimizer
+    state, so ``fit``'s record of states is one empty state per update."""
+    run = race.run_lane(*xy, start, "sgd", iters, lr=lr).run
+    return dataclasses.replace(run, states=((),) * len(run.updates))
+
+
+def training_work(shape: tuple[int, int], iters: int) -> int:
+    """What a run costs at most (it may stop early): updates x (overhead + cells), see TRAIN_STEP_OVERHEAD."""
+    n, length = shape
+    return iters * (TRAIN_STEP_OVERHEAD + n * length)
+
+
+def _training_job_key(data: tuple, start: tuple, lr: float, iters: int) -> tuple:
+    return ("counting-training", data, start, lr, iters)
+
+
+def training_run(data: tuple, start: tuple, lr: float, iters: int) -> counting.Trajectory | None:
+    """Section 4's run: computed here when it is short, or when it diverges within its first TRAIN_PROBE_WORK; a
+    long one (more than TRAIN_INLINE_WORK, the largest generated data sets at thousands of iterations) goes
+    through the server's work queue, and until it is done this returns None, the waiting box with the student's
+    place drawn here."""
+    xy = dataset(*data)  # read here, in the session's run: the job itself touches no Streamlit cache
+    if training_work(xy[0].shape, iters) <= TRAIN_INLINE_WORK:
+        return _training(*data, start, lr, iters)
+    # A run stops where it diverges: one that diverges within its first stretch is that stretch, run here.
+    probe = _training(*data, start, lr, max(1, TRAIN_PROBE_WORK // training_work(xy[0].shape, 1)))
+    if probe.diverged_at is not None:
+        return probe
+    n, length = xy[0].shape
+    what = t("counting.train_job", iters=integer(iters), n=integer(n), length=integer(length))
+    key = _training_job_key(data, start, lr, iters)
+    return work_queue.computed(key, lambda job: _train(xy, start, lr, iters), what)
 
 
 def data_args(v: dict) -> tuple:
-    """The data set's settings as one cache key: (data, n, len, seed)."""
+    """The data set's settings as one cache key: (data, n, len, seed); the book's data set is one key whatever
+    the generated set's settings left in the session (its surface and runs are computed once)."""
+    if v["data"] == "book":
+        return "book", P["n"].default, P["len"].default, P["seed"].default
     return v["data"], v["n"], v["len"], v["seed"]
 
 

@@ -63,19 +63,37 @@ def _bottom_legend(length: int = 220, fmt: str | None = None) -> alt.Legend:
     )
 
 
+def states_rows(states: np.ndarray, steps: list[str]) -> pd.DataFrame:
+    """The rows of :func:`states`: a (step, unit, value) row per cell.
+
+    Args:
+        states: (T, H); steps: T step names in order.
+    """
+    T, H = states.shape
+    units = [str(u + 1) for u in range(H)]
+    return pd.DataFrame({"step": np.repeat(steps, H), "unit": np.tile(units, T), "value": states.ravel()})
+
+
 def states(
-    states: np.ndarray, steps: list[str], *, step_title: str, unit_title: str, state_title: str, show_steps: bool
+    source: pd.DataFrame | alt.NamedData,
+    steps: list[str],
+    hidden: int,
+    *,
+    step_title: str,
+    unit_title: str,
+    state_title: str,
+    show_steps: bool,
 ) -> alt.Chart:
     """A heatmap of the hidden states: a column per step, a row per unit, coloured from −1 to 1.
 
     Args:
-        states: (T, H); steps: T step names in order; show_steps: label the step axis (when no chart follows).
+        source: the rows of :func:`states_rows` (or the slot a template's rows go in); steps: the T step names in
+            order; hidden: the number of units H; show_steps: label the step axis (when no chart follows).
     """
-    T, H = states.shape
+    H = hidden
     units = [str(u + 1) for u in range(H)]
-    df = pd.DataFrame({"step": np.repeat(steps, H), "unit": np.tile(units, T), "value": states.ravel()})
     return (
-        alt.Chart(df)
+        alt.Chart(source)
         .mark_rect()
         .encode(
             x=alt.X(
@@ -108,20 +126,37 @@ def states(
     )
 
 
-def probabilities(
-    probs: np.ndarray, steps: list[str], classes: list[str], *, step_title: str, class_title: str, prob_title: str
-) -> alt.Chart:
-    """The output probabilities (class × step) at the last ``len(probs)`` of ``steps``; the other steps stay
-    empty, so the columns line up with :func:`states` above.
+def probabilities_rows(probs: np.ndarray, steps: list[str], classes: list[str]) -> pd.DataFrame:
+    """The rows of :func:`probabilities`: a (step, class, probability) row per cell, at the last ``len(probs)``
+    of ``steps``.
 
     Args:
         probs: (T_out, K); steps: the T step names of the states chart; classes: K class names.
     """
     T_out, K = probs.shape
     out_steps = steps[len(steps) - T_out :]
-    df = pd.DataFrame({"step": np.repeat(out_steps, K), "cls": np.tile(classes, T_out), "p": probs.ravel()})
+    return pd.DataFrame({"step": np.repeat(out_steps, K), "cls": np.tile(classes, T_out), "p": probs.ravel()})
+
+
+def probabilities(
+    source: pd.DataFrame | alt.NamedData,
+    steps: list[str],
+    classes: list[str],
+    *,
+    step_title: str,
+    class_title: str,
+    prob_title: str,
+) -> alt.Chart:
+    """The output probabilities (class × step) at the steps that have an output; the other steps stay empty, so
+    the columns line up with :func:`states` above.
+
+    Args:
+        source: the rows of :func:`probabilities_rows` (or the slot a template's rows go in); steps: the T step
+            names of the states chart; classes: K class names.
+    """
+    K = len(classes)
     return (
-        alt.Chart(df)
+        alt.Chart(source)
         .mark_rect()
         .encode(
             x=alt.X(
@@ -249,7 +284,7 @@ def loss_curve(losses: np.ndarray, *, iteration_title: str, loss_title: str, hei
 def fit_width(spec: dict) -> dict:
     """The chart's width follows its container and its height stays what the chart asks for (the plot's own
     height, the legend below it extra): Streamlit's default "fit" would squeeze the plot to make room for the
-    legend. Called on a freshly built spec, before it is cached."""
+    legend. Called on a freshly built or filled spec (its own top level), before it is cached."""
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     return spec
 
@@ -260,38 +295,54 @@ def run_steps(task: str, symbols: tuple[int, ...]) -> list[str]:
     return step_names(len(result.states), result.encoder_steps if task == "seq2seq" else 0)
 
 
+# The states and probabilities charts are templates (ui.charts.template): their shape (the step names on the
+# axis, the units, the classes, the titles) depends on the language, the mapping and the steps the input runs
+# for, at most 60 per mapping and language, each built and validated once per process; a new typed input of a
+# length seen before only puts its rows in (no Altair object). The step names stay constants of the shape, not
+# rows: the probabilities chart leaves the steps without an output empty, which only a domain in the chart does.
+
+
+@charts.template(max_entries=384)
+def states_template(lang: str, task: str, steps: tuple[str, ...]) -> alt.Chart:
+    return states(
+        charts.slot("states"),
+        list(steps),
+        mappings.TASKS[task].hidden,
+        step_title=t("mappings.step_axis"),
+        unit_title=t("mappings.unit_axis"),
+        state_title=t("mappings.state_value"),
+        show_steps=False,
+    )
+
+
+@charts.template(max_entries=384)
+def probabilities_template(lang: str, task: str, steps: tuple[str, ...]) -> alt.Chart:
+    return probabilities(
+        charts.slot("probabilities"),
+        list(steps),
+        readings.output_names(task),
+        step_title=t("mappings.step_axis"),
+        class_title=t("mappings.output_axis"),
+        prob_title=t("mappings.prob_axis"),
+    )
+
+
 @charts.spec_cache(max_entries=128)
 def states_chart(lang: str, task: str, symbols: tuple[int, ...]) -> dict:
     """Section 3: the hidden state after each step, a column per step (the probabilities chart follows)."""
-    return fit_width(
-        charts.vega_lite(
-            states(
-                readings.answer(task, symbols).states,
-                run_steps(task, symbols),
-                step_title=t("mappings.step_axis"),
-                unit_title=t("mappings.unit_axis"),
-                state_title=t("mappings.state_value"),
-                show_steps=False,
-            )
-        )
-    )
+    steps = run_steps(task, symbols)
+    rows = {"states": states_rows(readings.answer(task, symbols).states, steps)}
+    return fit_width(charts.filled(states_template(lang, task, tuple(steps)), rows))
 
 
 @charts.spec_cache(max_entries=128)
 def probabilities_chart(lang: str, task: str, symbols: tuple[int, ...]) -> dict:
     """Section 3: the output probabilities at the steps that have an output, under the states' columns."""
-    return fit_width(
-        charts.vega_lite(
-            probabilities(
-                readings.answer(task, symbols).probs,
-                run_steps(task, symbols),
-                readings.output_names(task),
-                step_title=t("mappings.step_axis"),
-                class_title=t("mappings.output_axis"),
-                prob_title=t("mappings.prob_axis"),
-            )
-        )
-    )
+    steps = run_steps(task, symbols)
+    rows = {
+        "probabilities": probabilities_rows(readings.answer(task, symbols).probs, steps, readings.output_names(task))
+    }
+    return fit_width(charts.filled(probabilities_template(lang, task, tuple(steps)), rows))
 
 
 @charts.spec_cache(max_entries=16)

@@ -179,19 +179,26 @@ def share(p: float) -> str:
     return percent(p, digits)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def split_sizes(task: str) -> tuple[int, int, tuple[int, ...]]:
+    """The training and held-out sets' sizes, and the lengths that only train (computed once per process: every
+    view of section 4 reads them)."""
+    train_set, held = mappings.split(task, model(task).seed)
+    n_train, n_held = (sum(len(inputs) for inputs in s.values()) for s in (train_set, held))
+    return n_train, n_held, tuple(length for length in train_set if length not in held)
+
+
 def split_sentence(task: str) -> str:
     """How the held-out set was drawn, and why its size is what it is (equal to training's, or one less for
     each length whose single input can only train)."""
     spec = mappings.TASKS[task]
-    train_set, held = mappings.split(task, model(task).seed)
-    n_train, n_held = (sum(len(inputs) for inputs in s.values()) for s in (train_set, held))
+    n_train, n_held, only_train = split_sizes(task)
     text = t(
         "mappings.split_text",
         per_length=integer(spec.per_length),
         twice=integer(2 * spec.per_length),
         example=t(SPLIT_EXAMPLES[task]),
     )
-    only_train = [length for length in train_set if length not in held]
     if n_train == n_held:
         return text + " " + t("mappings.split_equal", n=integer(n_held))
     return (
