@@ -284,15 +284,18 @@ class _Run:
 
 
 def run(
-    X: np.ndarray, targets: np.ndarray, start: tuple[float, float], steppers: dict, n_iter: int
+    X: np.ndarray, targets: np.ndarray, start: tuple[float, float] | dict, steppers: dict, n_iter: int
 ) -> dict[str, tuple[counting.Trajectory, dict[str, np.ndarray]]]:
     """Train every ``name: stepper`` from ``start`` for ``n_iter`` updates, in lockstep; each stops on divergence.
+    ``start`` is one (U, W) for all, or ``{name: (U, W)}``: each run its own start (the runs are independent, and
+    one evaluation serves them all, so a search over starts costs little more than one run).
 
     Returns ``{name: (trajectory, series)}`` in the order given: the trajectory is ``counting.fit``'s for that
     runner with ``states`` empty, and ``series`` its states as arrays (``race.state_series`` of ``fit``'s).
     """
     evaluate = Evaluator(X, targets)
-    runs = {name: _Run(stepper, start) for name, stepper in steppers.items()}
+    starts = start if isinstance(start, dict) else dict.fromkeys(steppers, start)
+    runs = {name: _Run(stepper, starts[name]) for name, stepper in steppers.items()}
     going = list(runs.values())
     isfinite = math.isfinite
 

@@ -12,7 +12,14 @@ import numpy as np
 import streamlit as st
 
 from lessons.counting import divergence
-from lessons.optimizers.params import BOOK, RACE_INLINE_WORK, RACE_STEP_OVERHEAD, P, runner_settings
+from lessons.optimizers.params import (
+    BOOK,
+    RACE_INLINE_WORK,
+    RACE_STEP_OVERHEAD,
+    RACE_UPDATE_OVERHEAD,
+    P,
+    runner_settings,
+)
 from rnn_core import counting, optim, race
 from ui import surfaces, urlstate, work_queue
 from ui.i18n import t
@@ -114,7 +121,11 @@ QUANTITIES = {  # the panel's rows, shown when the runner keeps them, in this or
 
 
 def data_args(v: dict) -> tuple:
-    """The data set's settings as one cache key: (data, n, len, seed)."""
+    """The data set's settings as one cache key: (data, n, len, seed). The book's data set ignores the generated
+    one's settings, so they are its defaults there: moving them while the book's data is shown finds every cached
+    run and chart."""
+    if v["data"] == "book":
+        return "book", P["n"].default, P["len"].default, P["seed"].default
     return v["data"], v["n"], v["len"], v["seed"]
 
 
@@ -175,10 +186,11 @@ def _race(xy: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race
 
 
 def race_work(args: tuple) -> int:
-    """What a race costs (see RACE_STEP_OVERHEAD): updates × runners × steps × (overhead + sequences)."""
+    """What a race costs (see RACE_STEP_OVERHEAD): updates × runners × (update overhead + steps × (step overhead
+    + sequences))."""
     data, _start, iters, entries = args
     n, length = dataset(data)[0].shape
-    return iters * max(1, len(entries)) * length * (RACE_STEP_OVERHEAD + n)
+    return iters * max(1, len(entries)) * (RACE_UPDATE_OVERHEAD + length * (RACE_STEP_OVERHEAD + n))
 
 
 def _race_job_key(args: tuple) -> tuple:
