@@ -686,9 +686,9 @@ def show_reading(spec: dict, csv: bytes, slot: str, where=st, save: bool = True,
     return charts.show(spec, where=where, save=save, url_data={url: csv}, **kwargs)
 
 
-def show_race(spec: dict, args: tuple, where=st, **kwargs):
-    """Draw a chart that reads the race's CSV (:func:`show_reading`)."""
-    return show_reading(spec, race_csv(*args), "race", where=where, **kwargs)
+def show_race(spec: dict, args: tuple, where=st, csv: bytes | None = None, **kwargs):
+    """Draw a chart that reads the race's CSV (:func:`show_reading`; ``csv``: its bytes, if the caller has them)."""
+    return show_reading(spec, race_csv(*args) if csv is None else csv, "race", where=where, **kwargs)
 
 
 # --- chart specs: each built and validated once per set of inputs (`lang` first: titles are translated inside) --
@@ -907,17 +907,27 @@ def cost_parts(args: tuple, goal: float, runner: str) -> tuple[tuple, dict, tupl
     return (runner, goal > 0), fill, ()
 
 
-@charts.spec_cache(max_entries=64)
 def cost_chart(lang: str, args: tuple, goal: float, runner: str) -> dict:
     choices, fill, images = cost_parts(args, goal, runner)
     return cost_post(drawn(cost_shape(lang, *choices), fill, images))
 
 
-def cost_figure(lang: str, args: tuple, goal: float) -> dict:
-    """Every panel of the cost chart in one figure, for the "Save" menu (two columns of fixed width): made only
-    when saved, so built here with Altair."""
+@charts.spec_cache(max_entries=32)
+def cost_charts(lang: str, args: tuple, goal: float) -> dict[str, dict]:
+    """Every runner's small multiple of the cost chart (:func:`cost_chart`), ``{runner: spec}``: one cache look-up
+    for all (each hashes the race's settings)."""
+    return {runner: cost_chart(lang, args, goal, runner) for runner in runners_of(args)}
+
+
+@charts.spec_cache(max_entries=32)
+def cost_figure(lang: str, args: tuple, goal: float, url: str) -> dict:
+    """Every panel of the cost chart in one figure, for the "Save" menu (two columns of fixed width), reading the
+    race's CSV at ``url`` (the one the page drew, whose rows the menu holds): made only when saved, so built here
+    with Altair."""
     panels = [
-        cost_build(cost_parts(args, goal, runner)[1], runner, goal > 0, titled=True).properties(width=300)
+        cost_build({**cost_parts(args, goal, runner)[1], "url": url}, runner, goal > 0, titled=True).properties(
+            width=300
+        )
         for runner in runners_of(args)
     ]
     return charts.vega_lite(alt.concat(*panels, columns=2))
@@ -960,7 +970,7 @@ def step_chart(lang: str, args: tuple) -> dict:
     return step_post(drawn(step_shape(lang, *choices), fill, images))
 
 
-def show_steps(lang: str, args: tuple, i: int, where=st, save: bool = True) -> None:
+def show_steps(lang: str, args: tuple, i: int, where=st, save: bool = True, csv: bytes | None = None) -> None:
     """The stepping chart at iteration ``i``: the cached spec with this iteration's :data:`NOW` rows (a shallow
     copy: the cached spec is shared). No "Save" menu while playing: a tick sends only what moved."""
     spec = step_chart(lang, args)
@@ -972,6 +982,7 @@ def show_steps(lang: str, args: tuple, i: int, where=st, save: bool = True) -> N
         width="stretch",
         save=save,
         name="optimizers-race-step",
+        csv=csv,
     )
 
 

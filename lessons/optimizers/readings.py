@@ -217,8 +217,10 @@ def lane(data: tuple, start: tuple, runner: str, iters: int, settings: tuple) ->
     return _frozen(race.run_lane(*dataset(data), start, runner, iters, **dict(settings)))
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
 def clipping_runs(data: tuple, threshold: float) -> dict[str, race.Lane]:
-    """The book's gradient descent without clipping, clipped by norm and clipped by value."""
+    """The book's gradient descent without clipping, clipped by norm and clipped by value (one cache look-up for
+    the three lanes: each look-up hashes its arguments)."""
     plain = lane(data, BOOK["start"], "sgd", BOOK["iters"], (("lr", BOOK["lr"]),))
     clipped = {
         by: lane(data, BOOK["start"], "clip", BOOK["iters"], (("lr", BOOK["lr"]), ("threshold", threshold), ("by", by)))
@@ -227,6 +229,7 @@ def clipping_runs(data: tuple, threshold: float) -> dict[str, race.Lane]:
     return {"plain": plain, **clipped}
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
 def rprop_variants(data: tuple, step0: float) -> dict[str, race.Lane]:
     return {
         variant: lane(data, BOOK["rprop_start"], "rprop", BOOK["iters"], (("step0", step0), ("variant", variant)))
