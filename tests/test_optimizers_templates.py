@@ -222,6 +222,33 @@ def test_a_sample_solution_is_the_first_converging_start_in_the_search_order():
         assert (ex.answer["u0"], ex.answer["w0"]) == start
 
 
+@pytest.mark.parametrize("data", [("book", 50, 10, 0), ("generated", 40, 8, 3)])
+def test_the_runs_of_sections_3_and_4_trained_together_are_each_its_own_run(data):
+    """Clipping's two runs and Rprop's three variants are trained in lockstep: each is bit for bit the run alone."""
+    X, targets = R.dataset(data)
+    threshold, step0 = 20.0, 0.01
+    clipped = R.clipping_runs(data, threshold)
+    for by in race.CLIP_KINDS:
+        alone = race.run_lane(
+            X, targets, R.BOOK["start"], "clip", R.BOOK["iters"], lr=R.BOOK["lr"], threshold=threshold, by=by
+        )
+        assert_same_lane(clipped[by], alone)
+    variants = R.rprop_variants(data, step0)
+    for variant in variants:
+        alone = race.run_lane(X, targets, R.BOOK["rprop_start"], "rprop", R.BOOK["iters"], step0=step0, variant=variant)
+        assert_same_lane(variants[variant], alone)
+
+
+def assert_same_lane(got: race.Lane, alone: race.Lane) -> None:
+    assert got.runner == alone.runner
+    for field in ("params", "costs", "grads", "updates"):
+        np.testing.assert_array_equal(getattr(got.run, field), getattr(alone.run, field))
+    assert (got.run.diverged_at, got.run.reason) == (alone.run.diverged_at, alone.run.reason)
+    assert set(got.series) == set(alone.series)
+    for name in got.series:
+        np.testing.assert_array_equal(got.series[name], alone.series[name])
+
+
 def test_the_book_data_set_ignores_the_generated_ones_settings_in_cache_keys():
     v = {p.name: p.default for p in PARAMS}
     assert R.data_args(v | {"n": 7, "len": 3, "seed": 9}) == R.data_args(v)

@@ -20,7 +20,7 @@ from lessons.optimizers.params import (
     P,
     runner_settings,
 )
-from rnn_core import counting, optim, race
+from rnn_core import counting, lockstep, optim, race
 from ui import surfaces, urlstate, work_queue
 from ui.i18n import t
 from ui.numbers import integer, num, percent
@@ -217,24 +217,28 @@ def lane(data: tuple, start: tuple, runner: str, iters: int, settings: tuple) ->
     return _frozen(race.run_lane(*dataset(data), start, runner, iters, **dict(settings)))
 
 
+def lanes(data: tuple, start: tuple, runner: str, iters: int, settings: dict[str, dict]) -> dict[str, race.Lane]:
+    """``{key: Lane}``: ``runner`` at each of several ``settings`` from one start, trained in lockstep (one
+    evaluation of the network serves them all, so three runs cost little more than one; each lane is bit for bit
+    :func:`rnn_core.race.run_lane`'s, as in a race, tests/test_fit_many.py)."""
+    steppers = {key: race.stepper(runner, **values) for key, values in settings.items()}
+    runs = lockstep.run(*dataset(data), start, steppers, iters)
+    return {key: _frozen(race.Lane(runner, run, series)) for key, (run, series) in runs.items()}
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def clipping_runs(data: tuple, threshold: float) -> dict[str, race.Lane]:
-    """The book's gradient descent without clipping, clipped by norm and clipped by value (one cache look-up for
-    the three lanes: each look-up hashes its arguments)."""
+    """The book's gradient descent without clipping (cached on its own: it does not depend on the threshold),
+    clipped by norm and clipped by value."""
     plain = lane(data, BOOK["start"], "sgd", BOOK["iters"], (("lr", BOOK["lr"]),))
-    clipped = {
-        by: lane(data, BOOK["start"], "clip", BOOK["iters"], (("lr", BOOK["lr"]), ("threshold", threshold), ("by", by)))
-        for by in race.CLIP_KINDS
-    }
-    return {"plain": plain, **clipped}
+    settings = {by: {"lr": BOOK["lr"], "threshold": threshold, "by": by} for by in race.CLIP_KINDS}
+    return {"plain": plain, **lanes(data, BOOK["start"], "clip", BOOK["iters"], settings)}
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def rprop_variants(data: tuple, step0: float) -> dict[str, race.Lane]:
-    return {
-        variant: lane(data, BOOK["rprop_start"], "rprop", BOOK["iters"], (("step0", step0), ("variant", variant)))
-        for variant in optim.RPROP_VARIANTS
-    }
+    settings = {variant: {"step0": step0, "variant": variant} for variant in optim.RPROP_VARIANTS}
+    return lanes(data, BOOK["rprop_start"], "rprop", BOOK["iters"], settings)
 
 
 def book_rprop() -> race.Lane:
