@@ -265,3 +265,31 @@ def test_a_race_of_more_than_about_half_a_second_of_cpu_is_queued():
     assert R.race_work(R.race_args(v | {"iters": P["iters"].hi})) > R.RACE_INLINE_WORK
     big = v | {"data": "generated", "n": 500, "len": 50, "iters": 1000}
     assert R.race_work(R.race_args(big)) > R.RACE_INLINE_WORK
+
+
+def test_the_race_winner_exercise_runs_the_whole_race_only_when_its_explanation_or_hints_are_read():
+    book = counting.book_dataset()
+    whole_races = []
+    original = lockstep.run
+
+    def counted(*args, **kwargs):
+        if (args[5] if len(args) > 5 else kwargs.get("until_below")) is None:
+            whole_races.append(1)
+        return original(*args, **kwargs)
+
+    with mock.patch.object(lockstep, "run", counted):
+        for seed in range(4):
+            ex = opt_exercises.race_winner(np.random.default_rng(seed))
+            assert not whole_races
+            start, goal = (ex.params["u0"], ex.params["w0"]), ex.params["goal"]
+            lanes = race.race(*book, start, opt_exercises.RACE_SETTINGS, opt_exercises.ITERS)
+            whole_races.clear()
+            outcome = race.summary(lanes, goal)
+            assert outcome["first"] == [ex.answer] and outcome["at"] > 0
+            assert ex.explain_values["at"] == outcome["at"]  # read: the whole race, once
+            assert len(ex.explain_values["reached"]) == len(opt_exercises.RUNNERS)
+            assert list(ex.mistakes) == [
+                ("exercises.optimizers_race_winner_hint_diverged", r) for r in outcome["diverged"]
+            ]
+            assert len(whole_races) == 1
+            whole_races.clear()

@@ -9,7 +9,7 @@ The page's URL parameters: ``u0``, ``w0``, ``iters``, ``goal``, ``race`` and eac
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -41,7 +41,7 @@ SEARCH_BATCH = 3  # starts tried at once by rprop_start's search for a sample so
 
 
 def _reading(name: str):
-    """A dict's method ``name`` on a :class:`SampleSolution`'s items, made first."""
+    """A dict's method ``name`` on a :class:`MadeOnRead`'s items, made first."""
 
     def read(self, *args, **kwargs):
         return getattr(dict, name)(self.made(), *args, **kwargs)
@@ -50,10 +50,11 @@ def _reading(name: str):
     return read
 
 
-class SampleSolution(dict):
+class MadeOnRead(dict):
     """A dict whose items are made by ``make()`` when it is first read (once, also when two sessions that share the
-    variant read it at once). Why: a setting exercise's sample solution may take many training runs to find, and
-    is shown only after two tries, while each new visitor's variants are made when the page opens.
+    variant read it at once). Why: each new visitor's variants are made when the page opens, while what only a
+    check or the answer shows (a setting's sample solution, which may take many training runs to find; the whole
+    race behind an explanation) is read by few of them, later.
 
     Every way to read it goes through :meth:`made`: Python's own (``{**d}``, ``dict(d)``, json) call keys() and
     __getitem__ on a dict subclass that has its own __iter__."""
@@ -89,6 +90,34 @@ class SampleSolution(dict):
     copy = _reading("copy")
 
 
+class MadeOnReadTuple(Sequence):
+    """A tuple made by ``make()`` when first read, as :class:`MadeOnRead` (e.g. an exercise's ``mistakes``, read
+    by a check)."""
+
+    def __init__(self, make: Callable[[], tuple]):
+        self._dict = MadeOnRead(lambda: {"items": tuple(make())})
+
+    def made(self) -> tuple:
+        return self._dict["items"]
+
+    def __getitem__(self, index):
+        return self.made()[index]
+
+    def __len__(self) -> int:
+        return len(self.made())
+
+    def __eq__(self, other) -> bool:
+        return self.made() == (other.made() if isinstance(other, MadeOnReadTuple) else other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(self.made())
+
+    def __reduce__(self):  # a copy or a pickle is the plain tuple
+        return tuple, (self.made(),)
+
+
 def converging(
     X: np.ndarray, targets: np.ndarray, starts: list[tuple[float, float]], step0: float, variant: str
 ) -> list[tuple[tuple[float, float], bool]]:
@@ -104,17 +133,35 @@ def converging(
 
 
 def race_winner(rng: np.random.Generator) -> Exercise:
-    """Which optimizer's cost reaches the goal first from a given start (section 1)."""
+    """Which optimizer's cost reaches the goal first from a given start (section 1). Who wins is known once
+    someone gets there (the race run that far, :func:`rnn_core.race.race` ``until_below``); the whole race, which
+    the explanation and the hints read, is run when first read."""
     X, targets = counting.book_dataset()
     while True:
         start = (grid(rng, U0.lo, U0.hi, U0.step), grid(rng, W0.lo, W0.hi, W0.step))
         goal = float(rng.choice((1.0, 0.1)))
-        lanes = race.race(X, targets, start, RACE_SETTINGS, ITERS)
-        first = race.summary(lanes, goal)
+        first = race.summary(race.race(X, targets, start, RACE_SETTINGS, ITERS, until_below=goal), goal)
         if len(first["first"]) == 1 and first["at"] > 0:  # one winner, and not already there at the start
             break
     winner = first["first"][0]
-    reached = {runner: race.standing(lane, goal)["reached"] for runner, lane in lanes.items()}
+    whole = MadeOnRead(lambda: {"lanes": race.race(X, targets, start, RACE_SETTINGS, ITERS)})
+
+    def explained() -> dict:
+        outcome = race.summary(whole["lanes"], goal)
+        reached = {runner: race.standing(lane, goal)["reached"] for runner, lane in whole["lanes"].items()}
+        return {
+            "at": outcome["at"],
+            "reached": [
+                text("exercises.optimizers_race_reached", name=text(CHOICE_LABELS[runner]), at="—" if i is None else i)
+                for runner, i in reached.items()
+            ],
+            "diverged": [text(CHOICE_LABELS[runner]) for runner in outcome["diverged"]] or "—",
+        }
+
+    def mistaken() -> tuple:
+        diverged = race.summary(whole["lanes"], goal)["diverged"]
+        return tuple(("exercises.optimizers_race_winner_hint_diverged", r) for r in diverged)
+
     return Exercise(
         id="optimizers_race_winner",
         lesson=LESSON,
@@ -127,14 +174,7 @@ def race_winner(rng: np.random.Generator) -> Exercise:
         prompt_key="exercises.optimizers_race_winner_prompt",
         prompt_values={"u0": num(start[0]), "w0": num(start[1]), "goal": num(goal), "iters": ITERS},
         explain_key="exercises.optimizers_race_winner_explain",
-        explain_values={
-            "at": first["at"],
-            "reached": [
-                text("exercises.optimizers_race_reached", name=text(CHOICE_LABELS[runner]), at="—" if i is None else i)
-                for runner, i in reached.items()
-            ],
-            "diverged": [text(CHOICE_LABELS[runner]) for runner in first["diverged"]] or "—",
-        },
+        explain_values=MadeOnRead(explained),
         page_params={
             "data": "book",
             "u0": start[0],
@@ -145,7 +185,7 @@ def race_winner(rng: np.random.Generator) -> Exercise:
             **AT_PAGE_DEFAULTS,
         },
         hint_key="exercises.optimizers_race_winner_hint",
-        mistakes=tuple(("exercises.optimizers_race_winner_hint_diverged", r) for r in first["diverged"]),
+        mistakes=MadeOnReadTuple(mistaken),
     )
 
 
@@ -304,7 +344,7 @@ def rprop_start(rng: np.random.Generator) -> Exercise:
         return {**page, "u0": u0, "w0": w0}
 
     page = {"data": "book", "race": "rprop", "rp_d0": step0, "rp_var": variant, "iters": ITERS}
-    answer = SampleSolution(solution)
+    answer = MadeOnRead(solution)
     return Exercise(
         id="optimizers_rprop_start",
         lesson=LESSON,
@@ -323,7 +363,7 @@ def rprop_start(rng: np.random.Generator) -> Exercise:
             "converged": num(CONVERGED),
         },
         explain_key="exercises.optimizers_rprop_start_explain",
-        explain_values=SampleSolution(
+        explain_values=MadeOnRead(
             lambda: {"u0": num(answer["u0"]), "w0": num(answer["w0"]), "converged": num(CONVERGED)}
         ),
         page_params={**page, "u0": OPTIMUM[0], "w0": OPTIMUM[1], "focus": "rprop"},
