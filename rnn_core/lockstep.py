@@ -284,15 +284,26 @@ class _Run:
 
 
 def run(
-    X: np.ndarray, targets: np.ndarray, start: tuple[float, float], steppers: dict, n_iter: int
+    X: np.ndarray,
+    targets: np.ndarray,
+    start: tuple[float, float] | dict,
+    steppers: dict,
+    n_iter: int,
+    until_below: float | None = None,
 ) -> dict[str, tuple[counting.Trajectory, dict[str, np.ndarray]]]:
     """Train every ``name: stepper`` from ``start`` for ``n_iter`` updates, in lockstep; each stops on divergence.
+    ``start`` is one (U, W) for all, or ``{name: (U, W)}``: each run its own start (the runs are independent, and
+    one evaluation serves them all, so a search over starts costs little more than one run). With
+    ``until_below``, all stop at the first iteration where some run's cost (a finite evaluation) is at most that,
+    exactly as if ``n_iter`` were that iteration: what decides who wins a race to that cost, at a fraction of the
+    race (each run is then the first part of its whole run).
 
     Returns ``{name: (trajectory, series)}`` in the order given: the trajectory is ``counting.fit``'s for that
     runner with ``states`` empty, and ``series`` its states as arrays (``race.state_series`` of ``fit``'s).
     """
     evaluate = Evaluator(X, targets)
-    runs = {name: _Run(stepper, start) for name, stepper in steppers.items()}
+    starts = start if isinstance(start, dict) else dict.fromkeys(steppers, start)
+    runs = {name: _Run(stepper, starts[name]) for name, stepper in steppers.items()}
     going = list(runs.values())
     isfinite = math.isfinite
 
@@ -304,7 +315,11 @@ def run(
             if not going:
                 break
             c_all, gU_all, gW_all = evaluate(np.array([r.U for r in going]), np.array([r.W for r in going]))
-            evaluated = zip(going, c_all.tolist(), gU_all.tolist(), gW_all.tolist(), strict=True)
+            evaluated = list(zip(going, c_all.tolist(), gU_all.tolist(), gW_all.tolist(), strict=True))
+            final = i == n_iter or (
+                until_below is not None
+                and any(c <= until_below and isfinite(gU) and isfinite(gW) for _, c, gU, gW in evaluated)
+            )
             still = []
             for k, (r, c, gU, gW) in enumerate(evaluated):
                 U, W = r.U, r.W
@@ -315,7 +330,7 @@ def run(
                     continue
                 r.costs.append(c)
                 r.grads.append((gU, gW))
-                if i == n_iter:
+                if final:
                     continue
                 taken = r.step(gU, gW, U, W, hessian_of)
                 if taken is None:  # only Newton's Hessian can fail here
@@ -331,6 +346,8 @@ def run(
                 r.U, r.W = newU, newW
                 still.append(r)
             going = still
+            if final:
+                break
     return {
         name: (counting.trajectory(r.rows, r.costs, r.grads, r.updates, [], r.stopped), r.series())
         for name, r in runs.items()

@@ -151,15 +151,22 @@ def run_lane(
 
 
 def race(
-    X: np.ndarray, targets: np.ndarray, start: tuple[float, float], entries: dict[str, dict], n_iter: int
+    X: np.ndarray,
+    targets: np.ndarray,
+    start: tuple[float, float],
+    entries: dict[str, dict],
+    n_iter: int,
+    until_below: float | None = None,
 ) -> dict[str, Lane]:
     """Run every ``runner: settings`` entry from the same start for ``n_iter`` updates (each stops on
     divergence), in lockstep with the fast engine (:mod:`rnn_core.lockstep`). Returns ``{runner: Lane}`` in the
     order given; each lane's run is bit for bit what :func:`~rnn_core.counting.fit` gives with
     :func:`make_optimizer`'s optimizer alone (with ``states`` kept as arrays in ``series``, as :func:`lane_of`
-    keeps them)."""
+    keeps them). With ``until_below``, the race stops at the first iteration where some runner's cost is at most
+    that (:func:`rnn_core.lockstep.run`): enough to say who got there first (:func:`summary`'s ``first`` and
+    ``at``), each lane the first part of its whole run."""
     steppers = {runner: stepper(runner, **settings) for runner, settings in entries.items()}
-    runs = lockstep.run(X, targets, start, steppers, n_iter)
+    runs = lockstep.run(X, targets, start, steppers, n_iter, until_below)
     return {runner: Lane(runner, run, series) for runner, (run, series) in runs.items()}
 
 

@@ -302,3 +302,30 @@ def test_unknown_runner_or_clipping_is_rejected():
         race.make_optimizer("lbfgs", lr=0.1)
     with pytest.raises(ValueError, match="clipping"):
         race.make_optimizer("clip", lr=0.1, threshold=1.0, by="angle")
+
+
+@pytest.mark.parametrize("goal", [1.0, 0.1, 1e-3])
+@pytest.mark.parametrize("start", [BOOK["start"], (-1.5, 2.0), (2.9, -2.9), (0.5, 0.3), (-3.0, 3.0)])
+def test_a_race_run_until_someone_reaches_the_goal_is_the_start_of_the_whole_race(book, start, goal):
+    """``until_below`` stops every lane at the first iteration where some lane's cost is at most the goal: each
+    lane is then exactly the first part of its whole run (the same bits), and who got there first, and when, is
+    what the whole race says. Starts where a lane diverges are among these."""
+    entries = {runner: settings for runner, (settings, _) in SETTINGS.items()}
+    whole = race.race(*book, start, entries, 300)
+    short = race.race(*book, start, entries, 300, until_below=goal)
+    decided = race.summary(whole, goal)
+    assert {k: race.summary(short, goal)[k] for k in ("first", "at")} == {k: decided[k] for k in ("first", "at")}
+    stop = 300 if decided["at"] is None else decided["at"]
+    for runner, lane in short.items():
+        run, full = lane.run, whole[runner].run
+        rows = len(run.params)
+        assert rows == min(stop + 1, len(full.params))  # up to the stop, or to where the lane diverged
+        np.testing.assert_array_equal(run.params, full.params[:rows])
+        np.testing.assert_array_equal(run.costs, full.costs[: len(run.costs)])
+        np.testing.assert_array_equal(run.grads, full.grads[: len(run.grads)])
+        np.testing.assert_array_equal(run.updates, full.updates[: len(run.updates)])
+        assert len(run.updates) == rows - 1
+        if run.diverged_at is not None:
+            assert (run.diverged_at, run.reason) == (full.diverged_at, full.reason)
+        for name, series in lane.series.items():
+            np.testing.assert_array_equal(series, whole[runner].series[name][: len(series)])

@@ -8,10 +8,13 @@ The page's URL parameters: ``u0``, ``w0``, ``iters``, ``goal``, ``race`` and eac
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from lessons.optimizers.params import BOOK, CURVATURE_DRAW, FIRST_STEP_DELTA0, RUNNER_PARAMS, P, runner_settings
-from rnn_core import counting, race
+from rnn_core import counting, lockstep, race
 from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, text
 
 # The text of this lesson's choice keys (the exercise box shows these).
@@ -34,20 +37,131 @@ RACE_SETTINGS = runner_settings(AT_PAGE_DEFAULTS, RUNNERS)
 VARIANT_NAMES = {"rprop-": "optimizers.variant_minus", "irprop-": "optimizers.variant_irprop"}
 OPTIMUM = race.OPTIMUM
 CONVERGED = 1e-3  # a run that ends this close to the optimum (1, 1) in the (U, W) plane converged
+SEARCH_BATCH = 3  # starts tried at once by rprop_start's search for a sample solution
+
+
+def _reading(name: str):
+    """A dict's method ``name`` on a :class:`MadeOnRead`'s items, made first."""
+
+    def read(self, *args, **kwargs):
+        return getattr(dict, name)(self.made(), *args, **kwargs)
+
+    read.__name__ = name
+    return read
+
+
+class MadeOnRead(dict):
+    """A dict whose items are made by ``make()`` when it is first read (once, also when two sessions that share the
+    variant read it at once). Why: each new visitor's variants are made when the page opens, while what only a
+    check or the answer shows (a setting's sample solution, which may take many training runs to find; the whole
+    race behind an explanation) is read by few of them, later.
+
+    Every way to read it goes through :meth:`made`: Python's own (``{**d}``, ``dict(d)``, json) call keys() and
+    __getitem__ on a dict subclass that has its own __iter__."""
+
+    def __init__(self, make: Callable[[], dict]):
+        super().__init__()
+        self._make, self._lock = make, threading.Lock()
+
+    def made(self) -> dict:
+        with self._lock:
+            if self._make is not None:
+                dict.update(self, self._make())
+                self._make = None
+        return self
+
+    def __reduce__(self):  # a copy or a pickle is the plain dict
+        return dict, (dict(self.made()),)
+
+    __getitem__ = _reading("__getitem__")
+    __iter__ = _reading("__iter__")
+    __len__ = _reading("__len__")
+    __contains__ = _reading("__contains__")
+    __eq__ = _reading("__eq__")
+    __ne__ = _reading("__ne__")
+    __repr__ = _reading("__repr__")
+    __or__ = _reading("__or__")
+    __ror__ = _reading("__ror__")
+    __hash__ = None
+    keys = _reading("keys")
+    items = _reading("items")
+    values = _reading("values")
+    get = _reading("get")
+    copy = _reading("copy")
+
+
+class MadeOnReadTuple(Sequence):
+    """A tuple made by ``make()`` when first read, as :class:`MadeOnRead` (e.g. an exercise's ``mistakes``, read
+    by a check)."""
+
+    def __init__(self, make: Callable[[], tuple]):
+        self._dict = MadeOnRead(lambda: {"items": tuple(make())})
+
+    def made(self) -> tuple:
+        return self._dict["items"]
+
+    def __getitem__(self, index):
+        return self.made()[index]
+
+    def __len__(self) -> int:
+        return len(self.made())
+
+    def __eq__(self, other) -> bool:
+        return self.made() == (other.made() if isinstance(other, MadeOnReadTuple) else other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(self.made())
+
+    def __reduce__(self):  # a copy or a pickle is the plain tuple
+        return tuple, (self.made(),)
+
+
+def converging(
+    X: np.ndarray, targets: np.ndarray, starts: list[tuple[float, float]], step0: float, variant: str
+) -> list[tuple[tuple[float, float], bool]]:
+    """Whether Rprop (``step0``, ``variant``, ITERS updates) converges from each start: ``[(start, converged)]``
+    in order. All the runs in lockstep (:func:`rnn_core.lockstep.run`, one start each): each is bit for bit
+    ``race.run_lane``'s, so the same verdict as one run at a time, at little more than one run's cost."""
+    steppers = {k: race.stepper("rprop", step0=step0, variant=variant) for k in range(len(starts))}
+    runs = lockstep.run(X, targets, dict(enumerate(starts)), steppers, ITERS)
+    return [
+        (start, run.diverged_at is None and race.distance_to_optimum(race.Lane("rprop", run, series)) < CONVERGED)
+        for start, (run, series) in zip(starts, runs.values(), strict=True)
+    ]
 
 
 def race_winner(rng: np.random.Generator) -> Exercise:
-    """Which optimizer's cost reaches the goal first from a given start (section 1)."""
+    """Which optimizer's cost reaches the goal first from a given start (section 1). Who wins is known once
+    someone gets there (the race run that far, :func:`rnn_core.race.race` ``until_below``); the whole race, which
+    the explanation and the hints read, is run when first read."""
     X, targets = counting.book_dataset()
     while True:
         start = (grid(rng, U0.lo, U0.hi, U0.step), grid(rng, W0.lo, W0.hi, W0.step))
         goal = float(rng.choice((1.0, 0.1)))
-        lanes = race.race(X, targets, start, RACE_SETTINGS, ITERS)
-        first = race.summary(lanes, goal)
+        first = race.summary(race.race(X, targets, start, RACE_SETTINGS, ITERS, until_below=goal), goal)
         if len(first["first"]) == 1 and first["at"] > 0:  # one winner, and not already there at the start
             break
     winner = first["first"][0]
-    reached = {runner: race.standing(lane, goal)["reached"] for runner, lane in lanes.items()}
+    whole = MadeOnRead(lambda: {"lanes": race.race(X, targets, start, RACE_SETTINGS, ITERS)})
+
+    def explained() -> dict:
+        outcome = race.summary(whole["lanes"], goal)
+        reached = {runner: race.standing(lane, goal)["reached"] for runner, lane in whole["lanes"].items()}
+        return {
+            "at": outcome["at"],
+            "reached": [
+                text("exercises.optimizers_race_reached", name=text(CHOICE_LABELS[runner]), at="—" if i is None else i)
+                for runner, i in reached.items()
+            ],
+            "diverged": [text(CHOICE_LABELS[runner]) for runner in outcome["diverged"]] or "—",
+        }
+
+    def mistaken() -> tuple:
+        diverged = race.summary(whole["lanes"], goal)["diverged"]
+        return tuple(("exercises.optimizers_race_winner_hint_diverged", r) for r in diverged)
+
     return Exercise(
         id="optimizers_race_winner",
         lesson=LESSON,
@@ -60,14 +174,7 @@ def race_winner(rng: np.random.Generator) -> Exercise:
         prompt_key="exercises.optimizers_race_winner_prompt",
         prompt_values={"u0": num(start[0]), "w0": num(start[1]), "goal": num(goal), "iters": ITERS},
         explain_key="exercises.optimizers_race_winner_explain",
-        explain_values={
-            "at": first["at"],
-            "reached": [
-                text("exercises.optimizers_race_reached", name=text(CHOICE_LABELS[runner]), at="—" if i is None else i)
-                for runner, i in reached.items()
-            ],
-            "diverged": [text(CHOICE_LABELS[runner]) for runner in first["diverged"]] or "—",
-        },
+        explain_values=MadeOnRead(explained),
         page_params={
             "data": "book",
             "u0": start[0],
@@ -78,7 +185,7 @@ def race_winner(rng: np.random.Generator) -> Exercise:
             **AT_PAGE_DEFAULTS,
         },
         hint_key="exercises.optimizers_race_winner_hint",
-        mistakes=tuple(("exercises.optimizers_race_winner_hint_diverged", r) for r in first["diverged"]),
+        mistakes=MadeOnReadTuple(mistaken),
     )
 
 
@@ -218,19 +325,33 @@ def rprop_start(rng: np.random.Generator) -> Exercise:
         return None if converges(start) else "exercises.optimizers_rprop_start_hint"
 
     # A sample solution: the first start of the page's half-unit grid, in a random order, that is far enough and
-    # converges. Most far starts on the left half-plane do, so this takes a few runs.
+    # converges. The order is drawn now (the variant is the seed's whatever happens later); the runs are made only
+    # when the answer is first read (after two tries): most variants are never shown theirs.
     candidates = [(u / 2, w / 2) for u in range(-6, 7) for w in range(-6, 7)]
     candidates = [candidates[k] for k in rng.permutation(len(candidates))]
     candidates.sort(key=lambda start: start[0] > 0)  # a stable sort: the left half-plane first
-    working = next(start for start in candidates if far(start) and converges(start))
+
+    def solution() -> dict:
+        # Most far starts on the left half-plane converge, so this takes a few runs: SEARCH_BATCH at once, in
+        # lockstep (one evaluation serves them all), and the first in order that converges.
+        far_ones = [start for start in candidates if far(start)]
+        u0, w0 = next(
+            start
+            for first in range(0, len(far_ones), SEARCH_BATCH)
+            for start, ok in converging(X, targets, far_ones[first : first + SEARCH_BATCH], step0, variant)
+            if ok
+        )
+        return {**page, "u0": u0, "w0": w0}
+
     page = {"data": "book", "race": "rprop", "rp_d0": step0, "rp_var": variant, "iters": ITERS}
+    answer = MadeOnRead(solution)
     return Exercise(
         id="optimizers_rprop_start",
         lesson=LESSON,
         kind="setting",
         section=4,
         params={"step0": step0, "variant": variant, "min_distance": min_distance},
-        answer={**page, "u0": working[0], "w0": working[1]},
+        answer=answer,
         tolerance=None,
         choices=(),
         prompt_key="exercises.optimizers_rprop_start_prompt",
@@ -242,7 +363,9 @@ def rprop_start(rng: np.random.Generator) -> Exercise:
             "converged": num(CONVERGED),
         },
         explain_key="exercises.optimizers_rprop_start_explain",
-        explain_values={"u0": num(working[0]), "w0": num(working[1]), "converged": num(CONVERGED)},
+        explain_values=MadeOnRead(
+            lambda: {"u0": num(answer["u0"]), "w0": num(answer["w0"]), "converged": num(CONVERGED)}
+        ),
         page_params={**page, "u0": OPTIMUM[0], "w0": OPTIMUM[1], "focus": "rprop"},
         hint_key="exercises.optimizers_rprop_start_hint",
         fields=(("u0", "float"), ("w0", "float"), ("rp_d0", "float"), ("rp_var", "text"), ("iters", "int")),

@@ -1,11 +1,17 @@
-"""The optimizer lesson's charts: their specs, built once per set of inputs from the cached runs of
-:mod:`lessons.optimizers.readings`, and the pieces they are made of (paths with one fixed colour per optimizer,
+"""The optimizer lesson's charts, and the pieces they are made of (paths with one fixed colour per optimizer,
 arrows, the tables' frames).
+
+Each chart drawn on a student's move is a template (:func:`ui.charts.template`): its shape (marks, encodings,
+titles) is built and validated once per language and the few choices that decide it, and each draw only puts in
+what moves with the page's settings, with no Altair object: rows (data frames in :func:`ui.charts.slot` places)
+and the few values a chart holds in its spec (a CSV's URL, an axis's ends, a surface's picture and colour stops,
+the names in a legend), which the shape holds as :func:`at` placeholders and :func:`drawn` puts in. Every builder
+below takes ``fill``: None for the template, or the values themselves, which builds the same spec with Altair
+(what tests/test_optimizers_templates.py compares each draw with).
 
 The race's paths and costs travel once per race as a CSV file (:func:`race_rows`, served at a media URL), which
 the race chart, the cost chart and the stepping chart all read by URL: their specs are a few KB, and stepping
-through the race sends only where each path has got to (a small named dataset, :data:`NOW`). Specs go through
-the one spec cache (:func:`ui.charts.spec_cache`), keyed on the language and the small inputs that decide them.
+through the race sends only where each path has got to (a small named dataset, :data:`NOW`).
 
 Arrows are a rule from tail to head plus a rotated triangle at the head. The triangle's angle is measured on
 screen, so arrow charts keep equal x and y spans on a square plot. Titles and names arrive translated.
@@ -14,7 +20,10 @@ screen, so arrow charts keep equal x and y spans on a square plot. Titles and na
 from __future__ import annotations
 
 import base64
+import importlib
 import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import altair as alt
 import numpy as np
@@ -44,7 +53,59 @@ SURFACE_AND_PATHS = ("color", "strokeDash")
 NOW = "optimizers_now"  # the stepping chart's dataset: rows ``r`` (runner), ``upto`` (the last step drawn)
 RACE_FIELDS = ("s", "u", "w", "c")  # the race's numeric columns (r, the runner id, stays text)
 SURFACE_HEIGHT, STEP_HEIGHT = 460, 380  # the race's surface and the stepping chart follow the width
+SPAN = (-params.LIMIT, params.LIMIT)  # the race's surface: U and W across it
 COST_DOMAIN = (1e-12, 1e8)  # the cost chart's log axis
+PLACE = "rnnlab_place_"  # how a template marks a value it holds in its spec, put in at each draw (see at())
+_ALTAIR_API = importlib.import_module(alt.Chart.__module__)  # its _dataset_name: how Altair names inline data
+
+
+# --- templates: a shape built once, what moves put in at each draw --------------------------------------------
+
+
+def at(fill: dict | None, name: str):
+    """A value that moves with the page's settings and sits in the chart's spec (a URL, an axis's end, inline
+    rows): ``fill[name]``, or with ``fill`` None (a template) a placeholder that :func:`drawn` replaces."""
+    return PLACE + name if fill is None else fill[name]
+
+
+def rows(fill: dict | None, name: str) -> pd.DataFrame | alt.NamedData:
+    """A chart's rows: ``fill[name]`` (a data frame), or with ``fill`` None (a template) the slot they go in."""
+    return charts.slot(name) if fill is None else fill[name]
+
+
+def placed(spec: dict, values: dict) -> dict:
+    """``spec`` with every :func:`at` placeholder replaced by its value: in place where it stands (a URL, a
+    scale's end), and an inline data set (which Altair moves to the spec's ``datasets``, named by its content)
+    under the name Altair gives its real rows. Copies what it changes: the template's spec is shared."""
+    datasets, renamed = {}, {}
+    for name, data in spec.get("datasets", {}).items():
+        if isinstance(data, str) and data.startswith(PLACE):
+            data = values[data[len(PLACE) :]]
+            renamed[name] = _ALTAIR_API._dataset_name(data)
+            name = renamed[name]
+        datasets[name] = data
+
+    def put(node):
+        if isinstance(node, str):
+            return values[node[len(PLACE) :]] if node.startswith(PLACE) else node
+        if isinstance(node, dict):
+            if len(node) == 1 and node.get("name") in renamed:
+                return {"name": renamed[node["name"]]}
+            return {key: put(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [put(value) for value in node]
+        return node
+
+    out = {key: (value if key in (charts.IMAGES, "description") else put(value)) for key, value in spec.items()}
+    out["datasets"] = datasets
+    return out
+
+
+def drawn(shape: charts.Template, fill: dict, images: tuple = ()) -> dict:
+    """The spec of a template drawn with ``fill``: its data frames in their slots (:func:`ui.charts.filled`, which
+    writes the text alternative from them) and the rest of its values in their places (:func:`placed`)."""
+    frames = {name: fill[name] for _, name in shape.slots}
+    return placed(charts.filled(shape, frames, images), fill)
 
 
 def stack(*layers: alt.TopLevelMixin | None) -> alt.LayerChart:
@@ -57,11 +118,16 @@ def colours_of(names: dict[str, str]) -> dict[str, str]:
     return {name: RUNNER_COLOURS[runner] for runner, name in names.items()}
 
 
-def markers(points: pd.DataFrame, title: str) -> alt.LayerChart:
-    """Labelled points (``U``, ``W``, ``label``) that read anywhere on viridis: white crosses ringed in black,
-    white labels on a dark halo; ``title`` names the label in the tooltip."""
+def marker_rows(points: pd.DataFrame) -> pd.DataFrame:
+    """:func:`markers`' rows: labelled points (``U``, ``W``, ``label``) with their coordinates as num() writes
+    them."""
+    return points.assign(u_shown=[num(u) for u in points["U"]], w_shown=[num(w) for w in points["W"]])
+
+
+def markers(points: pd.DataFrame | alt.NamedData, title: str) -> alt.LayerChart:
+    """Labelled points (:func:`marker_rows`) that read anywhere on viridis: white crosses ringed in black, white
+    labels on a dark halo; ``title`` names the label in the tooltip."""
     xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
-    points = points.assign(u_shown=[num(u) for u in points["U"]], w_shown=[num(w) for w in points["W"]])
     tooltip = [
         alt.Tooltip("label:N", title=title),
         alt.Tooltip("u_shown:N", title="U"),
@@ -202,22 +268,28 @@ def path_lines(
     return so_far(named(alt.layer(halo, line, heads, data=data).encode(**shared), names))
 
 
+def goal_rows(goal: float) -> list[dict] | None:
+    """The cost chart's goal ξ* as the rule's one row (inline), or None when there is no goal (ξ* = 0)."""
+    return [{"g": goal, "g_shown": ""}] if goal > 0 else None
+
+
 def cost_panel(
     data: alt.UrlData,
     runner: str,
     name: str,
-    goal: float,
+    goal: list[dict] | str | None,
     *,
     x_title: str,
     y_title: str,
     goal_title: str,
     y_domain: tuple[float, float],
-    iterations: int,
+    x_end: int | str,
     height: int = 150,
 ) -> alt.LayerChart:
-    """One runner's cost over the iterations on a log axis cut to ``y_domain`` (a small multiple: every panel
-    has the same axes), with the goal ξ* as a dashed rule, titled ``name`` (none if empty: the page writes the
-    name above the chart, where it wraps). Rows are the race's; costs ≤ 0 are left out."""
+    """One runner's cost over the iterations (to ``x_end``, the race's length) on a log axis cut to ``y_domain``
+    (a small multiple: every panel has the same axes), with the goal ξ* as a dashed rule (``goal``: its row,
+    :func:`goal_rows`; None for no rule), titled ``name`` (none if empty: the page writes the name above the
+    chart, where it wraps). Rows are the race's; costs ≤ 0 are left out."""
     line = (
         alt.Chart(data)
         .transform_filter(f"datum.r == '{runner}' && datum.c > 0")
@@ -227,7 +299,7 @@ def cost_panel(
             x=alt.X(
                 "s:Q",
                 title=x_title,
-                scale=alt.Scale(domain=[0, max(iterations, 1)], nice=False),
+                scale=alt.Scale(domain=[0, x_end], nice=False),
                 axis=alt.Axis(tickCount=4, format="d"),
             ),
             y=alt.Y(
@@ -239,13 +311,14 @@ def cost_panel(
             tooltip=[alt.Tooltip("s:Q", title=x_title), alt.Tooltip("c_shown:N", title=y_title)],
         )
     )
-    rule = (
-        alt.Chart(alt.Data(values=[{"g": goal, "g_shown": ""}]))
-        .transform_calculate(g_shown=number_expr("datum.g"))
-        .mark_rule(strokeDash=[4, 3], color="#444444")
-        .encode(y=alt.Y("g:Q"), tooltip=[alt.Tooltip("g_shown:N", title=goal_title)])
-    )
-    layers = [line, rule] if goal > 0 else [line]
+    layers = [line]
+    if goal is not None:
+        layers.append(
+            alt.Chart(alt.Data(values=goal))
+            .transform_calculate(g_shown=number_expr("datum.g"))
+            .mark_rule(strokeDash=[4, 3], color="#444444")
+            .encode(y=alt.Y("g:Q"), tooltip=[alt.Tooltip("g_shown:N", title=goal_title)])
+        )
     chart = alt.layer(*layers).properties(height=height)
     return chart.properties(title=alt.TitleParams(name, anchor="start", fontSize=14)) if name else chart
 
@@ -260,14 +333,14 @@ def runner_lines(
     name_title: str,
     y_domain: tuple[float, float],
     x: str = "step",
-    rule_at: int | None = None,
+    rule_at: pd.DataFrame | alt.NamedData | None = None,
     names: dict[str, str] | None = None,
     dashes: dict[str, list] | None = None,
     height: int = 300,
 ) -> alt.Chart:
     """``y`` against ``x`` on a log axis cut to ``y_domain``, one line per ``name`` in its colour and dash
     (``dashes``: name -> dash; solid by default) (rows ``name, x, y``, or the race's rows with ``names`` to name
-    them; y <= 0 left out), with an optional vertical rule at one iteration."""
+    them; y <= 0 left out), with an optional vertical rule at one iteration (``rule_at``: its row, ``x``)."""
     base = alt.Chart(data) if names is None else named(alt.Chart(data), names)
     dashes = dashes or {}
     chart = (
@@ -299,16 +372,20 @@ def runner_lines(
     )
     if rule_at is None:
         return chart
-    rule = alt.Chart(pd.DataFrame({x: [rule_at]})).mark_rule(color="grey", strokeDash=[4, 3]).encode(x=alt.X(f"{x}:Q"))
+    rule = alt.Chart(rule_at).mark_rule(color="grey", strokeDash=[4, 3]).encode(x=alt.X(f"{x}:Q"))
     return alt.layer(chart, rule)
 
 
-def threshold_rules(values: dict[str, float], at: list[float], *, title: str) -> alt.LayerChart:
-    """Horizontal dashed rules at labelled heights (e.g. the clipping threshold), each label at its own
-    iteration ``at`` (so that labels of close rules do not overlap)."""
-    df = pd.DataFrame({"label": list(values), "value": list(values.values()), "step": at[: len(values)]})
+def threshold_rows(values: dict[str, float], at_steps: list[float]) -> pd.DataFrame:
+    """:func:`threshold_rules`' rows: each labelled height (left out if not above 0) at its own iteration (so that
+    labels of close rules do not overlap), written as num() writes it."""
+    df = pd.DataFrame({"label": list(values), "value": list(values.values()), "step": at_steps[: len(values)]})
     df = df[df["value"] > 0]
-    df = df.assign(value_shown=[num(v) for v in df["value"]])
+    return df.assign(value_shown=[num(v) for v in df["value"]])
+
+
+def threshold_rules(df: pd.DataFrame | alt.NamedData, *, title: str) -> alt.LayerChart:
+    """Horizontal dashed rules at labelled heights (e.g. the clipping threshold), rows :func:`threshold_rows`."""
     rule = (
         alt.Chart(df)
         .mark_rule(strokeDash=[6, 3], color="black")
@@ -324,8 +401,13 @@ def threshold_rules(values: dict[str, float], at: list[float], *, title: str) ->
     return alt.layer(rule, text)
 
 
+def variant_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`variant_lines`' rows: the positive values, written as num() writes them for the tooltips."""
+    return df[df["value"] > 0].assign(value_shown=lambda d: [num(v) for v in d["value"]])
+
+
 def variant_lines(
-    df: pd.DataFrame,
+    df: pd.DataFrame | alt.NamedData,
     colours: dict[str, str],
     dashes: dict[str, list],
     *,
@@ -334,9 +416,8 @@ def variant_lines(
     color_title: str,
     height: int = 300,
 ) -> alt.Chart:
-    """Rows ``step, value, series`` as log-y lines, one colour and dash per series (``{series: colour}``,
-    ``{series: dash}``), with the values written as num() writes them in the tooltips."""
-    df = df[df["value"] > 0].assign(value_shown=lambda d: [num(v) for v in d["value"]])
+    """Rows ``step, value, series`` (:func:`variant_rows`) as log-y lines, one colour and dash per series
+    (``{series: colour}``, ``{series: dash}``), with the values written as num() writes them in the tooltips."""
     legend = alt.Legend(orient="bottom", direction="vertical", labelLimit=360, symbolStrokeWidth=2.5)
     return (
         alt.Chart(df)
@@ -416,8 +497,18 @@ def arrow_rows(
     return pd.DataFrame(rows, columns=["label", "x0", "y0", "x1", "y1", "angle", "length", "shown"])
 
 
+def arrow_frames(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """:func:`arrows`' rows from :func:`arrow_rows`: ``shafts`` (each arrow's two ends, ``cut`` where it leaves the
+    window) and ``heads`` (the arrows drawn whole), their lengths written as num() writes them."""
+    shafts = pd.concat([df.assign(end=0, x=df["x0"], y=df["y0"]), df.assign(end=1, x=df["x1"], y=df["y1"])])
+    shafts["cut"] = np.where(shafts["shown"] < 1, "cut", "whole")
+    df = df.assign(length_shown=[num(v) for v in df["length"]])
+    shafts["length_shown"] = [num(v) for v in shafts["length"]]
+    return {"shafts": shafts, "heads": df[df["shown"] >= 1]}
+
+
 def arrows(
-    df: pd.DataFrame,
+    fill: dict | None,
     colours: dict[str, str],
     *,
     title: str,
@@ -426,10 +517,10 @@ def arrows(
     y: str = "W",
     legend: bool = True,
 ) -> alt.LayerChart:
-    """Draw :func:`arrow_rows`: a shaft per arrow (dashed when cut off at the window's edge) on a white halo, and
-    a triangle at its head (left out when cut off). Three layers whatever the number of arrows."""
-    shafts = pd.concat([df.assign(end=0, x=df["x0"], y=df["y0"]), df.assign(end=1, x=df["x1"], y=df["y1"])])
-    shafts["cut"] = np.where(shafts["shown"] < 1, "cut", "whole")
+    """Draw :func:`arrow_frames` (``fill``'s ``shafts`` and ``heads``, or their slots): a shaft per arrow (dashed
+    when cut off at the window's edge) on a white halo, and a triangle at its head (left out when cut off). Three
+    layers whatever the number of arrows."""
+    shafts = rows(fill, "shafts")
     colour = alt.Color(
         "label:N",
         title=title,
@@ -438,8 +529,6 @@ def arrows(
         if legend
         else None,
     )
-    df = df.assign(length_shown=[num(v) for v in df["length"]])
-    shafts["length_shown"] = [num(v) for v in shafts["length"]]
     tooltip = [alt.Tooltip("label:N", title=title), alt.Tooltip("length_shown:N", title=length_title)]
     ends = {
         "x": alt.X("x:Q", title=x),
@@ -461,7 +550,7 @@ def arrows(
         )
     )
     head = (
-        alt.Chart(df[df["shown"] >= 1])
+        alt.Chart(rows(fill, "heads"))
         .mark_point(shape="triangle-up", filled=True, size=190, opacity=1, stroke="black", strokeWidth=0.6)
         .encode(x=alt.X("x1:Q"), y=alt.Y("y1:Q"), angle=alt.Angle("angle:Q", scale=None), color=colour, tooltip=tooltip)
     )
@@ -489,11 +578,14 @@ def region_outline(by: str, threshold: float, half_width: float) -> pd.DataFrame
     )
 
 
+def outline_frames(outline: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """:func:`gradient_plane`'s rows of :func:`region_outline`: the ``axes`` and the ``region``'s border."""
+    return {"axes": outline[outline["part"] != "region"], "region": outline[outline["part"] == "region"]}
+
+
 def gradient_plane(
-    arrow_df: pd.DataFrame,
-    outline: pd.DataFrame,
+    fill: dict | None,
     colours: dict[str, str],
-    half_width: float,
     *,
     title: str,
     length_title: str,
@@ -501,43 +593,39 @@ def gradient_plane(
     y_title: str,
     size: int = 280,
 ) -> alt.LayerChart:
-    """Gradient vectors drawn from the origin of the (dxi/dU, dxi/dW) plane, over the axes and the clipping
-    region (:func:`region_outline`)."""
-    domain = [-half_width, half_width]
+    """Gradient vectors drawn from the origin of the (dxi/dU, dxi/dW) plane (:func:`arrow_frames`), over the axes
+    and the clipping region (:func:`outline_frames`), in the square window from ``fill["low"]`` to ``fill["high"]``
+    on both axes."""
+    domain = [at(fill, "low"), at(fill, "high")]
     xy = {
         "x": alt.X("x:Q", title=x_title, scale=alt.Scale(domain=domain, nice=False)),
         "y": alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=domain, nice=False)),
         "order": alt.Order("order:Q"),
         "detail": alt.Detail("part:N"),
     }
-    axes = alt.Chart(outline[outline["part"] != "region"]).mark_line(color="#BBBBBB", clip=True).encode(**xy)
-    region = (
-        alt.Chart(outline[outline["part"] == "region"])
-        .mark_line(color="#444444", strokeWidth=2, clip=True)
-        .encode(**xy)
-    )
+    axes = alt.Chart(rows(fill, "axes")).mark_line(color="#BBBBBB", clip=True).encode(**xy)
+    region = alt.Chart(rows(fill, "region")).mark_line(color="#444444", strokeWidth=2, clip=True).encode(**xy)
     return alt.layer(
-        axes, region, arrows(arrow_df, colours, title=title, length_title=length_title, x=x_title, y=y_title)
+        axes, region, arrows(fill, colours, title=title, length_title=length_title, x=x_title, y=y_title)
     ).properties(width=size, height=size)
 
 
 def newton_window(
     surface: alt.LayerChart,
-    arrow_df: pd.DataFrame,
+    fill: dict | None,
     colours: dict[str, str],
-    centre: tuple[float, float],
     *,
     title: str,
     length_title: str,
 ) -> alt.LayerChart:
-    """A zoom of the cost surface around ``centre`` (a :func:`ui.surfaces.heatmap` chart, whose size and axes
-    it keeps) with step arrows from it (:func:`arrow_rows`) and the point itself."""
+    """A zoom of the cost surface around a point (:func:`surface_chart`, whose size and axes it keeps) with step
+    arrows from it (:func:`arrow_frames`) and the point itself (``fill["point"]``: its one row, ``U``, ``W``)."""
     point = (
-        alt.Chart(pd.DataFrame({"U": [centre[0]], "W": [centre[1]]}))
+        alt.Chart(rows(fill, "point"))
         .mark_point(shape="circle", size=90, filled=True, color="white", stroke="black", strokeWidth=1.2)
         .encode(x=alt.X("U:Q"), y=alt.Y("W:Q"))
     )
-    return alt.layer(surface, arrows(arrow_df, colours, title=title, length_title=length_title), point)
+    return alt.layer(surface, arrows(fill, colours, title=title, length_title=length_title), point)
 
 
 # --- tables -------------------------------------------------------------------------------------------------
@@ -598,9 +686,9 @@ def show_reading(spec: dict, csv: bytes, slot: str, where=st, save: bool = True,
     return charts.show(spec, where=where, save=save, url_data={url: csv}, **kwargs)
 
 
-def show_race(spec: dict, args: tuple, where=st, **kwargs):
-    """Draw a chart that reads the race's CSV (:func:`show_reading`)."""
-    return show_reading(spec, race_csv(*args), "race", where=where, **kwargs)
+def show_race(spec: dict, args: tuple, where=st, csv: bytes | None = None, **kwargs):
+    """Draw a chart that reads the race's CSV (:func:`show_reading`; ``csv``: its bytes, if the caller has them)."""
+    return show_reading(spec, race_csv(*args) if csv is None else csv, "race", where=where, **kwargs)
 
 
 # --- chart specs: each built and validated once per set of inputs (`lang` first: titles are translated inside) --
@@ -612,111 +700,277 @@ def start_and_optimum(start: tuple) -> pd.DataFrame:
     return pd.DataFrame({"U": [race.OPTIMUM[0], start[0]], "W": [race.OPTIMUM[1], start[1]], "label": labels})
 
 
-def _surface(data: tuple, slot: str, height: int, selection: str | None = None) -> surfaces.Heatmap:
-    """The race's surface at ``height`` pixels, as wide as its container (the chart is drawn with
-    ``width="stretch"``): the heatmap's own width is dropped, so Vega-Lite fits the width."""
-    span = (-readings.LIMIT, readings.LIMIT)
-    heat = surfaces.heatmap(
-        readings.surface_values(data),
-        span,
-        span,
-        slot=slot,
-        x_title="U",
-        y_title="W",
-        value_title=t("optimizers.log_cost"),
-        selection=selection,
-        size=height,
+# --- surfaces: ui.surfaces.heatmap's chart, its picture and colours put in at each draw ----------------------------
+
+
+def value_range(values: np.ndarray) -> tuple[float, float]:
+    """The colour scale's ends, as :func:`ui.surfaces.heatmap` takes them: the finite values' extremes."""
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    return (lo, lo + 1.0) if hi <= lo else (lo, hi)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def surface_image(data: tuple, slot: str, value_title: str, centre: tuple | None = None) -> surfaces.Image:
+    """The race's surface (``centre`` None) or Newton's zoom around ``centre``, as :func:`ui.surfaces.heatmap`
+    makes its image."""
+    if centre is None:
+        values, x_range = readings.surface_values(data), (-readings.LIMIT, readings.LIMIT)
+        y_range = x_range
+    else:
+        (U, W), local = centre, readings.LOCAL
+        values, x_range, y_range = readings.local_values(data, U, W), (U - local, U + local), (W - local, W + local)
+    kept = np.array(values, dtype=float)
+    kept.setflags(write=False)
+    png = surfaces.png(surfaces.colours(values[::-1], *value_range(values)))  # image rows: top first
+    return surfaces.Image(png, slot, kept, x_range, y_range, ("U", "W", value_title))
+
+
+def surface_fill(image: surfaces.Image) -> dict:
+    """What :func:`surface_chart` draws of ``image``: the picture's row (its URL, registered for this session),
+    the two rows that carry the colour legend, the colour scale's stops and the window's edges."""
+    lo, hi = value_range(image.values)
+    (x0, x1), (y0, y1) = image.x_range, image.y_range
+    stops = np.linspace(lo, hi, len(surfaces.VIRIDIS)).tolist()
+    url = surfaces.image_url(image.png, image.slot)
+    return {
+        "picture": [{"url": url, "slot": image.slot, "x": x0, "x2": x1, "y": y1, "y2": y0}],
+        "legend": [{"v": lo, "x": x0, "y": y0}, {"v": hi, "x": x0, "y": y0}],
+        **{f"stop{k}": stop for k, stop in enumerate(stops)},
+        "x0": x0,
+        "x1": x1,
+        "y0": y0,
+        "y1": y1,
+    }
+
+
+def surface_chart(
+    fill: dict | None,
+    *,
+    value_title: str,
+    size: int,
+    span: tuple[float, float] | None = None,
+    selection: str | None = None,
+    fit_width: bool = False,
+) -> alt.LayerChart:
+    """:func:`ui.surfaces.heatmap`'s chart (U across, W up) of :func:`surface_fill`: over the fixed ``span`` on
+    both axes (the race's), or over the window ``fill`` gives; clickable cell by cell (``selection``, a
+    readings.GRID square grid over ``span``); with ``fit_width``, no width of its own (its container's)."""
+    if span is None:
+        x_domain, y_domain = [at(fill, "x0"), at(fill, "x1")], [at(fill, "y0"), at(fill, "y1")]
+    else:
+        x_domain = y_domain = list(span)
+    x_axis = alt.X("x:Q", title="U", scale=alt.Scale(domain=x_domain, nice=False, zero=False))
+    y_axis = alt.Y("y:Q", title="W", scale=alt.Scale(domain=y_domain, nice=False, zero=False))
+    picture = (
+        alt.Chart(alt.Data(values=at(fill, "picture")))
+        .mark_image(aspect=False, smooth=False)
+        .encode(x=x_axis, x2=alt.X2("x2:Q"), y=y_axis, y2=alt.Y2("y2:Q"), url=alt.Url("url:N"))
     )
-    chart = heat.chart.copy()
-    chart.width = alt.Undefined  # the chart's top level sets the height; the container, the width
-    return heat._replace(chart=chart)
+    stops = [at(fill, f"stop{k}") for k in range(len(surfaces.VIRIDIS))]
+    legend = (
+        alt.Chart(alt.Data(values=at(fill, "legend")))
+        .mark_point(opacity=0, size=0)
+        .encode(
+            x=x_axis,
+            y=y_axis,
+            color=alt.Color(
+                "v:Q",
+                title=value_title,
+                scale=alt.Scale(domain=stops, range=list(surfaces.VIRIDIS), interpolate="rgb"),
+            ),
+        )
+    )
+    layers = [picture, legend]
+    if selection:  # as ui.surfaces.heatmap writes it
+        (x0, x1), (y0, y1), nx, ny = span, span, readings.GRID, readings.GRID
+        dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
+        grid = alt.Chart(alt.SequenceGenerator(sequence=alt.SequenceParams(start=0, stop=nx * ny, **{"as": "n"})))
+        grid = (
+            grid.transform_calculate(i=f"datum.n % {nx}", j=f"floor(datum.n / {nx})")
+            .transform_calculate(
+                x=f"{x0} + datum.i * {dx}",
+                x2=f"{x0} + (datum.i + 1) * {dx}",
+                y=f"{y0} + datum.j * {dy}",
+                y2=f"{y0} + (datum.j + 1) * {dy}",
+                cx=f"round(100 * ({x0} + (datum.i + 0.5) * {dx})) / 100",
+                cy=f"round(100 * ({y0} + (datum.j + 0.5) * {dy})) / 100",
+            )
+            .mark_rect(opacity=0.001, color="black")
+            .encode(
+                x=x_axis,
+                x2=alt.X2("x2:Q"),
+                y=y_axis,
+                y2=alt.Y2("y2:Q"),
+                tooltip=[alt.Tooltip("cx:Q", title="U"), alt.Tooltip("cy:Q", title="W")],
+            )
+            .add_params(alt.selection_point(name=selection, fields=["i", "j"], on="click", clear=False))
+        )
+        layers.append(grid)
+    chart = alt.layer(*layers)
+    return chart.properties(height=size) if fit_width else chart.properties(width=size, height=size)
 
 
 def _fit_width(spec: dict) -> dict:
     """Fit the chart's width to its container, keep its height for the plot (axes and legends come on top):
     Streamlit's default for a stretched chart, "fit", would squeeze the plot under tall legends."""
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return spec
+    return {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
 
 
 def _colour_legend_on_top(spec: dict) -> dict:
     """Put the surface's colour legend above the plot (beside it, it would not fit a phone; under it, it would
-    sit beside the paths' legend and widen the chart)."""
-    spec.setdefault("config", {}).setdefault("legend", {}).update(orient="top", gradientLength=200)
-    return spec
+    sit beside the paths' legend and widen the chart). A copy: the template's config is shared."""
+    config = spec.get("config", {})
+    return {
+        **spec,
+        "config": {**config, "legend": {**config.get("legend", {}), "orient": "top", "gradientLength": 200}},
+    }
+
+
+def _racing_fill(args: tuple, slot: str) -> tuple[dict, surfaces.Image]:
+    """What the race's two surface charts draw: the surface, the race's CSV (its URL) and the start."""
+    image = surface_image(args[0], slot, t("optimizers.log_cost"))
+    fill = {**surface_fill(image), "url": race_url(args), "points": marker_rows(start_and_optimum(args[1]))}
+    return fill, image
+
+
+def runners_of(args: tuple) -> tuple[str, ...]:
+    return tuple(runner for runner, _ in args[3])
+
+
+# --- the charts: each a template of the language and a few choices (its shape), drawn with the page's values ---
+# Each X_build(fill, *choices) makes the chart with Altair; X_shape(lang, *choices) is its template (fill None);
+# X_post finishes either spec; the page's X(lang, ...) draws the template, cached on the page's values.
+
+
+def race_build(fill: dict | None, runners: tuple) -> alt.LayerChart:
+    """The clickable race surface with every runner's path, the optimum and the start."""
+    heat = surface_chart(
+        fill, value_title=t("optimizers.log_cost"), size=SURFACE_HEIGHT, span=SPAN, selection="cell", fit_width=True
+    )
+    names, titles = readings.runner_names(runners), {"name_title": t("optimizers.optimizer")}
+    paths = (
+        path_lines(csv_data(at(fill, "url")), names, step_title=t("common.iteration"), **titles) if runners else None
+    )
+    chart = stack(heat, paths, markers(rows(fill, "points"), t("optimizers.point_title")))
+    chart = chart.resolve_scale(color="independent", strokeDash="independent")  # see SURFACE_AND_PATHS
+    return chart.properties(height=SURFACE_HEIGHT)
+
+
+@charts.template(max_entries=64)
+def race_shape(lang: str, runners: tuple) -> alt.LayerChart:
+    return race_build(None, runners)
+
+
+def race_post(spec: dict) -> dict:
+    return _fit_width(_colour_legend_on_top(spec))
+
+
+def race_parts(args: tuple) -> tuple[tuple, dict, tuple]:
+    """The race chart's shape choices, values and images at the page's race ``args``."""
+    fill, image = _racing_fill(args, readings.SURFACE_KEY)
+    return (runners_of(args),), fill, (image,)
 
 
 @charts.spec_cache(max_entries=32)
 def race_chart(lang: str, args: tuple) -> dict:
-    """The clickable race surface with every runner's path, the optimum and the start."""
-    data, start, _, entries = args
-    heat = _surface(data, readings.SURFACE_KEY, SURFACE_HEIGHT, selection="cell")
-    paths = (
-        path_lines(
-            csv_data(race_url(args)),
-            readings.runner_names(runner for runner, _ in entries),
-            name_title=t("optimizers.optimizer"),
-            step_title=t("common.iteration"),
-        )
-        if entries
-        else None
-    )
-    chart = stack(heat.chart, paths, markers(start_and_optimum(start), t("optimizers.point_title")))
-    chart = chart.resolve_scale(color="independent", strokeDash="independent")  # see SURFACE_AND_PATHS
-    return _fit_width(
-        _colour_legend_on_top(charts.vega_lite(chart.properties(height=SURFACE_HEIGHT), images=(heat.image,)))
-    )
+    choices, fill, images = race_parts(args)
+    return race_post(drawn(race_shape(lang, *choices), fill, images))
 
 
-def _cost_panel(args: tuple, runner: str, goal: float, titled: bool) -> alt.LayerChart:
+def cost_build(fill: dict | None, runner: str, with_goal: bool, titled: bool = False) -> alt.LayerChart:
+    """One small multiple of the cost chart: ``runner``'s cost over the iterations (all panels share axes)."""
     return cost_panel(
-        csv_data(race_url(args)),
+        csv_data(at(fill, "url")),
         runner,
         t(readings.NAMES[runner]) if titled else "",
-        goal,
+        at(fill, "goal") if with_goal else None,
         x_title=t("common.iteration"),
         y_title=t("optimizers.cost_axis"),
         goal_title=t("optimizers.goal_label"),
         y_domain=COST_DOMAIN,
-        iterations=args[2],
+        x_end=at(fill, "x_end"),
     )
 
 
-@charts.spec_cache(max_entries=64)
+@charts.template(max_entries=64)
+def cost_shape(lang: str, runner: str, with_goal: bool) -> alt.LayerChart:
+    return cost_build(None, runner, with_goal)
+
+
+def cost_post(spec: dict) -> dict:
+    return _fit_width(spec)
+
+
+def cost_parts(args: tuple, goal: float, runner: str) -> tuple[tuple, dict, tuple]:
+    fill = {"url": race_url(args), "goal": goal_rows(goal), "x_end": max(args[2], 1)}
+    return (runner, goal > 0), fill, ()
+
+
 def cost_chart(lang: str, args: tuple, goal: float, runner: str) -> dict:
-    """One small multiple of the cost chart: ``runner``'s cost over the iterations (all panels share axes)."""
-    return _fit_width(charts.vega_lite(_cost_panel(args, runner, goal, titled=False)))
+    choices, fill, images = cost_parts(args, goal, runner)
+    return cost_post(drawn(cost_shape(lang, *choices), fill, images))
 
 
 @charts.spec_cache(max_entries=32)
-def cost_figure(lang: str, args: tuple, goal: float) -> dict:
-    """Every panel of the cost chart in one figure, for the "Save" menu (two columns of fixed width)."""
-    panels = [_cost_panel(args, runner, goal, titled=True).properties(width=300) for runner, _ in args[3]]
+def cost_charts(lang: str, args: tuple, goal: float) -> dict[str, dict]:
+    """Every runner's small multiple of the cost chart (:func:`cost_chart`), ``{runner: spec}``: one cache look-up
+    for all (each hashes the race's settings)."""
+    return {runner: cost_chart(lang, args, goal, runner) for runner in runners_of(args)}
+
+
+@charts.spec_cache(max_entries=32)
+def cost_figure(lang: str, args: tuple, goal: float, url: str) -> dict:
+    """Every panel of the cost chart in one figure, for the "Save" menu (two columns of fixed width), reading the
+    race's CSV at ``url`` (the one the page drew, whose rows the menu holds): made only when saved, so built here
+    with Altair."""
+    panels = [
+        cost_build({**cost_parts(args, goal, runner)[1], "url": url}, runner, goal > 0, titled=True).properties(
+            width=300
+        )
+        for runner in runners_of(args)
+    ]
     return charts.vega_lite(alt.concat(*panels, columns=2))
+
+
+def step_build(fill: dict | None, runners: tuple) -> alt.LayerChart:
+    """The surface with the paths up to each runner's current step and a dot where each is: the steps come
+    in the :data:`NOW` dataset (:func:`show_steps`), so the spec is the same at every iteration and a step
+    resends only that."""
+    heat = surface_chart(fill, value_title=t("optimizers.log_cost"), size=STEP_HEIGHT, span=SPAN, fit_width=True)
+    names = readings.runner_names(runners)
+    titles = {"name_title": t("optimizers.optimizer"), "step_title": t("common.iteration")}
+    paths = path_lines(
+        csv_data(at(fill, "url")), names, point_size=10, legend="bottom", legend_columns=2, stepping=True, **titles
+    )
+    return (
+        stack(heat, paths)
+        .properties(height=STEP_HEIGHT, usermeta={"embedOptions": {"renderer": "canvas"}})  # thousands of dots
+        .resolve_scale(color="independent", strokeDash="independent")  # see SURFACE_AND_PATHS
+    )
+
+
+@charts.template(max_entries=64)
+def step_shape(lang: str, runners: tuple) -> alt.LayerChart:
+    return step_build(None, runners)
+
+
+def step_post(spec: dict) -> dict:
+    return _fit_width(_colour_legend_on_top(spec))
+
+
+def step_parts(args: tuple) -> tuple[tuple, dict, tuple]:
+    fill, image = _racing_fill(args, "optimizers_steps")
+    return (runners_of(args),), fill, (image,)
 
 
 @charts.spec_cache(max_entries=32)
 def step_chart(lang: str, args: tuple) -> dict:
-    """The surface with the paths up to each runner's current step and a dot where each is: the steps come
-    in the :data:`NOW` dataset (:func:`show_steps`), so the spec is the same at every
-    iteration and a step resends only that."""
-    heat = _surface(args[0], "optimizers_steps", STEP_HEIGHT)
-    names, source = readings.runner_names(runner for runner, _ in args[3]), csv_data(race_url(args))
-    titles = {"name_title": t("optimizers.optimizer"), "step_title": t("common.iteration")}
-    spec = charts.vega_lite(
-        stack(
-            heat.chart,
-            path_lines(source, names, point_size=10, legend="bottom", legend_columns=2, stepping=True, **titles),
-        )
-        .properties(height=STEP_HEIGHT)
-        .resolve_scale(color="independent", strokeDash="independent"),
-        images=(heat.image,),
-    )  # see SURFACE_AND_PATHS
-    spec.setdefault("usermeta", {})["embedOptions"] = {"renderer": "canvas"}  # thousands of dots, redrawn often
-    return _fit_width(_colour_legend_on_top(spec))
+    choices, fill, images = step_parts(args)
+    return step_post(drawn(step_shape(lang, *choices), fill, images))
 
 
-def show_steps(lang: str, args: tuple, i: int, where=st, save: bool = True) -> None:
+def show_steps(lang: str, args: tuple, i: int, where=st, save: bool = True, csv: bytes | None = None) -> None:
     """The stepping chart at iteration ``i``: the cached spec with this iteration's :data:`NOW` rows (a shallow
     copy: the cached spec is shared). No "Save" menu while playing: a tick sends only what moved."""
     spec = step_chart(lang, args)
@@ -728,74 +982,123 @@ def show_steps(lang: str, args: tuple, i: int, where=st, save: bool = True) -> N
         width="stretch",
         save=save,
         name="optimizers-race-step",
+        csv=csv,
     )
+
+
+CLIPPING_NAMES = {
+    "plain": "optimizers.series_plain",
+    "norm": "optimizers.clip_by_norm",
+    "value": "optimizers.clip_by_value",
+}
+
+
+def norm_build(fill: dict | None) -> alt.LayerChart:
+    """The gradient norms along the three runs of section 3 (from :func:`clipping_csv`, by URL), the threshold,
+    the average norm and the iteration looked at."""
+    names = {key: t(name) for key, name in CLIPPING_NAMES.items()}
+    colours = dict(zip(names.values(), (RUNNER_COLOURS["sgd"], RUNNER_COLOURS["clip"], charts.PALETTE[0]), strict=True))
+    dashes = dict(zip(names.values(), ([1, 0], [7, 3], [2, 2]), strict=True))
+    return stack(
+        runner_lines(
+            csv_data(at(fill, "url"), numbers=("s", "g")),
+            colours,
+            "g",
+            x="s",
+            names=names,
+            x_title=t("common.iteration"),
+            y_title=t("optimizers.norm_axis"),
+            name_title=t("optimizers.run_title"),
+            rule_at=rows(fill, "rule"),
+            y_domain=(0.1, 1e6),
+            dashes=dashes,
+        ),
+        threshold_rules(rows(fill, "thresholds"), title=t("optimizers.norm_axis")),
+    )
+
+
+@charts.template(max_entries=8)
+def norm_shape(lang: str) -> alt.LayerChart:
+    return norm_build(None)
+
+
+def norm_parts(data: tuple, threshold: float, iteration: int) -> tuple[tuple, dict, tuple]:
+    average = race.average_gradient_norm(readings.clipping_runs(data, threshold)["norm"].run.grads)
+    thresholds = {t("optimizers.threshold_rule"): threshold, t("optimizers.average_rule"): average}
+    fill = {
+        "url": csv_url(clipping_csv(data, threshold), "clipping"),
+        "rule": pd.DataFrame({"s": [iteration]}),
+        "thresholds": threshold_rows(thresholds, [0, 0.6 * params.BOOK["iters"]]),
+    }
+    return (), fill, ()
 
 
 @charts.spec_cache(max_entries=64)
 def norm_chart(lang: str, data: tuple, threshold: float, iteration: int) -> dict:
-    """The gradient norms along the three runs of section 3 (from :func:`clipping_csv`, so that moving the
-    iteration resends only this spec), the threshold, the average norm and the iteration looked at."""
-    runs = readings.clipping_runs(data, threshold)
-    names = {
-        "plain": t("optimizers.series_plain"),
-        "norm": t("optimizers.clip_by_norm"),
-        "value": t("optimizers.clip_by_value"),
-    }
-    colours = dict(zip(names.values(), (RUNNER_COLOURS["sgd"], RUNNER_COLOURS["clip"], charts.PALETTE[0]), strict=True))
-    dashes = dict(zip(names.values(), ([1, 0], [7, 3], [2, 2]), strict=True))
-    average = race.average_gradient_norm(runs["norm"].run.grads)
-    source = csv_data(csv_url(clipping_csv(data, threshold), "clipping"), numbers=("s", "g"))
-    return charts.vega_lite(
-        stack(
-            runner_lines(
-                source,
-                colours,
-                "g",
-                x="s",
-                names=names,
-                x_title=t("common.iteration"),
-                y_title=t("optimizers.norm_axis"),
-                name_title=t("optimizers.run_title"),
-                rule_at=iteration,
-                y_domain=(0.1, 1e6),
-                dashes=dashes,
-            ),
-            threshold_rules(
-                {t("optimizers.threshold_rule"): threshold, t("optimizers.average_rule"): average},
-                [0, 0.6 * params.BOOK["iters"]],
-                title=t("optimizers.norm_axis"),
-            ),
-        )
+    choices, fill, images = norm_parts(data, threshold, iteration)
+    return drawn(norm_shape(lang, *choices), fill, images)
+
+
+def plane_colours() -> dict[str, str]:
+    return {t("optimizers.raw_gradient"): "#D55E00", t("optimizers.clipped_gradient"): "#0072B2"}
+
+
+def plane_build(fill: dict | None) -> alt.LayerChart:
+    """Section 3's gradient before and after clipping, in the gradient's plane, over the clipping region."""
+    return gradient_plane(
+        fill,
+        plane_colours(),
+        title=t("optimizers.arrow_title"),
+        length_title=t("optimizers.length"),
+        x_title="∂ξ/∂U",
+        y_title="∂ξ/∂W",
     )
+
+
+@charts.template(max_entries=8, fixed_size=True)
+def plane_shape(lang: str) -> alt.LayerChart:
+    return plane_build(None)
+
+
+def plane_parts(data: tuple, threshold: float, iteration: int, by: str) -> tuple[tuple, dict, tuple]:
+    detail = race.update_at(readings.clipping_runs(data, threshold)[by], iteration)  # the page checks it is not None
+    raw, cut = detail["gradient"], detail["clipped_grad"]
+    region = threshold if by == "norm" else threshold * np.sqrt(2.0)  # how far the region reaches
+    half = 1.3 * max(float(np.hypot(*cut)), min(region, float(np.hypot(*raw))), 1e-9)
+    arrow_df = arrow_rows((0.0, 0.0), dict(zip(plane_colours(), (raw, cut), strict=True)), half)
+    fill = {**arrow_frames(arrow_df), **outline_frames(region_outline(by, threshold, half)), "low": -half, "high": half}
+    return (), fill, ()
 
 
 @charts.spec_cache(max_entries=64)
 def plane_chart(lang: str, data: tuple, threshold: float, iteration: int, by: str) -> dict:
-    detail = race.update_at(readings.clipping_runs(data, threshold)[by], iteration)  # the page checks it is not None
-    raw, cut = detail["gradient"], detail["clipped_grad"]
-    colours = {t("optimizers.raw_gradient"): "#D55E00", t("optimizers.clipped_gradient"): "#0072B2"}
-    region = threshold if by == "norm" else threshold * np.sqrt(2.0)  # how far the region reaches
-    half = 1.3 * max(float(np.hypot(*cut)), min(region, float(np.hypot(*raw))), 1e-9)
-    arrow_df = arrow_rows((0.0, 0.0), dict(zip(colours, (raw, cut), strict=True)), half)
-    return charts.vega_lite(
-        gradient_plane(
-            arrow_df,
-            region_outline(by, threshold, half),
-            colours,
-            half,
-            title=t("optimizers.arrow_title"),
-            length_title=t("optimizers.length"),
-            x_title="∂ξ/∂U",
-            y_title="∂ξ/∂W",
-        ),
-        fixed_size=True,
+    choices, fill, images = plane_parts(data, threshold, iteration, by)
+    return drawn(plane_shape(lang, *choices), fill, images)
+
+
+def delta_build(fill: dict | None, weight: str) -> alt.Chart:
+    """Section 4's step sizes Δ of one weight along the three Rprop variants' runs."""
+    shown = [t(readings.VARIANTS[variant]) for variant in optim.RPROP_VARIANTS]
+    colours = dict(zip(shown, (RUNNER_COLOURS["rprop"], charts.PALETTE[0], charts.PALETTE[2]), strict=True))
+    dashes = dict(zip(shown, ([1, 0], [7, 3], [2, 2]), strict=True))
+    return variant_lines(
+        rows(fill, "rows"),
+        colours,
+        dashes,
+        x_title=t("common.iteration"),
+        y_title=t("optimizers.delta_axis", weight=weight),
+        color_title=t("optimizers.variant_label"),
     )
 
 
-@charts.spec_cache(max_entries=32)
-def delta_chart(lang: str, data: tuple, step0: float, weight: str) -> dict:
+@charts.template(max_entries=8)
+def delta_shape(lang: str, weight: str) -> alt.Chart:
+    return delta_build(None, weight)
+
+
+def delta_parts(data: tuple, step0: float, weight: str) -> tuple[tuple, dict, tuple]:
     column = race.KEYS.index(weight)
-    rows = pd.concat(
+    frame = pd.concat(
         [
             pd.DataFrame(
                 {
@@ -809,49 +1112,80 @@ def delta_chart(lang: str, data: tuple, step0: float, weight: str) -> dict:
         ],
         ignore_index=True,
     )
-    rows["series"] = rows["series"].astype("category")
-    shown = [t(readings.VARIANTS[variant]) for variant in optim.RPROP_VARIANTS]
-    colours = dict(zip(shown, (RUNNER_COLOURS["rprop"], charts.PALETTE[0], charts.PALETTE[2]), strict=True))
-    dashes = dict(zip(shown, ([1, 0], [7, 3], [2, 2]), strict=True))
-    return charts.vega_lite(
-        variant_lines(
-            rows,
-            colours,
-            dashes,
-            x_title=t("common.iteration"),
-            y_title=t("optimizers.delta_axis", weight=weight),
-            color_title=t("optimizers.variant_label"),
-        )
+    frame["series"] = frame["series"].astype("category")
+    return (weight,), {"rows": variant_rows(frame)}, ()
+
+
+@charts.spec_cache(max_entries=32)
+def delta_chart(lang: str, data: tuple, step0: float, weight: str) -> dict:
+    choices, fill, images = delta_parts(data, step0, weight)
+    return drawn(delta_shape(lang, *choices), fill, images)
+
+
+NEWTON_COLOURS = ("#D55E00", "#000000", "#56B4E9")  # the gradient step, Newton's step, the damped one
+
+
+def newton_build(fill: dict | None) -> alt.LayerChart:
+    """Section 5: the cost surface around the point (readings.LOCAL each way) with the three steps from it. The
+    steps' names carry η and δ: the legend's names are values (``name0``...)."""
+    names = [at(fill, f"name{k}") for k in range(len(NEWTON_COLOURS))]
+    heat = surface_chart(fill, value_title=t("optimizers.log_cost"), size=280)
+    chart = newton_window(
+        heat,
+        fill,
+        dict(zip(names, NEWTON_COLOURS, strict=True)),
+        title=t("optimizers.step_title"),
+        length_title=t("optimizers.length"),
     )
+    return chart
+
+
+@charts.template(max_entries=8, fixed_size=True)
+def newton_shape(lang: str) -> alt.LayerChart:
+    return newton_build(None)
+
+
+def newton_post(spec: dict) -> dict:
+    return _colour_legend_on_top(spec)
+
+
+def newton_parts(data: tuple, U: float, W: float, lr: float, damping: float) -> tuple[tuple, dict, tuple]:
+    here, names = readings.steps(data, U, W, lr, damping), readings.step_names(lr, damping)
+    arrow_df = arrow_rows((U, W), {names[k]: here[k] for k in names}, readings.LOCAL)
+    image = surface_image(data, "optimizers_newton", t("optimizers.log_cost"), (U, W))
+    fill = {
+        **surface_fill(image),
+        **arrow_frames(arrow_df),
+        **{f"name{k}": name for k, name in enumerate(names.values())},
+        "point": pd.DataFrame({"U": [U], "W": [W]}),
+    }
+    return (), fill, (image,)
 
 
 @charts.spec_cache(max_entries=64)
 def newton_chart(lang: str, data: tuple, U: float, W: float, lr: float, damping: float) -> dict:
-    here, names = readings.steps(data, U, W, lr, damping), readings.step_names(lr, damping)
-    colours = dict(zip(names.values(), ("#D55E00", "#000000", "#56B4E9"), strict=True))
-    local = readings.LOCAL
-    arrow_df = arrow_rows((U, W), {names[k]: here[k] for k in names}, local)
-    heat = surfaces.heatmap(
-        readings.local_values(data, U, W),
-        (U - local, U + local),
-        (W - local, W + local),
-        slot="optimizers_newton",
-        x_title="U",
-        y_title="W",
-        value_title=t("optimizers.log_cost"),
-        size=280,
-    )
-    return _colour_legend_on_top(
-        charts.vega_lite(
-            newton_window(
-                heat.chart,
-                arrow_df,
-                colours,
-                (U, W),
-                title=t("optimizers.step_title"),
-                length_title=t("optimizers.length"),
-            ),
-            fixed_size=True,
-            images=(heat.image,),
-        )
-    )
+    choices, fill, images = newton_parts(data, U, W, lr, damping)
+    return newton_post(drawn(newton_shape(lang, *choices), fill, images))
+
+
+class Figure(NamedTuple):
+    """A chart drawn from a template (for tests): its template, its Altair builder, what finishes its spec, the
+    function of the page's values that gives its shape choices, values and images, and whether its size is fixed
+    (as its template was made)."""
+
+    shape: Callable
+    build: Callable
+    post: Callable | None
+    parts: Callable
+    fixed_size: bool = False
+
+
+FIGURES = {
+    "race": Figure(race_shape, race_build, race_post, race_parts),
+    "cost": Figure(cost_shape, cost_build, cost_post, cost_parts),
+    "step": Figure(step_shape, step_build, step_post, step_parts),
+    "norm": Figure(norm_shape, norm_build, None, norm_parts),
+    "plane": Figure(plane_shape, plane_build, None, plane_parts, fixed_size=True),
+    "delta": Figure(delta_shape, delta_build, None, delta_parts),
+    "newton": Figure(newton_shape, newton_build, newton_post, newton_parts, fixed_size=True),
+}

@@ -96,9 +96,11 @@ def the_race() -> None:
         args = lesson.race_args(v)
         lanes = lesson.race_lanes(args)  # None while a long race waits in the server's queue (its box is drawn)
         if lanes is not None:
+            csv = oc.race_csv(*args)  # read once: each cache look-up hashes the race's settings
             oc.show_race(
                 oc.race_chart(lang, args),
                 args,
+                csv=csv,
                 where=st.container(key="optimizers-race-surface"),
                 key=lesson.SURFACE_KEY,
                 # A click sets the start and rewinds: not while the link hides one of those controls.
@@ -120,7 +122,7 @@ def the_race() -> None:
                 if diverged:
                     st.error(diverged, icon=":material/error:")
                 st.markdown(f"**{t('optimizers.cost_chart')}**")
-                cost_panels(lang, args, v["goal"])
+                cost_panels(lang, args, v["goal"], csv)
                 st.caption(t("optimizers.cost_caption", low=num(oc.COST_DOMAIN[0]), high=num(oc.COST_DOMAIN[1])))
                 st.markdown(lesson.race_reading(lanes, lesson.runner_names(lanes), v["goal"], v["iters"]))
         exercise_box(PAGE, "optimizers_race_winner")
@@ -128,15 +130,16 @@ def the_race() -> None:
     stepping()
 
 
-def cost_panels(lang: str, args: tuple, goal: float) -> None:
+def cost_panels(lang: str, args: tuple, goal: float, csv: bytes) -> None:
     """The cost chart as small multiples, four to a row (a phone stacks them), and one "Save" menu for all."""
-    runners = [runner for runner, _ in args[3]]
+    specs = oc.cost_charts(lang, args, goal)
+    runners = list(specs)
     for first in range(0, len(runners), 4):
         for column, runner in zip(st.columns(4), runners[first : first + 4], strict=False):
             column.markdown(f"**{t(lesson.NAMES[runner])}**")
-            oc.show_race(oc.cost_chart(lang, args, goal, runner), args, where=column, save=False, width="stretch")
-    url = oc.race_url(args)
-    charts.save_menu(lambda: oc.cost_figure(lang, args, goal), st, "optimizers-race-costs", {url: oc.race_csv(*args)})
+            oc.show_race(specs[runner], args, where=column, save=False, width="stretch", csv=csv)
+    url = oc.csv_url(csv, "race")
+    charts.save_menu(lambda: oc.cost_figure(lang, args, goal, url), st, "optimizers-race-costs", {url: csv})
 
 
 # 2. Step through it: its own fragment inside the race's, so that play, pause, the speed, the panel's optimizer

@@ -12,13 +12,19 @@ from ui.param import Param
 
 BOOK = counting.BOOK
 LIMIT = BOOK["surface_limit"]  # the race's surface covers U, W in [-LIMIT, LIMIT], as the book's figure
-# What a race costs (rnn_core/lockstep.py): each update of each runner is a pass over the sequences' steps, and a
-# step costs a fixed part (numpy's call overhead, worth RACE_STEP_OVERHEAD sequences) plus a part per sequence.
-# Measured on the 2-core bench machine: about 2 ns per unit of work (5000 updates x 7 runners x 50 steps: 0.75 s
-# with 10 sequences, 2.6 s with 500). A race above RACE_INLINE_WORK, about 1 s of CPU, goes through the server's
-# work queue (ui/work_queue.py) rather than the student's own run; the book's race is 8.75 million.
-RACE_STEP_OVERHEAD = 200
-RACE_INLINE_WORK = 450_000_000
+# What a race costs (rnn_core/lockstep.py), in units of about 3 ns of CPU: each update of each runner costs a fixed
+# part (the runner's update in Python and the lane's records, RACE_UPDATE_OVERHEAD units) and a pass over the
+# sequences' steps, where a step costs a fixed part (numpy's call overhead, worth RACE_STEP_OVERHEAD sequences)
+# plus a part per sequence. Fitted on the 2-core bench machine (CPU time, the page's seven runners): 14 us per
+# update, plus 0.43 us per step, plus 3 ns per step and sequence (5000 updates on the book's data: 0.68 s; 300 on
+# 500 sequences of 50 steps: 0.24 s). A race above RACE_INLINE_WORK, about 0.3 s of CPU, goes through the server's
+# work queue (ui/work_queue.py) rather than the student's own run: a move also redraws the charts and tables, and a
+# move of the data set reruns sections 3 and 4's five runs on it (0.3 s on 500 sequences of 50 steps), so that a
+# move stays under about 0.5 s. The book's race (500 updates) is 24.5 million; the book's data at 5000 updates,
+# 245 million; the page's race on 500 sequences of 50 steps, 131 million.
+RACE_UPDATE_OVERHEAD = 5000
+RACE_STEP_OVERHEAD = 150
+RACE_INLINE_WORK = 100_000_000
 
 PARAMS = (
     *counting.DATA,

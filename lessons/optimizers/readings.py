@@ -12,8 +12,15 @@ import numpy as np
 import streamlit as st
 
 from lessons.counting import divergence
-from lessons.optimizers.params import BOOK, RACE_INLINE_WORK, RACE_STEP_OVERHEAD, P, runner_settings
-from rnn_core import counting, optim, race
+from lessons.optimizers.params import (
+    BOOK,
+    RACE_INLINE_WORK,
+    RACE_STEP_OVERHEAD,
+    RACE_UPDATE_OVERHEAD,
+    P,
+    runner_settings,
+)
+from rnn_core import counting, lockstep, optim, race
 from ui import surfaces, urlstate, work_queue
 from ui.i18n import t
 from ui.numbers import integer, num, percent
@@ -114,7 +121,11 @@ QUANTITIES = {  # the panel's rows, shown when the runner keeps them, in this or
 
 
 def data_args(v: dict) -> tuple:
-    """The data set's settings as one cache key: (data, n, len, seed)."""
+    """The data set's settings as one cache key: (data, n, len, seed). The book's data set ignores the generated
+    one's settings, so they are its defaults there: moving them while the book's data is shown finds every cached
+    run and chart."""
+    if v["data"] == "book":
+        return "book", P["n"].default, P["len"].default, P["seed"].default
     return v["data"], v["n"], v["len"], v["seed"]
 
 
@@ -175,10 +186,11 @@ def _race(xy: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race
 
 
 def race_work(args: tuple) -> int:
-    """What a race costs (see RACE_STEP_OVERHEAD): updates × runners × steps × (overhead + sequences)."""
+    """What a race costs (see RACE_STEP_OVERHEAD): updates × runners × (update overhead + steps × (step overhead
+    + sequences))."""
     data, _start, iters, entries = args
     n, length = dataset(data)[0].shape
-    return iters * max(1, len(entries)) * length * (RACE_STEP_OVERHEAD + n)
+    return iters * max(1, len(entries)) * (RACE_UPDATE_OVERHEAD + length * (RACE_STEP_OVERHEAD + n))
 
 
 def _race_job_key(args: tuple) -> tuple:
@@ -205,21 +217,28 @@ def lane(data: tuple, start: tuple, runner: str, iters: int, settings: tuple) ->
     return _frozen(race.run_lane(*dataset(data), start, runner, iters, **dict(settings)))
 
 
+def lanes(data: tuple, start: tuple, runner: str, iters: int, settings: dict[str, dict]) -> dict[str, race.Lane]:
+    """``{key: Lane}``: ``runner`` at each of several ``settings`` from one start, trained in lockstep (one
+    evaluation of the network serves them all, so three runs cost little more than one; each lane is bit for bit
+    :func:`rnn_core.race.run_lane`'s, as in a race, tests/test_fit_many.py)."""
+    steppers = {key: race.stepper(runner, **values) for key, values in settings.items()}
+    runs = lockstep.run(*dataset(data), start, steppers, iters)
+    return {key: _frozen(race.Lane(runner, run, series)) for key, (run, series) in runs.items()}
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
 def clipping_runs(data: tuple, threshold: float) -> dict[str, race.Lane]:
-    """The book's gradient descent without clipping, clipped by norm and clipped by value."""
+    """The book's gradient descent without clipping (cached on its own: it does not depend on the threshold),
+    clipped by norm and clipped by value."""
     plain = lane(data, BOOK["start"], "sgd", BOOK["iters"], (("lr", BOOK["lr"]),))
-    clipped = {
-        by: lane(data, BOOK["start"], "clip", BOOK["iters"], (("lr", BOOK["lr"]), ("threshold", threshold), ("by", by)))
-        for by in race.CLIP_KINDS
-    }
-    return {"plain": plain, **clipped}
+    settings = {by: {"lr": BOOK["lr"], "threshold": threshold, "by": by} for by in race.CLIP_KINDS}
+    return {"plain": plain, **lanes(data, BOOK["start"], "clip", BOOK["iters"], settings)}
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
 def rprop_variants(data: tuple, step0: float) -> dict[str, race.Lane]:
-    return {
-        variant: lane(data, BOOK["rprop_start"], "rprop", BOOK["iters"], (("step0", step0), ("variant", variant)))
-        for variant in optim.RPROP_VARIANTS
-    }
+    settings = {variant: {"step0": step0, "variant": variant} for variant in optim.RPROP_VARIANTS}
+    return lanes(data, BOOK["rprop_start"], "rprop", BOOK["iters"], settings)
 
 
 def book_rprop() -> race.Lane:
