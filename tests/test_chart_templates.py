@@ -185,3 +185,32 @@ def test_the_text_alternative_spans_every_layer_that_draws_a_quantity():
     ) + alt.Chart(rule).mark_rule().encode(y=alt.Y("cost:Q", title="cost"))
     text = charts.vega_lite(chart)["description"]
     assert "cost from 0.25 to 4" in text and "step from 0 to 2" in text, text
+
+
+def _two_draws():  # an AppTest script: the same chart drawn twice, once with a fixed-name data set's rows changed
+    import altair as alt
+    import pandas as pd
+
+    from ui import charts
+
+    spec = charts.vega_lite(
+        alt.Chart(pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]})).mark_point().encode(x="x:Q", y="y:Q")
+        + alt.Chart(alt.NamedData(name="moving_rows")).mark_rule().encode(x="x:Q")
+    )
+    for x in (0.5, 1.5):
+        charts.show({**spec, "datasets": {**spec["datasets"], "moving_rows": pd.DataFrame({"x": [x]})}}, save=False)
+
+
+def test_a_chart_sends_its_rows_as_streamlit_would_and_a_fixed_name_is_never_served_stale():
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+    from streamlit.testing.v1 import AppTest
+    from streamlit_compat import chart_frames
+
+    at = AppTest.from_function(_two_draws)
+    at.run()
+    assert_clean(at)
+    first, second = (chart_frames(chart) for chart in at.get("vega_lite_chart"))
+    assert [frame["x"].tolist() for frame in first] == [[1.0, 2.0], [0.5]]
+    assert [frame["x"].tolist() for frame in second] == [[1.0, 2.0], [1.5]]
+    sent = at.get("vega_lite_chart")[0].proto.datasets[0].data.data
+    assert sent == convert_anything_to_arrow_bytes(pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]}))

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import re
 
 import altair as alt
 import numpy as np
@@ -120,9 +121,19 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, u
     """
     from ui import present
 
-    shown = spec
+    shown = dict(spec)  # a shallow copy: the cached spec is shared by every session
+    # Each data set travels as Arrow bytes, made once per content (its name) in the process: converting frames was
+    # about a fifth of a lesson's first view, and every session draws the same rows at the same setting.
+    # Only names made by _dataset_name say their content; a fixed name (a stepping chart's rows) is converted each time.
+    shown["datasets"] = {
+        name: (_arrow(name, _rows=rows) if CONTENT_NAME.fullmatch(name) else rows)
+        if isinstance(rows, pd.DataFrame)
+        else rows
+        for name, rows in spec.get("datasets", {}).items()
+    }
+    if not shown["datasets"]:
+        del shown["datasets"]
     if IMAGES in spec or present.presenting():
-        shown = dict(spec)  # a shallow copy: the cached spec is shared by every session
         for image in shown.pop(IMAGES, ()):
             surfaces.image_url(image.png, image.slot)
     if present.presenting():  # larger text for a projector, merged over the chart's own config
@@ -138,6 +149,14 @@ def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, u
     if save:
         save_menu(spec, where, name, url_data, chart_key=kwargs.get("key"))
     return event
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _arrow(name: str, _rows: pd.DataFrame) -> bytes:
+    """The Arrow IPC bytes Streamlit would make of a data set (``name`` is its content: :func:`_dataset_name`)."""
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_anything_to_arrow_bytes(_rows)
 
 
 def _projector_text(view: dict, minimum: int) -> dict:
@@ -216,11 +235,12 @@ def made(spec) -> dict:
 
 IMAGES = "_rnnlab_images"  # the key under which a spec carries its surfaces' images for show(); never sent
 SLOT = "rnnlab_slot_"  # how a template names the places its rows go (see slot())
+CONTENT_NAME = re.compile(r"data_[0-9a-f]{24}")  # a data set's name that is its content's hash (_dataset_name)
 
 
 def _dataset_name(df: pd.DataFrame) -> str:
     # The browser keeps datasets by name across the whole page: name each by its content.
-    content = pd.util.hash_pandas_object(df).to_numpy().tobytes() + str(list(df)).encode()
+    content = pd.util.hash_pandas_object(df).to_numpy().tobytes() + str([*df, *df.dtypes]).encode()
     return "data_" + hashlib.blake2b(content, digest_size=12).hexdigest()
 
 
