@@ -187,30 +187,40 @@ def heatmap(
     )
     layers = [picture, legend]
     if selection:
-        dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
-        grid = alt.Chart(alt.SequenceGenerator(sequence=alt.SequenceParams(start=0, stop=nx * ny, **{"as": "n"})))
-        grid = (
-            grid.transform_calculate(
-                i=f"datum.n % {nx}",
-                j=f"floor(datum.n / {nx})",
-            )
-            .transform_calculate(
-                x=f"{x0} + datum.i * {dx}",
-                x2=f"{x0} + (datum.i + 1) * {dx}",
-                y=f"{y0} + datum.j * {dy}",
-                y2=f"{y0} + (datum.j + 1) * {dy}",
-                cx=f"round(100 * ({x0} + (datum.i + 0.5) * {dx})) / 100",
-                cy=f"round(100 * ({y0} + (datum.j + 0.5) * {dy})) / 100",
-            )
-            .mark_rect(opacity=0.001, color="black")
-            .encode(
-                x=x_axis,
-                x2=alt.X2("x2:Q"),
-                y=y_axis,
-                y2=alt.Y2("y2:Q"),
-                tooltip=[alt.Tooltip("cx:Q", title=x_title), alt.Tooltip("cy:Q", title=y_title)],
-            )
-            .add_params(alt.selection_point(name=selection, fields=["i", "j"], on="click", clear=False))
-        )
+        grid = click_grid((x0, x1), (y0, y1), nx, ny, x_axis, y_axis, (x_title, y_title), selection)
         layers.append(grid)
     return Heatmap(alt.layer(*layers).properties(width=size, height=size), image)
+
+
+def click_grid(
+    xs: tuple[float, float], ys: tuple[float, float], nx: int, ny: int, x_axis, y_axis, titles: tuple, selection: str
+) -> alt.Chart:
+    """An invisible ``nx`` × ``ny`` grid of cells over ``xs`` × ``ys``, generated in the browser (no rows sent),
+    whose click selects a cell (``selection``: its ``i``, ``j``) and whose tooltip gives the cell's centre, named
+    by ``titles`` (x, y) and rounded to two decimals."""
+    (x0, x1), (y0, y1) = xs, ys
+    dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
+    grid = alt.Chart(alt.SequenceGenerator(sequence=alt.SequenceParams(start=0, stop=nx * ny, **{"as": "n"})))
+    return (
+        grid.transform_calculate(
+            i=f"datum.n % {nx}",
+            j=f"floor(datum.n / {nx})",
+        )
+        .transform_calculate(
+            x=f"{x0} + datum.i * {dx}",
+            x2=f"{x0} + (datum.i + 1) * {dx}",
+            y=f"{y0} + datum.j * {dy}",
+            y2=f"{y0} + (datum.j + 1) * {dy}",
+            cx=f"round(100 * ({x0} + (datum.i + 0.5) * {dx})) / 100",
+            cy=f"round(100 * ({y0} + (datum.j + 0.5) * {dy})) / 100",
+        )
+        .mark_rect(opacity=0.001, color="black")
+        .encode(
+            x=x_axis,
+            x2=alt.X2("x2:Q"),
+            y=y_axis,
+            y2=alt.Y2("y2:Q"),
+            tooltip=[alt.Tooltip("cx:Q", title=titles[0]), alt.Tooltip("cy:Q", title=titles[1])],
+        )
+        .add_params(alt.selection_point(name=selection, fields=["i", "j"], on="click", clear=False))
+    )

@@ -785,30 +785,8 @@ def surface_chart(
         )
     )
     layers = [picture, legend]
-    if selection:  # as ui.surfaces.heatmap writes it
-        (x0, x1), (y0, y1), nx, ny = span, span, readings.GRID, readings.GRID
-        dx, dy = (x1 - x0) / nx, (y1 - y0) / ny
-        grid = alt.Chart(alt.SequenceGenerator(sequence=alt.SequenceParams(start=0, stop=nx * ny, **{"as": "n"})))
-        grid = (
-            grid.transform_calculate(i=f"datum.n % {nx}", j=f"floor(datum.n / {nx})")
-            .transform_calculate(
-                x=f"{x0} + datum.i * {dx}",
-                x2=f"{x0} + (datum.i + 1) * {dx}",
-                y=f"{y0} + datum.j * {dy}",
-                y2=f"{y0} + (datum.j + 1) * {dy}",
-                cx=f"round(100 * ({x0} + (datum.i + 0.5) * {dx})) / 100",
-                cy=f"round(100 * ({y0} + (datum.j + 0.5) * {dy})) / 100",
-            )
-            .mark_rect(opacity=0.001, color="black")
-            .encode(
-                x=x_axis,
-                x2=alt.X2("x2:Q"),
-                y=y_axis,
-                y2=alt.Y2("y2:Q"),
-                tooltip=[alt.Tooltip("cx:Q", title="U"), alt.Tooltip("cy:Q", title="W")],
-            )
-            .add_params(alt.selection_point(name=selection, fields=["i", "j"], on="click", clear=False))
-        )
+    if selection:  # as ui.surfaces.heatmap draws it
+        grid = surfaces.click_grid(span, span, readings.GRID, readings.GRID, x_axis, y_axis, ("U", "W"), selection)
         layers.append(grid)
     chart = alt.layer(*layers)
     return chart.properties(height=size) if fit_width else chart.properties(width=size, height=size)
