@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import math
-import threading
 
 import altair as alt
 import numpy as np
@@ -21,6 +20,7 @@ import pandas as pd
 import pytest
 from altair.utils import schemapi
 from apptest_helpers import assert_clean, open_app
+from chart_helpers import AltairCounter
 
 from ui import charts, registry
 from ui.param import Param
@@ -141,22 +141,6 @@ def test_every_lesson_with_a_numeric_setting_is_checked():
     assert {"home", "counting", "gradients", "optimizers", "lstm"} <= set(LESSONS)
 
 
-class _Counter:
-    """Altair objects constructed on the test's page runs (AppTest runs the script on its own thread)."""
-
-    def __init__(self):
-        self.count = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, original):
-        def counted(obj, *args, **kwargs):
-            with self.lock:
-                self.count += 1
-            return original(obj, *args, **kwargs)
-
-        return counted
-
-
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_a_new_value_of_any_numeric_setting_builds_no_chart(lesson, monkeypatch):
     params = _numeric(lesson)
@@ -164,8 +148,7 @@ def test_a_new_value_of_any_numeric_setting_builds_no_chart(lesson, monkeypatch)
     for param in params:  # the lesson's charts drawn once, each setting at some value: every shape seen
         at = open_app(lesson, params={param.name: _grid_values(param, rng, 1)[0]})
         assert_clean(at)
-    counter = _Counter()
-    monkeypatch.setattr(schemapi.SchemaBase, "__init__", counter(schemapi.SchemaBase.__init__))
+    counter = AltairCounter().patch(monkeypatch)
     built = {}
     for param in params:
         for value in _grid_values(param, rng, 2):

@@ -15,10 +15,10 @@ import dataclasses
 import time
 
 import numpy as np
-import pandas as pd
 import pytest
 from altair.utils import schemapi
 from apptest_helpers import assert_clean, open_app
+from chart_helpers import assert_same_spec
 from hypothesis import given, settings
 from strategies import settings_of
 
@@ -35,21 +35,6 @@ from ui.numbers import integer
 TRAINING = settings_of([p for p in PARAMS if p.name in ("data", "n", "len", "seed", "u0", "w0", "lr", "iters")]).map(
     lambda v: {**v, "iters": min(v["iters"], 300)}
 )
-
-
-def assert_same_spec(filled: dict, inline: dict) -> None:
-    """Two specs equal key by key, their datasets (data frames) compared as frames."""
-    assert filled.keys() == inline.keys()
-    for key in filled:
-        if key == "datasets":
-            assert filled[key].keys() == inline[key].keys()
-            for name in filled[key]:
-                if isinstance(filled[key][name], pd.DataFrame):
-                    pd.testing.assert_frame_equal(filled[key][name], inline[key][name])
-                else:
-                    assert filled[key][name] == inline[key][name]
-        else:
-            assert filled[key] == inline[key], key
 
 
 def assert_same_run(engine: counting.Trajectory, fit: counting.Trajectory) -> None:

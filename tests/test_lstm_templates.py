@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from altair.utils import schemapi
+from chart_helpers import assert_same_spec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import settings_of
@@ -27,18 +28,6 @@ from rnn_core import sweep, tasks
 from ui import charts
 from ui.i18n import t
 from ui.numbers import num
-
-
-def assert_same_spec(drawn: dict, inline: dict) -> None:
-    """Two specs equal key by key, their datasets frame by frame (dataset names are content hashes in both)."""
-    assert drawn.keys() == inline.keys()
-    for key in drawn:
-        if key == "datasets":
-            assert drawn[key].keys() == inline[key].keys()
-            for name in drawn[key]:
-                pd.testing.assert_frame_equal(drawn[key][name], inline[key][name])
-        else:
-            assert drawn[key] == inline[key], key
 
 
 def shipped_pair(task: str, lag: int) -> tuple[int, dict, tuple]:

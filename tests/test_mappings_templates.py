@@ -8,12 +8,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
-import pandas as pd
-from altair.utils import schemapi
 from apptest_helpers import assert_clean, open_app
+from chart_helpers import AltairCounter, assert_same_spec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,18 +30,6 @@ def typed_inputs(draw) -> tuple[str, tuple[int, ...]]:
     length = mappings.CELLS if task in mappings.PICTURES else draw(st.integers(1, spec.max_typed))
     symbols = draw(st.lists(st.integers(0, len(spec.inputs) - 1), min_size=length, max_size=length))
     return task, tuple(symbols)
-
-
-def assert_same_spec(filled: dict, inline: dict) -> None:
-    """Two specs equal key by key, their datasets (data frames) compared as frames."""
-    assert filled.keys() == inline.keys()
-    for key in filled:
-        if key == "datasets":
-            assert filled[key].keys() == inline[key].keys()
-            for name in filled[key]:
-                pd.testing.assert_frame_equal(filled[key][name], inline[key][name])
-        else:
-            assert filled[key] == inline[key], key
 
 
 def text_of(task: str, symbols: tuple[int, ...]) -> str:
@@ -81,22 +66,6 @@ def test_each_chart_filled_is_the_chart_with_its_rows_inline(typed):
     assert_same_spec(figures.probabilities_chart("en", task, symbols), expected)
 
 
-class _Counter:
-    """Altair objects constructed on the test's page runs (AppTest runs the script on its own thread)."""
-
-    def __init__(self):
-        self.count = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, original):
-        def counted(obj, *args, **kwargs):
-            with self.lock:
-                self.count += 1
-            return original(obj, *args, **kwargs)
-
-        return counted
-
-
 def test_a_new_input_of_a_length_seen_before_builds_no_chart(monkeypatch):
     rng = np.random.default_rng(23)
     inputs = {}
@@ -109,8 +78,7 @@ def test_a_new_input_of_a_length_seen_before_builds_no_chart(monkeypatch):
         inputs[task] = [text_of(task, symbols) for symbols in drawn]
     for task, (first, _) in inputs.items():
         assert_clean(open_app("mappings", params={"m": task, INPUT_PARAM[task]: first}))
-    counter = _Counter()
-    monkeypatch.setattr(schemapi.SchemaBase, "__init__", counter(schemapi.SchemaBase.__init__))
+    counter = AltairCounter().patch(monkeypatch)
     built = {}
     for task, (_, second) in inputs.items():
         counter.count = 0
