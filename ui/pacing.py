@@ -13,9 +13,7 @@ stays there until the teacher moves the class again. Nobody is moved who did not
 
 from __future__ import annotations
 
-import ast
 import json
-from pathlib import Path
 
 import streamlit as st
 
@@ -32,19 +30,11 @@ SCROLL_TO = "_pace.scroll"  # a section whose header the next run scrolls to (af
 GO_KEY, FOLLOW_KEY = "pacing_go", "pacing_follow"  # the banner's button and switch (their CSS classes too)
 
 
-@st.cache_resource(show_spinner=False)
 def sections(lesson: str) -> tuple[str, ...]:
-    """The title keys of a lesson's sections in the order it reads: the ``SECTIONS`` its page script gives
-    ``ui.page.frame`` (a tuple of string literals, read from the script's source, since running a page script
-    draws the page). Empty for a page with none."""
+    """The title keys of a lesson's sections in the order it reads (its ``Lesson.sections``); empty for a page
+    with none or an unknown one."""
     known = registry.page(lesson)
-    if known is None:
-        return ()
-    tree = ast.parse(Path(registry.REPO / known.script).read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(target, "id", None) == "SECTIONS" for target in node.targets):
-            return tuple(ast.literal_eval(node.value))
-    return ()
+    return known.sections if known else ()
 
 
 def lesson_title(lesson: str) -> str:

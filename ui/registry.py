@@ -38,6 +38,8 @@ class Lesson:
         constants: the values its Reproduce template reads beside the page's settings (the book's values, from
             the lesson's ``params.py``), written into the script as ``CONSTANTS = {...}``.
         is_lesson: False for a page that is not a lesson (the Class page): no map entry, no exercises.
+        sections: the title keys of its sections in the order it reads (their numbers are their positions): what
+            its page numbers and anchors (``ui.page.frame``) and where a teacher can take a class (ui/pacing.py).
     """
 
     name: str
@@ -50,6 +52,7 @@ class Lesson:
     reproduce: Path | None = None
     constants: Mapping[str, object] = field(default_factory=dict)
     is_lesson: bool = True
+    sections: tuple[str, ...] = ()
 
 
 _REGISTERED: dict[str, Lesson] = {}  # written by register() at import only; see the module docstring

@@ -14,6 +14,17 @@ from ui.registry import Lesson
 
 HERE = Path(__file__).parent
 
+# The lesson's sections in the order it reads (their numbers are their positions): the page's headers, its
+# contents line and anchors, and the sections a teacher can take a class to (ui/pacing.py).
+SECTIONS = (
+    "counting.model_header",
+    "counting.forward_header",
+    "counting.backward_header",
+    "counting.train_header",
+    "counting.surface_header",
+    "counting.time_header",
+)
+
 LESSON = Lesson(
     name="counting",
     title_key="nav.counting",
@@ -23,4 +34,5 @@ LESSON = Lesson(
     params=params.PARAMS,
     reproduce=HERE / "reproduce.py",
     constants=params.CONSTANTS,
+    sections=SECTIONS,
 )

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from lessons.counting import divergence, figures, params, tables
+from lessons.counting import LESSON, divergence, figures, params, tables
 from lessons.counting import readings as lesson
 from lessons.counting.controls import data_controls
 from rnn_core import counting, gradcheck, optim
@@ -18,14 +18,7 @@ PAGE = lesson.PAGE
 P, BOOK = params.P, params.BOOK
 
 # The sections in the order the lesson reads (their numbers are their positions).
-SECTIONS = (
-    "counting.model_header",
-    "counting.forward_header",
-    "counting.backward_header",
-    "counting.train_header",
-    "counting.surface_header",
-    "counting.time_header",
-)
+SECTIONS = LESSON.sections
 
 page.frame("counting.title", "counting.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.LAYOUT_CSS)  # which of a figure's two layouts shows: wide, or narrow for a phone

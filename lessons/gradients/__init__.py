@@ -12,6 +12,16 @@ from ui.registry import Lesson
 
 HERE = Path(__file__).parent
 
+# The lesson's sections in the order it reads (their numbers are their positions): the page's headers, its
+# contents line and anchors, and the sections a teacher can take a class to (ui/pacing.py).
+SECTIONS = (
+    "gradients.series_header",
+    "gradients.flow_header",
+    "gradients.matrix_header",
+    "gradients.cliff_header",
+    "gradients.memory_header",
+)
+
 LESSON = Lesson(
     name="gradients",
     title_key="nav.gradients",
@@ -21,4 +31,5 @@ LESSON = Lesson(
     params=params.PARAMS,
     reproduce=HERE / "reproduce.py",
     constants=params.CONSTANTS,
+    sections=SECTIONS,
 )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lessons.gradients import figures, params
+from lessons.gradients import LESSON, figures, params
 from lessons.gradients import readings as lesson
 from rnn_core import cliff, counting, matrix_input, memory_probe, spectral, vanilla
 from ui import charts, page, present, urlstate
@@ -15,13 +15,7 @@ from ui.numbers import latex, num
 PAGE = lesson.PAGE
 
 # The sections in the order the lesson reads (their numbers are their positions).
-SECTIONS = (
-    "gradients.series_header",
-    "gradients.flow_header",
-    "gradients.matrix_header",
-    "gradients.cliff_header",
-    "gradients.memory_header",
-)
+SECTIONS = LESSON.sections
 
 P = params.P
 

@@ -13,6 +13,16 @@ from ui.registry import Lesson
 
 HERE = Path(__file__).parent
 
+# The lesson's sections in the order it reads (their numbers are their positions): the page's headers, its
+# contents line and anchors, and the sections a teacher can take a class to (ui/pacing.py).
+SECTIONS = (
+    "home.recurrence_header",
+    "home.try_header",
+    "home.memory_header",
+    "home.uses_header",
+    "home.map_header",
+)
+
 LESSON = Lesson(
     name="home",
     title_key="nav.home",
@@ -29,4 +39,5 @@ LESSON = Lesson(
         "scale_range": (params.P["scale"].lo, params.P["scale"].hi),
         "scale_step": params.SCALE_STEP,
     },
+    sections=SECTIONS,
 )

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from lessons.home import figures
+from lessons.home import LESSON, figures
 from lessons.home import readings as lesson
 from lessons.home.params import ACTIVATION_NAMES, INPUT_LIMIT, MAX_STEPS, PARAMS, P
 from rnn_core import intro, vanilla
@@ -17,7 +17,7 @@ from ui.numbers import integer, num
 PAGE = lesson.PAGE
 
 # The sections in the order the lesson reads (their numbers are their positions).
-SECTIONS = ("home.recurrence_header", "home.try_header", "home.memory_header", "home.uses_header", "home.map_header")
+SECTIONS = LESSON.sections
 
 page.frame("home.title", "home.intro", PAGE, PARAMS, SECTIONS)
 st.html(figures.UNROLLED_CSS)

@@ -13,6 +13,17 @@ from ui.registry import Lesson
 
 HERE = Path(__file__).parent
 
+# The lesson's sections in the order it reads (their numbers are their positions): the page's headers, its
+# contents line and anchors, and the sections a teacher can take a class to (ui/pacing.py).
+SECTIONS = (
+    "lstm.cell_header",
+    "lstm.modes_header",
+    "lstm.trained_header",
+    "lstm.why_header",
+    "lstm.sweep_header",
+    "lstm.own_header",
+)
+
 LESSON = Lesson(
     name="lstm",
     title_key="nav.lstm",
@@ -22,4 +33,5 @@ LESSON = Lesson(
     params=params.PARAMS,
     reproduce=HERE / "reproduce.py",
     constants=params.CONSTANTS,
+    sections=SECTIONS,
 )

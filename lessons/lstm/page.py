@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lessons.lstm import figures, params
+from lessons.lstm import LESSON, figures, params
 from lessons.lstm import readings as lesson
 from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
 from ui import charts, page, present, urlstate
@@ -16,14 +16,7 @@ PAGE = lesson.PAGE
 P = params.P
 
 # The sections in the order the lesson reads (their numbers are their positions).
-SECTIONS = (
-    "lstm.cell_header",
-    "lstm.modes_header",
-    "lstm.trained_header",
-    "lstm.why_header",
-    "lstm.sweep_header",
-    "lstm.own_header",
-)
+SECTIONS = LESSON.sections
 
 page.frame("lstm.title", "lstm.intro", PAGE, P.values(), SECTIONS)
 

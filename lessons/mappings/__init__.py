@@ -12,6 +12,15 @@ from ui.registry import Lesson
 
 HERE = Path(__file__).parent
 
+# The lesson's sections in the order it reads (their numbers are their positions): the page's headers, its
+# contents line and anchors, and the sections a teacher can take a class to (ui/pacing.py).
+SECTIONS = (
+    "mappings.rule_header",
+    "mappings.five_header",
+    "mappings.feed_header",
+    "mappings.learned_header",
+)
+
 LESSON = Lesson(
     name="mappings",
     title_key="nav.mappings",
@@ -22,4 +31,5 @@ LESSON = Lesson(
     params=params.PARAMS,
     reproduce=HERE / "reproduce.py",
     constants=params.CONSTANTS,
+    sections=SECTIONS,
 )

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from lessons.mappings import figures
+from lessons.mappings import LESSON, figures
 from lessons.mappings import readings as lesson
 from lessons.mappings.params import INPUT_PARAM, PARAMS, TASKS, P
 from rnn_core import mappings, vanilla
@@ -17,7 +17,7 @@ from ui.numbers import integer, num
 PAGE = lesson.PAGE
 
 # The sections in the order the lesson reads (their numbers are their positions).
-SECTIONS = ("mappings.rule_header", "mappings.five_header", "mappings.feed_header", "mappings.learned_header")
+SECTIONS = LESSON.sections
 
 page.frame("mappings.title", "mappings.intro", PAGE, PARAMS, SECTIONS)
 

@@ -13,6 +13,16 @@ from ui.registry import Lesson
 
 HERE = Path(__file__).parent
 
+# The lesson's sections in the order it reads (their numbers are their positions): the page's headers, its
+# contents line and anchors, and the sections a teacher can take a class to (ui/pacing.py).
+SECTIONS = (
+    "optimizers.race_header",
+    "optimizers.step_header",
+    "optimizers.clip_header",
+    "optimizers.rprop_header",
+    "optimizers.newton_header",
+)
+
 LESSON = Lesson(
     name="optimizers",
     title_key="nav.optimizers",
@@ -23,4 +33,5 @@ LESSON = Lesson(
     params=params.PARAMS,
     reproduce=HERE / "reproduce.py",
     constants=params.CONSTANTS,
+    sections=SECTIONS,
 )

@@ -7,8 +7,8 @@ import numpy as np
 import streamlit as st
 
 from lessons.counting.controls import data_controls
+from lessons.optimizers import LESSON, params
 from lessons.optimizers import figures as oc
-from lessons.optimizers import params
 from lessons.optimizers import readings as lesson
 from rnn_core import counting, optim, race
 from ui import charts, page, present, urlstate
@@ -21,13 +21,7 @@ PAGE = lesson.PAGE
 P, BOOK = params.P, params.BOOK
 
 # The sections in the order the lesson reads (their numbers are their positions).
-SECTIONS = (
-    "optimizers.race_header",
-    "optimizers.step_header",
-    "optimizers.clip_header",
-    "optimizers.rprop_header",
-    "optimizers.newton_header",
-)
+SECTIONS = LESSON.sections
 
 page.frame("optimizers.title", "optimizers.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.SURFACE_CSS)
