@@ -293,3 +293,21 @@ def test_the_race_winner_exercise_runs_the_whole_race_only_when_its_explanation_
             ]
             assert len(whole_races) == 1
             whole_races.clear()
+
+
+@settings(max_examples=25)
+@given(v=settings_of(PARAMS, data="book"), iters=st.integers(1, 600))
+def test_the_race_csv_is_what_pandas_writes_byte_for_byte(v, iters):
+    """The race's CSV, written directly (F.rows_csv), equals pandas' ``to_csv`` of the same rows at settings drawn
+    from the page's own specs, diverged runs included."""
+    args = R.race_args({**v, "iters": iters})
+    lanes = R._race(R.dataset(args[0]), *args[1:])
+    expected = F.race_rows(lanes).to_csv(index=False, float_format="%.7g").encode()
+    assert F.rows_csv(lanes) == expected
+
+
+def test_the_race_csv_writes_the_cost_a_diverged_run_could_not_compute_as_pandas_does():
+    lanes = R._race(R.dataset(R.data_args({"data": "book"})), (2.9, 2.9), 60, (("sgd", (("lr", 0.5),)),))
+    run = lanes["sgd"].run
+    assert len(run.costs) == len(run.params) - 1  # diverged: its last row's cost overflowed
+    assert F.rows_csv(lanes) == F.race_rows(lanes).to_csv(index=False, float_format="%.7g").encode()
