@@ -79,6 +79,15 @@ def open_app(
     return at
 
 
+def read_num(text: str) -> float:
+    """A number as ui.numbers.num writes it (true minus, ·10 to a superscript power), read back."""
+    text = text.replace("\u2212", "-")
+    if "·10" not in text:
+        return float(text)
+    mantissa, power = text.split("·10")
+    return float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+
+
 def texts(at) -> str:
     """All Markdown, captions, alerts and titles of the page, joined, for 'does it say X' asserts. The sidebar's
     share box is left out: its link carries URL values (``lr=1e-05``), not prose."""

@@ -17,6 +17,7 @@ from apptest_helpers import (
     assert_clean,
     by_key,
     open_app,
+    read_num,
     set_clock,
     shown_under_the_hood,
     texts,
@@ -39,15 +40,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def metric(at, label_key: str, lang: str = "en", **fields) -> str:
     label = catalog(lang)[label_key].format(**fields) if fields else catalog(lang)[label_key]
     return next(m.value for m in at.metric if m.label == label)
-
-
-def read_num(text: str) -> float:
-    """A number as ui.numbers.num writes it (true minus, ·10 to a superscript power), read back."""
-    text = text.replace("\u2212", "-")
-    if "·10" not in text:
-        return float(text)
-    mantissa, power = text.split("·10")
-    return float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
 
 
 def opening(lang: str, key: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, open_app, texts
+from apptest_helpers import assert_clean, open_app, read_num, texts
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from strategies import settings_of
@@ -33,15 +33,6 @@ def states(X: np.ndarray, U: float, W: float) -> np.ndarray:
 def squared_error(S: np.ndarray, targets: np.ndarray) -> float:
     with np.errstate(over="ignore", invalid="ignore"):
         return float(np.sum((targets - S[:, -1]) ** 2))
-
-
-def read_number(text: str) -> float:
-    """A number as the pages write it (true minus, ·10 to a superscript power), read back."""
-    text = text.replace("\u2212", "-")
-    if "·10" not in text:
-        return float(text)
-    mantissa, power = text.split("·10")
-    return float(mantissa) * 10.0 ** int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
 
 
 def backward_column(at, lang: str, k: int) -> str:
@@ -93,7 +84,7 @@ def test_issue22_9_the_gradient_at_step_1_is_asked_with_its_sign(lang):
             s = s * ex.params["W"] + x[t] * ex.params["U"]
         return (x.sum() - s) ** 2
 
-    assert read_number(shown) == pytest.approx((nudged(1e-6) - nudged(-1e-6)) / 2e-6, rel=2e-3)
+    assert read_num(shown) == pytest.approx((nudged(1e-6) - nudged(-1e-6)) / 2e-6, rel=2e-3)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
