@@ -130,6 +130,14 @@ def ask_to_start(store) -> None:
     start_class(store)
 
 
+def start_button(store, label_key: str, key: str, **style) -> None:
+    """The button that starts a class, or, once pressed while another runs, the question in its place."""
+    if st.session_state.get("_class.confirm_start"):
+        confirm_start(store)
+    else:
+        st.button(t(label_key), key=key, on_click=ask_to_start, args=(store,), disabled=store is None, **style)
+
+
 def confirm_start(store) -> None:
     """The question before a second class: the running one goes on (its students keep answering there)."""
     ran = st.session_state["_class.ran"]
@@ -526,18 +534,8 @@ if mine is not None:
     close.button(
         t("classroom.close_view"), key="class_close", on_click=close_view, args=(store,), icon=":material/logout:"
     )
-    if st.session_state.get("_class.confirm_start"):
-        with again:
-            confirm_start(store)
-    else:
-        again.button(
-            t("classroom.start_another"),
-            key="class_start_another",
-            on_click=ask_to_start,
-            args=(store,),
-            disabled=store is None,
-            icon=":material/add:",
-        )
+    with again:
+        start_button(store, "classroom.start_another", "class_start_another", icon=":material/add:")
 else:
     student, start = st.columns(2, gap="large")
     with student:
@@ -565,18 +563,7 @@ else:
     with start:
         st.header(t("classroom.start_header"), divider="gray")
         st.markdown(t("classroom.start_text", days=f"{store.class_days:g}" if store else "7"))
-        if st.session_state.get("_class.confirm_start"):
-            confirm_start(store)
-        else:
-            st.button(
-                t("classroom.start"),
-                key="class_start",
-                on_click=ask_to_start,
-                args=(store,),
-                disabled=store is None,
-                type="primary",
-                icon=":material/add:",
-            )
+        start_button(store, "classroom.start", "class_start", type="primary", icon=":material/add:")
         st.subheader(t("classroom.reopen_header"))
         st.caption(t("classroom.reopen_text"))
         st.text_input(t("classroom.code_label"), max_chars=20, key="class_reopen_code", placeholder="K7M-3QX")
