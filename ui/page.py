@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from ui import media, present, reproduce, shortlinks, urlstate
+from ui.exercise_box import exercise_box
 from ui.i18n import t
 
 
@@ -147,6 +148,30 @@ def section(title_key: str):
         anchor=anchor(number) if number else None,
     )
     return st.container()
+
+
+def places(lesson: str, *sections: Sequence) -> list:
+    """Sections whose content a fragment draws: for each ``(title_key, box, ...)``, the section (:func:`section`),
+    an empty place for its content, then its exercise boxes. A box is an exercise id, or a dict of tab title keys
+    to exercise ids for boxes side by side in tabs. Returns the places, in order.
+
+    Pass the places to the fragment, which draws each section's content into its own (Streamlit keeps a
+    fragment's writes to a container made outside it in place, and redraws only them at the fragment's reruns).
+    The boxes are the page's, not the fragment's: a move does not redraw them. An exercise box is about fifteen
+    elements and a nested fragment, which made a quarter of a move's server time while the sections drew them.
+    """
+    made = []
+    for title_key, *boxes in sections:
+        with section(title_key):
+            made.append(st.container())
+            for box in boxes:
+                if isinstance(box, str):
+                    exercise_box(lesson, box)
+                    continue
+                for tab, exercise_id in zip(st.tabs([t(key) for key in box]), box.values(), strict=True):
+                    with tab:
+                        exercise_box(lesson, exercise_id)
+    return made
 
 
 def section_number(title_key: str) -> int | None:

@@ -10,7 +10,6 @@ from rnn_core import intro, vanilla
 from ui import charts, page, present, registry, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
-from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, num
 
@@ -31,16 +30,14 @@ def network(v: dict) -> tuple:
 
 # Sections 1-3 are one fragment: the sequence typed in section 2 sets how many steps section 1's unrolled
 # picture shows, and section 2's network and sequence are what section 3 nudges. Section 3 is a fragment of its
-# own inside it, so that moving δ reruns section 3 alone.
+# own inside it, so that moving δ reruns section 3 alone. The fragments draw into the sections' places
+# (:func:`ui.page.places`); the exercise boxes after them are drawn by the page, so a move does not redraw them.
 @page.fragment
-def feed_a_sequence() -> None:
+def feed_a_sequence(recurrence, feed, nudge) -> None:
     v = page.values()
     settings = network(v)
     steps = len(settings[0])
-    # One container per section, made first: section 3's fragment is known by its position, which must not move
-    # when section 2 shows an error or a warning (or its own reruns would lose their place).
-    recurrence, feed, nudge = st.container(), st.container(), st.container()
-    with recurrence, page.section("home.recurrence_header"):
+    with recurrence:
         # 1. The recurrence -------------------------------------------------------------------------------
         st.latex(r"S_t = f(S_{t-1},\, X_t) = f(S_{t-1} W + X_t U + b)")
         page.prose("home.recurrence_text")
@@ -62,9 +59,8 @@ def feed_a_sequence() -> None:
             present.diagram(figures.unrolled_rnn(steps, stacked=True)), alt=alt
         )
         unrolled.caption(t("home.unrolled_caption", steps=integer(steps)))
-        exercise_box(PAGE, "home_tanh_state")
 
-    with feed, page.section("home.try_header"):
+    with feed:
         # 2. Feed it a sequence --------------------------------------------------------------------------
         page.prose("home.try_text", limit=integer(MAX_STEPS))
         c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
@@ -103,10 +99,10 @@ def feed_a_sequence() -> None:
                 icon=":material/warning:",
             )
         st.caption(t("home.heatmap_caption", steps=integer(steps), hidden=integer(v["hidden"])))
-        exercise_box(PAGE, "home_state_count")
-        exercise_box(PAGE, "home_bounded")
 
-    with nudge:
+    # A container of this fragment's own in section 3's place: the nested fragment's slot then belongs to this
+    # fragment, which redraws it at each of its runs (Streamlit reserves an outside place per writing fragment).
+    with nudge.container():
         the_nudge()
 
 
@@ -114,25 +110,29 @@ def feed_a_sequence() -> None:
 def the_nudge() -> None:
     v = page.values()
     settings = network(v)
-    with page.section("home.memory_header"):
-        # 3. Every state depends on all earlier computation ----------------------------------------------
-        page.prose("home.memory_text")
-        urlstate.slider(PAGE, P["delta"], t("home.delta_label"), format="%.3f")
-        charts.show(lesson.memory_chart(current_language(), *settings, v["delta"]), name="home-nudge", width="stretch")
-        cut = lesson.memory_cut(*settings, v["delta"])
-        st.caption(" ".join(filter(None, [t("home.memory_chart_caption"), cut])))
-        st.markdown(lesson.memory_reading(*settings, v["delta"]))
-        st.markdown(
-            t("home.cmp_intro") + "\n\n" + "\n".join(f"- {line}" for line in lesson.comparisons(*settings, v["delta"]))
-        )
-        note = lesson.saturation_note(*settings, v["delta"])
-        if note:
-            st.info(note, icon=":material/lightbulb:")
-        exercise_box(PAGE, "home_nudge")
-        exercise_box(PAGE, "home_fading_scale")
+    # 3. Every state depends on all earlier computation ----------------------------------------------
+    page.prose("home.memory_text")
+    urlstate.slider(PAGE, P["delta"], t("home.delta_label"), format="%.3f")
+    charts.show(lesson.memory_chart(current_language(), *settings, v["delta"]), name="home-nudge", width="stretch")
+    cut = lesson.memory_cut(*settings, v["delta"])
+    st.caption(" ".join(filter(None, [t("home.memory_chart_caption"), cut])))
+    st.markdown(lesson.memory_reading(*settings, v["delta"]))
+    st.markdown(
+        t("home.cmp_intro") + "\n\n" + "\n".join(f"- {line}" for line in lesson.comparisons(*settings, v["delta"]))
+    )
+    note = lesson.saturation_note(*settings, v["delta"])
+    if note:
+        st.info(note, icon=":material/lightbulb:")
 
 
-feed_a_sequence()
+feed_a_sequence(
+    *page.places(
+        PAGE,
+        ("home.recurrence_header", "home_tanh_state"),
+        ("home.try_header", "home_state_count", "home_bounded"),
+        ("home.memory_header", "home_nudge", "home_fading_scale"),
+    )
+)
 
 # 4. Where RNNs are used, and the lessons (links to other pages: outside the fragments) -------------------
 with page.section("home.uses_header"):
