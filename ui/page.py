@@ -152,8 +152,9 @@ def section(title_key: str):
 
 def places(lesson: str, *sections: Sequence) -> list:
     """Sections whose content a fragment draws: for each ``(title_key, box, ...)``, the section (:func:`section`),
-    an empty place for its content, then its exercise boxes. A box is an exercise id, or a dict of tab title keys
-    to exercise ids for boxes side by side in tabs. Returns the places, in order.
+    an empty place for its content, then its exercise boxes. A box is an exercise id, a tuple of exercise ids for
+    boxes side by side in columns (stacked on a phone), or a dict of tab title keys to exercise ids for boxes in
+    tabs. Returns the places, in order.
 
     Pass the places to the fragment, which draws each section's content into its own (Streamlit keeps a
     fragment's writes to a container made outside it in place, and redraws only them at the fragment's reruns).
@@ -168,8 +169,10 @@ def places(lesson: str, *sections: Sequence) -> list:
                 if isinstance(box, str):
                     exercise_box(lesson, box)
                     continue
-                for tab, exercise_id in zip(st.tabs([t(key) for key in box]), box.values(), strict=True):
-                    with tab:
+                ids = list(box.values()) if isinstance(box, dict) else list(box)
+                holders = st.tabs([t(key) for key in box]) if isinstance(box, dict) else st.columns(len(ids))
+                for holder, exercise_id in zip(holders, ids, strict=True):
+                    with holder:
                         exercise_box(lesson, exercise_id)
     return made
 

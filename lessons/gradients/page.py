@@ -8,7 +8,6 @@ from rnn_core import cliff, counting, matrix_input, memory_probe, spectral, vani
 from ui import charts, page, present, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
-from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import latex, num
 
@@ -23,11 +22,13 @@ page.frame("gradients.title", "gradients.intro", PAGE, params.PARAMS, SECTIONS)
 figures.warm_shapes(current_language())  # once per language and process: no move then builds a chart
 
 
-# Each section owns its controls and reads no other section's: five fragments, each reruns alone.
+# Each section owns its controls and reads no other section's: five fragments, each reruns alone. Each draws
+# into its section's place (:func:`ui.page.places`); the exercise boxes after it are the page's, so a move does
+# not redraw them.
 @page.fragment
-def scalar_series() -> None:
+def scalar_series(place) -> None:
     v, lang = page.values(), current_language()
-    with page.section("gradients.series_header"):
+    with place:
         # 1. The scalar series ------------------------------------------------------------------------------
         page.prose("gradients.series_text")
         st.latex(
@@ -65,13 +66,12 @@ def scalar_series() -> None:
             icon=":material/summarize:",
         )
         st.warning(lesson.note_advice_text(), icon=":material/balance:")
-        exercise_box(PAGE, "gradients_steps_below")
 
 
 @page.fragment
-def counting_flow() -> None:
+def counting_flow(place) -> None:
     v, lang = page.values(), current_language()
-    with page.section("gradients.flow_header"):
+    with place:
         # 2. Back in the counting RNN -----------------------------------------------------------------------
         X_book, _ = counting.book_dataset()
         T = X_book.shape[1]
@@ -95,13 +95,12 @@ def counting_flow() -> None:
         charts.show(figures.flow_chart(lang, U, W), name="gradients-counting-flow", width="stretch")
         st.caption(t("gradients.flow_caption", T=T))
         st.markdown(lesson.flow_reading(U, W, T))
-        exercise_box(PAGE, "gradients_counting_regime")
 
 
 @page.fragment
-def matrices() -> None:
+def matrices(place) -> None:
     v, lang = page.values(), current_language()
-    with page.section("gradients.matrix_header"):
+    with place:
         # 3. Matrices: the spectral radius decides --------------------------------------------------------------
         page.prose(
             "gradients.matrix_text",
@@ -190,17 +189,12 @@ def matrices() -> None:
         x1.markdown(lesson.non_normal_text())
         x2.markdown(f"**{t('gradients.nonnormal_chart')}**")
         charts.show(figures.non_normal_chart(lang), where=x2, name="gradients-non-normal", width="stretch")
-        b1, b2 = st.columns(2)  # the two exercises on matrices side by side (stacked on a phone)
-        with b1:
-            exercise_box(PAGE, "gradients_spectral_radius")
-        with b2:
-            exercise_box(PAGE, "gradients_matrix_regime")
 
 
 @page.fragment
-def the_cliff() -> None:
+def the_cliff(place) -> None:
     v, lang = page.values(), current_language()
-    with page.section("gradients.cliff_header"):
+    with place:
         # 4. The cliff -------------------------------------------------------------------------------------
         cliff_fields = {"x0": num(cliff.X0), "steps": cliff.HORIZON, "target": num(cliff.TARGET)}
         page.prose("gradients.cliff_text", **cliff_fields, cusp=num(cliff.W_CUSP))
@@ -239,9 +233,9 @@ def the_cliff() -> None:
 
 
 @page.fragment
-def hidden_vanishing() -> None:
+def hidden_vanishing(place) -> None:
     v, lang = page.values(), current_language()
-    with page.section("gradients.memory_header"):
+    with place:
         # 5. Why vanishing is harder to see --------------------------------------------------------------------
         low, high = params.MEM_LEVEL_RANGE
         page.prose(
@@ -271,11 +265,19 @@ def hidden_vanishing() -> None:
         st.markdown(lesson.memory_reading(probe, length))
 
 
-scalar_series()
-counting_flow()
-matrices()
-the_cliff()
-hidden_vanishing()
+series, flow, matrix, cliff_place, memory = page.places(
+    PAGE,
+    ("gradients.series_header", "gradients_steps_below"),
+    ("gradients.flow_header", "gradients_counting_regime"),
+    ("gradients.matrix_header", ("gradients_spectral_radius", "gradients_matrix_regime")),  # side by side
+    ("gradients.cliff_header",),
+    ("gradients.memory_header",),
+)
+scalar_series(series)
+counting_flow(flow)
+matrices(matrix)
+the_cliff(cliff_place)
+hidden_vanishing(memory)
 under_the_hood(
     (spectral.scalar_series, "gradients.hood_scalar_series"),
     (spectral.scalar_regime, "gradients.hood_scalar_regime"),
