@@ -660,18 +660,6 @@ def test_a_link_with_markup_for_language_is_quoted():
 # --- Exercises, through the page itself ----------------------------------------------------------------
 
 
-def test_every_exercise_box_is_in_its_own_section():
-    source = (ROOT / "lessons" / "counting" / "page.py").read_text(encoding="utf-8")
-    for exercise_id in registry.catalogue()["counting"]:  # each box after its own section's header
-        ex = registry.make(exercise_id, 1)
-        box = source.index(f'exercise_box(PAGE, "{exercise_id}")')
-        headers = [
-            source.index(f'"counting.{name}_header"')
-            for name in ("model", "forward", "backward", "train", "surface", "time")
-        ]
-        assert headers[ex.section - 1] < box, exercise_id
-
-
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_an_exercise_answered_wrong_then_right_on_the_page(lang, no_class):
     at = open_app("counting", lang=lang)

@@ -164,7 +164,8 @@ def places(lesson: str, *sections: Sequence) -> list:
     made = []
     for title_key, *boxes in sections:
         with section(title_key):
-            made.append(st.container())
+            # Keyed "<lesson>-body-<section>", for a lesson's CSS (a container query on the section's width).
+            made.append(st.container(key=f"{lesson}-body-{title_key.split('.')[-1].removesuffix('_header')}"))
             for box in boxes:
                 if isinstance(box, str):
                     exercise_box(lesson, box)

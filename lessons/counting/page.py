@@ -10,7 +10,6 @@ from rnn_core import counting, gradcheck, optim
 from ui import charts, page, present, urlstate
 from ui.code_panel import opened_expander, under_the_hood
 from ui.errors import show_input_error
-from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, latex, num
 
@@ -24,16 +23,12 @@ page.frame("counting.title", "counting.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.LAYOUT_CSS)  # which of a figure's two layouts shows: wide, or narrow for a phone
 
 
-# Sections 1-3 are one fragment: the sequence, U and W of section 1 feed the forward and backward tables.
+# Sections 1-3 are one fragment: the sequence, U and W of section 1 feed the forward and backward tables. It draws
+# into the sections' places (:func:`ui.page.places`); the exercise boxes after them are the page's, so a move
+# does not redraw them.
 @page.fragment
-def by_hand() -> None:
+def by_hand(model, forward, backward) -> None:
     v = page.values()
-    # Each section's place, and in it a place for its exercises, made first: an exercise box is a fragment
-    # known by its position, which must not move when a section shows an error or a notice.
-    (model, _), (forward, forward_boxes), (backward, backward_boxes) = (
-        lesson.section_places(key)
-        for key in ("counting.model_header", "counting.forward_header", "counting.backward_header")
-    )
     with model:
         # 1. The model -----------------------------------------------------------------------------------
         page.prose("counting.model_text")
@@ -99,8 +94,6 @@ def by_hand() -> None:
         m2.metric(t("counting.target"), num(target))
         m3.metric(t("counting.error"), num(counting.cost(S, np.array([target]))))
         st.info(t("counting.note_points"), icon=":material/edit_note:")
-    with forward_boxes:
-        exercise_box(PAGE, "counting_output")
 
     with backward:
         # 3. Backward by hand ----------------------------------------------------------------------------
@@ -148,11 +141,6 @@ def by_hand() -> None:
             st.info(t("counting.zero_gradient"), icon=":material/target:")
         else:
             c3.metric(t("counting.rel_error"), num(gradcheck.relative_error([gU, gW], [numeric["U"], numeric["W"]]), 2))
-    step1, through_u = backward_boxes.tabs([t("counting.exercise_step1_tab"), t("counting.exercise_u_tab")])
-    with step1:
-        exercise_box(PAGE, "counting_gradient_step1")
-    with through_u:
-        exercise_box(PAGE, "counting_gradient_u")
 
     # Section 6 can read the gradient at these U and W: then it must redraw too, so rerun the page once.
     if v["at"] == "hand" and st.session_state.get("_counting_hand_drawn") not in (None, (U, W)):
@@ -182,14 +170,10 @@ def the_notes_code() -> None:
 # Sections 4-6 are one fragment: the training settings decide the run that section 5 draws on the surface
 # and whose gradient section 6 reads, and a click on the surface (section 5) moves section 4's start.
 @page.fragment
-def training() -> None:
+def training(train, surface, along_time) -> None:
     lesson.clicked_start()  # before the start's widgets are drawn
     v = page.values()
     lang = current_language()
-    (train, train_boxes), (surface, _), (along_time, _) = (
-        lesson.section_places(key)
-        for key in ("counting.train_header", "counting.surface_header", "counting.time_header")
-    )
     with train:
         # 4. Training ------------------------------------------------------------------------------------
         X_book, _ = lesson.dataset("book", 0, 0, 0)
@@ -241,11 +225,6 @@ def training() -> None:
             h2.markdown(f"**{t('counting.weights_chart')}**")
             charts.show(weights_spec, where=h2, name="counting-weights", width="stretch")
             h2.caption(" ".join(filter(None, [t("counting.weights_caption"), lesson.cut_caption(run)])))
-    diverged, safe = train_boxes.tabs([t("counting.exercise_diverged_tab"), t("counting.exercise_safe_rate_tab")])
-    with diverged:
-        exercise_box(PAGE, "counting_diverged_at")
-    with safe:
-        exercise_box(PAGE, "counting_safe_rate")
 
     with surface:
         # 5. The cost surface ----------------------------------------------------------------------------
@@ -290,9 +269,35 @@ def training() -> None:
         st.markdown(lesson.time_reading(lesson.gradient_norms(data, Ui, Wi), Ui, Wi))
 
 
-by_hand()
+by_hand(
+    *page.places(
+        PAGE,
+        ("counting.model_header",),
+        ("counting.forward_header", "counting_output"),
+        (
+            "counting.backward_header",
+            {
+                "counting.exercise_step1_tab": "counting_gradient_step1",
+                "counting.exercise_u_tab": "counting_gradient_u",
+            },
+        ),
+    )
+)
 the_notes_code()
-training()
+training(
+    *page.places(
+        PAGE,
+        (
+            "counting.train_header",
+            {
+                "counting.exercise_diverged_tab": "counting_diverged_at",
+                "counting.exercise_safe_rate_tab": "counting_safe_rate",
+            },
+        ),
+        ("counting.surface_header",),
+        ("counting.time_header",),
+    )
+)
 under_the_hood(
     (counting.parse_sequence, "counting.hood_parse_sequence"),
     (counting.step, "counting.hood_step"),

@@ -15,7 +15,7 @@ import streamlit as st
 from lessons.counting import tables
 from lessons.counting.params import BOOK, TRAIN_INLINE_WORK, TRAIN_PROBE_WORK, TRAIN_STEP_OVERHEAD, P
 from rnn_core import counting, optim, race
-from ui import page, present, surfaces, urlstate, work_queue
+from ui import present, surfaces, urlstate, work_queue
 from ui.claims import chosen
 from ui.i18n import t
 from ui.numbers import integer, num
@@ -45,15 +45,6 @@ LAYOUT_CSS = f"""<style>
   [data-testid="stMarkdownContainer"] th, [data-testid="stMarkdownContainer"] td {{ padding: 0.3rem 0.35rem; }}
 }}
 </style>"""
-
-
-def section_places(title_key: str) -> tuple:
-    """A section (:func:`ui.page.section`) and, inside it, two places made before anything is drawn: one for
-    its content (whose width picks each figure's layout), then one for its exercises, whose position stays put
-    whatever the content shows."""
-    name = title_key.removeprefix("counting.").removesuffix("_header")
-    with page.section(title_key):
-        return st.container(key=f"counting-body-{name}"), st.container(key=f"counting-exercises-{name}")
 
 
 @st.cache_data(max_entries=32)
