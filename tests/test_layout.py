@@ -245,3 +245,35 @@ def test_a_lessons_settings_are_not_typed_again_outside_its_params(lesson):
             if value in looked_for:
                 wrong.append(f"{path.relative_to(ROOT)}:{line} {value:g}")
     assert not wrong, wrong
+
+
+def bare_expressions(tree: ast.AST) -> list[int]:
+    """Lines of expression statements that Streamlit's "magic" would have drawn: anything but a call, an await, a
+    yield, or a docstring (the first statement of a module, function or class body)."""
+    found = []
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            statements = getattr(node, field, None)
+            for i, statement in enumerate(statements if isinstance(statements, list) else ()):  # a lambda's is not
+                if not isinstance(statement, ast.Expr):
+                    continue
+                value = statement.value
+                docstring = (
+                    i == 0 and field == "body" and isinstance(value, ast.Constant) and isinstance(value.value, str)
+                )
+                if not docstring and not isinstance(value, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom)):
+                    found.append(statement.lineno)
+    return found
+
+
+def test_bare_expressions_are_found():
+    assert bare_expressions(ast.parse('"""doc"""\nx = 1\nx\nprint(x)\ndef f():\n    "doc"\n    "drawn"\n')) == [3, 7]
+
+
+@pytest.mark.parametrize(
+    "script", ["app.py", *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("lessons/*/page.py"))]
+)
+def test_pages_draw_nothing_by_magic_which_the_config_turns_off(script):
+    """.streamlit/config.toml turns Streamlit's magic off (rewriting a page for it cost 24-36 ms at each compile), so
+    a bare expression in a page would silently draw nothing."""
+    assert bare_expressions(ast.parse((ROOT / script).read_text(encoding="utf-8"))) == []
