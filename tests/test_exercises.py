@@ -6,11 +6,14 @@ TOML files directly)."""
 from __future__ import annotations
 
 import cmath
+import copy
 import functools
 import json
 import math
+import pickle
 import string
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +25,7 @@ from lessons import mappings as mappings_lesson
 from lessons import optimizers as optimizers_lesson
 from rnn_core import counting, exercise, intro, mappings, race
 from rnn_core import exercise as base
+from rnn_core.exercise import MadeOnRead, MadeOnReadTuple
 from ui import registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -787,3 +791,28 @@ def test_lists_and_nested_texts_are_filled_and_joined():
         {"k": "{name} at {at}", "n": "Adam"}.__getitem__,
     )
     assert shown == {"a": "Adam at 3, x", "b": "Adam"}
+
+
+def test_a_value_made_on_read_is_made_once_when_first_read_and_reads_as_its_dict():
+    made = []
+
+    def make() -> dict:
+        made.append(1)
+        return {"lr": 0.5, "iters": 3}
+
+    lazy = MadeOnRead(make)
+    assert made == []  # making the exercise did not make it
+    with ThreadPoolExecutor(8) as pool:  # two sessions that share a variant may read it at once
+        read = list(pool.map(lambda _: dict(lazy), range(32)))
+    assert made == [1]
+    assert read == [{"lr": 0.5, "iters": 3}] * 32
+    assert {**lazy, "x": 1} == {"lr": 0.5, "iters": 3, "x": 1} and lazy == {"lr": 0.5, "iters": 3}
+    assert copy.deepcopy(lazy) == {"lr": 0.5, "iters": 3} and type(pickle.loads(pickle.dumps(lazy))) is dict
+    items = MadeOnReadTuple(lambda: (1, 2))
+    assert list(items) == [1, 2] and items == (1, 2) and len(items) == 2
+
+
+def test_safe_rate_makes_its_sample_solution_only_when_the_answer_is_read():
+    ex = registry.make("counting_safe_rate", 11)
+    assert isinstance(ex.answer, MadeOnRead) and ex.answer._make is not None  # not made with the variant
+    assert ex.check(dict(ex.answer)).correct  # and, once made, it is a solution

@@ -8,14 +8,11 @@ The page's URL parameters: ``u0``, ``w0``, ``iters``, ``goal``, ``race`` and eac
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
-
 import numpy as np
 
 from lessons.optimizers.params import BOOK, CURVATURE_DRAW, FIRST_STEP_DELTA0, RUNNER_PARAMS, P, runner_settings
 from rnn_core import counting, lockstep, race
-from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, grid, num, text
+from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, MadeOnRead, MadeOnReadTuple, grid, num, text
 
 # The text of this lesson's choice keys (the exercise box shows these).
 CHOICE_LABELS = {
@@ -38,84 +35,6 @@ VARIANT_NAMES = {"rprop-": "optimizers.variant_minus", "irprop-": "optimizers.va
 OPTIMUM = race.OPTIMUM
 CONVERGED = 1e-3  # a run that ends this close to the optimum (1, 1) in the (U, W) plane converged
 SEARCH_BATCH = 3  # starts tried at once by rprop_start's search for a sample solution
-
-
-def _reading(name: str):
-    """A dict's method ``name`` on a :class:`MadeOnRead`'s items, made first."""
-
-    def read(self, *args, **kwargs):
-        return getattr(dict, name)(self.made(), *args, **kwargs)
-
-    read.__name__ = name
-    return read
-
-
-class MadeOnRead(dict):
-    """A dict whose items are made by ``make()`` when it is first read (once, also when two sessions that share the
-    variant read it at once). Why: each new visitor's variants are made when the page opens, while what only a
-    check or the answer shows (a setting's sample solution, which may take many training runs to find; the whole
-    race behind an explanation) is read by few of them, later.
-
-    Every way to read it goes through :meth:`made`: Python's own (``{**d}``, ``dict(d)``, json) call keys() and
-    __getitem__ on a dict subclass that has its own __iter__."""
-
-    def __init__(self, make: Callable[[], dict]):
-        super().__init__()
-        self._make, self._lock = make, threading.Lock()
-
-    def made(self) -> dict:
-        with self._lock:
-            if self._make is not None:
-                dict.update(self, self._make())
-                self._make = None
-        return self
-
-    def __reduce__(self):  # a copy or a pickle is the plain dict
-        return dict, (dict(self.made()),)
-
-    __getitem__ = _reading("__getitem__")
-    __iter__ = _reading("__iter__")
-    __len__ = _reading("__len__")
-    __contains__ = _reading("__contains__")
-    __eq__ = _reading("__eq__")
-    __ne__ = _reading("__ne__")
-    __repr__ = _reading("__repr__")
-    __or__ = _reading("__or__")
-    __ror__ = _reading("__ror__")
-    __hash__ = None
-    keys = _reading("keys")
-    items = _reading("items")
-    values = _reading("values")
-    get = _reading("get")
-    copy = _reading("copy")
-
-
-class MadeOnReadTuple(Sequence):
-    """A tuple made by ``make()`` when first read, as :class:`MadeOnRead` (e.g. an exercise's ``mistakes``, read
-    by a check)."""
-
-    def __init__(self, make: Callable[[], tuple]):
-        self._dict = MadeOnRead(lambda: {"items": tuple(make())})
-
-    def made(self) -> tuple:
-        return self._dict["items"]
-
-    def __getitem__(self, index):
-        return self.made()[index]
-
-    def __len__(self) -> int:
-        return len(self.made())
-
-    def __eq__(self, other) -> bool:
-        return self.made() == (other.made() if isinstance(other, MadeOnReadTuple) else other)
-
-    __hash__ = None
-
-    def __repr__(self) -> str:
-        return repr(self.made())
-
-    def __reduce__(self):  # a copy or a pickle is the plain tuple
-        return tuple, (self.made(),)
 
 
 def converging(
