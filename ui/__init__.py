@@ -1,1 +1,5 @@
 """Streamlit and Altair pieces that the lesson pages share (translation, URL state, charts, code panel)."""
+
+from ui import streamlit_shims
+
+streamlit_shims.apply()
