@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pandas as pd
 from altair.utils import schemapi
 
@@ -19,6 +20,12 @@ def assert_same_spec(drawn: dict, inline: dict) -> None:
                     pd.testing.assert_frame_equal(drawn[key][name], inline[key][name])
                 else:
                     assert drawn[key][name] == inline[key][name]
+        elif key == "_rnnlab_images":  # surfaces' images (ui.surfaces.Image): the same picture of the same values
+            assert [(i.png, i.slot, i.x_range, i.y_range, i.titles) for i in drawn[key]] == [
+                (i.png, i.slot, i.x_range, i.y_range, i.titles) for i in inline[key]
+            ]
+            for mine, theirs in zip(drawn[key], inline[key], strict=True):
+                np.testing.assert_array_equal(mine.values, theirs.values)
         else:
             assert drawn[key] == inline[key], key
 

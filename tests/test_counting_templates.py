@@ -100,7 +100,8 @@ def test_each_chart_filled_is_the_chart_with_its_rows_inline(v):
 def test_a_new_run_is_drawn_without_building_an_altair_object(monkeypatch):
     data, lang = lesson.data_args({"data": "book"}), "en"
     figures.history_charts(lang, data, (-2.0, 0.0), 5e-4, 10)  # every template built once
-    figures.surface_chart(lang, data, (-2.0, 0.0), 5e-4, 10)
+    for narrow in (False, True):
+        figures.surface_chart(lang, data, (-2.0, 0.0), 5e-4, 10, narrow)
     figures.gradient_chart(lang, data, -2.0, 0.0)
     built = []
     original = schemapi.SchemaBase.__init__
@@ -112,6 +113,11 @@ def test_a_new_run_is_drawn_without_building_an_altair_object(monkeypatch):
         figures.surface_chart(lang, data, start, lr, 50)
         figures.gradient_chart(lang, data, *start)
         assert len(cost["datasets"]) == 1
+    for seed in (3, 4):  # a new generated data set: its surface goes into the same shape
+        generated = lesson.data_args({"data": "generated", "n": 20, "len": 6, "seed": seed})
+        for narrow in (False, True):
+            spec = figures.surface_chart(lang, generated, (-2.0, 0.0), 5e-4, 20, narrow)
+            assert spec["_rnnlab_images"][0].values.shape == (lesson.GRID, lesson.GRID)
     assert built == []
 
 

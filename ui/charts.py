@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import importlib
 import json
 import re
 
@@ -393,6 +394,52 @@ def filled(shape: Template, rows: dict[str, pd.DataFrame], images: tuple = ()) -
         spec[IMAGES] = tuple(images)
     spec["description"] = describe(spec, shape.titles)
     return spec
+
+
+PLACE = "rnnlab_place_"  # how a template marks a value it holds in its spec, put in at each draw (see place())
+_ALTAIR_API = importlib.import_module(alt.Chart.__module__)  # its _dataset_name: how Altair names inline data
+
+
+def place(fill: dict | None, name: str):
+    """A value that moves with the page's settings and sits in a chart's spec, not in its rows (a URL, an axis's
+    end, a colour scale's stops, inline rows): ``fill[name]``, or with ``fill`` None (building a
+    :func:`template`) a placeholder that :func:`drawn` replaces."""
+    return PLACE + name if fill is None else fill[name]
+
+
+def placed(spec: dict, values: dict) -> dict:
+    """``spec`` with every :func:`place` placeholder replaced by its value: in place where it stands (a URL, a
+    scale's end), and an inline data set (which Altair moves to the spec's ``datasets``, named by its content)
+    under the name Altair gives its real rows. Copies what it changes: the template's spec is shared."""
+    datasets, renamed = {}, {}
+    for name, data in spec.get("datasets", {}).items():
+        if isinstance(data, str) and data.startswith(PLACE):
+            data = values[data[len(PLACE) :]]
+            renamed[name] = _ALTAIR_API._dataset_name(data)
+            name = renamed[name]
+        datasets[name] = data
+
+    def put(node):
+        if isinstance(node, str):
+            return values[node[len(PLACE) :]] if node.startswith(PLACE) else node
+        if isinstance(node, dict):
+            if len(node) == 1 and node.get("name") in renamed:
+                return {"name": renamed[node["name"]]}
+            return {key: put(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [put(value) for value in node]
+        return node
+
+    out = {key: (value if key in (IMAGES, "description") else put(value)) for key, value in spec.items()}
+    out["datasets"] = datasets
+    return out
+
+
+def drawn(shape: Template, fill: dict, images: tuple = ()) -> dict:
+    """The spec of a template drawn with ``fill``: its data frames in their slots (:func:`filled`, which writes
+    the text alternative from them) and the rest of its values in their places (:func:`placed`)."""
+    frames = {name: fill[name] for _, name in shape.slots}
+    return placed(filled(shape, frames, images), fill)
 
 
 def describe(spec: dict, names: dict | None = None) -> str:

@@ -60,6 +60,7 @@ class Heatmap(NamedTuple):
 
     chart: alt.LayerChart
     image: Image  # cells whose value is not finite (drawn grey; the caller says why in prose)
+    fill: dict | None = None  # what the chart holds of the values (:func:`heatmap_fill`), for a template's draw
 
 
 def cell_centres(lo: float, hi: float, cells: int) -> np.ndarray:
@@ -139,40 +140,77 @@ def heatmap(
         selection: when given, the name of a point selection on the cell indices ``i``, ``j``.
     Returns:
         The layered chart on quantitative ``x``/``y`` axes (further layers, paths and markers, share them)
-        and its image, which ``ui.charts.vega_lite(chart, images=(image,))`` carries for ``ui.charts.show``.
+        and its image, which ``ui.charts.vega_lite(chart, images=(image,))`` carries for ``ui.charts.show``;
+        and the values the chart holds of them (:func:`heatmap_fill`).
     """
-    ny, nx = values.shape
+    titles = (x_title, y_title, value_title)
+    image, fill = heatmap_fill(values, x_range, y_range, slot=slot, titles=titles, value_range=value_range)
+    chart = heatmap_chart(fill, values.shape[::-1], selection=selection, size=size, titles=titles)
+    return Heatmap(chart, image, fill)
+
+
+def heatmap_fill(
+    values: np.ndarray,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    *,
+    slot: str,
+    titles: tuple[str, str, str],
+    value_range: tuple[float, float] | None = None,
+) -> tuple[Image, dict]:
+    """:func:`heatmap`'s image of ``values`` (arguments as there; ``titles``: x, y, value), and what its chart holds
+    of them: the picture's row (its URL), the two rows that carry the colour legend, the colour scale's stops and
+    the rectangle's edges. No chart is made: a template's draw (``ui.charts.drawn``) puts these in its shape."""
     finite = values[np.isfinite(values)]
     lo, hi = value_range or ((float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))
     if hi <= lo:
         hi = lo + 1.0
-    (x0, x1), (y0, y1) = x_range, y_range
     kept = np.array(values, dtype=float)
     kept.setflags(write=False)
-    image = Image(
-        png(colours(values[::-1], lo, hi)),
-        slot,
-        kept,
-        (x0, x1),
-        (y0, y1),  # image rows: top first
-        (x_title, y_title, value_title),
-    )
+    (x0, x1), (y0, y1) = x_range, y_range
+    image = Image(png(colours(values[::-1], lo, hi)), slot, kept, (x0, x1), (y0, y1), titles)  # rows: top first
     url = image_url(image.png, slot)
+    return image, {
+        "picture": [{"url": url, "slot": slot, "x": x0, "x2": x1, "y": y1, "y2": y0}],
+        "legend": [{"v": lo, "x": x0, "y": y0}, {"v": hi, "x": x0, "y": y0}],
+        **{f"stop{k}": stop for k, stop in enumerate(np.linspace(lo, hi, len(VIRIDIS)).tolist())},
+        **{"x0": x0, "x1": x1, "y0": y0, "y1": y1},
+    }
+
+
+def heatmap_chart(
+    fill: dict | None,
+    cells: tuple[int, int],
+    *,
+    titles: tuple[str, str, str],
+    selection: str | None = None,
+    size: int = 430,
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+) -> alt.LayerChart:
+    """:func:`heatmap`'s chart of :func:`heatmap_fill`'s values; with ``fill`` None, a template's shape whose
+    values are placeholders (``ui.charts.place``) that ``ui.charts.drawn`` puts in, so that one shape serves every
+    surface of the same rectangle (``x_range``, ``y_range``: given then, as a clickable grid needs), grid
+    (``cells``: nx, ny) and titles."""
+    from ui import charts  # ui.charts draws surfaces' images: it imports this module
+
+    x_title, y_title, value_title = titles
+    edges = [charts.place(fill, key) for key in ("x0", "x1", "y0", "y1")] if x_range is None else [*x_range, *y_range]
+    (x0, x1, y0, y1) = edges
     x_scale = alt.Scale(domain=[x0, x1], nice=False, zero=False)
     y_scale = alt.Scale(domain=[y0, y1], nice=False, zero=False)
     x_axis, y_axis = alt.X("x:Q", title=x_title, scale=x_scale), alt.Y("y:Q", title=y_title, scale=y_scale)
-
     picture = (
-        alt.Chart(alt.Data(values=[{"url": url, "slot": slot, "x": x0, "x2": x1, "y": y1, "y2": y0}]))
+        alt.Chart(alt.Data(values=charts.place(fill, "picture")))
         .mark_image(
             aspect=False,
             smooth=False,
         )
         .encode(x=x_axis, x2=alt.X2("x2:Q"), y=y_axis, y2=alt.Y2("y2:Q"), url=alt.Url("url:N"))
     )
-    stops = np.linspace(lo, hi, len(VIRIDIS)).tolist()
+    stops = [charts.place(fill, f"stop{k}") for k in range(len(VIRIDIS))]
     legend = (
-        alt.Chart(alt.Data(values=[{"v": lo, "x": x0, "y": y0}, {"v": hi, "x": x0, "y": y0}]))
+        alt.Chart(alt.Data(values=charts.place(fill, "legend")))
         .mark_point(
             opacity=0,
             size=0,
@@ -187,9 +225,9 @@ def heatmap(
     )
     layers = [picture, legend]
     if selection:
-        grid = click_grid((x0, x1), (y0, y1), nx, ny, x_axis, y_axis, (x_title, y_title), selection)
+        grid = click_grid((x0, x1), (y0, y1), *cells, x_axis, y_axis, (x_title, y_title), selection)
         layers.append(grid)
-    return Heatmap(alt.layer(*layers).properties(width=size, height=size), image)
+    return alt.layer(*layers).properties(width=size, height=size)
 
 
 def click_grid(

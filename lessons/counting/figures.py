@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from lessons.counting.readings import (
+    GRID,
     LIMIT,
     SURFACE_KEY,
     SURFACE_KEY_NARROW,
@@ -200,20 +201,40 @@ def history_charts(lang: str, data: tuple, start: tuple, lr: float, iters: int) 
 # --- Section 5: the cost surface and the run's path on it -------------------------------------------------
 
 
+def surface_settings(lang: str, narrow: bool) -> dict:
+    """How the surface is drawn, whatever the data set: square, 500 px, or 290 px on a phone (``narrow``)."""
+    return {
+        "slot": SURFACE_KEY_NARROW if narrow else SURFACE_KEY,
+        "titles": ("U", "W", t("counting.log_cost")),
+        "size": 290 if narrow else 500,
+    }
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
+def surface_image(lang: str, data: tuple, narrow: bool) -> tuple[surfaces.Image, dict]:
+    """The data set's surface as a picture, and what the chart holds of it (``ui.surfaces.heatmap_fill``): its
+    URL, colour stops and legend. Shared by every session (read-only)."""
+    how = surface_settings(lang, narrow)
+    return surfaces.heatmap_fill(
+        surface_values(*data), (-LIMIT, LIMIT), (-LIMIT, LIMIT), slot=how["slot"], titles=how["titles"]
+    )
+
+
 def surface_heatmap(lang: str, data: tuple, narrow: bool) -> surfaces.Heatmap:
-    """The data set's clickable cost surface (its picture, legend and grid of cells): square, 500 px, or 290 px
-    on a phone (``narrow``). Shared by every session (read-only)."""
+    """The data set's clickable cost surface (its picture, legend and grid of cells) built with Altair: what
+    :func:`surface_chart` draws from its template (tests/test_counting_templates.py compares the two)."""
+    how = surface_settings(lang, narrow)
+    x_title, y_title, value_title = how["titles"]
     return surfaces.heatmap(
         surface_values(*data),
         (-LIMIT, LIMIT),
         (-LIMIT, LIMIT),
-        slot=SURFACE_KEY_NARROW if narrow else SURFACE_KEY,
-        x_title="U",
-        y_title="W",
-        value_title=t("counting.log_cost"),
+        slot=how["slot"],
+        x_title=x_title,
+        y_title=y_title,
+        value_title=value_title,
         selection="cell",
-        size=290 if narrow else 500,
+        size=how["size"],
     )
 
 
@@ -284,10 +305,21 @@ def surface_layers(heat: surfaces.Heatmap, path, points, narrow: bool) -> alt.La
     return chart
 
 
-@charts.template(max_entries=16, fixed_size=True)
-def surface_template(lang: str, data: tuple, narrow: bool) -> alt.LayerChart:
-    """The surface's shape: it depends on the data set (its picture and colour scale), not on the run."""
-    return surface_layers(surface_heatmap(lang, data, narrow), charts.slot("path"), charts.slot("points"), narrow)
+@charts.template(max_entries=4, fixed_size=True)
+def surface_template(lang: str, narrow: bool) -> alt.LayerChart:
+    """The surface's shape, one for every data set: what the data set decides (the picture's URL, the colour
+    scale's stops and legend) is held as placeholders (``ui.surfaces.heatmap_chart``), the run as rows."""
+    how = surface_settings(lang, narrow)
+    shape = surfaces.heatmap_chart(
+        None,
+        (GRID, GRID),
+        titles=how["titles"],
+        selection="cell",
+        size=how["size"],
+        x_range=(-LIMIT, LIMIT),
+        y_range=(-LIMIT, LIMIT),
+    )
+    return surface_layers(surfaces.Heatmap(shape, None), charts.slot("path"), charts.slot("points"), narrow)
 
 
 @charts.spec_cache(max_entries=64)
@@ -297,8 +329,8 @@ def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, n
     Square, 500 px with its legends beside it; ``narrow`` (a phone): 290 px with its legends below.
     """
     rows = surface_rows(training(*data, start, lr, iters), start)
-    heat = surface_heatmap(lang, data, narrow)
-    return charts.filled(surface_template(lang, data, narrow), rows, images=(heat.image,))
+    image, fill = surface_image(lang, data, narrow)
+    return charts.drawn(surface_template(lang, narrow), {**rows, **fill}, images=(image,))
 
 
 # --- Section 6: the gradient along time -------------------------------------------------------------------
