@@ -8,7 +8,6 @@ from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
 from ui import charts, page, present, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
-from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, num, percent
 
@@ -21,14 +20,6 @@ SECTIONS = LESSON.sections
 page.frame("lstm.title", "lstm.intro", PAGE, P.values(), SECTIONS)
 
 
-def section_places(title_key: str) -> tuple:
-    """A section (:func:`ui.page.section`) and in it two places made before anything is drawn: its content, then
-    its exercises. An exercise box is a fragment known by its position, which must not move when the content
-    above it shows a notice or an error."""
-    with page.section(title_key):
-        return st.container(), st.container()
-
-
 def slider(name: str, label: str, **kwargs) -> None:
     """A URL slider whose value label writes as many decimals as its step (1.0, 0.55), not Streamlit's 1.00."""
     step = P[name].step
@@ -39,12 +30,11 @@ def slider(name: str, label: str, **kwargs) -> None:
 
 # Sections 1 and 2 are one fragment: section 2 sets the gates of the very cell whose inputs and weights are
 # section 1's sliders, so both redraw when one of those moves (and only they: nothing later reads them).
+# The fragments of this page draw into their sections' places (:func:`ui.page.places`); the exercise boxes after
+# them are the page's, so a move does not redraw them.
 @page.fragment
-def one_cell() -> None:
+def one_cell(cell, modes) -> None:
     v = page.values()
-    (cell, cell_boxes), (modes, modes_boxes) = (
-        section_places(key) for key in ("lstm.cell_header", "lstm.modes_header")
-    )
     with cell:
         page.prose("lstm.cell_text")
         left, right = st.columns(2)  # side by side on a laptop, one under the other on a phone
@@ -92,8 +82,6 @@ def one_cell() -> None:
             column.metric(t(key), num(values_now[name]))
         st.markdown(lesson.cell_reading(values_now, v["c"]))
         st.markdown(lesson.growth_reading(v))
-    with cell_boxes:
-        exercise_box(PAGE, "lstm_keep_setting")
 
     with modes:
         page.prose("lstm.modes_text")
@@ -121,15 +109,6 @@ def one_cell() -> None:
         page.prose("lstm.story_text", value=lesson.story_value())
         st.table(figures.story_table(v["sat"]), hide_index=True)
         st.info(lesson.story_reading(v["sat"]), icon=":material/edit_note:")
-    with modes_boxes:
-        # Three boxes on the modes, one tab each, so that the section stays readable.
-        for tab, exercise in zip(
-            st.tabs([t("lstm.ex_tab_cell_after"), t("lstm.ex_tab_readout"), t("lstm.ex_tab_memory_left")]),
-            ("lstm_cell_after", "lstm_readout", "lstm_memory_left"),
-            strict=True,
-        ):
-            with tab:
-                exercise_box(PAGE, exercise)
 
 
 # Sections 3 to 5 are one fragment: the task and the lag chosen in section 3 decide the trained pair (or the
@@ -138,19 +117,16 @@ def one_cell() -> None:
 # their parts are not fragments of their own because a nested fragment that moves (the offer to train takes
 # the example's place) loses its slot in the sidebar's share link. Unchanged charts cost a reference only.
 @page.fragment
-def long_lags() -> None:
+def long_lags(trained, why, sweep_place) -> None:
     v = page.values()
     task, lag = v["task"], v["lag"]
-    with page.section("lstm.trained_header"):
+    with trained:
         pair = trained_pair(task, lag)
         if pair is not None:
             example(v, task, lag, pair)
-    why, why_boxes = section_places("lstm.why_header")
     with why:
         gradient_highway(v, task, lag, pair)
-    with why_boxes:
-        exercise_box(PAGE, "lstm_highway")
-    with page.section("lstm.sweep_header"):
+    with sweep_place:
         lag_sweep(task, lag)
 
 
@@ -272,8 +248,8 @@ def lag_sweep(task: str, lag: int) -> None:
 
 # Section 6 is a fragment of its own: the upload and the typed sequence change nothing above.
 @page.fragment
-def own_model() -> None:
-    with page.section("lstm.own_header"):
+def own_model(own) -> None:
+    with own:
         page.prose("lstm.own_text", mb=integer(lesson.MAX_MB), hidden=integer(lstm_weights.MAX_HIDDEN))
         upload = st.file_uploader(
             t("lstm.own_upload_label"), type=["safetensors", "npz"], key="lstm_own_file", max_upload_size=lesson.MAX_MB
@@ -330,9 +306,23 @@ def own_model() -> None:
         st.markdown(lesson.own_reading(lesson.own_run(weights, steps)[2], len(steps)))
 
 
-one_cell()
-long_lags()
-own_model()
+one_cell(
+    *page.places(
+        PAGE,
+        ("lstm.cell_header", "lstm_keep_setting"),
+        # Three boxes on the modes, one tab each, so that the section stays readable.
+        (
+            "lstm.modes_header",
+            {
+                "lstm.ex_tab_cell_after": "lstm_cell_after",
+                "lstm.ex_tab_readout": "lstm_readout",
+                "lstm.ex_tab_memory_left": "lstm_memory_left",
+            },
+        ),
+    )
+)
+long_lags(*page.places(PAGE, ("lstm.trained_header",), ("lstm.why_header", "lstm_highway"), ("lstm.sweep_header",)))
+own_model(*page.places(PAGE, ("lstm.own_header",)))
 under_the_hood(
     (lstm.step_forward, "lstm.hood_step_forward"),
     (lstm.forward, "lstm.hood_forward"),
