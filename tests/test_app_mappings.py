@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from apptest_helpers import ROOT, assert_clean, by_key, check_button, open_app, set_clock, texts, url_of
 
+from lessons.mappings import LESSON
 from lessons.mappings.params import INPUT_PARAM, P
 from rnn_core import mappings
 from ui import registry, urlstate
@@ -420,3 +421,37 @@ def test_the_review_setting_exercise_reads_the_pages_own_widgets(lang, no_class)
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     # The page agrees: the network's verdict on that review, and the right one, are the verdict asked for.
     assert catalog(lang)[f"mappings.{WORDS[wanted]}"] in texts(at)
+
+
+def test_typing_an_input_reruns_section_three_alone_and_redraws_no_exercise_box():
+    """Over Streamlit's websocket protocol, as a browser: typing a new input reruns the feed-it fragment, which
+    sends the new answer, and not the exercise boxes the page draws after its place (AppTest reruns the whole
+    script, so it cannot show this)."""
+    from servers import run_async, streamlit_server
+
+    from bench.wsclient import StreamlitClient
+
+    typed = "+-+-+"
+
+    async def scenario(url):
+        async with StreamlitClient(url, timeout=120) as client:
+            first = await client.open_page("mappings", "lang=en")
+            assert first.exceptions == []
+            field = client.find_widget(urlstate.key("mappings", "review"))
+            boxes = {w.fragment_id for w in client.widgets.values() if w.key.startswith("exercise.")}
+            return field.fragment_id, boxes, await client.move(field, typed)
+
+    with streamlit_server() as url:
+        fragment, boxes, result = run_async(scenario(url), 180)
+    assert result.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" and result.exceptions == []
+    assert fragment and len(boxes) == len(LESSON.exercises) and fragment not in boxes  # every box, each its own
+    sent = [d for d in result.deltas if d.delta_path[:1] == (0,)]
+    assert sent and {d.fragment_id for d in sent} == {fragment}
+    # The new answer is in what the move sent: the length of the typed review, as rnn_core parses it.
+    length = mappings.length_of("many_to_one", mappings.parse("many_to_one", typed))
+    metrics = {
+        d.msg.delta.new_element.metric.label: d.msg.delta.new_element.metric.body
+        for d in sent
+        if d.element_type == "metric"
+    }
+    assert metrics[catalog("en")["mappings.length_metric"]] == integer(length)

@@ -43,14 +43,15 @@ with page.section("mappings.five_header"):
     exercise_box(PAGE, "mappings_application")
 
 
-# Section 3 is a fragment: typing an input reruns the model's answer and nothing else.
+# Section 3 is a fragment: typing an input reruns the model's answer and nothing else. It draws into the
+# section's place; the exercise boxes after it are the page's, so typing does not redraw them.
 @page.fragment
-def feed_it() -> None:
+def feed_it(place) -> None:
     v = page.values()
     task = v["m"]
     spec = mappings.TASKS[task]
     # 3. Feed it --------------------------------------------------------------------------------------------------
-    with page.section("mappings.feed_header"):
+    with place:
         st.markdown(f"**{t(lesson.NAMES[task])}** · {t(lesson.EXAMPLES[task])}")
         page.prose(lesson.TOYS[task])
         name = INPUT_PARAM[task]
@@ -113,14 +114,16 @@ def feed_it() -> None:
         )
         st.caption(t("mappings.states_caption", hidden=integer(spec.hidden)))
 
-        # The exercises on feeding a network, two by two (stacked on a phone).
-        for pair in (("mappings_output_count", "mappings_light"), ("mappings_review", "mappings_review_setting")):
-            for column, exercise in zip(st.columns(2), pair, strict=True):
-                with column:
-                    exercise_box(PAGE, exercise)
 
-
-feed_it()
+# The section's place and its boxes, as ui.page.places draws them, but with the boxes two by two in columns
+# (stacked on a phone), which places does not lay out.
+with page.section("mappings.feed_header"):
+    feed_place = st.container()
+    for pair in (("mappings_output_count", "mappings_light"), ("mappings_review", "mappings_review_setting")):
+        for column, exercise in zip(st.columns(2), pair, strict=True):
+            with column:
+                exercise_box(PAGE, exercise)
+feed_it(feed_place)
 
 # 4. How well it learned ---------------------------------------------------------------------------------------
 with page.section("mappings.learned_header"):
