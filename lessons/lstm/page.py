@@ -28,27 +28,32 @@ def slider(name: str, label: str, **kwargs) -> None:
     urlstate.slider(PAGE, P[name], label, **kwargs)
 
 
+def cell_text() -> None:
+    """Section 1's text and equations, which no control changes."""
+    page.prose("lstm.cell_text")
+    left, right = st.columns(2)  # side by side on a laptop, one under the other on a phone
+    left.latex(
+        r"\begin{aligned}"
+        r"f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f)\\ i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i)\\"
+        r"a_t &= \tanh(W_a x_t + U_a h_{t-1} + b_a)\\ o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o)"
+        r"\end{aligned}"
+    )
+    right.latex(
+        r"\begin{aligned}c_t &= f_t \odot c_{t-1} + i_t \odot a_t\\ h_t &= o_t \odot \tanh(c_t)"
+        r"\end{aligned}"
+    )
+    page.prose("lstm.letters")
+
+
 # Sections 1 and 2 are one fragment: section 2 sets the gates of the very cell whose inputs and weights are
 # section 1's sliders, so both redraw when one of those moves (and only they: nothing later reads them).
-# The fragments of this page draw into their sections' places (:func:`ui.page.places`); the exercise boxes after
-# them are the page's, so a move does not redraw them.
+# The fragments of this page draw into places the page made in their sections (:func:`ui.page.places`), after
+# the text no control changes, which the page draws once; the exercise boxes after them are the page's too, so
+# a move resends neither.
 @page.fragment
-def one_cell(cell, modes) -> None:
+def one_cell(cell, modes, story) -> None:
     v = page.values()
     with cell:
-        page.prose("lstm.cell_text")
-        left, right = st.columns(2)  # side by side on a laptop, one under the other on a phone
-        left.latex(
-            r"\begin{aligned}"
-            r"f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f)\\ i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i)\\"
-            r"a_t &= \tanh(W_a x_t + U_a h_{t-1} + b_a)\\ o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o)"
-            r"\end{aligned}"
-        )
-        right.latex(
-            r"\begin{aligned}c_t &= f_t \odot c_{t-1} + i_t \odot a_t\\ h_t &= o_t \odot \tanh(c_t)"
-            r"\end{aligned}"
-        )
-        page.prose("lstm.letters")
         s1, s2, s3 = st.columns(3)
         with s1:
             slider("x", t("lstm.x_label"))
@@ -84,8 +89,6 @@ def one_cell(cell, modes) -> None:
         st.markdown(lesson.growth_reading(v))
 
     with modes:
-        page.prose("lstm.modes_text")
-        st.markdown(figures.modes_table())
         o1, o2 = st.columns(2)
         with o1:
             urlstate.choice(PAGE, P["mode"], t("lstm.mode_label"), lesson.mode_name)
@@ -104,9 +107,7 @@ def one_cell(cell, modes) -> None:
             st.table(figures.ideal_and_real(ideal, real, v["sat"]))
         with d2:
             st.markdown(lesson.continuous_reading(v["sat"]))
-
-        st.subheader(t("lstm.story_header"))
-        page.prose("lstm.story_text", value=lesson.story_value())
+    with story:
         st.table(figures.story_table(v["sat"]), hide_index=True)
         st.info(lesson.story_reading(v["sat"]), icon=":material/edit_note:")
 
@@ -117,7 +118,7 @@ def one_cell(cell, modes) -> None:
 # their parts are not fragments of their own because a nested fragment that moves (the offer to train takes
 # the example's place) loses its slot in the sidebar's share link. Unchanged charts cost a reference only.
 @page.fragment
-def long_lags(trained, why, sweep_place) -> None:
+def long_lags(trained, why, swept) -> None:
     v = page.values()
     task, lag = v["task"], v["lag"]
     with trained:
@@ -126,7 +127,7 @@ def long_lags(trained, why, sweep_place) -> None:
             example(v, task, lag, pair)
     with why:
         gradient_highway(v, task, lag, pair)
-    with sweep_place:
+    with swept:
         lag_sweep(task, lag)
 
 
@@ -212,12 +213,16 @@ def example(v: dict, task: str, lag: int, pair: dict) -> None:
     st.markdown(lesson.hold_reading(task, pair["lstm"]["run"], X, targets))
 
 
-def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
-    """Section 4: the gradient sent back from the end, through the RNN and through the LSTM's cell."""
+def highway_text() -> None:
+    """Section 4's text and its two one-step-back rules, which no control changes."""
     page.prose("lstm.why_text")
     for column, (model, formula) in zip(st.columns(2), lesson.highway_equations(), strict=True):
         column.markdown(f"**{model}**")  # the model's name outside the maths, in the page's language
         column.latex(formula)
+
+
+def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
+    """Section 4: the gradient sent back from the end, through the RNN and through the LSTM's cell."""
     urlstate.choice(PAGE, P["clamp"], t("lstm.clamp_label"), lesson.clamp_name, horizontal=True)
     if pair is None:
         st.info(t("lstm.needs_models"), icon=":material/model_training:")
@@ -250,7 +255,6 @@ def lag_sweep(task: str, lag: int) -> None:
 @page.fragment
 def own_model(own) -> None:
     with own:
-        page.prose("lstm.own_text", mb=integer(lesson.MAX_MB), hidden=integer(lstm_weights.MAX_HIDDEN))
         upload = st.file_uploader(
             t("lstm.own_upload_label"), type=["safetensors", "npz"], key="lstm_own_file", max_upload_size=lesson.MAX_MB
         )
@@ -306,23 +310,43 @@ def own_model(own) -> None:
         st.markdown(lesson.own_reading(lesson.own_run(weights, steps)[2], len(steps)))
 
 
-one_cell(
-    *page.places(
-        PAGE,
-        ("lstm.cell_header", "lstm_keep_setting"),
-        # Three boxes on the modes, one tab each, so that the section stays readable.
-        (
-            "lstm.modes_header",
-            {
-                "lstm.ex_tab_cell_after": "lstm_cell_after",
-                "lstm.ex_tab_readout": "lstm_readout",
-                "lstm.ex_tab_memory_left": "lstm_memory_left",
-            },
-        ),
-    )
+# The text in a place is the page's, drawn before the fragment writes there: Streamlit puts a fragment's part of a
+# container made outside it where the container's next element would go, and redraws only that part.
+cell, modes = page.places(
+    PAGE,
+    ("lstm.cell_header", "lstm_keep_setting"),
+    # Three boxes on the modes, one tab each, so that the section stays readable.
+    (
+        "lstm.modes_header",
+        {
+            "lstm.ex_tab_cell_after": "lstm_cell_after",
+            "lstm.ex_tab_readout": "lstm_readout",
+            "lstm.ex_tab_memory_left": "lstm_memory_left",
+        },
+    ),
 )
-long_lags(*page.places(PAGE, ("lstm.trained_header",), ("lstm.why_header", "lstm_highway"), ("lstm.sweep_header",)))
-own_model(*page.places(PAGE, ("lstm.own_header",)))
+with cell:
+    cell_text()
+with modes:
+    page.prose("lstm.modes_text")
+    st.markdown(figures.modes_table())
+    gates = st.container()  # the modes' controls, the clamped cell and the realistic gate
+    st.subheader(t("lstm.story_header"))
+    page.prose("lstm.story_text", value=lesson.story_value())
+    story = st.container()  # the book's story at the realistic gate
+one_cell(cell, gates, story)
+
+trained, why, swept = page.places(
+    PAGE, ("lstm.trained_header",), ("lstm.why_header", "lstm_highway"), ("lstm.sweep_header",)
+)
+with why:
+    highway_text()
+long_lags(trained, why, swept)
+
+(own,) = page.places(PAGE, ("lstm.own_header",))
+with own:
+    page.prose("lstm.own_text", mb=integer(lesson.MAX_MB), hidden=integer(lstm_weights.MAX_HIDDEN))
+own_model(own)
 under_the_hood(
     (lstm.step_forward, "lstm.hood_step_forward"),
     (lstm.forward, "lstm.hood_forward"),
