@@ -108,7 +108,7 @@ def one_cell(cell, modes, story) -> None:
         with d2:
             st.markdown(lesson.continuous_reading(v["sat"]))
     with story:
-        st.table(figures.story_table(v["sat"]), hide_index=True)
+        st.table(figures.story_table(current_language(), v["sat"]), hide_index=True)
         st.info(lesson.story_reading(v["sat"]), icon=":material/edit_note:")
 
 
@@ -203,14 +203,13 @@ def example(v: dict, task: str, lag: int, pair: dict) -> None:
             t("lstm.length_notice", length=integer(X.shape[1]), trained=integer(lag + 1), lag=integer(lag)),
             icon=":material/straighten:",
         )
-    st.markdown(lesson.example_line(task, X, targets))
-    for column, (label, value, note) in zip(st.columns(3), lesson.answers(task, X, targets, pair), strict=True):
+    fp, lang = lesson.fingerprint(task, lag, pair), current_language()
+    line, answers, hold = lesson.example_words(lang, fp, source, pair)
+    st.markdown(line)
+    for column, (label, value, note) in zip(st.columns(3), answers, strict=True):
         column.metric(label, value, note, delta_color="off", delta_arrow="off")
-    fp = lesson.fingerprint(task, lag, pair)
-    charts.show(
-        figures.gates_chart(current_language(), fp, source, pair["lstm"]["run"]), name="lstm-gates", width="stretch"
-    )
-    st.markdown(lesson.hold_reading(task, pair["lstm"]["run"], X, targets))
+    charts.show(figures.gates_chart(lang, fp, source, pair["lstm"]["run"]), name="lstm-gates", width="stretch")
+    st.markdown(hold)
 
 
 def highway_text() -> None:
@@ -243,7 +242,7 @@ def lag_sweep(task: str, lag: int) -> None:
     """Section 5: the stored sweep of both models over lags and seeds, with the lag of section 3 marked."""
     st.markdown(lesson.sweep_text(task))
     charts.show(figures.sweep_chart(current_language(), task, lag), name="lstm-lag-sweep", width="stretch")
-    for column, (model, table) in zip(st.columns(2), figures.sweep_tables(task), strict=True):
+    for column, (model, table) in zip(st.columns(2), figures.sweep_tables(current_language(), task), strict=True):
         column.markdown(f"**{model}**")
         column.table(table, hide_index=True)
     st.caption(lesson.sweep_caption(task))
