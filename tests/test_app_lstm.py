@@ -695,3 +695,23 @@ def test_the_keep_setting_exercise_reads_the_pages_own_sliders(lang, no_class):
     shown = lstm.cell_values(x, h, c, lstm.one_unit_params(weights))["c"]
     assert abs(shown - c) <= 0.02 * abs(c)
     assert metric(at, "lstm.metric_c", lang) == num(shown)
+
+
+def test_what_every_session_shares_is_in_each_pages_own_language():
+    """The story's table, the sweep's tables and the example's words are kept once per process for every session,
+    keyed on the language: pages in two languages opened one after the other at the same settings each show
+    their own, never the words the other page left in the cache."""
+    for lang in ("en", "ko", "en"):
+        at = open_app("lstm", lang=lang)
+        assert_clean(at)
+        words, other = catalog(lang), catalog("ko" if lang == "en" else "en")
+        columns = {str(c) for table in at.table for c in table.value.columns}
+        headings = ("lstm.col_step", "lstm.col_c_real", "lstm.col_mean", "lstm.col_solved")
+        assert {words[key] for key in headings} <= columns
+        assert not {other[key] for key in headings} & columns
+        labels = {m.label for m in at.metric}
+        assert words["lstm.answer_of"].format(model=words["lstm.model_lstm"]) in labels
+        assert other["lstm.answer_of"].format(model=other["lstm.model_lstm"]) not in labels
+        page = texts(at)
+        assert telling_piece(lang, "lstm.hold_reading") in page
+        assert telling_piece("ko" if lang == "en" else "en", "lstm.hold_reading") not in page

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from apptest_helpers import ROOT, assert_clean, by_key, check_button, open_app, set_clock, texts, url_of
 
+from lessons.mappings import LESSON
 from lessons.mappings.params import INPUT_PARAM, P
+from lessons.mappings.readings import EXAMPLES, NAMES
 from rnn_core import mappings
 from ui import registry, urlstate
 from ui.i18n import catalog
@@ -420,3 +422,52 @@ def test_the_review_setting_exercise_reads_the_pages_own_widgets(lang, no_class)
     assert catalog(lang)["exercise_box.right"].format(tries=2) in [s.value for s in at.success]
     # The page agrees: the network's verdict on that review, and the right one, are the verdict asked for.
     assert catalog(lang)[f"mappings.{WORDS[wanted]}"] in texts(at)
+
+
+def test_typing_and_choosing_rerun_their_fragments_and_redraw_no_exercise_box():
+    """Over Streamlit's websocket protocol, as a browser: typing a new input reruns the feed-it fragment alone,
+    which sends the new answer; choosing another mapping reruns sections 2 to 4 (a fragment with feed-it inside),
+    which send that mapping's sections. Neither resends the exercise boxes the page draws after the places
+    (AppTest reruns the whole script, so it cannot show this)."""
+    from servers import run_async, streamlit_server
+
+    from bench.wsclient import StreamlitClient
+
+    typed, chosen = "+-+-+", "seq2seq"
+
+    async def scenario(url):
+        async with StreamlitClient(url, timeout=120) as client:
+            first = await client.open_page("mappings", "lang=en")
+            assert first.exceptions == []
+            boxes = {w.fragment_id for w in client.widgets.values() if w.key.startswith("exercise.")}
+            field = client.find_widget(urlstate.key("mappings", "review"))
+            typing = await client.move(field, typed)
+            choice = client.find_widget(urlstate.key("mappings", "m"))
+            choosing = await client.move(choice, catalog("en")[NAMES[chosen]])
+            return boxes, field.fragment_id, typing, choice.fragment_id, choosing
+
+    with streamlit_server() as url:
+        boxes, field_fragment, typing, choice_fragment, choosing = run_async(scenario(url), 180)
+    assert len(boxes) == len(LESSON.exercises)  # every box, each a fragment of its own
+    for result in (typing, choosing):
+        assert result.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" and result.exceptions == []
+    assert field_fragment and choice_fragment and field_fragment != choice_fragment
+    assert not {field_fragment, choice_fragment} & boxes
+    sent = [d for d in typing.deltas if d.delta_path[:1] == (0,)]
+    assert sent and {d.fragment_id for d in sent} == {field_fragment}
+    # The new answer is in what the move sent: the length of the typed review, as rnn_core parses it.
+    length = mappings.length_of("many_to_one", mappings.parse("many_to_one", typed))
+    metrics = {
+        d.msg.delta.new_element.metric.label: d.msg.delta.new_element.metric.body
+        for d in sent
+        if d.element_type == "metric"
+    }
+    assert metrics[catalog("en")["mappings.length_metric"]] == integer(length)
+    # The choice reran the sections' fragment (and section 3's inside it), none of the boxes, and sent the chosen
+    # mapping's sections: section 3's title line and section 4's weights file.
+    sent = [d for d in choosing.deltas if d.delta_path[:1] == (0,)]
+    assert sent and all(d.fragment_id for d in sent) and not {d.fragment_id for d in sent} & boxes
+    assert choice_fragment in {d.fragment_id for d in sent}
+    words = [d.msg.delta.new_element.markdown.body for d in sent if d.element_type == "markdown"]
+    assert f"**{catalog('en')[NAMES[chosen]]}** · {catalog('en')[EXAMPLES[chosen]]}" in words
+    assert any(f"data/mappings/{chosen}.npz" in w for w in words)

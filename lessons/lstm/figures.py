@@ -16,9 +16,10 @@ from __future__ import annotations
 import altair as alt
 import numpy as np
 import pandas as pd
+import streamlit as st
 
 from lessons.lstm import params, readings
-from rnn_core import lstm, sweep, tasks
+from rnn_core import sweep, tasks
 from ui import charts
 from ui.charts import PALETTE
 from ui.i18n import t
@@ -145,9 +146,12 @@ def ideal_and_real(ideal: dict, real: dict, sat: float) -> pd.DataFrame:
     )
 
 
-def story_table(sat: float) -> pd.DataFrame:
-    """The book's four-step story with exact gates, and the cell and output with gates saturating at ``sat``."""
-    exact, realistic = lstm.story(params.BOOK_STORY), lstm.story(params.BOOK_STORY, sat)
+@st.cache_resource(max_entries=64, show_spinner=False)
+def story_table(lang: str, sat: float) -> pd.DataFrame:
+    """The book's four-step story with exact gates, and the cell and output with gates saturating at ``sat``, in
+    ``lang``. Shared by every session, never changed (``st.table`` only reads it): a move of section 1 reruns
+    section 2 with ``sat`` unchanged."""
+    exact, realistic = readings.stories(sat)
     columns = {
         "aₜ": exact["a"],
         "f": exact["f"],
@@ -317,8 +321,10 @@ def sweep_shape(lang: str, task: str) -> alt.LayerChart:
     )
 
 
-def sweep_tables(task: str) -> list[tuple[str, pd.DataFrame]]:
-    """Section 5's table, one per model: its name and its rows."""
+@st.cache_resource(max_entries=8, show_spinner=False)
+def sweep_tables(lang: str, task: str) -> list[tuple[str, pd.DataFrame]]:
+    """Section 5's table, one per model: its name and its rows, in ``lang``. Shared by every session, never
+    changed (``st.table`` only reads them): they change with the task and the language only."""
     stored = readings.shipped(task)
     tables = rate_tables(
         stored.lags,

@@ -8,7 +8,6 @@ from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
 from ui import charts, page, present, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
-from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, num, percent
 
@@ -21,14 +20,6 @@ SECTIONS = LESSON.sections
 page.frame("lstm.title", "lstm.intro", PAGE, P.values(), SECTIONS)
 
 
-def section_places(title_key: str) -> tuple:
-    """A section (:func:`ui.page.section`) and in it two places made before anything is drawn: its content, then
-    its exercises. An exercise box is a fragment known by its position, which must not move when the content
-    above it shows a notice or an error."""
-    with page.section(title_key):
-        return st.container(), st.container()
-
-
 def slider(name: str, label: str, **kwargs) -> None:
     """A URL slider whose value label writes as many decimals as its step (1.0, 0.55), not Streamlit's 1.00."""
     step = P[name].step
@@ -37,28 +28,32 @@ def slider(name: str, label: str, **kwargs) -> None:
     urlstate.slider(PAGE, P[name], label, **kwargs)
 
 
+def cell_text() -> None:
+    """Section 1's text and equations, which no control changes."""
+    page.prose("lstm.cell_text")
+    left, right = st.columns(2)  # side by side on a laptop, one under the other on a phone
+    left.latex(
+        r"\begin{aligned}"
+        r"f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f)\\ i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i)\\"
+        r"a_t &= \tanh(W_a x_t + U_a h_{t-1} + b_a)\\ o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o)"
+        r"\end{aligned}"
+    )
+    right.latex(
+        r"\begin{aligned}c_t &= f_t \odot c_{t-1} + i_t \odot a_t\\ h_t &= o_t \odot \tanh(c_t)"
+        r"\end{aligned}"
+    )
+    page.prose("lstm.letters")
+
+
 # Sections 1 and 2 are one fragment: section 2 sets the gates of the very cell whose inputs and weights are
 # section 1's sliders, so both redraw when one of those moves (and only they: nothing later reads them).
+# The fragments of this page draw into places the page made in their sections (:func:`ui.page.places`), after
+# the text no control changes, which the page draws once; the exercise boxes after them are the page's too, so
+# a move resends neither.
 @page.fragment
-def one_cell() -> None:
+def one_cell(cell, modes, story) -> None:
     v = page.values()
-    (cell, cell_boxes), (modes, modes_boxes) = (
-        section_places(key) for key in ("lstm.cell_header", "lstm.modes_header")
-    )
     with cell:
-        page.prose("lstm.cell_text")
-        left, right = st.columns(2)  # side by side on a laptop, one under the other on a phone
-        left.latex(
-            r"\begin{aligned}"
-            r"f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f)\\ i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i)\\"
-            r"a_t &= \tanh(W_a x_t + U_a h_{t-1} + b_a)\\ o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o)"
-            r"\end{aligned}"
-        )
-        right.latex(
-            r"\begin{aligned}c_t &= f_t \odot c_{t-1} + i_t \odot a_t\\ h_t &= o_t \odot \tanh(c_t)"
-            r"\end{aligned}"
-        )
-        page.prose("lstm.letters")
         s1, s2, s3 = st.columns(3)
         with s1:
             slider("x", t("lstm.x_label"))
@@ -92,12 +87,8 @@ def one_cell() -> None:
             column.metric(t(key), num(values_now[name]))
         st.markdown(lesson.cell_reading(values_now, v["c"]))
         st.markdown(lesson.growth_reading(v))
-    with cell_boxes:
-        exercise_box(PAGE, "lstm_keep_setting")
 
     with modes:
-        page.prose("lstm.modes_text")
-        st.markdown(figures.modes_table())
         o1, o2 = st.columns(2)
         with o1:
             urlstate.choice(PAGE, P["mode"], t("lstm.mode_label"), lesson.mode_name)
@@ -116,20 +107,9 @@ def one_cell() -> None:
             st.table(figures.ideal_and_real(ideal, real, v["sat"]))
         with d2:
             st.markdown(lesson.continuous_reading(v["sat"]))
-
-        st.subheader(t("lstm.story_header"))
-        page.prose("lstm.story_text", value=lesson.story_value())
-        st.table(figures.story_table(v["sat"]), hide_index=True)
+    with story:
+        st.table(figures.story_table(current_language(), v["sat"]), hide_index=True)
         st.info(lesson.story_reading(v["sat"]), icon=":material/edit_note:")
-    with modes_boxes:
-        # Three boxes on the modes, one tab each, so that the section stays readable.
-        for tab, exercise in zip(
-            st.tabs([t("lstm.ex_tab_cell_after"), t("lstm.ex_tab_readout"), t("lstm.ex_tab_memory_left")]),
-            ("lstm_cell_after", "lstm_readout", "lstm_memory_left"),
-            strict=True,
-        ):
-            with tab:
-                exercise_box(PAGE, exercise)
 
 
 # Sections 3 to 5 are one fragment: the task and the lag chosen in section 3 decide the trained pair (or the
@@ -138,19 +118,16 @@ def one_cell() -> None:
 # their parts are not fragments of their own because a nested fragment that moves (the offer to train takes
 # the example's place) loses its slot in the sidebar's share link. Unchanged charts cost a reference only.
 @page.fragment
-def long_lags() -> None:
+def long_lags(trained, why, swept) -> None:
     v = page.values()
     task, lag = v["task"], v["lag"]
-    with page.section("lstm.trained_header"):
+    with trained:
         pair = trained_pair(task, lag)
         if pair is not None:
             example(v, task, lag, pair)
-    why, why_boxes = section_places("lstm.why_header")
     with why:
         gradient_highway(v, task, lag, pair)
-    with why_boxes:
-        exercise_box(PAGE, "lstm_highway")
-    with page.section("lstm.sweep_header"):
+    with swept:
         lag_sweep(task, lag)
 
 
@@ -226,22 +203,25 @@ def example(v: dict, task: str, lag: int, pair: dict) -> None:
             t("lstm.length_notice", length=integer(X.shape[1]), trained=integer(lag + 1), lag=integer(lag)),
             icon=":material/straighten:",
         )
-    st.markdown(lesson.example_line(task, X, targets))
-    for column, (label, value, note) in zip(st.columns(3), lesson.answers(task, X, targets, pair), strict=True):
+    fp, lang = lesson.fingerprint(task, lag, pair), current_language()
+    line, answers, hold = lesson.example_words(lang, fp, source, pair)
+    st.markdown(line)
+    for column, (label, value, note) in zip(st.columns(3), answers, strict=True):
         column.metric(label, value, note, delta_color="off", delta_arrow="off")
-    fp = lesson.fingerprint(task, lag, pair)
-    charts.show(
-        figures.gates_chart(current_language(), fp, source, pair["lstm"]["run"]), name="lstm-gates", width="stretch"
-    )
-    st.markdown(lesson.hold_reading(task, pair["lstm"]["run"], X, targets))
+    charts.show(figures.gates_chart(lang, fp, source, pair["lstm"]["run"]), name="lstm-gates", width="stretch")
+    st.markdown(hold)
 
 
-def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
-    """Section 4: the gradient sent back from the end, through the RNN and through the LSTM's cell."""
+def highway_text() -> None:
+    """Section 4's text and its two one-step-back rules, which no control changes."""
     page.prose("lstm.why_text")
     for column, (model, formula) in zip(st.columns(2), lesson.highway_equations(), strict=True):
         column.markdown(f"**{model}**")  # the model's name outside the maths, in the page's language
         column.latex(formula)
+
+
+def gradient_highway(v: dict, task: str, lag: int, pair: dict | None) -> None:
+    """Section 4: the gradient sent back from the end, through the RNN and through the LSTM's cell."""
     urlstate.choice(PAGE, P["clamp"], t("lstm.clamp_label"), lesson.clamp_name, horizontal=True)
     if pair is None:
         st.info(t("lstm.needs_models"), icon=":material/model_training:")
@@ -262,7 +242,7 @@ def lag_sweep(task: str, lag: int) -> None:
     """Section 5: the stored sweep of both models over lags and seeds, with the lag of section 3 marked."""
     st.markdown(lesson.sweep_text(task))
     charts.show(figures.sweep_chart(current_language(), task, lag), name="lstm-lag-sweep", width="stretch")
-    for column, (model, table) in zip(st.columns(2), figures.sweep_tables(task), strict=True):
+    for column, (model, table) in zip(st.columns(2), figures.sweep_tables(current_language(), task), strict=True):
         column.markdown(f"**{model}**")
         column.table(table, hide_index=True)
     st.caption(lesson.sweep_caption(task))
@@ -272,9 +252,8 @@ def lag_sweep(task: str, lag: int) -> None:
 
 # Section 6 is a fragment of its own: the upload and the typed sequence change nothing above.
 @page.fragment
-def own_model() -> None:
-    with page.section("lstm.own_header"):
-        page.prose("lstm.own_text", mb=integer(lesson.MAX_MB), hidden=integer(lstm_weights.MAX_HIDDEN))
+def own_model(own) -> None:
+    with own:
         upload = st.file_uploader(
             t("lstm.own_upload_label"), type=["safetensors", "npz"], key="lstm_own_file", max_upload_size=lesson.MAX_MB
         )
@@ -330,9 +309,43 @@ def own_model() -> None:
         st.markdown(lesson.own_reading(lesson.own_run(weights, steps)[2], len(steps)))
 
 
-one_cell()
-long_lags()
-own_model()
+# The text in a place is the page's, drawn before the fragment writes there: Streamlit puts a fragment's part of a
+# container made outside it where the container's next element would go, and redraws only that part.
+cell, modes = page.places(
+    PAGE,
+    ("lstm.cell_header", "lstm_keep_setting"),
+    # Three boxes on the modes, one tab each, so that the section stays readable.
+    (
+        "lstm.modes_header",
+        {
+            "lstm.ex_tab_cell_after": "lstm_cell_after",
+            "lstm.ex_tab_readout": "lstm_readout",
+            "lstm.ex_tab_memory_left": "lstm_memory_left",
+        },
+    ),
+)
+with cell:
+    cell_text()
+with modes:
+    page.prose("lstm.modes_text")
+    st.markdown(figures.modes_table())
+    gates = st.container()  # the modes' controls, the clamped cell and the realistic gate
+    st.subheader(t("lstm.story_header"))
+    page.prose("lstm.story_text", value=lesson.story_value())
+    story = st.container()  # the book's story at the realistic gate
+one_cell(cell, gates, story)
+
+trained, why, swept = page.places(
+    PAGE, ("lstm.trained_header",), ("lstm.why_header", "lstm_highway"), ("lstm.sweep_header",)
+)
+with why:
+    highway_text()
+long_lags(trained, why, swept)
+
+(own,) = page.places(PAGE, ("lstm.own_header",))
+with own:
+    page.prose("lstm.own_text", mb=integer(lesson.MAX_MB), hidden=integer(lstm_weights.MAX_HIDDEN))
+own_model(own)
 under_the_hood(
     (lstm.step_forward, "lstm.hood_step_forward"),
     (lstm.forward, "lstm.hood_forward"),

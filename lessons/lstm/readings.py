@@ -246,19 +246,31 @@ def cell_reading(values: dict, c_prev: float) -> str:
     )
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def growth(x: float, h: float, c: float, weights: tuple) -> tuple[float, float]:
+    """Section 1's cell writing for WRITE_STEPS steps with f = i = 1 (:func:`rnn_core.lstm.keep_writing`): its last
+    cell state and the mean value written. Shared by every session: a first view (the defaults) and a move of
+    section 2, which reruns section 1 with its cell unchanged, cost a look-up, not fifty LSTM steps (3 ms)."""
+    C, a = lstm.keep_writing(
+        x, h, c, lstm.one_unit_params(dict(zip(lstm.GATES, weights, strict=True))), params.WRITE_STEPS
+    )
+    return float(C[-1]), float(np.mean(a))
+
+
 def growth_reading(v: dict) -> str:
     """Section 1: the note's "tanh keeps the cell from exploding", against this cell writing with f = i = 1."""
     steps = params.WRITE_STEPS
-    C, a = lstm.keep_writing(v["x"], v["h"], v["c"], cell_params(v), steps)
-    grows = abs(C[-1]) > abs(v["c"]) + 1.0
+    weights = tuple((v[f"w{g}"], v[f"u{g}"], v[f"b{g}"]) for g in lstm.GATES)
+    c_end, written = growth(v["x"], v["h"], v["c"], weights)
+    grows = abs(c_end) > abs(v["c"]) + 1.0
     return t(
         "lstm.growth_grows" if grows else "lstm.growth_small",
         steps=steps,
         x=num(v["x"]),
         c0=num(v["c"]),
-        c_end=num(C[-1]),
+        c_end=num(c_end),
         bound=num(abs(v["c"]) + steps),
-        a=num(float(np.mean(a))),
+        a=num(written),
     )
 
 
@@ -285,8 +297,19 @@ def story_value() -> str:
     return num(params.BOOK_STORY["a"][0])  # the book's value, written at step 1
 
 
-def story_reading(sat: float) -> str:
+@st.cache_resource(max_entries=64, show_spinner=False)
+def stories(sat: float) -> tuple[dict, dict]:
+    """The book's story (:func:`rnn_core.lstm.story`) with exact gates and with gates saturating at ``sat``, for
+    its table and the sentence under it. Shared by every session, read-only: only ``sat`` changes it, and the
+    moves of section 1, which rerun section 2, do not."""
     exact, realistic = lstm.story(params.BOOK_STORY), lstm.story(params.BOOK_STORY, sat)
+    for array in (*exact.values(), *realistic.values()):
+        array.setflags(write=False)
+    return exact, realistic
+
+
+def story_reading(sat: float) -> str:
+    exact, realistic = stories(sat)
     return t(
         "lstm.story_reading",
         h=num(exact["h"][-1], 4),
@@ -405,6 +428,20 @@ def hold_reading(task: str, run: tasks.TrainResult, X: np.ndarray, targets: np.n
         )
         + " "
         + t("lstm.hold_right" if answered_right(task, run, X, targets) else "lstm.hold_wrong")
+    )
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def example_words(lang: str, fp: tuple, source: tuple, _pair: dict) -> tuple[str, list, str]:
+    """Section 3's example in words, in ``lang``: its line, the answers' metrics (:func:`answers`) and the
+    reading of its held gate (:func:`hold_reading`). Shared by every session (a first view, a move of the clamp
+    cost a look-up, not the LSTM's run on the example); ``fp`` determines ``_pair`` (:func:`fingerprint`)."""
+    task, lag = fp[:2]
+    X, targets = example_inputs(task, lag, source)
+    return (
+        example_line(task, X, targets),
+        answers(task, X, targets, _pair),
+        hold_reading(task, _pair["lstm"]["run"], X, targets),
     )
 
 
