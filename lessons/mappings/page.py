@@ -10,7 +10,6 @@ from rnn_core import mappings, vanilla
 from ui import charts, page, present, urlstate
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
-from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, num
 
@@ -182,16 +181,17 @@ def feed_it() -> None:
     st.caption(t("mappings.states_caption", hidden=integer(spec.hidden)))
 
 
-(five,) = page.places(PAGE, ("mappings.five_header", "mappings_application"))
+five, feed, learned = page.places(
+    PAGE,
+    ("mappings.five_header", "mappings_application"),
+    # section 3's boxes two by two in columns (stacked on a phone)
+    (
+        "mappings.feed_header",
+        ("mappings_output_count", "mappings_light"),
+        ("mappings_review", "mappings_review_setting"),
+    ),
+    ("mappings.learned_header",),
+)
 with five:
     st.markdown(t("mappings.five_text"))
-# Section 3's place and its boxes, as ui.page.places draws them, but with the boxes two by two in columns
-# (stacked on a phone), which places does not lay out.
-with page.section("mappings.feed_header"):
-    feed = st.container()
-    for pair in (("mappings_output_count", "mappings_light"), ("mappings_review", "mappings_review_setting")):
-        for column, exercise in zip(st.columns(2), pair, strict=True):
-            with column:
-                exercise_box(PAGE, exercise)
-(learned,) = page.places(PAGE, ("mappings.learned_header",))
 mapping(five, feed, learned, st.container())
