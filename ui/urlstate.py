@@ -9,8 +9,9 @@ the page, :func:`bind_page`:
 2. restores any value Streamlit dropped (widgets forget their state when not drawn, e.g. after a page switch);
 3. writes the page's current values, and the language, back to the URL.
 
-The widget helpers below create widgets *from* the spec, without a ``value=``: the value always lives in
-``st.session_state`` under the spec's key, which is what lets the URL and chart clicks set it.
+The widget helpers below create widgets *from* the spec: the value always lives in ``st.session_state`` under
+the spec's key, which is what lets the URL and chart clicks set it (a slider is also given that value as its
+``value=``, which is the same and spares Streamlit a copy of the session state; see :func:`_ranged`).
 """
 
 from __future__ import annotations
@@ -219,6 +220,11 @@ def _ranged(widget, page: str, p: Param, label: str, kwargs: dict) -> Any:
     if present.hidden(p.name):
         return _kept(page, p)
     cast = float if p.kind == "float" else int
+    if widget is st.slider:
+        # Its value is the session's (the key's), as for every widget here; given too, because a slider without
+        # one copies the whole session state to learn whether it is a range (Streamlit 1.67): with a lesson's
+        # sixteen sliders, a seventh of a move's CPU. Its identity is its key and range, so it stays the same.
+        kwargs.setdefault("value", st.session_state.get(key(page, p.name), cast(p.default)))
     with _labelled(label, key(page, p.name), kwargs) as name:
         return widget(
             name,
