@@ -163,7 +163,11 @@ def unrolled_rnn(T: int, shown: int = 4, stacked: bool = False) -> str:
     """
     lines = [
         "digraph G {",
-        "rankdir=TB; nodesep=0.35; ranksep=0.3;" if stacked else "rankdir=LR; nodesep=0.3; ranksep=0.35;",
+        # Stacked, for a phone: at most 3.4 inches wide (326 px; a 390 px phone's column is about 358), which
+        # Graphviz reaches by scaling down a step whose labels are wide (S₁₂).
+        'rankdir=TB; nodesep=0.35; ranksep=0.3; size="3.4,40";'
+        if stacked
+        else "rankdir=LR; nodesep=0.3; ranksep=0.35;",
         _NODE,
         f'S0 [label="S{sub(0)}", shape=circle, style=filled, fillcolor="#eeeeee"];',
     ]
