@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
@@ -175,9 +177,37 @@ def racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, r
     return queued if queued is not None else _racing(data, start, iters, entries)
 
 
+LANES_KEPT = 64 * len(race.RUNNERS)  # as many lanes as _racing keeps races
+
+
+@st.cache_resource(show_spinner=False)
+def raced_lanes() -> dict:
+    """Every race lane run in this process, by ``(data, start, iters, runner, settings)``, shared by every session;
+    the oldest dropped past :data:`LANES_KEPT`. The lock guards the dict: each session's script runs in its own
+    thread."""
+    return {"lock": threading.Lock(), "lanes": OrderedDict()}
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
-    return _race(dataset(data), start, iters, entries)
+    """The race, running only the runners whose lane no earlier race ran: a lane is its runner's run alone
+    (:func:`rnn_core.race.race` gives each lane ``counting.fit``'s bits, tests/test_fit_many.py), so a move of
+    one runner's setting (half the race's controls) reruns that runner, not all seven."""
+    store = raced_lanes()
+    keys = {runner: (data, start, iters, runner, settings) for runner, settings in entries}
+    with store["lock"]:
+        known = {runner: store["lanes"].get(key) for runner, key in keys.items()}
+    missing = tuple((runner, settings) for runner, settings in entries if known[runner] is None)
+    ran = _race(dataset(data), start, iters, missing) if missing else {}
+    lanes = {runner: ran[runner] if known[runner] is None else known[runner] for runner in keys}
+    with store["lock"]:
+        kept = store["lanes"]
+        for runner, key in keys.items():
+            kept[key] = lanes[runner]
+            kept.move_to_end(key)
+        while len(kept) > LANES_KEPT:
+            kept.popitem(last=False)
+    return lanes
 
 
 def _race(xy: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
