@@ -883,3 +883,20 @@ def test_a_race_reruns_only_the_runners_whose_settings_moved():
         for name, series in lane.series.items():
             np.testing.assert_array_equal(series, whole[runner].series[name])
     assert not np.array_equal(second["momentum"].run.params, first["momentum"].run.params)
+
+
+def test_a_session_reads_the_race_once_per_setting():
+    """readings.remembered: what was made for the same arguments last time, made again when they change (also from
+    0.0 to -0.0, equal numbers but not the same start)."""
+    from lessons.optimizers import readings
+
+    made = []
+
+    def make(value):
+        made.append(value)
+        return [value]
+
+    first = readings.remembered("_test.slot", ((0.0, 1.0), 5), lambda: make(1))
+    assert readings.remembered("_test.slot", ((0.0, 1.0), 5), lambda: make(2)) is first and made == [1]
+    assert readings.remembered("_test.slot", ((-0.0, 1.0), 5), lambda: make(3)) == [3]
+    assert readings.remembered("_test.slot", ((0.0, 1.0), 5), lambda: make(4)) == [4] and made == [1, 3, 4]

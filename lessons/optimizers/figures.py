@@ -649,9 +649,15 @@ def vector_table(rows: dict[str, np.ndarray], columns: tuple[str, str, str]) -> 
 # --- the race's rows as CSV, served at a media URL ------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
 def race_csv(data: tuple, start: tuple, iters: int, entries: tuple) -> bytes:
-    """The race's paths and costs (:func:`race_rows`) as CSV, 7 significant digits."""
+    """The race's paths and costs (:func:`race_rows`) as CSV, 7 significant digits (read once per move in a
+    session: :func:`readings.remembered`)."""
+    args = (data, start, iters, entries)
+    return readings.remembered("_optimizers.race_csv", args, lambda: _race_csv(*args))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _race_csv(data: tuple, start: tuple, iters: int, entries: tuple) -> bytes:
     return rows_csv(readings.racing(data, start, iters, entries))
 
 

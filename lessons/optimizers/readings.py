@@ -9,6 +9,8 @@ import functools
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -171,10 +173,30 @@ def dataset(data: tuple) -> tuple[np.ndarray, np.ndarray]:
     return X, targets
 
 
+def remembered(slot: str, args: tuple, make: Callable[[], Any]) -> Any:
+    """``make()``, or what it gave in this session for the same ``args`` when last asked (one per ``slot``).
+
+    Why: a move reads the race and its CSV about a dozen times (the race, its charts, the stepping section), and
+    each cache look-up hashes the race's settings, about 1 ms; comparing their ``repr`` costs 20 µs (``repr``,
+    not ``==``: -0.0 and 0.0 are equal, but not the same start). What is kept is the shared cache's object."""
+    key = repr(args)
+    last = st.session_state.get(slot)
+    if last is not None and last[0] == key:
+        return last[1]
+    value = make()
+    st.session_state[slot] = (key, value)
+    return value
+
+
 def racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
     """The race's lanes: from the work queue if it ran this race (a long one), else computed here and cached."""
-    queued = work_queue.ready(_race_job_key((data, start, iters, entries)))
-    return queued if queued is not None else _racing(data, start, iters, entries)
+    args = (data, start, iters, entries)
+    return remembered("_optimizers.racing", args, lambda: _queued_or_raced(args))
+
+
+def _queued_or_raced(args: tuple) -> dict[str, race.Lane]:
+    queued = work_queue.ready(_race_job_key(args))
+    return queued if queued is not None else _racing(*args)
 
 
 LANES_KEPT = 64 * len(race.RUNNERS)  # as many lanes as _racing keeps races
