@@ -204,9 +204,9 @@ LANES_KEPT = 64 * len(race.RUNNERS)  # as many lanes as _racing keeps races
 
 @st.cache_resource(show_spinner=False)
 def raced_lanes() -> dict:
-    """Every race lane run in this process, by ``(data, start, iters, runner, settings)``, shared by every session;
-    the oldest dropped past :data:`LANES_KEPT`. The lock guards the dict: each session's script runs in its own
-    thread."""
+    """Every race lane run in this process, by the ``repr`` of ``(data, start, iters, runner, settings)`` (not the
+    tuple: -0.0 equals 0.0), shared by every session; the oldest dropped past :data:`LANES_KEPT`. The lock guards
+    the dict: each session's script runs in its own thread."""
     return {"lock": threading.Lock(), "lanes": OrderedDict()}
 
 
@@ -216,7 +216,7 @@ def _racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, 
     (:func:`rnn_core.race.race` gives each lane ``counting.fit``'s bits, tests/test_fit_many.py), so a move of
     one runner's setting (half the race's controls) reruns that runner, not all seven."""
     store = raced_lanes()
-    keys = {runner: (data, start, iters, runner, settings) for runner, settings in entries}
+    keys = {runner: repr((data, start, iters, runner, settings)) for runner, settings in entries}
     with store["lock"]:
         known = {runner: store["lanes"].get(key) for runner, key in keys.items()}
     missing = tuple((runner, settings) for runner, settings in entries if known[runner] is None)
