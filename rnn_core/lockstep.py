@@ -106,7 +106,8 @@ class Evaluator:
 
 # --- each runner's update on Python floats -----------------------------------------------------------------
 # A stepper is made from a runner's settings; stepper(gU, gW, U, W, hessian_of) returns the update (dU, dW) and
-# the state entries to record, or None when Newton's Hessian overflowed. Every line mirrors rnn_core.optim's.
+# the state entries to record, or None when Newton's Hessian overflowed (hessian_of(U, W) gives its three
+# entries). Every line mirrors rnn_core.optim's.
 
 
 def _sign(g: float) -> float:
@@ -254,12 +255,14 @@ def rprop_stepper(step0: float, variant: str, step_min: float | None, step_max: 
 
 
 def newton_stepper(damping: float):
+    damping = float(damping)
+
     def step(gU, gW, U, W, hessian_of):
-        H = hessian_of(U, W)
-        if not np.isfinite(H).all():
+        h_uu, h_uw, h_ww = hessian_of(U, W)
+        if not (math.isfinite(h_uu) and math.isfinite(h_uw) and math.isfinite(h_ww)):
             return None
-        update, eigenvalues = optim.newton_step(np.array([gU, gW]), H, damping)
-        return (float(update[0]), float(update[1])), ((float(eigenvalues[0]), float(eigenvalues[1])),)
+        dU, dW, low, high = optim.saddle_free_step(gU, gW, h_uu, h_uw, h_ww, damping)
+        return (dU, dW), ((low, high),)
 
     return step, ("eigenvalues",)
 
@@ -307,8 +310,10 @@ def run(
     going = list(runs.values())
     isfinite = math.isfinite
 
-    def hessian_of(U: float, W: float) -> np.ndarray:
-        return counting.hessian(X, targets, U, W)
+    polynomials = counting.hessian_polynomials(X, targets)  # the data's part of the Hessian, once per run
+
+    def hessian_of(U: float, W: float) -> tuple[float, float, float]:
+        return counting.hessian_entries(polynomials, U, W)  # counting.hessian's entries, as floats
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
         for i in range(n_iter + 1):

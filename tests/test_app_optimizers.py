@@ -856,3 +856,47 @@ def test_under_the_hood_shows_readable_public_functions_each_with_its_line():
     ):
         assert inspect.getsource(function).strip() in sources
     assert "fit_many" not in " ".join(heads)  # the race engine is proven equal to fit, not shown
+
+
+def test_a_race_reruns_only_the_runners_whose_settings_moved():
+    """A lane another race already ran is reused (the very object), the others are run, and every lane is the
+    runner's race run from scratch: a lane does not depend on who else races."""
+    from lessons.optimizers import readings
+
+    data, start, iters = ("book", P["n"].default, P["len"].default, P["seed"].default), (-1.2, 0.4), 120
+    entries = tuple((runner, tuple(settings.items())) for runner, settings in RACE_AT_DEFAULTS.items())
+    first = readings._racing(data, start, iters, entries)
+    moved = tuple(
+        (runner, tuple({**dict(s), "mu": 0.5}.items()) if runner == "momentum" else s) for runner, s in entries
+    )
+    second = readings._racing(data, start, iters, moved)
+    assert list(second) == list(RACE_AT_DEFAULTS)
+    assert [r for r in second if second[r] is first[r]] == [r for r in RACE_AT_DEFAULTS if r != "momentum"]
+    X, targets = counting.book_dataset()
+    whole = race.race(X, targets, start, {runner: dict(settings) for runner, settings in moved}, iters)
+    for runner, lane in second.items():
+        np.testing.assert_array_equal(lane.run.params, whole[runner].run.params)
+        np.testing.assert_array_equal(lane.run.costs, whole[runner].run.costs)
+        assert (
+            lane.run.diverged_at == whole[runner].run.diverged_at and lane.series.keys() == whole[runner].series.keys()
+        )
+        for name, series in lane.series.items():
+            np.testing.assert_array_equal(series, whole[runner].series[name])
+    assert not np.array_equal(second["momentum"].run.params, first["momentum"].run.params)
+
+
+def test_a_session_reads_the_race_once_per_setting():
+    """readings.remembered: what was made for the same arguments last time, made again when they change (also from
+    0.0 to -0.0, equal numbers but not the same start)."""
+    from lessons.optimizers import readings
+
+    made = []
+
+    def make(value):
+        made.append(value)
+        return [value]
+
+    first = readings.remembered("_test.slot", ((0.0, 1.0), 5), lambda: make(1))
+    assert readings.remembered("_test.slot", ((0.0, 1.0), 5), lambda: make(2)) is first and made == [1]
+    assert readings.remembered("_test.slot", ((-0.0, 1.0), 5), lambda: make(3)) == [3]
+    assert readings.remembered("_test.slot", ((0.0, 1.0), 5), lambda: make(4)) == [4] and made == [1, 3, 4]

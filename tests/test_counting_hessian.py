@@ -40,12 +40,22 @@ def test_hessian_matches_finite_differences_of_backward(book, U, W):
     assert relative_error(H, finite_difference_hessian(X, targets, U, W)) < 1e-6
 
 
-def test_hessian_on_random_data_matches_finite_differences():
-    X, targets = counting.make_dataset(30, 7, seed=3)
+@pytest.mark.parametrize("n_samples, seq_len", [(30, 7), (12, 1), (20, 2), (40, 20)])
+def test_hessian_on_random_data_matches_finite_differences(n_samples, seq_len):
+    """Other lengths too: one step (W does not reach the output), two, and twenty (W^19 and its derivatives)."""
+    X, targets = counting.make_dataset(n_samples, seq_len, seed=3)
     rng = np.random.default_rng(11)
     for U, W in rng.uniform(-1.5, 1.5, size=(5, 2)):
         H = counting.hessian(X, targets, U, W)
         assert relative_error(H, finite_difference_hessian(X, targets, U, W)) < 1e-6
+
+
+def test_the_hessians_entries_are_its_floats(book):
+    """What Newton's update reads in the fast engine (rnn_core.lockstep) is exactly what fit passes it."""
+    polynomials = counting.hessian_polynomials(*book)
+    for U, W in [BOOK["rprop_start"], (1.0, 1.0), (0.3, -1.2)]:
+        (h_uu, h_uw), (h_wu, h_ww) = counting.hessian(*book, U, W).tolist()
+        assert counting.hessian_entries(polynomials, U, W) == (h_uu, h_uw, h_ww) and h_wu == h_uw
 
 
 def test_hessian_at_the_optimum_has_its_closed_form(book):

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from rnn_core import counting, optim
 
@@ -306,6 +308,97 @@ def test_newton_step_on_a_singular_hessian_without_damping_takes_no_step_there()
     np.testing.assert_array_equal(step, [-0.5, 0.0])
     bad, eigenvalues = optim.newton_step(np.array([1.0, 1.0]), np.array([[np.inf, 0.0], [0.0, 1.0]]), 1.0)
     assert np.all(np.isnan(bad)) and np.all(np.isnan(eigenvalues))
+
+
+def eigh_step(g: np.ndarray, H: np.ndarray, damping: float) -> tuple[np.ndarray, np.ndarray]:
+    """-(|H| + damping I)^-1 g through LAPACK's eigensolver: H = V diag(l) V^T, so the step is V's columns
+    weighted by each one's share of g over |l| + damping (none where that is 0)."""
+    eigenvalues, V = np.linalg.eigh(H)
+    curvature = np.abs(eigenvalues) + damping
+    share = V.T @ g
+    weights = np.array([s / k if k > 0 else 0.0 for s, k in zip(share, curvature, strict=True)])
+    return -(V @ weights), eigenvalues
+
+
+def rotated(eigenvalues: tuple[float, float], angle: float) -> np.ndarray:
+    """The symmetric matrix with these eigenvalues, its eigenvectors turned by ``angle`` (rounded as computed)."""
+    c, s = math.cos(angle), math.sin(angle)
+    R = np.array([[c, -s], [s, c]])
+    H = R @ np.diag(eigenvalues) @ R.T
+    return np.array([[H[0, 0], H[1, 0]], [H[1, 0], H[1, 1]]])  # exactly symmetric
+
+
+# Eigenvalue sizes from 1e-100 to 1e100 (LAPACK rescales beyond about 1e146, which changes the last bits), the
+# smaller at least 1e-3 of the larger in size: at a condition number c the two computations may part by about
+# c times the rounding of one, and 1e3 x 1e-16 is well inside 1e-12.
+scales = st.integers(-100, 100).map(lambda e: 10.0**e)
+ratios = st.floats(1e-3, 1.0)
+signs = st.sampled_from((1.0, -1.0))
+angles = st.floats(0.0, math.pi)
+gradients = st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)).filter(lambda g: math.hypot(*g) > 1e-6)
+dampings = st.one_of(st.just(0.0), st.floats(1e-6, 10.0))  # in units of the larger curvature
+
+
+@st.composite
+def hessians(draw) -> tuple[np.ndarray, float]:
+    """(H, the size of its larger eigenvalue): definite or indefinite (independent signs), near-degenerate (the
+    two eigenvalues within 1e-9 of each other, relative), or with one exactly repeated eigenvalue."""
+    scale, kind = draw(scales), draw(st.sampled_from(("any", "indefinite", "near-degenerate", "repeated")))
+    first = draw(signs) * scale
+    if kind == "any":
+        second = draw(signs) * draw(ratios) * scale
+    elif kind == "indefinite":
+        second = -first * draw(ratios)
+    elif kind == "near-degenerate":
+        second = first * (1.0 + draw(st.floats(-1e-9, 1e-9)))
+    else:
+        second = first
+    return rotated((first, second), draw(angles)), scale
+
+
+@given(hessians(), gradients, dampings)
+def test_the_closed_form_saddle_free_step_is_eighs(drawn, g, damping):
+    H, scale = drawn
+    g = np.array(g)
+    step, eigenvalues = optim.newton_step(g, H, damping * scale)
+    expected, expected_eigenvalues = eigh_step(g, H, damping * scale)
+    assert np.linalg.norm(step - expected) <= 1e-12 * np.linalg.norm(expected)
+    assert np.max(np.abs(eigenvalues - expected_eigenvalues)) <= 1e-12 * np.max(np.abs(expected_eigenvalues))
+    assert eigenvalues[0] <= eigenvalues[1]
+
+
+entries = st.one_of(st.just(0.0), st.floats(1e-6, 1.0), st.floats(-1.0, -1e-6))  # times a scale
+
+
+@given(scales, entries, entries, entries, gradients, dampings)
+def test_the_closed_form_saddle_free_step_is_eighs_on_any_entries(scale, a, b, c, g, damping):
+    """Entries drawn directly (diagonal ones, zeros and sign patterns included), where H is not too close to
+    singular for the comparison to mean something (see above)."""
+    H = scale * np.array([[a, b], [b, c]])
+    expected, expected_eigenvalues = eigh_step(np.array(g), H, damping * scale)
+    sizes = np.abs(expected_eigenvalues) + damping * scale
+    assume(sizes.max() > 0 and sizes.min() >= 1e-3 * sizes.max())
+    step, eigenvalues = optim.newton_step(np.array(g), H, damping * scale)
+    assert np.linalg.norm(step - expected) <= 1e-12 * np.linalg.norm(expected)
+    assert np.max(np.abs(eigenvalues - expected_eigenvalues)) <= 1e-12 * np.max(np.abs(expected_eigenvalues))
+
+
+def test_the_closed_form_eigenvectors_diagonalise_h():
+    """symmetric_eigen's own contract: (cos, sin) is a unit eigenvector of the larger eigenvalue, (-sin, cos) of
+    the other: saddles (one with trace 0), a bowl, a cap, a diagonal, a matrix whose eigenvalues are equal."""
+    for a, b, c in (
+        (2.0, 3.0, -1.0),
+        (-4.0, 1.0, -3.0),
+        (1.0, 2.0, -1.0),
+        (-5.0, 0.0, 2.0),
+        (7.0, 0.0, 7.0),
+        (1e-3, -2e5, 3e5),
+    ):
+        big, small, cos, sin = optim.symmetric_eigen(a, b, c)
+        H, V = np.array([[a, b], [b, c]]), np.array([[cos, -sin], [sin, cos]])
+        assert abs(big) >= abs(small)
+        np.testing.assert_allclose(V.T @ V, np.eye(2), rtol=0, atol=1e-15)
+        np.testing.assert_allclose(V.T @ H @ V, np.diag([big, small]), rtol=0, atol=1e-12 * max(abs(big), 1.0))
 
 
 def test_newton_needs_the_hessian_and_chain_says_so():

@@ -649,9 +649,15 @@ def vector_table(rows: dict[str, np.ndarray], columns: tuple[str, str, str]) -> 
 # --- the race's rows as CSV, served at a media URL ------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
 def race_csv(data: tuple, start: tuple, iters: int, entries: tuple) -> bytes:
-    """The race's paths and costs (:func:`race_rows`) as CSV, 7 significant digits."""
+    """The race's paths and costs (:func:`race_rows`) as CSV, 7 significant digits (read once per move in a
+    session: :func:`readings.remembered`)."""
+    args = (data, start, iters, entries)
+    return readings.remembered("_optimizers.race_csv", args, lambda: _race_csv(*args))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _race_csv(data: tuple, start: tuple, iters: int, entries: tuple) -> bytes:
     return rows_csv(readings.racing(data, start, iters, entries))
 
 
@@ -897,21 +903,24 @@ def cost_post(spec: dict) -> dict:
     return _fit_width(spec)
 
 
-def cost_parts(args: tuple, goal: float, runner: str) -> tuple[tuple, dict, tuple]:
-    fill = {"url": race_url(args), "goal": goal_rows(goal), "x_end": max(args[2], 1)}
+def cost_parts(args: tuple, goal: float, runner: str, url: str | None = None) -> tuple[tuple, dict, tuple]:
+    """``url``: the race's CSV's (:func:`race_url`), when the caller has it: each look-up hashes the race's
+    settings."""
+    fill = {"url": race_url(args) if url is None else url, "goal": goal_rows(goal), "x_end": max(args[2], 1)}
     return (runner, goal > 0), fill, ()
 
 
-def cost_chart(lang: str, args: tuple, goal: float, runner: str) -> dict:
-    choices, fill, images = cost_parts(args, goal, runner)
+def cost_chart(lang: str, args: tuple, goal: float, runner: str, url: str | None = None) -> dict:
+    choices, fill, images = cost_parts(args, goal, runner, url)
     return cost_post(drawn(cost_shape(lang, *choices), fill, images))
 
 
 @charts.spec_cache(max_entries=32)
 def cost_charts(lang: str, args: tuple, goal: float) -> dict[str, dict]:
     """Every runner's small multiple of the cost chart (:func:`cost_chart`), ``{runner: spec}``: one cache look-up
-    for all (each hashes the race's settings)."""
-    return {runner: cost_chart(lang, args, goal, runner) for runner in runners_of(args)}
+    for all, and one of the race's CSV (each hashes the race's settings)."""
+    url = race_url(args)
+    return {runner: cost_chart(lang, args, goal, runner, url) for runner in runners_of(args)}
 
 
 @charts.spec_cache(max_entries=32)
@@ -920,9 +929,7 @@ def cost_figure(lang: str, args: tuple, goal: float, url: str) -> dict:
     race's CSV at ``url`` (the one the page drew, whose rows the menu holds): made only when saved, so built here
     with Altair."""
     panels = [
-        cost_build({**cost_parts(args, goal, runner)[1], "url": url}, runner, goal > 0, titled=True).properties(
-            width=300
-        )
+        cost_build(cost_parts(args, goal, runner, url)[1], runner, goal > 0, titled=True).properties(width=300)
         for runner in runners_of(args)
     ]
     return charts.vega_lite(alt.concat(*panels, columns=2))

@@ -13,7 +13,6 @@ from lessons.optimizers import readings as lesson
 from rnn_core import counting, optim, race
 from ui import charts, page, present, urlstate
 from ui.code_panel import under_the_hood
-from ui.exercise_box import exercise_box
 from ui.i18n import current_language, t
 from ui.numbers import integer, latex, num
 
@@ -31,15 +30,16 @@ st.session_state[lesson.SHARED] = lesson.shared(page.values())  # what sections 
 
 
 # Sections 1-2 are one fragment: section 1's settings decide the race that section 2 steps through, and a click
-# on the race's surface moves the start of both.
+# on the race's surface moves the start of both. Every section's fragment draws into its section's place
+# (:func:`ui.page.places`, at the end of the page); the exercise boxes after the places are the page's.
 @page.fragment
-def the_race() -> None:
+def the_race(race_place, step_place) -> None:
     lesson.clicked_start()  # before the start's widgets are drawn
     v = page.values()
     if lesson.shared(v) != st.session_state[lesson.SHARED]:
         st.rerun(scope="app")  # the data set, ξ* or plain descent's η changed: sections 3-5 read them too
     lang, names = current_language(), lesson.runner_names(race.RUNNERS)
-    with page.section("optimizers.race_header"):
+    with race_place:
         # 1. The race --------------------------------------------------------------------------------------
         page.prose("optimizers.race_text", lr=num(P["lr_sgd"].default), lr_mom=num(P["lr_mom"].default))
         data_controls(PAGE, P)
@@ -119,9 +119,11 @@ def the_race() -> None:
                 cost_panels(lang, args, v["goal"], csv)
                 st.caption(t("optimizers.cost_caption", low=num(oc.COST_DOMAIN[0]), high=num(oc.COST_DOMAIN[1])))
                 st.markdown(lesson.race_reading(lanes, lesson.runner_names(lanes), v["goal"], v["iters"]))
-        exercise_box(PAGE, "optimizers_race_winner")
 
-    stepping()
+    # A container of this fragment's own in section 2's place: the nested fragment's slot then belongs to this
+    # fragment, which redraws it at each of its runs (Streamlit reserves an outside place per writing fragment).
+    with step_place.container():
+        stepping()
 
 
 def cost_panels(lang: str, args: tuple, goal: float, csv: bytes) -> None:
@@ -145,47 +147,44 @@ def stepping() -> None:
     v = page.values()
     lanes = lesson.race_lanes(lesson.race_args(v), wait=False)
     if lanes is None:  # a long race, still in the server's queue: section 1 says where
-        with page.section("optimizers.step_header"):
-            st.info(t("optimizers.step_waits"), icon=":material/hourglass_top:")
+        st.info(t("optimizers.step_waits"), icon=":material/hourglass_top:")
         return
     last = max((len(lane.run.params) - 1 for lane in lanes.values()), default=0)
     playing = bool(st.session_state.get(lesson.PLAYING)) and last > 0
     st.session_state[lesson.PLAYING] = playing
-    with page.section("optimizers.step_header"):
-        page.prose("optimizers.step_text")
-        p1, p2, p3 = st.columns([1, 2, 2], vertical_alignment="bottom")
-        if not present.sets_hidden("it"):  # playing moves the iteration: not with its slider hidden
-            p1.button(
-                t("optimizers.pause") if playing else t("optimizers.play"),
-                key="optimizers_btn_play",
-                on_click=lesson.toggle_play,
-                args=(last,),
-                disabled=last == 0,
-                type="primary",
-                icon=":material/pause:" if playing else ":material/play_arrow:",
-            )
-        with p2:
+    page.prose("optimizers.step_text")
+    p1, p2, p3 = st.columns([1, 2, 2], vertical_alignment="bottom")
+    if not present.sets_hidden("it"):  # playing moves the iteration: not with its slider hidden
+        p1.button(
+            t("optimizers.pause") if playing else t("optimizers.play"),
+            key="optimizers_btn_play",
+            on_click=lesson.toggle_play,
+            args=(last,),
+            disabled=last == 0,
+            type="primary",
+            icon=":material/pause:" if playing else ":material/play_arrow:",
+        )
+    with p2:
+        urlstate.choice(
+            PAGE, P["speed"], t("optimizers.speed_label"), lambda o: lesson.speed_label(o, last), horizontal=True
+        )
+    racing_now = lesson.racing_now(v)
+    if racing_now:
+        focus_key = urlstate.key(PAGE, "focus")
+        if st.session_state[focus_key] not in racing_now:
+            st.session_state[focus_key] = racing_now[0]
+        with p3:
             urlstate.choice(
-                PAGE, P["speed"], t("optimizers.speed_label"), lambda o: lesson.speed_label(o, last), horizontal=True
+                PAGE,
+                dataclasses.replace(P["focus"], options=tuple(racing_now)),
+                t("optimizers.focus_label"),
+                lesson.runner_names(racing_now).get,
+                widget=st.selectbox,
             )
-        racing_now = lesson.racing_now(v)
-        if racing_now:
-            focus_key = urlstate.key(PAGE, "focus")
-            if st.session_state[focus_key] not in racing_now:
-                st.session_state[focus_key] = racing_now[0]
-            with p3:
-                urlstate.choice(
-                    PAGE,
-                    dataclasses.replace(P["focus"], options=tuple(racing_now)),
-                    t("optimizers.focus_label"),
-                    lesson.runner_names(racing_now).get,
-                    widget=st.selectbox,
-                )
-        if playing:
-            playing_steps()
-        else:
-            steps(playing=False)
-        exercise_box(PAGE, "optimizers_rprop_first_step")
+    if playing:
+        playing_steps()
+    else:
+        steps(playing=False)
 
 
 @lesson.every_tick(tuple(P.values()))
@@ -271,10 +270,10 @@ def steps(playing: bool) -> None:
 # 3. Clipping: its own fragment (threshold, iteration, the button). It reads ξ* from section 1, which reruns the
 # page when ξ* changes.
 @page.fragment
-def clipping() -> None:
+def clipping(place) -> None:
     v = page.values()
     lang, data = current_language(), lesson.data_args(v)
-    with page.section("optimizers.clip_header"):
+    with place:
         page.prose(
             "optimizers.clip_text",
             u0=num(BOOK["start"][0]),
@@ -355,15 +354,14 @@ def clipping() -> None:
             )
         st.markdown(lesson.clip_reading(data, threshold))
         st.markdown(lesson.clip_outcome(runs["norm"], v["goal"]) + " " + t("optimizers.clip_try"))
-        exercise_box(PAGE, "optimizers_clipped_step")
 
 
 # 4. Rprop: its own fragment (Δ₀ of the three variants). It reads the data set and ξ* from section 1.
 @page.fragment
-def rprop() -> None:
+def rprop(place) -> None:
     v = page.values()
     lang, data = current_language(), lesson.data_args(v)
-    with page.section("optimizers.rprop_header"):
+    with place:
         book = lesson.book_rprop()
         book_norms = np.hypot(book.run.grads[:, 0], book.run.grads[:, 1])
         page.prose(
@@ -407,15 +405,14 @@ def rprop() -> None:
         page.prose(
             "optimizers.variants_text", low=num(optim.PYTORCH_STEP_BOUNDS[0]), high=num(optim.PYTORCH_STEP_BOUNDS[1])
         )
-        exercise_box(PAGE, "optimizers_rprop_start")
 
 
 # 5. Second order: its own fragment (the point, the damping, the preset points). It reads the data set and plain
 # descent's η from section 1.
 @page.fragment
-def newton() -> None:
+def newton(place) -> None:
     v = page.values()
-    with page.section("optimizers.newton_header"):
+    with place:
         page.prose("optimizers.newton_text")
         f1, f2 = st.columns(2)
         f1.markdown(f"**{t('optimizers.formula_gradient')}**")
@@ -466,13 +463,22 @@ def newton() -> None:
         for sentence in lesson.newton_readings(here, names, v["ndamp"]):
             g2.markdown(sentence)
         page.prose("optimizers.newton_reading")
-        exercise_box(PAGE, "optimizers_curvature")
 
 
-the_race()
-clipping()
-rprop()
-newton()
+# The sections' fragments draw into the sections' places; the exercise boxes after them are the page's, so a move
+# does not redraw them (each is about fifteen elements and a nested fragment).
+race_place, step_place, clip_place, rprop_place, newton_place = page.places(
+    PAGE,
+    ("optimizers.race_header", "optimizers_race_winner"),
+    ("optimizers.step_header", "optimizers_rprop_first_step"),
+    ("optimizers.clip_header", "optimizers_clipped_step"),
+    ("optimizers.rprop_header", "optimizers_rprop_start"),
+    ("optimizers.newton_header", "optimizers_curvature"),
+)
+the_race(race_place, step_place)
+clipping(clip_place)
+rprop(rprop_place)
+newton(newton_place)
 under_the_hood(
     (race.make_optimizer, "optimizers.hood_make_optimizer"),
     (race.clipper, "optimizers.hood_clipper"),
@@ -507,8 +513,12 @@ under_the_hood(
     (optim.irprop_minus_step, "optimizers.hood_irprop_minus_step"),
     (race.distance_to_optimum, "optimizers.hood_distance_to_optimum"),
     (counting.hessian, "optimizers.hood_hessian"),
+    (counting.hessian_polynomials, "optimizers.hood_hessian_polynomials"),
+    (counting.hessian_entries, "optimizers.hood_hessian_entries"),
     (race.steps_at, "optimizers.hood_steps_at"),
     (optim.newton_step, "optimizers.hood_newton_step"),
+    (optim.saddle_free_step, "optimizers.hood_saddle_free_step"),
+    (optim.symmetric_eigen, "optimizers.hood_symmetric_eigen"),
     (optim.newton, "optimizers.hood_newton"),
     (race.step_verdict, "optimizers.hood_step_verdict"),
     (counting.cost_surface, "optimizers.hood_cost_surface"),

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -169,15 +173,63 @@ def dataset(data: tuple) -> tuple[np.ndarray, np.ndarray]:
     return X, targets
 
 
+def remembered(slot: str, args: tuple, make: Callable[[], Any]) -> Any:
+    """``make()``, or what it gave in this session for the same ``args`` when last asked (one per ``slot``).
+
+    Why: a move reads the race and its CSV about a dozen times (the race, its charts, the stepping section), and
+    each cache look-up hashes the race's settings, about 1 ms; comparing their ``repr`` costs 20 µs (``repr``,
+    not ``==``: -0.0 and 0.0 are equal, but not the same start). What is kept is the shared cache's object."""
+    key = repr(args)
+    last = st.session_state.get(slot)
+    if last is not None and last[0] == key:
+        return last[1]
+    value = make()
+    st.session_state[slot] = (key, value)
+    return value
+
+
 def racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
     """The race's lanes: from the work queue if it ran this race (a long one), else computed here and cached."""
-    queued = work_queue.ready(_race_job_key((data, start, iters, entries)))
-    return queued if queued is not None else _racing(data, start, iters, entries)
+    args = (data, start, iters, entries)
+    return remembered("_optimizers.racing", args, lambda: _queued_or_raced(args))
+
+
+def _queued_or_raced(args: tuple) -> dict[str, race.Lane]:
+    queued = work_queue.ready(_race_job_key(args))
+    return queued if queued is not None else _racing(*args)
+
+
+LANES_KEPT = 64 * len(race.RUNNERS)  # as many lanes as _racing keeps races
+
+
+@st.cache_resource(show_spinner=False)
+def raced_lanes() -> dict:
+    """Every race lane run in this process, by the ``repr`` of ``(data, start, iters, runner, settings)`` (not the
+    tuple: -0.0 equals 0.0), shared by every session; the oldest dropped past :data:`LANES_KEPT`. The lock guards
+    the dict: each session's script runs in its own thread."""
+    return {"lock": threading.Lock(), "lanes": OrderedDict()}
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
-    return _race(dataset(data), start, iters, entries)
+    """The race, running only the runners whose lane no earlier race ran: a lane is its runner's run alone
+    (:func:`rnn_core.race.race` gives each lane ``counting.fit``'s bits, tests/test_fit_many.py), so a move of
+    one runner's setting (half the race's controls) reruns that runner, not all seven."""
+    store = raced_lanes()
+    keys = {runner: repr((data, start, iters, runner, settings)) for runner, settings in entries}
+    with store["lock"]:
+        known = {runner: store["lanes"].get(key) for runner, key in keys.items()}
+    missing = tuple((runner, settings) for runner, settings in entries if known[runner] is None)
+    ran = _race(dataset(data), start, iters, missing) if missing else {}
+    lanes = {runner: ran[runner] if known[runner] is None else known[runner] for runner in keys}
+    with store["lock"]:
+        kept = store["lanes"]
+        for runner, key in keys.items():
+            kept[key] = lanes[runner]
+            kept.move_to_end(key)
+        while len(kept) > LANES_KEPT:
+            kept.popitem(last=False)
+    return lanes
 
 
 def _race(xy: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
