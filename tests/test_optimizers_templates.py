@@ -79,10 +79,10 @@ def test_every_chart_drawn_from_its_template_is_the_chart_altair_builds(lang, v,
             figure = F.FIGURES[name]
             post = figure.post or (lambda spec: spec)
             choices, fill, images = figure.parts(*arguments)
-            drawn = post(F.drawn(figure.shape(lang, *choices), fill, images))
+            drawn = post(charts.drawn(figure.shape(lang, *choices), fill, images))
             built = post(charts.vega_lite(figure.build(fill, *choices), fixed_size=figure.fixed_size, images=images))
             assert comparable(drawn) == comparable(built), name
-            assert F.PLACE not in json.dumps(comparable(drawn), default=str), name  # every value put in
+            assert charts.PLACE not in json.dumps(comparable(drawn), default=str), name  # every value put in
 
 
 def test_the_values_that_move_reach_the_spec():

@@ -5,9 +5,10 @@ Each chart drawn on a student's move is a template (:func:`ui.charts.template`):
 titles) is built and validated once per language and the few choices that decide it, and each draw only puts in
 what moves with the page's settings, with no Altair object: rows (data frames in :func:`ui.charts.slot` places)
 and the few values a chart holds in its spec (a CSV's URL, an axis's ends, a surface's picture and colour stops,
-the names in a legend), which the shape holds as :func:`at` placeholders and :func:`drawn` puts in. Every builder
-below takes ``fill``: None for the template, or the values themselves, which builds the same spec with Altair
-(what tests/test_optimizers_templates.py compares each draw with).
+the names in a legend), which the shape holds as :func:`ui.charts.place` placeholders and
+:func:`ui.charts.drawn` puts in. Every builder below takes ``fill``: None for the template, or the values
+themselves, which builds the same spec with Altair (what tests/test_optimizers_templates.py compares each draw
+with).
 
 The race's paths and costs travel once per race as a CSV file (:func:`race_rows`, served at a media URL), which
 the race chart, the cost chart and the stepping chart all read by URL: their specs are a few KB, and stepping
@@ -20,7 +21,6 @@ screen, so arrow charts keep equal x and y spans on a square plot. Titles and na
 from __future__ import annotations
 
 import base64
-import importlib
 import math
 from collections.abc import Callable
 from typing import NamedTuple
@@ -55,57 +55,14 @@ RACE_FIELDS = ("s", "u", "w", "c")  # the race's numeric columns (r, the runner 
 SURFACE_HEIGHT, STEP_HEIGHT = 460, 380  # the race's surface and the stepping chart follow the width
 SPAN = (-params.LIMIT, params.LIMIT)  # the race's surface: U and W across it
 COST_DOMAIN = (1e-12, 1e8)  # the cost chart's log axis
-PLACE = "rnnlab_place_"  # how a template marks a value it holds in its spec, put in at each draw (see at())
-_ALTAIR_API = importlib.import_module(alt.Chart.__module__)  # its _dataset_name: how Altair names inline data
 
 
 # --- templates: a shape built once, what moves put in at each draw --------------------------------------------
 
 
-def at(fill: dict | None, name: str):
-    """A value that moves with the page's settings and sits in the chart's spec (a URL, an axis's end, inline
-    rows): ``fill[name]``, or with ``fill`` None (a template) a placeholder that :func:`drawn` replaces."""
-    return PLACE + name if fill is None else fill[name]
-
-
 def rows(fill: dict | None, name: str) -> pd.DataFrame | alt.NamedData:
     """A chart's rows: ``fill[name]`` (a data frame), or with ``fill`` None (a template) the slot they go in."""
     return charts.slot(name) if fill is None else fill[name]
-
-
-def placed(spec: dict, values: dict) -> dict:
-    """``spec`` with every :func:`at` placeholder replaced by its value: in place where it stands (a URL, a
-    scale's end), and an inline data set (which Altair moves to the spec's ``datasets``, named by its content)
-    under the name Altair gives its real rows. Copies what it changes: the template's spec is shared."""
-    datasets, renamed = {}, {}
-    for name, data in spec.get("datasets", {}).items():
-        if isinstance(data, str) and data.startswith(PLACE):
-            data = values[data[len(PLACE) :]]
-            renamed[name] = _ALTAIR_API._dataset_name(data)
-            name = renamed[name]
-        datasets[name] = data
-
-    def put(node):
-        if isinstance(node, str):
-            return values[node[len(PLACE) :]] if node.startswith(PLACE) else node
-        if isinstance(node, dict):
-            if len(node) == 1 and node.get("name") in renamed:
-                return {"name": renamed[node["name"]]}
-            return {key: put(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [put(value) for value in node]
-        return node
-
-    out = {key: (value if key in (charts.IMAGES, "description") else put(value)) for key, value in spec.items()}
-    out["datasets"] = datasets
-    return out
-
-
-def drawn(shape: charts.Template, fill: dict, images: tuple = ()) -> dict:
-    """The spec of a template drawn with ``fill``: its data frames in their slots (:func:`ui.charts.filled`, which
-    writes the text alternative from them) and the rest of its values in their places (:func:`placed`)."""
-    frames = {name: fill[name] for _, name in shape.slots}
-    return placed(charts.filled(shape, frames, images), fill)
 
 
 def stack(*layers: alt.TopLevelMixin | None) -> alt.LayerChart:
@@ -599,7 +556,7 @@ def gradient_plane(
     """Gradient vectors drawn from the origin of the (dxi/dU, dxi/dW) plane (:func:`arrow_frames`), over the axes
     and the clipping region (:func:`outline_frames`), in the square window from ``fill["low"]`` to ``fill["high"]``
     on both axes."""
-    domain = [at(fill, "low"), at(fill, "high")]
+    domain = [charts.place(fill, "low"), charts.place(fill, "high")]
     xy = {
         "x": alt.X("x:Q", title=x_title, scale=alt.Scale(domain=domain, nice=False)),
         "y": alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=domain, nice=False)),
@@ -780,19 +737,22 @@ def surface_chart(
     both axes (the race's), or over the window ``fill`` gives; clickable cell by cell (``selection``, a
     readings.GRID square grid over ``span``); with ``fit_width``, no width of its own (its container's)."""
     if span is None:
-        x_domain, y_domain = [at(fill, "x0"), at(fill, "x1")], [at(fill, "y0"), at(fill, "y1")]
+        x_domain, y_domain = (
+            [charts.place(fill, "x0"), charts.place(fill, "x1")],
+            [charts.place(fill, "y0"), charts.place(fill, "y1")],
+        )
     else:
         x_domain = y_domain = list(span)
     x_axis = alt.X("x:Q", title="U", scale=alt.Scale(domain=x_domain, nice=False, zero=False))
     y_axis = alt.Y("y:Q", title="W", scale=alt.Scale(domain=y_domain, nice=False, zero=False))
     picture = (
-        alt.Chart(alt.Data(values=at(fill, "picture")))
+        alt.Chart(alt.Data(values=charts.place(fill, "picture")))
         .mark_image(aspect=False, smooth=False)
         .encode(x=x_axis, x2=alt.X2("x2:Q"), y=y_axis, y2=alt.Y2("y2:Q"), url=alt.Url("url:N"))
     )
-    stops = [at(fill, f"stop{k}") for k in range(len(surfaces.VIRIDIS))]
+    stops = [charts.place(fill, f"stop{k}") for k in range(len(surfaces.VIRIDIS))]
     legend = (
-        alt.Chart(alt.Data(values=at(fill, "legend")))
+        alt.Chart(alt.Data(values=charts.place(fill, "legend")))
         .mark_point(opacity=0, size=0)
         .encode(
             x=x_axis,
@@ -851,7 +811,9 @@ def race_build(fill: dict | None, runners: tuple) -> alt.LayerChart:
     )
     names, titles = readings.runner_names(runners), {"name_title": t("optimizers.optimizer")}
     paths = (
-        path_lines(csv_data(at(fill, "url")), names, step_title=t("common.iteration"), **titles) if runners else None
+        path_lines(csv_data(charts.place(fill, "url")), names, step_title=t("common.iteration"), **titles)
+        if runners
+        else None
     )
     chart = stack(heat, paths, markers(rows(fill, "points"), t("optimizers.point_title")))
     chart = chart.resolve_scale(color="independent", strokeDash="independent")  # see SURFACE_AND_PATHS
@@ -876,21 +838,21 @@ def race_parts(args: tuple) -> tuple[tuple, dict, tuple]:
 @charts.spec_cache(max_entries=32)
 def race_chart(lang: str, args: tuple) -> dict:
     choices, fill, images = race_parts(args)
-    return race_post(drawn(race_shape(lang, *choices), fill, images))
+    return race_post(charts.drawn(race_shape(lang, *choices), fill, images))
 
 
 def cost_build(fill: dict | None, runner: str, with_goal: bool, titled: bool = False) -> alt.LayerChart:
     """One small multiple of the cost chart: ``runner``'s cost over the iterations (all panels share axes)."""
     return cost_panel(
-        csv_data(at(fill, "url")),
+        csv_data(charts.place(fill, "url")),
         runner,
         t(readings.NAMES[runner]) if titled else "",
-        at(fill, "goal") if with_goal else None,
+        charts.place(fill, "goal") if with_goal else None,
         x_title=t("common.iteration"),
         y_title=t("optimizers.cost_axis"),
         goal_title=t("optimizers.goal_label"),
         y_domain=COST_DOMAIN,
-        x_end=at(fill, "x_end"),
+        x_end=charts.place(fill, "x_end"),
     )
 
 
@@ -912,7 +874,7 @@ def cost_parts(args: tuple, goal: float, runner: str, url: str | None = None) ->
 
 def cost_chart(lang: str, args: tuple, goal: float, runner: str, url: str | None = None) -> dict:
     choices, fill, images = cost_parts(args, goal, runner, url)
-    return cost_post(drawn(cost_shape(lang, *choices), fill, images))
+    return cost_post(charts.drawn(cost_shape(lang, *choices), fill, images))
 
 
 @charts.spec_cache(max_entries=32)
@@ -942,7 +904,9 @@ def step_build(fill: dict | None, runners: tuple) -> alt.LayerChart:
     heat = surface_chart(fill, value_title=t("optimizers.log_cost"), size=STEP_HEIGHT, span=SPAN, fit_width=True)
     names = readings.runner_names(runners)
     titles = {"name_title": t("optimizers.optimizer"), "step_title": t("common.iteration")}
-    paths = path_lines(csv_data(at(fill, "url")), names, point_size=10, legend="bottom", stepping=True, **titles)
+    paths = path_lines(
+        csv_data(charts.place(fill, "url")), names, point_size=10, legend="bottom", stepping=True, **titles
+    )
     return (
         stack(heat, paths)
         .properties(height=STEP_HEIGHT, usermeta={"embedOptions": {"renderer": "canvas"}})  # thousands of dots
@@ -967,7 +931,7 @@ def step_parts(args: tuple) -> tuple[tuple, dict, tuple]:
 @charts.spec_cache(max_entries=32)
 def step_chart(lang: str, args: tuple) -> dict:
     choices, fill, images = step_parts(args)
-    return step_post(drawn(step_shape(lang, *choices), fill, images))
+    return step_post(charts.drawn(step_shape(lang, *choices), fill, images))
 
 
 def show_steps(lang: str, args: tuple, i: int, where=st, save: bool = True, csv: bytes | None = None) -> None:
@@ -1001,7 +965,7 @@ def norm_build(fill: dict | None) -> alt.LayerChart:
     dashes = dict(zip(names.values(), ([1, 0], [7, 3], [2, 2]), strict=True))
     return stack(
         runner_lines(
-            csv_data(at(fill, "url"), numbers=("s", "g")),
+            csv_data(charts.place(fill, "url"), numbers=("s", "g")),
             colours,
             "g",
             x="s",
@@ -1036,7 +1000,7 @@ def norm_parts(data: tuple, threshold: float, iteration: int) -> tuple[tuple, di
 @charts.spec_cache(max_entries=64)
 def norm_chart(lang: str, data: tuple, threshold: float, iteration: int) -> dict:
     choices, fill, images = norm_parts(data, threshold, iteration)
-    return drawn(norm_shape(lang, *choices), fill, images)
+    return charts.drawn(norm_shape(lang, *choices), fill, images)
 
 
 def plane_colours() -> dict[str, str]:
@@ -1073,7 +1037,7 @@ def plane_parts(data: tuple, threshold: float, iteration: int, by: str) -> tuple
 @charts.spec_cache(max_entries=64)
 def plane_chart(lang: str, data: tuple, threshold: float, iteration: int, by: str) -> dict:
     choices, fill, images = plane_parts(data, threshold, iteration, by)
-    return drawn(plane_shape(lang, *choices), fill, images)
+    return charts.drawn(plane_shape(lang, *choices), fill, images)
 
 
 def delta_build(fill: dict | None, weight: str) -> alt.Chart:
@@ -1119,7 +1083,7 @@ def delta_parts(data: tuple, step0: float, weight: str) -> tuple[tuple, dict, tu
 @charts.spec_cache(max_entries=32)
 def delta_chart(lang: str, data: tuple, step0: float, weight: str) -> dict:
     choices, fill, images = delta_parts(data, step0, weight)
-    return drawn(delta_shape(lang, *choices), fill, images)
+    return charts.drawn(delta_shape(lang, *choices), fill, images)
 
 
 NEWTON_COLOURS = ("#D55E00", "#000000", "#56B4E9")  # the gradient step, Newton's step, the damped one
@@ -1128,7 +1092,7 @@ NEWTON_COLOURS = ("#D55E00", "#000000", "#56B4E9")  # the gradient step, Newton'
 def newton_build(fill: dict | None) -> alt.LayerChart:
     """Section 5: the cost surface around the point (readings.LOCAL each way) with the three steps from it. The
     steps' names carry η and δ: the legend's names are values (``name0``...)."""
-    names = [at(fill, f"name{k}") for k in range(len(NEWTON_COLOURS))]
+    names = [charts.place(fill, f"name{k}") for k in range(len(NEWTON_COLOURS))]
     heat = surface_chart(fill, value_title=t("optimizers.log_cost"), size=280)
     chart = newton_window(
         heat,
@@ -1165,7 +1129,7 @@ def newton_parts(data: tuple, U: float, W: float, lr: float, damping: float) -> 
 @charts.spec_cache(max_entries=64)
 def newton_chart(lang: str, data: tuple, U: float, W: float, lr: float, damping: float) -> dict:
     choices, fill, images = newton_parts(data, U, W, lr, damping)
-    return newton_post(drawn(newton_shape(lang, *choices), fill, images))
+    return newton_post(charts.drawn(newton_shape(lang, *choices), fill, images))
 
 
 class Figure(NamedTuple):
