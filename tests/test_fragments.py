@@ -43,19 +43,24 @@ def test_moving_a_control_reruns_only_its_section(server, path):
             assert moved.fragment_id, f"{key} is not drawn inside a fragment"
             assert other.fragment_id and other.fragment_id != moved.fragment_id
             other_paths = {p for p, rec in client.elements.items() if rec.fragment_id == other.fragment_id}
+            boxes = {w.fragment_id for w in client.widgets.values() if w.key.startswith("exercise.")}
             result = await client.move(moved, value)
-            return first, result, other_paths, client.query_string, other.fragment_id
+            return first, result, other_paths, client.query_string, other.fragment_id, boxes
 
-    first, result, other_paths, query, other_fragment = run(scenario())
+    first, result, other_paths, query, other_fragment, boxes = run(scenario())
     assert result.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"
     assert result.exceptions == []
     main = [d for d in result.deltas if d.delta_path[:1] == (0,)]
     assert main, "the moved section drew nothing"
-    # Every element the move sent was drawn by a fragment run (the moved section, or a fragment inside it such as
-    # an exercise box); none of the other section's elements was resent.
+    # Every element the move sent was drawn by a fragment run (the moved section, or a fragment inside it); none
+    # of the other section's elements was resent.
     assert all(d.fragment_id for d in main), [d.element_type for d in main if not d.fragment_id]
     assert not {d.delta_path for d in main} & other_paths
     assert other_fragment not in {d.fragment_id for d in main}
+    # The section's exercise boxes are the page's, not the section's: a move does not redraw them (each is about
+    # fifteen elements; redrawing them was a quarter of a move's server time).
+    assert boxes, "the page drew no exercise box"
+    assert not boxes & {d.fragment_id for d in main}, "a move redrew exercise boxes"
     assert result.bytes < first.bytes / 2
     # The URL follows the fragment's value (the share link is rewritten from the same values).
     assert parse_qs(query)[key.split(".")[1]] == [repr(float(value))]
