@@ -157,7 +157,7 @@ def exact_state(w: float, b: float, T: int = HORIZON) -> float:
         return float(x)
 
 
-def _float_guess(w: float, lo: float, hi: float, T: int) -> float:
+def float_guess(w: float, lo: float, hi: float, T: int) -> float:
     """Where float64 sees x_T change sign along b in [lo, hi] (x_T increases with b for w > 0): a bisection in
     plain Python floats (50 steps cost ~10 us; an exact x_T costs ~1 ms). Float64 is wrong right at the wall (each
     step there multiplies a rounding error by up to 2.5), so this is only a guess, a few ulps or more off."""
@@ -175,7 +175,7 @@ def _float_guess(w: float, lo: float, hi: float, T: int) -> float:
     return lo
 
 
-def _exact_bracket(w: float, lo: float, hi: float, guess: float, T: int) -> tuple[float, float] | None:
+def exact_bracket(w: float, lo: float, hi: float, guess: float, T: int) -> tuple[float, float] | None:
     """A bracket [a, c] inside [lo, hi] whose ends' exact x_T are < 0 and > 0: a starts at ``guess`` and c at the
     next float (when float64 guessed right, the answer), each moved away from the guess by a step that grows
     16-fold from one ulp until its exact sign is right; None if an end reaches lo or hi without it."""
@@ -192,7 +192,7 @@ def _exact_bracket(w: float, lo: float, hi: float, guess: float, T: int) -> tupl
     return ends[0], ends[1]
 
 
-def _bisect(w: float, lo: float, hi: float, sign_lo: float, T: int) -> float:
+def exact_bisection(w: float, lo: float, hi: float, sign_lo: float, T: int) -> float:
     """Bisect [lo, hi] on the sign of the exact x_T down to adjacent floats; return the end on ``sign_lo``'s side."""
     for _ in range(200):
         mid = 0.5 * (lo + hi)
@@ -213,21 +213,21 @@ def wall_point(w: float, b_low: float, b_high: float, T: int = HORIZON) -> float
     exactly enough to have the right sign there (:func:`exact_state`). Returns None when sigma(x_T) - 1/2 has the
     same sign at both ends.
 
-    For w > 0 a float64 bisection first guesses where the crossing is (:func:`_float_guess`, ~1 ms); a bracket
-    around the guess whose ends' exact x_T are below 0 and above (:func:`_exact_bracket`) holds the crossing,
+    For w > 0 a float64 bisection first guesses where the crossing is (:func:`float_guess`, ~1 ms); a bracket
+    around the guess whose ends' exact x_T are below 0 and above (:func:`exact_bracket`) holds the crossing,
     as x_T is monotone in b and crosses once; the exact bisection finishes there, in a few ulps (2 to 4 exact x_T
     on the page's slider instead of ~60), and lands on the same float a bisection of the whole range would
     (tests/test_cliff.py checks it). Without such a bracket (or for w <= 0), the whole range is bisected exactly.
     """
     lo, hi = float(b_low), float(b_high)
     if w > 0 and np.isfinite(w) and np.isfinite(lo) and np.isfinite(hi) and lo < hi:
-        bracket = _exact_bracket(w, lo, hi, _float_guess(float(w), lo, hi, T), T)
+        bracket = exact_bracket(w, lo, hi, float_guess(float(w), lo, hi, T), T)
         if bracket is not None:
-            return _bisect(w, *bracket, -1.0, T)
+            return exact_bisection(w, *bracket, -1.0, T)
     f_lo, f_hi = exact_state(w, lo, T), exact_state(w, hi, T)  # x_T: its sign
     if np.sign(f_lo) == np.sign(f_hi) or not (np.isfinite(f_lo) and np.isfinite(f_hi)):
         return None
-    return _bisect(w, lo, hi, np.sign(f_lo), T)
+    return exact_bisection(w, lo, hi, np.sign(f_lo), T)
 
 
 def wall_sides(w: float, b_wall: float, side: float, T: int = HORIZON) -> tuple[float, float]:

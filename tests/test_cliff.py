@@ -239,7 +239,7 @@ def test_wall_point_is_right_whatever_float64_guesses(monkeypatch, guess):
         "far below": expected - 1.0,
         "next to it": float(np.nextafter(expected, np.inf)),
     }[guess]
-    monkeypatch.setattr(cliff, "_float_guess", lambda *a: wrong)
+    monkeypatch.setattr(cliff, "float_guess", lambda *a: wrong)
     assert cliff.wall_point(w, b_low, b_high) == expected
 
 
