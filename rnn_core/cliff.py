@@ -237,18 +237,28 @@ def wall_sides(w: float, b_wall: float, side: float, T: int = HORIZON) -> tuple[
     return float(error(w, b_wall - side, T)), float(error(w, b_wall + side, T))
 
 
-def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: int = HORIZON) -> dict:
+def gradient_step(
+    w: float,
+    b: float,
+    lr: float,
+    clip: float | None = None,
+    T: int = HORIZON,
+    known: tuple[float, float, float] | None = None,
+) -> dict:
     """One gradient-descent step from (w, b), optionally with norm clipping, and where it lands.
 
     Clipping follows Pascanu et al.'s Algorithm 1: if ``||g|| >= clip``, ``g <- clip g / ||g||``. The error and
-    the gradient at both ends are computed exactly enough to be right on the wall (:func:`exact_error_and_gradient`).
+    the gradient at both ends are computed exactly enough to be right on the wall (:func:`exact_error_and_gradient`);
+    ``known``: ``(E, dE/dw, dE/db)`` at (w, b) as that function gave them, when the caller has them already (a step
+    from the same point, or from where another step landed: each costs ~1 ms).
 
     Returns:
         dict with ``start`` (w, b), ``error``, ``gradient`` (dE/dw, dE/db), ``grad_norm``, ``clipped`` (bool),
-        ``step`` (dw, db) = -lr g (g clipped if it was), ``step_norm``, ``end`` (w, b) after the step and
-        ``end_error``; ``finite``: False when the gradient overflowed (then ``step`` is (0, 0): no step).
+        ``step`` (dw, db) = -lr g (g clipped if it was), ``step_norm``, ``end`` (w, b) after the step,
+        ``end_error`` and ``end_gradient`` there; ``finite``: False when the gradient overflowed (then ``step`` is
+        (0, 0): no step).
     """
-    _, E, gw, gb = exact_error_and_gradient(w, b, T)
+    E, gw, gb = known if known is not None else exact_error_and_gradient(w, b, T)[1:]
     finite = bool(np.isfinite(gw) and np.isfinite(gb))
     with np.errstate(over="ignore"):
         grad_norm = float(np.hypot(gw, gb)) if finite else float("inf")
@@ -258,6 +268,7 @@ def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: i
     end = (float(w) + step[0], float(b) + step[1])
     with np.errstate(over="ignore"):
         step_norm = float(np.hypot(*step))
+    _, end_error, end_gw, end_gb = exact_error_and_gradient(end[0], end[1], T)
     return {
         "start": (float(w), float(b)),
         "error": E,
@@ -267,7 +278,8 @@ def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: i
         "step": step,
         "step_norm": step_norm,
         "end": end,
-        "end_error": exact_error_and_gradient(end[0], end[1], T)[1],
+        "end_error": end_error,
+        "end_gradient": (end_gw, end_gb),
         "finite": finite,
     }
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from strategies import settings_of
 
 from lessons.gradients import params, readings
-from rnn_core import counting, memory_probe, vanilla
+from rnn_core import cliff, counting, memory_probe, vanilla
 from ui.i18n import catalog
 from ui.numbers import num
 
@@ -399,6 +399,19 @@ def test_section_4_cliff_claims_hold_at_random_settings(setting):
         assert study["clipped"]["step_norm"] == pytest.approx(lr * clip, rel=1e-9)
     elif grad < clip * (1 - 1e-9):
         assert written_from(clip_text, "gradients.cliff_not_clipped")
+
+
+@settings(max_examples=10)
+@given(settings_of(CLIFF))
+def test_section_4_study_is_three_gradient_steps_computed_afresh(setting):
+    # the study reuses the exact error and gradient it already has (issue 23): the same floats as three steps
+    # each computed from scratch
+    w, lr, clip = setting["cliff_w"], setting["lr"], setting["clip"]
+    study = readings.cliff_study(w, lr, clip)
+    plain = cliff.gradient_step(w, study["wall_b"], lr)
+    assert study["plain"] == plain
+    assert study["clipped"] == cliff.gradient_step(w, study["wall_b"], lr, clip=clip)
+    assert study["after"] == cliff.gradient_step(*plain["end"], lr)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -247,3 +247,15 @@ def test_wall_point_is_right_whatever_float64_guesses(monkeypatch, guess):
 @given(st.floats(-3.0, 12.0), st.floats(-7.0, 1.0))
 def test_exact_state_is_exact_error_and_gradients_x_T(w, b):
     assert cliff.exact_state(w, b) == cliff.exact_error_and_gradient(w, b)[0]
+
+
+@pytest.mark.parametrize("clip", [None, 0.5])
+def test_a_step_given_what_it_starts_from_is_the_step_computed_afresh(clip):
+    w = 7.0
+    b = cliff.wall_point(w, *params.CLIFF_B_RANGE)
+    afresh = cliff.gradient_step(w, b, lr=0.05, clip=clip)
+    assert cliff.gradient_step(w, b, lr=0.05, clip=clip, known=cliff.exact_error_and_gradient(w, b)[1:]) == afresh
+    assert afresh["end_gradient"] == cliff.exact_error_and_gradient(*afresh["end"])[2:]
+    # what it is given is what it uses: a wrong gradient takes another step
+    wrong = cliff.gradient_step(w, b, lr=0.05, clip=clip, known=(afresh["error"], 1.0, -1.0))
+    assert wrong["gradient"] == (1.0, -1.0) and wrong["end"] != afresh["end"]
