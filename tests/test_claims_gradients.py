@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import settings_of
 
-from lessons.gradients import params, readings
+from lessons.gradients import figures, params, readings
 from rnn_core import cliff, counting, memory_probe, vanilla
 from ui.i18n import catalog
 from ui.numbers import num
@@ -227,6 +227,16 @@ def test_probe_readout_falls_back_to_lstsq_when_the_design_is_ill_conditioned():
     V_ref, c_ref = own_readout(H, target)
     np.testing.assert_allclose(np.append(V[:, 0], c), np.append(V_ref, c_ref), rtol=1e-12, atol=1e-14)
     assert V[0, 0] == pytest.approx(V[3, 0], rel=1e-12)  # the minimum norm splits the weight between the twins
+
+
+@settings(max_examples=8)
+@given(settings_of(MEMORY))
+def test_the_memory_charts_series_are_their_rows_in_order(setting):
+    # figures.first_seen reads a column's distinct values without a Python loop over its rows: the same list
+    trace, reach = figures.memory_rows(setting["mem_rho"], setting["mem_len"], setting["mem_seed"])
+    for rows in (trace, reach, trace.iloc[::-1]):
+        assert figures.first_seen(rows["series"]) == list(dict.fromkeys(rows["series"]))
+        assert figures.first_seen(rows["dash"]) == list(dict.fromkeys(rows["dash"]))
 
 
 # --- sections 1 and 2 at random settings -----------------------------------------------------------------------
