@@ -8,7 +8,9 @@ Issue 23 (a class sends values no one sent before), CPU time (``time.process_tim
 - ``--sections N``: what each control's fragment computes (studies, sentences, chart specs), N random moves on
   the control's grid from the defaults: the lesson's own part of a move, which a server reruns alone;
 - ``--moves N``: an AppTest rerun of the whole page after N random moves of each control (an upper bound);
-- ``--first-view``: a new visitor's first view after the first visitor, beside AppTest's own cost of one.
+- ``--first-view``: a new visitor's first view after the first visitor, beside AppTest's own cost of one;
+- ``--extremes``: the two heavy calls a move can miss the cache on, at the sliders' ends and defaults
+  (``wall_point`` at w 4.5, 6, 9; ``running_mean_probe`` at T 10, 60, 200 x rho 0.5, 0.9, 1.5), best of 5 ms.
 """
 
 from __future__ import annotations
@@ -73,6 +75,22 @@ def main() -> None:
     for name, call in cases.items():
         print(f"{name:45s} {best_ms(call):8.2f} ms")
     bench_page()
+
+
+def bench_extremes() -> dict:
+    """``wall_point`` and ``running_mean_probe`` at the page's extreme and default settings, best of 5, in ms."""
+    b_low, b_high = params.CLIFF_B_RANGE
+    probe = dict(hidden=params.MEM_HIDDEN, n=params.MEM_SEQUENCES, levels=params.MEM_LEVEL_RANGE)
+    result = {}
+    for w in (4.5, 6.0, 9.0):
+        result[f"wall_point w {w}"] = best_ms(lambda w=w: cliff.wall_point(w, b_low, b_high))
+    for T in (10, 60, 200):
+        for rho in (0.5, 0.9, 1.5):
+            call = lambda rho=rho, T=T: memory_probe.running_mean_probe(rho, T, 0, **probe)  # noqa: E731
+            result[f"running_mean_probe T {T}, rho {rho}"] = best_ms(call)
+    for name, ms in result.items():
+        print(f"{name:45s} {ms:8.2f} ms")
+    return result
 
 
 def bench_page(script: str = "lessons/gradients/page.py", reruns: int = 30) -> None:
@@ -249,8 +267,11 @@ if __name__ == "__main__":
     parser.add_argument("--control", action="append", help="only this control (repeatable)")
     parser.add_argument("--first-view", action="store_true", help="time a new visitor's first view instead")
     parser.add_argument("--sections", type=int, default=0, help="time this many moves of each control's section work")
+    parser.add_argument("--extremes", action="store_true", help="time the heavy calls at the sliders' ends instead")
     args = parser.parse_args()
-    if args.sections:
+    if args.extremes:
+        bench_extremes()
+    elif args.sections:
         bench_section_moves(args.sections)
     elif args.first_view:
         bench_first_view()

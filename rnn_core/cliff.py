@@ -28,6 +28,7 @@ map has one fixed point and E only has a smooth valley where sigma(x_50) = 0.7. 
 from __future__ import annotations
 
 import decimal
+import math
 
 import numpy as np
 
@@ -140,27 +141,93 @@ def cross_section(start: tuple[float, float], end: tuple[float, float], n: int =
     return {"s": s, "w": w, "b": b, "error": E, "slope": slope}
 
 
-def wall_point(w: float, b_low: float, b_high: float, T: int = HORIZON) -> float | None:
-    """The b in [b_low, b_high] where, at this w, sigma(x_T) crosses 1/2: a point on the face of the wall.
+def exact_state(w: float, b: float, T: int = HORIZON) -> float:
+    """x_T at one point (w, b) (floats, taken as exact), as :func:`exact_error_and_gradient` computes it (the same
+    decimal operations in the same order, so the same float), without the tangents (the exponentials cost the most:
+    ~1.1 ms against 1.2)."""
+    if not (np.isfinite(w) and np.isfinite(b)):
+        return float("nan")
+    with decimal.localcontext() as ctx:
+        ctx.prec = EXACT_DIGITS
+        w_, b_ = decimal.Decimal(float(w)), decimal.Decimal(float(b))
+        x, one = decimal.Decimal(X0), decimal.Decimal(1)
+        for _ in range(T):
+            s = one / (one + (-x).exp()) if x > -1000 else decimal.Decimal(0)  # sig(x), as in the full version
+            x = w_ * s + b_
+        return float(x)
 
-    For w > 0, x_T increases with b, so bisection finds the crossing to the last bit of a float (the wall is
-    far thinner than any grid); x_T is computed exactly enough to have the right sign there
-    (:func:`exact_error_and_gradient`). Returns None when sigma(x_T) - 1/2 has the same sign at both ends.
-    """
-    lo, hi = float(b_low), float(b_high)
-    f_lo, f_hi = exact_error_and_gradient(w, lo, T)[0], exact_error_and_gradient(w, hi, T)[0]  # x_T: its sign
-    if np.sign(f_lo) == np.sign(f_hi) or not (np.isfinite(f_lo) and np.isfinite(f_hi)):
-        return None
+
+def float_guess(w: float, lo: float, hi: float, T: int) -> float:
+    """Where float64 sees x_T change sign along b in [lo, hi] (x_T increases with b for w > 0): a bisection in
+    plain Python floats (50 steps cost ~10 us; an exact x_T costs ~1 ms). Float64 is wrong right at the wall (each
+    step there multiplies a rounding error by up to 2.5), so this is only a guess, a few ulps or more off."""
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        x = X0
+        for _ in range(T):
+            x = w * (0.5 + 0.5 * math.tanh(0.5 * x)) + mid  # w sigma(x) + b; tanh cannot overflow
+        if x < 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def exact_bracket(w: float, lo: float, hi: float, guess: float, T: int) -> tuple[float, float] | None:
+    """A bracket [a, c] inside [lo, hi] whose ends' exact x_T are < 0 and > 0: a starts at ``guess`` and c at the
+    next float (when float64 guessed right, the answer), each moved away from the guess by a step that grows
+    16-fold from one ulp until its exact sign is right; None if an end reaches lo or hi without it."""
+    ulp = abs(float(np.spacing(guess)))  # np.spacing is negative below 0
+    ends = []
+    for end, direction in ((guess, -1.0), (min(hi, float(np.nextafter(guess, np.inf))), 1.0)):
+        step = ulp
+        while np.sign(exact_state(w, end, T)) != direction:  # below 0 at the lower end, above at the upper
+            if end in (lo, hi):
+                return None
+            end = max(lo, end - step) if direction < 0 else min(hi, end + step)
+            step *= 16.0
+        ends.append(end)
+    return ends[0], ends[1]
+
+
+def exact_bisection(w: float, lo: float, hi: float, sign_lo: float, T: int) -> float:
+    """Bisect [lo, hi] on the sign of the exact x_T down to adjacent floats; return the end on ``sign_lo``'s side."""
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         if mid in (lo, hi):  # adjacent floats: as close as float64 can get
             break
-        f_mid = exact_error_and_gradient(w, mid, T)[0]
-        if np.sign(f_mid) == np.sign(f_lo):
-            lo, f_lo = mid, f_mid
+        if np.sign(exact_state(w, mid, T)) == sign_lo:
+            lo = mid
         else:
             hi = mid
     return lo
+
+
+def wall_point(w: float, b_low: float, b_high: float, T: int = HORIZON) -> float | None:
+    """The b in [b_low, b_high] where, at this w, sigma(x_T) crosses 1/2: a point on the face of the wall.
+
+    For w > 0, x_T increases with b, so bisection finds the crossing to the last bit of a float (the wall is
+    far thinner than any grid): the last float b whose exact x_T has the sign it has at b_low. x_T is computed
+    exactly enough to have the right sign there (:func:`exact_state`). Returns None when sigma(x_T) - 1/2 has the
+    same sign at both ends.
+
+    For w > 0 a float64 bisection first guesses where the crossing is (:func:`float_guess`, ~1 ms); a bracket
+    around the guess whose ends' exact x_T are below 0 and above (:func:`exact_bracket`) holds the crossing,
+    as x_T is monotone in b and crosses once; the exact bisection finishes there, in a few ulps (2 to 4 exact x_T
+    on the page's slider instead of ~60), and lands on the same float a bisection of the whole range would
+    (tests/test_cliff.py checks it). Without such a bracket (or for w <= 0), the whole range is bisected exactly.
+    """
+    lo, hi = float(b_low), float(b_high)
+    if w > 0 and np.isfinite(w) and np.isfinite(lo) and np.isfinite(hi) and lo < hi:
+        bracket = exact_bracket(w, lo, hi, float_guess(float(w), lo, hi, T), T)
+        if bracket is not None:
+            return exact_bisection(w, *bracket, -1.0, T)
+    f_lo, f_hi = exact_state(w, lo, T), exact_state(w, hi, T)  # x_T: its sign
+    if np.sign(f_lo) == np.sign(f_hi) or not (np.isfinite(f_lo) and np.isfinite(f_hi)):
+        return None
+    return exact_bisection(w, lo, hi, np.sign(f_lo), T)
 
 
 def wall_sides(w: float, b_wall: float, side: float, T: int = HORIZON) -> tuple[float, float]:
@@ -170,18 +237,28 @@ def wall_sides(w: float, b_wall: float, side: float, T: int = HORIZON) -> tuple[
     return float(error(w, b_wall - side, T)), float(error(w, b_wall + side, T))
 
 
-def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: int = HORIZON) -> dict:
+def gradient_step(
+    w: float,
+    b: float,
+    lr: float,
+    clip: float | None = None,
+    T: int = HORIZON,
+    known: tuple[float, float, float] | None = None,
+) -> dict:
     """One gradient-descent step from (w, b), optionally with norm clipping, and where it lands.
 
     Clipping follows Pascanu et al.'s Algorithm 1: if ``||g|| >= clip``, ``g <- clip g / ||g||``. The error and
-    the gradient at both ends are computed exactly enough to be right on the wall (:func:`exact_error_and_gradient`).
+    the gradient at both ends are computed exactly enough to be right on the wall (:func:`exact_error_and_gradient`);
+    ``known``: ``(E, dE/dw, dE/db)`` at (w, b) as that function gave them, when the caller has them already (a step
+    from the same point, or from where another step landed: each costs ~1 ms).
 
     Returns:
         dict with ``start`` (w, b), ``error``, ``gradient`` (dE/dw, dE/db), ``grad_norm``, ``clipped`` (bool),
-        ``step`` (dw, db) = -lr g (g clipped if it was), ``step_norm``, ``end`` (w, b) after the step and
-        ``end_error``; ``finite``: False when the gradient overflowed (then ``step`` is (0, 0): no step).
+        ``step`` (dw, db) = -lr g (g clipped if it was), ``step_norm``, ``end`` (w, b) after the step,
+        ``end_error`` and ``end_gradient`` there; ``finite``: False when the gradient overflowed (then ``step`` is
+        (0, 0): no step).
     """
-    _, E, gw, gb = exact_error_and_gradient(w, b, T)
+    E, gw, gb = known if known is not None else exact_error_and_gradient(w, b, T)[1:]
     finite = bool(np.isfinite(gw) and np.isfinite(gb))
     with np.errstate(over="ignore"):
         grad_norm = float(np.hypot(gw, gb)) if finite else float("inf")
@@ -191,6 +268,7 @@ def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: i
     end = (float(w) + step[0], float(b) + step[1])
     with np.errstate(over="ignore"):
         step_norm = float(np.hypot(*step))
+    _, end_error, end_gw, end_gb = exact_error_and_gradient(end[0], end[1], T)
     return {
         "start": (float(w), float(b)),
         "error": E,
@@ -200,7 +278,8 @@ def gradient_step(w: float, b: float, lr: float, clip: float | None = None, T: i
         "step": step,
         "step_norm": step_norm,
         "end": end,
-        "end_error": exact_error_and_gradient(end[0], end[1], T)[1],
+        "end_error": end_error,
+        "end_gradient": (end_gw, end_gb),
         "finite": finite,
     }
 

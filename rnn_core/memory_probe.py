@@ -21,7 +21,18 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_core.spectral import random_recurrent
-from rnn_core.vanilla import backward, forward, readout, readout_backward
+from rnn_core.vanilla import readout
+
+# The readout's least squares by the normal equations, whose products with the design (N T rows, hidden + 1
+# columns) are summed over blocks of this many rows: OpenBLAS multiplies a block of 240 x 33 on one thread (it
+# threads a matrix product of m n k > 262144 and a matrix-vector one of m n > 9216), where the whole design (20 000
+# rows at T = 200) costs 7x the CPU on two threads, whose spinning after the call slows what follows too; numpy's
+# lstsq (an SVD, threaded) costs more still.
+GRAM_ROWS = 240
+# Beyond this condition number of the design the normal equations' one correction no longer promises lstsq's
+# accuracy (the Gram matrix squares it: 1e4 -> 1e8, times 1e-16); the probe's designs stay below 4e3 (the worst of 180
+# settings tried: 30 seeds x rho 0.5, 1, 1.5 x T 10, 200).
+NORMAL_COND = 1e4
 
 
 def probe_rnn(rho: float, hidden: int, input_scale: float, rng: np.random.Generator) -> dict:
@@ -45,8 +56,33 @@ def running_mean_batch(count: int, T: int, noise: float, rng: np.random.Generato
     return X[:, :, None], level[:, 0], target
 
 
+def states(X: np.ndarray, params: dict) -> np.ndarray:
+    """The probe's tanh RNN unrolled from h_0 = 0: ``H_all`` (N, T, H), the same floats as
+    ``vanilla.forward(X, params, "tanh")[0]`` (the same operations in the same order), without the cache of
+    pre-activations the full backward pass needs (the sensitivity reads the states alone)."""
+    X = np.asarray(X, dtype=np.float64)
+    N, T, _ = X.shape
+    W_hh, b = params["W_hh"], params["b"]
+    inputs = X * params["W_xh"][0]  # (N, T, H): x_t W_xh for every t (one input: the product vanilla's matmul makes)
+    H_all = np.empty((N, T, W_hh.shape[0]))
+    h = np.zeros((N, W_hh.shape[0]))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(T):
+            a = h @ W_hh
+            a += inputs[:, t]
+            a += b  # h_{t-1} W_hh + x_t W_xh + b, added in vanilla.step's order
+            h = np.tanh(a, out=a)
+            H_all[:, t] = h
+    return H_all
+
+
 def fit_readout(H_all: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The least-squares readout ``y_t = h_t V + c`` over every step of every sequence.
+
+    The normal equations ``A^T A coef = A^T y`` (A the design, one row ``[h_t, 1]`` per sequence and step), then
+    one correction from the residual computed with A itself (``A^T A d = A^T (y - A coef)``: Bjorck's corrected
+    normal equations), which gives lstsq's accuracy while the design's condition number stays below
+    :data:`NORMAL_COND`; beyond it (or if the states overflowed) numpy's lstsq itself.
 
     Args:
         H_all: (N, T, H) the states; target: (N, T).
@@ -55,22 +91,43 @@ def fit_readout(H_all: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.n
     """
     N, T, hidden = H_all.shape
     design = np.hstack([H_all.reshape(N * T, hidden), np.ones((N * T, 1))])  # one row per (sequence, step)
-    coef = np.linalg.lstsq(design, target.reshape(-1), rcond=None)[0]
+    y = target.reshape(-1)
+    coef = None
+    if np.all(np.isfinite(design)):
+        starts = range(0, N * T, GRAM_ROWS)
+        blocks = [(design[i : i + GRAM_ROWS], y[i : i + GRAM_ROWS]) for i in starts]
+        gram = sum(A.T @ A for A, _ in blocks)
+        if np.linalg.cond(gram) < NORMAL_COND**2:
+            coef = np.linalg.solve(gram, sum(A.T @ b for A, b in blocks))
+            coef += np.linalg.solve(gram, sum(A.T @ (b - A @ coef) for A, b in blocks))  # the correction
+    if coef is None:
+        coef = np.linalg.lstsq(design, y, rcond=None)[0]
     return coef[:-1, None], coef[-1:]
 
 
-def input_sensitivity(H_all: np.ndarray, cache: dict, V: np.ndarray) -> np.ndarray:
+def input_sensitivity(H_all: np.ndarray, params: dict, V: np.ndarray) -> np.ndarray:
     """``|d y_T / d x_t|`` for t = 1..T, averaged over the batch, by backpropagation through time.
 
+    The reverse sweep of ``vanilla.backward`` from an upstream gradient on h_T alone (``d y_T / d h_T = V^T``),
+    carrying only what reaches the inputs: ``da_t = g_t (1 - h_t^2)`` through tanh, ``d y_T / d x_t = da_t
+    W_xh^T``, ``g_{t-1} = da_t W_hh^T``; no weight gradients.
+
     Args:
-        H_all: (N, T, H) the states; cache: from ``vanilla.forward``; V: (H, 1) the readout.
+        H_all: (N, T, H) the states of the probe's tanh RNN; params: its weights; V: (H, 1) the readout.
     Returns:
         (T,).
     """
-    N = H_all.shape[0]
-    dH = np.zeros_like(H_all)
-    dH[:, -1] = readout_backward(np.ones((N, 1)), H_all[:, -1], V)["H"]  # d y_T / d h_T: only the last output
-    return np.mean(np.abs(backward(dH, cache)["X"][:, :, 0]), axis=0)  # back through every step to each input
+    N, T, hidden = H_all.shape
+    W_xh_T, W_hh_T = params["W_xh"].T, params["W_hh"].T
+    g = np.ones((N, 1)) @ V.T  # d y_T / d h_T: only the last output
+    dX = np.empty((N, T))
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for t in range(T - 1, -1, -1):
+            h = H_all[:, t]
+            da = g * (1.0 - h**2)  # through tanh: f'(a_t) = 1 - tanh(a_t)^2 = 1 - h_t^2
+            dX[:, t] = (da @ W_xh_T)[:, 0]  # into the input
+            g = da @ W_hh_T  # into the previous state
+    return np.mean(np.abs(dX), axis=0)
 
 
 def memory_reach(sensitivity: np.ndarray) -> dict:
@@ -125,12 +182,12 @@ def running_mean_probe(
     rng = np.random.default_rng(seed)
     params = probe_rnn(rho, hidden, input_scale, rng)
     X, _, target = running_mean_batch(n, T, noise, rng, levels)
-    H_all, cache = forward(X, params, "tanh")
+    H_all = states(X, params)
     V, c = fit_readout(H_all, target)
     output = readout(H_all, V, c)[:, :, 0]
-    sensitivity = input_sensitivity(H_all, cache, V)
+    sensitivity = input_sensitivity(H_all, params, V)
     X_new, level_new, target_new = running_mean_batch(1, T, noise, rng, levels)
-    H_new, _ = forward(X_new, params, "tanh")
+    H_new = states(X_new, params)
     return {
         "t": np.arange(1, T + 1),
         "inputs": X_new[0, :, 0],

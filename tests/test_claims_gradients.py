@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import settings_of
 
-from lessons.gradients import params, readings
-from rnn_core import counting, memory_probe
+from lessons.gradients import figures, params, readings
+from rnn_core import cliff, counting, memory_probe, vanilla
 from ui.i18n import catalog
 from ui.numbers import num
 
@@ -38,8 +38,16 @@ def rebuilt_probe(rho: float, T: int, seed: int) -> dict:
     net = memory_probe.probe_rnn(rho, params.MEM_HIDDEN, 0.5, rng)
     X, _, target = memory_probe.running_mean_batch(params.MEM_SEQUENCES, T, 1.0, rng, params.MEM_LEVEL_RANGE)
     H = own_states(X[:, :, 0], net)
-    V, c = memory_probe.fit_readout(H, target)
-    return {"net": net, "x": X[:, :, 0], "target": target, "H": H, "V": V[:, 0], "c": float(c[0])}
+    V, c = own_readout(H, target)
+    return {"net": net, "x": X[:, :, 0], "target": target, "H": H, "V": V, "c": c}
+
+
+def own_readout(H: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
+    """The least-squares readout by numpy's lstsq (an SVD) on the design ``[h_t, 1]``: (V (H,), c)."""
+    N, T, hidden = H.shape
+    design = np.hstack([H.reshape(N * T, hidden), np.ones((N * T, 1))])
+    coef = np.linalg.lstsq(design, target.reshape(-1), rcond=None)[0]
+    return coef[:-1], float(coef[-1])
 
 
 def own_states(x: np.ndarray, net: dict) -> np.ndarray:
@@ -158,6 +166,77 @@ def test_section_5_claims_hold_at_random_settings(setting):
             assert "gradients.memory_reach_scattered" in keys
             assert due[0] == tail[0] and 0 < len(due) < len(tail)
             assert probe["due"] == len(due) and probe["reach"] - probe["due"] == np.sum(mine[due[0] :] < 1.0 / T)
+
+
+# --- section 5's probe computes what vanilla's RNN and numpy's lstsq compute (issue 23: its cheaper path) ------
+
+
+def probe_inputs(rho: float, T: int, seed: int) -> tuple:
+    """The probe's network and training batch, drawn from the same stream as the page's probe."""
+    rng = np.random.default_rng(seed)
+    net = memory_probe.probe_rnn(rho, params.MEM_HIDDEN, 0.5, rng)
+    X, _, target = memory_probe.running_mean_batch(params.MEM_SEQUENCES, T, 1.0, rng, params.MEM_LEVEL_RANGE)
+    return net, X, target
+
+
+@settings(max_examples=15)
+@given(settings_of(MEMORY))
+def test_probe_states_and_sensitivity_are_vanillas_forward_and_backward(setting):
+    # the probe's own forward pass (no cache) and reverse sweep (no weight gradients) give the very floats of
+    # vanilla.forward and of vanilla.backward from d y_T / d h_T = V^T (the probe's former code)
+    net, X, target = probe_inputs(setting["mem_rho"], setting["mem_len"], setting["mem_seed"])
+    H, cache = vanilla.forward(X, net, "tanh")
+    np.testing.assert_array_equal(memory_probe.states(X, net), H)
+    V, _ = memory_probe.fit_readout(H, target)
+    dH = np.zeros_like(H)
+    dH[:, -1] = vanilla.readout_backward(np.ones((len(X), 1)), H[:, -1], V)["H"]
+    through_backward = np.mean(np.abs(vanilla.backward(dH, cache)["X"][:, :, 0]), axis=0)
+    np.testing.assert_array_equal(memory_probe.input_sensitivity(H, net, V), through_backward)
+
+
+@settings(max_examples=12)
+@given(settings_of(MEMORY))
+def test_probe_readout_is_numpys_lstsq(setting):
+    net, X, target = probe_inputs(setting["mem_rho"], setting["mem_len"], setting["mem_seed"])
+    H = own_states(X[:, :, 0], net)
+    V, c = memory_probe.fit_readout(H, target)
+    V_ref, c_ref = own_readout(H, target)
+    mine, ref = np.append(V[:, 0], c), np.append(V_ref, c_ref)
+    assert np.max(np.abs(mine - ref)) <= 1e-9 * np.max(np.abs(ref))
+
+
+@pytest.mark.parametrize("rho", [params.P["mem_rho"].lo, params.P["mem_rho"].default, params.P["mem_rho"].hi])
+@pytest.mark.parametrize("T", [params.P["mem_len"].lo, params.P["mem_len"].hi])
+def test_probe_readout_takes_the_normal_equations_at_the_sliders_ends(monkeypatch, rho, T):
+    # the cheap path is the one the page takes: lstsq (its fallback) is not called at the sliders' ends
+    called = []
+    lstsq = np.linalg.lstsq
+    monkeypatch.setattr(np.linalg, "lstsq", lambda *a, **k: called.append(a) or lstsq(*a, **k))
+    net, X, target = probe_inputs(rho, T, 0)
+    memory_probe.fit_readout(memory_probe.states(X, net), target)
+    assert not called
+
+
+def test_probe_readout_falls_back_to_lstsq_when_the_design_is_ill_conditioned():
+    # two units with the same states: the normal equations are singular, lstsq gives its minimum-norm solution
+    rng = np.random.default_rng(3)
+    H = rng.standard_normal((6, 8, 3))
+    H = np.concatenate([H, H[:, :, :1]], axis=2)
+    target = rng.standard_normal((6, 8))
+    V, c = memory_probe.fit_readout(H, target)
+    V_ref, c_ref = own_readout(H, target)
+    np.testing.assert_allclose(np.append(V[:, 0], c), np.append(V_ref, c_ref), rtol=1e-12, atol=1e-14)
+    assert V[0, 0] == pytest.approx(V[3, 0], rel=1e-12)  # the minimum norm splits the weight between the twins
+
+
+@settings(max_examples=8)
+@given(settings_of(MEMORY))
+def test_the_memory_charts_series_are_their_rows_in_order(setting):
+    # figures.first_seen reads a column's distinct values without a Python loop over its rows: the same list
+    trace, reach = figures.memory_rows(setting["mem_rho"], setting["mem_len"], setting["mem_seed"])
+    for rows in (trace, reach, trace.iloc[::-1]):
+        assert figures.first_seen(rows["series"]) == list(dict.fromkeys(rows["series"]))
+        assert figures.first_seen(rows["dash"]) == list(dict.fromkeys(rows["dash"]))
 
 
 # --- sections 1 and 2 at random settings -----------------------------------------------------------------------
@@ -330,6 +409,19 @@ def test_section_4_cliff_claims_hold_at_random_settings(setting):
         assert study["clipped"]["step_norm"] == pytest.approx(lr * clip, rel=1e-9)
     elif grad < clip * (1 - 1e-9):
         assert written_from(clip_text, "gradients.cliff_not_clipped")
+
+
+@settings(max_examples=10)
+@given(settings_of(CLIFF))
+def test_section_4_study_is_three_gradient_steps_computed_afresh(setting):
+    # the study reuses the exact error and gradient it already has (issue 23): the same floats as three steps
+    # each computed from scratch
+    w, lr, clip = setting["cliff_w"], setting["lr"], setting["clip"]
+    study = readings.cliff_study(w, lr, clip)
+    plain = cliff.gradient_step(w, study["wall_b"], lr)
+    assert study["plain"] == plain
+    assert study["clipped"] == cliff.gradient_step(w, study["wall_b"], lr, clip=clip)
+    assert study["after"] == cliff.gradient_step(*plain["end"], lr)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from lessons.gradients import params
 from rnn_core import cliff
@@ -157,3 +159,103 @@ def test_two_stable_states_only_inside_the_band(w):
 
 def test_no_band_at_or_below_the_cusp():
     assert cliff.bistable_band(4.0) is None and cliff.bistable_band(2.0) is None
+
+
+# --- wall_point's shortcut: float64 guesses, the exact x_T proves ------------------------------------------------
+
+
+def _wall_by_exact_bisection(w, b_low, b_high, T=cliff.HORIZON):
+    """wall_point as it was before the float64 shortcut (issue 23): the exact x_T (with its tangents, from
+    exact_error_and_gradient) at every step of a bisection of the whole range, kept as the reference."""
+    lo, hi = float(b_low), float(b_high)
+    f_lo, f_hi = cliff.exact_error_and_gradient(w, lo, T)[0], cliff.exact_error_and_gradient(w, hi, T)[0]
+    if np.sign(f_lo) == np.sign(f_hi) or not (np.isfinite(f_lo) and np.isfinite(f_hi)):
+        return None
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        f_mid = cliff.exact_error_and_gradient(w, mid, T)[0]
+        if np.sign(f_mid) == np.sign(f_lo):
+            lo, f_lo = mid, f_mid
+        else:
+            hi = mid
+    return lo
+
+
+def _on_the_slider(k):
+    """The page's cliff_w slider's k-th value (4.5 to 9.0 in steps of 0.1): the values a student can send."""
+    param = params.P["cliff_w"]
+    return float(np.round(param.lo + k * param.step, 10))
+
+
+def test_wall_point_is_the_exact_bisections_float_at_every_slider_value():
+    param = params.P["cliff_w"]
+    steps = int(round((param.hi - param.lo) / param.step))
+    for k in range(steps + 1):
+        w = _on_the_slider(k)
+        found = cliff.wall_point(w, *params.CLIFF_B_RANGE)
+        assert found is not None and found == _wall_by_exact_bisection(w, *params.CLIFF_B_RANGE), w
+
+
+@settings(max_examples=25)
+@given(
+    st.one_of(
+        st.floats(4.5, 9.0),  # the slider's range, off its grid
+        st.floats(0.01, 4.5),  # below it: a smooth crossing, no wall
+        st.floats(9.0, 14.0),  # above: the wall leaves [-6, 0] near w = 10.6, so None
+        st.floats(-3.0, 0.0),  # w <= 0: no shortcut, the whole range bisected
+    ),
+    st.sampled_from([params.CLIFF_B_RANGE, (-4.0, -1.0), (-6.0, -5.5)]),
+)
+def test_wall_point_is_the_exact_bisections_float_at_any_w(w, b_range):
+    found = cliff.wall_point(w, *b_range)
+    expected = _wall_by_exact_bisection(w, *b_range)
+    assert found == expected, (w, b_range)
+    if w > 0 and expected is None:
+        event("no wall in range")
+
+
+def test_wall_point_needs_few_exact_states(monkeypatch):
+    # the point of the shortcut: a handful of exact x_T (each ~1 ms), not ~60
+    calls = []
+    exact = cliff.exact_state
+    monkeypatch.setattr(cliff, "exact_state", lambda *a: calls.append(a) or exact(*a))
+    for w in (4.5, 6.0, 9.0):
+        calls.clear()
+        cliff.wall_point(w, *params.CLIFF_B_RANGE)
+        assert len(calls) <= 12, (w, len(calls))
+
+
+@pytest.mark.parametrize("guess", ["low end", "high end", "far below", "next to it"])
+def test_wall_point_is_right_whatever_float64_guesses(monkeypatch, guess):
+    # a wrong guess costs exact evaluations (the bracket widens until its ends' exact signs are right), never the
+    # answer
+    w, (b_low, b_high) = 6.0, params.CLIFF_B_RANGE
+    expected = _wall_by_exact_bisection(w, b_low, b_high)
+    wrong = {
+        "low end": b_low,
+        "high end": b_high,
+        "far below": expected - 1.0,
+        "next to it": float(np.nextafter(expected, np.inf)),
+    }[guess]
+    monkeypatch.setattr(cliff, "float_guess", lambda *a: wrong)
+    assert cliff.wall_point(w, b_low, b_high) == expected
+
+
+@settings(max_examples=30)
+@given(st.floats(-3.0, 12.0), st.floats(-7.0, 1.0))
+def test_exact_state_is_exact_error_and_gradients_x_T(w, b):
+    assert cliff.exact_state(w, b) == cliff.exact_error_and_gradient(w, b)[0]
+
+
+@pytest.mark.parametrize("clip", [None, 0.5])
+def test_a_step_given_what_it_starts_from_is_the_step_computed_afresh(clip):
+    w = 7.0
+    b = cliff.wall_point(w, *params.CLIFF_B_RANGE)
+    afresh = cliff.gradient_step(w, b, lr=0.05, clip=clip)
+    assert cliff.gradient_step(w, b, lr=0.05, clip=clip, known=cliff.exact_error_and_gradient(w, b)[1:]) == afresh
+    assert afresh["end_gradient"] == cliff.exact_error_and_gradient(*afresh["end"])[2:]
+    # what it is given is what it uses: a wrong gradient takes another step
+    wrong = cliff.gradient_step(w, b, lr=0.05, clip=clip, known=(afresh["error"], 1.0, -1.0))
+    assert wrong["gradient"] == (1.0, -1.0) and wrong["end"] != afresh["end"]

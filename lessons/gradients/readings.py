@@ -128,14 +128,26 @@ def cliff_section(w: float) -> dict:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
+def cliff_steps(w: float, lr: float) -> dict | None:
+    """The plain gradient step from the wall at ``w`` and the next one from where it lands (``plain``, ``after``);
+    None when there is no wall. Apart from :func:`cliff_study`: moving the clipping threshold reuses them."""
+    wall_b = cliff_section(w)["wall_b"]
+    if wall_b is None:
+        return None
+    plain = cliff.gradient_step(w, wall_b, lr)
+    # what the next step sees where the plain step landed: the plain step computed the error and gradient there
+    after = cliff.gradient_step(*plain["end"], lr, known=(plain["end_error"], *plain["end_gradient"]))
+    return _read_only({"plain": plain, "after": after})
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
 def cliff_study(w: float, lr: float, clip: float) -> dict:
     """:func:`cliff_section`, with a plain and a clipped gradient step from the wall."""
     wall_b, section, band = cliff_section(w)["wall_b"], cliff_section(w)["section"], cliff_section(w)["band"]
     if wall_b is None:
         return {"wall_b": None, "section": section, "band": band}
-    plain = cliff.gradient_step(w, wall_b, lr)
-    clipped = cliff.gradient_step(w, wall_b, lr, clip=clip)
-    after = cliff.gradient_step(*plain["end"], lr)  # what the next step sees where the plain step landed
+    plain, after = cliff_steps(w, lr)["plain"], cliff_steps(w, lr)["after"]
+    clipped = cliff.gradient_step(w, wall_b, lr, clip=clip, known=(plain["error"], *plain["gradient"]))  # same start
     return _read_only(
         {
             "wall_b": wall_b,
