@@ -1,5 +1,13 @@
 """RNN Lab: the frame and router. Page config, language, the list of lessons; each lesson lives in lessons/<name>/."""
 
+import os
+
+# One BLAS thread per server process, set before the lessons import numpy (its OpenBLAS reads this once). A class
+# shares one process whose sessions already keep every core busy; OpenBLAS's own threads then wait spinning, and a
+# least-squares fit of the gradients lesson cost 20 ms of CPU where one thread takes 2.8 ms.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 from pathlib import Path
 
 import streamlit as st
