@@ -86,6 +86,9 @@ def test_each_chart_filled_is_the_chart_with_its_rows_inline(v):
     assert_same_spec(cost, charts.vega_lite(figures.cost_lines(rows["cost"])))
     assert_same_spec(weights, charts.vega_lite(figures.weight_lines(rows["weights"])))
     over = figures.surface_rows(run, start)
+    # The picture's URL depends on where it was made (a media URL under a running app, as an earlier AppTest
+    # leaves; a data URL outside): made afresh here, as the inline build below is.
+    figures.surface_image.clear()
     for narrow in (False, True):
         heat = figures.surface_heatmap(lang, data, narrow)
         inline = figures.surface_layers(heat, over["path"], over["points"], narrow)

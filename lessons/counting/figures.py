@@ -203,11 +203,11 @@ def history_charts(lang: str, data: tuple, start: tuple, lr: float, iters: int) 
 
 def surface_settings(lang: str, narrow: bool) -> dict:
     """How the surface is drawn, whatever the data set: square, 500 px, or 290 px on a phone (``narrow``)."""
-    return {
-        "slot": SURFACE_KEY_NARROW if narrow else SURFACE_KEY,
-        "titles": ("U", "W", t("counting.log_cost")),
-        "size": 290 if narrow else 500,
-    }
+    return dict(
+        slot=SURFACE_KEY_NARROW if narrow else SURFACE_KEY,
+        titles=("U", "W", t("counting.log_cost")),
+        size=290 if narrow else 500,
+    )
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
