@@ -62,5 +62,12 @@ def test_moving_a_control_reruns_only_its_section(server, path):
     assert boxes, "the page drew no exercise box"
     assert not boxes & {d.fragment_id for d in main}, "a move redrew exercise boxes"
     assert result.bytes < first.bytes / 2
-    # The URL follows the fragment's value (the share link is rewritten from the same values).
-    assert parse_qs(query)[key.split(".")[1]] == [repr(float(value))]
+    # The URL follows the fragment's value, and so does the sidebar's share box, rewritten by the fragment's run.
+    name = key.split(".")[1]
+    assert parse_qs(query)[name] == [repr(float(value))]
+    shared = [
+        d.msg.delta.new_element.markdown.body
+        for d in result.deltas
+        if d.delta_path[:1] == (1,) and d.element_type == "markdown"
+    ]
+    assert any(f"{name}={float(value)!r}" in body for body in shared), shared

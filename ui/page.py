@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from ui import media, present, reproduce, shortlinks, urlstate
 from ui.exercise_box import exercise_box
@@ -52,6 +53,7 @@ def frame(
     st.session_state["_frame_this_run"] = True  # finish() fills the box at the end of this run
 
 
+SHARE_TEXT = "_share_text"  # the share box's last text, per session
 TOC_MIN_SECTIONS = 4  # a lesson this long (optimizers, LSTM: about 19 phone screens) gets its contents on top
 
 
@@ -79,10 +81,22 @@ def sync() -> None:
     page_id, params, box = st.session_state.get("_page_sync", (None, (), None))
     if page_id is None:
         return
+    if not fragment_run():
+        # A full run: finish() writes the URL and the box at its end, with the values the run ends with. The
+        # fragment still writes to the box once, since Streamlit lets a fragment write to an outside container at
+        # its own reruns only if it wrote there in the last full run: the text the box shows, which costs nothing
+        # (the link and the Reproduce script, made at every fragment of a first view, were 8 % of it).
+        box.markdown(st.session_state.get(SHARE_TEXT, ""))
+        return
     urlstate.publish_current(page_id, params)
-    # Also in a full run: Streamlit lets a fragment write to an outside container later only if it wrote to it
-    # in the last full run.
     _draw_share_box(page_id, params, box)
+
+
+def fragment_run() -> bool:
+    """Whether this run is a fragment's own rerun (not the page's full run, which runs every fragment too)."""
+    # Streamlit 1.67 lists the fragments a fragment rerun runs (empty or None in a full run). Where that cannot be
+    # read, say yes: a fragment's run syncs in full, which is always right, only slower in a full run.
+    return bool(getattr(get_script_run_ctx(), "fragment_ids_this_run", True))
 
 
 def finish() -> None:
@@ -113,6 +127,7 @@ def _draw_share_box(page_id: str | None, params, box) -> None:
         )
         if url:
             text += f"\n\n:material/terminal: [{t('common.reproduce')}]({url})  \n{t('common.reproduce_caption')}"
+    st.session_state[SHARE_TEXT] = text
     box.markdown(text)
 
 
