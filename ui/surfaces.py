@@ -41,6 +41,7 @@ class Image(NamedTuple):
     x_range: tuple[float, float]
     y_range: tuple[float, float]
     titles: tuple[str, str, str]  # x, y, value
+    value_range: tuple[float, float] = (0.0, 1.0)  # the colour scale's ends
 
     def cells(self):
         """The values as rows of (cell centre x, cell centre y, value), named as on the chart."""
@@ -144,12 +145,13 @@ def heatmap(
         and the values the chart holds of them (:func:`heatmap_fill`).
     """
     titles = (x_title, y_title, value_title)
-    image, fill = heatmap_fill(values, x_range, y_range, slot=slot, titles=titles, value_range=value_range)
+    image = heatmap_image(values, x_range, y_range, slot=slot, titles=titles, value_range=value_range)
+    fill = heatmap_fill(image)
     chart = heatmap_chart(fill, values.shape[::-1], selection=selection, size=size, titles=titles)
     return Heatmap(chart, image, fill)
 
 
-def heatmap_fill(
+def heatmap_image(
     values: np.ndarray,
     x_range: tuple[float, float],
     y_range: tuple[float, float],
@@ -157,21 +159,27 @@ def heatmap_fill(
     slot: str,
     titles: tuple[str, str, str],
     value_range: tuple[float, float] | None = None,
-) -> tuple[Image, dict]:
-    """:func:`heatmap`'s image of ``values`` (arguments as there; ``titles``: x, y, value), and what its chart holds
-    of them: the picture's row (its URL), the two rows that carry the colour legend, the colour scale's stops and
-    the rectangle's edges. No chart is made: a template's draw (``ui.charts.drawn``) puts these in its shape."""
+) -> Image:
+    """:func:`heatmap`'s image of ``values`` (arguments as there; ``titles``: x, y, value), with no chart."""
     finite = values[np.isfinite(values)]
     lo, hi = value_range or ((float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))
     if hi <= lo:
         hi = lo + 1.0
     kept = np.array(values, dtype=float)
     kept.setflags(write=False)
-    (x0, x1), (y0, y1) = x_range, y_range
-    image = Image(png(colours(values[::-1], lo, hi)), slot, kept, (x0, x1), (y0, y1), titles)  # rows: top first
-    url = image_url(image.png, slot)
-    return image, {
-        "picture": [{"url": url, "slot": slot, "x": x0, "x2": x1, "y": y1, "y2": y0}],
+    png_bytes = png(colours(values[::-1], lo, hi))  # image rows: top first
+    return Image(png_bytes, slot, kept, tuple(x_range), tuple(y_range), titles, (lo, hi))
+
+
+def heatmap_fill(image: Image) -> dict:
+    """What a heatmap's chart holds of its image: the picture's row (its URL, registered for this session), the two
+    rows that carry the colour legend, the colour scale's stops and the rectangle's edges. A template's draw
+    (``ui.charts.drawn``) puts these in its shape (:func:`heatmap_chart` with no fill)."""
+    (x0, x1), (y0, y1), (lo, hi) = image.x_range, image.y_range, image.value_range
+    return {
+        "picture": [
+            {"url": image_url(image.png, image.slot), "slot": image.slot, "x": x0, "x2": x1, "y": y1, "y2": y0}
+        ],
         "legend": [{"v": lo, "x": x0, "y": y0}, {"v": hi, "x": x0, "y": y0}],
         **{f"stop{k}": stop for k, stop in enumerate(np.linspace(lo, hi, len(VIRIDIS)).tolist())},
         **{"x0": x0, "x1": x1, "y0": y0, "y1": y1},
@@ -187,11 +195,13 @@ def heatmap_chart(
     size: int = 430,
     x_range: tuple[float, float] | None = None,
     y_range: tuple[float, float] | None = None,
+    fit_width: bool = False,
 ) -> alt.LayerChart:
     """:func:`heatmap`'s chart of :func:`heatmap_fill`'s values; with ``fill`` None, a template's shape whose
     values are placeholders (``ui.charts.place``) that ``ui.charts.drawn`` puts in, so that one shape serves every
     surface of the same rectangle (``x_range``, ``y_range``: given then, as a clickable grid needs), grid
-    (``cells``: nx, ny) and titles."""
+    (``cells``: nx, ny) and titles. ``size`` in pixels, square; with ``fit_width``, its height only (the width is
+    its container's)."""
     from ui import charts  # ui.charts draws surfaces' images: it imports this module
 
     x_title, y_title, value_title = titles
@@ -227,7 +237,8 @@ def heatmap_chart(
     if selection:
         grid = click_grid((x0, x1), (y0, y1), *cells, x_axis, y_axis, (x_title, y_title), selection)
         layers.append(grid)
-    return alt.layer(*layers).properties(width=size, height=size)
+    chart = alt.layer(*layers)
+    return chart.properties(height=size) if fit_width else chart.properties(width=size, height=size)
 
 
 def click_grid(

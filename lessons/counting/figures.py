@@ -211,11 +211,11 @@ def surface_settings(lang: str, narrow: bool) -> dict:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def surface_image(lang: str, data: tuple, narrow: bool) -> tuple[surfaces.Image, dict]:
-    """The data set's surface as a picture, and what the chart holds of it (``ui.surfaces.heatmap_fill``): its
-    URL, colour stops and legend. Shared by every session (read-only)."""
+def surface_image(lang: str, data: tuple, narrow: bool) -> surfaces.Image:
+    """The data set's surface as a picture (what the chart holds of it, its URL, colour stops and legend, comes
+    from ``ui.surfaces.heatmap_fill`` at each draw). Shared by every session (read-only)."""
     how = surface_settings(lang, narrow)
-    return surfaces.heatmap_fill(
+    return surfaces.heatmap_image(
         surface_values(*data), (-LIMIT, LIMIT), (-LIMIT, LIMIT), slot=how["slot"], titles=how["titles"]
     )
 
@@ -329,8 +329,8 @@ def surface_chart(lang: str, data: tuple, start: tuple, lr: float, iters: int, n
     Square, 500 px with its legends beside it; ``narrow`` (a phone): 290 px with its legends below.
     """
     rows = surface_rows(training(*data, start, lr, iters), start)
-    image, fill = surface_image(lang, data, narrow)
-    return charts.drawn(surface_template(lang, narrow), {**rows, **fill}, images=(image,))
+    image = surface_image(lang, data, narrow)
+    return charts.drawn(surface_template(lang, narrow), {**rows, **surfaces.heatmap_fill(image)}, images=(image,))
 
 
 # --- Section 6: the gradient along time -------------------------------------------------------------------

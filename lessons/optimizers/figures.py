@@ -683,45 +683,17 @@ def start_and_optimum(start: tuple) -> pd.DataFrame:
 # --- surfaces: ui.surfaces.heatmap's chart, its picture and colours put in at each draw ----------------------------
 
 
-def value_range(values: np.ndarray) -> tuple[float, float]:
-    """The colour scale's ends, as :func:`ui.surfaces.heatmap` takes them: the finite values' extremes."""
-    finite = values[np.isfinite(values)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    return (lo, lo + 1.0) if hi <= lo else (lo, hi)
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)
 def surface_image(data: tuple, slot: str, value_title: str, centre: tuple | None = None) -> surfaces.Image:
     """The race's surface (``centre`` None) or Newton's zoom around ``centre``, as :func:`ui.surfaces.heatmap`
-    makes its image."""
+    makes its image (its picture and what its chart holds of it come from ``ui.surfaces.heatmap_fill``)."""
     if centre is None:
         values, x_range = readings.surface_values(data), (-readings.LIMIT, readings.LIMIT)
         y_range = x_range
     else:
         (U, W), local = centre, readings.LOCAL
         values, x_range, y_range = readings.local_values(data, U, W), (U - local, U + local), (W - local, W + local)
-    kept = np.array(values, dtype=float)
-    kept.setflags(write=False)
-    png = surfaces.png(surfaces.colours(values[::-1], *value_range(values)))  # image rows: top first
-    return surfaces.Image(png, slot, kept, x_range, y_range, ("U", "W", value_title))
-
-
-def surface_fill(image: surfaces.Image) -> dict:
-    """What :func:`surface_chart` draws of ``image``: the picture's row (its URL, registered for this session),
-    the two rows that carry the colour legend, the colour scale's stops and the window's edges."""
-    lo, hi = value_range(image.values)
-    (x0, x1), (y0, y1) = image.x_range, image.y_range
-    stops = np.linspace(lo, hi, len(surfaces.VIRIDIS)).tolist()
-    url = surfaces.image_url(image.png, image.slot)
-    return {
-        "picture": [{"url": url, "slot": image.slot, "x": x0, "x2": x1, "y": y1, "y2": y0}],
-        "legend": [{"v": lo, "x": x0, "y": y0}, {"v": hi, "x": x0, "y": y0}],
-        **{f"stop{k}": stop for k, stop in enumerate(stops)},
-        "x0": x0,
-        "x1": x1,
-        "y0": y0,
-        "y1": y1,
-    }
+    return surfaces.heatmap_image(values, x_range, y_range, slot=slot, titles=("U", "W", value_title))
 
 
 def surface_chart(
@@ -733,43 +705,19 @@ def surface_chart(
     selection: str | None = None,
     fit_width: bool = False,
 ) -> alt.LayerChart:
-    """:func:`ui.surfaces.heatmap`'s chart (U across, W up) of :func:`surface_fill`: over the fixed ``span`` on
-    both axes (the race's), or over the window ``fill`` gives; clickable cell by cell (``selection``, a
-    readings.GRID square grid over ``span``); with ``fit_width``, no width of its own (its container's)."""
-    if span is None:
-        x_domain, y_domain = (
-            [charts.place(fill, "x0"), charts.place(fill, "x1")],
-            [charts.place(fill, "y0"), charts.place(fill, "y1")],
-        )
-    else:
-        x_domain = y_domain = list(span)
-    x_axis = alt.X("x:Q", title="U", scale=alt.Scale(domain=x_domain, nice=False, zero=False))
-    y_axis = alt.Y("y:Q", title="W", scale=alt.Scale(domain=y_domain, nice=False, zero=False))
-    picture = (
-        alt.Chart(alt.Data(values=charts.place(fill, "picture")))
-        .mark_image(aspect=False, smooth=False)
-        .encode(x=x_axis, x2=alt.X2("x2:Q"), y=y_axis, y2=alt.Y2("y2:Q"), url=alt.Url("url:N"))
+    """:func:`ui.surfaces.heatmap_chart` (U across, W up, readings.GRID cells an axis) over the fixed ``span`` on
+    both axes (the race's), or over the window ``fill`` gives; clickable cell by cell (``selection``, over
+    ``span``); with ``fit_width``, no width of its own (its container's)."""
+    return surfaces.heatmap_chart(
+        fill,
+        (readings.GRID, readings.GRID),
+        titles=("U", "W", value_title),
+        selection=selection,
+        size=size,
+        x_range=span,
+        y_range=span,
+        fit_width=fit_width,
     )
-    stops = [charts.place(fill, f"stop{k}") for k in range(len(surfaces.VIRIDIS))]
-    legend = (
-        alt.Chart(alt.Data(values=charts.place(fill, "legend")))
-        .mark_point(opacity=0, size=0)
-        .encode(
-            x=x_axis,
-            y=y_axis,
-            color=alt.Color(
-                "v:Q",
-                title=value_title,
-                scale=alt.Scale(domain=stops, range=list(surfaces.VIRIDIS), interpolate="rgb"),
-            ),
-        )
-    )
-    layers = [picture, legend]
-    if selection:  # as ui.surfaces.heatmap draws it
-        grid = surfaces.click_grid(span, span, readings.GRID, readings.GRID, x_axis, y_axis, ("U", "W"), selection)
-        layers.append(grid)
-    chart = alt.layer(*layers)
-    return chart.properties(height=size) if fit_width else chart.properties(width=size, height=size)
 
 
 def _fit_width(spec: dict) -> dict:
@@ -791,7 +739,7 @@ def _colour_legend_on_top(spec: dict) -> dict:
 def _racing_fill(args: tuple, slot: str) -> tuple[dict, surfaces.Image]:
     """What the race's two surface charts draw: the surface, the race's CSV (its URL) and the start."""
     image = surface_image(args[0], slot, t("optimizers.log_cost"))
-    fill = {**surface_fill(image), "url": race_url(args), "points": marker_rows(start_and_optimum(args[1]))}
+    fill = {**surfaces.heatmap_fill(image), "url": race_url(args), "points": marker_rows(start_and_optimum(args[1]))}
     return fill, image
 
 
@@ -1118,7 +1066,7 @@ def newton_parts(data: tuple, U: float, W: float, lr: float, damping: float) -> 
     arrow_df = arrow_rows((U, W), {names[k]: here[k] for k in names}, readings.LOCAL)
     image = surface_image(data, "optimizers_newton", t("optimizers.log_cost"), (U, W))
     fill = {
-        **surface_fill(image),
+        **surfaces.heatmap_fill(image),
         **arrow_frames(arrow_df),
         **{f"name{k}": name for k, name in enumerate(names.values())},
         "point": pd.DataFrame({"U": [U], "W": [W]}),
