@@ -91,7 +91,7 @@ def test_each_chart_filled_is_the_chart_with_its_rows_inline(v):
     figures.surface_image.clear()
     for narrow in (False, True):
         heat = figures.surface_heatmap(lang, data, narrow)
-        inline = figures.surface_layers(heat, over["path"], over["points"], narrow)
+        inline = figures.surface_layers(heat.chart, over["path"], over["points"], narrow)
         expected = charts.vega_lite(inline, fixed_size=True, images=(heat.image,))
         assert_same_spec(figures.surface_chart(lang, data, start, lr, iters, narrow), expected)
     U, W = (float(w) for w in run.params[-1])

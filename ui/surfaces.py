@@ -61,7 +61,6 @@ class Heatmap(NamedTuple):
 
     chart: alt.LayerChart
     image: Image  # cells whose value is not finite (drawn grey; the caller says why in prose)
-    fill: dict | None = None  # what the chart holds of the values (:func:`heatmap_fill`), for a template's draw
 
 
 def cell_centres(lo: float, hi: float, cells: int) -> np.ndarray:
@@ -141,14 +140,13 @@ def heatmap(
         selection: when given, the name of a point selection on the cell indices ``i``, ``j``.
     Returns:
         The layered chart on quantitative ``x``/``y`` axes (further layers, paths and markers, share them)
-        and its image, which ``ui.charts.vega_lite(chart, images=(image,))`` carries for ``ui.charts.show``;
-        and the values the chart holds of them (:func:`heatmap_fill`).
+        and its image, which ``ui.charts.vega_lite(chart, images=(image,))`` carries for ``ui.charts.show``.
     """
     titles = (x_title, y_title, value_title)
     image = heatmap_image(values, x_range, y_range, slot=slot, titles=titles, value_range=value_range)
     fill = heatmap_fill(image)
     chart = heatmap_chart(fill, values.shape[::-1], selection=selection, size=size, titles=titles)
-    return Heatmap(chart, image, fill)
+    return Heatmap(chart, image)
 
 
 def heatmap_image(

@@ -251,9 +251,10 @@ def surface_rows(run: counting.Trajectory, start: tuple) -> dict[str, pd.DataFra
     return {"path": path, "points": points}
 
 
-def surface_layers(heat: surfaces.Heatmap, path, points, narrow: bool) -> alt.LayerChart:
-    """The surface with the run's path, the optimum and the start over it (``path``, ``points``: the rows of
-    :func:`surface_rows`, or the slots a template's rows go in). Its legends beside it, or below (``narrow``)."""
+def surface_layers(surface: alt.LayerChart, path, points, narrow: bool) -> alt.LayerChart:
+    """The surface (a heatmap's chart, ``ui.surfaces``) with the run's path, the optimum and the start over it
+    (``path``, ``points``: the rows of :func:`surface_rows`, or the slots a template's rows go in). Its legends
+    beside it, or below (``narrow``)."""
     xy = {"x": alt.X("U:Q"), "y": alt.Y("W:Q")}
     shown = {"u_shown": number_expr("datum.U"), "w_shown": number_expr("datum.W")}
     # A white line under the path, so that it stands out on every colour of the surface.
@@ -299,7 +300,7 @@ def surface_layers(heat: surfaces.Heatmap, path, points, narrow: bool) -> alt.La
         .mark_text(align="left", dx=9, dy=-9, color="white", fontWeight="bold", clip=True)
         .encode(**xy, text=alt.Text("label:N"))
     )
-    chart = heat.chart + outline + line + mark + text
+    chart = surface + outline + line + mark + text
     if narrow:  # every legend under the plot, the colour bar lying along it
         chart = chart.configure_legend(orient="bottom", direction="horizontal", gradientLength=140)
     return chart
@@ -319,7 +320,7 @@ def surface_template(lang: str, narrow: bool) -> alt.LayerChart:
         x_range=(-LIMIT, LIMIT),
         y_range=(-LIMIT, LIMIT),
     )
-    return surface_layers(surfaces.Heatmap(shape, None), charts.slot("path"), charts.slot("points"), narrow)
+    return surface_layers(shape, charts.slot("path"), charts.slot("points"), narrow)
 
 
 @charts.spec_cache(max_entries=64)
