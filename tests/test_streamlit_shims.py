@@ -56,3 +56,64 @@ def test_a_cached_call_reads_its_functions_parameters_once(monkeypatch):
     # Streamlit names the positional arguments through type_util.get_func_parameters (if it stopped, the shim
     # would be dead code: this would read 0), and with the shim it reads them once in 40 calls.
     assert sum(1 for func in read if getattr(func, "__name__", "") == "cached") == 1
+
+
+def test_the_widget_modules_read_one_key_not_a_copy_of_the_state():
+    from streamlit.elements.widgets import number_input, radio, selectbox, text_widgets
+
+    for module in (number_input, radio, selectbox, text_widgets):
+        assert hasattr(module.get_session_state, "original"), module.__name__
+    streamlit_shims.apply()  # again: not wrapped twice
+    assert not hasattr(number_input.get_session_state.original, "original")
+
+
+def _none_valued_widgets() -> None:
+    """A page whose widgets' keys may hold None in the session state (a cleared input): Streamlit then shows them
+    empty, which it decides by the one-key question the shim answers."""
+    import streamlit as st
+
+    st.session_state.setdefault("n_none", None)
+    st.session_state.setdefault("r_none", None)
+    st.session_state.setdefault("s_none", None)
+    st.session_state.setdefault("t_none", None)
+    st.session_state.setdefault("n_set", 3.5)
+    st.number_input("n none", value=1.0, key="n_none")
+    st.radio("r none", ["a", "b"], key="r_none")
+    st.selectbox("s none", ["a", "b"], key="s_none")
+    st.text_input("t none", value="x", key="t_none")
+    st.number_input("n set", value=1.0, key="n_set")
+    st.number_input("n unkeyed", value=2.0)
+
+
+def test_a_none_valued_key_still_empties_its_widget():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_none_valued_widgets).run()
+    assert not at.exception
+    assert at.number_input(key="n_none").value is None
+    assert at.radio(key="r_none").value is None
+    assert at.selectbox(key="s_none").value is None
+    assert at.text_input(key="t_none").value is None
+    assert at.number_input(key="n_set").value == 3.5
+    assert at.number_input[-1].value == 2.0
+    at.number_input(key="n_none").set_value(4.0).run()
+    assert at.number_input(key="n_none").value == 4.0
+
+
+def test_user_keys_answer_as_filtered_state_does():
+    from streamlit.runtime.state import SafeSessionState, SessionState
+
+    state = SessionState()
+    state["plain"] = 1
+    state["none"] = None
+    state["$$STREAMLIT_INTERNAL_KEY_x"] = 2
+    safe = SafeSessionState(state, lambda: None)
+    keys = streamlit_shims.UserKeys(safe)
+    full = safe.filtered_state
+    for key in ("plain", "none", "missing", "$$STREAMLIT_INTERNAL_KEY_x", 3):
+        assert (key in keys) == (key in full), key
+        if key in full:
+            assert keys[key] == full[key]
+            assert keys.get(key) == full.get(key)
+        else:
+            assert keys.get(key, "absent") == "absent"
