@@ -27,6 +27,7 @@ the recurrence needs two numpy calls per time step whatever the number of runs, 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -268,15 +269,18 @@ def newton_stepper(damping: float):
 
 
 class _Run:
-    """One runner's run: its position, its records and its recorded state entries."""
+    """One runner's run: its position, its records and its recorded state entries; it stops after ``n_iter``
+    updates, and with its ``group`` (the runs that stop together, see :func:`run_groups`)."""
 
     __slots__ = ("step", "names", "U", "W", "rows", "costs", "grads", "updates", "records", "stopped")
+    __slots__ += ("n_iter", "group")
 
-    def __init__(self, stepper, start: tuple[float, float]):
+    def __init__(self, stepper, start: tuple[float, float], n_iter: int, group: int):
         self.step, self.names = stepper
         self.U, self.W = float(start[0]), float(start[1])
         self.rows, self.costs, self.grads, self.updates, self.records = [], [], [], [], []
         self.stopped = None
+        self.n_iter, self.group = int(n_iter), group
 
     def series(self) -> dict[str, np.ndarray]:
         """The recorded state entries as arrays, as race.state_series turns fit's states into."""
@@ -284,6 +288,9 @@ class _Run:
             return {}
         columns = list(zip(*self.records, strict=True))
         return {name: np.array(column, dtype=np.float64) for name, column in zip(self.names, columns, strict=True)}
+
+    def result(self) -> tuple[counting.Trajectory, dict[str, np.ndarray]]:
+        return counting.trajectory(self.rows, self.costs, self.grads, self.updates, [], self.stopped), self.series()
 
 
 def run(
@@ -304,26 +311,66 @@ def run(
     Returns ``{name: (trajectory, series)}`` in the order given: the trajectory is ``counting.fit``'s for that
     runner with ``states`` empty, and ``series`` its states as arrays (``race.state_series`` of ``fit``'s).
     """
+    result = run_groups(X, targets, [Group(start, steppers, n_iter, until_below)])[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+@dataclass(frozen=True)
+class Group:
+    """Runs that belong together in :func:`run_groups`: ``run``'s arguments after the data (``start`` one (U, W)
+    or ``{name: (U, W)}``; ``until_below`` stops this group's runs, not the others')."""
+
+    start: tuple[float, float] | dict
+    steppers: dict
+    n_iter: int
+    until_below: float | None = None
+
+
+def run_groups(
+    X: np.ndarray, targets: np.ndarray, groups: list[Group]
+) -> list[dict[str, tuple[counting.Trajectory, dict[str, np.ndarray]]] | Exception]:
+    """:func:`run` for several independent groups of runs on the same data, in one lockstep: what each group gets
+    is bit for bit what ``run`` gives it alone (each pair's evaluation ignores the other pairs, each update its own
+    runner's state), and one evaluation serves them all. A group one of whose updates raised gets that exception
+    in place of its results; the others go on (one group's settings cannot fail another's).
+
+    Why: forty students who each move a setting at once need forty runs, and one evaluation of forty pairs costs
+    a few times one pair's (bench/bench_race.py), where forty evaluations cost forty times (:mod:`ui.batched_runs`
+    gathers them)."""
     evaluate = Evaluator(X, targets)
-    starts = start if isinstance(start, dict) else dict.fromkeys(steppers, start)
-    runs = {name: _Run(stepper, starts[name]) for name, stepper in steppers.items()}
-    going = list(runs.values())
+    runs_of = []
+    for g, group in enumerate(groups):
+        starts = group.start if isinstance(group.start, dict) else dict.fromkeys(group.steppers, group.start)
+        runs_of.append({name: _Run(stepper, starts[name], group.n_iter, g) for name, stepper in group.steppers.items()})
+    going = [r for runs in runs_of for r in runs.values()]
+    limits = [group.until_below for group in groups]
+    with_goals = any(limit is not None for limit in limits)
+    failed: dict[int, Exception] = {}
+    last = max((r.n_iter for r in going), default=-1)
     isfinite = math.isfinite
 
-    polynomials = counting.hessian_polynomials(X, targets)  # the data's part of the Hessian, once per run
+    polynomials = counting.hessian_polynomials(X, targets)  # the data's part of the Hessian, once per call
 
     def hessian_of(U: float, W: float) -> tuple[float, float, float]:
         return counting.hessian_entries(polynomials, U, W)  # counting.hessian's entries, as floats
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
-        for i in range(n_iter + 1):
+        for i in range(last + 1):
             if not going:
                 break
             c_all, gU_all, gW_all = evaluate(np.array([r.U for r in going]), np.array([r.W for r in going]))
             evaluated = list(zip(going, c_all.tolist(), gU_all.tolist(), gW_all.tolist(), strict=True))
-            final = i == n_iter or (
-                until_below is not None
-                and any(c <= until_below and isfinite(gU) and isfinite(gW) for _, c, gU, gW in evaluated)
+            # A group with a goal stops, all of it, where one of its runs (a finite evaluation) has reached it.
+            reached = (
+                {
+                    r.group
+                    for r, c, gU, gW in evaluated
+                    if limits[r.group] is not None and c <= limits[r.group] and isfinite(gU) and isfinite(gW)
+                }
+                if with_goals
+                else ()
             )
             still = []
             for k, (r, c, gU, gW) in enumerate(evaluated):
@@ -335,9 +382,13 @@ def run(
                     continue
                 r.costs.append(c)
                 r.grads.append((gU, gW))
-                if final:
+                if i == r.n_iter or r.group in reached:
                     continue
-                taken = r.step(gU, gW, U, W, hessian_of)
+                try:
+                    taken = r.step(gU, gW, U, W, hessian_of)
+                except Exception as error:  # this group fails, alone
+                    failed.setdefault(r.group, error)
+                    continue
                 if taken is None:  # only Newton's Hessian can fail here
                     r.stopped = (i, "hessian", {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))})
                     continue
@@ -350,10 +401,5 @@ def run(
                 r.records.append(record)
                 r.U, r.W = newU, newW
                 still.append(r)
-            going = still
-            if final:
-                break
-    return {
-        name: (counting.trajectory(r.rows, r.costs, r.grads, r.updates, [], r.stopped), r.series())
-        for name, r in runs.items()
-    }
+            going = [r for r in still if r.group not in failed]
+    return [failed.get(g) or {name: r.result() for name, r in runs.items()} for g, runs in enumerate(runs_of)]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,11 +144,18 @@ def stepper(runner: str, **settings):
 
 
 def run_lane(
-    X: np.ndarray, targets: np.ndarray, start: tuple[float, float], runner: str, n_iter: int, **settings
+    X: np.ndarray,
+    targets: np.ndarray,
+    start: tuple[float, float],
+    runner: str,
+    n_iter: int,
+    *,
+    engine: Callable | None = None,
+    **settings,
 ) -> Lane:
     """Train one runner as :func:`~rnn_core.counting.fit` does and keep its state history as arrays (with the
     fast engine, :mod:`rnn_core.lockstep`: the same bits, tests/test_fit_many.py)."""
-    return race(X, targets, start, {runner: settings}, n_iter)[runner]
+    return race(X, targets, start, {runner: settings}, n_iter, engine=engine)[runner]
 
 
 def race(
@@ -157,6 +165,8 @@ def race(
     entries: dict[str, dict],
     n_iter: int,
     until_below: float | None = None,
+    *,
+    engine: Callable | None = None,
 ) -> dict[str, Lane]:
     """Run every ``runner: settings`` entry from the same start for ``n_iter`` updates (each stops on
     divergence), in lockstep with the fast engine (:mod:`rnn_core.lockstep`). Returns ``{runner: Lane}`` in the
@@ -164,9 +174,10 @@ def race(
     :func:`make_optimizer`'s optimizer alone (with ``states`` kept as arrays in ``series``, as :func:`lane_of`
     keeps them). With ``until_below``, the race stops at the first iteration where some runner's cost is at most
     that (:func:`rnn_core.lockstep.run`): enough to say who got there first (:func:`summary`'s ``first`` and
-    ``at``), each lane the first part of its whole run."""
+    ``at``), each lane the first part of its whole run. ``engine`` is ``lockstep.run`` (None) or a function that gives
+    what it gives (``ui.batched_runs.engine``: the same runs, trained with other sessions')."""
     steppers = {runner: stepper(runner, **settings) for runner, settings in entries.items()}
-    runs = lockstep.run(X, targets, start, steppers, n_iter, until_below)
+    runs = (engine or lockstep.run)(X, targets, start, steppers, n_iter, until_below)
     return {runner: Lane(runner, run, series) for runner, (run, series) in runs.items()}
 
 

@@ -8,6 +8,7 @@ Every number a student reads goes through :func:`ui.numbers.num`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -15,7 +16,7 @@ import streamlit as st
 from lessons.counting import tables
 from lessons.counting.params import BOOK, TRAIN_INLINE_WORK, TRAIN_PROBE_WORK, TRAIN_STEP_OVERHEAD, P
 from rnn_core import counting, optim, race
-from ui import present, surfaces, urlstate, work_queue
+from ui import batched_runs, present, surfaces, urlstate, work_queue
 from ui.claims import chosen
 from ui.i18n import t
 from ui.numbers import integer, num
@@ -61,17 +62,18 @@ def training(data: str, n: int, length: int, seed: int, start: tuple, lr: float,
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _training(data: str, n: int, length: int, seed: int, start: tuple, lr: float, iters: int) -> counting.Trajectory:
-    return _train(dataset(data, n, length, seed), start, lr, iters)
+    engine = batched_runs.engine(batched_runs.counting_data(data, n, length, seed))  # with other sessions' runs
+    return _train(dataset(data, n, length, seed), start, lr, iters, engine)
 
 
-def _train(xy: tuple, start: tuple, lr: float, iters: int) -> counting.Trajectory:
+def _train(xy: tuple, start: tuple, lr: float, iters: int, engine: Callable | None = None) -> counting.Trajectory:
     """``counting.fit(X, targets, start, optim.sgd(lr), iters)``, the loop the page shows under the hood.
 
     Why not that call: the race's engine (``race.run_lane``, :mod:`rnn_core.lockstep`) gives the same run to the
     bit at about a fifth of the cost (tests/test_fit_many.py, tests/test_counting_templates.py), which keeps a
     move of the learning rate or the iterations cheap at 5,000 iterations. Plain descent keeps no optimizer
     state, so ``fit``'s record of states is one empty state per update."""
-    run = race.run_lane(*xy, start, "sgd", iters, lr=lr).run
+    run = race.run_lane(*xy, start, "sgd", iters, lr=lr, engine=engine).run
     return dataclasses.replace(run, states=((),) * len(run.updates))
 
 

@@ -24,8 +24,8 @@ from lessons.optimizers.params import (
     P,
     runner_settings,
 )
-from rnn_core import counting, lockstep, optim, race
-from ui import surfaces, urlstate, work_queue
+from rnn_core import counting, optim, race
+from ui import batched_runs, surfaces, urlstate, work_queue
 from ui.i18n import t
 from ui.numbers import integer, num, percent
 
@@ -166,6 +166,12 @@ def _frozen(lane: race.Lane) -> race.Lane:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
+def batched(data: tuple) -> Callable:
+    """``lockstep.run`` with the runs other sessions ask for on the same data at the same time (the long races of
+    the work queue train alone: a quick move must not wait behind them)."""
+    return batched_runs.engine(batched_runs.counting_data(*data))
+
+
 def dataset(data: tuple) -> tuple[np.ndarray, np.ndarray]:
     name, n, length, seed = data
     X, targets = counting.book_dataset() if name == "book" else counting.make_dataset(n, length, seed)
@@ -220,7 +226,7 @@ def _racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, 
     with store["lock"]:
         known = {runner: store["lanes"].get(key) for runner, key in keys.items()}
     missing = tuple((runner, settings) for runner, settings in entries if known[runner] is None)
-    ran = _race(dataset(data), start, iters, missing) if missing else {}
+    ran = _race(dataset(data), start, iters, missing, engine=batched(data)) if missing else {}
     lanes = {runner: ran[runner] if known[runner] is None else known[runner] for runner in keys}
     with store["lock"]:
         kept = store["lanes"]
@@ -232,8 +238,8 @@ def _racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, 
     return lanes
 
 
-def _race(xy: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, race.Lane]:
-    lanes = race.race(*xy, start, {runner: dict(settings) for runner, settings in entries}, iters)
+def _race(xy: tuple, start: tuple, iters: int, entries: tuple, engine: Callable | None = None) -> dict[str, race.Lane]:
+    lanes = race.race(*xy, start, {runner: dict(settings) for runner, settings in entries}, iters, engine=engine)
     return {runner: _frozen(lane) for runner, lane in lanes.items()}
 
 
@@ -266,7 +272,7 @@ def race_lanes(args: tuple, wait: bool = True) -> dict[str, race.Lane] | None:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def lane(data: tuple, start: tuple, runner: str, iters: int, settings: tuple) -> race.Lane:
-    return _frozen(race.run_lane(*dataset(data), start, runner, iters, **dict(settings)))
+    return _frozen(race.run_lane(*dataset(data), start, runner, iters, engine=batched(data), **dict(settings)))
 
 
 def lanes(data: tuple, start: tuple, runner: str, iters: int, settings: dict[str, dict]) -> dict[str, race.Lane]:
@@ -274,7 +280,7 @@ def lanes(data: tuple, start: tuple, runner: str, iters: int, settings: dict[str
     evaluation of the network serves them all, so three runs cost little more than one; each lane is bit for bit
     :func:`rnn_core.race.run_lane`'s, as in a race, tests/test_fit_many.py)."""
     steppers = {key: race.stepper(runner, **values) for key, values in settings.items()}
-    runs = lockstep.run(*dataset(data), start, steppers, iters)
+    runs = batched(data)(*dataset(data), start, steppers, iters)
     return {key: _frozen(race.Lane(runner, run, series)) for key, (run, series) in runs.items()}
 
 

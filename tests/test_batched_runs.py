@@ -1,0 +1,246 @@
+"""Training runs of many sessions in one lockstep (rnn_core.lockstep.run_groups, ui.batched_runs): each session
+gets, bit for bit, what its runs give alone (and so what counting.fit gives, tests/test_fit_many.py); the runs of
+sessions that ask while a batch trains are trained together; one session's failing run fails no one else's."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import value_of
+from test_fit_many import assert_bits, assert_same, datasets, page_entries
+
+from lessons.optimizers.params import P as PAGE
+from rnn_core import counting, lockstep, race
+from ui import batched_runs
+
+BOOK = counting.book_dataset()
+
+
+def steppers_of(entries: dict) -> dict:
+    return {runner: race.stepper(runner, **settings) for runner, settings in entries.items()}
+
+
+def assert_runs_equal(alone: dict, together: dict, label: str) -> None:
+    assert list(alone) == list(together), label
+    for name in alone:
+        assert_same(alone[name][0], together[name][0], f"{label} {name}")
+        assert_bits(alone[name][1], together[name][1], f"{label} {name} series")
+
+
+# A group: some of the page's runners with their settings, a start (on the page's grid, or where runs overflow),
+# its own number of updates and, for some, a goal that stops the group where one of its runs reaches it.
+GROUPS = st.fixed_dictionaries(
+    {
+        "entries": page_entries().flatmap(
+            lambda entries: st.lists(st.sampled_from(sorted(entries)), min_size=1, max_size=4, unique=True).map(
+                lambda names: {name: entries[name] for name in names}
+            )
+        ),
+        "start": st.one_of(
+            st.tuples(value_of(PAGE["u0"]), value_of(PAGE["w0"])), st.sampled_from([(1e200, 0.5), (1.0, 1e40)])
+        ),
+        "n_iter": st.integers(0, 80),
+        "goal": st.one_of(st.none(), st.sampled_from([1.0, 0.1, 1e-6])),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=datasets(), groups=st.lists(GROUPS, min_size=1, max_size=6))
+def test_each_group_of_a_batch_gets_what_it_gets_alone(data, groups):
+    X, targets = data
+    alone = [lockstep.run(X, targets, g["start"], steppers_of(g["entries"]), g["n_iter"], g["goal"]) for g in groups]
+    together = lockstep.run_groups(
+        X,
+        targets,
+        [lockstep.Group(g["start"], steppers_of(g["entries"]), g["n_iter"], g["goal"]) for g in groups],
+    )
+    for k, (a, b) in enumerate(zip(alone, together, strict=True)):
+        assert_runs_equal(a, b, f"group {k} of {groups}")
+
+
+def test_a_group_with_a_goal_stops_alone_and_the_others_go_on():
+    X, targets = BOOK
+    entries = {"adam": {"lr": 0.1}, "rprop": {"step0": 0.001, "variant": "rprop-"}}
+    with_goal, without = lockstep.run_groups(
+        X,
+        targets,
+        [
+            lockstep.Group((-1.5, 2.0), steppers_of(entries), 500, until_below=1.0),
+            lockstep.Group((-1.5, 2.0), steppers_of(entries), 500),
+        ],
+    )
+    stopped_at = {len(run.params) for run, _ in with_goal.values()}
+    assert len(stopped_at) == 1 and stopped_at.pop() < 501  # the goal group stopped together, early
+    assert all(len(run.params) == 501 for run, _ in without.values())  # the other went the whole way
+    assert_runs_equal(lockstep.run(*BOOK, (-1.5, 2.0), steppers_of(entries), 500), without, "no goal")
+
+
+def failing_stepper(after: int):
+    """A stepper whose update raises at its ``after``-th call (a setting the optimizer cannot handle)."""
+    calls = [0]
+
+    def step(gU, gW, U, W, hessian_of):
+        calls[0] += 1
+        if calls[0] > after:
+            raise ZeroDivisionError("a setting this optimizer cannot take")
+        return (0.0 * gU, 0.0 * gW), ()
+
+    return step, ()
+
+
+def test_a_group_whose_update_raises_gets_the_error_and_fails_no_other():
+    X, targets = BOOK
+    good = {"sgd": {"lr": 5e-4}, "momentum": {"lr": 2e-5, "mu": 0.9}}
+    results = lockstep.run_groups(
+        X,
+        targets,
+        [
+            lockstep.Group((-1.5, 2.0), steppers_of(good), 100),
+            lockstep.Group((-1.5, 2.0), {"bad": failing_stepper(7), **steppers_of(good)}, 100),
+            lockstep.Group((0.5, 0.5), steppers_of(good), 60),
+        ],
+    )
+    assert isinstance(results[1], ZeroDivisionError)
+    assert_runs_equal(lockstep.run(X, targets, (-1.5, 2.0), steppers_of(good), 100), results[0], "before")
+    assert_runs_equal(lockstep.run(X, targets, (0.5, 0.5), steppers_of(good), 60), results[2], "after")
+    with pytest.raises(ZeroDivisionError):
+        lockstep.run(X, targets, (-1.5, 2.0), {"bad": failing_stepper(3)}, 10)
+
+
+def slow(train, seconds: float):
+    """``train`` that takes at least ``seconds``: what a busy server's batch takes, so that requests queue."""
+
+    def trained(X, targets, groups):
+        time.sleep(seconds)
+        return train(X, targets, groups)
+
+    return trained
+
+
+def ask_at_once(batches: batched_runs.Batches, asks: list[tuple]) -> list:
+    """Each (key, X, targets, group) asked by its own thread, all released together; their outcomes in order."""
+    outcomes = [None] * len(asks)
+    gate = threading.Barrier(len(asks))
+
+    def ask(k):
+        gate.wait()
+        try:
+            outcomes[k] = batches.run(*asks[k])
+        except Exception as error:  # the outcome under test
+            outcomes[k] = error
+
+    threads = [threading.Thread(target=ask, args=(k,)) for k in range(len(asks))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a session never got its runs"
+    return outcomes
+
+
+def test_sessions_that_ask_while_a_batch_trains_train_together_and_each_gets_its_own_runs():
+    X, targets = BOOK
+    batches = batched_runs.Batches(slow(lockstep.run_groups, 0.2))
+    lrs = [1e-4 * (k + 1) for k in range(24)]
+    asks = [
+        (("book",), X, targets, lockstep.Group((-1.5, 2.0), {"clip": race.stepper("clip", lr=lr, threshold=5.0)}, 300))
+        for lr in lrs
+    ]
+    outcomes = ask_at_once(batches, asks)
+    for lr, outcome in zip(lrs, outcomes, strict=True):
+        alone = lockstep.run(X, targets, (-1.5, 2.0), {"clip": race.stepper("clip", lr=lr, threshold=5.0)}, 300)
+        assert_runs_equal(alone, outcome, f"lr {lr}")
+    # The first to ask trains alone; the others, queued behind it, train in far fewer batches than asks.
+    assert batches.groups == len(asks)
+    assert batches.batches <= 4
+
+
+def test_a_lone_session_trains_at_once_and_data_sets_do_not_mix():
+    other = counting.make_dataset(20, 7, 3)
+    batches = batched_runs.Batches()
+    group = lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 50)
+    alone = batches.run(("book",), *BOOK, group)
+    assert (batches.batches, batches.groups) == (1, 1)
+    assert_runs_equal(lockstep.run(*BOOK, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 50), alone, "book")
+    # Two data sets asked at once: each trains on its own data (a key names the data).
+    outcomes = ask_at_once(
+        batched_runs.Batches(slow(lockstep.run_groups, 0.05)),
+        [
+            (("book",), *BOOK, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 50)),
+            (("other",), *other, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 50)),
+        ],
+    )
+    assert_runs_equal(alone, outcomes[0], "book at once")
+    assert_runs_equal(lockstep.run(*other, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 50), outcomes[1], "other")
+
+
+def test_one_sessions_failing_run_reaches_that_session_only():
+    X, targets = BOOK
+    batches = batched_runs.Batches(slow(lockstep.run_groups, 0.1))
+    asks = [
+        (("book",), X, targets, lockstep.Group((-1.5, 2.0), {"bad": failing_stepper(5)}, 80))
+        if k == 3
+        else (("book",), X, targets, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80))
+        for k in range(8)
+    ]
+    outcomes = ask_at_once(batches, asks)
+    assert isinstance(outcomes[3], ZeroDivisionError)
+    for k, outcome in enumerate(outcomes):
+        if k != 3:
+            expected = lockstep.run(X, targets, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80)
+            assert_runs_equal(expected, outcome, f"session {k}")
+
+
+def test_a_batch_that_fails_as_a_whole_fails_its_sessions_and_the_next_ones_still_train():
+    calls = [0]
+
+    def broken_once(X, targets, groups):
+        calls[0] += 1
+        time.sleep(0.1)
+        if calls[0] == 1:
+            raise MemoryError("the data could not be evaluated")
+        return lockstep.run_groups(X, targets, groups)
+
+    batches = batched_runs.Batches(broken_once)
+    group = lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 30)
+    first = ask_at_once(batches, [(("book",), *BOOK, group)])
+    assert isinstance(first[0], MemoryError)
+    again = batches.run(("book",), *BOOK, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 30))
+    assert_runs_equal(lockstep.run(*BOOK, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 30), again, "after")
+
+
+def test_the_lessons_train_through_the_shared_batches(monkeypatch):
+    """The race's lanes and the counting lesson's training run go through ui.batched_runs (if they stopped,
+    forty students' moves would train forty times again), and get fit's runs."""
+    from lessons.counting import readings as counting_readings
+    from lessons.optimizers import readings
+
+    shared = batched_runs.Batches()
+    monkeypatch.setattr(batched_runs, "batches", lambda: shared)
+    data = readings.data_args({"data": "generated", "n": 13, "len": 6, "seed": 5})
+    entries = (("adam", (("lr", 0.0437),)), ("sgd", (("lr", 3.3e-4),)))
+    lanes = readings._racing.__wrapped__(data, (-1.25, 1.75), 77, entries)
+    assert shared.groups == 1
+    X, targets = readings.dataset(data)
+    for runner, settings_ in entries:
+        expected = counting.fit(X, targets, (-1.25, 1.75), race.make_optimizer(runner, **dict(settings_)), 77)
+        assert_same(without_states(expected), lanes[runner].run, runner)
+    run = counting_readings._training.__wrapped__("book", 50, 10, 1, (-1.5, 2.0), 4.1e-4, 61)
+    assert shared.groups == 2
+    expected = counting.fit(*BOOK, (-1.5, 2.0), race.make_optimizer("sgd", lr=4.1e-4), 61)
+    assert_same(without_states(expected), without_states(run), "counting")
+
+
+def without_states(run: counting.Trajectory) -> counting.Trajectory:
+    return dataclasses.replace(run, states=())
+
+
+def test_an_empty_batch_and_empty_groups_give_empty_results():
+    assert lockstep.run_groups(*BOOK, []) == []
+    assert lockstep.run_groups(*BOOK, [lockstep.Group((0.0, 0.0), {}, 10)]) == [{}]
