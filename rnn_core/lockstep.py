@@ -270,17 +270,17 @@ def newton_stepper(damping: float):
 
 class _Run:
     """One runner's run: its position, its records and its recorded state entries; it stops after ``n_iter``
-    updates, and with its ``group`` (the runs that stop together, see :func:`run_groups`)."""
+    updates, or with its group (see :class:`Lockstep`)."""
 
     __slots__ = ("step", "names", "U", "W", "rows", "costs", "grads", "updates", "records", "stopped")
-    __slots__ += ("n_iter", "group")
+    __slots__ += ("i", "n_iter", "group")
 
     def __init__(self, stepper, start: tuple[float, float], n_iter: int, group: int):
         self.step, self.names = stepper
         self.U, self.W = float(start[0]), float(start[1])
         self.rows, self.costs, self.grads, self.updates, self.records = [], [], [], [], []
         self.stopped = None
-        self.n_iter, self.group = int(n_iter), group
+        self.i, self.n_iter, self.group = 0, int(n_iter), group
 
     def series(self) -> dict[str, np.ndarray]:
         """The recorded state entries as arrays, as race.state_series turns fit's states into."""
@@ -319,8 +319,8 @@ def run(
 
 @dataclass(frozen=True)
 class Group:
-    """Runs that belong together in :func:`run_groups`: ``run``'s arguments after the data (``start`` one (U, W)
-    or ``{name: (U, W)}``; ``until_below`` stops this group's runs, not the others')."""
+    """Runs that belong together in a :class:`Lockstep`: ``run``'s arguments after the data (``start`` one
+    (U, W) or ``{name: (U, W)}``; ``until_below`` stops this group's runs, not the others')."""
 
     start: tuple[float, float] | dict
     steppers: dict
@@ -328,78 +328,125 @@ class Group:
     until_below: float | None = None
 
 
-def run_groups(
-    X: np.ndarray, targets: np.ndarray, groups: list[Group]
-) -> list[dict[str, tuple[counting.Trajectory, dict[str, np.ndarray]]] | Exception]:
-    """:func:`run` for several independent groups of runs on the same data, in one lockstep: what each group gets
-    is bit for bit what ``run`` gives it alone (each pair's evaluation ignores the other pairs, each update its own
-    runner's state), and one evaluation serves them all. A group one of whose updates raised gets that exception
-    in place of its results; the others go on (one group's settings cannot fail another's).
+Result = dict[str, tuple[counting.Trajectory, dict[str, np.ndarray]]]
+
+
+def run_groups(X: np.ndarray, targets: np.ndarray, groups: list[Group]) -> list[Result | Exception]:
+    """:func:`run` for several groups on the same data in one :class:`Lockstep`: each group gets what ``run``
+    gives it alone (or the exception one of its updates raised)."""
+    together = Lockstep(X, targets)
+    ids = [together.add(group) for group in groups]
+    results = {}
+    while not together.idle:
+        results.update(together.step())
+    return [results[k] for k in ids]
+
+
+class Lockstep:
+    """Independent groups of runs on one data set, advanced together: each :meth:`step` is one evaluation of every
+    run still going (:class:`Evaluator`) and each run's update. A group may join between any two steps and starts
+    at its own first iteration; what each group gets is bit for bit what :func:`run` gives it alone (each pair's
+    evaluation ignores the other pairs, each update reads its own runner's state). A group one of whose updates
+    raised gets that exception in place of its results; the others go on (one group's settings cannot fail
+    another's).
 
     Why: forty students who each move a setting at once need forty runs, and one evaluation of forty pairs costs
-    a few times one pair's (bench/bench_race.py), where forty evaluations cost forty times (:mod:`ui.batched_runs`
-    gathers them)."""
-    evaluate = Evaluator(X, targets)
-    runs_of = []
-    for g, group in enumerate(groups):
+    a few times one pair's (bench/bench_race.py), where forty evaluations cost forty times; and a run that joins
+    the runs already going gets its results after its own iterations, not after theirs (:mod:`ui.batched_runs`).
+    """
+
+    def __init__(self, X: np.ndarray, targets: np.ndarray):
+        self.evaluate = Evaluator(X, targets)
+        polynomials = counting.hessian_polynomials(X, targets)  # the data's part of the Hessian, once
+
+        def hessian_of(U: float, W: float) -> tuple[float, float, float]:
+            return counting.hessian_entries(polynomials, U, W)  # counting.hessian's entries, as floats
+
+        self.hessian_of = hessian_of
+        self.going: list[_Run] = []
+        self.groups: dict[int, tuple[Group, dict[str, _Run]]] = {}  # groups not finished, by id
+        self.left: dict[int, int] = {}  # each unfinished group's runs still going
+        self.done: dict[int, Result | Exception] = {}  # finished, not yet returned by step()
+        self.count = 0
+
+    @property
+    def idle(self) -> bool:
+        return not self.groups and not self.done
+
+    def add(self, group: Group) -> int:
+        """Start ``group`` at the next step; returns its id (``step`` returns its results under it)."""
+        g, self.count = self.count, self.count + 1
         starts = group.start if isinstance(group.start, dict) else dict.fromkeys(group.steppers, group.start)
-        runs_of.append({name: _Run(stepper, starts[name], group.n_iter, g) for name, stepper in group.steppers.items()})
-    going = [r for runs in runs_of for r in runs.values()]
-    limits = [group.until_below for group in groups]
-    with_goals = any(limit is not None for limit in limits)
-    failed: dict[int, Exception] = {}
-    last = max((r.n_iter for r in going), default=-1)
-    isfinite = math.isfinite
+        runs = {name: _Run(stepper, starts[name], group.n_iter, g) for name, stepper in group.steppers.items()}
+        if not runs:
+            self.done[g] = {}
+            return g
+        self.groups[g], self.left[g] = (group, runs), len(runs)
+        self.going.extend(runs.values())
+        return g
 
-    polynomials = counting.hessian_polynomials(X, targets)  # the data's part of the Hessian, once per call
+    def step(self) -> dict[int, Result | Exception]:
+        """One iteration of every run going; returns the groups that finished, ``{id: results or exception}``."""
+        finished, self.done = self.done, {}
+        if not self.going:
+            return finished
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
+            self._step(finished)
+        return finished
 
-    def hessian_of(U: float, W: float) -> tuple[float, float, float]:
-        return counting.hessian_entries(polynomials, U, W)  # counting.hessian's entries, as floats
-
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
-        for i in range(last + 1):
-            if not going:
-                break
-            c_all, gU_all, gW_all = evaluate(np.array([r.U for r in going]), np.array([r.W for r in going]))
-            evaluated = list(zip(going, c_all.tolist(), gU_all.tolist(), gW_all.tolist(), strict=True))
-            # A group with a goal stops, all of it, where one of its runs (a finite evaluation) has reached it.
-            reached = (
-                {
-                    r.group
-                    for r, c, gU, gW in evaluated
-                    if limits[r.group] is not None and c <= limits[r.group] and isfinite(gU) and isfinite(gW)
-                }
-                if with_goals
-                else ()
-            )
-            still = []
-            for k, (r, c, gU, gW) in enumerate(evaluated):
-                U, W = r.U, r.W
-                r.rows.append((U, W))
-                if not (isfinite(c) and isfinite(gU) and isfinite(gW)):
-                    reason, detail = counting.first_overflow(evaluate.ST[:, k].T, c, gU, gW)
-                    r.stopped = (i, reason, {"U": U, "W": W, **detail})
-                    continue
-                r.costs.append(c)
-                r.grads.append((gU, gW))
-                if i == r.n_iter or r.group in reached:
-                    continue
-                try:
-                    taken = r.step(gU, gW, U, W, hessian_of)
-                except Exception as error:  # this group fails, alone
-                    failed.setdefault(r.group, error)
-                    continue
-                if taken is None:  # only Newton's Hessian can fail here
-                    r.stopped = (i, "hessian", {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))})
-                    continue
-                (dU, dW), record = taken
-                newU, newW = U + dU, W + dW
-                if not (isfinite(newU) and isfinite(newW)):
-                    r.stopped = (i + 1, "parameters", {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))})
-                    continue
-                r.updates.append((dU, dW))
-                r.records.append(record)
-                r.U, r.W = newU, newW
+    def _step(self, finished: dict) -> None:
+        isfinite, going = math.isfinite, self.going
+        c_all, gU_all, gW_all = self.evaluate(np.array([r.U for r in going]), np.array([r.W for r in going]))
+        evaluated = list(zip(going, c_all.tolist(), gU_all.tolist(), gW_all.tolist(), strict=True))
+        # A group with a goal stops, all of it, where one of its runs (a finite evaluation) has reached it.
+        reached = set()
+        for r, c, gU, gW in evaluated:
+            goal = self.groups[r.group][0].until_below
+            if goal is not None and c <= goal and isfinite(gU) and isfinite(gW):
+                reached.add(r.group)
+        failed: dict[int, Exception] = {}
+        still = []
+        for k, (r, c, gU, gW) in enumerate(evaluated):
+            if self._advance(r, k, c, gU, gW, r.group in reached, failed):
                 still.append(r)
-            going = [r for r in still if r.group not in failed]
-    return [failed.get(g) or {name: r.result() for name, r in runs.items()} for g, runs in enumerate(runs_of)]
+            else:
+                self.left[r.group] -= 1
+        self.going = [r for r in still if r.group not in failed]
+        for g in list(self.groups):
+            if g in failed or self.left[g] == 0:
+                _group, runs = self.groups.pop(g)
+                del self.left[g]
+                finished[g] = failed.get(g) or {name: r.result() for name, r in runs.items()}
+
+    def _advance(self, r: _Run, k: int, c: float, gU: float, gW: float, stop: bool, failed: dict) -> bool:
+        """Record run ``r``'s evaluation (the ``k``-th of this step) and take its update, as ``fit``'s loop does;
+        False when the run ends here."""
+        isfinite = math.isfinite
+        i, U, W = r.i, r.U, r.W
+        r.i += 1
+        r.rows.append((U, W))
+        if not (isfinite(c) and isfinite(gU) and isfinite(gW)):
+            reason, detail = counting.first_overflow(self.evaluate.ST[:, k].T, c, gU, gW)
+            r.stopped = (i, reason, {"U": U, "W": W, **detail})
+            return False
+        r.costs.append(c)
+        r.grads.append((gU, gW))
+        if i == r.n_iter or stop:
+            return False
+        try:
+            taken = r.step(gU, gW, U, W, self.hessian_of)
+        except Exception as error:  # this group fails, alone
+            failed.setdefault(r.group, error)
+            return False
+        if taken is None:  # only Newton's Hessian can fail here
+            r.stopped = (i, "hessian", {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))})
+            return False
+        (dU, dW), record = taken
+        newU, newW = U + dU, W + dW
+        if not (isfinite(newU) and isfinite(newW)):
+            r.stopped = (i + 1, "parameters", {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))})
+            return False
+        r.updates.append((dU, dW))
+        r.records.append(record)
+        r.U, r.W = newU, newW
+        return True

@@ -8,6 +8,7 @@ import dataclasses
 import threading
 import time
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -113,27 +114,30 @@ def test_a_group_whose_update_raises_gets_the_error_and_fails_no_other():
         lockstep.run(X, targets, (-1.5, 2.0), {"bad": failing_stepper(3)}, 10)
 
 
-def slow(train, seconds: float):
-    """``train`` that takes at least ``seconds``: what a busy server's batch takes, so that requests queue."""
+class SlowLockstep(lockstep.Lockstep):
+    """A Lockstep whose every step takes at least ``pause`` seconds: a busy server's, so that runs overlap."""
 
-    def trained(X, targets, groups):
-        time.sleep(seconds)
-        return train(X, targets, groups)
+    pause = 0.002
 
-    return trained
+    def step(self):
+        time.sleep(self.pause)
+        return super().step()
 
 
-def ask_at_once(batches: batched_runs.Batches, asks: list[tuple]) -> list:
-    """Each (key, X, targets, group) asked by its own thread, all released together; their outcomes in order."""
-    outcomes = [None] * len(asks)
+def ask_at_once(batches: batched_runs.Batches, asks: list[tuple], delays: list[float] | None = None) -> list:
+    """Each (key, X, targets, group) asked by its own thread, all released together (each after its delay);
+    returns their outcomes in order, and the order in which they finished."""
+    outcomes, order = [None] * len(asks), []
     gate = threading.Barrier(len(asks))
 
     def ask(k):
         gate.wait()
+        time.sleep(delays[k] if delays else 0.0)
         try:
             outcomes[k] = batches.run(*asks[k])
         except Exception as error:  # the outcome under test
             outcomes[k] = error
+        order.append(k)
 
     threads = [threading.Thread(target=ask, args=(k,)) for k in range(len(asks))]
     for thread in threads:
@@ -141,24 +145,57 @@ def ask_at_once(batches: batched_runs.Batches, asks: list[tuple]) -> list:
     for thread in threads:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a session never got its runs"
-    return outcomes
+    return outcomes, order
 
 
-def test_sessions_that_ask_while_a_batch_trains_train_together_and_each_gets_its_own_runs():
+def clip_group(lr: float, n_iter: int = 300) -> lockstep.Group:
+    return lockstep.Group((-1.5, 2.0), {"clip": race.stepper("clip", lr=lr, threshold=5.0)}, n_iter)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=datasets(), groups=st.lists(GROUPS, min_size=1, max_size=5), joins=st.lists(st.integers(0, 90), max_size=5))
+def test_a_group_that_joins_runs_already_going_gets_what_it_gets_alone(data, groups, joins):
+    """Each group joins the Lockstep after its own number of steps (the runs of other sessions already going),
+    starts at its first iteration, and gets what run gives it alone."""
+    X, targets = data
+    together = lockstep.Lockstep(X, targets)
+    joins = sorted((joins + [0] * len(groups))[: len(groups)])
+    ids, results, steps = {}, {}, 0
+    while len(ids) < len(groups) or not together.idle:
+        for k, g in enumerate(groups):
+            if k not in ids and joins[k] <= steps:
+                ids[k] = together.add(lockstep.Group(g["start"], steppers_of(g["entries"]), g["n_iter"], g["goal"]))
+        results.update(together.step())
+        steps += 1
+    for k, g in enumerate(groups):
+        alone = lockstep.run(X, targets, g["start"], steppers_of(g["entries"]), g["n_iter"], g["goal"])
+        assert_runs_equal(alone, results[ids[k]], f"group {k} joined at step {joins[k]}: {g}")
+
+
+def test_sessions_that_ask_at_once_are_trained_together_and_each_gets_its_own_runs():
     X, targets = BOOK
-    batches = batched_runs.Batches(slow(lockstep.run_groups, 0.2))
+    batches = batched_runs.Batches(SlowLockstep)
     lrs = [1e-4 * (k + 1) for k in range(24)]
-    asks = [
-        (("book",), X, targets, lockstep.Group((-1.5, 2.0), {"clip": race.stepper("clip", lr=lr, threshold=5.0)}, 300))
-        for lr in lrs
-    ]
-    outcomes = ask_at_once(batches, asks)
+    outcomes, _order = ask_at_once(batches, [(("book",), X, targets, clip_group(lr)) for lr in lrs])
     for lr, outcome in zip(lrs, outcomes, strict=True):
         alone = lockstep.run(X, targets, (-1.5, 2.0), {"clip": race.stepper("clip", lr=lr, threshold=5.0)}, 300)
         assert_runs_equal(alone, outcome, f"lr {lr}")
-    # The first to ask trains alone; the others, queued behind it, train in far fewer batches than asks.
-    assert batches.groups == len(asks)
-    assert batches.batches <= 4
+    assert batches.groups == len(lrs)
+    assert batches.most_together >= len(lrs) // 2  # one trainer stepped (nearly) all of them together
+
+
+def test_a_short_run_that_joins_a_long_one_does_not_wait_for_it():
+    X, targets = BOOK
+    batches = batched_runs.Batches(SlowLockstep)  # at least 2 ms a step: the long run takes 1.6 s or more
+    long, short = clip_group(1e-4, 800), clip_group(2e-4, 50)
+    outcomes, order = ask_at_once(batches, [(("book",), X, targets, long), (("book",), X, targets, short)], [0, 0.2])
+    assert order == [1, 0]  # the short one, asked after, came back first
+    assert batches.most_together == 2
+    assert_runs_equal(lockstep.run(X, targets, short.start, short_steppers(2e-4), 50), outcomes[1], "short")
+
+
+def short_steppers(lr: float) -> dict:
+    return {"clip": race.stepper("clip", lr=lr, threshold=5.0)}
 
 
 def test_a_lone_session_trains_at_once_and_data_sets_do_not_mix():
@@ -166,11 +203,11 @@ def test_a_lone_session_trains_at_once_and_data_sets_do_not_mix():
     batches = batched_runs.Batches()
     group = lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 50)
     alone = batches.run(("book",), *BOOK, group)
-    assert (batches.batches, batches.groups) == (1, 1)
+    assert (batches.groups, batches.most_together) == (1, 1)
     assert_runs_equal(lockstep.run(*BOOK, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 50), alone, "book")
     # Two data sets asked at once: each trains on its own data (a key names the data).
-    outcomes = ask_at_once(
-        batched_runs.Batches(slow(lockstep.run_groups, 0.05)),
+    outcomes, _order = ask_at_once(
+        batched_runs.Batches(SlowLockstep),
         [
             (("book",), *BOOK, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 50)),
             (("other",), *other, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 50)),
@@ -182,14 +219,14 @@ def test_a_lone_session_trains_at_once_and_data_sets_do_not_mix():
 
 def test_one_sessions_failing_run_reaches_that_session_only():
     X, targets = BOOK
-    batches = batched_runs.Batches(slow(lockstep.run_groups, 0.1))
+    batches = batched_runs.Batches(SlowLockstep)
     asks = [
         (("book",), X, targets, lockstep.Group((-1.5, 2.0), {"bad": failing_stepper(5)}, 80))
         if k == 3
         else (("book",), X, targets, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80))
         for k in range(8)
     ]
-    outcomes = ask_at_once(batches, asks)
+    outcomes, _order = ask_at_once(batches, asks)
     assert isinstance(outcomes[3], ZeroDivisionError)
     for k, outcome in enumerate(outcomes):
         if k != 3:
@@ -197,22 +234,37 @@ def test_one_sessions_failing_run_reaches_that_session_only():
             assert_runs_equal(expected, outcome, f"session {k}")
 
 
-def test_a_batch_that_fails_as_a_whole_fails_its_sessions_and_the_next_ones_still_train():
-    calls = [0]
-
-    def broken_once(X, targets, groups):
-        calls[0] += 1
-        time.sleep(0.1)
-        if calls[0] == 1:
+def test_data_that_cannot_be_trained_fails_its_sessions_and_the_trainer_goes_on():
+    class Broken(lockstep.Lockstep):
+        def step(self):
             raise MemoryError("the data could not be evaluated")
-        return lockstep.run_groups(X, targets, groups)
 
-    batches = batched_runs.Batches(broken_once)
+    made = []
+
+    def make(X, targets):
+        made.append(1)
+        return (Broken if len(made) == 1 else lockstep.Lockstep)(X, targets)
+
+    batches = batched_runs.Batches(make)
     group = lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 30)
-    first = ask_at_once(batches, [(("book",), *BOOK, group)])
-    assert isinstance(first[0], MemoryError)
+    with pytest.raises(MemoryError):
+        batches.run(("book",), *BOOK, group)
     again = batches.run(("book",), *BOOK, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 30))
     assert_runs_equal(lockstep.run(*BOOK, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 30), again, "after")
+    with pytest.raises(ValueError):  # data the Lockstep cannot even take: that session's error
+        batches.run(("bad",), np.zeros((3, 2)), np.zeros(4), group)
+
+
+def test_the_trainer_thread_ends_when_quiet_and_a_new_run_starts_another():
+    batches = batched_runs.Batches(quiet_seconds=0.05)
+    group = lambda: lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 20)  # noqa: E731
+    first = batches.run(("book",), *BOOK, group())
+    trainer = batches._thread
+    if trainer is not None:
+        trainer.join(timeout=5)
+        assert not trainer.is_alive()
+    assert batches._thread is None
+    assert_runs_equal(first, batches.run(("book",), *BOOK, group()), "a second trainer")
 
 
 def test_the_lessons_train_through_the_shared_batches(monkeypatch):

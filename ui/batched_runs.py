@@ -1,21 +1,21 @@
-"""The counting RNN's training runs of every session, gathered into one lockstep while the server is busy.
+"""The counting RNN's training runs of every session, trained together by one thread of the server.
 
 A class told "now try a few learning rates" sends forty different settings at once, and each needs a training run
-of several hundred iterations. :func:`rnn_core.lockstep.run_groups` trains any number of independent runs on the
-same data with one evaluation per iteration, and what each run gets is bit for bit what it gets alone; one
-evaluation of forty pairs costs a few times one pair's (bench/bench_race.py). So the runs the sessions ask for
-while one batch is training wait for it to end and then train together, as a database commits the transactions
-that queued behind a commit ("group commit"):
+of up to a few thousand iterations. :class:`rnn_core.lockstep.Lockstep` trains any number of independent runs on
+the same data with one evaluation per iteration, and what each run gets is bit for bit what it gets alone; one
+evaluation of forty pairs costs a few times one pair's (bench/bench_race.py). So a session does not train its own
+runs: it hands them to the process's trainer and waits for them. The trainer (one thread, started when a run
+arrives and ended after a quiet spell) steps every data set's runs in turn, and between two steps the runs that
+arrived join the ones going (as inference servers batch requests continuously):
 
-* a session that asks when no batch of its data is training trains its runs at once, alone: nothing waits for a
-  batch that may never fill, so a lone student's move costs what it did;
-* the sessions that ask while a batch trains queue up; when the batch ends, the first of them trains everything
-  queued by then, in its own thread, and the others wake with their results;
-* a run whose optimizer raises fails its own group only (``run_groups`` gives that group the exception), so only
-  the session that asked for it sees the error.
+* a lone student's run starts at once and costs what it did;
+* a run gets its results after its own iterations: a 500-iteration run that joins a 5,000-iteration one does
+  not wait for the longer to end;
+* a run whose optimizer raises fails its own session only (the Lockstep gives that group the exception), and a
+  data set that cannot be evaluated fails the sessions that asked for it, not the trainer.
 
-Each session's script runs in its own thread (Streamlit), and numpy's small-array calls hold the GIL: one batch
-trains at a time per data set, which is also all the server could do.
+Each session's script runs in its own thread (Streamlit), and numpy's calls on arrays this small hold the GIL: one
+thread training every run costs the server no more than forty threads each training one, and far less work.
 """
 
 from __future__ import annotations
@@ -28,74 +28,105 @@ import streamlit as st
 
 from rnn_core import lockstep
 
+QUIET_SECONDS = 30.0  # the trainer's thread ends after this long without a run (the next run starts another)
+
 
 class _Request:
-    __slots__ = ("group", "event", "done", "result", "error")
+    __slots__ = ("key", "X", "targets", "group", "event", "result", "error")
 
-    def __init__(self, group: lockstep.Group):
-        self.group, self.event = group, threading.Event()
-        self.done, self.result, self.error = False, None, None
+    def __init__(self, key: Hashable, X: np.ndarray, targets: np.ndarray, group: lockstep.Group):
+        self.key, self.X, self.targets, self.group = key, X, targets, group
+        self.event, self.result, self.error = threading.Event(), None, None
 
-    def outcome(self) -> dict:
-        if self.error is not None:
-            raise self.error
-        return self.result
+    def finish(self, outcome) -> None:
+        if isinstance(outcome, BaseException):
+            self.error = outcome
+        else:
+            self.result = outcome
+        self.event.set()
 
 
 class Batches:
-    """Training runs gathered per data set (a key that names it) while a batch of that data set trains."""
+    """One trainer thread for the runs of every session, by data set (a key that names it).
 
-    def __init__(self, train: Callable = lockstep.run_groups):
-        self._train = train
-        self._lock = threading.Lock()
-        self._queued: dict[Hashable, list[_Request]] = {}
-        self._training: set[Hashable] = set()  # data sets with a batch training (or a leader handed it)
-        self.batches = 0  # batches trained and groups in them, for tests and benches
-        self.groups = 0
+    ``make`` builds the stepper of one data set (:class:`rnn_core.lockstep.Lockstep`; tests slow it down)."""
+
+    def __init__(self, make: Callable = lockstep.Lockstep, quiet_seconds: float = QUIET_SECONDS):
+        self._make, self._quiet = make, quiet_seconds
+        self._ready = threading.Condition()
+        self._arrived: list[_Request] = []
+        self._thread: threading.Thread | None = None
+        self.groups = 0  # runs asked for, and the most groups ever stepped together (for tests and benches)
+        self.most_together = 0
 
     def run(self, key: Hashable, X: np.ndarray, targets: np.ndarray, group: lockstep.Group) -> dict:
-        """``lockstep.run`` of ``group`` on (``X``, ``targets``), which ``key`` names, with whatever other
-        sessions ask for on the same data while it would wait."""
-        request = _Request(group)
-        with self._lock:
-            self._queued.setdefault(key, []).append(request)
-            lead = key not in self._training
-            self._training.add(key)
-        if not lead:
-            request.event.wait()  # set with the result, or to hand this thread the next batch
-        if not request.done:
-            self._train_queued(key, X, targets)
-        return request.outcome()
+        """``lockstep.run`` of ``group`` on (``X``, ``targets``), which ``key`` names, trained with whatever other
+        sessions ask for at the same time."""
+        request = _Request(key, X, targets, group)
+        with self._ready:
+            self._arrived.append(request)
+            self.groups += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._train, name="rnn-lab-trainer", daemon=True)
+                self._thread.start()
+            self._ready.notify()
+        request.event.wait()
+        if request.error is not None:
+            raise request.error
+        return request.result
 
-    def _train_queued(self, key: Hashable, X: np.ndarray, targets: np.ndarray) -> None:
-        with self._lock:
-            batch = self._queued.pop(key)
+    def _train(self) -> None:
+        stepping: dict[Hashable, tuple] = {}  # key -> (Lockstep, {group id: request})
+        taken: list[_Request] = []  # every request this thread took, for the case it fails itself
         try:
-            results = self._train(X, targets, [request.group for request in batch])
-        except Exception as error:  # the data's own fault (every group of it would fail alone too)
-            results = [error] * len(batch)
-        try:
-            for request, result in zip(batch, results, strict=True):
-                if isinstance(result, Exception):
-                    request.error = result
-                else:
-                    request.result = result
-        finally:
-            with self._lock:
-                self.batches, self.groups = self.batches + 1, self.groups + len(batch)
-                for request in batch:
-                    request.done = True
-                    request.event.set()
-                waiting = self._queued.get(key)
-                if waiting:
-                    waiting[0].event.set()  # not done: that thread trains the next batch
-                else:
-                    self._training.discard(key)
+            self._loop(stepping, taken)
+        except BaseException as error:  # a fault of the trainer itself: no session may wait forever
+            with self._ready:
+                self._thread = None
+                taken += self._arrived
+                self._arrived = []
+            for request in taken:
+                if not request.event.is_set():
+                    request.finish(error)
+
+    def _loop(self, stepping: dict, taken: list) -> None:
+        while True:
+            with self._ready:
+                if not self._arrived and not stepping:
+                    self._ready.wait(self._quiet)
+                    if not self._arrived:
+                        self._thread = None  # a run that arrives now starts a new thread
+                        return
+                arrived, self._arrived = self._arrived, []
+            if arrived:
+                taken[:] = [request for request in taken if not request.event.is_set()] + arrived
+            for request in arrived:
+                try:
+                    if request.key not in stepping:
+                        stepping[request.key] = (self._make(request.X, request.targets), {})
+                    together, waiting = stepping[request.key]
+                    waiting[together.add(request.group)] = request
+                except Exception as error:  # e.g. data that cannot be evaluated: this session's error
+                    request.finish(error)
+            for key in list(stepping):
+                together, waiting = stepping[key]
+                self.most_together = max(self.most_together, len(waiting))
+                try:
+                    finished = together.step()
+                except Exception as error:  # the data set's fault: every run on it fails, the trainer goes on
+                    for request in waiting.values():
+                        request.finish(error)
+                    del stepping[key]
+                    continue
+                for g, outcome in finished.items():
+                    waiting.pop(g).finish(outcome)
+                if together.idle:
+                    del stepping[key]
 
 
 @st.cache_resource(show_spinner=False)
 def batches() -> Batches:
-    """The process's batches, shared by every session."""
+    """The process's trainer, shared by every session."""
     return Batches()
 
 
@@ -106,8 +137,8 @@ def counting_data(name: str, n: int, length: int, seed: int) -> tuple:
 
 
 def engine(key: Hashable) -> Callable:
-    """A function with :func:`rnn_core.lockstep.run`'s signature whose runs join the other sessions' on the same
-    data, ``key`` naming that data (e.g. the ``repr`` of the lesson's data settings)."""
+    """A function with :func:`rnn_core.lockstep.run`'s signature whose runs are trained with the other sessions'
+    on the same data, ``key`` naming that data (:func:`counting_data`)."""
     shared = batches()
 
     def run(X, targets, start, steppers, n_iter, until_below=None):
