@@ -2,8 +2,10 @@
 toggle shows a table with rows, and its Save menu's CSV, PNG and SVG buttons give valid files.
 
 The charts are found through the page, not from a list: every ``vega_lite_chart`` element in the order drawn,
-each followed by the Save menu that stands for it (a ``save.<name>[.<chart key>].table`` toggle and three
-download buttons; ``ui.charts.save_menu``). A chart with no menu after it fails. Small multiples drawn without
+each followed by the Save menu that stands for it (a ``save.<name>[.<chart key>].table`` toggle and, once the
+menu is open, three download buttons; ``ui.charts.save_menu``). A chart with no menu after it fails. The test
+opens every menu as a student does (its popover's state, ``save.<...>.menu``), and checks that a closed menu
+holds no button. Small multiples drawn without
 their own menu (the race's cost panels) share the one menu that follows them, which must hold the rows of every
 CSV they read.
 
@@ -167,8 +169,9 @@ def test_every_chart_shows_its_table_and_saves_csv_png_and_svg(page, params, lan
         assert not registry.page(page).is_lesson, f"no chart on the {page} lesson"  # the Class page draws none
         return
 
-    for menu in menus:  # open every "Show as a table", as a student does, and rerun once
-        assert set(menu.buttons) == {"png", "svg", "csv"}, menu.name
+    for menu in menus:  # open every menu and its "Show as a table", as a student does, and rerun once
+        assert not menu.buttons, f"{menu.name}: the files are drawn while the menu is closed"
+        at.session_state[menu.toggle.removesuffix(".table") + ".menu"] = True
         at.toggle(key=menu.toggle).set_value(True)
     at.run()
     assert_clean(at)
@@ -178,6 +181,7 @@ def test_every_chart_shows_its_table_and_saves_csv_png_and_svg(page, params, lan
 
     layer_title = catalog(lang)["common.save_layer"]
     for menu in shown:
+        assert set(menu.buttons) == {"png", "svg", "csv"}, menu.name
         assert menu.table is not None and len(menu.table) > 0, f"{menu.name}: no table shown"
         text = download(manager, menu.buttons["csv"]).decode("utf-8")
         header = next(csv.reader(io.StringIO(text)))
@@ -204,3 +208,21 @@ def test_every_chart_shows_its_table_and_saves_csv_png_and_svg(page, params, lan
             assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") > 100, menu.name
             svg = ET.fromstring(download(manager, menu.buttons["svg"]))
             assert svg.tag.endswith("svg") and len(list(svg.iter())) > 10, menu.name
+
+
+def test_a_table_stays_under_its_chart_after_the_menu_closes():
+    """The toggle is drawn while the menu is closed: closing the menu after opening a table keeps the table."""
+    at = open_app("counting", lang="en")
+    menus = menus_of(at)
+    assert menus and not any(menu.buttons for menu in menus)
+    first = menus[0]
+    menu_key = first.toggle.removesuffix(".table") + ".menu"
+    at.session_state[menu_key] = True
+    at.toggle(key=first.toggle).set_value(True)
+    at.run()
+    assert set(menus_of(at)[0].buttons) == {"png", "svg", "csv"}
+    at.session_state[menu_key] = False  # the student closes the menu
+    at.run()
+    assert_clean(at)
+    after = menus_of(at)[0]
+    assert not after.buttons and after.table is not None and len(after.table) > 0

@@ -201,7 +201,12 @@ def save_menu(spec, where, name: str, url_data: dict | None = None, chart_key: s
     """PNG, SVG and CSV of one chart, each computed on the server only when its button is clicked, and a toggle
     that shows its data as a table under it (``chart_key``: the chart's own key, when it has one). ``spec`` is the
     chart's spec, or a function that makes it, for a figure saved but not drawn as such (it is then made only
-    on a click)."""
+    on a click).
+
+    The three buttons are drawn only while the menu is open (opening it reruns the chart's section): a page has a
+    dozen charts, and their buttons, each with its deferred file, were a tenth of a lesson's first view on the
+    server (py-spy, forty students opening the optimizers lesson at once). The toggle is drawn either way, so a
+    table a student opened stays under its chart after the menu closes."""
     from ui import export
     from ui.i18n import t
 
@@ -209,24 +214,28 @@ def save_menu(spec, where, name: str, url_data: dict | None = None, chart_key: s
     # changes under it (a spec rebuilt at each step would otherwise make a new, closed toggle every run). The
     # chart's key tells apart two drawings of one chart (a wide and a narrow layout).
     key = f"save.{name}" + (f".{chart_key}" if chart_key else "")
-    layer_title = t("common.save_layer")  # read now: the files are made outside this run, on the click
-    options = {"csv": {"layer_title": layer_title}}
-    with where.popover(t("common.save_chart"), icon=":material/download:", type="tertiary"):
+    menu = where.popover(
+        t("common.save_chart"), icon=":material/download:", type="tertiary", key=key + ".menu", on_change="rerun"
+    )
+    with menu:
         as_table = st.toggle(t("common.show_table"), key=key + ".table", help=t("common.show_table_help"))
-        st.caption(t("common.save_caption"))
-        for kind, label_key, mime, icon in SAVE_FORMATS:
-            st.download_button(
-                t(label_key),
-                lambda kind=kind: getattr(export, kind)(made(spec), url_data=url_data, **options.get(kind, {})),
-                file_name=f"{name}.{kind}",
-                mime=mime,
-                on_click="ignore",
-                key=f"{key}.{kind}",
-                icon=icon,
-            )
+        if menu.open:
+            layer_title = t("common.save_layer")  # read now: the files are made outside this run, on the click
+            options = {"csv": {"layer_title": layer_title}}
+            st.caption(t("common.save_caption"))
+            for kind, label_key, mime, icon in SAVE_FORMATS:
+                st.download_button(
+                    t(label_key),
+                    lambda kind=kind: getattr(export, kind)(made(spec), url_data=url_data, **options.get(kind, {})),
+                    file_name=f"{name}.{kind}",
+                    mime=mime,
+                    on_click="ignore",
+                    key=f"{key}.{kind}",
+                    icon=icon,
+                )
     if as_table:
         where.caption(made(spec).get("description", ""))
-        where.dataframe(data_table(made(spec), url_data, layer_title), hide_index=True, height=300)
+        where.dataframe(data_table(made(spec), url_data, t("common.save_layer")), hide_index=True, height=300)
 
 
 def made(spec) -> dict:
