@@ -365,6 +365,7 @@ async def load(
             failures.append(f"widget: {err}"[:300])
 
     waits, move_bytes, move_media, frag_ids, statuses = [], [], [], set(), {}
+    trace: list[dict] = []  # every move: when it was sent (s after the first), its wait, control and status
     per_control: dict[str, list[float]] = {}
 
     async def move_all(c: StreamlitClient):
@@ -374,8 +375,17 @@ async def load(
             if w is None:
                 failures.append(f"move: the control {widget_key(wid) or wid} is no longer on the page")
                 return
+            sent = time.perf_counter() - t1
             r = await c.move(w, draw(w, i))
             waits.append(r.seconds)
+            trace.append(
+                {
+                    "sent_s": round(sent, 3),
+                    "wait_s": round(r.seconds, 3),
+                    "control": w.key or w.label,
+                    "status": r.status,
+                }
+            )
             per_control.setdefault(w.key or w.label, []).append(r.seconds)
             move_bytes.append(r.bytes)
             errors.extend(r.exceptions)
@@ -432,6 +442,7 @@ async def load(
         "rss_before_mb": rss_before,
         "rss_after_mb": rss_after,
         "widget_kinds_not_sent": sorted(skipped),
+        "trace": sorted(trace, key=lambda move: move["sent_s"]),
     }
 
 
