@@ -270,14 +270,14 @@ def test_a_race_of_more_than_about_half_a_second_of_cpu_is_queued():
 def test_the_race_winner_exercise_runs_the_whole_race_only_when_its_explanation_or_hints_are_read():
     book = counting.book_dataset()
     whole_races = []
-    original = lockstep.run
+    original = race.race
 
     def counted(*args, **kwargs):
         if (args[5] if len(args) > 5 else kwargs.get("until_below")) is None:
             whole_races.append(1)
         return original(*args, **kwargs)
 
-    with mock.patch.object(lockstep, "run", counted):
+    with mock.patch.object(race, "race", counted):
         for seed in range(4):
             ex = opt_exercises.race_winner(np.random.default_rng(seed))
             assert not whole_races

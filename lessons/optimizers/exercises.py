@@ -13,6 +13,7 @@ import numpy as np
 from lessons.optimizers.params import BOOK, CURVATURE_DRAW, FIRST_STEP_DELTA0, RUNNER_PARAMS, P, runner_settings
 from rnn_core import counting, lockstep, race
 from rnn_core.exercise import HINT_SETTINGS_CHANGED, HINT_SIGN, Exercise, MadeOnRead, MadeOnReadTuple, grid, num, text
+from ui import batched_runs
 
 # The text of this lesson's choice keys (the exercise box shows these).
 CHOICE_LABELS = {
@@ -56,14 +57,16 @@ def race_winner(rng: np.random.Generator) -> Exercise:
     someone gets there (the race run that far, :func:`rnn_core.race.race` ``until_below``); the whole race, which
     the explanation and the hints read, is run when first read."""
     X, targets = counting.book_dataset()
+    # Trained with the other sessions' runs: a class opening the lesson at once makes forty of these variants.
+    engine = batched_runs.engine(batched_runs.counting_data("book", 0, 0, 0))
     while True:
         start = (grid(rng, U0.lo, U0.hi, U0.step), grid(rng, W0.lo, W0.hi, W0.step))
         goal = float(rng.choice((1.0, 0.1)))
-        first = race.summary(race.race(X, targets, start, RACE_SETTINGS, ITERS, until_below=goal), goal)
+        first = race.summary(race.race(X, targets, start, RACE_SETTINGS, ITERS, until_below=goal, engine=engine), goal)
         if len(first["first"]) == 1 and first["at"] > 0:  # one winner, and not already there at the start
             break
     winner = first["first"][0]
-    whole = MadeOnRead(lambda: {"lanes": race.race(X, targets, start, RACE_SETTINGS, ITERS)})
+    whole = MadeOnRead(lambda: {"lanes": race.race(X, targets, start, RACE_SETTINGS, ITERS, engine=engine)})
 
     def explained() -> dict:
         outcome = race.summary(whole["lanes"], goal)
