@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 
 import streamlit as st
 from streamlit import type_util
@@ -117,3 +118,75 @@ def test_user_keys_answer_as_filtered_state_does():
             assert keys.get(key) == full.get(key)
         else:
             assert keys.get(key, "absent") == "absent"
+
+
+class FakeSession:
+    """What batched_events uses of an AppSession: a loop to call soon on, and the handler it hands events to."""
+
+    def __init__(self):
+        self.scheduled, self.handled = [], []
+
+    def _call_soon_on_event_loop(self, callback):
+        self.scheduled.append(callback)
+
+    def _handle_scriptrunner_event_on_event_loop(self, sender, event, forward_msg=None, **kwargs):
+        if event == "fails":
+            raise ValueError("a handler that fails")
+        self.handled.append((sender, event, forward_msg, kwargs))
+
+    def run_loop(self):
+        while self.scheduled:
+            self.scheduled.pop(0)()
+
+
+def test_a_sessions_events_reach_the_loop_in_order_with_one_wake_up_per_burst():
+    from streamlit.runtime.app_session import AppSession
+
+    assert hasattr(AppSession._on_scriptrunner_event, "original")  # installed on the Streamlit release in use
+    on_event = streamlit_shims.batched_events(AppSession._on_scriptrunner_event.original)
+    session = FakeSession()
+    for k in range(50):  # a script draws 50 elements before the loop runs
+        on_event(session, "runner", "ENQUEUE_FORWARD_MSG", forward_msg=k)
+    assert len(session.scheduled) == 1  # one wake-up, not 50
+    session.run_loop()
+    assert [forward for _, _, forward, _ in session.handled] == list(range(50))
+    on_event(session, "runner", "fails")  # a failing handler is logged; the events after it are still handled
+    on_event(session, "runner", "SCRIPT_STOPPED", run_descriptor="done")
+    session.run_loop()
+    assert session.handled[-1] == ("runner", "SCRIPT_STOPPED", None, {"run_descriptor": "done"})
+
+
+def test_events_sent_from_threads_while_the_loop_hands_them_over_are_none_lost_and_each_threads_in_order():
+    on_event = streamlit_shims.batched_events(lambda *a, **k: None)
+    session = FakeSession()
+    lock = threading.Lock()
+
+    def call_soon(callback):  # the loop's queue is shared with the threads
+        with lock:
+            session.scheduled.append(callback)
+
+    session._call_soon_on_event_loop = call_soon
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set() or session.scheduled:
+            with lock:
+                callback = session.scheduled.pop(0) if session.scheduled else None
+            if callback:
+                callback()
+
+    def script(name):
+        for k in range(300):
+            on_event(session, name, "ENQUEUE_FORWARD_MSG", forward_msg=k)
+
+    looping = threading.Thread(target=loop)
+    looping.start()
+    scripts = [threading.Thread(target=script, args=(f"s{n}",)) for n in range(4)]
+    for thread in scripts:
+        thread.start()
+    for thread in scripts:
+        thread.join()
+    stop.set()
+    looping.join(timeout=10)
+    for n in range(4):
+        assert [k for sender, _, k, _ in session.handled if sender == f"s{n}"] == list(range(300))

@@ -1,4 +1,4 @@
-"""Two measured fixes to Streamlit's per-call overhead, applied once per process (``import ui`` applies them).
+"""Three measured fixes to Streamlit's per-call overhead, applied once per process (``import ui`` applies them).
 
 1. Remembered signatures.
 
@@ -15,16 +15,27 @@ asks whether its key holds ``None`` (``key in state and state[key] is None``) on
 presenter: on the optimizers lesson, whose settings are some twenty number inputs, that copy was a tenth of a
 move's server CPU (py-spy under a class's load). :class:`UserKeys` answers the same two questions for the one
 key asked. (Sliders are spared the copy by ``ui.urlstate`` passing them ``value=``.)
+
+3. One wake-up of the event loop per burst of a session's messages, not one per message. Every element a script
+draws is a ForwardMsg that the script's thread hands to the server's event loop with its own
+``call_soon_threadsafe`` (``AppSession._on_scriptrunner_event``): a write to the loop's wake-up socket and a
+callback each, some 400 for a first view of the optimizers lesson, and a fifth of its server CPU under a class's
+load (py-spy). :func:`batched_events` queues a session's events in order and schedules one callback that hands
+all those queued by then to Streamlit's own handler, in the same order: what each message does is unchanged.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
+import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from streamlit import type_util
 from streamlit.elements.widgets import number_input, radio, selectbox, text_widgets
+from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 
 REMEMBERED = 1024  # functions: every cached function and element of the app is well under this
@@ -99,10 +110,83 @@ def lean(original: Callable[[], Any]) -> Callable[[], Any]:
 LEAN_MODULES = (number_input, radio, selectbox, text_widgets)
 
 
+class _Events:
+    """A session's ScriptRunner events not yet handed to the event loop, and whether a hand-over is scheduled."""
+
+    __slots__ = ("lock", "queued", "scheduled")
+
+    def __init__(self):
+        self.lock, self.queued, self.scheduled = threading.Lock(), [], False
+
+
+EVENT_PARAMETERS = (
+    "self",
+    "sender",
+    "event",
+    "forward_msg",
+    "exception",
+    "client_state",
+    "page_script_hash",
+    "fragment_ids_this_run",
+    "pages",
+    "run_descriptor",
+)
+_LOGGER = logging.getLogger(__name__)
+
+
+def batched_events(original: Callable[..., None]) -> Callable[..., None]:
+    """``AppSession._on_scriptrunner_event`` (``original``) with a session's events handed to its event loop in
+    bursts: each event joins the session's queue, and the first of a burst schedules the one callback
+    (:func:`_hand_over`) that passes every event queued by the time it runs to
+    ``_handle_scriptrunner_event_on_event_loop``, oldest first, as the one-callback-per-event original does."""
+
+    @functools.wraps(original)
+    def _on_scriptrunner_event(self, *args, **kwargs) -> None:
+        events = self.__dict__.get("_rnnlab_events")
+        if events is None:
+            events = self.__dict__.setdefault("_rnnlab_events", _Events())
+        with events.lock:
+            events.queued.append((args, kwargs))
+            if events.scheduled:
+                return
+            events.scheduled = True
+        self._call_soon_on_event_loop(lambda: _hand_over(self, events))
+
+    _on_scriptrunner_event.original = original
+    return _on_scriptrunner_event
+
+
+def _hand_over(session: AppSession, events: _Events) -> None:
+    with events.lock:
+        queued, events.queued, events.scheduled = events.queued, [], False
+    for args, kwargs in queued:
+        try:
+            session._handle_scriptrunner_event_on_event_loop(*args, **kwargs)
+        except Exception:  # as the loop does for a failing callback: logged, and the next events still handled
+            _LOGGER.exception("Handling a ScriptRunner event failed")
+
+
+def _batchable() -> bool:
+    """Whether AppSession still has the three methods :func:`batched_events` relies on, as read in 1.67."""
+    handler = getattr(AppSession, "_handle_scriptrunner_event_on_event_loop", None)
+    on_event = getattr(AppSession, "_on_scriptrunner_event", None)
+    if handler is None or on_event is None or not hasattr(AppSession, "_call_soon_on_event_loop"):
+        return False
+    original = getattr(on_event, "original", on_event)
+    return (
+        tuple(inspect.signature(original).parameters)
+        == EVENT_PARAMETERS
+        == tuple(inspect.signature(handler).parameters)
+    )
+
+
 def apply() -> None:
-    """Install both fixes once (importing ui twice, or a test that calls this again, changes nothing)."""
+    """Install the fixes once (importing ui twice, or a test that calls this again, changes nothing)."""
     if not hasattr(type_util.get_func_parameters, "original"):
         type_util.get_func_parameters = remembered(type_util.get_func_parameters)
     for module in LEAN_MODULES:
         if not hasattr(module.get_session_state, "original"):
             module.get_session_state = lean(module.get_session_state)
+    if _batchable() and not hasattr(AppSession._on_scriptrunner_event, "original"):
+        # Sessions connect this method to their ScriptRunner when a run starts, so runs from now on use it.
+        AppSession._on_scriptrunner_event = batched_events(AppSession._on_scriptrunner_event)
