@@ -503,6 +503,9 @@ def test_reset_and_a_typed_variant_code_change_the_variant(lang, fake):
     at = box_app(lang, seeds=iter((11, 22)).__next__)  # the session's random draws, known here
     assert at.session_state["exercise.fake_number"]["seed"] == 11
     assert tr(lang, "exercise_box.variant", code=codes.variant_code(11)) in texts(at)
+    assert "exercise.fake_number.code" not in [w.key for w in at.text_input]  # drawn once the opener is open
+    at.session_state["exercise.fake_number.open"] = True  # the student opens "Open a variant"
+    at.run()
     at.text_input(key="exercise.fake_number.code").input(codes.variant_code(4242))
     at.button(key="exercise.fake_number.go").click().run()
     assert at.session_state["exercise.fake_number"]["seed"] == 4242

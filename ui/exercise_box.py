@@ -417,16 +417,20 @@ def exercise_box(lesson: str, exercise_id: str) -> None:
             args=(exercise_id,),
             icon=":material/refresh:",
         )
-        with right.expander(t("exercise_box.variant_open")):
-            st.text_input(t("exercise_box.variant_label"), max_chars=12, key=f"exercise.{exercise_id}.code")
-            st.button(
-                t("exercise_box.variant_go"),
-                key=f"exercise.{exercise_id}.go",
-                on_click=_open_variant,
-                args=(exercise_id,),
-            )
-            if st.session_state.get(f"exercise.{exercise_id}.bad_code"):
-                st.error(t("exercise_box.variant_bad"))
+        # Its code box and button are drawn only while it is open (opening it reruns this box): every box of a
+        # lesson is drawn at each first view, and few students open a variant by its code.
+        opener = right.expander(t("exercise_box.variant_open"), key=f"exercise.{exercise_id}.open", on_change="rerun")
+        with opener:
+            if opener.open:
+                st.text_input(t("exercise_box.variant_label"), max_chars=12, key=f"exercise.{exercise_id}.code")
+                st.button(
+                    t("exercise_box.variant_go"),
+                    key=f"exercise.{exercise_id}.go",
+                    on_click=_open_variant,
+                    args=(exercise_id,),
+                )
+                if st.session_state.get(f"exercise.{exercise_id}.bad_code"):
+                    st.error(t("exercise_box.variant_bad"))
         _progress(lesson)
         _class_status()
 

@@ -21,6 +21,7 @@ P, BOOK = params.P, params.BOOK
 
 # The sections in the order the lesson reads (their numbers are their positions).
 SECTIONS = LESSON.sections
+SETTING_NAME_WIDTH, SETTING_WIDTH = 150, 190  # px: a runner's name and each of its settings in the settings panel
 
 page.frame("optimizers.title", "optimizers.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.SURFACE_CSS)
@@ -71,21 +72,31 @@ def the_race(race_place, step_place) -> None:
         )
         with st.expander(t("optimizers.settings_title"), icon=":material/tune:"):
             st.caption(t("optimizers.settings_caption"))
+            # One flex row per runner (a phone wraps it): five blocks a runner as columns, sent at every move.
             for runner in lesson.racing_now(v):
-                row = st.columns([1.3, 1, 1, 1], vertical_alignment="bottom")
-                row[0].markdown(f"**{names[runner]}**")
-                for column, (name, label, fmt) in zip(row[1:], lesson.HYPER[runner], strict=False):
-                    with column:
+                with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
+                    st.markdown(f"**{names[runner]}**", width=SETTING_NAME_WIDTH)
+                    for name, label, fmt in lesson.HYPER[runner]:
                         if name == "clip_by":
                             urlstate.choice(
-                                PAGE, P[name], t(label), lambda o: t(lesson.CLIP_KINDS[o]), widget=st.selectbox
+                                PAGE,
+                                P[name],
+                                t(label),
+                                lambda o: t(lesson.CLIP_KINDS[o]),
+                                widget=st.selectbox,
+                                width=SETTING_WIDTH,
                             )
                         elif name == "rp_var":
                             urlstate.choice(
-                                PAGE, P[name], t(label), lambda o: t(lesson.VARIANTS[o]), widget=st.selectbox
+                                PAGE,
+                                P[name],
+                                t(label),
+                                lambda o: t(lesson.VARIANTS[o]),
+                                widget=st.selectbox,
+                                width=SETTING_WIDTH,
                             )
                         else:
-                            urlstate.number(PAGE, P[name], t(label), format=fmt)
+                            urlstate.number(PAGE, P[name], t(label), format=fmt, width=SETTING_WIDTH)
 
         args = lesson.race_args(v)
         lanes = lesson.race_lanes(args)  # None while a long race waits in the server's queue (its box is drawn)
