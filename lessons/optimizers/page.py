@@ -21,7 +21,8 @@ P, BOOK = params.P, params.BOOK
 
 # The sections in the order the lesson reads (their numbers are their positions).
 SECTIONS = LESSON.sections
-SETTING_NAME_WIDTH, SETTING_WIDTH = 150, 190  # px: a runner's name and each of its settings in the settings panel
+# px in the settings panel: a runner's name, a number or short choice, Rprop's variant (its names are long)
+SETTING_NAME_WIDTH, SETTING_WIDTH, SETTING_CHOICE_WIDTH = 150, 170, 290
 
 page.frame("optimizers.title", "optimizers.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.SURFACE_CSS)
@@ -74,7 +75,7 @@ def the_race(race_place, step_place) -> None:
             st.caption(t("optimizers.settings_caption"))
             # One flex row per runner (a phone wraps it): five blocks a runner as columns, sent at every move.
             for runner in lesson.racing_now(v):
-                with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
+                with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
                     st.markdown(f"**{names[runner]}**", width=SETTING_NAME_WIDTH)
                     for name, label, fmt in lesson.HYPER[runner]:
                         if name == "clip_by":
@@ -93,7 +94,7 @@ def the_race(race_place, step_place) -> None:
                                 t(label),
                                 lambda o: t(lesson.VARIANTS[o]),
                                 widget=st.selectbox,
-                                width=SETTING_WIDTH,
+                                width=SETTING_CHOICE_WIDTH,
                             )
                         else:
                             urlstate.number(PAGE, P[name], t(label), format=fmt, width=SETTING_WIDTH)
