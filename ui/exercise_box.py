@@ -409,8 +409,9 @@ def exercise_box(lesson: str, exercise_id: str) -> None:
                     t("exercise_box.check"), disabled=done, on_click=_on_check, args=(lesson, exercise_id)
                 )
         _feedback(ex, state)
-        left, right = st.columns([1, 2])
-        left.button(
+        # One flex row (a phone wraps it), not two columns: three blocks fewer in every box of every first view.
+        row = st.container(horizontal=True, vertical_alignment="top", gap="medium")
+        row.button(
             t("exercise_box.reset"),
             key=f"exercise.{exercise_id}.reset",
             on_click=_new_variant,
@@ -419,7 +420,7 @@ def exercise_box(lesson: str, exercise_id: str) -> None:
         )
         # Its code box and button are drawn only while it is open (opening it reruns this box): every box of a
         # lesson is drawn at each first view, and few students open a variant by its code.
-        opener = right.expander(t("exercise_box.variant_open"), key=f"exercise.{exercise_id}.open", on_change="rerun")
+        opener = row.expander(t("exercise_box.variant_open"), key=f"exercise.{exercise_id}.open", on_change="rerun")
         with opener:
             if opener.open:
                 st.text_input(t("exercise_box.variant_label"), max_chars=12, key=f"exercise.{exercise_id}.code")
