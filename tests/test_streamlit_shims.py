@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import threading
@@ -190,3 +191,48 @@ def test_events_sent_from_threads_while_the_loop_hands_them_over_are_none_lost_a
     looping.join(timeout=10)
     for n in range(4):
         assert [k for sender, _, k, _ in session.handled if sender == f"s{n}"] == list(range(300))
+
+
+def _generic_deepcopy(obj):
+    """copy.deepcopy as it is without a __deepcopy__ (Python's own path: __reduce_ex__ and the instance dict)."""
+    rv = obj.__reduce_ex__(4)
+    return copy._reconstruct(obj, {}, *rv)
+
+
+def _fields(obj) -> dict:
+    out = {}
+    for name, value in vars(obj).items():
+        out[name] = (type(value), dict(vars(value)["_data"])) if name == "_transient_elements" else value
+    return out
+
+
+def test_a_cursor_is_copied_as_deepcopy_copies_it_and_the_copy_is_its_own():
+    from streamlit import cursor
+    from streamlit.proto.Element_pb2 import Element
+
+    running = cursor.RunningCursor(0, (1, 4))
+    running.lock_element()
+    running.open_block()
+    with_transient = cursor.RunningCursor(1, (2,))
+    element = Element()
+    element.empty.SetInParent()
+    with_transient._transient_elements[0] = element
+    with_transient._transient_index = 0
+    locked = cursor.LockedCursor(1, (3, 5), index=7)
+    for original in (running, with_transient, locked):
+        assert type(original).__deepcopy__ is streamlit_shims.copied_cursor  # installed
+        copied = copy.deepcopy(original)
+        expected = _generic_deepcopy(original)
+        assert type(copied) is type(original)
+        assert _fields(copied).keys() == _fields(expected).keys()
+        for name in vars(original):
+            if name == "_transient_elements":
+                assert vars(copied)[name]._data == vars(expected)[name]._data
+                assert vars(copied)[name] is not vars(original)[name]
+                for k, item in vars(copied)[name]._data.items():
+                    assert item is not vars(original)[name]._data[k]  # the elements themselves copied
+            else:
+                assert vars(copied)[name] == vars(expected)[name], name
+    moved = copy.deepcopy(running)
+    running.lock_element()  # the page goes on; the snapshot stays where it was
+    assert moved.index == running.index - 1

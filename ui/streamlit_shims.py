@@ -1,4 +1,4 @@
-"""Three measured fixes to Streamlit's per-call overhead, applied once per process (``import ui`` applies them).
+"""Four measured fixes to Streamlit's per-call overhead, applied once per process (``import ui`` applies them).
 
 1. Remembered signatures.
 
@@ -22,10 +22,18 @@ draws is a ForwardMsg that the script's thread hands to the server's event loop 
 callback each, some 400 for a first view of the optimizers lesson, and a fifth of its server CPU under a class's
 load (py-spy). :func:`batched_events` queues a session's events in order and schedules one callback that hands
 all those queued by then to Streamlit's own handler, in the same order: what each message does is unchanged.
+
+4. Cursors copied by their fields. Each call of a fragment snapshots where the page is (``deepcopy`` of the run's
+cursors and of the stack of containers, whose copies copy their cursors again), and Python's generic deepcopy of
+each cursor object went through ``__reduce_ex__`` and a dict copy: with a lesson's dozen fragments and its
+exercise boxes, a tenth of a first view (py-spy, forty students opening the gradients lesson). A cursor holds
+numbers, a tuple of numbers and a small list of transient elements: :func:`copied_cursor` shares what cannot
+change and deep-copies the rest, which is what deepcopy gives.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import logging
@@ -33,7 +41,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from streamlit import type_util
+from streamlit import cursor, type_util
 from streamlit.elements.widgets import number_input, radio, selectbox, text_widgets
 from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
@@ -180,6 +188,28 @@ def _batchable() -> bool:
     )
 
 
+_SHARED = (int, float, str, bool, type(None))
+
+
+def copied_cursor(self, memo: dict):
+    """``copy.deepcopy`` of a Streamlit cursor: its numbers and its path (a tuple of numbers) shared, as deepcopy
+    shares them, anything else (its transient elements) deep-copied."""
+    new = object.__new__(type(self))
+    memo[id(self)] = new
+    for name, value in self.__dict__.items():
+        if type(value) is cursor.SparseList:  # the transient elements: usually none
+            elements = object.__new__(cursor.SparseList)
+            elements._data = copy.deepcopy(value._data, memo) if value._data else {}
+            value = elements
+        elif not (type(value) in _SHARED or type(value) is tuple and all(type(item) is int for item in value)):
+            value = copy.deepcopy(value, memo)
+        new.__dict__[name] = value
+    return new
+
+
+CURSOR_CLASSES = (cursor.RunningCursor, cursor.LockedCursor)
+
+
 def apply() -> None:
     """Install the fixes once (importing ui twice, or a test that calls this again, changes nothing)."""
     if not hasattr(type_util.get_func_parameters, "original"):
@@ -187,6 +217,9 @@ def apply() -> None:
     for module in LEAN_MODULES:
         if not hasattr(module.get_session_state, "original"):
             module.get_session_state = lean(module.get_session_state)
+    for cls in CURSOR_CLASSES:
+        if "__deepcopy__" not in vars(cls) and not hasattr(cls, "__slots__"):
+            cls.__deepcopy__ = copied_cursor
     if _batchable() and not hasattr(AppSession._on_scriptrunner_event, "original"):
         # Sessions connect this method to their ScriptRunner when a run starts, so runs from now on use it.
         AppSession._on_scriptrunner_event = batched_events(AppSession._on_scriptrunner_event)
