@@ -23,6 +23,7 @@ P, BOOK = params.P, params.BOOK
 SECTIONS = LESSON.sections
 # px in the settings panel: a runner's name, a number or short choice, Rprop's variant (its names are long)
 SETTING_NAME_WIDTH, SETTING_WIDTH, SETTING_CHOICE_WIDTH = 150, 170, 290
+SETTING_CHOICES = {"clip_by": (lesson.CLIP_KINDS, SETTING_WIDTH), "rp_var": (lesson.VARIANTS, SETTING_CHOICE_WIDTH)}
 
 page.frame("optimizers.title", "optimizers.intro", PAGE, P.values(), SECTIONS)
 st.html(lesson.SURFACE_CSS)
@@ -78,23 +79,10 @@ def the_race(race_place, step_place) -> None:
                 with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
                     st.markdown(f"**{names[runner]}**", width=SETTING_NAME_WIDTH)
                     for name, label, fmt in lesson.HYPER[runner]:
-                        if name == "clip_by":
+                        if name in SETTING_CHOICES:  # a choice: its options' names, and its width
+                            names_of, width = SETTING_CHOICES[name]
                             urlstate.choice(
-                                PAGE,
-                                P[name],
-                                t(label),
-                                lambda o: t(lesson.CLIP_KINDS[o]),
-                                widget=st.selectbox,
-                                width=SETTING_WIDTH,
-                            )
-                        elif name == "rp_var":
-                            urlstate.choice(
-                                PAGE,
-                                P[name],
-                                t(label),
-                                lambda o: t(lesson.VARIANTS[o]),
-                                widget=st.selectbox,
-                                width=SETTING_CHOICE_WIDTH,
+                                PAGE, P[name], t(label), lambda o, n=names_of: t(n[o]), widget=st.selectbox, width=width
                             )
                         else:
                             urlstate.number(PAGE, P[name], t(label), format=fmt, width=SETTING_WIDTH)
