@@ -78,6 +78,9 @@ KNOWN_WIDGETS = {
 }
 
 
+BLOCK_WIDGETS = ("expandable", "popover")  # blocks that are widgets when they track their state (open or not)
+
+
 class ProtocolError(RuntimeError):
     """The server sent something this client cannot follow (a cache miss, a run that never ends...)."""
 
@@ -269,7 +272,8 @@ class StreamlitClient:
     async def move(self, widget: Widget | str, value: Any) -> RunResult:
         """Set ``widget`` (a Widget, or anything ``find_widget`` takes) to ``value`` and rerun, in its fragment
         when it was drawn in one. Values: slider a number (or a list for a range slider), selectbox/radio the
-        formatted option, multiselect/pills a list of formatted options, number_input a number, checkbox a bool,
+        formatted option, multiselect/pills a list of formatted options, number_input a number, checkbox (or a
+        stateful expander or popover: open or not) a bool,
         text a str."""
         w = widget if isinstance(widget, Widget) else self.find_widget(widget)
         if w.state is None:
@@ -277,7 +281,7 @@ class StreamlitClient:
         st = w.state
         if w.kind == "slider":
             st.double_array_value.data[:] = [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
-        elif w.kind == "checkbox":
+        elif w.kind in ("checkbox", *BLOCK_WIDGETS):
             st.bool_value = bool(value)
         elif w.kind == "number_input":
             if st.WhichOneof("value") == "int_value":
@@ -416,6 +420,8 @@ class StreamlitClient:
                 if wid and isinstance(wid, str):
                     rec.widget_id = wid
                     self._widget_seen(et, el, wid, d.fragment_id, this_run)
+            elif rec.delta_type == "add_block":
+                self._block_seen(d.add_block, d.fragment_id, this_run)
             if rec.delta_type != "new_transient":  # transients (spinners) sit beside elements, not in place
                 self.elements[rec.delta_path] = rec
                 self._seen_in[rec.delta_path] = this_run
@@ -449,6 +455,34 @@ class StreamlitClient:
             w.element, w.label, w.fragment_id = self._keep(kind, el), getattr(el, "label", w.label), fragment_id
             if getattr(el, "set_value", False) and kind in KNOWN_WIDGETS:
                 w.state = _initial_state(kind, el, wid)  # the server set the value (session_state, URL)
+        w.seen_in_run = this_run
+
+    def _block_seen(self, block: Any, fragment_id: str, this_run: int) -> None:
+        """An expander or popover that tracks its state (``on_change="rerun"``) is a widget: its id is on the
+        block, and the browser sends whether it is open (``bool_value``), which :meth:`move` sets."""
+        kind = block.WhichOneof("type")
+        if kind not in BLOCK_WIDGETS or not getattr(block, kind).id:
+            return
+        inner = getattr(block, kind)
+        wid = inner.id
+        w = self.widgets.get(wid)
+        if w is None:
+            from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+            state = WidgetState(id=wid)
+            state.bool_value = bool(inner.expanded if kind == "expandable" else inner.open)
+            w = Widget(
+                id=wid,
+                kind=kind,
+                label=inner.label,
+                key=widget_key(wid),
+                fragment_id=fragment_id,
+                element=None,
+                state=state,
+            )
+            self.widgets[wid] = w
+        else:
+            w.fragment_id = fragment_id
         w.seen_in_run = this_run
 
     @staticmethod
