@@ -162,3 +162,11 @@ def test_parse_sequence_rejects_bad_input_with_a_code(text, code):
     with pytest.raises(counting.SequenceError) as err:
         counting.parse_sequence(text, MAX_STEPS)
     assert err.value.code == code
+
+
+def test_the_book_dataset_is_drawn_once_and_each_caller_gets_its_own_copy():
+    X, targets = counting.book_dataset()
+    X[0, 0], targets[0] = 7.0, -1.0  # a caller that writes to what it got
+    again, again_targets = counting.book_dataset()
+    assert again[0, 0] == 0.0 and again_targets[0] == 2  # changes nothing for the next one
+    assert again.flags.writeable and again_targets.flags.writeable
