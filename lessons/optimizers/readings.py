@@ -165,13 +165,13 @@ def _frozen(lane: race.Lane) -> race.Lane:
     return lane
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
 def batched(data: tuple) -> Callable:
     """``lockstep.run`` with the runs other sessions ask for on the same data at the same time (the long races of
     the work queue train alone: a quick move must not wait behind them)."""
     return batched_runs.engine(batched_runs.counting_data(*data))
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
 def dataset(data: tuple) -> tuple[np.ndarray, np.ndarray]:
     name, n, length, seed = data
     X, targets = counting.book_dataset() if name == "book" else counting.make_dataset(n, length, seed)
