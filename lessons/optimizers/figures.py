@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import base64
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -623,13 +625,34 @@ def rows_csv(lanes: dict) -> bytes:
     directly: pandas' writer took 13 ms a race, about 7 % of a move (tests/test_optimizers_templates.py compares the
     two). A run's numbers are all finite (a Trajectory is cut at its first non-finite value); the cost a diverged
     run could not compute at its last row is missing, written empty as pandas writes a missing number."""
-    lines = ["r,s,u,w,c"]
-    for runner, lane in lanes.items():
-        params, costs = lane.run.params, lane.run.costs
-        us, ws = (f"{x:.7g}" for x in params[:, 0].tolist()), (f"{x:.7g}" for x in params[:, 1].tolist())
-        cs = [f"{x:.7g}" for x in costs.tolist()] + [""] * (len(params) - len(costs))
-        lines += [f"{runner},{s},{u},{w},{c}" for s, (u, w, c) in enumerate(zip(us, ws, cs, strict=True))]
-    return ("\n".join(lines) + "\n").encode()
+    return ("r,s,u,w,c\n" + "".join(_lane_rows(runner, lane) for runner, lane in lanes.items())).encode()
+
+
+def _lane_rows(runner: str, lane: race.Lane) -> str:
+    """One lane's CSV lines, written once per lane (a move of one runner's setting changes one lane of seven)."""
+    store = _lane_rows_store()
+    key = (runner, id(lane))
+    with store["lock"]:
+        kept = store["rows"].get(key)
+        if kept is not None and kept[0] is lane:  # the very lane (the store keeps it alive: its id is its own)
+            store["rows"].move_to_end(key)
+            return kept[1]
+    params, costs = lane.run.params, lane.run.costs
+    us, ws = (f"{x:.7g}" for x in params[:, 0].tolist()), (f"{x:.7g}" for x in params[:, 1].tolist())
+    cs = [f"{x:.7g}" for x in costs.tolist()] + [""] * (len(params) - len(costs))
+    rows = "".join(f"{runner},{s},{u},{w},{c}\n" for s, (u, w, c) in enumerate(zip(us, ws, cs, strict=True)))
+    with store["lock"]:
+        store["rows"][key] = (lane, rows)
+        while len(store["rows"]) > readings.LANES_KEPT:
+            store["rows"].popitem(last=False)
+    return rows
+
+
+@st.cache_resource(show_spinner=False)
+def _lane_rows_store() -> dict:
+    """Each lane's CSV lines, by runner and lane, shared by every session (the oldest dropped past as many lanes
+    as the lane store keeps); the lock guards the dict, each session's script running in its own thread."""
+    return {"lock": threading.Lock(), "rows": OrderedDict()}
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
