@@ -1,6 +1,8 @@
-"""Training runs of many sessions in one lockstep (rnn_core.lockstep.run_groups, ui.batched_runs): each session
-gets, bit for bit, what its runs give alone (and so what counting.fit gives, tests/test_fit_many.py); the runs of
-sessions that ask while a batch trains are trained together; one session's failing run fails no one else's."""
+"""Training runs of many sessions in one lockstep (rnn_core.lockstep.Lockstep, run_groups; ui.batched_runs' trainer
+thread): each session gets, bit for bit, what its runs give alone, whenever they joined the runs already going
+(and so what counting.fit gives: tests/test_fit_many.py proves lockstep.run against it, and the lessons' own calls
+are checked against fit here); runs asked at once are stepped together; a short run does not wait for a long one;
+one session's failing run fails no one else's."""
 
 from __future__ import annotations
 
