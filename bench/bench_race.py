@@ -17,6 +17,9 @@ this file's first version (every runner goes the full 500 updates from (-1.5, 2)
 evaluation of one run (forward, cost, BPTT and its update): the count is the runs' rows, ``len(run.params)``.
 CPU time (``time.process_time``), the fastest of ``--repeats``: the machine is shared, and the fastest repeat is
 the one least disturbed.
+
+The last workload is a class's: forty one-runner runs, one after another and in one Lockstep (the trainer of
+``ui.batched_runs``).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from lessons.counting.params import BOOK  # noqa: E402
 from lessons.optimizers.params import PARAMS, runner_settings  # noqa: E402
-from rnn_core import counting, optim, race  # noqa: E402
+from rnn_core import counting, lockstep, optim, race  # noqa: E402
 
 START = BOOK["rprop_start"]
 N_ITER = BOOK["iters"]
@@ -127,6 +130,38 @@ def main() -> None:
             base = per_iteration if engine.startswith("fit_many (") and base is None else base
             versus = f"  ({base / per_iteration:.1f}x fewer than the baseline fit_many)" if base else ""
             print(f"  {engine:22s} {per_iteration:7.1f} us/iteration  {seconds * 1e3:7.1f} ms{versus}")
+    class_runs(X, targets, args.repeats)
+
+
+def class_runs(X: np.ndarray, targets: np.ndarray, repeats: int) -> None:
+    """Forty students who each move a runner's setting at once: forty one-runner runs of 500 updates (each
+    student's own learning rate, a runner of the page chosen in turn), one after another as forty sessions would
+    train them alone, and together in one ``lockstep.Lockstep`` as ``ui.batched_runs``' trainer does."""
+    rng = np.random.default_rng(0)
+    runners = ("clip", "momentum", "rmsprop", "adam", "rprop", "newton", "sgd")
+    asks = []
+    for k in range(40):
+        runner = runners[k % len(runners)]
+        settings = dict(PAGE_RACE[runner])
+        if "lr" in settings:
+            settings["lr"] *= float(rng.uniform(0.5, 1.5))
+        asks.append((runner, settings))
+
+    def groups():
+        return [lockstep.Group(BOOK["start"], {r: race.stepper(r, **s)}, N_ITER) for r, s in asks]
+
+    alone_s, alone = fastest_cpu(lambda: [lockstep.run_groups(X, targets, [g])[0] for g in groups()], repeats)
+    together_s, together = fastest_cpu(lambda: lockstep.run_groups(X, targets, groups()), repeats)
+    for a, b in zip(alone, together, strict=True):  # the same runs, bit for bit
+        for name in a:
+            assert np.array_equal(a[name][0].params, b[name][0].params), name
+    iterations = sum(len(run.params) for result in alone for run, _ in result.values())
+    print(f"\nforty students' runs (one runner each, 500 updates): 40 runs, {iterations} iterations")
+    print(f"  one after another      {alone_s / iterations * 1e6:7.1f} us/iteration  {alone_s * 1e3:7.1f} ms")
+    print(
+        f"  in one Lockstep        {together_s / iterations * 1e6:7.1f} us/iteration  {together_s * 1e3:7.1f} ms"
+        f"  ({alone_s / together_s:.1f}x fewer)"
+    )
 
 
 if __name__ == "__main__":
