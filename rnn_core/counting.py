@@ -265,6 +265,7 @@ def fit(
     params = {"U": np.float64(start[0]), "W": np.float64(start[1])}
     state = optimizer.init(params)
     rows, costs, grads, updates, states = [], [], [], [], []
+    polynomials = hessian_polynomials(X, targets) if optimizer.needs_hessian else None  # the data's part, once
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
         for i in range(n_iter + 1):
             U, W = float(params["U"]), float(params["W"])
@@ -281,7 +282,7 @@ def fit(
             if i == n_iter:
                 break
             at = {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))}  # said if the step fails
-            extra = {"hessian": hessian(X, targets, U, W)} if optimizer.needs_hessian else {}
+            extra = {"hessian": hessian_at(polynomials, U, W)} if optimizer.needs_hessian else {}
             if extra and not np.isfinite(extra["hessian"]).all():
                 return trajectory(rows, costs, grads, updates, states, (i, "hessian", at))
             gradient = {"U": np.float64(gU), "W": np.float64(gW)}
@@ -304,7 +305,12 @@ def hessian(X: np.ndarray, targets: np.ndarray, U: float, W: float) -> np.ndarra
     Returns:
         (2, 2) float64, rows and columns in the order (U, W); symmetric. Holds inf or nan when it overflows.
     """
-    h_uu, h_uw, h_ww = hessian_entries(hessian_polynomials(X, targets), U, W)
+    return hessian_at(hessian_polynomials(X, targets), U, W)
+
+
+def hessian_at(polynomials: np.ndarray, U: float, W: float) -> np.ndarray:
+    """:func:`hessian` from the data's :func:`hessian_polynomials`, which a training run makes once."""
+    h_uu, h_uw, h_ww = hessian_entries(polynomials, U, W)
     return np.array([[h_uu, h_uw], [h_uw, h_ww]])
 
 

@@ -378,8 +378,8 @@ class Lockstep:
         g, self.count = self.count, self.count + 1
         starts = group.start if isinstance(group.start, dict) else dict.fromkeys(group.steppers, group.start)
         runs = {name: _Run(stepper, starts[name], group.n_iter, g) for name, stepper in group.steppers.items()}
-        if not runs:
-            self.done[g] = {}
+        if not runs or group.n_iter < 0:  # no iteration to run, as fit's range(n_iter + 1) runs none
+            self.done[g] = {name: r.result() for name, r in runs.items()}
             return g
         self.groups[g], self.left[g] = (group, runs), len(runs)
         self.going.extend(runs.values())
@@ -407,6 +407,8 @@ class Lockstep:
         failed: dict[int, Exception] = {}
         still = []
         for k, (r, c, gU, gW) in enumerate(evaluated):
+            if r.group in failed:  # its group failed earlier in this step: no more updates of it
+                continue
             if self._advance(r, k, c, gU, gW, r.group in reached, failed):
                 still.append(r)
             else:
@@ -416,7 +418,7 @@ class Lockstep:
             if g in failed or self.left[g] == 0:
                 _group, runs = self.groups.pop(g)
                 del self.left[g]
-                finished[g] = failed.get(g) or {name: r.result() for name, r in runs.items()}
+                finished[g] = failed[g] if g in failed else {name: r.result() for name, r in runs.items()}
 
     def _advance(self, r: _Run, k: int, c: float, gU: float, gW: float, stop: bool, failed: dict) -> bool:
         """Record run ``r``'s evaluation (the ``k``-th of this step) and take its update, as ``fit``'s loop does;

@@ -204,6 +204,7 @@ class _Run:
         self.state = optimizer.init(self.params)
         self.rows, self.costs, self.grads, self.updates, self.states = [], [], [], [], []
         self.stopped = None
+        self.polynomials = None  # the Hessian's data part, made at Newton's first update
 
     def stop(self, iteration: int, reason: str, detail: dict) -> bool:
         self.stopped = (iteration, reason, detail)
@@ -225,7 +226,9 @@ class _Run:
         if i == n_iter:
             return False
         at = {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))}
-        extra = {"hessian": counting.hessian(X, targets, U, W)} if self.optimizer.needs_hessian else {}
+        if self.optimizer.needs_hessian and self.polynomials is None:
+            self.polynomials = counting.hessian_polynomials(X, targets)  # the data's part of the Hessian, once
+        extra = {"hessian": counting.hessian_at(self.polynomials, U, W)} if self.optimizer.needs_hessian else {}
         if extra and not np.isfinite(extra["hessian"]).all():
             return self.stop(i, "hessian", at)
         gradient = {"U": np.float64(gU), "W": np.float64(gW)}

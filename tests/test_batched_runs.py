@@ -47,7 +47,7 @@ GROUPS = st.fixed_dictionaries(
         "start": st.one_of(
             st.tuples(value_of(PAGE["u0"]), value_of(PAGE["w0"])), st.sampled_from([(1e200, 0.5), (1.0, 1e40)])
         ),
-        "n_iter": st.integers(0, 80),
+        "n_iter": st.integers(-2, 80),  # a negative count runs nothing, as fit's range(n_iter + 1)
         "goal": st.one_of(st.none(), st.sampled_from([1.0, 0.1, 1e-6])),
     }
 )
@@ -262,11 +262,36 @@ def test_the_trainer_thread_ends_when_quiet_and_a_new_run_starts_another():
     group = lambda: lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 20)  # noqa: E731
     first = batches.run(("book",), *BOOK, group())
     trainer = batches._thread
-    if trainer is not None:
-        trainer.join(timeout=5)
-        assert not trainer.is_alive()
-    assert batches._thread is None
+    assert trainer is not None  # it waits for more work for quiet_seconds, far longer than this line takes
+    trainer.join(timeout=5)
+    assert not trainer.is_alive() and batches._thread is None
     assert_runs_equal(first, batches.run(("book",), *BOOK, group()), "a second trainer")
+    assert batches._thread is not trainer  # the second run was trained by a thread of its own
+
+
+def test_a_negative_count_of_updates_runs_nothing_and_never_holds_the_trainer():
+    batches = batched_runs.Batches()
+    result = batches.run(("book",), *BOOK, lockstep.Group((1.0, 1.0), steppers_of({"sgd": {"lr": 1e-6}}), -1))
+    expected = counting.fit(*BOOK, (1.0, 1.0), race.make_optimizer("sgd", lr=1e-6), -1)
+    assert_same(without_states(expected), result["sgd"][0], "no update")
+    assert len(result["sgd"][0].params) == 0
+
+
+def test_a_trainer_that_cannot_start_fails_its_session_and_the_next_one_starts_it(monkeypatch):
+    batches = batched_runs.Batches()
+    real_start = threading.Thread.start
+
+    def refused(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    group = lambda: lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 10)  # noqa: E731
+    with pytest.raises(RuntimeError):
+        batches.run(("book",), *BOOK, group())
+    assert batches._thread is None  # no thread that never ran stands in the way
+    monkeypatch.setattr(threading.Thread, "start", real_start)
+    expected = counting.fit(*BOOK, (-1.5, 2.0), race.make_optimizer("sgd", lr=5e-4), 10)
+    assert_same(without_states(expected), batches.run(("book",), *BOOK, group())["sgd"][0], "after the refusal")
 
 
 def test_the_lessons_train_through_the_shared_batches(monkeypatch):

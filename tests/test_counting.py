@@ -164,7 +164,7 @@ def test_parse_sequence_rejects_bad_input_with_a_code(text, code):
     assert err.value.code == code
 
 
-def test_the_book_dataset_is_drawn_once_and_each_caller_gets_its_own_copy():
+def test_each_caller_gets_its_own_copy_of_the_book_dataset():
     X, targets = counting.book_dataset()
     X[0, 0], targets[0] = 7.0, -1.0  # a caller that writes to what it got
     again, again_targets = counting.book_dataset()

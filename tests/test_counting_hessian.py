@@ -121,7 +121,7 @@ def test_fit_computes_no_hessian_for_first_order_optimizers(book):
 
 def test_a_non_finite_hessian_stops_the_run(book, monkeypatch):
     X, targets = book
-    monkeypatch.setattr(counting, "hessian", lambda *args: np.full((2, 2), np.inf))
+    monkeypatch.setattr(counting, "hessian_at", lambda *args: np.full((2, 2), np.inf))  # what fit asks at each step
     run = counting.fit(X, targets, (0.5, 0.5), optim.newton(), 10)
     assert "hessian" in counting.DIVERGENCE_REASONS
     assert run.reason == "hessian" and run.diverged_at == 0

@@ -64,11 +64,12 @@ class Batches:
         sessions ask for at the same time."""
         request = _Request(key, X, targets, group)
         with self._ready:
+            if self._thread is None:
+                trainer = threading.Thread(target=self._train, name="rnn-lab-trainer", daemon=True)
+                trainer.start()  # if it cannot start, this session gets the error and nothing waits for it
+                self._thread = trainer
             self._arrived.append(request)
             self.groups += 1
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._train, name="rnn-lab-trainer", daemon=True)
-                self._thread.start()
             self._ready.notify()
         request.event.wait()
         if request.error is not None:
