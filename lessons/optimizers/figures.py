@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import base64
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -37,6 +35,7 @@ from rnn_core import optim, race
 from ui import charts, media, surfaces
 from ui.charts import PALETTE
 from ui.i18n import t
+from ui.lru import SharedLRU
 from ui.numbers import D3_NUMBER, num, number_expr
 
 # One colour per optimizer, whichever of them race: Okabe–Ito (ui.charts.PALETTE) without its yellow, which
@@ -631,28 +630,21 @@ def rows_csv(lanes: dict) -> bytes:
 def _lane_rows(runner: str, lane: race.Lane) -> str:
     """One lane's CSV lines, written once per lane (a move of one runner's setting changes one lane of seven)."""
     store = _lane_rows_store()
-    key = (runner, id(lane))
-    with store["lock"]:
-        kept = store["rows"].get(key)
-        if kept is not None and kept[0] is lane:  # the very lane (the store keeps it alive: its id is its own)
-            store["rows"].move_to_end(key)
-            return kept[1]
+    kept = store.get((runner, id(lane)))
+    if kept is not None and kept[0] is lane:  # the very lane (the store keeps it alive: its id is its own)
+        return kept[1]
     params, costs = lane.run.params, lane.run.costs
     us, ws = (f"{x:.7g}" for x in params[:, 0].tolist()), (f"{x:.7g}" for x in params[:, 1].tolist())
     cs = [f"{x:.7g}" for x in costs.tolist()] + [""] * (len(params) - len(costs))
     rows = "".join(f"{runner},{s},{u},{w},{c}\n" for s, (u, w, c) in enumerate(zip(us, ws, cs, strict=True)))
-    with store["lock"]:
-        store["rows"][key] = (lane, rows)
-        while len(store["rows"]) > readings.LANES_KEPT:
-            store["rows"].popitem(last=False)
+    store.put((runner, id(lane)), (lane, rows))
     return rows
 
 
 @st.cache_resource(show_spinner=False)
-def _lane_rows_store() -> dict:
-    """Each lane's CSV lines, by runner and lane, shared by every session (the oldest dropped past as many lanes
-    as the lane store keeps); the lock guards the dict, each session's script running in its own thread."""
-    return {"lock": threading.Lock(), "rows": OrderedDict()}
+def _lane_rows_store() -> SharedLRU:
+    """Each lane's CSV lines, by runner and lane, shared by every session, as many as the lane store keeps."""
+    return SharedLRU(readings.LANES_KEPT)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +25,7 @@ from lessons.optimizers.params import (
 from rnn_core import counting, optim, race
 from ui import batched_runs, surfaces, urlstate, work_queue
 from ui.i18n import t
+from ui.lru import SharedLRU
 from ui.numbers import integer, num, percent
 
 PAGE = "optimizers"
@@ -209,11 +208,10 @@ LANES_KEPT = 64 * len(race.RUNNERS)  # as many lanes as _racing keeps races
 
 
 @st.cache_resource(show_spinner=False)
-def raced_lanes() -> dict:
+def raced_lanes() -> SharedLRU:
     """Every race lane run in this process, by the ``repr`` of ``(data, start, iters, runner, settings)`` (not the
-    tuple: -0.0 equals 0.0), shared by every session; the oldest dropped past :data:`LANES_KEPT`. The lock guards
-    the dict: each session's script runs in its own thread."""
-    return {"lock": threading.Lock(), "lanes": OrderedDict()}
+    tuple: -0.0 equals 0.0), shared by every session; the oldest dropped past :data:`LANES_KEPT`."""
+    return SharedLRU(LANES_KEPT)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -223,18 +221,12 @@ def _racing(data: tuple, start: tuple, iters: int, entries: tuple) -> dict[str, 
     one runner's setting (half the race's controls) reruns that runner, not all seven."""
     store = raced_lanes()
     keys = {runner: repr((data, start, iters, runner, settings)) for runner, settings in entries}
-    with store["lock"]:
-        known = {runner: store["lanes"].get(key) for runner, key in keys.items()}
+    known = {runner: store.get(key) for runner, key in keys.items()}
     missing = tuple((runner, settings) for runner, settings in entries if known[runner] is None)
     ran = _race(dataset(data), start, iters, missing, engine=batched(data)) if missing else {}
     lanes = {runner: ran[runner] if known[runner] is None else known[runner] for runner in keys}
-    with store["lock"]:
-        kept = store["lanes"]
-        for runner, key in keys.items():
-            kept[key] = lanes[runner]
-            kept.move_to_end(key)
-        while len(kept) > LANES_KEPT:
-            kept.popitem(last=False)
+    for runner, key in keys.items():
+        store.put(key, lanes[runner])
     return lanes
 
 
