@@ -67,23 +67,45 @@ def remembered(original: Callable[[Callable[..., Any]], Any]) -> Callable[[Calla
 class UserKeys:
     """What ``SessionState.filtered_state`` answers about a user's key (``in``, ``[]``, ``get``), read from the
     session state itself instead of from a copy of all of it. A key filtered_state leaves out (Streamlit's
-    internal keys) is left out here too."""
+    internal keys) is left out here too. As ``SafeSessionState.filtered_state`` does, it reads the inner state
+    under the safe state's lock, without the script runner's stop check that the safe state's ``in`` and ``[]``
+    make."""
 
-    __slots__ = ("_state",)
+    __slots__ = ("_inner", "_lock")
 
     def __init__(self, state):
-        self._state = state
+        # SafeSessionState wraps the SessionState (_state) behind a lock (_lock); anything else is read as it is.
+        self._inner, self._lock = getattr(state, "_state", state), getattr(state, "_lock", None) or _NO_LOCK
+
+    def _user_key(self, key) -> bool:
+        return isinstance(key, str) and not key.startswith(STREAMLIT_INTERNAL_KEY_PREFIX)
 
     def __contains__(self, key) -> bool:
-        return isinstance(key, str) and not key.startswith(STREAMLIT_INTERNAL_KEY_PREFIX) and key in self._state
+        with self._lock:
+            return self._user_key(key) and key in self._inner
 
     def __getitem__(self, key):
-        if not self.__contains__(key):
+        if not self._user_key(key):
             raise KeyError(key)
-        return self._state[key]
+        with self._lock:
+            return self._inner[key]  # one lookup: a missing key raises KeyError, as the dict does
 
     def get(self, key, default=None):
-        return self[key] if key in self else default
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_NO_LOCK = _NoLock()
 
 
 class LeanSessionState:
