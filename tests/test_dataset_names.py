@@ -54,6 +54,16 @@ def test_columns_types_and_text_are_part_of_the_content():
         pd.DataFrame({"x": pd.Categorical(["1", "2"])}),  # categories
         pd.DataFrame({"x": [1, 2], "z": [0, 0]}),  # one more column
         pd.DataFrame({"x": [2, 1]}),  # the same values in another order
+        pd.DataFrame({"x": [1, 2]}, index=pd.Index([0, 1])),  # an index of values, not a range
+        pd.DataFrame({"x": [1, 2]}, index=pd.RangeIndex(2, name="step")),  # a named index
+        pd.DataFrame({"x": [1, 2]}).rename_axis(columns="what"),  # named columns
     ]
+    # Categories: their list and their order are part of the Arrow data too.
+    categories = [  # against pd.Categorical(["1", "2"]) above, whose categories are ["1", "2"], unordered
+        pd.DataFrame({"x": pd.Categorical(["1", "2"], categories=["2", "1"])}),
+        pd.DataFrame({"x": pd.Categorical(["1", "2"], categories=["1", "2"], ordered=True)}),
+        pd.DataFrame({"x": pd.Categorical(["1", "2"], categories=["1", "2", "3"])}),
+    ]
+    others += categories
     names = {charts._dataset_name(base), *(charts._dataset_name(df) for df in others)}
     assert len(names) == len(others) + 1

@@ -249,10 +249,12 @@ CONTENT_NAME = re.compile(r"data_[0-9a-f]{24}")  # a data set's name that is its
 
 
 def _dataset_name(df: pd.DataFrame) -> str:
-    # The browser keeps datasets by name across the whole page: name each by its content (its columns' names,
-    # types and values, and its index). Read straight from the arrays: pandas' hash_pandas_object made a Series
-    # per column and was an eighth of an optimizers move's CPU under a class's load (py-spy).
-    digest = hashlib.blake2b(repr([*df.columns, len(df)]).encode(), digest_size=12)
+    # The browser keeps datasets by name across the whole page, and _arrow keeps each name's Arrow bytes: name
+    # each by all that goes into them (its columns' names, types and values, its index's kind, names and values).
+    # Read straight from the arrays: pandas' hash_pandas_object made a Series per column and was an eighth of an
+    # optimizers move's CPU under a class's load (py-spy).
+    header = [*df.columns, df.columns.names, type(df.index).__name__, df.index.names, len(df)]
+    digest = hashlib.blake2b(repr(header).encode(), digest_size=12)
     for values in (df.index.to_numpy(), *_columns(df)):
         digest.update(_content_bytes(values))
     return "data_" + digest.hexdigest()
@@ -267,8 +269,9 @@ def _columns(df: pd.DataFrame) -> list:
 
 
 def _content_bytes(values) -> bytes:
-    """An array's type and values as bytes: numbers as they are in memory, anything else (text) by its repr."""
-    kind = str(values.dtype).encode() + b"\0"
+    """An array's type and values as bytes: numbers as they are in memory, anything else (text) by its repr. A
+    pandas type by its repr, which holds what its name does not (a categorical's categories and their order)."""
+    kind = (str(values.dtype) if isinstance(values.dtype, np.dtype) else repr(values.dtype)).encode() + b"\0"
     if isinstance(values, np.ndarray) and values.dtype.kind in "biufcmM":
         return kind + np.ascontiguousarray(values).tobytes()
     return kind + repr(values.tolist()).encode()
