@@ -462,7 +462,8 @@ def placed(spec: dict, values: dict) -> dict:
             return [put(value) for value in node]
         return node
 
-    out = {key: (value if key in (IMAGES, "description") else put(value)) for key, value in spec.items()}
+    # The data sets were read above: walking their rows again would copy them for nothing.
+    out = {key: (value if key in (IMAGES, "description", "datasets") else put(value)) for key, value in spec.items()}
     out["datasets"] = datasets
     return out
 
