@@ -481,8 +481,9 @@ class StreamlitClient:
                 state=state,
             )
             self.widgets[wid] = w
-        else:
-            w.fragment_id = fragment_id
+        else:  # drawn again: the server's state (session state may have opened or closed it), as a browser takes it
+            w.fragment_id, w.label = fragment_id, inner.label
+            w.state.bool_value = bool(inner.expanded if kind == "expandable" else inner.open)
         w.seen_in_run = this_run
 
     @staticmethod
