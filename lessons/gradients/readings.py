@@ -143,10 +143,12 @@ def cliff_steps(w: float, lr: float) -> dict | None:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cliff_study(w: float, lr: float, clip: float) -> dict:
     """:func:`cliff_section`, with a plain and a clipped gradient step from the wall."""
-    wall_b, section, band = cliff_section(w)["wall_b"], cliff_section(w)["section"], cliff_section(w)["band"]
+    found = cliff_section(w)  # one look-up each: every cached call hashes its arguments again
+    wall_b, section, band = found["wall_b"], found["section"], found["band"]
     if wall_b is None:
         return {"wall_b": None, "section": section, "band": band}
-    plain, after = cliff_steps(w, lr)["plain"], cliff_steps(w, lr)["after"]
+    steps = cliff_steps(w, lr)
+    plain, after = steps["plain"], steps["after"]
     clipped = cliff.gradient_step(w, wall_b, lr, clip=clip, known=(plain["error"], *plain["gradient"]))  # same start
     return _read_only(
         {

@@ -197,10 +197,10 @@ def example(v: dict, task: str, lag: int, pair: dict) -> None:
         source = ("typed", letters)
     else:
         source = ("random", v["ex"])
-    X, targets = lesson.example_inputs(task, lag, source)
-    if typed and X.shape[1] != lag + 1:
+    length = lesson.example_inputs(task, lag, source)[0].shape[1] if typed else lag + 1  # a drawn one fits
+    if length != lag + 1:
         st.info(
-            t("lstm.length_notice", length=integer(X.shape[1]), trained=integer(lag + 1), lag=integer(lag)),
+            t("lstm.length_notice", length=integer(length), trained=integer(lag + 1), lag=integer(lag)),
             icon=":material/straighten:",
         )
     fp, lang = lesson.fingerprint(task, lag, pair), current_language()
