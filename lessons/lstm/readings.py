@@ -229,9 +229,20 @@ def gradient_flows(fp: tuple, forget: float | None, _pair: dict) -> tuple[dict, 
 # --- sections 1 and 2: the cell by hand ---------------------------------------------------------------------
 
 
+def cell_weights(v: dict) -> tuple:
+    """Section 1's gate weights from the page's values, ``((w, u, b) per gate)`` in ``lstm.GATES`` order: small
+    and hashable, a cache key."""
+    return tuple((v[f"w{g}"], v[f"u{g}"], v[f"b{g}"]) for g in lstm.GATES)
+
+
+def weights_cell(weights: tuple) -> dict:
+    """The one-unit cell of :func:`cell_weights`' tuple."""
+    return lstm.one_unit_params(dict(zip(lstm.GATES, weights, strict=True)))
+
+
 def cell_params(v: dict) -> dict:
     """Section 1's one-unit cell from the page's values."""
-    return lstm.one_unit_params({g: (v[f"w{g}"], v[f"u{g}"], v[f"b{g}"]) for g in lstm.GATES})
+    return weights_cell(cell_weights(v))
 
 
 def cell_reading(values: dict, c_prev: float) -> str:
@@ -251,17 +262,14 @@ def growth(x: float, h: float, c: float, weights: tuple) -> tuple[float, float]:
     """Section 1's cell writing for WRITE_STEPS steps with f = i = 1 (:func:`rnn_core.lstm.keep_writing`): its last
     cell state and the mean value written. Shared by every session: a first view (the defaults) and a move of
     section 2, which reruns section 1 with its cell unchanged, cost a look-up, not fifty LSTM steps (3 ms)."""
-    C, a = lstm.keep_writing(
-        x, h, c, lstm.one_unit_params(dict(zip(lstm.GATES, weights, strict=True))), params.WRITE_STEPS
-    )
+    C, a = lstm.keep_writing(x, h, c, weights_cell(weights), params.WRITE_STEPS)
     return float(C[-1]), float(np.mean(a))
 
 
 def growth_reading(v: dict) -> str:
     """Section 1: the note's "tanh keeps the cell from exploding", against this cell writing with f = i = 1."""
     steps = params.WRITE_STEPS
-    weights = tuple((v[f"w{g}"], v[f"u{g}"], v[f"b{g}"]) for g in lstm.GATES)
-    c_end, written = growth(v["x"], v["h"], v["c"], weights)
+    c_end, written = growth(v["x"], v["h"], v["c"], cell_weights(v))
     grows = abs(c_end) > abs(v["c"]) + 1.0
     return t(
         "lstm.growth_grows" if grows else "lstm.growth_small",
