@@ -17,14 +17,14 @@ import time
 import numpy as np
 import pytest
 from altair.utils import schemapi
-from apptest_helpers import assert_clean, open_app
+from apptest_helpers import assert_clean, by_key, open_app
 from chart_helpers import assert_same_spec
 from hypothesis import given, settings
 from strategies import settings_of
 
 from lessons.counting import figures
 from lessons.counting import readings as lesson
-from lessons.counting.params import PARAMS, TRAIN_INLINE_WORK
+from lessons.counting.params import PARAMS, TRAIN_INLINE_WORK, TRAIN_SECONDS_PER_UNIT
 from rnn_core import counting, optim
 from ui import charts, work_queue
 from ui.i18n import catalog
@@ -140,13 +140,22 @@ def test_a_long_run_waits_in_the_queue_then_the_page_draws_it():
     data, start = lesson.data_args(v), (v["u0"], v["w0"])
     assert lesson.training_work((v["n"], v["len"]), v["iters"]) > TRAIN_INLINE_WORK
     at = open_app("counting", params=v)
-    assert_clean(at)  # the run went to the server's work queue: this run shows where it is, and no run
+    assert_clean(at)
     what = catalog("en")["counting.train_job"].format(iters=integer(3500), n=integer(500), length=integer(50))
+    # Offered, not run: what it is and about how long it takes; nothing is queued until the student asks.
+    seconds = lesson.training_work((v["n"], v["len"]), v["iters"]) * TRAIN_SECONDS_PER_UNIT
+    offer = catalog("en")["work.offer"].format(what=what, seconds=f"{seconds:.1f}")
+    assert offer in [i.value for i in at.info]
+    key = lesson._training_job_key(data, start, v["lr"], v["iters"])
+    assert work_queue.work_queue()._find(key) is None
+    assert catalog("en")["counting.run_waits"] in [c.value for c in at.caption]
+    by_key(at, "button", "work_run_training").click().run()
+    assert_clean(at)  # the run went to the server's work queue: this run shows where it is, and no run
+    assert offer not in [i.value for i in at.info]
     queued = catalog("en")["work.queued"].split("{what}")[1].split("{place}")[0]
     assert any(catalog("en")["work.running"].format(what=what) == m.value or queued in m.value for m in at.markdown)
     assert not any(m.label == catalog("en")["counting.updates_done"] for m in at.metric)
     assert catalog("en")["counting.run_waits"] in [c.value for c in at.caption]
-    key = lesson._training_job_key(data, start, v["lr"], v["iters"])
     deadline = time.monotonic() + 120
     while work_queue.ready(key) is None:
         assert time.monotonic() < deadline, "the queued run did not finish in two minutes"

@@ -12,7 +12,7 @@ from apptest_helpers import assert_clean, by_key, open_app
 from lessons.optimizers import params as optimizer_params
 from lessons.optimizers import readings as optimizer_readings
 from ui.i18n import catalog
-from ui.work_queue import Busy, Cancelled, WorkQueue
+from ui.work_queue import Busy, Cancelled, WorkQueue, work_queue
 
 
 class Gate:
@@ -157,17 +157,39 @@ def test_results_kept_are_bounded():
 LONG_RACE = {"data": "generated", "n": "500", "len": "50", "iters": "2000"}
 
 
-def test_a_long_race_goes_through_the_queue_and_appears_when_done():
+def long_race_args(iters: int) -> tuple:
+    v = {p.name: p.default for p in optimizer_params.PARAMS} | {"data": "generated", "n": 500, "len": 50}
+    args = optimizer_readings.race_args(v | {"iters": iters})
+    assert optimizer_readings.race_work(args) > optimizer_params.RACE_INLINE_WORK
+    return args
+
+
+def offered(at, en) -> bool:
+    """Whether the page offers a long computation (and has not asked for it)."""
+    return any(i.value.endswith(en["work.offer"].split("{seconds}")[1]) for i in at.info)
+
+
+def test_a_long_race_is_offered_runs_when_asked_and_appears_when_done():
     en = catalog("en")
     at = open_app("optimizers", params=LONG_RACE)
     assert_clean(at)
-    v = {p.name: p.default for p in optimizer_params.PARAMS} | {"data": "generated", "n": 500, "len": 50}
-    args = optimizer_readings.race_args(v | {"iters": 2000})
-    assert optimizer_readings.race_work(args) > optimizer_params.RACE_INLINE_WORK
+    args = long_race_args(2000)
     standings = f"| {en['optimizers.optimizer']} |"  # the race's table
-    assert en["work.why"] in [c.value for c in at.caption]  # the waiting box, not the race
+    # The move (here, the link) costs nothing: the race is offered, with what it is and about how long it takes.
+    what = en["optimizers.race_job"].split("{")[0]
+    offer = next(i.value for i in at.info if i.value.startswith(what))
+    seconds = optimizer_readings.race_work(args) * optimizer_params.RACE_SECONDS_PER_UNIT
+    assert f"about {seconds:.1f} s" in offer
+    assert offered(at, en) and en["work.why"] not in [c.value for c in at.caption]
+    assert work_queue().waiting() == 0 and work_queue()._find(optimizer_readings._race_job_key(args)) is None
     assert not any(m.value.startswith(standings) for m in at.markdown)
     assert en["optimizers.step_waits"] in [i.value for i in at.info]
+    at.run()  # a rerun asks for nothing either
+    assert work_queue()._find(optimizer_readings._race_job_key(args)) is None
+    by_key(at, "button", "work_run_race").click().run()
+    assert_clean(at)
+    assert not offered(at, en)
+    assert en["work.why"] in [c.value for c in at.caption]  # the waiting box, not the race
     wait_until(lambda: optimizer_readings.race_lanes(args, wait=False) is not None, 120)
     at.run()
     assert_clean(at)
@@ -175,7 +197,31 @@ def test_a_long_race_goes_through_the_queue_and_appears_when_done():
     assert en["optimizers.step_waits"] not in [i.value for i in at.info]
     assert any(m.value.startswith(standings) for m in at.markdown)
     lanes = optimizer_readings.race_lanes(args, wait=False)
-    assert set(lanes) == set(v["race"]) and all(len(lane.run.params) >= 1 for lane in lanes.values())
+    assert set(lanes) == set(args[3][i][0] for i in range(len(args[3])))
+    assert all(len(lane.run.params) >= 1 for lane in lanes.values())
+    # Another student arriving at the same race gets it at once: no offer, no queue.
+    again = open_app("optimizers", params=LONG_RACE)
+    assert_clean(again)
+    assert not offered(again, en) and any(m.value.startswith(standings) for m in again.markdown)
+
+
+def test_a_slider_moved_through_long_races_queues_none_of_them():
+    en = catalog("en")
+    at = open_app("optimizers", params={**LONG_RACE, "iters": "2100"})
+    by_key(at, "button", "work_run_race").click().run()  # asked for one
+    first = optimizer_readings._race_job_key(long_race_args(2100))
+    assert work_queue()._find(first) is not None
+    for iters in (2200, 2300, 2400):
+        by_key(at, "number_input", "optimizers.iters").set_value(iters).run()
+        assert_clean(at)
+        assert offered(at, en), iters
+        assert work_queue()._find(optimizer_readings._race_job_key(long_race_args(iters))) is None
+    # Moving on withdrew the one it asked for: nobody else waits for it, so it is dropped (or, running, stopped).
+    assert work_queue()._find(first) is None
+    by_key(at, "button", "work_run_race").click().run()
+    last = optimizer_readings._race_job_key(long_race_args(2400))
+    assert work_queue()._find(last) is not None
+    wait_until(lambda: optimizer_readings.race_lanes(long_race_args(2400), wait=False) is not None, 120)
 
 
 def test_a_student_cancels_a_long_race_and_can_ask_again():
@@ -183,6 +229,7 @@ def test_a_student_cancels_a_long_race_and_can_ask_again():
     params = {**LONG_RACE, "iters": "1900"}
     at = open_app("optimizers", params=params)
     assert_clean(at)
+    by_key(at, "button", "work_run_race").click().run()
     assert en["work.why"] in [c.value for c in at.caption]
     by_key(at, "button", "work_cancel").click().run()
     assert_clean(at)

@@ -18,7 +18,10 @@ The worker is a thread, not a process: the jobs are numpy code that shares the s
 one job at a time bounds what they can take from the other students to one core's worth of the process's time.
 
 :func:`computed` is what a page calls: it returns the result when it is there, and otherwise draws the waiting
-box (which polls, and reruns the page when the job is done) and returns None.
+box (which polls, and reruns the page when the job is done) and returns None. :func:`on_demand` puts a button
+before it: a move of a slider that makes the computation long offers it (what it is, about how long it takes) and
+asks for nothing; the student's click queues it. A class moving a slider through long settings then costs the
+server nothing until someone wants one of them.
 """
 
 from __future__ import annotations
@@ -259,6 +262,47 @@ def computed(key: Hashable, run: Callable[[Job], Any], what: str, progress: Call
         return None
     _waiting_box(job, what, progress)
     return None
+
+
+def _asked() -> dict:
+    return st.session_state.setdefault("_work.asked", {})
+
+
+def on_demand(
+    key: Hashable,
+    run: Callable[[Job], Any],
+    what: str,
+    seconds: float,
+    progress: Callable[[Job], str] | None = None,
+    slot: str = "",
+):
+    """:func:`computed`, once the student asks: the result if this process has it (someone ran it), else, until
+    the student clicks the offer's button, None with the offer drawn (``what`` and about ``seconds`` of the
+    server's CPU); after the click, the waiting box. ``slot`` names the place on the page (one offer each)."""
+    done = ready(key)
+    if done is not None:
+        return done
+    asked = _asked().get(slot)
+    if asked != key:
+        if asked is not None:  # moved on from what it asked for: no longer waits for it (it goes if nobody does)
+            del _asked()[slot]
+            work_queue().cancel(_session())
+        st.info(t("work.offer", what=what, seconds=f"{seconds:.1f}"), icon=":material/hourglass_empty:")
+        st.button(
+            t("work.run"),
+            key=f"work_run_{slot}",
+            on_click=_ask,
+            args=(slot, key),
+            type="primary",
+            icon=":material/play_arrow:",
+        )
+        return None
+    return computed(key, run, what, progress)
+
+
+def _ask(slot: str, key: Hashable) -> None:
+    _asked()[slot] = key
+    _cancelled().discard(key)
 
 
 def _cancel(key: Hashable) -> None:

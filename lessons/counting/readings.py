@@ -14,7 +14,14 @@ import numpy as np
 import streamlit as st
 
 from lessons.counting import tables
-from lessons.counting.params import BOOK, TRAIN_INLINE_WORK, TRAIN_PROBE_WORK, TRAIN_STEP_OVERHEAD, P
+from lessons.counting.params import (
+    BOOK,
+    TRAIN_INLINE_WORK,
+    TRAIN_PROBE_WORK,
+    TRAIN_SECONDS_PER_UNIT,
+    TRAIN_STEP_OVERHEAD,
+    P,
+)
 from rnn_core import counting, optim, race
 from ui import batched_runs, present, surfaces, urlstate, work_queue
 from ui.claims import chosen
@@ -89,9 +96,9 @@ def _training_job_key(data: tuple, start: tuple, lr: float, iters: int) -> tuple
 
 def training_run(data: tuple, start: tuple, lr: float, iters: int) -> counting.Trajectory | None:
     """Section 4's run: computed here when it is short, or when it diverges within its first TRAIN_PROBE_WORK; a
-    long one (more than TRAIN_INLINE_WORK, the largest generated data sets at thousands of iterations) goes
-    through the server's work queue, and until it is done this returns None, the waiting box with the student's
-    place drawn here."""
+    long one (more than TRAIN_INLINE_WORK, the largest generated data sets at thousands of iterations) runs on
+    demand through the server's work queue, and until it is done this returns None, with the offer to run it (or,
+    once asked, the waiting box with the student's place) drawn here."""
     xy = dataset(*data)  # read here, in the session's run: the job itself touches no Streamlit cache
     if training_work(xy[0].shape, iters) <= TRAIN_INLINE_WORK:
         return _training(*data, start, lr, iters)
@@ -102,7 +109,8 @@ def training_run(data: tuple, start: tuple, lr: float, iters: int) -> counting.T
     n, length = xy[0].shape
     what = t("counting.train_job", iters=integer(iters), n=integer(n), length=integer(length))
     key = _training_job_key(data, start, lr, iters)
-    return work_queue.computed(key, lambda job: _train(xy, start, lr, iters), what)
+    seconds = training_work(xy[0].shape, iters) * TRAIN_SECONDS_PER_UNIT
+    return work_queue.on_demand(key, lambda job: _train(xy, start, lr, iters), what, seconds, slot="training")
 
 
 def data_args(v: dict) -> tuple:

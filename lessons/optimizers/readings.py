@@ -17,6 +17,7 @@ from lessons.counting import divergence
 from lessons.optimizers.params import (
     BOOK,
     RACE_INLINE_WORK,
+    RACE_SECONDS_PER_UNIT,
     RACE_STEP_OVERHEAD,
     RACE_UPDATE_OVERHEAD,
     P,
@@ -248,8 +249,9 @@ def _race_job_key(args: tuple) -> tuple:
 
 
 def race_lanes(args: tuple, wait: bool = True) -> dict[str, race.Lane] | None:
-    """Section 1's race: computed here when it is short; a long one goes through the server's work queue, and
-    until it is done this returns None (with ``wait``, the waiting box with the student's place is drawn here)."""
+    """Section 1's race: computed here when it is short; a long one runs on demand, through the server's work
+    queue, and until it is done this returns None (with ``wait``, the offer to run it, or once asked the waiting
+    box with the student's place, is drawn here)."""
     if race_work(args) <= RACE_INLINE_WORK:
         return racing(*args)
     key = _race_job_key(args)
@@ -259,7 +261,8 @@ def race_lanes(args: tuple, wait: bool = True) -> dict[str, race.Lane] | None:
     data, start, iters, entries = args
     n, length = xy[0].shape
     what = t("optimizers.race_job", iters=integer(iters), runners=len(entries), n=integer(n), length=integer(length))
-    return work_queue.computed(key, lambda job: _race(xy, start, iters, entries), what)
+    seconds = race_work(args) * RACE_SECONDS_PER_UNIT
+    return work_queue.on_demand(key, lambda job: _race(xy, start, iters, entries), what, seconds, slot="race")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
