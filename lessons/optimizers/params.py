@@ -21,8 +21,9 @@ LIMIT = BOOK["surface_limit"]  # the race's surface covers U, W in [-LIMIT, LIMI
 # 0.3 s of CPU, runs on demand: the page offers it (with that estimate) and a click sends it through the server's
 # work queue (ui/work_queue.py), so that a slider moved through long races costs nothing until one is wanted. A
 # move also redraws the charts and tables, and a move of the data set reruns sections 3 and 4's five runs on it
-# (0.3 s on 500 sequences of 50 steps), so that a move stays under about 0.5 s. The book's race (500 updates) is 24.5 million; the book's data at 5000 updates,
-# 245 million; the page's race on 500 sequences of 50 steps, 131 million.
+# (0.3 s on 500 sequences of 50 steps), so that a move stays under about 0.5 s. The book's race (500 updates) is
+# 24.5 million; the book's data at 5000 updates, 245 million; the page's race on 500 sequences of 50 steps, 131
+# million.
 RACE_UPDATE_OVERHEAD = 5000
 RACE_STEP_OVERHEAD = 150
 RACE_INLINE_WORK = 100_000_000
