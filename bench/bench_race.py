@@ -18,8 +18,9 @@ evaluation of one run (forward, cost, BPTT and its update): the count is the run
 CPU time (``time.process_time``), the fastest of ``--repeats``: the machine is shared, and the fastest repeat is
 the one least disturbed.
 
-The last workload is a class's: forty one-runner runs, one after another and in one Lockstep (the trainer of
-``ui.batched_runs``).
+The last two workloads are a class's: forty one-runner runs, one after another and in one Lockstep (the trainer
+of ``ui.batched_runs``), and forty whole races (the seven runners each, every student's own learning rates: 280
+runs) in one Lockstep, as forty sessions that each start the page's race at once load the trainer.
 """
 
 from __future__ import annotations
@@ -131,6 +132,15 @@ def main() -> None:
             versus = f"  ({base / per_iteration:.1f}x fewer than the baseline fit_many)" if base else ""
             print(f"  {engine:22s} {per_iteration:7.1f} us/iteration  {seconds * 1e3:7.1f} ms{versus}")
     class_runs(X, targets, args.repeats)
+    class_races(X, targets, args.repeats)
+
+
+def student_settings(rng: np.random.Generator, runner: str) -> dict:
+    """The page's setting of ``runner``, its learning rate (if it has one) scaled by a student's own factor."""
+    settings = dict(PAGE_RACE[runner])
+    if "lr" in settings:
+        settings["lr"] *= float(rng.uniform(0.5, 1.5))
+    return settings
 
 
 def class_runs(X: np.ndarray, targets: np.ndarray, repeats: int) -> None:
@@ -142,10 +152,7 @@ def class_runs(X: np.ndarray, targets: np.ndarray, repeats: int) -> None:
     asks = []
     for k in range(40):
         runner = runners[k % len(runners)]
-        settings = dict(PAGE_RACE[runner])
-        if "lr" in settings:
-            settings["lr"] *= float(rng.uniform(0.5, 1.5))
-        asks.append((runner, settings))
+        asks.append((runner, student_settings(rng, runner)))
 
     def groups():
         return [lockstep.Group(BOOK["start"], {r: race.stepper(r, **s)}, N_ITER) for r, s in asks]
@@ -162,6 +169,28 @@ def class_runs(X: np.ndarray, targets: np.ndarray, repeats: int) -> None:
         f"  in one Lockstep        {together_s / iterations * 1e6:7.1f} us/iteration  {together_s * 1e3:7.1f} ms"
         f"  ({alone_s / together_s:.1f}x fewer)"
     )
+
+
+def class_races(X: np.ndarray, targets: np.ndarray, repeats: int) -> None:
+    """Forty students who each start the page's whole race at once (the seven runners, each student's own learning
+    rates): 280 runs of 500 updates in one ``lockstep.Lockstep``, the load ``ui.batched_runs``' trainer meets when
+    a class moves together. Checked against each race run alone (the same runs, bit for bit) once, untimed."""
+    rng = np.random.default_rng(1)
+    races = [{r: student_settings(rng, r) for r in race.RUNNERS} for _ in range(40)]
+
+    def groups():
+        return [lockstep.Group(BOOK["start"], {r: race.stepper(r, **s) for r, s in e.items()}, N_ITER) for e in races]
+
+    together_s, together = fastest_cpu(lambda: lockstep.run_groups(X, targets, groups()), repeats)
+    for group, result in zip(groups(), together, strict=True):
+        alone = lockstep.run_groups(X, targets, [group])[0]
+        for name, (run, series) in alone.items():
+            got, got_series = result[name]
+            assert np.array_equal(got.params, run.params) and got.diverged_at == run.diverged_at, name
+            assert all(np.array_equal(got_series[k], v) for k, v in series.items()), name
+    iterations = sum(len(run.params) for result in together for run, _ in result.values())
+    print(f"\nforty students' races (the 7 runners each, 500 updates): 280 runs, {iterations} iterations")
+    print(f"  in one Lockstep        {together_s / iterations * 1e6:7.1f} us/iteration  {together_s * 1e3:7.1f} ms")
 
 
 if __name__ == "__main__":
