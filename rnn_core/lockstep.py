@@ -9,10 +9,23 @@ operation of that loop and changes only what surrounds them:
 * one evaluation serves every run still going (:class:`Evaluator`): the recurrence and BPTT's running product
   advance all runs together, into buffers allocated once, and the per-step sums and the two gradients take a
   handful of whole-array calls instead of a loop over the steps;
-* each runner's update is its optimizer's arithmetic written on Python floats (the ``*_stepper`` functions), in
-  the same order as :mod:`rnn_core.optim` writes it on numpy scalars: IEEE arithmetic gives the same bits, and a
-  float operation costs a few nanoseconds where a numpy scalar's costs a hundred;
-* what ``fit`` records as a tuple of state dicts is recorded straight into the lane's arrays.
+* the updates of all the runs of one kind (plain descent, clipping, momentum, RMSProp, Adam, each Rprop variant)
+  are a few whole-array operations, each run's settings and optimizer state one row of the kind's arrays
+  (:class:`_Rule`); every element goes through the operations :mod:`rnn_core.optim` applies to its numpy scalars,
+  in the same order, and element-wise IEEE arithmetic gives the same bits on an array as on one number;
+* what ``fit`` records (the rows, costs, gradients, updates, and its tuple of state dicts) is written, a step of
+  every run at once, into arrays sized for each run's iterations (:class:`_Pool`), and a run's results are the
+  part it filled.
+
+Where numpy's array arithmetic is *not* the scalar's, the scalar's is kept: a numpy scalar's ``g**2`` is C's
+``pow``, which differs from the correctly rounded ``g * g`` (what an array's ``**2`` computes) in the last bit
+for about 1 value in 1,200, so every square goes through ``pow`` one element at a time (:func:`_squares`);
+Adam's ``b**t`` likewise. Newton's update (a 2x2 Hessian per run, a dot product with the data's polynomials and
+the branches of the eigen-solver) stays a loop of the scalar functions, one call each per run: it is one run of a
+race. Settings outside the range where a kind's arithmetic provably cannot raise (a decay above 1, a zero eps,
+where the float code divides by zero or takes the root of a negative) and steppers given as a ``(step, names)``
+pair run that scalar code per run (:class:`_Closures`); the scalar steppers (``*_closure``) are also the
+reference the vectorised kinds are proven against (tests/test_lockstep_vector.py).
 
 Why not a closed form (the output is ``U p_n(W)``, so cost and gradient are a few polynomials in W)? Because the
 run would no longer be ``fit``'s: near the optimum ``fit``'s own residuals are rounding noise (about 1e-15 on
@@ -27,7 +40,9 @@ the recurrence needs two numpy calls per time step whatever the number of runs, 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress, repeat
 
 import numpy as np
 
@@ -77,6 +92,11 @@ class Evaluator:
 
     def __call__(self, U: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Costs, dxi/dU and dxi/dW, each (K,), for the pairs (U[k], W[k]); the states are left in :attr:`ST`."""
+        costs, grads = self.gradients(U, W)
+        return costs, grads[0], grads[1]
+
+    def gradients(self, U: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`__call__`'s costs (K,) and its two gradients as the rows of one array (2, K)."""
         K = len(U)
         if K != self.K:
             self._allocate(K)
@@ -101,14 +121,14 @@ class Evaluator:
         # Each step's term is a sum over the batch (a contiguous row); each pair's T terms are then laid out in
         # step order k = 1..T, contiguous, so that they are summed in backward's pairwise order.
         terms = np.ascontiguousarray(add.reduce(products, axis=3)[:, ::-1].transpose(0, 2, 1))
-        grads = add.reduce(terms, axis=2)
-        return costs, grads[0], grads[1]
+        return costs, add.reduce(terms, axis=2)
 
 
-# --- each runner's update on Python floats -----------------------------------------------------------------
-# A stepper is made from a runner's settings; stepper(gU, gW, U, W, hessian_of) returns the update (dU, dW) and
-# the state entries to record, or None when Newton's Hessian overflowed (hessian_of(U, W) gives its three
-# entries). Every line mirrors rnn_core.optim's.
+# --- each runner's update on Python floats, for one run ----------------------------------------------------------
+# A closure is made from a runner's settings: step(gU, gW, U, W, hessian_of) returns the update (dU, dW) and the
+# state entries to record, or None when Newton's Hessian overflowed (hessian_of(U, W) gives its three entries).
+# Every line mirrors rnn_core.optim's. These are the reference the vectorised rules below are proven against, and
+# what runs a stepper whose settings a rule does not take.
 
 
 def _sign(g: float) -> float:
@@ -143,7 +163,7 @@ def _clip_value(g: float, c: float) -> float:
     return float(np.clip(np.float64(g), -c, c))  # ties and a zero threshold: numpy's own rule for the zeros
 
 
-def sgd_stepper(lr: float):
+def sgd_closure(lr: float):
     lr = float(lr)
 
     def step(gU, gW, U, W, hessian_of):
@@ -152,7 +172,7 @@ def sgd_stepper(lr: float):
     return step, ()
 
 
-def clip_stepper(lr: float, threshold: float, by: str = "norm"):
+def clip_closure(lr: float, threshold: float, by: str = "norm"):
     lr, threshold = float(lr), float(threshold)
     if by == "norm":
 
@@ -173,7 +193,7 @@ def clip_stepper(lr: float, threshold: float, by: str = "norm"):
     return step, ("raw_norm", "clipped", "clipped_grad")
 
 
-def momentum_stepper(lr: float, mu: float):
+def momentum_closure(lr: float, mu: float):
     lr, mu = float(lr), float(mu)
     v = [0.0, 0.0]
 
@@ -185,7 +205,7 @@ def momentum_stepper(lr: float, mu: float):
     return step, ("v",)
 
 
-def rmsprop_stepper(lr: float, decay: float, eps: float = 1e-8):
+def rmsprop_closure(lr: float, decay: float, eps: float = 1e-8):
     lr, decay = float(lr), float(decay)
     s = [0.0, 0.0]
 
@@ -197,7 +217,7 @@ def rmsprop_stepper(lr: float, decay: float, eps: float = 1e-8):
     return step, ("s",)
 
 
-def adam_stepper(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8):
+def adam_closure(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8):
     lr = float(lr)
     m, v, count = [0.0, 0.0], [0.0, 0.0], [0]
 
@@ -214,7 +234,7 @@ def adam_stepper(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-
     return step, ("m", "v", "count")
 
 
-def rprop_stepper(step0: float, variant: str, step_min: float | None, step_max: float | None):
+def rprop_closure(step0: float, variant: str, step_min: float | None, step_max: float | None):
     if variant not in optim.RPROP_VARIANTS:
         raise ValueError(f"variant must be one of {optim.RPROP_VARIANTS}, not {variant!r}")
     step0 = float(step0)
@@ -255,7 +275,7 @@ def rprop_stepper(step0: float, variant: str, step_min: float | None, step_max: 
     return step, names
 
 
-def newton_stepper(damping: float):
+def newton_closure(damping: float):
     damping = float(damping)
 
     def step(gU, gW, U, W, hessian_of):
@@ -268,29 +288,462 @@ def newton_stepper(damping: float):
     return step, ("eigenvalues",)
 
 
-class _Run:
-    """One runner's run: its position, its records and its recorded state entries; it stops after ``n_iter``
-    updates, or with its group (see :class:`Lockstep`)."""
+# --- a runner's update as the Lockstep takes it ------------------------------------------------------------------
 
-    __slots__ = ("step", "names", "U", "W", "rows", "costs", "grads", "updates", "records", "stopped")
-    __slots__ += ("i", "n_iter", "group")
 
-    def __init__(self, stepper, start: tuple[float, float], n_iter: int, group: int):
-        self.step, self.names = stepper
-        self.U, self.W = float(start[0]), float(start[1])
-        self.rows, self.costs, self.grads, self.updates, self.records = [], [], [], [], []
-        self.stopped = None
-        self.i, self.n_iter, self.group = 0, int(n_iter), group
+@dataclass(frozen=True, eq=False)
+class Stepper:
+    """One run's update, as :class:`Lockstep` takes it (what ``race.stepper`` and the ``*_stepper`` functions make).
 
-    def series(self) -> dict[str, np.ndarray]:
-        """The recorded state entries as arrays, as race.state_series turns fit's states into."""
-        if not self.records:
+    Attributes:
+        rule: the :class:`_Rule` that updates every run of this kind at once, or None: the settings lie outside
+            the range where the rule's arithmetic is proven to be the closure's (then the closure runs alone).
+        settings: the numbers the rule reads, one row of its arrays.
+        closure: makes this update on Python floats for one run, ``(step, names)`` (the ``*_closure`` functions).
+    """
+
+    rule: type | None
+    settings: tuple
+    closure: Callable[[], tuple]
+
+
+def _floats(*values) -> tuple[float, ...] | None:
+    """The values as floats, or None when one is not a real number (a rule takes numbers only)."""
+    try:
+        return tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        return None
+
+
+def sgd_stepper(lr: float) -> Stepper:
+    lr = float(lr)
+    return Stepper(_SGD, (lr,), lambda: sgd_closure(lr))
+
+
+def clip_stepper(lr: float, threshold: float, by: str = "norm") -> Stepper:
+    lr, threshold = float(lr), float(threshold)
+    return Stepper(_ClipNorm if by == "norm" else _ClipValue, (lr, threshold), lambda: clip_closure(lr, threshold, by))
+
+
+def momentum_stepper(lr: float, mu: float) -> Stepper:
+    lr, mu = float(lr), float(mu)
+    return Stepper(_Momentum, (lr, mu), lambda: momentum_closure(lr, mu))
+
+
+def rmsprop_stepper(lr: float, decay: float, eps: float = 1e-8) -> Stepper:
+    lr, decay = float(lr), float(decay)
+    numbers = _floats(eps)
+    # s stays >= 0 and sqrt(s) + eps > 0 only for these: outside, the float code raises (math.sqrt of a negative,
+    # a division by zero), which numpy would not.
+    fits = numbers is not None and 0.0 <= decay <= 1.0 and numbers[0] > 0.0
+    return Stepper(_RMSProp if fits else None, (lr, decay, *(numbers or ())), lambda: rmsprop_closure(lr, decay, eps))
+
+
+def adam_stepper(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Stepper:
+    lr = float(lr)
+    numbers = _floats(b1, b2, eps)
+    # Within these, b1**t cannot overflow, 1 - b**t is never 0, v stays >= 0 and sqrt(v_hat) + eps > 0: the float
+    # code cannot raise. Outside, it can (OverflowError, ZeroDivisionError, a negative root): it runs per run.
+    fits = numbers is not None and -1.0 < numbers[0] < 1.0 and 0.0 <= numbers[1] < 1.0 and numbers[2] > 0.0
+    return Stepper(_Adam if fits else None, (lr, *(numbers or ())), lambda: adam_closure(lr, b1, b2, eps))
+
+
+def rprop_stepper(step0: float, variant: str, step_min: float | None, step_max: float | None) -> Stepper:
+    if variant not in optim.RPROP_VARIANTS:
+        raise ValueError(f"variant must be one of {optim.RPROP_VARIANTS}, not {variant!r}")
+    step0 = float(step0)
+    bounds = _floats(0.0 if step_min is None else step_min, 0.0 if step_max is None else step_max)
+    rule = _RPROP_RULES[variant] if bounds is not None else None
+    settings = (step0, step_min is not None, step_max is not None, *(bounds or (0.0, 0.0)))
+    return Stepper(rule, settings, lambda: rprop_closure(step0, variant, step_min, step_max))
+
+
+def newton_stepper(damping: float) -> Stepper:
+    damping = float(damping)
+    return Stepper(_Newton, (damping,), lambda: newton_closure(damping))
+
+
+# --- the scalar operations above, element-wise over arrays ------------------------------------------------------
+
+
+def _squares(values: np.ndarray) -> np.ndarray:
+    """:func:`_square` of every entry, same shape: C's pow one element at a time, as a numpy scalar squares. Not
+    ``values**2`` nor ``np.power``: an array's square is ``g * g`` and its pow a SIMD one, both other bits."""
+    flat = values.ravel().tolist()
+    try:
+        squared = list(map(pow, flat, repeat(2)))  # pow(g, 2) is g**2 on Python floats
+    except OverflowError:  # some |g| above 1.3e154: Python raises where numpy gives inf
+        squared = [_square(g) for g in flat]
+    return np.array(squared, dtype=np.float64).reshape(values.shape)
+
+
+def _signs(G: np.ndarray) -> np.ndarray:
+    """:func:`_sign` of every entry: +1.0, -1.0, and +0.0 for both zeros (np.sign keeps -0.0)."""
+    return np.where(G > 0, 1.0, np.where(G < 0, -1.0, 0.0))
+
+
+def _global_norms(G: np.ndarray) -> np.ndarray:
+    """:func:`_global_norm` of each row of G (n, 2): (n,)."""
+    largest = np.maximum(np.abs(G[:, 0]), np.abs(G[:, 1]))  # max() of two equal values: either, the same bits
+    squares = _squares(G / largest[:, None])  # 0/0 where largest is 0: that row takes the branch below
+    norms = largest * np.sqrt(squares[:, 0] + squares[:, 1])
+    return np.where(np.isfinite(largest) & (largest != 0), norms, largest)
+
+
+def _clip_values(G: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """:func:`_clip_value` of every entry of G (n, 2), each row with its threshold c (n, 1), branch for branch."""
+    low = -c
+    fallback = np.clip(G, low, c)  # numpy's own loop, as for the scalar: ties and zero or negative thresholds
+    return np.where(
+        (low < G) & (G < c), G, np.where((G > c) & (c > low), c, np.where((G < low) & (low < c), low, fallback))
+    )
+
+
+# --- where the records go ----------------------------------------------------------------------------------------
+
+
+class _Pool:
+    """The records of many runs in one array (rows, width): each run owns ``held`` consecutive rows from its
+    ``base``, one per iteration, so that one fancy-indexed write records a step of every run. Rows are taken from
+    the top; when they run out the live runs' rows move, in order, to the bottom of an array twice as large as
+    what is live and asked (so each row moves about once, and finished runs' rows are reused)."""
+
+    def __init__(self, width: int):
+        self.data = np.empty((0, width))
+        self.top = 0
+
+    def take(self, sizes: np.ndarray, bases: np.ndarray, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows for new runs of ``sizes`` (m,), beside the live runs at ``bases`` holding ``held`` (k,). Returns the
+        new runs' bases (m,) and the live runs' (k,), which change when the array is made anew."""
+        need = int(sizes.sum())
+        if self.top + need > len(self.data):
+            live = int(held.sum())
+            moved = np.cumsum(held) - held  # each live run's new base, in order
+            data = np.empty((max(2 * (live + need), 64), self.data.shape[1]))
+            data[:live] = self.data[np.repeat(bases - moved, held) + np.arange(live)]
+            self.data, self.top, bases = data, live, moved
+        new = self.top + np.cumsum(sizes) - sizes
+        self.top += need
+        return new, bases
+
+
+# --- the updates of every run of one kind at once ----------------------------------------------------------------
+
+
+class _Rule:
+    """Every run of one kind of update, advanced together: each run's settings and optimizer state are one row of
+    the arrays in :attr:`state` (n, 1) or (n, 2), in the order of the rule's segment of the :class:`Lockstep`'s
+    runs, and its recorded state entries go to rows of :attr:`pool` (``names``, each ``widths`` columns wide).
+
+    A subclass says how a run starts (:meth:`start`) and updates (:meth:`update`), each line the element-wise form
+    of its ``*_closure``'s, in the same order.
+    """
+
+    names: tuple[str, ...] = ()
+    widths: tuple[int, ...] = ()  # 1: a number per update, (k,); 2: one per weight, (k, 2)
+    few = 4  # from this many runs going together, the rule's arrays cost less than the runs' closures
+
+    def __init__(self):
+        self.state: dict[str, np.ndarray] = {}
+        self.pool = _Pool(sum(self.widths))
+        self.base = np.zeros(0, dtype=np.int64)  # each run's first row in the pool, and how many it holds
+        self.held = np.zeros(0, dtype=np.int64)
+        self.n = 0
+
+    def start(self, settings: list) -> dict[str, np.ndarray]:
+        """The state arrays of new runs, one row per run, from their settings."""
+        raise NotImplementedError
+
+    def update(self, G: np.ndarray, UW: np.ndarray, i: np.ndarray, hessian_of: Callable) -> tuple:
+        """One update of every run: from the gradients G (n, 2) at the weights UW (n, 2) in iteration i (n,),
+        returns the updates (n, 2), which runs' Hessian overflowed ((n,) bool, or None) and the errors raised,
+        ``[(row, exception)]``; records the new state entries at row i of each run."""
+        raise NotImplementedError
+
+    def add(self, settings: list, sizes: np.ndarray) -> None:
+        """New runs, at the end: their settings, and ``sizes`` (m,) rows each for their records (their n_iter)."""
+        for key, value in self.start(settings).items():
+            self.state[key] = np.concatenate((self.state[key], value)) if key in self.state else value
+        new, self.base = self.pool.take(sizes, self.base, self.held)
+        self.base, self.held = np.concatenate((self.base, new)), np.concatenate((self.held, sizes))
+        self.n += len(settings)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep the runs where ``mask`` (n,) is True, in order."""
+        self.state = {key: value[mask] for key, value in self.state.items()}
+        self.base, self.held = self.base[mask], self.held[mask]
+        self.n = len(self.base)
+
+    def record(self, i: np.ndarray, *entries: np.ndarray) -> None:
+        """Write the entries of this update (each (n,) or (n, 2), in ``names`` order) at row i of each run."""
+        self.pool.data[self.base + i] = np.column_stack(entries)
+
+    def series(self, k: int, updates: int) -> dict[str, np.ndarray]:
+        """Run k's recorded state entries after ``updates`` updates, as ``race.state_series`` makes fit's: ``{}``
+        when there is none."""
+        if not updates or not self.names:
             return {}
-        columns = list(zip(*self.records, strict=True))
-        return {name: np.array(column, dtype=np.float64) for name, column in zip(self.names, columns, strict=True)}
+        rows = self.pool.data[self.base[k] : self.base[k] + updates]
+        columns = np.cumsum((0, *self.widths))
+        return {
+            name: (rows[:, a] if width == 1 else rows[:, a:b]).copy()
+            for name, width, a, b in zip(self.names, self.widths, columns[:-1], columns[1:], strict=True)
+        }
 
-    def result(self) -> tuple[counting.Trajectory, dict[str, np.ndarray]]:
-        return counting.trajectory(self.rows, self.costs, self.grads, self.updates, [], self.stopped), self.series()
+
+def _column(values: list, at: int) -> np.ndarray:
+    """Entry ``at`` of each settings tuple, as a column (m, 1) that broadcasts against (m, 2)."""
+    return np.array([v[at] for v in values], dtype=np.float64).reshape(-1, 1)
+
+
+class _SGD(_Rule):
+    def start(self, settings):
+        return {"neg_lr": -_column(settings, 0)}  # -lr * g, the closure's (-lr) * g
+
+    def update(self, G, UW, i, hessian_of):
+        return self.state["neg_lr"] * G, None, ()
+
+
+class _ClipNorm(_Rule):
+    names, widths = ("raw_norm", "clipped", "clipped_grad"), (1, 1, 2)
+
+    def start(self, settings):
+        return {"neg_lr": -_column(settings, 0), "threshold": _column(settings, 1)[:, 0]}
+
+    def update(self, G, UW, i, hessian_of):
+        threshold = self.state["threshold"]
+        norms = _global_norms(G)
+        clipped = np.isfinite(norms) & (norms >= threshold)
+        scale = np.where(norms > 0, threshold / norms, 0.0)
+        G = np.where(clipped[:, None], G * scale[:, None], G)  # unclipped rows untouched, as the closure's
+        self.record(i, norms, clipped, G)
+        return self.state["neg_lr"] * G, None, ()
+
+
+class _ClipValue(_Rule):
+    names, widths = ("raw_norm", "clipped", "clipped_grad"), (1, 1, 2)
+
+    def start(self, settings):
+        return {"neg_lr": -_column(settings, 0), "threshold": _column(settings, 1)}
+
+    def update(self, G, UW, i, hessian_of):
+        C = _clip_values(G, self.state["threshold"])
+        self.record(i, _global_norms(G), (C != G).any(axis=1), C)
+        return self.state["neg_lr"] * C, None, ()
+
+
+class _Momentum(_Rule):
+    names, widths = ("v",), (2,)
+
+    def start(self, settings):
+        return {"neg_lr": -_column(settings, 0), "mu": _column(settings, 1), "v": np.zeros((len(settings), 2))}
+
+    def update(self, G, UW, i, hessian_of):
+        v = self.state["v"] = self.state["mu"] * self.state["v"] + G
+        self.record(i, v)
+        return self.state["neg_lr"] * v, None, ()
+
+
+class _RMSProp(_Rule):
+    names, widths = ("s",), (2,)
+
+    def start(self, settings):
+        decay = _column(settings, 1)
+        return {
+            "neg_lr": -_column(settings, 0),
+            "decay": decay,
+            "rest": 1.0 - decay,  # the closure's (1.0 - decay), the same subtraction
+            "eps": _column(settings, 2),
+            "s": np.zeros((len(settings), 2)),
+        }
+
+    def update(self, G, UW, i, hessian_of):
+        state = self.state
+        s = state["s"] = state["decay"] * state["s"] + state["rest"] * _squares(G)
+        self.record(i, s)
+        return state["neg_lr"] * G / (np.sqrt(s) + state["eps"]), None, ()
+
+
+class _Adam(_Rule):
+    names, widths = ("m", "v", "count"), (2, 2, 1)
+
+    def start(self, settings):
+        b1, b2 = _column(settings, 1), _column(settings, 2)
+        zeros = np.zeros((len(settings), 2))
+        return {
+            "neg_lr": -_column(settings, 0),
+            "b1": b1,
+            "rest1": 1.0 - b1,  # the closure's (1.0 - b1)
+            "b2": b2,
+            "rest2": 1.0 - b2,
+            "eps": _column(settings, 3),
+            "m": zeros,
+            "v": zeros.copy(),
+        }
+
+    def update(self, G, UW, i, hessian_of):
+        state = self.state
+        m = state["m"] = state["b1"] * state["m"] + state["rest1"] * G
+        v = state["v"] = state["b2"] * state["v"] + state["rest2"] * _squares(G)
+        t = (i + 1).tolist()  # the update's count: this run's iteration, plus one
+        # b**t with an int t is Python's float pow, as the closure's: one call per run and moment
+        c1 = [1.0 - b**n for b, n in zip(state["b1"][:, 0].tolist(), t, strict=True)]
+        c2 = [1.0 - b**n for b, n in zip(state["b2"][:, 0].tolist(), t, strict=True)]
+        c1, c2 = np.array(c1)[:, None], np.array(c2)[:, None]
+        self.record(i, m, v, i + 1)
+        return state["neg_lr"] * (m / c1) / (np.sqrt(v / c2) + state["eps"]), None, ()
+
+
+class _Rprop(_Rule):
+    """Rprop's three variants share the step size's adaptation; each subclass is one variant's step."""
+
+    names, widths = ("step", "prev_sign"), (2, 2)
+
+    def start(self, settings):
+        n = len(settings)
+        return {
+            "step": np.repeat(_column(settings, 0), 2, axis=1),
+            "prev_sign": np.zeros((n, 2)),
+            "prev_update": np.zeros((n, 2)),
+            "has_min": _column(settings, 1) != 0,
+            "has_max": _column(settings, 2) != 0,
+            "step_min": _column(settings, 3),
+            "step_max": _column(settings, 4),
+        }
+
+    def adapt(self, agreement: np.ndarray) -> np.ndarray:
+        """The closure's ``adapt`` (optim.adapt_step_size) of every step size, each run with its own bounds."""
+        state = self.state
+        d = state["step"] * np.where(agreement > 0, ETA_PLUS, np.where(agreement < 0, ETA_MINUS, 1.0))
+        d = np.where(state["has_min"] & ~(d >= state["step_min"]), state["step_min"], d)  # d if d >= min else min
+        return np.where(state["has_max"] & ~(d <= state["step_max"]), state["step_max"], d)
+
+
+class _RpropMinus(_Rprop):
+    def update(self, G, UW, i, hessian_of):
+        sign = _signs(G)
+        d = self.adapt(np.where(sign == self.state["prev_sign"], 1.0, -1.0))
+        self.state["step"], self.state["prev_sign"] = d, sign
+        self.record(i, d, sign)
+        return -sign * d, None, ()
+
+
+class _RpropPlus(_Rprop):
+    names, widths = ("step", "prev_sign", "prev_update"), (2, 2, 2)
+
+    def update(self, G, UW, i, hessian_of):
+        state = self.state
+        sign = _signs(G)
+        agreement = sign * state["prev_sign"]
+        d = self.adapt(agreement)
+        flipped = agreement < 0  # backtrack: undo the previous step, forget the sign
+        update = np.where(flipped, -state["prev_update"], -sign * d)
+        sign = np.where(flipped, 0.0, sign)
+        state["step"], state["prev_sign"], state["prev_update"] = d, sign, update
+        self.record(i, d, sign, update)
+        return update, None, ()
+
+
+class _IRpropMinus(_Rprop):
+    def update(self, G, UW, i, hessian_of):
+        sign = _signs(G)
+        agreement = sign * self.state["prev_sign"]
+        d = self.adapt(agreement)
+        sign = np.where(agreement < 0, 0.0, sign)  # a flip: no step, no sign
+        self.state["step"], self.state["prev_sign"] = d, sign
+        self.record(i, d, sign)
+        return -sign * d, None, ()
+
+
+_RPROP_RULES = {"rprop-": _RpropMinus, "rprop+": _RpropPlus, "irprop-": _IRpropMinus}
+
+
+class _Newton(_Rule):
+    """Newton's runs, each its own Hessian and eigen-solve on Python floats (the closure's calls, one run at a
+    time): a race has one such run, and its arithmetic is a dot product with the data's polynomials and the
+    branches of a 2x2 eigen-solver, which another order of operations would not reproduce."""
+
+    names, widths = ("eigenvalues",), (2,)
+
+    def start(self, settings):
+        return {"damping": _column(settings, 0)[:, 0]}
+
+    def update(self, G, UW, i, hessian_of):
+        isfinite, step = math.isfinite, optim.saddle_free_step
+        n = len(G)
+        out = np.full((n, 4), np.nan)  # dU, dW, low, high
+        overflowed = np.zeros(n, dtype=bool)
+        errors = []
+        rows = zip(G.tolist(), UW.tolist(), self.state["damping"].tolist(), strict=True)
+        for k, ((gU, gW), (U, W), damping) in enumerate(rows):
+            try:
+                h_uu, h_uw, h_ww = hessian_of(U, W)
+                if isfinite(h_uu) and isfinite(h_uw) and isfinite(h_ww):
+                    out[k] = step(gU, gW, h_uu, h_uw, h_ww, damping)
+                else:
+                    overflowed[k] = True
+            except Exception as error:  # its group fails, alone
+                errors.append((k, error))
+        self.record(i, out[:, 2:])
+        return out[:, :2], overflowed, errors
+
+
+_NOWHERE = (math.nan, math.nan)  # the update of a run that ends without one
+_PENDING = 64  # steps recorded before they are written in one (a step's own write costs more than its arithmetic)
+
+
+class _Closures(_Rule):
+    """Runs whose update is a ``(step, names)`` closure on Python floats, called once per run: a stepper given
+    that way, and settings a rule does not take. Their records are kept as the closures return them."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps: list[Callable] = []
+        self.keys: list[tuple] = []  # each run's names
+        self.records: list[list] = []
+
+    def add(self, settings: list, sizes: np.ndarray) -> None:
+        self.steps += [step for step, _names in settings]
+        self.keys += [names for _step, names in settings]
+        self.records += [[] for _ in settings]
+        self.n += len(settings)
+
+    def keep(self, mask: np.ndarray) -> None:
+        self.steps, self.keys, self.records = (list(compress(x, mask)) for x in (self.steps, self.keys, self.records))
+        self.n = len(self.steps)
+
+    def update(self, G, UW, i, hessian_of):
+        updates, overflowed, errors = [], [], []
+        runs = zip(self.steps, self.records, G.tolist(), UW.tolist(), strict=True)
+        for k, (step, records, (gU, gW), (U, W)) in enumerate(runs):
+            try:
+                taken = step(gU, gW, U, W, hessian_of)
+            except Exception as error:  # its group fails, alone
+                errors.append((k, error))
+                updates += _NOWHERE
+                continue
+            if taken is None:  # only Newton's Hessian can fail here
+                overflowed.append(k)
+                updates += _NOWHERE
+                continue
+            update, record = taken
+            updates += update  # (dU, dW), flat: numpy makes a flat list into an array fastest
+            records.append(record)  # kept only up to the run's updates (a last one may overflow)
+        hessian = None
+        if overflowed:
+            hessian = np.zeros(len(G), dtype=bool)
+            hessian[overflowed] = True
+        return np.array(updates, dtype=np.float64).reshape(-1, 2), hessian, errors
+
+    def series(self, k: int, updates: int) -> dict[str, np.ndarray]:
+        records = self.records[k][:updates]
+        if not records:
+            return {}
+        columns = list(zip(*records, strict=True))
+        return {name: np.array(column, dtype=np.float64) for name, column in zip(self.keys[k], columns, strict=True)}
+
+
+# --- the engine ---------------------------------------------------------------------------------------------------
 
 
 def run(
@@ -308,8 +761,10 @@ def run(
     exactly as if ``n_iter`` were that iteration: what decides who wins a race to that cost, at a fraction of the
     race (each run is then the first part of its whole run).
 
-    Returns ``{name: (trajectory, series)}`` in the order given: the trajectory is ``counting.fit``'s for that
-    runner with ``states`` empty, and ``series`` its states as arrays (``race.state_series`` of ``fit``'s).
+    A stepper is what the ``*_stepper`` functions (``race.stepper``) make, or a ``(step, names)`` pair as the
+    ``*_closure`` functions make (called once per run and update). Returns ``{name: (trajectory, series)}`` in
+    the order given: the trajectory is ``counting.fit``'s for that runner with ``states`` empty, and ``series``
+    its states as arrays (``race.state_series`` of ``fit``'s).
     """
     result = run_groups(X, targets, [Group(start, steppers, n_iter, until_below)])[0]
     if isinstance(result, Exception):
@@ -342,13 +797,64 @@ def run_groups(X: np.ndarray, targets: np.ndarray, groups: list[Group]) -> list[
     return [results[k] for k in ids]
 
 
+def _trajectory(rows: np.ndarray, costs: int, stopped: tuple | None) -> counting.Trajectory:
+    """A run's :class:`~rnn_core.counting.Trajectory` from its rows of the Lockstep's pool (m, 7): U, W, cost, dU
+    and dW of the gradient, and the update; ``costs`` of them evaluated finite, ``len(rows) - 1`` updates.
+    What ``counting.trajectory`` makes of ``fit``'s lists, detail included."""
+    diverged_at, reason, detail = stopped or (None, None, {})
+    detail = dict(detail)
+    if reason in ("state", "cost", "gradient") and costs:
+        cost, gU, gW = rows[costs - 1, 2:5].tolist()
+        detail.update(cost=cost, grad_norm=float(np.hypot(gU, gW)))
+    return counting.Trajectory(
+        params=rows[:, 0:2].copy(),
+        costs=rows[:costs, 2].copy(),
+        grads=rows[:costs, 3:5].copy(),
+        updates=rows[:-1, 5:7].copy(),
+        diverged_at=diverged_at,
+        reason=reason,
+        detail=detail,
+    )
+
+
+class _Members:
+    """An unfinished group: its runs' names in order, the results of those that ended, how many go on."""
+
+    __slots__ = ("names", "results", "left")
+
+    def __init__(self, names: list[str]):
+        self.names, self.results, self.left = names, {}, len(names)
+
+
+class _Joining:
+    """A run added to a :class:`Lockstep`, not yet placed among the runs going (it is at the next step)."""
+
+    __slots__ = ("group", "name", "rule", "settings", "closure", "start", "n_iter", "goal")
+
+    def __init__(self, group: int, name: str, stepper, start, n_iter: int, goal: float | None):
+        self.group, self.name, self.n_iter, self.goal = group, name, n_iter, goal
+        if isinstance(stepper, Stepper):
+            self.rule, self.settings, self.closure = stepper.rule, stepper.settings, stepper.closure
+        else:  # a (step, names) pair, called as it is
+            step, names = stepper
+            self.rule, self.settings, self.closure = None, None, lambda: (step, tuple(names))
+        self.start = (float(start[0]), float(start[1]))
+
+
 class Lockstep:
     """Independent groups of runs on one data set, advanced together: each :meth:`step` is one evaluation of every
-    run still going (:class:`Evaluator`) and each run's update. A group may join between any two steps and starts
-    at its own first iteration; what each group gets is bit for bit what :func:`run` gives it alone (each pair's
-    evaluation ignores the other pairs, each update reads its own runner's state). A group one of whose updates
-    raised gets that exception in place of its results; the others go on (one group's settings cannot fail
-    another's).
+    run still going (:class:`Evaluator`) and each run's update, the runs of each kind together (:class:`_Rule`). A
+    group may join between any two steps and starts at its own first iteration; what each group gets is bit for
+    bit what :func:`run` gives it alone (each pair's evaluation ignores the other pairs, each update reads its own
+    row of its kind's state). A group one of whose updates raised gets that exception in place of its results; the
+    others go on (one group's settings cannot fail another's).
+
+    The runs going are the rows of arrays (K,) or (K, 2), in segments, one per rule (in the order the rules came),
+    each run's row in its rule's arrays the same as in its segment; a run's records are rows of :attr:`rows`, a
+    :class:`_Pool` of (U, W, cost, gradient (2), update (2)), one row per iteration. A kind's whole-array update
+    costs about as much for one run as for fifty, and a closure's about a tenth of that per run: the runs that join
+    at a step take their kind's rule when there are at least ``rule.few`` runs of it going with them, else their
+    closures (a lone student's race is seven kinds of one run each), and keep what they took to their end.
 
     Why: forty students who each move a setting at once need forty runs, and one evaluation of forty pairs costs
     a few times one pair's (bench/bench_race.py), where forty evaluations cost forty times; and a run that joins
@@ -363,11 +869,30 @@ class Lockstep:
             return counting.hessian_entries(polynomials, U, W)  # counting.hessian's entries, as floats
 
         self.hessian_of = hessian_of
-        self.going: list[_Run] = []
-        self.groups: dict[int, tuple[Group, dict[str, _Run]]] = {}  # groups not finished, by id
-        self.left: dict[int, int] = {}  # each unfinished group's runs still going
+        self.rules: dict[type, _Rule] = {}  # one per rule in use, in the order their segments come
+        self.rows = _Pool(7)
+        self.pending: list[tuple] = []  # steps not yet in self.rows: (rows (K,), UW, c, G, D), each run's row
+        self.UW = np.empty((0, 2))  # the runs going: weights
+        self.since = np.zeros(0, dtype=np.int64)  # the step of its first iteration: it is at clock - since
+        self.last = np.zeros(0, dtype=np.int64)  # the step of its last (since + n_iter)
+        self.i = self.since  # each run's iteration in the step going on (made at its start)
+        self.goal = np.empty(0)  # its group's until_below, nan for none (no cost is <= nan)
+        self.group = np.zeros(0, dtype=np.int64)  # its group's id
+        self.order = np.zeros(0, dtype=np.int64)  # the order it joined in, over all groups
+        self.kind = np.zeros(0, dtype=np.int64)  # its rule's place in self.rules
+        self.family = np.zeros(0, dtype=np.int64)  # its stepper's rule (even when its closure runs), in families
+        self.base = np.zeros(0, dtype=np.int64)  # its rows in self.rows, from base, n_iter + 1 of them
+        self.held = np.zeros(0, dtype=np.int64)
+        self.names: list[str] = []  # its name in its group
+        self.families: dict[type | None, int] = {}
+        self.clock = 0  # steps taken
+        self.soonest = 0  # the first step at which a run going reaches its n_iter
+        self.any_goal = False
+        self.joining: list[_Joining] = []
+        self.groups: dict[int, _Members] = {}  # groups not finished, by id
         self.done: dict[int, Result | Exception] = {}  # finished, not yet returned by step()
         self.count = 0
+        self.joined = 0
 
     @property
     def idle(self) -> bool:
@@ -377,78 +902,211 @@ class Lockstep:
         """Start ``group`` at the next step; returns its id (``step`` returns its results under it)."""
         g, self.count = self.count, self.count + 1
         starts = group.start if isinstance(group.start, dict) else dict.fromkeys(group.steppers, group.start)
-        runs = {name: _Run(stepper, starts[name], group.n_iter, g) for name, stepper in group.steppers.items()}
-        if not runs or group.n_iter < 0:  # no iteration to run, as fit's range(n_iter + 1) runs none
-            self.done[g] = {name: r.result() for name, r in runs.items()}
+        n_iter = int(group.n_iter)
+        runs = [
+            _Joining(g, name, stepper, starts[name], n_iter, group.until_below)
+            for name, stepper in group.steppers.items()
+        ]
+        if not runs or n_iter < 0:  # no iteration to run, as fit's range(n_iter + 1) runs none
+            self.done[g] = {run.name: (counting.trajectory([], [], [], [], []), {}) for run in runs}
             return g
-        self.groups[g], self.left[g] = (group, runs), len(runs)
-        self.going.extend(runs.values())
+        self.groups[g] = _Members([run.name for run in runs])
+        self.joining += runs
         return g
 
     def step(self) -> dict[int, Result | Exception]:
         """One iteration of every run going; returns the groups that finished, ``{id: results or exception}``."""
         finished, self.done = self.done, {}
-        if not self.going:
+        if self.joining:
+            self._place(self.joining)
+            self.joining = []
+        if not len(self.UW):
             return finished
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
             self._step(finished)
         return finished
 
-    def _step(self, finished: dict) -> None:
-        isfinite, going = math.isfinite, self.going
-        c_all, gU_all, gW_all = self.evaluate(np.array([r.U for r in going]), np.array([r.W for r in going]))
-        evaluated = list(zip(going, c_all.tolist(), gU_all.tolist(), gW_all.tolist(), strict=True))
-        # A group with a goal stops, all of it, where one of its runs (a finite evaluation) has reached it.
-        reached = set()
-        for r, c, gU, gW in evaluated:
-            goal = self.groups[r.group][0].until_below
-            if goal is not None and c <= goal and isfinite(gU) and isfinite(gW):
-                reached.add(r.group)
-        failed: dict[int, Exception] = {}
-        still = []
-        for k, (r, c, gU, gW) in enumerate(evaluated):
-            if r.group in failed:  # its group failed earlier in this step: no more updates of it
-                continue
-            if self._advance(r, k, c, gU, gW, r.group in reached, failed):
-                still.append(r)
-            else:
-                self.left[r.group] -= 1
-        self.going = [r for r in still if r.group not in failed]
-        for g in list(self.groups):
-            if g in failed or self.left[g] == 0:
-                _group, runs = self.groups.pop(g)
-                del self.left[g]
-                finished[g] = failed[g] if g in failed else {name: r.result() for name, r in runs.items()}
+    def _place(self, runs: list[_Joining]) -> None:
+        """The runs that joined since the last step, each at the end of its rule's segment (a new rule's at the
+        end), with their rows taken."""
+        families = [self.families.setdefault(run.rule, len(self.families)) for run in runs]
+        joining = np.bincount(families, minlength=len(self.families))
+        going = np.bincount(self.family, minlength=len(self.families))
+        vector = {rule: rule is not None and going[f] + joining[f] >= rule.few for rule, f in self.families.items()}
+        placed = {}  # rule -> [settings], in join order
+        rules = []
+        for run in runs:
+            rule = run.rule if vector[run.rule] else _Closures
+            placed.setdefault(rule, []).append(run.settings if rule is run.rule else run.closure())
+            rules.append(rule)
+        for rule, settings in placed.items():
+            if rule not in self.rules:
+                self.rules[rule] = rule()
+            sizes = np.array([run.n_iter for run, r in zip(runs, rules, strict=True) if r is rule], dtype=np.int64)
+            self.rules[rule].add(settings, sizes)
+        place = list(self.rules)
+        m = len(runs)
+        n_iter = np.array([run.n_iter for run in runs], dtype=np.int64)
+        self._write()  # before the rows move
+        new, self.base = self.rows.take(n_iter + 1, self.base, self.held)
+        goals = [math.nan if run.goal is None else run.goal for run in runs]
+        columns = {
+            "UW": (self.UW, np.array([run.start for run in runs], dtype=np.float64).reshape(m, 2)),
+            "since": (self.since, np.full(m, self.clock, dtype=np.int64)),
+            "last": (self.last, self.clock + n_iter),
+            "goal": (self.goal, np.array(goals, dtype=np.float64)),
+            "group": (self.group, np.array([run.group for run in runs], dtype=np.int64)),
+            "order": (self.order, np.arange(self.joined, self.joined + m, dtype=np.int64)),
+            "kind": (self.kind, np.array([place.index(rule) for rule in rules], dtype=np.int64)),
+            "family": (self.family, np.array(families, dtype=np.int64)),
+            "base": (self.base, new),
+            "held": (self.held, n_iter + 1),
+        }
+        self.joined += m
+        order = np.argsort(np.concatenate(columns["kind"]), kind="stable")  # each segment: old runs, then new
+        for name, (old, added) in columns.items():
+            setattr(self, name, np.concatenate((old, added))[order])
+        names = self.names + [run.name for run in runs]
+        self.names = [names[k] for k in order.tolist()]
+        self._settle()
 
-    def _advance(self, r: _Run, k: int, c: float, gU: float, gW: float, stop: bool, failed: dict) -> bool:
-        """Record run ``r``'s evaluation (the ``k``-th of this step) and take its update, as ``fit``'s loop does;
-        False when the run ends here."""
-        isfinite = math.isfinite
-        i, U, W = r.i, r.U, r.W
-        r.i += 1
-        r.rows.append((U, W))
-        if not (isfinite(c) and isfinite(gU) and isfinite(gW)):
-            reason, detail = counting.first_overflow(self.evaluate.ST[:, k].T, c, gU, gW)
-            r.stopped = (i, reason, {"U": U, "W": W, **detail})
-            return False
-        r.costs.append(c)
-        r.grads.append((gU, gW))
-        if i == r.n_iter or stop:
-            return False
-        try:
-            taken = r.step(gU, gW, U, W, self.hessian_of)
-        except Exception as error:  # this group fails, alone
-            failed.setdefault(r.group, error)
-            return False
-        if taken is None:  # only Newton's Hessian can fail here
-            r.stopped = (i, "hessian", {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))})
-            return False
-        (dU, dW), record = taken
-        newU, newW = U + dU, W + dW
-        if not (isfinite(newU) and isfinite(newW)):
-            r.stopped = (i + 1, "parameters", {"U": U, "W": W, "cost": c, "grad_norm": float(np.hypot(gU, gW))})
-            return False
-        r.updates.append((dU, dW))
-        r.records.append(record)
-        r.U, r.W = newU, newW
-        return True
+    def _settle(self) -> None:
+        """What the runs going decide for the steps to come: when the first ends, whether any has a goal."""
+        self.soonest = int(self.last.min()) if len(self.last) else self.clock
+        self.any_goal = bool(len(self.goal)) and not np.isnan(self.goal).all()
+
+    def _step(self, finished: dict) -> None:
+        UW = self.UW
+        c, grads = self.evaluate.gradients(UW[:, 0], UW[:, 1])
+        G = grads.T  # (K, 2)
+        self.i = self.clock - self.since  # (K,) fresh: masked with the others when runs end
+        at = self.base + self.i
+        ended: set[int] = set()
+        # All finite when their sums are (an inf or nan in it makes a sum inf or nan); a sum that overflows only
+        # sends the step to the exact check.
+        finite = math.isfinite(np.add.reduce(c) + np.add.reduce(grads, axis=None))
+        if self.clock == self.soonest or self.any_goal or not finite:
+            self._write()
+            self.rows.data[at, :5] = np.concatenate((UW, c[:, None], G), axis=1)  # what the runs that end read
+            going = self._ends(c, G, ended)
+            if going is not None:
+                c, G, at = c[going], G[going], at[going]
+        failed = self._update(G, c, at, ended) if len(self.UW) else {}
+        self.clock += 1
+        if ended or failed:
+            self._settle()
+            self._close(ended, failed, finished)
+
+    def _ends(self, c: np.ndarray, G: np.ndarray, ended: set) -> np.ndarray | None:
+        """The runs whose evaluation is their last (their last iteration, their group's goal reached, an overflow)
+        end here, their groups added to ``ended``. Returns which go on ((K,) bool), None when all do."""
+        gU, gW = G[:, 0], G[:, 1]
+        finite_gradient = np.isfinite(gU) & np.isfinite(gW)
+        finite = np.isfinite(c) & finite_gradient
+        ending = self.last == self.clock
+        if self.any_goal:
+            hit = (c <= self.goal) & finite_gradient  # a group with a goal stops, all of it, where one run is
+            if hit.any():
+                ending |= np.isin(self.group, self.group[hit])
+        going = finite & ~ending
+        if going.all():
+            return None
+        for k in np.flatnonzero(~going).tolist():
+            i = int(self.i[k])
+            if finite[k]:
+                self._finish(k, i + 1, None, ended)
+                continue
+            U, W = self.UW[k].tolist()
+            cost, dU, dW = float(c[k]), float(gU[k]), float(gW[k])
+            reason, detail = counting.first_overflow(self.evaluate.ST[:, k].T, cost, dU, dW)
+            self._finish(k, i, (i, reason, {"U": U, "W": W, **detail}), ended)
+        self._keep(going)
+        return going
+
+    def _update(self, G: np.ndarray, c: np.ndarray, at: np.ndarray, ended: set) -> dict:
+        """Every run's update, rule by rule, from the gradients G (K, 2) and costs c (K,) at the weights, recorded
+        with them at the rows ``at`` (K,). The runs whose Hessian or new weights overflow end here (their groups
+        added to ``ended``); returns the groups one of whose updates raised, each with the error of its first run
+        (in join order)."""
+        parts, overflowed, raised = [], None, []
+        start = 0
+        for rule in self.rules.values():
+            if not rule.n:
+                continue
+            end = start + rule.n
+            D, hessian, errors = rule.update(G[start:end], self.UW[start:end], self.i[start:end], self.hessian_of)
+            parts.append(D)
+            if hessian is not None and hessian.any():
+                overflowed = np.zeros(len(G), dtype=bool) if overflowed is None else overflowed
+                overflowed[start:end] = hessian
+            raised += [(int(self.order[start + k]), int(self.group[start + k]), error) for k, error in errors]
+            start = end
+        D = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        new = self.UW + D
+        self.pending.append((at, self.UW, c, G, D))  # an update that overflows is past its run's end: never read
+        if len(self.pending) == _PENDING:
+            self._write()
+        failed: dict[int, Exception] = {}
+        for _order, g, error in sorted(raised, key=lambda entry: entry[0]) if raised else ():
+            failed.setdefault(g, error)
+        if overflowed is not None or failed or not math.isfinite(np.add.reduce(new, axis=None)):
+            ok = np.isfinite(new[:, 0]) & np.isfinite(new[:, 1])
+            if overflowed is not None:
+                ok &= ~overflowed
+            if failed:
+                ok &= ~np.isin(self.group, list(failed))
+            if not ok.all():
+                self._write()
+                for k in np.flatnonzero(~ok).tolist():
+                    if int(self.group[k]) in failed:
+                        continue
+                    i, (U, W), (gU, gW) = int(self.i[k]), self.UW[k].tolist(), G[k].tolist()
+                    at_k = {"U": U, "W": W, "cost": float(c[k]), "grad_norm": float(np.hypot(gU, gW))}
+                    hessian = overflowed is not None and overflowed[k]
+                    self._finish(k, i + 1, (i, "hessian", at_k) if hessian else (i + 1, "parameters", at_k), ended)
+                self._keep(ok)
+                new = new[ok]
+        self.UW = new
+        return failed
+
+    def _write(self) -> None:
+        """Write the steps recorded since the last write into :attr:`rows`, all in one: before any run's rows are
+        read, and before they move."""
+        if not self.pending:
+            return
+        at, UW, c, G, D = (np.concatenate(part) for part in zip(*self.pending, strict=True))
+        self.pending = []
+        block = np.empty((len(at), 7))
+        block[:, :2], block[:, 2], block[:, 3:5], block[:, 5:] = UW, c, G, D
+        self.rows.data[at] = block
+
+    def _close(self, ended: set, failed: dict, finished: dict) -> None:
+        """The groups that failed, and those whose runs have all ended, are finished: their results, in order."""
+        for g in sorted(ended | failed.keys()):
+            if g in self.groups and (g in failed or self.groups[g].left == 0):
+                members = self.groups.pop(g)
+                finished[g] = failed[g] if g in failed else {name: members.results[name] for name in members.names}
+
+    def _finish(self, k: int, costs: int, stopped: tuple | None, ended: set) -> None:
+        """Run k's results, from its rows and its rule's records: ``costs`` evaluations, ``self.i[k]`` updates."""
+        g = int(self.group[k])
+        ended.add(g)
+        members = self.groups[g]
+        i, base = int(self.i[k]), int(self.base[k])
+        rule = list(self.rules.values())[int(self.kind[k])]
+        local = k - int(np.count_nonzero(self.kind < self.kind[k]))  # its row in its rule's arrays
+        trajectory = _trajectory(self.rows.data[base : base + i + 1], costs, stopped)
+        members.results[self.names[k]] = (trajectory, rule.series(local, i))
+        members.left -= 1
+
+    def _keep(self, mask: np.ndarray) -> None:
+        """Keep the runs going where ``mask`` (K,) is True, in every array, each rule's among them."""
+        start = 0
+        for rule in self.rules.values():
+            end = start + rule.n
+            if rule.n and not mask[start:end].all():
+                rule.keep(mask[start:end])
+            start = end
+        for name in ("UW", "i", "since", "last", "goal", "group", "order", "kind", "family", "base", "held"):
+            setattr(self, name, getattr(self, name)[mask])
+        self.names = list(compress(self.names, mask.tolist()))
