@@ -393,10 +393,22 @@ def _global_norms(G: np.ndarray) -> np.ndarray:
 def _clip_values(G: np.ndarray, c: np.ndarray) -> np.ndarray:
     """:func:`_clip_value` of every entry of G (n, 2), each row with its threshold c (n, 1), branch for branch."""
     low = -c
-    fallback = np.clip(G, low, c)  # numpy's own loop, as for the scalar: ties and zero or negative thresholds
-    return np.where(
-        (low < G) & (G < c), G, np.where((G > c) & (c > low), c, np.where((G < low) & (low < c), low, fallback))
-    )
+    inside, above, below = (low < G) & (G < c), (G > c) & (c > low), (G < low) & (low < c)
+    clipped = np.where(inside, G, np.where(above, c, np.where(below, low, G)))
+    rest = ~(inside | above | below)  # ties, and thresholds that are 0, negative or nan
+    if rest.any():
+        # np.clip with bounds that are arrays takes another loop than with numbers, and the two differ for zeros
+        # (np.clip(-0.0, [-0.0], [0.0]) is 0.0, np.clip(-0.0, -0.0, 0.0) is -0.0): each threshold's entries are
+        # clipped with it as a number, as the scalar call does. Thresholds are told apart by their bits (nan too).
+        thresholds, values = np.broadcast_to(c, G.shape)[rest], G[rest]
+        keys = thresholds.view(np.int64)
+        done = np.empty_like(values)
+        for key in np.unique(keys).tolist():
+            same = keys == key
+            threshold = float(thresholds[same][0])
+            done[same] = np.clip(values[same], -threshold, threshold)
+        clipped[rest] = done
+    return clipped
 
 
 # --- where the records go ----------------------------------------------------------------------------------------
