@@ -20,11 +20,11 @@ operation of that loop and changes only what surrounds them:
 Where numpy's array arithmetic is *not* the scalar's, the scalar's is kept: a numpy scalar's ``g**2`` is C's
 ``pow``, which differs from the correctly rounded ``g * g`` (what an array's ``**2`` computes) in the last bit
 for about 1 value in 1,200, so every square goes through ``pow`` one element at a time (:func:`_squares`);
-Adam's ``b**t`` likewise. Newton's update (a 2x2 Hessian per run, a dot product with the data's polynomials and
-the branches of the eigen-solver) stays a loop of the scalar functions, one call each per run: it is one run of a
-race. Settings outside the range where a kind's arithmetic provably cannot raise (a decay above 1, a zero eps,
-where the float code divides by zero or takes the root of a negative) and steppers given as a ``(step, names)``
-pair run that scalar code per run (:class:`_Closures`); the scalar steppers (``*_closure``) are also the
+Adam's ``b**t`` likewise. Newton's Hessian takes one dot product per run (BLAS's order of summation is its own),
+the rest of its update (the branches of the 2x2 eigen-solver) is element-wise. Settings outside the range where a
+kind's arithmetic provably cannot raise (a decay above 1, a zero eps, where the float code divides by zero or takes
+the root of a negative), steppers given as a ``(step, names)`` pair, and kinds with too few runs for their arrays
+to pay run the scalar code per run (:class:`_Closures`); the scalar steppers (``*_closure``) are also the
 reference the vectorised kinds are proven against (tests/test_lockstep_vector.py).
 
 Why not a closed form (the output is ``U p_n(W)``, so cost and gradient are a few polynomials in W)? Because the
@@ -670,34 +670,89 @@ class _IRpropMinus(_Rprop):
 _RPROP_RULES = {"rprop-": _RpropMinus, "rprop+": _RpropPlus, "irprop-": _IRpropMinus}
 
 
+class _Hessians:
+    """The data's Hessian of the counting RNN's cost, as :func:`counting.hessian_entries` gives it: called with
+    (U, W) it gives the three entries as floats (what the closures read); :attr:`polynomials` are the data's part,
+    made once (:func:`counting.hessian_polynomials`)."""
+
+    def __init__(self, X: np.ndarray, targets: np.ndarray):
+        self.polynomials = counting.hessian_polynomials(X, targets)
+
+    def __call__(self, U: float, W: float) -> tuple[float, float, float]:
+        return counting.hessian_entries(self.polynomials, U, W)
+
+
+def _hessian_entries(polynomials: np.ndarray, U: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:func:`counting.hessian_entries` at every (U[k], W[k]), each (m,): the powers of W by the same running
+    product, column by column; each run's six sums by its own dot product (the one the scalar call makes: BLAS
+    sums in an order of its own, which one product for all runs need not keep); the entries element-wise."""
+    m, n = len(U), polynomials.shape[1]
+    powers = np.empty((n, m))
+    powers[0] = 1.0
+    for j in range(1, n):
+        np.multiply(powers[j - 1], W, out=powers[j])  # overflow gives inf, as on floats
+    rows = np.ascontiguousarray(powers.T)  # each run's powers contiguous, as the list the scalar call makes
+    pp, pd, pd2, dd, dy, d2y = np.array([polynomials.dot(row) for row in rows]).reshape(m, 6).T
+    return 2.0 * pp, 2.0 * (2.0 * U * pd - dy), 2.0 * (U * U * dd + U * (U * pd2 - d2y))
+
+
+def _saddle_free_steps(g_u, g_w, a, b, c, damping) -> tuple[np.ndarray, ...]:
+    """:func:`optim.saddle_free_step` (through :func:`optim.symmetric_eigen`, LAPACK's dlaev2) for every run,
+    each (m,): every branch computed for all and each run's taken by the same tests, in the same order. Returns
+    ``(step_u, step_w, low, high)``."""
+    sm, df, tb = a + c, a - c, b + b
+    adf, ab = np.abs(df), np.abs(tb)
+    first = np.abs(a) > np.abs(c)
+    big_diag, small_diag = np.where(first, a, c), np.where(first, c, a)
+    ratio_d, ratio_b = ab / adf, adf / ab  # 0/0 where both are 0: that run takes the third branch
+    rt = np.where(
+        adf > ab,
+        adf * np.sqrt(1.0 + ratio_d * ratio_d),
+        np.where(adf < ab, ab * np.sqrt(1.0 + ratio_b * ratio_b), ab * math.sqrt(2.0)),
+    )
+    negative, positive = sm < 0, sm > 0
+    big = np.where(negative, 0.5 * (sm - rt), np.where(positive, 0.5 * (sm + rt), 0.5 * rt))
+    small = np.where(negative | positive, (big_diag / big) * small_diag - (b / big) * b, -0.5 * rt)
+    big_sign = np.where(negative, -1, 1)
+    rising = df >= 0
+    cs, df_sign = np.where(rising, df + rt, df - rt), np.where(rising, 1, -1)
+    ct, tn = -tb / cs, -cs / tb
+    sin_1 = 1.0 / np.sqrt(1.0 + ct * ct)
+    cos_3 = 1.0 / np.sqrt(1.0 + tn * tn)
+    along_cs, flat = np.abs(cs) > ab, ab == 0
+    cos = np.where(along_cs, ct * sin_1, np.where(flat, 1.0, cos_3))
+    sin = np.where(along_cs, sin_1, np.where(flat, 0.0, tn * cos_3))
+    swap = big_sign == df_sign
+    cos, sin = np.where(swap, -sin, cos), np.where(swap, cos, sin)
+    along_big, along_small = g_u * cos + g_w * sin, g_w * cos - g_u * sin
+    curvature_big, curvature_small = np.abs(big) + damping, np.abs(small) + damping
+    q_big = np.where(curvature_big > 0, along_big / curvature_big, 0.0)
+    q_small = np.where(curvature_small > 0, along_small / curvature_small, 0.0)
+    step_u, step_w = -(q_big * cos - q_small * sin), -(q_big * sin + q_small * cos)
+    ordered = small <= big
+    return step_u, step_w, np.where(ordered, small, big), np.where(ordered, big, small)
+
+
 class _Newton(_Rule):
-    """Newton's runs, each its own Hessian and eigen-solve on Python floats (the closure's calls, one run at a
-    time): a race has one such run, and its arithmetic is a dot product with the data's polynomials and the
-    branches of a 2x2 eigen-solver, which another order of operations would not reproduce."""
+    """Newton's runs: the Hessian at each run's weights (:func:`_hessian_entries`) and the saddle-free step of its
+    2x2 eigen-problem (:func:`_saddle_free_steps`), element-wise but for one dot product per run. Its branches
+    cost about fifty whole-array operations whatever the number of runs: a race's one run takes its closure."""
 
     names, widths = ("eigenvalues",), (2,)
+    few = 8
 
     def start(self, settings):
         return {"damping": _column(settings, 0)[:, 0]}
 
     def update(self, G, UW, i, hessian_of):
-        isfinite, step = math.isfinite, optim.saddle_free_step
-        n = len(G)
-        out = np.full((n, 4), np.nan)  # dU, dW, low, high
-        overflowed = np.zeros(n, dtype=bool)
-        errors = []
-        rows = zip(G.tolist(), UW.tolist(), self.state["damping"].tolist(), strict=True)
-        for k, ((gU, gW), (U, W), damping) in enumerate(rows):
-            try:
-                h_uu, h_uw, h_ww = hessian_of(U, W)
-                if isfinite(h_uu) and isfinite(h_uw) and isfinite(h_ww):
-                    out[k] = step(gU, gW, h_uu, h_uw, h_ww, damping)
-                else:
-                    overflowed[k] = True
-            except Exception as error:  # its group fails, alone
-                errors.append((k, error))
-        self.record(i, out[:, 2:])
-        return out[:, :2], overflowed, errors
+        U, W = UW[:, 0], UW[:, 1]
+        h_uu, h_uw, h_ww = _hessian_entries(hessian_of.polynomials, U, W)
+        overflowed = ~(np.isfinite(h_uu) & np.isfinite(h_uw) & np.isfinite(h_ww))
+        step_u, step_w, low, high = _saddle_free_steps(G[:, 0], G[:, 1], h_uu, h_uw, h_ww, self.state["damping"])
+        # In the scalar code only big == 0 could raise (a division); it cannot be 0 where sm is not (see
+        # optim.symmetric_eigen: |big| >= |sm| / 2 and sm is a sum of finite doubles), so no run raises here.
+        self.record(i, low, high)
+        return np.stack((step_u, step_w), axis=1), (overflowed if overflowed.any() else None), ()
 
 
 _NOWHERE = (math.nan, math.nan)  # the update of a run that ends without one
@@ -875,12 +930,7 @@ class Lockstep:
 
     def __init__(self, X: np.ndarray, targets: np.ndarray):
         self.evaluate = Evaluator(X, targets)
-        polynomials = counting.hessian_polynomials(X, targets)  # the data's part of the Hessian, once
-
-        def hessian_of(U: float, W: float) -> tuple[float, float, float]:
-            return counting.hessian_entries(polynomials, U, W)  # counting.hessian's entries, as floats
-
-        self.hessian_of = hessian_of
+        self.hessian_of = _Hessians(X, targets)  # the data's part of the Hessian, once
         self.rules: dict[type, _Rule] = {}  # one per rule in use, in the order their segments come
         self.rows = _Pool(7)
         self.pending: list[tuple] = []  # steps not yet in self.rows: (rows (K,), UW, c, G, D), each run's row

@@ -83,6 +83,42 @@ def test_clipped_values_are_the_scalar_ones_ties_and_zero_thresholds_included(ro
         assert same_bits(lockstep._clip_values(G, c), expected)
 
 
+ENTRIES = st.one_of(
+    FLOATS,
+    st.floats(-1e4, 1e4, allow_nan=False),
+    st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.0, 1e-300, 1e300, -1e300, 1.7e308]),
+)
+
+
+@given(
+    st.lists(st.tuples(FLOATS, FLOATS, ENTRIES, ENTRIES, ENTRIES, st.sampled_from([0.0, 1.0, 10.0, 1e6])), min_size=1)
+)
+def test_saddle_free_steps_are_the_scalar_ones_in_every_branch(rows):
+    """The eigen-solver's branches: equal diagonals, b = 0, a zero or overflowing trace, either sign of curvature,
+    no damping; and a == c with b == 0 (the third rt branch), drawn whenever the entries coincide."""
+    rows += [(gU, gW, a, 0.0, a, d) for gU, gW, a, _b, _c, d in rows]  # the same with a == c and b == 0
+    g_u, g_w, a, b, c, damping = (np.array(column, dtype=np.float64) for column in zip(*rows, strict=True))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        got = lockstep._saddle_free_steps(g_u, g_w, a, b, c, damping)
+        expected = [lockstep.optim.saddle_free_step(*row) for row in rows]
+    assert same_bits(np.stack(got, axis=1), expected)
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(-1e3, 1e3), st.one_of(st.floats(-5, 5), st.sampled_from([0.0, -0.0, 1e40]))), min_size=1
+    )
+)
+def test_hessian_entries_are_the_scalar_ones(points):
+    """Each run's Hessian entries by its own dot product are counting.hessian_entries', overflow included."""
+    for X, targets in (BOOK, counting.make_dataset(7, 3, 1)):
+        hessians = lockstep.Lockstep(X, targets).hessian_of
+        U, W = (np.array(column, dtype=np.float64) for column in zip(*points, strict=True))
+        with np.errstate(over="ignore", invalid="ignore"):
+            got = np.stack(lockstep._hessian_entries(hessians.polynomials, U, W), axis=1)
+        assert same_bits(got, [hessians(u, w) for u, w in points])
+
+
 # --- each rule against its closure, over any gradients -----------------------------------------------------------
 
 LEARNING_RATES = st.one_of(st.floats(1e-9, 1e3), st.sampled_from([0.0, 1e-300, 1e300, 5e-4, 1.0]))
