@@ -453,11 +453,15 @@ class _Rule:
 
     names: tuple[str, ...] = ()
     widths: tuple[int, ...] = ()  # 1: a number per update, (k,); 2: one per weight, (k, 2)
-    few = 4  # from this many runs going together, the rule's arrays cost less than the runs' closures
+    # From this many runs going together, the rule's whole-array operations (a fixed cost: 5 to 50 numpy calls of
+    # about 1 us) cost less than the runs' closures (a few us per run): bench/bench_lockstep_kinds.py measures each
+    # kind both ways. Below it, a lone student's race would pay for arrays of one row.
+    few = 4
 
     def __init__(self):
         self.state: dict[str, np.ndarray] = {}
         self.pool = _Pool(sum(self.widths))
+        self.pending: list[tuple] = []  # updates recorded, not yet written: (bases, iterations, entries)
         self.base = np.zeros(0, dtype=np.int64)  # each run's first row in the pool, and how many it holds
         self.held = np.zeros(0, dtype=np.int64)
         self.n = 0
@@ -476,6 +480,7 @@ class _Rule:
         """New runs, at the end: their settings, and ``sizes`` (m,) rows each for their records (their n_iter)."""
         for key, value in self.start(settings).items():
             self.state[key] = np.concatenate((self.state[key], value)) if key in self.state else value
+        self.write()  # before the rows move
         new, self.base = self.pool.take(sizes, self.base, self.held)
         self.base, self.held = np.concatenate((self.base, new)), np.concatenate((self.held, sizes))
         self.n += len(settings)
@@ -487,14 +492,28 @@ class _Rule:
         self.n = len(self.base)
 
     def record(self, i: np.ndarray, *entries: np.ndarray) -> None:
-        """Write the entries of this update (each (n,) or (n, 2), in ``names`` order) at row i of each run."""
-        self.pool.data[self.base + i] = np.column_stack(entries)
+        """Record the entries of this update (each (n,) or (n, 2), in ``names`` order) for row i of each run: kept
+        as they are (no rule changes an array in place) and written with the next steps' (:meth:`write`)."""
+        self.pending.append((self.base, i, entries))
+        if len(self.pending) == _PENDING:
+            self.write()
+
+    def write(self) -> None:
+        """Write the recorded updates into the pool, all in one: before a run's rows are read, and before they
+        move."""
+        if not self.pending:
+            return
+        bases, rows, entries = zip(*self.pending, strict=True)
+        self.pending = []
+        at = np.concatenate(bases) + np.concatenate(rows)
+        self.pool.data[at] = np.column_stack([np.concatenate(entry) for entry in zip(*entries, strict=True)])
 
     def series(self, k: int, updates: int) -> dict[str, np.ndarray]:
         """Run k's recorded state entries after ``updates`` updates, as ``race.state_series`` makes fit's: ``{}``
         when there is none."""
         if not updates or not self.names:
             return {}
+        self.write()
         rows = self.pool.data[self.base[k] : self.base[k] + updates]
         columns = np.cumsum((0, *self.widths))
         return {
@@ -518,6 +537,7 @@ class _SGD(_Rule):
 
 class _ClipNorm(_Rule):
     names, widths = ("raw_norm", "clipped", "clipped_grad"), (1, 1, 2)
+    few = 12
 
     def start(self, settings):
         return {"neg_lr": -_column(settings, 0), "threshold": _column(settings, 1)[:, 0]}
@@ -534,6 +554,7 @@ class _ClipNorm(_Rule):
 
 class _ClipValue(_Rule):
     names, widths = ("raw_norm", "clipped", "clipped_grad"), (1, 1, 2)
+    few = 12
 
     def start(self, settings):
         return {"neg_lr": -_column(settings, 0), "threshold": _column(settings, 1)}
@@ -558,6 +579,7 @@ class _Momentum(_Rule):
 
 class _RMSProp(_Rule):
     names, widths = ("s",), (2,)
+    few = 8
 
     def start(self, settings):
         decay = _column(settings, 1)
@@ -578,6 +600,7 @@ class _RMSProp(_Rule):
 
 class _Adam(_Rule):
     names, widths = ("m", "v", "count"), (2, 2, 1)
+    few = 12
 
     def start(self, settings):
         b1, b2 = _column(settings, 1), _column(settings, 2)
@@ -610,6 +633,7 @@ class _Rprop(_Rule):
     """Rprop's three variants share the step size's adaptation; each subclass is one variant's step."""
 
     names, widths = ("step", "prev_sign"), (2, 2)
+    few = 12
 
     def start(self, settings):
         n = len(settings)
@@ -739,7 +763,7 @@ class _Newton(_Rule):
     cost about fifty whole-array operations whatever the number of runs: a race's one run takes its closure."""
 
     names, widths = ("eigenvalues",), (2,)
-    few = 8
+    few = 16
 
     def start(self, settings):
         return {"damping": _column(settings, 0)[:, 0]}

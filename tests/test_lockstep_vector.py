@@ -11,6 +11,7 @@ with their signs (-0.0 is not 0.0 here).
 
 from __future__ import annotations
 
+import contextlib
 import math
 from unittest import mock
 
@@ -229,6 +230,17 @@ GROUPS = st.fixed_dictionaries(
 )
 
 
+@contextlib.contextmanager
+def rules_from(few: int):
+    """Every rule taken from ``few`` runs of its kind going together (each rule class says its own number)."""
+    rules = [lockstep._Rule, *(rule for rule in vars(lockstep).values() if isinstance(rule, type))]
+    with contextlib.ExitStack() as stack:
+        for rule in rules:
+            if issubclass(rule, lockstep._Rule) and "few" in vars(rule):
+                stack.enter_context(mock.patch.object(rule, "few", few))
+        yield
+
+
 def failing_stepper(after: int):
     """A ``(step, names)`` pair whose update raises at its ``after``-th call."""
     calls = [0]
@@ -277,7 +289,7 @@ def test_groups_of_every_kind_joining_at_any_step_are_fit_run_by_run(data, group
     X, targets = BOOK if data == "book" else counting.make_dataset(13, 6, 2)
     together = lockstep.Lockstep(X, targets)
     ids, results, clock = {}, {}, 0
-    with mock.patch.object(lockstep._Rule, "few", few):
+    with rules_from(few):
         while len(ids) < len(groups) or not together.idle:
             for k, g in enumerate(groups):
                 if k not in ids and g["join"] <= clock:
@@ -305,9 +317,9 @@ def test_groups_of_every_kind_joining_at_any_step_are_fit_run_by_run(data, group
 
 def test_a_class_of_races_trained_together_is_fit_run_by_run():
     """Twelve students' whole races (each runner at a student's own settings, Rprop's three variants and both
-    clippings among them), in two waves: the first wave's Rprop runs are too few for their rules and run their
-    closures, the second's join the closures with rules, and every run, long ones settling where fit's residuals
-    are rounding noise and ones that diverge, is fit's alone."""
+    clippings among them), in two waves, every rule taken from four runs: the first wave's Rprop runs are too few
+    for their rules and run their closures, the second's join the closures with rules, and every run, long ones
+    settling where fit's residuals are rounding noise and ones that diverge, is fit's alone."""
     rng = np.random.default_rng(7)
     X, targets = BOOK
     races = []
@@ -325,12 +337,13 @@ def test_a_class_of_races_trained_together_is_fit_run_by_run():
         )
     together = lockstep.Lockstep(X, targets)
     ids, results = {}, {}
-    for clock in range(400):
-        for k, entries in enumerate(races):
-            if k not in ids and clock == (0 if k < 6 else 7):
-                steppers = {r: race.stepper(r, **e) for r, e in entries.items()}
-                ids[k] = together.add(lockstep.Group((-1.5, 2.0), steppers, 250))
-        results.update(together.step())
+    with rules_from(4):
+        for clock in range(400):
+            for k, entries in enumerate(races):
+                if k not in ids and clock == (0 if k < 6 else 7):
+                    steppers = {r: race.stepper(r, **e) for r, e in entries.items()}
+                    ids[k] = together.add(lockstep.Group((-1.5, 2.0), steppers, 250))
+            results.update(together.step())
     assert set(together.rules) == {lockstep._Closures, *lockstep._RPROP_RULES.values()} | {
         lockstep._SGD,
         lockstep._ClipNorm,
