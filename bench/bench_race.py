@@ -9,7 +9,7 @@ Engines, each on the same runs (every one checked bit for bit equal to ``countin
   ``git show``; 3f13ef8 is the commit before the fast engine), the lockstep engine the race used;
 * ``fit_many (now)``: today's ``fit_many``, any optimizer in lockstep (the fused evaluation of ``rnn_core.lockstep``);
 * ``race (lockstep.run)``: :func:`rnn_core.race.race`, what the pages call: the fused evaluation and each runner's
-  update on Python floats.
+  update (on Python floats for a kind of one run, on arrays over a kind's runs when many go together).
 
 Workloads: the optimizers page's default race (seven runners from the book's start, 500 updates; plain descent
 stops where it diverges), one clipped descent alone (the clipping section's run), and the six-runner race of

@@ -883,8 +883,9 @@ def run_groups(X: np.ndarray, targets: np.ndarray, groups: list[Group]) -> list[
     together = Lockstep(X, targets)
     ids = [together.add(group) for group in groups]
     results = {}
-    while not together.idle:
-        results.update(together.step())
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # once, not once a step (1.5 us each)
+        while not together.idle:
+            results.update(together.advance())
     return [results[k] for k in ids]
 
 
@@ -1002,13 +1003,16 @@ class Lockstep:
 
     def step(self) -> dict[int, Result | Exception]:
         """One iteration of every run going; returns the groups that finished, ``{id: results or exception}``."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
+            return self.advance()
+
+    def advance(self) -> dict[int, Result | Exception]:
+        """:meth:`step`, for a caller already under ``np.errstate`` that ignores overflow, invalid and divide."""
         finished, self.done = self.done, {}
         if self.joining:
             self._place(self.joining)
             self.joining = []
-        if not len(self.UW):
-            return finished
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is reported, not warned
+        if len(self.UW):
             self._step(finished)
         return finished
 

@@ -123,8 +123,9 @@ def state_series(states: tuple) -> dict[str, np.ndarray]:
 
 
 def stepper(runner: str, **settings):
-    """The fast engine's update for a runner (:mod:`rnn_core.lockstep`): the arithmetic of
-    :func:`make_optimizer`'s optimizer on Python floats, which tests/test_fit_many.py proves gives its bits."""
+    """The fast engine's update for a runner (:mod:`rnn_core.lockstep`, a :class:`~rnn_core.lockstep.Stepper`): the
+    arithmetic of :func:`make_optimizer`'s optimizer, on arrays over every run of this kind going or on Python floats
+    for one run, which tests/test_fit_many.py and tests/test_lockstep_vector.py prove give its bits."""
     optimizer = make_optimizer(runner, **settings)  # the same checks, and the same errors, for bad settings
     if runner == "sgd":
         return lockstep.sgd_stepper(settings["lr"])
