@@ -779,6 +779,16 @@ class _Newton(_Rule):
         return np.stack((step_u, step_w), axis=1), (overflowed if overflowed.any() else None), ()
 
 
+def _finite(*arrays: np.ndarray) -> bool:
+    """True when the sum of all the entries is finite, and so each is (an inf or nan makes the sum inf or nan); a
+    sum that overflows gives False too, for the caller's exact check. A few entries are summed as Python floats:
+    a numpy reduction's call costs more than their arithmetic."""
+    total = 0.0
+    for array in arrays:
+        total += sum(array.ravel().tolist()) if array.size <= 16 else np.add.reduce(array, axis=None)
+    return math.isfinite(total)
+
+
 _NOWHERE = (math.nan, math.nan)  # the update of a run that ends without one
 _PENDING = 64  # steps recorded before they are written in one (a step's own write costs more than its arithmetic)
 
@@ -962,7 +972,7 @@ class Lockstep:
         self.UW = np.empty((0, 2))  # the runs going: weights
         self.since = np.zeros(0, dtype=np.int64)  # the step of its first iteration: it is at clock - since
         self.last = np.zeros(0, dtype=np.int64)  # the step of its last (since + n_iter)
-        self.i = self.since  # each run's iteration in the step going on (made at its start)
+        self.i: np.ndarray | None = None  # each run's iteration in the step going on (_iterations)
         self.goal = np.empty(0)  # its group's until_below, nan for none (no cost is <= nan)
         self.group = np.zeros(0, dtype=np.int64)  # its group's id
         self.order = np.zeros(0, dtype=np.int64)  # the order it joined in, over all groups
@@ -970,6 +980,7 @@ class Lockstep:
         self.family = np.zeros(0, dtype=np.int64)  # its stepper's rule (even when its closure runs), in families
         self.base = np.zeros(0, dtype=np.int64)  # its rows in self.rows, from base, n_iter + 1 of them
         self.held = np.zeros(0, dtype=np.int64)
+        self.origin = np.zeros(0, dtype=np.int64)  # base - since: its row in this step is origin + clock
         self.names: list[str] = []  # its name in its group
         self.families: dict[type | None, int] = {}
         self.clock = 0  # steps taken
@@ -1058,6 +1069,7 @@ class Lockstep:
             setattr(self, name, np.concatenate((old, added))[order])
         names = self.names + [run.name for run in runs]
         self.names = [names[k] for k in order.tolist()]
+        self.origin = self.base - self.since  # the live runs' rows may have moved
         self._settle()
 
     def _settle(self) -> None:
@@ -1069,13 +1081,11 @@ class Lockstep:
         UW = self.UW
         c, grads = self.evaluate.gradients(UW[:, 0], UW[:, 1])
         G = grads.T  # (K, 2)
-        self.i = self.clock - self.since  # (K,) fresh: masked with the others when runs end
-        at = self.base + self.i
+        self.i = None  # each run's iteration, made when asked (_iterations): closures do not need it
+        at = self.origin + self.clock
         ended: set[int] = set()
-        # All finite when their sums are (an inf or nan in it makes a sum inf or nan); a sum that overflows only
-        # sends the step to the exact check.
-        finite = math.isfinite(np.add.reduce(c) + np.add.reduce(grads, axis=None))
-        if self.clock == self.soonest or self.any_goal or not finite:
+        if self.clock == self.soonest or self.any_goal or not _finite(c, grads):
+            self._iterations()
             self._write()
             self.rows.data[at, :5] = np.concatenate((UW, c[:, None], G), axis=1)  # what the runs that end read
             going = self._ends(c, G, ended)
@@ -1086,6 +1096,12 @@ class Lockstep:
         if ended or failed:
             self._settle()
             self._close(ended, failed, finished)
+
+    def _iterations(self) -> np.ndarray:
+        """Each run's iteration in this step, (K,): made once a step, when a rule or a run that ends asks."""
+        if self.i is None:
+            self.i = self.clock - self.since
+        return self.i
 
     def _ends(self, c: np.ndarray, G: np.ndarray, ended: set) -> np.ndarray | None:
         """The runs whose evaluation is their last (their last iteration, their group's goal reached, an overflow)
@@ -1124,7 +1140,8 @@ class Lockstep:
             if not rule.n:
                 continue
             end = start + rule.n
-            D, hessian, errors = rule.update(G[start:end], self.UW[start:end], self.i[start:end], self.hessian_of)
+            i = None if rule.__class__ is _Closures else self._iterations()[start:end]
+            D, hessian, errors = rule.update(G[start:end], self.UW[start:end], i, self.hessian_of)
             parts.append(D)
             if hessian is not None and hessian.any():
                 overflowed = np.zeros(len(G), dtype=bool) if overflowed is None else overflowed
@@ -1139,7 +1156,8 @@ class Lockstep:
         failed: dict[int, Exception] = {}
         for _order, g, error in sorted(raised, key=lambda entry: entry[0]) if raised else ():
             failed.setdefault(g, error)
-        if overflowed is not None or failed or not math.isfinite(np.add.reduce(new, axis=None)):
+        if overflowed is not None or failed or not _finite(new):
+            self._iterations()
             ok = np.isfinite(new[:, 0]) & np.isfinite(new[:, 1])
             if overflowed is not None:
                 ok &= ~overflowed
@@ -1197,6 +1215,8 @@ class Lockstep:
             if rule.n and not mask[start:end].all():
                 rule.keep(mask[start:end])
             start = end
-        for name in ("UW", "i", "since", "last", "goal", "group", "order", "kind", "family", "base", "held"):
+        for name in ("UW", "since", "last", "goal", "group", "order", "kind", "family", "base", "held", "origin"):
             setattr(self, name, getattr(self, name)[mask])
+        if self.i is not None:
+            self.i = self.i[mask]
         self.names = list(compress(self.names, mask.tolist()))
