@@ -122,9 +122,31 @@ def state_series(states: tuple) -> dict[str, np.ndarray]:
     return {name: np.array([row[name] for row in rows], dtype=np.float64) for name in rows[0]}
 
 
-def stepper(runner: str, **settings):
+class Stepper(tuple):
+    """A runner's update for :mod:`rnn_core.lockstep` (the ``(step, names)`` pair it takes) that pickles as the
+    settings it was made from: a trainer in another process (:mod:`rnn_core.lockstep_process`) makes its own, with
+    a fresh state. Sent before its run starts, never during it."""
+
+    def __new__(cls, made: tuple, runner: str, settings: dict):
+        pair = super().__new__(cls, made)
+        pair.recipe = (runner, settings)
+        return pair
+
+    def __reduce__(self):
+        return _remade, self.recipe
+
+
+def _remade(runner: str, settings: dict) -> Stepper:
+    return stepper(runner, **settings)
+
+
+def stepper(runner: str, **settings) -> Stepper:
     """The fast engine's update for a runner (:mod:`rnn_core.lockstep`): the arithmetic of
     :func:`make_optimizer`'s optimizer on Python floats, which tests/test_fit_many.py proves gives its bits."""
+    return Stepper(_stepper(runner, **settings), runner, dict(settings))
+
+
+def _stepper(runner: str, **settings) -> tuple:
     optimizer = make_optimizer(runner, **settings)  # the same checks, and the same errors, for bad settings
     if runner == "sgd":
         return lockstep.sgd_stepper(settings["lr"])
