@@ -264,3 +264,5 @@ def test_the_per_element_option_reads_take_no_lock_and_read_what_get_option_read
         config.set_option("global.minCachedMessageSize", old)
     with pytest.raises(RuntimeError):
         streamlit_shims.option("no.suchOption")
+    monkeypatch.setattr(config, "get_option", lambda key: ("patched", key))  # as AppTest patches it
+    assert element_utils.config.get_option("global.appTest") == ("patched", "global.appTest")

@@ -255,9 +255,14 @@ class UnlockedConfig:
         return getattr(config, name)
 
 
+_GET_OPTION = config.get_option  # Streamlit's own; AppTest patches it to set its options for a run
+
+
 def option(key: str) -> Any:
-    """``config.get_option(key)`` without its lock, once the configuration is parsed (before that, or for a key it
-    does not have, the locked call itself: it parses, or raises as it does)."""
+    """``config.get_option(key)`` without its lock, once the configuration is parsed (before that, for a key it
+    does not have, or while something patched ``get_option``, as AppTest does: the call itself)."""
+    if config.get_option is not _GET_OPTION:
+        return config.get_option(key)
     options = getattr(config, "_config_options", None)
     found = options.get(key) if options is not None else None
     return config.get_option(key) if found is None else found.value
