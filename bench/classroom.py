@@ -67,8 +67,10 @@ ROOT = HERE.parent
 # Run as a script, bench/ is the first entry of sys.path; imported from the repository (tests), bench is a package.
 # Nothing is added to sys.path at import: bench/classroom.py would then stand for the classroom/ package.
 try:
+    from bench import proctree
     from bench.wsclient import ProtocolError, StreamlitClient, widget_key
 except ImportError:
+    import proctree
     from wsclient import ProtocolError, StreamlitClient, widget_key
 
 PAGES = ("home", "mappings", "counting", "gradients", "optimizers", "lstm")
@@ -165,11 +167,11 @@ class Server:
 
 
 def rss_mb(pids: list[int]) -> float | None:
-    """Resident memory of the server processes (VmRSS, summed), in MB; None when unknown."""
+    """Resident memory of the server processes and their children (VmRSS, summed), in MB; None when unknown."""
     if not pids:
         return None
     total = 0
-    for pid in pids:
+    for pid in [p for server in pids for p in proctree.tree(server)]:
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):

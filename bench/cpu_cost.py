@@ -32,6 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import proctree  # noqa: E402
 from wsclient import StreamlitClient  # noqa: E402
 
 from classroom import (  # noqa: E402  (bench/classroom.py: the server, the controls and their random values)
@@ -46,13 +47,11 @@ from classroom import (  # noqa: E402  (bench/classroom.py: the server, the cont
 )
 
 PAGES = ("home", "mappings", "counting", "gradients", "optimizers", "lstm")
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
-    """The process's user + system CPU time, children excluded (``/proc/PID/stat`` fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    """The server's user + system CPU time, its live child processes (the trainer) included (bench/proctree.py)."""
+    return proctree.cpu_seconds(pid)
 
 
 def pct(values: list[float], q: float) -> float:

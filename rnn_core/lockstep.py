@@ -300,11 +300,17 @@ class Stepper:
             the range where the rule's arithmetic is proven to be the closure's (then the closure runs alone).
         settings: the numbers the rule reads, one row of its arrays.
         closure: makes this update on Python floats for one run, ``(step, names)`` (the ``*_closure`` functions).
+        recipe: ``(function, args)`` that makes this stepper again, and what it pickles as (a trainer in another
+            process, :mod:`rnn_core.lockstep_process`, makes its own); a state is never sent, only settings.
     """
 
     rule: type | None
     settings: tuple
     closure: Callable[[], tuple]
+    recipe: tuple
+
+    def __reduce__(self):
+        return self.recipe
 
 
 def _floats(*values) -> tuple[float, ...] | None:
@@ -317,17 +323,18 @@ def _floats(*values) -> tuple[float, ...] | None:
 
 def sgd_stepper(lr: float) -> Stepper:
     lr = float(lr)
-    return Stepper(_SGD, (lr,), lambda: sgd_closure(lr))
+    return Stepper(_SGD, (lr,), lambda: sgd_closure(lr), (sgd_stepper, (lr,)))
 
 
 def clip_stepper(lr: float, threshold: float, by: str = "norm") -> Stepper:
     lr, threshold = float(lr), float(threshold)
-    return Stepper(_ClipNorm if by == "norm" else _ClipValue, (lr, threshold), lambda: clip_closure(lr, threshold, by))
+    rule = _ClipNorm if by == "norm" else _ClipValue
+    return Stepper(rule, (lr, threshold), lambda: clip_closure(lr, threshold, by), (clip_stepper, (lr, threshold, by)))
 
 
 def momentum_stepper(lr: float, mu: float) -> Stepper:
     lr, mu = float(lr), float(mu)
-    return Stepper(_Momentum, (lr, mu), lambda: momentum_closure(lr, mu))
+    return Stepper(_Momentum, (lr, mu), lambda: momentum_closure(lr, mu), (momentum_stepper, (lr, mu)))
 
 
 def rmsprop_stepper(lr: float, decay: float, eps: float = 1e-8) -> Stepper:
@@ -336,7 +343,8 @@ def rmsprop_stepper(lr: float, decay: float, eps: float = 1e-8) -> Stepper:
     # s stays >= 0 and sqrt(s) + eps > 0 only for these: outside, the float code raises (math.sqrt of a negative,
     # a division by zero), which numpy would not.
     fits = numbers is not None and 0.0 <= decay <= 1.0 and numbers[0] > 0.0
-    return Stepper(_RMSProp if fits else None, (lr, decay, *(numbers or ())), lambda: rmsprop_closure(lr, decay, eps))
+    closure, recipe = (lambda: rmsprop_closure(lr, decay, eps)), (rmsprop_stepper, (lr, decay, eps))
+    return Stepper(_RMSProp if fits else None, (lr, decay, *(numbers or ())), closure, recipe)
 
 
 def adam_stepper(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Stepper:
@@ -345,7 +353,8 @@ def adam_stepper(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-
     # Within these, b1**t cannot overflow, 1 - b**t is never 0, v stays >= 0 and sqrt(v_hat) + eps > 0: the float
     # code cannot raise. Outside, it can (OverflowError, ZeroDivisionError, a negative root): it runs per run.
     fits = numbers is not None and -1.0 < numbers[0] < 1.0 and 0.0 <= numbers[1] < 1.0 and numbers[2] > 0.0
-    return Stepper(_Adam if fits else None, (lr, *(numbers or ())), lambda: adam_closure(lr, b1, b2, eps))
+    closure, recipe = (lambda: adam_closure(lr, b1, b2, eps)), (adam_stepper, (lr, b1, b2, eps))
+    return Stepper(_Adam if fits else None, (lr, *(numbers or ())), closure, recipe)
 
 
 def rprop_stepper(step0: float, variant: str, step_min: float | None, step_max: float | None) -> Stepper:
@@ -355,12 +364,13 @@ def rprop_stepper(step0: float, variant: str, step_min: float | None, step_max: 
     bounds = _floats(0.0 if step_min is None else step_min, 0.0 if step_max is None else step_max)
     rule = _RPROP_RULES[variant] if bounds is not None else None
     settings = (step0, step_min is not None, step_max is not None, *(bounds or (0.0, 0.0)))
-    return Stepper(rule, settings, lambda: rprop_closure(step0, variant, step_min, step_max))
+    closure = lambda: rprop_closure(step0, variant, step_min, step_max)  # noqa: E731
+    return Stepper(rule, settings, closure, (rprop_stepper, (step0, variant, step_min, step_max)))
 
 
 def newton_stepper(damping: float) -> Stepper:
     damping = float(damping)
-    return Stepper(_Newton, (damping,), lambda: newton_closure(damping))
+    return Stepper(_Newton, (damping,), lambda: newton_closure(damping), (newton_stepper, (damping,)))
 
 
 # --- the scalar operations above, element-wise over arrays ------------------------------------------------------

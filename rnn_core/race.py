@@ -122,10 +122,20 @@ def state_series(states: tuple) -> dict[str, np.ndarray]:
     return {name: np.array([row[name] for row in rows], dtype=np.float64) for name in rows[0]}
 
 
-def stepper(runner: str, **settings):
+def _remade(runner: str, settings: dict) -> lockstep.Stepper:
+    return stepper(runner, **settings)
+
+
+def stepper(runner: str, **settings) -> lockstep.Stepper:
     """The fast engine's update for a runner (:mod:`rnn_core.lockstep`, a :class:`~rnn_core.lockstep.Stepper`): the
     arithmetic of :func:`make_optimizer`'s optimizer, on arrays over every run of this kind going or on Python floats
-    for one run, which tests/test_fit_many.py and tests/test_lockstep_vector.py prove give its bits."""
+    for one run, which tests/test_fit_many.py and tests/test_lockstep_vector.py prove give its bits. It pickles as
+    the settings it was made from: a trainer in another process (:mod:`rnn_core.lockstep_process`) makes its own,
+    with a fresh state (sent before its run starts, never during it)."""
+    return dataclasses.replace(_stepper(runner, **settings), recipe=(_remade, (runner, dict(settings))))
+
+
+def _stepper(runner: str, **settings) -> lockstep.Stepper:
     optimizer = make_optimizer(runner, **settings)  # the same checks, and the same errors, for bad settings
     if runner == "sgd":
         return lockstep.sgd_stepper(settings["lr"])

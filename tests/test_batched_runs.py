@@ -323,3 +323,93 @@ def without_states(run: counting.Trajectory) -> counting.Trajectory:
 def test_an_empty_batch_and_empty_groups_give_empty_results():
     assert lockstep.run_groups(*BOOK, []) == []
     assert lockstep.run_groups(*BOOK, [lockstep.Group((0.0, 0.0), {}, 10)]) == [{}]
+
+
+# --- the trainer in a child process (ui.batched_runs.ProcessBatches, rnn_core.lockstep_process) ------------------
+
+
+@pytest.fixture
+def child_batches():
+    shared = batched_runs.ProcessBatches(restart_seconds=0.2)
+    yield shared
+    shared.close()
+
+
+def test_a_class_trained_in_the_child_process_gets_its_runs_bit_for_bit(child_batches):
+    X, targets = BOOK
+    entries = {
+        "momentum": {"lr": 2e-5, "mu": 0.9},
+        "rprop": {"step0": 0.001, "variant": "rprop+"},
+        "newton": {"damping": 10.0},
+    }
+    asks = [
+        (("book",), X, targets, lockstep.Group((-1.5 + 0.05 * k, 2.0), steppers_of(entries), 150 + 10 * k, None))
+        for k in range(16)
+    ]
+    outcomes, _order = ask_at_once(child_batches, asks)
+    assert child_batches.sent == len(asks) and child_batches.local.groups == 0  # every group went to the child
+    for k, (_key, X_, targets_, group) in enumerate(asks):
+        assert_runs_equal(
+            lockstep.run(X_, targets_, group.start, steppers_of(entries), group.n_iter), outcomes[k], f"{k}"
+        )
+    # A data set the Lockstep cannot take fails that session only, from the child.
+    with pytest.raises(ValueError):
+        child_batches.run(("bad",), np.zeros((3, 2)), np.zeros(4), asks[0][3])
+    assert_runs_equal(outcomes[0], child_batches.run(*asks[0]), "after a failed request")
+
+
+def test_what_does_not_pickle_trains_in_the_server_and_fails_alone(child_batches):
+    X, targets = BOOK
+    asks = [
+        (("book",), X, targets, lockstep.Group((-1.5, 2.0), {"bad": failing_stepper(5)}, 80))
+        if k == 1
+        else (("book",), X, targets, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80))
+        for k in range(4)
+    ]
+    outcomes, _order = ask_at_once(child_batches, asks)
+    assert isinstance(outcomes[1], ZeroDivisionError)
+    assert child_batches.local.groups == 1 and child_batches.sent == 3
+    for k in (0, 2, 3):
+        expected = lockstep.run(X, targets, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80)
+        assert_runs_equal(expected, outcomes[k], f"session {k}")
+
+
+def test_a_killed_trainer_process_loses_no_run_and_is_started_again(child_batches):
+    X, targets = BOOK
+    child_batches.run(("book",), X, targets, clip_group(1e-4, 10))  # the child is up
+    first = child_batches._child
+    outcomes = [None] * 3
+
+    def ask(k):
+        outcomes[k] = child_batches.run(("book",), X, targets, clip_group(1e-4 * (k + 1), 20_000))
+
+    threads = [threading.Thread(target=ask, args=(k,)) for k in range(3)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 20
+    while len(child_batches._waiting) < 3:  # all three in the child (each takes it most of a second)
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    first.kill()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a session waited for a dead trainer"
+    assert child_batches.local.groups == 3  # the child's runs were handed back and trained here
+    for k in range(3):  # from the start: the same runs
+        steppers = {"clip": race.stepper("clip", lr=1e-4 * (k + 1), threshold=5.0)}
+        assert_runs_equal(lockstep.run(X, targets, (-1.5, 2.0), steppers, 20_000), outcomes[k], f"orphan {k}")
+    assert first.poll() is not None  # reaped
+    time.sleep(0.3)  # past restart_seconds: the next run starts a new child
+    sent = child_batches.sent
+    again = child_batches.run(("book",), X, targets, clip_group(2e-4, 50))
+    assert child_batches.sent == sent + 1 and child_batches._child is not first
+    assert_runs_equal(lockstep.run(X, targets, (-1.5, 2.0), short_steppers(2e-4), 50), again, "new child")
+
+
+def test_the_app_trains_in_a_child_process_unless_told_not_to(monkeypatch):
+    batched_runs.batches.clear()
+    assert isinstance(batched_runs.batches(), batched_runs.ProcessBatches)
+    batched_runs.batches.clear()
+    monkeypatch.setenv("RNNLAB_TRAINER", "thread")
+    assert type(batched_runs.batches()) is batched_runs.Batches
+    batched_runs.batches.clear()

@@ -18,6 +18,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit as st
 from altair.utils import schemapi
 from apptest_helpers import assert_clean, open_app
 from chart_helpers import AltairCounter
@@ -197,3 +198,34 @@ def test_a_chart_sends_its_rows_as_streamlit_would_and_a_fixed_name_is_never_ser
     assert [frame["x"].tolist() for frame in second] == [[1.0, 2.0], [1.5]]
     sent = at.get("vega_lite_chart")[0].proto.datasets[0].data.data
     assert sent == convert_anything_to_arrow_bytes(pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]}))
+
+
+def test_the_spec_cache_keys_plain_arguments_exactly_and_hashes_the_others():
+    calls = []
+
+    @charts.spec_cache(max_entries=4)
+    def spec(lang, *values):
+        calls.append((lang, values))
+        return {"n": len(calls)}
+
+    race = (("book", 50, 10, 1), (-2.0, 0.0), 500, (("sgd", (("lr", 0.0005),)),))
+    first = spec("en", race)
+    assert spec("en", race) is first and len(calls) == 1  # shared, not copied
+    assert spec("en", (("book", 50, 10, 1), (-2.0, -0.0), 500, race[3])) is not first  # -0.0 is another start
+    assert spec("ko", race) is not first and spec("en", race, True) is not first and spec("en", race, 1) is not first
+    assert len(calls) == 5
+    array = np.arange(3.0)
+    by_hash = spec("en", array)
+    assert spec("en", np.arange(3.0)) is by_hash and len(calls) == 6  # not plain: Streamlit's hashing, still cached
+    assert spec("en", np.arange(4.0)) is not by_hash
+    for _ in range(5):  # at most max_entries kept: the oldest are computed again
+        spec("en", race, _ + 10)
+    assert spec("en", race) is not first
+    spec.clear()
+    calls.clear()
+    spec("en", race)
+    spec("en", array)
+    assert len(calls) == 2
+    st.cache_resource.clear()  # as the app's own caches: dropped with Streamlit's
+    spec("en", race)
+    assert len(calls) == 3

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import math
 import random
+import subprocess
+import sys
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +20,7 @@ from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.Radio_pb2 import Radio
 from streamlit.proto.Slider_pb2 import Slider
 
-from bench import classroom
+from bench import classroom, proctree
 from bench.wsclient import Widget, _initial_state
 
 
@@ -99,3 +102,30 @@ def test_only_the_pages_settings_of_the_moving_kinds_are_candidates():
     params = classroom.page_controls("optimizers")
     assert [w.key for w in classroom.controls(client, params)] == ["optimizers.cth", "optimizers.iters"]
     assert len(classroom.controls(client, None)) == 3  # the bare app: every control of a moving kind
+
+
+def test_the_server_is_charged_for_its_child_processes(tmp_path):
+    """A server's trainer process runs in a child: the benches count its CPU and memory with the server's."""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time; "
+            "c = subprocess.Popen([sys.executable, '-c', 'import time\\nt = time.process_time()\\n"
+            "while time.process_time() - t < 0.6: pass\\ntime.sleep(30)']); time.sleep(30)",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while len(proctree.tree(parent.pid)) < 2:
+            assert time.monotonic() < deadline, "the child never started"
+            time.sleep(0.05)
+        child = proctree.tree(parent.pid)[1]
+        while proctree.cpu_seconds(child) < 0.5:  # the child's own spin
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert proctree.cpu_seconds(parent.pid) >= proctree.cpu_seconds(child) >= 0.5
+    finally:
+        for pid in reversed(proctree.tree(parent.pid)):
+            subprocess.run(["kill", str(pid)], check=False)
+        parent.wait(10)

@@ -7,6 +7,7 @@ import functools
 import inspect
 import threading
 
+import pytest
 import streamlit as st
 from streamlit import type_util
 
@@ -236,3 +237,32 @@ def test_a_cursor_is_copied_as_deepcopy_copies_it_and_the_copy_is_its_own():
     moved = copy.deepcopy(running)
     running.lock_element()  # the page goes on; the snapshot stays where it was
     assert moved.index == running.index - 1
+
+
+def test_the_per_element_option_reads_take_no_lock_and_read_what_get_option_reads(monkeypatch):
+    from streamlit import config
+    from streamlit.elements.lib import utils as element_utils
+    from streamlit.runtime import forward_msg_cache
+
+    for module in streamlit_shims.CONFIG_READERS:
+        assert isinstance(module.config, streamlit_shims.UnlockedConfig)
+    assert forward_msg_cache.config.get_option is not config.get_option
+    assert element_utils.config.util is config.util  # everything else is the module's own
+    for key in config.get_config_options():
+        assert streamlit_shims.option(key) == config.get_option(key), key
+    monkeypatch.setattr(config, "_config_lock", None)  # no lock is taken: `with None` would raise
+    assert (
+        forward_msg_cache.config.get_option("global.minCachedMessageSize")
+        == config._config_options["global.minCachedMessageSize"].value
+    )
+    monkeypatch.undo()
+    old = config.get_option("global.minCachedMessageSize")
+    try:
+        config.set_option("global.minCachedMessageSize", old + 1)  # a change is read at once
+        assert forward_msg_cache.config.get_option("global.minCachedMessageSize") == old + 1
+    finally:
+        config.set_option("global.minCachedMessageSize", old)
+    with pytest.raises(RuntimeError):
+        streamlit_shims.option("no.suchOption")
+    monkeypatch.setattr(config, "get_option", lambda key: ("patched", key))  # as AppTest patches it
+    assert element_utils.config.get_option("global.appTest") == ("patched", "global.appTest")

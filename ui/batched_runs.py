@@ -15,13 +15,26 @@ arrived join the ones going (as inference servers batch requests continuously):
   data set that cannot be evaluated fails the sessions that asked for it, not the trainer.
 
 Each session's script runs in its own thread (Streamlit), and numpy's calls on arrays this small hold the GIL: one
-thread training every run costs the server no more than forty threads each training one, and far less work.
+thread training every run costs the server no more than forty threads each training one, and far less work. The
+trainer itself runs in a child process (:class:`ProcessBatches`, :mod:`rnn_core.lockstep_process`): the server is
+one process whose threads take turns on one core, so training there took a third of that core from the pages
+under a class's load (py-spy), and the machine has a second core. The server's thread that waits for the child
+holds no lock; a run the child cannot take (it died, or its steppers do not pickle) is trained here.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import pickle
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Hashable
+from multiprocessing.connection import Connection
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -29,6 +42,8 @@ import streamlit as st
 from rnn_core import lockstep
 
 QUIET_SECONDS = 30.0  # the trainer's thread ends after this long without a run (the next run starts another)
+RESTART_SECONDS = 10.0  # a trainer process that died is started again after this long (runs train here meanwhile)
+ROOT = Path(__file__).resolve().parents[1]  # where `python -m rnn_core.lockstep_process` finds the package
 
 
 class _Request:
@@ -125,10 +140,122 @@ class Batches:
                     del stepping[key]
 
 
+class ProcessBatches:
+    """:class:`Batches` with its Lockstep in a child process (:mod:`rnn_core.lockstep_process`), on the machine's
+    other core: the same runs, bit for bit (the same code on the same numbers), while this process's threads keep
+    drawing pages.
+
+    The child starts at the first run and is started again after it died, at most once every
+    :data:`RESTART_SECONDS`. Whatever the child cannot take is trained by this process's own trainer (``local``):
+    a group whose steppers do not pickle, every run while the child is down, and the runs it held when it died
+    (they start again here). A session sees its runs either way."""
+
+    def __init__(self, local: Batches | None = None, restart_seconds: float = RESTART_SECONDS):
+        self.local = local or Batches()
+        self._restart = restart_seconds
+        self._lock = threading.Lock()  # the connection, the waiting requests and the child
+        self._conn: Connection | None = None
+        self._child: subprocess.Popen | None = None
+        self._waiting: dict[int, _Request] = {}
+        self._count = 0
+        self._down_since = -math.inf  # when the child last failed to start or died
+        self.groups = self.sent = 0  # runs asked for, and how many the child took
+
+    def run(self, key: Hashable, X: np.ndarray, targets: np.ndarray, group: lockstep.Group) -> dict:
+        try:
+            pickle.dumps(group)  # checked before anything is sent: a closure trains here
+        except Exception:  # noqa: BLE001 - any failure to pickle means this group is trained here
+            return self.local.run(key, X, targets, group)
+        request = _Request(key, X, targets, group)
+        with self._lock:
+            self.groups += 1
+            conn = self._connection()
+            if conn is not None:
+                number, self._count = self._count, self._count + 1
+                self._waiting[number] = request
+                try:
+                    conn.send(("add", number, key, X, targets, group))
+                    self.sent += 1
+                except OSError:  # the child is gone: its receiver hands its runs back
+                    pass
+        if conn is None:
+            return self.local.run(key, X, targets, group)
+        request.event.wait()
+        if request.error is _CHILD_DIED:  # trained here instead, from the start
+            return self.local.run(key, X, targets, group)
+        if request.error is not None:
+            raise request.error
+        return request.result
+
+    def _connection(self) -> Connection | None:
+        """The child's connection, started if there is none (with the lock held); None while it cannot run."""
+        if self._conn is not None:
+            return self._conn
+        if time.monotonic() - self._down_since < self._restart:
+            return None
+        ours, theirs = socket.socketpair()
+        try:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "rnn_core.lockstep_process", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+            )
+        except OSError:
+            ours.close()
+            self._down_since = time.monotonic()
+            return None
+        finally:
+            theirs.close()
+        conn = Connection(ours.detach())
+        self._conn, self._child = conn, child
+        threading.Thread(target=self._receive, args=(conn, child), name="rnn-lab-trainer-child", daemon=True).start()
+        return conn
+
+    def _receive(self, conn: Connection, child: subprocess.Popen) -> None:
+        """Hand each finished group to its session; when the child dies, hand back the runs it held."""
+        try:
+            while True:
+                _kind, number, outcome = conn.recv()
+                with self._lock:
+                    request = self._waiting.pop(number, None)
+                if request is not None:
+                    request.finish(outcome)
+        except Exception:  # noqa: BLE001 - EOF, a broken pipe, a reply that cannot be read: the child is gone
+            pass
+        with self._lock:
+            if self._conn is conn:
+                self._conn, self._child, self._down_since = None, None, time.monotonic()
+            orphans, self._waiting = self._waiting, {}
+        conn.close()
+        for request in orphans.values():
+            request.finish(_CHILD_DIED)
+        try:
+            child.kill()
+            child.wait(timeout=10)
+        except Exception:  # noqa: BLE001 - already reaped, or it will be by the interpreter
+            pass
+
+    def close(self) -> None:
+        """End the child (tests; a server ends it by exiting: the child reads the end of its connection)."""
+        with self._lock:
+            conn = self._conn
+        if conn is not None:
+            conn.close()
+
+
+_CHILD_DIED = ChildProcessError("the trainer process ended")
+
+
+def _use_child() -> bool:
+    return os.environ.get("RNNLAB_TRAINER", "process") != "thread"
+
+
 @st.cache_resource(show_spinner=False)
-def batches() -> Batches:
-    """The process's trainer, shared by every session."""
-    return Batches()
+def batches() -> Batches | ProcessBatches:
+    """The process's trainer, shared by every session: a child process (``RNNLAB_TRAINER=thread`` keeps it in this
+    process)."""
+    return ProcessBatches() if _use_child() else Batches()
 
 
 def counting_data(name: str, n: int, length: int, seed: int) -> tuple:

@@ -16,6 +16,7 @@ import streamlit as st
 from altair.utils import schemapi
 
 from ui import surfaces
+from ui.lru import SharedLRU
 from ui.numbers import number_expr
 
 # Speed: channels are always given as objects (alt.X(...), never the "U:Q" shorthand string). Altair validates
@@ -107,8 +108,55 @@ def path_overlay(path: pd.DataFrame, *, step_title: str, color: str = "series", 
 def spec_cache(max_entries: int):
     """The one chart-spec cache: decorate a function of small, hashable arguments (the language first) that
     returns :func:`vega_lite` of a chart. The spec is built and validated once per distinct input and shared
-    by every session (``st.cache_resource``: no copy per hit); :func:`show` never mutates it."""
-    return st.cache_resource(max_entries=max_entries, show_spinner=False)
+    by every session (no copy per hit); :func:`show` never mutates it.
+
+    Arguments that are only strings, numbers, booleans, None and tuples of them are keyed by their ``repr``
+    (exact for these: floats print in full, and -0.0 is not 0.0); any other argument (an array, a model) goes
+    through ``st.cache_resource``'s own hashing. Why: Streamlit's hasher walks a nested tuple object by object, about
+    1 ms for the race's settings, and a move of the optimizers lesson looked three such specs up (7 % of it)."""
+
+    def wrap(fn):
+        slow = st.cache_resource(max_entries=max_entries, show_spinner=False)(fn)
+        name = f"{fn.__module__}.{fn.__qualname__}"
+
+        @functools.wraps(fn)
+        def cached(*args):
+            key = repr(args) if _plain(args) else None
+            if key is None:
+                return slow(*args)
+            store = _spec_store(name, max_entries)
+            spec = store.get(key)
+            if spec is None:
+                spec = fn(*args)
+                store.put(key, spec)
+            return spec
+
+        def clear() -> None:
+            _spec_store(name, max_entries).clear()
+            slow.clear()
+
+        cached.clear = clear
+        return cached
+
+    return wrap
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value) -> bool:
+    """Whether ``value`` is made only of str, int, float, bool, None and tuples of them (its repr is then a faithful
+    key: no numpy scalar, whose repr may not say its type's precision, nor an object's default repr)."""
+    if type(value) is tuple:
+        return all(_plain(v) for v in value)
+    return type(value) in _PLAIN
+
+
+@st.cache_resource(show_spinner=False)
+def _spec_store(name: str, max_entries: int) -> SharedLRU:
+    """The specs of one :func:`spec_cache` function, by their arguments' ``repr``, shared by every session (cleared
+    with ``st.cache_resource.clear()``, as the specs Streamlit keeps)."""
+    return SharedLRU(max_entries)
 
 
 def show(spec: dict, where=st, name: str = "rnn-lab-chart", save: bool = True, url_data: dict | None = None, **kwargs):

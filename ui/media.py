@@ -15,9 +15,9 @@ def _manager():
 
 
 def _prefixed(url: str) -> str:
-    from streamlit import config
+    from ui.streamlit_shims import option  # read at every image a chart draws: without the config's lock
 
-    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    base = (option("server.baseUrlPath") or "").strip("/")
     return f"/{base}{url}" if base else url
 
 

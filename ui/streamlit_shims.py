@@ -1,4 +1,4 @@
-"""Four measured fixes to Streamlit's per-call overhead, applied once per process (``import ui`` applies them).
+"""Five measured fixes to Streamlit's per-call overhead, applied once per process (``import ui`` applies them).
 
 1. Remembered signatures.
 
@@ -29,6 +29,14 @@ each cursor object went through ``__reduce_ex__`` and a dict copy: with a lesson
 exercise boxes, a tenth of a first view (py-spy, forty students opening the gradients lesson). A cursor holds
 numbers, a tuple of numbers and a small list of transient elements: :func:`copied_cursor` shares what cannot
 change and deep-copies the rest, which is what deepcopy gives.
+
+5. Options read without the configuration's lock where Streamlit reads one per element. Every message a script
+sends is hashed with ``global.minCachedMessageSize`` (``forward_msg_cache.populate_hash_if_needed``) and every
+element asks ``global.appTest`` (``elements.lib.utils.save_for_app_testing``), each through ``config.get_option``,
+which takes the process's one configuration lock: forty script threads queue on it, and it was 6 % of the server's
+CPU for forty students opening the optimizers lesson at once (py-spy ``--gil``). :class:`UnlockedConfig` reads the
+same option objects without the lock (a dict look-up, atomic under the GIL; parsing the configuration replaces
+the whole dict, which it then reads).
 """
 
 from __future__ import annotations
@@ -41,8 +49,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from streamlit import cursor, type_util
+from streamlit import config, cursor, type_util
+from streamlit.elements.lib import utils as element_utils
 from streamlit.elements.widgets import number_input, radio, selectbox, text_widgets
+from streamlit.runtime import forward_msg_cache
 from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 
@@ -232,6 +242,35 @@ def copied_cursor(self, memo: dict):
 CURSOR_CLASSES = (cursor.RunningCursor, cursor.LockedCursor)
 
 
+class UnlockedConfig:
+    """``streamlit.config`` as the modules that read an option per element see it: :meth:`get_option` reads the
+    option without the configuration's lock (see 5. above); everything else is the module's own."""
+
+    original = config
+
+    def get_option(self, key: str) -> Any:
+        return option(key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(config, name)
+
+
+_GET_OPTION = config.get_option  # Streamlit's own; AppTest patches it to set its options for a run
+
+
+def option(key: str) -> Any:
+    """``config.get_option(key)`` without its lock, once the configuration is parsed (before that, for a key it
+    does not have, or while something patched ``get_option``, as AppTest does: the call itself)."""
+    if config.get_option is not _GET_OPTION:
+        return config.get_option(key)
+    options = getattr(config, "_config_options", None)
+    found = options.get(key) if options is not None else None
+    return config.get_option(key) if found is None else found.value
+
+
+CONFIG_READERS = (forward_msg_cache, element_utils)
+
+
 def apply() -> None:
     """Install the fixes once (importing ui twice, or a test that calls this again, changes nothing)."""
     if not hasattr(type_util.get_func_parameters, "original"):
@@ -242,6 +281,9 @@ def apply() -> None:
     for cls in CURSOR_CLASSES:
         if "__deepcopy__" not in vars(cls) and not hasattr(cls, "__slots__"):
             cls.__deepcopy__ = copied_cursor
+    for module in CONFIG_READERS:
+        if module.config is config:
+            module.config = UnlockedConfig()
     if _batchable() and not hasattr(AppSession._on_scriptrunner_event, "original"):
         # Sessions connect this method to their ScriptRunner when a run starts, so runs from now on use it.
         AppSession._on_scriptrunner_event = batched_events(AppSession._on_scriptrunner_event)

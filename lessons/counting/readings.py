@@ -110,7 +110,9 @@ def training_run(data: tuple, start: tuple, lr: float, iters: int) -> counting.T
     what = t("counting.train_job", iters=integer(iters), n=integer(n), length=integer(length))
     key = _training_job_key(data, start, lr, iters)
     seconds = training_work(xy[0].shape, iters) * TRAIN_SECONDS_PER_UNIT
-    return work_queue.on_demand(key, lambda job: _train(xy, start, lr, iters), what, seconds, slot="training")
+    engine = batched_runs.engine(batched_runs.counting_data(*data))  # in the trainer process, as the short runs
+    job = lambda job: _train(xy, start, lr, iters, engine)  # noqa: E731
+    return work_queue.on_demand(key, job, what, seconds, slot="training")
 
 
 def data_args(v: dict) -> tuple:

@@ -166,8 +166,9 @@ def _frozen(lane: race.Lane) -> race.Lane:
 
 
 def batched(data: tuple) -> Callable:
-    """``lockstep.run`` with the runs other sessions ask for on the same data at the same time (the long races of
-    the work queue train alone: a quick move must not wait behind them)."""
+    """``lockstep.run`` with the runs other sessions ask for on the same data at the same time, in the trainer
+    process (ui/batched_runs.py). The work queue's long races go there too, one at a time: a run that joins one
+    waits a few µs more per step for its seven lanes, and the server's own core is spared it."""
     return batched_runs.engine(batched_runs.counting_data(*data))
 
 
@@ -262,7 +263,9 @@ def race_lanes(args: tuple, wait: bool = True) -> dict[str, race.Lane] | None:
     n, length = xy[0].shape
     what = t("optimizers.race_job", iters=integer(iters), runners=len(entries), n=integer(n), length=integer(length))
     seconds = race_work(args) * RACE_SECONDS_PER_UNIT
-    return work_queue.on_demand(key, lambda job: _race(xy, start, iters, entries), what, seconds, slot="race")
+    engine = batched(data)  # the trainer process: a long race takes the server's own core from no one
+    job = lambda job: _race(xy, start, iters, entries, engine=engine)  # noqa: E731
+    return work_queue.on_demand(key, job, what, seconds, slot="race")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
