@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import pickle
 from unittest import mock
 
 import numpy as np
@@ -361,3 +362,18 @@ def test_a_class_of_races_trained_together_is_fit_run_by_run():
             run, series = results[ids[k]][runner]
             assert_same(expected.run, run, f"student {k} {runner} {entry}")
             assert_bits(expected.series, series, f"student {k} {runner} series")
+
+
+@given(runner_settings=stepper_settings())
+def test_a_stepper_pickles_as_the_settings_it_was_made_from(runner_settings):
+    """What a trainer in another process gets (rnn_core.lockstep_process): the same rule and settings, a closure of
+    its own, and so the same run."""
+    runner, entry = runner_settings
+    made = race.stepper(runner, **entry)
+    sent = pickle.loads(pickle.dumps(made))
+    assert (sent.rule, sent.settings) == (made.rule, made.settings) and sent.closure is not made.closure
+    for stepper in (made, sent):
+        assert pickle.loads(pickle.dumps(stepper)).settings == made.settings  # and again
+    alone = lockstep.run(*BOOK, (-1.5, 2.0), {runner: made}, 20)
+    assert_bits(alone[runner][1], lockstep.run(*BOOK, (-1.5, 2.0), {runner: sent}, 20)[runner][1], runner)
+    assert_same(alone[runner][0], lockstep.run(*BOOK, (-1.5, 2.0), {runner: sent}, 20)[runner][0], runner)
