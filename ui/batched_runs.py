@@ -201,7 +201,7 @@ class ProcessBatches:
                 cwd=ROOT,
                 stdin=subprocess.DEVNULL,
             )
-        except OSError:
+        except (OSError, ValueError):  # no process to be had (resources, a platform without pass_fds)
             ours.close()
             self._down_since = time.monotonic()
             return None
@@ -248,7 +248,9 @@ _CHILD_DIED = ChildProcessError("the trainer process ended")
 
 
 def _use_child() -> bool:
-    return os.environ.get("RNNLAB_TRAINER", "process") != "thread"
+    """A child process unless ``RNNLAB_TRAINER=thread``, on POSIX systems (the child inherits its end of a socket
+    pair by its file descriptor, which Windows cannot pass)."""
+    return os.name == "posix" and os.environ.get("RNNLAB_TRAINER", "process") != "thread"
 
 
 @st.cache_resource(show_spinner=False)
