@@ -413,3 +413,16 @@ def test_the_app_trains_in_a_child_process_unless_told_not_to(monkeypatch):
     monkeypatch.setenv("RNNLAB_TRAINER", "thread")
     assert type(batched_runs.batches()) is batched_runs.Batches
     batched_runs.batches.clear()
+
+
+def test_a_trainer_process_that_cannot_start_trains_in_the_server(monkeypatch):
+    def refused(*args, **kwargs):
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(batched_runs.subprocess, "Popen", refused)
+    shared = batched_runs.ProcessBatches(restart_seconds=60)
+    result = shared.run(("book",), *BOOK, clip_group(2e-4, 50))
+    assert (shared.sent, shared.local.groups) == (0, 1) and shared._conn is None
+    assert_runs_equal(lockstep.run(*BOOK, (-1.5, 2.0), short_steppers(2e-4), 50), result, "in the server")
+    shared.run(("book",), *BOOK, clip_group(3e-4, 50))  # not tried again before restart_seconds
+    assert (shared.sent, shared.local.groups) == (0, 2)
