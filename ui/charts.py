@@ -124,12 +124,7 @@ def spec_cache(max_entries: int):
             key = repr(args) if _plain(args) else None
             if key is None:
                 return slow(*args)
-            store = _spec_store(name, max_entries)
-            spec = store.get(key)
-            if spec is None:
-                spec = fn(*args)
-                store.put(key, spec)
-            return spec
+            return _spec_store(name, max_entries).get_or_make(key, lambda: fn(*args))
 
         def clear() -> None:
             _spec_store(name, max_entries).clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 
@@ -14,6 +14,30 @@ class SharedLRU:
         self.size = size
         self._lock = threading.Lock()
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._making: dict[Hashable, threading.Lock] = {}  # a lock per key being made (see get_or_make)
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value under ``key``, made by ``make()`` and kept if there is none. Sessions that miss the same key at
+        once wait for the first one's ``make`` instead of each making it (forty students opening a lesson at once
+        would otherwise build each of its charts forty times); other keys are made meanwhile. ``make`` may itself
+        use other keys. A None value is not kept."""
+        value = self.get(key)
+        if value is not None:
+            return value
+        with self._lock:
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            value = self.get(key)
+            if value is None:
+                try:
+                    value = make()
+                    if value is not None:
+                        self.put(key, value)
+                finally:
+                    with self._lock:
+                        if self._making.get(key) is making:
+                            del self._making[key]
+        return value
 
     def get(self, key: Hashable, default: Any = None) -> Any:
         """The value under ``key`` (now the most recently used), or ``default``."""
