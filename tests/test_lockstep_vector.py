@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_batched_runs import failing_stepper
 from test_fit_many import assert_bits, assert_same
 
 from rnn_core import counting, lockstep, race
@@ -240,19 +241,6 @@ def rules_from(few: int):
             if issubclass(rule, lockstep._Rule) and "few" in vars(rule):
                 stack.enter_context(mock.patch.object(rule, "few", few))
         yield
-
-
-def failing_stepper(after: int):
-    """A ``(step, names)`` pair whose update raises at its ``after``-th call."""
-    calls = [0]
-
-    def step(gU, gW, U, W, hessian_of):
-        calls[0] += 1
-        if calls[0] > after:
-            raise ZeroDivisionError("a setting this optimizer cannot take")
-        return (0.0 * gU, 0.0 * gW), ()
-
-    return step, ()
 
 
 def failing(group: dict) -> bool:
