@@ -42,17 +42,20 @@ DATA = (
     Param("seed", 1, "int", 0, 999_999),
 )
 
-# What section 4's training run costs on the race's engine (rnn_core/lockstep.py): each update a fixed part (Python
-# and numpy call overhead, worth TRAIN_STEP_OVERHEAD cells) plus a part per cell of the data set (sequences x
-# steps). Measured on the 2-core bench machine: about 4 ns a unit (5000 updates on the book's 50 x 10: 0.12 s; on
-# 500 x 50: 0.61 s), TRAIN_SECONDS_PER_UNIT. A run above TRAIN_INLINE_WORK, about 0.4 s of CPU, runs on demand:
-# the page offers it (with that estimate) and a click sends it through the server's work queue (ui/work_queue.py);
-# the book's run is 3 million. Such a run first goes as far as TRAIN_PROBE_WORK (about 0.1 s) in the student's run:
-# one that diverges by then is over (most large rates), and is shown at once.
-TRAIN_STEP_OVERHEAD = 5500
-TRAIN_INLINE_WORK = 100_000_000
-TRAIN_SECONDS_PER_UNIT = 4e-9
-TRAIN_PROBE_WORK = 25_000_000
+# What section 4's training run costs on the race's engine (rnn_core/lockstep.py), in units of about 2.5 ns of CPU
+# (TRAIN_SECONDS_PER_UNIT): each update a fixed part (Python and numpy call overhead, TRAIN_STEP_OVERHEAD units), a
+# part per time step (numpy's calls of the recurrence, TRAIN_TIME_STEP_OVERHEAD) and a part per cell of the data
+# set (sequences x steps). Fitted on the 2-core bench machine with `python bench/bench_cost_models.py`: about
+# 20 us per update, 1 us per step and 2.5 ns per cell (5000 updates on the book's 50 x 10: 0.16 s; 3700 on 500 x 50:
+# 0.50 s). A run above TRAIN_INLINE_WORK, about 0.4 s of CPU, runs on demand: the page offers it (with that
+# estimate) and a click sends it through the server's work queue (ui/work_queue.py); the book's run is 6 million.
+# Such a run first goes as far as TRAIN_PROBE_WORK (about 0.1 s) in the student's run: one that diverges by then is
+# over (most large rates), and is shown at once.
+TRAIN_STEP_OVERHEAD = 8200
+TRAIN_TIME_STEP_OVERHEAD = 390
+TRAIN_INLINE_WORK = 160_000_000
+TRAIN_SECONDS_PER_UNIT = 2.5e-9
+TRAIN_PROBE_WORK = 40_000_000
 
 # Section 6 reads the gradient at iteration ``it`` of the run; at its default (its largest value, more than any
 # run's length) the page reads it at the last point still on the surface's plot.

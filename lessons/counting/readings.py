@@ -20,6 +20,7 @@ from lessons.counting.params import (
     TRAIN_PROBE_WORK,
     TRAIN_SECONDS_PER_UNIT,
     TRAIN_STEP_OVERHEAD,
+    TRAIN_TIME_STEP_OVERHEAD,
     P,
 )
 from rnn_core import counting, optim, race
@@ -85,9 +86,10 @@ def _train(xy: tuple, start: tuple, lr: float, iters: int, engine: Callable | No
 
 
 def training_work(shape: tuple[int, int], iters: int) -> int:
-    """What a run costs at most (it may stop early): updates x (overhead + cells), see TRAIN_STEP_OVERHEAD."""
+    """What a run costs at most (it may stop early): updates x (overhead + steps x (step overhead + sequences)), see
+    TRAIN_STEP_OVERHEAD."""
     n, length = shape
-    return iters * (TRAIN_STEP_OVERHEAD + n * length)
+    return iters * (TRAIN_STEP_OVERHEAD + length * (TRAIN_TIME_STEP_OVERHEAD + n))
 
 
 def _training_job_key(data: tuple, start: tuple, lr: float, iters: int) -> tuple:

@@ -12,22 +12,21 @@ from ui.param import Param
 
 BOOK = counting.BOOK
 LIMIT = BOOK["surface_limit"]  # the race's surface covers U, W in [-LIMIT, LIMIT], as the book's figure
-# What a race costs (rnn_core/lockstep.py), in units of about 3 ns of CPU: each update of each runner costs a fixed
-# part (the runner's update in Python and the lane's records, RACE_UPDATE_OVERHEAD units) and a pass over the
-# sequences' steps, where a step costs a fixed part (numpy's call overhead, worth RACE_STEP_OVERHEAD sequences)
-# plus a part per sequence. Fitted on the 2-core bench machine (CPU time, the page's seven runners): 14 us per
-# update, plus 0.43 us per step, plus 3 ns per step and sequence (5000 updates on the book's data: 0.68 s; 300 on
-# 500 sequences of 50 steps: 0.24 s), about RACE_SECONDS_PER_UNIT a unit. A race above RACE_INLINE_WORK, about
-# 0.3 s of CPU, runs on demand: the page offers it (with that estimate) and a click sends it through the server's
-# work queue (ui/work_queue.py), so that a slider moved through long races costs nothing until one is wanted. A
-# move also redraws the charts and tables, and a move of the data set reruns sections 3 and 4's five runs on it
-# (0.3 s on 500 sequences of 50 steps), so that a move stays under about 0.5 s. The book's race (500 updates) is
-# 24.5 million; the book's data at 5000 updates, 245 million; the page's race on 500 sequences of 50 steps, 131
-# million.
-RACE_UPDATE_OVERHEAD = 5000
-RACE_STEP_OVERHEAD = 150
+# What a race costs (rnn_core/lockstep.py), in units of about 2.2 ns of CPU (RACE_SECONDS_PER_UNIT): each update of
+# each runner costs a fixed part (the runner's update and the lane's records, RACE_UPDATE_OVERHEAD units) and a pass
+# over the sequences' steps, where a step costs a fixed part (numpy's call overhead, worth RACE_STEP_OVERHEAD
+# sequences) plus a part per sequence. Fitted on the 2-core bench machine with `python bench/bench_cost_models.py`
+# (CPU time, the page's seven runners, the engine that updates each kind's runs as arrays): about 6 us per update,
+# 0.14 us per step and 2.2 ns per step and sequence (5000 updates on the book's data: 0.29 s; 2400 on 500
+# sequences of 50 steps: 1.14 s). An upper bound: runners that diverge stop early. A race above RACE_INLINE_WORK,
+# about 0.22 s of CPU, runs on demand: the page offers it (with that estimate) and a click sends it through the
+# server's work queue (ui/work_queue.py), so that a slider moved through long races costs nothing until one is
+# wanted. The book's race (500 updates) is 13.5 million; the book's data at 5000 updates, 135 million; the page's
+# race on 500 sequences of 50 steps, 108 million.
+RACE_UPDATE_OVERHEAD = 2700
+RACE_STEP_OVERHEAD = 65
 RACE_INLINE_WORK = 100_000_000
-RACE_SECONDS_PER_UNIT = 2.8e-9
+RACE_SECONDS_PER_UNIT = 2.2e-9
 
 PARAMS = (
     *counting.DATA,

@@ -1,0 +1,91 @@
+"""How well the pages' cost models predict the CPU time of a long race and a long training run.
+
+The optimizers lesson decides whether a race runs at once or is offered ("Run it") from ``readings.race_work``, and
+tells the student about how long it takes from ``RACE_SECONDS_PER_UNIT``; the counting lesson does the same for its
+descent (``training_work``, ``TRAIN_SECONDS_PER_UNIT``). Their constants (``lessons/*/params.py``) are fitted on
+these runs: the page's race and plain descent on data sets of every shape the pages allow, each timed alone, in
+CPU time, the best of a few tries.
+
+    python bench/bench_cost_models.py
+
+Prints, per run, the measured and the predicted seconds and their ratio; a model is an upper bound where runners
+diverge (they stop early), and otherwise should be within about a fifth.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+
+from lessons.counting import params as counting_params  # noqa: E402
+from lessons.optimizers import params as optimizer_params  # noqa: E402
+from rnn_core import counting, race  # noqa: E402
+
+DATA = ((50, 10), (10, 5), (50, 50), (500, 10), (200, 30), (500, 50))  # (sequences, steps); (50, 10) is the book's
+TRIES = 3
+
+
+def data_set(n: int, length: int):
+    return counting.book_dataset() if (n, length) == (50, 10) else counting.make_dataset(n, length, 1)
+
+
+def cpu(run) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(TRIES):
+        start = time.process_time()
+        result = run()
+        best = min(best, time.process_time() - start)
+    return best, result
+
+
+def race_rows() -> list[str]:
+    p = optimizer_params
+    values = {param.name: param.default for param in p.PARAMS}
+    entries = p.runner_settings(values, race.RUNNERS)
+    rows = []
+    for n, length in DATA:
+        iters = 5000 if n * length <= 500 else 2000
+        X, targets = data_set(n, length)
+        seconds, lanes = cpu(
+            lambda X=X, targets=targets, iters=iters: race.race(X, targets, p.BOOK["start"], entries, iters)
+        )
+        work = iters * len(entries) * (p.RACE_UPDATE_OVERHEAD + length * (p.RACE_STEP_OVERHEAD + n))
+        predicted = work * p.RACE_SECONDS_PER_UNIT
+        updates = sum(len(lane.run.updates) for lane in lanes.values())
+        rows.append(
+            f"| race | {n} x {length} | {iters} | {updates} / {iters * len(entries)} | {seconds:.3f} | "
+            f"{predicted:.3f} | {seconds / predicted:.2f} |"
+        )
+    return rows
+
+
+def training_rows() -> list[str]:
+    p = counting_params
+    rows = []
+    for n, length in DATA:
+        iters = 5000
+        X, targets = data_set(n, length)
+        # From the optimum with a small rate: the run goes on for every update (the model's upper bound).
+        seconds, lane = cpu(lambda X=X, targets=targets: race.run_lane(X, targets, (1.0, 1.0), "sgd", iters, lr=1e-6))
+        work = iters * (p.TRAIN_STEP_OVERHEAD + length * (p.TRAIN_TIME_STEP_OVERHEAD + n))
+        predicted = work * p.TRAIN_SECONDS_PER_UNIT
+        rows.append(
+            f"| descent | {n} x {length} | {iters} | {len(lane.run.updates)} / {iters} | {seconds:.3f} | "
+            f"{predicted:.3f} | {seconds / predicted:.2f} |"
+        )
+    return rows
+
+
+def main() -> None:
+    print("| run | data | updates asked | updates done / at most | measured s | predicted s | measured / predicted |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for row in race_rows() + training_rows():
+        print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()
