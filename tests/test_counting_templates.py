@@ -28,7 +28,7 @@ from lessons.counting.params import PARAMS, TRAIN_INLINE_WORK, TRAIN_SECONDS_PER
 from rnn_core import counting, optim
 from ui import charts, work_queue
 from ui.i18n import catalog
-from ui.numbers import integer
+from ui.numbers import integer, num
 
 # Settings of section 4 (the data set, the start, the rate), at most 300 iterations: counting.fit, which each
 # example runs beside the engine, costs up to 0.6 ms an iteration on the largest generated set.
@@ -144,7 +144,7 @@ def test_a_long_run_waits_in_the_queue_then_the_page_draws_it():
     what = catalog("en")["counting.train_job"].format(iters=integer(3500), n=integer(500), length=integer(50))
     # Offered, not run: what it is and about how long it takes; nothing is queued until the student asks.
     seconds = lesson.training_work((v["n"], v["len"]), v["iters"]) * TRAIN_SECONDS_PER_UNIT
-    offer = catalog("en")["work.offer"].format(what=what, seconds=f"{seconds:.1f}")
+    offer = catalog("en")["work.offer"].format(what=what, seconds=num(seconds, 2))
     assert offer in [i.value for i in at.info]
     key = lesson._training_job_key(data, start, v["lr"], v["iters"])
     assert work_queue.work_queue()._find(key) is None

@@ -12,6 +12,7 @@ from apptest_helpers import assert_clean, by_key, open_app
 from lessons.optimizers import params as optimizer_params
 from lessons.optimizers import readings as optimizer_readings
 from ui.i18n import catalog
+from ui.numbers import num
 from ui.work_queue import Busy, Cancelled, WorkQueue, work_queue
 
 
@@ -179,7 +180,7 @@ def test_a_long_race_is_offered_runs_when_asked_and_appears_when_done():
     what = en["optimizers.race_job"].split("{")[0]
     offer = next(i.value for i in at.info if i.value.startswith(what))
     seconds = optimizer_readings.race_work(args) * optimizer_params.RACE_SECONDS_PER_UNIT
-    assert f"about {seconds:.1f} s" in offer
+    assert f"about {num(seconds, 2)} s" in offer
     assert offered(at, en) and en["work.why"] not in [c.value for c in at.caption]
     assert work_queue().waiting() == 0 and work_queue()._find(optimizer_readings._race_job_key(args)) is None
     assert not any(m.value.startswith(standings) for m in at.markdown)

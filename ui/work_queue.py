@@ -38,6 +38,7 @@ from typing import Any
 import streamlit as st
 
 from ui.i18n import t
+from ui.numbers import num
 
 CAPACITY = 8  # jobs waiting (the running one not counted)
 KEEP_RESULTS = 16  # finished jobs whose results are kept, most recent first
@@ -272,13 +273,18 @@ def on_demand(
     key: Hashable,
     run: Callable[[Job], Any],
     what: str,
-    seconds: float,
+    offer: str,
+    *,
+    button: str | None = None,
+    icon: str = ":material/hourglass_empty:",
     progress: Callable[[Job], str] | None = None,
     slot: str = "",
 ):
     """:func:`computed`, once the student asks: the result if this process has it (someone ran it), else, until
-    the student clicks the offer's button, None with the offer drawn (``what`` and about ``seconds`` of the
-    server's CPU); after the click, the waiting box. ``slot`` names the place on the page (one offer each)."""
+    the student clicks the offer's button (``button``, "Run it" by default), None with the ``offer`` drawn (what
+    the computation is and what it costs: :func:`offer_text`); after the click, the waiting box. ``slot`` names the
+    place on the page (one offer each; its button's key is ``work_run_<slot>``). Moving on to other settings
+    withdraws what the student asked for."""
     done = ready(key)
     if done is not None:
         return done
@@ -287,9 +293,9 @@ def on_demand(
         if asked is not None:  # moved on from what it asked for: no longer waits for it (it goes if nobody does)
             del _asked()[slot]
             work_queue().cancel(_session())
-        st.info(t("work.offer", what=what, seconds=f"{seconds:.1f}"), icon=":material/hourglass_empty:")
+        st.info(offer, icon=icon)
         st.button(
-            t("work.run"),
+            button or t("work.run"),
             key=f"work_run_{slot}",
             on_click=_ask,
             args=(slot, key),
@@ -298,6 +304,11 @@ def on_demand(
         )
         return None
     return computed(key, run, what, progress)
+
+
+def offer_text(what: str, seconds: float) -> str:
+    """The offer of a computation whose cost a page can estimate: what it is, and about how long it takes."""
+    return t("work.offer", what=what, seconds=num(seconds, 2))
 
 
 def _ask(slot: str, key: Hashable) -> None:

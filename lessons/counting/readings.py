@@ -114,7 +114,7 @@ def training_run(data: tuple, start: tuple, lr: float, iters: int) -> counting.T
     seconds = training_work(xy[0].shape, iters) * TRAIN_SECONDS_PER_UNIT
     engine = batched_runs.engine(batched_runs.counting_data(*data))  # in the trainer process, as the short runs
     job = lambda job: _train(xy, start, lr, iters, engine)  # noqa: E731
-    return work_queue.on_demand(key, job, what, seconds, slot="training")
+    return work_queue.on_demand(key, job, what, work_queue.offer_text(what, seconds), slot="training")
 
 
 def data_args(v: dict) -> tuple:

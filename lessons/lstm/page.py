@@ -141,13 +141,7 @@ def trained_pair(task: str, lag: int) -> dict | None:
     st.markdown(lesson.task_text(task, lag))
     pair = lesson.models_for(task, lag)
     if pair is None:
-        st.info(lesson.not_shipped(task, lag), icon=":material/model_training:")
-        asked = st.session_state.get(lesson.TRAIN_ASKED) == (task, lag)
-        if st.button(t("lstm.train_button", lag=integer(lag)), key="lstm_btn_train", type="primary", disabled=asked):
-            st.session_state[lesson.TRAIN_ASKED] = asked = (task, lag)
-        if not asked:
-            return None
-        pair = lesson.train_queued(task, lag)  # None while it waits or trains: the box says where it is
+        pair = lesson.train_queued(task, lag)  # None until asked for and trained: the offer or the box says where
         if pair is None:
             return None
     r1, r2, r3, r4 = st.columns(4)

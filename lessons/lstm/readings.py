@@ -26,7 +26,6 @@ from ui.numbers import integer, latex, num, percent
 PAGE = "lstm"
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "lstm"
 MAX_TRAINED = 8  # lags trained on request that the server keeps
-TRAIN_ASKED = "_lstm_train_asked"  # session state: the (task, lag) this student asked to train
 MAX_MB = lstm_weights.MAX_BYTES // (1024 * 1024)  # section 6: the largest weights file, in MB
 
 MODEL_NAMES = {"lstm": "lstm.model_lstm", "rnn": "lstm.model_rnn"}
@@ -146,9 +145,10 @@ def training_settings(task: str) -> dict:
 
 
 def train_queued(task: str, lag: int) -> dict | None:
-    """Both models trained at ``lag`` and kept for everyone: through the server's work queue (one training at a
-    time; a class asking for the same lag trains it once). None until they are done; meanwhile the waiting box,
-    with the student's place or the training's progress and a Cancel button, is drawn here."""
+    """Both models trained at ``lag`` and kept for everyone, on demand: through the server's work queue (one training
+    at a time; a class asking for the same lag trains it once). None until they are done; meanwhile the offer to
+    train them, or once asked the waiting box with the student's place or the training's progress and a Cancel
+    button, is drawn here."""
     store, how = trained_store(), training_settings(task)
     if (task, lag) in store["runs"]:
         return store["runs"][(task, lag)]
@@ -161,7 +161,16 @@ def train_queued(task: str, lag: int) -> dict | None:
     def run(job: work_queue.Job) -> dict:
         return _train_pair(store, how, task, lag, job)
 
-    return work_queue.computed(("lstm-train", task, lag), run, t("lstm.train_job", lag=integer(lag)), progress)
+    return work_queue.on_demand(
+        ("lstm-train", task, lag),
+        run,
+        t("lstm.train_job", lag=integer(lag)),
+        not_shipped(task, lag),
+        button=t("lstm.train_button", lag=integer(lag)),
+        icon=":material/model_training:",
+        progress=progress,
+        slot="lstm",
+    )
 
 
 def _train_pair(store: dict, how: dict, task: str, lag: int, job) -> dict:

@@ -265,7 +265,7 @@ def race_lanes(args: tuple, wait: bool = True) -> dict[str, race.Lane] | None:
     seconds = race_work(args) * RACE_SECONDS_PER_UNIT
     engine = batched(data)  # the trainer process: a long race takes the server's own core from no one
     job = lambda job: _race(xy, start, iters, entries, engine=engine)  # noqa: E731
-    return work_queue.on_demand(key, job, what, seconds, slot="race")
+    return work_queue.on_demand(key, job, what, work_queue.offer_text(what, seconds), slot="race")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
