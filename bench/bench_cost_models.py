@@ -15,14 +15,17 @@ diverge (they stop early), and otherwise should be within about a fifth.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
+from bench_race import fastest_cpu  # noqa: E402  (the best of a few tries, in CPU time)
+
 from lessons.counting import params as counting_params  # noqa: E402
+from lessons.counting import readings as counting_readings  # noqa: E402  (the pages' own cost models)
 from lessons.optimizers import params as optimizer_params  # noqa: E402
+from lessons.optimizers import readings as optimizer_readings  # noqa: E402
 from rnn_core import counting, race  # noqa: E402
 
 DATA = ((50, 10), (10, 5), (50, 50), (500, 10), (200, 30), (500, 50))  # (sequences, steps); (50, 10) is the book's
@@ -33,15 +36,6 @@ def data_set(n: int, length: int):
     return counting.book_dataset() if (n, length) == (50, 10) else counting.make_dataset(n, length, 1)
 
 
-def cpu(run) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(TRIES):
-        start = time.process_time()
-        result = run()
-        best = min(best, time.process_time() - start)
-    return best, result
-
-
 def race_rows() -> list[str]:
     p = optimizer_params
     values = {param.name: param.default for param in p.PARAMS}
@@ -50,11 +44,10 @@ def race_rows() -> list[str]:
     for n, length in DATA:
         iters = 5000 if n * length <= 500 else 2000
         X, targets = data_set(n, length)
-        seconds, lanes = cpu(
-            lambda X=X, targets=targets, iters=iters: race.race(X, targets, p.BOOK["start"], entries, iters)
+        seconds, lanes = fastest_cpu(
+            lambda X=X, targets=targets, iters=iters: race.race(X, targets, p.BOOK["start"], entries, iters), TRIES
         )
-        work = iters * len(entries) * (p.RACE_UPDATE_OVERHEAD + length * (p.RACE_STEP_OVERHEAD + n))
-        predicted = work * p.RACE_SECONDS_PER_UNIT
+        predicted = optimizer_readings.work_of_race((n, length), iters, len(entries)) * p.RACE_SECONDS_PER_UNIT
         updates = sum(len(lane.run.updates) for lane in lanes.values())
         rows.append(
             f"| race | {n} x {length} | {iters} | {updates} / {iters * len(entries)} | {seconds:.3f} | "
@@ -70,9 +63,10 @@ def training_rows() -> list[str]:
         iters = 5000
         X, targets = data_set(n, length)
         # From the optimum with a small rate: the run goes on for every update (the model's upper bound).
-        seconds, lane = cpu(lambda X=X, targets=targets: race.run_lane(X, targets, (1.0, 1.0), "sgd", iters, lr=1e-6))
-        work = iters * (p.TRAIN_STEP_OVERHEAD + length * (p.TRAIN_TIME_STEP_OVERHEAD + n))
-        predicted = work * p.TRAIN_SECONDS_PER_UNIT
+        seconds, lane = fastest_cpu(
+            lambda X=X, targets=targets: race.run_lane(X, targets, (1.0, 1.0), "sgd", iters, lr=1e-6), TRIES
+        )
+        predicted = counting_readings.training_work((n, length), iters) * p.TRAIN_SECONDS_PER_UNIT
         rows.append(
             f"| descent | {n} x {length} | {iters} | {len(lane.run.updates)} / {iters} | {seconds:.3f} | "
             f"{predicted:.3f} | {seconds / predicted:.2f} |"

@@ -238,11 +238,16 @@ def _race(xy: tuple, start: tuple, iters: int, entries: tuple, engine: Callable 
 
 
 def race_work(args: tuple) -> int:
-    """What a race costs (see RACE_STEP_OVERHEAD): updates × runners × (update overhead + steps × (step overhead
-    + sequences))."""
+    """What the page's race ``args`` costs at most (:func:`work_of_race`)."""
     data, _start, iters, entries = args
-    n, length = dataset(data)[0].shape
-    return iters * max(1, len(entries)) * (RACE_UPDATE_OVERHEAD + length * (RACE_STEP_OVERHEAD + n))
+    return work_of_race(dataset(data)[0].shape, iters, len(entries))
+
+
+def work_of_race(shape: tuple[int, int], iters: int, runners: int) -> int:
+    """What a race of ``runners`` on ``shape`` (sequences, steps) costs (see RACE_STEP_OVERHEAD): updates × runners ×
+    (update overhead + steps × (step overhead + sequences))."""
+    n, length = shape
+    return iters * max(1, runners) * (RACE_UPDATE_OVERHEAD + length * (RACE_STEP_OVERHEAD + n))
 
 
 def _race_job_key(args: tuple) -> tuple:
