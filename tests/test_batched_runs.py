@@ -219,21 +219,27 @@ def test_a_lone_session_trains_at_once_and_data_sets_do_not_mix():
     assert_runs_equal(lockstep.run(*other, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4}}), 50), outcomes[1], "other")
 
 
-def test_one_sessions_failing_run_reaches_that_session_only():
-    X, targets = BOOK
-    batches = batched_runs.Batches(SlowLockstep)
-    asks = [
-        (("book",), X, targets, lockstep.Group((-1.5, 2.0), {"bad": failing_stepper(5)}, 80))
-        if k == 3
-        else (("book",), X, targets, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80))
-        for k in range(8)
+def sessions_with_one_failing(count: int, bad: int) -> list[tuple]:
+    """``count`` sessions' asks of plain descent at their own rates, session ``bad``'s optimizer raising."""
+    return [
+        (("book",), *BOOK, lockstep.Group((-1.5, 2.0), {"bad": failing_stepper(5)}, 80))
+        if k == bad
+        else (("book",), *BOOK, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80))
+        for k in range(count)
     ]
-    outcomes, _order = ask_at_once(batches, asks)
-    assert isinstance(outcomes[3], ZeroDivisionError)
+
+
+def assert_only_the_failing_one_failed(outcomes: list, bad: int) -> None:
+    assert isinstance(outcomes[bad], ZeroDivisionError)
     for k, outcome in enumerate(outcomes):
-        if k != 3:
-            expected = lockstep.run(X, targets, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80)
+        if k != bad:
+            expected = lockstep.run(*BOOK, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80)
             assert_runs_equal(expected, outcome, f"session {k}")
+
+
+def test_one_sessions_failing_run_reaches_that_session_only():
+    outcomes, _order = ask_at_once(batched_runs.Batches(SlowLockstep), sessions_with_one_failing(8, 3))
+    assert_only_the_failing_one_failed(outcomes, 3)
 
 
 def test_data_that_cannot_be_trained_fails_its_sessions_and_the_trainer_goes_on():
@@ -359,19 +365,9 @@ def test_a_class_trained_in_the_child_process_gets_its_runs_bit_for_bit(child_ba
 
 
 def test_what_does_not_pickle_trains_in_the_server_and_fails_alone(child_batches):
-    X, targets = BOOK
-    asks = [
-        (("book",), X, targets, lockstep.Group((-1.5, 2.0), {"bad": failing_stepper(5)}, 80))
-        if k == 1
-        else (("book",), X, targets, lockstep.Group((-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80))
-        for k in range(4)
-    ]
-    outcomes, _order = ask_at_once(child_batches, asks)
-    assert isinstance(outcomes[1], ZeroDivisionError)
+    outcomes, _order = ask_at_once(child_batches, sessions_with_one_failing(4, 1))  # the failing one is a closure
+    assert_only_the_failing_one_failed(outcomes, 1)
     assert child_batches.local.groups == 1 and child_batches.sent == 3
-    for k in (0, 2, 3):
-        expected = lockstep.run(X, targets, (-1.5, 2.0), steppers_of({"sgd": {"lr": 5e-4 * (k + 1)}}), 80)
-        assert_runs_equal(expected, outcomes[k], f"session {k}")
 
 
 def test_a_killed_trainer_process_loses_no_run_and_is_started_again(child_batches):
