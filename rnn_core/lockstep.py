@@ -387,11 +387,6 @@ def _squares(values: np.ndarray) -> np.ndarray:
     return np.array(squared, dtype=np.float64).reshape(values.shape)
 
 
-def _signs(G: np.ndarray) -> np.ndarray:
-    """:func:`_sign` of every entry: +1.0, -1.0, and +0.0 for both zeros (np.sign keeps -0.0)."""
-    return np.where(G > 0, 1.0, np.where(G < 0, -1.0, 0.0))
-
-
 def _global_norms(G: np.ndarray) -> np.ndarray:
     """:func:`_global_norm` of each row of G (n, 2): (n,)."""
     largest = np.maximum(np.abs(G[:, 0]), np.abs(G[:, 1]))  # max() of two equal values: either, the same bits
@@ -640,10 +635,13 @@ class _Adam(_Rule):
 
 
 class _Rprop(_Rule):
-    """Rprop's three variants share the step size's adaptation; each subclass is one variant's step."""
+    """Rprop's three variants: each run's step through :data:`rnn_core.optim.RPROP_STEPS`, the very functions the
+    optimizer ``fit`` runs calls, on whole arrays (each run its own bounds: ±inf where it has none, which
+    ``np.maximum``/``np.minimum`` leave as no bound)."""
 
     names, widths = ("step", "prev_sign"), (2, 2)
     few = 12
+    step = staticmethod(optim.rprop_minus_step)
 
     def start(self, settings):
         n = len(settings)
@@ -651,54 +649,30 @@ class _Rprop(_Rule):
             "step": np.repeat(_column(settings, 0), 2, axis=1),
             "prev_sign": np.zeros((n, 2)),
             "prev_update": np.zeros((n, 2)),
-            "has_min": _column(settings, 1) != 0,
-            "has_max": _column(settings, 2) != 0,
-            "step_min": _column(settings, 3),
-            "step_max": _column(settings, 4),
+            "step_min": np.where(_column(settings, 1) != 0, _column(settings, 3), -np.inf),
+            "step_max": np.where(_column(settings, 2) != 0, _column(settings, 4), np.inf),
         }
 
-    def adapt(self, agreement: np.ndarray) -> np.ndarray:
-        """The closure's ``adapt`` (optim.adapt_step_size) of every step size, each run with its own bounds."""
+    def update(self, G, UW, i, hessian_of):
         state = self.state
-        d = state["step"] * np.where(agreement > 0, ETA_PLUS, np.where(agreement < 0, ETA_MINUS, 1.0))
-        d = np.where(state["has_min"] & ~(d >= state["step_min"]), state["step_min"], d)  # d if d >= min else min
-        return np.where(state["has_max"] & ~(d <= state["step_max"]), state["step_max"], d)
+        bounds, previous = (state["step_min"], state["step_max"]), state["prev_update"]
+        update, d, sign = self.step(G, state["prev_sign"], state["step"], ETA_PLUS, ETA_MINUS, bounds, previous)
+        state["step"], state["prev_sign"], state["prev_update"] = d, sign, update
+        self.record(i, d, sign, *((update,) if "prev_update" in self.names else ()))
+        return update, None, ()
 
 
 class _RpropMinus(_Rprop):
-    def update(self, G, UW, i, hessian_of):
-        sign = _signs(G)
-        d = self.adapt(np.where(sign == self.state["prev_sign"], 1.0, -1.0))
-        self.state["step"], self.state["prev_sign"] = d, sign
-        self.record(i, d, sign)
-        return -sign * d, None, ()
+    pass
 
 
 class _RpropPlus(_Rprop):
     names, widths = ("step", "prev_sign", "prev_update"), (2, 2, 2)
-
-    def update(self, G, UW, i, hessian_of):
-        state = self.state
-        sign = _signs(G)
-        agreement = sign * state["prev_sign"]
-        d = self.adapt(agreement)
-        flipped = agreement < 0  # backtrack: undo the previous step, forget the sign
-        update = np.where(flipped, -state["prev_update"], -sign * d)
-        sign = np.where(flipped, 0.0, sign)
-        state["step"], state["prev_sign"], state["prev_update"] = d, sign, update
-        self.record(i, d, sign, update)
-        return update, None, ()
+    step = staticmethod(optim.rprop_plus_step)
 
 
 class _IRpropMinus(_Rprop):
-    def update(self, G, UW, i, hessian_of):
-        sign = _signs(G)
-        agreement = sign * self.state["prev_sign"]
-        d = self.adapt(agreement)
-        sign = np.where(agreement < 0, 0.0, sign)  # a flip: no step, no sign
-        self.state["step"], self.state["prev_sign"] = d, sign
-        self.record(i, d, sign)
-        return -sign * d, None, ()
+    step = staticmethod(optim.irprop_minus_step)
 
 
 _RPROP_RULES = {"rprop-": _RpropMinus, "rprop+": _RpropPlus, "irprop-": _IRpropMinus}

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from test_batched_runs import failing_stepper
 from test_fit_many import assert_bits, assert_same
 
-from rnn_core import counting, lockstep, race
+from rnn_core import counting, lockstep, optim, race
 
 BOOK = counting.book_dataset()
 
@@ -65,10 +65,13 @@ def test_squares_are_the_scalar_squares(values):
 
 
 @given(st.lists(st.tuples(FLOATS, FLOATS), min_size=1, max_size=20))
-def test_signs_and_norms_are_the_scalar_ones(rows):
+def test_norms_are_the_optimizers_own(rows):
+    """Each row's norm as fit's clipping takes it: optim.global_norm on the gradient dict (U and W as numpy
+    scalars), the scalar closures' helper too."""
     G = np.array(rows, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        assert same_bits(lockstep._signs(G), [[lockstep._sign(g) for g in row] for row in rows])
+        fits = [float(optim.global_norm({"U": np.float64(u), "W": np.float64(w)})) for u, w in rows]
+        assert same_bits(lockstep._global_norms(G), fits)
         assert same_bits(lockstep._global_norms(G), [lockstep._global_norm(*row) for row in rows])
 
 
