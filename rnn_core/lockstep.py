@@ -1068,7 +1068,8 @@ class Lockstep:
         self.i = None  # each run's iteration, made when asked (_iterations): closures do not need it
         at = self.origin + self.clock
         ended: set[int] = set()
-        if self.clock == self.soonest or self.any_goal or not _finite(c, grads):
+        # Only a step where some run ends writes what those runs read (a goal that no run reached ends none).
+        if self.clock == self.soonest or not _finite(c, grads) or (self.any_goal and self._goal_reached(c, G)):
             self._iterations()
             self._write()
             self.rows.data[at, :5] = np.concatenate((UW, c[:, None], G), axis=1)  # what the runs that end read
@@ -1086,6 +1087,10 @@ class Lockstep:
         if self.i is None:
             self.i = self.clock - self.since
         return self.i
+
+    def _goal_reached(self, c: np.ndarray, G: np.ndarray) -> bool:
+        """Whether a run with a goal is at it in this step (a finite gradient, its cost at most its goal)."""
+        return bool(((c <= self.goal) & np.isfinite(G[:, 0]) & np.isfinite(G[:, 1])).any())
 
     def _ends(self, c: np.ndarray, G: np.ndarray, ended: set) -> np.ndarray | None:
         """The runs whose evaluation is their last (their last iteration, their group's goal reached, an overflow)
