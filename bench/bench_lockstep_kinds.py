@@ -51,7 +51,7 @@ def per_step(runner: str, settings: dict, n: int, few: int, steps: int, repeats:
     with rules_from(few):
         for _ in range(repeats):
             together = lockstep.Lockstep(X, targets)
-            together.add(lockstep.Group((1.0, 1.0), {k: race.stepper(runner, **settings) for k in range(n)}, 10**6))
+            together.add(lockstep.Group((1.0, 1.0), {k: race.stepper(runner, **settings) for k in range(n)}, steps + 1))
             together.step()  # the runs placed, the buffers made
             start = time.process_time()
             for _ in range(steps):

@@ -921,9 +921,10 @@ class _Joining:
         self.group, self.name, self.n_iter, self.goal = group, name, n_iter, goal
         if isinstance(stepper, Stepper):
             self.rule, self.settings, self.closure = stepper.rule, stepper.settings, stepper.closure
-        else:  # a (step, names) pair, called as it is
+        else:  # a (step, names) pair, called as it is; a malformed one fails its own group's add, not a step
             step, names = stepper
-            self.rule, self.settings, self.closure = None, None, lambda: (step, tuple(names))
+            names = tuple(names)
+            self.rule, self.settings, self.closure = None, None, lambda: (step, names)
         self.start = (float(start[0]), float(start[1]))
 
 

@@ -28,16 +28,14 @@ from multiprocessing.connection import Connection
 from rnn_core import lockstep
 
 
-def serve(conn: Connection, make=lockstep.Lockstep) -> None:
+def serve(conn: Connection) -> None:
     """Train what ``conn`` sends until it closes (see the module's docstring)."""
     stepping: dict[Hashable, tuple] = {}  # key -> (Lockstep, {group id: request id})
     while True:
         try:
             # Block while idle; between steps, only take what has already arrived.
             while not stepping or conn.poll(0):
-                _take(conn.recv(), stepping, conn, make)
-                if stepping and not conn.poll(0):
-                    break
+                _take(conn.recv(), stepping, conn)
         except (EOFError, OSError):
             return
         for key in list(stepping):
@@ -55,11 +53,11 @@ def serve(conn: Connection, make=lockstep.Lockstep) -> None:
                 del stepping[key]
 
 
-def _take(message: tuple, stepping: dict, conn: Connection, make) -> None:
+def _take(message: tuple, stepping: dict, conn: Connection) -> None:
     _kind, request, key, X, targets, group = message
     try:
         if key not in stepping:
-            stepping[key] = (make(X, targets), {})
+            stepping[key] = (lockstep.Lockstep(X, targets), {})
         together, waiting = stepping[key]
         waiting[together.add(group)] = request
     except Exception as error:  # e.g. data the Lockstep cannot take: that request's error

@@ -355,16 +355,47 @@ def test_a_class_of_races_trained_together_is_fit_run_by_run():
             assert_bits(expected.series, series, f"student {k} {runner} series")
 
 
+@pytest.mark.parametrize("start", [(1e-300, 1e20), (1e-250, 1e25)])
+def test_newtons_array_rule_ends_a_run_whose_hessian_overflows_as_fit_does(start):
+    """Newton's runs on the array rule, placed after another kind's runs (their rows are not the first), one from a
+    start where the Hessian overflows: it ends where fit's does (reason "hessian"), with the same records, while
+    the other runs go on."""
+    X, targets = BOOK
+    entries = {"momentum": {"lr": 1e-9, "mu": 0.9}, "newton": {"damping": 10.0}}
+    together, sizes, update = lockstep.Lockstep(X, targets), [], lockstep._Newton.update
+
+    def counted(rule, G, *args):
+        sizes.append(len(G))
+        return update(rule, G, *args)
+
+    with rules_from(1), mock.patch.object(lockstep._Newton, "update", counted):
+        ids = [
+            together.add(lockstep.Group(where, {r: race.stepper(r, **e) for r, e in entries.items()}, 40))
+            for where in ((-1.5, 2.0), start)
+        ]
+        results = {}
+        while not together.idle:
+            results.update(together.step())
+    assert sizes[0] == 2 and set(sizes[1:]) == {1}  # both on the array rule; the overflowing one ended at once
+    for g, where in zip(ids, ((-1.5, 2.0), start), strict=True):
+        for runner, entry in entries.items():
+            expected = race.lane_of(runner, counting.fit(X, targets, where, race.make_optimizer(runner, **entry), 40))
+            run, series = results[g][runner]
+            assert_same(expected.run, run, f"{where} {runner}")
+            assert_bits(expected.series, series, f"{where} {runner} series")
+    assert results[ids[1]]["newton"][0].reason == "hessian"
+
+
 @given(runner_settings=stepper_settings())
 def test_a_stepper_pickles_as_the_settings_it_was_made_from(runner_settings):
-    """What a trainer in another process gets (rnn_core.lockstep_process): the same rule and settings, a closure of
-    its own, and so the same run."""
+    """What a trainer in another process gets (rnn_core.lockstep_process): the same rule and settings, and so
+    counting.fit's run."""
     runner, entry = runner_settings
     made = race.stepper(runner, **entry)
     sent = pickle.loads(pickle.dumps(made))
-    assert (sent.rule, sent.settings) == (made.rule, made.settings) and sent.closure is not made.closure
-    for stepper in (made, sent):
-        assert pickle.loads(pickle.dumps(stepper)).settings == made.settings  # and again
-    alone = lockstep.run(*BOOK, (-1.5, 2.0), {runner: made}, 20)
-    assert_bits(alone[runner][1], lockstep.run(*BOOK, (-1.5, 2.0), {runner: sent}, 20)[runner][1], runner)
-    assert_same(alone[runner][0], lockstep.run(*BOOK, (-1.5, 2.0), {runner: sent}, 20)[runner][0], runner)
+    assert (sent.rule, sent.settings) == (made.rule, made.settings)
+    assert pickle.loads(pickle.dumps(sent)).settings == made.settings  # and again
+    expected = race.lane_of(runner, counting.fit(*BOOK, (-1.5, 2.0), race.make_optimizer(runner, **entry), 20))
+    run, series = lockstep.run(*BOOK, (-1.5, 2.0), {runner: sent}, 20)[runner]
+    assert_same(expected.run, run, runner)
+    assert_bits(expected.series, series, runner)
