@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,14 +205,15 @@ def _bounded(method):
 
     @functools.wraps(method)
     def call(self, *args, **kwargs):
-        if self._workers is None:
-            return method(self, *args, **kwargs)
-        future = self._workers.submit(method, self, *args, **kwargs)
-        try:
-            return future.result(timeout=self.call_timeout_s)
-        except FutureTimeout as err:
-            future.cancel()  # not started yet: it never will be
-            raise StoreUnavailable(f"no answer from the database within {self.call_timeout_s:g} s") from err
+        with self.waiting():  # the caller waits on the database: the app lets another session run meanwhile
+            if self._workers is None:
+                return method(self, *args, **kwargs)
+            future = self._workers.submit(method, self, *args, **kwargs)
+            try:
+                return future.result(timeout=self.call_timeout_s)
+            except FutureTimeout as err:
+                future.cancel()  # not started yet: it never will be
+                raise StoreUnavailable(f"no answer from the database within {self.call_timeout_s:g} s") from err
 
     return call
 
@@ -232,6 +233,8 @@ class ClassStore:
             :func:`_bounded`); None waits as long as the timeouts above allow.
         guess_limit: failed look-ups per client address, shared by every session of the process (default:
             :meth:`AddressLimit.from_env`).
+        waiting: a context manager each call runs in while its caller waits on the database (the app's
+            ``ui.script_gate.aside``, so that the server runs another student's script meanwhile).
     """
 
     def __init__(
@@ -247,6 +250,7 @@ class ClassStore:
         call_timeout_s: float | None = 4.0,
         migrations: Sequence[Callable[[Connection], None]] = MIGRATIONS,
         guess_limit: AddressLimit | None = None,
+        waiting: Callable[[], AbstractContextManager] = nullcontext,
     ):
         self.url = make_url(url)
         self.class_days = class_days
@@ -254,6 +258,7 @@ class ClassStore:
         self.migrations = tuple(migrations)
         self.engine = _engine(self.url, busy_timeout_ms, connect_timeout_s, statement_timeout_ms, pool_timeout_s)
         self.call_timeout_s = call_timeout_s
+        self.waiting = waiting
         bounded = self.url.get_backend_name() != "sqlite" and call_timeout_s is not None
         self._workers = ThreadPoolExecutor(POOL_SIZE + POOL_OVERFLOW, "class-store") if bounded else None
         self._schema_ready = False  # set once per process, after the first successful migration

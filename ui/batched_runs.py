@@ -40,6 +40,7 @@ import numpy as np
 import streamlit as st
 
 from rnn_core import lockstep
+from ui import script_gate
 
 QUIET_SECONDS = 30.0  # the trainer's thread ends after this long without a run (the next run starts another)
 RESTART_SECONDS = 10.0  # a trainer process that died is started again after this long (runs train here meanwhile)
@@ -86,7 +87,8 @@ class Batches:
             self._arrived.append(request)
             self.groups += 1
             self._ready.notify()
-        request.event.wait()
+        with script_gate.aside():  # another session's script runs meanwhile
+            request.event.wait()
         if request.error is not None:
             raise request.error
         return request.result
@@ -180,7 +182,8 @@ class ProcessBatches:
                     pass
         if conn is None:
             return self.local.run(key, X, targets, group)
-        request.event.wait()
+        with script_gate.aside():  # another session's script runs meanwhile
+            request.event.wait()
         if request.error is _CHILD_DIED:  # trained here instead, from the start
             return self.local.run(key, X, targets, group)
         if request.error is not None:

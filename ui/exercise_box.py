@@ -36,7 +36,7 @@ from classroom.store import (
     new_token,
 )
 from rnn_core import exercise
-from ui import numbers, registry, shortlinks, urlstate
+from ui import numbers, registry, script_gate, shortlinks, urlstate
 from ui.i18n import current_language, t, verbatim
 
 TRIES_BEFORE_ANSWER = 2
@@ -50,7 +50,7 @@ RATE_LIMIT = "_class.rate"
 # --- the class store, one per process ---------------------------------------------------------------------
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _store(url: str, class_days: float) -> ClassStore:
-    store = ClassStore(url, class_days=class_days)
+    store = ClassStore(url, class_days=class_days, waiting=script_gate.aside)
     try:
         store.ensure_schema()  # on start: create or migrate, drop expired classes
     except StoreUnavailable:

@@ -8,6 +8,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from ui import script_gate
+
 
 class SharedLRU:
     def __init__(self, size: int):
@@ -26,7 +28,10 @@ class SharedLRU:
             return value
         with self._lock:
             making = self._making.setdefault(key, threading.Lock())
-        with making:
+        if not making.acquire(blocking=False):  # another session is making it: let a third run meanwhile
+            with script_gate.aside():
+                making.acquire()
+        try:
             value = self.get(key)
             if value is None:
                 try:
@@ -37,6 +42,8 @@ class SharedLRU:
                     with self._lock:
                         if self._making.get(key) is making:
                             del self._making[key]
+        finally:
+            making.release()
         return value
 
     def get(self, key: Hashable, default: Any = None) -> Any:

@@ -1,4 +1,4 @@
-"""Five measured fixes to Streamlit's per-call overhead, applied once per process (``import ui`` applies them).
+"""Six measured fixes to Streamlit's per-call overhead, applied once per process (``import ui`` applies them).
 
 1. Remembered signatures.
 
@@ -37,6 +37,11 @@ which takes the process's one configuration lock: forty script threads queue on 
 CPU for forty students opening the optimizers lesson at once (py-spy ``--gil``). :class:`UnlockedConfig` reads the
 same option objects without the lock (a dict look-up, atomic under the GIL; parsing the configuration replaces
 the whole dict, which it then reads).
+
+6. Script runs take turns. Streamlit starts every session's run at once, in its own thread: forty students moving
+a slider together ran forty threads under one interpreter lock, each answered only at the end of the wave, and
+the switching cost a quarter more CPU per move. :func:`gated` runs each script (a page's run or a fragment's)
+inside :mod:`ui.script_gate`'s turnstile, two at a time in arrival order (``RNNLAB_SCRIPT_GATE``).
 """
 
 from __future__ import annotations
@@ -54,7 +59,10 @@ from streamlit.elements.lib import utils as element_utils
 from streamlit.elements.widgets import number_input, radio, selectbox, text_widgets
 from streamlit.runtime import forward_msg_cache
 from streamlit.runtime.app_session import AppSession
+from streamlit.runtime.scriptrunner import script_runner
 from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
+
+from ui import script_gate
 
 REMEMBERED = 1024  # functions: every cached function and element of the app is well under this
 
@@ -271,6 +279,18 @@ def option(key: str) -> Any:
 CONFIG_READERS = (forward_msg_cache, element_utils)
 
 
+def gated(original: Callable[..., Any], gate) -> Callable[..., Any]:
+    """``exec_func_with_error_handling`` (which runs a script's code, with its callbacks) inside ``gate``."""
+
+    @functools.wraps(original)
+    def exec_func_with_error_handling(*args, **kwargs):
+        with gate.admitted():
+            return original(*args, **kwargs)
+
+    exec_func_with_error_handling.original = original
+    return exec_func_with_error_handling
+
+
 def apply() -> None:
     """Install the fixes once (importing ui twice, or a test that calls this again, changes nothing)."""
     if not hasattr(type_util.get_func_parameters, "original"):
@@ -287,3 +307,8 @@ def apply() -> None:
     if _batchable() and not hasattr(AppSession._on_scriptrunner_event, "original"):
         # Sessions connect this method to their ScriptRunner when a run starts, so runs from now on use it.
         AppSession._on_scriptrunner_event = batched_events(AppSession._on_scriptrunner_event)
+    if script_gate.GATE is not None and not hasattr(script_runner.exec_func_with_error_handling, "original"):
+        # ScriptRunner._run_script reads this name from its module at each run.
+        script_runner.exec_func_with_error_handling = gated(
+            script_runner.exec_func_with_error_handling, script_gate.GATE
+        )

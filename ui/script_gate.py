@@ -1,0 +1,120 @@
+"""A turnstile for the server's script runs: at most ``width`` sessions run their script at once, the others wait
+their turn in the order they arrived.
+
+Why: every session's script is a thread of the one server process, and they share one interpreter lock. Forty
+students moving a slider at the same moment started forty threads that each ran a fortieth of the time: all forty
+answers came at the end of the wave, and the switching between forty threads cost the server a quarter more CPU
+per move (`python3 bench/classroom.py`, py-spy; see the README's "Speed" section). With two at a time the first
+answers arrive after one move's time, the median halves, and the last one comes sooner because less is wasted.
+
+A run that waits on work done outside its thread (the trainer's runs, a chart another session is building, the
+class database) steps aside (:meth:`ScriptGate.aside`) so that another script runs meanwhile; it comes back ahead of
+the sessions that have not started. No session waits forever: after ``patience`` seconds a run goes in anyway, so
+a stuck run (a database that does not answer) slows the class but never stops it.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+WIDTH_ENV = "RNNLAB_SCRIPT_GATE"  # how many scripts run at once; 0: no gate
+DEFAULT_WIDTH = 2  # measured on 2 cores: 1 lets the trainer's waits idle the server, 4 thrashes again
+PATIENCE_SECONDS = 10.0
+
+
+class ScriptGate:
+    """``width`` places, handed over in order: first to runs coming back from :meth:`aside`, then to new runs."""
+
+    def __init__(self, width: int, patience: float = PATIENCE_SECONDS):
+        if width < 1:
+            raise ValueError("a gate needs at least one place")
+        self.width, self.patience = width, patience
+        self._lock = threading.Lock()
+        self._free = width
+        self._returning: collections.deque[threading.Event] = collections.deque()
+        self._arriving: collections.deque[threading.Event] = collections.deque()
+        self._thread = threading.local()  # per thread: inside the gate, and whether it holds a place
+        self.waited_out = 0  # runs that went in after ``patience`` without a place (for tests and benches)
+
+    def _take(self, queue: collections.deque) -> bool:
+        """Wait for a place (True), or for ``patience`` (False: go in without one)."""
+        with self._lock:
+            ahead = self._returning if queue is self._returning else (*self._returning, *self._arriving)
+            if self._free and not ahead:
+                self._free -= 1
+                return True
+            turn = threading.Event()
+            queue.append(turn)
+        if turn.wait(self.patience):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over between the timeout and this lock
+                return True
+            queue.remove(turn)
+            self.waited_out += 1
+            return False
+
+    def _give(self) -> None:
+        """Hand the place to the next run waiting, or free it."""
+        with self._lock:
+            for queue in (self._returning, self._arriving):
+                if queue:
+                    queue.popleft().set()
+                    return
+            self._free += 1
+
+    @contextmanager
+    def admitted(self) -> Iterator[None]:
+        """Run the body in a place of its own (a run already inside, such as a fragment called by the page, keeps its
+        own place)."""
+        here = self._thread
+        if getattr(here, "inside", False):
+            yield
+            return
+        here.inside, here.holds = True, self._take(self._arriving)
+        try:
+            yield
+        finally:
+            here.inside = False
+            if here.holds:
+                here.holds = False
+                self._give()
+
+    @contextmanager
+    def aside(self) -> Iterator[None]:
+        """Give this run's place to another while the body waits on something outside this thread; take a place
+        again, ahead of new runs, after it."""
+        here = self._thread
+        if not getattr(here, "holds", False):
+            yield
+            return
+        here.holds = False
+        self._give()
+        try:
+            yield
+        finally:
+            here.holds = self._take(self._returning)
+
+
+def width_from_env() -> int:
+    """``RNNLAB_SCRIPT_GATE``: a whole number of places, 0 for none; anything else gives the default."""
+    raw = os.environ.get(WIDTH_ENV, "").strip()
+    return int(raw) if raw.isdigit() else DEFAULT_WIDTH
+
+
+# The process's one gate (a lock, not state: it holds no session's data), None with RNNLAB_SCRIPT_GATE=0.
+GATE: ScriptGate | None = ScriptGate(width_from_env()) if width_from_env() > 0 else None
+
+
+@contextmanager
+def aside() -> Iterator[None]:
+    """:meth:`ScriptGate.aside` of the process's gate (nothing without one)."""
+    if GATE is None:
+        yield
+    else:
+        with GATE.aside():
+            yield
