@@ -115,6 +115,41 @@ def test_aside_lets_another_run_and_comes_back_before_new_runs():
     assert gate._free == 1
 
 
+def test_a_run_stopped_by_a_newer_move_does_not_queue_again_behind_newcomers():
+    gate = script_gate.ScriptGate(1)
+    runs = Runs(gate)
+    runs.start("holder")
+    wait_until(lambda: runs.order == ["holder"])
+    runs.start("newcomer")
+    wait_until(lambda: runs.waiting() == 1)
+
+    def moved_again():  # a student's run, stopped at its first element by the student's next move
+        gate.stopped_for_rerun()
+        with gate.admitted():
+            with runs.lock:
+                runs.order.append("rerun")
+
+    rerun = threading.Thread(target=moved_again, daemon=True)
+    rerun.start()
+    wait_until(lambda: runs.waiting() == 2)
+    runs.release["holder"].set()
+    rerun.join(5)
+    runs.finish()
+    assert runs.order == ["holder", "rerun", "newcomer"]
+
+
+def test_streamlit_marks_a_run_stopped_for_a_rerun():
+    gate = script_gate.ScriptGate(1)
+    outcomes = iter([(None, False, object(), True, None), (None, True, None, False, None)])
+    run = streamlit_shims.gated(lambda *args: next(outcomes), gate)
+    run()
+    assert gate._thread.again  # the next run of this thread goes first
+    with gate.admitted():
+        assert not gate._thread.again
+    run()
+    assert not gate._thread.again
+
+
 def test_aside_outside_the_gate_does_nothing():
     gate = script_gate.ScriptGate(1)
     with gate.aside():  # a thread that is no script run (the trainer, the class recorder)

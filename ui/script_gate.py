@@ -70,12 +70,13 @@ class ScriptGate:
     @contextmanager
     def admitted(self) -> Iterator[None]:
         """Run the body in a place of its own (a run already inside, such as a fragment called by the page, keeps its
-        own place)."""
+        own place). A run that follows one stopped for a rerun (:meth:`stopped_for_rerun`) goes first."""
         here = self._thread
         if getattr(here, "inside", False):
             yield
             return
-        here.inside, here.holds = True, self._take(self._arriving)
+        again, here.again = getattr(here, "again", False), False
+        here.inside, here.holds = True, self._take(self._returning if again else self._arriving)
         try:
             yield
         finally:
@@ -83,6 +84,11 @@ class ScriptGate:
             if here.holds:
                 here.holds = False
                 self._give()
+
+    def stopped_for_rerun(self) -> None:
+        """This thread's run was stopped because its student moved again: the run that follows does not queue a
+        second time behind those who arrived meanwhile."""
+        self._thread.again = True
 
     @contextmanager
     def aside(self) -> Iterator[None]:

@@ -285,7 +285,10 @@ def gated(original: Callable[..., Any], gate) -> Callable[..., Any]:
     @functools.wraps(original)
     def exec_func_with_error_handling(*args, **kwargs):
         with gate.admitted():
-            return original(*args, **kwargs)
+            outcome = original(*args, **kwargs)
+        if outcome[2] is not None:  # (result, ran without errors, rerun data, ...): stopped by a newer move
+            gate.stopped_for_rerun()
+        return outcome
 
     exec_func_with_error_handling.original = original
     return exec_func_with_error_handling
