@@ -179,7 +179,7 @@ def test_a_stuck_run_delays_the_next_by_its_patience_only():
 
 
 def test_width_from_the_environment(monkeypatch):
-    for raw, width in (("3", 3), ("0", 0), ("", script_gate.DEFAULT_WIDTH), ("two", script_gate.DEFAULT_WIDTH)):
+    for raw, width in (("3", 3), ("0", 0), ("", script_gate.USUAL_WIDTH), ("two", script_gate.USUAL_WIDTH)):
         monkeypatch.setenv(script_gate.WIDTH_ENV, raw)
         assert script_gate.width_from_env() == width
     with pytest.raises(ValueError):

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 WIDTH_ENV = "RNNLAB_SCRIPT_GATE"  # how many scripts run at once; 0: no gate
-DEFAULT_WIDTH = 2  # measured on 2 cores: 1 lets the trainer's waits idle the server, 4 thrashes again
+USUAL_WIDTH = 2  # measured on 2 cores: 1 lets the trainer's waits idle the server, 4 thrashes again
 PATIENCE_SECONDS = 10.0
 
 
@@ -109,7 +109,7 @@ class ScriptGate:
 def width_from_env() -> int:
     """``RNNLAB_SCRIPT_GATE``: a whole number of places, 0 for none; anything else gives the default."""
     raw = os.environ.get(WIDTH_ENV, "").strip()
-    return int(raw) if raw.isdigit() else DEFAULT_WIDTH
+    return int(raw) if raw.isdigit() else USUAL_WIDTH
 
 
 # The process's one gate (a lock, not state: it holds no session's data), None with RNNLAB_SCRIPT_GATE=0.
