@@ -313,3 +313,49 @@ def test_a_run_waiting_on_the_class_database_steps_aside(tmp_path):
         assert waits_aside_while(block)
     finally:
         store.dispose()
+
+
+def test_a_run_waiting_for_a_cached_value_another_session_computes_steps_aside():
+    """The first view of a class: one session computes a cached value (and steps aside while the trainer works),
+    the others call the same cached function. Those waiting on it must not hold the places the first one needs to
+    finish: with one place, it finishes at once, not after the gate's patience."""
+    import streamlit as st
+
+    computing, trainer = threading.Event(), threading.Event()
+
+    @st.cache_resource(show_spinner=False)
+    def cached(key: str) -> str:
+        computing.set()
+        with script_gate.aside():  # the trainer's answer, say
+            trainer.wait(10)
+        return "value of " + key
+
+    gate = script_gate.ScriptGate(1, patience=30)
+    answers = []
+
+    def first():
+        with gate.admitted():
+            answers.append(cached("x"))
+
+    def second():
+        computing.wait(5)
+        with gate.admitted():  # gets the place the first gave away, then waits on the same value
+            answers.append(cached("x"))
+
+    original = script_gate.GATE
+    script_gate.GATE = gate
+    try:
+        threads = [threading.Thread(target=f, daemon=True) for f in (first, second)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        threading.Timer(1.0, trainer.set).start()
+        for thread in threads:
+            thread.join(40)
+        took = time.monotonic() - started
+    finally:
+        script_gate.GATE = original
+        cached.clear()
+    assert answers == ["value of x"] * 2
+    assert took < 5, took  # not the gate's patience
+    assert gate.waited_out == 0

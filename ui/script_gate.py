@@ -7,10 +7,10 @@ answers came at the end of the wave, and the switching between forty threads cos
 per move (`python3 bench/classroom.py`, py-spy; see the README's "Speed" section). With two at a time the first
 answers arrive after one move's time, the median halves, and the last one comes sooner because less is wasted.
 
-A run that waits on work done outside its thread (the trainer's runs, a chart another session is building, the
-class database) steps aside (:meth:`ScriptGate.aside`) so that another script runs meanwhile; it comes back ahead of
-the sessions that have not started. No session waits forever: after ``patience`` seconds a run goes in anyway, so
-a stuck run (a database that does not answer) slows the class but never stops it.
+A run that waits on work done outside its thread (the trainer's runs, a chart or cached value another session is
+computing, the class database) steps aside (:meth:`ScriptGate.aside`) so that another script runs meanwhile; it
+comes back ahead of the sessions that have not started. No session waits forever: after ``patience`` seconds a
+run goes in anyway, so a stuck run (a database that does not answer) slows the class but never stops it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 WIDTH_ENV = "RNNLAB_SCRIPT_GATE"  # how many scripts run at once; 0: no gate
-USUAL_WIDTH = 2  # measured on 2 cores: 1 lets the trainer's waits idle the server, 4 thrashes again
+# Two places on 2 cores. One place measured a little faster (forty optimizers moves at once: p95 1.6-2.3 s against
+# 2.3-2.5 s), but then a single wait nobody stepped aside for would hold up the whole class for ``patience``.
+USUAL_WIDTH = 2
 PATIENCE_SECONDS = 10.0
 
 

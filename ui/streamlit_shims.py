@@ -41,11 +41,13 @@ the whole dict, which it then reads).
 6. Script runs take turns. Streamlit starts every session's run at once, in its own thread: forty students moving
 a slider together ran forty threads under one interpreter lock, each answered only at the end of the wave, and
 the switching cost a quarter more CPU per move. :func:`gated` runs each script (a page's run or a fragment's)
-inside :mod:`ui.script_gate`'s turnstile, two at a time in arrival order (``RNNLAB_SCRIPT_GATE``).
+inside :mod:`ui.script_gate`'s turnstile, two at a time in arrival order (``RNNLAB_SCRIPT_GATE``); a run waiting for
+a value another session's cached function is computing waits outside it (:func:`held_aside`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import inspect
@@ -59,6 +61,7 @@ from streamlit.elements.lib import utils as element_utils
 from streamlit.elements.widgets import number_input, radio, selectbox, text_widgets
 from streamlit.runtime import forward_msg_cache
 from streamlit.runtime.app_session import AppSession
+from streamlit.runtime.caching import cache_utils
 from streamlit.runtime.scriptrunner import script_runner
 from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 
@@ -294,6 +297,25 @@ def gated(original: Callable[..., Any], gate) -> Callable[..., Any]:
     return exec_func_with_error_handling
 
 
+def held_aside(original: Callable[[threading.Lock], Any]) -> Callable[[threading.Lock], Any]:
+    """Streamlit's ``_hold_compute_lock`` (a cached function's per-value lock), waiting outside the script gate
+    while another session computes the value: that session may have stepped aside itself (for the trainer) and
+    needs a place back to finish, which the sessions waiting on its value would otherwise hold."""
+
+    @contextlib.contextmanager
+    def _hold_compute_lock(lock: threading.Lock):
+        with contextlib.ExitStack() as held:
+            if lock.locked():  # computed by another session now: wait for it aside
+                with script_gate.aside():
+                    held.enter_context(original(lock))
+            else:
+                held.enter_context(original(lock))
+            yield
+
+    _hold_compute_lock.original = original
+    return _hold_compute_lock
+
+
 def apply() -> None:
     """Install the fixes once (importing ui twice, or a test that calls this again, changes nothing)."""
     if not hasattr(type_util.get_func_parameters, "original"):
@@ -315,3 +337,5 @@ def apply() -> None:
         script_runner.exec_func_with_error_handling = gated(
             script_runner.exec_func_with_error_handling, script_gate.GATE
         )
+    if script_gate.GATE is not None and not hasattr(cache_utils._hold_compute_lock, "original"):
+        cache_utils._hold_compute_lock = held_aside(cache_utils._hold_compute_lock)
