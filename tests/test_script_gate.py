@@ -157,7 +157,7 @@ def test_aside_outside_the_gate_does_nothing():
     assert gate._free == 1
 
 
-def test_a_stuck_run_delays_the_next_by_its_patience_only():
+def test_a_stuck_run_delays_the_next_by_its_patience_only(caplog):
     gate = script_gate.ScriptGate(1, patience=0.2)
     stuck = threading.Event()
 
@@ -173,6 +173,7 @@ def test_a_stuck_run_delays_the_next_by_its_patience_only():
         waited = time.monotonic() - started
     assert 0.2 <= waited < 2
     assert gate.waited_out == 1
+    assert "went in without one" in caplog.text  # the operator is told
     stuck.set()
     holder.join(5)
     assert gate._free == 1  # the run that went in without a place gave none back

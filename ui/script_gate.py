@@ -16,6 +16,7 @@ run goes in anyway, so a stuck run (a database that does not answer) slows the c
 from __future__ import annotations
 
 import collections
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ WIDTH_ENV = "RNNLAB_SCRIPT_GATE"  # how many scripts run at once; 0: no gate
 # 2.3-2.5 s), but then a single wait nobody stepped aside for would hold up the whole class for ``patience``.
 USUAL_WIDTH = 2
 PATIENCE_SECONDS = 10.0
+_LOGGER = logging.getLogger(__name__)
 
 
 class ScriptGate:
@@ -58,7 +60,12 @@ class ScriptGate:
                 return True
             queue.remove(turn)
             self.waited_out += 1
-            return False
+        # Every place has been held this long: a run waits on something it did not step aside for. Said in the
+        # server's log, where an operator sees it; the class goes on.
+        _LOGGER.warning(
+            "a script run waited %.0f s for one of %d places and went in without one", self.patience, self.width
+        )
+        return False
 
     def _give(self) -> None:
         """Hand the place to the next run waiting, or free it."""
