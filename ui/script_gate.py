@@ -1,11 +1,11 @@
-"""A turnstile for the server's script runs: at most ``width`` sessions run their script at once, the others wait
-their turn in the order they arrived.
+"""A turnstile for the server's script runs: at most ``width`` sessions (one, usually) run their script at once, the
+others wait their turn in the order they arrived.
 
 Why: every session's script is a thread of the one server process, and they share one interpreter lock. Forty
 students moving a slider at the same moment started forty threads that each ran a fortieth of the time: all forty
 answers came at the end of the wave, and the switching between forty threads cost the server a quarter more CPU
-per move (`python3 bench/classroom.py`, py-spy; see the README's "Speed" section). With two at a time the first
-answers arrive after one move's time, the median halves, and the last one comes sooner because less is wasted.
+per move (`python3 bench/classroom.py`, py-spy; see the README's "Speed" section). One at a time, the first
+answers arrive after one move's time, and the last one comes sooner because less is wasted.
 
 A run that waits on work done outside its thread (the trainer's runs, a chart or cached value another session is
 computing, the class database) steps aside (:meth:`ScriptGate.aside`) so that another script runs meanwhile; it
@@ -23,9 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 WIDTH_ENV = "RNNLAB_SCRIPT_GATE"  # how many scripts run at once; 0: no gate
-# Two places on 2 cores. One place measured a little faster (forty optimizers moves at once: p95 1.6-2.3 s against
-# 2.3-2.5 s), but then a single wait nobody stepped aside for would hold up the whole class for ``patience``.
-USUAL_WIDTH = 2
+# One place. Against two, in alternating rounds of forty sessions (the README's A/B): lstm's p95 wait per move 1.4
+# against 2.3 s, gradients' 1.2 against 1.4, opens 0.5-0.7 s sooner. Two running scripts kept the server's event
+# loop, which sends every answer, off the interpreter lock until the wave was over. A wait nobody stepped aside for
+# holds the class up for ``patience`` at most, and is logged.
+USUAL_WIDTH = 1
 PATIENCE_SECONDS = 10.0
 _LOGGER = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ the whole dict, which it then reads).
 6. Script runs take turns. Streamlit starts every session's run at once, in its own thread: forty students moving
 a slider together ran forty threads under one interpreter lock, each answered only at the end of the wave, and
 the switching cost a quarter more CPU per move. :func:`gated` runs each script (a page's run or a fragment's)
-inside :mod:`ui.script_gate`'s turnstile, two at a time in arrival order (``RNNLAB_SCRIPT_GATE``); a run waiting for
+inside :mod:`ui.script_gate`'s turnstile, one at a time in arrival order (``RNNLAB_SCRIPT_GATE``); a run waiting for
 a value another session's cached function is computing waits outside it (:func:`held_aside`).
 """
 
