@@ -51,7 +51,7 @@ class Runs:
         self.threads.append(thread)
 
     def waiting(self) -> int:
-        return len(self.gate._arriving) + len(self.gate._returning)
+        return len(self.gate._waiting)
 
     def finish(self) -> None:
         for event in self.release.values():
@@ -99,43 +99,82 @@ def test_aside_lets_another_run_and_comes_back_before_new_runs():
         with gate.aside():  # the trainer's answer, say
             outside.wait(10)
 
-    runs.start("a", waits_outside)
+    runs.start("a", waits_outside)  # tickets by arrival: a 0, b 1, c 2
     wait_until(lambda: runs.order == ["a"])
     runs.start("b")  # gets a's place while a waits outside
     wait_until(lambda: runs.order == ["a", "b"])
     runs.start("c")
     wait_until(lambda: runs.waiting() == 1)
     outside.set()  # a comes back: it queues, and goes before c
-    wait_until(lambda: len(gate._returning) == 1)
+    wait_until(lambda: runs.waiting() == 2)
     runs.release["b"].set()
-    wait_until(lambda: runs.inside == 1 and gate._free == 0 and not gate._returning)
-    assert len(gate._arriving) == 1  # c still waits: the place went to a
+    wait_until(lambda: runs.inside == 1 and runs.waiting() == 1)
+    assert gate._waiting[0][0] == 2  # c still waits: the place went to a
     runs.finish()
     assert runs.order == ["a", "b", "c"]
     assert gate._free == 1
 
 
-def test_a_run_stopped_by_a_newer_move_does_not_queue_again_behind_newcomers():
+def test_runs_back_from_aside_go_in_by_arrival_not_by_when_they_came_back():
+    """Forty races sent to the trainer come back at about the same time: the student who moved first is answered
+    first, instead of every run drawing a little in turn and all answers coming at the end of the wave."""
     gate = script_gate.ScriptGate(1)
     runs = Runs(gate)
-    runs.start("holder")
-    wait_until(lambda: runs.order == ["holder"])
-    runs.start("newcomer")
-    wait_until(lambda: runs.waiting() == 1)
+    answers = {"a": threading.Event(), "b": threading.Event()}
+    back = []
 
-    def moved_again():  # a student's run, stopped at its first element by the student's next move
+    def waits_for(name):
+        def body():
+            with gate.aside():
+                answers[name].wait(10)
+            back.append(name)  # in the gate again
+
+        return body
+
+    runs.start("a", waits_for("a"))
+    wait_until(lambda: runs.order == ["a"])
+    runs.start("b", waits_for("b"))
+    wait_until(lambda: runs.order == ["a", "b"])
+    runs.start("c")  # holds the place while both wait outside
+    wait_until(lambda: runs.order == ["a", "b", "c"])
+    answers["b"].set()  # b's answer comes first
+    wait_until(lambda: runs.waiting() == 1)
+    answers["a"].set()
+    wait_until(lambda: runs.waiting() == 2)
+    runs.release["c"].set()
+    wait_until(lambda: back == ["a"])  # a arrived first: it goes first
+    assert runs.waiting() == 1
+    runs.finish()
+    assert back == ["a", "b"]
+
+
+def test_a_run_stopped_by_a_newer_move_keeps_its_place_in_the_queue():
+    gate = script_gate.ScriptGate(1)
+    runs = Runs(gate)
+    first_in, go_on = threading.Event(), threading.Event()
+
+    def student():  # a run stopped at its first element by the student's next move, then the run that follows
+        with gate.admitted():
+            first_in.set()
+            go_on.wait(10)
         gate.stopped_for_rerun()
         with gate.admitted():
             with runs.lock:
                 runs.order.append("rerun")
 
-    rerun = threading.Thread(target=moved_again, daemon=True)
-    rerun.start()
-    wait_until(lambda: runs.waiting() == 2)
-    runs.release["holder"].set()
-    rerun.join(5)
+    thread = threading.Thread(target=student, daemon=True)
+    thread.start()
+    first_in.wait(5)
+    for name in ("first", "second"):  # both arrived while the student's first run was going
+        runs.start(name)
+        queued = len(runs.threads)
+        wait_until(lambda: runs.waiting() == queued)
+    go_on.set()  # the place goes to "first"; the student's rerun queues with its old ticket, ahead of "second"
+    wait_until(lambda: runs.order == ["first"] and runs.waiting() == 2)
+    runs.release["first"].set()
+    thread.join(5)
     runs.finish()
-    assert runs.order == ["holder", "rerun", "newcomer"]
+    assert runs.order == ["first", "rerun", "second"]
 
 
 def test_streamlit_marks_a_run_stopped_for_a_rerun():

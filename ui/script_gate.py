@@ -9,13 +9,14 @@ answers arrive after one move's time, and the last one comes sooner because less
 
 A run that waits on work done outside its thread (the trainer's runs, a chart or cached value another session is
 computing, the class database) steps aside (:meth:`ScriptGate.aside`) so that another script runs meanwhile; it
-comes back ahead of the sessions that have not started. No session waits forever: after ``patience`` seconds a
+comes back ahead of the sessions that arrived after it. No session waits forever: after ``patience`` seconds a
 run goes in anyway, so a stuck run (a database that does not answer) slows the class but never stops it.
 """
 
 from __future__ import annotations
 
-import collections
+import heapq
+import itertools
 import logging
 import os
 import threading
@@ -33,7 +34,10 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class ScriptGate:
-    """``width`` places, handed over in order: first to runs coming back from :meth:`aside`, then to new runs."""
+    """``width`` places, handed over by arrival: each run takes a ticket when it first asks, and keeps it while it
+    steps aside and when its student's newer move restarts it, so the earliest of the waiting runs goes in next.
+    (Handed over by the time each asked again, runs that step aside would take turns stage by stage and all end
+    together at the end of a wave, as forty threads did.)"""
 
     def __init__(self, width: int, patience: float = PATIENCE_SECONDS):
         if width < 1:
@@ -41,26 +45,26 @@ class ScriptGate:
         self.width, self.patience = width, patience
         self._lock = threading.Lock()
         self._free = width
-        self._returning: collections.deque[threading.Event] = collections.deque()
-        self._arriving: collections.deque[threading.Event] = collections.deque()
-        self._thread = threading.local()  # per thread: inside the gate, and whether it holds a place
+        self._tickets = itertools.count()
+        self._waiting: list[tuple[int, threading.Event]] = []  # a heap by ticket (tickets are unique)
+        self._thread = threading.local()  # per thread: its ticket, inside the gate, holding a place
         self.waited_out = 0  # runs that went in after ``patience`` without a place (for tests and benches)
 
-    def _take(self, queue: collections.deque) -> bool:
+    def _take(self, ticket: int) -> bool:
         """Wait for a place (True), or for ``patience`` (False: go in without one)."""
         with self._lock:
-            ahead = self._returning if queue is self._returning else (*self._returning, *self._arriving)
-            if self._free and not ahead:
+            if self._free and not self._waiting:
                 self._free -= 1
                 return True
-            turn = threading.Event()
-            queue.append(turn)
-        if turn.wait(self.patience):
+            turn = (ticket, threading.Event())
+            heapq.heappush(self._waiting, turn)
+        if turn[1].wait(self.patience):
             return True
         with self._lock:
-            if turn.is_set():  # handed over between the timeout and this lock
+            if turn[1].is_set():  # handed over between the timeout and this lock
                 return True
-            queue.remove(turn)
+            self._waiting.remove(turn)
+            heapq.heapify(self._waiting)
             self.waited_out += 1
         # Every place has been held this long: a run waits on something it did not step aside for. Said in the
         # server's log, where an operator sees it; the class goes on.
@@ -70,24 +74,25 @@ class ScriptGate:
         return False
 
     def _give(self) -> None:
-        """Hand the place to the next run waiting, or free it."""
+        """Hand the place to the earliest run waiting, or free it."""
         with self._lock:
-            for queue in (self._returning, self._arriving):
-                if queue:
-                    queue.popleft().set()
-                    return
-            self._free += 1
+            if self._waiting:
+                heapq.heappop(self._waiting)[1].set()
+            else:
+                self._free += 1
 
     @contextmanager
     def admitted(self) -> Iterator[None]:
         """Run the body in a place of its own (a run already inside, such as a fragment called by the page, keeps its
-        own place). A run that follows one stopped for a rerun (:meth:`stopped_for_rerun`) goes first."""
+        own place). A run that follows one stopped for a rerun (:meth:`stopped_for_rerun`) keeps its ticket."""
         here = self._thread
         if getattr(here, "inside", False):
             yield
             return
-        again, here.again = getattr(here, "again", False), False
-        here.inside, here.holds = True, self._take(self._returning if again else self._arriving)
+        if not getattr(here, "again", False):
+            here.ticket = next(self._tickets)
+        here.again = False
+        here.inside, here.holds = True, self._take(here.ticket)
         try:
             yield
         finally:
@@ -97,14 +102,14 @@ class ScriptGate:
                 self._give()
 
     def stopped_for_rerun(self) -> None:
-        """This thread's run was stopped because its student moved again: the run that follows does not queue a
-        second time behind those who arrived meanwhile."""
+        """This thread's run was stopped because its student moved again: the run that follows keeps its ticket
+        instead of queueing behind those who arrived meanwhile."""
         self._thread.again = True
 
     @contextmanager
     def aside(self) -> Iterator[None]:
         """Give this run's place to another while the body waits on something outside this thread; take a place
-        again, ahead of new runs, after it."""
+        again after it, by its ticket (ahead of every run that arrived after it)."""
         here = self._thread
         if not getattr(here, "holds", False):
             yield
@@ -114,7 +119,7 @@ class ScriptGate:
         try:
             yield
         finally:
-            here.holds = self._take(self._returning)
+            here.holds = self._take(here.ticket)
 
 
 def width_from_env() -> int:
