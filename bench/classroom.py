@@ -111,11 +111,20 @@ def free_port() -> int:
 class Server:
     """``streamlit run SCRIPT`` on a loopback port, in its own process group so stopping it stops its children."""
 
-    def __init__(self, script: str, port: int, log: Path, extra: tuple[str, ...] = (), cwd: Path = ROOT):
+    def __init__(
+        self,
+        script: str,
+        port: int,
+        log: Path,
+        extra: tuple[str, ...] = (),
+        cwd: Path = ROOT,
+        env: dict[str, str] | None = None,
+    ):
         self.script, self.port, self.url = script, port, f"http://127.0.0.1:{port}"
         self.log = log
         self.extra = extra
         self.cwd = cwd  # Streamlit reads .streamlit/config.toml from here
+        self.env = env  # set over this process's environment (bench/ab.py's two configurations)
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -138,7 +147,12 @@ class Server:
             *self.extra,
         ]
         self.proc = subprocess.Popen(
-            cmd, cwd=self.cwd, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=self.cwd,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **self.env} if self.env else None,
         )
 
     def wait_healthy(self, timeout: float = HEALTH_TIMEOUT) -> None:

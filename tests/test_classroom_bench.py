@@ -129,3 +129,28 @@ def test_the_server_is_charged_for_its_child_processes(tmp_path):
         for pid in reversed(proctree.tree(parent.pid)):
             subprocess.run(["kill", str(pid)], check=False)
         parent.wait(10)
+
+
+def test_the_ab_bench_reads_each_servers_settings_and_takes_the_median_of_its_rounds():
+    from bench import ab
+
+    assert ab.settings(["RNNLAB_SCRIPT_GATE=0", "X= a=b "]) == {"RNNLAB_SCRIPT_GATE": "0", "X": " a=b "}
+    for bad in ("RNNLAB_SCRIPT_GATE", "=1"):
+        with pytest.raises(Exception, match="NAME=value"):
+            ab.settings([bad])
+    rounds = [dict.fromkeys(ab.KEYS, v) for v in (3.0, 1.0, 2.0)]
+    assert ab.summary(rounds) == dict.fromkeys(ab.KEYS, 2.0)
+
+
+def test_a_bench_server_starts_with_its_own_settings(tmp_path):
+    script = tmp_path / "app.py"
+    script.write_text("")
+    server = classroom.Server(str(script), classroom.free_port(), tmp_path / "log", env={"RNNLAB_X": "seen"})
+    server.start()
+    try:  # a process's environment is fixed when it starts: read it once
+        with open(f"/proc/{server.proc.pid}/environ", "rb") as f:
+            env = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+    finally:
+        server.stop()
+    assert env.get(b"RNNLAB_X") == b"seen"
+    assert b"PATH" in env  # on top of this process's environment
