@@ -26,15 +26,12 @@ except ImportError:  # run as a script: bench/ is on the path, the repository's 
 KEYS = ("moves_per_s", "wait_p50_s", "wait_p95_s", "first_view_p95_s")
 
 
-def settings(pairs: list[str]) -> dict[str, str]:
-    """``["NAME=value", ...]`` as a dict; a pair without ``=`` is refused."""
-    env = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise argparse.ArgumentTypeError(f"not NAME=value: {pair!r}")
-        env[name.strip()] = value
-    return env
+def setting(pair: str) -> tuple[str, str]:
+    """``"NAME=value"`` as ``(NAME, value)``: the command line's type, so a pair without ``=`` gets a usage error."""
+    name, sep, value = pair.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"not NAME=value: {pair!r}")
+    return name.strip(), value
 
 
 def summary(rounds: list[dict]) -> dict[str, float]:
@@ -71,14 +68,14 @@ async def compare(urls: dict[str, str], pages: list[str], rounds: int, sessions:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--a", nargs="*", default=[], help="environment of server A: NAME=value ...")
-    parser.add_argument("--b", nargs="*", default=[], help="environment of server B: NAME=value ...")
+    parser.add_argument("--a", nargs="*", type=setting, default=[], help="environment of server A: NAME=value ...")
+    parser.add_argument("--b", nargs="*", type=setting, default=[], help="environment of server B: NAME=value ...")
     parser.add_argument("--pages", nargs="+", default=list(classroom.PAGES), choices=classroom.PAGES)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--sessions", type=int, default=40)
     parser.add_argument("--moves", type=int, default=3)
     args = parser.parse_args(argv)
-    envs = {"A": settings(args.a), "B": settings(args.b)}
+    envs = {"A": dict(args.a), "B": dict(args.b)}
     with tempfile.TemporaryDirectory(prefix="rnnlab-ab-") as tmp:
         servers = {}
         for name, env in envs.items():

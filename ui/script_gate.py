@@ -129,7 +129,7 @@ def width_from_env() -> int:
 
 
 # The process's one gate (a lock, not state: it holds no session's data), None with RNNLAB_SCRIPT_GATE=0.
-GATE: ScriptGate | None = ScriptGate(width_from_env()) if width_from_env() > 0 else None
+GATE: ScriptGate | None = ScriptGate(width) if (width := width_from_env()) else None
 
 
 @contextmanager

@@ -289,7 +289,9 @@ def gated(original: Callable[..., Any], gate) -> Callable[..., Any]:
     def exec_func_with_error_handling(*args, **kwargs):
         with gate.admitted():
             outcome = original(*args, **kwargs)
-        if outcome[2] is not None:  # (result, ran without errors, rerun data, ...): stopped by a newer move
+        # (result, ran without errors, rerun data, ...): stopped for a rerun, by the student's newer move or the
+        # script's own st.rerun; either way the same student's run follows and keeps its ticket.
+        if outcome[2] is not None:
             gate.stopped_for_rerun()
         return outcome
 
