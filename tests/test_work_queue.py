@@ -206,23 +206,81 @@ def test_a_long_race_is_offered_runs_when_asked_and_appears_when_done():
     assert not offered(again, en) and any(m.value.startswith(standings) for m in again.markdown)
 
 
+def held_worker() -> Gate:
+    """Another session's job that holds the queue's worker until the test opens it: what is asked meanwhile stays
+    queued, so a test sees it cancelled rather than finished."""
+    gate = Gate()
+    work_queue().request("test-holder", ("test-holder", time.monotonic()), gate.job(None))
+    gate.started.wait(10)
+    return gate
+
+
 def test_a_slider_moved_through_long_races_queues_none_of_them():
     en = catalog("en")
-    at = open_app("optimizers", params={**LONG_RACE, "iters": "2100"})
-    by_key(at, "button", "work_run_race").click().run()  # asked for one
-    first = optimizer_readings._race_job_key(long_race_args(2100))
-    assert work_queue()._find(first) is not None
-    for iters in (2200, 2300, 2400):
-        by_key(at, "number_input", "optimizers.iters").set_value(iters).run()
-        assert_clean(at)
-        assert offered(at, en), iters
-        assert work_queue()._find(optimizer_readings._race_job_key(long_race_args(iters))) is None
-    # Moving on withdrew the one it asked for: nobody else waits for it, so it is dropped (or, running, stopped).
-    assert work_queue()._find(first) is None
-    by_key(at, "button", "work_run_race").click().run()
-    last = optimizer_readings._race_job_key(long_race_args(2400))
-    assert work_queue()._find(last) is not None
+    holder = held_worker()
+    try:
+        at = open_app("optimizers", params={**LONG_RACE, "iters": "2100"})
+        by_key(at, "button", "work_run_race").click().run()  # asked for one
+        first = work_queue()._find(optimizer_readings._race_job_key(long_race_args(2100)))
+        assert first is not None and first.state == "queued"
+        for iters in (2200, 2300, 2400):
+            by_key(at, "number_input", "optimizers.iters").set_value(iters).run()
+            assert_clean(at)
+            assert offered(at, en), iters
+            assert work_queue()._find(optimizer_readings._race_job_key(long_race_args(iters))) is None
+        # Moving on withdrew the one it asked for: nobody else waited for it, so it is dropped unrun.
+        assert first.state == "cancelled"
+        by_key(at, "button", "work_run_race").click().run()
+        last = optimizer_readings._race_job_key(long_race_args(2400))
+        assert work_queue()._find(last) is not None
+    finally:
+        holder.open.set()
     wait_until(lambda: optimizer_readings.race_lanes(long_race_args(2400), wait=False) is not None, 120)
+
+
+def test_moving_to_a_short_race_withdraws_the_long_one_asked_for_and_an_answer_asks_nothing_again():
+    en = catalog("en")
+    holder = held_worker()
+    try:
+        at = open_app("optimizers", params={**LONG_RACE, "iters": "2050"})
+        by_key(at, "button", "work_run_race").click().run()
+        job = work_queue()._find(optimizer_readings._race_job_key(long_race_args(2050)))
+        assert job is not None and job.state == "queued"
+        by_key(at, "number_input", "optimizers.iters").set_value(100).run()  # a race computed at once
+        assert_clean(at)
+        assert not offered(at, en)
+        assert job.state == "cancelled"  # not left to run for a student who moved on
+        by_key(at, "number_input", "optimizers.iters").set_value(2050).run()  # back: offered again, not resumed
+        assert offered(at, en)
+        assert work_queue()._find(optimizer_readings._race_job_key(long_race_args(2050))) is None
+        by_key(at, "button", "work_run_race").click().run()
+    finally:
+        holder.open.set()
+    key = optimizer_readings._race_job_key(long_race_args(2050))
+    wait_until(lambda: work_queue().result(key) is not None, 120)
+    at.run()
+    assert not offered(at, en)
+    assert "race" not in at.session_state["_work.asked"]  # answered: nothing stays asked for
+    with work_queue()._cond:  # the queue keeps only a few results: once this one is gone, the offer comes back
+        del work_queue()._done[key]
+    at.run()
+    assert_clean(at)
+    assert offered(at, en)
+    assert work_queue()._find(key) is None  # and nothing was queued without a click
+
+
+def test_cancelling_one_key_leaves_a_job_asked_for_since():
+    queue, gate = WorkQueue(), Gate()
+    queue.request("other", "hold", gate.job(0))
+    gate.started.wait(5)
+    first = queue.request("s", "a", gate.job(1))
+    second = queue.request("s", "b", gate.job(2))  # the session asked for another since (another page)
+    assert first.state == "cancelled" and second.state == "queued"
+    queue.cancel("s", "a")  # moving on from "a" must not withdraw "b"
+    assert second.state == "queued"
+    queue.cancel("s", "b")
+    assert second.state == "cancelled"
+    gate.open.set()
 
 
 def test_a_student_cancels_a_long_race_and_can_ask_again():

@@ -123,10 +123,12 @@ class WorkQueue:
             self._asked[session] = key
             return job
 
-    def cancel(self, session: str) -> None:
-        """``session`` no longer waits for its job (which goes if nobody else waits for it)."""
+    def cancel(self, session: str, key: Hashable | None = None) -> None:
+        """``session`` no longer waits for its job (which goes if nobody else waits for it); with ``key``, only if
+        that is the job it waits for (it may have asked for another since, on another page)."""
         with self._cond:
-            self._withdraw(session)
+            if key is None or self._asked.get(session) == key:
+                self._withdraw(session)
 
     def touch(self, session: str) -> None:
         """``session`` is still there (its waiting box polled)."""
@@ -287,12 +289,12 @@ def on_demand(
     withdraws what the student asked for."""
     done = ready(key)
     if done is not None:
+        if _asked().get(slot) == key:  # answered: once the queue no longer keeps it, the offer comes back
+            del _asked()[slot]
         return done
     asked = _asked().get(slot)
     if asked != key:
-        if asked is not None:  # moved on from what it asked for: no longer waits for it (it goes if nobody does)
-            del _asked()[slot]
-            work_queue().cancel(_session())
+        settled(slot)
         st.info(offer, icon=icon)
         st.button(
             button or t("work.run"),
@@ -304,6 +306,15 @@ def on_demand(
         )
         return None
     return computed(key, run, what, progress)
+
+
+def settled(slot: str) -> None:
+    """The student moved on from what it asked for in ``slot`` (to another long setting, or to one the page computes
+    at once): it no longer waits for it, and the job goes if nobody else does. Pages call it where ``slot``'s
+    setting needs no queue; :func:`on_demand` calls it itself."""
+    asked = _asked().pop(slot, None)
+    if asked is not None:
+        work_queue().cancel(_session(), asked)
 
 
 def offer_text(what: str, seconds: float) -> str:

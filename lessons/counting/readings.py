@@ -103,10 +103,12 @@ def training_run(data: tuple, start: tuple, lr: float, iters: int) -> counting.T
     once asked, the waiting box with the student's place) drawn here."""
     xy = dataset(*data)  # read here, in the session's run: the job itself touches no Streamlit cache
     if training_work(xy[0].shape, iters) <= TRAIN_INLINE_WORK:
+        work_queue.settled("training")  # a long descent this student asked for before is no longer wanted
         return _training(*data, start, lr, iters)
     # A run stops where it diverges: one that diverges within its first stretch is that stretch, run here.
     probe = _training(*data, start, lr, max(1, TRAIN_PROBE_WORK // training_work(xy[0].shape, 1)))
     if probe.diverged_at is not None:
+        work_queue.settled("training")
         return probe
     n, length = xy[0].shape
     what = t("counting.train_job", iters=integer(iters), n=integer(n), length=integer(length))

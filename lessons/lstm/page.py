@@ -5,7 +5,7 @@ import streamlit as st
 from lessons.lstm import LESSON, figures, params
 from lessons.lstm import readings as lesson
 from rnn_core import lstm, lstm_weights, sweep, tasks, typed_inputs
-from ui import charts, page, present, urlstate
+from ui import charts, page, present, urlstate, work_queue
 from ui.code_panel import under_the_hood
 from ui.errors import show_input_error
 from ui.i18n import current_language, t
@@ -140,7 +140,9 @@ def trained_pair(task: str, lag: int) -> dict | None:
         slider("lag", t(lesson.LAG_LABELS[task]), help=t(lesson.LAG_HELPS[task], lags=lesson.shipped_lags(task)))
     st.markdown(lesson.task_text(task, lag))
     pair = lesson.models_for(task, lag)
-    if pair is None:
+    if pair is not None:
+        work_queue.settled("lstm")  # a lag this student asked to train is no longer wanted
+    else:
         pair = lesson.train_queued(task, lag)  # None until asked for and trained: the offer or the box says where
         if pair is None:
             return None

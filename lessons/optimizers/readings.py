@@ -259,6 +259,8 @@ def race_lanes(args: tuple, wait: bool = True) -> dict[str, race.Lane] | None:
     queue, and until it is done this returns None (with ``wait``, the offer to run it, or once asked the waiting
     box with the student's place, is drawn here)."""
     if race_work(args) <= RACE_INLINE_WORK:
+        if wait:
+            work_queue.settled("race")  # a long race this student asked for before is no longer wanted
         return racing(*args)
     key = _race_job_key(args)
     if not wait:
