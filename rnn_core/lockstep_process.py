@@ -9,8 +9,9 @@ that waits for them holds no lock while it waits.
 The protocol, over the connection on file descriptor FD (:class:`multiprocessing.connection.Connection`, pickled
 tuples; the server is the only peer):
 
-* the server sends ``("add", request, key, X, targets, group)``: train ``group`` (a :class:`~rnn_core.lockstep.Group`
-  whose steppers pickle) on the data ``key`` names, with whatever else is going on that data;
+* the server sends ``("add", request, body)``, ``body`` being ``(key, X, targets, group)`` pickled (once, outside
+  the server's locks): train ``group`` (a :class:`~rnn_core.lockstep.Group` whose steppers pickle) on the data
+  ``key`` names, with whatever else is going on that data;
 * the child answers ``("done", request, outcome)`` when the group ends: its ``{name: (trajectory, series)}``, or
   the exception that ended it (an optimizer that raised, data that cannot be evaluated).
 
@@ -21,6 +22,7 @@ Pure: numpy and the standard library, no Streamlit (the child starts in a fracti
 
 from __future__ import annotations
 
+import pickle
 import sys
 from collections.abc import Hashable
 from multiprocessing.connection import Connection
@@ -54,8 +56,9 @@ def serve(conn: Connection) -> None:
 
 
 def _take(message: tuple, stepping: dict, conn: Connection) -> None:
-    _kind, request, key, X, targets, group = message
+    _kind, request, body = message
     try:
+        key, X, targets, group = pickle.loads(body)  # pickled once by the server, outside its locks
         if key not in stepping:
             stepping[key] = (lockstep.Lockstep(X, targets), {})
         together, waiting = stepping[key]

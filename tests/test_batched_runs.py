@@ -394,7 +394,10 @@ def test_a_killed_trainer_process_loses_no_run_and_is_started_again(child_batche
     for k in range(3):  # from the start: the same runs
         steppers = {"clip": race.stepper("clip", lr=1e-4 * (k + 1), threshold=5.0)}
         assert_runs_equal(lockstep.run(X, targets, (-1.5, 2.0), steppers, 20_000), outcomes[k], f"orphan {k}")
-    assert first.poll() is not None  # reaped
+    deadline = time.monotonic() + 10
+    while first.returncode is None:  # reaped by the trainer (read without poll(), which would reap it here)
+        assert time.monotonic() < deadline, "the dead child was not reaped"
+        time.sleep(0.01)
     time.sleep(0.3)  # past restart_seconds: the next run starts a new child
     sent = child_batches.sent
     again = child_batches.run(("book",), X, targets, clip_group(2e-4, 50))
@@ -422,3 +425,59 @@ def test_a_trainer_process_that_cannot_start_trains_in_the_server(monkeypatch):
     assert_runs_equal(lockstep.run(*BOOK, (-1.5, 2.0), short_steppers(2e-4), 50), result, "in the server")
     shared.run(("book",), *BOOK, clip_group(3e-4, 50))  # not tried again before restart_seconds
     assert (shared.sent, shared.local.groups) == (0, 2)
+
+
+class OwnedLock:
+    """A lock that knows which thread holds it."""
+
+    def __init__(self):
+        self._lock, self.owner = threading.Lock(), None
+
+    def __enter__(self):
+        self._lock.acquire()
+        self.owner = threading.get_ident()
+        return self
+
+    def __exit__(self, *exc):
+        self.owner = None
+        self._lock.release()
+
+    def locked(self):
+        return self._lock.locked()
+
+
+def test_a_session_writes_to_the_child_without_the_lock_its_results_need(child_batches):
+    """The child writes results while the server writes it work: a session that held the lock the result reader
+    needs while it wrote deadlocked both processes once both writes were larger than the socket's buffer."""
+    X, targets = BOOK
+    child_batches._lock = OwnedLock()
+    writes = []
+    child_batches.run(("book",), X, targets, clip_group(1e-4, 10))  # the child is up
+    conn = child_batches._conn
+
+    class Watched:
+        def __getattr__(self, name):
+            attr = getattr(conn, name)
+            if name in ("send", "send_bytes"):
+
+                def write(*args):
+                    writes.append(child_batches._lock.owner == threading.get_ident())
+                    return attr(*args)
+
+                return write
+            return attr
+
+    child_batches._conn = Watched()
+    outcome = child_batches.run(("book",), X, targets, clip_group(2e-4, 30))
+    assert writes == [False]  # written, and not under the lock
+    steppers = {"clip": race.stepper("clip", lr=2e-4, threshold=5.0)}
+    assert_runs_equal(lockstep.run(X, targets, (-1.5, 2.0), steppers, 30), outcome, "watched")
+
+
+def test_closing_the_trainer_ends_its_child(child_batches):
+    X, targets = BOOK
+    child_batches.run(("book",), X, targets, clip_group(1e-4, 10))
+    child = child_batches._child
+    child_batches.close()
+    assert child.returncode is not None  # ended and reaped, not left running
+    assert child_batches._conn is None and child_batches._child is None

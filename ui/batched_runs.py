@@ -156,6 +156,10 @@ class ProcessBatches:
         self.local = local or Batches()
         self._restart = restart_seconds
         self._lock = threading.Lock()  # the connection, the waiting requests and the child
+        # Writes to the child, one message at a time. Not ``_lock``: a write waits while the child, which reads
+        # between its steps, is itself waiting to write a result, and the thread that reads the results needs
+        # ``_lock`` for each one (holding ``_lock`` while writing deadlocked the two processes).
+        self._send_lock = threading.Lock()
         self._conn: Connection | None = None
         self._child: subprocess.Popen | None = None
         self._waiting: dict[int, _Request] = {}
@@ -164,8 +168,8 @@ class ProcessBatches:
         self.groups = self.sent = 0  # runs asked for, and how many the child took
 
     def run(self, key: Hashable, X: np.ndarray, targets: np.ndarray, group: lockstep.Group) -> dict:
-        try:
-            pickle.dumps(group)  # checked before anything is sent: a closure trains here
+        try:  # pickled once, outside the locks; what does not pickle (a closure) trains here
+            body = pickle.dumps((key, X, targets, group), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # noqa: BLE001 - any failure to pickle means this group is trained here
             return self.local.run(key, X, targets, group)
         request = _Request(key, X, targets, group)
@@ -174,14 +178,15 @@ class ProcessBatches:
             conn = self._connection()
             if conn is not None:
                 number, self._count = self._count, self._count + 1
-                self._waiting[number] = request
-                try:
-                    conn.send(("add", number, key, X, targets, group))
-                    self.sent += 1
-                except OSError:  # the child is gone: its receiver hands its runs back
-                    pass
+                self._waiting[number] = request  # from now on, the child's end hands it back if it dies
         if conn is None:
             return self.local.run(key, X, targets, group)
+        try:
+            with self._send_lock:
+                conn.send_bytes(pickle.dumps(("add", number, body), protocol=pickle.HIGHEST_PROTOCOL))
+            self.sent += 1
+        except OSError:  # the child is gone: its receiver hands its runs back
+            pass
         with script_gate.aside():  # another session's script runs meanwhile
             request.event.wait()
         if request.error is _CHILD_DIED:  # trained here instead, from the start
@@ -239,12 +244,21 @@ class ProcessBatches:
         except Exception:  # noqa: BLE001 - already reaped, or it will be by the interpreter
             pass
 
-    def close(self) -> None:
-        """End the child (tests; a server ends it by exiting: the child reads the end of its connection)."""
+    def close(self, timeout: float = 10.0) -> None:
+        """End the child and wait until its receiver has handed back what it held (tests; a server ends it by
+        exiting: the child reads the end of its connection). Closing our end from here would not wake the receiver
+        blocked reading it, so the child is killed and the receiver sees it end."""
         with self._lock:
-            conn = self._conn
-        if conn is not None:
-            conn.close()
+            child = self._child
+        if child is None:
+            return
+        child.kill()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._child is not child:
+                    return
+            time.sleep(0.01)
 
 
 _CHILD_DIED = ChildProcessError("the trainer process ended")
