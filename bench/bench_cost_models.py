@@ -26,14 +26,14 @@ from lessons.counting import params as counting_params  # noqa: E402
 from lessons.counting import readings as counting_readings  # noqa: E402  (the pages' own cost models)
 from lessons.optimizers import params as optimizer_params  # noqa: E402
 from lessons.optimizers import readings as optimizer_readings  # noqa: E402
-from rnn_core import counting, race  # noqa: E402
+from rnn_core import race  # noqa: E402
 
-DATA = ((50, 10), (10, 5), (50, 50), (500, 10), (200, 30), (500, 50))  # (sequences, steps); (50, 10) is the book's
+# (name, sequences, steps, seed) as the pages name a data set: the book's, then generated sets of several shapes
+DATA = (
+    ("book", 50, 10, 0),
+    *(("generated", n, length, 1) for n, length in ((10, 5), (50, 50), (500, 10), (200, 30), (500, 50))),
+)
 TRIES = 3
-
-
-def data_set(n: int, length: int):
-    return counting.book_dataset() if (n, length) == (50, 10) else counting.make_dataset(n, length, 1)
 
 
 def race_rows() -> list[str]:
@@ -41,9 +41,10 @@ def race_rows() -> list[str]:
     values = {param.name: param.default for param in p.PARAMS}
     entries = p.runner_settings(values, race.RUNNERS)
     rows = []
-    for n, length in DATA:
+    for data in DATA:
+        _name, n, length, _seed = data
         iters = 5000 if n * length <= 500 else 2000
-        X, targets = data_set(n, length)
+        X, targets = counting_readings.dataset(*data)  # the pages' own: the book's, or a generated one
         seconds, lanes = fastest_cpu(
             lambda X=X, targets=targets, iters=iters: race.race(X, targets, p.BOOK["start"], entries, iters), TRIES
         )
@@ -59,9 +60,10 @@ def race_rows() -> list[str]:
 def training_rows() -> list[str]:
     p = counting_params
     rows = []
-    for n, length in DATA:
+    for data in DATA:
+        _name, n, length, _seed = data
         iters = 5000
-        X, targets = data_set(n, length)
+        X, targets = counting_readings.dataset(*data)
         # From the optimum with a small rate: the run goes on for every update (the model's upper bound).
         seconds, lane = fastest_cpu(
             lambda X=X, targets=targets: race.run_lane(X, targets, (1.0, 1.0), "sgd", iters, lr=1e-6), TRIES

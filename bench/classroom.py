@@ -8,6 +8,8 @@
     python bench/classroom.py --churn 200                      # 200 visits one after another: memory
     python bench/classroom.py --url http://127.0.0.1:8080 --compare-url http://127.0.0.1:8502 \\
         --server-pids 111,222 --compare-server-pids 333        # 2 replicas behind nginx vs 1 process
+    python bench/classroom.py --env RNNLAB_SCRIPT_GATE=0 --compare-env --rounds 2
+                                                               # A/B: two servers of this app, their own settings
 
 By default it starts three servers on loopback ports: the app (``app.py``) and ``bench/bare_app.py`` (one slider,
 the framework's floor) twice, once with Streamlit's defaults (started outside the repository, so no
@@ -39,8 +41,11 @@ Modes (``--mode``):
 
 ``--url`` targets a running server (nothing is started; ``--bare-url`` and ``--bare-app-url`` give running bare
 apps, with Streamlit's defaults and with this app's config, to compare with, else no ratio); ``--compare-url``
-measures a second target in the same run, alternating with the first, and prints moves/s of the first over the
-second. RSS there needs ``--server-pids`` (summed over replicas).
+measures a second running target in the same run, and ``--compare-env NAME=value ...`` starts a second server of
+this app with those settings (``--env`` gives the first its own). The two alternate page by page, in ``--rounds``
+rounds per page (A then B, B then A, the same seed for both in a round): the report gives each target's median
+over the rounds, which on a shared machine is what can be compared. RSS there needs ``--server-pids`` (summed
+over replicas).
 """
 
 from __future__ import annotations
@@ -124,7 +129,7 @@ class Server:
         self.log = log
         self.extra = extra
         self.cwd = cwd  # Streamlit reads .streamlit/config.toml from here
-        self.env = env  # set over this process's environment (bench/ab.py's two configurations)
+        self.env = env  # set over this process's environment (--env, --compare-env)
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -523,6 +528,29 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# A page's figures compared between two targets, and how each is written.
+COMPARED = {"moves_per_s": "{:.1f}", "wait_p50_s": "{:.2f}", "wait_p95_s": "{:.2f}", "first_view_p95_s": "{:.2f}"}
+
+
+def compare_medians(rows_a: list[dict], rows_b: list[dict]) -> dict[str, tuple[dict, dict]]:
+    """Per page, the median over its rounds of each figure of :data:`COMPARED`, for each target."""
+
+    def medians(rows: list[dict], name: str) -> dict:
+        pages = [r["page"] for r in rows if r["name"] == name]
+        return {k: statistics.median(p[k] for p in pages) if pages else None for k in COMPARED}
+
+    names = list(dict.fromkeys(r["name"] for r in rows_a))
+    return {name: (medians(rows_a, name), medians(rows_b, name)) for name in names}
+
+
+def setting(pair: str) -> tuple[str, str]:
+    """``"NAME=value"`` as ``(NAME, value)``: the command line's type, so a pair without ``=`` gets a usage error."""
+    name, sep, value = pair.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"not NAME=value: {pair!r}")
+    return name.strip(), value
+
+
 def parse_pids(text: str | None) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()] if text else []
 
@@ -611,7 +639,7 @@ async def main_async(args, servers: list[Server], log) -> dict:
     else:
         logs = Path(args.log_dir)
         logs.mkdir(parents=True, exist_ok=True)
-        app = Server("app.py", args.port or free_port(), logs / "classroom_app.log")
+        app = Server("app.py", args.port or free_port(), logs / "classroom_app.log", env=dict(args.env))
         servers.append(app)
         bare_servers = {}
         if not args.churn:  # the churn needs no bare app
@@ -638,6 +666,13 @@ async def main_async(args, servers: list[Server], log) -> dict:
         if args.compare_url
         else None
     )
+    if args.compare_env is not None and compare is None:  # a second server of this app, with its own settings
+        other = Server("app.py", free_port(), Path(args.log_dir) / "classroom_compare.log", env=dict(args.compare_env))
+        servers.append(other)
+        other.start()
+        other.wait_healthy()
+        compare = {"url": other.url, "pids": [other.proc.pid]}
+        log(f"compared with: app {other.url} (pid {other.proc.pid}), settings {dict(args.compare_env)}")
 
     result: dict = {"args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     warm_pages = pages if not args.churn else [args.churn_page]
@@ -668,16 +703,17 @@ async def main_async(args, servers: list[Server], log) -> dict:
         return result
 
     if compare:
-        # Alternate the two targets page by page (A, B, A, B...) so both see the same machine.
+        # Alternate the two targets page by page, and in rounds A then B, B then A (the same seed for both in a
+        # round), so both see the same machine; the bare apps run with the first round.
         rows_a, rows_b = [], []
         for name in pages:
-            rows_a += await run_pages(args, target, bares, [name], lambda m: log("A " + m))
-            rows_b += await run_pages(args, compare, {}, [name], lambda m: log("B " + m))
+            for r in range(args.rounds):
+                round_args = argparse.Namespace(**{**vars(args), "seed": args.seed + r})
+                sides = [("A", target, bares if r == 0 else {}, rows_a), ("B", compare, {}, rows_b)]
+                for side, where, bare, rows in sides if r % 2 == 0 else sides[::-1]:
+                    rows += await run_pages(round_args, where, bare, [name], lambda m, s=side: log(f"{s} {m}"))
         result["rows"], result["compare_rows"] = rows_a, rows_b
-        result["compare_ratio"] = {
-            a["name"]: (a["page"]["moves_per_s"] / b["page"]["moves_per_s"] if b["page"]["moves_per_s"] else None)
-            for a, b in zip(rows_a, rows_b, strict=False)
-        }
+        result["compare_medians"] = compare_medians(rows_a, rows_b)
     else:
         result["rows"] = await run_pages(args, target, bares, pages, log)
     return result
@@ -698,9 +734,17 @@ def report(result: dict) -> str:
         return "\n".join(out)
     out.append(table(result["rows"]))
     if "compare_rows" in result:
-        out.append("\nsecond target (--compare-url):\n" + table(result["compare_rows"]))
-        out.append("\n| page | moves/s target ÷ compare |\n| --- | ---: |")
-        out += [f"| {k} | {fmt(v, '{:.2f}')} |" for k, v in result["compare_ratio"].items()]
+        out.append("\nsecond target (--compare-url or --compare-env):\n" + table(result["compare_rows"]))
+        out.append(
+            "\nmedians over the rounds, target (A) → second target (B):\n"
+            "| page | moves/s | move p50 s | move p95 s | open p95 s |\n| --- | ---: | ---: | ---: | ---: |"
+        )
+        for name, (a, b) in result["compare_medians"].items():
+            out.append(
+                f"| {name} | "
+                + " | ".join(f"{fmt(a[k], spec)} → {fmt(b[k], spec)}" for k, spec in COMPARED.items())
+                + " |"
+            )
     return "\n".join(out)
 
 
@@ -743,6 +787,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bare-app-url", help="with --url: a running bare app with this app's config")
     ap.add_argument("--bare-app-pids", help="with --bare-app-url: its pid")
     ap.add_argument("--compare-url", help="a second running target measured in the same run")
+    ap.add_argument(
+        "--env",
+        nargs="*",
+        type=setting,
+        default=[],
+        help="settings of the app server started here: NAME=value ... (e.g. RNNLAB_SCRIPT_GATE=0)",
+    )
+    ap.add_argument(
+        "--compare-env",
+        nargs="*",
+        type=setting,
+        help="start a second app server with these settings (NAME=value ..., or none) and compare the two",
+    )
+    ap.add_argument("--rounds", type=int, default=1, help="with a second target: rounds per page, order alternating")
     ap.add_argument("--server-pids", help="with --url: server pids whose RSS to sum (e.g. the replicas)")
     ap.add_argument("--bare-pids", help="with --bare-url: its pid")
     ap.add_argument("--compare-server-pids", help="with --compare-url: pids whose RSS to sum")
@@ -757,6 +815,10 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("only loopback targets (127.0.0.1) are allowed")
     if args.sessions < 1 or args.moves < 1 or args.sessions > 1000 or args.moves > 1000:
         ap.error("--sessions and --moves: 1..1000")
+    if not 1 <= args.rounds <= 20:
+        ap.error("--rounds: 1..20")
+    if args.compare_url and args.compare_env is not None:
+        ap.error("--compare-url or --compare-env, not both")
 
     def log(m: str) -> None:
         print(m, file=sys.stderr, flush=True)

@@ -131,19 +131,27 @@ def test_the_server_is_charged_for_its_child_processes(tmp_path):
         parent.wait(10)
 
 
-def test_the_ab_bench_reads_each_servers_settings_and_takes_the_median_of_its_rounds():
-    from bench import ab
-
-    assert [ab.setting(pair) for pair in ("RNNLAB_SCRIPT_GATE=0", "X= a=b ")] == [
+def test_the_ab_comparison_reads_each_servers_settings_and_takes_the_median_of_its_rounds():
+    assert [classroom.setting(pair) for pair in ("RNNLAB_SCRIPT_GATE=0", "X= a=b ")] == [
         ("RNNLAB_SCRIPT_GATE", "0"),
         ("X", " a=b "),
     ]
-    for bad in ("RNNLAB_SCRIPT_GATE", "=1"):  # refused on the command line with a usage error, not a traceback
-        with pytest.raises(SystemExit) as refused:
-            ab.main(["--a", bad])
+    for bad in (["--env", "RNNLAB_SCRIPT_GATE"], ["--compare-env", "=1"], ["--rounds", "0"]):
+        with pytest.raises(SystemExit) as refused:  # a usage error, not a traceback
+            classroom.main(bad)
         assert refused.value.code == 2
-    rounds = [dict.fromkeys(ab.KEYS, v) for v in (3.0, 1.0, 2.0)]
-    assert ab.summary(rounds) == dict.fromkeys(ab.KEYS, 2.0)
+
+    def row(name, *values):
+        return {"name": name, "page": dict(zip(classroom.COMPARED, values, strict=True))}
+
+    rows_a = [row("home", 3.0, 1, 2, 3), row("home", 1.0, 1, 2, 3), row("home", 2.0, 1, 2, 9), row("lstm", 5, 5, 5, 5)]
+    rows_b = [row("home", 4.0, 0, 0, 0), row("home", 6.0, 1, 1, 1), row("home", 5.0, 2, 2, 2), row("lstm", 1, 1, 1, 1)]
+    medians = classroom.compare_medians(rows_a, rows_b)
+    assert list(medians) == ["home", "lstm"]
+    assert medians["home"] == (
+        dict(zip(classroom.COMPARED, (2.0, 1, 2, 3), strict=True)),
+        dict(zip(classroom.COMPARED, (5.0, 1, 1, 1), strict=True)),
+    )
 
 
 def test_a_bench_server_starts_with_its_own_settings(tmp_path):
