@@ -24,12 +24,14 @@ def tree(pid: int) -> list[int]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` and its live descendants (``/proc/PID/stat`` fields 14 and 15)."""
+    """User + system CPU time of ``pid`` and its live descendants (``/proc/PID/stat`` fields 14 and 15), and of the
+    children ``pid`` has reaped (its fields 16 and 17): a trainer process that died and was replaced between two
+    readings is still counted."""
     total = 0
     for p in tree(pid):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
+        total += int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if p == pid else 0)
     return total / TICKS

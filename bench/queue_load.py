@@ -30,6 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from proctree import cpu_seconds  # noqa: E402  (the server and its trainer process)
 from wsclient import StreamlitClient  # noqa: E402
 
 LONG_RACE = "lang=en&data=generated&n=500&len=50&iters={iters}"  # about 2.6 s of CPU each (README)
@@ -39,11 +40,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:

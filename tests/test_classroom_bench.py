@@ -131,6 +131,28 @@ def test_the_server_is_charged_for_its_child_processes(tmp_path):
         parent.wait(10)
 
 
+def test_a_child_that_ended_and_was_reaped_is_still_counted():
+    """A trainer process that died and was replaced between two readings: its CPU stays in the server's."""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time; "
+            "subprocess.run([sys.executable, '-c', 'import time\\nt = time.process_time()\\n"
+            "while time.process_time() - t < 0.6: pass']); print('reaped', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout.readline().strip() == "reaped"  # the child spun, ended and was waited for
+        assert len(proctree.tree(parent.pid)) == 1  # no live child left
+        assert proctree.cpu_seconds(parent.pid) >= 0.5
+    finally:
+        parent.kill()
+        parent.wait(10)
+
+
 def test_the_ab_comparison_reads_each_servers_settings_and_takes_the_median_of_its_rounds():
     assert [classroom.setting(pair) for pair in ("RNNLAB_SCRIPT_GATE=0", "X= a=b ")] == [
         ("RNNLAB_SCRIPT_GATE", "0"),
